@@ -1,0 +1,57 @@
+// sweetspot: find the sweet spot between speed and accuracy for vision models.
+#include <cstdio>
+#include <string>
+
+#include <fmt/core.h>
+
+#include "commands.h"
+
+namespace {
+
+// Usage and input errors exit 2; failures of the runtime or the system exit 1.
+int ExitCodeFor(const sweetspot::Status& status) {
+  using sweetspot::StatusCode;
+  switch (status.code()) {
+    case StatusCode::kOk: return 0;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+    case StatusCode::kInvalidData:
+    case StatusCode::kUnsupported: return 2;
+    default: return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "sweetspot: measures vision models' speed and accuracy on your data and hardware,\n"
+      "and finds the variant that meets your constraints fastest."};
+  app.set_version_flag("--version", std::string("sweetspot ") + SWEETSPOT_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  sweetspot::cli::Action action;
+  sweetspot::cli::RegisterBench(app, &action);
+  sweetspot::cli::RegisterInspect(app, &action);
+  sweetspot::cli::RegisterEval(app, &action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "sweetspot: error: %s (see 'sweetspot --help')\n", e.what());
+    return 2;
+  }
+
+  const sweetspot::Status status = action();
+  if (!status.ok()) {
+    std::fprintf(stderr, "sweetspot: error: %s\n", status.message().c_str());
+  }
+  return ExitCodeFor(status);
+}

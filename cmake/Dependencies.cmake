@@ -1,0 +1,71 @@
+# Third-party dependencies: Debian 12 packages (see scripts/bootstrap) plus
+# ONNX Runtime, found in this order:
+#   1. -DONNXRUNTIME_ROOT=DIR or $ONNXRUNTIME_ROOT: an official release folder
+#      (DIR/include/onnxruntime_cxx_api.h, DIR/lib/libonnxruntime.so);
+#   2. the folder scripts/bootstrap assembles in the user cache;
+#   3. a system libonnxruntime-dev (CMake config or /usr/include/onnxruntime).
+find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(tomlplusplus REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(Protobuf REQUIRED)
+find_package(ONNX REQUIRED)
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs dnn)
+
+if(NOT ONNXRUNTIME_ROOT AND DEFINED ENV{ONNXRUNTIME_ROOT})
+  set(ONNXRUNTIME_ROOT "$ENV{ONNXRUNTIME_ROOT}")
+endif()
+if(NOT ONNXRUNTIME_ROOT)
+  if(DEFINED ENV{SWEETSPOT_CACHE_DIR})
+    set(_cache "$ENV{SWEETSPOT_CACHE_DIR}")
+  elseif(DEFINED ENV{XDG_CACHE_HOME})
+    set(_cache "$ENV{XDG_CACHE_HOME}/sweetspot")
+  else()
+    set(_cache "$ENV{HOME}/.cache/sweetspot")
+  endif()
+  if(EXISTS "${_cache}/onnxruntime-1.21.0/include/onnxruntime_cxx_api.h")
+    set(ONNXRUNTIME_ROOT "${_cache}/onnxruntime-1.21.0")
+  endif()
+endif()
+
+if(ONNXRUNTIME_ROOT)
+  find_path(ORT_INCLUDE_DIR onnxruntime_cxx_api.h
+    PATHS "${ONNXRUNTIME_ROOT}/include" "${ONNXRUNTIME_ROOT}/include/onnxruntime" NO_DEFAULT_PATH)
+  find_library(ORT_LIBRARY onnxruntime PATHS "${ONNXRUNTIME_ROOT}/lib" NO_DEFAULT_PATH)
+  if(NOT ORT_INCLUDE_DIR OR NOT ORT_LIBRARY)
+    message(FATAL_ERROR "ONNXRUNTIME_ROOT=${ONNXRUNTIME_ROOT} has no include/onnxruntime_cxx_api.h "
+                        "and lib/libonnxruntime.so; run scripts/bootstrap or point it at an official release")
+  endif()
+  add_library(onnxruntime::onnxruntime SHARED IMPORTED)
+  set_target_properties(onnxruntime::onnxruntime PROPERTIES
+    IMPORTED_LOCATION "${ORT_LIBRARY}"
+    INTERFACE_INCLUDE_DIRECTORIES "${ORT_INCLUDE_DIR}")
+  get_filename_component(_ort_libdir "${ORT_LIBRARY}" DIRECTORY)
+  list(APPEND CMAKE_BUILD_RPATH "${_ort_libdir}")
+  list(APPEND CMAKE_INSTALL_RPATH "${_ort_libdir}")
+else()
+  find_package(onnxruntime CONFIG QUIET)
+  if(NOT TARGET onnxruntime::onnxruntime)
+    find_path(ORT_INCLUDE_DIR onnxruntime_cxx_api.h PATH_SUFFIXES onnxruntime)
+    find_library(ORT_LIBRARY onnxruntime)
+    if(NOT ORT_INCLUDE_DIR OR NOT ORT_LIBRARY)
+      message(FATAL_ERROR "ONNX Runtime not found: run scripts/bootstrap, set ONNXRUNTIME_ROOT, "
+                          "or install libonnxruntime-dev")
+    endif()
+    add_library(onnxruntime::onnxruntime SHARED IMPORTED)
+    set_target_properties(onnxruntime::onnxruntime PROPERTIES
+      IMPORTED_LOCATION "${ORT_LIBRARY}" INTERFACE_INCLUDE_DIRECTORIES "${ORT_INCLUDE_DIR}")
+  endif()
+endif()
+message(STATUS "ONNX Runtime: ${ONNXRUNTIME_ROOT}${ORT_LIBRARY}")
+
+if(SWEETSPOT_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()
+if(SWEETSPOT_BUILD_BENCH)
+  find_package(benchmark REQUIRED)
+endif()

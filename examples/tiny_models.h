@@ -1,0 +1,25 @@
+// Small, seeded, untrained CNNs built in code. The test suite uses them as
+// fixtures (known shapes and hand-checkable MACs) and `examples/` writes one
+// to disk as the model the README's first command benchmarks.
+#pragma once
+
+#include <cstdint>
+
+#include <onnx/onnx_pb.h>
+
+namespace sweetspot::examples {
+
+struct TinyCnnSpec {
+  int64_t channels = 3;      // input channels
+  int64_t image_size = 32;   // square input
+  int64_t width = 8;         // first conv's output channels; the second has 2x
+  int64_t classes = 10;
+  bool dynamic_batch = true; // batch dimension named "N", else fixed to 1
+  uint32_t seed = 1;
+};
+
+// input "input" float32 [N,C,H,W] -> Conv3x3(pad 1) -> Relu -> MaxPool2 ->
+// Conv3x3(pad 1) -> Relu -> GlobalAveragePool -> Flatten -> Gemm -> "logits" [N,classes].
+onnx::ModelProto TinyCnn(const TinyCnnSpec& spec = {});
+
+}  // namespace sweetspot::examples

@@ -1,0 +1,71 @@
+// Reading, writing and building ONNX models with libonnx.
+//
+// LoadOnnxModel turns every way a model file can be wrong (missing, not
+// protobuf, truncated, not a model) into a one-line Status naming the file.
+//
+// GraphBuilder writes small, valid models in code: the test suite builds its
+// fixtures with it (so MAC counts can be checked by hand), and the demo uses
+// it. It is not meant for large models.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <initializer_list>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "sweetspot/status.h"
+#include "sweetspot/tensor.h"
+
+namespace sweetspot {
+
+// Parses `path` into a ModelProto; checks it is a model with a graph.
+Result<onnx::ModelProto> LoadOnnxModel(const std::filesystem::path& path);
+Status SaveOnnxModel(const onnx::ModelProto& model, const std::filesystem::path& path);
+
+int32_t ToOnnxElementType(DType dtype);
+Result<DType> FromOnnxElementType(int32_t element_type);
+
+class GraphBuilder {
+ public:
+  using Attribute = onnx::AttributeProto;
+
+  explicit GraphBuilder(std::string graph_name, int64_t opset = 13);
+
+  // Declares a graph input. Negative dims are dynamic, named by `dim_names`
+  // where given (e.g. {"N"} for a dynamic batch).
+  GraphBuilder& Input(const std::string& name, DType dtype, const Shape& shape,
+                      const std::vector<std::string>& dim_names = {});
+  // Declares a graph output; an empty shape leaves it to shape inference.
+  GraphBuilder& Output(const std::string& name, DType dtype, const Shape& shape = {},
+                       const std::vector<std::string>& dim_names = {});
+
+  // A float32 initializer with given values (size must match the shape).
+  GraphBuilder& Initializer(const std::string& name, const Shape& shape, std::vector<float> values);
+  // A float32 initializer with values uniform in [-scale, scale] (seeded).
+  GraphBuilder& RandomInitializer(const std::string& name, const Shape& shape, uint32_t seed, float scale = 0.1F);
+  // An int64 initializer (shapes for Reshape, axes, ...).
+  GraphBuilder& Int64Initializer(const std::string& name, const Shape& shape, std::vector<int64_t> values);
+  // An int8/uint8 initializer (quantized weights and zero points).
+  GraphBuilder& Int8Initializer(const std::string& name, DType dtype, const Shape& shape, std::vector<int32_t> values);
+
+  // Appends a node. `domain` "" is the default ONNX domain.
+  GraphBuilder& Node(const std::string& op_type, const std::vector<std::string>& inputs,
+                     const std::vector<std::string>& outputs, std::initializer_list<Attribute> attributes = {},
+                     const std::string& domain = "");
+
+  // Returns the model; the builder can keep going afterwards.
+  onnx::ModelProto Build() const;
+
+ private:
+  onnx::ModelProto model_;
+};
+
+// Shorthand for attributes: Attr("kernel_shape", std::vector<int64_t>{3, 3}).
+template <typename T>
+onnx::AttributeProto Attr(const std::string& name, const T& value);
+
+}  // namespace sweetspot

@@ -1,0 +1,102 @@
+// Statistics used by every measurement and decision in sweetspot:
+// percentiles and their distribution-free confidence intervals, the stopping
+// and warm-up rules of the latency loop, and the binomial intervals and tests
+// of the accuracy comparison. Pure functions of plain data; thread-safe.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace sweetspot::stats {
+
+struct Interval {
+  double lower = 0.0;
+  double upper = 0.0;
+  // False when the data cannot support the requested confidence (too few
+  // samples for a distribution-free bound); lower/upper are then min/max.
+  bool valid = false;
+};
+
+// Nearest-rank percentile of ascending `sorted` data: the ceil(q*n)-th
+// smallest value (1-based), q in [0, 1]; q = 0 gives the minimum. Requires n > 0.
+double Percentile(std::span<const double> sorted, double q);
+
+// 1-based ranks (l, u) of the order statistics X_(l) <= X_(u) that bound the
+// q-quantile with probability >= confidence for any continuous distribution
+// (Binomial(n, q) tail sums, as MLPerf LoadGen's early stopping). Ranks are
+// chosen as equal-tailed as possible. valid = false if no such pair exists.
+struct RankInterval {
+  std::size_t lower_rank = 0;
+  std::size_t upper_rank = 0;
+  bool valid = false;
+};
+RankInterval QuantileRankInterval(std::size_t n, double q, double confidence = 0.95);
+
+// The interval above, read off ascending `sorted` data.
+Interval QuantileInterval(std::span<const double> sorted, double q, double confidence = 0.95);
+
+// max(estimate - lower, upper - estimate) / estimate; infinity if !valid or estimate <= 0.
+double RelativeHalfWidth(const Interval& interval, double estimate);
+
+struct Summary {
+  std::size_t count = 0;
+  double min = 0, max = 0, mean = 0, stddev = 0;  // stddev: sample (n-1) standard deviation
+  double p50 = 0, p90 = 0, p95 = 0, p99 = 0;
+  Interval p50_ci, p90_ci, p99_ci;
+};
+// Summary of unsorted samples (any unit; the caller's). Requires non-empty.
+Summary Summarize(std::span<const double> samples, double confidence = 0.95);
+
+// When the single-stream loop may stop.
+struct StoppingRule {
+  std::chrono::duration<double> min_duration{1.0};
+  std::chrono::duration<double> max_duration{60.0};
+  std::size_t min_count = 100;
+  double target_relative_half_width = 0.02;  // of the p50 interval
+  double confidence = 0.95;
+};
+enum class StopDecision {
+  kContinue,
+  kConverged,    // min duration and count met, p50 interval within target
+  kMaxDuration,  // max duration reached before convergence
+};
+// `samples` unsorted; `elapsed` since the measurement began.
+StopDecision ShouldStop(const StoppingRule& rule, std::chrono::duration<double> elapsed,
+                        std::span<const double> samples);
+
+// Decides when warm-up is over: latencies are fed one by one; warm-up ends when
+// the median of the last `window` samples is within `tolerance` (relative) of
+// the median of the `window` before it, or after `max_samples`.
+class WarmupDetector {
+ public:
+  explicit WarmupDetector(std::size_t window = 10, double tolerance = 0.05, std::size_t max_samples = 1000);
+  // Returns true once warm-up is over (and stays true).
+  bool Add(double latency);
+  bool stable() const { return stable_; }
+  bool hit_limit() const { return hit_limit_; }  // ended by max_samples, not by stability
+  std::size_t count() const { return samples_.size(); }
+
+ private:
+  std::size_t window_;
+  double tolerance_;
+  std::size_t max_samples_;
+  std::vector<double> samples_;
+  bool stable_ = false;
+  bool hit_limit_ = false;
+};
+
+// Wilson score interval for a binomial proportion successes / n (n > 0).
+Interval WilsonInterval(std::int64_t successes, std::int64_t n, double confidence = 0.95);
+
+// Two-sided exact McNemar test: p-value for discordant counts b (only the
+// first classifier right) and c (only the second right), from Binomial(b+c, 1/2).
+// Returns 1.0 when b + c == 0.
+double McNemarExactPValue(std::int64_t b, std::int64_t c);
+
+// Standard normal quantile (inverse CDF), p in (0, 1).
+double NormalQuantile(double p);
+
+}  // namespace sweetspot::stats

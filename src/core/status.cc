@@ -1,0 +1,31 @@
+#include "sweetspot/status.h"
+
+#include <string>
+
+namespace sweetspot {
+
+std::string_view StatusCodeName(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return "OK";
+    case StatusCode::kInvalidArgument: return "invalid argument";
+    case StatusCode::kNotFound: return "not found";
+    case StatusCode::kInvalidData: return "invalid data";
+    case StatusCode::kUnsupported: return "unsupported";
+    case StatusCode::kIoError: return "I/O error";
+    case StatusCode::kRuntimeError: return "runtime error";
+    case StatusCode::kInternal: return "internal error";
+  }
+  return "unknown";
+}
+
+Status Status::WithContext(std::string_view context) const {
+  if (ok()) return *this;
+  return {code_, std::string(context) + ": " + message_};
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "OK";
+  return std::string(StatusCodeName(code_)) + ": " + message_;
+}
+
+}  // namespace sweetspot

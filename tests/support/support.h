@@ -1,0 +1,50 @@
+// Shared test helpers: temporary folders, real data in ../shared/data, and
+// the built CLI.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include <onnx/onnx_pb.h>
+
+namespace sweetspot::testing {
+
+// A fresh folder under the system temp dir, removed on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// ../shared/data/<relative>; empty if it does not exist.
+std::filesystem::path SharedData(const std::string& relative);
+
+// Writes `model` to `path` and returns the path (asserts on failure).
+std::filesystem::path WriteModel(const onnx::ModelProto& model, const std::filesystem::path& path);
+
+// Writes raw bytes to a file.
+void WriteFile(const std::filesystem::path& path, const std::string& bytes);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+// Runs the built `sweetspot` binary with `args` (shell-quoted by the caller).
+CommandResult RunCli(const std::string& args);
+
+}  // namespace sweetspot::testing
+
+// Skips the test when a file under ../shared/data is missing, saying which.
+#define SWEETSPOT_REQUIRE_SHARED_DATA(var, relative)                                            \
+  const std::filesystem::path var = ::sweetspot::testing::SharedData(relative);                 \
+  if ((var).empty()) GTEST_SKIP() << "../shared/data/" << (relative) << " is missing; skipping"
