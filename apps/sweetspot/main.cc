@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   }
 
   const sweetspot::Status status = action();
-  if (!status.ok()) {
+  if (!status.ok() && !status.message().empty()) {
     std::fprintf(stderr, "sweetspot: error: %s\n", status.message().c_str());
   }
   return ExitCodeFor(status);

@@ -41,6 +41,8 @@ class [[nodiscard]] Status {
   static Status IoError(std::string message) { return {StatusCode::kIoError, std::move(message)}; }
   static Status RuntimeError(std::string message) { return {StatusCode::kRuntimeError, std::move(message)}; }
   static Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
+  // For codes carried across a process or file boundary; `code` must not be kOk.
+  static Status FromCode(StatusCode code, std::string message) { return {code, std::move(message)}; }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }

@@ -1,0 +1,231 @@
+// `sweetspot bench`: latency, throughput and memory of ONNX models.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <fmt/core.h>
+
+#include "commands.h"
+#include "sweetspot/bench_json.h"
+#include "sweetspot/bench_report.h"
+
+namespace sweetspot::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct BenchArgs {
+  std::vector<std::string> models;
+  std::vector<std::string> scenarios{"single-stream"};
+  std::vector<int64_t> batch_sizes{1};
+  int threads = 1;
+  int inter_threads = 1;
+  std::string graph_opt = "all";
+  std::string execution_mode = "sequential";
+  std::string provider = "cpu";
+  int concurrency = 4;
+  double duration_s = 2.0;
+  double max_duration_s = 30.0;
+  std::size_t min_count = 100;
+  double target_ci = 0.02;
+  double confidence = 0.95;
+  std::vector<std::string> input_files;
+  std::vector<std::string> dims;
+  uint32_t seed = 42;
+  std::string json_path;
+  bool no_raw = false;
+  bool no_isolate = false;
+  bool quiet = false;
+};
+
+// "NAME=VALUE" -> {NAME, VALUE}; a bare "VALUE" -> {"", VALUE}.
+std::pair<std::string, std::string> SplitAssignment(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos) return {"", text};
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+Result<BenchRequest> MakeRequest(const BenchArgs& a) {
+  BenchRequest request;
+  SWEETSPOT_ASSIGN_OR_RETURN(request.options.graph_optimization, ParseGraphOptimization(a.graph_opt));
+  SWEETSPOT_ASSIGN_OR_RETURN(request.options.execution_mode, ParseExecutionMode(a.execution_mode));
+  request.options.intra_op_threads = a.threads;
+  request.options.inter_op_threads = a.inter_threads;
+  request.options.execution_provider = a.provider;
+  if (a.threads < 0 || a.inter_threads < 0) return Status::InvalidArgument("--threads must be >= 0 (0 = all cores)");
+
+  MeasureConfig& c = request.config;
+  c.scenarios.clear();
+  for (const auto& name : a.scenarios) {
+    if (name == "all") {
+      c.scenarios = {Scenario::kSingleStream, Scenario::kOffline, Scenario::kConcurrent};
+      break;
+    }
+    SWEETSPOT_ASSIGN_OR_RETURN(Scenario s, ParseScenario(name));
+    c.scenarios.push_back(s);
+  }
+  c.batch_sizes = a.batch_sizes;
+  c.concurrency = a.concurrency;
+  c.stopping.min_duration = std::chrono::duration<double>(a.duration_s);
+  c.stopping.max_duration = std::chrono::duration<double>(std::max(a.max_duration_s, a.duration_s));
+  c.stopping.min_count = a.min_count;
+  c.stopping.target_relative_half_width = a.target_ci;
+  c.stopping.confidence = a.confidence;
+  c.run_duration = std::chrono::duration<double>(a.duration_s);
+  if (a.duration_s <= 0) return Status::InvalidArgument("--duration-s must be > 0");
+  SWEETSPOT_RETURN_IF_ERROR(ValidateConfig(c));
+
+  for (const auto& f : a.input_files) {
+    auto [name, path] = SplitAssignment(f);
+    if (!fs::is_regular_file(path)) {
+      return Status::NotFound("--input: file '" + path + "' does not exist");
+    }
+    request.inputs.files[name] = fs::absolute(path);
+  }
+  for (const auto& d : a.dims) {
+    auto [name, value] = SplitAssignment(d);
+    char* end = nullptr;
+    const long long v = std::strtoll(value.c_str(), &end, 10);
+    if (name.empty() || end == value.c_str() || *end != '\0' || v <= 0) {
+      return Status::InvalidArgument("--dim '" + d + "': expected NAME=POSITIVE_INTEGER, e.g. --dim height=224");
+    }
+    request.inputs.dim_values[name] = v;
+  }
+  request.inputs.seed = a.seed;
+  return request;
+}
+
+ProgressFn TerminalProgress(const std::string& label) {
+  if (isatty(STDERR_FILENO) == 0) return {};
+  return [label](const std::string& phase, double fraction) {
+    if (fraction < 0) {
+      std::fprintf(stderr, "\r\033[K%s: %s...", label.c_str(), phase.c_str());
+    } else {
+      std::fprintf(stderr, "\r\033[K%s: %s %3.0f%%", label.c_str(), phase.c_str(), 100 * std::min(fraction, 1.0));
+    }
+    std::fflush(stderr);
+  };
+}
+
+void ClearProgress() {
+  if (isatty(STDERR_FILENO) != 0) std::fprintf(stderr, "\r\033[K");
+}
+
+Status WriteJson(const std::string& path, const nlohmann::json& doc) {
+  if (path == "-") {
+    std::cout << doc.dump(2) << "\n";
+    return Status::Ok();
+  }
+  std::ofstream out(path, std::ios::trunc);
+  out << doc.dump(2) << "\n";
+  if (!out) return Status::IoError("--json: cannot write '" + path + "'");
+  return Status::Ok();
+}
+
+Status RunBenchCommand(const BenchArgs& args) {
+  SWEETSPOT_ASSIGN_OR_RETURN(BenchRequest base, MakeRequest(args));
+  std::error_code ec;
+  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  std::vector<BenchResult> results;
+  std::vector<BenchFailure> failures;
+  for (const auto& model : args.models) {
+    BenchRequest request = base;
+    request.model_path = model;
+    Result<BenchResult> result = Status::Internal("not run");
+    if (!fs::exists(model)) {
+      result = Status::NotFound("model file '" + model + "' does not exist; check the path");
+    } else if (args.no_isolate || ec) {
+      auto backend = CreateBackend(request.backend);
+      result = backend.ok() ? RunBench(**backend, model, request.options, request.config, request.inputs,
+                                       args.quiet ? ProgressFn{} : TerminalProgress(model))
+                            : Result<BenchResult>(backend.status());
+    } else {
+      result = RunBenchIsolated(self, request);
+    }
+    ClearProgress();
+    if (!result.ok()) {
+      // Keep going: the other models' results are still worth having.
+      if (args.models.size() > 1) std::fprintf(stderr, "sweetspot: error: %s\n", result.status().message().c_str());
+      failures.push_back({model, result.status()});
+      continue;
+    }
+    if (!args.quiet && args.json_path != "-") {
+      std::cout << RenderBenchText(*result) << (args.models.size() > 1 ? "\n" : "");
+      std::cout.flush();
+    }
+    results.push_back(std::move(result).value());
+  }
+  if (!args.json_path.empty()) {
+    SWEETSPOT_RETURN_IF_ERROR(WriteJson(args.json_path, BenchDocument(results, failures, !args.no_raw)));
+  }
+  if (failures.empty()) return Status::Ok();
+  if (args.models.size() == 1) return failures.front().status;
+  return failures.front().status.WithContext(fmt::format("{} of {} models failed; first", failures.size(),
+                                                         args.models.size()));
+}
+
+}  // namespace
+
+void RegisterBench(CLI::App& root, Action* selected) {
+  auto args = std::make_shared<BenchArgs>();
+  CLI::App* cmd = root.add_subcommand("bench", "Measure latency, throughput and peak memory of ONNX models");
+  cmd->footer(
+      "Each model is measured in a child process of its own, so that its peak RSS and load time\n"
+      "are its own and a crash in the runtime loses only that model. Single-stream runs until the\n"
+      "p50's distribution-free 95% interval is within --target-ci (or --max-duration-s ends it,\n"
+      "which the output then says). Inputs are seeded random tensors unless --input gives .npy files.\n\n"
+      "Examples:\n"
+      "  sweetspot bench model.onnx\n"
+      "  sweetspot bench model.onnx --scenario all --batch 1,8,32 --concurrency 4 --json out.json\n"
+      "  sweetspot bench a.onnx b.onnx --threads 2 --target-ci 0.01");
+  cmd->add_option("models", args->models, "ONNX model file(s)")->required();
+  cmd->add_option("--scenario", args->scenarios,
+                  "single-stream, offline, concurrent, or all (comma-separated; default single-stream)")
+      ->delimiter(',');
+  cmd->add_option("--batch", args->batch_sizes,
+                  "batch size(s); offline runs each, the others use the first (default 1)")
+      ->delimiter(',');
+  cmd->add_option("--threads", args->threads, "intra-op threads per session (0 = all cores; default 1)");
+  cmd->add_option("--inter-threads", args->inter_threads, "inter-op threads (default 1)");
+  cmd->add_option("--graph-opt", args->graph_opt, "graph optimisation: disabled, basic, extended, all (default all)");
+  cmd->add_option("--execution-mode", args->execution_mode, "sequential or parallel (default sequential)");
+  cmd->add_option("--provider", args->provider, "execution provider (default cpu)");
+  cmd->add_option("--concurrency", args->concurrency, "threads in the concurrent scenario (default 4)");
+  cmd->add_option("--duration-s", args->duration_s,
+                  "minimum seconds of single-stream, and seconds of each offline/concurrent run (default 2)");
+  cmd->add_option("--max-duration-s", args->max_duration_s,
+                  "single-stream stops here even if the interval target is not met (default 30)");
+  cmd->add_option("--min-count", args->min_count, "minimum single-stream queries (default 100)");
+  cmd->add_option("--target-ci", args->target_ci,
+                  "target relative half-width of the p50 interval (default 0.02 = +/-2 %)");
+  cmd->add_option("--confidence", args->confidence, "confidence of the intervals (default 0.95)");
+  cmd->add_option("--input", args->input_files,
+                  "[NAME=]FILE.npy: feed this tensor (first dim = batch, or 1 to repeat)");
+  cmd->add_option("--dim", args->dims, "NAME=VALUE for a symbolic dimension other than the batch");
+  cmd->add_option("--seed", args->seed, "seed of the random inputs (default 42)");
+  cmd->add_option("--json", args->json_path, "write every figure (and raw latencies) as JSON to FILE, or - for stdout");
+  cmd->add_flag("--no-raw", args->no_raw, "leave raw latencies out of the JSON");
+  cmd->add_flag("--no-isolate", args->no_isolate,
+                "measure in this process (peak RSS then comes from /proc/self/status)");
+  cmd->add_flag("-q,--quiet", args->quiet, "print no table or progress");
+  cmd->callback([args, selected] { *selected = [args] { return RunBenchCommand(*args); }; });
+
+  // Internal: the child process of an isolated measurement.
+  auto child_args = std::make_shared<std::vector<std::string>>();
+  CLI::App* child = root.add_subcommand("__bench-child", "");
+  child->group("");  // hidden from --help
+  child->add_option("files", *child_args)->expected(2)->required();
+  child->callback([child_args, selected] {
+    *selected = [child_args] {
+      const auto model_label = std::string("measuring");
+      const Status status = RunBenchChild((*child_args)[0], (*child_args)[1], TerminalProgress(model_label));
+      ClearProgress();
+      // The parent reports the error from the result file; say nothing here.
+      return status.ok() ? Status::Ok() : Status::FromCode(status.code(), "");
+    };
+  });
+}
+
+}  // namespace sweetspot::cli

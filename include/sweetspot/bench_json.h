@@ -1,0 +1,55 @@
+// JSON form of bench results: the `--json` output of `sweetspot bench`
+// (schema: docs/bench-result.schema.json) and the transport between the
+// parent and the child process that measures one model.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "sweetspot/measure.h"
+
+namespace sweetspot {
+
+inline constexpr int kBenchJsonSchemaVersion = 1;
+
+// Everything the child needs to measure one model.
+struct BenchRequest {
+  std::string model_path;
+  std::string backend = "onnxruntime";
+  BackendOptions options;
+  MeasureConfig config;
+  InputSpec inputs;
+};
+
+nlohmann::json ToJson(const BenchResult& result, bool include_raw_latencies = true);
+Result<BenchResult> BenchResultFromJson(const nlohmann::json& json);
+
+nlohmann::json ToJson(const BenchRequest& request);
+Result<BenchRequest> BenchRequestFromJson(const nlohmann::json& json);
+
+// A failed model in a multi-model run: kept next to the results that succeeded.
+struct BenchFailure {
+  std::string model_path;
+  Status status;
+};
+
+// The whole `--json` document: {"schema_version", "tool", "results", "failures"}.
+nlohmann::json BenchDocument(const std::vector<BenchResult>& results, const std::vector<BenchFailure>& failures,
+                             bool include_raw_latencies = true);
+
+}  // namespace sweetspot
+
+namespace sweetspot {
+
+// Measures one model in a child process: `self_exe __bench-child REQUEST RESULT`
+// (self_exe is the sweetspot binary). The child's peak RSS comes from the
+// kernel (wait4's ru_maxrss, as /usr/bin/time reports it), its load time is its
+// own, and a crash in the runtime kills only the child: it comes back as a
+// RuntimeError naming the signal.
+Result<BenchResult> RunBenchIsolated(const std::filesystem::path& self_exe, const BenchRequest& request);
+
+// The child's side: reads REQUEST, runs RunBench, writes RESULT as
+// {"result": ...} or {"error": {"code_id", "message"}}. Returns the Status it wrote.
+Status RunBenchChild(const std::filesystem::path& request_file, const std::filesystem::path& result_file,
+                     const ProgressFn& progress = {});
+
+}  // namespace sweetspot

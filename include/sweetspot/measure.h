@@ -1,0 +1,160 @@
+// The measurement engine behind `sweetspot bench`: LoadGen-style scenarios
+// run against one Session, filling plain result structs. Reporters (table,
+// JSON) only read those structs.
+//
+// Scenarios:
+//  - single-stream: one query at a time until a minimum duration and count are
+//    met and the p50's distribution-free confidence interval is within the
+//    target relative half-width, or a maximum duration ends it (then
+//    `converged` is false and the output says so);
+//  - offline: back-to-back batches for each batch size -> items/s;
+//  - concurrent: N threads issuing queries at once, on one shared session and
+//    on N separate sessions -> items/s and latency percentiles.
+// Every scenario warms up until latency stabilises (stats::WarmupDetector)
+// before it records anything. Load time and first-inference time are kept
+// apart from steady-state figures.
+//
+// Thread-safety: RunBench is re-entrant; it starts and joins its own threads.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sweetspot/backend.h"
+#include "sweetspot/environment.h"
+#include "sweetspot/stats.h"
+#include "sweetspot/status.h"
+
+namespace sweetspot {
+
+enum class Scenario { kSingleStream, kOffline, kConcurrent };
+std::string_view ScenarioName(Scenario scenario);  // "single-stream", "offline", "concurrent"
+Result<Scenario> ParseScenario(std::string_view name);
+
+// How input tensors are made.
+struct InputSpec {
+  // Values for symbolic dimensions other than the batch (first) dimension.
+  std::map<std::string, int64_t> dim_values;
+  // Input name -> .npy file with the tensor to feed (its first dimension must
+  // equal the batch size, or be 1 and then it is repeated); the name "" stands
+  // for the only input of a single-input model. Other inputs get seeded random values.
+  std::map<std::string, std::filesystem::path> files;
+  uint32_t seed = 42;
+};
+
+// Concrete input tensors for `infos` at `batch_size`: from InputSpec::files
+// where given, else seeded random (uniform [0,1) for floats, small integers
+// otherwise). Errors name the input and the fix (e.g. a missing --dim).
+Result<std::vector<Tensor>> MakeInputs(const std::vector<TensorInfo>& infos, int64_t batch_size,
+                                       const InputSpec& spec);
+
+// Reads a NumPy .npy file (little-endian, C order; float32/float64/int/uint8/bool).
+Result<Tensor> ReadNpy(const std::filesystem::path& path);
+
+struct MeasureConfig {
+  std::vector<Scenario> scenarios{Scenario::kSingleStream};
+  // single-stream and concurrent use the first; offline runs each.
+  std::vector<int64_t> batch_sizes{1};
+  int concurrency = 4;
+  // single-stream: min_duration, max_duration, min_count, target, confidence.
+  stats::StoppingRule stopping;
+  // offline and concurrent: how long each configuration runs.
+  std::chrono::duration<double> run_duration{2.0};
+  // Warm-up: stable when medians of two windows agree within this tolerance.
+  std::size_t warmup_window = 10;
+  double warmup_tolerance = 0.05;
+  std::chrono::duration<double> warmup_max_duration{10.0};
+};
+
+struct WarmupRecord {
+  std::size_t runs = 0;
+  bool stable = false;  // false: ended by its time/count limit
+  double duration_ms = 0;
+};
+
+struct LatencyRecord {
+  stats::Summary summary_ms;     // of raw_ms
+  std::vector<double> raw_ms;    // every measured latency, in order
+};
+
+struct SingleStreamResult {
+  int64_t batch_size = 1;
+  WarmupRecord warmup;
+  LatencyRecord latency;
+  bool converged = false;
+  double target_relative_half_width = 0;
+  double achieved_relative_half_width = 0;  // of the p50 interval
+  double duration_s = 0;
+  double items_per_s = 0;
+};
+
+struct OfflineResult {
+  int64_t batch_size = 1;
+  WarmupRecord warmup;
+  LatencyRecord batch_latency;  // per batch
+  double duration_s = 0;
+  double items_per_s = 0;
+};
+
+struct ConcurrentResult {
+  int concurrency = 1;
+  bool separate_sessions = false;  // one session per thread (else one shared)
+  int64_t batch_size = 1;
+  WarmupRecord warmup;
+  LatencyRecord latency;  // per request, all threads
+  double duration_s = 0;
+  double items_per_s = 0;
+};
+
+struct MemoryRecord {
+  bool measured = false;
+  bool isolated = false;          // measured in a child process of its own
+  int64_t baseline_rss_bytes = 0; // before the model was loaded
+  int64_t peak_rss_bytes = 0;     // peak of the process while one session ran
+  int64_t growth_bytes = 0;       // peak - baseline
+  int64_t process_peak_rss_bytes = 0;  // whole process, all scenarios (wait4 when isolated)
+};
+
+struct BenchResult {
+  std::string model_path;
+  int64_t model_file_bytes = 0;
+  std::string backend;
+  std::string backend_version;
+  BackendOptions options;
+  MeasureConfig config;
+  std::vector<TensorInfo> inputs;   // as the model declares them
+  std::vector<TensorInfo> outputs;
+  double load_ms = 0;               // session creation
+  double first_inference_ms = 0;    // first Run after load, batch = first batch size
+  std::optional<SingleStreamResult> single_stream;
+  std::vector<OfflineResult> offline;
+  std::vector<ConcurrentResult> concurrent;
+  MemoryRecord memory;
+  Environment environment;
+};
+
+// Progress callback: a short human-readable phase name and a fraction in [0,1]
+// of that phase (or negative when unknown). Called from the measuring thread.
+using ProgressFn = std::function<void(const std::string& phase, double fraction)>;
+
+// Loads `model` with `backend` and runs the configured scenarios in this process.
+Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& model, const BackendOptions& options,
+                             const MeasureConfig& config, const InputSpec& inputs, const ProgressFn& progress = {});
+
+// Checks a config before anything runs (batch sizes > 0, concurrency > 0, ...).
+Status ValidateConfig(const MeasureConfig& config);
+
+// Current and peak resident set size of this process, from /proc/self/status.
+struct RssSample {
+  int64_t rss_bytes = 0;
+  int64_t peak_bytes = 0;
+};
+RssSample ReadSelfRss();
+
+}  // namespace sweetspot

@@ -1,0 +1,96 @@
+#include "sweetspot/bench_report.h"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace sweetspot {
+namespace {
+
+std::string Mib(int64_t bytes) { return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024.0 * 1024.0)); }
+
+std::string Ci(const stats::Interval& ci) {
+  return ci.valid ? fmt::format("[{:.3f}, {:.3f}]", ci.lower, ci.upper) : std::string("[n/a: too few samples]");
+}
+
+void LatencyLines(std::string& out, const stats::Summary& s) {
+  fmt::format_to(std::back_inserter(out), "    {:<6} {:>10}  {}\n", "", "ms", "95% interval (ms)");
+  fmt::format_to(std::back_inserter(out), "    {:<6} {:>10.3f}\n", "min", s.min);
+  fmt::format_to(std::back_inserter(out), "    {:<6} {:>10.3f}  {}\n", "p50", s.p50, Ci(s.p50_ci));
+  fmt::format_to(std::back_inserter(out), "    {:<6} {:>10.3f}  {}\n", "p90", s.p90, Ci(s.p90_ci));
+  fmt::format_to(std::back_inserter(out), "    {:<6} {:>10.3f}\n", "p95", s.p95);
+  fmt::format_to(std::back_inserter(out), "    {:<6} {:>10.3f}  {}\n", "p99", s.p99, Ci(s.p99_ci));
+  fmt::format_to(std::back_inserter(out), "    {:<6} {:>10.3f}\n", "max", s.max);
+  fmt::format_to(std::back_inserter(out), "    {:<6} {:>10.3f}  (std {:.3f})\n", "mean", s.mean, s.stddev);
+}
+
+std::string Warmup(const WarmupRecord& w) {
+  return fmt::format("warm-up {} runs in {:.0f} ms{}", w.runs, w.duration_ms, w.stable ? "" : " (did NOT stabilise)");
+}
+
+template <typename... Args>
+void Line(std::string& out, fmt::format_string<Args...> format, Args&&... args) {
+  fmt::format_to(std::back_inserter(out), format, std::forward<Args>(args)...);
+  out += '\n';
+}
+
+}  // namespace
+
+std::string RenderBenchText(const BenchResult& r) {
+  std::string out;
+  Line(out, "model      {} ({})", r.model_path, Mib(r.model_file_bytes));
+  for (const auto& in : r.inputs) {
+    Line(out, "input      {} {} {}", in.name, DTypeName(in.dtype), ShapeToString(in.shape, in.dim_names));
+  }
+  Line(out, "runtime    {} {}, provider {}, {} intra-op / {} inter-op threads, graph opt {}, {}", r.backend,
+       r.backend_version, r.options.execution_provider, r.options.intra_op_threads, r.options.inter_op_threads,
+       GraphOptimizationName(r.options.graph_optimization), ExecutionModeName(r.options.execution_mode));
+  const auto& e = r.environment;
+  Line(out, "machine    {} ({} logical cores, affinity {} CPUs{}), {}", e.cpu_model, e.logical_cores, e.affinity.size(),
+       e.frequency_governor.empty() ? "" : ", governor " + e.frequency_governor, e.kernel);
+  Line(out, "load       {:.1f} ms (session creation)", r.load_ms);
+  Line(out, "first run  {:.3f} ms", r.first_inference_ms);
+  if (r.memory.measured) {
+    Line(out, "memory     peak RSS {} (+{} over the {} baseline){}", Mib(r.memory.peak_rss_bytes), Mib(r.memory.growth_bytes),
+         Mib(r.memory.baseline_rss_bytes), r.memory.isolated ? ", measured in a child process" : "");
+  }
+  if (r.single_stream) {
+    const auto& s = *r.single_stream;
+    Line(out, "");
+    Line(out, "single-stream, batch {}: {} queries in {:.1f} s, {:.1f} items/s; {}", s.batch_size,
+         s.latency.summary_ms.count, s.duration_s, s.items_per_s, Warmup(s.warmup));
+    LatencyLines(out, s.latency.summary_ms);
+    if (s.converged) {
+      Line(out, "    p50 interval within +/-{:.2f} % (target +/-{:.2f} %)", 100 * s.achieved_relative_half_width,
+           100 * s.target_relative_half_width);
+    } else {
+      Line(out, "    WARNING: the p50 interval did not reach +/-{:.2f} % before the maximum duration (got {}); "
+           "the machine is noisy or the run too short: raise --max-duration-s",
+           100 * s.target_relative_half_width,
+           std::isfinite(s.achieved_relative_half_width)
+               ? fmt::format("+/-{:.2f} %", 100 * s.achieved_relative_half_width)
+               : std::string("no valid interval"));
+    }
+  }
+  if (!r.offline.empty()) {
+    Line(out, "");
+    Line(out, "offline    {:>6} {:>12} {:>14} {:>8}", "batch", "items/s", "p50 batch ms", "batches");
+    for (const auto& o : r.offline) {
+      Line(out, "           {:>6} {:>12.1f} {:>14.3f} {:>8}", o.batch_size, o.items_per_s, o.batch_latency.summary_ms.p50,
+           o.batch_latency.summary_ms.count);
+    }
+  }
+  if (!r.concurrent.empty()) {
+    Line(out, "");
+    Line(out, "concurrent {:>8} {:>10} {:>12} {:>10} {:>10} {:>9}", "threads", "sessions", "items/s", "p50 ms", "p99 ms",
+         "requests");
+    for (const auto& c : r.concurrent) {
+      Line(out, "           {:>8} {:>10} {:>12.1f} {:>10.3f} {:>10.3f} {:>9}", c.concurrency,
+           c.separate_sessions ? std::to_string(c.concurrency) : std::string("1 shared"), c.items_per_s,
+           c.latency.summary_ms.p50, c.latency.summary_ms.p99, c.latency.summary_ms.count);
+    }
+  }
+  return out;
+}
+
+}  // namespace sweetspot

@@ -1,0 +1,272 @@
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "sweetspot/measure.h"
+
+namespace sweetspot {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Seconds = std::chrono::duration<double>;
+
+double MsSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+LatencyRecord MakeRecord(std::vector<double> raw_ms, double confidence) {
+  LatencyRecord record;
+  if (!raw_ms.empty()) record.summary_ms = stats::Summarize(raw_ms, confidence);
+  record.raw_ms = std::move(raw_ms);
+  return record;
+}
+
+// One timed inference; returns its latency in ms.
+Result<double> TimedRun(Session& session, std::span<const Tensor> inputs) {
+  const auto start = Clock::now();
+  auto outputs = session.Run(inputs);
+  const double ms = MsSince(start);
+  if (!outputs.ok()) return outputs.status();
+  return ms;
+}
+
+// Runs until latency stabilises (or the warm-up's time limit passes).
+Result<WarmupRecord> WarmUp(Session& session, std::span<const Tensor> inputs, const MeasureConfig& config) {
+  stats::WarmupDetector detector(config.warmup_window, config.warmup_tolerance);
+  const auto start = Clock::now();
+  while (true) {
+    SWEETSPOT_ASSIGN_OR_RETURN(double ms, TimedRun(session, inputs));
+    if (detector.Add(ms) || Seconds(Clock::now() - start) >= config.warmup_max_duration) break;
+  }
+  return WarmupRecord{detector.count(), detector.stable() && !detector.hit_limit(), MsSince(start)};
+}
+
+Result<SingleStreamResult> RunSingleStream(Session& session, std::span<const Tensor> inputs, int64_t batch,
+                                           const MeasureConfig& config, const ProgressFn& progress) {
+  SingleStreamResult result;
+  result.batch_size = batch;
+  result.target_relative_half_width = config.stopping.target_relative_half_width;
+  SWEETSPOT_ASSIGN_OR_RETURN(result.warmup, WarmUp(session, inputs, config));
+
+  std::vector<double> raw;
+  raw.reserve(4096);
+  const auto start = Clock::now();
+  // Checking the rule sorts the samples, so do it at ~10 % growth steps or
+  // every 100 ms, whichever comes first, to keep the loop's overhead small.
+  std::size_t next_check = config.stopping.min_count;
+  auto last_check = start;
+  stats::StopDecision decision = stats::StopDecision::kContinue;
+  while (decision == stats::StopDecision::kContinue) {
+    SWEETSPOT_ASSIGN_OR_RETURN(double ms, TimedRun(session, inputs));
+    raw.push_back(ms);
+    const auto now = Clock::now();
+    const Seconds elapsed = now - start;
+    if (raw.size() >= next_check || now - last_check >= std::chrono::milliseconds(100) ||
+        elapsed >= config.stopping.max_duration) {
+      decision = stats::ShouldStop(config.stopping, elapsed, raw);
+      next_check = raw.size() + std::max<std::size_t>(raw.size() / 10, 1);
+      last_check = now;
+      if (progress) {
+        const double by_time = elapsed / config.stopping.min_duration;
+        progress("single-stream", std::min(1.0, by_time));
+      }
+    }
+  }
+  result.duration_s = Seconds(Clock::now() - start).count();
+  result.converged = decision == stats::StopDecision::kConverged;
+  result.latency = MakeRecord(std::move(raw), config.stopping.confidence);
+  const auto& s = result.latency.summary_ms;
+  result.achieved_relative_half_width = stats::RelativeHalfWidth(s.p50_ci, s.p50);
+  double total_ms = 0;
+  for (double ms : result.latency.raw_ms) total_ms += ms;
+  result.items_per_s = total_ms > 0 ? 1000.0 * static_cast<double>(batch * result.latency.raw_ms.size()) / total_ms : 0;
+  return result;
+}
+
+Result<OfflineResult> RunOffline(Session& session, std::span<const Tensor> inputs, int64_t batch,
+                                 const MeasureConfig& config, const ProgressFn& progress) {
+  OfflineResult result;
+  result.batch_size = batch;
+  SWEETSPOT_ASSIGN_OR_RETURN(result.warmup, WarmUp(session, inputs, config));
+  std::vector<double> raw;
+  const auto start = Clock::now();
+  // At least a few batches even when one batch outlasts the duration.
+  while (Seconds(Clock::now() - start) < config.run_duration || raw.size() < 3) {
+    SWEETSPOT_ASSIGN_OR_RETURN(double ms, TimedRun(session, inputs));
+    raw.push_back(ms);
+    if (progress) progress("offline batch " + std::to_string(batch), Seconds(Clock::now() - start) / config.run_duration);
+  }
+  result.duration_s = Seconds(Clock::now() - start).count();
+  result.items_per_s = static_cast<double>(batch) * static_cast<double>(raw.size()) / result.duration_s;
+  result.batch_latency = MakeRecord(std::move(raw), config.stopping.confidence);
+  return result;
+}
+
+// N threads issue back-to-back requests; each thread uses sessions[i % size].
+Result<ConcurrentResult> RunConcurrent(std::vector<Session*> sessions, std::span<const Tensor> inputs, int64_t batch,
+                                       const MeasureConfig& config, const ProgressFn& progress) {
+  ConcurrentResult result;
+  result.concurrency = config.concurrency;
+  result.separate_sessions = sessions.size() > 1;
+  result.batch_size = batch;
+  result.warmup.stable = true;
+  for (Session* s : sessions) {
+    SWEETSPOT_ASSIGN_OR_RETURN(WarmupRecord w, WarmUp(*s, inputs, config));
+    result.warmup.runs += w.runs;
+    result.warmup.duration_ms += w.duration_ms;
+    result.warmup.stable = result.warmup.stable && w.stable;
+  }
+
+  std::vector<std::vector<double>> per_thread(static_cast<std::size_t>(config.concurrency));
+  std::atomic<bool> failed{false};
+  Status first_error;
+  std::mutex error_mutex;
+  const auto start = Clock::now();
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(config.run_duration);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < config.concurrency; ++t) {
+    threads.emplace_back([&, t] {
+      Session& session = *sessions[static_cast<std::size_t>(t) % sessions.size()];
+      auto& mine = per_thread[static_cast<std::size_t>(t)];
+      while (!failed.load(std::memory_order_relaxed) && Clock::now() < deadline) {
+        auto ms = TimedRun(session, inputs);
+        if (!ms.ok()) {
+          std::lock_guard<std::mutex> lock(error_mutex);
+          if (!failed.exchange(true)) first_error = ms.status();
+          return;
+        }
+        mine.push_back(*ms);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  if (failed) return first_error;
+  result.duration_s = Seconds(Clock::now() - start).count();
+  std::vector<double> all;
+  for (auto& v : per_thread) all.insert(all.end(), v.begin(), v.end());
+  result.items_per_s = static_cast<double>(batch) * static_cast<double>(all.size()) / result.duration_s;
+  result.latency = MakeRecord(std::move(all), config.stopping.confidence);
+  if (progress) progress("concurrent", 1.0);
+  return result;
+}
+
+}  // namespace
+
+std::string_view ScenarioName(Scenario scenario) {
+  switch (scenario) {
+    case Scenario::kSingleStream: return "single-stream";
+    case Scenario::kOffline: return "offline";
+    case Scenario::kConcurrent: return "concurrent";
+  }
+  return "single-stream";
+}
+
+Result<Scenario> ParseScenario(std::string_view name) {
+  for (auto s : {Scenario::kSingleStream, Scenario::kOffline, Scenario::kConcurrent}) {
+    if (ScenarioName(s) == name) return s;
+  }
+  return Status::InvalidArgument("unknown scenario '" + std::string(name) +
+                                 "' (expected single-stream, offline or concurrent)");
+}
+
+Status ValidateConfig(const MeasureConfig& config) {
+  if (config.scenarios.empty()) return Status::InvalidArgument("--scenario: give at least one scenario");
+  if (config.batch_sizes.empty()) return Status::InvalidArgument("--batch: give at least one batch size");
+  for (int64_t b : config.batch_sizes) {
+    if (b <= 0) return Status::InvalidArgument("--batch " + std::to_string(b) + ": batch sizes must be >= 1");
+  }
+  if (config.concurrency <= 0) return Status::InvalidArgument("--concurrency must be >= 1");
+  const auto& s = config.stopping;
+  if (s.min_duration.count() < 0 || s.max_duration < s.min_duration) {
+    return Status::InvalidArgument("--max-duration-s must be >= --duration-s, and both >= 0");
+  }
+  if (!(s.target_relative_half_width > 0 && s.target_relative_half_width < 1)) {
+    return Status::InvalidArgument("--target-ci must be in (0, 1), e.g. 0.02 for +/-2 %");
+  }
+  if (!(s.confidence > 0.5 && s.confidence < 1)) return Status::InvalidArgument("--confidence must be in (0.5, 1)");
+  if (config.run_duration.count() <= 0) return Status::InvalidArgument("--duration-s must be > 0");
+  return Status::Ok();
+}
+
+RssSample ReadSelfRss() {
+  RssSample sample;
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  auto kib = [](const std::string& l) { return std::stoll(l.substr(l.find(':') + 1)) * 1024; };
+  while (std::getline(in, line)) {
+    if (line.starts_with("VmRSS:")) sample.rss_bytes = kib(line);
+    if (line.starts_with("VmHWM:")) sample.peak_bytes = kib(line);
+  }
+  return sample;
+}
+
+Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& model, const BackendOptions& options,
+                             const MeasureConfig& config, const InputSpec& input_spec, const ProgressFn& progress) {
+  SWEETSPOT_RETURN_IF_ERROR(ValidateConfig(config));
+  BenchResult result;
+  result.model_path = model.string();
+  std::error_code ec;
+  result.model_file_bytes = static_cast<int64_t>(std::filesystem::file_size(model, ec));
+  result.backend = backend.name();
+  result.backend_version = backend.version();
+  result.options = options;
+  result.config = config;
+  result.environment = CaptureEnvironment();
+
+  const RssSample before = ReadSelfRss();
+  if (progress) progress("loading", -1);
+  auto load_start = Clock::now();
+  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, backend.Load(model, options));
+  result.load_ms = MsSince(load_start);
+  result.inputs = session->inputs();
+  result.outputs = session->outputs();
+
+  const int64_t first_batch = config.batch_sizes.front();
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<Tensor> inputs, MakeInputs(result.inputs, first_batch, input_spec));
+  {
+    const auto start = Clock::now();
+    auto first = session->Run(inputs);
+    result.first_inference_ms = MsSince(start);
+    if (!first.ok()) return first.status();
+  }
+
+  for (Scenario scenario : config.scenarios) {
+    if (scenario == Scenario::kSingleStream) {
+      SWEETSPOT_ASSIGN_OR_RETURN(result.single_stream, RunSingleStream(*session, inputs, first_batch, config, progress));
+    } else if (scenario == Scenario::kOffline) {
+      for (int64_t batch : config.batch_sizes) {
+        SWEETSPOT_ASSIGN_OR_RETURN(std::vector<Tensor> batch_inputs, MakeInputs(result.inputs, batch, input_spec));
+        SWEETSPOT_ASSIGN_OR_RETURN(OfflineResult r, RunOffline(*session, batch_inputs, batch, config, progress));
+        result.offline.push_back(std::move(r));
+      }
+    }
+  }
+
+  // The model's own peak: one session, before concurrent runs load more.
+  const RssSample single = ReadSelfRss();
+  result.memory.measured = true;
+  result.memory.baseline_rss_bytes = before.rss_bytes;
+  result.memory.peak_rss_bytes = single.peak_bytes;
+  result.memory.growth_bytes = single.peak_bytes - before.rss_bytes;
+
+  if (std::find(config.scenarios.begin(), config.scenarios.end(), Scenario::kConcurrent) != config.scenarios.end()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(ConcurrentResult shared,
+                               RunConcurrent({session.get()}, inputs, first_batch, config, progress));
+    result.concurrent.push_back(std::move(shared));
+    std::vector<std::unique_ptr<Session>> own;
+    std::vector<Session*> pointers;
+    for (int i = 0; i < config.concurrency; ++i) {
+      SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Session> s, backend.Load(model, options));
+      pointers.push_back(s.get());
+      own.push_back(std::move(s));
+    }
+    SWEETSPOT_ASSIGN_OR_RETURN(ConcurrentResult separate, RunConcurrent(pointers, inputs, first_batch, config, progress));
+    result.concurrent.push_back(std::move(separate));
+  }
+  result.memory.process_peak_rss_bytes = ReadSelfRss().peak_bytes;
+  return result;
+}
+
+}  // namespace sweetspot

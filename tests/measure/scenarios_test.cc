@@ -1,0 +1,140 @@
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "support/support.h"
+#include "sweetspot/measure.h"
+#include "tiny_models.h"
+
+namespace sweetspot {
+namespace {
+
+using testing::TempDir;
+
+MeasureConfig FastConfig() {
+  MeasureConfig c;
+  c.stopping.min_duration = std::chrono::duration<double>(0.2);
+  c.stopping.max_duration = std::chrono::duration<double>(1.0);
+  c.stopping.min_count = 50;
+  c.run_duration = std::chrono::duration<double>(0.2);
+  c.warmup_max_duration = std::chrono::duration<double>(1.0);
+  return c;
+}
+
+class ScenariosTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    model_ = testing::WriteModel(examples::TinyCnn(), dir_ / "tiny.onnx");
+    auto backend = CreateBackend("onnxruntime");
+    ASSERT_TRUE(backend.ok());
+    backend_ = std::move(backend).value();
+  }
+  TempDir dir_;
+  std::filesystem::path model_;
+  std::unique_ptr<Backend> backend_;
+};
+
+TEST_F(ScenariosTest, SingleStreamMeetsItsStoppingRule) {
+  MeasureConfig config = FastConfig();
+  auto result = RunBench(*backend_, model_, {}, config, {});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_TRUE(result->single_stream.has_value());
+  const auto& s = *result->single_stream;
+  const auto& lat = s.latency.summary_ms;
+  EXPECT_GE(lat.count, config.stopping.min_count);
+  EXPECT_EQ(lat.count, s.latency.raw_ms.size());
+  EXPECT_GE(s.duration_s, 0.2);
+  EXPECT_LE(lat.min, lat.p50);
+  EXPECT_LE(lat.p50, lat.p90);
+  EXPECT_LE(lat.p90, lat.p99);
+  EXPECT_LE(lat.p99, lat.max);
+  if (s.converged) {
+    EXPECT_LE(s.achieved_relative_half_width, config.stopping.target_relative_half_width);
+  } else {
+    EXPECT_GE(s.duration_s, 1.0);  // only the maximum duration may stop an unconverged run
+  }
+  EXPECT_GT(s.warmup.runs, 0U);
+  EXPECT_GT(result->load_ms, 0);
+  EXPECT_GT(result->first_inference_ms, 0);
+  EXPECT_GT(s.items_per_s, 0);
+  EXPECT_EQ(result->environment.logical_cores > 0, true);
+  EXPECT_FALSE(result->environment.timestamp_utc.empty());
+}
+
+TEST_F(ScenariosTest, UnreachableTargetEndsAtMaxDurationAndSaysSo) {
+  MeasureConfig config = FastConfig();
+  config.stopping.target_relative_half_width = 1e-9;
+  config.stopping.max_duration = std::chrono::duration<double>(0.3);
+  auto result = RunBench(*backend_, model_, {}, config, {});
+  ASSERT_TRUE(result.ok());
+  EXPECT_FALSE(result->single_stream->converged);
+  EXPECT_GE(result->single_stream->duration_s, 0.3);
+}
+
+TEST_F(ScenariosTest, OfflineRunsEveryBatchSize) {
+  MeasureConfig config = FastConfig();
+  config.scenarios = {Scenario::kOffline};
+  config.batch_sizes = {1, 4};
+  auto result = RunBench(*backend_, model_, {}, config, {});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_FALSE(result->single_stream.has_value());
+  ASSERT_EQ(result->offline.size(), 2U);
+  EXPECT_EQ(result->offline[0].batch_size, 1);
+  EXPECT_EQ(result->offline[1].batch_size, 4);
+  for (const auto& o : result->offline) {
+    EXPECT_GT(o.items_per_s, 0);
+    EXPECT_GE(o.batch_latency.summary_ms.count, 3U);
+    // items/s is batches * batch / wall time, so it cannot exceed batch / fastest batch.
+    EXPECT_LE(o.items_per_s, 1000.0 * static_cast<double>(o.batch_size) / o.batch_latency.summary_ms.min * 1.0001);
+  }
+}
+
+TEST_F(ScenariosTest, ConcurrentRunsSharedAndSeparateSessions) {
+  MeasureConfig config = FastConfig();
+  config.scenarios = {Scenario::kConcurrent};
+  config.concurrency = 2;
+  auto result = RunBench(*backend_, model_, {}, config, {});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_EQ(result->concurrent.size(), 2U);
+  EXPECT_FALSE(result->concurrent[0].separate_sessions);
+  EXPECT_TRUE(result->concurrent[1].separate_sessions);
+  for (const auto& c : result->concurrent) {
+    EXPECT_EQ(c.concurrency, 2);
+    EXPECT_GT(c.latency.summary_ms.count, 0U);
+    EXPECT_GT(c.items_per_s, 0);
+  }
+}
+
+TEST_F(ScenariosTest, RecordsPeakMemoryAboveBaseline) {
+  auto result = RunBench(*backend_, model_, {}, FastConfig(), {});
+  ASSERT_TRUE(result.ok());
+  const auto& m = result->memory;
+  EXPECT_TRUE(m.measured);
+  EXPECT_FALSE(m.isolated);
+  EXPECT_GT(m.baseline_rss_bytes, 0);
+  EXPECT_GE(m.peak_rss_bytes, m.baseline_rss_bytes);
+  EXPECT_EQ(m.growth_bytes, m.peak_rss_bytes - m.baseline_rss_bytes);
+}
+
+TEST_F(ScenariosTest, RejectsBadConfigsBeforeLoading) {
+  MeasureConfig config = FastConfig();
+  config.batch_sizes = {0};
+  auto result = RunBench(*backend_, model_, {}, config, {});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("--batch 0"), std::string::npos);
+}
+
+TEST(ReadSelfRss, SeesTouchedMemory) {
+  const RssSample before = ReadSelfRss();
+  constexpr std::size_t kBytes = 64U << 20U;
+  std::vector<char> block(kBytes);
+  std::memset(block.data(), 1, block.size());
+  const RssSample after = ReadSelfRss();
+  EXPECT_GE(after.rss_bytes - before.rss_bytes, static_cast<int64_t>(kBytes * 9 / 10));
+  EXPECT_GE(after.peak_bytes, after.rss_bytes);
+  EXPECT_EQ(block[kBytes - 1], 1);
+}
+
+}  // namespace
+}  // namespace sweetspot
