@@ -137,6 +137,7 @@ TEST(OrtBackend, UnknownOperatorIsUnsupported) {
       .Output("y", DType::kFloat32, {1, 4});
   auto session = Ort()->Load(WriteModel(b.Build(), dir / "custom.onnx"), {});
   ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().code(), StatusCode::kUnsupported) << session.status().ToString();
   EXPECT_NE(session.status().message().find("Frobnicate"), std::string::npos) << session.status().ToString();
 }
 

@@ -22,8 +22,16 @@ std::string OneLine(std::string text) {
   return text;
 }
 
-Status FromOrtException(const Ort::Exception& e, const std::string& context) {
-  std::string message = context + ": " + OneLine(e.what());
+// Maps ORT's error codes onto ours. ORT reports an operator it does not know
+// as a generic failure, so the message is inspected to tell the user why.
+Status FromOrtException(const Ort::Exception& e, const std::string& context, bool loading) {
+  const std::string what = OneLine(e.what());
+  const std::string message = context + ": " + what;
+  if (what.find("is not a registered function/op") != std::string::npos ||
+      what.find("Could not find an implementation") != std::string::npos) {
+    return Status::Unsupported(message + " (ONNX Runtime has no kernel for this operator; re-export the model "
+                               "with standard ONNX operators or a supported opset)");
+  }
   switch (e.GetOrtErrorCode()) {
     case ORT_NO_SUCHFILE: return Status::NotFound(message);
     case ORT_INVALID_PROTOBUF:
@@ -31,7 +39,8 @@ Status FromOrtException(const Ort::Exception& e, const std::string& context) {
     case ORT_NO_MODEL: return Status::InvalidData(message);
     case ORT_NOT_IMPLEMENTED: return Status::Unsupported(message);
     case ORT_INVALID_ARGUMENT: return Status::InvalidArgument(message);
-    default: return Status::RuntimeError(message);
+    // A model that fails to load is the model's problem, not the machine's.
+    default: return loading ? Status::InvalidData(message) : Status::RuntimeError(message);
   }
 }
 
@@ -125,7 +134,7 @@ class OrtSession final : public Session {
       }
       return result;
     } catch (const Ort::Exception& e) {
-      return FromOrtException(e, "inference failed");
+      return FromOrtException(e, "inference failed", /*loading=*/false);
     }
   }
 
@@ -209,7 +218,7 @@ class OrtBackend final : public Backend {
       return std::unique_ptr<Session>(
           std::make_unique<OrtSession>(std::move(session), std::move(inputs), std::move(outputs)));
     } catch (const Ort::Exception& e) {
-      return FromOrtException(e, "cannot load model '" + model_path.string() + "'");
+      return FromOrtException(e, "cannot load model '" + model_path.string() + "'", /*loading=*/true);
     }
   }
 };

@@ -1,0 +1,154 @@
+// End-to-end tests of `sweetspot bench` through the built binary: bad input
+// gets one line and exit code 2, JSON follows docs/bench-result.schema.json,
+// and the peak RSS agrees with /usr/bin/time.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <regex>
+
+#include <nlohmann/json.hpp>
+
+#include "support/support.h"
+#include "sweetspot/onnx_model.h"
+#include "tiny_models.h"
+
+namespace sweetspot {
+namespace {
+
+using testing::RunCli;
+using testing::TempDir;
+
+constexpr const char* kFast = " --duration-s 0.2 --max-duration-s 1 --min-count 20 -q";
+
+std::size_t Lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+class BenchCli : public ::testing::Test {
+ protected:
+  void SetUp() override { model_ = testing::WriteModel(examples::TinyCnn(), dir_ / "tiny.onnx").string(); }
+
+  // Asserts exit code 2 and a single stderr line containing `needle`.
+  void ExpectUsageError(const std::string& args, const std::string& needle) {
+    const auto r = RunCli("bench " + args);
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(Lines(r.err), 1U) << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find("terminate"), std::string::npos) << r.err;
+  }
+
+  TempDir dir_;
+  std::string model_;
+};
+
+TEST_F(BenchCli, MissingModelFile) { ExpectUsageError((dir_ / "absent.onnx").string(), "absent.onnx' does not exist"); }
+
+TEST_F(BenchCli, FileThatIsNotOnnx) {
+  testing::WriteFile(dir_ / "readme.onnx", "# not a model\n");
+  ExpectUsageError((dir_ / "readme.onnx").string() + kFast, "readme.onnx");
+}
+
+TEST_F(BenchCli, TruncatedOnnxFile) {
+  const std::string bytes = examples::TinyCnn().SerializeAsString();
+  testing::WriteFile(dir_ / "cut.onnx", bytes.substr(0, bytes.size() * 2 / 3));
+  ExpectUsageError((dir_ / "cut.onnx").string() + kFast, "cut.onnx");
+}
+
+TEST_F(BenchCli, OperatorTheRuntimeCannotRun) {
+  GraphBuilder b("custom");
+  b.Input("x", DType::kFloat32, {1, 4}).Node("Frobnicate", {"x"}, {"y"}, {}, "com.example").Output("y", DType::kFloat32);
+  testing::WriteModel(b.Build(), dir_ / "custom.onnx");
+  ExpectUsageError((dir_ / "custom.onnx").string() + kFast, "Frobnicate");
+}
+
+TEST_F(BenchCli, InputFileOfTheWrongShape) {
+  // A valid .npy of float32 shape (1, 3, 28, 28): not the model's [N,3,32,32].
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 28, 28), }";
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) + '\0' + header;
+  bytes += std::string(3 * 28 * 28 * 4, '\0');
+  testing::WriteFile(dir_ / "x.npy", bytes);
+  ExpectUsageError(model_ + " --input " + (dir_ / "x.npy").string() + kFast, "has shape [1,3,28,28]");
+}
+
+TEST_F(BenchCli, BatchZero) { ExpectUsageError(model_ + " --batch 0" + kFast, "--batch 0"); }
+
+TEST_F(BenchCli, UnknownScenario) { ExpectUsageError(model_ + " --scenario burst" + kFast, "burst"); }
+
+TEST_F(BenchCli, UnknownFlag) { ExpectUsageError(model_ + " --frobnicate", "frobnicate"); }
+
+TEST_F(BenchCli, HelpExplainsTheScenarios) {
+  const auto r = RunCli("bench --help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("single-stream"), std::string::npos);
+  EXPECT_NE(r.out.find("--target-ci"), std::string::npos);
+}
+
+TEST_F(BenchCli, PrintsAReadableTable) {
+  const auto r = RunCli("bench " + model_ + " --duration-s 0.2 --max-duration-s 1 --min-count 20");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("single-stream, batch 1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("p50"), std::string::npos);
+  EXPECT_NE(r.out.find("peak RSS"), std::string::npos);
+}
+
+// Validates with Debian's python3-jsonschema (installed by scripts/bootstrap).
+TEST_F(BenchCli, JsonValidatesAgainstTheDocumentedSchema) {
+  if (std::system("/usr/bin/python3 -c 'import jsonschema' 2>/dev/null") != 0) {  // NOLINT
+    GTEST_SKIP() << "python3-jsonschema is missing: run scripts/bootstrap";
+  }
+  const auto json_path = dir_ / "out.json";
+  const auto r = RunCli("bench " + model_ + " --scenario all --batch 1,2 --concurrency 2 --json " +
+                        json_path.string() + kFast);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string schema = std::string(SWEETSPOT_TEST_DIR) + "/../docs/bench-result.schema.json";
+  const std::string cmd = "/usr/bin/python3 -c \"import json,sys,jsonschema; s=json.load(open(sys.argv[1])); "
+                          "jsonschema.Draft202012Validator.check_schema(s); "
+                          "jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))\" '" +
+                          schema + "' '" + json_path.string() + "'";
+  EXPECT_EQ(std::system(cmd.c_str()), 0);  // NOLINT
+  // A document that breaks the schema must fail, or the check proves nothing.
+  std::ifstream in(json_path);
+  auto doc = nlohmann::json::parse(in);
+  doc["results"][0]["load_ms"] = "fast";
+  std::ofstream(dir_ / "broken.json") << doc.dump();
+  const std::string broken = cmd.substr(0, cmd.rfind('\'', cmd.size() - 2) + 1) + (dir_ / "broken.json").string() + "'";
+  EXPECT_NE(std::system((broken + " 2>/dev/null").c_str()), 0);  // NOLINT
+}
+
+TEST_F(BenchCli, PeakRssAgreesWithUsrBinTime) {
+  if (!std::filesystem::exists("/usr/bin/time")) GTEST_SKIP() << "/usr/bin/time is missing: run scripts/bootstrap";
+  const auto json_path = dir_ / "out.json";
+  const auto time_path = dir_ / "time.txt";
+  const std::string cmd = "/usr/bin/time -v -o '" + time_path.string() + "' '" + SWEETSPOT_CLI_PATH + "' bench " +
+                          model_ + " --json " + json_path.string() + kFast;
+  ASSERT_EQ(std::system(cmd.c_str()), 0);  // NOLINT
+  std::ifstream time_in(time_path);
+  std::string text((std::istreambuf_iterator<char>(time_in)), std::istreambuf_iterator<char>());
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(text, m, std::regex(R"(Maximum resident set size \(kbytes\): (\d+))"))) << text;
+  const double time_bytes = std::stod(m[1]) * 1024;
+  std::ifstream json_in(json_path);
+  const auto memory = nlohmann::json::parse(json_in)["results"][0]["memory"];
+  EXPECT_TRUE(memory["isolated"].get<bool>());
+  // /usr/bin/time's figure is the largest process in the tree: the child.
+  EXPECT_NEAR(memory["process_peak_rss_bytes"].get<double>(), time_bytes, 0.05 * time_bytes);
+  EXPECT_NEAR(memory["peak_rss_bytes"].get<double>(), time_bytes, 0.05 * time_bytes);
+  EXPECT_GT(memory["growth_bytes"].get<double>(), 0);
+}
+
+TEST_F(BenchCli, KeepsMeasuredResultsWhenAnotherModelFails) {
+  testing::WriteFile(dir_ / "bad.onnx", "garbage");
+  const auto json_path = dir_ / "out.json";
+  const auto r = RunCli("bench " + model_ + " " + (dir_ / "bad.onnx").string() + " --json " + json_path.string() + kFast);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  std::ifstream in(json_path);
+  const auto doc = nlohmann::json::parse(in);
+  ASSERT_EQ(doc["results"].size(), 1U);
+  EXPECT_EQ(doc["results"][0]["model_path"], model_);
+  ASSERT_EQ(doc["failures"].size(), 1U);
+  EXPECT_NE(doc["failures"][0]["message"].get<std::string>().find("bad.onnx"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sweetspot
