@@ -1,0 +1,52 @@
+// `sweetspot inspect` through the built binary.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "support/support.h"
+#include "tiny_models.h"
+
+namespace sweetspot {
+namespace {
+
+using testing::RunCli;
+using testing::TempDir;
+
+TEST(InspectCli, ReportsResNetParamsAndMacs) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(r20, "cifar10-resnet/resnet20_cifar10.onnx");
+  const auto r = RunCli("inspect " + r20.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("params       0.27 M"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("MACs         40.82 M"), std::string::npos) << r.out;
+}
+
+TEST(InspectCli, JsonScalesMacsWithTheBatch) {
+  TempDir dir;
+  const auto model = testing::WriteModel(examples::TinyCnn(), dir / "tiny.onnx");
+  const auto one = RunCli("inspect " + model.string() + " --json -");
+  const auto eight = RunCli("inspect " + model.string() + " --batch 8 --json -");
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  ASSERT_EQ(eight.exit_code, 0) << eight.err;
+  const auto j1 = nlohmann::json::parse(one.out);
+  const auto j8 = nlohmann::json::parse(eight.out);
+  EXPECT_EQ(j1["param_count"], 1562);
+  EXPECT_EQ(j1["total_macs"], 528544);
+  EXPECT_EQ(j8["total_macs"].get<int64_t>(), 8 * j1["total_macs"].get<int64_t>());
+}
+
+TEST(InspectCli, BadInputExitsTwoWithOneLine) {
+  TempDir dir;
+  testing::WriteFile(dir / "junk.onnx", "junk");
+  for (const std::string& args : {std::string("inspect ") + (dir / "absent.onnx").string(),
+                                  std::string("inspect ") + (dir / "junk.onnx").string(),
+                                  std::string("inspect --batch 0 ") + (dir / "junk.onnx").string()}) {
+    const auto r = RunCli(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+}
+
+}  // namespace
+}  // namespace sweetspot
