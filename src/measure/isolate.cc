@@ -24,7 +24,7 @@ Result<nlohmann::json> ReadJsonFile(const fs::path& path) {
 
 Status WriteJsonFile(const fs::path& path, const nlohmann::json& json) {
   std::ofstream out(path, std::ios::trunc);
-  out << json.dump();
+  out << json;  // streamed: a dump() string would add to the child's peak RSS
   return out ? Status::Ok() : Status::IoError("cannot write '" + path.string() + "'");
 }
 

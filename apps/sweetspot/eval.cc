@@ -1,0 +1,315 @@
+// `sweetspot eval`: a classification model's accuracy on the user's data, with
+// uncertainty, per-class figures, calibration and a paired comparison.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "commands.h"
+#include "sweetspot/backend.h"
+#include "sweetspot/dataset.h"
+#include "sweetspot/eval_report.h"
+#include "sweetspot/evaluate.h"
+#include "sweetspot/metrics.h"
+#include "sweetspot/preprocess.h"
+
+namespace sweetspot::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct EvalArgs {
+  std::string model;
+  std::string data;
+  std::string classes_file;
+  std::string preprocess_file;
+  std::string reference;
+  std::string label_map;
+  std::string predictions;
+  std::string json;
+  std::string cache_dir;
+  std::string output_kind = "auto";
+  std::size_t limit = 0;
+  std::uint64_t seed = 0;
+  int batch = 32;
+  int threads = 0;
+  bool allow_corrupt = false;
+  bool no_cache = false;
+  bool print_preprocess = false;
+  // Preprocessing flags; empty/unset = not given.
+  std::string color, resize, size, interpolation, layout, dtype, mean, std_dev;
+  std::optional<double> crop_fraction, scale;
+};
+
+// Draws "stage [####......] done/total  N items/s  ETA Ns" on a TTY, and one
+// plain summary line per stage otherwise (logs stay readable).
+class ProgressReporter {
+ public:
+  ProgressReporter() : tty_(::isatty(STDERR_FILENO) == 1) {}
+
+  void operator()(const EvalProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    if (p.stage != stage_) {
+      Finish();
+      stage_ = std::string(p.stage);
+      start_ = now;
+      last_draw_ = {};
+    }
+    done_ = p.done;
+    total_ = p.total;
+    if (done_ >= total_) {
+      Finish();
+      return;
+    }
+    if (tty_ && now - last_draw_ > std::chrono::milliseconds(100)) {
+      last_draw_ = now;
+      Draw(now, false);
+    }
+  }
+
+  void Finish() {
+    if (stage_.empty()) return;
+    Draw(std::chrono::steady_clock::now(), true);
+    stage_.clear();
+  }
+
+ private:
+  void Draw(std::chrono::steady_clock::time_point now, bool final_line) {
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double rate = seconds > 0 ? static_cast<double>(done_) / seconds : 0.0;
+    const char* label = stage_ == "decode" ? "decode+preprocess" : "inference";
+    if (stage_ == "cache") {
+      std::fprintf(stderr, "%stensor cache hit: %zu items, nothing decoded\n", tty_ ? "\r" : "", done_);
+      return;
+    }
+    if (!tty_) {
+      if (final_line) {
+        std::fprintf(stderr, "%s: %zu items in %.1f s (%.0f items/s)\n", label, done_, seconds, rate);
+      }
+      return;
+    }
+    constexpr int kWidth = 30;
+    const double fraction = total_ > 0 ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0;
+    const int filled = static_cast<int>(fraction * kWidth);
+    const std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
+                            std::string(static_cast<std::size_t>(kWidth - filled), '.');
+    const double eta = rate > 0 ? static_cast<double>(total_ - done_) / rate : 0.0;
+    std::fprintf(stderr, "\r%-17s [%s] %zu/%zu  %.0f items/s  %s   ", label, bar.c_str(), done_, total_, rate,
+                 final_line ? fmt::format("{:.1f} s", seconds).c_str() : fmt::format("ETA {:.0f} s", eta).c_str());
+    if (final_line) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  }
+
+  bool tty_;
+  std::string stage_;
+  std::size_t done_ = 0;
+  std::size_t total_ = 0;
+  std::chrono::steady_clock::time_point start_{};
+  std::chrono::steady_clock::time_point last_draw_{};
+};
+
+Status ParseSize(const std::string& text, PreprocessSpec* spec) {
+  const auto x = text.find_first_of("xX");
+  try {
+    std::size_t used = 0;
+    if (x == std::string::npos) {
+      const int v = std::stoi(text, &used);
+      if (used != text.size() || v <= 0) throw std::invalid_argument(text);
+      spec->width = spec->height = v;
+    } else {
+      const int w = std::stoi(text.substr(0, x), &used);
+      if (used != x) throw std::invalid_argument(text);
+      const int h = std::stoi(text.substr(x + 1), &used);
+      if (used != text.size() - x - 1 || w <= 0 || h <= 0) throw std::invalid_argument(text);
+      spec->width = w;
+      spec->height = h;
+    }
+  } catch (const std::exception&) {
+    return Status::InvalidArgument("--size: '" + text + "' is not a size (expected e.g. 224 or 224x160)");
+  }
+  return Status::Ok();
+}
+
+// Defaults < the model's metadata_props < --preprocess FILE < flags.
+Result<PreprocessSpec> LayeredSpec(const EvalArgs& a, const fs::path& model) {
+  PreprocessSpec spec;
+  SWEETSPOT_ASSIGN_OR_RETURN(std::optional<std::string> metadata, ReadModelMetadata(model, kPreprocessMetadataKey));
+  if (metadata) {
+    SWEETSPOT_ASSIGN_OR_RETURN(
+        spec, ParsePreprocessToml(*metadata,
+                                  fmt::format("{} metadata_props '{}'", model.string(), kPreprocessMetadataKey), spec));
+  }
+  if (!a.preprocess_file.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(spec, LoadPreprocessFile(a.preprocess_file, spec));
+  }
+  const auto with_flag = [](auto parsed, std::string_view flag) {
+    if (!parsed.ok()) return decltype(parsed)(parsed.status().WithContext(flag));
+    return parsed;
+  };
+  if (!a.color.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(spec.color, with_flag(ParseColorOrder(a.color), "--color"));
+  }
+  if (!a.resize.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(spec.resize, with_flag(ParseResizeMode(a.resize), "--resize"));
+  }
+  if (!a.interpolation.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(spec.interpolation, with_flag(ParseInterpolation(a.interpolation), "--interpolation"));
+  }
+  if (!a.layout.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(spec.layout, with_flag(ParseLayout(a.layout), "--layout"));
+  }
+  if (!a.dtype.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(spec.dtype, with_flag(ParseDType(a.dtype), "--dtype"));
+  }
+  if (!a.size.empty()) {
+    SWEETSPOT_RETURN_IF_ERROR(ParseSize(a.size, &spec));
+  }
+  if (!a.mean.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(spec.mean, ParseNumberList(a.mean, "--mean"));
+  }
+  if (!a.std_dev.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(spec.std, ParseNumberList(a.std_dev, "--std"));
+  }
+  if (a.crop_fraction) spec.crop_fraction = *a.crop_fraction;
+  if (a.scale) spec.scale = *a.scale;
+  SWEETSPOT_RETURN_IF_ERROR(spec.Validate().WithContext("preprocessing"));
+  return spec;
+}
+
+Status RunEval(const EvalArgs& a) {
+  if (a.batch < 1) return Status::InvalidArgument("--batch must be at least 1");
+  if (a.threads < 0) return Status::InvalidArgument("--threads must be 0 (all cores) or more");
+  SWEETSPOT_ASSIGN_OR_RETURN(OutputKind output_kind, ParseOutputKind(a.output_kind));
+  const fs::path model = a.model;
+  std::error_code ec;
+  if (!fs::is_regular_file(model, ec)) return Status::NotFound("model " + model.string() + " does not exist");
+  if (!a.reference.empty() && !fs::is_regular_file(a.reference, ec)) {
+    return Status::NotFound("--reference: model " + a.reference + " does not exist");
+  }
+
+  DatasetOptions dataset_options;
+  dataset_options.class_names_file = a.classes_file;
+  auto opened = OpenDataset(a.data, dataset_options);
+  if (!opened.ok()) return opened.status().WithContext("--data");
+  const Dataset& dataset = **opened;
+  const std::vector<std::size_t> indices = StratifiedSubset(dataset, a.limit, a.seed);
+
+  SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec spec, LayeredSpec(a, model));
+  const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  BackendOptions backend_options;
+  backend_options.intra_op_threads = threads;
+  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
+
+  if (a.print_preprocess) {
+    auto session = backend->Load(model, backend_options);
+    if (!session.ok()) return session.status();
+    SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec resolved, Resolve(spec, (*session)->inputs().at(0)));
+    std::cout << "# preprocessing for " << model.string() << " (save as a --preprocess file, or store under the\n"
+              << "# model's metadata_props key '" << kPreprocessMetadataKey << "')\n"
+              << resolved.ToToml();
+    return Status::Ok();
+  }
+
+  EvalOptions options;
+  options.batch_size = a.batch;
+  options.output_kind = output_kind;
+  options.allow_corrupt = a.allow_corrupt;
+  options.cache.enabled = !a.no_cache;
+  options.cache.dir = a.cache_dir;
+  options.cache.threads = threads;
+  if (!a.label_map.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(LabelMap map, LoadLabelMap(a.label_map, dataset.class_names()));
+    options.label_map = std::move(map);
+  }
+  auto progress = std::make_shared<ProgressReporter>();
+  options.progress = [progress](const EvalProgress& p) { (*progress)(p); };
+
+  SWEETSPOT_ASSIGN_OR_RETURN(EvalResult result,
+                             EvaluateModel(*backend, backend_options, model, dataset, indices, spec, options));
+  progress->Finish();
+
+  std::optional<EvalResult> reference;
+  std::optional<Comparison> comparison;
+  if (!a.reference.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec reference_spec, LayeredSpec(a, a.reference));
+    auto ran = EvaluateModel(*backend, backend_options, a.reference, dataset, indices, reference_spec, options);
+    if (!ran.ok()) return ran.status().WithContext("--reference");
+    progress->Finish();
+    reference = std::move(*ran);
+    SWEETSPOT_ASSIGN_OR_RETURN(comparison, CompareResults(result, *reference));
+  }
+  const EvalResult* ref_ptr = reference ? &*reference : nullptr;
+  const Comparison* cmp_ptr = comparison ? &*comparison : nullptr;
+
+  if (!a.predictions.empty()) {
+    SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(a.predictions, RenderPredictionsCsv(result)).WithContext("--predictions"));
+  }
+  if (a.json == "-") {
+    std::cout << RenderEvalJson(result, ref_ptr, cmp_ptr);
+    return Status::Ok();
+  }
+  if (!a.json.empty()) {
+    SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(a.json, RenderEvalJson(result, ref_ptr, cmp_ptr)).WithContext("--json"));
+  }
+  std::cout << RenderEvalText(result, ref_ptr, cmp_ptr);
+  return Status::Ok();
+}
+
+}  // namespace
+
+void RegisterEval(CLI::App& root, Action* selected) {
+  auto args = std::make_shared<EvalArgs>();
+  CLI::App* cmd = root.add_subcommand(
+      "eval", "Measure a classification model's accuracy on your data (top-1/5 with 95 % intervals, per class, "
+              "calibration, paired comparison)");
+  cmd->footer(
+      "DATA is an image folder (ROOT/<class>/<image>), a .csv/.tsv manifest of `path,label` rows, or an\n"
+      "IDX prefix (e.g. /usr/share/datasets/fashion-mnist/t10k). Preprocessing is layered: defaults\n"
+      "(RGB, exact resize to the model's input size, scale 1/255, NCHW float32) < the model's\n"
+      "metadata_props 'sweetspot.preprocess' < --preprocess FILE (TOML) < the flags below. Decoded\n"
+      "tensors are cached (${XDG_CACHE_HOME:-~/.cache}/sweetspot/tensors), so evaluating variants of a\n"
+      "model decodes the images once. See docs/eval.md.\n\n"
+      "Examples:\n"
+      "  sweetspot eval resnet20.onnx --data cifar10-test --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225\n"
+      "  sweetspot eval small.onnx --data val.csv --preprocess prep.toml --reference large.onnx --json out.json\n"
+      "  sweetspot eval model.onnx --data /usr/share/datasets/fashion-mnist/t10k --color gray --limit 1000");
+  cmd->add_option("model", args->model, "ONNX model file")->required();
+  cmd->add_option("--data", args->data, "image folder, manifest (.csv/.tsv) or IDX prefix")->required();
+  cmd->add_option("--classes", args->classes_file, "class-name file (one per line) for a manifest or IDX data");
+  cmd->add_option("--preprocess", args->preprocess_file, "preprocessing spec (TOML, see docs/eval.md)");
+  cmd->add_option("--color", args->color, "rgb|bgr|gray");
+  cmd->add_option("--resize", args->resize, "exact|shorter-crop");
+  cmd->add_option("--size", args->size, "input size, 224 or WIDTHxHEIGHT (default: the model's)");
+  cmd->add_option("--crop-fraction", args->crop_fraction, "for shorter-crop: crop size / resized shorter side");
+  cmd->add_option("--interpolation", args->interpolation, "nearest|linear|cubic|area");
+  cmd->add_option("--scale", args->scale, "pixel multiplier before mean/std (default 1/255)");
+  cmd->add_option("--mean", args->mean, "per-channel mean, e.g. 0.485,0.456,0.406");
+  cmd->add_option("--std", args->std_dev, "per-channel std, e.g. 0.229,0.224,0.225");
+  cmd->add_option("--layout", args->layout, "nchw|nhwc");
+  cmd->add_option("--dtype", args->dtype, "float32|float64|uint8");
+  cmd->add_flag("--print-preprocess", args->print_preprocess,
+                "print the resolved preprocessing as TOML and exit (nothing is evaluated)");
+  cmd->add_option("--output-kind", args->output_kind, "auto|logits|probabilities (default auto: detected)");
+  cmd->add_option("--reference", args->reference, "a second model to compare with, sample by sample");
+  cmd->add_option("--limit", args->limit, "evaluate a stratified subset of N samples");
+  cmd->add_option("--seed", args->seed, "seed of the --limit subset (default 0)");
+  cmd->add_option("--batch", args->batch, "batch size for models with a dynamic batch (default 32)");
+  cmd->add_option("--threads", args->threads, "decode and inference threads (default 0: all cores)");
+  cmd->add_option("--label-map", args->label_map, "`fine,coarse` lines: also score coarse classes");
+  cmd->add_option("--predictions", args->predictions, "write per-sample predictions (CSV) to FILE");
+  cmd->add_option("--json", args->json, "write the results as JSON to FILE (- prints only the JSON)");
+  cmd->add_flag("--allow-corrupt", args->allow_corrupt, "evaluate even if more than 1 % of the images are unreadable");
+  cmd->add_option("--cache-dir", args->cache_dir, "tensor cache folder");
+  cmd->add_flag("--no-cache", args->no_cache, "decode without reading or writing the tensor cache");
+  cmd->callback([args, selected] { *selected = [args] { return RunEval(*args); }; });
+}
+
+}  // namespace sweetspot::cli

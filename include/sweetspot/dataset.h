@@ -1,0 +1,93 @@
+// Dataset: labelled images for classification, read on demand.
+//
+// Every reader lists its samples (id, source path, label) when opened and
+// decodes an image only when asked, so memory stays bounded by the sample
+// list, not by the pixels (one exception, documented on OpenIdxDataset: a
+// gzipped IDX file is inflated into memory once, because gzip has no random
+// access).
+//
+// Formats, chosen by OpenDataset from the path:
+//   - a directory: image folder ROOT/<class>/<file> (.jpg/.jpeg/.png/.bmp);
+//     classes are the sorted sub-folder names;
+//   - a .csv/.tsv/.txt file: a manifest of `path,label` rows (tab-separated for
+//     .tsv); an optional first row `path,label` is a header; labels are class
+//     names or 0-based indices; relative paths resolve against the manifest's
+//     folder. Classes come from DatasetOptions::class_names_file when given
+//     (one name per line), else the sorted distinct names (or 0..max index);
+//   - anything else: an IDX prefix (MNIST format, plain or .gz): PREFIX names
+//     PREFIX-images-idx3-ubyte[.gz] and PREFIX-labels-idx1-ubyte[.gz], or is
+//     the images file itself.
+//
+// Thread-safety: a Dataset is immutable after opening; Load() may be called
+// concurrently from several threads.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "sweetspot/status.h"
+
+namespace sweetspot {
+
+struct SampleInfo {
+  std::string id;              // stable within the dataset: relative path, or "images.idx#123"
+  std::filesystem::path path;  // the file holding the image (for IDX: the images file)
+  int label = 0;               // index into Dataset::class_names()
+};
+
+class Dataset {
+ public:
+  virtual ~Dataset() = default;
+
+  // "image folder /data/cifar10-test", "manifest /x/val.csv", "IDX /x/t10k".
+  virtual std::string description() const = 0;
+  virtual std::size_t size() const = 0;
+  virtual const std::vector<std::string>& class_names() const = 0;
+  virtual const SampleInfo& sample(std::size_t index) const = 0;
+
+  // Decodes sample `index` (< size()) into an 8-bit image: CV_8UC1 (gray) or
+  // CV_8UC3 (BGR, OpenCV's order). An unreadable or corrupt image is an
+  // InvalidData/NotFound Status naming its path.
+  virtual Result<cv::Mat> Load(std::size_t index) const = 0;
+
+  // Identity of the data for cache keys: the format, the files' paths, sizes
+  // and modification times, and the labels. Changing any file changes it.
+  virtual std::string Fingerprint() const = 0;
+};
+
+struct DatasetOptions {
+  // Optional class-name file (one name per line) for manifests and IDX data;
+  // overrides the names the reader would infer.
+  std::filesystem::path class_names_file;
+};
+
+// Opens `path` with the reader its form calls for (see the top of this file).
+// Fails with a Status naming the file (and row/field) on any bad input,
+// including a dataset with zero samples.
+Result<std::unique_ptr<Dataset>> OpenDataset(const std::filesystem::path& path, const DatasetOptions& options = {});
+
+Result<std::unique_ptr<Dataset>> OpenImageFolder(const std::filesystem::path& root);
+Result<std::unique_ptr<Dataset>> OpenManifest(const std::filesystem::path& manifest,
+                                              const std::filesystem::path& class_names_file = {});
+// The class names are, in order of preference: the class-name file; the ten
+// Fashion-MNIST names when the path mentions "fashion"; "0".."9" otherwise
+// (MNIST digits, or as many indices as the labels need).
+Result<std::unique_ptr<Dataset>> OpenIdxDataset(const std::filesystem::path& prefix,
+                                                const std::filesystem::path& class_names_file = {});
+
+// Fashion-MNIST's class names, label order.
+const std::vector<std::string>& FashionMnistClassNames();
+
+// A deterministic subset of at most `limit` sample indices, stratified by
+// class (each class gets its share of `limit`, rounded by largest remainder,
+// ties to the lower class index), drawn with a portable seeded shuffle (the
+// same seed gives the same subset on every platform). Returned ascending. limit == 0 or >= size(): all samples.
+std::vector<std::size_t> StratifiedSubset(const Dataset& dataset, std::size_t limit, std::uint64_t seed);
+
+}  // namespace sweetspot

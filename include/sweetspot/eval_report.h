@@ -1,0 +1,30 @@
+// Renderings of an EvalResult: the JSON document (--json), the per-sample
+// predictions CSV (--predictions) and the human-readable tables. Formats are
+// described in docs/eval.md; they are pure functions of the result.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "sweetspot/evaluate.h"
+#include "sweetspot/metrics.h"
+#include "sweetspot/status.h"
+
+namespace sweetspot {
+
+// JSON text (2-space indent). `reference`/`comparison` may be null.
+std::string RenderEvalJson(const EvalResult& result, const EvalResult* reference, const Comparison* comparison);
+
+// CSV with header `sample,id,path,label,prediction,confidence,top5`: sample
+// is the dataset index, label/prediction are class names, confidence the
+// top-1 probability (6 decimals), top5 `class:prob` pairs joined by ';'.
+std::string RenderPredictionsCsv(const EvalResult& result);
+
+// Results table(s) for a terminal: summary, per-class table, coarse classes,
+// comparison and the first flips.
+std::string RenderEvalText(const EvalResult& result, const EvalResult* reference, const Comparison* comparison);
+
+// Writes `text` to `path` (creating or truncating it); IoError names the path.
+Status WriteTextFile(const std::filesystem::path& path, const std::string& text);
+
+}  // namespace sweetspot

@@ -1,0 +1,99 @@
+// PreprocessSpec: how a decoded image becomes one model input sample.
+//
+// Order of operations (each step documented on its field):
+//   colour conversion -> resize (exact, or shorter side + centre crop) ->
+//   value = (pixel * scale - mean[c]) / std[c] -> layout -> dtype.
+//
+// A spec comes from, in increasing priority: the defaults below, the model's
+// ONNX metadata_props entry kMetadataKey (its value is the TOML text of a
+// spec), a TOML file (--preprocess), and individual command-line flags. The
+// TOML form is what ToToml() prints, so any printed spec can be saved and
+// reused as is; docs/eval.md describes each key.
+//
+// Thread-safety: plain value type; Apply() is a pure function and may run
+// concurrently.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "sweetspot/backend.h"
+#include "sweetspot/status.h"
+#include "sweetspot/tensor.h"
+
+namespace sweetspot {
+
+// The ONNX metadata_props key whose value is a preprocessing spec in TOML.
+inline constexpr std::string_view kPreprocessMetadataKey = "sweetspot.preprocess";
+
+enum class ColorOrder { kRgb, kBgr, kGray };
+enum class ResizeMode {
+  kExact,       // stretch to width x height (skipped when the image already has that size)
+  kShorterCrop  // shorter side to size / crop_fraction, then a centred width x height crop
+};
+enum class Interpolation { kNearest, kLinear, kCubic, kArea };
+enum class Layout { kNchw, kNhwc };
+
+struct PreprocessSpec {
+  ColorOrder color = ColorOrder::kRgb;
+  ResizeMode resize = ResizeMode::kExact;
+  int width = 0;   // 0: taken from the model's input shape (see Resolve)
+  int height = 0;  // 0: taken from the model's input shape
+  double crop_fraction = 0.875;  // kShorterCrop only, in (0, 1]
+  Interpolation interpolation = Interpolation::kLinear;
+  double scale = 1.0 / 255.0;
+  std::vector<double> mean = {0.0, 0.0, 0.0};  // one value per channel (or one for all)
+  std::vector<double> std = {1.0, 1.0, 1.0};   // one value per channel (or one for all)
+  Layout layout = Layout::kNchw;
+  DType dtype = DType::kFloat32;  // float32, float64 or uint8 (rounded and saturated)
+
+  int channels() const { return color == ColorOrder::kGray ? 1 : 3; }
+  // One sample's shape: [C,H,W] or [H,W,C]. Requires width and height set.
+  Shape SampleShape() const;
+  std::size_t SampleSizeBytes() const;
+
+  // Canonical TOML text (every key, fixed order and precision), so equal specs
+  // print equal text; the tensor cache hashes it.
+  std::string ToToml() const;
+  // Checks values are in range (positive size/std, crop fraction in (0,1],
+  // mean/std with 1 or channels() entries, supported dtype). Names the field.
+  Status Validate() const;
+};
+
+std::string_view ColorOrderName(ColorOrder value);        // rgb|bgr|gray
+std::string_view ResizeModeName(ResizeMode value);        // exact|shorter-crop
+std::string_view InterpolationName(Interpolation value);  // nearest|linear|cubic|area
+std::string_view LayoutName(Layout value);                // nchw|nhwc
+Result<ColorOrder> ParseColorOrder(std::string_view name);
+Result<ResizeMode> ParseResizeMode(std::string_view name);
+Result<Interpolation> ParseInterpolation(std::string_view name);
+Result<Layout> ParseLayout(std::string_view name);
+
+// Overlays the keys present in TOML `text` onto `base`. `source` names the
+// text in errors ("prep.toml", "model metadata 'sweetspot.preprocess'").
+// Unknown keys are errors (a typo must not silently fall back to a default).
+Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source,
+                                           const PreprocessSpec& base = {});
+Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base = {});
+
+// Parses "0.485,0.456,0.406" (commas or spaces) into numbers; `field` names
+// the flag in errors.
+Result<std::vector<double>> ParseNumberList(std::string_view text, std::string_view field);
+
+// Fills width/height from the model input when the spec leaves them 0, and
+// checks the spec fits the input: rank 4, channel count in the layout's
+// channel position, dtype, and fixed spatial dimensions. Names the mismatch
+// and the flag that fixes it.
+Result<PreprocessSpec> Resolve(const PreprocessSpec& spec, const TensorInfo& input);
+
+// Applies a resolved spec to an 8-bit gray or BGR image, writing exactly
+// SampleSizeBytes() bytes to `out`. OpenCV errors come back as Status.
+Status ApplyPreprocess(const PreprocessSpec& spec, const cv::Mat& image, std::span<std::byte> out);
+
+}  // namespace sweetspot

@@ -1,0 +1,392 @@
+#include "sweetspot/preprocess.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <optional>
+#include <type_traits>
+
+#include <fmt/format.h>
+#include <opencv2/imgproc.hpp>
+#include <toml++/toml.h>
+
+#include "data/io_util.h"
+
+namespace sweetspot {
+namespace {
+
+template <typename E, std::size_t N>
+Result<E> ParseEnum(std::string_view name, const std::pair<E, std::string_view> (&table)[N], std::string_view what) {
+  std::string expected;
+  for (const auto& [value, text] : table) {
+    if (text == name) return value;
+    if (!expected.empty()) expected += ", ";
+    expected += text;
+  }
+  return Status::InvalidArgument("unknown " + std::string(what) + " '" + std::string(name) + "' (expected " +
+                                 expected + ")");
+}
+
+constexpr std::pair<ColorOrder, std::string_view> kColors[] = {
+    {ColorOrder::kRgb, "rgb"}, {ColorOrder::kBgr, "bgr"}, {ColorOrder::kGray, "gray"}};
+constexpr std::pair<ResizeMode, std::string_view> kResizes[] = {{ResizeMode::kExact, "exact"},
+                                                                 {ResizeMode::kShorterCrop, "shorter-crop"}};
+constexpr std::pair<Interpolation, std::string_view> kInterpolations[] = {{Interpolation::kNearest, "nearest"},
+                                                                          {Interpolation::kLinear, "linear"},
+                                                                          {Interpolation::kCubic, "cubic"},
+                                                                          {Interpolation::kArea, "area"}};
+constexpr std::pair<Layout, std::string_view> kLayouts[] = {{Layout::kNchw, "nchw"}, {Layout::kNhwc, "nhwc"}};
+
+template <typename E, std::size_t N>
+std::string_view EnumName(E value, const std::pair<E, std::string_view> (&table)[N]) {
+  for (const auto& [v, text] : table) {
+    if (v == value) return text;
+  }
+  return "?";
+}
+
+std::string FormatNumber(double v) { return fmt::format("{}", v); }
+
+std::string FormatList(const std::vector<double>& values) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + FormatNumber(values[i]);
+  return out + "]";
+}
+
+int CvInterpolation(Interpolation i) {
+  switch (i) {
+    case Interpolation::kNearest: return cv::INTER_NEAREST;
+    case Interpolation::kLinear: return cv::INTER_LINEAR;
+    case Interpolation::kCubic: return cv::INTER_CUBIC;
+    case Interpolation::kArea: return cv::INTER_AREA;
+  }
+  return cv::INTER_LINEAR;
+}
+
+double PerChannel(const std::vector<double>& values, int c) {
+  return values.size() == 1 ? values[0] : values[static_cast<std::size_t>(c)];
+}
+
+template <typename T>
+void WriteValues(const PreprocessSpec& spec, const cv::Mat& image, std::span<std::byte> out) {
+  const int channels = spec.channels();
+  const int h = image.rows;
+  const int w = image.cols;
+  T* dst = reinterpret_cast<T*>(out.data());
+  double mul[3];
+  double add[3];
+  for (int c = 0; c < channels; ++c) {
+    // (px * scale - mean) / std == px * (scale / std) - mean / std
+    mul[c] = spec.scale / PerChannel(spec.std, c);
+    add[c] = -PerChannel(spec.mean, c) / PerChannel(spec.std, c);
+  }
+  const std::size_t plane = static_cast<std::size_t>(h) * static_cast<std::size_t>(w);
+  for (int y = 0; y < h; ++y) {
+    const unsigned char* row = image.ptr<unsigned char>(y);
+    for (int x = 0; x < w; ++x) {
+      const std::size_t pixel = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
+      for (int c = 0; c < channels; ++c) {
+        const double v = row[x * channels + c] * mul[c] + add[c];
+        const std::size_t at = spec.layout == Layout::kNchw ? static_cast<std::size_t>(c) * plane + pixel
+                                                            : pixel * static_cast<std::size_t>(channels) +
+                                                                  static_cast<std::size_t>(c);
+        if constexpr (std::is_same_v<T, std::uint8_t>) {
+          dst[at] = static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+        } else {
+          dst[at] = static_cast<T>(v);
+        }
+      }
+    }
+  }
+}
+
+// toml++ reports integers and floats apart; both are numbers here.
+std::optional<double> AsNumber(const toml::node& node) {
+  if (auto f = node.value<double>()) return *f;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view ColorOrderName(ColorOrder value) { return EnumName(value, kColors); }
+std::string_view ResizeModeName(ResizeMode value) { return EnumName(value, kResizes); }
+std::string_view InterpolationName(Interpolation value) { return EnumName(value, kInterpolations); }
+std::string_view LayoutName(Layout value) { return EnumName(value, kLayouts); }
+Result<ColorOrder> ParseColorOrder(std::string_view name) { return ParseEnum(name, kColors, "colour order"); }
+Result<ResizeMode> ParseResizeMode(std::string_view name) { return ParseEnum(name, kResizes, "resize mode"); }
+Result<Interpolation> ParseInterpolation(std::string_view name) {
+  return ParseEnum(name, kInterpolations, "interpolation");
+}
+Result<Layout> ParseLayout(std::string_view name) { return ParseEnum(name, kLayouts, "layout"); }
+
+Shape PreprocessSpec::SampleShape() const {
+  if (layout == Layout::kNchw) return {channels(), height, width};
+  return {height, width, channels()};
+}
+
+std::size_t PreprocessSpec::SampleSizeBytes() const {
+  return static_cast<std::size_t>(channels()) * static_cast<std::size_t>(std::max(width, 0)) *
+         static_cast<std::size_t>(std::max(height, 0)) * DTypeSizeBytes(dtype);
+}
+
+std::string PreprocessSpec::ToToml() const {
+  std::string out;
+  out += fmt::format("color = \"{}\"\n", ColorOrderName(color));
+  out += fmt::format("resize = \"{}\"\n", ResizeModeName(resize));
+  out += fmt::format("width = {}\n", width);
+  out += fmt::format("height = {}\n", height);
+  out += fmt::format("crop_fraction = {}\n", FormatNumber(crop_fraction));
+  out += fmt::format("interpolation = \"{}\"\n", InterpolationName(interpolation));
+  out += fmt::format("scale = {}\n", FormatNumber(scale));
+  out += fmt::format("mean = {}\n", FormatList(mean));
+  out += fmt::format("std = {}\n", FormatList(std));
+  out += fmt::format("layout = \"{}\"\n", LayoutName(layout));
+  out += fmt::format("dtype = \"{}\"\n", DTypeName(dtype));
+  return out;
+}
+
+Status PreprocessSpec::Validate() const {
+  if (width < 0 || height < 0) return Status::InvalidArgument("preprocessing 'width'/'height' must be positive");
+  if (!(crop_fraction > 0.0 && crop_fraction <= 1.0)) {
+    return Status::InvalidArgument("preprocessing 'crop_fraction' must be in (0, 1], got " + FormatNumber(crop_fraction));
+  }
+  if (!std::isfinite(scale) || scale == 0.0) {
+    return Status::InvalidArgument("preprocessing 'scale' must be a non-zero number");
+  }
+  const auto check_list = [&](const std::vector<double>& values, std::string_view name) -> Status {
+    if (values.size() != 1 && values.size() != static_cast<std::size_t>(channels())) {
+      return Status::InvalidArgument(fmt::format("preprocessing '{}' has {} values; colour '{}' needs {} (or 1)", name,
+                                                 values.size(), ColorOrderName(color), channels()));
+    }
+    for (double v : values) {
+      if (!std::isfinite(v)) return Status::InvalidArgument(fmt::format("preprocessing '{}' has a non-finite value", name));
+    }
+    return Status::Ok();
+  };
+  SWEETSPOT_RETURN_IF_ERROR(check_list(mean, "mean"));
+  SWEETSPOT_RETURN_IF_ERROR(check_list(std, "std"));
+  for (double v : std) {
+    if (v == 0.0) return Status::InvalidArgument("preprocessing 'std' has a zero (division by zero)");
+  }
+  if (dtype != DType::kFloat32 && dtype != DType::kFloat64 && dtype != DType::kUInt8) {
+    return Status::Unsupported("preprocessing 'dtype' " + std::string(DTypeName(dtype)) +
+                               " is not supported (use float32, float64 or uint8)");
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<double>> ParseNumberList(std::string_view text, std::string_view field) {
+  std::vector<double> values;
+  std::string token;
+  const auto flush = [&]() -> Status {
+    if (token.empty()) return Status::Ok();
+    char* end = nullptr;
+    const double v = std::strtod(token.c_str(), &end);
+    if (end != token.c_str() + token.size() || !std::isfinite(v)) {
+      return Status::InvalidArgument(std::string(field) + ": '" + token + "' is not a number (expected e.g. 0.485,0.456,0.406)");
+    }
+    values.push_back(v);
+    token.clear();
+    return Status::Ok();
+  };
+  for (char c : text) {
+    if (c == ',' || c == ' ' || c == '\t') {
+      SWEETSPOT_RETURN_IF_ERROR(flush());
+    } else {
+      token += c;
+    }
+  }
+  SWEETSPOT_RETURN_IF_ERROR(flush());
+  if (values.empty()) return Status::InvalidArgument(std::string(field) + ": expected numbers, got nothing");
+  return values;
+}
+
+Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source, const PreprocessSpec& base) {
+  toml::table table;
+  try {
+    table = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidData(fmt::format("{} line {}: {}", source, e.source().begin.line, e.description()));
+  }
+  PreprocessSpec spec = base;
+  const auto field_error = [&](std::string_view key, std::string_view expected) {
+    return Status::InvalidData(fmt::format("{}: '{}' must be {}", source, key, expected));
+  };
+  for (auto&& [key_node, node] : table) {
+    const std::string_view key = key_node.str();
+    const auto str = node.value<std::string>();
+    if (key == "color" || key == "colour") {
+      if (!str) return field_error(key, "a string: rgb, bgr or gray");
+      auto v = ParseColorOrder(*str);
+      if (!v.ok()) return v.status().WithContext(source);
+      spec.color = *v;
+    } else if (key == "resize") {
+      if (!str) return field_error(key, "a string: exact or shorter-crop");
+      auto v = ParseResizeMode(*str);
+      if (!v.ok()) return v.status().WithContext(source);
+      spec.resize = *v;
+    } else if (key == "interpolation") {
+      if (!str) return field_error(key, "a string: nearest, linear, cubic or area");
+      auto v = ParseInterpolation(*str);
+      if (!v.ok()) return v.status().WithContext(source);
+      spec.interpolation = *v;
+    } else if (key == "layout") {
+      if (!str) return field_error(key, "a string: nchw or nhwc");
+      auto v = ParseLayout(*str);
+      if (!v.ok()) return v.status().WithContext(source);
+      spec.layout = *v;
+    } else if (key == "dtype") {
+      if (!str) return field_error(key, "a string: float32, float64 or uint8");
+      auto v = ParseDType(*str);
+      if (!v.ok()) return v.status().WithContext(source);
+      spec.dtype = *v;
+    } else if (key == "width" || key == "height") {
+      const auto v = node.value<std::int64_t>();
+      if (!v || *v < 0 || *v > 65535) return field_error(key, "a non-negative integer (0: from the model)");
+      (key == "width" ? spec.width : spec.height) = static_cast<int>(*v);
+    } else if (key == "size") {
+      if (const auto v = node.value<std::int64_t>(); v && *v >= 0 && *v <= 65535) {
+        spec.width = spec.height = static_cast<int>(*v);
+      } else if (const auto* arr = node.as_array(); arr && arr->size() == 2 && arr->is_homogeneous<std::int64_t>()) {
+        spec.width = static_cast<int>(*arr->get(0)->value<std::int64_t>());
+        spec.height = static_cast<int>(*arr->get(1)->value<std::int64_t>());
+      } else {
+        return field_error(key, "an integer or [width, height]");
+      }
+    } else if (key == "crop_fraction" || key == "scale") {
+      const auto v = AsNumber(node);
+      if (!v) return field_error(key, "a number");
+      (key == "scale" ? spec.scale : spec.crop_fraction) = *v;
+    } else if (key == "mean" || key == "std") {
+      std::vector<double> values;
+      if (const auto v = AsNumber(node)) {
+        values.push_back(*v);
+      } else if (const auto* arr = node.as_array()) {
+        for (const auto& element : *arr) {
+          const auto e = AsNumber(element);
+          if (!e) return field_error(key, "a number or an array of numbers");
+          values.push_back(*e);
+        }
+      } else {
+        return field_error(key, "a number or an array of numbers");
+      }
+      (key == "mean" ? spec.mean : spec.std) = std::move(values);
+    } else {
+      return Status::InvalidData(fmt::format(
+          "{}: unknown key '{}' (known: color, resize, width, height, size, crop_fraction, interpolation, scale, "
+          "mean, std, layout, dtype)",
+          source, key));
+    }
+  }
+  SWEETSPOT_RETURN_IF_ERROR(spec.Validate().WithContext(source));
+  return spec;
+}
+
+Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base) {
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) return text.status().WithContext("--preprocess");
+  return ParsePreprocessToml(*text, path.string(), base);
+}
+
+Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& input) {
+  PreprocessSpec spec = spec_in;
+  SWEETSPOT_RETURN_IF_ERROR(spec.Validate());
+  const std::string name = "model input '" + input.name + "' " + ShapeToString(input.shape, input.dim_names);
+  if (input.shape.size() != 4) {
+    return Status::Unsupported(name + " is not an image batch; sweetspot eval needs [N,C,H,W] or [N,H,W,C]");
+  }
+  const bool nchw = spec.layout == Layout::kNchw;
+  const std::int64_t c = nchw ? input.shape[1] : input.shape[3];
+  const std::int64_t h = nchw ? input.shape[2] : input.shape[1];
+  const std::int64_t w = nchw ? input.shape[3] : input.shape[2];
+  if (c >= 0 && c != spec.channels()) {
+    const std::int64_t other_c = nchw ? input.shape[3] : input.shape[1];
+    if (other_c == spec.channels()) {
+      return Status::InvalidArgument(fmt::format("{} has its channels last/first, not as layout '{}' says: pass --layout {}",
+                                                 name, LayoutName(spec.layout), nchw ? "nhwc" : "nchw"));
+    }
+    return Status::InvalidArgument(fmt::format("{} takes {} channel(s) but colour '{}' gives {}: pass --color {}", name, c,
+                                               ColorOrderName(spec.color), spec.channels(), c == 1 ? "gray" : "rgb"));
+  }
+  if (spec.width == 0) {
+    if (w < 0) return Status::InvalidArgument(name + " has a dynamic width: pass --size WIDTHxHEIGHT");
+    spec.width = static_cast<int>(w);
+  } else if (w >= 0 && w != spec.width) {
+    return Status::InvalidArgument(fmt::format("{} is fixed to width {} but the preprocessing says {}: pass --size {}x{}",
+                                               name, w, spec.width, w, h));
+  }
+  if (spec.height == 0) {
+    if (h < 0) return Status::InvalidArgument(name + " has a dynamic height: pass --size WIDTHxHEIGHT");
+    spec.height = static_cast<int>(h);
+  } else if (h >= 0 && h != spec.height) {
+    return Status::InvalidArgument(fmt::format(
+        "{} is fixed to height {} but the preprocessing says {}: pass --size {}x{}", name, h, spec.height, w, h));
+  }
+  if (spec.width <= 0 || spec.height <= 0) {
+    return Status::InvalidArgument(name + ": image size must be positive: pass --size WIDTHxHEIGHT");
+  }
+  if (input.dtype != spec.dtype) {
+    return Status::InvalidArgument(fmt::format("{} takes {} but the preprocessing produces {}: pass --dtype {}", name,
+                                               DTypeName(input.dtype), DTypeName(spec.dtype), DTypeName(input.dtype)));
+  }
+  return spec;
+}
+
+Status ApplyPreprocess(const PreprocessSpec& spec, const cv::Mat& image, std::span<std::byte> out) {
+  if (out.size() != spec.SampleSizeBytes()) {
+    return Status::Internal("preprocess output buffer has the wrong size");
+  }
+  if (image.empty() || image.depth() != CV_8U || (image.channels() != 1 && image.channels() != 3)) {
+    return Status::InvalidData("image is not 8-bit gray or BGR");
+  }
+  try {
+    cv::Mat converted;
+    const bool gray_in = image.channels() == 1;
+    if (spec.color == ColorOrder::kRgb) {
+      cv::cvtColor(image, converted, gray_in ? cv::COLOR_GRAY2RGB : cv::COLOR_BGR2RGB);
+    } else if (spec.color == ColorOrder::kBgr && gray_in) {
+      cv::cvtColor(image, converted, cv::COLOR_GRAY2BGR);
+    } else if (spec.color == ColorOrder::kGray && !gray_in) {
+      cv::cvtColor(image, converted, cv::COLOR_BGR2GRAY);
+    } else {
+      converted = image;
+    }
+    cv::Mat sized;
+    const int interp = CvInterpolation(spec.interpolation);
+    if (spec.resize == ResizeMode::kExact) {
+      if (converted.cols == spec.width && converted.rows == spec.height) {
+        sized = converted;
+      } else {
+        cv::resize(converted, sized, cv::Size(spec.width, spec.height), 0, 0, interp);
+      }
+    } else {
+      // Scale so the image covers size / crop_fraction on both axes, then
+      // take the centre (torchvision's Resize(size / crop) + CenterCrop(size)).
+      const double fx = spec.width / spec.crop_fraction / converted.cols;
+      const double fy = spec.height / spec.crop_fraction / converted.rows;
+      const double f = std::max(fx, fy);
+      const int rw = std::max(spec.width, static_cast<int>(std::lround(converted.cols * f)));
+      const int rh = std::max(spec.height, static_cast<int>(std::lround(converted.rows * f)));
+      cv::Mat resized;
+      if (rw == converted.cols && rh == converted.rows) {
+        resized = converted;
+      } else {
+        cv::resize(converted, resized, cv::Size(rw, rh), 0, 0, interp);
+      }
+      const int x0 = (rw - spec.width) / 2;
+      const int y0 = (rh - spec.height) / 2;
+      sized = resized(cv::Rect(x0, y0, spec.width, spec.height));
+    }
+    switch (spec.dtype) {
+      case DType::kFloat32: WriteValues<float>(spec, sized, out); break;
+      case DType::kFloat64: WriteValues<double>(spec, sized, out); break;
+      case DType::kUInt8: WriteValues<std::uint8_t>(spec, sized, out); break;
+      default: return Status::Unsupported("preprocessing dtype " + std::string(DTypeName(spec.dtype)));
+    }
+  } catch (const cv::Exception& e) {
+    return Status::InvalidData(std::string("OpenCV failed to preprocess the image: ") + e.what());
+  }
+  return Status::Ok();
+}
+
+}  // namespace sweetspot

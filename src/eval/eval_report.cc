@@ -1,0 +1,232 @@
+#include "sweetspot/eval_report.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace sweetspot {
+namespace {
+
+using nlohmann::json;
+
+json IntervalJson(const stats::Interval& interval) { return json::array({interval.lower, interval.upper}); }
+
+json MetricsJson(const ClassificationMetrics& m) {
+  json per_class = json::array();
+  for (const auto& c : m.per_class) {
+    per_class.push_back({{"name", c.name},
+                         {"support", c.support},
+                         {"predicted", c.predicted},
+                         {"true_positives", c.true_positives},
+                         {"precision", c.precision},
+                         {"recall", c.recall},
+                         {"f1", c.f1}});
+  }
+  return {{"count", m.count},
+          {"top1", m.top1},
+          {"top1_correct", m.top1_correct},
+          {"top1_ci95", IntervalJson(m.top1_ci)},
+          {"top5", m.top5},
+          {"top5_correct", m.top5_correct},
+          {"top5_ci95", IntervalJson(m.top5_ci)},
+          {"macro_f1", m.macro_f1},
+          {"mean_confidence", m.mean_confidence},
+          {"median_confidence", m.median_confidence},
+          {"ece", m.ece},
+          {"ece_bins", kCalibrationBins},
+          {"per_class", per_class},
+          {"confusion", m.confusion}};
+}
+
+json SpecJson(const PreprocessSpec& s) {
+  return {{"color", ColorOrderName(s.color)},
+          {"resize", ResizeModeName(s.resize)},
+          {"width", s.width},
+          {"height", s.height},
+          {"crop_fraction", s.crop_fraction},
+          {"interpolation", InterpolationName(s.interpolation)},
+          {"scale", s.scale},
+          {"mean", s.mean},
+          {"std", s.std},
+          {"layout", LayoutName(s.layout)},
+          {"dtype", DTypeName(s.dtype)}};
+}
+
+json ResultJson(const EvalResult& r) {
+  json excluded = json::array();
+  for (const auto& e : r.excluded) excluded.push_back({{"index", e.index}, {"path", e.path}, {"reason", e.reason}});
+  json out = {{"model", r.model},
+              {"dataset",
+               {{"description", r.dataset},
+                {"classes", r.class_names},
+                {"requested", r.requested},
+                {"evaluated", r.indices.size()},
+                {"excluded_count", r.excluded.size()},
+                {"excluded", excluded}}},
+              {"preprocess", SpecJson(r.spec)},
+              {"input", r.input_name},
+              {"output", r.output_name},
+              {"batch_size", r.batch_size},
+              {"output_kind", OutputKindName(r.output_kind)},
+              {"output_kind_detected", r.output_kind_detected},
+              {"metrics", MetricsJson(r.metrics)},
+              {"timing",
+               {{"prepare_ms", r.prepare_ms},
+                {"inference_ms", r.inference_ms},
+                {"cache_hit", r.cache_hit},
+                {"cache_file", r.cache_file}}}};
+  if (r.coarse_metrics && r.label_map) {
+    out["coarse"] = {{"classes", r.label_map->coarse_names}, {"metrics", MetricsJson(*r.coarse_metrics)}};
+  } else {
+    out["coarse"] = nullptr;
+  }
+  return out;
+}
+
+std::string CsvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string Pct(double fraction) { return fmt::format("{:.2f} %", 100.0 * fraction); }
+
+std::string MetricsText(const ClassificationMetrics& m, const std::vector<std::string>& names, bool per_class) {
+  std::string out;
+  out += fmt::format("  top-1        {:>8}   95 % CI [{:.2f}, {:.2f}]   ({} / {})\n", Pct(m.top1), 100 * m.top1_ci.lower,
+                     100 * m.top1_ci.upper, m.top1_correct, m.count);
+  out += fmt::format("  top-5        {:>8}   95 % CI [{:.2f}, {:.2f}]\n", Pct(m.top5), 100 * m.top5_ci.lower,
+                     100 * m.top5_ci.upper);
+  out += fmt::format("  macro-F1     {:8.4f}\n", m.macro_f1);
+  out += fmt::format("  confidence   mean {:.4f}, median {:.4f}; ECE ({} bins) {:.4f}\n", m.mean_confidence,
+                     m.median_confidence, kCalibrationBins, m.ece);
+  if (!per_class) return out;
+  std::size_t width = 5;
+  for (const auto& n : names) width = std::max(width, n.size());
+  out += fmt::format("\n  {:<{}}  {:>8}  {:>9}  {:>7}  {:>6}\n", "class", width, "support", "precision", "recall", "F1");
+  for (const auto& c : m.per_class) {
+    out += fmt::format("  {:<{}}  {:>8}  {:>9.4f}  {:>7.4f}  {:>6.4f}\n", c.name, width, c.support, c.precision,
+                       c.recall, c.f1);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string RenderEvalJson(const EvalResult& result, const EvalResult* reference, const Comparison* comparison) {
+  json doc = {{"schema", "sweetspot.eval/1"}};
+  doc.update(ResultJson(result));
+  doc["reference"] = reference != nullptr ? ResultJson(*reference) : json(nullptr);
+  if (comparison != nullptr) {
+    json flips = json::array();
+    for (const auto& f : comparison->flips) {
+      const auto& names = result.class_names;
+      flips.push_back({{"sample", result.indices[f.position]},
+                       {"id", result.samples[f.position].id},
+                       {"label", names[static_cast<std::size_t>(f.label)]},
+                       {"model_prediction", names[static_cast<std::size_t>(f.model_prediction)]},
+                       {"reference_prediction", names[static_cast<std::size_t>(f.reference_prediction)]},
+                       {"model_confidence", f.model_confidence},
+                       {"reference_confidence", f.reference_confidence}});
+    }
+    doc["comparison"] = {{"count", comparison->count},
+                         {"agreements", comparison->agreements},
+                         {"agreement", comparison->agreement},
+                         {"both_correct", comparison->both_correct},
+                         {"only_model_correct", comparison->only_model_correct},
+                         {"only_reference_correct", comparison->only_reference_correct},
+                         {"both_wrong", comparison->both_wrong},
+                         {"top1_delta", comparison->top1_delta},
+                         {"mcnemar_p", comparison->mcnemar_p},
+                         {"mean_confidence_delta", comparison->mean_confidence_delta},
+                         {"relative_confidence_change", comparison->relative_confidence_change},
+                         {"flip_count", comparison->flips.size()},
+                         {"flips", flips}};
+  } else {
+    doc["comparison"] = nullptr;
+  }
+  return doc.dump(2) + "\n";
+}
+
+std::string RenderPredictionsCsv(const EvalResult& result) {
+  std::string out = "sample,id,path,label,prediction,confidence,top5\n";
+  const auto& names = result.class_names;
+  for (std::size_t i = 0; i < result.predictions.size(); ++i) {
+    const Prediction& p = result.predictions[i];
+    std::string top;
+    for (int j = 0; j < p.k; ++j) {
+      if (j > 0) top += ";";
+      top += fmt::format("{}:{:.6f}", names[static_cast<std::size_t>(p.top_class[static_cast<std::size_t>(j)])],
+                         p.top_probability[static_cast<std::size_t>(j)]);
+    }
+    out += fmt::format("{},{},{},{},{},{:.6f},{}\n", result.indices[i], CsvField(result.samples[i].id),
+                       CsvField(result.samples[i].path.string()), CsvField(names[static_cast<std::size_t>(p.label)]),
+                       CsvField(names[static_cast<std::size_t>(p.predicted())]), p.confidence(), CsvField(top));
+  }
+  return out;
+}
+
+std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, const Comparison* comparison) {
+  std::string out;
+  out += fmt::format("model        {}\n", r.model);
+  out += fmt::format("data         {} ({} classes)\n", r.dataset, r.class_names.size());
+  out += fmt::format("samples      {} evaluated of {} requested; {} excluded\n", r.indices.size(), r.requested,
+                     r.excluded.size());
+  for (std::size_t i = 0; i < std::min<std::size_t>(r.excluded.size(), 5); ++i) {
+    out += fmt::format("  excluded   {}\n", r.excluded[i].reason);
+  }
+  if (r.excluded.size() > 5) out += fmt::format("  excluded   ... and {} more (see --json)\n", r.excluded.size() - 5);
+  out += fmt::format("preprocess   {} {}x{} {}, scale {:g}, mean {}, std {}, {} {}\n", ColorOrderName(r.spec.color),
+                     r.spec.width, r.spec.height, ResizeModeName(r.spec.resize), r.spec.scale,
+                     fmt::join(r.spec.mean, "/"), fmt::join(r.spec.std, "/"), LayoutName(r.spec.layout),
+                     DTypeName(r.spec.dtype));
+  out += fmt::format("outputs      {} ({}), batch {}\n", OutputKindName(r.output_kind),
+                     r.output_kind_detected ? "detected" : "given", r.batch_size);
+  out += fmt::format("time         prepare {:.0f} ms ({}), inference {:.0f} ms\n\n", r.prepare_ms,
+                     r.cache_hit ? "tensor cache hit" : "decoded", r.inference_ms);
+  out += MetricsText(r.metrics, r.class_names, true);
+  if (r.coarse_metrics && r.label_map) {
+    out += "\ncoarse classes (--label-map)\n";
+    out += MetricsText(*r.coarse_metrics, r.label_map->coarse_names, true);
+  }
+  if (reference != nullptr && comparison != nullptr) {
+    out += fmt::format("\nreference    {}\n", reference->model);
+    out += MetricsText(reference->metrics, reference->class_names, false);
+    const Comparison& c = *comparison;
+    out += fmt::format("\ncomparison   model vs reference over {} samples\n", c.count);
+    out += fmt::format("  top-1 delta  {:+.2f} points\n", 100.0 * c.top1_delta);
+    out += fmt::format("  agreement    {} ({} flips)\n", Pct(c.agreement), c.flips.size());
+    out += fmt::format("  McNemar      only model right {}, only reference right {}: exact p = {:.4g}{}\n",
+                       c.only_model_correct, c.only_reference_correct, c.mcnemar_p,
+                       c.mcnemar_p < 0.05 ? " (significant at 5 %)" : " (not significant at 5 %)");
+    out += fmt::format("  confidence   mean change {:+.4f} ({:+.1f} %)\n", c.mean_confidence_delta,
+                       100.0 * c.relative_confidence_change);
+    const std::size_t shown = std::min<std::size_t>(c.flips.size(), 10);
+    if (shown > 0) out += fmt::format("  first {} flips (sample: label, model -> reference):\n", shown);
+    for (std::size_t i = 0; i < shown; ++i) {
+      const Flip& f = c.flips[i];
+      out += fmt::format("    {}: {}, {} ({:.2f}) -> {} ({:.2f})\n", r.samples[f.position].id,
+                         r.class_names[static_cast<std::size_t>(f.label)],
+                         r.class_names[static_cast<std::size_t>(f.model_prediction)], f.model_confidence,
+                         r.class_names[static_cast<std::size_t>(f.reference_prediction)], f.reference_confidence);
+    }
+  }
+  return out;
+}
+
+Status WriteTextFile(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return Status::IoError("cannot write " + path.string() + " (does its folder exist and is it writable?)");
+  out << text;
+  out.close();
+  if (!out) return Status::IoError("error while writing " + path.string());
+  return Status::Ok();
+}
+
+}  // namespace sweetspot

@@ -1,0 +1,210 @@
+#include "sweetspot/evaluate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+
+#include "sweetspot/onnx_model.h"
+
+namespace sweetspot {
+namespace fs = std::filesystem;
+namespace {
+
+std::string Percent(double fraction) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f %%", 100.0 * fraction);
+  return buf;
+}
+
+// Class scores per sample of `output` (float32/float64), as float32.
+Result<std::vector<float>> OutputAsFloat(const Tensor& output, const std::string& name) {
+  if (output.dtype() == DType::kFloat32) {
+    const auto v = output.values<float>();
+    return std::vector<float>(v.begin(), v.end());
+  }
+  if (output.dtype() == DType::kFloat64) {
+    const auto v = output.values<double>();
+    std::vector<float> out(v.size());
+    std::transform(v.begin(), v.end(), out.begin(), [](double d) { return static_cast<float>(d); });
+    return out;
+  }
+  return Status::Unsupported("model output '" + name + "' is " + std::string(DTypeName(output.dtype())) +
+                             "; sweetspot eval reads float32 or float64 class scores");
+}
+
+Status WidthMismatch(const std::string& output, std::int64_t width, std::size_t classes) {
+  return Status::InvalidData("model output '" + output + "' gives " + std::to_string(width) +
+                             " scores per sample but the dataset has " + std::to_string(classes) +
+                             " classes: evaluate on data with the model's classes (check the class folders, "
+                             "--classes or the manifest labels)");
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> ReadModelMetadata(const fs::path& model, std::string_view key) {
+  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto proto, LoadOnnxModel(model));
+  for (const auto& prop : proto.metadata_props()) {
+    if (prop.key() == key) return std::optional<std::string>(prop.value());
+  }
+  return std::optional<std::string>();
+}
+
+Status CheckExcluded(const PreparedTensors& tensors, const EvalOptions& options) {
+  if (tensors.size() == 0) {
+    if (tensors.excluded.empty()) return Status::InvalidData("the dataset has zero samples to evaluate");
+    return Status::InvalidData("none of the " + std::to_string(tensors.requested) +
+                               " images could be read; first: " + tensors.excluded.front().reason);
+  }
+  if (options.allow_corrupt || tensors.excluded.empty()) return Status::Ok();
+  const double fraction = static_cast<double>(tensors.excluded.size()) / static_cast<double>(tensors.requested);
+  if (fraction <= options.max_excluded_fraction) return Status::Ok();
+  return Status::InvalidData(std::to_string(tensors.excluded.size()) + " of " + std::to_string(tensors.requested) +
+                             " images (" + Percent(fraction) + ") could not be read, more than the " +
+                             Percent(options.max_excluded_fraction) + " allowed; first: " +
+                             tensors.excluded.front().reason +
+                             " (fix or remove them, or pass --allow-corrupt to evaluate the rest)");
+}
+
+Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensors, const Dataset& dataset,
+                                 const EvalOptions& options) {
+  const auto& inputs = session.inputs();
+  const auto& outputs = session.outputs();
+  if (inputs.size() != 1) {
+    return Status::Unsupported("the model takes " + std::to_string(inputs.size()) +
+                               " inputs; sweetspot eval feeds a single image input");
+  }
+  if (outputs.empty()) return Status::InvalidData("the model has no outputs");
+  const TensorInfo& input = inputs[0];
+  const TensorInfo& output = outputs[0];
+  const std::size_t classes = dataset.class_names().size();
+
+  if (output.shape.size() >= 2) {
+    const Shape per_sample(output.shape.begin() + 1, output.shape.end());
+    if (IsStatic(per_sample) && ElementCount(per_sample) != static_cast<std::int64_t>(classes)) {
+      return WidthMismatch(output.name, ElementCount(per_sample), classes);
+    }
+  }
+  const bool fixed_batch = !input.shape.empty() && input.shape[0] > 0;
+  const std::size_t batch_size =
+      fixed_batch ? static_cast<std::size_t>(input.shape[0]) : static_cast<std::size_t>(std::max(1, options.batch_size));
+
+  EvalResult result;
+  result.dataset = dataset.description();
+  result.class_names = dataset.class_names();
+  result.input_name = input.name;
+  result.output_name = output.name;
+  result.batch_size = static_cast<int>(batch_size);
+  result.requested = tensors.requested;
+  result.excluded = tensors.excluded;
+  result.indices = tensors.indices;
+  result.cache_hit = tensors.from_cache;
+  result.cache_file = tensors.cache_file.string();
+  result.prepare_ms = tensors.prepare_ms;
+  result.samples.reserve(tensors.size());
+  for (auto i : tensors.indices) result.samples.push_back(dataset.sample(i));
+
+  std::vector<RowSummary> rows;
+  rows.reserve(tensors.size());
+  const std::size_t sample_bytes = tensors.sample_size_bytes();
+  double inference_ms = 0.0;
+  for (std::size_t begin = 0; begin < tensors.size(); begin += batch_size) {
+    const std::size_t count = std::min(batch_size, tensors.size() - begin);
+    std::vector<Tensor> feed;
+    if (count == batch_size || !fixed_batch) {
+      feed.push_back(tensors.Batch(begin, count));
+    } else {
+      // A fixed batch larger than what is left: zero-pad, ignore the padding's rows.
+      Shape shape{static_cast<std::int64_t>(batch_size)};
+      shape.insert(shape.end(), tensors.sample_shape.begin(), tensors.sample_shape.end());
+      Tensor padded = Tensor::Owned(tensors.dtype, std::move(shape));
+      std::memcpy(padded.data(), tensors.data + begin * sample_bytes, count * sample_bytes);
+      feed.push_back(std::move(padded));
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto ran = session.Run(feed);
+    inference_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    if (!ran.ok()) return ran.status();
+    if (ran->empty()) return Status::RuntimeError("the model returned no outputs");
+    SWEETSPOT_ASSIGN_OR_RETURN(std::vector<float> scores, OutputAsFloat(ran->front(), output.name));
+    const std::size_t fed = static_cast<std::size_t>(feed[0].shape()[0]);
+    if (scores.empty() || scores.size() % fed != 0) {
+      return Status::InvalidData("model output '" + output.name + "' has " + std::to_string(scores.size()) +
+                                 " values for a batch of " + std::to_string(fed));
+    }
+    const std::size_t width = scores.size() / fed;
+    if (width != classes) return WidthMismatch(output.name, static_cast<std::int64_t>(width), classes);
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::span<const float> row(scores.data() + i * width, width);
+      for (float v : row) {
+        if (!std::isfinite(v)) {
+          const SampleInfo& s = result.samples[begin + i];
+          return Status::InvalidData("model output '" + output.name + "' has " + (std::isnan(v) ? "NaN" : "Inf") +
+                                     " for sample '" + s.id + "' (" + s.path.string() +
+                                     "): the model is numerically broken for this input");
+        }
+      }
+      rows.push_back(SummarizeRow(row));
+    }
+    if (options.progress) options.progress({"infer", begin + count, tensors.size()});
+  }
+  result.inference_ms = inference_ms;
+
+  result.output_kind_detected = options.output_kind == OutputKind::kAuto;
+  result.output_kind = result.output_kind_detected ? DetectOutputKind(rows) : options.output_kind;
+  result.predictions = ToPredictions(rows, tensors.labels, result.output_kind);
+  result.metrics = ComputeMetrics(result.predictions, result.class_names);
+  if (options.label_map) {
+    result.label_map = options.label_map;
+    result.coarse_metrics = ComputeMetrics(MapToCoarse(result.predictions, *options.label_map),
+                                           options.label_map->coarse_names);
+  }
+  return result;
+}
+
+Result<EvalResult> EvaluateModel(Backend& backend, const BackendOptions& backend_options, const fs::path& model,
+                                 const Dataset& dataset, std::span<const std::size_t> indices,
+                                 const PreprocessSpec& spec, const EvalOptions& options) {
+  auto session = backend.Load(model, backend_options);
+  if (!session.ok()) return session.status();
+  const auto& inputs = (*session)->inputs();
+  if (inputs.empty()) return Status::InvalidData("model " + model.string() + " has no inputs");
+  auto resolved = Resolve(spec, inputs[0]);
+  if (!resolved.ok()) return resolved.status().WithContext(model.string());
+
+  PrepareProgress progress;
+  if (options.progress) {
+    progress = [&](std::size_t done, std::size_t total) { options.progress({"decode", done, total}); };
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(PreparedTensors tensors,
+                             PrepareTensors(dataset, indices, *resolved, options.cache, progress));
+  if (tensors.from_cache && options.progress) options.progress({"cache", tensors.requested, tensors.requested});
+  SWEETSPOT_RETURN_IF_ERROR(CheckExcluded(tensors, options));
+  auto result = RunEvaluation(**session, tensors, dataset, options);
+  if (!result.ok()) return result.status().WithContext(model.string());
+  result->model = model.string();
+  result->spec = *resolved;
+  return result;
+}
+
+Result<Comparison> CompareResults(const EvalResult& model, const EvalResult& reference) {
+  std::unordered_map<std::size_t, std::size_t> reference_position;
+  for (std::size_t i = 0; i < reference.indices.size(); ++i) reference_position[reference.indices[i]] = i;
+  std::vector<Prediction> a;
+  std::vector<Prediction> b;
+  std::vector<std::size_t> model_position;
+  for (std::size_t i = 0; i < model.indices.size(); ++i) {
+    const auto it = reference_position.find(model.indices[i]);
+    if (it == reference_position.end()) continue;
+    a.push_back(model.predictions[i]);
+    b.push_back(reference.predictions[it->second]);
+    model_position.push_back(i);
+  }
+  if (a.empty()) return Status::InvalidArgument("the model and the reference share no evaluated sample");
+  SWEETSPOT_ASSIGN_OR_RETURN(Comparison comparison, Compare(a, b));
+  for (auto& flip : comparison.flips) flip.position = model_position[flip.position];
+  return comparison;
+}
+
+}  // namespace sweetspot

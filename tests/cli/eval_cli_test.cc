@@ -1,0 +1,213 @@
+// `sweetspot eval` end to end: exit codes, the table, JSON and predictions
+// files, and each bad input of the eval issue (exit 2 with a one-line error).
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "sweetspot/onnx_model.h"
+#include "support/support.h"
+
+namespace sweetspot {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunCli;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+void Put32(std::string& s, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+void Put16(std::string& s, std::uint16_t v) {
+  s += static_cast<char>(v & 0xFF);
+  s += static_cast<char>(v >> 8);
+}
+
+// A solid 2x2 24-bit BMP (written by hand: this test links no image library).
+void WriteBmp(const fs::path& path, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+  fs::create_directories(path.parent_path());
+  const std::uint32_t row = 8;  // 2 pixels * 3 bytes, padded to 4
+  std::string s = "BM";
+  Put32(s, 54 + row * 2);
+  Put32(s, 0);
+  Put32(s, 54);
+  Put32(s, 40);
+  Put32(s, 2);
+  Put32(s, 2);
+  Put16(s, 1);
+  Put16(s, 24);
+  Put32(s, 0);
+  Put32(s, row * 2);
+  Put32(s, 2835);
+  Put32(s, 2835);
+  Put32(s, 0);
+  Put32(s, 0);
+  for (int y = 0; y < 2; ++y) {
+    for (int x = 0; x < 2; ++x) s += {static_cast<char>(b), static_cast<char>(g), static_cast<char>(r)};
+    s += std::string(2, '\0');
+  }
+  testing::WriteFile(path, s);
+}
+
+// logit c = mean of RGB channel c; `classes` beyond 3 get 0.
+onnx::ModelProto ChannelModel(int classes = 3) {
+  GraphBuilder b("channels");
+  b.Input("input", DType::kFloat32, {-1, 3, 2, 2}, {"N"});
+  std::vector<float> w(static_cast<std::size_t>(12 * classes), 0.0F);
+  for (int c = 0; c < 3; ++c) {
+    for (int p = 0; p < 4; ++p) w[static_cast<std::size_t>((c * 4 + p) * classes + c)] = 0.25F;
+  }
+  b.Initializer("W", {12, classes}, w);
+  b.Initializer("B", {classes}, std::vector<float>(static_cast<std::size_t>(classes), 0.0F));
+  b.Node("Flatten", {"input"}, {"flat"}, {Attr("axis", int64_t{1})});
+  b.Node("Gemm", {"flat", "W", "B"}, {"logits"});
+  b.Output("logits", DType::kFloat32, {-1, classes}, {"N", ""});
+  return b.Build();
+}
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class EvalCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int i = 0; i < 3; ++i) WriteBmp(dir_ / ("data/a_red/" + std::to_string(i) + ".bmp"), 255, 0, 0);
+    WriteBmp(dir_ / "data/a_red/3_green.bmp", 0, 255, 0);
+    for (int i = 0; i < 2; ++i) WriteBmp(dir_ / ("data/b_green/" + std::to_string(i) + ".bmp"), 0, 255, 0);
+    for (int i = 0; i < 3; ++i) WriteBmp(dir_ / ("data/c_blue/" + std::to_string(i) + ".bmp"), 0, 0, 255);
+    model_ = testing::WriteModel(ChannelModel(), dir_ / "model.onnx").string();
+  }
+
+  std::string Eval(const std::string& extra) {
+    return "eval '" + model_ + "' --cache-dir '" + (dir_ / "cache").string() + "' " + extra;
+  }
+
+  TempDir dir_;
+  std::string model_;
+};
+
+TEST_F(EvalCli, PrintsTableAndWritesJsonAndPredictions) {
+  const auto json = dir_ / "out.json";
+  const auto preds = dir_ / "preds.csv";
+  const auto r = RunCli(Eval("--data '" + (dir_ / "data").string() + "' --json '" + json.string() +
+                             "' --predictions '" + preds.string() + "'"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("88.89 %"));
+  EXPECT_THAT(r.out, HasSubstr("a_red"));
+  EXPECT_THAT(r.err, HasSubstr("inference"));  // not a TTY: one plain line per stage
+  const auto doc = nlohmann::json::parse(Slurp(json));
+  EXPECT_EQ(doc["metrics"]["top1_correct"], 8);
+  EXPECT_EQ(doc["dataset"]["evaluated"], 9);
+  const std::string csv = Slurp(preds);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 10);
+  EXPECT_THAT(csv, HasSubstr("a_red/3_green.bmp"));
+
+  // Second run: the tensor cache answers, and the figures are the same.
+  const auto again = RunCli(Eval("--data '" + (dir_ / "data").string() + "' --json -"));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.err, HasSubstr("tensor cache hit"));
+  const auto doc2 = nlohmann::json::parse(again.out);
+  EXPECT_EQ(doc2["metrics"]["top1_correct"], 8);
+  EXPECT_TRUE(doc2["timing"]["cache_hit"].get<bool>());
+}
+
+TEST_F(EvalCli, ReferenceComparisonAndLimit) {
+  const auto r = RunCli(Eval("--data '" + (dir_ / "data").string() + "' --reference '" + model_ +
+                             "' --limit 6 --no-cache --json -"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["dataset"]["evaluated"], 6);
+  EXPECT_EQ(doc["comparison"]["agreement"], 1.0);
+  EXPECT_EQ(doc["comparison"]["mcnemar_p"], 1.0);
+}
+
+TEST_F(EvalCli, PrintPreprocessShowsTheResolvedSpec) {
+  testing::WriteFile(dir_ / "prep.toml", "mean = [0.5, 0.5, 0.5]\n");
+  const auto r = RunCli(Eval("--data '" + (dir_ / "data").string() + "' --preprocess '" +
+                             (dir_ / "prep.toml").string() + "' --std 0.25 --print-preprocess"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("width = 2"));
+  EXPECT_THAT(r.out, HasSubstr("mean = [0.5, 0.5, 0.5]"));
+  EXPECT_THAT(r.out, HasSubstr("std = [0.25]"));
+}
+
+TEST_F(EvalCli, BadInputsExitTwoWithAOneLineError) {
+  const std::string data = "--data '" + (dir_ / "data").string() + "'";
+  // Label outside the class list.
+  testing::WriteFile(dir_ / "classes.txt", "a_red\nb_green\nc_blue\n");
+  testing::WriteFile(dir_ / "m.csv", "data/a_red/0.bmp,a_red\ndata/b_green/0.bmp,zebra\n");
+  auto r = RunCli(Eval("--data '" + (dir_ / "m.csv").string() + "' --classes '" + (dir_ / "classes.txt").string() + "'"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("line 2: label 'zebra'"));
+  // A manifest row with a missing file.
+  testing::WriteFile(dir_ / "missing.csv", "data/a_red/0.bmp,a_red\nnope.bmp,a_red\n");
+  r = RunCli(Eval("--data '" + (dir_ / "missing.csv").string() + "'"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("nope.bmp"));
+  // A dataset with zero samples.
+  fs::create_directories(dir_ / "empty/a");
+  r = RunCli(Eval("--data '" + (dir_ / "empty").string() + "'"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("zero images"));
+  // Output width differs from the class count.
+  const auto wide = testing::WriteModel(ChannelModel(5), dir_ / "wide.onnx");
+  r = RunCli("eval '" + wide.string() + "' --no-cache " + data);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("5 scores per sample but the dataset has 3 classes"));
+  // More than 1 % corrupt, then allowed.
+  testing::WriteFile(dir_ / "data/c_blue/broken.jpg", "garbage");
+  r = RunCli(Eval(data));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("broken.jpg"));
+  EXPECT_THAT(r.err, HasSubstr("--allow-corrupt"));
+  r = RunCli(Eval(data + " --allow-corrupt"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("1 excluded"));
+  EXPECT_THAT(r.out, HasSubstr("broken.jpg"));
+  // Bad flags.
+  r = RunCli(Eval(data + " --mean 0.1,x"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--mean"));
+  r = RunCli(Eval(data + " --size 64"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--size 2x2"));
+  r = RunCli(Eval("--data '" + (dir_ / "nowhere").string() + "'"));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("nowhere"));
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
+}
+
+// The four CIFAR-10 ResNets come out in order of depth (the tensor cache
+// decodes the 10,000 images once for all four).
+TEST(EvalCliRealData, ResnetsRankByDepth) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(models, "cifar10-resnet");
+  SWEETSPOT_REQUIRE_SHARED_DATA(data, "cifar10-test");
+  TempDir cache;
+  std::vector<double> top1;
+  for (const char* depth : {"20", "32", "44", "56"}) {
+    const auto r = RunCli("eval '" + (models / ("resnet" + std::string(depth) + "_cifar10.onnx")).string() +
+                          "' --data '" + data.string() + "' --cache-dir '" + cache.path().string() +
+                          "' --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --json -");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    top1.push_back(nlohmann::json::parse(r.out)["metrics"]["top1"].get<double>());
+  }
+  EXPECT_DOUBLE_EQ(top1[0], 0.8103);
+  EXPECT_LT(top1[0], top1[1]);
+  EXPECT_LT(top1[1], top1[2]);
+  EXPECT_LT(top1[2], top1[3]);
+}
+
+}  // namespace
+}  // namespace sweetspot

@@ -1,0 +1,205 @@
+#include "sweetspot/preprocess.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "data_fixtures.h"
+#include "support/support.h"
+
+namespace sweetspot {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::vector<float> ApplyFloat(const PreprocessSpec& spec, const cv::Mat& image) {
+  std::vector<float> out(spec.SampleSizeBytes() / sizeof(float));
+  const Status s = ApplyPreprocess(spec, image, std::as_writable_bytes(std::span(out)));
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  return out;
+}
+
+TEST(PreprocessSpec, TomlRoundTripsAndIsCanonical) {
+  PreprocessSpec spec;
+  spec.color = ColorOrder::kBgr;
+  spec.resize = ResizeMode::kShorterCrop;
+  spec.width = 224;
+  spec.height = 200;
+  spec.crop_fraction = 0.9;
+  spec.interpolation = Interpolation::kCubic;
+  spec.scale = 1.0 / 255.0;
+  spec.mean = {0.485, 0.456, 0.406};
+  spec.std = {0.229, 0.224, 0.225};
+  spec.layout = Layout::kNhwc;
+  spec.dtype = DType::kFloat64;
+  const std::string text = spec.ToToml();
+  auto parsed = ParsePreprocessToml(text, "test");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->ToToml(), text);
+  EXPECT_EQ(parsed->mean, spec.mean);
+  EXPECT_EQ(parsed->scale, spec.scale);
+  EXPECT_EQ(parsed->width, 224);
+  EXPECT_EQ(parsed->layout, Layout::kNhwc);
+}
+
+TEST(PreprocessSpec, PartialTomlOverlaysBase) {
+  PreprocessSpec base;
+  base.width = 10;
+  auto spec = ParsePreprocessToml("size = 32\nmean = 0.5\nstd = [0.25]\ncolor = \"gray\"\n", "p.toml", base);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->width, 32);
+  EXPECT_EQ(spec->height, 32);
+  EXPECT_EQ(spec->color, ColorOrder::kGray);
+  EXPECT_THAT(spec->mean, ElementsAre(0.5));
+  EXPECT_EQ(spec->scale, base.scale);
+}
+
+TEST(PreprocessSpec, BadTomlNamesFileAndField) {
+  auto unknown = ParsePreprocessToml("colr = \"rgb\"\n", "p.toml");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(unknown.status().message(), HasSubstr("p.toml"));
+  EXPECT_THAT(unknown.status().message(), HasSubstr("'colr'"));
+
+  auto wrong_type = ParsePreprocessToml("width = \"big\"\n", "p.toml");
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_THAT(wrong_type.status().message(), HasSubstr("'width'"));
+
+  auto bad_value = ParsePreprocessToml("layout = \"chw\"\n", "p.toml");
+  ASSERT_FALSE(bad_value.ok());
+  EXPECT_THAT(bad_value.status().message(), HasSubstr("nchw"));
+
+  auto syntax = ParsePreprocessToml("mean = [1,\n", "p.toml");
+  ASSERT_FALSE(syntax.ok());
+  EXPECT_THAT(syntax.status().message(), HasSubstr("p.toml line"));
+
+  auto two_means = ParsePreprocessToml("mean = [0.1, 0.2]\n", "p.toml");
+  ASSERT_FALSE(two_means.ok());
+  EXPECT_THAT(two_means.status().message(), HasSubstr("'mean' has 2 values"));
+
+  auto zero_std = ParsePreprocessToml("std = 0\n", "p.toml");
+  EXPECT_FALSE(zero_std.ok());
+}
+
+TEST(PreprocessSpec, NumberLists) {
+  auto v = ParseNumberList("0.485,0.456 0.406", "--mean");
+  ASSERT_TRUE(v.ok());
+  EXPECT_THAT(*v, ElementsAre(0.485, 0.456, 0.406));
+  auto bad = ParseNumberList("0.4,x", "--mean");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("--mean"));
+}
+
+TEST(Preprocess, RgbScaleMeanStdNchwAndNhwc) {
+  PreprocessSpec spec;
+  spec.width = 2;
+  spec.height = 1;
+  spec.mean = {0.5, 0.0, 0.25};
+  spec.std = {0.5, 1.0, 0.25};
+  cv::Mat image(1, 2, CV_8UC3);
+  image.at<cv::Vec3b>(0, 0) = {0, 0, 255};    // B G R: pure red
+  image.at<cv::Vec3b>(0, 1) = {255, 51, 0};  // blue + a bit of green
+  // R: (1 - .5)/.5 = 1, (0 - .5)/.5 = -1; G: 0, 0.2; B: (0 - .25)/.25 = -1, (1 - .25)/.25 = 3
+  using ::testing::FloatNear;
+  using ::testing::Pointwise;
+  EXPECT_THAT(ApplyFloat(spec, image), Pointwise(FloatNear(1e-6), {1.0F, -1.0F, 0.0F, 0.2F, -1.0F, 3.0F}));
+  spec.layout = Layout::kNhwc;
+  EXPECT_THAT(ApplyFloat(spec, image), Pointwise(FloatNear(1e-6), {1.0F, 0.0F, -1.0F, -1.0F, 0.2F, 3.0F}));
+  spec.color = ColorOrder::kBgr;
+  EXPECT_THAT(ApplyFloat(spec, image), Pointwise(FloatNear(1e-6), {-1.0F, 0.0F, 3.0F, 1.0F, 0.2F, -1.0F}));
+}
+
+TEST(Preprocess, GrayAndUint8) {
+  PreprocessSpec spec;
+  spec.color = ColorOrder::kGray;
+  spec.width = 2;
+  spec.height = 2;
+  spec.scale = 1.0;
+  spec.mean = {0.0};
+  spec.std = {1.0};
+  spec.dtype = DType::kUInt8;
+  cv::Mat gray(2, 2, CV_8UC1);
+  gray.at<unsigned char>(0, 0) = 0;
+  gray.at<unsigned char>(0, 1) = 7;
+  gray.at<unsigned char>(1, 0) = 200;
+  gray.at<unsigned char>(1, 1) = 255;
+  std::vector<std::uint8_t> out(4);
+  ASSERT_TRUE(ApplyPreprocess(spec, gray, std::as_writable_bytes(std::span(out))).ok());
+  EXPECT_THAT(out, ElementsAre(0, 7, 200, 255));
+
+  // A colour image converted to gray: solid (b,g,r) = (100,100,100) stays 100.
+  ASSERT_TRUE(ApplyPreprocess(spec, testing::SolidImage(2, 2, 100, 100, 100), std::as_writable_bytes(std::span(out))).ok());
+  EXPECT_THAT(out, ElementsAre(100, 100, 100, 100));
+}
+
+TEST(Preprocess, ExactResizeAndShorterSideCentreCrop) {
+  PreprocessSpec spec;
+  spec.scale = 1.0;
+  spec.color = ColorOrder::kGray;
+  spec.mean = {0.0};
+  spec.std = {1.0};
+  spec.interpolation = Interpolation::kNearest;
+  cv::Mat wide(2, 4, CV_8UC1);
+  for (int x = 0; x < 4; ++x) {
+    wide.at<unsigned char>(0, x) = static_cast<unsigned char>(10 * x);
+    wide.at<unsigned char>(1, x) = static_cast<unsigned char>(10 * x + 1);
+  }
+  spec.width = 2;
+  spec.height = 2;
+  // Exact: 4x2 -> 2x2 takes columns 0 and 2.
+  EXPECT_THAT(ApplyFloat(spec, wide), ElementsAre(0.0F, 20.0F, 1.0F, 21.0F));
+  // Shorter side (2) already covers 2 / 1.0: no resize, crop the centre columns 1..2.
+  spec.resize = ResizeMode::kShorterCrop;
+  spec.crop_fraction = 1.0;
+  EXPECT_THAT(ApplyFloat(spec, wide), ElementsAre(10.0F, 20.0F, 11.0F, 21.0F));
+  // crop 0.5: shorter side to 4 (image 8x4), centre 2x2 crop.
+  spec.crop_fraction = 0.5;
+  const auto cropped = ApplyFloat(spec, wide);
+  ASSERT_EQ(cropped.size(), 4u);
+  EXPECT_EQ(cropped[0], 10.0F);
+  EXPECT_EQ(cropped[1], 20.0F);
+}
+
+TEST(Resolve, SizeFromModelAndMismatchesNameTheFlag) {
+  TensorInfo input{"input", DType::kFloat32, {-1, 3, 32, 32}, {"N", "", "", ""}};
+  auto spec = Resolve(PreprocessSpec{}, input);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->width, 32);
+  EXPECT_EQ(spec->height, 32);
+  EXPECT_THAT(spec->SampleShape(), ElementsAre(3, 32, 32));
+
+  PreprocessSpec gray;
+  gray.color = ColorOrder::kGray;
+  gray.mean = {0};
+  gray.std = {1};
+  auto channels = Resolve(gray, input);
+  ASSERT_FALSE(channels.ok());
+  EXPECT_THAT(channels.status().message(), HasSubstr("--color rgb"));
+
+  PreprocessSpec sized;
+  sized.width = sized.height = 64;
+  auto fixed = Resolve(sized, input);
+  ASSERT_FALSE(fixed.ok());
+  EXPECT_THAT(fixed.status().message(), HasSubstr("--size 32x32"));
+
+  TensorInfo dynamic{"x", DType::kFloat32, {-1, 3, -1, -1}, {}};
+  auto no_size = Resolve(PreprocessSpec{}, dynamic);
+  ASSERT_FALSE(no_size.ok());
+  EXPECT_THAT(no_size.status().message(), HasSubstr("--size"));
+  EXPECT_TRUE(Resolve(sized, dynamic).ok());
+
+  TensorInfo nhwc{"x", DType::kFloat32, {1, 32, 32, 3}, {}};
+  auto layout = Resolve(PreprocessSpec{}, nhwc);
+  ASSERT_FALSE(layout.ok());
+  EXPECT_THAT(layout.status().message(), HasSubstr("--layout nhwc"));
+
+  TensorInfo u8{"x", DType::kUInt8, {1, 3, 32, 32}, {}};
+  auto dtype = Resolve(PreprocessSpec{}, u8);
+  ASSERT_FALSE(dtype.ok());
+  EXPECT_THAT(dtype.status().message(), HasSubstr("--dtype uint8"));
+
+  TensorInfo flat{"x", DType::kFloat32, {1, 784}, {}};
+  EXPECT_FALSE(Resolve(PreprocessSpec{}, flat).ok());
+}
+
+}  // namespace
+}  // namespace sweetspot
