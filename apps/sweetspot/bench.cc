@@ -3,12 +3,12 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <fmt/core.h>
 
 #include "commands.h"
+#include "output.h"
 #include "sweetspot/bench_json.h"
 #include "sweetspot/bench_report.h"
 
@@ -98,7 +98,7 @@ Result<BenchRequest> MakeRequest(const BenchArgs& a) {
 }
 
 ProgressFn TerminalProgress(const std::string& label) {
-  if (isatty(STDERR_FILENO) == 0) return {};
+  if (!StderrIsTerminal()) return {};
   return [label](const std::string& phase, double fraction) {
     if (fraction < 0) {
       std::fprintf(stderr, "\r\033[K%s: %s...", label.c_str(), phase.c_str());
@@ -107,21 +107,6 @@ ProgressFn TerminalProgress(const std::string& label) {
     }
     std::fflush(stderr);
   };
-}
-
-void ClearProgress() {
-  if (isatty(STDERR_FILENO) != 0) std::fprintf(stderr, "\r\033[K");
-}
-
-Status WriteJson(const std::string& path, const nlohmann::json& doc) {
-  if (path == "-") {
-    std::cout << doc.dump(2) << "\n";
-    return Status::Ok();
-  }
-  std::ofstream out(path, std::ios::trunc);
-  out << doc.dump(2) << "\n";
-  if (!out) return Status::IoError("--json: cannot write '" + path + "'");
-  return Status::Ok();
 }
 
 Status RunBenchCommand(const BenchArgs& args) {
@@ -144,7 +129,7 @@ Status RunBenchCommand(const BenchArgs& args) {
     } else {
       result = RunBenchIsolated(self, request);
     }
-    ClearProgress();
+    ClearProgressLine();
     if (!result.ok()) {
       // Keep going: the other models' results are still worth having.
       if (args.models.size() > 1) std::fprintf(stderr, "sweetspot: error: %s\n", result.status().message().c_str());
@@ -158,7 +143,8 @@ Status RunBenchCommand(const BenchArgs& args) {
     results.push_back(std::move(result).value());
   }
   if (!args.json_path.empty()) {
-    SWEETSPOT_RETURN_IF_ERROR(WriteJson(args.json_path, BenchDocument(results, failures, !args.no_raw)));
+    SWEETSPOT_RETURN_IF_ERROR(
+        WriteOutput(args.json_path, BenchDocument(results, failures, !args.no_raw).dump(2) + "\n", "--json"));
   }
   if (failures.empty()) return Status::Ok();
   if (args.models.size() == 1) return failures.front().status;
@@ -221,7 +207,7 @@ void RegisterBench(CLI::App& root, Action* selected) {
     *selected = [child_args]() -> Status {
       const auto model_label = std::string("measuring");
       const Status status = RunBenchChild((*child_args)[0], (*child_args)[1], TerminalProgress(model_label));
-      ClearProgress();
+      ClearProgressLine();
       // The result file says everything, errors included. Leaving now, without
       // static destructors, keeps the runtime's teardown (which touches several
       // MiB) out of the peak RSS the parent reads from wait4.

@@ -1,7 +1,5 @@
 // `sweetspot eval`: a classification model's accuracy on the user's data, with
 // uncertainty, per-class figures, calibration and a paired comparison.
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +13,7 @@
 #include <fmt/core.h>
 
 #include "commands.h"
+#include "output.h"
 #include "sweetspot/backend.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/eval_report.h"
@@ -53,7 +52,7 @@ struct EvalArgs {
 // plain summary line per stage otherwise (logs stay readable).
 class ProgressReporter {
  public:
-  ProgressReporter() : tty_(::isatty(STDERR_FILENO) == 1) {}
+  ProgressReporter() : tty_(StderrIsTerminal()) {}
 
   void operator()(const EvalProgress& p) {
     const auto now = std::chrono::steady_clock::now();
@@ -250,14 +249,14 @@ Status RunEval(const EvalArgs& a) {
   const Comparison* cmp_ptr = comparison ? &*comparison : nullptr;
 
   if (!a.predictions.empty()) {
-    SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(a.predictions, RenderPredictionsCsv(result)).WithContext("--predictions"));
+    SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.predictions, RenderPredictionsCsv(result), "--predictions"));
   }
   if (a.json == "-") {
     std::cout << RenderEvalJson(result, ref_ptr, cmp_ptr);
     return Status::Ok();
   }
   if (!a.json.empty()) {
-    SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(a.json, RenderEvalJson(result, ref_ptr, cmp_ptr)).WithContext("--json"));
+    SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.json, RenderEvalJson(result, ref_ptr, cmp_ptr), "--json"));
   }
   std::cout << RenderEvalText(result, ref_ptr, cmp_ptr);
   return Status::Ok();

@@ -1,7 +1,6 @@
 // `sweetspot inspect`: what a model costs, read from its graph (nothing runs).
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -12,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "output.h"
 #include "sweetspot/model_info.h"
 
 namespace sweetspot::cli {
@@ -159,16 +159,6 @@ std::string RenderSummary(const ModelInfo& info, bool all_nodes) {
   return out;
 }
 
-Status WriteJson(const std::string& path, const nlohmann::json& doc) {
-  if (path == "-") {
-    std::cout << doc.dump(2) << "\n";
-    return Status::Ok();
-  }
-  std::ofstream out(path, std::ios::trunc);
-  out << doc.dump(2) << "\n";
-  if (!out) return Status::IoError("--json: cannot write '" + path + "'");
-  return Status::Ok();
-}
 
 Result<InspectOptions> MakeOptions(const InspectArgs& args) {
   InspectOptions options;
@@ -195,7 +185,7 @@ Status RunInspect(const InspectArgs& args) {
     std::cout << RenderSummary(info, args.all_nodes);
     std::cout.flush();
   }
-  if (!args.json_path.empty()) SWEETSPOT_RETURN_IF_ERROR(WriteJson(args.json_path, ToJson(info)));
+  if (!args.json_path.empty()) SWEETSPOT_RETURN_IF_ERROR(WriteOutput(args.json_path, ToJson(info).dump(2) + "\n", "--json"));
   return Status::Ok();
 }
 

@@ -24,7 +24,4 @@ std::string RenderPredictionsCsv(const EvalResult& result);
 // comparison and the first flips.
 std::string RenderEvalText(const EvalResult& result, const EvalResult* reference, const Comparison* comparison);
 
-// Writes `text` to `path` (creating or truncating it); IoError names the path.
-Status WriteTextFile(const std::filesystem::path& path, const std::string& text);
-
 }  // namespace sweetspot

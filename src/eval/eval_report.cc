@@ -1,7 +1,6 @@
 #include "sweetspot/eval_report.h"
 
 #include <algorithm>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -218,15 +217,6 @@ std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, con
     }
   }
   return out;
-}
-
-Status WriteTextFile(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return Status::IoError("cannot write " + path.string() + " (does its folder exist and is it writable?)");
-  out << text;
-  out.close();
-  if (!out) return Status::IoError("error while writing " + path.string());
-  return Status::Ok();
 }
 
 }  // namespace sweetspot
