@@ -61,7 +61,8 @@ double BareP50Ms(Ort::Session& session, int runs) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::filesystem::path model = std::filesystem::path(SWEETSPOT_SHARED_DATA_DIR) / "cifar10-resnet/resnet20_cifar10.onnx";
+  std::filesystem::path model =
+      std::filesystem::path(SWEETSPOT_SHARED_DATA_DIR) / "cifar10-resnet/resnet20_cifar10.onnx";
   int rounds = 5;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {

@@ -10,11 +10,11 @@
 namespace sweetspot::examples {
 
 struct TinyCnnSpec {
-  int64_t channels = 3;      // input channels
-  int64_t image_size = 32;   // square input
-  int64_t width = 8;         // first conv's output channels; the second has 2x
+  int64_t channels = 3;     // input channels
+  int64_t image_size = 32;  // square input
+  int64_t width = 8;        // first conv's output channels; the second has 2x
   int64_t classes = 10;
-  bool dynamic_batch = true; // batch dimension named "N", else fixed to 1
+  bool dynamic_batch = true;  // batch dimension named "N", else fixed to 1
   uint32_t seed = 1;
 };
 

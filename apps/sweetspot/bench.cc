@@ -148,8 +148,8 @@ Status RunBenchCommand(const BenchArgs& args) {
   }
   if (failures.empty()) return Status::Ok();
   if (args.models.size() == 1) return failures.front().status;
-  return failures.front().status.WithContext(fmt::format("{} of {} models failed; first", failures.size(),
-                                                         args.models.size()));
+  return failures.front().status.WithContext(
+      fmt::format("{} of {} models failed; first", failures.size(), args.models.size()));
 }
 
 }  // namespace

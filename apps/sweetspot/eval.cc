@@ -267,8 +267,9 @@ Status RunEval(const EvalArgs& a) {
 void RegisterEval(CLI::App& root, Action* selected) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = root.add_subcommand(
-      "eval", "Measure a classification model's accuracy on your data (top-1/5 with 95 % intervals, per class, "
-              "calibration, paired comparison)");
+      "eval",
+      "Measure a classification model's accuracy on your data (top-1/5 with 95 % intervals, per class, "
+      "calibration, paired comparison)");
   cmd->footer(
       "DATA is an image folder (ROOT/<class>/<image>), a .csv/.tsv manifest of `path,label` rows, or an\n"
       "IDX prefix (e.g. /usr/share/datasets/fashion-mnist/t10k). Preprocessing is layered: defaults\n"

@@ -159,7 +159,6 @@ std::string RenderSummary(const ModelInfo& info, bool all_nodes) {
   return out;
 }
 
-
 Result<InspectOptions> MakeOptions(const InspectArgs& args) {
   InspectOptions options;
   options.batch_size = args.batch_size;
@@ -185,7 +184,8 @@ Status RunInspect(const InspectArgs& args) {
     std::cout << RenderSummary(info, args.all_nodes);
     std::cout.flush();
   }
-  if (!args.json_path.empty()) SWEETSPOT_RETURN_IF_ERROR(WriteOutput(args.json_path, ToJson(info).dump(2) + "\n", "--json"));
+  if (!args.json_path.empty())
+    SWEETSPOT_RETURN_IF_ERROR(WriteOutput(args.json_path, ToJson(info).dump(2) + "\n", "--json"));
   return Status::Ok();
 }
 
@@ -209,7 +209,8 @@ void RegisterInspect(CLI::App& root, Action* selected) {
   cmd->add_option("model", args->model, "ONNX model file")->required();
   cmd->add_option("--batch", args->batch_size, "value of each input's batch (first dynamic) dimension (default 1)");
   cmd->add_option("--dim", args->dims, "NAME=VALUE for another dynamic dimension (repeatable)");
-  cmd->add_option("--json", args->json_path, "write every figure, per node too, as JSON to FILE (- prints only the JSON, to stdout)");
+  cmd->add_option("--json", args->json_path,
+                  "write every figure, per node too, as JSON to FILE (- prints only the JSON, to stdout)");
   cmd->add_flag("--nodes", args->all_nodes, "list every node with its cost, not just the top 10 by MACs");
   cmd->callback([args, selected] { *selected = [args] { return RunInspect(*args); }; });
 }

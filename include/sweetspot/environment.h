@@ -8,16 +8,16 @@
 namespace sweetspot {
 
 struct Environment {
-  std::string cpu_model;          // /proc/cpuinfo "model name"
-  int logical_cores = 0;          // online logical CPUs
-  std::vector<int> affinity;      // CPUs this process may run on
-  std::string frequency_governor; // cpu0's scaling governor; "" if unreadable
-  std::string kernel;             // uname -sr
+  std::string cpu_model;           // /proc/cpuinfo "model name"
+  int logical_cores = 0;           // online logical CPUs
+  std::vector<int> affinity;       // CPUs this process may run on
+  std::string frequency_governor;  // cpu0's scaling governor; "" if unreadable
+  std::string kernel;              // uname -sr
   std::string hostname;
-  std::string compiler;           // that built sweetspot
-  std::string build_type;         // CMake build type of sweetspot
+  std::string compiler;    // that built sweetspot
+  std::string build_type;  // CMake build type of sweetspot
   std::string sweetspot_version;
-  std::string timestamp_utc;      // ISO 8601, when captured
+  std::string timestamp_utc;  // ISO 8601, when captured
 };
 
 // Reads the current machine's facts. Never fails: unreadable facts stay empty.

@@ -63,14 +63,14 @@ struct EvalResult {
   PreprocessSpec spec;  // resolved
   std::string input_name;
   std::string output_name;
-  int batch_size = 0;                  // actually used
+  int batch_size = 0;                            // actually used
   OutputKind output_kind = OutputKind::kLogits;  // resolved
-  bool output_kind_detected = false;   // true when it was kAuto
-  std::size_t requested = 0;           // samples asked for
+  bool output_kind_detected = false;             // true when it was kAuto
+  std::size_t requested = 0;                     // samples asked for
   std::vector<ExcludedSample> excluded;
-  std::vector<std::size_t> indices;    // dataset indices evaluated, in order
-  std::vector<SampleInfo> samples;     // their id/path/label, same order
-  std::vector<Prediction> predictions; // same order
+  std::vector<std::size_t> indices;     // dataset indices evaluated, in order
+  std::vector<SampleInfo> samples;      // their id/path/label, same order
+  std::vector<Prediction> predictions;  // same order
   ClassificationMetrics metrics;
   std::optional<LabelMap> label_map;
   std::optional<ClassificationMetrics> coarse_metrics;

@@ -51,8 +51,7 @@ struct InputSpec {
 // Concrete input tensors for `infos` at `batch_size`: from InputSpec::files
 // where given, else seeded random (uniform [0,1) for floats, small integers
 // otherwise). Errors name the input and the fix (e.g. a missing --dim).
-Result<std::vector<Tensor>> MakeInputs(const std::vector<TensorInfo>& infos, int64_t batch_size,
-                                       const InputSpec& spec);
+Result<std::vector<Tensor>> MakeInputs(const std::vector<TensorInfo>& infos, int64_t batch_size, const InputSpec& spec);
 
 // Reads a NumPy .npy file (little-endian, C order; float32/float64/int/uint8/bool).
 Result<Tensor> ReadNpy(const std::filesystem::path& path);
@@ -79,8 +78,8 @@ struct WarmupRecord {
 };
 
 struct LatencyRecord {
-  stats::Summary summary_ms;     // of raw_ms
-  std::vector<double> raw_ms;    // every measured latency, in order
+  stats::Summary summary_ms;   // of raw_ms
+  std::vector<double> raw_ms;  // every measured latency, in order
 };
 
 struct SingleStreamResult {
@@ -114,10 +113,10 @@ struct ConcurrentResult {
 
 struct MemoryRecord {
   bool measured = false;
-  bool isolated = false;          // measured in a child process of its own
-  int64_t baseline_rss_bytes = 0; // before the model was loaded
-  int64_t peak_rss_bytes = 0;     // peak of the process while one session ran
-  int64_t growth_bytes = 0;       // peak - baseline
+  bool isolated = false;               // measured in a child process of its own
+  int64_t baseline_rss_bytes = 0;      // before the model was loaded
+  int64_t peak_rss_bytes = 0;          // peak of the process while one session ran
+  int64_t growth_bytes = 0;            // peak - baseline
   int64_t process_peak_rss_bytes = 0;  // whole process, all scenarios (wait4 when isolated)
 };
 
@@ -128,10 +127,10 @@ struct BenchResult {
   std::string backend_version;
   BackendOptions options;
   MeasureConfig config;
-  std::vector<TensorInfo> inputs;   // as the model declares them
+  std::vector<TensorInfo> inputs;  // as the model declares them
   std::vector<TensorInfo> outputs;
-  double load_ms = 0;               // session creation
-  double first_inference_ms = 0;    // first Run after load, batch = first batch size
+  double load_ms = 0;             // session creation
+  double first_inference_ms = 0;  // first Run after load, batch = first batch size
   std::optional<SingleStreamResult> single_stream;
   std::vector<OfflineResult> offline;
   std::vector<ConcurrentResult> concurrent;

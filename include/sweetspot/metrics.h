@@ -31,10 +31,10 @@ std::string_view OutputKindName(OutputKind kind);  // auto|logits|probabilities
 Result<OutputKind> ParseOutputKind(std::string_view name);
 
 struct RowSummary {
-  int k = 0;                              // min(kTopK, row width)
-  std::array<int, kTopK> top_class{};     // best first; ties to the lower class index
-  std::array<float, kTopK> top_value{};   // the raw output values
-  double log_sum_exp = 0.0;               // log(sum(exp(row)))
+  int k = 0;                             // min(kTopK, row width)
+  std::array<int, kTopK> top_class{};    // best first; ties to the lower class index
+  std::array<float, kTopK> top_value{};  // the raw output values
+  double log_sum_exp = 0.0;              // log(sum(exp(row)))
   double sum = 0.0;
   double min = 0.0;
 };
@@ -46,8 +46,8 @@ RowSummary SummarizeRow(std::span<const float> row);
 OutputKind DetectOutputKind(std::span<const RowSummary> rows);
 
 struct Prediction {
-  int label = 0;                        // true class
-  int k = 0;                            // entries used in top_class/top_probability
+  int label = 0;  // true class
+  int k = 0;      // entries used in top_class/top_probability
   std::array<int, kTopK> top_class{};
   std::array<double, kTopK> top_probability{};
   int predicted() const { return top_class[0]; }
@@ -60,12 +60,12 @@ std::vector<Prediction> ToPredictions(std::span<const RowSummary> rows, std::spa
 
 struct ClassMetrics {
   std::string name;
-  std::int64_t support = 0;          // samples of this class
-  std::int64_t predicted = 0;        // samples predicted as this class
+  std::int64_t support = 0;    // samples of this class
+  std::int64_t predicted = 0;  // samples predicted as this class
   std::int64_t true_positives = 0;
-  double precision = 0.0;            // 0 when nothing was predicted as the class
-  double recall = 0.0;               // 0 when the class has no samples
-  double f1 = 0.0;                   // 0 when precision + recall == 0
+  double precision = 0.0;  // 0 when nothing was predicted as the class
+  double recall = 0.0;     // 0 when the class has no samples
+  double f1 = 0.0;         // 0 when precision + recall == 0
 };
 
 struct ClassificationMetrics {
@@ -121,8 +121,8 @@ struct Flip {
 
 struct Comparison {
   std::int64_t count = 0;
-  std::int64_t agreements = 0;   // same top-1 prediction
-  double agreement = 0.0;        // fraction
+  std::int64_t agreements = 0;  // same top-1 prediction
+  double agreement = 0.0;       // fraction
   std::int64_t both_correct = 0;
   std::int64_t only_model_correct = 0;      // McNemar's b
   std::int64_t only_reference_correct = 0;  // McNemar's c

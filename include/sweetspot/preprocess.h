@@ -43,8 +43,8 @@ enum class Layout { kNchw, kNhwc };
 struct PreprocessSpec {
   ColorOrder color = ColorOrder::kRgb;
   ResizeMode resize = ResizeMode::kExact;
-  int width = 0;   // 0: taken from the model's input shape (see Resolve)
-  int height = 0;  // 0: taken from the model's input shape
+  int width = 0;                 // 0: taken from the model's input shape (see Resolve)
+  int height = 0;                // 0: taken from the model's input shape
   double crop_fraction = 0.875;  // kShorterCrop only, in (0, 1]
   Interpolation interpolation = Interpolation::kLinear;
   double scale = 1.0 / 255.0;

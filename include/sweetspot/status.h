@@ -67,7 +67,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : data_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : data_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(data_).ok() && "Result<T> needs a value or an error");
   }
@@ -106,10 +106,10 @@ class [[nodiscard]] Result {
 #define SWEETSPOT_CONCAT_(a, b) SWEETSPOT_CONCAT_INNER_(a, b)
 
 // Returns the Status from the enclosing function if `expr` is not OK.
-#define SWEETSPOT_RETURN_IF_ERROR(expr)                      \
-  do {                                                       \
-    ::sweetspot::Status sweetspot_status_ = (expr);          \
-    if (!sweetspot_status_.ok()) return sweetspot_status_;   \
+#define SWEETSPOT_RETURN_IF_ERROR(expr)                    \
+  do {                                                     \
+    ::sweetspot::Status sweetspot_status_ = (expr);        \
+    if (!sweetspot_status_.ok()) return sweetspot_status_; \
   } while (false)
 
 // `lhs = value of expr`, or returns its Status from the enclosing function.

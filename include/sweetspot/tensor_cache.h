@@ -57,14 +57,14 @@ struct ExcludedSample {
 
 struct PreparedTensors {
   DType dtype = DType::kFloat32;
-  Shape sample_shape;                   // one sample, e.g. [3,32,32]
-  std::size_t requested = 0;            // samples asked for
-  std::vector<std::size_t> indices;     // dataset indices of the kept samples, in order
-  std::vector<int> labels;              // their labels
-  std::vector<ExcludedSample> excluded; // the samples that could not be decoded
-  bool from_cache = false;              // true: nothing was decoded
-  std::filesystem::path cache_file;     // empty when the cache is disabled
-  double prepare_ms = 0.0;              // wall time to decode (or to map the cache)
+  Shape sample_shape;                    // one sample, e.g. [3,32,32]
+  std::size_t requested = 0;             // samples asked for
+  std::vector<std::size_t> indices;      // dataset indices of the kept samples, in order
+  std::vector<int> labels;               // their labels
+  std::vector<ExcludedSample> excluded;  // the samples that could not be decoded
+  bool from_cache = false;               // true: nothing was decoded
+  std::filesystem::path cache_file;      // empty when the cache is disabled
+  double prepare_ms = 0.0;               // wall time to decode (or to map the cache)
 
   std::size_t size() const { return indices.size(); }
   std::size_t sample_size_bytes() const;

@@ -43,9 +43,8 @@ Status ValidateInputs(std::span<const TensorInfo> infos, std::span<const Tensor>
     const TensorInfo& info = infos[i];
     const Tensor& t = tensors[i];
     if (t.dtype() != info.dtype) {
-      return Status::InvalidArgument("input '" + info.name + "': expected dtype " +
-                                     std::string(DTypeName(info.dtype)) + ", got " +
-                                     std::string(DTypeName(t.dtype())));
+      return Status::InvalidArgument("input '" + info.name + "': expected dtype " + std::string(DTypeName(info.dtype)) +
+                                     ", got " + std::string(DTypeName(t.dtype())));
     }
     bool shape_ok = t.shape().size() == info.shape.size() && IsStatic(t.shape());
     for (std::size_t d = 0; shape_ok && d < info.shape.size(); ++d) {

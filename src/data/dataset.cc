@@ -159,8 +159,8 @@ Result<std::vector<std::string>> ReadClassNamesFile(const fs::path& path) {
     const std::string name(Trim(line));
     if (name.empty()) continue;
     if (!seen.insert(name).second) {
-      return Status::InvalidData("class-name file " + path.string() + " line " + std::to_string(line_no) +
-                                 ": class '" + name + "' is listed twice");
+      return Status::InvalidData("class-name file " + path.string() + " line " + std::to_string(line_no) + ": class '" +
+                                 name + "' is listed twice");
     }
     names.push_back(name);
   }
@@ -498,17 +498,17 @@ Result<std::unique_ptr<Dataset>> OpenIdxDataset(const fs::path& prefix_in, const
   images->cols = static_cast<int>(BigEndian32(header.data() + 12));
   const std::size_t file_bytes =
       images->gzipped ? images->inflated.size() : static_cast<std::size_t>(fs::file_size(images_path, ec));
-  const std::size_t need = 16 + images->count * static_cast<std::size_t>(images->rows) *
-                                     static_cast<std::size_t>(images->cols);
+  const std::size_t need =
+      16 + images->count * static_cast<std::size_t>(images->rows) * static_cast<std::size_t>(images->cols);
   if (images->rows <= 0 || images->cols <= 0 || file_bytes < need) {
     return Status::InvalidData("IDX images file " + images_path.string() + " is truncated or malformed (header says " +
                                std::to_string(images->count) + " images of " + std::to_string(images->rows) + "x" +
                                std::to_string(images->cols) + ")");
   }
   if (images->count != label_count) {
-    return Status::InvalidData("IDX files disagree: " + images_path.string() + " has " +
-                               std::to_string(images->count) + " images but " + labels_path.string() + " has " +
-                               std::to_string(label_count) + " labels");
+    return Status::InvalidData("IDX files disagree: " + images_path.string() + " has " + std::to_string(images->count) +
+                               " images but " + labels_path.string() + " has " + std::to_string(label_count) +
+                               " labels");
   }
   if (images->count == 0) return Status::InvalidData("IDX dataset " + images_path.string() + " has zero samples");
 
@@ -549,8 +549,10 @@ Result<std::unique_ptr<Dataset>> OpenDataset(const fs::path& path, const Dataset
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     if (!options.class_names_file.empty()) {
-      return Status::InvalidArgument("--classes applies to manifests and IDX data; an image folder's classes are "
-                                     "its sub-folder names (" + path.string() + ")");
+      return Status::InvalidArgument(
+          "--classes applies to manifests and IDX data; an image folder's classes are "
+          "its sub-folder names (" +
+          path.string() + ")");
     }
     return OpenImageFolder(path);
   }
@@ -581,9 +583,8 @@ std::vector<std::size_t> StratifiedSubset(const Dataset& dataset, std::size_t li
     remainders.emplace_back(static_cast<std::size_t>(scaled % n), c);
     given += quota[c];
   }
-  std::sort(remainders.begin(), remainders.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
+  std::sort(remainders.begin(), remainders.end(),
+            [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second < b.second; });
   for (std::size_t i = 0; given < limit && i < remainders.size(); ++i) {
     const std::size_t c = remainders[i].second;
     if (quota[c] < by_class[c].size()) {

@@ -10,7 +10,8 @@ namespace sweetspot {
 Result<std::string> ReadWholeFile(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) return Status::NotFound("file " + path.string() + " does not exist");
-  if (std::filesystem::is_directory(path, ec)) return Status::InvalidArgument(path.string() + " is a folder, not a file");
+  if (std::filesystem::is_directory(path, ec))
+    return Status::InvalidArgument(path.string() + " is a folder, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status::IoError("cannot read " + path.string() + " (permission denied?)");
   std::ostringstream ss;

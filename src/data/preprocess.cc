@@ -7,8 +7,8 @@
 #include <type_traits>
 
 #include <fmt/format.h>
-#include <opencv2/imgproc.hpp>
 #include <toml++/toml.h>
+#include <opencv2/imgproc.hpp>
 
 #include "data/io_util.h"
 
@@ -23,14 +23,14 @@ Result<E> ParseEnum(std::string_view name, const std::pair<E, std::string_view> 
     if (!expected.empty()) expected += ", ";
     expected += text;
   }
-  return Status::InvalidArgument("unknown " + std::string(what) + " '" + std::string(name) + "' (expected " +
-                                 expected + ")");
+  return Status::InvalidArgument("unknown " + std::string(what) + " '" + std::string(name) + "' (expected " + expected +
+                                 ")");
 }
 
 constexpr std::pair<ColorOrder, std::string_view> kColors[] = {
     {ColorOrder::kRgb, "rgb"}, {ColorOrder::kBgr, "bgr"}, {ColorOrder::kGray, "gray"}};
 constexpr std::pair<ResizeMode, std::string_view> kResizes[] = {{ResizeMode::kExact, "exact"},
-                                                                 {ResizeMode::kShorterCrop, "shorter-crop"}};
+                                                                {ResizeMode::kShorterCrop, "shorter-crop"}};
 constexpr std::pair<Interpolation, std::string_view> kInterpolations[] = {{Interpolation::kNearest, "nearest"},
                                                                           {Interpolation::kLinear, "linear"},
                                                                           {Interpolation::kCubic, "cubic"},
@@ -87,9 +87,9 @@ void WriteValues(const PreprocessSpec& spec, const cv::Mat& image, std::span<std
       const std::size_t pixel = static_cast<std::size_t>(y) * static_cast<std::size_t>(w) + static_cast<std::size_t>(x);
       for (int c = 0; c < channels; ++c) {
         const double v = row[x * channels + c] * mul[c] + add[c];
-        const std::size_t at = spec.layout == Layout::kNchw ? static_cast<std::size_t>(c) * plane + pixel
-                                                            : pixel * static_cast<std::size_t>(channels) +
-                                                                  static_cast<std::size_t>(c);
+        const std::size_t at = spec.layout == Layout::kNchw
+                                   ? static_cast<std::size_t>(c) * plane + pixel
+                                   : pixel * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c);
         if constexpr (std::is_same_v<T, std::uint8_t>) {
           dst[at] = static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
         } else {
@@ -148,7 +148,8 @@ std::string PreprocessSpec::ToToml() const {
 Status PreprocessSpec::Validate() const {
   if (width < 0 || height < 0) return Status::InvalidArgument("preprocessing 'width'/'height' must be positive");
   if (!(crop_fraction > 0.0 && crop_fraction <= 1.0)) {
-    return Status::InvalidArgument("preprocessing 'crop_fraction' must be in (0, 1], got " + FormatNumber(crop_fraction));
+    return Status::InvalidArgument("preprocessing 'crop_fraction' must be in (0, 1], got " +
+                                   FormatNumber(crop_fraction));
   }
   if (!std::isfinite(scale) || scale == 0.0) {
     return Status::InvalidArgument("preprocessing 'scale' must be a non-zero number");
@@ -159,7 +160,8 @@ Status PreprocessSpec::Validate() const {
                                                  values.size(), ColorOrderName(color), channels()));
     }
     for (double v : values) {
-      if (!std::isfinite(v)) return Status::InvalidArgument(fmt::format("preprocessing '{}' has a non-finite value", name));
+      if (!std::isfinite(v))
+        return Status::InvalidArgument(fmt::format("preprocessing '{}' has a non-finite value", name));
     }
     return Status::Ok();
   };
@@ -183,7 +185,8 @@ Result<std::vector<double>> ParseNumberList(std::string_view text, std::string_v
     char* end = nullptr;
     const double v = std::strtod(token.c_str(), &end);
     if (end != token.c_str() + token.size() || !std::isfinite(v)) {
-      return Status::InvalidArgument(std::string(field) + ": '" + token + "' is not a number (expected e.g. 0.485,0.456,0.406)");
+      return Status::InvalidArgument(std::string(field) + ": '" + token +
+                                     "' is not a number (expected e.g. 0.485,0.456,0.406)");
     }
     values.push_back(v);
     token.clear();
@@ -302,18 +305,20 @@ Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& 
   if (c >= 0 && c != spec.channels()) {
     const std::int64_t other_c = nchw ? input.shape[3] : input.shape[1];
     if (other_c == spec.channels()) {
-      return Status::InvalidArgument(fmt::format("{} has its channels last/first, not as layout '{}' says: pass --layout {}",
-                                                 name, LayoutName(spec.layout), nchw ? "nhwc" : "nchw"));
+      return Status::InvalidArgument(
+          fmt::format("{} has its channels last/first, not as layout '{}' says: pass --layout {}", name,
+                      LayoutName(spec.layout), nchw ? "nhwc" : "nchw"));
     }
-    return Status::InvalidArgument(fmt::format("{} takes {} channel(s) but colour '{}' gives {}: pass --color {}", name, c,
-                                               ColorOrderName(spec.color), spec.channels(), c == 1 ? "gray" : "rgb"));
+    return Status::InvalidArgument(fmt::format("{} takes {} channel(s) but colour '{}' gives {}: pass --color {}", name,
+                                               c, ColorOrderName(spec.color), spec.channels(),
+                                               c == 1 ? "gray" : "rgb"));
   }
   if (spec.width == 0) {
     if (w < 0) return Status::InvalidArgument(name + " has a dynamic width: pass --size WIDTHxHEIGHT");
     spec.width = static_cast<int>(w);
   } else if (w >= 0 && w != spec.width) {
-    return Status::InvalidArgument(fmt::format("{} is fixed to width {} but the preprocessing says {}: pass --size {}x{}",
-                                               name, w, spec.width, w, h));
+    return Status::InvalidArgument(fmt::format(
+        "{} is fixed to width {} but the preprocessing says {}: pass --size {}x{}", name, w, spec.width, w, h));
   }
   if (spec.height == 0) {
     if (h < 0) return Status::InvalidArgument(name + " has a dynamic height: pass --size WIDTHxHEIGHT");

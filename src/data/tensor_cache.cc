@@ -212,9 +212,10 @@ std::string TensorCacheKey(const Dataset& dataset, std::span<const std::size_t> 
   const std::string fingerprint = dataset.Fingerprint();
   const std::string_view index_bytes(reinterpret_cast<const char*>(indices.data()), indices.size_bytes());
   return "sweetspot tensor cache v1\n"
-         "dataset " + Hex64(Hash64(fingerprint, 0)) + Hex64(Hash64(fingerprint, 1)) + "\n" +
-         "samples " + std::to_string(indices.size()) + " " + Hex64(Hash64(index_bytes, 0)) +
-         Hex64(Hash64(index_bytes, 1)) + "\n" + resolved_spec.ToToml();
+         "dataset " +
+         Hex64(Hash64(fingerprint, 0)) + Hex64(Hash64(fingerprint, 1)) + "\n" + "samples " +
+         std::to_string(indices.size()) + " " + Hex64(Hash64(index_bytes, 0)) + Hex64(Hash64(index_bytes, 1)) + "\n" +
+         resolved_spec.ToToml();
 }
 
 Result<PreparedTensors> PrepareTensors(const Dataset& dataset, std::span<const std::size_t> indices,
@@ -284,8 +285,8 @@ Result<PreparedTensors> PrepareTensors(const Dataset& dataset, std::span<const s
   out.requested = indices.size();
   const std::string what = options.enabled ? temp_path.string() : std::string("a temporary tensor file");
 
-  const int threads = std::max(1, options.threads > 0 ? options.threads
-                                                      : static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads =
+      std::max(1, options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency()));
   const std::size_t chunk = std::max<std::size_t>(64, static_cast<std::size_t>(threads) * 64);
   std::vector<std::byte> buffer(chunk * sample_bytes);
   std::vector<Slot> slots(chunk);

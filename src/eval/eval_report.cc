@@ -98,8 +98,8 @@ std::string Pct(double fraction) { return fmt::format("{:.2f} %", 100.0 * fracti
 
 std::string MetricsText(const ClassificationMetrics& m, const std::vector<std::string>& names, bool per_class) {
   std::string out;
-  out += fmt::format("  top-1        {:>8}   95 % CI [{:.2f}, {:.2f}]   ({} / {})\n", Pct(m.top1), 100 * m.top1_ci.lower,
-                     100 * m.top1_ci.upper, m.top1_correct, m.count);
+  out += fmt::format("  top-1        {:>8}   95 % CI [{:.2f}, {:.2f}]   ({} / {})\n", Pct(m.top1),
+                     100 * m.top1_ci.lower, 100 * m.top1_ci.upper, m.top1_correct, m.count);
   out += fmt::format("  top-5        {:>8}   95 % CI [{:.2f}, {:.2f}]\n", Pct(m.top5), 100 * m.top5_ci.lower,
                      100 * m.top5_ci.upper);
   out += fmt::format("  macro-F1     {:8.4f}\n", m.macro_f1);
@@ -108,7 +108,8 @@ std::string MetricsText(const ClassificationMetrics& m, const std::vector<std::s
   if (!per_class) return out;
   std::size_t width = 5;
   for (const auto& n : names) width = std::max(width, n.size());
-  out += fmt::format("\n  {:<{}}  {:>8}  {:>9}  {:>7}  {:>6}\n", "class", width, "support", "precision", "recall", "F1");
+  out +=
+      fmt::format("\n  {:<{}}  {:>8}  {:>9}  {:>7}  {:>6}\n", "class", width, "support", "precision", "recall", "F1");
   for (const auto& c : m.per_class) {
     out += fmt::format("  {:<{}}  {:>8}  {:>9.4f}  {:>7.4f}  {:>6.4f}\n", c.name, width, c.support, c.precision,
                        c.recall, c.f1);
@@ -181,10 +182,10 @@ std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, con
     out += fmt::format("  excluded   {}\n", r.excluded[i].reason);
   }
   if (r.excluded.size() > 5) out += fmt::format("  excluded   ... and {} more (see --json)\n", r.excluded.size() - 5);
-  out += fmt::format("preprocess   {} {}x{} {}, scale {:g}, mean {}, std {}, {} {}\n", ColorOrderName(r.spec.color),
-                     r.spec.width, r.spec.height, ResizeModeName(r.spec.resize), r.spec.scale,
-                     fmt::join(r.spec.mean, "/"), fmt::join(r.spec.std, "/"), LayoutName(r.spec.layout),
-                     DTypeName(r.spec.dtype));
+  out +=
+      fmt::format("preprocess   {} {}x{} {}, scale {:g}, mean {}, std {}, {} {}\n", ColorOrderName(r.spec.color),
+                  r.spec.width, r.spec.height, ResizeModeName(r.spec.resize), r.spec.scale, fmt::join(r.spec.mean, "/"),
+                  fmt::join(r.spec.std, "/"), LayoutName(r.spec.layout), DTypeName(r.spec.dtype));
   out += fmt::format("outputs      {} ({}), batch {}\n", OutputKindName(r.output_kind),
                      r.output_kind_detected ? "detected" : "given", r.batch_size);
   out += fmt::format("time         prepare {:.0f} ms ({}), inference {:.0f} ms\n\n", r.prepare_ms,

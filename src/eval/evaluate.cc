@@ -62,8 +62,8 @@ Status CheckExcluded(const PreparedTensors& tensors, const EvalOptions& options)
   if (fraction <= options.max_excluded_fraction) return Status::Ok();
   return Status::InvalidData(std::to_string(tensors.excluded.size()) + " of " + std::to_string(tensors.requested) +
                              " images (" + Percent(fraction) + ") could not be read, more than the " +
-                             Percent(options.max_excluded_fraction) + " allowed; first: " +
-                             tensors.excluded.front().reason +
+                             Percent(options.max_excluded_fraction) +
+                             " allowed; first: " + tensors.excluded.front().reason +
                              " (fix or remove them, or pass --allow-corrupt to evaluate the rest)");
 }
 
@@ -87,8 +87,8 @@ Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensor
     }
   }
   const bool fixed_batch = !input.shape.empty() && input.shape[0] > 0;
-  const std::size_t batch_size =
-      fixed_batch ? static_cast<std::size_t>(input.shape[0]) : static_cast<std::size_t>(std::max(1, options.batch_size));
+  const std::size_t batch_size = fixed_batch ? static_cast<std::size_t>(input.shape[0])
+                                             : static_cast<std::size_t>(std::max(1, options.batch_size));
 
   EvalResult result;
   result.dataset = dataset.description();
@@ -157,8 +157,8 @@ Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensor
   result.metrics = ComputeMetrics(result.predictions, result.class_names);
   if (options.label_map) {
     result.label_map = options.label_map;
-    result.coarse_metrics = ComputeMetrics(MapToCoarse(result.predictions, *options.label_map),
-                                           options.label_map->coarse_names);
+    result.coarse_metrics =
+        ComputeMetrics(MapToCoarse(result.predictions, *options.label_map), options.label_map->coarse_names);
   }
   return result;
 }

@@ -210,8 +210,7 @@ Result<LabelMap> ParseLabelMap(std::string_view text, std::string_view source,
                                  "' is not one of the dataset's classes");
     }
     if (map.fine_to_coarse[static_cast<std::size_t>(it->second)] >= 0) {
-      return Status::InvalidData(where + " line " + std::to_string(line_no) + ": class '" + fine +
-                                 "' is mapped twice");
+      return Status::InvalidData(where + " line " + std::to_string(line_no) + ": class '" + fine + "' is mapped twice");
     }
     auto [c, inserted] = coarse_index.emplace(coarse, static_cast<int>(map.coarse_names.size()));
     if (inserted) map.coarse_names.push_back(coarse);
@@ -219,8 +218,8 @@ Result<LabelMap> ParseLabelMap(std::string_view text, std::string_view source,
   }
   for (std::size_t i = 0; i < fine_names.size(); ++i) {
     if (map.fine_to_coarse[i] < 0) {
-      return Status::InvalidData(where + ": class '" + fine_names[i] + "' is not mapped (add a line `" +
-                                 fine_names[i] + ",<coarse class>`)");
+      return Status::InvalidData(where + ": class '" + fine_names[i] + "' is not mapped (add a line `" + fine_names[i] +
+                                 ",<coarse class>`)");
     }
   }
   return map;

@@ -18,8 +18,8 @@ NLOHMANN_JSON_SERIALIZE_ENUM(GraphOptimization, {{GraphOptimization::kDisabled, 
                                                  {GraphOptimization::kBasic, "basic"},
                                                  {GraphOptimization::kExtended, "extended"},
                                                  {GraphOptimization::kAll, "all"}})
-NLOHMANN_JSON_SERIALIZE_ENUM(ExecutionMode, {{ExecutionMode::kSequential, "sequential"},
-                                             {ExecutionMode::kParallel, "parallel"}})
+NLOHMANN_JSON_SERIALIZE_ENUM(ExecutionMode,
+                             {{ExecutionMode::kSequential, "sequential"}, {ExecutionMode::kParallel, "parallel"}})
 NLOHMANN_JSON_SERIALIZE_ENUM(Scenario, {{Scenario::kSingleStream, "single-stream"},
                                         {Scenario::kOffline, "offline"},
                                         {Scenario::kConcurrent, "concurrent"}})
@@ -87,18 +87,12 @@ LatencyRecord RecordFromJson(const nlohmann::json& j) {
 }  // namespace
 
 nlohmann::json ToJson(const BenchResult& r, bool raw) {
-  nlohmann::json j = {{"model_path", r.model_path},
-                      {"model_file_bytes", r.model_file_bytes},
-                      {"backend", r.backend},
-                      {"backend_version", r.backend_version},
-                      {"options", r.options},
-                      {"config", r.config},
-                      {"inputs", r.inputs},
-                      {"outputs", r.outputs},
-                      {"load_ms", r.load_ms},
-                      {"first_inference_ms", r.first_inference_ms},
-                      {"memory", r.memory},
-                      {"environment", r.environment}};
+  nlohmann::json j = {{"model_path", r.model_path}, {"model_file_bytes", r.model_file_bytes},
+                      {"backend", r.backend},       {"backend_version", r.backend_version},
+                      {"options", r.options},       {"config", r.config},
+                      {"inputs", r.inputs},         {"outputs", r.outputs},
+                      {"load_ms", r.load_ms},       {"first_inference_ms", r.first_inference_ms},
+                      {"memory", r.memory},         {"environment", r.environment}};
   if (r.single_stream) {
     const auto& s = *r.single_stream;
     j["single_stream"] = {{"batch_size", s.batch_size},

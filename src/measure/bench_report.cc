@@ -51,8 +51,9 @@ std::string RenderBenchText(const BenchResult& r) {
   Line(out, "load       {:.1f} ms (session creation)", r.load_ms);
   Line(out, "first run  {:.3f} ms", r.first_inference_ms);
   if (r.memory.measured) {
-    Line(out, "memory     peak RSS {} (+{} over the {} baseline){}", Mib(r.memory.peak_rss_bytes), Mib(r.memory.growth_bytes),
-         Mib(r.memory.baseline_rss_bytes), r.memory.isolated ? ", measured in a child process" : "");
+    Line(out, "memory     peak RSS {} (+{} over the {} baseline){}", Mib(r.memory.peak_rss_bytes),
+         Mib(r.memory.growth_bytes), Mib(r.memory.baseline_rss_bytes),
+         r.memory.isolated ? ", measured in a child process" : "");
   }
   if (r.single_stream) {
     const auto& s = *r.single_stream;
@@ -64,7 +65,8 @@ std::string RenderBenchText(const BenchResult& r) {
       Line(out, "    p50 interval within +/-{:.2f} % (target +/-{:.2f} %)", 100 * s.achieved_relative_half_width,
            100 * s.target_relative_half_width);
     } else {
-      Line(out, "    WARNING: the p50 interval did not reach +/-{:.2f} % before the maximum duration (got {}); "
+      Line(out,
+           "    WARNING: the p50 interval did not reach +/-{:.2f} % before the maximum duration (got {}); "
            "the machine is noisy or the run too short: raise --max-duration-s",
            100 * s.target_relative_half_width,
            std::isfinite(s.achieved_relative_half_width)
@@ -76,14 +78,14 @@ std::string RenderBenchText(const BenchResult& r) {
     Line(out, "");
     Line(out, "offline    {:>6} {:>12} {:>14} {:>8}", "batch", "items/s", "p50 batch ms", "batches");
     for (const auto& o : r.offline) {
-      Line(out, "           {:>6} {:>12.1f} {:>14.3f} {:>8}", o.batch_size, o.items_per_s, o.batch_latency.summary_ms.p50,
-           o.batch_latency.summary_ms.count);
+      Line(out, "           {:>6} {:>12.1f} {:>14.3f} {:>8}", o.batch_size, o.items_per_s,
+           o.batch_latency.summary_ms.p50, o.batch_latency.summary_ms.count);
     }
   }
   if (!r.concurrent.empty()) {
     Line(out, "");
-    Line(out, "concurrent {:>8} {:>10} {:>12} {:>10} {:>10} {:>9}", "threads", "sessions", "items/s", "p50 ms", "p99 ms",
-         "requests");
+    Line(out, "concurrent {:>8} {:>10} {:>12} {:>10} {:>10} {:>9}", "threads", "sessions", "items/s", "p50 ms",
+         "p99 ms", "requests");
     for (const auto& c : r.concurrent) {
       Line(out, "           {:>8} {:>10} {:>12.1f} {:>10.3f} {:>10.3f} {:>9}", c.concurrency,
            c.separate_sessions ? std::to_string(c.concurrency) : std::string("1 shared"), c.items_per_s,

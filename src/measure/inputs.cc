@@ -36,20 +36,32 @@ Result<Tensor> ReadNpy(const fs::path& path) {
   if (!std::regex_search(header, m, std::regex(R"('descr':\s*'([<>|=])([a-z])(\d+)')"))) {
     return Status::InvalidData("input file '" + path.string() + "': unreadable dtype in .npy header");
   }
-  if (m[1] == ">") return Status::Unsupported("input file '" + path.string() + "' is big-endian; save it little-endian");
+  if (m[1] == ">")
+    return Status::Unsupported("input file '" + path.string() + "' is big-endian; save it little-endian");
   const std::string kind = m[2];
   const int width = std::stoi(m[3]);
   DType dtype{};
-  if (kind == "f" && width == 4) dtype = DType::kFloat32;
-  else if (kind == "f" && width == 8) dtype = DType::kFloat64;
-  else if (kind == "f" && width == 2) dtype = DType::kFloat16;
-  else if (kind == "i" && width == 1) dtype = DType::kInt8;
-  else if (kind == "u" && width == 1) dtype = DType::kUInt8;
-  else if (kind == "i" && width == 2) dtype = DType::kInt16;
-  else if (kind == "i" && width == 4) dtype = DType::kInt32;
-  else if (kind == "i" && width == 8) dtype = DType::kInt64;
-  else if (kind == "b" && width == 1) dtype = DType::kBool;
-  else return Status::Unsupported("input file '" + path.string() + "' has unsupported dtype " + kind + std::to_string(width));
+  if (kind == "f" && width == 4)
+    dtype = DType::kFloat32;
+  else if (kind == "f" && width == 8)
+    dtype = DType::kFloat64;
+  else if (kind == "f" && width == 2)
+    dtype = DType::kFloat16;
+  else if (kind == "i" && width == 1)
+    dtype = DType::kInt8;
+  else if (kind == "u" && width == 1)
+    dtype = DType::kUInt8;
+  else if (kind == "i" && width == 2)
+    dtype = DType::kInt16;
+  else if (kind == "i" && width == 4)
+    dtype = DType::kInt32;
+  else if (kind == "i" && width == 8)
+    dtype = DType::kInt64;
+  else if (kind == "b" && width == 1)
+    dtype = DType::kBool;
+  else
+    return Status::Unsupported("input file '" + path.string() + "' has unsupported dtype " + kind +
+                               std::to_string(width));
   if (std::regex_search(header, std::regex(R"('fortran_order':\s*True)"))) {
     return Status::Unsupported("input file '" + path.string() + "' is in Fortran order; save a C-ordered array");
   }
@@ -127,8 +139,8 @@ Result<std::vector<Tensor>> MakeInputs(const std::vector<TensorInfo>& infos, int
     if (!known) {
       std::string names;
       for (const auto& info : infos) names += (names.empty() ? "" : ", ") + info.name;
-      return Status::InvalidArgument("--input names '" + name + "', which is not an input of the model (inputs: " +
-                                     names + ")");
+      return Status::InvalidArgument("--input names '" + name +
+                                     "', which is not an input of the model (inputs: " + names + ")");
     }
   }
   std::mt19937 rng(spec.seed);
@@ -167,9 +179,9 @@ Result<std::vector<Tensor>> MakeInputs(const std::vector<TensorInfo>& infos, int
       for (std::size_t d = 1; match && d < shape.size(); ++d) match = fs_shape[d] == shape[d];
       match = match && (fs_shape.empty() || fs_shape[0] == shape[0] || fs_shape[0] == 1);
       if (!match) {
-        return Status::InvalidArgument("input file '" + it->second.string() + "' has shape " +
-                                       ShapeToString(fs_shape) + " but input '" + info.name + "' needs " +
-                                       ShapeToString(shape) + " (a first dimension of 1 is repeated)");
+        return Status::InvalidArgument("input file '" + it->second.string() + "' has shape " + ShapeToString(fs_shape) +
+                                       " but input '" + info.name + "' needs " + ShapeToString(shape) +
+                                       " (a first dimension of 1 is repeated)");
       }
       if (fs_shape.empty() || fs_shape[0] == shape[0]) {
         tensors.push_back(std::move(file_tensor));

@@ -51,7 +51,8 @@ class ScratchDir {
 
 Result<BenchResult> RunBenchIsolated(const fs::path& self_exe, const BenchRequest& request) {
   ScratchDir scratch;
-  if (scratch.path().empty()) return Status::IoError("cannot create a temporary folder: " + std::string(strerror(errno)));
+  if (scratch.path().empty())
+    return Status::IoError("cannot create a temporary folder: " + std::string(strerror(errno)));
   const fs::path request_file = scratch.path() / "request.json";
   const fs::path result_file = scratch.path() / "result.json";
   SWEETSPOT_RETURN_IF_ERROR(WriteJsonFile(request_file, ToJson(request)));
@@ -73,9 +74,8 @@ Result<BenchResult> RunBenchIsolated(const fs::path& self_exe, const BenchReques
   }
   if (WIFSIGNALED(wait_status)) {
     const int sig = WTERMSIG(wait_status);
-    return Status::RuntimeError("the measuring process crashed (signal " + std::to_string(sig) + ", " +
-                                strsignal(sig) + ") while benchmarking '" + request.model_path +
-                                "'; the runtime cannot run this model");
+    return Status::RuntimeError("the measuring process crashed (signal " + std::to_string(sig) + ", " + strsignal(sig) +
+                                ") while benchmarking '" + request.model_path + "'; the runtime cannot run this model");
   }
   if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 127) {
     return Status::Internal("cannot start the measuring process '" + exe + "'");

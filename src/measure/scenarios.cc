@@ -96,7 +96,8 @@ Result<OfflineResult> RunOffline(Session& session, std::span<const Tensor> input
   while (Seconds(Clock::now() - start) < config.run_duration || raw.size() < 3) {
     SWEETSPOT_ASSIGN_OR_RETURN(double ms, TimedRun(session, inputs));
     raw.push_back(ms);
-    if (progress) progress("offline batch " + std::to_string(batch), Seconds(Clock::now() - start) / config.run_duration);
+    if (progress)
+      progress("offline batch " + std::to_string(batch), Seconds(Clock::now() - start) / config.run_duration);
   }
   result.duration_s = Seconds(Clock::now() - start).count();
   result.items_per_s = static_cast<double>(batch) * static_cast<double>(raw.size()) / result.duration_s;
@@ -234,7 +235,8 @@ Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& mode
 
   for (Scenario scenario : config.scenarios) {
     if (scenario == Scenario::kSingleStream) {
-      SWEETSPOT_ASSIGN_OR_RETURN(result.single_stream, RunSingleStream(*session, inputs, first_batch, config, progress));
+      SWEETSPOT_ASSIGN_OR_RETURN(result.single_stream,
+                                 RunSingleStream(*session, inputs, first_batch, config, progress));
     } else if (scenario == Scenario::kOffline) {
       for (int64_t batch : config.batch_sizes) {
         SWEETSPOT_ASSIGN_OR_RETURN(std::vector<Tensor> batch_inputs, MakeInputs(result.inputs, batch, input_spec));
@@ -262,7 +264,8 @@ Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& mode
       pointers.push_back(s.get());
       own.push_back(std::move(s));
     }
-    SWEETSPOT_ASSIGN_OR_RETURN(ConcurrentResult separate, RunConcurrent(pointers, inputs, first_batch, config, progress));
+    SWEETSPOT_ASSIGN_OR_RETURN(ConcurrentResult separate,
+                               RunConcurrent(pointers, inputs, first_batch, config, progress));
     result.concurrent.push_back(std::move(separate));
   }
   result.memory.process_peak_rss_bytes = ReadSelfRss().peak_bytes;

@@ -21,7 +21,9 @@ using testing::TempDir;
 
 constexpr const char* kFast = " --duration-s 0.2 --max-duration-s 1 --min-count 20 -q";
 
-std::size_t Lines(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+std::size_t Lines(const std::string& text) {
+  return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+}
 
 class BenchCli : public ::testing::Test {
  protected:
@@ -55,7 +57,9 @@ TEST_F(BenchCli, TruncatedOnnxFile) {
 
 TEST_F(BenchCli, OperatorTheRuntimeCannotRun) {
   GraphBuilder b("custom");
-  b.Input("x", DType::kFloat32, {1, 4}).Node("Frobnicate", {"x"}, {"y"}, {}, "com.example").Output("y", DType::kFloat32);
+  b.Input("x", DType::kFloat32, {1, 4})
+      .Node("Frobnicate", {"x"}, {"y"}, {}, "com.example")
+      .Output("y", DType::kFloat32);
   testing::WriteModel(b.Build(), dir_ / "custom.onnx");
   ExpectUsageError((dir_ / "custom.onnx").string() + kFast, "Frobnicate");
 }
@@ -98,14 +102,15 @@ TEST_F(BenchCli, JsonValidatesAgainstTheDocumentedSchema) {
     GTEST_SKIP() << "python3-jsonschema is missing: run scripts/bootstrap";
   }
   const auto json_path = dir_ / "out.json";
-  const auto r = RunCli("bench " + model_ + " --scenario all --batch 1,2 --concurrency 2 --json " +
-                        json_path.string() + kFast);
+  const auto r =
+      RunCli("bench " + model_ + " --scenario all --batch 1,2 --concurrency 2 --json " + json_path.string() + kFast);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string schema = std::string(SWEETSPOT_TEST_DIR) + "/../docs/bench-result.schema.json";
-  const std::string cmd = "/usr/bin/python3 -c \"import json,sys,jsonschema; s=json.load(open(sys.argv[1])); "
-                          "jsonschema.Draft202012Validator.check_schema(s); "
-                          "jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))\" '" +
-                          schema + "' '" + json_path.string() + "'";
+  const std::string cmd =
+      "/usr/bin/python3 -c \"import json,sys,jsonschema; s=json.load(open(sys.argv[1])); "
+      "jsonschema.Draft202012Validator.check_schema(s); "
+      "jsonschema.Draft202012Validator(s).validate(json.load(open(sys.argv[2])))\" '" +
+      schema + "' '" + json_path.string() + "'";
   EXPECT_EQ(std::system(cmd.c_str()), 0);  // NOLINT
   // A document that breaks the schema must fail, or the check proves nothing.
   std::ifstream in(json_path);
@@ -140,7 +145,8 @@ TEST_F(BenchCli, PeakRssAgreesWithUsrBinTime) {
 TEST_F(BenchCli, KeepsMeasuredResultsWhenAnotherModelFails) {
   testing::WriteFile(dir_ / "bad.onnx", "garbage");
   const auto json_path = dir_ / "out.json";
-  const auto r = RunCli("bench " + model_ + " " + (dir_ / "bad.onnx").string() + " --json " + json_path.string() + kFast);
+  const auto r =
+      RunCli("bench " + model_ + " " + (dir_ / "bad.onnx").string() + " --json " + json_path.string() + kFast);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   std::ifstream in(json_path);
   const auto doc = nlohmann::json::parse(in);

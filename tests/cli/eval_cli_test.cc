@@ -12,8 +12,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "sweetspot/onnx_model.h"
 #include "support/support.h"
+#include "sweetspot/onnx_model.h"
 
 namespace sweetspot {
 namespace {
@@ -124,8 +124,8 @@ TEST_F(EvalCli, PrintsTableAndWritesJsonAndPredictions) {
 }
 
 TEST_F(EvalCli, ReferenceComparisonAndLimit) {
-  const auto r = RunCli(Eval("--data '" + (dir_ / "data").string() + "' --reference '" + model_ +
-                             "' --limit 6 --no-cache --json -"));
+  const auto r = RunCli(
+      Eval("--data '" + (dir_ / "data").string() + "' --reference '" + model_ + "' --limit 6 --no-cache --json -"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
   EXPECT_EQ(doc["dataset"]["evaluated"], 6);
@@ -148,7 +148,8 @@ TEST_F(EvalCli, BadInputsExitTwoWithAOneLineError) {
   // Label outside the class list.
   testing::WriteFile(dir_ / "classes.txt", "a_red\nb_green\nc_blue\n");
   testing::WriteFile(dir_ / "m.csv", "data/a_red/0.bmp,a_red\ndata/b_green/0.bmp,zebra\n");
-  auto r = RunCli(Eval("--data '" + (dir_ / "m.csv").string() + "' --classes '" + (dir_ / "classes.txt").string() + "'"));
+  auto r =
+      RunCli(Eval("--data '" + (dir_ / "m.csv").string() + "' --classes '" + (dir_ / "classes.txt").string() + "'"));
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("line 2: label 'zebra'"));
   // A manifest row with a missing file.

@@ -240,9 +240,8 @@ TEST(Idx, DebianFashionMnistTestSetLoads) {
   auto ds = OpenDataset(prefix);
   ASSERT_TRUE(ds.ok()) << ds.status().ToString();
   EXPECT_EQ((*ds)->size(), 10000u);
-  EXPECT_EQ((*ds)->class_names(),
-            (std::vector<std::string>{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
-                                      "Sneaker", "Bag", "Ankle boot"}));
+  EXPECT_EQ((*ds)->class_names(), (std::vector<std::string>{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}));
   std::map<int, int> per_class;
   for (std::size_t i = 0; i < (*ds)->size(); ++i) ++per_class[(*ds)->sample(i).label];
   for (const auto& [label, count] : per_class) EXPECT_EQ(count, 1000) << label;

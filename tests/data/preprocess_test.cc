@@ -96,7 +96,7 @@ TEST(Preprocess, RgbScaleMeanStdNchwAndNhwc) {
   spec.mean = {0.5, 0.0, 0.25};
   spec.std = {0.5, 1.0, 0.25};
   cv::Mat image(1, 2, CV_8UC3);
-  image.at<cv::Vec3b>(0, 0) = {0, 0, 255};    // B G R: pure red
+  image.at<cv::Vec3b>(0, 0) = {0, 0, 255};   // B G R: pure red
   image.at<cv::Vec3b>(0, 1) = {255, 51, 0};  // blue + a bit of green
   // R: (1 - .5)/.5 = 1, (0 - .5)/.5 = -1; G: 0, 0.2; B: (0 - .25)/.25 = -1, (1 - .25)/.25 = 3
   using ::testing::FloatNear;
@@ -127,7 +127,8 @@ TEST(Preprocess, GrayAndUint8) {
   EXPECT_THAT(out, ElementsAre(0, 7, 200, 255));
 
   // A colour image converted to gray: solid (b,g,r) = (100,100,100) stays 100.
-  ASSERT_TRUE(ApplyPreprocess(spec, testing::SolidImage(2, 2, 100, 100, 100), std::as_writable_bytes(std::span(out))).ok());
+  ASSERT_TRUE(
+      ApplyPreprocess(spec, testing::SolidImage(2, 2, 100, 100, 100), std::as_writable_bytes(std::span(out))).ok());
   EXPECT_THAT(out, ElementsAre(100, 100, 100, 100));
 }
 

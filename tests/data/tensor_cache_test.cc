@@ -61,11 +61,10 @@ class TensorCacheTest : public ::testing::Test {
 TEST_F(TensorCacheTest, SecondPreparationMapsTheCacheWithoutDecoding) {
   const auto indices = All(*dataset_);
   std::size_t last_done = 0;
-  auto first = PrepareTensors(*dataset_, indices, SmallSpec(), options_,
-                              [&](std::size_t done, std::size_t total) {
-                                EXPECT_EQ(total, 7u);
-                                last_done = done;
-                              });
+  auto first = PrepareTensors(*dataset_, indices, SmallSpec(), options_, [&](std::size_t done, std::size_t total) {
+    EXPECT_EQ(total, 7u);
+    last_done = done;
+  });
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(last_done, 7u);
   EXPECT_FALSE(first->from_cache);

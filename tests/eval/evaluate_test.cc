@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "eval_fixtures.h"
-#include "sweetspot/eval_report.h"
 #include "support/support.h"
+#include "sweetspot/eval_report.h"
 
 namespace sweetspot {
 namespace {

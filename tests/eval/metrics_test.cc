@@ -124,8 +124,8 @@ TEST(ComputeMetrics, TopFiveCountsLabelsInTheTopFive) {
 
 TEST(LabelMap, ParsesAndMapsPredictionsToCoarseClasses) {
   const std::vector<std::string> fine = {"cat", "dog", "car", "truck"};
-  auto map = ParseLabelMap("# animals and vehicles\ncat,animal\ndog, animal\ncar\tvehicle\n\ntruck,vehicle\n", "map.csv",
-                           fine);
+  auto map = ParseLabelMap("# animals and vehicles\ncat,animal\ndog, animal\ncar\tvehicle\n\ntruck,vehicle\n",
+                           "map.csv", fine);
   ASSERT_TRUE(map.ok()) << map.status().ToString();
   EXPECT_EQ(map->coarse_names, (std::vector<std::string>{"animal", "vehicle"}));
   EXPECT_THAT(map->fine_to_coarse, ElementsAre(0, 0, 1, 1));

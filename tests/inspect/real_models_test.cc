@@ -8,10 +8,10 @@
 // 262,144 MACs), and global pooling adds 4,096. Published MACs count conv and
 // fc only: 40.55 M for ResNet-20, 125.49 M for ResNet-56.
 #include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <ostream>
 #include <sstream>
-#include <cstdio>
 #include <string>
 
 #include <gtest/gtest.h>

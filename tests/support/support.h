@@ -45,6 +45,6 @@ CommandResult RunCli(const std::string& args);
 }  // namespace sweetspot::testing
 
 // Skips the test when a file under ../shared/data is missing, saying which.
-#define SWEETSPOT_REQUIRE_SHARED_DATA(var, relative)                                            \
-  const std::filesystem::path var = ::sweetspot::testing::SharedData(relative);                 \
+#define SWEETSPOT_REQUIRE_SHARED_DATA(var, relative)                            \
+  const std::filesystem::path var = ::sweetspot::testing::SharedData(relative); \
   if ((var).empty()) GTEST_SKIP() << "../shared/data/" << (relative) << " is missing; skipping"

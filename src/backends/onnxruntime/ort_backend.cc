@@ -29,7 +29,8 @@ Status FromOrtException(const Ort::Exception& e, const std::string& context, boo
   const std::string message = context + ": " + what;
   if (what.find("is not a registered function/op") != std::string::npos ||
       what.find("Could not find an implementation") != std::string::npos) {
-    return Status::Unsupported(message + " (ONNX Runtime has no kernel for this operator; re-export the model "
+    return Status::Unsupported(message +
+                               " (ONNX Runtime has no kernel for this operator; re-export the model "
                                "with standard ONNX operators or a supported opset)");
   }
   switch (e.GetOrtErrorCode()) {
@@ -85,7 +86,8 @@ std::string ShortProviderName(const std::string& ort_name) {
 
 Result<TensorInfo> DescribeTensor(const std::string& name, const Ort::TypeInfo& type_info) {
   if (type_info.GetONNXType() != ONNX_TYPE_TENSOR) {
-    return Status::Unsupported("model input/output '" + name + "' is not a tensor (sequences and maps are not supported)");
+    return Status::Unsupported("model input/output '" + name +
+                               "' is not a tensor (sequences and maps are not supported)");
   }
   auto tensor_info = type_info.GetTensorTypeAndShapeInfo();
   TensorInfo info;
@@ -119,8 +121,8 @@ class OrtSession final : public Session {
         values.push_back(Ort::Value::CreateTensor(memory_info_, const_cast<void*>(t.data()), t.size_bytes(),
                                                   t.shape().data(), t.shape().size(), ToOrtType(t.dtype())));
       }
-      auto outputs = session_.Run(run_options_, input_names_.data(), values.data(), values.size(),
-                                  output_names_.data(), output_names_.size());
+      auto outputs = session_.Run(run_options_, input_names_.data(), values.data(), values.size(), output_names_.data(),
+                                  output_names_.size());
       std::vector<Tensor> result;
       result.reserve(outputs.size());
       for (auto& value : outputs) {
