@@ -15,6 +15,9 @@ find_package(SQLite3 REQUIRED)
 find_package(Protobuf REQUIRED)
 find_package(ONNX REQUIRED)
 find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs dnn)
+# libtorch (libtorch-dev) trains the model families of `sweetspot train`; its
+# targets and flags are used by src/train only.
+find_package(Torch REQUIRED)
 
 if(NOT ONNXRUNTIME_ROOT AND DEFINED ENV{ONNXRUNTIME_ROOT})
   set(ONNXRUNTIME_ROOT "$ENV{ONNXRUNTIME_ROOT}")

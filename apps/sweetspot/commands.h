@@ -16,5 +16,8 @@ using Action = std::function<Status()>;
 void RegisterBench(CLI::App& root, Action* selected);
 void RegisterInspect(CLI::App& root, Action* selected);
 void RegisterEval(CLI::App& root, Action* selected);
+void RegisterTrain(CLI::App& root, Action* selected);
+void RegisterStudy(CLI::App& root, Action* selected);
+void RegisterResults(CLI::App& root, Action* selected);
 
 }  // namespace sweetspot::cli

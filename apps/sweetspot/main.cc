@@ -35,6 +35,9 @@ int main(int argc, char** argv) {
   sweetspot::cli::RegisterBench(app, &action);
   sweetspot::cli::RegisterInspect(app, &action);
   sweetspot::cli::RegisterEval(app, &action);
+  sweetspot::cli::RegisterTrain(app, &action);
+  sweetspot::cli::RegisterStudy(app, &action);
+  sweetspot::cli::RegisterResults(app, &action);
 
   try {
     app.parse(argc, argv);

@@ -57,6 +57,9 @@ class GraphBuilder {
                      const std::vector<std::string>& outputs, std::initializer_list<Attribute> attributes = {},
                      const std::string& domain = "");
 
+  // Sets metadata_props[key] = value (replacing an earlier value of `key`).
+  GraphBuilder& Metadata(const std::string& key, const std::string& value);
+
   // Returns the model; the builder can keep going afterwards.
   onnx::ModelProto Build() const;
 

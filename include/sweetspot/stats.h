@@ -99,4 +99,35 @@ double McNemarExactPValue(std::int64_t b, std::int64_t c);
 // Standard normal quantile (inverse CDF), p in (0, 1).
 double NormalQuantile(double p);
 
+// ---------------------------------------------------------------- Pareto frontier
+// Trade-offs between a figure to maximise (`benefit`, e.g. top-1) and one to
+// minimise (`cost`, e.g. p50 latency, peak memory, file size).
+
+// True when point a dominates point b: a is at least as good in both figures
+// and strictly better in one.
+bool Dominates(double benefit_a, double cost_a, double benefit_b, double cost_b);
+
+// For each point i (benefit[i], cost[i]), whether it is on the Pareto frontier,
+// i.e. no other point dominates it. Identical points do not dominate each
+// other, so both stay on the frontier. Requires equal lengths; O(n^2), meant
+// for the handful of candidates a study compares.
+std::vector<bool> ParetoFrontier(std::span<const double> benefit, std::span<const double> cost);
+
+// ---------------------------------------------------------------- least squares
+
+// y = intercept + slope * x, fitted by ordinary least squares.
+struct LineFit {
+  double intercept = 0.0;
+  double slope = 0.0;
+  // Coefficient of determination 1 - SS_res / SS_tot; 1 when every y is equal
+  // (the line fits exactly).
+  double r_squared = 0.0;
+  std::size_t count = 0;
+  // False with fewer than 2 points or when every x is equal (no line is
+  // determined); the other fields are then 0.
+  bool valid = false;
+};
+// Requires equal lengths.
+LineFit FitLine(std::span<const double> x, std::span<const double> y);
+
 }  // namespace sweetspot::stats

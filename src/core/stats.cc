@@ -394,4 +394,49 @@ double NormalQuantile(double p) {
   return x - u / (1.0 + x * u / 2.0);
 }
 
+bool Dominates(double benefit_a, double cost_a, double benefit_b, double cost_b) {
+  return benefit_a >= benefit_b && cost_a <= cost_b && (benefit_a > benefit_b || cost_a < cost_b);
+}
+
+std::vector<bool> ParetoFrontier(std::span<const double> benefit, std::span<const double> cost) {
+  assert(benefit.size() == cost.size());
+  std::vector<bool> on_frontier(benefit.size(), true);
+  for (std::size_t i = 0; i < benefit.size(); ++i) {
+    for (std::size_t j = 0; j < benefit.size() && on_frontier[i]; ++j) {
+      if (j != i && Dominates(benefit[j], cost[j], benefit[i], cost[i])) on_frontier[i] = false;
+    }
+  }
+  return on_frontier;
+}
+
+LineFit FitLine(std::span<const double> x, std::span<const double> y) {
+  assert(x.size() == y.size());
+  LineFit fit;
+  const std::size_t n = x.size();
+  if (n < 2) return fit;
+  const double nd = static_cast<double>(n);
+  const double mean_x = std::accumulate(x.begin(), x.end(), 0.0) / nd;
+  const double mean_y = std::accumulate(y.begin(), y.end(), 0.0) / nd;
+  // Centred sums: the raw sum-of-squares formula cancels catastrophically for
+  // x values like MAC counts (1e8) that vary by a few percent.
+  double sxx = 0.0, sxy = 0.0, syy = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    sxx += (x[i] - mean_x) * (x[i] - mean_x);
+    sxy += (x[i] - mean_x) * (y[i] - mean_y);
+    syy += (y[i] - mean_y) * (y[i] - mean_y);
+  }
+  if (sxx <= 0.0) return fit;
+  fit.slope = sxy / sxx;
+  fit.intercept = mean_y - fit.slope * mean_x;
+  double ss_res = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double r = y[i] - (fit.intercept + fit.slope * x[i]);
+    ss_res += r * r;
+  }
+  fit.r_squared = syy > 0.0 ? 1.0 - ss_res / syy : 1.0;
+  fit.count = n;
+  fit.valid = true;
+  return fit;
+}
+
 }  // namespace sweetspot::stats

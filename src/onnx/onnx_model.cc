@@ -188,6 +188,19 @@ GraphBuilder& GraphBuilder::Node(const std::string& op_type, const std::vector<s
   return *this;
 }
 
+GraphBuilder& GraphBuilder::Metadata(const std::string& key, const std::string& value) {
+  for (auto& prop : *model_.mutable_metadata_props()) {
+    if (prop.key() == key) {
+      prop.set_value(value);
+      return *this;
+    }
+  }
+  auto* prop = model_.add_metadata_props();
+  prop->set_key(key);
+  prop->set_value(value);
+  return *this;
+}
+
 onnx::ModelProto GraphBuilder::Build() const { return model_; }
 
 template <typename T>

@@ -629,5 +629,82 @@ TEST(NormalQuantileTest, AntisymmetricAndMonotone) {
   }
 }
 
+// ---------------------------------------------------------------- Pareto
+
+TEST(DominatesTest, NeedsAtLeastAsGoodInBothAndBetterInOne) {
+  EXPECT_TRUE(Dominates(0.9, 1.0, 0.8, 2.0));   // better in both
+  EXPECT_TRUE(Dominates(0.9, 1.0, 0.9, 2.0));   // as accurate, cheaper
+  EXPECT_TRUE(Dominates(0.9, 1.0, 0.8, 1.0));   // more accurate, as cheap
+  EXPECT_FALSE(Dominates(0.9, 1.0, 0.9, 1.0));  // identical
+  EXPECT_FALSE(Dominates(0.9, 2.0, 0.8, 1.0));  // a trade-off
+  EXPECT_FALSE(Dominates(0.8, 2.0, 0.9, 1.0));  // worse in both
+}
+
+TEST(ParetoFrontierTest, HandMadeTradeOffs) {
+  // (accuracy, latency): a fast/inaccurate, b balanced, c slow/accurate,
+  // d dominated by b (less accurate and slower), e identical to b, f dominated by c (as accurate, slower).
+  const std::vector<double> accuracy = {0.70, 0.80, 0.90, 0.75, 0.80, 0.90};
+  const std::vector<double> latency = {1.0, 2.0, 4.0, 3.0, 2.0, 5.0};
+  const std::vector<bool> frontier = ParetoFrontier(accuracy, latency);
+  EXPECT_EQ(frontier, (std::vector<bool>{true, true, true, false, true, false}));
+}
+
+TEST(ParetoFrontierTest, EmptyAndSingle) {
+  EXPECT_TRUE(ParetoFrontier({}, {}).empty());
+  const std::vector<double> one = {0.5};
+  EXPECT_EQ(ParetoFrontier(one, one), std::vector<bool>{true});
+}
+
+TEST(ParetoFrontierTest, StrictlyOrderedChainKeepsOnlyTheBest) {
+  // Each point is more accurate and faster than the next.
+  const std::vector<double> accuracy = {0.9, 0.8, 0.7, 0.6};
+  const std::vector<double> latency = {1.0, 2.0, 3.0, 4.0};
+  EXPECT_EQ(ParetoFrontier(accuracy, latency), (std::vector<bool>{true, false, false, false}));
+}
+
+// ---------------------------------------------------------------- FitLine
+
+TEST(FitLineTest, ExactLineHasRSquaredOne) {
+  const std::vector<double> x = {1, 2, 3, 4};
+  const std::vector<double> y = {3, 5, 7, 9};  // 1 + 2x
+  const LineFit fit = FitLine(x, y);
+  ASSERT_TRUE(fit.valid);
+  EXPECT_NEAR(fit.intercept, 1.0, 1e-12);
+  EXPECT_NEAR(fit.slope, 2.0, 1e-12);
+  EXPECT_NEAR(fit.r_squared, 1.0, 1e-12);
+  EXPECT_EQ(fit.count, 4U);
+}
+
+TEST(FitLineTest, NoisyPointsMatchHandComputedValues) {
+  // x = 0,1,2,3; y = 1,3,2,5: mean x 1.5, mean y 2.75, sxx 5, sxy 5.5, syy 8.75.
+  const std::vector<double> x = {0, 1, 2, 3};
+  const std::vector<double> y = {1, 3, 2, 5};
+  const LineFit fit = FitLine(x, y);
+  ASSERT_TRUE(fit.valid);
+  EXPECT_NEAR(fit.slope, 1.1, 1e-12);
+  EXPECT_NEAR(fit.intercept, 2.75 - 1.1 * 1.5, 1e-12);
+  // SS_res = syy - sxy^2 / sxx = 8.75 - 6.05 = 2.7.
+  EXPECT_NEAR(fit.r_squared, 1.0 - 2.7 / 8.75, 1e-12);
+}
+
+TEST(FitLineTest, LargeOffsetsDoNotCancel) {
+  // MAC-sized x: 1e9 + small steps.
+  const std::vector<double> x = {1e9, 1e9 + 1e3, 1e9 + 2e3};
+  const std::vector<double> y = {5.0, 5.5, 6.0};
+  const LineFit fit = FitLine(x, y);
+  ASSERT_TRUE(fit.valid);
+  EXPECT_NEAR(fit.slope, 5e-4, 1e-12);
+  EXPECT_NEAR(fit.r_squared, 1.0, 1e-9);
+}
+
+TEST(FitLineTest, DegenerateInputsAreInvalid) {
+  EXPECT_FALSE(FitLine(std::vector<double>{1.0}, std::vector<double>{2.0}).valid);
+  EXPECT_FALSE(FitLine(std::vector<double>{2.0, 2.0}, std::vector<double>{1.0, 3.0}).valid);
+  const LineFit flat = FitLine(std::vector<double>{1.0, 2.0, 3.0}, std::vector<double>{4.0, 4.0, 4.0});
+  ASSERT_TRUE(flat.valid);
+  EXPECT_EQ(flat.slope, 0.0);
+  EXPECT_EQ(flat.r_squared, 1.0);
+}
+
 }  // namespace
 }  // namespace sweetspot::stats

@@ -1,0 +1,198 @@
+// `sweetspot study`: measures candidate models (accuracy and latency, each in
+// a child process), stores every measurement, and recommends one.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "output.h"
+#include "sweetspot/isolated_eval.h"
+#include "sweetspot/study.h"
+#include "sweetspot/study_report.h"
+
+namespace sweetspot::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct StudyArgs {
+  std::string spec;
+  std::string db;
+  std::string json;
+  std::string csv;
+  std::string markdown;
+  std::string cache_dir;
+  bool fresh = false;
+  bool quick = false;
+  bool quiet = false;
+};
+
+// Set by SIGINT/SIGTERM: the study kills the running measurement and stops.
+std::atomic<bool> g_cancel{false};
+volatile sig_atomic_t g_signal = 0;
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler stores to it");
+
+void OnSignal(int sig) {
+  g_signal = sig;
+  g_cancel.store(true);
+}
+
+// While alive, SIGINT and SIGTERM cancel the study instead of killing it, so
+// the running child is reaped and the store is left between transactions.
+class CancelOnSignals {
+ public:
+  CancelOnSignals() {
+    struct sigaction action {};
+    action.sa_handler = OnSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &old_int_);
+    sigaction(SIGTERM, &action, &old_term_);
+  }
+  ~CancelOnSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  CancelOnSignals(const CancelOnSignals&) = delete;
+  CancelOnSignals& operator=(const CancelOnSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+// "[#####.....] 3/8  latency of resnet20 [single-stream b1 t1]  ETA 1m20s" on
+// a TTY; one line per finished measurement otherwise.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool quiet) : tty_(StderrIsTerminal()), quiet_(quiet), start_(Clock::now()) {}
+
+  void operator()(const StudyProgress& p) {
+    if (quiet_) return;
+    if (!p.finished.empty()) {
+      if (tty_) ClearProgressLine();
+      std::fprintf(stderr, "%s\n", p.finished.c_str());
+    }
+    // After a finished measurement the next call names the new one; draw then.
+    if (tty_ && p.done < p.total && p.finished.empty()) Draw(p);
+    std::fflush(stderr);
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void Draw(const StudyProgress& p) const {
+    constexpr std::size_t kWidth = 24;
+    const std::size_t filled = p.total > 0 ? kWidth * p.done / p.total : kWidth;
+    const double elapsed_s = std::chrono::duration<double>(Clock::now() - start_).count();
+    std::string eta = "ETA --";
+    if (p.done > 0) {
+      const auto remaining =
+          static_cast<long>(elapsed_s / static_cast<double>(p.done) * static_cast<double>(p.total - p.done));
+      eta = remaining >= 60 ? fmt::format("ETA {}m{:02}s", remaining / 60, remaining % 60)
+                            : fmt::format("ETA {}s", remaining);
+    }
+    std::fprintf(stderr, "\r\033[K[%s%s] %zu/%zu  %s  %s", std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, '.').c_str(), p.done, p.total, p.current.c_str(), eta.c_str());
+  }
+
+  bool tty_;
+  bool quiet_;
+  Clock::time_point start_;
+};
+
+Status RunStudyCommand(const StudyArgs& a) {
+  SWEETSPOT_ASSIGN_OR_RETURN(StudySpec spec, LoadStudySpec(a.spec));
+  if (a.quick) MakeQuick(spec);
+  std::error_code ec;
+  StudyOptions options;
+  options.self_exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return Status::Internal("cannot find the sweetspot binary (/proc/self/exe): " + ec.message());
+  options.db_path = a.db;
+  options.cache_dir = a.cache_dir;
+  options.fresh = a.fresh;
+  options.cancel = &g_cancel;
+  auto bar = std::make_shared<ProgressBar>(a.quiet);
+  options.progress = [bar](const StudyProgress& p) { (*bar)(p); };
+
+  Result<StudyReport> report = Status::Internal("not run");
+  {
+    CancelOnSignals cancel_on_signals;
+    report = RunStudy(spec, options);
+  }
+  ClearProgressLine();
+  if (!report.ok()) {
+    if (g_signal != 0) {
+      // Die of the same signal, so a shell or a supervisor sees why we stopped.
+      std::fprintf(stderr, "sweetspot: %s\n", report.status().message().c_str());
+      std::fflush(stderr);
+      signal(g_signal, SIG_DFL);
+      raise(g_signal);
+    }
+    return report.status();
+  }
+
+  const bool to_stdout = a.json == "-" || a.csv == "-" || a.markdown == "-";
+  if (!a.json.empty()) SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.json, RenderStudyJson(*report), "--json"));
+  if (!a.csv.empty()) SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.csv, RenderStudyCsv(*report), "--csv"));
+  if (!a.markdown.empty()) {
+    SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.markdown, RenderStudyMarkdown(*report), "--markdown"));
+  }
+  if (!to_stdout) {
+    std::fputs(RenderStudyText(*report).c_str(), stdout);
+    std::fflush(stdout);
+  }
+  return StudyOutcome(*report);
+}
+
+}  // namespace
+
+void RegisterStudy(CLI::App& root, Action* selected) {
+  auto args = std::make_shared<StudyArgs>();
+  CLI::App* cmd = root.add_subcommand(
+      "study", "Measure candidate models' accuracy and speed, store the results, and recommend one");
+  cmd->footer(
+      "SPEC is a TOML file naming the dataset, the candidate models, runtime settings, constraints and\n"
+      "the objective (docs/study.md; examples/cifar10-study.toml). Every measurement runs in a child\n"
+      "process and is stored at once in SQLite (sweetspot.db beside the spec), so an interrupted study\n"
+      "resumes where it stopped; a crash or timeout in one model is recorded and the others go on.\n\n"
+      "Exit codes: 0 a recommendation and no failures; 2 bad input (spec, files, database) or no\n"
+      "candidate meeting the constraints; 1 a measurement crashed or timed out.\n\n"
+      "Examples:\n"
+      "  sweetspot study examples/cifar10-study.toml\n"
+      "  sweetspot study study.toml --quick --markdown report.md\n"
+      "  sweetspot study study.toml --fresh --json results.json");
+  cmd->add_option("spec", args->spec, "study spec (TOML)")->required();
+  cmd->add_option("--db", args->db, "results database (default: sweetspot.db beside the spec)");
+  cmd->add_flag("--fresh", args->fresh, "remeasure everything, even what the database holds (nothing is deleted)");
+  cmd->add_flag("--quick", args->quick,
+                fmt::format("a quick subset for CI: at most {} samples and short benchmarks", kQuickLimit));
+  cmd->add_option("--json", args->json, "write the report as JSON to FILE (- for stdout only)");
+  cmd->add_option("--csv", args->csv, "write one CSV row per candidate to FILE (- for stdout only)");
+  cmd->add_option("--markdown", args->markdown, "write the report as Markdown to FILE (- for stdout only)");
+  cmd->add_option("--cache-dir", args->cache_dir, "tensor cache folder (default ~/.cache/sweetspot/tensors)");
+  cmd->add_flag("-q,--quiet", args->quiet, "no progress output");
+  cmd->callback([args, selected] { *selected = [args] { return RunStudyCommand(*args); }; });
+
+  // Internal: the child process of an isolated accuracy measurement.
+  auto child_args = std::make_shared<std::vector<std::string>>();
+  CLI::App* child = root.add_subcommand("__eval-child", "");
+  child->group("");  // hidden from --help
+  child->add_option("files", *child_args)->expected(2)->required();
+  child->callback([child_args, selected] {
+    *selected = [child_args]() -> Status {
+      const Status status = RunEvalChild((*child_args)[0], (*child_args)[1]);
+      // The result file says everything; skip the runtime's teardown.
+      std::fflush(nullptr);
+      _exit(status.ok() ? 0 : 1);
+    };
+  });
+}
+
+}  // namespace sweetspot::cli

@@ -1,0 +1,192 @@
+// The results store: every measurement a study makes, in one SQLite file
+// (`sweetspot.db` beside the study spec by default), so a study can be
+// resumed, re-analysed and exported. docs/study.md documents the schema.
+//
+// What identifies a measurement (its key):
+//  - the model variant: the model by the SHA-256 of its file, plus the
+//    variant's lineage (parent variant, transform, parameters; today every
+//    variant is the "identity" of its model);
+//  - the environment: CPU, cores, affinity, kernel, host, sweetspot build and
+//    runtime version (not the time), by a hash of those facts;
+//  - for accuracy, the dataset by the SHA-256 of its content;
+//  - the settings: canonical JSON text of everything else that changes the
+//    figures (preprocessing, subset, batch, threads, durations, ...).
+// A lookup returns the latest row with that key. Nothing is ever updated or
+// deleted: a remeasurement (`--fresh`) adds a row, so no result is lost.
+//
+// Durability: the file is in WAL mode and every Put* is one transaction, so a
+// process killed at any point leaves every finished measurement stored and
+// nothing half-written.
+//
+// Errors (Status, one line naming the file): a file that is not a sweetspot
+// database or is corrupt -> kInvalidData; a database another process keeps
+// locked for longer than the busy timeout -> kInvalidArgument (say which
+// process to wait for, or pass another --db); a database written by a newer
+// sweetspot -> kUnsupported; other SQLite failures -> kIoError. SQLite's
+// codes never escape this interface.
+//
+// Thread-safety: one ResultsStore per thread. Several processes may use the
+// same file at once (SQLite's locking serialises their transactions).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sweetspot/environment.h"
+#include "sweetspot/stats.h"
+#include "sweetspot/status.h"
+
+namespace sweetspot {
+
+inline constexpr int kResultsSchemaVersion = 1;
+
+struct StoredModel {
+  std::string sha256;
+  std::int64_t file_bytes = 0;
+  std::int64_t param_count = 0;
+  std::int64_t macs = 0;  // per sample (batch 1)
+  std::int64_t weight_bytes = 0;
+  std::string path;  // where it was first seen
+};
+
+struct StoredDataset {
+  std::string sha256;
+  std::string description;
+  std::int64_t sample_count = 0;
+  std::vector<std::string> classes;
+};
+
+struct MeasurementKey {
+  std::int64_t variant_id = 0;
+  std::int64_t environment_id = 0;
+  std::int64_t dataset_id = 0;  // accuracy only; 0 for latency
+  std::string settings_key;     // canonical JSON
+};
+
+struct AccuracyRow {
+  std::int64_t sample_count = 0;
+  std::int64_t top1_correct = 0;
+  std::int64_t top5_correct = 0;
+  std::int64_t excluded_count = 0;
+  double top1 = 0.0;  // fractions
+  double top5 = 0.0;
+  stats::Interval top1_ci;
+  // Per evaluated sample, same order: dataset index, true and predicted class.
+  std::vector<std::int64_t> sample_indices;
+  std::vector<std::int32_t> labels;
+  std::vector<std::int32_t> predicted;
+  std::string eval_json;     // the `sweetspot eval --json` document
+  double duration_ms = 0.0;  // wall time of the measuring process
+  std::string measured_utc;  // set by the store
+  std::string settings_key;  // set by the store on reads
+};
+
+struct LatencyRow {
+  std::string setting;   // label, e.g. "single-stream b1 t1"
+  std::string scenario;  // "single-stream" or "offline"
+  std::int64_t batch_size = 1;
+  int threads = 1;
+  double p50_ms = 0.0;
+  double p90_ms = 0.0;
+  double p99_ms = 0.0;
+  double mean_ms = 0.0;
+  double items_per_s = 0.0;
+  bool converged = false;
+  std::int64_t sample_count = 0;
+  double load_ms = 0.0;
+  double first_inference_ms = 0.0;
+  std::int64_t peak_rss_bytes = 0;  // the measuring process's (wait4)
+  std::vector<double> raw_ms;       // every latency, in order
+  std::string bench_json;           // the bench result without raw latencies
+  double duration_ms = 0.0;
+  std::string measured_utc;
+  std::string settings_key;
+};
+
+struct FailureRow {
+  std::string kind;  // "accuracy" or "latency"
+  std::string setting;
+  std::string code;  // StatusCodeName
+  std::string reason;
+  std::string failed_utc;
+};
+
+struct StudyListing {
+  std::string name;
+  std::string spec_path;
+  std::string created_utc;
+  std::string updated_utc;
+  std::int64_t candidates = 0;
+  std::int64_t accuracy_results = 0;
+  std::int64_t latency_results = 0;
+  std::int64_t failures = 0;
+};
+
+// One candidate of a study with everything stored for its variant, oldest first.
+struct CandidateMeasurements {
+  std::string name;
+  std::string path;
+  StoredModel model;
+  std::string environment;  // of the latest row: "cpu, N cores, host"
+  std::vector<AccuracyRow> accuracy;
+  std::vector<LatencyRow> latency;
+  std::vector<FailureRow> failures;
+};
+
+struct StoreOptions {
+  bool read_only = false;  // read-only: the file must exist
+  int busy_timeout_ms = 3000;
+};
+
+class ResultsStore {
+ public:
+  // Opens (creating unless read_only) the store at `path` and checks it.
+  static Result<std::unique_ptr<ResultsStore>> Open(const std::filesystem::path& path,
+                                                    const StoreOptions& options = {});
+  ~ResultsStore();
+  ResultsStore(const ResultsStore&) = delete;
+  ResultsStore& operator=(const ResultsStore&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+  // Creates or updates the study's row (spec text and path); returns its id.
+  Result<std::int64_t> PutStudy(std::string_view name, std::string_view spec_path, std::string_view spec_toml);
+  Result<std::int64_t> PutModel(const StoredModel& model);  // idempotent by sha256
+  Result<std::int64_t> PutIdentityVariant(std::int64_t model_id);
+  Result<std::int64_t> PutDataset(const StoredDataset& dataset);  // idempotent by sha256
+  // Idempotent by the environment's facts (its timestamp is left out).
+  Result<std::int64_t> PutEnvironment(const Environment& environment, std::string_view backend_version);
+
+  struct CandidateEntry {
+    std::string name;
+    std::int64_t variant_id = 0;
+    std::string path;
+  };
+  // Replaces the study's candidate list (names, variants, paths, in order).
+  Status SetCandidates(std::int64_t study_id, const std::vector<CandidateEntry>& candidates);
+
+  Result<std::optional<AccuracyRow>> FindAccuracy(const MeasurementKey& key);
+  Status PutAccuracy(const MeasurementKey& key, std::int64_t study_id, const AccuracyRow& row);
+  Result<std::optional<LatencyRow>> FindLatency(const MeasurementKey& key);
+  Status PutLatency(const MeasurementKey& key, std::int64_t study_id, const LatencyRow& row);
+  Status PutFailure(const MeasurementKey& key, std::int64_t study_id, std::string_view kind, std::string_view setting,
+                    const Status& failure);
+
+  Result<std::vector<StudyListing>> ListStudies();
+  // NotFound (naming the studies there are) when no study has that name.
+  Result<std::vector<CandidateMeasurements>> StudyMeasurements(std::string_view study_name);
+
+  struct Impl;  // SQLite handle and statements (src/store)
+
+ private:
+  ResultsStore(std::filesystem::path path, std::unique_ptr<Impl> impl);
+  std::filesystem::path path_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sweetspot

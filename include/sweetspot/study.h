@@ -1,0 +1,140 @@
+// `sweetspot study`: from a spec naming candidate models, a dataset, runtime
+// settings, constraints and an objective, to measured candidates and a
+// recommendation (docs/study.md describes the spec and the store).
+//
+// RunStudy measures every (model x variant x runtime setting): accuracy once
+// per model variant (in a child process, RunEvalIsolated) and latency once per
+// setting (a `__bench-child` process), each with a timeout. A crash, timeout
+// or error is stored as a failure with its reason and the study goes on. Each
+// finished measurement is committed to the results store at once, and
+// measurements already stored for the same content hashes, environment and
+// settings are reused (unless `fresh`), so a killed study resumes where it
+// stopped. The candidates are then analysed (analysis.h) into a StudyReport,
+// which study_report.h renders.
+//
+// Thread-safety: RunStudy is reentrant; progress callbacks run on the calling
+// thread. `cancel` may be set from a signal handler.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sweetspot/analysis.h"
+#include "sweetspot/environment.h"
+#include "sweetspot/measure.h"
+#include "sweetspot/status.h"
+
+namespace sweetspot {
+
+struct StudyModel {
+  std::string name;             // unique in the study; default: the file's stem
+  std::filesystem::path path;   // absolute
+  std::string preprocess_toml;  // the model's [models.preprocess] table as TOML text ("" if none)
+};
+
+struct RuntimeSetting {
+  Scenario scenario = Scenario::kSingleStream;  // single-stream or offline
+  std::int64_t batch_size = 1;
+  int threads = 1;            // intra-op threads
+  std::string Label() const;  // "single-stream b1 t1"
+};
+
+struct StudySpec {
+  std::string name;                 // default: the spec file's stem
+  std::filesystem::path spec_path;  // absolute
+  std::string spec_text;
+
+  std::filesystem::path dataset_path;   // absolute
+  std::filesystem::path classes_file;   // optional, absolute
+  std::string dataset_preprocess_toml;  // [dataset.preprocess] as TOML text
+  std::size_t limit = 0;                // stratified subset; 0 = all samples
+  std::uint64_t seed = 0;
+
+  std::vector<StudyModel> models;
+  std::string reference;  // a model name; "" = the most accurate
+  std::vector<std::string> variants{"identity"};
+
+  std::vector<RuntimeSetting> settings;  // scenario x batch x threads
+  double duration_s = 2.0;
+  double max_duration_s = 10.0;
+  std::size_t min_count = 100;
+  double target_ci = 0.02;
+  int eval_batch = 32;
+  int eval_threads = 0;    // 0: all cores
+  double timeout_s = 900;  // per measurement
+
+  Constraints constraints;
+  Objective objective = Objective::kMaxThroughput;
+};
+
+// Parses the TOML text of a spec; relative paths resolve against the spec's
+// folder. Every error names the file, the table and the key, and the fix
+// (an unknown key, a missing model or dataset, a bad value).
+Result<StudySpec> ParseStudySpec(std::string_view text, const std::filesystem::path& spec_path);
+Result<StudySpec> LoadStudySpec(const std::filesystem::path& path);
+
+// The subset `--quick` measures: at most kQuickLimit samples and short benches.
+inline constexpr std::size_t kQuickLimit = 500;
+void MakeQuick(StudySpec& spec);
+
+struct StudyProgress {
+  std::size_t done = 0;   // measurements finished this run
+  std::size_t total = 0;  // measurements this run will make
+  std::string current;    // what runs now, e.g. "accuracy of resnet20"
+  std::string finished;   // set once per finished measurement: a one-line summary
+};
+
+struct StudyOptions {
+  std::filesystem::path db_path;    // empty: sweetspot.db beside the spec
+  std::filesystem::path self_exe;   // the sweetspot binary, for the child processes
+  std::filesystem::path cache_dir;  // tensor cache; empty: the default
+  bool fresh = false;               // remeasure even what is stored
+  std::function<void(const StudyProgress&)> progress;
+  // When it becomes true the running child is killed and RunStudy returns
+  // kRuntimeError "interrupted"; everything finished before stays stored.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct StudyReport {
+  std::string study;
+  std::string spec_path;
+  std::string db_path;
+  std::string dataset;               // description
+  std::int64_t dataset_samples = 0;  // samples asked for (after --limit)
+  Environment environment;
+  std::string backend_version;
+  Constraints constraints;
+  Objective objective = Objective::kMaxThroughput;
+  std::vector<Candidate> candidates;
+  Analysis analysis;
+  // The reference candidate (per setting, the model named `reference`, else
+  // the most accurate) and each candidate's top-1 delta and McNemar p vs it.
+  std::optional<std::size_t> reference;
+  std::vector<std::optional<double>> reference_p;
+  std::size_t measured = 0;  // measurements made this run
+  std::size_t reused = 0;    // taken from the store
+  std::size_t failed = 0;    // failed this run
+  // Why each failed candidate failed, with its name as context (codes kept,
+  // so bad input can be told from a crash).
+  std::vector<Status> failures;
+};
+
+// Runs (or resumes) the study. Failures of single measurements are in the
+// report; the Status is an error only when the study itself cannot go on
+// (store, dataset, cancel).
+Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options);
+
+// The error `sweetspot study` exits with after printing the report: a
+// candidate that failed on bad input (kInvalidArgument/kInvalidData/...), else
+// a crash or timeout, else no candidate meeting the constraints (naming the
+// closest and its miss). OK when a candidate was recommended and none failed.
+Status StudyOutcome(const StudyReport& report);
+
+}  // namespace sweetspot

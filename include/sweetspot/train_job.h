@@ -1,0 +1,108 @@
+// Train jobs: one preset trained on a dataset, exported, and costed.
+//
+// A job is what `sweetspot train` does per preset:
+//   1. open the training data (dataset.h readers), take a stratified subset
+//      when `limit` is set, and hold out a stratified `val_fraction` of it
+//      for validation unless `val_data` names a validation set;
+//   2. decode and cache the images as [0,1] float tensors (tensor_cache.h),
+//      at the architecture's size (the data's own size unless set);
+//   3. train (train.h) with the mean/std of the training split, export
+//      (train_export.h) to OUT/<family>-<preset>.onnx;
+//   4. score the exported file on `test_data` with EvaluateModel, the exact
+//      pipeline of `sweetspot eval`, and read its parameters and MACs with
+//      InspectModel;
+//   5. write OUT/<family>-<preset>.cost.json (docs/train.md lists the keys).
+// Files are written under temporary names and renamed into place.
+//
+// Peak memory: RunTrainJobIsolated runs steps 1-3 in a child process (this
+// executable re-run with a hidden subcommand, like the isolated bench) and
+// reads the child's peak RSS from wait4, so each preset's figure is its own
+// and not inflated by the presets trained before it. Steps 4-5 run in the
+// caller. The child gets OMP_WAIT_POLICY=PASSIVE unless the caller set it:
+// libtorch's OpenMP threads otherwise spin while waiting, which on a busy
+// machine slows training several-fold.
+//
+// Thread-safety: reentrant; libtorch's thread count is process-wide.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "sweetspot/status.h"
+#include "sweetspot/tensor_cache.h"
+#include "sweetspot/train.h"
+#include "sweetspot/train_family.h"
+
+namespace sweetspot {
+
+struct TrainJob {
+  std::string data;          // training data (folder, manifest or IDX prefix)
+  std::string val_data;      // optional validation data; empty: hold out val_fraction of `data`
+  std::string test_data;     // optional test data, scored on the exported model
+  std::string classes_file;  // optional class-name file for manifests and IDX data
+  double val_fraction = 0.1;
+  std::size_t limit = 0;  // train on a stratified subset of at most this many samples; 0: all
+  ModelFamily family = ModelFamily::kResnet;
+  std::string preset = "small";
+  int width = 0;        // > 0 overrides the preset's width
+  int depth = 0;        // > 0 overrides the preset's depth
+  int image_width = 0;  // 0: the first training image's
+  int image_height = 0;
+  int channels = 0;  // 0: 1 if the first training image is gray, else 3
+  TrainOptions options;
+  std::filesystem::path out_dir;
+  TensorCacheOptions cache;
+  std::string command;  // the command line, recorded in the cost file
+};
+
+// The job's inputs, checked and opened: what every step needs.
+struct TrainPlan {
+  ArchSpec arch;
+  std::size_t train_samples = 0;
+  std::size_t val_samples = 0;
+  std::size_t test_samples = 0;      // 0 without test data
+  std::filesystem::path model_path;  // OUT/<name>.onnx
+  std::filesystem::path cost_path;   // OUT/<name>.cost.json
+};
+
+// Checks everything that can be checked before training, cheaply: options
+// in range, the out folder exists, each dataset opens and has at least two
+// classes, validation/test data have the training data's classes, the image
+// size suits the architecture. Every error is one line naming the flag or
+// file and the fix.
+Result<TrainPlan> PlanTrainJob(const TrainJob& job);
+
+// What training produced (steps 1-3).
+struct TrainOutcome {
+  TrainPlan plan;
+  TrainReport report;
+  std::int64_t param_count = 0;     // libtorch's count (BatchNorm unfolded)
+  double prepare_ms = 0.0;          // decoding (or mapping the cached tensors)
+  double wall_ms = 0.0;             // steps 1-3
+  std::int64_t peak_rss_bytes = 0;  // the training process's; 0 when unknown
+  bool peak_rss_isolated = false;   // true: measured on a child process
+};
+
+// Steps 1-3 in this process; peak_rss_bytes is this process's VmHWM.
+Result<TrainOutcome> RunTrainJob(const TrainJob& job, const TrainProgressFn& progress = {});
+// Steps 1-3 in a child process `self_exe __train-child JOB RESULT`.
+Result<TrainOutcome> RunTrainJobIsolated(const std::filesystem::path& self_exe, const TrainJob& job);
+// The child's side: reads the job, runs it, writes the outcome or the error.
+Status RunTrainChild(const std::filesystem::path& job_file, const std::filesystem::path& result_file,
+                     const TrainProgressFn& progress);
+
+// Steps 4-5: scores the model on the test data (if any), inspects it, and
+// writes the cost file. Returns the cost file's JSON.
+Result<nlohmann::json> WriteTrainCost(const TrainJob& job, const TrainOutcome& outcome);
+
+nlohmann::json ToJson(const TrainJob& job);
+Result<TrainJob> TrainJobFromJson(const nlohmann::json& json);
+nlohmann::json ToJson(const TrainOutcome& outcome);
+Result<TrainOutcome> TrainOutcomeFromJson(const nlohmann::json& json);
+
+}  // namespace sweetspot

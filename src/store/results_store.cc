@@ -1,0 +1,674 @@
+#include "sweetspot/results_store.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace sweetspot {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// 'SWSP': marks the file as ours, so a stranger's SQLite file is refused.
+constexpr int kApplicationId = 0x53575350;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS studies (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  spec_path TEXT NOT NULL,
+  spec_toml TEXT NOT NULL,
+  created_utc TEXT NOT NULL,
+  updated_utc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS models (
+  id INTEGER PRIMARY KEY,
+  sha256 TEXT NOT NULL UNIQUE,
+  file_bytes INTEGER NOT NULL,
+  param_count INTEGER NOT NULL,
+  macs INTEGER NOT NULL,
+  weight_bytes INTEGER NOT NULL,
+  first_path TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS variants (
+  id INTEGER PRIMARY KEY,
+  model_id INTEGER NOT NULL REFERENCES models(id),
+  parent_variant_id INTEGER REFERENCES variants(id),
+  transform TEXT NOT NULL,
+  parameters_json TEXT NOT NULL DEFAULT '{}');
+CREATE UNIQUE INDEX IF NOT EXISTS variants_lineage
+  ON variants(model_id, ifnull(parent_variant_id, 0), transform, parameters_json);
+CREATE TABLE IF NOT EXISTS study_candidates (
+  study_id INTEGER NOT NULL REFERENCES studies(id),
+  position INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  variant_id INTEGER NOT NULL REFERENCES variants(id),
+  path TEXT NOT NULL,
+  PRIMARY KEY (study_id, name));
+CREATE TABLE IF NOT EXISTS datasets (
+  id INTEGER PRIMARY KEY,
+  sha256 TEXT NOT NULL UNIQUE,
+  description TEXT NOT NULL,
+  sample_count INTEGER NOT NULL,
+  classes_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS environments (
+  id INTEGER PRIMARY KEY,
+  fingerprint TEXT NOT NULL UNIQUE,
+  cpu_model TEXT NOT NULL,
+  logical_cores INTEGER NOT NULL,
+  hostname TEXT NOT NULL,
+  backend_version TEXT NOT NULL,
+  environment_json TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accuracy_results (
+  id INTEGER PRIMARY KEY,
+  variant_id INTEGER NOT NULL REFERENCES variants(id),
+  dataset_id INTEGER NOT NULL REFERENCES datasets(id),
+  environment_id INTEGER NOT NULL REFERENCES environments(id),
+  settings_key TEXT NOT NULL,
+  study_id INTEGER REFERENCES studies(id),
+  sample_count INTEGER NOT NULL,
+  top1_correct INTEGER NOT NULL,
+  top1 REAL NOT NULL,
+  top1_ci_lower REAL NOT NULL,
+  top1_ci_upper REAL NOT NULL,
+  top5_correct INTEGER NOT NULL,
+  top5 REAL NOT NULL,
+  excluded_count INTEGER NOT NULL,
+  samples_json TEXT NOT NULL,
+  eval_json TEXT NOT NULL,
+  duration_ms REAL NOT NULL,
+  measured_utc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS accuracy_key ON accuracy_results(variant_id, dataset_id, environment_id, settings_key);
+CREATE TABLE IF NOT EXISTS latency_results (
+  id INTEGER PRIMARY KEY,
+  variant_id INTEGER NOT NULL REFERENCES variants(id),
+  environment_id INTEGER NOT NULL REFERENCES environments(id),
+  settings_key TEXT NOT NULL,
+  study_id INTEGER REFERENCES studies(id),
+  setting TEXT NOT NULL,
+  scenario TEXT NOT NULL,
+  batch_size INTEGER NOT NULL,
+  threads INTEGER NOT NULL,
+  p50_ms REAL NOT NULL,
+  p90_ms REAL NOT NULL,
+  p99_ms REAL NOT NULL,
+  mean_ms REAL NOT NULL,
+  items_per_s REAL NOT NULL,
+  converged INTEGER NOT NULL,
+  sample_count INTEGER NOT NULL,
+  load_ms REAL NOT NULL,
+  first_inference_ms REAL NOT NULL,
+  peak_rss_bytes INTEGER NOT NULL,
+  raw_ms_json TEXT NOT NULL,
+  bench_json TEXT NOT NULL,
+  duration_ms REAL NOT NULL,
+  measured_utc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS latency_key ON latency_results(variant_id, environment_id, settings_key);
+CREATE TABLE IF NOT EXISTS failures (
+  id INTEGER PRIMARY KEY,
+  study_id INTEGER REFERENCES studies(id),
+  variant_id INTEGER NOT NULL REFERENCES variants(id),
+  environment_id INTEGER NOT NULL REFERENCES environments(id),
+  kind TEXT NOT NULL,
+  setting TEXT NOT NULL,
+  settings_key TEXT NOT NULL,
+  code TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  failed_utc TEXT NOT NULL);
+)sql";
+
+std::string NowUtc() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+}  // namespace
+
+// The connection and the translation of SQLite's codes into Status.
+struct ResultsStore::Impl {
+  sqlite3* db = nullptr;
+  fs::path path;
+
+  ~Impl() {
+    if (db != nullptr) sqlite3_close_v2(db);
+  }
+
+  Status Error(int code, std::string_view doing) const {
+    const std::string file = "'" + path.string() + "'";
+    const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    switch (code & 0xFF) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+        return Status::InvalidArgument(fmt::format(
+            "results database {} is locked by another process (another sweetspot study?) while {}; wait for it to "
+            "finish or pass --db OTHER.db",
+            file, doing));
+      case SQLITE_NOTADB:
+      case SQLITE_CORRUPT:
+        return Status::InvalidData(fmt::format(
+            "{} is not a readable sweetspot results database ({}); nothing was written to it: move it away or pass "
+            "--db NEW.db",
+            file, detail));
+      case SQLITE_CANTOPEN:
+        return Status::InvalidArgument(fmt::format(
+            "cannot open results database {} ({}); check that its folder exists and is writable, or pass --db", file,
+            detail));
+      case SQLITE_READONLY:
+      case SQLITE_PERM:
+        return Status::IoError(
+            fmt::format("cannot write results database {} ({}); check its permissions or pass --db", file, detail));
+      default: return Status::IoError(fmt::format("results database {}: {} failed: {}", file, doing, detail));
+    }
+  }
+
+  Status Exec(const char* sql, std::string_view doing) const {
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    return rc == SQLITE_OK ? Status::Ok() : Error(rc, doing);
+  }
+};
+
+namespace {
+
+// A prepared statement with positional binding and typed column reads.
+class Stmt {
+ public:
+  Stmt(const ResultsStore::Impl& impl, const char* sql, std::string_view doing) : impl_(impl), doing_(doing) {
+    rc_ = sqlite3_prepare_v2(impl.db, sql, -1, &stmt_, nullptr);
+  }
+  ~Stmt() { sqlite3_finalize(stmt_); }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+
+  Stmt& Bind(std::int64_t v) {
+    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_int64(stmt_, ++index_, v);
+    return *this;
+  }
+  Stmt& Bind(double v) {
+    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_double(stmt_, ++index_, v);
+    return *this;
+  }
+  Stmt& Bind(std::string_view v) {
+    if (rc_ == SQLITE_OK)
+      rc_ = sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& BindNull() {
+    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_null(stmt_, ++index_);
+    return *this;
+  }
+
+  // True with a row, false when done; errors in status().
+  bool Step() {
+    if (rc_ != SQLITE_OK && rc_ != SQLITE_ROW) return false;
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) {
+      rc_ = SQLITE_ROW;
+      return true;
+    }
+    rc_ = rc == SQLITE_DONE ? SQLITE_OK : rc;
+    return false;
+  }
+  Status Run() {
+    Step();
+    return status();
+  }
+  Status status() const { return rc_ == SQLITE_OK || rc_ == SQLITE_ROW ? Status::Ok() : impl_.Error(rc_, doing_); }
+
+  std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  double Real(int column) const { return sqlite3_column_double(stmt_, column); }
+  std::string Text(int column) const {
+    const auto* text = sqlite3_column_text(stmt_, column);
+    return text != nullptr ? std::string(reinterpret_cast<const char*>(text)) : std::string();
+  }
+
+ private:
+  const ResultsStore::Impl& impl_;
+  std::string doing_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_OK;
+  int index_ = 0;
+};
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back unless committed.
+class Transaction {
+ public:
+  explicit Transaction(const ResultsStore::Impl& impl, std::string_view doing) : impl_(impl), doing_(doing) {
+    begun_ = impl.Exec("BEGIN IMMEDIATE", doing);
+  }
+  ~Transaction() {
+    if (begun_.ok() && !committed_) sqlite3_exec(impl_.db, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  const Status& begun() const { return begun_; }
+  Status Commit() {
+    SWEETSPOT_RETURN_IF_ERROR(impl_.Exec("COMMIT", doing_));
+    committed_ = true;
+    return Status::Ok();
+  }
+
+ private:
+  const ResultsStore::Impl& impl_;
+  std::string doing_;
+  Status begun_;
+  bool committed_ = false;
+};
+
+Result<std::int64_t> SelectId(const ResultsStore::Impl& impl, const char* sql, std::string_view key,
+                              std::string_view doing) {
+  Stmt select(impl, sql, doing);
+  select.Bind(key);
+  if (select.Step()) return select.Int(0);
+  SWEETSPOT_RETURN_IF_ERROR(select.status());
+  return Status::Internal(fmt::format("results database: {}: row vanished after insert", doing));
+}
+
+template <typename T>
+Result<std::vector<T>> JsonArray(const std::string& text, const char* key, std::string_view what) {
+  auto doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains(key) || !doc[key].is_array()) {
+    return Status::InvalidData(fmt::format("results database: stored {} is damaged (no '{}' array)", what, key));
+  }
+  std::vector<T> out;
+  out.reserve(doc[key].size());
+  for (const auto& v : doc[key]) {
+    if (!v.is_number()) return Status::InvalidData(fmt::format("results database: stored {} is damaged", what));
+    out.push_back(v.get<T>());
+  }
+  return out;
+}
+
+constexpr const char* kAccuracyColumns =
+    "sample_count, top1_correct, top5_correct, excluded_count, top1, top5, top1_ci_lower, top1_ci_upper, "
+    "samples_json, eval_json, duration_ms, measured_utc, settings_key";
+
+Result<AccuracyRow> ReadAccuracy(const Stmt& s) {
+  AccuracyRow row;
+  row.sample_count = s.Int(0);
+  row.top1_correct = s.Int(1);
+  row.top5_correct = s.Int(2);
+  row.excluded_count = s.Int(3);
+  row.top1 = s.Real(4);
+  row.top5 = s.Real(5);
+  row.top1_ci = {s.Real(6), s.Real(7), true};
+  const std::string samples = s.Text(8);
+  SWEETSPOT_ASSIGN_OR_RETURN(row.sample_indices, JsonArray<std::int64_t>(samples, "indices", "accuracy samples"));
+  SWEETSPOT_ASSIGN_OR_RETURN(row.labels, JsonArray<std::int32_t>(samples, "labels", "accuracy samples"));
+  SWEETSPOT_ASSIGN_OR_RETURN(row.predicted, JsonArray<std::int32_t>(samples, "predicted", "accuracy samples"));
+  row.eval_json = s.Text(9);
+  row.duration_ms = s.Real(10);
+  row.measured_utc = s.Text(11);
+  row.settings_key = s.Text(12);
+  return row;
+}
+
+constexpr const char* kLatencyColumns =
+    "setting, scenario, batch_size, threads, p50_ms, p90_ms, p99_ms, mean_ms, items_per_s, converged, sample_count, "
+    "load_ms, first_inference_ms, peak_rss_bytes, raw_ms_json, bench_json, duration_ms, measured_utc, settings_key";
+
+Result<LatencyRow> ReadLatency(const Stmt& s) {
+  LatencyRow row;
+  row.setting = s.Text(0);
+  row.scenario = s.Text(1);
+  row.batch_size = s.Int(2);
+  row.threads = static_cast<int>(s.Int(3));
+  row.p50_ms = s.Real(4);
+  row.p90_ms = s.Real(5);
+  row.p99_ms = s.Real(6);
+  row.mean_ms = s.Real(7);
+  row.items_per_s = s.Real(8);
+  row.converged = s.Int(9) != 0;
+  row.sample_count = s.Int(10);
+  row.load_ms = s.Real(11);
+  row.first_inference_ms = s.Real(12);
+  row.peak_rss_bytes = s.Int(13);
+  SWEETSPOT_ASSIGN_OR_RETURN(row.raw_ms, JsonArray<double>(s.Text(14), "raw_ms", "latency samples"));
+  row.bench_json = s.Text(15);
+  row.duration_ms = s.Real(16);
+  row.measured_utc = s.Text(17);
+  row.settings_key = s.Text(18);
+  return row;
+}
+
+}  // namespace
+
+ResultsStore::ResultsStore(fs::path path, std::unique_ptr<Impl> impl)
+    : path_(std::move(path)), impl_(std::move(impl)) {}
+ResultsStore::~ResultsStore() = default;
+
+Result<std::unique_ptr<ResultsStore>> ResultsStore::Open(const fs::path& path, const StoreOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  std::error_code ec;
+  if (options.read_only && !fs::exists(path, ec)) {
+    return Status::NotFound(fmt::format(
+        "no results database '{}': run `sweetspot study SPEC.toml` first, or pass --db FILE", path.string()));
+  }
+  if (fs::is_directory(path, ec)) {
+    return Status::InvalidArgument(fmt::format("results database '{}' is a folder; pass --db FILE.db", path.string()));
+  }
+  const int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  const int rc = sqlite3_open_v2(path.c_str(), &impl->db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) return impl->Error(rc, "opening it");
+  sqlite3_busy_timeout(impl->db, options.busy_timeout_ms);
+
+  // The first read tells a stranger's or a damaged file apart from ours.
+  std::int64_t application_id = 0, user_version = 0, tables = 0;
+  {
+    Stmt s(*impl, "PRAGMA application_id", "reading its header");
+    if (s.Step()) application_id = s.Int(0);
+    SWEETSPOT_RETURN_IF_ERROR(s.status());
+  }
+  {
+    Stmt s(*impl, "PRAGMA user_version", "reading its header");
+    if (s.Step()) user_version = s.Int(0);
+    SWEETSPOT_RETURN_IF_ERROR(s.status());
+  }
+  {
+    Stmt s(*impl, "SELECT count(*) FROM sqlite_master", "reading its tables");
+    if (s.Step()) tables = s.Int(0);
+    SWEETSPOT_RETURN_IF_ERROR(s.status());
+  }
+  if (application_id != kApplicationId && tables > 0) {
+    return Status::InvalidData(fmt::format(
+        "'{}' is an SQLite database of another program, not sweetspot results; nothing was written to it: pass --db "
+        "NEW.db",
+        path.string()));
+  }
+  if (user_version > kResultsSchemaVersion) {
+    return Status::Unsupported(
+        fmt::format("results database '{}' has schema version {}, newer than this sweetspot "
+                    "reads ({}); upgrade sweetspot or pass --db NEW.db",
+                    path.string(), user_version, kResultsSchemaVersion));
+  }
+  if (options.read_only) {
+    if (tables == 0) {
+      return Status::InvalidData(
+          fmt::format("'{}' holds no sweetspot results yet: run `sweetspot study SPEC.toml` first", path.string()));
+    }
+    return std::unique_ptr<ResultsStore>(new ResultsStore(path, std::move(impl)));
+  }
+
+  // WAL: readers never block the study, and a killed writer leaves the last
+  // committed transaction intact.
+  SWEETSPOT_RETURN_IF_ERROR(impl->Exec("PRAGMA journal_mode=WAL", "switching it to WAL mode"));
+  SWEETSPOT_RETURN_IF_ERROR(impl->Exec("PRAGMA foreign_keys=ON", "enabling foreign keys"));
+  if (tables == 0 || user_version < kResultsSchemaVersion) {
+    Transaction tx(*impl, "creating its tables");
+    SWEETSPOT_RETURN_IF_ERROR(tx.begun());
+    SWEETSPOT_RETURN_IF_ERROR(impl->Exec(kSchema, "creating its tables"));
+    SWEETSPOT_RETURN_IF_ERROR(impl->Exec(
+        fmt::format("PRAGMA application_id={}; PRAGMA user_version={}", kApplicationId, kResultsSchemaVersion).c_str(),
+        "marking it as sweetspot's"));
+    SWEETSPOT_RETURN_IF_ERROR(tx.Commit());
+  }
+  return std::unique_ptr<ResultsStore>(new ResultsStore(path, std::move(impl)));
+}
+
+Result<std::int64_t> ResultsStore::PutStudy(std::string_view name, std::string_view spec_path,
+                                            std::string_view spec_toml) {
+  const std::string now = NowUtc();
+  Stmt s(*impl_,
+         "INSERT INTO studies(name, spec_path, spec_toml, created_utc, updated_utc) VALUES(?, ?, ?, ?, ?) "
+         "ON CONFLICT(name) DO UPDATE SET spec_path = excluded.spec_path, spec_toml = excluded.spec_toml, "
+         "updated_utc = excluded.updated_utc",
+         "recording the study");
+  s.Bind(name).Bind(spec_path).Bind(spec_toml).Bind(now).Bind(now);
+  SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  return SelectId(*impl_, "SELECT id FROM studies WHERE name = ?", name, "recording the study");
+}
+
+Result<std::int64_t> ResultsStore::PutModel(const StoredModel& m) {
+  Stmt s(*impl_,
+         "INSERT INTO models(sha256, file_bytes, param_count, macs, weight_bytes, first_path) VALUES(?, ?, ?, ?, ?, ?) "
+         "ON CONFLICT(sha256) DO NOTHING",
+         "recording a model");
+  s.Bind(m.sha256).Bind(m.file_bytes).Bind(m.param_count).Bind(m.macs).Bind(m.weight_bytes).Bind(m.path);
+  SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  return SelectId(*impl_, "SELECT id FROM models WHERE sha256 = ?", m.sha256, "recording a model");
+}
+
+Result<std::int64_t> ResultsStore::PutIdentityVariant(std::int64_t model_id) {
+  Stmt s(*impl_,
+         "INSERT OR IGNORE INTO variants(model_id, parent_variant_id, transform, parameters_json) "
+         "VALUES(?, NULL, 'identity', '{}')",
+         "recording a variant");
+  s.Bind(model_id);
+  SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  Stmt select(*impl_,
+              "SELECT id FROM variants WHERE model_id = ? AND parent_variant_id IS NULL AND transform = 'identity' "
+              "AND parameters_json = '{}'",
+              "recording a variant");
+  select.Bind(model_id);
+  if (select.Step()) return select.Int(0);
+  SWEETSPOT_RETURN_IF_ERROR(select.status());
+  return Status::Internal("results database: the identity variant vanished after insert");
+}
+
+Result<std::int64_t> ResultsStore::PutDataset(const StoredDataset& d) {
+  Stmt s(*impl_,
+         "INSERT INTO datasets(sha256, description, sample_count, classes_json) VALUES(?, ?, ?, ?) "
+         "ON CONFLICT(sha256) DO NOTHING",
+         "recording the dataset");
+  s.Bind(d.sha256).Bind(d.description).Bind(d.sample_count).Bind(json(d.classes).dump());
+  SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  return SelectId(*impl_, "SELECT id FROM datasets WHERE sha256 = ?", d.sha256, "recording the dataset");
+}
+
+Result<std::int64_t> ResultsStore::PutEnvironment(const Environment& e, std::string_view backend_version) {
+  const json facts = {{"cpu_model", e.cpu_model},
+                      {"logical_cores", e.logical_cores},
+                      {"affinity", e.affinity},
+                      {"frequency_governor", e.frequency_governor},
+                      {"kernel", e.kernel},
+                      {"hostname", e.hostname},
+                      {"compiler", e.compiler},
+                      {"build_type", e.build_type},
+                      {"sweetspot_version", e.sweetspot_version},
+                      {"backend_version", backend_version}};
+  const std::string text = facts.dump();  // object keys are sorted: a canonical form
+  Stmt s(*impl_,
+         "INSERT INTO environments(fingerprint, cpu_model, logical_cores, hostname, backend_version, environment_json) "
+         "VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(fingerprint) DO NOTHING",
+         "recording the environment");
+  s.Bind(text).Bind(e.cpu_model).Bind(std::int64_t{e.logical_cores}).Bind(e.hostname).Bind(backend_version).Bind(text);
+  SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  return SelectId(*impl_, "SELECT id FROM environments WHERE fingerprint = ?", text, "recording the environment");
+}
+
+Status ResultsStore::SetCandidates(std::int64_t study_id, const std::vector<CandidateEntry>& candidates) {
+  Transaction tx(*impl_, "recording the study's candidates");
+  SWEETSPOT_RETURN_IF_ERROR(tx.begun());
+  Stmt clear(*impl_, "DELETE FROM study_candidates WHERE study_id = ?", "recording the study's candidates");
+  clear.Bind(study_id);
+  SWEETSPOT_RETURN_IF_ERROR(clear.Run());
+  std::int64_t position = 0;
+  for (const auto& c : candidates) {
+    Stmt s(*impl_, "INSERT INTO study_candidates(study_id, position, name, variant_id, path) VALUES(?, ?, ?, ?, ?)",
+           "recording the study's candidates");
+    s.Bind(study_id).Bind(position++).Bind(c.name).Bind(c.variant_id).Bind(c.path);
+    SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  }
+  return tx.Commit();
+}
+
+Result<std::optional<AccuracyRow>> ResultsStore::FindAccuracy(const MeasurementKey& key) {
+  Stmt s(*impl_,
+         fmt::format("SELECT {} FROM accuracy_results WHERE variant_id = ? AND dataset_id = ? AND environment_id = ? "
+                     "AND settings_key = ? ORDER BY id DESC LIMIT 1",
+                     kAccuracyColumns)
+             .c_str(),
+         "looking up an accuracy result");
+  s.Bind(key.variant_id).Bind(key.dataset_id).Bind(key.environment_id).Bind(key.settings_key);
+  if (s.Step()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(AccuracyRow row, ReadAccuracy(s));
+    return std::optional<AccuracyRow>(std::move(row));
+  }
+  SWEETSPOT_RETURN_IF_ERROR(s.status());
+  return std::optional<AccuracyRow>();
+}
+
+Status ResultsStore::PutAccuracy(const MeasurementKey& key, std::int64_t study_id, const AccuracyRow& r) {
+  const json samples = {{"indices", r.sample_indices}, {"labels", r.labels}, {"predicted", r.predicted}};
+  Transaction tx(*impl_, "storing an accuracy result");
+  SWEETSPOT_RETURN_IF_ERROR(tx.begun());
+  Stmt s(*impl_,
+         "INSERT INTO accuracy_results(variant_id, dataset_id, environment_id, settings_key, study_id, sample_count, "
+         "top1_correct, top1, top1_ci_lower, top1_ci_upper, top5_correct, top5, excluded_count, samples_json, "
+         "eval_json, duration_ms, measured_utc) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         "storing an accuracy result");
+  s.Bind(key.variant_id).Bind(key.dataset_id).Bind(key.environment_id).Bind(key.settings_key).Bind(study_id);
+  s.Bind(r.sample_count).Bind(r.top1_correct).Bind(r.top1).Bind(r.top1_ci.lower).Bind(r.top1_ci.upper);
+  s.Bind(r.top5_correct).Bind(r.top5).Bind(r.excluded_count).Bind(samples.dump()).Bind(r.eval_json);
+  s.Bind(r.duration_ms).Bind(NowUtc());
+  SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  return tx.Commit();
+}
+
+Result<std::optional<LatencyRow>> ResultsStore::FindLatency(const MeasurementKey& key) {
+  Stmt s(*impl_,
+         fmt::format("SELECT {} FROM latency_results WHERE variant_id = ? AND environment_id = ? AND settings_key = ? "
+                     "ORDER BY id DESC LIMIT 1",
+                     kLatencyColumns)
+             .c_str(),
+         "looking up a latency result");
+  s.Bind(key.variant_id).Bind(key.environment_id).Bind(key.settings_key);
+  if (s.Step()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(LatencyRow row, ReadLatency(s));
+    return std::optional<LatencyRow>(std::move(row));
+  }
+  SWEETSPOT_RETURN_IF_ERROR(s.status());
+  return std::optional<LatencyRow>();
+}
+
+Status ResultsStore::PutLatency(const MeasurementKey& key, std::int64_t study_id, const LatencyRow& r) {
+  Transaction tx(*impl_, "storing a latency result");
+  SWEETSPOT_RETURN_IF_ERROR(tx.begun());
+  Stmt s(*impl_,
+         "INSERT INTO latency_results(variant_id, environment_id, settings_key, study_id, setting, scenario, "
+         "batch_size, threads, p50_ms, p90_ms, p99_ms, mean_ms, items_per_s, converged, sample_count, load_ms, "
+         "first_inference_ms, peak_rss_bytes, raw_ms_json, bench_json, duration_ms, measured_utc) "
+         "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         "storing a latency result");
+  s.Bind(key.variant_id).Bind(key.environment_id).Bind(key.settings_key).Bind(study_id).Bind(r.setting);
+  s.Bind(r.scenario).Bind(r.batch_size).Bind(std::int64_t{r.threads}).Bind(r.p50_ms).Bind(r.p90_ms).Bind(r.p99_ms);
+  s.Bind(r.mean_ms).Bind(r.items_per_s).Bind(std::int64_t{r.converged ? 1 : 0}).Bind(r.sample_count);
+  s.Bind(r.load_ms).Bind(r.first_inference_ms).Bind(r.peak_rss_bytes).Bind(json({{"raw_ms", r.raw_ms}}).dump());
+  s.Bind(r.bench_json).Bind(r.duration_ms).Bind(NowUtc());
+  SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  return tx.Commit();
+}
+
+Status ResultsStore::PutFailure(const MeasurementKey& key, std::int64_t study_id, std::string_view kind,
+                                std::string_view setting, const Status& failure) {
+  Transaction tx(*impl_, "storing a failure");
+  SWEETSPOT_RETURN_IF_ERROR(tx.begun());
+  Stmt s(*impl_,
+         "INSERT INTO failures(study_id, variant_id, environment_id, kind, setting, settings_key, code, reason, "
+         "failed_utc) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         "storing a failure");
+  s.Bind(study_id).Bind(key.variant_id).Bind(key.environment_id).Bind(kind).Bind(setting).Bind(key.settings_key);
+  s.Bind(StatusCodeName(failure.code())).Bind(failure.message()).Bind(NowUtc());
+  SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  return tx.Commit();
+}
+
+Result<std::vector<StudyListing>> ResultsStore::ListStudies() {
+  Stmt s(*impl_,
+         "SELECT s.name, s.spec_path, s.created_utc, s.updated_utc, "
+         "(SELECT count(*) FROM study_candidates c WHERE c.study_id = s.id), "
+         "(SELECT count(*) FROM accuracy_results a JOIN study_candidates c ON a.variant_id = c.variant_id "
+         " WHERE c.study_id = s.id), "
+         "(SELECT count(*) FROM latency_results l JOIN study_candidates c ON l.variant_id = c.variant_id "
+         " WHERE c.study_id = s.id), "
+         "(SELECT count(*) FROM failures f WHERE f.study_id = s.id) "
+         "FROM studies s ORDER BY s.name",
+         "listing studies");
+  std::vector<StudyListing> out;
+  while (s.Step()) out.push_back({s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4), s.Int(5), s.Int(6), s.Int(7)});
+  SWEETSPOT_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
+Result<std::vector<CandidateMeasurements>> ResultsStore::StudyMeasurements(std::string_view study_name) {
+  std::int64_t study_id = 0;
+  {
+    Stmt s(*impl_, "SELECT id FROM studies WHERE name = ?", "reading a study");
+    s.Bind(study_name);
+    if (s.Step()) study_id = s.Int(0);
+    SWEETSPOT_RETURN_IF_ERROR(s.status());
+  }
+  if (study_id == 0) {
+    SWEETSPOT_ASSIGN_OR_RETURN(std::vector<StudyListing> studies, ListStudies());
+    std::vector<std::string> names;
+    for (const auto& st : studies) names.push_back(st.name);
+    return Status::NotFound(fmt::format("no study named '{}' in '{}' (studies there: {}); check --study", study_name,
+                                        path_.string(),
+                                        names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+  }
+  std::vector<CandidateMeasurements> out;
+  std::vector<std::int64_t> variant_ids;
+  {
+    Stmt s(*impl_,
+           "SELECT c.name, c.path, c.variant_id, m.sha256, m.file_bytes, m.param_count, m.macs, m.weight_bytes, "
+           "m.first_path FROM study_candidates c JOIN variants v ON v.id = c.variant_id JOIN models m ON m.id = "
+           "v.model_id WHERE c.study_id = ? ORDER BY c.position",
+           "reading a study's candidates");
+    s.Bind(study_id);
+    while (s.Step()) {
+      CandidateMeasurements c;
+      c.name = s.Text(0);
+      c.path = s.Text(1);
+      variant_ids.push_back(s.Int(2));
+      c.model = {s.Text(3), s.Int(4), s.Int(5), s.Int(6), s.Int(7), s.Text(8)};
+      out.push_back(std::move(c));
+    }
+    SWEETSPOT_RETURN_IF_ERROR(s.status());
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    Stmt a(*impl_,
+           fmt::format("SELECT {} FROM accuracy_results WHERE variant_id = ? ORDER BY id", kAccuracyColumns).c_str(),
+           "reading accuracy results");
+    a.Bind(variant_ids[i]);
+    while (a.Step()) {
+      SWEETSPOT_ASSIGN_OR_RETURN(AccuracyRow row, ReadAccuracy(a));
+      out[i].accuracy.push_back(std::move(row));
+    }
+    SWEETSPOT_RETURN_IF_ERROR(a.status());
+    Stmt l(*impl_,
+           fmt::format("SELECT {} FROM latency_results WHERE variant_id = ? ORDER BY id", kLatencyColumns).c_str(),
+           "reading latency results");
+    l.Bind(variant_ids[i]);
+    while (l.Step()) {
+      SWEETSPOT_ASSIGN_OR_RETURN(LatencyRow row, ReadLatency(l));
+      out[i].latency.push_back(std::move(row));
+    }
+    SWEETSPOT_RETURN_IF_ERROR(l.status());
+    Stmt f(*impl_,
+           "SELECT kind, setting, code, reason, failed_utc FROM failures WHERE variant_id = ? AND study_id = ? "
+           "ORDER BY id",
+           "reading failures");
+    f.Bind(variant_ids[i]).Bind(study_id);
+    while (f.Step()) out[i].failures.push_back({f.Text(0), f.Text(1), f.Text(2), f.Text(3), f.Text(4)});
+    SWEETSPOT_RETURN_IF_ERROR(f.status());
+    Stmt e(*impl_,
+           "SELECT e.cpu_model, e.logical_cores, e.hostname FROM environments e WHERE e.id = (SELECT environment_id "
+           "FROM latency_results WHERE variant_id = ? ORDER BY id DESC LIMIT 1)",
+           "reading environments");
+    e.Bind(variant_ids[i]);
+    if (e.Step()) out[i].environment = fmt::format("{}, {} cores, {}", e.Text(0), e.Int(1), e.Text(2));
+    SWEETSPOT_RETURN_IF_ERROR(e.status());
+  }
+  return out;
+}
+
+}  // namespace sweetspot

@@ -1,0 +1,335 @@
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "sweetspot/preprocess.h"
+#include "sweetspot/study.h"
+
+namespace sweetspot {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr double kMegabyte = 1e6;
+
+// Errors name the spec file, the table and the key.
+class SpecReader {
+ public:
+  explicit SpecReader(std::string file) : file_(std::move(file)) {}
+
+  Status Error(std::string_view where, std::string_view message, StatusCode code = StatusCode::kInvalidData) const {
+    return Status::FromCode(code, fmt::format("{} {}: {}", file_, where, message));
+  }
+
+  Status CheckKeys(const toml::table& table, std::string_view where,
+                   std::initializer_list<std::string_view> known) const {
+    for (auto&& [key, node] : table) {
+      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
+        return Error(where, fmt::format("unknown key '{}' (known: {}); check the spelling (docs/study.md)", key.str(),
+                                        fmt::join(known, ", ")));
+      }
+    }
+    return Status::Ok();
+  }
+
+  Result<std::optional<std::string>> String(const toml::table& t, std::string_view key, std::string_view where) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return std::optional<std::string>();
+    const auto v = n->value<std::string>();
+    if (!v) return Error(fmt::format("{} {}", where, key), "must be a string");
+    return std::optional<std::string>(*v);
+  }
+
+  Result<std::optional<double>> Number(const toml::table& t, std::string_view key, std::string_view where) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return std::optional<double>();
+    std::optional<double> v;
+    if (const auto i = n->value_exact<std::int64_t>()) v = static_cast<double>(*i);
+    if (const auto d = n->value_exact<double>()) v = *d;
+    if (!v || !std::isfinite(*v)) return Error(fmt::format("{} {}", where, key), "must be a number");
+    return v;
+  }
+
+  Result<std::optional<std::int64_t>> Integer(const toml::table& t, std::string_view key, std::string_view where,
+                                              std::int64_t min) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return std::optional<std::int64_t>();
+    const auto v = n->value_exact<std::int64_t>();
+    if (!v || *v < min) return Error(fmt::format("{} {}", where, key), fmt::format("must be an integer >= {}", min));
+    return std::optional<std::int64_t>(*v);
+  }
+
+  // An integer or an array of them.
+  Result<std::vector<std::int64_t>> IntegerList(const toml::table& t, std::string_view key, std::string_view where,
+                                                std::vector<std::int64_t> fallback, std::int64_t min) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return fallback;
+    std::vector<std::int64_t> out;
+    if (const auto v = n->value_exact<std::int64_t>()) {
+      out.push_back(*v);
+    } else if (const toml::array* a = n->as_array()) {
+      for (const auto& e : *a) {
+        const auto v2 = e.value_exact<std::int64_t>();
+        if (!v2) return Error(fmt::format("{} {}", where, key), "must be an integer or an array of integers");
+        out.push_back(*v2);
+      }
+    }
+    if (out.empty())
+      return Error(fmt::format("{} {}", where, key), "must be an integer or a non-empty array of integers");
+    for (auto v : out) {
+      if (v < min) return Error(fmt::format("{} {}", where, key), fmt::format("values must be >= {}", min));
+    }
+    return out;
+  }
+
+  Result<std::vector<std::string>> StringList(const toml::table& t, std::string_view key, std::string_view where,
+                                              std::vector<std::string> fallback) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return fallback;
+    std::vector<std::string> out;
+    if (const auto v = n->value<std::string>()) {
+      out.push_back(*v);
+    } else if (const toml::array* a = n->as_array()) {
+      for (const auto& e : *a) {
+        const auto v2 = e.value<std::string>();
+        if (!v2) return Error(fmt::format("{} {}", where, key), "must be a string or an array of strings");
+        out.push_back(*v2);
+      }
+    }
+    if (out.empty()) return Error(fmt::format("{} {}", where, key), "must be a string or a non-empty array of strings");
+    return out;
+  }
+
+  // A [*.preprocess] table as TOML text, checked by the preprocessing parser.
+  Result<std::string> Preprocess(const toml::table& parent, std::string_view where) const {
+    const toml::node* n = parent.get("preprocess");
+    if (n == nullptr) return std::string();
+    const toml::table* t = n->as_table();
+    if (t == nullptr) return Error(where, "'preprocess' must be a table of preprocessing keys (docs/eval.md)");
+    std::ostringstream text;
+    text << *t;
+    const std::string source = fmt::format("{} [{}.preprocess]", file_, where.substr(1, where.find(']') - 1));
+    auto parsed = ParsePreprocessToml(text.str(), source);
+    if (!parsed.ok()) return parsed.status();
+    return text.str();
+  }
+
+  const std::string& file() const { return file_; }
+
+ private:
+  std::string file_;
+};
+
+fs::path Resolve(const fs::path& base, const std::string& path) {
+  const fs::path p(path);
+  return (p.is_absolute() ? p : base / p).lexically_normal();
+}
+
+}  // namespace
+
+std::string RuntimeSetting::Label() const {
+  return fmt::format("{} b{} t{}", ScenarioName(scenario), batch_size, threads);
+}
+
+Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_path) {
+  const SpecReader r(spec_path.string());
+  toml::table root;
+  try {
+    root = toml::parse(text, spec_path.string());
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidData(
+        fmt::format("{} line {}: {}", spec_path.string(), e.source().begin.line, e.description()));
+  }
+  SWEETSPOT_RETURN_IF_ERROR(
+      r.CheckKeys(root, "(top level)",
+                  {"name", "reference", "objective", "variants", "dataset", "models", "runtime", "constraints"}));
+
+  StudySpec spec;
+  spec.spec_path = fs::absolute(spec_path).lexically_normal();
+  spec.spec_text = std::string(text);
+  const fs::path base = spec.spec_path.parent_path();
+  SWEETSPOT_ASSIGN_OR_RETURN(auto name, r.String(root, "name", "(top level)"));
+  spec.name = name ? *name : spec.spec_path.stem().string();
+  if (spec.name.empty()) return r.Error("name", "must not be empty");
+
+  // [dataset]
+  const toml::table* dataset = root["dataset"].as_table();
+  if (dataset == nullptr) {
+    return r.Error("[dataset]",
+                   "missing; add [dataset] with path = \"images/\" (an image folder, manifest or IDX prefix)");
+  }
+  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(*dataset, "[dataset]", {"path", "classes", "limit", "seed", "preprocess"}));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto data_path, r.String(*dataset, "path", "[dataset]"));
+  if (!data_path) return r.Error("[dataset]", "path is missing; add path = \"images/\"");
+  spec.dataset_path = Resolve(base, *data_path);
+  std::error_code ec;
+  // An IDX prefix names no file itself; the reader finds PREFIX-images-idx3-ubyte[.gz].
+  const bool idx_prefix = fs::exists(spec.dataset_path.string() + "-images-idx3-ubyte", ec) ||
+                          fs::exists(spec.dataset_path.string() + "-images-idx3-ubyte.gz", ec);
+  if (!fs::exists(spec.dataset_path, ec) && !idx_prefix) {
+    return r.Error("[dataset] path",
+                   fmt::format("'{}' does not exist; fix the path (relative paths start at the spec's folder)",
+                               spec.dataset_path.string()),
+                   StatusCode::kNotFound);
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(auto classes, r.String(*dataset, "classes", "[dataset]"));
+  if (classes) {
+    spec.classes_file = Resolve(base, *classes);
+    if (!fs::is_regular_file(spec.classes_file, ec)) {
+      return r.Error("[dataset] classes", fmt::format("'{}' does not exist", spec.classes_file.string()),
+                     StatusCode::kNotFound);
+    }
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(auto limit, r.Integer(*dataset, "limit", "[dataset]", 0));
+  spec.limit = static_cast<std::size_t>(limit.value_or(0));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto seed, r.Integer(*dataset, "seed", "[dataset]", 0));
+  spec.seed = static_cast<std::uint64_t>(seed.value_or(0));
+  SWEETSPOT_ASSIGN_OR_RETURN(spec.dataset_preprocess_toml, r.Preprocess(*dataset, "[dataset]"));
+
+  // [[models]]
+  const toml::array* models = root["models"].as_array();
+  if (models == nullptr || models->empty()) {
+    return r.Error("[[models]]", "no candidate models; add one [[models]] table with path = \"model.onnx\" per model");
+  }
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < models->size(); ++i) {
+    const std::string where = fmt::format("[[models]] #{}", i + 1);
+    const toml::table* m = models->get(i)->as_table();
+    if (m == nullptr) return r.Error(where, "must be a table with path = \"model.onnx\"");
+    SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(*m, where, {"name", "path", "preprocess"}));
+    SWEETSPOT_ASSIGN_OR_RETURN(auto path, r.String(*m, "path", where));
+    if (!path) return r.Error(where, "path is missing; add path = \"model.onnx\"");
+    StudyModel model;
+    model.path = Resolve(base, *path);
+    if (!fs::is_regular_file(model.path, ec)) {
+      return r.Error(where + " path",
+                     fmt::format("model '{}' does not exist; fix the path (relative paths start at the spec's folder)",
+                                 model.path.string()),
+                     StatusCode::kNotFound);
+    }
+    SWEETSPOT_ASSIGN_OR_RETURN(auto model_name, r.String(*m, "name", where));
+    model.name = model_name ? *model_name : model.path.stem().string();
+    if (!names.insert(model.name).second) {
+      return r.Error(where + " name", fmt::format("'{}' names two models; give each a distinct name", model.name));
+    }
+    SWEETSPOT_ASSIGN_OR_RETURN(model.preprocess_toml, r.Preprocess(*m, "[models]"));
+    spec.models.push_back(std::move(model));
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(auto reference, r.String(root, "reference", "(top level)"));
+  if (reference) {
+    if (!names.contains(*reference)) {
+      return r.Error("reference",
+                     fmt::format("'{}' is not a model name (names: {})", *reference, fmt::join(names, ", ")));
+    }
+    spec.reference = *reference;
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(spec.variants, r.StringList(root, "variants", "(top level)", {"identity"}));
+  for (const auto& v : spec.variants) {
+    if (v != "identity") {
+      return r.Error("variants", fmt::format("transform '{}' is not available yet (known: identity)", v),
+                     StatusCode::kUnsupported);
+    }
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(auto objective, r.String(root, "objective", "(top level)"));
+  if (objective) {
+    auto parsed = ParseObjective(*objective);
+    if (!parsed.ok()) return r.Error("objective", parsed.status().message());
+    spec.objective = *parsed;
+  }
+
+  // [runtime]
+  static const toml::table kEmpty;
+  const toml::table* runtime = root["runtime"].as_table();
+  if (root.contains("runtime") && runtime == nullptr) return r.Error("runtime", "must be a table: [runtime]");
+  const toml::table& rt = runtime != nullptr ? *runtime : kEmpty;
+  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(rt, "[runtime]",
+                                        {"scenario", "batch", "threads", "duration_s", "max_duration_s", "min_count",
+                                         "target_ci", "eval_batch", "eval_threads", "timeout_s"}));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto scenarios, r.StringList(rt, "scenario", "[runtime]", {"single-stream"}));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto batches, r.IntegerList(rt, "batch", "[runtime]", {1}, 1));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto threads, r.IntegerList(rt, "threads", "[runtime]", {1}, 0));
+  for (const auto& s : scenarios) {
+    auto scenario = ParseScenario(s);
+    if (!scenario.ok() || *scenario == Scenario::kConcurrent) {
+      return r.Error("[runtime] scenario",
+                     fmt::format("'{}' is not a study scenario (known: single-stream, offline)", s));
+    }
+    for (auto b : batches) {
+      for (auto t : threads) spec.settings.push_back({*scenario, b, static_cast<int>(t)});
+    }
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(auto duration, r.Number(rt, "duration_s", "[runtime]"));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto max_duration, r.Number(rt, "max_duration_s", "[runtime]"));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto min_count, r.Integer(rt, "min_count", "[runtime]", 1));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto target_ci, r.Number(rt, "target_ci", "[runtime]"));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto eval_batch, r.Integer(rt, "eval_batch", "[runtime]", 1));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto eval_threads, r.Integer(rt, "eval_threads", "[runtime]", 0));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto timeout, r.Number(rt, "timeout_s", "[runtime]"));
+  spec.duration_s = duration.value_or(spec.duration_s);
+  spec.max_duration_s = std::max(max_duration.value_or(spec.max_duration_s), spec.duration_s);
+  spec.min_count = static_cast<std::size_t>(min_count.value_or(static_cast<std::int64_t>(spec.min_count)));
+  spec.target_ci = target_ci.value_or(spec.target_ci);
+  spec.eval_batch = static_cast<int>(eval_batch.value_or(spec.eval_batch));
+  spec.eval_threads = static_cast<int>(eval_threads.value_or(spec.eval_threads));
+  spec.timeout_s = timeout.value_or(spec.timeout_s);
+  if (spec.duration_s <= 0) return r.Error("[runtime] duration_s", "must be > 0");
+  if (spec.target_ci <= 0) return r.Error("[runtime] target_ci", "must be > 0 (e.g. 0.02 for +/-2 %)");
+  if (spec.timeout_s <= 0) return r.Error("[runtime] timeout_s", "must be > 0");
+
+  // [constraints]
+  const toml::table* constraints = root["constraints"].as_table();
+  if (root.contains("constraints") && constraints == nullptr) return r.Error("constraints", "must be a table");
+  const toml::table& ct = constraints != nullptr ? *constraints : kEmpty;
+  SWEETSPOT_RETURN_IF_ERROR(
+      r.CheckKeys(ct, "[constraints]",
+                  {"min_top1", "max_p50_ms", "max_p99_ms", "min_items_per_s", "max_peak_memory_mb", "max_size_mb"}));
+  Constraints& k = spec.constraints;
+  SWEETSPOT_ASSIGN_OR_RETURN(k.min_top1, r.Number(ct, "min_top1", "[constraints]"));
+  if (k.min_top1 && (*k.min_top1 < 0 || *k.min_top1 > 1)) {
+    return r.Error("[constraints] min_top1",
+                   fmt::format("{:g} is not a fraction in [0, 1]; write 0.82 for 82 %", *k.min_top1));
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(k.max_p50_ms, r.Number(ct, "max_p50_ms", "[constraints]"));
+  SWEETSPOT_ASSIGN_OR_RETURN(k.max_p99_ms, r.Number(ct, "max_p99_ms", "[constraints]"));
+  SWEETSPOT_ASSIGN_OR_RETURN(k.min_items_per_s, r.Number(ct, "min_items_per_s", "[constraints]"));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto peak_mb, r.Number(ct, "max_peak_memory_mb", "[constraints]"));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto size_mb, r.Number(ct, "max_size_mb", "[constraints]"));
+  if (peak_mb) k.max_peak_memory_bytes = static_cast<std::int64_t>(std::llround(*peak_mb * kMegabyte));
+  if (size_mb) k.max_size_bytes = static_cast<std::int64_t>(std::llround(*size_mb * kMegabyte));
+  for (const auto& [value, key] : {std::pair{k.max_p50_ms, "max_p50_ms"},
+                                   {k.max_p99_ms, "max_p99_ms"},
+                                   {k.min_items_per_s, "min_items_per_s"},
+                                   {peak_mb, "max_peak_memory_mb"},
+                                   {size_mb, "max_size_mb"}}) {
+    if (value && *value <= 0) return r.Error(fmt::format("[constraints] {}", key), "must be > 0");
+  }
+  return spec;
+}
+
+Result<StudySpec> LoadStudySpec(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) {
+    return Status::NotFound(
+        fmt::format("study spec '{}' does not exist; pass the path of a study TOML file "
+                    "(see examples/cifar10-study.toml)",
+                    path.string()));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) return Status::IoError("cannot read study spec '" + path.string() + "'");
+  return ParseStudySpec(text.str(), path);
+}
+
+void MakeQuick(StudySpec& spec) {
+  spec.limit = spec.limit == 0 ? kQuickLimit : std::min(spec.limit, kQuickLimit);
+  spec.duration_s = std::min(spec.duration_s, 0.3);
+  spec.max_duration_s = std::min(spec.max_duration_s, 1.0);
+  spec.min_count = std::min<std::size_t>(spec.min_count, 30);
+}
+
+}  // namespace sweetspot

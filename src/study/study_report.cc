@@ -1,0 +1,330 @@
+#include "sweetspot/study_report.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace sweetspot {
+namespace {
+
+using nlohmann::json;
+
+constexpr double kMegabyte = 1e6;
+
+std::string Mb(std::int64_t bytes) { return fmt::format("{:.2f}", static_cast<double>(bytes) / kMegabyte); }
+
+// 270000 -> "0.27 M", 40800000 -> "40.8 M", 1.2e9 -> "1.20 G".
+std::string Count(std::int64_t n) {
+  const double v = static_cast<double>(n);
+  if (v >= 1e9) return fmt::format("{:.2f} G", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.3g} M", v / 1e6);
+  if (v >= 1e3) return fmt::format("{:.3g} k", v / 1e3);
+  return fmt::format("{}", n);
+}
+
+std::string Ms(double ms) { return fmt::format("{:.3f}", ms); }
+
+std::string Top1(const Candidate& c) {
+  return fmt::format("{:.2f} % [{:.2f}, {:.2f}]", 100 * c.top1, 100 * c.top1_ci.lower, 100 * c.top1_ci.upper);
+}
+
+std::string PValue(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt::format("{:.3f}", p); }
+
+std::vector<std::string> Header() {
+  return {"name",   "size MB", "params",  "MACs",     "top-1 (95 % CI)", "p50 ms",
+          "p99 ms", "items/s", "peak MB", "frontier", "verdict"};
+}
+
+std::vector<std::vector<std::string>> Rows(const StudyReport& r) {
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+    const Candidate& c = r.candidates[i];
+    const CandidateAnalysis& a = r.analysis.candidates[i];
+    const std::string verdict(VerdictName(a.verdict));
+    if (!c.failure.empty()) {
+      rows.push_back({c.name, c.size_bytes > 0 ? Mb(c.size_bytes) : "-", c.param_count > 0 ? Count(c.param_count) : "-",
+                      c.macs > 0 ? Count(c.macs) : "-", "-", "-", "-", "-", "-", "-", verdict});
+      continue;
+    }
+    rows.push_back({c.name, Mb(c.size_bytes), Count(c.param_count), Count(c.macs), Top1(c), Ms(c.p50_ms), Ms(c.p99_ms),
+                    fmt::format("{:.0f}", c.items_per_s),
+                    fmt::format("{:.1f}", static_cast<double>(c.peak_memory_bytes) / kMegabyte),
+                    a.on_latency_frontier ? "yes" : "no", verdict});
+  }
+  return rows;
+}
+
+std::string Reasons(const std::vector<std::string>& reasons) {
+  std::string out;
+  for (const auto& r : reasons) out += (out.empty() ? "" : "; ") + r;
+  return out;
+}
+
+std::vector<std::string> FitLines(const StudyReport& r) {
+  std::vector<std::string> out;
+  for (const auto& f : r.analysis.fits) {
+    if (f.latency_vs_macs.valid) {
+      out.push_back(fmt::format("[{}] latency vs MACs: p50 = {:.4g} ms + {:.4g} ms per GMAC (R^2 = {:.3f}, {} points)",
+                                f.setting, f.latency_vs_macs.intercept, f.latency_vs_macs.slope * 1e9,
+                                f.latency_vs_macs.r_squared, f.latency_vs_macs.count));
+    }
+    if (f.accuracy_vs_latency.valid) {
+      out.push_back(fmt::format(
+          "[{}] accuracy vs latency: top-1 = {:.2f} % {} {:.4g} %*ms / p50 (R^2 = {:.3f}, {} points)", f.setting,
+          100 * f.accuracy_vs_latency.a, f.accuracy_vs_latency.b < 0 ? "-" : "+",
+          std::abs(100 * f.accuracy_vs_latency.b), f.accuracy_vs_latency.r_squared, f.accuracy_vs_latency.count));
+    }
+  }
+  return out;
+}
+
+std::string Headline(const StudyReport& r) {
+  return fmt::format("Study '{}': {} candidate(s) on {} ({} samples)", r.study, r.candidates.size(), r.dataset,
+                     r.dataset_samples);
+}
+
+std::string Conditions(const StudyReport& r) {
+  return fmt::format("objective {}; constraints: {}", ObjectiveName(r.objective), DescribeConstraints(r.constraints));
+}
+
+std::string Machine(const StudyReport& r) {
+  return fmt::format("{}, {} logical cores, onnxruntime {}",
+                     r.environment.cpu_model.empty() ? "unknown CPU" : r.environment.cpu_model,
+                     r.environment.logical_cores, r.backend_version);
+}
+
+std::string NoRecommendation(const StudyReport& r) {
+  std::string text = "no candidate meets the constraints";
+  if (r.analysis.closest) {
+    const std::size_t i = *r.analysis.closest;
+    text += fmt::format("; the closest is {}: {}", r.candidates[i].name, Reasons(r.analysis.candidates[i].reasons));
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string RenderStudyText(const StudyReport& r) {
+  std::string out = Headline(r) + "\n" + Conditions(r) + "\n\n";
+  const auto header = Header();
+  const auto rows = Rows(r);
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t k = 0; k < header.size(); ++k) {
+    width[k] = header[k].size();
+    for (const auto& row : rows) width[k] = std::max(width[k], row[k].size());
+  }
+  // Text columns (name, frontier, verdict) are left-aligned, figures right-aligned.
+  const auto line = [&](const std::vector<std::string>& cells) {
+    std::string s;
+    for (std::size_t k = 0; k < cells.size(); ++k) {
+      const bool left = k == 0 || k >= cells.size() - 2;
+      const std::string cell =
+          left ? fmt::format("{:<{}}", cells[k], width[k]) : fmt::format("{:>{}}", cells[k], width[k]);
+      s += (k == 0 ? "" : "  ") + cell;
+    }
+    const auto end = s.find_last_not_of(' ');
+    return s.substr(0, end + 1) + "\n";
+  };
+  out += line(header);
+  for (const auto& row : rows) out += line(row);
+  out += "\n";
+
+  if (r.analysis.recommended) {
+    out += fmt::format("Recommended: {}\n", r.candidates[*r.analysis.recommended].name);
+    for (const auto& reason : r.analysis.recommendation_reasons) out += "  - " + reason + "\n";
+  } else {
+    out += "No recommendation: " + NoRecommendation(r) + "\n";
+  }
+  bool header_done = false;
+  for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+    if (r.analysis.recommended && i == *r.analysis.recommended) continue;
+    if (!header_done) {
+      out += r.analysis.recommended ? "Why the others lost:\n" : "Why each candidate fails:\n";
+      header_done = true;
+    }
+    out += fmt::format("  {} ({}): {}\n", r.candidates[i].name, VerdictName(r.analysis.candidates[i].verdict),
+                       Reasons(r.analysis.candidates[i].reasons));
+  }
+  const auto fits = FitLines(r);
+  if (!fits.empty()) {
+    out += "Fits:\n";
+    for (const auto& f : fits) out += "  " + f + "\n";
+  }
+  if (r.reference) {
+    std::vector<std::string> deltas;
+    for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+      if (i == *r.reference || !r.reference_p[i]) continue;
+      deltas.push_back(fmt::format("{} {:+.2f} points (p = {})", r.candidates[i].name,
+                                   100 * (r.candidates[i].top1 - r.candidates[*r.reference].top1),
+                                   PValue(*r.reference_p[i])));
+    }
+    if (!deltas.empty()) {
+      out +=
+          fmt::format("Top-1 vs the reference {} (McNemar p): {}\n", r.candidates[*r.reference].name, Reasons(deltas));
+    }
+  }
+  out += fmt::format("Measured on {}: {} new, {} reused, {} failed; stored in {}\n", Machine(r), r.measured, r.reused,
+                     r.failed, r.db_path);
+  return out;
+}
+
+std::string RenderStudyJson(const StudyReport& r) {
+  json candidates = json::array();
+  for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+    const Candidate& c = r.candidates[i];
+    const CandidateAnalysis& a = r.analysis.candidates[i];
+    json j = {{"name", c.name},
+              {"model", c.model},
+              {"setting", c.setting},
+              {"failure", c.failure.empty() ? json(nullptr) : json(c.failure)},
+              {"size_bytes", c.size_bytes},
+              {"param_count", c.param_count},
+              {"macs", c.macs},
+              {"verdict", VerdictName(a.verdict)},
+              {"reasons", a.reasons},
+              {"meets_constraints", a.meets_constraints},
+              {"on_frontier",
+               {{"accuracy_latency", a.on_latency_frontier},
+                {"accuracy_memory", a.on_memory_frontier},
+                {"accuracy_size", a.on_size_frontier}}}};
+    if (c.failure.empty()) {
+      j["eval_count"] = c.eval_count;
+      j["top1"] = c.top1;
+      j["top1_ci95"] = {c.top1_ci.lower, c.top1_ci.upper};
+      j["p50_ms"] = c.p50_ms;
+      j["p99_ms"] = c.p99_ms;
+      j["items_per_s"] = c.items_per_s;
+      j["peak_memory_bytes"] = c.peak_memory_bytes;
+      if (r.reference && r.reference_p[i]) {
+        j["vs_reference"] = {{"top1_delta", c.top1 - r.candidates[*r.reference].top1},
+                             {"mcnemar_p", *r.reference_p[i]}};
+      }
+    }
+    candidates.push_back(j);
+  }
+  json fits = json::array();
+  for (const auto& f : r.analysis.fits) {
+    fits.push_back({{"setting", f.setting},
+                    {"latency_vs_macs",
+                     {{"intercept_ms", f.latency_vs_macs.intercept},
+                      {"slope_ms_per_mac", f.latency_vs_macs.slope},
+                      {"r_squared", f.latency_vs_macs.r_squared},
+                      {"count", f.latency_vs_macs.count},
+                      {"valid", f.latency_vs_macs.valid}}},
+                    {"accuracy_vs_latency",
+                     {{"a", f.accuracy_vs_latency.a},
+                      {"b_ms", f.accuracy_vs_latency.b},
+                      {"r_squared", f.accuracy_vs_latency.r_squared},
+                      {"count", f.accuracy_vs_latency.count},
+                      {"valid", f.accuracy_vs_latency.valid}}}});
+  }
+  const Constraints& k = r.constraints;
+  const auto opt = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+  const Environment& e = r.environment;
+  json doc = {{"schema", "sweetspot.study/1"},
+              {"study", r.study},
+              {"spec", r.spec_path},
+              {"db", r.db_path},
+              {"dataset", {{"description", r.dataset}, {"samples", r.dataset_samples}}},
+              {"objective", ObjectiveName(r.objective)},
+              {"constraints",
+               {{"min_top1", opt(k.min_top1)},
+                {"max_p50_ms", opt(k.max_p50_ms)},
+                {"max_p99_ms", opt(k.max_p99_ms)},
+                {"min_items_per_s", opt(k.min_items_per_s)},
+                {"max_peak_memory_bytes", opt(k.max_peak_memory_bytes)},
+                {"max_size_bytes", opt(k.max_size_bytes)}}},
+              {"candidates", candidates},
+              {"recommendation",
+               {{"name", r.analysis.recommended ? json(r.candidates[*r.analysis.recommended].name) : json(nullptr)},
+                {"reasons", r.analysis.recommendation_reasons}}},
+              {"closest", r.analysis.closest ? json(r.candidates[*r.analysis.closest].name) : json(nullptr)},
+              {"reference", r.reference ? json(r.candidates[*r.reference].name) : json(nullptr)},
+              {"fits", fits},
+              {"measurements", {{"measured", r.measured}, {"reused", r.reused}, {"failed", r.failed}}},
+              {"environment",
+               {{"cpu_model", e.cpu_model},
+                {"logical_cores", e.logical_cores},
+                {"affinity", e.affinity},
+                {"frequency_governor", e.frequency_governor},
+                {"kernel", e.kernel},
+                {"hostname", e.hostname},
+                {"compiler", e.compiler},
+                {"build_type", e.build_type},
+                {"sweetspot_version", e.sweetspot_version},
+                {"timestamp_utc", e.timestamp_utc},
+                {"backend_version", r.backend_version}}}};
+  return doc.dump(2) + "\n";
+}
+
+std::string RenderStudyCsv(const StudyReport& r) {
+  const auto field = [](const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char ch : s) {
+      if (ch == '"') out += '"';
+      out += ch;
+    }
+    return out + "\"";
+  };
+  std::string out =
+      "name,model,setting,size_bytes,param_count,macs,top1,top1_ci_lower,top1_ci_upper,p50_ms,p99_ms,items_per_s,"
+      "peak_memory_bytes,on_latency_frontier,on_memory_frontier,on_size_frontier,verdict,reasons\n";
+  for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+    const Candidate& c = r.candidates[i];
+    const CandidateAnalysis& a = r.analysis.candidates[i];
+    const bool ok = c.failure.empty();
+    const auto num = [ok](double v) { return ok ? fmt::format("{:.6g}", v) : std::string(); };
+    out += fmt::format(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.name), field(c.model), field(c.setting),
+        c.size_bytes, c.param_count, c.macs, num(c.top1), num(c.top1_ci.lower), num(c.top1_ci.upper), num(c.p50_ms),
+        num(c.p99_ms), num(c.items_per_s), ok ? std::to_string(c.peak_memory_bytes) : "", a.on_latency_frontier ? 1 : 0,
+        a.on_memory_frontier ? 1 : 0, a.on_size_frontier ? 1 : 0, VerdictName(a.verdict), field(Reasons(a.reasons)));
+  }
+  return out;
+}
+
+std::string RenderStudyMarkdown(const StudyReport& r) {
+  std::string out = fmt::format("# Study `{}`\n\n{} candidate(s) on {} ({} samples); {}.\n\n", r.study,
+                                r.candidates.size(), r.dataset, r.dataset_samples, Conditions(r));
+  const auto header = Header();
+  const auto escape = [](std::string s) {
+    std::string o;
+    for (char ch : s) o += ch == '|' ? std::string("\\|") : std::string(1, ch);
+    return o;
+  };
+  out += "|";
+  for (const auto& h : header) out += " " + h + " |";
+  out += "\n|";
+  for (std::size_t k = 0; k < header.size(); ++k) out += (k == 0 || k >= header.size() - 2) ? " --- |" : " ---: |";
+  out += "\n";
+  for (const auto& row : Rows(r)) {
+    out += "|";
+    for (const auto& cell : row) out += " " + escape(cell) + " |";
+    out += "\n";
+  }
+  out += "\n";
+  if (r.analysis.recommended) {
+    out += fmt::format("**Recommended: {}**\n\n", escape(r.candidates[*r.analysis.recommended].name));
+    for (const auto& reason : r.analysis.recommendation_reasons) out += "- " + reason + "\n";
+  } else {
+    out += "**No recommendation:** " + NoRecommendation(r) + "\n";
+  }
+  out += r.analysis.recommended ? "\nWhy the others lost:\n\n" : "\nWhy each candidate fails:\n\n";
+  for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+    if (r.analysis.recommended && i == *r.analysis.recommended) continue;
+    out += fmt::format("- **{}** ({}): {}\n", escape(r.candidates[i].name),
+                       VerdictName(r.analysis.candidates[i].verdict), Reasons(r.analysis.candidates[i].reasons));
+  }
+  const auto fits = FitLines(r);
+  if (!fits.empty()) {
+    out += "\nFits:\n\n";
+    for (const auto& f : fits) out += "- " + f + "\n";
+  }
+  out += fmt::format("\nMeasured on {}.\n", Machine(r));
+  return out;
+}
+
+}  // namespace sweetspot

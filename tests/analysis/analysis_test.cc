@@ -1,0 +1,251 @@
+// The study analysis on hand-made candidates: constraints, Pareto verdicts,
+// the recommendation for each kind of objective, significance, and the fits.
+#include "sweetspot/analysis.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace sweetspot {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr std::int64_t kSamples = 10000;
+
+// Correct on samples [0, first) and on [extra_from, extra_from + extra).
+Candidate Make(std::string name, std::int64_t first, double p50_ms, std::int64_t extra_from = 0,
+               std::int64_t extra = 0) {
+  Candidate c;
+  c.model = name;
+  c.name = std::move(name);
+  c.setting = "single-stream b1 t1";
+  c.eval_count = kSamples;
+  c.correct.assign(kSamples, false);
+  for (std::int64_t i = 0; i < kSamples; ++i) {
+    c.sample_indices.push_back(i);
+    if (i < first || (i >= extra_from && i < extra_from + extra)) c.correct[static_cast<std::size_t>(i)] = true;
+  }
+  c.top1 = static_cast<double>(first + extra) / kSamples;
+  c.p50_ms = p50_ms;
+  c.p99_ms = p50_ms * 1.5;
+  c.items_per_s = 1000.0 / p50_ms;
+  c.peak_memory_bytes = 50'000'000;
+  c.size_bytes = 1'000'000;
+  return c;
+}
+
+// The CIFAR-10 ResNets' shape: accuracy grows with latency; resnet44 differs
+// from resnet32 on 111 samples (61 vs 50: not significant), resnet56 is
+// right on 64 more samples than resnet32 and wrong on none of its (significant).
+std::vector<Candidate> ResNets() {
+  return {Make("resnet20", 8103, 1.0), Make("resnet32", 8256, 1.5), Make("resnet44", 8206, 2.0, 8256, 61),
+          Make("resnet56", 8320, 2.5)};
+}
+
+std::string Joined(const std::vector<std::string>& reasons) {
+  std::string out;
+  for (const auto& r : reasons) out += r + " | ";
+  return out;
+}
+
+TEST(AnalysisTest, MinTop1RecommendsTheFastestThatMeetsIt) {
+  Constraints k;
+  k.min_top1 = 0.82;
+  const std::vector<Candidate> c = ResNets();
+  const Analysis a = Analyze(c, k, Objective::kMaxThroughput);
+  ASSERT_TRUE(a.recommended.has_value());
+  EXPECT_EQ(c[*a.recommended].name, "resnet32");
+  EXPECT_FALSE(a.closest.has_value());
+
+  EXPECT_EQ(a.candidates[0].verdict, Verdict::kExcluded);
+  EXPECT_THAT(a.candidates[0].reasons, ElementsAre("fails top-1 >= 0.82 by 0.97 points"));
+  EXPECT_EQ(a.candidates[1].verdict, Verdict::kRecommended);
+  EXPECT_THAT(Joined(a.recommendation_reasons), HasSubstr("top-1 82.56 % >= 0.82"));
+  EXPECT_THAT(Joined(a.recommendation_reasons),
+              HasSubstr("the highest throughput (667 items/s) of the 3 candidate(s)"));
+
+  EXPECT_EQ(a.candidates[2].verdict, Verdict::kOutranked);
+  EXPECT_THAT(Joined(a.candidates[2].reasons), HasSubstr("1.33x slower than resnet32 (500 vs 667 items/s)"));
+  EXPECT_THAT(Joined(a.candidates[2].reasons),
+              HasSubstr("its +0.11 points of top-1 are not significant (McNemar p = 0."));
+  EXPECT_EQ(a.candidates[3].verdict, Verdict::kOutranked);
+  EXPECT_THAT(Joined(a.candidates[3].reasons), HasSubstr("its +0.64 points of top-1 are significant (McNemar p = "));
+
+  for (const auto& ca : a.candidates) EXPECT_TRUE(ca.on_latency_frontier);  // each step buys accuracy
+}
+
+TEST(AnalysisTest, DominatedCandidateNamesItsDominatorAndTheMargins) {
+  std::vector<Candidate> c = ResNets();
+  c[2].p50_ms = 3.0;  // resnet44 now slower than resnet56 and less accurate
+  c[2].items_per_s = 1000.0 / 3.0;
+  const Analysis a = Analyze(c, {}, Objective::kMinP50);
+  EXPECT_EQ(c[*a.recommended].name, "resnet20");
+  EXPECT_EQ(a.candidates[2].verdict, Verdict::kDominated);
+  EXPECT_FALSE(a.candidates[2].on_latency_frontier);
+  // Only resnet56 is both more accurate and faster.
+  EXPECT_THAT(a.candidates[2].reasons,
+              ElementsAre("dominated by resnet56: 0.53 points more accurate, 1.20x faster (p50 2.5 ms vs 3 ms)"));
+}
+
+TEST(AnalysisTest, EqualAccuracyIsPhrasedAsAccurate) {
+  std::vector<Candidate> c = {Make("fast", 9000, 1.0), Make("slow", 9000, 2.1)};
+  const Analysis a = Analyze(c, {}, Objective::kMinP50);
+  EXPECT_EQ(*a.recommended, 0U);
+  EXPECT_THAT(a.candidates[1].reasons,
+              ElementsAre("dominated by fast: as accurate, 2.10x faster (p50 1 ms vs 2.1 ms)"));
+}
+
+TEST(AnalysisTest, MaxAccuracyPrefersTheFasterWhenTheDifferenceIsNotSignificant) {
+  // b is 0.11 points above a on 111 discordant samples (p ~ 0.34), twice as slow.
+  std::vector<Candidate> c = {Make("a", 8256, 1.0), Make("b", 8206, 2.0, 8256, 61), Make("c", 8000, 0.5)};
+  const Analysis a = Analyze(c, {}, Objective::kMaxAccuracy);
+  ASSERT_TRUE(a.recommended.has_value());
+  EXPECT_EQ(c[*a.recommended].name, "a");
+  EXPECT_THAT(Joined(a.recommendation_reasons), HasSubstr("top-1 82.56 % is not significantly below b's 82.67 %"));
+  EXPECT_THAT(Joined(a.recommendation_reasons), HasSubstr("2.00x faster"));
+  EXPECT_EQ(a.candidates[1].verdict, Verdict::kOutranked);
+  EXPECT_THAT(Joined(a.candidates[1].reasons), HasSubstr("a is within noise of the most accurate"));
+  // c is faster still, but 2.67 points below b on 256 + 61 discordant samples.
+  EXPECT_EQ(a.candidates[2].verdict, Verdict::kOutranked);
+  EXPECT_THAT(Joined(a.candidates[2].reasons), HasSubstr("top-1 80.00 % is significantly below b's 82.67 %"));
+}
+
+TEST(AnalysisTest, MaxAccuracyKeepsTheBestWhenTheDifferenceIsSignificant) {
+  std::vector<Candidate> c = {Make("a", 8256, 1.0), Make("b", 8320, 2.0)};  // 64 vs 0 discordant
+  const Analysis a = Analyze(c, {}, Objective::kMaxAccuracy);
+  EXPECT_EQ(c[*a.recommended].name, "b");
+  EXPECT_THAT(Joined(a.recommendation_reasons), HasSubstr("the most accurate of the 2 candidate(s)"));
+}
+
+TEST(AnalysisTest, NoFeasibleCandidateNamesTheClosest) {
+  Constraints k;
+  k.min_top1 = 0.90;
+  k.max_p50_ms = 2.0;
+  const std::vector<Candidate> c = ResNets();
+  const Analysis a = Analyze(c, k, Objective::kMaxThroughput);
+  EXPECT_FALSE(a.recommended.has_value());
+  ASSERT_TRUE(a.closest.has_value());
+  // resnet44 misses only top-1, by 7.33 points (8.1 % relative); resnet56 by
+  // 6.80 points and 0.5 ms (7.6 % + 25 %).
+  EXPECT_EQ(c[*a.closest].name, "resnet44");
+  EXPECT_THAT(a.candidates[3].reasons, ElementsAre("fails top-1 >= 0.9 by 6.80 points", "fails p50 <= 2 ms by 0.5 ms"));
+  for (const auto& ca : a.candidates) EXPECT_EQ(ca.verdict, Verdict::kExcluded);
+}
+
+TEST(AnalysisTest, EveryConstraintKindIsChecked) {
+  Candidate c = Make("m", 9000, 4.0);
+  c.size_bytes = 12'000'000;
+  c.peak_memory_bytes = 300'000'000;
+  Constraints k;
+  k.max_p99_ms = 5.0;         // p99 is 6
+  k.min_items_per_s = 300.0;  // 250
+  k.max_peak_memory_bytes = 200'000'000;
+  k.max_size_bytes = 10'000'000;
+  const Analysis a = Analyze({c}, k, Objective::kMinSize);
+  EXPECT_THAT(a.candidates[0].reasons,
+              ElementsAre("fails p99 <= 5 ms by 1 ms", "fails throughput >= 300 items/s by 50 items/s",
+                          "fails peak memory <= 200 MB by 100.0 MB", "fails size <= 10 MB by 2.00 MB"));
+  EXPECT_NEAR(a.candidates[0].total_relative_miss, 0.2 + 1.0 / 6.0 + 0.5 + 0.2, 1e-12);
+  EXPECT_EQ(DescribeConstraints(k), "p99 <= 5 ms, throughput >= 300 items/s, peak memory <= 200 MB, size <= 10 MB");
+  EXPECT_EQ(DescribeConstraints({}), "none");
+}
+
+TEST(AnalysisTest, FailedCandidatesAreReportedAndLeftOut) {
+  std::vector<Candidate> c = ResNets();
+  Candidate broken;
+  broken.name = broken.model = "broken";
+  broken.setting = c[0].setting;
+  broken.failure = "the measuring process crashed (signal 11, Segmentation fault)";
+  c.push_back(broken);
+  const Analysis a = Analyze(c, {}, Objective::kMinSize);
+  EXPECT_EQ(a.candidates[4].verdict, Verdict::kFailed);
+  EXPECT_THAT(a.candidates[4].reasons, ElementsAre(broken.failure));
+  EXPECT_FALSE(a.candidates[4].on_latency_frontier);
+  ASSERT_TRUE(a.recommended.has_value());
+  // Equal sizes: the tie goes to the most accurate.
+  EXPECT_EQ(c[*a.recommended].name, "resnet56");
+}
+
+TEST(AnalysisTest, MemoryAndSizeFrontiers) {
+  std::vector<Candidate> c = {Make("small", 8000, 1.0), Make("big", 9000, 2.0), Make("bloated", 8500, 3.0)};
+  c[0].peak_memory_bytes = 10;
+  c[1].peak_memory_bytes = 20;
+  c[2].peak_memory_bytes = 30;  // less accurate than big and more memory
+  c[0].size_bytes = 300;
+  c[1].size_bytes = 200;  // the most accurate is also the smallest
+  c[2].size_bytes = 100;
+  const Analysis a = Analyze(c, {}, Objective::kMinMemory);
+  EXPECT_TRUE(a.candidates[0].on_memory_frontier);
+  EXPECT_TRUE(a.candidates[1].on_memory_frontier);
+  EXPECT_FALSE(a.candidates[2].on_memory_frontier);
+  EXPECT_FALSE(a.candidates[0].on_size_frontier);
+  EXPECT_TRUE(a.candidates[1].on_size_frontier);
+  EXPECT_TRUE(a.candidates[2].on_size_frontier);
+  EXPECT_EQ(*a.recommended, 0U);
+  EXPECT_THAT(a.candidates[2].reasons,
+              ElementsAre(HasSubstr("dominated by big: 5.00 points more accurate, 1.50x less memory")));
+}
+
+TEST(AnalysisTest, FitsRecoverExactRelations) {
+  // p50 = 0.5 + 2e-8 * MACs; top-1 = 0.9 - 0.1 / p50.
+  std::vector<Candidate> c;
+  const std::vector<std::int64_t> macs = {25'000'000, 50'000'000, 100'000'000, 200'000'000};
+  for (std::size_t i = 0; i < macs.size(); ++i) {
+    Candidate m = Make("m" + std::to_string(i), 8000, 0.5 + 2e-8 * static_cast<double>(macs[i]));
+    m.macs = macs[i];
+    m.top1 = 0.9 - 0.1 / m.p50_ms;
+    c.push_back(m);
+  }
+  Candidate other = c[0];
+  other.name = "other setting";
+  other.setting = "offline b8 t1";  // alone in its setting: too few points for a fit
+  c.push_back(other);
+  const Analysis a = Analyze(c, {}, Objective::kMinP50);
+  ASSERT_EQ(a.fits.size(), 1U);
+  const SettingFits& f = a.fits[0];
+  EXPECT_EQ(f.setting, "single-stream b1 t1");
+  ASSERT_TRUE(f.latency_vs_macs.valid);
+  EXPECT_NEAR(f.latency_vs_macs.intercept, 0.5, 1e-9);
+  EXPECT_NEAR(f.latency_vs_macs.slope, 2e-8, 1e-18);
+  EXPECT_NEAR(f.latency_vs_macs.r_squared, 1.0, 1e-12);
+  EXPECT_EQ(f.latency_vs_macs.count, 4U);
+  ASSERT_TRUE(f.accuracy_vs_latency.valid);
+  EXPECT_NEAR(f.accuracy_vs_latency.a, 0.9, 1e-12);
+  EXPECT_NEAR(f.accuracy_vs_latency.b, -0.1, 1e-12);
+  EXPECT_NEAR(f.accuracy_vs_latency.r_squared, 1.0, 1e-12);
+}
+
+TEST(AnalysisTest, PairedPValueMatchesOnSharedIndicesOnly) {
+  Candidate a = Make("a", 0, 1.0);
+  Candidate b = Make("b", 0, 1.0);
+  a.sample_indices = {1, 2, 3, 4, 5, 6};
+  a.correct = {true, true, true, true, true, true};
+  b.sample_indices = {6, 5, 4, 3, 2, 99};
+  b.correct = {false, false, false, false, false, true};
+  // Shared: 2..6, a right and b wrong on all 5 -> p = 2 / 32.
+  ASSERT_TRUE(PairedPValue(a, b).has_value());
+  EXPECT_DOUBLE_EQ(*PairedPValue(a, b), 0.0625);
+  b.sample_indices = {10, 11, 12, 13, 14, 15};
+  EXPECT_FALSE(PairedPValue(a, b).has_value());
+}
+
+TEST(AnalysisTest, ObjectiveAndVerdictNames) {
+  for (Objective o : {Objective::kMaxThroughput, Objective::kMinP50, Objective::kMinP99, Objective::kMaxAccuracy,
+                      Objective::kMinMemory, Objective::kMinSize}) {
+    auto parsed = ParseObjective(ObjectiveName(o));
+    ASSERT_TRUE(parsed.ok());
+    EXPECT_EQ(*parsed, o);
+  }
+  auto bad = ParseObjective("fastest");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("unknown objective 'fastest' (known: max-throughput"));
+  EXPECT_EQ(VerdictName(Verdict::kDominated), "dominated");
+}
+
+}  // namespace
+}  // namespace sweetspot

@@ -1,0 +1,287 @@
+// The results store on real SQLite files: round trips, resumable lookups by
+// key, idempotent identities, WAL mode, and the bad files of the study issue
+// (corrupt, foreign, locked), which must fail cleanly and leave data intact.
+#include "sweetspot/results_store.h"
+
+#include <sqlite3.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "support/support.h"
+
+namespace sweetspot {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Environment Env(int cores = 2) {
+  Environment e;
+  e.cpu_model = "Example CPU";
+  e.logical_cores = cores;
+  e.affinity = {0, 1};
+  e.kernel = "Linux 6.1";
+  e.hostname = "box";
+  e.sweetspot_version = "0.1.0";
+  e.timestamp_utc = "2024-01-01T00:00:00Z";
+  return e;
+}
+
+AccuracyRow Accuracy(std::int64_t correct) {
+  AccuracyRow r;
+  r.sample_count = 4;
+  r.top1_correct = correct;
+  r.top5_correct = 4;
+  r.top1 = static_cast<double>(correct) / 4.0;
+  r.top5 = 1.0;
+  r.top1_ci = {0.1, 0.9, true};
+  r.sample_indices = {0, 3, 5, 9};
+  r.labels = {0, 1, 2, 1};
+  r.predicted = {0, 1, 2, 2};
+  r.eval_json = R"({"schema": "sweetspot.eval/1"})";
+  r.duration_ms = 12.5;
+  return r;
+}
+
+LatencyRow Latency(double p50_ms) {
+  LatencyRow r;
+  r.setting = "single-stream b1 t1";
+  r.scenario = "single-stream";
+  r.p50_ms = p50_ms;
+  r.p90_ms = p50_ms * 1.1;
+  r.p99_ms = p50_ms * 1.5;
+  r.mean_ms = p50_ms;
+  r.items_per_s = 1000.0 / p50_ms;
+  r.converged = true;
+  r.sample_count = 3;
+  r.load_ms = 4.0;
+  r.first_inference_ms = 2.0;
+  r.peak_rss_bytes = 123456789;
+  r.raw_ms = {p50_ms, p50_ms * 0.9, p50_ms * 1.5};
+  r.bench_json = "{}";
+  return r;
+}
+
+struct Keys {
+  std::int64_t study = 0;
+  MeasurementKey accuracy;
+  MeasurementKey latency;
+};
+
+Keys Populate(ResultsStore& store) {
+  Keys k;
+  auto study = store.PutStudy("demo", "/x/study.toml", "name = \"demo\"");
+  EXPECT_TRUE(study.ok()) << study.status().ToString();
+  k.study = *study;
+  auto model = store.PutModel({"ab12", 1000, 270000, 40000000, 1080000, "/x/m.onnx"});
+  EXPECT_TRUE(model.ok()) << model.status().ToString();
+  auto variant = store.PutIdentityVariant(*model);
+  EXPECT_TRUE(variant.ok()) << variant.status().ToString();
+  auto dataset = store.PutDataset({"cd34", "image folder /x", 10, {"a", "b", "c"}});
+  EXPECT_TRUE(dataset.ok()) << dataset.status().ToString();
+  auto env = store.PutEnvironment(Env(), "1.21.0");
+  EXPECT_TRUE(env.ok()) << env.status().ToString();
+  EXPECT_TRUE(store.SetCandidates(k.study, {{"m", *variant, "/x/m.onnx"}}).ok());
+  k.accuracy = {*variant, *env, *dataset, R"({"limit":0})"};
+  k.latency = {*variant, *env, 0, R"({"batch":1})"};
+  return k;
+}
+
+TEST(ResultsStoreTest, RoundTripsEveryKindOfRowAndFindsTheLatest) {
+  TempDir dir;
+  auto opened = ResultsStore::Open(dir / "sweetspot.db");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ResultsStore& store = **opened;
+  const Keys k = Populate(store);
+
+  auto missing = store.FindAccuracy(k.accuracy);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+
+  ASSERT_TRUE(store.PutAccuracy(k.accuracy, k.study, Accuracy(3)).ok());
+  ASSERT_TRUE(store.PutAccuracy(k.accuracy, k.study, Accuracy(2)).ok());  // a --fresh remeasurement
+  auto found = store.FindAccuracy(k.accuracy);
+  ASSERT_TRUE(found.ok() && found->has_value()) << found.status().ToString();
+  const AccuracyRow& a = **found;
+  EXPECT_EQ(a.top1_correct, 2);  // the latest
+  EXPECT_EQ(a.sample_indices, (std::vector<std::int64_t>{0, 3, 5, 9}));
+  EXPECT_EQ(a.predicted, (std::vector<std::int32_t>{0, 1, 2, 2}));
+  EXPECT_EQ(a.eval_json, R"({"schema": "sweetspot.eval/1"})");
+  EXPECT_EQ(a.settings_key, R"({"limit":0})");
+  EXPECT_FALSE(a.measured_utc.empty());
+
+  MeasurementKey other = k.accuracy;
+  other.settings_key = R"({"limit":100})";
+  EXPECT_FALSE(store.FindAccuracy(other)->has_value());
+
+  ASSERT_TRUE(store.PutLatency(k.latency, k.study, Latency(1.25)).ok());
+  auto latency = store.FindLatency(k.latency);
+  ASSERT_TRUE(latency.ok() && latency->has_value());
+  EXPECT_DOUBLE_EQ((*latency)->p50_ms, 1.25);
+  EXPECT_EQ((*latency)->raw_ms, (std::vector<double>{1.25, 1.125, 1.875}));
+  EXPECT_EQ((*latency)->peak_rss_bytes, 123456789);
+  EXPECT_TRUE((*latency)->converged);
+
+  ASSERT_TRUE(store
+                  .PutFailure(k.latency, k.study, "latency", "offline b8 t1",
+                              Status::RuntimeError("the measuring process crashed (signal 11)"))
+                  .ok());
+
+  auto studies = store.ListStudies();
+  ASSERT_TRUE(studies.ok());
+  ASSERT_EQ(studies->size(), 1U);
+  EXPECT_EQ((*studies)[0].name, "demo");
+  EXPECT_EQ((*studies)[0].candidates, 1);
+  EXPECT_EQ((*studies)[0].accuracy_results, 2);
+  EXPECT_EQ((*studies)[0].latency_results, 1);
+  EXPECT_EQ((*studies)[0].failures, 1);
+
+  auto measurements = store.StudyMeasurements("demo");
+  ASSERT_TRUE(measurements.ok()) << measurements.status().ToString();
+  ASSERT_EQ(measurements->size(), 1U);
+  const CandidateMeasurements& m = (*measurements)[0];
+  EXPECT_EQ(m.name, "m");
+  EXPECT_EQ(m.model.macs, 40000000);
+  EXPECT_EQ(m.accuracy.size(), 2U);
+  EXPECT_EQ(m.latency.size(), 1U);
+  ASSERT_EQ(m.failures.size(), 1U);
+  EXPECT_EQ(m.failures[0].code, StatusCodeName(StatusCode::kRuntimeError));
+  EXPECT_EQ(m.environment, "Example CPU, 2 cores, box");
+
+  auto unknown = store.StudyMeasurements("nope");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("no study named 'nope'"));
+  EXPECT_THAT(unknown.status().message(), HasSubstr("studies there: demo"));
+}
+
+TEST(ResultsStoreTest, IdentitiesAreIdempotent) {
+  TempDir dir;
+  auto store = ResultsStore::Open(dir / "s.db");
+  ASSERT_TRUE(store.ok());
+  auto m1 = (*store)->PutModel({"ab12", 1, 2, 3, 4, "/a.onnx"});
+  auto m2 = (*store)->PutModel({"ab12", 1, 2, 3, 4, "/moved/a.onnx"});
+  EXPECT_EQ(*m1, *m2);
+  EXPECT_EQ(*(*store)->PutIdentityVariant(*m1), *(*store)->PutIdentityVariant(*m1));
+  Environment later = Env();
+  later.timestamp_utc = "2025-06-01T00:00:00Z";
+  EXPECT_EQ(*(*store)->PutEnvironment(Env(), "1.21.0"), *(*store)->PutEnvironment(later, "1.21.0"));
+  EXPECT_NE(*(*store)->PutEnvironment(Env(), "1.21.0"), *(*store)->PutEnvironment(Env(4), "1.21.0"));
+  EXPECT_NE(*(*store)->PutEnvironment(Env(), "1.21.0"), *(*store)->PutEnvironment(Env(), "1.22.0"));
+  EXPECT_EQ(*(*store)->PutStudy("s", "/a", "x"), *(*store)->PutStudy("s", "/b", "y"));
+}
+
+TEST(ResultsStoreTest, SurvivesReopenAndUsesWal) {
+  TempDir dir;
+  const fs::path db = dir / "s.db";
+  Keys k;
+  {
+    auto store = ResultsStore::Open(db);
+    ASSERT_TRUE(store.ok());
+    k = Populate(**store);
+    ASSERT_TRUE((*store)->PutAccuracy(k.accuracy, k.study, Accuracy(3)).ok());
+  }
+  auto reopened = ResultsStore::Open(db, {.read_only = true});
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_TRUE((*reopened)->FindAccuracy(k.accuracy)->has_value());
+
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+  sqlite3_finalize(stmt);
+  sqlite3_close(raw);
+}
+
+TEST(ResultsStoreTest, CorruptFileIsRefusedAndLeftAlone) {
+  TempDir dir;
+  const fs::path db = dir / "sweetspot.db";
+  const std::string garbage(8192, '\x5a');
+  testing::WriteFile(db, garbage);
+  auto store = ResultsStore::Open(db);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kInvalidData);
+  EXPECT_THAT(store.status().message(), HasSubstr("is not a readable sweetspot results database"));
+  EXPECT_THAT(store.status().message(), HasSubstr(db.string()));
+  EXPECT_EQ(Slurp(db), garbage);
+}
+
+TEST(ResultsStoreTest, ForeignDatabaseIsRefusedAndLeftAlone) {
+  TempDir dir;
+  const fs::path db = dir / "other.db";
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "CREATE TABLE notes(text TEXT); INSERT INTO notes VALUES('keep me')", nullptr, nullptr,
+                         nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  const std::string before = Slurp(db);
+  auto store = ResultsStore::Open(db);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kInvalidData);
+  EXPECT_THAT(store.status().message(), HasSubstr("another program"));
+  EXPECT_EQ(Slurp(db), before);
+}
+
+TEST(ResultsStoreTest, LockedDatabaseFailsCleanlyAndKeepsWhatWasStored) {
+  TempDir dir;
+  const fs::path db = dir / "sweetspot.db";
+  Keys k;
+  {
+    auto store = ResultsStore::Open(db);
+    ASSERT_TRUE(store.ok());
+    k = Populate(**store);
+    ASSERT_TRUE((*store)->PutAccuracy(k.accuracy, k.study, Accuracy(3)).ok());
+  }
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  auto store = ResultsStore::Open(db, {.busy_timeout_ms = 50});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();  // opening an existing store only reads
+  const Status put = (*store)->PutLatency(k.latency, k.study, Latency(1.0));
+  ASSERT_FALSE(put.ok());
+  EXPECT_EQ(put.code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(put.message(), HasSubstr("is locked by another process"));
+  EXPECT_THAT(put.message(), HasSubstr("--db OTHER.db"));
+
+  ASSERT_EQ(sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(holder);
+  EXPECT_TRUE((*store)->FindAccuracy(k.accuracy)->has_value());
+  EXPECT_TRUE((*store)->PutLatency(k.latency, k.study, Latency(1.0)).ok());
+}
+
+TEST(ResultsStoreTest, ReadOnlyOpenOfAMissingFileSaysHowToMakeOne) {
+  TempDir dir;
+  auto store = ResultsStore::Open(dir / "none.db", {.read_only = true});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(store.status().message(), HasSubstr("run `sweetspot study SPEC.toml` first"));
+  EXPECT_FALSE(fs::exists(dir / "none.db"));
+}
+
+TEST(ResultsStoreTest, MissingFolderIsABadPath) {
+  TempDir dir;
+  auto store = ResultsStore::Open(dir / "no/such/folder/s.db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(store.status().message(), HasSubstr("check that its folder exists"));
+}
+
+}  // namespace
+}  // namespace sweetspot

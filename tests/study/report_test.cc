@@ -1,0 +1,177 @@
+// Output formats of `sweetspot study` and `sweetspot results` against golden
+// files, from hand-made reports (no measurement). Regenerate the golden files
+// with SWEETSPOT_UPDATE_GOLDEN=1 after an intended change, and review the diff.
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "sweetspot/results_export.h"
+#include "sweetspot/study_report.h"
+
+namespace sweetspot {
+namespace {
+
+void ExpectGolden(const std::string& text, const std::string& name) {
+  const std::string path = std::string(SWEETSPOT_TEST_DIR) + "/study/golden/" + name;
+  if (std::getenv("SWEETSPOT_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << text;
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << "missing golden file " << path;
+  std::stringstream golden;
+  golden << in.rdbuf();
+  EXPECT_EQ(text, golden.str()) << name;
+}
+
+// Correct on [0, first) of 1000 samples, plus [extra_from, extra_from + extra).
+Candidate Make(const std::string& name, std::int64_t first, double p50_ms, std::int64_t macs,
+               std::int64_t extra_from = 0, std::int64_t extra = 0) {
+  Candidate c;
+  c.name = c.model = name;
+  c.setting = "single-stream b1 t1";
+  c.size_bytes = macs / 40;
+  c.param_count = macs / 150;
+  c.macs = macs;
+  c.eval_count = 1000;
+  for (std::int64_t i = 0; i < 1000; ++i) {
+    c.sample_indices.push_back(i);
+    c.correct.push_back(i < first || (i >= extra_from && i < extra_from + extra));
+  }
+  c.top1 = static_cast<double>(first + extra) / 1000.0;
+  c.top1_ci = stats::WilsonInterval(first + extra, 1000);
+  c.p50_ms = p50_ms;
+  c.p99_ms = p50_ms * 1.4;
+  c.items_per_s = 1000.0 / (p50_ms * 1.02);
+  c.peak_memory_bytes = 60'000'000 + macs / 10;
+  return c;
+}
+
+StudyReport HandMadeReport() {
+  StudyReport r;
+  r.study = "cifar10-resnets";
+  r.spec_path = "/data/cifar10-study.toml";
+  r.db_path = "/data/sweetspot.db";
+  r.dataset = "image folder /data/cifar10-test";
+  r.dataset_samples = 1000;
+  r.environment.cpu_model = "Example CPU @ 2.0GHz";
+  r.environment.logical_cores = 2;
+  r.environment.affinity = {0, 1};
+  r.environment.kernel = "Linux 6.1";
+  r.environment.hostname = "box";
+  r.environment.sweetspot_version = "0.1.0";
+  r.environment.timestamp_utc = "2024-05-01T12:00:00Z";
+  r.backend_version = "1.21.0";
+  r.constraints.min_top1 = 0.82;
+  r.objective = Objective::kMaxThroughput;
+  r.candidates = {Make("resnet20", 810, 0.80, 40'800'000), Make("resnet32", 825, 1.30, 69'100'000),
+                  Make("resnet44", 815, 1.80, 97'400'000, 825, 12), Make("resnet56", 832, 2.30, 125'800'000)};
+  Candidate broken;
+  broken.name = broken.model = "truncated";
+  broken.setting = "single-stream b1 t1";
+  broken.size_bytes = 550'000;
+  broken.failure = "'/data/truncated.onnx' is not a valid ONNX model (protobuf parse failed: truncated or not ONNX)";
+  r.candidates.push_back(broken);
+  r.analysis = Analyze(r.candidates, r.constraints, r.objective);
+  r.reference = 3;
+  for (const auto& c : r.candidates) {
+    r.reference_p.push_back(c.failure.empty() ? PairedPValue(c, r.candidates[3]) : std::nullopt);
+  }
+  r.measured = 7;
+  r.reused = 2;
+  r.failed = 1;
+  r.failures = {Status::InvalidData(broken.failure).WithContext("truncated")};
+  return r;
+}
+
+TEST(StudyReportTest, TextGolden) { ExpectGolden(RenderStudyText(HandMadeReport()), "study.txt"); }
+TEST(StudyReportTest, CsvGolden) { ExpectGolden(RenderStudyCsv(HandMadeReport()), "study.csv"); }
+TEST(StudyReportTest, MarkdownGolden) { ExpectGolden(RenderStudyMarkdown(HandMadeReport()), "study.md"); }
+TEST(StudyReportTest, JsonGolden) { ExpectGolden(RenderStudyJson(HandMadeReport()), "study.json"); }
+
+TEST(StudyReportTest, JsonCarriesVerdictsAndNulls) {
+  const auto doc = nlohmann::json::parse(RenderStudyJson(HandMadeReport()));
+  EXPECT_EQ(doc["recommendation"]["name"], "resnet32");
+  EXPECT_EQ(doc["candidates"][0]["verdict"], "excluded");
+  EXPECT_EQ(doc["candidates"][4]["verdict"], "failed");
+  EXPECT_FALSE(doc["candidates"][4].contains("top1"));
+  EXPECT_TRUE(doc["constraints"]["max_p99_ms"].is_null());
+  EXPECT_EQ(doc["fits"].size(), 1U);
+}
+
+TEST(StudyReportTest, NoRecommendationNamesTheClosest) {
+  StudyReport r = HandMadeReport();
+  r.constraints.min_top1 = 0.9;
+  r.analysis = Analyze(r.candidates, r.constraints, r.objective);
+  const std::string text = RenderStudyText(r);
+  EXPECT_NE(text.find("No recommendation: no candidate meets the constraints; the closest is resnet56: fails top-1 "
+                      ">= 0.9 by 6.80 points"),
+            std::string::npos)
+      << text;
+  const Status outcome = StudyOutcome(r);
+  EXPECT_EQ(outcome.code(), StatusCode::kInvalidData);  // the truncated model's bad input comes first
+  r.failures.clear();
+  EXPECT_EQ(StudyOutcome(r).code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(StudyOutcome(r).message().find("the closest is resnet56, which fails top-1 >= 0.9 by 6.80 points"),
+            std::string::npos);
+}
+
+std::vector<CandidateMeasurements> HandMadeMeasurements() {
+  CandidateMeasurements c;
+  c.name = "resnet20";
+  c.path = "/data/resnet20.onnx";
+  c.model = {"0123456789abcdef", 1100000, 272000, 40800000, 1080000, "/data/resnet20.onnx"};
+  c.environment = "Example CPU, 2 cores, box";
+  AccuracyRow a;
+  a.sample_count = 1000;
+  a.top1_correct = 810;
+  a.top5_correct = 990;
+  a.top1 = 0.81;
+  a.top5 = 0.99;
+  a.top1_ci = {0.785, 0.833, true};
+  a.eval_json = R"({"schema":"sweetspot.eval/1"})";
+  a.duration_ms = 1234.5;
+  a.measured_utc = "2024-05-01T12:00:00Z";
+  a.settings_key = R"({"limit":1000})";
+  c.accuracy.push_back(a);
+  LatencyRow l;
+  l.setting = "single-stream b1 t1";
+  l.scenario = "single-stream";
+  l.p50_ms = 0.8;
+  l.p90_ms = 0.9;
+  l.p99_ms = 1.1;
+  l.mean_ms = 0.82;
+  l.items_per_s = 1219.5;
+  l.converged = true;
+  l.sample_count = 3;
+  l.load_ms = 12;
+  l.first_inference_ms = 3;
+  l.peak_rss_bytes = 75'000'000;
+  l.raw_ms = {0.8, 0.79, 1.1};
+  l.duration_ms = 2500;
+  l.measured_utc = "2024-05-01T12:00:03Z";
+  l.settings_key = R"({"bench":{}})";
+  c.latency.push_back(l);
+  c.failures.push_back({"latency", "offline b8 t1", "runtime error", "timed out after 60 s", "2024-05-01T12:01:00Z"});
+  return {c};
+}
+
+TEST(ResultsExportTest, MeasurementsGolden) {
+  const auto m = HandMadeMeasurements();
+  ExpectGolden(RenderMeasurementsText("cifar10-resnets", m), "results.txt");
+  ExpectGolden(RenderMeasurementsCsv("cifar10-resnets", m), "results.csv");
+  ExpectGolden(RenderMeasurementsJson("cifar10-resnets", m), "results.json");
+}
+
+TEST(ResultsExportTest, StudyListGolden) {
+  const std::vector<StudyListing> list = {
+      {"cifar10-resnets", "/data/cifar10-study.toml", "2024-05-01T12:00:00Z", "2024-05-02T08:30:00Z", 4, 4, 4, 0},
+      {"fashion", "/data/fashion, v2.toml", "2024-05-03T09:00:00Z", "2024-05-03T09:00:00Z", 4, 3, 2, 1}};
+  ExpectGolden(RenderStudyListText(list), "list.txt");
+  ExpectGolden(RenderStudyListCsv(list), "list.csv");
+  ExpectGolden(RenderStudyListJson(list), "list.json");
+  EXPECT_EQ(RenderStudyListText({}), "no studies stored yet: run `sweetspot study SPEC.toml`\n");
+}
+
+}  // namespace
+}  // namespace sweetspot

@@ -1,0 +1,174 @@
+// The study spec: every key read, and each bad input of the study issue gives
+// one line naming the file, the table and the key.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "support/support.h"
+#include "sweetspot/study.h"
+
+namespace sweetspot {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+class SpecTest : public ::testing::Test {
+ protected:
+  SpecTest() {
+    fs::create_directories(dir_ / "images");
+    testing::WriteFile(dir_ / "a.onnx", "x");
+    testing::WriteFile(dir_ / "b.onnx", "x");
+  }
+
+  Result<StudySpec> Parse(const std::string& text) { return ParseStudySpec(text, dir_ / "study.toml"); }
+
+  // A valid spec plus `extra`: top-level keys go first (TOML puts keys after
+  // a table header into that table), tables last.
+  Result<StudySpec> ParseWith(const std::string& extra) {
+    const std::string body = "[dataset]\npath = \"images\"\n[[models]]\npath = \"a.onnx\"\n";
+    return Parse(!extra.empty() && extra[0] != '[' ? extra + body : body + extra);
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(SpecTest, ReadsEveryKey) {
+  auto spec = Parse(R"(
+name = "demo"
+objective = "max-accuracy"
+reference = "big"
+variants = ["identity"]
+
+[dataset]
+path = "images"
+limit = 100
+seed = 7
+[dataset.preprocess]
+mean = [0.5, 0.5, 0.5]
+
+[[models]]
+path = "a.onnx"
+
+[[models]]
+name = "big"
+path = "b.onnx"
+[models.preprocess]
+std = 0.25
+
+[runtime]
+scenario = ["single-stream", "offline"]
+batch = [1, 8]
+threads = 2
+duration_s = 0.5
+max_duration_s = 3
+min_count = 50
+target_ci = 0.05
+eval_batch = 16
+eval_threads = 1
+timeout_s = 60
+
+[constraints]
+min_top1 = 0.82
+max_p50_ms = 5
+max_p99_ms = 9.5
+min_items_per_s = 100
+max_peak_memory_mb = 250
+max_size_mb = 4.5
+)");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->name, "demo");
+  EXPECT_EQ(spec->objective, Objective::kMaxAccuracy);
+  EXPECT_EQ(spec->reference, "big");
+  EXPECT_EQ(spec->dataset_path, dir_.path() / "images");
+  EXPECT_EQ(spec->limit, 100U);
+  EXPECT_EQ(spec->seed, 7U);
+  EXPECT_THAT(spec->dataset_preprocess_toml, HasSubstr("mean = [ 0.5, 0.5, 0.5 ]"));
+  ASSERT_EQ(spec->models.size(), 2U);
+  EXPECT_EQ(spec->models[0].name, "a");  // the file's stem
+  EXPECT_EQ(spec->models[0].path, dir_.path() / "a.onnx");
+  EXPECT_TRUE(spec->models[0].preprocess_toml.empty());
+  EXPECT_THAT(spec->models[1].preprocess_toml, HasSubstr("std = 0.25"));
+  ASSERT_EQ(spec->settings.size(), 4U);
+  EXPECT_EQ(spec->settings[0].Label(), "single-stream b1 t2");
+  EXPECT_EQ(spec->settings[3].Label(), "offline b8 t2");
+  EXPECT_EQ(spec->duration_s, 0.5);
+  EXPECT_EQ(spec->max_duration_s, 3.0);
+  EXPECT_EQ(spec->min_count, 50U);
+  EXPECT_EQ(spec->target_ci, 0.05);
+  EXPECT_EQ(spec->eval_batch, 16);
+  EXPECT_EQ(spec->eval_threads, 1);
+  EXPECT_EQ(spec->timeout_s, 60.0);
+  EXPECT_EQ(spec->constraints.min_top1, 0.82);
+  EXPECT_EQ(spec->constraints.max_p50_ms, 5.0);
+  EXPECT_EQ(spec->constraints.max_p99_ms, 9.5);
+  EXPECT_EQ(spec->constraints.min_items_per_s, 100.0);
+  EXPECT_EQ(spec->constraints.max_peak_memory_bytes, 250'000'000);
+  EXPECT_EQ(spec->constraints.max_size_bytes, 4'500'000);
+}
+
+TEST_F(SpecTest, DefaultsForAMinimalSpec) {
+  auto spec = ParseWith("");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->name, "study");  // the spec file's stem
+  EXPECT_EQ(spec->objective, Objective::kMaxThroughput);
+  ASSERT_EQ(spec->settings.size(), 1U);
+  EXPECT_EQ(spec->settings[0].Label(), "single-stream b1 t1");
+  EXPECT_FALSE(spec->constraints.min_top1.has_value());
+
+  StudySpec quick = *spec;
+  MakeQuick(quick);
+  EXPECT_EQ(quick.limit, kQuickLimit);
+  EXPECT_LE(quick.duration_s, 0.3);
+}
+
+struct BadSpec {
+  std::string extra;
+  StatusCode code;
+  std::vector<std::string> fragments;
+};
+
+TEST_F(SpecTest, BadInputNamesTheFileTableAndKey) {
+  const std::vector<BadSpec> cases = {
+      {"[runtime]\nthread = 2\n", StatusCode::kInvalidData, {"[runtime]", "unknown key 'thread'", "threads"}},
+      {"colour = 1\n", StatusCode::kInvalidData, {"(top level)", "unknown key 'colour'"}},
+      {"[[models]]\npath = \"missing.onnx\"\n",
+       StatusCode::kNotFound,
+       {"[[models]] #2 path", "missing.onnx' does not exist"}},
+      {"[[models]]\nname = \"a\"\npath = \"b.onnx\"\n", StatusCode::kInvalidData, {"'a' names two models"}},
+      {"objective = \"fastest\"\n", StatusCode::kInvalidData, {"objective", "unknown objective 'fastest'"}},
+      {"reference = \"zzz\"\n", StatusCode::kInvalidData, {"reference", "'zzz' is not a model name"}},
+      {"variants = [\"int8\"]\n", StatusCode::kUnsupported, {"variants", "'int8' is not available yet"}},
+      {"[constraints]\nmin_top1 = 82\n", StatusCode::kInvalidData, {"[constraints] min_top1", "write 0.82 for 82 %"}},
+      {"[constraints]\nmax_p99_ms = -1\n", StatusCode::kInvalidData, {"[constraints] max_p99_ms", "must be > 0"}},
+      {"[runtime]\nscenario = \"concurrent\"\n", StatusCode::kInvalidData, {"not a study scenario"}},
+      {"[runtime]\nbatch = 0\n", StatusCode::kInvalidData, {"[runtime] batch", ">= 1"}},
+      {"[models.preprocess]\ncolor = \"purple\"\n", StatusCode::kInvalidArgument, {"[models.preprocess]", "purple"}},
+      {"name = \n", StatusCode::kInvalidData, {"study.toml line 1"}},
+  };
+  for (const auto& c : cases) {
+    auto spec = ParseWith(c.extra);
+    ASSERT_FALSE(spec.ok()) << c.extra;
+    EXPECT_EQ(spec.status().code(), c.code) << c.extra << " -> " << spec.status().ToString();
+    EXPECT_THAT(spec.status().message(), HasSubstr("study.toml")) << c.extra;
+    EXPECT_EQ(spec.status().message().find('\n'), std::string::npos) << c.extra;
+    for (const auto& f : c.fragments) EXPECT_THAT(spec.status().message(), HasSubstr(f)) << c.extra;
+  }
+}
+
+TEST_F(SpecTest, MissingDatasetOrModelsOrFile) {
+  auto no_dataset = Parse("[[models]]\npath = \"a.onnx\"\n");
+  EXPECT_THAT(no_dataset.status().message(), HasSubstr("[dataset]: missing"));
+  auto missing_dataset = Parse("[dataset]\npath = \"nowhere\"\n[[models]]\npath = \"a.onnx\"\n");
+  EXPECT_EQ(missing_dataset.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(missing_dataset.status().message(), AllOf(HasSubstr("[dataset] path"), HasSubstr("nowhere")));
+  auto no_models = Parse("[dataset]\npath = \"images\"\n");
+  EXPECT_THAT(no_models.status().message(), HasSubstr("no candidate models"));
+  auto no_file = LoadStudySpec(dir_ / "nope.toml");
+  EXPECT_EQ(no_file.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(no_file.status().message(), HasSubstr("nope.toml' does not exist"));
+}
+
+}  // namespace
+}  // namespace sweetspot

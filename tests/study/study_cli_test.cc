@@ -1,0 +1,313 @@
+// `sweetspot study` and `sweetspot results` end to end, on the real binary,
+// real ONNX Runtime child processes and a real SQLite file: recommendation,
+// reuse, failures, timeouts, resuming after SIGKILL/SIGINT, and bad input.
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "eval/eval_fixtures.h"
+#include "support/support.h"
+#include "sweetspot/results_store.h"
+
+namespace sweetspot {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::RunCli;
+using testing::TempDir;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string Slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Rows in a table of the store, read with SQLite directly (0 if unreadable).
+std::int64_t Rows(const fs::path& db, const std::string& table) {
+  sqlite3* raw = nullptr;
+  std::int64_t n = 0;
+  if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(raw, ("SELECT count(*) FROM " + table).c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      n = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(raw);
+  return n;
+}
+
+std::int64_t Measurements(const fs::path& db) { return Rows(db, "accuracy_results") + Rows(db, "latency_results"); }
+
+// A colour-coded image folder (9 images, 3 classes), a model that gets 8 of
+// them right and one that gets 3, and a spec with very short benchmarks.
+class StudyCliTest : public ::testing::Test {
+ protected:
+  StudyCliTest() {
+    testing::WriteRgbFolder(dir_ / "images");
+    testing::WriteModel(testing::ChannelModel(), dir_ / "good.onnx");
+    testing::WriteModel(testing::ChannelModel({-1, 3, 2, 2}, 3, false, false, /*swap_green_blue=*/true),
+                        dir_ / "bad.onnx");
+  }
+
+  // Writes study.toml with the two models (plus `more_models`) and `extra` tables.
+  fs::path Spec(const std::string& extra = "[constraints]\nmin_top1 = 0.8\n", const std::string& more_models = "",
+                const std::string& runtime = "duration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n") {
+    const fs::path spec = dir_ / "study.toml";
+    testing::WriteFile(spec,
+                       "name = \"colours\"\n[dataset]\npath = \"images\"\n"
+                       "[[models]]\nname = \"good\"\npath = \"good.onnx\"\n"
+                       "[[models]]\nname = \"bad\"\npath = \"bad.onnx\"\n" +
+                           more_models + "[runtime]\n" + runtime + extra);
+    return spec;
+  }
+
+  std::string Args(const fs::path& spec, const std::string& more = "") const {
+    return "study '" + spec.string() + "' --cache-dir '" + (dir_ / "cache").string() + "' " + more;
+  }
+
+  fs::path Db() const { return dir_ / "sweetspot.db"; }
+
+  TempDir dir_;
+};
+
+TEST_F(StudyCliTest, RecommendsStoresAndReusesOnRerun) {
+  const fs::path spec = Spec();
+  const auto first = RunCli(Args(spec, "--json -"));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const json report = json::parse(first.out);
+  EXPECT_EQ(report["schema"], "sweetspot.study/1");
+  EXPECT_EQ(report["recommendation"]["name"], "good");
+  EXPECT_EQ(report["measurements"]["measured"], 4);
+  EXPECT_EQ(report["measurements"]["reused"], 0);
+  const json& good = report["candidates"][0];
+  EXPECT_NEAR(good["top1"].get<double>(), 8.0 / 9.0, 1e-12);
+  EXPECT_EQ(good["eval_count"], 9);
+  EXPECT_GT(good["p50_ms"].get<double>(), 0.0);
+  EXPECT_GT(good["peak_memory_bytes"].get<std::int64_t>(), 1'000'000);  // a whole process's, from wait4
+  const json& bad = report["candidates"][1];
+  EXPECT_EQ(bad["verdict"], "excluded");
+  EXPECT_THAT(bad["reasons"][0].get<std::string>(), HasSubstr("fails top-1 >= 0.8 by 46.67 points"));
+  EXPECT_EQ(Measurements(Db()), 4);
+  EXPECT_THAT(first.err, HasSubstr("accuracy of good: top-1 88.89 %"));
+
+  // Everything is stored: the rerun measures nothing and agrees.
+  const auto second = RunCli(Args(spec, "--json -"));
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const json again = json::parse(second.out);
+  EXPECT_EQ(again["measurements"]["measured"], 0);
+  EXPECT_EQ(again["measurements"]["reused"], 4);
+  EXPECT_EQ(again["candidates"][0]["top1"], good["top1"]);
+  EXPECT_EQ(again["candidates"][0]["p50_ms"], good["p50_ms"]);
+  EXPECT_EQ(Measurements(Db()), 4);
+
+  // --fresh remeasures and adds rows; nothing is replaced.
+  const auto fresh = RunCli(Args(spec, "--fresh --csv -"));
+  ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+  EXPECT_THAT(fresh.out, HasSubstr("name,model,setting,size_bytes"));
+  EXPECT_THAT(fresh.out, HasSubstr("\ngood,good,single-stream b1 t1,"));
+  EXPECT_EQ(Measurements(Db()), 8);
+
+  const auto list = RunCli("results --db '" + Db().string() + "'");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_THAT(list.out, HasSubstr("colours"));
+  const auto csv = RunCli("results --db '" + Db().string() + "' --study colours --csv");
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_THAT(csv.out, HasSubstr("colours,good,"));
+  EXPECT_THAT(csv.out, HasSubstr(",latency,single-stream b1 t1,"));
+  const auto exported = RunCli("results --db '" + Db().string() + "' --study colours --json");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const json doc = json::parse(exported.out);
+  EXPECT_EQ(doc["candidates"][0]["accuracy"].size(), 2U);
+  EXPECT_FALSE(doc["candidates"][0]["latency"][0]["raw_ms"].empty());
+  const auto unknown = RunCli("results --db '" + Db().string() + "' --study nope");
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("no study named 'nope'"));
+}
+
+TEST_F(StudyCliTest, FailedModelsAreRecordedAndTheOthersFinish) {
+  // Truncated: not an ONNX file any more. Unknown op: a valid graph the
+  // runtime cannot load. Gray: an input that cannot take RGB images.
+  const std::string good = Slurp(dir_ / "good.onnx");
+  testing::WriteFile(dir_ / "truncated.onnx", good.substr(0, good.size() / 2));
+  GraphBuilder b("unknown");
+  b.Input("input", DType::kFloat32, {-1, 3, 2, 2}, {"N"});
+  b.Node("NoSuchOp", {"input"}, {"output"});
+  b.Output("output", DType::kFloat32, {-1, 3}, {"N", ""});
+  testing::WriteModel(b.Build(), dir_ / "unknown_op.onnx");
+  testing::WriteModel(testing::ChannelModel({-1, 1, 2, 2}), dir_ / "gray.onnx");
+  const fs::path spec = Spec("[constraints]\nmin_top1 = 0.8\n",
+                             "[[models]]\npath = \"truncated.onnx\"\n[[models]]\npath = \"unknown_op.onnx\"\n"
+                             "[[models]]\npath = \"gray.onnx\"\n");
+  const auto run = RunCli(Args(spec, "--json '" + (dir_ / "r.json").string() + "'"));
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("3 of 5 candidate(s) failed"));
+  EXPECT_THAT(run.out, HasSubstr("Recommended: good"));
+  const json report = json::parse(Slurp(dir_ / "r.json"));
+  EXPECT_EQ(report["recommendation"]["name"], "good");
+  for (int i : {2, 3, 4}) {
+    const json& c = report["candidates"][i];
+    EXPECT_EQ(c["verdict"], "failed") << c.dump();
+    EXPECT_FALSE(c["failure"].is_null());
+  }
+  EXPECT_THAT(report["candidates"][4]["failure"].get<std::string>(), HasSubstr("pass --color gray"));
+  EXPECT_EQ(Rows(Db(), "failures"), 3);
+  EXPECT_EQ(Measurements(Db()), 4);  // good and bad: accuracy and latency each
+}
+
+TEST_F(StudyCliTest, TimeoutKillsTheMeasurementAndIsRecorded) {
+  const fs::path spec = Spec("", "", "duration_s = 30\nmin_count = 10\ntimeout_s = 1.5\n");
+  const auto start = std::chrono::steady_clock::now();
+  const auto run = RunCli(Args(spec));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  EXPECT_EQ(run.exit_code, 1) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("timed out after 1.5 s while benchmarking"));
+  EXPECT_EQ(Rows(Db(), "accuracy_results"), 2);
+  EXPECT_EQ(Rows(Db(), "latency_results"), 0);
+  EXPECT_EQ(Rows(Db(), "failures"), 2);
+}
+
+// Starts the CLI as a child with the given arguments; output goes to files.
+pid_t Spawn(const std::vector<std::string>& args, const fs::path& out) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    std::string exe = SWEETSPOT_CLI_PATH;
+    argv.push_back(exe.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    FILE* f = std::freopen(out.c_str(), "w", stdout);
+    if (f == nullptr || std::freopen((out.string() + ".err").c_str(), "w", stderr) == nullptr) _exit(126);
+    execv(exe.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+class ResumeTest : public StudyCliTest, public ::testing::WithParamInterface<int> {};
+
+TEST_P(ResumeTest, KilledStudyResumesWithoutRemeasuring) {
+  const int sig = GetParam();
+  const fs::path spec =
+      Spec("[constraints]\nmin_top1 = 0.8\n", "", "duration_s = 0.3\nmax_duration_s = 1\nmin_count = 10\n");
+  const pid_t pid = Spawn({"study", spec.string(), "--cache-dir", (dir_ / "cache").string()}, dir_ / "first.txt");
+  ASSERT_GT(pid, 0);
+  // Kill it as soon as the first measurement is committed.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (Measurements(Db()) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(kill(pid, sig), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "exit " << WEXITSTATUS(status) << ": " << Slurp(dir_ / "first.txt.err");
+  EXPECT_EQ(WTERMSIG(status), sig);  // SIGINT too: the study re-raises it after cleaning up
+  if (sig == SIGINT) {
+    EXPECT_THAT(Slurp(dir_ / "first.txt.err"), HasSubstr("run the same command again to resume"));
+  }
+  const std::int64_t stored = Measurements(Db());
+  ASSERT_GE(stored, 1);
+  ASSERT_LT(stored, 4) << "the study finished before it was killed";
+
+  const auto rerun = RunCli(Args(spec, "--json -"));
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  const json report = json::parse(rerun.out);
+  EXPECT_EQ(report["measurements"]["reused"], stored);
+  EXPECT_EQ(report["measurements"]["measured"], 4 - stored);
+  EXPECT_EQ(Measurements(Db()), 4);  // nothing measured twice
+  EXPECT_EQ(report["recommendation"]["name"], "good");
+}
+
+INSTANTIATE_TEST_SUITE_P(Signals, ResumeTest, ::testing::Values(SIGKILL, SIGINT),
+                         [](const auto& p) { return p.param == SIGKILL ? "Sigkill" : "Sigint"; });
+
+TEST_F(StudyCliTest, BadInputExitsTwoWithOneLine) {
+  testing::WriteFile(dir_ / "typo.toml", "[dataset]\npath = \"images\"\nlimt = 5\n[[models]]\npath = \"good.onnx\"\n");
+  const auto typo = RunCli(Args(dir_ / "typo.toml"));
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_THAT(typo.err, HasSubstr("typo.toml [dataset]: unknown key 'limt'"));
+  EXPECT_EQ(std::count(typo.err.begin(), typo.err.end(), '\n'), 1) << typo.err;
+
+  testing::WriteFile(dir_ / "missing.toml", "[dataset]\npath = \"images\"\n[[models]]\npath = \"gone.onnx\"\n");
+  const auto missing = RunCli(Args(dir_ / "missing.toml"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("gone.onnx' does not exist"));
+
+  const auto unmet = RunCli(Args(Spec("[constraints]\nmin_top1 = 0.95\n")));
+  EXPECT_EQ(unmet.exit_code, 2) << unmet.err;
+  EXPECT_THAT(unmet.err, HasSubstr("no candidate meets the constraints (top-1 >= 0.95); the closest is good, which "
+                                   "fails top-1 >= 0.95 by 6.11 points"));
+  EXPECT_THAT(unmet.out, HasSubstr("No recommendation"));
+
+  const std::string garbage(4096, 'g');
+  testing::WriteFile(dir_ / "corrupt.db", garbage);
+  const auto corrupt = RunCli(Args(Spec(), "--db '" + (dir_ / "corrupt.db").string() + "'"));
+  EXPECT_EQ(corrupt.exit_code, 2);
+  EXPECT_THAT(corrupt.err, HasSubstr("corrupt.db' is not a readable sweetspot results database"));
+  EXPECT_EQ(Slurp(dir_ / "corrupt.db"), garbage);
+}
+
+TEST_F(StudyCliTest, LockedDatabaseExitsTwoAndLosesNothing) {
+  const fs::path spec = Spec();
+  ASSERT_EQ(RunCli(Args(spec)).exit_code, 0);
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(Db().c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const auto locked = RunCli(Args(spec, "--fresh"));
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  EXPECT_EQ(locked.exit_code, 2);
+  EXPECT_THAT(locked.err, HasSubstr("is locked by another process"));
+  EXPECT_EQ(Measurements(Db()), 4);
+  const auto after = RunCli(Args(spec, "--json -"));
+  ASSERT_EQ(after.exit_code, 0) << after.err;
+  EXPECT_EQ(json::parse(after.out)["measurements"]["reused"], 4);
+}
+
+// The real family: the study's accuracy is exactly what `sweetspot eval` gives alone.
+TEST(StudyRealModelsTest, AccuracyMatchesEvalRunAlone) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(data, "cifar10-test");
+  SWEETSPOT_REQUIRE_SHARED_DATA(r20, "cifar10-resnet/resnet20_cifar10.onnx");
+  SWEETSPOT_REQUIRE_SHARED_DATA(r32, "cifar10-resnet/resnet32_cifar10.onnx");
+  TempDir dir;
+  testing::WriteFile(dir / "cifar.toml", "[dataset]\npath = \"" + data.string() +
+                                             "\"\nlimit = 200\n[dataset.preprocess]\n"
+                                             "mean = [0.485, 0.456, 0.406]\nstd = [0.229, 0.224, 0.225]\n"
+                                             "[[models]]\npath = \"" +
+                                             r20.string() + "\"\n[[models]]\npath = \"" + r32.string() +
+                                             "\"\n"
+                                             "[runtime]\nduration_s = 0.1\nmax_duration_s = 0.5\nmin_count = 20\n");
+  const std::string cache = " --cache-dir '" + (dir / "cache").string() + "'";
+  const auto study = RunCli("study '" + (dir / "cifar.toml").string() + "' --json -" + cache);
+  ASSERT_EQ(study.exit_code, 0) << study.err;
+  const json report = json::parse(study.out);
+  for (int i = 0; i < 2; ++i) {
+    const auto eval = RunCli("eval '" + (i == 0 ? r20 : r32).string() + "' --data '" + data.string() +
+                             "' --limit 200 --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --json -" + cache);
+    ASSERT_EQ(eval.exit_code, 0) << eval.err;
+    const json alone = json::parse(eval.out);
+    EXPECT_EQ(report["candidates"][i]["top1"], alone["metrics"]["top1"]);
+    EXPECT_EQ(report["candidates"][i]["top1_ci95"], alone["metrics"]["top1_ci95"]);
+  }
+  EXPECT_GT(report["candidates"][0]["items_per_s"].get<double>(), report["candidates"][1]["items_per_s"].get<double>());
+}
+
+}  // namespace
+}  // namespace sweetspot
