@@ -111,8 +111,9 @@ ProgressFn TerminalProgress(const std::string& label) {
 
 Status RunBenchCommand(const BenchArgs& args) {
   SWEETSPOT_ASSIGN_OR_RETURN(BenchRequest base, MakeRequest(args));
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  SWEETSPOT_ASSIGN_OR_RETURN(const fs::path self, SelfExecutable());
+  ChildOptions child_options;
+  child_options.share_stderr = !args.quiet;  // the child draws its progress there
   std::vector<BenchResult> results;
   std::vector<BenchFailure> failures;
   for (const auto& model : args.models) {
@@ -121,13 +122,13 @@ Status RunBenchCommand(const BenchArgs& args) {
     Result<BenchResult> result = Status::Internal("not run");
     if (!fs::exists(model)) {
       result = Status::NotFound("model file '" + model + "' does not exist; check the path");
-    } else if (args.no_isolate || ec) {
+    } else if (args.no_isolate) {
       auto backend = CreateBackend(request.backend);
       result = backend.ok() ? RunBench(**backend, model, request.options, request.config, request.inputs,
                                        args.quiet ? ProgressFn{} : TerminalProgress(model))
                             : Result<BenchResult>(backend.status());
     } else {
-      result = RunBenchIsolated(self, request);
+      result = RunBenchIsolated(self, request, {}, child_options);
     }
     ClearProgressLine();
     if (!result.ok()) {

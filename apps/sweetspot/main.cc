@@ -48,6 +48,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    // CLI11 says "A subcommand is required" for a misspelt command; name it.
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+      std::string names;
+      for (const CLI::App* sub : app.get_subcommands({})) {
+        if (!sub->get_group().empty()) names += (names.empty() ? "" : ", ") + sub->get_name();
+      }
+      std::fprintf(stderr, "sweetspot: error: unknown command '%s' (commands: %s)\n", argv[1], names.c_str());
+      return 2;
+    }
     std::fprintf(stderr, "sweetspot: error: %s (see 'sweetspot --help')\n", e.what());
     return 2;
   }

@@ -14,6 +14,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "sweetspot/child_process.h"
 #include "sweetspot/isolated_eval.h"
 #include "sweetspot/study.h"
 #include "sweetspot/study_report.h"
@@ -110,10 +111,8 @@ class ProgressBar {
 Status RunStudyCommand(const StudyArgs& a) {
   SWEETSPOT_ASSIGN_OR_RETURN(StudySpec spec, LoadStudySpec(a.spec));
   if (a.quick) MakeQuick(spec);
-  std::error_code ec;
   StudyOptions options;
-  options.self_exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return Status::Internal("cannot find the sweetspot binary (/proc/self/exe): " + ec.message());
+  SWEETSPOT_ASSIGN_OR_RETURN(options.self_exe, SelfExecutable());
   options.db_path = a.db;
   options.cache_dir = a.cache_dir;
   options.fresh = a.fresh;

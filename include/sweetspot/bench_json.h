@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sweetspot/child_process.h"
 #include "sweetspot/measure.h"
 
 namespace sweetspot {
@@ -40,15 +41,13 @@ nlohmann::json BenchDocument(const std::vector<BenchResult>& results, const std:
 
 namespace sweetspot {
 
-// Measures one model in a child process: `self_exe __bench-child REQUEST RESULT`
-// (self_exe is the sweetspot binary). The child's peak RSS comes from the
-// kernel (wait4's ru_maxrss, as /usr/bin/time reports it), its load time is its
-// own, and a crash in the runtime kills only the child: it comes back as a
-// RuntimeError naming the signal.
-Result<BenchResult> RunBenchIsolated(const std::filesystem::path& self_exe, const BenchRequest& request);
+// Measures one model in a child process (`self_exe __bench-child`, see
+// child_process.h): its peak RSS is its own and a crash in the runtime costs
+// only this model. `process_peak_rss_bytes` comes from wait4.
+Result<BenchResult> RunBenchIsolated(const std::filesystem::path& self_exe, const BenchRequest& request,
+                                     const ChildLimits& limits = {}, const ChildOptions& options = {});
 
-// The child's side: reads REQUEST, runs RunBench, writes RESULT as
-// {"result": ...} or {"error": {"code_id", "message"}}. Returns the Status it wrote.
+// The child's side of RunBenchIsolated: reads REQUEST, runs RunBench, writes RESULT.
 Status RunBenchChild(const std::filesystem::path& request_file, const std::filesystem::path& result_file,
                      const ProgressFn& progress = {});
 

@@ -6,7 +6,6 @@
 // Thread-safety: reentrant; `cancel` may be set from a signal handler.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -14,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sweetspot/bench_json.h"
+#include "sweetspot/child_process.h"
 #include "sweetspot/status.h"
 
 namespace sweetspot {
@@ -48,21 +47,10 @@ struct IsolatedEvalResult {
   double wall_ms = 0.0;
 };
 
-// How long a child may run and what stops it early.
-struct ChildLimits {
-  double timeout_s = 900;
-  const std::atomic<bool>* cancel = nullptr;  // when set: kill the child, return kRuntimeError "interrupted"
-};
-
-// Parent side: runs `self_exe __eval-child` and waits (see ChildLimits). A
-// crash, a timeout or an error in the child comes back as a Status naming the model.
+// Parent side: runs `self_exe __eval-child` (see child_process.h). A crash, a
+// timeout or an error in the child comes back as a Status naming the model.
 Result<IsolatedEvalResult> RunEvalIsolated(const std::filesystem::path& self_exe, const EvalRequest& request,
                                            const ChildLimits& limits);
-
-// RunBenchIsolated with ChildLimits: the same `__bench-child` protocol, killed
-// on timeout or cancel. Peak RSS comes from wait4 as there.
-Result<BenchResult> RunBenchIsolatedWithLimits(const std::filesystem::path& self_exe, const BenchRequest& request,
-                                               const ChildLimits& limits);
 
 // Child side: reads REQUEST, evaluates, writes RESULT as {"result": ...} or
 // {"error": {"code_id", "message"}}. Returns the Status it wrote.

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sweetspot/backend.h"
+#include "sweetspot/bench_json.h"
 #include "sweetspot/content_hash.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/isolated_eval.h"
@@ -230,7 +231,7 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
     }
   }
 
-  const ChildLimits limits{spec.timeout_s, options.cancel};
+  const ChildLimits limits{spec.timeout_s, options.cancel, "raise [runtime] timeout_s if it needs longer"};
   StudyProgress progress;
   progress.total = tasks.size();
   const auto interrupted = [&] {
@@ -286,7 +287,7 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
       }
     } else {
       const auto start = std::chrono::steady_clock::now();
-      auto result = RunBenchIsolatedWithLimits(options.self_exe, MakeBenchRequest(spec, m, setting), limits);
+      auto result = RunBenchIsolated(options.self_exe, MakeBenchRequest(spec, m, setting), limits);
       if (result.ok()) {
         const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
         LatencyRow row = ToLatencyRow(*result, setting, ms);
