@@ -5,7 +5,7 @@
 #include "support/support.h"
 #include "sweetspot/backend.h"
 #include "sweetspot/onnx_model.h"
-#include "tiny_models.h"
+#include "support/tiny_models.h"
 
 namespace sweetspot {
 namespace {
@@ -32,7 +32,7 @@ onnx::ModelProto LinearModel() {
 
 TEST(OrtBackend, DescribesInputsAndOutputsWithDynamicBatch) {
   TempDir dir;
-  auto session = Ort()->Load(WriteModel(examples::TinyCnn(), dir / "tiny.onnx"), {});
+  auto session = Ort()->Load(WriteModel(testing::TinyCnn(), dir / "tiny.onnx"), {});
   ASSERT_TRUE(session.ok()) << session.status().ToString();
   const auto& in = (*session)->inputs();
   ASSERT_EQ(in.size(), 1U);
@@ -96,7 +96,7 @@ TEST(OrtBackend, HonoursThreadAndOptimisationOptions) {
   options.intra_op_threads = 2;
   options.graph_optimization = GraphOptimization::kDisabled;
   options.execution_mode = ExecutionMode::kParallel;
-  auto session = Ort()->Load(WriteModel(examples::TinyCnn(), dir / "tiny.onnx"), options);
+  auto session = Ort()->Load(WriteModel(testing::TinyCnn(), dir / "tiny.onnx"), options);
   ASSERT_TRUE(session.ok()) << session.status().ToString();
   Tensor x = Tensor::Owned(DType::kFloat32, {3, 3, 32, 32});
   auto out = (*session)->Run({&x, 1});
@@ -122,7 +122,7 @@ TEST(OrtBackend, NonOnnxFileIsInvalidData) {
 
 TEST(OrtBackend, TruncatedModelIsInvalidData) {
   TempDir dir;
-  const std::string bytes = examples::TinyCnn().SerializeAsString();
+  const std::string bytes = testing::TinyCnn().SerializeAsString();
   testing::WriteFile(dir / "cut.onnx", bytes.substr(0, bytes.size() / 2));
   auto session = Ort()->Load(dir / "cut.onnx", {});
   ASSERT_FALSE(session.ok());
@@ -143,7 +143,7 @@ TEST(OrtBackend, UnknownOperatorIsUnsupported) {
 
 TEST(OrtBackend, WrongInputShapeIsInvalidArgument) {
   TempDir dir;
-  auto session = Ort()->Load(WriteModel(examples::TinyCnn(), dir / "tiny.onnx"), {});
+  auto session = Ort()->Load(WriteModel(testing::TinyCnn(), dir / "tiny.onnx"), {});
   ASSERT_TRUE(session.ok());
   Tensor x = Tensor::Owned(DType::kFloat32, {1, 3, 28, 28});
   auto out = (*session)->Run({&x, 1});
@@ -156,7 +156,7 @@ TEST(OrtBackend, UnavailableProviderIsUnsupported) {
   TempDir dir;
   BackendOptions options;
   options.execution_provider = "nosuchaccelerator";
-  auto session = Ort()->Load(WriteModel(examples::TinyCnn(), dir / "tiny.onnx"), options);
+  auto session = Ort()->Load(WriteModel(testing::TinyCnn(), dir / "tiny.onnx"), options);
   ASSERT_FALSE(session.ok());
   EXPECT_EQ(session.status().code(), StatusCode::kUnsupported);
   EXPECT_NE(session.status().message().find("available: "), std::string::npos);

@@ -11,7 +11,7 @@
 
 #include "support/support.h"
 #include "sweetspot/onnx_model.h"
-#include "tiny_models.h"
+#include "support/tiny_models.h"
 
 namespace sweetspot {
 namespace {
@@ -27,7 +27,7 @@ std::size_t Lines(const std::string& text) {
 
 class BenchCli : public ::testing::Test {
  protected:
-  void SetUp() override { model_ = testing::WriteModel(examples::TinyCnn(), dir_ / "tiny.onnx").string(); }
+  void SetUp() override { model_ = testing::WriteModel(testing::TinyCnn(), dir_ / "tiny.onnx").string(); }
 
   // Asserts exit code 2 and a single stderr line containing `needle`.
   void ExpectUsageError(const std::string& args, const std::string& needle) {
@@ -50,7 +50,7 @@ TEST_F(BenchCli, FileThatIsNotOnnx) {
 }
 
 TEST_F(BenchCli, TruncatedOnnxFile) {
-  const std::string bytes = examples::TinyCnn().SerializeAsString();
+  const std::string bytes = testing::TinyCnn().SerializeAsString();
   testing::WriteFile(dir_ / "cut.onnx", bytes.substr(0, bytes.size() * 2 / 3));
   ExpectUsageError((dir_ / "cut.onnx").string() + kFast, "cut.onnx");
 }

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/support.h"
-#include "tiny_models.h"
+#include "support/tiny_models.h"
 
 namespace sweetspot {
 namespace {
@@ -24,7 +24,7 @@ TEST(InspectCli, ReportsResNetParamsAndMacs) {
 
 TEST(InspectCli, JsonScalesMacsWithTheBatch) {
   TempDir dir;
-  const auto model = testing::WriteModel(examples::TinyCnn(), dir / "tiny.onnx");
+  const auto model = testing::WriteModel(testing::TinyCnn(), dir / "tiny.onnx");
   const auto one = RunCli("inspect " + model.string() + " --json -");
   const auto eight = RunCli("inspect " + model.string() + " --batch 8 --json -");
   ASSERT_EQ(one.exit_code, 0) << one.err;

@@ -9,7 +9,7 @@
 #include "support/support.h"
 #include "sweetspot/model_info.h"
 #include "sweetspot/onnx_model.h"
-#include "tiny_models.h"
+#include "support/tiny_models.h"
 
 namespace sweetspot {
 namespace {
@@ -43,7 +43,7 @@ std::string Joined(const std::vector<std::string>& lines) {
 }
 
 TEST(InspectModel, TinyCnnByHand) {
-  const ModelInfo info = InspectOk(examples::TinyCnn());
+  const ModelInfo info = InspectOk(testing::TinyCnn());
   EXPECT_EQ(info.param_count, kTinyParams);
   EXPECT_EQ(info.weight_bytes, kTinyParams * 4);
   EXPECT_EQ(info.total_macs, kTinyMacs);
@@ -77,7 +77,7 @@ TEST(InspectModel, TinyCnnByHand) {
 TEST(InspectModel, DynamicBatchScalesLinearly) {
   InspectOptions options;
   options.batch_size = 4;
-  const ModelInfo info = InspectOk(examples::TinyCnn(), options);
+  const ModelInfo info = InspectOk(testing::TinyCnn(), options);
   EXPECT_EQ(info.total_macs, 4 * kTinyMacs);
   EXPECT_EQ(info.elementwise_ops, 4 * kTinyElementwise);
   EXPECT_EQ(info.param_count, kTinyParams);
@@ -88,15 +88,15 @@ TEST(InspectModel, DynamicBatchScalesLinearly) {
   InspectOptions named;
   named.batch_size = 2;
   named.dim_values = {{"N", 3}};
-  EXPECT_EQ(InspectOk(examples::TinyCnn(), named).total_macs, 3 * kTinyMacs);
+  EXPECT_EQ(InspectOk(testing::TinyCnn(), named).total_macs, 3 * kTinyMacs);
 }
 
 TEST(InspectModel, FixedBatchIgnoresBatchSizeWithWarning) {
-  examples::TinyCnnSpec spec;
+  testing::TinyCnnSpec spec;
   spec.dynamic_batch = false;
   InspectOptions options;
   options.batch_size = 8;
-  const ModelInfo info = InspectOk(examples::TinyCnn(spec), options);
+  const ModelInfo info = InspectOk(testing::TinyCnn(spec), options);
   EXPECT_EQ(info.total_macs, kTinyMacs);
   EXPECT_EQ(info.batch_size, 1);
   EXPECT_TRUE(info.resolved_dims.empty());
@@ -157,7 +157,7 @@ TEST(InspectModel, BadOptionsAreErrors) {
 
   InspectOptions zero;
   zero.batch_size = 0;
-  EXPECT_EQ(InspectModel(examples::TinyCnn(), zero).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(InspectModel(testing::TinyCnn(), zero).status().code(), StatusCode::kInvalidArgument);
 }
 
 TEST(InspectModel, ConstantNodeWeightsCount) {
@@ -201,7 +201,7 @@ TEST(InspectModel, ScalarsAndUnusedTensorsAreNotParameters) {
 
 TEST(InspectModel, InitializersListedAsInputsAreNotInputs) {
   // IR < 4 exporters list every initializer among the graph inputs.
-  onnx::ModelProto model = examples::TinyCnn();
+  onnx::ModelProto model = testing::TinyCnn();
   model.set_ir_version(3);
   const onnx::ModelProto original = model;
   for (const auto& init : original.graph().initializer()) {
@@ -221,7 +221,7 @@ TEST(InspectModel, InitializersListedAsInputsAreNotInputs) {
 TEST(InspectModel, ContradictingValueInfoIsReinferred) {
   // The exporter recorded intermediate shapes at batch 1; at batch 4 they
   // contradict inference, so they are dropped and inferred again.
-  onnx::ModelProto model = examples::TinyCnn();
+  onnx::ModelProto model = testing::TinyCnn();
   auto* stale = model.mutable_graph()->add_value_info();
   stale->set_name("c1");
   auto* type = stale->mutable_type()->mutable_tensor_type();
@@ -319,7 +319,7 @@ TEST(InspectModel, SubgraphsAreNotCostedButTheirReadsCount) {
 
 TEST(InspectModel, FromFileRecordsPathAndSize) {
   TempDir dir;
-  const auto path = WriteModel(examples::TinyCnn(), dir / "tiny.onnx");
+  const auto path = WriteModel(testing::TinyCnn(), dir / "tiny.onnx");
   const Result<ModelInfo> info = InspectModel(path);
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->path, path);
@@ -348,7 +348,7 @@ TEST(InspectModel, NonOnnxFileNamesPath) {
 
 TEST(InspectModel, TruncatedFileNamesPath) {
   TempDir dir;
-  const std::string bytes = examples::TinyCnn().SerializeAsString();
+  const std::string bytes = testing::TinyCnn().SerializeAsString();
   const auto path = dir / "truncated.onnx";
   WriteFile(path, bytes.substr(0, bytes.size() / 2));
   const Result<ModelInfo> info = InspectModel(path);
@@ -366,7 +366,7 @@ TEST(InspectModel, InspectErrorsFromFileNamePath) {
 }
 
 TEST(InspectModel, JsonHasEveryFigure) {
-  const ModelInfo info = InspectOk(examples::TinyCnn());
+  const ModelInfo info = InspectOk(testing::TinyCnn());
   const nlohmann::json json = ToJson(info);
   EXPECT_EQ(json.at("param_count").get<int64_t>(), kTinyParams);
   EXPECT_EQ(json.at("total_macs").get<int64_t>(), kTinyMacs);

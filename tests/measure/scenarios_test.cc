@@ -4,7 +4,7 @@
 
 #include "support/support.h"
 #include "sweetspot/measure.h"
-#include "tiny_models.h"
+#include "support/tiny_models.h"
 
 namespace sweetspot {
 namespace {
@@ -24,7 +24,7 @@ MeasureConfig FastConfig() {
 class ScenariosTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    model_ = testing::WriteModel(examples::TinyCnn(), dir_ / "tiny.onnx");
+    model_ = testing::WriteModel(testing::TinyCnn(), dir_ / "tiny.onnx");
     auto backend = CreateBackend("onnxruntime");
     ASSERT_TRUE(backend.ok());
     backend_ = std::move(backend).value();

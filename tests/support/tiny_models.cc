@@ -1,8 +1,8 @@
-#include "tiny_models.h"
+#include "support/tiny_models.h"
 
 #include "sweetspot/onnx_model.h"
 
-namespace sweetspot::examples {
+namespace sweetspot::testing {
 
 onnx::ModelProto TinyCnn(const TinyCnnSpec& spec) {
   const int64_t c = spec.channels;
@@ -32,4 +32,4 @@ onnx::ModelProto TinyCnn(const TinyCnnSpec& spec) {
   return b.Build();
 }
 
-}  // namespace sweetspot::examples
+}  // namespace sweetspot::testing

@@ -1,13 +1,12 @@
-// Small, seeded, untrained CNNs built in code. The test suite uses them as
-// fixtures (known shapes and hand-checkable MACs) and `examples/` writes one
-// to disk as the model the README's first command benchmarks.
+// Small, seeded, untrained CNNs built in code: test fixtures with known
+// shapes and hand-checkable MACs.
 #pragma once
 
 #include <cstdint>
 
 #include <onnx/onnx_pb.h>
 
-namespace sweetspot::examples {
+namespace sweetspot::testing {
 
 struct TinyCnnSpec {
   int64_t channels = 3;     // input channels
@@ -22,4 +21,4 @@ struct TinyCnnSpec {
 // Conv3x3(pad 1) -> Relu -> GlobalAveragePool -> Flatten -> Gemm -> "logits" [N,classes].
 onnx::ModelProto TinyCnn(const TinyCnnSpec& spec = {});
 
-}  // namespace sweetspot::examples
+}  // namespace sweetspot::testing
