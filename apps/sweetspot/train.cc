@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "sweetspot/child_process.h"
 #include "sweetspot/train.h"
 #include "sweetspot/train_family.h"
 #include "sweetspot/train_job.h"
@@ -215,9 +216,7 @@ Status RunTrain(const TrainArgs& a) {
     }
     plans.push_back(std::move(plan));
   }
-  std::error_code ec;
-  const fs::path self = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) return Status::Internal("cannot find the sweetspot binary (/proc/self/exe): " + ec.message());
+  SWEETSPOT_ASSIGN_OR_RETURN(const fs::path self, SelfExecutable());
 
   std::vector<std::string> summary;
   for (std::size_t i = 0; i < jobs.size(); ++i) {

@@ -1,15 +1,8 @@
 #include "sweetspot/train_job.h"
 
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
@@ -21,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sweetspot/backend.h"
+#include "sweetspot/child_process.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/evaluate.h"
 #include "sweetspot/measure.h"
@@ -203,33 +197,6 @@ json EpochToJson(const EpochStats& e) {
           {"epoch_ms", e.epoch_ms}};
 }
 
-Result<json> ReadJsonFile(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) return Status::IoError("cannot read '" + path.string() + "'");
-  json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Status::InvalidData("'" + path.string() + "' is not valid JSON");
-  return j;
-}
-
-// A private temporary folder that disappears with this object.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "sweetspot-train-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 }  // namespace
 
 Result<TrainPlan> PlanTrainJob(const TrainJob& job) {
@@ -268,73 +235,27 @@ Result<TrainOutcome> RunTrainJob(const TrainJob& job, const TrainProgressFn& pro
 }
 
 Result<TrainOutcome> RunTrainJobIsolated(const fs::path& self_exe, const TrainJob& job) {
-  ScratchDir scratch;
-  if (scratch.path().empty())
-    return Status::IoError("cannot create a temporary folder: " + std::string(strerror(errno)));
-  const fs::path job_file = scratch.path() / "job.json";
-  const fs::path result_file = scratch.path() / "result.json";
-  SWEETSPOT_RETURN_IF_ERROR(WriteFileAtomically(job_file, ToJson(job).dump()));
-
-  const std::string exe = self_exe.string();
-  const std::string job_arg = job_file.string();
-  const std::string result_arg = result_file.string();
-  // The environment is built before fork: after it, only async-signal-safe calls are allowed.
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
-  if (std::getenv("OMP_WAIT_POLICY") == nullptr) env_strings.emplace_back("OMP_WAIT_POLICY=PASSIVE");
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  const char* argv[] = {exe.c_str(), "__train-child", job_arg.c_str(), result_arg.c_str(), nullptr};
-
-  const pid_t pid = fork();
-  if (pid < 0) return Status::IoError("fork failed: " + std::string(strerror(errno)));
-  if (pid == 0) {
-    execve(exe.c_str(), const_cast<char* const*>(argv), envp.data());
-    _exit(127);
-  }
-  int wait_status = 0;
-  rusage usage{};
-  while (wait4(pid, &wait_status, 0, &usage) < 0) {
-    if (errno != EINTR) return Status::Internal("wait4 failed: " + std::string(strerror(errno)));
-  }
-  if (WIFSIGNALED(wait_status)) {
-    const int sig = WTERMSIG(wait_status);
-    return Status::RuntimeError(
-        fmt::format("the training process for {} died from signal {} ({})", job.preset, sig, strsignal(sig)));
-  }
-  if (WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 127) {
-    return Status::Internal("cannot start the training process '" + exe + "'");
-  }
-  SWEETSPOT_ASSIGN_OR_RETURN(json result, ReadJsonFile(result_file));
-  if (result.contains("error")) {
-    const json& e = result["error"];
-    return Status::FromCode(static_cast<StatusCode>(e.value("code_id", static_cast<int>(StatusCode::kInternal))),
-                            e.value("message", std::string("unknown error in the training process")));
-  }
-  SWEETSPOT_ASSIGN_OR_RETURN(TrainOutcome outcome, TrainOutcomeFromJson(result.at("outcome")));
-  // ru_maxrss is in KiB on Linux.
-  outcome.peak_rss_bytes = static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
+  ChildOptions options;
+  options.share_stderr = true;  // the child draws the epoch progress
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) options.extra_env.emplace_back("OMP_WAIT_POLICY=PASSIVE");
+  SWEETSPOT_ASSIGN_OR_RETURN(
+      ChildOutcome child,
+      RunChildProcess(self_exe, "__train-child", ToJson(job),
+                      fmt::format("training {} '{}'", ModelFamilyName(job.family), job.preset), {}, options));
+  SWEETSPOT_ASSIGN_OR_RETURN(TrainOutcome outcome, TrainOutcomeFromJson(child.result));
+  outcome.peak_rss_bytes = child.peak_rss_bytes;
   outcome.peak_rss_isolated = true;
   return outcome;
 }
 
 Status RunTrainChild(const fs::path& job_file, const fs::path& result_file, const TrainProgressFn& progress) {
-  json out;
-  auto job_json = ReadJsonFile(job_file);
-  auto job = job_json.ok() ? TrainJobFromJson(*job_json) : Result<TrainJob>(job_json.status());
-  Status status = job.status();
-  if (job.ok()) {
-    auto outcome = RunTrainJob(*job, progress);
-    if (outcome.ok()) {
-      out["outcome"] = ToJson(*outcome);
-    } else {
-      status = outcome.status();
-    }
-  }
-  if (!status.ok()) out["error"] = {{"code_id", static_cast<int>(status.code())}, {"message", status.message()}};
-  SWEETSPOT_RETURN_IF_ERROR(WriteFileAtomically(result_file, out.dump()));
-  return status;
+  const auto run = [&]() -> Result<json> {
+    SWEETSPOT_ASSIGN_OR_RETURN(json request, ReadChildRequest(job_file));
+    SWEETSPOT_ASSIGN_OR_RETURN(TrainJob job, TrainJobFromJson(request));
+    SWEETSPOT_ASSIGN_OR_RETURN(TrainOutcome outcome, RunTrainJob(job, progress));
+    return ToJson(outcome);
+  };
+  return WriteChildResult(result_file, run());
 }
 
 Result<json> WriteTrainCost(const TrainJob& job, const TrainOutcome& outcome) {
