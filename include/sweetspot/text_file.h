@@ -1,4 +1,5 @@
-// Writing result files so that a reader never sees half of one.
+// Writing result files: atomically, so that a reader never sees half of
+// one, and CSV fields quoted the one way all our CSV outputs share.
 #pragma once
 
 #include <filesystem>
@@ -12,5 +13,9 @@ namespace sweetspot {
 // `path`: an interrupted or failed write leaves any previous file intact and
 // no partial one. Errors name the path and the likely fix.
 Status WriteTextFile(const std::filesystem::path& path, const std::string& text);
+
+// `field` as one CSV field: as is, or double-quoted (quotes doubled) when it
+// holds a comma, a quote or a newline (RFC 4180).
+std::string CsvField(const std::string& field);
 
 }  // namespace sweetspot

@@ -31,4 +31,14 @@ Status WriteTextFile(const fs::path& path, const std::string& text) {
   return Status::Ok();
 }
 
+std::string CsvField(const std::string& field) {
+  if (field.find_first_of(",\"\n") == std::string::npos) return field;
+  std::string out = "\"";
+  for (char c : field) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace sweetspot

@@ -62,18 +62,20 @@ Result<cv::Mat> DecodeImageFile(const fs::path& path) {
   }
 }
 
-// ---------------------------------------------------------------- image folder
+// ---------------------------------------------------------------- image files
 
-class ImageFolderDataset final : public Dataset {
+// An image folder or a manifest: a list of image files with labels, decoded
+// on demand. Only where the list came from differs.
+class ImageFileDataset final : public Dataset {
  public:
-  ImageFolderDataset(fs::path root, std::vector<std::string> classes, std::vector<SampleInfo> samples,
-                     std::string fingerprint)
-      : root_(std::move(root)),
+  ImageFileDataset(std::string description, std::vector<std::string> classes, std::vector<SampleInfo> samples,
+                   std::string fingerprint)
+      : description_(std::move(description)),
         classes_(std::move(classes)),
         samples_(std::move(samples)),
         fingerprint_(std::move(fingerprint)) {}
 
-  std::string description() const override { return "image folder " + root_.string(); }
+  std::string description() const override { return description_; }
   std::size_t size() const override { return samples_.size(); }
   const std::vector<std::string>& class_names() const override { return classes_; }
   const SampleInfo& sample(std::size_t index) const override { return samples_.at(index); }
@@ -81,32 +83,7 @@ class ImageFolderDataset final : public Dataset {
   std::string Fingerprint() const override { return fingerprint_; }
 
  private:
-  fs::path root_;
-  std::vector<std::string> classes_;
-  std::vector<SampleInfo> samples_;
-  std::string fingerprint_;
-};
-
-// ---------------------------------------------------------------- manifest
-
-class ManifestDataset final : public Dataset {
- public:
-  ManifestDataset(fs::path manifest, std::vector<std::string> classes, std::vector<SampleInfo> samples,
-                  std::string fingerprint)
-      : manifest_(std::move(manifest)),
-        classes_(std::move(classes)),
-        samples_(std::move(samples)),
-        fingerprint_(std::move(fingerprint)) {}
-
-  std::string description() const override { return "manifest " + manifest_.string(); }
-  std::size_t size() const override { return samples_.size(); }
-  const std::vector<std::string>& class_names() const override { return classes_; }
-  const SampleInfo& sample(std::size_t index) const override { return samples_.at(index); }
-  Result<cv::Mat> Load(std::size_t index) const override { return DecodeImageFile(samples_.at(index).path); }
-  std::string Fingerprint() const override { return fingerprint_; }
-
- private:
-  fs::path manifest_;
+  std::string description_;
   std::vector<std::string> classes_;
   std::vector<SampleInfo> samples_;
   std::string fingerprint_;
@@ -341,8 +318,8 @@ Result<std::unique_ptr<Dataset>> OpenImageFolder(const fs::path& root) {
     return Status::InvalidData("image folder " + root.string() +
                                " has zero images (expected ROOT/<class>/<image>.jpg|jpeg|png|bmp)");
   }
-  return std::unique_ptr<Dataset>(
-      new ImageFolderDataset(root, std::move(classes), std::move(samples), std::move(fingerprint)));
+  return std::unique_ptr<Dataset>(new ImageFileDataset("image folder " + root.string(), std::move(classes),
+                                                       std::move(samples), std::move(fingerprint)));
 }
 
 Result<std::unique_ptr<Dataset>> OpenManifest(const fs::path& manifest, const fs::path& class_names_file) {
@@ -443,8 +420,8 @@ Result<std::unique_ptr<Dataset>> OpenManifest(const fs::path& manifest, const fs
     fingerprint += s.path.string() + "|" + stamp + "|" + std::to_string(s.label) + "\n";
     samples.push_back(std::move(s));
   }
-  return std::unique_ptr<Dataset>(
-      new ManifestDataset(manifest, std::move(classes), std::move(samples), std::move(fingerprint)));
+  return std::unique_ptr<Dataset>(new ImageFileDataset("manifest " + manifest.string(), std::move(classes),
+                                                       std::move(samples), std::move(fingerprint)));
 }
 
 Result<std::unique_ptr<Dataset>> OpenIdxDataset(const fs::path& prefix_in, const fs::path& class_names_file) {

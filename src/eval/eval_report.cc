@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sweetspot/text_file.h"
+
 namespace sweetspot {
 namespace {
 
@@ -82,16 +84,6 @@ json ResultJson(const EvalResult& r) {
     out["coarse"] = nullptr;
   }
   return out;
-}
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
 }
 
 std::string Pct(double fraction) { return fmt::format("{:.2f} %", 100.0 * fraction); }

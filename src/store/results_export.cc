@@ -3,22 +3,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "sweetspot/text_file.h"
+
 namespace sweetspot {
-namespace {
 
 using nlohmann::json;
-
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
-}  // namespace
 
 std::string RenderStudyListText(const std::vector<StudyListing>& studies) {
   if (studies.empty()) return "no studies stored yet: run `sweetspot study SPEC.toml`\n";
