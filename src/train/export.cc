@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sweetspot/onnx_model.h"
-#include "train/atomic_file.h"
+#include "sweetspot/text_file.h"
 #include "train/network_impl.h"
 
 namespace sweetspot {
@@ -145,7 +145,9 @@ Status SaveModelAtomically(const onnx::ModelProto& model, const std::filesystem:
   if (!model.SerializeToString(&bytes)) {
     return Status::Internal(fmt::format("cannot serialise the model for '{}'", path.string()));
   }
-  return WriteFileAtomically(path, bytes);
+  const Status status = WriteTextFile(path, bytes);
+  if (status.code() != StatusCode::kInvalidArgument) return status;
+  return Status::InvalidArgument(status.message() + " (choose another --out folder)");
 }
 
 }  // namespace sweetspot
