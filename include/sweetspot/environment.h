@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace sweetspot {
 
 struct Environment {
@@ -19,6 +21,10 @@ struct Environment {
   std::string sweetspot_version;
   std::string timestamp_utc;  // ISO 8601, when captured
 };
+
+// The JSON form every result format uses: one key per field, same names.
+void to_json(nlohmann::json& json, const Environment& environment);
+void from_json(const nlohmann::json& json, Environment& environment);
 
 // Reads the current machine's facts. Never fails: unreadable facts stay empty.
 Environment CaptureEnvironment();

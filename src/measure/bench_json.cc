@@ -27,8 +27,6 @@ NLOHMANN_JSON_SERIALIZE_ENUM(Scenario, {{Scenario::kSingleStream, "single-stream
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TensorInfo, name, dtype, shape, dim_names)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BackendOptions, intra_op_threads, inter_op_threads, graph_optimization,
                                    execution_mode, execution_provider)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(Environment, cpu_model, logical_cores, affinity, frequency_governor, kernel,
-                                   hostname, compiler, build_type, sweetspot_version, timestamp_utc)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WarmupRecord, runs, stable, duration_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MemoryRecord, measured, isolated, baseline_rss_bytes, peak_rss_bytes, growth_bytes,
                                    process_peak_rss_bytes)

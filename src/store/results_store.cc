@@ -465,16 +465,10 @@ Result<std::int64_t> ResultsStore::PutDataset(const StoredDataset& d) {
 }
 
 Result<std::int64_t> ResultsStore::PutEnvironment(const Environment& e, std::string_view backend_version) {
-  const json facts = {{"cpu_model", e.cpu_model},
-                      {"logical_cores", e.logical_cores},
-                      {"affinity", e.affinity},
-                      {"frequency_governor", e.frequency_governor},
-                      {"kernel", e.kernel},
-                      {"hostname", e.hostname},
-                      {"compiler", e.compiler},
-                      {"build_type", e.build_type},
-                      {"sweetspot_version", e.sweetspot_version},
-                      {"backend_version", backend_version}};
+  // The timestamp is left out: the same machine and build is one environment.
+  json facts = e;
+  facts.erase("timestamp_utc");
+  facts["backend_version"] = backend_version;
   const std::string text = facts.dump();  // object keys are sorted: a canonical form
   Stmt s(*impl_,
          "INSERT INTO environments(fingerprint, cpu_model, logical_cores, hostname, backend_version, environment_json) "

@@ -222,7 +222,8 @@ std::string RenderStudyJson(const StudyReport& r) {
   }
   const Constraints& k = r.constraints;
   const auto opt = [](const auto& v) { return v ? json(*v) : json(nullptr); };
-  const Environment& e = r.environment;
+  json environment = r.environment;
+  environment["backend_version"] = r.backend_version;
   json doc = {{"schema", "sweetspot.study/1"},
               {"study", r.study},
               {"spec", r.spec_path},
@@ -244,18 +245,7 @@ std::string RenderStudyJson(const StudyReport& r) {
               {"reference", r.reference ? json(r.candidates[*r.reference].name) : json(nullptr)},
               {"fits", fits},
               {"measurements", {{"measured", r.measured}, {"reused", r.reused}, {"failed", r.failed}}},
-              {"environment",
-               {{"cpu_model", e.cpu_model},
-                {"logical_cores", e.logical_cores},
-                {"affinity", e.affinity},
-                {"frequency_governor", e.frequency_governor},
-                {"kernel", e.kernel},
-                {"hostname", e.hostname},
-                {"compiler", e.compiler},
-                {"build_type", e.build_type},
-                {"sweetspot_version", e.sweetspot_version},
-                {"timestamp_utc", e.timestamp_utc},
-                {"backend_version", r.backend_version}}}};
+              {"environment", environment}};
   return doc.dump(2) + "\n";
 }
 
