@@ -9,7 +9,9 @@ std::vector<std::string> BackendNames() { return {"onnxruntime"}; }
 
 Result<std::unique_ptr<Backend>> CreateBackend(std::string_view name) {
   if (name == "onnxruntime" || name == "ort") return ort::CreateOrtBackend();
-  return Status::InvalidArgument("unknown backend '" + std::string(name) + "' (available: onnxruntime)");
+  std::string available;
+  for (const auto& n : BackendNames()) available += (available.empty() ? "" : ", ") + n;
+  return Status::InvalidArgument("unknown backend '" + std::string(name) + "' (available: " + available + ")");
 }
 
 }  // namespace sweetspot

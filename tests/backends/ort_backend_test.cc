@@ -167,6 +167,7 @@ TEST(OrtBackend, UnknownBackendNameIsInvalidArgument) {
   auto backend = CreateBackend("tensorrt-of-the-future");
   ASSERT_FALSE(backend.ok());
   EXPECT_EQ(backend.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(backend.status().message().find("available: onnxruntime"), std::string::npos);
 }
 
 TEST(OrtBackend, RunsTheRealResNet20) {
