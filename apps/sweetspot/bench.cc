@@ -11,6 +11,7 @@
 #include "output.h"
 #include "sweetspot/bench_json.h"
 #include "sweetspot/bench_report.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot::cli {
 namespace {
@@ -138,14 +139,14 @@ Status RunBenchCommand(const BenchArgs& args) {
       continue;
     }
     if (!args.quiet && args.json_path != "-") {
-      std::cout << RenderBenchText(*result) << (args.models.size() > 1 ? "\n" : "");
+      std::cout << SafeText(RenderBenchText(*result)) << (args.models.size() > 1 ? "\n" : "");
       std::cout.flush();
     }
     results.push_back(std::move(result).value());
   }
   if (!args.json_path.empty()) {
     SWEETSPOT_RETURN_IF_ERROR(
-        WriteOutput(args.json_path, BenchDocument(results, failures, !args.no_raw).dump(2) + "\n", "--json"));
+        WriteOutput(args.json_path, DumpJson(BenchDocument(results, failures, !args.no_raw), 2) + "\n", "--json"));
   }
   if (failures.empty()) return Status::Ok();
   if (args.models.size() == 1) return failures.front().status;

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "output.h"
 #include "sweetspot/model_info.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot::cli {
 namespace {
@@ -181,11 +182,11 @@ Status RunInspect(const InspectArgs& args) {
   SWEETSPOT_ASSIGN_OR_RETURN(const InspectOptions options, MakeOptions(args));
   SWEETSPOT_ASSIGN_OR_RETURN(const ModelInfo info, InspectModel(fs::path(args.model), options));
   if (args.json_path != "-") {
-    std::cout << RenderSummary(info, args.all_nodes);
+    std::cout << SafeText(RenderSummary(info, args.all_nodes));
     std::cout.flush();
   }
   if (!args.json_path.empty())
-    SWEETSPOT_RETURN_IF_ERROR(WriteOutput(args.json_path, ToJson(info).dump(2) + "\n", "--json"));
+    SWEETSPOT_RETURN_IF_ERROR(WriteOutput(args.json_path, DumpJson(ToJson(info), 2) + "\n", "--json"));
   return Status::Ok();
 }
 

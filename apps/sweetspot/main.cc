@@ -5,6 +5,7 @@
 #include <fmt/core.h>
 
 #include "commands.h"
+#include "sweetspot/text_file.h"
 
 namespace {
 
@@ -63,7 +64,7 @@ int main(int argc, char** argv) {
 
   const sweetspot::Status status = action();
   if (!status.ok() && !status.message().empty()) {
-    std::fprintf(stderr, "sweetspot: error: %s\n", status.message().c_str());
+    std::fprintf(stderr, "sweetspot: error: %s\n", sweetspot::SafeText(status.message()).c_str());
   }
   return ExitCodeFor(status);
 }

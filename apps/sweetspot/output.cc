@@ -8,7 +8,8 @@
 
 namespace sweetspot::cli {
 
-Status WriteOutput(const std::string& path, const std::string& text, std::string_view flag) {
+Status WriteOutput(const std::string& path, const std::string& raw, std::string_view flag) {
+  const std::string text = SafeText(raw);
   if (path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);

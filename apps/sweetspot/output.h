@@ -8,7 +8,8 @@
 
 namespace sweetspot::cli {
 
-// Writes `text` to stdout when `path` is "-", else atomically to the file.
+// Writes SafeText(`text`) to stdout when `path` is "-", else atomically to the
+// file (names that are not UTF-8 come out escaped, never as raw bytes).
 // `flag` (e.g. "--json") prefixes errors so the user knows which option failed.
 Status WriteOutput(const std::string& path, const std::string& text, std::string_view flag);
 

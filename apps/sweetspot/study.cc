@@ -18,6 +18,7 @@
 #include "sweetspot/isolated_eval.h"
 #include "sweetspot/study.h"
 #include "sweetspot/study_report.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot::cli {
 namespace {
@@ -78,7 +79,7 @@ class ProgressBar {
     if (quiet_) return;
     if (!p.finished.empty()) {
       if (tty_) ClearProgressLine();
-      std::fprintf(stderr, "%s\n", p.finished.c_str());
+      std::fprintf(stderr, "%s\n", SafeText(p.finished).c_str());
     }
     // After a finished measurement the next call names the new one; draw then.
     if (tty_ && p.done < p.total && p.finished.empty()) Draw(p);
@@ -129,7 +130,7 @@ Status RunStudyCommand(const StudyArgs& a) {
   if (!report.ok()) {
     if (g_signal != 0) {
       // Die of the same signal, so a shell or a supervisor sees why we stopped.
-      std::fprintf(stderr, "sweetspot: %s\n", report.status().message().c_str());
+      std::fprintf(stderr, "sweetspot: %s\n", SafeText(report.status().message()).c_str());
       std::fflush(stderr);
       signal(g_signal, SIG_DFL);
       raise(g_signal);

@@ -78,7 +78,7 @@ Result<ChildOutcome> RunChildProcess(const fs::path& self_exe, std::string_view 
   const fs::path request_file = scratch.path() / "request.json";
   const fs::path result_file = scratch.path() / "result.json";
   const fs::path stderr_file = scratch.path() / "stderr.txt";
-  SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(request_file, request.dump()));
+  SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(request_file, DumpJson(request)));
 
   // Everything the child needs is built before fork: after it, only
   // async-signal-safe calls are allowed.
@@ -177,7 +177,7 @@ Status WriteChildResult(const fs::path& result_file, Result<json> result) {
   } else {
     out["error"] = {{"code_id", static_cast<int>(result.status().code())}, {"message", result.status().message()}};
   }
-  SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(result_file, out.dump()));
+  SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(result_file, DumpJson(out)));
   return result.status();
 }
 

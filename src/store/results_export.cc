@@ -34,7 +34,7 @@ std::string RenderStudyListJson(const std::vector<StudyListing>& studies) {
                     {"latency_results", s.latency_results},
                     {"failures", s.failures}});
   }
-  return json{{"schema", "sweetspot.results/1"}, {"studies", list}}.dump(2) + "\n";
+  return DumpJson(json{{"schema", "sweetspot.results/1"}, {"studies", list}}, 2) + "\n";
 }
 
 std::string RenderStudyListCsv(const std::vector<StudyListing>& studies) {
@@ -131,7 +131,7 @@ std::string RenderMeasurementsJson(const std::string& study, const std::vector<C
                     {"latency", latency},
                     {"failures", failures}});
   }
-  return json{{"schema", "sweetspot.results/1"}, {"study", study}, {"candidates", list}}.dump(2) + "\n";
+  return DumpJson(json{{"schema", "sweetspot.results/1"}, {"study", study}, {"candidates", list}}, 2) + "\n";
 }
 
 std::string RenderMeasurementsCsv(const std::string& study, const std::vector<CandidateMeasurements>& candidates) {

@@ -1,4 +1,5 @@
 #include "sweetspot/results_store.h"
+#include "sweetspot/text_file.h"
 
 #include <sqlite3.h>
 
@@ -196,7 +197,9 @@ class Stmt {
     if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_double(stmt_, ++index_, v);
     return *this;
   }
-  Stmt& Bind(std::string_view v) {
+  // Text columns hold SafeText: paths and names may be bytes that are not UTF-8.
+  Stmt& Bind(std::string_view raw) {
+    const std::string v = SafeText(raw);
     if (rc_ == SQLITE_OK)
       rc_ = sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -459,7 +462,7 @@ Result<std::int64_t> ResultsStore::PutDataset(const StoredDataset& d) {
          "INSERT INTO datasets(sha256, description, sample_count, classes_json) VALUES(?, ?, ?, ?) "
          "ON CONFLICT(sha256) DO NOTHING",
          "recording the dataset");
-  s.Bind(d.sha256).Bind(d.description).Bind(d.sample_count).Bind(json(d.classes).dump());
+  s.Bind(d.sha256).Bind(d.description).Bind(d.sample_count).Bind(DumpJson(json(d.classes)));
   SWEETSPOT_RETURN_IF_ERROR(s.Run());
   return SelectId(*impl_, "SELECT id FROM datasets WHERE sha256 = ?", d.sha256, "recording the dataset");
 }
@@ -522,7 +525,7 @@ Status ResultsStore::PutAccuracy(const MeasurementKey& key, std::int64_t study_i
          "storing an accuracy result");
   s.Bind(key.variant_id).Bind(key.dataset_id).Bind(key.environment_id).Bind(key.settings_key).Bind(study_id);
   s.Bind(r.sample_count).Bind(r.top1_correct).Bind(r.top1).Bind(r.top1_ci.lower).Bind(r.top1_ci.upper);
-  s.Bind(r.top5_correct).Bind(r.top5).Bind(r.excluded_count).Bind(samples.dump()).Bind(r.eval_json);
+  s.Bind(r.top5_correct).Bind(r.top5).Bind(r.excluded_count).Bind(DumpJson(samples)).Bind(r.eval_json);
   s.Bind(r.duration_ms).Bind(NowUtc());
   SWEETSPOT_RETURN_IF_ERROR(s.Run());
   return tx.Commit();
@@ -556,7 +559,7 @@ Status ResultsStore::PutLatency(const MeasurementKey& key, std::int64_t study_id
   s.Bind(key.variant_id).Bind(key.environment_id).Bind(key.settings_key).Bind(study_id).Bind(r.setting);
   s.Bind(r.scenario).Bind(r.batch_size).Bind(std::int64_t{r.threads}).Bind(r.p50_ms).Bind(r.p90_ms).Bind(r.p99_ms);
   s.Bind(r.mean_ms).Bind(r.items_per_s).Bind(std::int64_t{r.converged ? 1 : 0}).Bind(r.sample_count);
-  s.Bind(r.load_ms).Bind(r.first_inference_ms).Bind(r.peak_rss_bytes).Bind(json({{"raw_ms", r.raw_ms}}).dump());
+  s.Bind(r.load_ms).Bind(r.first_inference_ms).Bind(r.peak_rss_bytes).Bind(DumpJson(json({{"raw_ms", r.raw_ms}})));
   s.Bind(r.bench_json).Bind(r.duration_ms).Bind(NowUtc());
   SWEETSPOT_RETURN_IF_ERROR(s.Run());
   return tx.Commit();

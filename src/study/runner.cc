@@ -13,6 +13,7 @@
 #include "sweetspot/model_info.h"
 #include "sweetspot/results_store.h"
 #include "sweetspot/study.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot {
 namespace fs = std::filesystem;
@@ -53,7 +54,7 @@ BenchRequest MakeBenchRequest(const StudySpec& spec, const StudyModel& model, co
 std::string LatencySettingsKey(const BenchRequest& request) {
   json j = ToJson(request);
   j.erase("model_path");
-  return json{{"variant", "identity"}, {"bench", j}}.dump();
+  return DumpJson(json{{"variant", "identity"}, {"bench", j}});
 }
 
 LatencyRow ToLatencyRow(const BenchResult& r, const RuntimeSetting& setting, double duration_ms) {
@@ -83,7 +84,7 @@ LatencyRow ToLatencyRow(const BenchResult& r, const RuntimeSetting& setting, dou
   row.load_ms = r.load_ms;
   row.first_inference_ms = r.first_inference_ms;
   row.peak_rss_bytes = r.memory.process_peak_rss_bytes;
-  row.bench_json = ToJson(r, /*include_raw_latencies=*/false).dump();
+  row.bench_json = DumpJson(ToJson(r, /*include_raw_latencies=*/false));
   row.duration_ms = duration_ms;
   return row;
 }
@@ -102,7 +103,7 @@ Result<AccuracyRow> ToAccuracyRow(const IsolatedEvalResult& r) {
     row.sample_indices = r.sample_indices;
     row.labels = r.labels;
     row.predicted = r.predicted;
-    row.eval_json = r.eval.dump();
+    row.eval_json = DumpJson(r.eval);
     row.duration_ms = r.wall_ms;
     return row;
   } catch (const json::exception& e) {

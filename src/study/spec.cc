@@ -8,6 +8,7 @@
 
 #include "sweetspot/preprocess.h"
 #include "sweetspot/study.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot {
 namespace fs = std::filesystem;
@@ -318,11 +319,8 @@ Result<StudySpec> LoadStudySpec(const fs::path& path) {
                     "(see examples/cifar10-study.toml)",
                     path.string()));
   }
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in && !in.eof()) return Status::IoError("cannot read study spec '" + path.string() + "'");
-  return ParseStudySpec(text.str(), path);
+  SWEETSPOT_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  return ParseStudySpec(text, path);
 }
 
 void MakeQuick(StudySpec& spec) {

@@ -1,4 +1,5 @@
 #include "sweetspot/study_report.h"
+#include "sweetspot/text_file.h"
 
 #include <algorithm>
 #include <cmath>
@@ -246,7 +247,7 @@ std::string RenderStudyJson(const StudyReport& r) {
               {"fits", fits},
               {"measurements", {{"measured", r.measured}, {"reused", r.reused}, {"failed", r.failed}}},
               {"environment", environment}};
-  return doc.dump(2) + "\n";
+  return DumpJson(doc, 2) + "\n";
 }
 
 std::string RenderStudyCsv(const StudyReport& r) {

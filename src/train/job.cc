@@ -325,7 +325,7 @@ Result<json> WriteTrainCost(const TrainJob& job, const TrainOutcome& outcome) {
                  {"file_bytes", static_cast<std::int64_t>(fs::file_size(plan.model_path, ec))}}},
                {"accuracy", {{"val_top1", r.best_val_top1}, {"test", test}}},
                {"history", history}};
-  SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(plan.cost_path, cost.dump(2) + "\n"));
+  SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(plan.cost_path, DumpJson(cost, 2) + "\n"));
   return cost;
 }
 
