@@ -265,7 +265,8 @@ void RegisterTrain(CLI::App& root, Action* selected) {
   cmd->add_option("--val-data", args->val_data, "validation data (default: hold out --val-fraction of --data)");
   cmd->add_option("--val-fraction", args->val_fraction, "stratified share of --data held out for validation (0.1)");
   cmd->add_option("--test-data", args->test_data, "test data, scored on the exported model as `sweetspot eval` does");
-  cmd->add_option("--classes", args->classes_file, "class-name file (one per line) for a manifest or IDX data");
+  cmd->add_option("--classes", args->classes_file,
+                  "class-name file (one per line): the classes, in order, of a manifest, IDX data or image folder");
   cmd->add_option("--limit", args->limit, "train on a stratified subset of N samples of --data");
   cmd->add_option("--family", args->family, "cnn|resnet (default resnet)");
   cmd->add_option("--presets", args->presets, "comma-separated presets (default nano,small,medium,large)");

@@ -7,13 +7,25 @@
 // access).
 //
 // Formats, chosen by OpenDataset from the path:
-//   - a directory: image folder ROOT/<class>/<file> (.jpg/.jpeg/.png/.bmp);
-//     classes are the sorted sub-folder names;
+//   - a directory: image folder ROOT/<class>/<file> (.jpg/.jpeg/.png/.bmp,
+//     and .webp/.tif/.pnm... where OpenCV reads them); classes are the sorted
+//     names of the sub-folders holding images, or the class-name file's list
+//     (in its order; each folder must be in it). Hidden entries (names
+//     starting with '.', e.g. macOS `._x.png` and `.DS_Store`), files that are
+//     not images or of an image type OpenCV cannot read, and empty class
+//     folders are left out and counted in notes();
 //   - a .csv/.tsv/.txt file: a manifest of `path,label` rows (tab-separated for
 //     .tsv); an optional first row `path,label` is a header; labels are class
 //     names or 0-based indices; relative paths resolve against the manifest's
 //     folder. Classes come from DatasetOptions::class_names_file when given
 //     (one name per line), else the sorted distinct names (or 0..max index);
+//
+// Text files (manifests, class-name files) may start with a UTF-8 byte-order
+// mark and use CRLF line ends. Classes are identified by index: a class-name
+// file may list a name twice (ImageNet's two "crane"s); such classes are
+// named "crane#134" (name#index) in class_names(), and a label that uses the
+// bare repeated name is an error naming both lines. Names and ids are
+// SafeText (bytes that are not UTF-8 shown as \xHH); paths stay raw bytes.
 //   - anything else: an IDX prefix (MNIST format, plain or .gz): PREFIX names
 //     PREFIX-images-idx3-ubyte[.gz] and PREFIX-labels-idx1-ubyte[.gz], or is
 //     the images file itself.
@@ -59,11 +71,16 @@ class Dataset {
   // Identity of the data for cache keys: the format, the files' paths, sizes
   // and modification times, and the labels. Changing any file changes it.
   virtual std::string Fingerprint() const = 0;
+
+  // What opening left out or found odd, one line each, for the user:
+  // "skipped 12 hidden files (...)", "class folder 'x' has no images: ...".
+  virtual std::vector<std::string> notes() const { return {}; }
 };
 
 struct DatasetOptions {
-  // Optional class-name file (one name per line) for manifests and IDX data;
-  // overrides the names the reader would infer.
+  // Optional class-name file (one name per line); overrides the names the
+  // reader would infer (for an image folder: keeps listed classes that have no
+  // images, in the file's order).
   std::filesystem::path class_names_file;
 };
 
@@ -72,7 +89,8 @@ struct DatasetOptions {
 // including a dataset with zero samples.
 Result<std::unique_ptr<Dataset>> OpenDataset(const std::filesystem::path& path, const DatasetOptions& options = {});
 
-Result<std::unique_ptr<Dataset>> OpenImageFolder(const std::filesystem::path& root);
+Result<std::unique_ptr<Dataset>> OpenImageFolder(const std::filesystem::path& root,
+                                                 const std::filesystem::path& class_names_file = {});
 Result<std::unique_ptr<Dataset>> OpenManifest(const std::filesystem::path& manifest,
                                               const std::filesystem::path& class_names_file = {});
 // The class names are, in order of preference: the class-name file; the ten

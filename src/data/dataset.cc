@@ -20,6 +20,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "data/io_util.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot {
 namespace fs = std::filesystem;
@@ -30,10 +31,83 @@ std::string Lower(std::string s) {
   return s;
 }
 
-bool IsImageExtension(const fs::path& p) {
+// What a folder entry is to an image folder.
+enum class FileKind {
+  kImage,            // an extension OpenCV decodes in this build
+  kUnreadableImage,  // a known image type OpenCV cannot decode (here)
+  kOther,            // not an image
+};
+
+FileKind ClassifyFile(const fs::path& p) {
+  // Decoders OpenCV builds may lack; a build has the decoder when it has the encoder.
+  static const std::set<std::string> kReadable = [] {
+    std::set<std::string> out = {".jpg", ".jpeg", ".jpe", ".png", ".bmp", ".dib"};
+    for (const char* ext :
+         {".webp", ".tif", ".tiff", ".jp2", ".pbm", ".pgm", ".ppm", ".pnm", ".sr", ".ras", ".hdr", ".pic", ".avif"}) {
+      if (cv::haveImageWriter(std::string("x") + ext)) out.insert(ext);
+    }
+    return out;
+  }();
+  static const std::set<std::string> kKnownImages = {
+      ".webp", ".tif", ".tiff", ".jp2",  ".pbm", ".pgm", ".ppm", ".pnm", ".sr",  ".ras", ".hdr", ".pic",
+      ".avif", ".gif", ".heic", ".heif", ".jxl", ".exr", ".svg", ".ico", ".psd", ".dng", ".cr2", ".nef"};
   const std::string ext = Lower(p.extension().string());
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
+  if (kReadable.contains(ext)) return FileKind::kImage;
+  return kKnownImages.contains(ext) ? FileKind::kUnreadableImage : FileKind::kOther;
 }
+
+bool IsHidden(const fs::path& p) { return p.filename().string().starts_with('.'); }
+
+// Entries an image folder leaves out, by reason, so none is dropped without a word.
+class SkipTally {
+ public:
+  enum Reason { kHidden, kUnreadableType, kNotImage, kOutsideClass, kNestedFolder, kReasons };
+
+  void Add(Reason reason, const fs::path& relative) {
+    Entry& e = entries_[reason];
+    if (e.count++ == 0) e.example = SafeText(relative.string());
+    const std::string ext = Lower(relative.extension().string());
+    ++e.by_extension[ext.empty() ? "(none)" : ext];
+  }
+
+  // One line per reason that occurred, e.g. "skipped 12 hidden files (names starting with '.', e.g. '._a.png')".
+  std::vector<std::string> Notes() const {
+    static constexpr const char* kWhat[kReasons][2] = {
+        {"hidden file", "hidden files"},
+        {"file of an image type OpenCV cannot read in this build",
+         "files of an image type OpenCV cannot read in this build"},
+        {"file that is not an image", "files that are not images"},
+        {"image outside class folders", "images outside class folders"},
+        {"folder inside a class folder", "folders inside class folders"},
+    };
+    static constexpr const char* kFix[kReasons] = {"", "; convert them to PNG or JPEG to use them", "",
+                                                   "; images are read from ROOT/<class>/ only",
+                                                   "; images are read from ROOT/<class>/ only"};
+    std::vector<std::string> notes;
+    for (int r = 0; r < kReasons; ++r) {
+      const Entry& e = entries_[r];
+      if (e.count == 0) continue;
+      std::string types = r == kHidden ? "names starting with '.'; " : "";
+      if (r == kUnreadableType || r == kNotImage) {
+        for (const auto& [ext, n] : e.by_extension)
+          types += (types.empty() ? "" : ", ") + std::to_string(n) + " " + ext;
+        types += "; ";
+      }
+      const char* what = kWhat[r][e.count == 1 ? 0 : 1];
+      notes.push_back("skipped " + std::to_string(e.count) + " " + what + " (" + types + "e.g. '" + e.example + "')" +
+                      kFix[r]);
+    }
+    return notes;
+  }
+
+ private:
+  struct Entry {
+    std::size_t count = 0;
+    std::map<std::string, std::size_t> by_extension;
+    std::string example;
+  };
+  std::array<Entry, kReasons> entries_{};
+};
 
 // "size:mtime" of a file, for fingerprints; "missing" if it cannot be stat'ed.
 std::string FileStamp(const fs::path& p) {
@@ -69,11 +143,12 @@ Result<cv::Mat> DecodeImageFile(const fs::path& path) {
 class ImageFileDataset final : public Dataset {
  public:
   ImageFileDataset(std::string description, std::vector<std::string> classes, std::vector<SampleInfo> samples,
-                   std::string fingerprint)
+                   std::string fingerprint, std::vector<std::string> notes = {})
       : description_(std::move(description)),
         classes_(std::move(classes)),
         samples_(std::move(samples)),
-        fingerprint_(std::move(fingerprint)) {}
+        fingerprint_(std::move(fingerprint)),
+        notes_(std::move(notes)) {}
 
   std::string description() const override { return description_; }
   std::size_t size() const override { return samples_.size(); }
@@ -81,12 +156,14 @@ class ImageFileDataset final : public Dataset {
   const SampleInfo& sample(std::size_t index) const override { return samples_.at(index); }
   Result<cv::Mat> Load(std::size_t index) const override { return DecodeImageFile(samples_.at(index).path); }
   std::string Fingerprint() const override { return fingerprint_; }
+  std::vector<std::string> notes() const override { return notes_; }
 
  private:
   std::string description_;
   std::vector<std::string> classes_;
   std::vector<SampleInfo> samples_;
   std::string fingerprint_;
+  std::vector<std::string> notes_;
 };
 
 // Splits one CSV/TSV line; double quotes group a field and "" is a quote.
@@ -124,27 +201,65 @@ std::optional<long long> ParseIndex(std::string_view s) {
   return value;
 }
 
-Result<std::vector<std::string>> ReadClassNamesFile(const fs::path& path) {
-  SWEETSPOT_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
-  std::vector<std::string> names;
+// A class list. Classes are identified by index; names may repeat (ImageNet
+// has two "crane"s), so displays use "crane#134" for a repeated name.
+struct ClassList {
+  std::vector<std::string> names;                   // display names, unique
+  fs::path file;                                    // the class-name file, if the names came from one
+  std::vector<int> lines;                           // each class's line in `file`
+  std::map<std::string, std::vector<int>> by_name;  // listed and display name -> class indices
+
+  void Add(const std::string& name, int line) {
+    const int index = static_cast<int>(names.size());
+    names.push_back(name);
+    lines.push_back(line);
+    by_name[name].push_back(index);
+  }
+
+  // Renames repeated names to "name#index" and makes those forms findable too.
+  void Disambiguate() {
+    for (auto& [name, indices] : std::map(by_name)) {
+      if (indices.size() < 2) continue;
+      for (int i : indices) {
+        names[static_cast<std::size_t>(i)] = name + "#" + std::to_string(i);
+        by_name[names[static_cast<std::size_t>(i)]].push_back(i);
+      }
+    }
+  }
+
+  // The class a name-based label means; nullopt when none; an error naming
+  // both lines when the name is listed twice. `where` prefixes errors.
+  Result<std::optional<int>> Find(const std::string& name, const std::string& where) const {
+    const auto it = by_name.find(name);
+    if (it == by_name.end()) return std::optional<int>();
+    const std::vector<int>& found = it->second;
+    if (found.size() == 1) return std::optional<int>(found.front());
+    const auto a = static_cast<std::size_t>(found[0]);
+    const auto b = static_cast<std::size_t>(found[1]);
+    return Status::InvalidData(where + ": class '" + name + "' is ambiguous: class-name file " +
+                               SafeText(file.string()) + " lists it on lines " + std::to_string(lines[a]) + " and " +
+                               std::to_string(lines[b]) + "; use '" + names[a] + "' or '" + names[b] +
+                               "' (or the class index)");
+  }
+};
+
+Result<ClassList> ReadClassNamesFile(const fs::path& path) {
+  SWEETSPOT_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  ClassList classes;
+  classes.file = path;
   std::istringstream lines(text);
   std::string line;
-  std::set<std::string> seen;
   int line_no = 0;
   while (std::getline(lines, line)) {
     ++line_no;
-    const std::string name(Trim(line));
-    if (name.empty()) continue;
-    if (!seen.insert(name).second) {
-      return Status::InvalidData("class-name file " + path.string() + " line " + std::to_string(line_no) + ": class '" +
-                                 name + "' is listed twice");
-    }
-    names.push_back(name);
+    const std::string name = SafeText(Trim(line));
+    if (!name.empty()) classes.Add(name, line_no);
   }
-  if (names.empty()) {
-    return Status::InvalidData("class-name file " + path.string() + " lists no class (one name per line)");
+  if (classes.names.empty()) {
+    return Status::InvalidData("class-name file " + SafeText(path.string()) + " lists no class (one name per line)");
   }
-  return names;
+  classes.Disambiguate();
+  return classes;
 }
 
 // ---------------------------------------------------------------- IDX
@@ -267,6 +382,172 @@ std::optional<std::pair<fs::path, fs::path>> FindIdxFiles(const fs::path& prefix
   return std::nullopt;
 }
 
+// The image files of one class folder, sorted; what else it holds goes to `skipped`.
+Result<std::vector<fs::path>> ListImages(const fs::path& folder, SkipTally& skipped) {
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path relative = folder.filename() / it->path().filename();
+    if (IsHidden(it->path())) {
+      skipped.Add(SkipTally::kHidden, relative);
+    } else if (it->is_directory(ec)) {
+      skipped.Add(SkipTally::kNestedFolder, relative);
+    } else if (const FileKind kind = ClassifyFile(it->path()); kind == FileKind::kImage) {
+      files.push_back(it->path());
+    } else {
+      skipped.Add(kind == FileKind::kUnreadableImage ? SkipTally::kUnreadableType : SkipTally::kNotImage, relative);
+    }
+  }
+  if (ec) return Status::IoError("cannot list " + SafeText(folder.string()) + ": " + ec.message());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// The class folders of `root` (name -> images), skipping hidden entries and
+// counting files that lie in `root` itself.
+Result<std::map<std::string, std::vector<fs::path>>> ListClassFolderFiles(const fs::path& root, SkipTally& skipped) {
+  std::error_code ec;
+  std::map<std::string, std::vector<fs::path>> folders;
+  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
+    const fs::path name = it->path().filename();
+    if (IsHidden(name)) {
+      if (!it->is_directory(ec)) skipped.Add(SkipTally::kHidden, name);
+    } else if (it->is_directory(ec)) {
+      SWEETSPOT_ASSIGN_OR_RETURN(folders[name.string()], ListImages(it->path(), skipped));
+    } else {
+      skipped.Add(ClassifyFile(name) == FileKind::kOther ? SkipTally::kNotImage : SkipTally::kOutsideClass, name);
+    }
+  }
+  if (ec) return Status::IoError("cannot list image folder " + SafeText(root.string()) + ": " + ec.message());
+  return folders;
+}
+
+struct LabelledFolder {
+  int label = 0;
+  std::vector<fs::path> files;
+};
+
+// An image folder's classes and the label of each class folder, ascending.
+// Without a class-name file: the sorted names of the folders holding images;
+// an empty folder is left out (and noted), so it cannot shift the labels.
+// With one: its list, in its order; a listed class may have no images, an
+// unlisted folder with images is an error.
+Result<ClassList> FolderClasses(const fs::path& root, const fs::path& class_names_file,
+                                std::map<std::string, std::vector<fs::path>>& by_folder,
+                                std::vector<LabelledFolder>& labelled, std::vector<std::string>& notes) {
+  ClassList classes;
+  if (class_names_file.empty()) {
+    for (auto& [name, files] : by_folder) {
+      if (files.empty()) {
+        notes.push_back("class folder '" + SafeText(name) +
+                        "' has no images: left out of the classes (list it in a class-name file, --classes, to "
+                        "keep it as a class)");
+        continue;
+      }
+      labelled.push_back({static_cast<int>(classes.names.size()), std::move(files)});
+      classes.Add(SafeText(name), 0);
+    }
+    return classes;
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(classes, ReadClassNamesFile(class_names_file));
+  const std::string where = "image folder " + SafeText(root.string());
+  std::vector<bool> has_images(classes.names.size(), false);
+  for (auto& [name, files] : by_folder) {
+    const std::string shown = SafeText(name);
+    SWEETSPOT_ASSIGN_OR_RETURN(std::optional<int> label, classes.Find(shown, where + ", folder '" + shown + "'"));
+    if (!label && files.empty()) continue;
+    if (!label) {
+      return Status::InvalidData(where + ": class folder '" + shown + "' is not in the class-name file " +
+                                 SafeText(class_names_file.string()) + " (add it there, or move the folder out)");
+    }
+    has_images[static_cast<std::size_t>(*label)] = has_images[static_cast<std::size_t>(*label)] || !files.empty();
+    labelled.push_back({*label, std::move(files)});
+  }
+  for (std::size_t c = 0; c < has_images.size(); ++c) {
+    if (!has_images[c]) notes.push_back("class '" + classes.names[c] + "' has no images");
+  }
+  std::sort(labelled.begin(), labelled.end(),
+            [](const LabelledFolder& a, const LabelledFolder& b) { return a.label < b.label; });
+  return classes;
+}
+
+struct ManifestRow {
+  int line = 0;
+  std::string path;   // as written (bytes)
+  std::string label;  // SafeText of the label field
+};
+
+// The `path,label` rows of a manifest (tab-separated for .tsv or a first line
+// with tabs and no comma), without the optional header and `#` comments.
+Result<std::vector<ManifestRow>> ReadManifestRows(const fs::path& manifest, const std::string& where) {
+  SWEETSPOT_ASSIGN_OR_RETURN(std::string text, ReadTextFile(manifest));
+  char delimiter = Lower(manifest.extension().string()) == ".tsv" ? '\t' : ',';
+  const std::string first = text.substr(0, text.find('\n'));
+  if (first.find('\t') != std::string::npos && first.find(',') == std::string::npos) delimiter = '\t';
+  std::vector<ManifestRow> rows;
+  std::istringstream lines(text);
+  std::string line;
+  int line_no = 0;
+  while (std::getline(lines, line)) {
+    ++line_no;
+    if (Trim(line).empty() || Trim(line).front() == '#') continue;
+    auto fields = SplitRow(line, delimiter);
+    if (rows.empty() && fields.size() >= 2 && Lower(fields[0]) == "path" && Lower(fields[1]) == "label") continue;
+    if (fields.size() < 2 || fields[0].empty() || fields[1].empty()) {
+      return Status::InvalidData(where + " line " + std::to_string(line_no) + ": expected `path" +
+                                 (delimiter == '\t' ? "<TAB>" : ",") + "label`, got '" + SafeText(line) + "'");
+    }
+    rows.push_back({line_no, fields[0], SafeText(fields[1])});
+  }
+  if (rows.empty()) return Status::InvalidData(where + " has zero samples (expected `path,label` rows)");
+  return rows;
+}
+
+// A manifest's classes without a class-name file: 0..max when every label is
+// an index, the sorted distinct names when none is.
+Result<ClassList> InferClasses(const std::vector<ManifestRow>& rows, const std::string& where) {
+  bool all_indices = true;
+  const ManifestRow* first_index = nullptr;
+  long long max_index = -1;
+  for (const auto& r : rows) {
+    const auto idx = ParseIndex(r.label);
+    all_indices = all_indices && idx.has_value();
+    if (idx && first_index == nullptr) first_index = &r;
+    if (idx) max_index = std::max(max_index, *idx);
+  }
+  ClassList classes;
+  if (all_indices) {
+    for (long long i = 0; i <= max_index; ++i) classes.Add(std::to_string(i), 0);
+  } else if (first_index == nullptr) {
+    std::set<std::string> names;
+    for (const auto& r : rows) names.insert(r.label);
+    for (const auto& name : names) classes.Add(name, 0);
+  } else {
+    return Status::InvalidData(where + " line " + std::to_string(first_index->line) +
+                               ": labels mix class names and indices; use one kind, or give a class-name "
+                               "file (--classes) so indices refer to it");
+  }
+  return classes;
+}
+
+// The class a manifest row's label means: a class name, or a 0-based index.
+Result<int> ResolveLabel(const ManifestRow& r, const ClassList& classes, const std::string& where) {
+  const std::string at = where + " line " + std::to_string(r.line);
+  SWEETSPOT_ASSIGN_OR_RETURN(std::optional<int> by_name, classes.Find(r.label, at));
+  if (by_name) return *by_name;
+  const auto idx = ParseIndex(r.label);
+  if (!idx) {
+    return Status::InvalidData(at + ": label '" + r.label + "' is not in the class list" +
+                               (classes.file.empty() ? std::string() : " of " + SafeText(classes.file.string())));
+  }
+  if (*idx < 0 || *idx >= static_cast<long long>(classes.names.size())) {
+    return Status::InvalidData(at + ": label " + r.label + " is outside the class list (" +
+                               std::to_string(classes.names.size()) + " classes, indices 0.." +
+                               std::to_string(classes.names.size() - 1) + ")");
+  }
+  return static_cast<int>(*idx);
+}
+
 std::string StripTrailingSeparators(std::string s) {
   while (s.size() > 1 && s.back() == '/') s.pop_back();
   return s;
@@ -280,148 +561,71 @@ const std::vector<std::string>& FashionMnistClassNames() {
   return kNames;
 }
 
-Result<std::unique_ptr<Dataset>> OpenImageFolder(const fs::path& root) {
+Result<std::unique_ptr<Dataset>> OpenImageFolder(const fs::path& root, const fs::path& class_names_file) {
   std::error_code ec;
-  if (!fs::is_directory(root, ec)) return Status::NotFound("image folder " + root.string() + " does not exist");
-  std::vector<fs::path> class_dirs;
-  for (fs::directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-    if (it->is_directory(ec) && it->path().filename().string().front() != '.') class_dirs.push_back(it->path());
+  if (!fs::is_directory(root, ec)) {
+    return Status::NotFound("image folder " + SafeText(root.string()) + " does not exist");
   }
-  if (ec) return Status::IoError("cannot list image folder " + root.string() + ": " + ec.message());
-  std::sort(class_dirs.begin(), class_dirs.end(),
-            [](const fs::path& a, const fs::path& b) { return a.filename().string() < b.filename().string(); });
-  if (class_dirs.empty()) {
-    return Status::InvalidData("image folder " + root.string() +
+  SkipTally skipped;
+  SWEETSPOT_ASSIGN_OR_RETURN(auto by_folder, ListClassFolderFiles(root, skipped));
+  if (by_folder.empty()) {
+    return Status::InvalidData("image folder " + SafeText(root.string()) +
                                " has no class sub-folders (expected ROOT/<class>/<image>.jpg|png|bmp)");
   }
-  std::vector<std::string> classes;
+  std::vector<std::string> notes;
+  std::vector<LabelledFolder> folders;
+  SWEETSPOT_ASSIGN_OR_RETURN(ClassList classes, FolderClasses(root, class_names_file, by_folder, folders, notes));
   std::vector<SampleInfo> samples;
   std::string fingerprint = "image-folder\n";
-  for (std::size_t c = 0; c < class_dirs.size(); ++c) {
-    classes.push_back(class_dirs[c].filename().string());
-    std::vector<fs::path> files;
-    for (fs::directory_iterator it(class_dirs[c], ec), end; !ec && it != end; it.increment(ec)) {
-      if (it->is_regular_file(ec) && IsImageExtension(it->path())) files.push_back(it->path());
-    }
-    if (ec) return Status::IoError("cannot list " + class_dirs[c].string() + ": " + ec.message());
-    std::sort(files.begin(), files.end());
+  for (const auto& [label, files] : folders) {
     for (const auto& f : files) {
       SampleInfo s;
-      s.id = classes.back() + "/" + f.filename().string();
+      s.id = SafeText((f.parent_path().filename() / f.filename()).string());
       s.path = f;
-      s.label = static_cast<int>(c);
-      fingerprint += s.id + "|" + FileStamp(f) + "|" + std::to_string(c) + "\n";
+      s.label = label;
+      fingerprint += s.id + "|" + FileStamp(f) + "|" + std::to_string(label) + "\n";
       samples.push_back(std::move(s));
     }
   }
   if (samples.empty()) {
-    return Status::InvalidData("image folder " + root.string() +
+    return Status::InvalidData("image folder " + SafeText(root.string()) +
                                " has zero images (expected ROOT/<class>/<image>.jpg|jpeg|png|bmp)");
   }
-  return std::unique_ptr<Dataset>(new ImageFileDataset("image folder " + root.string(), std::move(classes),
-                                                       std::move(samples), std::move(fingerprint)));
+  for (auto& note : skipped.Notes()) notes.push_back(std::move(note));
+  return std::unique_ptr<Dataset>(new ImageFileDataset("image folder " + SafeText(root.string()),
+                                                       std::move(classes.names), std::move(samples),
+                                                       std::move(fingerprint), std::move(notes)));
 }
 
 Result<std::unique_ptr<Dataset>> OpenManifest(const fs::path& manifest, const fs::path& class_names_file) {
-  SWEETSPOT_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(manifest));
-  const std::string where = "manifest " + manifest.string();
-  char delimiter = Lower(manifest.extension().string()) == ".tsv" ? '\t' : ',';
-  {
-    const std::string first = text.substr(0, text.find('\n'));
-    if (first.find('\t') != std::string::npos && first.find(',') == std::string::npos) delimiter = '\t';
-  }
-
-  std::vector<std::string> classes;
-  const bool have_class_file = !class_names_file.empty();
-  if (have_class_file) {
+  const std::string where = "manifest " + SafeText(manifest.string());
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<ManifestRow> rows, ReadManifestRows(manifest, where));
+  ClassList classes;
+  if (!class_names_file.empty()) {
     SWEETSPOT_ASSIGN_OR_RETURN(classes, ReadClassNamesFile(class_names_file));
+  } else {
+    SWEETSPOT_ASSIGN_OR_RETURN(classes, InferClasses(rows, where));
   }
-  std::map<std::string, int> class_index;
-  for (std::size_t i = 0; i < classes.size(); ++i) class_index[classes[i]] = static_cast<int>(i);
-
-  struct Row {
-    int line;
-    std::string path;
-    std::string label;
-  };
-  std::vector<Row> rows;
-  std::istringstream lines(text);
-  std::string line;
-  int line_no = 0;
-  while (std::getline(lines, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (Trim(line).empty() || Trim(line).front() == '#') continue;
-    auto fields = SplitRow(line, delimiter);
-    if (rows.empty() && fields.size() >= 2 && Lower(fields[0]) == "path" && Lower(fields[1]) == "label") continue;
-    if (fields.size() < 2 || fields[0].empty() || fields[1].empty()) {
-      return Status::InvalidData(where + " line " + std::to_string(line_no) + ": expected `path" +
-                                 (delimiter == '\t' ? "<TAB>" : ",") + "label`, got '" + line + "'");
-    }
-    rows.push_back({line_no, fields[0], fields[1]});
-  }
-  if (rows.empty()) return Status::InvalidData(where + " has zero samples (expected `path,label` rows)");
-
-  if (!have_class_file) {
-    bool all_indices = true;
-    bool any_index = false;
-    long long max_index = -1;
-    for (const auto& r : rows) {
-      const auto idx = ParseIndex(r.label);
-      all_indices = all_indices && idx.has_value();
-      any_index = any_index || idx.has_value();
-      if (idx) max_index = std::max(max_index, *idx);
-    }
-    if (all_indices) {
-      for (long long i = 0; i <= max_index; ++i) classes.push_back(std::to_string(i));
-    } else if (!any_index) {
-      std::set<std::string> names;
-      for (const auto& r : rows) names.insert(r.label);
-      classes.assign(names.begin(), names.end());
-    } else {
-      const auto it =
-          std::find_if(rows.begin(), rows.end(), [](const Row& r) { return ParseIndex(r.label).has_value(); });
-      return Status::InvalidData(where + " line " + std::to_string(it->line) +
-                                 ": labels mix class names and indices; use one kind, or give a class-name "
-                                 "file (--classes) so indices refer to it");
-    }
-    for (std::size_t i = 0; i < classes.size(); ++i) class_index[classes[i]] = static_cast<int>(i);
-  }
-
   const fs::path base = manifest.parent_path();
   std::vector<SampleInfo> samples;
   samples.reserve(rows.size());
   std::string fingerprint = "manifest\n";
   for (const auto& r : rows) {
     SampleInfo s;
-    s.id = r.path;
+    s.id = SafeText(r.path);
     const fs::path p(r.path);
     s.path = p.is_absolute() ? p : base / p;
-    const auto by_name = class_index.find(r.label);
-    if (by_name != class_index.end()) {
-      s.label = by_name->second;
-    } else if (const auto idx = ParseIndex(r.label); idx.has_value()) {
-      if (*idx < 0 || *idx >= static_cast<long long>(classes.size())) {
-        return Status::InvalidData(where + " line " + std::to_string(r.line) + ": label " + r.label +
-                                   " is outside the class list (" + std::to_string(classes.size()) +
-                                   " classes, indices 0.." + std::to_string(classes.size() - 1) + ")");
-      }
-      s.label = static_cast<int>(*idx);
-    } else {
-      return Status::InvalidData(where + " line " + std::to_string(r.line) + ": label '" + r.label +
-                                 "' is not in the class list" +
-                                 (have_class_file ? " of " + class_names_file.string() : std::string()));
-    }
+    SWEETSPOT_ASSIGN_OR_RETURN(s.label, ResolveLabel(r, classes, where));
     const std::string stamp = FileStamp(s.path);
     if (stamp == "missing") {
-      return Status::NotFound(where + " line " + std::to_string(r.line) + ": image '" + r.path +
-                              "' does not exist (looked for " + s.path.string() + ")");
+      return Status::NotFound(where + " line " + std::to_string(r.line) + ": image '" + s.id +
+                              "' does not exist (looked for " + SafeText(s.path.string()) + ")");
     }
     fingerprint += s.path.string() + "|" + stamp + "|" + std::to_string(s.label) + "\n";
     samples.push_back(std::move(s));
   }
-  return std::unique_ptr<Dataset>(new ImageFileDataset("manifest " + manifest.string(), std::move(classes),
-                                                       std::move(samples), std::move(fingerprint)));
+  return std::unique_ptr<Dataset>(
+      new ImageFileDataset(where, std::move(classes.names), std::move(samples), std::move(fingerprint)));
 }
 
 Result<std::unique_ptr<Dataset>> OpenIdxDataset(const fs::path& prefix_in, const fs::path& class_names_file) {
@@ -492,8 +696,9 @@ Result<std::unique_ptr<Dataset>> OpenIdxDataset(const fs::path& prefix_in, const
   std::vector<std::string> classes;
   std::string class_source;
   if (!class_names_file.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(classes, ReadClassNamesFile(class_names_file));
-    class_source = " of " + class_names_file.string();
+    SWEETSPOT_ASSIGN_OR_RETURN(ClassList listed, ReadClassNamesFile(class_names_file));
+    classes = std::move(listed.names);
+    class_source = " of " + SafeText(class_names_file.string());
   } else if (Lower(images_path.string()).find("fashion") != std::string::npos) {
     classes = FashionMnistClassNames();
     class_source = " (Fashion-MNIST's ten classes)";
@@ -525,17 +730,11 @@ Result<std::unique_ptr<Dataset>> OpenIdxDataset(const fs::path& prefix_in, const
 Result<std::unique_ptr<Dataset>> OpenDataset(const fs::path& path, const DatasetOptions& options) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
-    if (!options.class_names_file.empty()) {
-      return Status::InvalidArgument(
-          "--classes applies to manifests and IDX data; an image folder's classes are "
-          "its sub-folder names (" +
-          path.string() + ")");
-    }
-    return OpenImageFolder(path);
+    return OpenImageFolder(path, options.class_names_file);
   }
   const std::string ext = Lower(path.extension().string());
   if (ext == ".csv" || ext == ".tsv" || ext == ".txt") {
-    if (!fs::exists(path, ec)) return Status::NotFound("manifest " + path.string() + " does not exist");
+    if (!fs::exists(path, ec)) return Status::NotFound("manifest " + SafeText(path.string()) + " does not exist");
     return OpenManifest(path, options.class_names_file);
   }
   return OpenIdxDataset(path, options.class_names_file);

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <sstream>
+
+#include "sweetspot/text_file.h"
 
 namespace sweetspot {
 namespace {
@@ -199,15 +199,22 @@ Result<LabelMap> ParseLabelMap(std::string_view text, std::string_view source,
     if (sep == std::string_view::npos) {
       return Status::InvalidData(where + " line " + std::to_string(line_no) + ": expected `fine_class,coarse_class`");
     }
-    const std::string fine(TrimView(line.substr(0, sep)));
-    const std::string coarse(TrimView(line.substr(sep + 1)));
+    const std::string fine = SafeText(TrimView(line.substr(0, sep)));
+    const std::string coarse = SafeText(TrimView(line.substr(sep + 1)));
     if (fine.empty() || coarse.empty()) {
       return Status::InvalidData(where + " line " + std::to_string(line_no) + ": expected `fine_class,coarse_class`");
     }
     const auto it = fine_index.find(fine);
     if (it == fine_index.end()) {
-      return Status::InvalidData(where + " line " + std::to_string(line_no) + ": '" + fine +
-                                 "' is not one of the dataset's classes");
+      // A name the class list repeats is only known as "name#index".
+      std::string repeated;
+      for (auto at = fine_index.lower_bound(fine + "#"); at != fine_index.end() && at->first.starts_with(fine + "#");
+           ++at) {
+        repeated += (repeated.empty() ? "'" : " and '") + at->first + "'";
+      }
+      return Status::InvalidData(where + " line " + std::to_string(line_no) + ": '" + fine + "' " +
+                                 (repeated.empty() ? "is not one of the dataset's classes"
+                                                   : "is ambiguous: the dataset has " + repeated + "; map each"));
     }
     if (map.fine_to_coarse[static_cast<std::size_t>(it->second)] >= 0) {
       return Status::InvalidData(where + " line " + std::to_string(line_no) + ": class '" + fine + "' is mapped twice");
@@ -226,11 +233,9 @@ Result<LabelMap> ParseLabelMap(std::string_view text, std::string_view source,
 }
 
 Result<LabelMap> LoadLabelMap(const std::filesystem::path& path, const std::vector<std::string>& fine_names) {
-  std::ifstream in(path);
-  if (!in) return Status::NotFound("--label-map: cannot read " + path.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseLabelMap(ss.str(), path.string(), fine_names);
+  auto text = ReadTextFile(path);
+  if (!text.ok()) return text.status().WithContext("--label-map");
+  return ParseLabelMap(*text, SafeText(path.string()), fine_names);
 }
 
 std::vector<Prediction> MapToCoarse(std::span<const Prediction> fine, const LabelMap& map) {

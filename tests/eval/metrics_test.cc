@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "support/support.h"
+
 namespace sweetspot {
 namespace {
 
@@ -154,6 +156,27 @@ TEST(LabelMap, ParsesAndMapsPredictionsToCoarseClasses) {
   auto twice = ParseLabelMap("cat,animal\ncat,vehicle\n", "map.csv", fine);
   ASSERT_FALSE(twice.ok());
   EXPECT_THAT(twice.status().message(), HasSubstr("mapped twice"));
+}
+
+// Classes a class-name file lists twice are "name#index"; a label map line
+// naming the bare name is ambiguous and says which names to use.
+TEST(LabelMap, RepeatedClassNameIsAmbiguousAndTheNamedFixWorks) {
+  const std::vector<std::string> fine = {"crane#0", "heron", "crane#2"};
+  auto bare = ParseLabelMap("crane,bird\nheron,bird\n", "map.csv", fine);
+  ASSERT_FALSE(bare.ok());
+  EXPECT_THAT(bare.status().message(),
+              HasSubstr("map.csv line 1: 'crane' is ambiguous: the dataset has 'crane#0' and 'crane#2'"));
+  auto fixed = ParseLabelMap("crane#0,bird\nheron,bird\ncrane#2,machine\n", "map.csv", fine);
+  ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();
+  EXPECT_THAT(fixed->fine_to_coarse, ElementsAre(0, 0, 1));
+}
+
+TEST(LabelMap, FileWithByteOrderMarkAndCrlf) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "map.csv", "\xEF\xBB\xBF" "cat,animal\r\ncar,vehicle\r\n");
+  auto map = LoadLabelMap(dir / "map.csv", {"cat", "car"});
+  ASSERT_TRUE(map.ok()) << map.status().ToString();  // "\xEF\xBB\xBFcat" was not a class before
+  EXPECT_THAT(map->coarse_names, ElementsAre("animal", "vehicle"));
 }
 
 TEST(Compare, AgreementFlipsConfidenceAndMcNemar) {
