@@ -1,7 +1,8 @@
 // PreprocessSpec: how a decoded image becomes one model input sample.
 //
 // Order of operations (each step documented on its field):
-//   colour conversion -> resize (exact, or shorter side + centre crop) ->
+//   colour conversion -> resize (exact, shorter side + centre crop, or centre
+//   square crop + resize) ->
 //   value = (pixel * scale - mean[c]) / std[c] -> layout -> dtype.
 //
 // A spec comes from, in increasing priority: the defaults below, the model's
@@ -34,8 +35,10 @@ inline constexpr std::string_view kPreprocessMetadataKey = "sweetspot.preprocess
 
 enum class ColorOrder { kRgb, kBgr, kGray };
 enum class ResizeMode {
-  kExact,       // stretch to width x height (skipped when the image already has that size)
-  kShorterCrop  // shorter side to size / crop_fraction, then a centred width x height crop
+  kExact,        // stretch to width x height (skipped when the image already has that size)
+  kShorterCrop,  // shorter side to size / crop_fraction, then a centred width x height crop (torchvision order)
+  kCentralCrop   // the centred square of side int(crop_fraction * shorter side), offsets (dim - side + 1) / 2,
+                 // then resized to width x height (TF-slim/Keras order: crop, then resize)
 };
 enum class Interpolation { kNearest, kLinear, kCubic, kArea };
 enum class Layout { kNchw, kNhwc };
@@ -45,7 +48,7 @@ struct PreprocessSpec {
   ResizeMode resize = ResizeMode::kExact;
   int width = 0;                 // 0: taken from the model's input shape (see Resolve)
   int height = 0;                // 0: taken from the model's input shape
-  double crop_fraction = 0.875;  // kShorterCrop only, in (0, 1]
+  double crop_fraction = 0.875;  // kShorterCrop and kCentralCrop only, in (0, 1]
   Interpolation interpolation = Interpolation::kLinear;
   double scale = 1.0 / 255.0;
   std::vector<double> mean = {0.0, 0.0, 0.0};  // one value per channel (or one for all)
@@ -67,7 +70,7 @@ struct PreprocessSpec {
 };
 
 std::string_view ColorOrderName(ColorOrder value);        // rgb|bgr|gray
-std::string_view ResizeModeName(ResizeMode value);        // exact|shorter-crop
+std::string_view ResizeModeName(ResizeMode value);        // exact|shorter-crop|central-crop
 std::string_view InterpolationName(Interpolation value);  // nearest|linear|cubic|area
 std::string_view LayoutName(Layout value);                // nchw|nhwc
 Result<ColorOrder> ParseColorOrder(std::string_view name);

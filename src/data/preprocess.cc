@@ -10,7 +10,7 @@
 #include <toml++/toml.h>
 #include <opencv2/imgproc.hpp>
 
-#include "data/io_util.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot {
 namespace {
@@ -30,7 +30,8 @@ Result<E> ParseEnum(std::string_view name, const std::pair<E, std::string_view> 
 constexpr std::pair<ColorOrder, std::string_view> kColors[] = {
     {ColorOrder::kRgb, "rgb"}, {ColorOrder::kBgr, "bgr"}, {ColorOrder::kGray, "gray"}};
 constexpr std::pair<ResizeMode, std::string_view> kResizes[] = {{ResizeMode::kExact, "exact"},
-                                                                {ResizeMode::kShorterCrop, "shorter-crop"}};
+                                                                {ResizeMode::kShorterCrop, "shorter-crop"},
+                                                                {ResizeMode::kCentralCrop, "central-crop"}};
 constexpr std::pair<Interpolation, std::string_view> kInterpolations[] = {{Interpolation::kNearest, "nearest"},
                                                                           {Interpolation::kLinear, "linear"},
                                                                           {Interpolation::kCubic, "cubic"},
@@ -98,6 +99,43 @@ void WriteValues(const PreprocessSpec& spec, const cv::Mat& image, std::span<std
       }
     }
   }
+}
+
+cv::Mat ResizeTo(const cv::Mat& image, int width, int height, int interpolation) {
+  if (image.cols == width && image.rows == height) return image;
+  cv::Mat out;
+  cv::resize(image, out, cv::Size(width, height), 0, 0, interpolation);
+  return out;
+}
+
+// The resize step of a spec (see ResizeMode); returns a width x height image.
+cv::Mat ResizeToSpec(const PreprocessSpec& spec, const cv::Mat& image) {
+  const int interp = CvInterpolation(spec.interpolation);
+  switch (spec.resize) {
+    case ResizeMode::kExact: return ResizeTo(image, spec.width, spec.height, interp);
+    case ResizeMode::kShorterCrop: {
+      // Scale so the image covers size / crop_fraction on both axes, then
+      // take the centre (torchvision's Resize(size / crop) + CenterCrop(size)).
+      const double fx = spec.width / spec.crop_fraction / image.cols;
+      const double fy = spec.height / spec.crop_fraction / image.rows;
+      const double f = std::max(fx, fy);
+      const int rw = std::max(spec.width, static_cast<int>(std::lround(image.cols * f)));
+      const int rh = std::max(spec.height, static_cast<int>(std::lround(image.rows * f)));
+      const cv::Mat resized = ResizeTo(image, rw, rh, interp);
+      return resized(cv::Rect((rw - spec.width) / 2, (rh - spec.height) / 2, spec.width, spec.height));
+    }
+    case ResizeMode::kCentralCrop: {
+      // Crop first, then resize (TF-slim/Keras ImageNet evaluation): the
+      // centred square of side int(crop_fraction * shorter side), offsets
+      // (dim - side + 1) / 2 as TF's EfficientNet code; the epsilon keeps
+      // 0.875 * 224 from truncating to 195 on a rounding error.
+      const int shorter = std::min(image.cols, image.rows);
+      const int side = std::max(1, static_cast<int>(shorter * spec.crop_fraction + 1e-9));
+      const cv::Rect square((image.cols - side + 1) / 2, (image.rows - side + 1) / 2, side, side);
+      return ResizeTo(image(square), spec.width, spec.height, interp);
+    }
+  }
+  return image;
 }
 
 // toml++ reports integers and floats apart; both are numbers here.
@@ -207,7 +245,7 @@ Result<std::vector<double>> ParseNumberList(std::string_view text, std::string_v
 Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source, const PreprocessSpec& base) {
   toml::table table;
   try {
-    table = toml::parse(text, source);
+    table = toml::parse(NormalizeText(text), source);
   } catch (const toml::parse_error& e) {
     return Status::InvalidData(fmt::format("{} line {}: {}", source, e.source().begin.line, e.description()));
   }
@@ -224,7 +262,7 @@ Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_vi
       if (!v.ok()) return v.status().WithContext(source);
       spec.color = *v;
     } else if (key == "resize") {
-      if (!str) return field_error(key, "a string: exact or shorter-crop");
+      if (!str) return field_error(key, "a string: exact, shorter-crop or central-crop");
       auto v = ParseResizeMode(*str);
       if (!v.ok()) return v.status().WithContext(source);
       spec.resize = *v;
@@ -286,9 +324,9 @@ Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_vi
 }
 
 Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base) {
-  auto text = ReadWholeFile(path);
+  auto text = ReadTextFile(path);
   if (!text.ok()) return text.status().WithContext("--preprocess");
-  return ParsePreprocessToml(*text, path.string(), base);
+  return ParsePreprocessToml(*text, SafeText(path.string()), base);
 }
 
 Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& input) {
@@ -356,32 +394,7 @@ Status ApplyPreprocess(const PreprocessSpec& spec, const cv::Mat& image, std::sp
     } else {
       converted = image;
     }
-    cv::Mat sized;
-    const int interp = CvInterpolation(spec.interpolation);
-    if (spec.resize == ResizeMode::kExact) {
-      if (converted.cols == spec.width && converted.rows == spec.height) {
-        sized = converted;
-      } else {
-        cv::resize(converted, sized, cv::Size(spec.width, spec.height), 0, 0, interp);
-      }
-    } else {
-      // Scale so the image covers size / crop_fraction on both axes, then
-      // take the centre (torchvision's Resize(size / crop) + CenterCrop(size)).
-      const double fx = spec.width / spec.crop_fraction / converted.cols;
-      const double fy = spec.height / spec.crop_fraction / converted.rows;
-      const double f = std::max(fx, fy);
-      const int rw = std::max(spec.width, static_cast<int>(std::lround(converted.cols * f)));
-      const int rh = std::max(spec.height, static_cast<int>(std::lround(converted.rows * f)));
-      cv::Mat resized;
-      if (rw == converted.cols && rh == converted.rows) {
-        resized = converted;
-      } else {
-        cv::resize(converted, resized, cv::Size(rw, rh), 0, 0, interp);
-      }
-      const int x0 = (rw - spec.width) / 2;
-      const int y0 = (rh - spec.height) / 2;
-      sized = resized(cv::Rect(x0, y0, spec.width, spec.height));
-    }
+    const cv::Mat sized = ResizeToSpec(spec, converted);
     switch (spec.dtype) {
       case DType::kFloat32: WriteValues<float>(spec, sized, out); break;
       case DType::kFloat64: WriteValues<double>(spec, sized, out); break;

@@ -160,6 +160,57 @@ TEST(Preprocess, ExactResizeAndShorterSideCentreCrop) {
   EXPECT_EQ(cropped[1], 20.0F);
 }
 
+// Both crop orders on an 8x4 image whose pixel (x, y) is 10x + 2y, worked by
+// hand with area interpolation into a 1x1 sample, crop_fraction 0.5:
+//  - shorter-crop (resize, then crop): scale 0.5 -> 4x2, each pixel the mean
+//    of a 2x2 block; centre 1x1 at (1, 0) = block x 2..3, y 0..1:
+//    (20 + 30 + 22 + 32) / 4 = 26;
+//  - central-crop (crop, then resize): the centred 2x2 square of the 4-pixel
+//    shorter side, x 3..4 and y 1..2, then its mean: (32 + 42 + 34 + 44) / 4
+//    = 38.
+TEST(Preprocess, CentralCropCropsBeforeResizingShorterCropAfter) {
+  PreprocessSpec spec;
+  spec.scale = 1.0;
+  spec.color = ColorOrder::kGray;
+  spec.mean = {0.0};
+  spec.std = {1.0};
+  spec.interpolation = Interpolation::kArea;
+  spec.width = 1;
+  spec.height = 1;
+  spec.crop_fraction = 0.5;
+  cv::Mat wide(4, 8, CV_8UC1);
+  for (int y = 0; y < 4; ++y) {
+    for (int x = 0; x < 8; ++x) wide.at<unsigned char>(y, x) = static_cast<unsigned char>(10 * x + 2 * y);
+  }
+  spec.resize = ResizeMode::kShorterCrop;
+  EXPECT_THAT(ApplyFloat(spec, wide), ElementsAre(26.0F));
+  spec.resize = ResizeMode::kCentralCrop;
+  EXPECT_THAT(ApplyFloat(spec, wide), ElementsAre(38.0F));
+
+  // No resize left when the square already has the model's size: the pixels
+  // are the centred square itself, x 3..4, y 1..2.
+  spec.width = 2;
+  spec.height = 2;
+  EXPECT_THAT(ApplyFloat(spec, wide), ElementsAre(32.0F, 42.0F, 34.0F, 44.0F));
+  // Odd margins round the offset up, as TF's EfficientNet crop: a 7x4 image,
+  // square 2: x offset (7 - 2 + 1) / 2 = 3.
+  EXPECT_THAT(ApplyFloat(spec, wide(cv::Rect(0, 0, 7, 4))), ElementsAre(32.0F, 42.0F, 34.0F, 44.0F));
+
+  auto parsed = ParsePreprocessToml("resize = \"central-crop\"\ncrop_fraction = 0.875\n", "p.toml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->resize, ResizeMode::kCentralCrop);
+  EXPECT_THAT(parsed->ToToml(), HasSubstr("resize = \"central-crop\""));
+}
+
+TEST(PreprocessSpec, FileWithByteOrderMarkAndCrlf) {
+  testing::TempDir dir;
+  testing::WriteFile(dir / "prep.toml", "\xEF\xBB\xBFsize = 32\r\nmean = [0.5, 0.5, 0.5]\r\n");
+  auto spec = LoadPreprocessFile(dir / "prep.toml");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->width, 32);
+  EXPECT_EQ(spec->mean, (std::vector<double>{0.5, 0.5, 0.5}));
+}
+
 TEST(Resolve, SizeFromModelAndMismatchesNameTheFlag) {
   TensorInfo input{"input", DType::kFloat32, {-1, 3, 32, 32}, {"N", "", "", ""}};
   auto spec = Resolve(PreprocessSpec{}, input);
