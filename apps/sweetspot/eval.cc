@@ -1,9 +1,11 @@
 // `sweetspot eval`: a classification model's accuracy on the user's data, with
 // uncertainty, per-class figures, calibration and a paired comparison.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +22,7 @@
 #include "sweetspot/evaluate.h"
 #include "sweetspot/metrics.h"
 #include "sweetspot/preprocess.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot::cli {
 namespace {
@@ -36,6 +39,7 @@ struct EvalArgs {
   std::string json;
   std::string cache_dir;
   std::string output_kind = "auto";
+  std::string per_class = std::to_string(kDefaultPerClassRows);
   std::size_t limit = 0;
   std::uint64_t seed = 0;
   int batch = 32;
@@ -183,8 +187,20 @@ Result<PreprocessSpec> LayeredSpec(const EvalArgs& a, const fs::path& model) {
   return spec;
 }
 
+// --per-class: a row count or "all".
+Result<std::size_t> ParsePerClass(const std::string& text) {
+  if (text == "all") return std::numeric_limits<std::size_t>::max();
+  std::size_t rows = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), rows);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return Status::InvalidArgument("--per-class: '" + text + "' is not a row count (expected e.g. 10, 0 or all)");
+  }
+  return rows;
+}
+
 Status RunEval(const EvalArgs& a) {
   if (a.batch < 1) return Status::InvalidArgument("--batch must be at least 1");
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::size_t per_class_rows, ParsePerClass(a.per_class));
   if (a.threads < 0) return Status::InvalidArgument("--threads must be 0 (all cores) or more");
   SWEETSPOT_ASSIGN_OR_RETURN(OutputKind output_kind, ParseOutputKind(a.output_kind));
   const fs::path model = a.model;
@@ -211,7 +227,8 @@ Status RunEval(const EvalArgs& a) {
     auto session = backend->Load(model, backend_options);
     if (!session.ok()) return session.status();
     SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec resolved, Resolve(spec, (*session)->inputs().at(0)));
-    std::cout << "# preprocessing for " << model.string() << " (save as a --preprocess file, or store under the\n"
+    std::cout << "# preprocessing for " << SafeText(model.string())
+              << " (save as a --preprocess file, or store under the\n"
               << "# model's metadata_props key '" << kPreprocessMetadataKey << "')\n"
               << resolved.ToToml();
     return Status::Ok();
@@ -258,7 +275,7 @@ Status RunEval(const EvalArgs& a) {
   if (!a.json.empty()) {
     SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.json, RenderEvalJson(result, ref_ptr, cmp_ptr), "--json"));
   }
-  std::cout << RenderEvalText(result, ref_ptr, cmp_ptr);
+  std::cout << RenderEvalText(result, ref_ptr, cmp_ptr, per_class_rows);
   return Status::Ok();
 }
 
@@ -283,12 +300,14 @@ void RegisterEval(CLI::App& root, Action* selected) {
       "  sweetspot eval model.onnx --data /usr/share/datasets/fashion-mnist/t10k --color gray --limit 1000");
   cmd->add_option("model", args->model, "ONNX model file")->required();
   cmd->add_option("--data", args->data, "image folder, manifest (.csv/.tsv) or IDX prefix")->required();
-  cmd->add_option("--classes", args->classes_file, "class-name file (one per line) for a manifest or IDX data");
+  cmd->add_option("--classes", args->classes_file,
+                  "class-name file (one per line): the classes, in order, of a manifest, IDX data or image folder");
   cmd->add_option("--preprocess", args->preprocess_file, "preprocessing spec (TOML, see docs/eval.md)");
   cmd->add_option("--color", args->color, "rgb|bgr|gray");
-  cmd->add_option("--resize", args->resize, "exact|shorter-crop");
+  cmd->add_option("--resize", args->resize, "exact|shorter-crop|central-crop");
   cmd->add_option("--size", args->size, "input size, 224 or WIDTHxHEIGHT (default: the model's)");
-  cmd->add_option("--crop-fraction", args->crop_fraction, "for shorter-crop: crop size / resized shorter side");
+  cmd->add_option("--crop-fraction", args->crop_fraction,
+                  "for shorter-crop and central-crop: crop side / shorter side (default 0.875)");
   cmd->add_option("--interpolation", args->interpolation, "nearest|linear|cubic|area");
   cmd->add_option("--scale", args->scale, "pixel multiplier before mean/std (default 1/255)");
   cmd->add_option("--mean", args->mean, "per-channel mean, e.g. 0.485,0.456,0.406");
@@ -304,6 +323,8 @@ void RegisterEval(CLI::App& root, Action* selected) {
   cmd->add_option("--batch", args->batch, "batch size for models with a dynamic batch (default 32)");
   cmd->add_option("--threads", args->threads, "decode and inference threads (default 0: all cores)");
   cmd->add_option("--label-map", args->label_map, "`fine,coarse` lines: also score coarse classes");
+  cmd->add_option("--per-class", args->per_class,
+                  "per-class rows on the terminal: N worst by F1 when there are more, or all (default 10)");
   cmd->add_option("--predictions", args->predictions, "write per-sample predictions (CSV) to FILE");
   cmd->add_option("--json", args->json, "write the results as JSON to FILE (- prints only the JSON)");
   cmd->add_flag("--allow-corrupt", args->allow_corrupt, "evaluate even if more than 1 % of the images are unreadable");

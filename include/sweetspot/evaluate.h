@@ -57,8 +57,9 @@ struct EvalOptions {
 };
 
 struct EvalResult {
-  std::string model;    // path as given
-  std::string dataset;  // Dataset::description()
+  std::string model;                       // path as given
+  std::string dataset;                     // Dataset::description()
+  std::vector<std::string> dataset_notes;  // Dataset::notes(): what opening skipped
   std::vector<std::string> class_names;
   PreprocessSpec spec;  // resolved
   std::string input_name;

@@ -65,7 +65,8 @@ json ResultJson(const EvalResult& r) {
                 {"requested", r.requested},
                 {"evaluated", r.indices.size()},
                 {"excluded_count", r.excluded.size()},
-                {"excluded", excluded}}},
+                {"excluded", excluded},
+                {"notes", r.dataset_notes}}},
               {"preprocess", SpecJson(r.spec)},
               {"input", r.input_name},
               {"output", r.output_name},
@@ -88,7 +89,20 @@ json ResultJson(const EvalResult& r) {
 
 std::string Pct(double fraction) { return fmt::format("{:.2f} %", 100.0 * fraction); }
 
-std::string MetricsText(const ClassificationMetrics& m, const std::vector<std::string>& names, bool per_class) {
+// Rows of the per-class table: all when they fit in `max_rows`, else the
+// `max_rows` worst by F1 (ties: lower recall, then class order).
+std::vector<const ClassMetrics*> ShownClasses(const ClassificationMetrics& m, std::size_t max_rows) {
+  std::vector<const ClassMetrics*> rows;
+  for (const auto& c : m.per_class) rows.push_back(&c);
+  if (rows.size() <= max_rows) return rows;
+  std::stable_sort(rows.begin(), rows.end(), [](const ClassMetrics* a, const ClassMetrics* b) {
+    return a->f1 != b->f1 ? a->f1 < b->f1 : a->recall < b->recall;
+  });
+  rows.resize(max_rows);
+  return rows;
+}
+
+std::string MetricsText(const ClassificationMetrics& m, std::size_t per_class_rows) {
   std::string out;
   out += fmt::format("  top-1        {:>8}   95 % CI [{:.2f}, {:.2f}]   ({} / {})\n", Pct(m.top1),
                      100 * m.top1_ci.lower, 100 * m.top1_ci.upper, m.top1_correct, m.count);
@@ -97,14 +111,19 @@ std::string MetricsText(const ClassificationMetrics& m, const std::vector<std::s
   out += fmt::format("  macro-F1     {:8.4f}\n", m.macro_f1);
   out += fmt::format("  confidence   mean {:.4f}, median {:.4f}; ECE ({} bins) {:.4f}\n", m.mean_confidence,
                      m.median_confidence, kCalibrationBins, m.ece);
-  if (!per_class) return out;
+  if (per_class_rows == 0 || m.per_class.empty()) return out;
+  const std::vector<const ClassMetrics*> rows = ShownClasses(m, per_class_rows);
   std::size_t width = 5;
-  for (const auto& n : names) width = std::max(width, n.size());
+  for (const ClassMetrics* c : rows) width = std::max(width, c->name.size());
+  if (rows.size() < m.per_class.size()) {
+    out += fmt::format("\n  the {} worst of {} classes by F1 (--per-class all shows every class; --json has all)\n",
+                       rows.size(), m.per_class.size());
+  }
   out +=
       fmt::format("\n  {:<{}}  {:>8}  {:>9}  {:>7}  {:>6}\n", "class", width, "support", "precision", "recall", "F1");
-  for (const auto& c : m.per_class) {
-    out += fmt::format("  {:<{}}  {:>8}  {:>9.4f}  {:>7.4f}  {:>6.4f}\n", c.name, width, c.support, c.precision,
-                       c.recall, c.f1);
+  for (const ClassMetrics* c : rows) {
+    out += fmt::format("  {:<{}}  {:>8}  {:>9.4f}  {:>7.4f}  {:>6.4f}\n", c->name, width, c->support, c->precision,
+                       c->recall, c->f1);
   }
   return out;
 }
@@ -143,7 +162,7 @@ std::string RenderEvalJson(const EvalResult& result, const EvalResult* reference
   } else {
     doc["comparison"] = nullptr;
   }
-  return doc.dump(2) + "\n";
+  return DumpJson(doc, 2) + "\n";
 }
 
 std::string RenderPredictionsCsv(const EvalResult& result) {
@@ -164,10 +183,12 @@ std::string RenderPredictionsCsv(const EvalResult& result) {
   return out;
 }
 
-std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, const Comparison* comparison) {
+std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, const Comparison* comparison,
+                           std::size_t per_class_rows) {
   std::string out;
   out += fmt::format("model        {}\n", r.model);
   out += fmt::format("data         {} ({} classes)\n", r.dataset, r.class_names.size());
+  for (const auto& note : r.dataset_notes) out += fmt::format("  note       {}\n", note);
   out += fmt::format("samples      {} evaluated of {} requested; {} excluded\n", r.indices.size(), r.requested,
                      r.excluded.size());
   for (std::size_t i = 0; i < std::min<std::size_t>(r.excluded.size(), 5); ++i) {
@@ -182,14 +203,14 @@ std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, con
                      r.output_kind_detected ? "detected" : "given", r.batch_size);
   out += fmt::format("time         prepare {:.0f} ms ({}), inference {:.0f} ms\n\n", r.prepare_ms,
                      r.cache_hit ? "tensor cache hit" : "decoded", r.inference_ms);
-  out += MetricsText(r.metrics, r.class_names, true);
+  out += MetricsText(r.metrics, per_class_rows);
   if (r.coarse_metrics && r.label_map) {
     out += "\ncoarse classes (--label-map)\n";
-    out += MetricsText(*r.coarse_metrics, r.label_map->coarse_names, true);
+    out += MetricsText(*r.coarse_metrics, per_class_rows);
   }
   if (reference != nullptr && comparison != nullptr) {
     out += fmt::format("\nreference    {}\n", reference->model);
-    out += MetricsText(reference->metrics, reference->class_names, false);
+    out += MetricsText(reference->metrics, 0);
     const Comparison& c = *comparison;
     out += fmt::format("\ncomparison   model vs reference over {} samples\n", c.count);
     out += fmt::format("  top-1 delta  {:+.2f} points\n", 100.0 * c.top1_delta);
@@ -209,7 +230,7 @@ std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, con
                          r.class_names[static_cast<std::size_t>(f.reference_prediction)], f.reference_confidence);
     }
   }
-  return out;
+  return SafeText(out);
 }
 
 }  // namespace sweetspot

@@ -92,6 +92,7 @@ Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensor
 
   EvalResult result;
   result.dataset = dataset.description();
+  result.dataset_notes = dataset.notes();
   result.class_names = dataset.class_names();
   result.input_name = input.name;
   result.output_name = output.name;

@@ -19,6 +19,7 @@ namespace sweetspot {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::RunCli;
 using testing::TempDir;
 namespace fs = std::filesystem;
@@ -121,6 +122,66 @@ TEST_F(EvalCli, PrintsTableAndWritesJsonAndPredictions) {
   const auto doc2 = nlohmann::json::parse(again.out);
   EXPECT_EQ(doc2["metrics"]["top1_correct"], 8);
   EXPECT_TRUE(doc2["timing"]["cache_hit"].get<bool>());
+}
+
+// A Latin-1 class folder and file name aborted `eval --json` (exit 134).
+TEST_F(EvalCli, NamesThatAreNotUtf8GiveValidJsonCsvAndText) {
+  WriteBmp(dir_ / "latin/a_caf\xE9/\xE9t\xE9.bmp", 255, 0, 0);
+  WriteBmp(dir_ / "latin/b_green/0.bmp", 0, 255, 0);
+  WriteBmp(dir_ / "latin/c_blue/0.bmp", 0, 0, 255);
+  const std::string data = " --data '" + (dir_ / "latin").string() + "'";
+  const auto preds = dir_ / "preds.csv";
+  const auto r = RunCli(Eval(data + " --json - --predictions '" + preds.string() + "'"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["dataset"]["classes"][0], "a_caf\\xe9");
+  EXPECT_EQ(doc["metrics"]["top1_correct"], 3);
+  EXPECT_THAT(Slurp(preds), HasSubstr("a_caf\\xe9/\\xe9t\\xe9.bmp"));
+  const auto text = RunCli(Eval(data));
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("a_caf\\xe9"));
+}
+
+TEST_F(EvalCli, SkippedFilesAreReportedInTextAndJson) {
+  testing::WriteFile(dir_ / "data/a_red/._0.bmp", "AppleDouble");
+  testing::WriteFile(dir_ / "data/.DS_Store", "Bud1");
+  testing::WriteFile(dir_ / "data/b_green/anim.gif", "GIF89a");
+  const auto r = RunCli(Eval("--data '" + (dir_ / "data").string() + "'"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("88.89 %"));  // the twin is not an unreadable sample
+  EXPECT_THAT(r.out, HasSubstr("skipped 2 hidden files"));
+  EXPECT_THAT(r.out, HasSubstr("skipped 1 file of an image type OpenCV cannot read in this build (1 .gif"));
+  const auto j = RunCli(Eval("--data '" + (dir_ / "data").string() + "' --json -"));
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_EQ(nlohmann::json::parse(j.out)["dataset"]["notes"].size(), 2u);
+}
+
+// With many classes the terminal shows the worst few; JSON keeps every row.
+TEST_F(EvalCli, PerClassTableShowsTheWorstClassesByDefault) {
+  const int classes = 12;
+  for (int c = 0; c < classes; ++c) {
+    const std::uint8_t v = c < 3 ? 255 : 0;
+    WriteBmp(dir_ / ("many/c" + std::to_string(10 + c) + "/0.bmp"), c == 0 ? v : 0, c == 1 ? v : 0, c == 2 ? v : 0);
+  }
+  const std::string model = testing::WriteModel(ChannelModel(classes), dir_ / "m12.onnx").string();
+  const std::string base = "eval '" + model + "' --no-cache --data '" + (dir_ / "many").string() + "'";
+  const auto r = RunCli(base);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("the 10 worst of 12 classes by F1"));
+  // Black images score 0 everywhere and go to c10, so c13..c21 have F1 0 and
+  // c10 0.18; green c11 and blue c12 (F1 1) are not among the 10 worst.
+  EXPECT_THAT(r.out, HasSubstr("\n  c10 "));
+  EXPECT_THAT(r.out, Not(HasSubstr("\n  c11 ")));
+  const auto all = RunCli(base + " --per-class all");
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_THAT(all.out, HasSubstr("\n  c11 "));
+  EXPECT_THAT(all.out, Not(HasSubstr("worst")));
+  const auto j = RunCli(base + " --json -");
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_EQ(nlohmann::json::parse(j.out)["metrics"]["per_class"].size(), 12u);
+  const auto bad = RunCli(base + " --per-class many");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_THAT(bad.err, HasSubstr("--per-class: 'many' is not a row count"));
 }
 
 TEST_F(EvalCli, ReferenceComparisonAndLimit) {

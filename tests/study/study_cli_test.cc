@@ -87,6 +87,20 @@ class StudyCliTest : public ::testing::Test {
   TempDir dir_;
 };
 
+// A Latin-1 class folder and file name (an old archive) aborted the study
+// with an uncaught JSON type_error (exit 134) on every run.
+TEST_F(StudyCliTest, NamesThatAreNotUtf8DoNotAbortTheStudy) {
+  fs::rename(dir_ / "images/a_red", dir_ / "images/a_caf\xE9");
+  fs::rename(dir_ / "images/a_caf\xE9/0.png", dir_ / "images/a_caf\xE9/\xE9t\xE9.png");
+  const auto r = RunCli(Args(Spec(), "--json -"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json report = json::parse(r.out);
+  EXPECT_NEAR(report["candidates"][0]["top1"].get<double>(), 8.0 / 9.0, 1e-12);
+  const auto exported = RunCli("results --db '" + Db().string() + "' --study colours --json");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NO_THROW((void)json::parse(exported.out));
+}
+
 TEST_F(StudyCliTest, RecommendsStoresAndReusesOnRerun) {
   const fs::path spec = Spec();
   const auto first = RunCli(Args(spec, "--json -"));
