@@ -37,7 +37,7 @@ std::string_view ExecutionModeName(ExecutionMode mode);
 Result<ExecutionMode> ParseExecutionMode(std::string_view name);  // sequential|parallel
 
 struct BackendOptions {
-  int intra_op_threads = 1;  // 0 = the runtime's default (all cores)
+  int intra_op_threads = 1;  // 0 = DefaultThreadCount() (cpus.h): the CPUs this process may use
   int inter_op_threads = 1;  // 0 = the runtime's default
   GraphOptimization graph_optimization = GraphOptimization::kAll;
   ExecutionMode execution_mode = ExecutionMode::kSequential;

@@ -13,6 +13,8 @@ struct Environment {
   std::string cpu_model;           // /proc/cpuinfo "model name"
   int logical_cores = 0;           // online logical CPUs
   std::vector<int> affinity;       // CPUs this process may run on
+  int usable_cpus = 0;             // UsableCpuCount(): the affinity capped by a cgroup CPU quota
+  int omp_num_threads = 0;         // OMP_NUM_THREADS when set (then the "0: all CPUs" default); 0: unset
   std::string frequency_governor;  // cpu0's scaling governor; "" if unreadable
   std::string kernel;              // uname -sr
   std::string hostname;

@@ -32,7 +32,7 @@ struct EvalRequest {
   std::uint64_t limit = 0;
   std::uint64_t seed = 0;
   int batch_size = 32;
-  int threads = 0;  // 0: all cores
+  int threads = 0;  // 0: DefaultThreadCount() (cpus.h)
   bool cache_enabled = true;
   std::string cache_dir;  // "" for the default
 };

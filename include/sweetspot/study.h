@@ -67,7 +67,7 @@ struct StudySpec {
   std::size_t min_count = 100;
   double target_ci = 0.02;
   int eval_batch = 32;
-  int eval_threads = 0;    // 0: all cores
+  int eval_threads = 0;    // 0: DefaultThreadCount() (cpus.h)
   double timeout_s = 900;  // per measurement
 
   Constraints constraints;

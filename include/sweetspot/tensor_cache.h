@@ -43,7 +43,7 @@ namespace sweetspot {
 struct TensorCacheOptions {
   bool enabled = true;
   std::filesystem::path dir;  // empty: DefaultTensorCacheDir()
-  int threads = 0;            // decode threads; 0: std::thread::hardware_concurrency()
+  int threads = 0;            // decode threads; 0: DefaultThreadCount() (cpus.h)
 };
 
 // ${XDG_CACHE_HOME:-$HOME/.cache}/sweetspot/tensors.

@@ -8,6 +8,8 @@ void to_json(nlohmann::json& json, const Environment& e) {
   json = {{"cpu_model", e.cpu_model},
           {"logical_cores", e.logical_cores},
           {"affinity", e.affinity},
+          {"usable_cpus", e.usable_cpus},
+          {"omp_num_threads", e.omp_num_threads},
           {"frequency_governor", e.frequency_governor},
           {"kernel", e.kernel},
           {"hostname", e.hostname},
@@ -21,6 +23,9 @@ void from_json(const nlohmann::json& json, Environment& e) {
   json.at("cpu_model").get_to(e.cpu_model);
   json.at("logical_cores").get_to(e.logical_cores);
   json.at("affinity").get_to(e.affinity);
+  // Results stored before these facts were recorded lack them.
+  e.usable_cpus = json.value("usable_cpus", 0);
+  e.omp_num_threads = json.value("omp_num_threads", 0);
   json.at("frequency_governor").get_to(e.frequency_governor);
   json.at("kernel").get_to(e.kernel);
   json.at("hostname").get_to(e.hostname);

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "data/io_util.h"
+#include "sweetspot/cpus.h"
 
 namespace sweetspot {
 namespace fs = std::filesystem;
@@ -285,8 +286,7 @@ Result<PreparedTensors> PrepareTensors(const Dataset& dataset, std::span<const s
   out.requested = indices.size();
   const std::string what = options.enabled ? temp_path.string() : std::string("a temporary tensor file");
 
-  const int threads =
-      std::max(1, options.threads > 0 ? options.threads : static_cast<int>(std::thread::hardware_concurrency()));
+  const int threads = options.threads > 0 ? options.threads : DefaultThreadCount();
   const std::size_t chunk = std::max<std::size_t>(64, static_cast<std::size_t>(threads) * 64);
   std::vector<std::byte> buffer(chunk * sample_bytes);
   std::vector<Slot> slots(chunk);

@@ -11,6 +11,8 @@
 #include <fmt/chrono.h>
 #include <fmt/core.h>
 
+#include "sweetspot/cpus.h"
+
 namespace sweetspot {
 namespace {
 
@@ -46,6 +48,8 @@ Environment CaptureEnvironment() {
       if (CPU_ISSET(cpu, &set)) env.affinity.push_back(cpu);
     }
   }
+  env.usable_cpus = UsableCpuCount();
+  env.omp_num_threads = OmpNumThreads().value_or(0);
   env.frequency_governor = FirstLine("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
   utsname uts{};
   if (uname(&uts) == 0) {

@@ -1,10 +1,10 @@
 #include "sweetspot/isolated_eval.h"
 
 #include <algorithm>
-#include <thread>
 
 #include <fmt/format.h>
 
+#include "sweetspot/cpus.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/eval_report.h"
 #include "sweetspot/evaluate.h"
@@ -98,8 +98,7 @@ Result<json> EvaluateRequest(const EvalRequest& request) {
   for (const auto& layer : request.layers) {
     SWEETSPOT_ASSIGN_OR_RETURN(spec, ParsePreprocessToml(layer.toml, layer.source, spec));
   }
-  const int threads =
-      request.threads > 0 ? request.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const int threads = request.threads > 0 ? request.threads : DefaultThreadCount();
   BackendOptions backend_options;
   backend_options.intra_op_threads = threads;
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));

@@ -8,6 +8,7 @@
 #include "sweetspot/backend.h"
 #include "sweetspot/bench_json.h"
 #include "sweetspot/content_hash.h"
+#include "sweetspot/cpus.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/isolated_eval.h"
 #include "sweetspot/model_info.h"
@@ -37,7 +38,7 @@ std::string AccuracySettingsKey(const StudySpec& spec, const StudyModel& model) 
 BenchRequest MakeBenchRequest(const StudySpec& spec, const StudyModel& model, const RuntimeSetting& setting) {
   BenchRequest request;
   request.model_path = model.path.string();
-  request.options.intra_op_threads = setting.threads;
+  request.options.intra_op_threads = setting.threads > 0 ? setting.threads : DefaultThreadCount();
   request.options.inter_op_threads = 1;
   MeasureConfig& c = request.config;
   c.scenarios = {setting.scenario};

@@ -42,10 +42,12 @@ void WriteFile(const fs::path& path, const std::string& bytes) {
   out << bytes;
 }
 
-CommandResult RunCli(const std::string& args) {
+CommandResult RunCli(const std::string& args) { return RunCliUnder("", args); }
+
+CommandResult RunCliUnder(const std::string& wrapper, const std::string& args) {
   TempDir dir;
-  const std::string cmd = std::string("'") + SWEETSPOT_CLI_PATH + "' " + args + " >'" + (dir / "out").string() +
-                          "' 2>'" + (dir / "err").string() + "' </dev/null";
+  const std::string cmd = wrapper + " '" + SWEETSPOT_CLI_PATH + "' " + args + " >'" + (dir / "out").string() + "' 2>'" +
+                          (dir / "err").string() + "' </dev/null";
   const int raw = std::system(cmd.c_str());  // NOLINT(concurrency-mt-unsafe): tests run it sequentially
   CommandResult result;
   result.exit_code = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);

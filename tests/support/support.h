@@ -41,6 +41,9 @@ struct CommandResult {
 };
 // Runs the built `sweetspot` binary with `args` (shell-quoted by the caller).
 CommandResult RunCli(const std::string& args);
+// The same, started through `wrapper`, a shell command prefix such as
+// "taskset -c 0" or "env OMP_NUM_THREADS=1".
+CommandResult RunCliUnder(const std::string& wrapper, const std::string& args);
 
 }  // namespace sweetspot::testing
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "sweetspot/cpus.h"
+
 namespace sweetspot::ort {
 namespace {
 
@@ -189,7 +191,8 @@ class OrtBackend final : public Backend {
     }
     try {
       Ort::SessionOptions so;
-      so.SetIntraOpNumThreads(options.intra_op_threads);
+      // ONNX Runtime's own default counts the machine's cores, not the ones this process may use.
+      so.SetIntraOpNumThreads(options.intra_op_threads > 0 ? options.intra_op_threads : DefaultThreadCount());
       so.SetInterOpNumThreads(options.inter_op_threads);
       so.SetGraphOptimizationLevel(ToOrtLevel(options.graph_optimization));
       so.SetExecutionMode(options.execution_mode == ExecutionMode::kParallel ? ORT_PARALLEL : ORT_SEQUENTIAL);
