@@ -11,6 +11,7 @@
 #include "output.h"
 #include "sweetspot/bench_json.h"
 #include "sweetspot/bench_report.h"
+#include "sweetspot/cpus.h"
 #include "sweetspot/text_file.h"
 
 namespace sweetspot::cli {
@@ -52,7 +53,8 @@ Result<BenchRequest> MakeRequest(const BenchArgs& a) {
   BenchRequest request;
   SWEETSPOT_ASSIGN_OR_RETURN(request.options.graph_optimization, ParseGraphOptimization(a.graph_opt));
   SWEETSPOT_ASSIGN_OR_RETURN(request.options.execution_mode, ParseExecutionMode(a.execution_mode));
-  request.options.intra_op_threads = a.threads;
+  // Resolved here so that the report records the threads really used.
+  request.options.intra_op_threads = a.threads > 0 ? a.threads : DefaultThreadCount();
   request.options.inter_op_threads = a.inter_threads;
   request.options.execution_provider = a.provider;
   if (a.threads < 0 || a.inter_threads < 0) return Status::InvalidArgument("--threads must be >= 0 (0 = all cores)");
@@ -112,6 +114,7 @@ ProgressFn TerminalProgress(const std::string& label) {
 
 Status RunBenchCommand(const BenchArgs& args) {
   SWEETSPOT_ASSIGN_OR_RETURN(BenchRequest base, MakeRequest(args));
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(args.json_path, "--json"));
   SWEETSPOT_ASSIGN_OR_RETURN(const fs::path self, SelfExecutable());
   ChildOptions child_options;
   child_options.share_stderr = !args.quiet;  // the child draws its progress there
@@ -175,7 +178,9 @@ void RegisterBench(CLI::App& root, Action* selected) {
   cmd->add_option("--batch", args->batch_sizes,
                   "batch size(s); offline runs each, the others use the first (default 1)")
       ->delimiter(',');
-  cmd->add_option("--threads", args->threads, "intra-op threads per session (0 = all cores; default 1)");
+  cmd->add_option(
+      "--threads", args->threads,
+      "intra-op threads per session (default 1; 0: the CPUs this process may use, or OMP_NUM_THREADS when set)");
   cmd->add_option("--inter-threads", args->inter_threads, "inter-op threads (default 1)");
   cmd->add_option("--graph-opt", args->graph_opt, "graph optimisation: disabled, basic, extended, all (default all)");
   cmd->add_option("--execution-mode", args->execution_mode, "sequential or parallel (default sequential)");

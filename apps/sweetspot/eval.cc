@@ -9,7 +9,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/core.h>
@@ -17,6 +16,7 @@
 #include "commands.h"
 #include "output.h"
 #include "sweetspot/backend.h"
+#include "sweetspot/cpus.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/eval_report.h"
 #include "sweetspot/evaluate.h"
@@ -203,6 +203,8 @@ Status RunEval(const EvalArgs& a) {
   SWEETSPOT_ASSIGN_OR_RETURN(const std::size_t per_class_rows, ParsePerClass(a.per_class));
   if (a.threads < 0) return Status::InvalidArgument("--threads must be 0 (all cores) or more");
   SWEETSPOT_ASSIGN_OR_RETURN(OutputKind output_kind, ParseOutputKind(a.output_kind));
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.json, "--json"));
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.predictions, "--predictions"));
   const fs::path model = a.model;
   std::error_code ec;
   if (!fs::is_regular_file(model, ec)) return Status::NotFound("model " + model.string() + " does not exist");
@@ -218,7 +220,7 @@ Status RunEval(const EvalArgs& a) {
   const std::vector<std::size_t> indices = StratifiedSubset(dataset, a.limit, a.seed);
 
   SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec spec, LayeredSpec(a, model));
-  const int threads = a.threads > 0 ? a.threads : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  const int threads = a.threads > 0 ? a.threads : DefaultThreadCount();
   BackendOptions backend_options;
   backend_options.intra_op_threads = threads;
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
@@ -321,7 +323,9 @@ void RegisterEval(CLI::App& root, Action* selected) {
   cmd->add_option("--limit", args->limit, "evaluate a stratified subset of N samples");
   cmd->add_option("--seed", args->seed, "seed of the --limit subset (default 0)");
   cmd->add_option("--batch", args->batch, "batch size for models with a dynamic batch (default 32)");
-  cmd->add_option("--threads", args->threads, "decode and inference threads (default 0: all cores)");
+  cmd->add_option(
+      "--threads", args->threads,
+      "decode and inference threads (default 0: the CPUs this process may use, or OMP_NUM_THREADS when set)");
   cmd->add_option("--label-map", args->label_map, "`fine,coarse` lines: also score coarse classes");
   cmd->add_option("--per-class", args->per_class,
                   "per-class rows on the terminal: N worst by F1 when there are more, or all (default 10)");

@@ -180,6 +180,7 @@ Result<InspectOptions> MakeOptions(const InspectArgs& args) {
 
 Status RunInspect(const InspectArgs& args) {
   SWEETSPOT_ASSIGN_OR_RETURN(const InspectOptions options, MakeOptions(args));
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(args.json_path, "--json"));
   SWEETSPOT_ASSIGN_OR_RETURN(const ModelInfo info, InspectModel(fs::path(args.model), options));
   if (args.json_path != "-") {
     std::cout << SafeText(RenderSummary(info, args.all_nodes));

@@ -112,6 +112,15 @@ class ProgressBar {
 Status RunStudyCommand(const StudyArgs& a) {
   SWEETSPOT_ASSIGN_OR_RETURN(StudySpec spec, LoadStudySpec(a.spec));
   if (a.quick) MakeQuick(spec);
+  // Every output is checked before the first measurement, the database too:
+  // SQLite also creates its journal beside it.
+  const bool default_db = a.db.empty();
+  SWEETSPOT_RETURN_IF_ERROR(
+      CheckOutputFile(default_db ? (spec.spec_path.parent_path() / "sweetspot.db").string() : a.db,
+                      default_db ? "the results database beside the spec (--db)" : "--db"));
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.json, "--json"));
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.csv, "--csv"));
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.markdown, "--markdown"));
   StudyOptions options;
   SWEETSPOT_ASSIGN_OR_RETURN(options.self_exe, SelfExecutable());
   options.db_path = a.db;

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "output.h"
 #include "sweetspot/child_process.h"
 #include "sweetspot/train.h"
 #include "sweetspot/train_family.h"
@@ -202,11 +203,26 @@ std::string Mib(std::int64_t bytes) {
 
 Status RunTrain(const TrainArgs& a) {
   SWEETSPOT_ASSIGN_OR_RETURN(std::vector<TrainJob> jobs, MakeJobs(a));
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFolder(a.out, "--out"));
   // Every preset is checked before the first one trains: a typo in the last
   // preset must not surface an hour later.
   std::vector<TrainPlan> plans;
-  for (const TrainJob& job : jobs) {
+  for (TrainJob& job : jobs) {
     SWEETSPOT_ASSIGN_OR_RETURN(TrainPlan plan, PlanTrainJob(job));
+    if (plans.empty()) {
+      // Found once from every image: the later presets (and each training
+      // child) take them as given instead of decoding the data again.
+      for (TrainJob& later : jobs) {
+        later.channels = plan.arch.channels;
+        later.image_width = plan.arch.image_width;
+        later.image_height = plan.arch.image_height;
+      }
+      if (plan.gray_images > 0 && plan.colour_images > 0 && a.channels == 0) {
+        std::fprintf(stderr,
+                     "note: %zu of %zu training images are gray; training on 3 channels (--channels 1 for gray)\n",
+                     plan.gray_images, plan.gray_images + plan.colour_images);
+      }
+    }
     for (const TrainPlan& earlier : plans) {
       if (earlier.model_path == plan.model_path) {
         return Status::InvalidArgument(fmt::format(
@@ -272,8 +288,9 @@ void RegisterTrain(CLI::App& root, Action* selected) {
   cmd->add_option("--presets", args->presets, "comma-separated presets (default nano,small,medium,large)");
   cmd->add_option("--width", args->width, "override the presets' first-stage width (channels)");
   cmd->add_option("--depth", args->depth, "override the presets' blocks per stage (resnet)");
-  cmd->add_option("--size", args->size, "input size, 28 or WIDTHxHEIGHT, multiples of 4 (default: the data's)");
-  cmd->add_option("--channels", args->channels, "1 (gray) or 3 (RGB) (default: from the first image)");
+  cmd->add_option("--size", args->size,
+                  "input size, 28 or WIDTHxHEIGHT, multiples of 4 (default: the data's, if all images have one)");
+  cmd->add_option("--channels", args->channels, "1 (gray) or 3 (RGB) (default: 1 if every training image is gray)");
   cmd->add_option("--epochs", args->epochs, "epochs, one count or one per preset, e.g. 15,10,8,6 (default 10)");
   cmd->add_option("--batch", args->batch, "batch size (default 128)");
   cmd->add_option("--optimizer", args->optimizer, "adamw|sgd (default adamw)");
@@ -283,7 +300,8 @@ void RegisterTrain(CLI::App& root, Action* selected) {
   cmd->add_flag("--no-crop", args->no_crop, "no random-crop augmentation");
   cmd->add_flag("--no-flip", args->no_flip, "no horizontal-flip augmentation (for digits, text, ...)");
   cmd->add_option("--seed", args->seed, "seed of weights, data order, split and augmentation (default 0)");
-  cmd->add_option("--threads", args->threads, "training threads (default 0: all cores)");
+  cmd->add_option("--threads", args->threads,
+                  "training threads (default 0: the CPUs this process may use, or OMP_NUM_THREADS when set)");
   cmd->add_option("--cache-dir", args->cache_dir, "tensor cache folder");
   cmd->add_flag("--no-cache", args->no_cache, "decode without reading or writing the tensor cache");
   cmd->callback([args, selected] { *selected = [args] { return RunTrain(*args); }; });

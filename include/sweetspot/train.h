@@ -50,7 +50,7 @@ struct TrainOptions {
   bool random_crop = true;
   bool flip = true;
   std::uint64_t seed = 0;
-  int threads = 0;  // libtorch intra-op threads; 0: all cores
+  int threads = 0;  // libtorch intra-op threads; 0: DefaultThreadCount() (cpus.h)
 
   double EffectiveLr() const;
   double EffectiveWeightDecay() const;
@@ -102,7 +102,9 @@ using TrainProgressFn = std::function<void(const TrainProgress&)>;
 
 // Trains `network` in place. `train` and `val` must hold float32 samples of
 // the network's [channels, height, width] and labels below its class count;
-// `val` must not be empty.
+// `val` must not be empty. A training or validation loss that becomes NaN or
+// infinite stops training at once: InvalidArgument naming the epoch and the
+// learning rate, and suggesting a lower one (the network is then unusable).
 Result<TrainReport> TrainNetwork(Network& network, const PreparedTensors& train, const PreparedTensors& val,
                                  const ChannelStats& norm, const TrainOptions& options,
                                  const TrainProgressFn& progress = {});

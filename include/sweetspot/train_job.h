@@ -12,7 +12,9 @@
 //      pipeline of `sweetspot eval`, and read its parameters and MACs with
 //      InspectModel;
 //   5. write OUT/<family>-<preset>.cost.json (docs/train.md lists the keys).
-// Files are written under temporary names and renamed into place.
+// The model and cost file are written under temporary names (NAME.partial)
+// and renamed into place together once both are complete: a job that fails
+// at any step, a diverging one included, leaves the previous pair untouched.
 //
 // Peak memory: RunTrainJobIsolated runs steps 1-3 in a child process (this
 // executable re-run with a hidden subcommand, like the isolated bench) and
@@ -51,9 +53,9 @@ struct TrainJob {
   std::string preset = "small";
   int width = 0;        // > 0 overrides the preset's width
   int depth = 0;        // > 0 overrides the preset's depth
-  int image_width = 0;  // 0: the first training image's
+  int image_width = 0;  // 0: the training images' (all must have one size)
   int image_height = 0;
-  int channels = 0;  // 0: 1 if the first training image is gray, else 3
+  int channels = 0;  // 0: 1 if every training image is gray, else 3
   TrainOptions options;
   std::filesystem::path out_dir;
   TensorCacheOptions cache;
@@ -66,15 +68,20 @@ struct TrainPlan {
   std::size_t train_samples = 0;
   std::size_t val_samples = 0;
   std::size_t test_samples = 0;      // 0 without test data
+  std::size_t gray_images = 0;       // training images found gray, when channels or size came from the data
+  std::size_t colour_images = 0;     // ... and found in colour (both 0 when the job set both)
   std::filesystem::path model_path;  // OUT/<name>.onnx
   std::filesystem::path cost_path;   // OUT/<name>.cost.json
 };
 
-// Checks everything that can be checked before training, cheaply: options
-// in range, the out folder exists, each dataset opens and has at least two
-// classes, validation/test data have the training data's classes, the image
-// size suits the architecture. Every error is one line naming the flag or
-// file and the fix.
+// Checks everything that can be checked before training: options in range,
+// the out folder exists, each dataset opens and has at least two classes,
+// validation/test data have the training data's classes, the image size
+// suits the architecture. Channels and size the job leaves at 0 come from
+// decoding every training image (training images of several sizes are an
+// error naming them, to be fixed with an explicit size); a caller running
+// several jobs on the same data copies them into the later jobs. Every
+// error is one line naming the flag or file and the fix.
 Result<TrainPlan> PlanTrainJob(const TrainJob& job);
 
 // What training produced (steps 1-3).
@@ -96,8 +103,9 @@ Result<TrainOutcome> RunTrainJobIsolated(const std::filesystem::path& self_exe, 
 Status RunTrainChild(const std::filesystem::path& job_file, const std::filesystem::path& result_file,
                      const TrainProgressFn& progress);
 
-// Steps 4-5: scores the model on the test data (if any), inspects it, and
-// writes the cost file. Returns the cost file's JSON.
+// Steps 4-5: scores the staged model on the test data (if any), inspects it,
+// writes the cost file, and renames both into place. On failure both staged
+// files are removed and the previous pair stays. Returns the cost file's JSON.
 Result<nlohmann::json> WriteTrainCost(const TrainJob& job, const TrainOutcome& outcome);
 
 nlohmann::json ToJson(const TrainJob& job);

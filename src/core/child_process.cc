@@ -11,10 +11,12 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "sweetspot/json_numbers.h"
 #include "sweetspot/text_file.h"
 
 extern char** environ;  // NOLINT(readability-redundant-declaration): POSIX declares it nowhere
@@ -171,6 +173,12 @@ Result<ChildOutcome> RunChildProcess(const fs::path& self_exe, std::string_view 
 Result<json> ReadChildRequest(const fs::path& request_file) { return ReadJsonFile(request_file); }
 
 Status WriteChildResult(const fs::path& result_file, Result<json> result) {
+  if (result.ok()) {
+    // Written as null, a NaN would surface in the parent as a type error.
+    if (std::optional<std::string> where = FirstNonFiniteNumber(*result)) {
+      result = Status::Internal("the measuring process's result holds a non-finite number at " + *where);
+    }
+  }
   json out;
   if (result.ok()) {
     out["result"] = std::move(*result);

@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
-#include <thread>
 #include <vector>
 
 #include <fmt/core.h>
@@ -15,13 +15,16 @@
 
 #include "sweetspot/backend.h"
 #include "sweetspot/child_process.h"
+#include "sweetspot/cpus.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/evaluate.h"
+#include "sweetspot/json_numbers.h"
 #include "sweetspot/measure.h"
 #include "sweetspot/model_info.h"
 #include "sweetspot/preprocess.h"
 #include "sweetspot/text_file.h"
 #include "sweetspot/train_export.h"
+#include "train/image_shapes.h"
 
 namespace sweetspot {
 namespace fs = std::filesystem;
@@ -34,8 +37,6 @@ using Clock = std::chrono::steady_clock;
 double MsSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
-
-int AllCores() { return static_cast<int>(std::max(1U, std::thread::hardware_concurrency())); }
 
 // A job's datasets opened and its samples chosen.
 struct OpenedJob {
@@ -79,6 +80,48 @@ void SplitStratified(const Dataset& data, const std::vector<std::size_t>& indice
   std::sort(val->begin(), val->end());
 }
 
+// The channels and image size the job leaves open, from every training
+// image: gray only if all are (a gray image loses nothing in a colour model,
+// the reverse loses the colour); one size, or the user picks one.
+Status ShapeFromData(const TrainJob& job, const Dataset& train, const std::vector<std::size_t>& chosen,
+                     TrainPlan* plan) {
+  const int threads = job.options.threads > 0 ? job.options.threads : DefaultThreadCount();
+  const ImageShapes shapes = ScanImages(train, chosen, threads);
+  if (shapes.readable() == 0) {
+    return Status::InvalidData(
+        fmt::format("--data: none of the {} images of '{}' can be decoded", chosen.size(), job.data));
+  }
+  ArchSpec& arch = plan->arch;
+  plan->gray_images = shapes.gray;
+  plan->colour_images = shapes.colour;
+  if (arch.channels == 0) arch.channels = shapes.colour == 0 ? 1 : 3;
+  if (arch.image_width == 0) {
+    const ImageShapes::Size& common = shapes.sizes.front();
+    if (shapes.sizes.size() > 1) {
+      return Status::InvalidData(fmt::format("--data '{}': {}; pass --size (e.g. --size {}x{}) to resize them all",
+                                             job.data, DescribeSizes(shapes), common.width, common.height));
+    }
+    arch.image_width = common.width;
+    arch.image_height = common.height;
+  }
+  return Status::Ok();
+}
+
+// The preset's architecture with the job's width/depth overrides; the data
+// decides the rest.
+Result<ArchSpec> JobArch(const TrainJob& job) {
+  SWEETSPOT_ASSIGN_OR_RETURN(ArchSpec arch, PresetArch(job.family, job.preset));
+  if (job.width > 0 || job.depth > 0) {
+    if (job.width > 0) arch.width = job.width;
+    if (job.depth > 0) arch.depth = job.depth;
+    arch.preset = fmt::format("w{}-d{}", arch.width, arch.depth);
+  }
+  return arch;
+}
+
+// Where a job's model and cost file wait until both are complete.
+fs::path StagedPath(const fs::path& path) { return path.string() + ".partial"; }
+
 Result<OpenedJob> OpenJob(const TrainJob& job) {
   SWEETSPOT_RETURN_IF_ERROR(job.options.Validate());
   if (job.val_data.empty() && !(job.val_fraction > 0.0 && job.val_fraction < 1.0)) {
@@ -106,24 +149,13 @@ Result<OpenedJob> OpenJob(const TrainJob& job) {
   }
 
   ArchSpec& arch = opened.plan.arch;
-  SWEETSPOT_ASSIGN_OR_RETURN(arch, PresetArch(job.family, job.preset));
-  if (job.width > 0 || job.depth > 0) {
-    if (job.width > 0) arch.width = job.width;
-    if (job.depth > 0) arch.depth = job.depth;
-    arch.preset = fmt::format("w{}-d{}", arch.width, arch.depth);
-  }
+  SWEETSPOT_ASSIGN_OR_RETURN(arch, JobArch(job));
   arch.classes = static_cast<int>(train.class_names().size());
   arch.channels = job.channels;
   arch.image_width = job.image_width;
   arch.image_height = job.image_height;
   if (arch.channels == 0 || arch.image_width == 0) {
-    auto first = train.Load(chosen.front());
-    if (!first.ok()) return first.status().WithContext("--data");
-    if (arch.channels == 0) arch.channels = first->channels() == 1 ? 1 : 3;
-    if (arch.image_width == 0) {
-      arch.image_width = first->cols;
-      arch.image_height = first->rows;
-    }
+    SWEETSPOT_RETURN_IF_ERROR(ShapeFromData(job, train, chosen, &opened.plan));
   }
   if (Status valid = arch.Validate(); !valid.ok()) {
     return job.image_width == 0 ? valid.WithContext(fmt::format("--data '{}'", job.data)) : valid.WithContext("--size");
@@ -191,6 +223,48 @@ Result<ArchSpec> ArchFromJson(const json& j) {
   return a;
 }
 
+// The model and cost file of a job, written beside their final names and
+// renamed into place together: a job that fails at any step leaves the
+// previous pair as it was, and its staged files are removed.
+class StagedPair {
+ public:
+  explicit StagedPair(const TrainPlan& plan) : plan_(plan) {}
+  StagedPair(const StagedPair&) = delete;
+  StagedPair& operator=(const StagedPair&) = delete;
+  ~StagedPair() {
+    if (committed_) return;
+    std::error_code ec;
+    fs::remove(StagedPath(plan_.model_path), ec);
+    fs::remove(StagedPath(plan_.cost_path), ec);
+  }
+
+  fs::path model() const { return StagedPath(plan_.model_path); }
+
+  // The model is renamed last: a reader that finds the new model finds its
+  // cost file too.
+  Status Commit(const json& cost) {
+    if (std::optional<std::string> where = FirstNonFiniteNumber(cost)) {
+      return Status::Internal(
+          fmt::format("the cost file of {} would hold a non-finite number at {}", plan_.model_path.string(), *where));
+    }
+    SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(StagedPath(plan_.cost_path), DumpJson(cost, 2) + "\n"));
+    for (const fs::path& path : {plan_.cost_path, plan_.model_path}) {
+      std::error_code ec;
+      fs::rename(StagedPath(path), path, ec);
+      if (ec) {
+        return Status::IoError(fmt::format("cannot rename {} to {}: {}", StagedPath(path).string(),
+                                           path.filename().string(), ec.message()));
+      }
+    }
+    committed_ = true;
+    return Status::Ok();
+  }
+
+ private:
+  const TrainPlan& plan_;
+  bool committed_ = false;
+};
+
 json EpochToJson(const EpochStats& e) {
   return {{"epoch", e.epoch},       {"train_loss", e.train_loss}, {"train_top1", e.train_top1},
           {"val_loss", e.val_loss}, {"val_top1", e.val_top1},     {"lr_end", e.lr_end},
@@ -225,7 +299,7 @@ Result<TrainOutcome> RunTrainJob(const TrainJob& job, const TrainProgressFn& pro
   export_spec.mean = norm.mean;
   export_spec.std = norm.std;
   SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto model, ExportOnnx(network, export_spec));
-  SWEETSPOT_RETURN_IF_ERROR(SaveModelAtomically(model, opened.plan.model_path));
+  SWEETSPOT_RETURN_IF_ERROR(SaveModelAtomically(model, StagedPath(opened.plan.model_path)));
 
   outcome.plan = opened.plan;
   outcome.param_count = network.ParameterCount();
@@ -238,10 +312,18 @@ Result<TrainOutcome> RunTrainJobIsolated(const fs::path& self_exe, const TrainJo
   ChildOptions options;
   options.share_stderr = true;  // the child draws the epoch progress
   if (std::getenv("OMP_WAIT_POLICY") == nullptr) options.extra_env.emplace_back("OMP_WAIT_POLICY=PASSIVE");
-  SWEETSPOT_ASSIGN_OR_RETURN(
-      ChildOutcome child,
+  Result<ChildOutcome> ran =
       RunChildProcess(self_exe, "__train-child", ToJson(job),
-                      fmt::format("training {} '{}'", ModelFamilyName(job.family), job.preset), {}, options));
+                      fmt::format("training {} '{}'", ModelFamilyName(job.family), job.preset), {}, options);
+  if (!ran.ok()) {
+    // A child that died after staging its model leaves no one else to remove it.
+    if (Result<ArchSpec> arch = JobArch(job); arch.ok()) {
+      std::error_code ec;
+      fs::remove(StagedPath(job.out_dir / (arch->Name() + ".onnx")), ec);
+    }
+    return ran.status();
+  }
+  const ChildOutcome& child = *ran;
   SWEETSPOT_ASSIGN_OR_RETURN(TrainOutcome outcome, TrainOutcomeFromJson(child.result));
   outcome.peak_rss_bytes = child.peak_rss_bytes;
   outcome.peak_rss_isolated = true;
@@ -260,22 +342,23 @@ Status RunTrainChild(const fs::path& job_file, const fs::path& result_file, cons
 
 Result<json> WriteTrainCost(const TrainJob& job, const TrainOutcome& outcome) {
   const TrainPlan& plan = outcome.plan;
-  SWEETSPOT_ASSIGN_OR_RETURN(ModelInfo info, InspectModel(plan.model_path));
+  StagedPair staged(plan);
+  SWEETSPOT_ASSIGN_OR_RETURN(ModelInfo info, InspectModel(staged.model()));
   json test = nullptr;
   if (!job.test_data.empty()) {
     SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Dataset> data, Open(job.test_data, job, "--test-data"));
     SWEETSPOT_ASSIGN_OR_RETURN(std::optional<std::string> metadata,
-                               ReadModelMetadata(plan.model_path, kPreprocessMetadataKey));
+                               ReadModelMetadata(staged.model(), kPreprocessMetadataKey));
     SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec spec,
                                ParsePreprocessToml(metadata.value_or(""), plan.model_path.string()));
     SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
     BackendOptions backend_options;
-    backend_options.intra_op_threads = job.options.threads > 0 ? job.options.threads : AllCores();
+    backend_options.intra_op_threads = job.options.threads > 0 ? job.options.threads : DefaultThreadCount();
     EvalOptions eval_options;
     eval_options.cache = job.cache;
     const std::vector<std::size_t> indices = StratifiedSubset(*data, 0, 0);
     const auto start = Clock::now();
-    SWEETSPOT_ASSIGN_OR_RETURN(EvalResult result, EvaluateModel(*backend, backend_options, plan.model_path, *data,
+    SWEETSPOT_ASSIGN_OR_RETURN(EvalResult result, EvaluateModel(*backend, backend_options, staged.model(), *data,
                                                                 indices, spec, eval_options));
     test = {{"data", job.test_data},       {"samples", result.metrics.count},
             {"top1", result.metrics.top1}, {"top1_ci95", {result.metrics.top1_ci.lower, result.metrics.top1_ci.upper}},
@@ -307,7 +390,7 @@ Result<json> WriteTrainCost(const TrainJob& job, const TrainOutcome& outcome) {
                  {"stopped_early", r.stopped_early},
                  {"best_epoch", r.best_epoch},
                  {"seed", job.options.seed},
-                 {"threads", job.options.threads > 0 ? job.options.threads : AllCores()},
+                 {"threads", job.options.threads > 0 ? job.options.threads : DefaultThreadCount()},
                  {"random_crop", job.options.random_crop},
                  {"flip", job.options.flip}}},
                {"cost",
@@ -322,10 +405,10 @@ Result<json> WriteTrainCost(const TrainJob& job, const TrainOutcome& outcome) {
                 {{"param_count_torch", outcome.param_count},
                  {"param_count_onnx", info.param_count},
                  {"macs_per_image", info.total_macs},
-                 {"file_bytes", static_cast<std::int64_t>(fs::file_size(plan.model_path, ec))}}},
+                 {"file_bytes", static_cast<std::int64_t>(fs::file_size(staged.model(), ec))}}},
                {"accuracy", {{"val_top1", r.best_val_top1}, {"test", test}}},
                {"history", history}};
-  SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(plan.cost_path, DumpJson(cost, 2) + "\n"));
+  SWEETSPOT_RETURN_IF_ERROR(staged.Commit(cost));
   return cost;
 }
 

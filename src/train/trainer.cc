@@ -4,12 +4,12 @@
 #include <memory>
 #include <numbers>
 #include <random>
-#include <thread>
 #include <utility>
 #include <vector>
 
 #include <fmt/core.h>
 
+#include "sweetspot/cpus.h"
 #include "sweetspot/train.h"
 #include "train/network_impl.h"
 
@@ -141,6 +141,22 @@ Status CheckTensors(const PreparedTensors& t, const ArchSpec& arch, const char* 
   return Status::Ok();
 }
 
+// A loss that is NaN or infinite never recovers, and the weights it leaves
+// are useless: stop at once, naming where and the fix. The default rate is
+// the suggested one when it is lower, else a tenth of the rate used.
+Status Diverged(std::string_view what, double loss, int epoch, const TrainOptions& options) {
+  TrainOptions defaults;
+  defaults.optimizer = options.optimizer;
+  const double lr = options.EffectiveLr();
+  const std::string suggestion = defaults.EffectiveLr() < lr
+                                     ? fmt::format("--lr {:g}, the default", defaults.EffectiveLr())
+                                     : fmt::format("--lr {:g}", lr / 10.0);
+  return Status::InvalidArgument(fmt::format(
+      "training diverged: the {} loss became {} in epoch {}/{} at learning rate "
+      "{:g}; lower --lr (e.g. {})",
+      what, std::isnan(loss) ? "NaN" : (loss > 0 ? "infinite" : "-infinite"), epoch, options.epochs, lr, suggestion));
+}
+
 }  // namespace
 
 std::string_view OptimizerName(OptimizerKind kind) { return kind == OptimizerKind::kSgd ? "sgd" : "adamw"; }
@@ -209,8 +225,7 @@ Result<TrainReport> TrainNetwork(Network& network, const PreparedTensors& train,
     return Status::InvalidArgument(fmt::format("normalisation needs {} mean/std values", arch.channels));
   }
   try {
-    torch::set_num_threads(options.threads > 0 ? options.threads
-                                               : static_cast<int>(std::max(1U, std::thread::hardware_concurrency())));
+    torch::set_num_threads(options.threads > 0 ? options.threads : DefaultThreadCount());
     Classifier& model = network.impl().model;
     model->train();
     const torch::Tensor images = ImagesOf(train);
@@ -259,8 +274,10 @@ Result<TrainReport> TrainNetwork(Network& network, const PreparedTensors& train,
         const torch::Tensor logits = model->forward(x);
         const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, y);
         loss.backward();
+        const double batch_loss = loss.item<double>();
+        if (!std::isfinite(batch_loss)) return Diverged("training", batch_loss, epoch, options);
         optimizer->step();
-        loss_sum += loss.item<double>() * static_cast<double>(count);
+        loss_sum += batch_loss * static_cast<double>(count);
         correct += logits.argmax(1).eq(y).sum().item<int64_t>();
         seen += count;
         if (progress) {
@@ -278,6 +295,7 @@ Result<TrainReport> TrainNetwork(Network& network, const PreparedTensors& train,
         }
       }
       const Scores scores = Validate(model, val, mean, stdev);
+      if (!std::isfinite(scores.loss)) return Diverged("validation", scores.loss, epoch, options);
       EpochStats stats;
       stats.epoch = epoch;
       stats.train_loss = loss_sum / static_cast<double>(n);

@@ -156,5 +156,39 @@ TEST_F(BenchCli, KeepsMeasuredResultsWhenAnotherModelFails) {
   EXPECT_NE(doc["failures"][0]["message"].get<std::string>().find("bad.onnx"), std::string::npos);
 }
 
+// An output that cannot be written fails before anything is measured, and
+// the fix the message proposes works.
+TEST_F(BenchCli, UnwritableJsonFailsBeforeMeasuringAndTheFixWorks) {
+  testing::WriteFile(dir_ / "somefile", "x");
+  const std::string blocked = (dir_ / "somefile" / "b.json").string();
+  ExpectUsageError(model_ + kFast + " --json '" + blocked + "'",
+                   "--json: '" + (dir_ / "somefile").string() + "' is a file, not a folder");
+  ExpectUsageError(model_ + kFast + " --json /proc/b.json", "--json: cannot create files in folder '/proc'");
+  const std::string missing = (dir_ / "new" / "b.json").string();
+  ExpectUsageError(model_ + kFast + " --json '" + missing + "'", "mkdir -p '" + (dir_ / "new").string() + "'");
+
+  std::filesystem::create_directories(dir_ / "new");
+  const auto r = RunCli("bench " + model_ + kFast + " --json '" + missing + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(missing));
+}
+
+// "--threads 0" means the CPUs this process may use (or OMP_NUM_THREADS),
+// and the report records the count used and the facts behind it.
+TEST_F(BenchCli, ZeroThreadsFollowTheAffinityMaskAndOmpNumThreads) {
+  auto r = testing::RunCliUnder("taskset -c 0", "bench " + model_ + kFast + " --threads 0 --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto result = nlohmann::json::parse(r.out)["results"][0];
+  EXPECT_EQ(result["options"]["intra_op_threads"], 1);
+  EXPECT_EQ(result["environment"]["usable_cpus"], 1);
+  EXPECT_EQ(result["environment"]["affinity"], nlohmann::json::array({0}));
+
+  r = testing::RunCliUnder("env OMP_NUM_THREADS=3", "bench " + model_ + kFast + " --threads 0 --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  result = nlohmann::json::parse(r.out)["results"][0];
+  EXPECT_EQ(result["options"]["intra_op_threads"], 3);
+  EXPECT_EQ(result["environment"]["omp_num_threads"], 3);
+}
+
 }  // namespace
 }  // namespace sweetspot

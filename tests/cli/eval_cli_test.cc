@@ -271,5 +271,36 @@ TEST(EvalCliRealData, ResnetsRankByDepth) {
   EXPECT_LT(top1[2], top1[3]);
 }
 
+// Every output is checked before any image is decoded (one line, exit 2,
+// naming the flag), and the fix each message proposes then works.
+TEST_F(EvalCli, UnwritableOutputsFailBeforeTheWorkAndTheirFixesWork) {
+  testing::WriteFile(dir_ / "somefile", "x");
+  const std::string data = "--data '" + (dir_ / "data").string() + "' --no-cache ";
+  const std::string missing = (dir_ / "new" / "out.json").string();
+  struct Case {
+    std::string args;
+    std::string needle;
+  };
+  const std::vector<Case> cases = {
+      {"--json '" + (dir_ / "somefile" / "out.json").string() + "'",
+       "--json: '" + (dir_ / "somefile").string() + "' is a file, not a folder"},
+      {"--predictions /proc/preds.csv", "--predictions: cannot create files in folder '/proc'"},
+      {"--json '" + missing + "'", "--json: folder '" + (dir_ / "new").string() + "' does not exist; create it first"},
+      {"--predictions '" + dir_.path().string() + "'", "--predictions: '" + dir_.path().string() + "' is a folder"},
+  };
+  for (const Case& c : cases) {
+    const auto r = RunCli(Eval(data + c.args));
+    EXPECT_EQ(r.exit_code, 2) << c.args << "\n" << r.err;
+    EXPECT_THAT(r.err, HasSubstr(c.needle));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // no stage ran
+  }
+  // The fixes: create the folder; name a file in a writable folder.
+  fs::create_directories(dir_ / "new");
+  const auto r = RunCli(Eval(data + "--json '" + missing + "' --predictions '" + (dir_ / "preds.csv").string() + "'"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(missing));
+  EXPECT_TRUE(fs::exists(dir_ / "preds.csv"));
+}
+
 }  // namespace
 }  // namespace sweetspot

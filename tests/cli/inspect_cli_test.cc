@@ -48,5 +48,23 @@ TEST(InspectCli, BadInputExitsTwoWithOneLine) {
   }
 }
 
+TEST(InspectCli, UnwritableJsonFailsWithTheFlagAndTheFixWorks) {
+  TempDir dir;
+  const auto model = testing::WriteModel(testing::TinyCnn(), dir / "tiny.onnx");
+  testing::WriteFile(dir / "somefile", "x");
+  auto r = RunCli("inspect " + model.string() + " --json '" + (dir / "somefile" / "i.json").string() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--json: '" + (dir / "somefile").string() + "' is a file, not a folder"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.out, "") << "the summary is not printed before the output fails";
+  r = RunCli("inspect " + model.string() + " --json /proc/i.json");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("--json: cannot create files in folder '/proc'"), std::string::npos) << r.err;
+
+  r = RunCli("inspect " + model.string() + " --json '" + (dir / "i.json").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir / "i.json"));
+}
+
 }  // namespace
 }  // namespace sweetspot

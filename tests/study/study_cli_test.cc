@@ -324,5 +324,34 @@ TEST(StudyRealModelsTest, AccuracyMatchesEvalRunAlone) {
   EXPECT_GT(report["candidates"][0]["items_per_s"].get<double>(), report["candidates"][1]["items_per_s"].get<double>());
 }
 
+// Every output (the database included) is checked before the first
+// measurement: one line naming the flag, exit 2, nothing stored; the fix the
+// message proposes then works.
+TEST_F(StudyCliTest, UnwritableOutputsFailBeforeMeasuringAndTheirFixesWork) {
+  const fs::path spec = Spec();
+  testing::WriteFile(dir_ / "somefile", "x");
+  const std::string blocked = (dir_ / "somefile").string();
+  for (const std::string flag : {"--db", "--json", "--csv", "--markdown"}) {
+    const auto r = RunCli(Args(spec, flag + " '" + blocked + "/out'"));
+    EXPECT_EQ(r.exit_code, 2) << flag << "\n" << r.err;
+    EXPECT_THAT(r.err, HasSubstr(flag + ": '" + blocked + "' is a file, not a folder"));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    const auto proc = RunCli(Args(spec, flag + " /proc/out"));
+    EXPECT_EQ(proc.exit_code, 2) << proc.err;
+    EXPECT_THAT(proc.err, HasSubstr(flag + ": cannot create files in folder '/proc'"));
+  }
+  const auto missing = RunCli(Args(spec, "--markdown '" + (dir_ / "reports" / "r.md").string() + "'"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("mkdir -p '" + (dir_ / "reports").string() + "'"));
+  EXPECT_FALSE(fs::exists(Db())) << "nothing was measured";
+
+  fs::create_directories(dir_ / "reports");
+  const auto fixed = RunCli(Args(
+      spec, "--markdown '" + (dir_ / "reports" / "r.md").string() + "' --json '" + (dir_ / "r.json").string() + "'"));
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_TRUE(fs::exists(dir_ / "reports" / "r.md"));
+  EXPECT_TRUE(fs::exists(dir_ / "r.json"));
+}
+
 }  // namespace
 }  // namespace sweetspot

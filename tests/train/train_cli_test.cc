@@ -11,6 +11,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
 
 #include "support/support.h"
 
@@ -19,6 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::RunCli;
 using testing::TempDir;
 
@@ -150,6 +152,150 @@ TEST_F(TrainCli, RejectsAnUnknownPresetBeforeTrainingAny) {
   r = RunCli("train " + Common() + "--presets nano,small --out '" + (dir_ / "out").string() + "'");
   ExpectOneLineError(r, "cnn-w4-d1.onnx");
   EXPECT_TRUE(fs::is_empty(dir_ / "out"));
+}
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+nlohmann::json ReadJson(const fs::path& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+// ROOT/<a|b>/<n>.png: `per_class` side x side images per class, gray files
+// (or, with `gray_as_bgr`, colour files whose three channels are equal);
+// class b has stripes every 3 columns, class a every 2.
+void WriteGrayFolder(const fs::path& root, int per_class, int side, bool gray_as_bgr = false) {
+  for (int label = 0; label < 2; ++label) {
+    const fs::path dir = root / (label == 0 ? "a" : "b");
+    fs::create_directories(dir);
+    for (int n = 0; n < per_class; ++n) {
+      cv::Mat image(side, side, CV_8UC1);
+      for (int y = 0; y < side; ++y) {
+        for (int x = 0; x < side; ++x) {
+          image.at<unsigned char>(y, x) = static_cast<unsigned char>(x % (label + 2) == 0 ? 200 + n : (x + y) % 40);
+        }
+      }
+      if (gray_as_bgr) cv::merge(std::vector<cv::Mat>{image, image, image}, image);
+      ASSERT_TRUE(cv::imwrite((dir / (std::to_string(n) + ".png")).string(), image));
+    }
+  }
+}
+
+// The case: a loss that becomes NaN must not replace a good model
+// and cost file; training stops at once with the fix, and the fix works.
+TEST_F(TrainCli, DivergingTrainingKeepsTheGoodPairAndItsFixWorks) {
+  const std::string out = " --presets nano --epochs 2 --out '" + (dir_ / "out").string() + "'";
+  auto good = RunCli("train " + Common() + "--lr 0.01" + out);
+  ASSERT_EQ(good.exit_code, 0) << good.err;
+  const fs::path model = dir_ / "out" / "cnn-w4-d1.onnx";
+  const fs::path cost = dir_ / "out" / "cnn-w4-d1.cost.json";
+  const std::string model_bytes = Slurp(model);
+  const std::string cost_bytes = Slurp(cost);
+
+  const auto nan = RunCli("train " + Common() + "--optimizer sgd --lr 1e30" + out);
+  // The "training ..." line, then the error alone.
+  EXPECT_EQ(nan.exit_code, 2) << nan.err;
+  EXPECT_THAT(nan.err, HasSubstr("\nsweetspot: error: training diverged: the training loss became NaN in epoch 1/2 at "
+                                 "learning rate 1e+30; lower --lr"));
+  EXPECT_EQ(std::count(nan.err.begin(), nan.err.end(), '\n'), 2) << nan.err;
+  EXPECT_THAT(nan.err, HasSubstr("lower --lr"));
+  EXPECT_THAT(nan.err, Not(HasSubstr("epoch 2/2"))) << "stops at the first non-finite loss";
+  EXPECT_EQ(Slurp(model), model_bytes);
+  EXPECT_EQ(Slurp(cost), cost_bytes);
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir_ / "out")) names.push_back(entry.path().filename().string());
+  EXPECT_THAT(names, ::testing::UnorderedElementsAre("cnn-w4-d1.onnx", "cnn-w4-d1.cost.json"));
+
+  // The fix: the --lr the message suggests.
+  const auto at = nan.err.find("(e.g. --lr ");
+  ASSERT_NE(at, std::string::npos) << nan.err;
+  const std::string lr = nan.err.substr(at + 11, nan.err.find_first_of(",)", at + 11) - at - 11);
+  const auto fixed = RunCli("train " + Common() + "--optimizer sgd --lr " + lr + out);
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_NE(Slurp(model), model_bytes);
+  EXPECT_EQ(ReadJson(cost)["training"]["optimizer"], "sgd");
+}
+
+// Gray PNGs decode as three equal channels; the model must still be gray.
+TEST_F(TrainCli, AllGrayImagesTrainAOneChannelModel) {
+  WriteGrayFolder(dir_ / "gray", 12, 16);
+  WriteGrayFolder(dir_ / "gray_bgr", 12, 16, /*gray_as_bgr=*/true);
+  for (const char* data : {"gray", "gray_bgr"}) {
+    const auto r = RunCli("train --data '" + (dir_ / data).string() +
+                          "' --family cnn --width 4 --presets nano --epochs 1 --batch 8 --threads 1 --no-cache "
+                          "--val-fraction 0.25 --out '" +
+                          (dir_ / "out").string() + "'");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("16x16x1")) << data;
+    EXPECT_EQ(ReadJson(dir_ / "out" / "cnn-w4-d1.cost.json")["arch"]["channels"], 1) << data;
+  }
+  // One colour image makes it a colour model, and that is said.
+  cv::Mat colour(16, 16, CV_8UC3, cv::Scalar(10, 120, 250));
+  ASSERT_TRUE(cv::imwrite((dir_ / "gray" / "a" / "colour.png").string(), colour));
+  const auto r = RunCli("train --data '" + (dir_ / "gray").string() +
+                        "' --family cnn --width 4 --presets nano --epochs 1 --batch 8 --threads 1 --no-cache "
+                        "--val-fraction 0.25 --out '" +
+                        (dir_ / "out").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("note: 24 of 25 training images are gray; training on 3 channels (--channels 1"));
+  EXPECT_EQ(ReadJson(dir_ / "out" / "cnn-w4-d1.cost.json")["arch"]["channels"], 3);
+}
+
+// One small image sorted first must not decide the size: the sizes are
+// reported, and the --size the message suggests works.
+TEST_F(TrainCli, ImagesOfSeveralSizesAreReportedAndTheSuggestedSizeWorks) {
+  WriteGrayFolder(dir_ / "mixed", 12, 16);
+  cv::Mat small(8, 8, CV_8UC1, cv::Scalar(90));
+  ASSERT_TRUE(cv::imwrite((dir_ / "mixed" / "a" / "00_small.png").string(), small));
+  ASSERT_TRUE(cv::imwrite((dir_ / "mixed" / "b" / "00_small.png").string(), small));
+  const std::string args = "train --data '" + (dir_ / "mixed").string() +
+                           "' --family cnn --width 4 --presets nano --epochs 1 --batch 8 --threads 1 --no-cache "
+                           "--val-fraction 0.25 --out '" +
+                           (dir_ / "out").string() + "'";
+  const auto r = RunCli(args);
+  ExpectOneLineError(r, "2 sizes among 26 images: 16x16 (24), 8x8 (2: a/00_small.png, b/00_small.png); pass --size");
+  const auto at = r.err.find("(e.g. --size ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  const std::string size = r.err.substr(at + 13, r.err.find(')', at) - at - 13);
+  EXPECT_EQ(size, "16x16");
+  EXPECT_TRUE(fs::is_empty(dir_ / "out"));
+
+  const auto fixed = RunCli(args + " --size " + size);
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  const nlohmann::json arch = ReadJson(dir_ / "out" / "cnn-w4-d1.cost.json")["arch"];
+  EXPECT_EQ(arch["image_width"], 16);
+  EXPECT_EQ(arch["image_height"], 16);
+}
+
+// An --out that cannot take files fails before training, naming the flag.
+TEST_F(TrainCli, UnwritableOutFailsBeforeTrainingAndTheFixWorks) {
+  testing::WriteFile(dir_ / "somefile", "x");
+  auto r =
+      RunCli("train " + Common() + "--presets nano --epochs 1 --out '" + (dir_ / "somefile" / "out").string() + "'");
+  ExpectOneLineError(r, "--out: '" + (dir_ / "somefile").string() + "' is a file, not a folder");
+  // /proc exists and is a folder, but takes no new file, for root too.
+  r = RunCli("train " + Common() + "--presets nano --epochs 1 --out /proc");
+  ExpectOneLineError(r, "--out: cannot create files in folder '/proc'");
+  EXPECT_THAT(r.err, Not(HasSubstr("does not exist")));
+
+  r = RunCli("train " + Common() + "--presets nano --epochs 1 --out '" + (dir_ / "out").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir_ / "out" / "cnn-w4-d1.onnx"));
+}
+
+// "All cores" is the CPUs this process may use: under `taskset -c 0` one.
+TEST_F(TrainCli, DefaultThreadsFollowTheAffinityMask) {
+  const auto r = testing::RunCliUnder(
+      "taskset -c 0", "train --data '" + (dir_ / "train").string() +
+                          "' --family cnn --width 4 --batch 16 --no-cache --presets nano --epochs 1 --out '" +
+                          (dir_ / "out").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(ReadJson(dir_ / "out" / "cnn-w4-d1.cost.json")["training"]["threads"], 1);
 }
 
 }  // namespace
