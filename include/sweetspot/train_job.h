@@ -95,7 +95,8 @@ struct TrainOutcome {
   bool peak_rss_isolated = false;   // true: measured on a child process
 };
 
-// Steps 1-3 in this process; peak_rss_bytes is this process's VmHWM.
+// Steps 1-3 in this process; peak_rss_bytes is this process's VmHWM. The
+// model is left staged (OUT/<name>.onnx.partial) for WriteTrainCost.
 Result<TrainOutcome> RunTrainJob(const TrainJob& job, const TrainProgressFn& progress = {});
 // Steps 1-3 in a child process `self_exe __train-child JOB RESULT`.
 Result<TrainOutcome> RunTrainJobIsolated(const std::filesystem::path& self_exe, const TrainJob& job);

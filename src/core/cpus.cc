@@ -48,7 +48,8 @@ std::string ReadSmallFile(const fs::path& path) {
 template <typename ReadQuota>
 std::optional<double> TightestQuota(const fs::path& mount, const fs::path& relative, ReadQuota read) {
   std::optional<double> tightest;
-  for (fs::path dir = mount / relative.relative_path();; dir = dir.parent_path()) {
+  const fs::path own = relative.relative_path();
+  for (fs::path dir = own.empty() ? mount : mount / own;; dir = dir.parent_path()) {
     if (const std::optional<double> cpus = read(dir)) tightest = std::min(tightest.value_or(*cpus), *cpus);
     if (dir == mount || !dir.has_relative_path() || dir == dir.parent_path()) break;
   }
