@@ -48,76 +48,34 @@ struct EvalArgs {
   bool no_cache = false;
   bool print_preprocess = false;
   // Preprocessing flags; empty/unset = not given.
-  std::string color, resize, size, interpolation, layout, dtype, mean, std_dev;
+  std::string color, resize, size, interpolation, layout, dtype;
+  std::vector<double> mean, std_dev;
   std::optional<double> crop_fraction, scale;
 };
 
-// Draws "stage [####......] done/total  N items/s  ETA Ns" on a TTY, and one
-// plain summary line per stage otherwise (logs stay readable).
-class ProgressReporter {
- public:
-  ProgressReporter() : tty_(StderrIsTerminal()) {}
+// Live bars while a stage runs; the closing line of each stage comes from
+// the result's own timings (PrintStageTimes), so stderr and the report agree.
+void ShowProgress(ProgressBar& bar, const EvalProgress& p) {
+  if (p.stage == "cache") return;
+  bar.Update(p.stage == "decode" ? "decode+preprocess" : "inference", p.done, p.total);
+}
 
-  void operator()(const EvalProgress& p) {
-    const auto now = std::chrono::steady_clock::now();
-    if (p.stage != stage_) {
-      Finish();
-      stage_ = std::string(p.stage);
-      start_ = now;
-      last_draw_ = {};
-    }
-    done_ = p.done;
-    total_ = p.total;
-    if (done_ >= total_) {
-      Finish();
-      return;
-    }
-    if (tty_ && now - last_draw_ > std::chrono::milliseconds(100)) {
-      last_draw_ = now;
-      Draw(now, false);
-    }
+std::string Rate(std::size_t items, double ms) {
+  return ms > 0 ? fmt::format("{:.0f} items/s", static_cast<double>(items) / ms * 1000.0) : "-- items/s";
+}
+
+void PrintStageTimes(ProgressBar& bar, const EvalResult& r) {
+  const std::size_t decoded = r.requested;
+  if (r.cache_hit) {
+    bar.Print(fmt::format("tensor cache hit: {} items, nothing decoded ({:.3f} s)", decoded, r.prepare_ms / 1000.0));
+  } else {
+    bar.Print(fmt::format("decode+preprocess: {} items in {:.3f} s ({})", decoded, r.prepare_ms / 1000.0,
+                          Rate(decoded, r.prepare_ms)));
   }
-
-  void Finish() {
-    if (stage_.empty()) return;
-    Draw(std::chrono::steady_clock::now(), true);
-    stage_.clear();
-  }
-
- private:
-  void Draw(std::chrono::steady_clock::time_point now, bool final_line) {
-    const double seconds = std::chrono::duration<double>(now - start_).count();
-    const double rate = seconds > 0 ? static_cast<double>(done_) / seconds : 0.0;
-    const char* label = stage_ == "decode" ? "decode+preprocess" : "inference";
-    if (stage_ == "cache") {
-      std::fprintf(stderr, "%stensor cache hit: %zu items, nothing decoded\n", tty_ ? "\r" : "", done_);
-      return;
-    }
-    if (!tty_) {
-      if (final_line) {
-        std::fprintf(stderr, "%s: %zu items in %.1f s (%.0f items/s)\n", label, done_, seconds, rate);
-      }
-      return;
-    }
-    constexpr int kWidth = 30;
-    const double fraction = total_ > 0 ? static_cast<double>(done_) / static_cast<double>(total_) : 1.0;
-    const int filled = static_cast<int>(fraction * kWidth);
-    const std::string bar = std::string(static_cast<std::size_t>(filled), '#') +
-                            std::string(static_cast<std::size_t>(kWidth - filled), '.');
-    const double eta = rate > 0 ? static_cast<double>(total_ - done_) / rate : 0.0;
-    std::fprintf(stderr, "\r%-17s [%s] %zu/%zu  %.0f items/s  %s   ", label, bar.c_str(), done_, total_, rate,
-                 final_line ? fmt::format("{:.1f} s", seconds).c_str() : fmt::format("ETA {:.0f} s", eta).c_str());
-    if (final_line) std::fputc('\n', stderr);
-    std::fflush(stderr);
-  }
-
-  bool tty_;
-  std::string stage_;
-  std::size_t done_ = 0;
-  std::size_t total_ = 0;
-  std::chrono::steady_clock::time_point start_{};
-  std::chrono::steady_clock::time_point last_draw_{};
-};
+  const std::size_t inferred = r.predictions.size();
+  bar.Print(fmt::format("inference: {} items in {:.3f} s ({})", inferred, r.inference_ms / 1000.0,
+                        Rate(inferred, r.inference_ms)));
+}
 
 Status ParseSize(const std::string& text, PreprocessSpec* spec) {
   const auto x = text.find_first_of("xX");
@@ -153,36 +111,41 @@ Result<PreprocessSpec> LayeredSpec(const EvalArgs& a, const fs::path& model) {
   if (!a.preprocess_file.empty()) {
     SWEETSPOT_ASSIGN_OR_RETURN(spec, LoadPreprocessFile(a.preprocess_file, spec));
   }
-  const auto with_flag = [](auto parsed, std::string_view flag) {
-    if (!parsed.ok()) return decltype(parsed)(parsed.status().WithContext(flag));
-    return parsed;
+  // Each flag given overrides its key and is named as its origin in errors.
+  const auto enum_flag = [&](const std::string& text, std::string_view key, auto parse, auto* field) -> Status {
+    if (text.empty()) return Status::Ok();
+    const std::string flag = "--" + std::string(key);
+    auto parsed = parse(text);
+    if (!parsed.ok()) return parsed.status().WithContext(flag);
+    *field = *parsed;
+    spec.set_by[std::string(key)] = flag;
+    return Status::Ok();
   };
-  if (!a.color.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(spec.color, with_flag(ParseColorOrder(a.color), "--color"));
-  }
-  if (!a.resize.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(spec.resize, with_flag(ParseResizeMode(a.resize), "--resize"));
-  }
-  if (!a.interpolation.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(spec.interpolation, with_flag(ParseInterpolation(a.interpolation), "--interpolation"));
-  }
-  if (!a.layout.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(spec.layout, with_flag(ParseLayout(a.layout), "--layout"));
-  }
-  if (!a.dtype.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(spec.dtype, with_flag(ParseDType(a.dtype), "--dtype"));
-  }
+  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.color, "color", ParseColorOrder, &spec.color));
+  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.resize, "resize", ParseResizeMode, &spec.resize));
+  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.interpolation, "interpolation", ParseInterpolation, &spec.interpolation));
+  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.layout, "layout", ParseLayout, &spec.layout));
+  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.dtype, "dtype", ParseDType, &spec.dtype));
   if (!a.size.empty()) {
     SWEETSPOT_RETURN_IF_ERROR(ParseSize(a.size, &spec));
+    spec.set_by["width"] = spec.set_by["height"] = "--size";
   }
   if (!a.mean.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(spec.mean, ParseNumberList(a.mean, "--mean"));
+    spec.mean = a.mean;
+    spec.set_by["mean"] = "--mean";
   }
   if (!a.std_dev.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(spec.std, ParseNumberList(a.std_dev, "--std"));
+    spec.std = a.std_dev;
+    spec.set_by["std"] = "--std";
   }
-  if (a.crop_fraction) spec.crop_fraction = *a.crop_fraction;
-  if (a.scale) spec.scale = *a.scale;
+  if (a.crop_fraction) {
+    spec.crop_fraction = *a.crop_fraction;
+    spec.set_by["crop_fraction"] = "--crop-fraction";
+  }
+  if (a.scale) {
+    spec.scale = *a.scale;
+    spec.set_by["scale"] = "--scale";
+  }
   SWEETSPOT_RETURN_IF_ERROR(spec.Validate().WithContext("preprocessing"));
   return spec;
 }
@@ -199,9 +162,7 @@ Result<std::size_t> ParsePerClass(const std::string& text) {
 }
 
 Status RunEval(const EvalArgs& a) {
-  if (a.batch < 1) return Status::InvalidArgument("--batch must be at least 1");
   SWEETSPOT_ASSIGN_OR_RETURN(const std::size_t per_class_rows, ParsePerClass(a.per_class));
-  if (a.threads < 0) return Status::InvalidArgument("--threads must be 0 (all cores) or more");
   SWEETSPOT_ASSIGN_OR_RETURN(OutputKind output_kind, ParseOutputKind(a.output_kind));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.json, "--json"));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.predictions, "--predictions"));
@@ -247,12 +208,12 @@ Status RunEval(const EvalArgs& a) {
     SWEETSPOT_ASSIGN_OR_RETURN(LabelMap map, LoadLabelMap(a.label_map, dataset.class_names()));
     options.label_map = std::move(map);
   }
-  auto progress = std::make_shared<ProgressReporter>();
-  options.progress = [progress](const EvalProgress& p) { (*progress)(p); };
+  auto bar = std::make_shared<ProgressBar>();
+  options.progress = [bar](const EvalProgress& p) { ShowProgress(*bar, p); };
 
   SWEETSPOT_ASSIGN_OR_RETURN(EvalResult result,
                              EvaluateModel(*backend, backend_options, model, dataset, indices, spec, options));
-  progress->Finish();
+  PrintStageTimes(*bar, result);
 
   std::optional<EvalResult> reference;
   std::optional<Comparison> comparison;
@@ -260,7 +221,7 @@ Status RunEval(const EvalArgs& a) {
     SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec reference_spec, LayeredSpec(a, a.reference));
     auto ran = EvaluateModel(*backend, backend_options, a.reference, dataset, indices, reference_spec, options);
     if (!ran.ok()) return ran.status().WithContext("--reference");
-    progress->Finish();
+    PrintStageTimes(*bar, *ran);
     reference = std::move(*ran);
     SWEETSPOT_ASSIGN_OR_RETURN(comparison, CompareResults(result, *reference));
   }
@@ -311,21 +272,23 @@ void RegisterEval(CLI::App& root, Action* selected) {
   cmd->add_option("--crop-fraction", args->crop_fraction,
                   "for shorter-crop and central-crop: crop side / shorter side (default 0.875)");
   cmd->add_option("--interpolation", args->interpolation, "nearest|linear|cubic|area");
-  cmd->add_option("--scale", args->scale, "pixel multiplier before mean/std (default 1/255)");
-  cmd->add_option("--mean", args->mean, "per-channel mean, e.g. 0.485,0.456,0.406");
-  cmd->add_option("--std", args->std_dev, "per-channel std, e.g. 0.229,0.224,0.225");
+  cmd->add_option("--scale", args->scale, "pixel multiplier before mean/std (default 1/255; 1 for uint8/int8)");
+  cmd->add_option("--mean", args->mean, "per-channel mean, e.g. 0.485,0.456,0.406 (default 0)")->delimiter(',');
+  cmd->add_option("--std", args->std_dev, "per-channel std, e.g. 0.229,0.224,0.225 (default 1)")->delimiter(',');
   cmd->add_option("--layout", args->layout, "nchw|nhwc");
-  cmd->add_option("--dtype", args->dtype, "float32|float64|uint8");
+  cmd->add_option("--dtype", args->dtype, "float32|float64|uint8|int8");
   cmd->add_flag("--print-preprocess", args->print_preprocess,
                 "print the resolved preprocessing as TOML and exit (nothing is evaluated)");
-  cmd->add_option("--output-kind", args->output_kind, "auto|logits|probabilities (default auto: detected)");
+  cmd->add_option("--output-kind", args->output_kind, "auto|logits|probabilities|sigmoid (default auto: detected)");
   cmd->add_option("--reference", args->reference, "a second model to compare with, sample by sample");
   cmd->add_option("--limit", args->limit, "evaluate a stratified subset of N samples");
   cmd->add_option("--seed", args->seed, "seed of the --limit subset (default 0)");
-  cmd->add_option("--batch", args->batch, "batch size for models with a dynamic batch (default 32)");
+  cmd->add_option("--batch", args->batch, "batch size for models with a dynamic batch (default 32)")
+      ->check(PositiveInteger());
   cmd->add_option(
-      "--threads", args->threads,
-      "decode and inference threads (default 0: the CPUs this process may use, or OMP_NUM_THREADS when set)");
+         "--threads", args->threads,
+         "decode and inference threads (default 0: the CPUs this process may use, or OMP_NUM_THREADS when set)")
+      ->check(NonNegativeInteger());
   cmd->add_option("--label-map", args->label_map, "`fine,coarse` lines: also score coarse classes");
   cmd->add_option("--per-class", args->per_class,
                   "per-class rows on the terminal: N worst by F1 when there are more, or all (default 10)");

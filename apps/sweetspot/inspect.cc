@@ -22,7 +22,9 @@ namespace fs = std::filesystem;
 struct InspectArgs {
   std::string model;
   int64_t batch_size = 1;
-  std::vector<std::string> dims;
+  // NAME=VALUE pairs, split and checked by CLI11 (the value as text: CLI11 2.1
+  // warns on an integer pair member under -O3).
+  std::vector<std::pair<std::string, std::string>> dims;
   std::string json_path;
   bool all_nodes = false;
 };
@@ -160,26 +162,10 @@ std::string RenderSummary(const ModelInfo& info, bool all_nodes) {
   return out;
 }
 
-Result<InspectOptions> MakeOptions(const InspectArgs& args) {
+Status RunInspect(const InspectArgs& args) {
   InspectOptions options;
   options.batch_size = args.batch_size;
-  for (const auto& text : args.dims) {
-    // The last '=' splits, so names may hold ':' (INPUT:AXIS, TF's "x:0").
-    const auto eq = text.rfind('=');
-    const std::string name = eq == std::string::npos ? "" : text.substr(0, eq);
-    const std::string value = eq == std::string::npos ? text : text.substr(eq + 1);
-    char* end = nullptr;
-    const long long v = std::strtoll(value.c_str(), &end, 10);
-    if (name.empty() || value.empty() || *end != '\0' || v <= 0) {
-      return Status::InvalidArgument("--dim '" + text + "': expected NAME=POSITIVE_INTEGER, e.g. --dim height=224");
-    }
-    options.dim_values[name] = v;
-  }
-  return options;
-}
-
-Status RunInspect(const InspectArgs& args) {
-  SWEETSPOT_ASSIGN_OR_RETURN(const InspectOptions options, MakeOptions(args));
+  options.dim_values = DimValues(args.dims);
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(args.json_path, "--json"));
   SWEETSPOT_ASSIGN_OR_RETURN(const ModelInfo info, InspectModel(fs::path(args.model), options));
   if (args.json_path != "-") {
@@ -209,8 +195,13 @@ void RegisterInspect(CLI::App& root, Action* selected) {
       "  sweetspot inspect model.onnx --batch 8 --nodes\n"
       "  sweetspot inspect detector.onnx --dim height=640 --dim width=640 --json -");
   cmd->add_option("model", args->model, "ONNX model file")->required();
-  cmd->add_option("--batch", args->batch_size, "value of each input's batch (first dynamic) dimension (default 1)");
-  cmd->add_option("--dim", args->dims, "NAME=VALUE for another dynamic dimension (repeatable)");
+  cmd->add_option("--batch", args->batch_size, "value of each input's batch (first dynamic) dimension (default 1)")
+      ->check(PositiveInteger());
+  cmd->add_option("--dim", args->dims,
+                  "NAME=VALUE for another dynamic dimension, or INPUT:AXIS=VALUE for an unnamed one (repeatable)")
+      ->delimiter('=')
+      ->type_name("NAME=VALUE")
+      ->check(PositiveInteger().application_index(1));
   cmd->add_option("--json", args->json_path,
                   "write every figure, per node too, as JSON to FILE (- prints only the JSON, to stdout)");
   cmd->add_flag("--nodes", args->all_nodes, "list every node with its cost, not just the top 10 by MACs");

@@ -3,15 +3,39 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include <fmt/core.h>
 
 #include "sweetspot/text_file.h"
 
 namespace sweetspot::cli {
+namespace {
+
+constexpr std::chrono::milliseconds kRedrawInterval{100};
+constexpr std::size_t kBarWidth = 24;
+
+std::string Eta(double seconds) {
+  const auto s = static_cast<long>(seconds + 0.5);
+  return s >= 60 ? fmt::format("ETA {}m{:02}s", s / 60, s % 60) : fmt::format("ETA {}s", s);
+}
+
+CLI::Validator IntegerAtLeast(std::int64_t minimum, std::string what, std::string tag) {
+  return CLI::Validator(
+      [minimum, what](std::string& text) -> std::string {
+        std::int64_t value = 0;
+        if (CLI::detail::lexical_cast(text, value) && value >= minimum) return "";
+        return text + " is not " + what;
+      },
+      std::move(tag));
+}
+
+}  // namespace
 
 Status WriteOutput(const std::string& path, const std::string& raw, std::string_view flag) {
   const std::string text = SafeText(raw);
@@ -84,5 +108,71 @@ bool StderrIsTerminal() { return isatty(STDERR_FILENO) != 0; }
 void ClearProgressLine() {
   if (StderrIsTerminal()) std::fprintf(stderr, "\r\033[K");
 }
+
+ProgressBar::ProgressBar(bool enabled) : tty_(StderrIsTerminal()), enabled_(enabled) {}
+
+bool ProgressBar::Due(std::string_view label, bool force) {
+  const auto now = Clock::now();
+  if (label != label_) {
+    label_ = std::string(label);
+    label_start_ = now;
+    force = true;
+  }
+  if (!enabled_ || !tty_ || (!force && now - last_draw_ < kRedrawInterval)) return false;
+  last_draw_ = now;
+  drawn_ = true;
+  return true;
+}
+
+void ProgressBar::Update(std::string_view label, std::size_t done, std::size_t total, std::string_view detail) {
+  if (!Due(label, done >= total)) return;
+  const std::size_t filled = total > 0 ? kBarWidth * std::min(done, total) / total : kBarWidth;
+  const double elapsed_s = std::chrono::duration<double>(Clock::now() - label_start_).count();
+  const std::string eta = done > 0 && done < total
+                              ? Eta(elapsed_s / static_cast<double>(done) * static_cast<double>(total - done))
+                              : (done >= total ? "" : "ETA --");
+  std::fprintf(stderr, "\r\033[K%.*s [%s%s] %zu/%zu  %.*s  %s", static_cast<int>(label.size()), label.data(),
+               std::string(filled, '#').c_str(), std::string(kBarWidth - filled, '.').c_str(), done, total,
+               static_cast<int>(detail.size()), detail.data(), eta.c_str());
+  std::fflush(stderr);
+}
+
+void ProgressBar::Update(std::string_view label, double fraction, std::string_view detail) {
+  if (!Due(label, fraction >= 1.0)) return;
+  if (fraction < 0) {
+    std::fprintf(stderr, "\r\033[K%.*s: %.*s...", static_cast<int>(label.size()), label.data(),
+                 static_cast<int>(detail.size()), detail.data());
+  } else {
+    std::fprintf(stderr, "\r\033[K%.*s: %.*s %3.0f%%", static_cast<int>(label.size()), label.data(),
+                 static_cast<int>(detail.size()), detail.data(), 100 * std::min(fraction, 1.0));
+  }
+  std::fflush(stderr);
+}
+
+void ProgressBar::Print(std::string_view line) {
+  if (!enabled_) return;
+  Clear();
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+  std::fflush(stderr);
+}
+
+void ProgressBar::Clear() {
+  if (drawn_ && tty_) std::fprintf(stderr, "\r\033[K");
+  drawn_ = false;
+}
+
+CLI::Validator PositiveInteger() { return IntegerAtLeast(1, "a positive integer", "POSITIVE"); }
+
+std::map<std::string, std::int64_t> DimValues(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  std::map<std::string, std::int64_t> values;
+  for (const auto& [name, text] : pairs) {
+    std::int64_t value = 0;
+    CLI::detail::lexical_cast(text, value);  // checked by the option's validator
+    values[name] = value;
+  }
+  return values;
+}
+
+CLI::Validator NonNegativeInteger() { return IntegerAtLeast(0, "a non-negative integer", "NON-NEGATIVE"); }
 
 }  // namespace sweetspot::cli

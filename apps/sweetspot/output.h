@@ -1,9 +1,19 @@
-// Output plumbing shared by the subcommands.
+// Output plumbing shared by the subcommands: writing results, the one
+// progress bar every subcommand draws, and CLI11 validators with messages a
+// user can read.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "sweetspot/status.h"
 
@@ -31,5 +41,47 @@ bool StderrIsTerminal();
 
 // Erases the current progress line (no-op when stderr is not a terminal).
 void ClearProgressLine();
+
+// The progress line of every subcommand, on stderr:
+//   "label [#######.................] 3/8  detail  ETA 1m20s"
+// redrawn in place at most every 100 ms, and only on a terminal (a log gets
+// just the lines passed to Print). The ETA extrapolates from the time since
+// `label` last changed. Not thread-safe: call it from one thread.
+class ProgressBar {
+ public:
+  // `enabled` false (e.g. --quiet) draws and prints nothing.
+  explicit ProgressBar(bool enabled = true);
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
+
+  // Work counted in items; `done` == `total` always draws.
+  void Update(std::string_view label, std::size_t done, std::size_t total, std::string_view detail = {});
+  // Work measured as a fraction in [0, 1], or negative when unknown ("label: detail...").
+  void Update(std::string_view label, double fraction, std::string_view detail);
+  // Clears the bar and prints `line` plus a newline, on a terminal or not.
+  void Print(std::string_view line);
+  // Erases the bar (a later Update draws it again).
+  void Clear();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool Due(std::string_view label, bool force);
+
+  bool tty_;
+  bool enabled_;
+  bool drawn_ = false;
+  std::string label_;
+  Clock::time_point label_start_{};
+  Clock::time_point last_draw_{};
+};
+
+// CLI11 checks with readable messages ("--batch: 0 is not a positive
+// integer"); CLI11 2.1's own print the whole double range.
+CLI::Validator PositiveInteger();
+CLI::Validator NonNegativeInteger();
+
+// NAME=VALUE pairs that PositiveInteger().application_index(1) checked, as
+// a map of their values (a later pair for the same name wins).
+std::map<std::string, std::int64_t> DimValues(const std::vector<std::pair<std::string, std::string>>& pairs);
 
 }  // namespace sweetspot::cli

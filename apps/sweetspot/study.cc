@@ -69,45 +69,13 @@ class CancelOnSignals {
   struct sigaction old_term_ {};
 };
 
-// "[#####.....] 3/8  latency of resnet20 [single-stream b1 t1]  ETA 1m20s" on
-// a TTY; one line per finished measurement otherwise.
-class ProgressBar {
- public:
-  explicit ProgressBar(bool quiet) : tty_(StderrIsTerminal()), quiet_(quiet), start_(Clock::now()) {}
-
-  void operator()(const StudyProgress& p) {
-    if (quiet_) return;
-    if (!p.finished.empty()) {
-      if (tty_) ClearProgressLine();
-      std::fprintf(stderr, "%s\n", SafeText(p.finished).c_str());
-    }
-    // After a finished measurement the next call names the new one; draw then.
-    if (tty_ && p.done < p.total && p.finished.empty()) Draw(p);
-    std::fflush(stderr);
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-
-  void Draw(const StudyProgress& p) const {
-    constexpr std::size_t kWidth = 24;
-    const std::size_t filled = p.total > 0 ? kWidth * p.done / p.total : kWidth;
-    const double elapsed_s = std::chrono::duration<double>(Clock::now() - start_).count();
-    std::string eta = "ETA --";
-    if (p.done > 0) {
-      const auto remaining =
-          static_cast<long>(elapsed_s / static_cast<double>(p.done) * static_cast<double>(p.total - p.done));
-      eta = remaining >= 60 ? fmt::format("ETA {}m{:02}s", remaining / 60, remaining % 60)
-                            : fmt::format("ETA {}s", remaining);
-    }
-    std::fprintf(stderr, "\r\033[K[%s%s] %zu/%zu  %s  %s", std::string(filled, '#').c_str(),
-                 std::string(kWidth - filled, '.').c_str(), p.done, p.total, p.current.c_str(), eta.c_str());
-  }
-
-  bool tty_;
-  bool quiet_;
-  Clock::time_point start_;
-};
+// "study [#####.....] 3/8  latency of resnet20 [single-stream b1 t1]  ETA 1m20s"
+// on a TTY; one line per finished measurement everywhere.
+void ShowStudyProgress(ProgressBar& bar, const StudyProgress& p) {
+  if (!p.finished.empty()) bar.Print(SafeText(p.finished));
+  // After a finished measurement the next call names the new one; draw then.
+  if (p.done < p.total && p.finished.empty()) bar.Update("study", p.done, p.total, SafeText(p.current));
+}
 
 Status RunStudyCommand(const StudyArgs& a) {
   SWEETSPOT_ASSIGN_OR_RETURN(StudySpec spec, LoadStudySpec(a.spec));
@@ -127,15 +95,15 @@ Status RunStudyCommand(const StudyArgs& a) {
   options.cache_dir = a.cache_dir;
   options.fresh = a.fresh;
   options.cancel = &g_cancel;
-  auto bar = std::make_shared<ProgressBar>(a.quiet);
-  options.progress = [bar](const StudyProgress& p) { (*bar)(p); };
+  auto bar = std::make_shared<ProgressBar>(!a.quiet);
+  options.progress = [bar](const StudyProgress& p) { ShowStudyProgress(*bar, p); };
 
   Result<StudyReport> report = Status::Internal("not run");
   {
     CancelOnSignals cancel_on_signals;
     report = RunStudy(spec, options);
   }
-  ClearProgressLine();
+  bar->Clear();
   if (!report.ok()) {
     if (g_signal != 0) {
       // Die of the same signal, so a shell or a supervisor sees why we stopped.

@@ -8,7 +8,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -29,8 +28,8 @@ namespace fs = std::filesystem;
 struct TrainArgs {
   std::string data, val_data, test_data, classes_file, out, cache_dir;
   std::string family = "resnet";
-  std::string presets = "nano,small,medium,large";
-  std::string epochs = "10";
+  std::vector<std::string> presets{"nano", "small", "medium", "large"};
+  std::vector<int> epochs{10};
   std::string optimizer = "adamw";
   std::string size;
   double val_fraction = 0.1;
@@ -49,29 +48,8 @@ struct TrainArgs {
   bool no_cache = false;
 };
 
-std::vector<std::string> SplitList(const std::string& text) {
-  std::vector<std::string> items;
-  std::stringstream in(text);
-  std::string item;
-  while (std::getline(in, item, ',')) {
-    if (!item.empty()) items.push_back(item);
-  }
-  return items;
-}
-
-Result<std::vector<int>> ParseEpochs(const std::string& text, std::size_t presets) {
-  std::vector<int> epochs;
-  for (const std::string& item : SplitList(text)) {
-    try {
-      std::size_t used = 0;
-      const int value = std::stoi(item, &used);
-      if (used != item.size()) throw std::invalid_argument(item);
-      epochs.push_back(value);
-    } catch (const std::exception&) {
-      return Status::InvalidArgument(
-          fmt::format("--epochs: '{}' is not a number (expected e.g. 10 or 12,10,8,6)", item));
-    }
-  }
+// One count for all presets, or one per preset.
+Result<std::vector<int>> EpochsPerPreset(std::vector<int> epochs, std::size_t presets) {
   if (epochs.size() == 1) epochs.assign(presets, epochs.front());
   if (epochs.size() != presets) {
     return Status::InvalidArgument(
@@ -119,45 +97,26 @@ std::string CommandLine() {
   return line;
 }
 
-// "epoch 3/10 [#####.....] 23040/54000  loss 0.412  acc 85.1 %  1520 items/s  ETA 20 s", redrawn on a TTY;
-// elsewhere only the line that closes each epoch, so logs stay readable.
-class EpochProgress {
- public:
-  EpochProgress() : tty_(::isatty(STDERR_FILENO) == 1) {}
-
-  void operator()(const TrainProgress& p) {
-    if (p.finished != nullptr) {
-      const EpochStats& e = *p.finished;
-      std::fprintf(stderr,
-                   "%sepoch %d/%d  loss %.4f  acc %.2f %%  val loss %.4f  val acc %.2f %%  %.0f items/s  %.1f s%s\n",
-                   tty_ ? "\r" : "", p.epoch, p.epochs, e.train_loss, 100.0 * e.train_top1, e.val_loss,
-                   100.0 * e.val_top1, p.items_per_s, e.epoch_ms / 1000.0, tty_ ? "\033[K" : "");
-      std::fflush(stderr);
-      return;
-    }
-    const auto now = std::chrono::steady_clock::now();
-    if (!tty_ || now - last_draw_ < std::chrono::milliseconds(200)) return;
-    last_draw_ = now;
-    constexpr int kWidth = 24;
-    const double fraction = p.total > 0 ? static_cast<double>(p.done) / static_cast<double>(p.total) : 1.0;
-    const auto filled = static_cast<std::size_t>(fraction * kWidth);
-    std::fprintf(stderr, "\repoch %d/%d [%s%s] %zu/%zu  loss %.4f  acc %.2f %%  %.0f items/s  ETA %.0f s\033[K",
-                 p.epoch, p.epochs, std::string(filled, '#').c_str(),
-                 std::string(static_cast<std::size_t>(kWidth) - filled, '.').c_str(), p.done, p.total, p.loss,
-                 100.0 * p.top1, p.items_per_s, p.eta_s);
-    std::fflush(stderr);
+// "epoch 3/10 [#####.....] 23040/54000  loss 0.412  acc 85.1 %  1520 items/s  ETA 20s", redrawn on a TTY;
+// everywhere the line that closes each epoch, so logs stay readable.
+void ShowEpochProgress(ProgressBar& bar, const TrainProgress& p) {
+  if (p.finished != nullptr) {
+    const EpochStats& e = *p.finished;
+    bar.Print(
+        fmt::format("epoch {}/{}  loss {:.4f}  acc {:.2f} %  val loss {:.4f}  val acc {:.2f} %  {:.0f} items/s  "
+                    "{:.1f} s",
+                    p.epoch, p.epochs, e.train_loss, 100.0 * e.train_top1, e.val_loss, 100.0 * e.val_top1,
+                    p.items_per_s, e.epoch_ms / 1000.0));
+    return;
   }
-
- private:
-  bool tty_;
-  std::chrono::steady_clock::time_point last_draw_{};
-};
+  bar.Update(fmt::format("epoch {}/{}", p.epoch, p.epochs), p.done, p.total,
+             fmt::format("loss {:.4f}  acc {:.2f} %  {:.0f} items/s", p.loss, 100.0 * p.top1, p.items_per_s));
+}
 
 Result<std::vector<TrainJob>> MakeJobs(const TrainArgs& a) {
   SWEETSPOT_ASSIGN_OR_RETURN(ModelFamily family, ParseModelFamily(a.family));
-  const std::vector<std::string> presets = SplitList(a.presets);
-  if (presets.empty()) return Status::InvalidArgument("--presets: name at least one (nano, small, medium, large)");
-  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<int> epochs, ParseEpochs(a.epochs, presets.size()));
+  const std::vector<std::string>& presets = a.presets;
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<int> epochs, EpochsPerPreset(a.epochs, presets.size()));
   SWEETSPOT_ASSIGN_OR_RETURN(OptimizerKind optimizer, ParseOptimizer(a.optimizer));
   if (a.channels != 0 && a.channels != 1 && a.channels != 3) {
     return Status::InvalidArgument(fmt::format("--channels {}: use 1 (gray) or 3 (RGB)", a.channels));
@@ -285,13 +244,15 @@ void RegisterTrain(CLI::App& root, Action* selected) {
                   "class-name file (one per line): the classes, in order, of a manifest, IDX data or image folder");
   cmd->add_option("--limit", args->limit, "train on a stratified subset of N samples of --data");
   cmd->add_option("--family", args->family, "cnn|resnet (default resnet)");
-  cmd->add_option("--presets", args->presets, "comma-separated presets (default nano,small,medium,large)");
+  cmd->add_option("--presets", args->presets, "comma-separated presets (default nano,small,medium,large)")
+      ->delimiter(',');
   cmd->add_option("--width", args->width, "override the presets' first-stage width (channels)");
   cmd->add_option("--depth", args->depth, "override the presets' blocks per stage (resnet)");
   cmd->add_option("--size", args->size,
                   "input size, 28 or WIDTHxHEIGHT, multiples of 4 (default: the data's, if all images have one)");
   cmd->add_option("--channels", args->channels, "1 (gray) or 3 (RGB) (default: 1 if every training image is gray)");
-  cmd->add_option("--epochs", args->epochs, "epochs, one count or one per preset, e.g. 15,10,8,6 (default 10)");
+  cmd->add_option("--epochs", args->epochs, "epochs, one count or one per preset, e.g. 15,10,8,6 (default 10)")
+      ->delimiter(',');
   cmd->add_option("--batch", args->batch, "batch size (default 128)");
   cmd->add_option("--optimizer", args->optimizer, "adamw|sgd (default adamw)");
   cmd->add_option("--lr", args->lr, "peak learning rate of the cosine schedule (default 2e-3 adamw, 0.05 sgd)");
@@ -312,9 +273,9 @@ void RegisterTrain(CLI::App& root, Action* selected) {
   child->add_option("files", *child_args)->expected(2)->required();
   child->callback([child_args, selected] {
     *selected = [child_args]() -> Status {
-      auto progress = std::make_shared<EpochProgress>();
-      const Status status =
-          RunTrainChild((*child_args)[0], (*child_args)[1], [progress](const TrainProgress& p) { (*progress)(p); });
+      auto progress = std::make_shared<ProgressBar>();
+      const Status status = RunTrainChild((*child_args)[0], (*child_args)[1],
+                                          [progress](const TrainProgress& p) { ShowEpochProgress(*progress, p); });
       // The result file carries everything, errors included; leaving without
       // static destructors keeps libtorch's teardown out of the peak RSS.
       std::fflush(nullptr);

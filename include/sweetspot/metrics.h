@@ -26,8 +26,11 @@ namespace sweetspot {
 inline constexpr int kTopK = 5;
 inline constexpr int kCalibrationBins = 15;
 
-enum class OutputKind { kAuto, kLogits, kProbabilities };
-std::string_view OutputKindName(OutputKind kind);  // auto|logits|probabilities
+// kSigmoid: independent per-class probabilities (multi-label heads, models
+// trained with BCE): each in [0, 1], rows need not sum to 1. A class's
+// confidence is its own score.
+enum class OutputKind { kAuto, kLogits, kProbabilities, kSigmoid };
+std::string_view OutputKindName(OutputKind kind);  // auto|logits|probabilities|sigmoid
 Result<OutputKind> ParseOutputKind(std::string_view name);
 
 struct RowSummary {
@@ -36,13 +39,15 @@ struct RowSummary {
   std::array<float, kTopK> top_value{};  // the raw output values
   double log_sum_exp = 0.0;              // log(sum(exp(row)))
   double sum = 0.0;
-  double min = 0.0;
+  double min = 0.0;  // (the maximum is top_value[0])
 };
 // Requires a non-empty row of finite values.
 RowSummary SummarizeRow(std::span<const float> row);
 
-// kProbabilities when every row is non-negative and sums to 1 within 1e-3,
-// kLogits otherwise. Empty input: kLogits.
+// kProbabilities when every row is non-negative and sums to 1 within 1e-3;
+// else kSigmoid when every value is in [0, 1]; else kLogits. Empty input:
+// kLogits. (Logits that all happen to lie in [0, 1] read as sigmoid: the
+// report says what was detected, and --output-kind overrides it.)
 OutputKind DetectOutputKind(std::span<const RowSummary> rows);
 
 struct Prediction {

@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,11 +51,20 @@ struct PreprocessSpec {
   int height = 0;                // 0: taken from the model's input shape
   double crop_fraction = 0.875;  // kShorterCrop and kCentralCrop only, in (0, 1]
   Interpolation interpolation = Interpolation::kLinear;
+  // Defaults follow the channel count and dtype: mean and std hold one value
+  // for every channel, and Resolve sets an integer dtype's scale to 1 (raw
+  // 0..255 pixels) and int8's mean to 128 unless a layer set them.
   double scale = 1.0 / 255.0;
-  std::vector<double> mean = {0.0, 0.0, 0.0};  // one value per channel (or one for all)
-  std::vector<double> std = {1.0, 1.0, 1.0};   // one value per channel (or one for all)
+  std::vector<double> mean = {0.0};  // one value per channel (or one for all)
+  std::vector<double> std = {1.0};   // one value per channel (or one for all)
   Layout layout = Layout::kNchw;
-  DType dtype = DType::kFloat32;  // float32, float64 or uint8 (rounded and saturated)
+  DType dtype = DType::kFloat32;  // float32, float64, uint8 or int8 (integers rounded; out of range is an error)
+
+  // Which layer set each key that is not a default ("mean" -> "prep.toml",
+  // "--mean"), so a conflict names who caused it. Keys as in ToToml (a
+  // "size" sets "width" and "height"). Not part of the spec's value: ToToml
+  // leaves it out.
+  std::map<std::string, std::string> set_by;
 
   int channels() const { return color == ColorOrder::kGray ? 1 : 3; }
   // One sample's shape: [C,H,W] or [H,W,C]. Requires width and height set.
@@ -65,8 +75,11 @@ struct PreprocessSpec {
   // print equal text; the tensor cache hashes it.
   std::string ToToml() const;
   // Checks values are in range (positive size/std, crop fraction in (0,1],
-  // mean/std with 1 or channels() entries, supported dtype). Names the field.
+  // mean/std with 1 or channels() entries, supported dtype, an integer
+  // dtype's range holding every pixel's value). Names the field and who set it.
   Status Validate() const;
+  // " (from prep.toml)" for a key a layer set, "" for a default.
+  std::string Origin(std::string_view key) const;
 };
 
 std::string_view ColorOrderName(ColorOrder value);        // rgb|bgr|gray
@@ -78,21 +91,19 @@ Result<ResizeMode> ParseResizeMode(std::string_view name);
 Result<Interpolation> ParseInterpolation(std::string_view name);
 Result<Layout> ParseLayout(std::string_view name);
 
-// Overlays the keys present in TOML `text` onto `base`. `source` names the
-// text in errors ("prep.toml", "model metadata 'sweetspot.preprocess'").
-// Unknown keys are errors (a typo must not silently fall back to a default).
+// Overlays the keys present in TOML `text` onto `base`, recording `source`
+// in set_by for each. `source` names the text in errors ("prep.toml", "model
+// metadata 'sweetspot.preprocess'"). Unknown keys are errors (a typo must not
+// silently fall back to a default).
 Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source,
                                            const PreprocessSpec& base = {});
 Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base = {});
 
-// Parses "0.485,0.456,0.406" (commas or spaces) into numbers; `field` names
-// the flag in errors.
-Result<std::vector<double>> ParseNumberList(std::string_view text, std::string_view field);
-
-// Fills width/height from the model input when the spec leaves them 0, and
-// checks the spec fits the input: rank 4, channel count in the layout's
-// channel position, dtype, and fixed spatial dimensions. Names the mismatch
-// and the flag that fixes it.
+// Fills width/height from the model input when the spec leaves them 0 and
+// the dtype defaults (scale, int8 mean) no layer set, and checks the spec
+// fits the input: rank 4, channel count in the layout's channel position,
+// dtype, fixed spatial dimensions, and (Validate) the value range. Names the
+// mismatch, who set the conflicting value, and the flag that fixes it.
 Result<PreprocessSpec> Resolve(const PreprocessSpec& spec, const TensorInfo& input);
 
 // Applies a resolved spec to an 8-bit gray or BGR image, writing exactly

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <type_traits>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 #include <opencv2/imgproc.hpp>
 
@@ -91,8 +93,10 @@ void WriteValues(const PreprocessSpec& spec, const cv::Mat& image, std::span<std
         const std::size_t at = spec.layout == Layout::kNchw
                                    ? static_cast<std::size_t>(c) * plane + pixel
                                    : pixel * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c);
-        if constexpr (std::is_same_v<T, std::uint8_t>) {
-          dst[at] = static_cast<std::uint8_t>(std::clamp(std::lround(v), 0L, 255L));
+        if constexpr (std::is_integral_v<T>) {
+          // Validate keeps every value in range; the clamp only absorbs rounding.
+          dst[at] = static_cast<T>(std::clamp(std::lround(v), static_cast<long>(std::numeric_limits<T>::min()),
+                                              static_cast<long>(std::numeric_limits<T>::max())));
         } else {
           dst[at] = static_cast<T>(v);
         }
@@ -136,6 +140,67 @@ cv::Mat ResizeToSpec(const PreprocessSpec& spec, const cv::Mat& image) {
     }
   }
   return image;
+}
+
+bool IsIntegerDType(DType dtype) { return dtype == DType::kUInt8 || dtype == DType::kInt8; }
+
+// An integer input takes raw pixels: scale 1, and int8 centred on 0 (mean
+// 128), unless a layer set them.
+PreprocessSpec WithDtypeDefaults(PreprocessSpec spec) {
+  if (!IsIntegerDType(spec.dtype)) return spec;
+  if (!spec.set_by.contains("scale")) spec.scale = 1.0;
+  if (!spec.set_by.contains("mean")) spec.mean = {spec.dtype == DType::kInt8 ? 128.0 : 0.0};
+  return spec;
+}
+
+// The pixel values 0..255 must land inside an integer dtype's range, and
+// stay apart (a float model's 1/255 scale turns every pixel into 0 or 1).
+Status CheckIntegerRange(const PreprocessSpec& spec) {
+  if (!IsIntegerDType(spec.dtype)) return Status::Ok();
+  const double lo_limit = spec.dtype == DType::kInt8 ? -128.0 : 0.0;
+  const double hi_limit = lo_limit + 255.0;
+  for (int c = 0; c < spec.channels(); ++c) {
+    const double mul = spec.scale / PerChannel(spec.std, c);
+    const double add = -PerChannel(spec.mean, c) / PerChannel(spec.std, c);
+    const double lo = std::min(add, 255.0 * mul + add);
+    const double hi = std::max(add, 255.0 * mul + add);
+    const double levels = std::abs(255.0 * mul) + 1.0;
+    if (lo >= lo_limit - 0.5 && hi <= hi_limit + 0.5 && levels >= 16.0) continue;
+    const std::string what = levels < 16.0 ? fmt::format("onto {:.0f} value(s)", std::floor(levels))
+                                           : fmt::format("to {}..{}, outside {}'s {}..{}", FormatNumber(lo),
+                                                         FormatNumber(hi), DTypeName(spec.dtype), lo_limit, hi_limit);
+    return Status::InvalidArgument(fmt::format(
+        "preprocessing maps pixels 0..255 {} (scale {}{}, mean {}{}, std {}{}): a {} input takes raw pixels, "
+        "pass --scale 1 --mean {} --std 1",
+        what, FormatNumber(spec.scale), spec.Origin("scale"), FormatList(spec.mean), spec.Origin("mean"),
+        FormatList(spec.std), spec.Origin("std"), DTypeName(spec.dtype), spec.dtype == DType::kInt8 ? 128 : 0));
+  }
+  return Status::Ok();
+}
+
+// One message for both lists, so the fix it proposes is complete: a
+// three-value mean and std from an RGB model's metadata both need one value
+// for gray (their average).
+Status CheckListSizes(const PreprocessSpec& spec) {
+  const auto fits = [&](const std::vector<double>& v) {
+    return v.size() == 1 || v.size() == static_cast<std::size_t>(spec.channels());
+  };
+  if (fits(spec.mean) && fits(spec.std)) return Status::Ok();
+  std::vector<std::string> problems;
+  std::vector<std::string> fixes;
+  for (const auto& [name, values] : {std::pair<std::string_view, const std::vector<double>*>{"mean", &spec.mean},
+                                     std::pair<std::string_view, const std::vector<double>*>{"std", &spec.std}}) {
+    if (fits(*values)) continue;
+    problems.push_back(
+        fmt::format("'{}' {}{} has {} values", name, FormatList(*values), spec.Origin(name), values->size()));
+    double sum = 0.0;
+    for (double v : *values) sum += v;
+    fixes.push_back(spec.channels() == 1 ? fmt::format("--{} {:.4g}", name, sum / static_cast<double>(values->size()))
+                                         : fmt::format("--{} with {} values", name, spec.channels()));
+  }
+  return Status::InvalidArgument(fmt::format("preprocessing {} but colour '{}'{} has {} channel(s): pass {}",
+                                             fmt::join(problems, " and "), ColorOrderName(spec.color),
+                                             spec.Origin("color"), spec.channels(), fmt::join(fixes, " ")));
 }
 
 // toml++ reports integers and floats apart; both are numbers here.
@@ -192,54 +257,28 @@ Status PreprocessSpec::Validate() const {
   if (!std::isfinite(scale) || scale == 0.0) {
     return Status::InvalidArgument("preprocessing 'scale' must be a non-zero number");
   }
-  const auto check_list = [&](const std::vector<double>& values, std::string_view name) -> Status {
-    if (values.size() != 1 && values.size() != static_cast<std::size_t>(channels())) {
-      return Status::InvalidArgument(fmt::format("preprocessing '{}' has {} values; colour '{}' needs {} (or 1)", name,
-                                                 values.size(), ColorOrderName(color), channels()));
+  SWEETSPOT_RETURN_IF_ERROR(CheckListSizes(*this));
+  for (const auto* values : {&mean, &std}) {
+    for (double v : *values) {
+      if (!std::isfinite(v)) {
+        return Status::InvalidArgument(
+            fmt::format("preprocessing '{}' has a non-finite value", values == &mean ? "mean" : "std"));
+      }
     }
-    for (double v : values) {
-      if (!std::isfinite(v))
-        return Status::InvalidArgument(fmt::format("preprocessing '{}' has a non-finite value", name));
-    }
-    return Status::Ok();
-  };
-  SWEETSPOT_RETURN_IF_ERROR(check_list(mean, "mean"));
-  SWEETSPOT_RETURN_IF_ERROR(check_list(std, "std"));
+  }
   for (double v : std) {
     if (v == 0.0) return Status::InvalidArgument("preprocessing 'std' has a zero (division by zero)");
   }
-  if (dtype != DType::kFloat32 && dtype != DType::kFloat64 && dtype != DType::kUInt8) {
-    return Status::Unsupported("preprocessing 'dtype' " + std::string(DTypeName(dtype)) +
-                               " is not supported (use float32, float64 or uint8)");
+  if (dtype != DType::kFloat32 && dtype != DType::kFloat64 && !IsIntegerDType(dtype)) {
+    return Status::Unsupported("preprocessing 'dtype' " + std::string(DTypeName(dtype)) + Origin("dtype") +
+                               " is not supported (float32, float64, uint8 or int8)");
   }
-  return Status::Ok();
+  return CheckIntegerRange(WithDtypeDefaults(*this));
 }
 
-Result<std::vector<double>> ParseNumberList(std::string_view text, std::string_view field) {
-  std::vector<double> values;
-  std::string token;
-  const auto flush = [&]() -> Status {
-    if (token.empty()) return Status::Ok();
-    char* end = nullptr;
-    const double v = std::strtod(token.c_str(), &end);
-    if (end != token.c_str() + token.size() || !std::isfinite(v)) {
-      return Status::InvalidArgument(std::string(field) + ": '" + token +
-                                     "' is not a number (expected e.g. 0.485,0.456,0.406)");
-    }
-    values.push_back(v);
-    token.clear();
-    return Status::Ok();
-  };
-  for (char c : text) {
-    if (c == ',' || c == ' ' || c == '\t') {
-      SWEETSPOT_RETURN_IF_ERROR(flush());
-    } else {
-      token += c;
-    }
-  }
-  SWEETSPOT_RETURN_IF_ERROR(flush());
-  if (values.empty()) return Status::InvalidArgument(std::string(field) + ": expected numbers, got nothing");
-  return values;
+std::string PreprocessSpec::Origin(std::string_view key) const {
+  const auto it = set_by.find(std::string(key));
+  return it == set_by.end() ? std::string() : " (from " + it->second + ")";
 }
 
 Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source, const PreprocessSpec& base) {
@@ -256,6 +295,11 @@ Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_vi
   for (auto&& [key_node, node] : table) {
     const std::string_view key = key_node.str();
     const auto str = node.value<std::string>();
+    if (key == "size") {
+      spec.set_by["width"] = spec.set_by["height"] = std::string(source);
+    } else {
+      spec.set_by[key == "colour" ? "color" : std::string(key)] = std::string(source);
+    }
     if (key == "color" || key == "colour") {
       if (!str) return field_error(key, "a string: rgb, bgr or gray");
       auto v = ParseColorOrder(*str);
@@ -277,7 +321,7 @@ Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_vi
       if (!v.ok()) return v.status().WithContext(source);
       spec.layout = *v;
     } else if (key == "dtype") {
-      if (!str) return field_error(key, "a string: float32, float64 or uint8");
+      if (!str) return field_error(key, "a string: float32, float64, uint8 or int8");
       auto v = ParseDType(*str);
       if (!v.ok()) return v.status().WithContext(source);
       spec.dtype = *v;
@@ -330,7 +374,7 @@ Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, con
 }
 
 Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& input) {
-  PreprocessSpec spec = spec_in;
+  PreprocessSpec spec = WithDtypeDefaults(spec_in);
   SWEETSPOT_RETURN_IF_ERROR(spec.Validate());
   const std::string name = "model input '" + input.name + "' " + ShapeToString(input.shape, input.dim_names);
   if (input.shape.size() != 4) {
@@ -347,9 +391,9 @@ Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& 
           fmt::format("{} has its channels last/first, not as layout '{}' says: pass --layout {}", name,
                       LayoutName(spec.layout), nchw ? "nhwc" : "nchw"));
     }
-    return Status::InvalidArgument(fmt::format("{} takes {} channel(s) but colour '{}' gives {}: pass --color {}", name,
-                                               c, ColorOrderName(spec.color), spec.channels(),
-                                               c == 1 ? "gray" : "rgb"));
+    return Status::InvalidArgument(fmt::format("{} takes {} channel(s) but colour '{}'{} gives {}: pass --color {}",
+                                               name, c, ColorOrderName(spec.color), spec.Origin("color"),
+                                               spec.channels(), c == 1 ? "gray" : "rgb"));
   }
   if (spec.width == 0) {
     if (w < 0) return Status::InvalidArgument(name + " has a dynamic width: pass --size WIDTHxHEIGHT");
@@ -369,8 +413,9 @@ Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& 
     return Status::InvalidArgument(name + ": image size must be positive: pass --size WIDTHxHEIGHT");
   }
   if (input.dtype != spec.dtype) {
-    return Status::InvalidArgument(fmt::format("{} takes {} but the preprocessing produces {}: pass --dtype {}", name,
-                                               DTypeName(input.dtype), DTypeName(spec.dtype), DTypeName(input.dtype)));
+    return Status::InvalidArgument(fmt::format("{} takes {} but the preprocessing produces {}{}: pass --dtype {}", name,
+                                               DTypeName(input.dtype), DTypeName(spec.dtype), spec.Origin("dtype"),
+                                               DTypeName(input.dtype)));
   }
   return spec;
 }
@@ -399,6 +444,7 @@ Status ApplyPreprocess(const PreprocessSpec& spec, const cv::Mat& image, std::sp
       case DType::kFloat32: WriteValues<float>(spec, sized, out); break;
       case DType::kFloat64: WriteValues<double>(spec, sized, out); break;
       case DType::kUInt8: WriteValues<std::uint8_t>(spec, sized, out); break;
+      case DType::kInt8: WriteValues<std::int8_t>(spec, sized, out); break;
       default: return Status::Unsupported("preprocessing dtype " + std::string(DTypeName(spec.dtype)));
     }
   } catch (const cv::Exception& e) {

@@ -201,6 +201,12 @@ std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, con
                   fmt::join(r.spec.std, "/"), LayoutName(r.spec.layout), DTypeName(r.spec.dtype));
   out += fmt::format("outputs      {} ({}), batch {}\n", OutputKindName(r.output_kind),
                      r.output_kind_detected ? "detected" : "given", r.batch_size);
+  if (r.output_kind == OutputKind::kSigmoid && r.output_kind_detected) {
+    // Said aloud: logits that happen to lie in [0, 1] read the same way.
+    out +=
+        "             (every score is in [0, 1] and rows do not sum to 1: independent sigmoids, each class's\n"
+        "             confidence its own score; pass --output-kind logits if they are logits)\n";
+  }
   out += fmt::format("time         prepare {:.0f} ms ({}), inference {:.0f} ms\n\n", r.prepare_ms,
                      r.cache_hit ? "tensor cache hit" : "decoded", r.inference_ms);
   out += MetricsText(r.metrics, per_class_rows);

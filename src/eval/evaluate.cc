@@ -110,6 +110,7 @@ Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensor
   rows.reserve(tensors.size());
   const std::size_t sample_bytes = tensors.sample_size_bytes();
   double inference_ms = 0.0;
+  if (options.progress) options.progress({"infer", 0, tensors.size()});
   for (std::size_t begin = 0; begin < tensors.size(); begin += batch_size) {
     const std::size_t count = std::min(batch_size, tensors.size() - begin);
     std::vector<Tensor> feed;

@@ -26,6 +26,7 @@ std::string_view OutputKindName(OutputKind kind) {
     case OutputKind::kAuto: return "auto";
     case OutputKind::kLogits: return "logits";
     case OutputKind::kProbabilities: return "probabilities";
+    case OutputKind::kSigmoid: return "sigmoid";
   }
   return "auto";
 }
@@ -34,8 +35,9 @@ Result<OutputKind> ParseOutputKind(std::string_view name) {
   if (name == "auto") return OutputKind::kAuto;
   if (name == "logits") return OutputKind::kLogits;
   if (name == "probabilities" || name == "probs") return OutputKind::kProbabilities;
+  if (name == "sigmoid") return OutputKind::kSigmoid;
   return Status::InvalidArgument("unknown output kind '" + std::string(name) +
-                                 "' (expected auto, logits or probabilities)");
+                                 "' (expected auto, logits, probabilities or sigmoid)");
 }
 
 RowSummary SummarizeRow(std::span<const float> row) {
@@ -81,10 +83,12 @@ RowSummary SummarizeRow(std::span<const float> row) {
 
 OutputKind DetectOutputKind(std::span<const RowSummary> rows) {
   if (rows.empty()) return OutputKind::kLogits;
+  bool sums_to_one = true;
   for (const auto& r : rows) {
-    if (r.min < 0.0 || std::abs(r.sum - 1.0) > 1e-3) return OutputKind::kLogits;
+    if (r.min < 0.0 || r.top_value[0] > 1.0) return OutputKind::kLogits;
+    sums_to_one = sums_to_one && std::abs(r.sum - 1.0) <= 1e-3;
   }
-  return OutputKind::kProbabilities;
+  return sums_to_one ? OutputKind::kProbabilities : OutputKind::kSigmoid;
 }
 
 bool Prediction::correct_top5() const {

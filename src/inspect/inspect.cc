@@ -187,6 +187,50 @@ bool IsDynamic(const onnx::TensorShapeProto_Dimension& dim) { return !dim.has_di
 
 std::string AxisKey(const std::string& input, int axis) { return fmt::format("{}:{}", input, axis); }
 
+// Checks every dim_values key names a dynamic dimension of an input other
+// than its batch (the first dynamic one), and returns the batch symbols.
+Result<std::set<std::string>> CheckDimValues(const onnx::GraphProto& graph,
+                                             const std::unordered_set<std::string>& initializer_names,
+                                             const InspectOptions& options) {
+  // Every key a user may set, and the keys of some input's batch (set by
+  // batch_size only, so the figures say which batch they are for).
+  std::set<std::string> settable;
+  std::set<std::string> batch_keys;
+  for (const auto& input : graph.input()) {
+    if (initializer_names.contains(input.name()) || !input.type().tensor_type().has_shape()) continue;
+    bool first = true;
+    const auto& dims = input.type().tensor_type().shape().dim();
+    for (int axis = 0; axis < dims.size(); ++axis) {
+      if (!IsDynamic(dims[axis])) continue;
+      std::set<std::string>& into = first ? batch_keys : settable;
+      into.insert(AxisKey(input.name(), axis));
+      if (!dims[axis].dim_param().empty()) into.insert(dims[axis].dim_param());
+      first = false;
+    }
+  }
+  for (const auto& [name, value] : options.dim_values) {
+    if (batch_keys.contains(name)) {
+      return Status::InvalidArgument(
+          fmt::format("dimension '{}' is the batch, set by the batch size: use --batch {}", name, value));
+    }
+    if (settable.contains(name)) continue;
+    std::vector<std::string> symbols;
+    for (const auto& key : settable) {
+      if (key.find(':') == std::string::npos) symbols.push_back(key);
+    }
+    return Status::InvalidArgument(
+        settable.empty() ? fmt::format("no input has a dynamic dimension named '{}' besides the batch", name)
+                         : fmt::format("no input has a dynamic dimension named '{}'; the model's are: {}", name,
+                                       symbols.empty() ? "unnamed (set them as INPUT:AXIS)"
+                                                       : fmt::format("{}", fmt::join(symbols, ", "))));
+  }
+  std::set<std::string> batch_symbols;
+  for (const auto& key : batch_keys) {
+    if (key.find(':') == std::string::npos) batch_symbols.insert(key);
+  }
+  return batch_symbols;
+}
+
 // Gives every dynamic dim of the graph inputs a value (see "Dynamic
 // dimensions" in model_info.h), in place, and records what it chose.
 Status ResolveInputDims(onnx::GraphProto* graph, const std::unordered_set<std::string>& initializer_names,
@@ -200,37 +244,11 @@ Status ResolveInputDims(onnx::GraphProto* graph, const std::unordered_set<std::s
     }
   }
 
-  // Every key a user may set, and the symbols that are some input's batch.
-  std::set<std::string> settable;
-  std::set<std::string> batch_symbols;
-  for (const auto& input : graph->input()) {
-    if (initializer_names.contains(input.name()) || !input.type().tensor_type().has_shape()) continue;
-    bool first = true;
-    const auto& dims = input.type().tensor_type().shape().dim();
-    for (int axis = 0; axis < dims.size(); ++axis) {
-      if (!IsDynamic(dims[axis])) continue;
-      settable.insert(AxisKey(input.name(), axis));
-      if (!dims[axis].dim_param().empty()) {
-        settable.insert(dims[axis].dim_param());
-        if (first) batch_symbols.insert(dims[axis].dim_param());
-      }
-      first = false;
-    }
-  }
-  for (const auto& [name, value] : options.dim_values) {
-    if (settable.contains(name)) continue;
-    std::vector<std::string> symbols;
-    for (const auto& key : settable) {
-      if (key.find(':') == std::string::npos) symbols.push_back(key);
-    }
-    return Status::InvalidArgument(
-        settable.empty() ? fmt::format("no input has a dynamic dimension named '{}': every input shape is fixed", name)
-                         : fmt::format("no input has a dynamic dimension named '{}'; the model's are: {}", name,
-                                       symbols.empty() ? "unnamed (set them as INPUT:AXIS)"
-                                                       : fmt::format("{}", fmt::join(symbols, ", "))));
-  }
-
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::set<std::string> batch_symbols,
+                             CheckDimValues(*graph, initializer_names, options));
   bool batch_applied = false;
+  std::vector<std::string> names;  // dimensions still without a value
+  std::vector<std::string> fixes;
   for (auto& input : *graph->mutable_input()) {
     if (initializer_names.contains(input.name())) continue;
     if (!input.type().tensor_type().has_shape()) {
@@ -254,16 +272,20 @@ Status ResolveInputDims(onnx::GraphProto* graph, const std::unordered_set<std::s
         value = options.batch_size;
         batch_applied = true;
       } else {
-        const std::string example = symbol.empty() ? AxisKey(input.name(), axis) : symbol;
-        return Status::InvalidArgument(
-            fmt::format("input '{}' has dynamic dimension {} (axis {}) and MACs need a value for it; set it with "
-                        "--dim {}=VALUE (only each input's first dynamic dimension is taken as the batch)",
-                        input.name(), symbol.empty() ? "(unnamed)" : "'" + symbol + "'", axis, example));
+        names.push_back(symbol.empty() ? fmt::format("axis {} of '{}'", axis, input.name()) : "'" + symbol + "'");
+        fixes.push_back(fmt::format("--dim {}=VALUE", key));
+        continue;
       }
       info->resolved_dims[key] = value;
       dim.set_dim_value(value);  // replaces dim_param (a oneof)
       first = false;
     }
+  }
+  if (!names.empty()) {
+    return Status::InvalidArgument(
+        fmt::format("dynamic dimension(s) {} need values for MACs; set them with {} (only each input's first "
+                    "dynamic dimension is taken as the batch)",
+                    fmt::join(names, ", "), fmt::join(fixes, " ")));
   }
   if (!batch_applied && options.batch_size != 1) {
     info->warnings.push_back(

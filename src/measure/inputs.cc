@@ -1,8 +1,13 @@
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sweetspot/measure.h"
 
@@ -125,9 +130,80 @@ void FillRandom(Tensor& t, std::mt19937& rng) {
 
 }  // namespace
 
-Result<std::vector<Tensor>> MakeInputs(const std::vector<TensorInfo>& infos, int64_t batch_size,
-                                       const InputSpec& spec) {
-  if (batch_size <= 0) return Status::InvalidArgument("batch size must be >= 1, got " + std::to_string(batch_size));
+namespace {
+
+std::string AxisKey(const std::string& input, std::size_t axis) { return input + ":" + std::to_string(axis); }
+
+// Every dim_values key must name a dynamic dimension other than a batch: a
+// value for the batch would run batches the report does not describe.
+Status CheckDimNames(const std::vector<TensorInfo>& infos, const InputSpec& spec) {
+  std::set<std::string> settable;
+  std::set<std::string> batch;
+  for (const TensorInfo& info : infos) {
+    for (std::size_t d = 0; d < info.shape.size(); ++d) {
+      if (info.shape[d] >= 0) continue;
+      const std::string name = d < info.dim_names.size() ? info.dim_names[d] : std::string();
+      std::set<std::string>& into = d == 0 ? batch : settable;
+      into.insert(AxisKey(info.name, d));
+      if (!name.empty()) into.insert(name);
+    }
+  }
+  for (const auto& [name, value] : spec.dim_values) {
+    if (value < 1)
+      return Status::InvalidArgument(fmt::format("--dim {}={}: a dimension must be at least 1", name, value));
+    if (batch.contains(name)) {
+      return Status::InvalidArgument(fmt::format(
+          "--dim {}={}: '{}' is the batch dimension, set by --batch: use --batch {}", name, value, name, value));
+    }
+    if (settable.contains(name)) continue;
+    std::vector<std::string> names;
+    for (const auto& key : settable) names.push_back(key);
+    return Status::InvalidArgument(
+        names.empty() ? fmt::format("--dim {}: the model has no dynamic dimension other than the batch", name)
+                      : fmt::format("--dim {}: the model has no dynamic dimension named '{}' (it has: {})", name, name,
+                                    fmt::join(names, ", ")));
+  }
+  return Status::Ok();
+}
+
+// The input's shape with every dynamic dimension given a value: axis 0 the
+// batch, others from dim_values (by name or INPUT:AXIS), else from the .npy
+// file fed to it. Names every dimension still missing, with the flags to set.
+Result<Shape> ConcreteShape(const TensorInfo& info, int64_t batch_size, const InputSpec& spec,
+                            const std::optional<Shape>& file_shape) {
+  Shape shape = info.shape;
+  std::vector<std::string> missing;
+  std::vector<std::string> fixes;
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] >= 0) continue;
+    const std::string name = d < info.dim_names.size() ? info.dim_names[d] : std::string();
+    const std::string key = name.empty() ? AxisKey(info.name, d) : name;
+    if (d == 0) {
+      shape[d] = batch_size;
+    } else if (auto it = spec.dim_values.find(key); it != spec.dim_values.end()) {
+      shape[d] = it->second;
+    } else if (auto at = spec.dim_values.find(AxisKey(info.name, d)); at != spec.dim_values.end()) {
+      shape[d] = at->second;
+    } else if (file_shape && file_shape->size() == shape.size()) {
+      shape[d] = (*file_shape)[d];
+    } else {
+      missing.push_back(name.empty() ? fmt::format("axis {}", d) : fmt::format("'{}' (axis {})", name, d));
+      fixes.push_back("--dim " + key + "=VALUE");
+    }
+  }
+  if (!missing.empty()) {
+    return Status::InvalidArgument(fmt::format(
+        "input '{}' of shape {} has dynamic dimension(s) {} besides the batch; give them values with {}", info.name,
+        ShapeToString(info.shape, info.dim_names), fmt::join(missing, ", "), fmt::join(fixes, " ")));
+  }
+  if (!shape.empty() && info.shape[0] >= 0 && info.shape[0] != batch_size) {
+    return Status::InvalidArgument("model input '" + info.name + "' has a fixed batch of " +
+                                   std::to_string(info.shape[0]) + "; use --batch " + std::to_string(info.shape[0]));
+  }
+  return shape;
+}
+
+Status CheckFileNames(const std::vector<TensorInfo>& infos, const InputSpec& spec) {
   for (const auto& [name, file] : spec.files) {
     if (name.empty()) {
       if (infos.size() == 1) continue;
@@ -143,56 +219,57 @@ Result<std::vector<Tensor>> MakeInputs(const std::vector<TensorInfo>& infos, int
                                      "', which is not an input of the model (inputs: " + names + ")");
     }
   }
+  return Status::Ok();
+}
+
+// The file's tensor for `info` at `shape`, its batch of 1 repeated if needed.
+Result<Tensor> FromFile(Tensor file_tensor, const TensorInfo& info, const Shape& shape, const fs::path& path) {
+  if (file_tensor.dtype() != info.dtype) {
+    return Status::InvalidArgument("input file '" + path.string() + "' holds " +
+                                   std::string(DTypeName(file_tensor.dtype())) + " but input '" + info.name +
+                                   "' takes " + std::string(DTypeName(info.dtype)));
+  }
+  const Shape& fs_shape = file_tensor.shape();
+  bool match = fs_shape.size() == shape.size();
+  for (std::size_t d = 1; match && d < shape.size(); ++d) match = fs_shape[d] == shape[d];
+  match = match && (fs_shape.empty() || fs_shape[0] == shape[0] || fs_shape[0] == 1);
+  if (!match) {
+    return Status::InvalidArgument("input file '" + path.string() + "' has shape " + ShapeToString(fs_shape) +
+                                   " but input '" + info.name + "' needs " + ShapeToString(shape) +
+                                   " (a first dimension of 1 is repeated)");
+  }
+  if (fs_shape.empty() || fs_shape[0] == shape[0]) return file_tensor;
+  Tensor repeated = Tensor::Owned(info.dtype, shape);
+  const std::size_t item = file_tensor.size_bytes();
+  for (int64_t b = 0; b < shape[0]; ++b) {
+    std::memcpy(static_cast<std::byte*>(repeated.data()) + b * item, file_tensor.data(), item);
+  }
+  return repeated;
+}
+
+}  // namespace
+
+Result<std::vector<Tensor>> MakeInputs(const std::vector<TensorInfo>& infos, int64_t batch_size,
+                                       const InputSpec& spec) {
+  if (batch_size <= 0) return Status::InvalidArgument("batch size must be >= 1, got " + std::to_string(batch_size));
+  SWEETSPOT_RETURN_IF_ERROR(CheckFileNames(infos, spec));
+  SWEETSPOT_RETURN_IF_ERROR(CheckDimNames(infos, spec));
   std::mt19937 rng(spec.seed);
   std::vector<Tensor> tensors;
   for (const TensorInfo& info : infos) {
-    Shape shape = info.shape;
-    for (std::size_t d = 0; d < shape.size(); ++d) {
-      if (shape[d] >= 0) continue;
-      const std::string& dim_name = d < info.dim_names.size() ? info.dim_names[d] : std::string();
-      if (auto it = spec.dim_values.find(dim_name); !dim_name.empty() && it != spec.dim_values.end()) {
-        shape[d] = it->second;
-      } else if (d == 0) {
-        shape[d] = batch_size;
-      } else {
-        return Status::InvalidArgument("input '" + info.name + "' has dynamic dimension " + std::to_string(d) +
-                                       (dim_name.empty() ? "" : " ('" + dim_name + "')") + " of shape " +
-                                       ShapeToString(info.shape, info.dim_names) + "; give it a value with --dim " +
-                                       (dim_name.empty() ? "NAME" : dim_name) + "=VALUE");
-      }
-    }
-    if (!shape.empty() && info.shape[0] >= 0 && info.shape[0] != batch_size) {
-      return Status::InvalidArgument("model input '" + info.name + "' has a fixed batch of " +
-                                     std::to_string(info.shape[0]) + "; use --batch " + std::to_string(info.shape[0]));
-    }
     auto it = spec.files.find(info.name);
     if (it == spec.files.end() && infos.size() == 1) it = spec.files.find("");
+    std::optional<Tensor> file_tensor;
     if (it != spec.files.end()) {
-      SWEETSPOT_ASSIGN_OR_RETURN(Tensor file_tensor, ReadNpy(it->second));
-      if (file_tensor.dtype() != info.dtype) {
-        return Status::InvalidArgument("input file '" + it->second.string() + "' holds " +
-                                       std::string(DTypeName(file_tensor.dtype())) + " but input '" + info.name +
-                                       "' takes " + std::string(DTypeName(info.dtype)));
-      }
-      const Shape& fs_shape = file_tensor.shape();
-      bool match = fs_shape.size() == shape.size();
-      for (std::size_t d = 1; match && d < shape.size(); ++d) match = fs_shape[d] == shape[d];
-      match = match && (fs_shape.empty() || fs_shape[0] == shape[0] || fs_shape[0] == 1);
-      if (!match) {
-        return Status::InvalidArgument("input file '" + it->second.string() + "' has shape " + ShapeToString(fs_shape) +
-                                       " but input '" + info.name + "' needs " + ShapeToString(shape) +
-                                       " (a first dimension of 1 is repeated)");
-      }
-      if (fs_shape.empty() || fs_shape[0] == shape[0]) {
-        tensors.push_back(std::move(file_tensor));
-      } else {
-        Tensor repeated = Tensor::Owned(info.dtype, shape);
-        const std::size_t item = file_tensor.size_bytes();
-        for (int64_t b = 0; b < shape[0]; ++b) {
-          std::memcpy(static_cast<std::byte*>(repeated.data()) + b * item, file_tensor.data(), item);
-        }
-        tensors.push_back(std::move(repeated));
-      }
+      SWEETSPOT_ASSIGN_OR_RETURN(Tensor read, ReadNpy(it->second));
+      file_tensor = std::move(read);
+    }
+    SWEETSPOT_ASSIGN_OR_RETURN(
+        Shape shape,
+        ConcreteShape(info, batch_size, spec, file_tensor ? std::optional(file_tensor->shape()) : std::nullopt));
+    if (file_tensor) {
+      SWEETSPOT_ASSIGN_OR_RETURN(Tensor t, FromFile(std::move(*file_tensor), info, shape, it->second));
+      tensors.push_back(std::move(t));
       continue;
     }
     Tensor t = Tensor::Owned(info.dtype, shape);

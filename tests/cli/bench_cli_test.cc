@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "support/support.h"
-#include "sweetspot/onnx_model.h"
 #include "support/tiny_models.h"
+#include "sweetspot/onnx_model.h"
 
 namespace sweetspot {
 namespace {
@@ -75,7 +75,37 @@ TEST_F(BenchCli, InputFileOfTheWrongShape) {
   ExpectUsageError(model_ + " --input " + (dir_ / "x.npy").string() + kFast, "has shape [1,3,28,28]");
 }
 
-TEST_F(BenchCli, BatchZero) { ExpectUsageError(model_ + " --batch 0" + kFast, "--batch 0"); }
+TEST_F(BenchCli, BatchZero) { ExpectUsageError(model_ + " --batch 0" + kFast, "--batch: 0 is not a positive integer"); }
+
+// The batch dimension is set by --batch alone: a --dim for it would run
+// batches of another size than the report says; a --dim naming nothing is a typo.
+TEST_F(BenchCli, DimNamingTheBatchOrNoDimensionIsAnError) {
+  ExpectUsageError(model_ + " --batch 8 --dim N=64" + kFast,
+                   "'N' is the batch dimension, set by --batch: use --batch 64");
+  ExpectUsageError(model_ + " --dim input:0=64" + kFast, "use --batch 64");
+  ExpectUsageError(model_ + " --dim Q=3" + kFast, "no dynamic dimension other than the batch");
+}
+
+// [?,3,?,?]: unnamed dimensions are set as INPUT:AXIS, or come from the shape
+// of the --input array.
+TEST_F(BenchCli, UnnamedDimensionsFromInputAxisOrTheInputArray) {
+  GraphBuilder b("unnamed");
+  b.Input("x", DType::kFloat32, {-1, 3, -1, -1}).Node("GlobalAveragePool", {"x"}, {"y"}).Output("y", DType::kFloat32);
+  const std::string model = testing::WriteModel(b.Build(), dir_ / "unnamed.onnx").string();
+  ExpectUsageError(model + kFast, "--dim x:2=VALUE --dim x:3=VALUE");
+  ExpectUsageError(model + " --dim x:2=8 --dim H=8" + kFast, "no dynamic dimension named 'H' (it has: x:2, x:3)");
+  auto r = RunCli("bench " + model + " --dim x:2=8 --dim x:3=6 --json -" + kFast);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 5, 7), }";
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) + '\0' + header;
+  bytes += std::string(3 * 5 * 7 * 4, '\0');
+  testing::WriteFile(dir_ / "x.npy", bytes);
+  r = RunCli("bench " + model + " --batch 2 --input " + (dir_ / "x.npy").string() + kFast);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+}
 
 TEST_F(BenchCli, UnknownScenario) { ExpectUsageError(model_ + " --scenario burst" + kFast, "burst"); }
 

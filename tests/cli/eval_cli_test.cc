@@ -1,7 +1,9 @@
 // `sweetspot eval` end to end: exit codes, the table, JSON and predictions
 // files, and each bad input of the eval issue (exit 2 with a one-line error).
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -249,6 +251,55 @@ TEST_F(EvalCli, BadInputsExitTwoWithAOneLineError) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("nowhere"));
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
+}
+
+// One batch of 9: the stderr line's time is the report's inference time (one
+// clock), so its rate is items / inference_ms, not items / ~0.
+TEST_F(EvalCli, StageTimesOnStderrAgreeWithTheJson) {
+  const auto r = RunCli(Eval("--data '" + (dir_ / "data").string() + "' --batch 32 --no-cache --json -"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  const double inference_ms = doc["timing"]["inference_ms"].get<double>();
+  const double prepare_ms = doc["timing"]["prepare_ms"].get<double>();
+  ASSERT_GT(inference_ms, 0.0);
+  double seconds = 0;
+  double rate = 0;
+  const auto at = r.err.find("inference: 9 items in ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  ASSERT_EQ(std::sscanf(r.err.c_str() + at, "inference: 9 items in %lf s (%lf items/s)", &seconds, &rate), 2) << r.err;
+  EXPECT_NEAR(seconds * 1000.0, inference_ms, 0.5);
+  EXPECT_NEAR(rate, 9.0 / (inference_ms / 1000.0), 1.0);
+  const auto decode = r.err.find("decode+preprocess: 9 items in ");
+  ASSERT_NE(decode, std::string::npos) << r.err;
+  ASSERT_EQ(std::sscanf(r.err.c_str() + decode, "decode+preprocess: 9 items in %lf s", &seconds), 1);
+  EXPECT_NEAR(seconds * 1000.0, prepare_ms, 0.5);
+}
+
+// Sigmoid scores (each in [0,1], rows not summing to 1) are detected and
+// said to be, and their confidence is the score itself; --output-kind overrides.
+TEST_F(EvalCli, SigmoidScoresAreDetectedAndNamed) {
+  onnx::ModelProto proto = ChannelModel();
+  auto* graph = proto.mutable_graph();
+  graph->mutable_node(1)->set_output(0, "logits_raw");
+  auto* sigmoid = graph->add_node();
+  sigmoid->set_op_type("Sigmoid");
+  sigmoid->add_input("logits_raw");
+  sigmoid->add_output("logits");
+  const auto model = testing::WriteModel(proto, dir_ / "sigmoid.onnx");
+  const std::string base = "eval '" + model.string() + "' --no-cache --data '" + (dir_ / "data").string() + "'";
+  auto r = RunCli(base + " --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["output_kind"], "sigmoid");
+  EXPECT_NEAR(doc["metrics"]["mean_confidence"].get<double>(), 1.0 / (1.0 + std::exp(-1.0)), 1e-4);
+  r = RunCli(base);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("independent sigmoids"));
+  r = RunCli(base + " --output-kind logits --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["output_kind"], "logits");
+  EXPECT_LT(doc["metrics"]["mean_confidence"].get<double>(), 0.5);
 }
 
 // The four CIFAR-10 ResNets come out in order of depth (the tensor cache

@@ -80,15 +80,6 @@ TEST(PreprocessSpec, BadTomlNamesFileAndField) {
   EXPECT_FALSE(zero_std.ok());
 }
 
-TEST(PreprocessSpec, NumberLists) {
-  auto v = ParseNumberList("0.485,0.456 0.406", "--mean");
-  ASSERT_TRUE(v.ok());
-  EXPECT_THAT(*v, ElementsAre(0.485, 0.456, 0.406));
-  auto bad = ParseNumberList("0.4,x", "--mean");
-  ASSERT_FALSE(bad.ok());
-  EXPECT_THAT(bad.status().message(), HasSubstr("--mean"));
-}
-
 TEST(Preprocess, RgbScaleMeanStdNchwAndNhwc) {
   PreprocessSpec spec;
   spec.width = 2;
@@ -251,6 +242,64 @@ TEST(Resolve, SizeFromModelAndMismatchesNameTheFlag) {
 
   TensorInfo flat{"x", DType::kFloat32, {1, 784}, {}};
   EXPECT_FALSE(Resolve(PreprocessSpec{}, flat).ok());
+}
+
+// Defaults follow the channel count: a gray model needs no mean/std flags.
+// Values a layer set may conflict, and the error names that layer and the fix.
+TEST(Resolve, GrayUsesDefaultsAndNamesWhoSetConflictingValues) {
+  TensorInfo gray_input{"x", DType::kFloat32, {-1, 1, 4, 4}, {"N", "", "", ""}};
+  PreprocessSpec gray;
+  gray.color = ColorOrder::kGray;
+  gray.set_by["color"] = "--color";
+  auto resolved = Resolve(gray, gray_input);
+  ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+  EXPECT_THAT(resolved->SampleShape(), ElementsAre(1, 4, 4));
+
+  auto layered = ParsePreprocessToml("mean = [0.485, 0.456, 0.406]\nstd = [0.229, 0.224, 0.225]\n", "meta");
+  ASSERT_TRUE(layered.ok());
+  layered->color = ColorOrder::kGray;
+  layered->set_by["color"] = "--color";
+  const Status conflict = layered->Validate();
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_THAT(conflict.message(), HasSubstr("'mean' [0.485, 0.456, 0.406] (from meta)"));
+  EXPECT_THAT(conflict.message(), HasSubstr("colour 'gray' (from --color) has 1 channel(s)"));
+  EXPECT_THAT(conflict.message(), HasSubstr("pass --mean 0.449 --std 0.226"));
+}
+
+// An integer input takes raw pixels: scale 1 unless a layer set one, and a
+// set value that maps pixels out of range (or onto a few levels) is an error.
+TEST(Resolve, IntegerDtypesTakeRawPixelsAndCheckTheRange) {
+  TensorInfo u8{"x", DType::kUInt8, {1, 3, 1, 1}, {}};
+  PreprocessSpec spec;
+  spec.dtype = DType::kUInt8;
+  auto resolved = Resolve(spec, u8);
+  ASSERT_TRUE(resolved.ok()) << resolved.status().ToString();
+  EXPECT_EQ(resolved->scale, 1.0);
+  const cv::Mat pixel(1, 1, CV_8UC3, cv::Scalar(10, 128, 200));  // BGR
+  std::vector<std::uint8_t> out(3);
+  ASSERT_TRUE(ApplyPreprocess(*resolved, pixel, std::as_writable_bytes(std::span(out))).ok());
+  EXPECT_THAT(out, ElementsAre(200, 128, 10));  // RGB, unscaled
+
+  spec.scale = 1.0 / 255.0;
+  spec.set_by["scale"] = "--scale";
+  auto collapsed = Resolve(spec, u8);
+  ASSERT_FALSE(collapsed.ok());
+  EXPECT_THAT(collapsed.status().message(), HasSubstr("onto 2 value(s)"));
+  EXPECT_THAT(collapsed.status().message(), HasSubstr("(from --scale)"));
+  EXPECT_THAT(collapsed.status().message(), HasSubstr("pass --scale 1 --mean 0 --std 1"));
+  spec.scale = 2.0;
+  auto outside = Resolve(spec, u8);
+  ASSERT_FALSE(outside.ok());
+  EXPECT_THAT(outside.status().message(), HasSubstr("to 0..510, outside uint8's 0..255"));
+
+  TensorInfo i8{"x", DType::kInt8, {1, 3, 1, 1}, {}};
+  PreprocessSpec signed_spec;
+  signed_spec.dtype = DType::kInt8;
+  auto centred = Resolve(signed_spec, i8);
+  ASSERT_TRUE(centred.ok()) << centred.status().ToString();
+  std::vector<std::int8_t> signed_out(3);
+  ASSERT_TRUE(ApplyPreprocess(*centred, pixel, std::as_writable_bytes(std::span(signed_out))).ok());
+  EXPECT_THAT(signed_out, ElementsAre(72, 0, -118));
 }
 
 }  // namespace

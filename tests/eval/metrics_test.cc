@@ -52,7 +52,7 @@ TEST(OutputKind, DetectsLogitsAndProbabilitiesAndAppliesSoftmax) {
   const std::vector<RowSummary> logits = {SummarizeRow(std::vector<float>{0.25F, 0.75F}),
                                           SummarizeRow(std::vector<float>{2.0F, -1.0F})};
   EXPECT_EQ(DetectOutputKind(logits), OutputKind::kLogits);
-  // Non-negative but not summing to one: logits too.
+  // Non-negative but above 1: logits too.
   EXPECT_EQ(DetectOutputKind(std::vector<RowSummary>{SummarizeRow(std::vector<float>{2.0F, 3.0F})}),
             OutputKind::kLogits);
 
@@ -65,6 +65,29 @@ TEST(OutputKind, DetectsLogitsAndProbabilitiesAndAppliesSoftmax) {
 
   EXPECT_EQ(*ParseOutputKind("logits"), OutputKind::kLogits);
   EXPECT_FALSE(ParseOutputKind("scores").ok());
+}
+
+// Independent sigmoids (every score in [0,1], rows not summing to 1) are
+// neither logits nor a distribution: each class's confidence is its own score.
+TEST(OutputKind, DetectsSigmoidScoresAndKeepsTheirValues) {
+  const std::vector<RowSummary> rows = {SummarizeRow(std::vector<float>{0.9F, 0.8F, 0.1F}),
+                                        SummarizeRow(std::vector<float>{0.2F, 0.3F, 0.6F})};
+  EXPECT_EQ(DetectOutputKind(rows), OutputKind::kSigmoid);
+  EXPECT_EQ(*ParseOutputKind("sigmoid"), OutputKind::kSigmoid);
+  EXPECT_EQ(OutputKindName(OutputKind::kSigmoid), "sigmoid");
+  const std::vector<int> labels = {0, 1};
+  const auto p = ToPredictions(rows, labels, OutputKind::kSigmoid);
+  EXPECT_NEAR(p[0].confidence(), 0.9, 1e-6);
+  EXPECT_NEAR(p[0].top_probability[1], 0.8, 1e-6);
+  EXPECT_NEAR(p[1].confidence(), 0.6, 1e-6);
+  // ECE by hand: sample 0 (conf 0.9, right) in bin 14, sample 1 (conf 0.6,
+  // wrong) in bin 9: (|1 - 0.9| + |0 - 0.6|) / 2 = 0.35.
+  const auto m = ComputeMetrics(p, {"a", "b", "c"});
+  EXPECT_NEAR(m.mean_confidence, 0.75, 1e-6);
+  EXPECT_NEAR(m.ece, 0.35, 1e-6);
+  // The same rows read as logits would report a softmax confidence instead.
+  const auto as_logits = ToPredictions(rows, labels, OutputKind::kLogits);
+  EXPECT_LT(as_logits[0].confidence(), 0.5);
 }
 
 TEST(ComputeMetrics, ConfusionPerClassAndMacroF1) {
