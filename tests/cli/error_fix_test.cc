@@ -1,0 +1,269 @@
+// Every error message that proposes a fix is followed: one table of {a command
+// that fails, what its error must say (the fix it proposes), the command with
+// that fix applied}, run through the built binary. The fixed command must exit
+// 0; a message whose fix does not work fails here.
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "support/support.h"
+#include "sweetspot/onnx_model.h"
+
+namespace sweetspot {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunCli;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+void Put32(std::string& s, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
+}
+void Put16(std::string& s, std::uint16_t v) {
+  s += static_cast<char>(v & 0xFF);
+  s += static_cast<char>(v >> 8);
+}
+
+// A solid 2x2 24-bit BMP (written by hand: this test links no image library).
+void WriteBmp(const fs::path& path, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+  fs::create_directories(path.parent_path());
+  const std::uint32_t row = 8;  // 2 pixels * 3 bytes, padded to 4
+  std::string s = "BM";
+  for (std::uint32_t v : {54 + row * 2, 0U, 54U, 40U, 2U, 2U}) Put32(s, v);
+  Put16(s, 1);
+  Put16(s, 24);
+  for (std::uint32_t v : {0U, row * 2, 2835U, 2835U, 0U, 0U}) Put32(s, v);
+  for (int y = 0; y < 2; ++y) {
+    for (int x = 0; x < 2; ++x) s += {static_cast<char>(b), static_cast<char>(g), static_cast<char>(r)};
+    s += std::string(2, '\0');
+  }
+  testing::WriteFile(path, s);
+}
+
+// A .npy file of float32 zeros; `little` false writes a big-endian header.
+void WriteNpy(const fs::path& path, const std::string& shape, std::size_t elements, bool little = true) {
+  std::string header =
+      std::string("{'descr': '") + (little ? "<" : ">") + "f4', 'fortran_order': False, 'shape': (" + shape + "), }";
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) + '\0' + header;
+  bytes += std::string(elements * 4, '\0');
+  testing::WriteFile(path, bytes);
+}
+
+// Scores of `classes` classes from a [N,C,H,W] (or NHWC) image input: the
+// per-channel means times a fixed matrix (channel c votes for class c).
+onnx::ModelProto ImageModel(DType dtype, const Shape& shape, const std::vector<std::string>& dim_names,
+                            bool nhwc = false, int classes = 3, const std::string& metadata = "") {
+  GraphBuilder b("image");
+  b.Input("x", dtype, shape, dim_names);
+  const std::int64_t channels = nhwc ? shape[3] : shape[1];
+  std::string at = "x";
+  if (dtype != DType::kFloat32) {
+    b.Node("Cast", {at}, {"xf"}, {Attr("to", int64_t{ToOnnxElementType(DType::kFloat32)})});
+    at = "xf";
+  }
+  if (nhwc) {
+    b.Node("Transpose", {at}, {"xt"}, {Attr("perm", std::vector<int64_t>{0, 3, 1, 2})});
+    at = "xt";
+  }
+  std::vector<float> w(static_cast<std::size_t>(channels * classes), 0.0F);
+  for (std::int64_t c = 0; c < channels && c < classes; ++c) w[static_cast<std::size_t>(c * classes + c)] = 1.0F;
+  b.Initializer("W", {channels, classes}, w);
+  b.Initializer("B", {classes}, std::vector<float>(static_cast<std::size_t>(classes), 0.0F));
+  b.Node("GlobalAveragePool", {at}, {"pooled"});
+  b.Node("Flatten", {"pooled"}, {"flat"}, {Attr("axis", int64_t{1})});
+  b.Node("Gemm", {"flat", "W", "B"}, {"scores"});
+  b.Output("scores", DType::kFloat32, {-1, classes}, {"N", ""});
+  if (!metadata.empty()) b.Metadata("sweetspot.preprocess", metadata);
+  return b.Build();
+}
+
+onnx::ModelProto TwoInputModel() {
+  GraphBuilder b("two");
+  b.Input("a", DType::kFloat32, {-1, 4}, {"N"});
+  b.Input("b", DType::kFloat32, {-1, 4}, {"N"});
+  b.Node("Add", {"a", "b"}, {"sum"});
+  b.Output("sum", DType::kFloat32, {-1, 4}, {"N", ""});
+  return b.Build();
+}
+
+struct Case {
+  Case(std::string name_in, std::string fails_in, std::string error_in, std::string fixed_in,
+       std::string before_in = "")
+      : name(std::move(name_in)),
+        fails(std::move(fails_in)),
+        error(std::move(error_in)),
+        fixed(std::move(fixed_in)),
+        before(std::move(before_in)) {}
+  std::string name;
+  std::string fails;   // arguments of a command that fails ({d}: the fixture folder)
+  std::string error;   // what its error line must contain: the fix it proposes
+  std::string fixed;   // the same command with that fix applied
+  std::string before;  // shell command run before `fixed` (a fix that is not a flag), or ""
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+class Fixture {
+ public:
+  Fixture() {
+    const fs::path d = dir_.path();
+    for (int i = 0; i < 3; ++i) WriteBmp(d / ("data/a_red/" + std::to_string(i) + ".bmp"), 255, 0, 0);
+    for (int i = 0; i < 3; ++i) WriteBmp(d / ("data/b_green/" + std::to_string(i) + ".bmp"), 0, 255, 0);
+    for (int i = 0; i < 3; ++i) WriteBmp(d / ("data/c_blue/" + std::to_string(i) + ".bmp"), 0, 0, 255);
+    fs::copy(d / "data", d / "corrupt", fs::copy_options::recursive);
+    testing::WriteFile(d / "corrupt/c_blue/broken.jpg", "garbage");
+    testing::WriteFile(d / "mixed.csv", "data/a_red/0.bmp,a_red\ndata/b_green/0.bmp,1\n");
+    testing::WriteFile(d / "classes.txt", "a_red\nb_green\nc_blue\n");
+    testing::WriteFile(d / "five_classes.txt", "a_red\nb_green\nc_blue\nd\ne\n");
+    testing::WriteFile(d / "all.csv", "data/a_red/0.bmp,a_red\ndata/b_green/0.bmp,b_green\ndata/c_blue/0.bmp,c_blue\n");
+    testing::WriteFile(d / "map.csv", "a_red,warm\nb_green,cold\n");
+    testing::WriteFile(d / "map_fixed.csv", "a_red,warm\nb_green,cold\nc_blue,cold\n");
+
+    const std::vector<std::string> n = {"N"};
+    testing::WriteModel(ImageModel(DType::kFloat32, {-1, 3, 2, 2}, n), d / "rgb.onnx");
+    testing::WriteModel(ImageModel(DType::kFloat32, {-1, 1, 2, 2}, n), d / "gray.onnx");
+    testing::WriteModel(ImageModel(DType::kFloat32, {-1, 1, 2, 2}, n, false, 3,
+                                   "mean = [0.485, 0.456, 0.406]\nstd = [0.229, 0.224, 0.225]\n"),
+                        d / "gray_rgb_metadata.onnx");
+    testing::WriteModel(ImageModel(DType::kFloat32, {-1, 2, 2, 3}, n, true), d / "nhwc.onnx");
+    testing::WriteModel(ImageModel(DType::kFloat32, {-1, 3, -1, -1}, {"N", "", "H", "W"}), d / "named_hw.onnx");
+    testing::WriteModel(ImageModel(DType::kFloat32, {-1, 3, -1, -1}, {}), d / "unnamed_hw.onnx");
+    testing::WriteModel(ImageModel(DType::kFloat32, {1, 3, 2, 2}, {}), d / "batch1.onnx");
+    testing::WriteModel(ImageModel(DType::kUInt8, {-1, 3, 2, 2}, n), d / "u8.onnx");
+    testing::WriteModel(ImageModel(DType::kFloat64, {-1, 3, 2, 2}, n), d / "f64.onnx");
+    testing::WriteModel(ImageModel(DType::kFloat32, {-1, 3, 2, 2}, n, false, 5), d / "five.onnx");
+    testing::WriteModel(TwoInputModel(), d / "two.onnx");
+    WriteNpy(d / "a.npy", "1, 4", 4);
+    WriteNpy(d / "big_endian.npy", "1, 4", 4, false);
+    fs::create_directories(d / "out");
+  }
+  const fs::path& dir() const { return dir_.path(); }
+
+ private:
+  TempDir dir_;
+};
+
+std::string Expand(std::string text, const fs::path& dir) {
+  for (auto at = text.find("{d}"); at != std::string::npos; at = text.find("{d}", at)) {
+    text.replace(at, 3, dir.string());
+  }
+  return text;
+}
+
+const std::string kEval = "eval --no-cache --data {d}/data ";
+const std::string kBench = "bench -q --duration-s 0.05 --max-duration-s 0.2 --min-count 5 --no-isolate ";
+const std::string kTrainCommon =
+    "train --data {d}/data --val-data {d}/data --width 4 --presets nano --epochs 1 --batch 4 --threads 1 --no-cache "
+    "--size 8 --out {d}/out ";
+const std::string kTrain = kTrainCommon + "--family cnn ";
+
+const std::vector<Case>& Cases() {
+  static const std::vector<Case> cases = {
+      // eval: preprocessing that does not fit the model.
+      {"EvalGrayModel", kEval + "{d}/gray.onnx", "pass --color gray", kEval + "{d}/gray.onnx --color gray"},
+      {"EvalGrayModelWithRgbMetadata", kEval + "{d}/gray_rgb_metadata.onnx --color gray",
+       "pass --mean 0.449 --std 0.226", kEval + "{d}/gray_rgb_metadata.onnx --color gray --mean 0.449 --std 0.226"},
+      {"EvalNhwcModel", kEval + "{d}/nhwc.onnx", "pass --layout nhwc", kEval + "{d}/nhwc.onnx --layout nhwc"},
+      {"EvalDynamicSize", kEval + "{d}/named_hw.onnx", "pass --size WIDTHxHEIGHT",
+       kEval + "{d}/named_hw.onnx --size 2x2"},
+      {"EvalSizeOfAFixedModel", kEval + "{d}/rgb.onnx --size 64", "pass --size 2x2", kEval + "{d}/rgb.onnx --size 2x2"},
+      {"EvalUint8Model", kEval + "{d}/u8.onnx", "pass --dtype uint8", kEval + "{d}/u8.onnx --dtype uint8"},
+      {"EvalUint8ModelWithAFloatScale", kEval + "{d}/u8.onnx --dtype uint8 --scale 0.00392156862745098",
+       "pass --scale 1 --mean 0 --std 1", kEval + "{d}/u8.onnx --dtype uint8 --scale 1 --mean 0 --std 1"},
+      {"EvalModelOfOtherClasses", kEval + "{d}/five.onnx", "--classes",
+       "eval --no-cache --data {d}/all.csv --classes {d}/five_classes.txt {d}/five.onnx"},
+      {"EvalFloat64Model", kEval + "{d}/f64.onnx", "pass --dtype float64", kEval + "{d}/f64.onnx --dtype float64"},
+      // eval: data.
+      {"EvalCorruptImages", "eval --no-cache --data {d}/corrupt {d}/rgb.onnx", "--allow-corrupt",
+       "eval --no-cache --data {d}/corrupt {d}/rgb.onnx --allow-corrupt"},
+      {"EvalLabelsMixNamesAndIndices", "eval --no-cache --data {d}/mixed.csv {d}/rgb.onnx", "--classes",
+       "eval --no-cache --data {d}/mixed.csv {d}/rgb.onnx --classes {d}/classes.txt"},
+      {"EvalLabelMapMissesAClass", kEval + "{d}/rgb.onnx --label-map {d}/map.csv", "add a line `c_blue,",
+       kEval + "{d}/rgb.onnx --label-map {d}/map_fixed.csv"},
+      // bench: input shapes.
+      {"BenchFixedBatch", kBench + "{d}/batch1.onnx --batch 8", "use --batch 1", kBench + "{d}/batch1.onnx --batch 1"},
+      {"BenchNamedDynamicDims", kBench + "{d}/named_hw.onnx", "--dim H=VALUE --dim W=VALUE",
+       kBench + "{d}/named_hw.onnx --dim H=8 --dim W=8"},
+      {"BenchUnnamedDynamicDims", kBench + "{d}/unnamed_hw.onnx", "--dim x:2=VALUE --dim x:3=VALUE",
+       kBench + "{d}/unnamed_hw.onnx --dim x:2=8 --dim x:3=8"},
+      {"BenchDimNamesTheBatch", kBench + "{d}/rgb.onnx --batch 8 --dim N=64", "use --batch 64",
+       kBench + "{d}/rgb.onnx --batch 64"},
+      {"BenchUnnamedInputFile", kBench + "{d}/two.onnx --input {d}/a.npy",
+       "--input NAME=", kBench + "{d}/two.onnx --input a={d}/a.npy"},
+      {"BenchBigEndianInputFile", kBench + "{d}/two.onnx --input a={d}/big_endian.npy", "save it little-endian",
+       kBench + "{d}/two.onnx --input a={d}/a.npy"},
+      // inspect.
+      {"InspectNamedDynamicDims", "inspect {d}/named_hw.onnx", "--dim H=VALUE --dim W=VALUE",
+       "inspect {d}/named_hw.onnx --dim H=8 --dim W=8"},
+      {"InspectUnnamedDynamicDims", "inspect {d}/unnamed_hw.onnx", "--dim x:2=VALUE --dim x:3=VALUE",
+       "inspect {d}/unnamed_hw.onnx --dim x:2=8 --dim x:3=8"},
+      {"InspectDimNamesTheBatch", "inspect {d}/rgb.onnx --dim N=8", "use --batch 8", "inspect {d}/rgb.onnx --batch 8"},
+      // train.
+      {"TrainImageTooSmall",
+       "train --data {d}/data --val-data {d}/data --family cnn --width 4 --presets nano --epochs 1 --batch 4 "
+       "--threads 1 --no-cache --out {d}/out",
+       "pass --size 8x8", kTrain},
+      {"TrainTooFewToHoldOut",
+       "train --data {d}/data --family cnn --width 4 --presets nano --epochs 1 --batch 4 --threads 1 --no-cache "
+       "--size 8 --out {d}/out",
+       "pass --val-data", kTrain},
+      {"TrainBadValFraction",
+       "train --data {d}/data --val-fraction 1 --family cnn --width 4 --presets nano --epochs 1 --batch 4 "
+       "--threads 1 --no-cache --size 8 --out {d}/out",
+       "pass --val-data", kTrain},
+      {"TrainMissingOutFolder",
+       "train --data {d}/data --val-data {d}/data --family cnn --width 4 --presets nano --epochs 1 --batch 4 "
+       "--threads 1 --no-cache --size 8 --out {d}/new_out",
+       "mkdir -p",
+       "train --data {d}/data --val-data {d}/data --family cnn --width 4 --presets nano --epochs 1 --batch 4 "
+       "--threads 1 --no-cache --size 8 --out {d}/new_out",
+       "mkdir -p {d}/new_out"},
+      {"TrainUnknownOptimizer", kTrain + "--optimizer adam", "use adamw or sgd", kTrain + "--optimizer adamw"},
+      {"TrainUnknownFamily", kTrainCommon + "--family vgg", "use cnn or resnet", kTrainCommon + "--family cnn"},
+      {"TrainTwoChannels", kTrain + "--channels 2", "use 1 (gray) or 3 (RGB)", kTrain + "--channels 3"},
+      {"TrainDepthOfCnn", kTrain + "--depth 2", "use --family resnet", kTrainCommon + "--depth 1 --family resnet"},
+  };
+  return cases;
+}
+
+class ErrorFix : public ::testing::TestWithParam<Case> {
+ protected:
+  static void SetUpTestSuite() { fixture_ = new Fixture(); }
+  static void TearDownTestSuite() {
+    delete fixture_;
+    fixture_ = nullptr;
+  }
+  static Fixture* fixture_;
+};
+Fixture* ErrorFix::fixture_ = nullptr;
+
+TEST_P(ErrorFix, TheProposedFixWorks) {
+  const Case& c = GetParam();
+  const fs::path& d = fixture_->dir();
+  const auto failed = RunCli(Expand(c.fails, d));
+  EXPECT_EQ(failed.exit_code, 2) << failed.err;
+  EXPECT_THAT(failed.err, HasSubstr(Expand(c.error, d)));
+  EXPECT_EQ(std::count(failed.err.begin(), failed.err.end(), '\n'), 1) << failed.err;
+  if (!c.before.empty()) {
+    ASSERT_EQ(std::system(Expand(c.before, d).c_str()), 0) << c.before;
+  }
+  const auto fixed = RunCli(Expand(c.fixed, d));
+  EXPECT_EQ(fixed.exit_code, 0) << Expand(c.fixed, d) << "\n" << fixed.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryProposedFix, ErrorFix, ::testing::ValuesIn(Cases()),
+                         [](const ::testing::TestParamInfo<Case>& param_info) { return param_info.param.name; });
+
+}  // namespace
+}  // namespace sweetspot
