@@ -162,8 +162,9 @@ Status CheckIntegerRange(const PreprocessSpec& spec) {
   for (int c = 0; c < spec.channels(); ++c) {
     const double mul = spec.scale / PerChannel(spec.std, c);
     const double add = -PerChannel(spec.mean, c) / PerChannel(spec.std, c);
-    const double lo = std::min(add, 255.0 * mul + add);
-    const double hi = std::max(add, 255.0 * mul + add);
+    // "+ 0.0" turns -0 into 0 for the message.
+    const double lo = std::min(add, 255.0 * mul + add) + 0.0;
+    const double hi = std::max(add, 255.0 * mul + add) + 0.0;
     const double levels = std::abs(255.0 * mul) + 1.0;
     if (lo >= lo_limit - 0.5 && hi <= hi_limit + 0.5 && levels >= 16.0) continue;
     const std::string what = levels < 16.0 ? fmt::format("onto {:.0f} value(s)", std::floor(levels))

@@ -74,7 +74,7 @@ TEST(PreprocessSpec, BadTomlNamesFileAndField) {
 
   auto two_means = ParsePreprocessToml("mean = [0.1, 0.2]\n", "p.toml");
   ASSERT_FALSE(two_means.ok());
-  EXPECT_THAT(two_means.status().message(), HasSubstr("'mean' has 2 values"));
+  EXPECT_THAT(two_means.status().message(), HasSubstr("'mean' [0.1, 0.2] (from p.toml) has 2 values"));
 
   auto zero_std = ParsePreprocessToml("std = 0\n", "p.toml");
   EXPECT_FALSE(zero_std.ok());
