@@ -39,7 +39,11 @@ Result<Scenario> ParseScenario(std::string_view name);
 
 // How input tensors are made.
 struct InputSpec {
-  // Values for symbolic dimensions other than the batch (first) dimension.
+  // Values (>= 1) for dynamic dimensions other than the batch (a dynamic
+  // first dimension, set by the batch size only): keyed by the dimension's
+  // name, or "INPUT:AXIS" (e.g. "x:2") for an unnamed one. A key naming a
+  // batch dimension or no dimension is an error. Dimensions left unset take
+  // their size from the input's .npy file, if one is given.
   std::map<std::string, int64_t> dim_values;
   // Input name -> .npy file with the tensor to feed (its first dimension must
   // equal the batch size, or be 1 and then it is repeated); the name "" stands
@@ -50,7 +54,7 @@ struct InputSpec {
 
 // Concrete input tensors for `infos` at `batch_size`: from InputSpec::files
 // where given, else seeded random (uniform [0,1) for floats, small integers
-// otherwise). Errors name the input and the fix (e.g. a missing --dim).
+// otherwise). Errors name the input and the fix (every missing --dim at once).
 Result<std::vector<Tensor>> MakeInputs(const std::vector<TensorInfo>& infos, int64_t batch_size, const InputSpec& spec);
 
 // Reads a NumPy .npy file (little-endian, C order; float32/float64/int/uint8/bool).

@@ -12,13 +12,13 @@
 // MACs depend on the input shape, so every dynamic input dimension needs a
 // value. For each graph input (initializers that are also listed as inputs
 // are not inputs):
-//   * a dimension named in InspectOptions::dim_values gets that value; an
-//     unnamed one can be addressed as "<input name>:<axis>", e.g. "x:2";
-//   * otherwise the first dynamic dimension of the input is taken to be the
-//     batch and gets InspectOptions::batch_size (a symbol that is the batch of
-//     one input is the batch everywhere it appears);
-//   * any other dynamic dimension is an error that names it and the option
-//     that sets it.
+//   * the first dynamic dimension of the input is taken to be the batch and
+//     gets InspectOptions::batch_size, and only that (a symbol that is the
+//     batch of one input is the batch everywhere it appears);
+//   * another dimension named in InspectOptions::dim_values gets that value;
+//     an unnamed one can be addressed as "<input name>:<axis>", e.g. "x:2";
+//   * any other dynamic dimension is an error that names them all and the
+//     option that sets them.
 //
 // Parameters
 // ----------
@@ -154,8 +154,9 @@ struct InspectOptions {
   // Value for each input's batch dimension (its first dynamic one); ignored
   // (with a warning when not 1) if the model's batch is fixed.
   int64_t batch_size = 1;
-  // Symbolic dim name (or "<input>:<axis>") -> value; takes precedence over
-  // batch_size. Every key must name a dynamic input dim.
+  // Symbolic dim name (or "<input>:<axis>") -> value. Every key must name a
+  // dynamic input dim other than a batch (that is batch_size's alone, so the
+  // figures say which batch they are for); anything else is an error.
   std::map<std::string, int64_t> dim_values;
 };
 
