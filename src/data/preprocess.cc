@@ -389,8 +389,8 @@ Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& 
     const std::int64_t other_c = nchw ? input.shape[3] : input.shape[1];
     if (other_c == spec.channels()) {
       return Status::InvalidArgument(
-          fmt::format("{} has its channels last/first, not as layout '{}' says: pass --layout {}", name,
-                      LayoutName(spec.layout), nchw ? "nhwc" : "nchw"));
+          fmt::format("{} has its channels last/first, not as layout '{}'{} says: pass --layout {}", name,
+                      LayoutName(spec.layout), spec.Origin("layout"), nchw ? "nhwc" : "nchw"));
     }
     return Status::InvalidArgument(fmt::format("{} takes {} channel(s) but colour '{}'{} gives {}: pass --color {}",
                                                name, c, ColorOrderName(spec.color), spec.Origin("color"),
@@ -400,15 +400,17 @@ Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& 
     if (w < 0) return Status::InvalidArgument(name + " has a dynamic width: pass --size WIDTHxHEIGHT");
     spec.width = static_cast<int>(w);
   } else if (w >= 0 && w != spec.width) {
-    return Status::InvalidArgument(fmt::format(
-        "{} is fixed to width {} but the preprocessing says {}: pass --size {}x{}", name, w, spec.width, w, h));
+    return Status::InvalidArgument(
+        fmt::format("{} is fixed to width {} but the preprocessing{} says {}: pass --size {}x{}", name, w,
+                    spec.Origin("width"), spec.width, w, h));
   }
   if (spec.height == 0) {
     if (h < 0) return Status::InvalidArgument(name + " has a dynamic height: pass --size WIDTHxHEIGHT");
     spec.height = static_cast<int>(h);
   } else if (h >= 0 && h != spec.height) {
-    return Status::InvalidArgument(fmt::format(
-        "{} is fixed to height {} but the preprocessing says {}: pass --size {}x{}", name, h, spec.height, w, h));
+    return Status::InvalidArgument(
+        fmt::format("{} is fixed to height {} but the preprocessing{} says {}: pass --size {}x{}", name, h,
+                    spec.Origin("height"), spec.height, w, h));
   }
   if (spec.width <= 0 || spec.height <= 0) {
     return Status::InvalidArgument(name + ": image size must be positive: pass --size WIDTHxHEIGHT");

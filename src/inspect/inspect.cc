@@ -209,6 +209,9 @@ Result<std::set<std::string>> CheckDimValues(const onnx::GraphProto& graph,
     }
   }
   for (const auto& [name, value] : options.dim_values) {
+    if (value < 1) {
+      return Status::InvalidArgument(fmt::format("dimension '{}' must be at least 1, got {}", name, value));
+    }
     if (batch_keys.contains(name)) {
       return Status::InvalidArgument(
           fmt::format("dimension '{}' is the batch, set by the batch size: use --batch {}", name, value));
@@ -238,12 +241,6 @@ Status ResolveInputDims(onnx::GraphProto* graph, const std::unordered_set<std::s
   if (options.batch_size < 1) {
     return Status::InvalidArgument(fmt::format("batch size must be at least 1, got {}", options.batch_size));
   }
-  for (const auto& [name, value] : options.dim_values) {
-    if (value < 1) {
-      return Status::InvalidArgument(fmt::format("dimension '{}' must be at least 1, got {}", name, value));
-    }
-  }
-
   SWEETSPOT_ASSIGN_OR_RETURN(const std::set<std::string> batch_symbols,
                              CheckDimValues(*graph, initializer_names, options));
   bool batch_applied = false;

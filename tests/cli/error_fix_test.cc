@@ -21,6 +21,7 @@ namespace sweetspot {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::RunCli;
 using testing::TempDir;
 namespace fs = std::filesystem;
@@ -110,7 +111,14 @@ struct Case {
   std::string error;   // what its error line must contain: the fix it proposes
   std::string fixed;   // the same command with that fix applied
   std::string before;  // shell command run before `fixed` (a fix that is not a flag), or ""
+  int exit_code = 2;   // of the failing command (2: the user's to fix)
 };
+
+// A failure that is not bad input (e.g. a measurement that timed out): exit 1.
+Case RuntimeFailure(Case c) {
+  c.exit_code = 1;
+  return c;
+}
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
@@ -147,6 +155,15 @@ class Fixture {
     WriteNpy(d / "a.npy", "1, 4", 4);
     WriteNpy(d / "big_endian.npy", "1, 4", 4, false);
     fs::create_directories(d / "out");
+    const std::string dataset = "[dataset]\npath = \"data\"\n";
+    const std::string models = "[[models]]\nname = \"rgb\"\npath = \"rgb.onnx\"\n";
+    const std::string runtime = "[runtime]\nduration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n";
+    testing::WriteFile(d / "study.toml", "name = \"s\"\n" + dataset + models + runtime);
+    testing::WriteFile(d / "no_dataset.toml", "name = \"s\"\n" + models + runtime);
+    testing::WriteFile(d / "no_models.toml", "name = \"s\"\n" + dataset + runtime);
+    testing::WriteFile(d / "timeout.toml", "name = \"s\"\n" + dataset + models + runtime + "timeout_s = 0.001\n");
+    testing::WriteFile(d / "strict.toml",
+                       "name = \"s\"\n" + dataset + models + runtime + "[constraints]\nmax_peak_memory_mb = 1\n");
   }
   const fs::path& dir() const { return dir_.path(); }
 
@@ -154,9 +171,12 @@ class Fixture {
   TempDir dir_;
 };
 
+// {d}: the fixture folder; {cli}: the sweetspot binary (for `before`).
 std::string Expand(std::string text, const fs::path& dir) {
-  for (auto at = text.find("{d}"); at != std::string::npos; at = text.find("{d}", at)) {
-    text.replace(at, 3, dir.string());
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{"{d}", dir.string()},
+                                   std::pair<std::string, std::string>{"{cli}", SWEETSPOT_CLI_PATH}}) {
+    for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at))
+      text.replace(at, key.size(), value);
   }
   return text;
 }
@@ -167,6 +187,8 @@ const std::string kTrainCommon =
     "train --data {d}/data --val-data {d}/data --width 4 --presets nano --epochs 1 --batch 4 --threads 1 --no-cache "
     "--size 8 --out {d}/out ";
 const std::string kTrain = kTrainCommon + "--family cnn ";
+
+const std::string kStudy = "study -q --cache-dir {d}/cache --db {d}/study.db ";
 
 const std::vector<Case>& Cases() {
   static const std::vector<Case> cases = {
@@ -233,6 +255,15 @@ const std::vector<Case>& Cases() {
       {"TrainUnknownFamily", kTrainCommon + "--family vgg", "use cnn or resnet", kTrainCommon + "--family cnn"},
       {"TrainTwoChannels", kTrain + "--channels 2", "use 1 (gray) or 3 (RGB)", kTrain + "--channels 3"},
       {"TrainDepthOfCnn", kTrain + "--depth 2", "use --family resnet", kTrainCommon + "--depth 1 --family resnet"},
+      // study and results.
+      {"StudySpecMissing", kStudy + "{d}/nope.toml", "pass the path of a study TOML file", kStudy + "{d}/study.toml"},
+      {"StudyWithoutDataset", kStudy + "{d}/no_dataset.toml", "add [dataset] with path", kStudy + "{d}/study.toml"},
+      {"StudyWithoutModels", kStudy + "{d}/no_models.toml", "add one [[models]] table", kStudy + "{d}/study.toml"},
+      RuntimeFailure(
+          {"StudyTimeout", kStudy + "{d}/timeout.toml", "raise [runtime] timeout_s", kStudy + "{d}/study.toml"}),
+      {"StudyConstraintsNobodyMeets", kStudy + "{d}/strict.toml", "relax [constraints]", kStudy + "{d}/study.toml"},
+      {"ResultsWithoutDatabase", "results --db {d}/none.db", "or pass --db FILE", "results --db {d}/made.db",
+       "{cli} study -q --cache-dir {d}/cache --db {d}/made.db {d}/study.toml"},
   };
   return cases;
 }
@@ -251,15 +282,17 @@ Fixture* ErrorFix::fixture_ = nullptr;
 TEST_P(ErrorFix, TheProposedFixWorks) {
   const Case& c = GetParam();
   const fs::path& d = fixture_->dir();
+  const std::string proposal = Expand(c.error, d);
   const auto failed = RunCli(Expand(c.fails, d));
-  EXPECT_EQ(failed.exit_code, 2) << failed.err;
-  EXPECT_THAT(failed.err, HasSubstr(Expand(c.error, d)));
+  EXPECT_EQ(failed.exit_code, c.exit_code) << failed.err;
+  EXPECT_THAT(failed.err, HasSubstr(proposal));
   EXPECT_EQ(std::count(failed.err.begin(), failed.err.end(), '\n'), 1) << failed.err;
   if (!c.before.empty()) {
     ASSERT_EQ(std::system(Expand(c.before, d).c_str()), 0) << c.before;
   }
   const auto fixed = RunCli(Expand(c.fixed, d));
   EXPECT_EQ(fixed.exit_code, 0) << Expand(c.fixed, d) << "\n" << fixed.err;
+  EXPECT_THAT(fixed.out + fixed.err, Not(HasSubstr(proposal)));
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryProposedFix, ErrorFix, ::testing::ValuesIn(Cases()),
