@@ -259,8 +259,10 @@ const std::vector<Case>& Cases() {
       {"StudySpecMissing", kStudy + "{d}/nope.toml", "pass the path of a study TOML file", kStudy + "{d}/study.toml"},
       {"StudyWithoutDataset", kStudy + "{d}/no_dataset.toml", "add [dataset] with path", kStudy + "{d}/study.toml"},
       {"StudyWithoutModels", kStudy + "{d}/no_models.toml", "add one [[models]] table", kStudy + "{d}/study.toml"},
-      RuntimeFailure(
-          {"StudyTimeout", kStudy + "{d}/timeout.toml", "raise [runtime] timeout_s", kStudy + "{d}/study.toml"}),
+      // Its own database: the stored results of study.toml's model would be reused, not timed out.
+      RuntimeFailure({"StudyTimeout", "study -q --cache-dir {d}/cache --db {d}/timeout.db {d}/timeout.toml",
+                      "raise [runtime] timeout_s",
+                      "study -q --cache-dir {d}/cache --db {d}/timeout.db {d}/study.toml"}),
       {"StudyConstraintsNobodyMeets", kStudy + "{d}/strict.toml", "relax [constraints]", kStudy + "{d}/study.toml"},
       {"ResultsWithoutDatabase", "results --db {d}/none.db", "or pass --db FILE", "results --db {d}/made.db",
        "{cli} study -q --cache-dir {d}/cache --db {d}/made.db {d}/study.toml"},
