@@ -11,12 +11,11 @@
 #include <string>
 #include <vector>
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "commands.h"
 #include "output.h"
 #include "sweetspot/backend.h"
-#include "sweetspot/cpus.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/eval_report.h"
 #include "sweetspot/evaluate.h"
@@ -77,77 +76,100 @@ void PrintStageTimes(ProgressBar& bar, const EvalResult& r) {
                         Rate(inferred, r.inference_ms)));
 }
 
-Status ParseSize(const std::string& text, PreprocessSpec* spec) {
+// "224" or "224x160" as TOML width/height keys.
+Result<std::string> SizeToml(const std::string& text) {
   const auto x = text.find_first_of("xX");
   try {
     std::size_t used = 0;
     if (x == std::string::npos) {
       const int v = std::stoi(text, &used);
       if (used != text.size() || v <= 0) throw std::invalid_argument(text);
-      spec->width = spec->height = v;
-    } else {
-      const int w = std::stoi(text.substr(0, x), &used);
-      if (used != x) throw std::invalid_argument(text);
-      const int h = std::stoi(text.substr(x + 1), &used);
-      if (used != text.size() - x - 1 || w <= 0 || h <= 0) throw std::invalid_argument(text);
-      spec->width = w;
-      spec->height = h;
+      return fmt::format("width = {}\nheight = {}\n", v, v);
     }
+    const int w = std::stoi(text.substr(0, x), &used);
+    if (used != x) throw std::invalid_argument(text);
+    const int h = std::stoi(text.substr(x + 1), &used);
+    if (used != text.size() - x - 1 || w <= 0 || h <= 0) throw std::invalid_argument(text);
+    return fmt::format("width = {}\nheight = {}\n", w, h);
   } catch (const std::exception&) {
     return Status::InvalidArgument("--size: '" + text + "' is not a size (expected e.g. 224 or 224x160)");
   }
-  return Status::Ok();
+}
+
+std::string TomlList(const std::vector<double>& values) { return fmt::format("[{}]", fmt::join(values, ", ")); }
+
+// Each preprocessing flag given is its own TOML layer over --preprocess FILE,
+// so errors name the flag that set a value (PreprocessSpec::set_by).
+Result<std::vector<PreprocessLayer>> FlagLayers(const EvalArgs& a) {
+  std::vector<PreprocessLayer> layers;
+  const auto add = [&](std::string_view flag, std::string toml) {
+    layers.push_back(PreprocessLayer{std::string(flag), std::move(toml), ""});
+  };
+  const auto enum_flag = [&](const std::string& value, std::string_view key, std::string_view flag,
+                             auto parse) -> Status {
+    if (value.empty()) return Status::Ok();
+    auto parsed = parse(value);
+    if (!parsed.ok()) return parsed.status().WithContext(flag);
+    add(flag, fmt::format("{} = \"{}\"\n", key, value));
+    return Status::Ok();
+  };
+  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.color, "color", "--color", ParseColorOrder));
+  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.resize, "resize", "--resize", ParseResizeMode));
+  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.interpolation, "interpolation", "--interpolation", ParseInterpolation));
+  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.layout, "layout", "--layout", ParseLayout));
+  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.dtype, "dtype", "--dtype", ParseDType));
+  if (!a.size.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(std::string size, SizeToml(a.size));
+    add("--size", size);
+  }
+  if (!a.mean.empty()) add("--mean", "mean = " + TomlList(a.mean) + "\n");
+  if (!a.std_dev.empty()) add("--std", "std = " + TomlList(a.std_dev) + "\n");
+  if (a.crop_fraction) add("--crop-fraction", fmt::format("crop_fraction = {}\n", *a.crop_fraction));
+  if (a.scale) add("--scale", fmt::format("scale = {}\n", *a.scale));
+  return layers;
 }
 
 // Defaults < the model's metadata_props < --preprocess FILE < flags.
-Result<PreprocessSpec> LayeredSpec(const EvalArgs& a, const fs::path& model) {
-  PreprocessSpec spec;
-  SWEETSPOT_ASSIGN_OR_RETURN(std::optional<std::string> metadata, ReadModelMetadata(model, kPreprocessMetadataKey));
-  if (metadata) {
-    SWEETSPOT_ASSIGN_OR_RETURN(
-        spec, ParsePreprocessToml(*metadata,
-                                  fmt::format("{} metadata_props '{}'", model.string(), kPreprocessMetadataKey), spec));
-  }
-  if (!a.preprocess_file.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(spec, LoadPreprocessFile(a.preprocess_file, spec));
-  }
-  // Each flag given overrides its key and is named as its origin in errors.
-  const auto enum_flag = [&](const std::string& text, std::string_view key, auto parse, auto* field) -> Status {
-    if (text.empty()) return Status::Ok();
-    const std::string flag = "--" + std::string(key);
-    auto parsed = parse(text);
-    if (!parsed.ok()) return parsed.status().WithContext(flag);
-    *field = *parsed;
-    spec.set_by[std::string(key)] = flag;
-    return Status::Ok();
-  };
-  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.color, "color", ParseColorOrder, &spec.color));
-  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.resize, "resize", ParseResizeMode, &spec.resize));
-  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.interpolation, "interpolation", ParseInterpolation, &spec.interpolation));
-  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.layout, "layout", ParseLayout, &spec.layout));
-  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.dtype, "dtype", ParseDType, &spec.dtype));
-  if (!a.size.empty()) {
-    SWEETSPOT_RETURN_IF_ERROR(ParseSize(a.size, &spec));
-    spec.set_by["width"] = spec.set_by["height"] = "--size";
-  }
-  if (!a.mean.empty()) {
-    spec.mean = a.mean;
-    spec.set_by["mean"] = "--mean";
-  }
-  if (!a.std_dev.empty()) {
-    spec.std = a.std_dev;
-    spec.set_by["std"] = "--std";
-  }
-  if (a.crop_fraction) {
-    spec.crop_fraction = *a.crop_fraction;
-    spec.set_by["crop_fraction"] = "--crop-fraction";
-  }
-  if (a.scale) {
-    spec.scale = *a.scale;
-    spec.set_by["scale"] = "--scale";
-  }
-  SWEETSPOT_RETURN_IF_ERROR(spec.Validate().WithContext("preprocessing"));
-  return spec;
+Result<EvalRequest> MakeRequest(const EvalArgs& a, const std::string& model) {
+  SWEETSPOT_ASSIGN_OR_RETURN(OutputKind output_kind, ParseOutputKind(a.output_kind));
+  EvalRequest request;
+  request.model_path = model;
+  request.dataset_path = a.data;
+  request.classes_file = a.classes_file;
+  if (!a.preprocess_file.empty()) request.layers.push_back({a.preprocess_file, "", a.preprocess_file});
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<PreprocessLayer> flags, FlagLayers(a));
+  request.layers.insert(request.layers.end(), flags.begin(), flags.end());
+  request.limit = a.limit;
+  request.seed = a.seed;
+  request.batch_size = a.batch;
+  request.threads = a.threads;
+  request.output_kind = output_kind;
+  request.allow_corrupt = a.allow_corrupt;
+  request.cache_enabled = !a.no_cache;
+  request.cache_dir = a.cache_dir;
+  request.label_map_file = a.label_map;
+  return request;
+}
+
+Status PrintPreprocess(const EvalRequest& request) {
+  SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec spec, LayerPreprocessing(request.model_path, request.layers));
+  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
+  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, backend->Load(request.model_path, BackendOptions{}));
+  if (session->inputs().empty()) return Status::InvalidData("model " + request.model_path + " has no inputs");
+  SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec resolved, Resolve(spec, session->inputs().front()));
+  std::cout << "# preprocessing for " << SafeText(request.model_path)
+            << " (save as a --preprocess file, or store under the\n"
+            << "# model's metadata_props key '" << kPreprocessMetadataKey << "')\n"
+            << resolved.ToToml();
+  return Status::Ok();
+}
+
+// The library names the request field; the user typed a flag.
+Status WithFlags(const Status& status) {
+  std::string message = status.message();
+  const std::string dataset = "dataset '";
+  if (message.rfind(dataset, 0) == 0) message = "--data: " + message.substr(dataset.size() - 1);
+  return Status::FromCode(status.code(), message);
 }
 
 // --per-class: a row count or "all".
@@ -163,64 +185,32 @@ Result<std::size_t> ParsePerClass(const std::string& text) {
 
 Status RunEval(const EvalArgs& a) {
   SWEETSPOT_ASSIGN_OR_RETURN(const std::size_t per_class_rows, ParsePerClass(a.per_class));
-  SWEETSPOT_ASSIGN_OR_RETURN(OutputKind output_kind, ParseOutputKind(a.output_kind));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.json, "--json"));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.predictions, "--predictions"));
-  const fs::path model = a.model;
   std::error_code ec;
-  if (!fs::is_regular_file(model, ec)) return Status::NotFound("model " + model.string() + " does not exist");
   if (!a.reference.empty() && !fs::is_regular_file(a.reference, ec)) {
     return Status::NotFound("--reference: model " + a.reference + " does not exist");
   }
+  SWEETSPOT_ASSIGN_OR_RETURN(EvalRequest request, MakeRequest(a, a.model));
+  if (a.print_preprocess) return PrintPreprocess(request);
 
-  DatasetOptions dataset_options;
-  dataset_options.class_names_file = a.classes_file;
-  auto opened = OpenDataset(a.data, dataset_options);
-  if (!opened.ok()) return opened.status().WithContext("--data");
-  const Dataset& dataset = **opened;
-  const std::vector<std::size_t> indices = StratifiedSubset(dataset, a.limit, a.seed);
-
-  SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec spec, LayeredSpec(a, model));
-  const int threads = a.threads > 0 ? a.threads : DefaultThreadCount();
-  BackendOptions backend_options;
-  backend_options.intra_op_threads = threads;
-  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
-
-  if (a.print_preprocess) {
-    auto session = backend->Load(model, backend_options);
-    if (!session.ok()) return session.status();
-    SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec resolved, Resolve(spec, (*session)->inputs().at(0)));
-    std::cout << "# preprocessing for " << SafeText(model.string())
-              << " (save as a --preprocess file, or store under the\n"
-              << "# model's metadata_props key '" << kPreprocessMetadataKey << "')\n"
-              << resolved.ToToml();
-    return Status::Ok();
-  }
-
-  EvalOptions options;
-  options.batch_size = a.batch;
-  options.output_kind = output_kind;
-  options.allow_corrupt = a.allow_corrupt;
-  options.cache.enabled = !a.no_cache;
-  options.cache.dir = a.cache_dir;
-  options.cache.threads = threads;
-  if (!a.label_map.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(LabelMap map, LoadLabelMap(a.label_map, dataset.class_names()));
-    options.label_map = std::move(map);
-  }
   auto bar = std::make_shared<ProgressBar>();
-  options.progress = [bar](const EvalProgress& p) { ShowProgress(*bar, p); };
-
-  SWEETSPOT_ASSIGN_OR_RETURN(EvalResult result,
-                             EvaluateModel(*backend, backend_options, model, dataset, indices, spec, options));
+  const auto report = [bar](const EvalProgress& p) { ShowProgress(*bar, p); };
+  auto evaluated = Evaluate(request, report);
+  if (!evaluated.ok()) return WithFlags(evaluated.status());
+  const EvalResult& result = *evaluated;
   PrintStageTimes(*bar, result);
+  if (!result.cache_warning.empty()) {
+    bar->Print(fmt::format("sweetspot: warning: {} (pass --cache-dir DIR for a writable folder, or --no-cache)",
+                           SafeText(result.cache_warning)));
+  }
 
   std::optional<EvalResult> reference;
   std::optional<Comparison> comparison;
   if (!a.reference.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec reference_spec, LayeredSpec(a, a.reference));
-    auto ran = EvaluateModel(*backend, backend_options, a.reference, dataset, indices, reference_spec, options);
-    if (!ran.ok()) return ran.status().WithContext("--reference");
+    request.model_path = a.reference;
+    auto ran = Evaluate(request, report);
+    if (!ran.ok()) return WithFlags(ran.status()).WithContext("--reference");
     PrintStageTimes(*bar, *ran);
     reference = std::move(*ran);
     SWEETSPOT_ASSIGN_OR_RETURN(comparison, CompareResults(result, *reference));

@@ -1,10 +1,16 @@
 // Evaluation runner: a classification model over a dataset, batched through a
 // Backend Session, into per-sample predictions and metrics.
 //
-// EvaluateModel is the whole pipeline (load the model, resolve the
-// preprocessing against its input, prepare tensors through the tensor cache,
-// run, score). RunEvaluation is its inference half over already prepared
-// tensors, for callers that reuse them (the reference model, the bench).
+// Evaluate(EvalRequest) is the one evaluation pipeline that `sweetspot eval`,
+// the study's accuracy child and `train`'s test-set score all call: open the
+// dataset, take the stratified subset, layer the preprocessing (defaults <
+// the model's metadata < the request's layers), choose the threads, create
+// the backend, then EvaluateModel. Summarize() reduces its result to the typed
+// EvalSummary that crosses process boundaries (ToJson/EvalSummaryFromJson).
+// EvaluateModel is the inner pipeline over an open dataset and backend (load
+// the model, resolve the preprocessing against its input, prepare tensors
+// through the tensor cache, run, score). RunEvaluation is its inference half
+// over already prepared tensors, for callers that reuse them.
 //
 // The model's first input takes the images and its first output gives one
 // row of class scores per sample ([N,C] or [N,C,1,1]). A fixed batch
@@ -30,6 +36,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "sweetspot/backend.h"
 #include "sweetspot/dataset.h"
@@ -77,6 +85,7 @@ struct EvalResult {
   std::optional<ClassificationMetrics> coarse_metrics;
   bool cache_hit = false;
   std::string cache_file;
+  std::string cache_warning;  // non-empty: the cache could not be written and was skipped (why)
   double prepare_ms = 0.0;    // decode + preprocess (or cache map)
   double inference_ms = 0.0;  // sum of Session::Run wall times
 };
@@ -98,6 +107,79 @@ Result<EvalResult> EvaluateModel(Backend& backend, const BackendOptions& backend
                                  const std::filesystem::path& model, const Dataset& dataset,
                                  std::span<const std::size_t> indices, const PreprocessSpec& spec,
                                  const EvalOptions& options);
+
+// One layer of preprocessing keys (those of a preprocessing file, docs/eval.md):
+// TOML text and the name errors give it ("spec.toml [dataset.preprocess]"),
+// or a TOML file to read.
+struct PreprocessLayer {
+  std::string source;
+  std::string toml;
+  std::string file;  // when set, the keys are read from this file and `toml` is unused
+};
+
+// Everything Evaluate needs, plain data (it crosses process boundaries).
+struct EvalRequest {
+  std::string model_path;
+  std::string dataset_path;
+  std::string classes_file;             // "" for none
+  std::vector<PreprocessLayer> layers;  // applied in order over the defaults and the model's metadata
+  std::uint64_t limit = 0;              // stratified subset of this many samples; 0: all
+  std::uint64_t seed = 0;               // of the subset
+  int batch_size = 32;                  // for a dynamic batch dimension
+  int threads = 0;                      // decode and inference threads; 0: DefaultThreadCount() (cpus.h)
+  OutputKind output_kind = OutputKind::kAuto;
+  bool allow_corrupt = false;
+  bool cache_enabled = true;
+  std::string cache_dir;       // "" for DefaultTensorCacheDir()
+  std::string label_map_file;  // "" for none; `fine,coarse` lines
+};
+nlohmann::json ToJson(const EvalRequest& request);
+Result<EvalRequest> EvalRequestFromJson(const nlohmann::json& json);
+
+// The thread count a request's `threads` means (0: DefaultThreadCount(), cpus.h).
+int EvalThreads(int requested);
+
+// Defaults < the model's metadata_props kPreprocessMetadataKey < `layers`,
+// in order. Errors name the layer's source.
+Result<PreprocessSpec> LayerPreprocessing(const std::filesystem::path& model, std::span<const PreprocessLayer> layers);
+
+// The whole pipeline (see the top of this file). Errors name the model, the
+// dataset path or the layer at fault; a dataset that cannot be opened comes
+// back with the context "dataset '<path>'".
+Result<EvalResult> Evaluate(const EvalRequest& request, const std::function<void(const EvalProgress&)>& progress = {});
+
+// What an evaluation found, without the per-sample scores: the figures the
+// study stores and compares, and per sample its dataset index, label and
+// top-1 prediction (for paired tests). Schema "sweetspot.eval-summary/1".
+struct EvalSummary {
+  std::string model;
+  std::string dataset;          // description
+  std::string preprocess_toml;  // the resolved spec (PreprocessSpec::ToToml)
+  std::string output_kind;      // logits|probabilities
+  bool output_kind_detected = false;
+  std::int64_t requested = 0;  // samples asked for
+  std::int64_t excluded_count = 0;
+  std::int64_t count = 0;  // samples evaluated
+  std::int64_t top1_correct = 0;
+  std::int64_t top5_correct = 0;
+  double top1 = 0.0;  // fractions in [0, 1]
+  double top5 = 0.0;
+  stats::Interval top1_ci;  // Wilson, 95 %
+  stats::Interval top5_ci;
+  double macro_f1 = 0.0;
+  double ece = 0.0;
+  bool cache_hit = false;
+  std::string cache_warning;
+  double prepare_ms = 0.0;
+  double inference_ms = 0.0;
+  std::vector<std::int64_t> sample_indices;  // dataset indices, evaluation order
+  std::vector<std::int32_t> labels;          // same order
+  std::vector<std::int32_t> predicted;       // top-1 class, same order
+};
+EvalSummary Summarize(const EvalResult& result);
+// `include_samples` false leaves out the per-sample arrays (the store keeps them apart).
+nlohmann::json ToJson(const EvalSummary& summary, bool include_samples = true);
+Result<EvalSummary> EvalSummaryFromJson(const nlohmann::json& json);
 
 // Paired comparison over the samples both results evaluated (matched by
 // dataset index). Fails when they share no sample.

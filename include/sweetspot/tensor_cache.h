@@ -63,7 +63,8 @@ struct PreparedTensors {
   std::vector<int> labels;               // their labels
   std::vector<ExcludedSample> excluded;  // the samples that could not be decoded
   bool from_cache = false;               // true: nothing was decoded
-  std::filesystem::path cache_file;      // empty when the cache is disabled
+  std::filesystem::path cache_file;      // empty when the cache is disabled or could not be written
+  std::string cache_warning;             // non-empty: the cache could not be written, so it was skipped (why)
   double prepare_ms = 0.0;               // wall time to decode (or to map the cache)
 
   std::size_t size() const { return indices.size(); }
@@ -85,8 +86,11 @@ std::string TensorCacheKey(const Dataset& dataset, std::span<const std::size_t> 
                            const PreprocessSpec& resolved_spec);
 
 // Decodes and preprocesses `indices` of `dataset` with `resolved_spec` (its
-// size set, see Resolve), or maps them from the cache. Fails only for I/O
-// errors on the cache/temporary file; bad images are excluded, not errors.
+// size set, see Resolve), or maps them from the cache. The cache only saves
+// time: when its folder or file cannot be written (unwritable, not a folder,
+// disk full) the samples are prepared again without it and `cache_warning`
+// says why. Fails only for I/O errors on the uncached temporary file; bad
+// images are excluded, not errors.
 Result<PreparedTensors> PrepareTensors(const Dataset& dataset, std::span<const std::size_t> indices,
                                        const PreprocessSpec& resolved_spec, const TensorCacheOptions& options,
                                        const PrepareProgress& progress = {});

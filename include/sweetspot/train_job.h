@@ -8,8 +8,8 @@
 //      at the architecture's size (the data's own size unless set);
 //   3. train (train.h) with the mean/std of the training split, export
 //      (train_export.h) to OUT/<family>-<preset>.onnx;
-//   4. score the exported file on `test_data` with EvaluateModel, the exact
-//      pipeline of `sweetspot eval`, and read its parameters and MACs with
+//   4. score the exported file on `test_data` with Evaluate (evaluate.h), the
+//      exact pipeline of `sweetspot eval`, and read its parameters and MACs with
 //      InspectModel;
 //   5. write OUT/<family>-<preset>.cost.json (docs/train.md lists the keys).
 // The model and cost file are written under temporary names (NAME.partial)

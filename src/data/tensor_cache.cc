@@ -56,10 +56,7 @@ Status WriteAll(int fd, const void* data, std::size_t size, const std::string& w
   while (size > 0) {
     const ssize_t n = ::write(fd, p, size);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      return Status::IoError("cannot write " + what + ": " + Errno() +
-                             " (pass --cache-dir to use another folder, or --no-cache)");
-    }
+    if (n <= 0) return Status::IoError("cannot write " + what + ": " + Errno());
     p += n;
     size -= static_cast<std::size_t>(n);
   }
@@ -219,9 +216,11 @@ std::string TensorCacheKey(const Dataset& dataset, std::span<const std::size_t> 
          resolved_spec.ToToml();
 }
 
-Result<PreparedTensors> PrepareTensors(const Dataset& dataset, std::span<const std::size_t> indices,
-                                       const PreprocessSpec& spec, const TensorCacheOptions& options,
-                                       const PrepareProgress& progress) {
+namespace {
+
+Result<PreparedTensors> PrepareOnce(const Dataset& dataset, std::span<const std::size_t> indices,
+                                    const PreprocessSpec& spec, const TensorCacheOptions& options,
+                                    const PrepareProgress& progress) {
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed_ms = [&] {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -238,8 +237,7 @@ Result<PreparedTensors> PrepareTensors(const Dataset& dataset, std::span<const s
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) {
-      return Status::IoError("cannot create tensor cache folder " + dir.string() + ": " + ec.message() +
-                             " (pass --cache-dir DIR or --no-cache)");
+      return Status::IoError("cannot create tensor cache folder " + dir.string() + ": " + ec.message());
     }
     final_path = dir / (Hex64(Hash64(key)) + ".tensors");
     const int cached_fd = ::open(final_path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -260,8 +258,8 @@ Result<PreparedTensors> PrepareTensors(const Dataset& dataset, std::span<const s
     temp_path += ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
     raw_fd = ::open(temp_path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (raw_fd < 0) {
-      return Status::IoError("cannot create " + temp_path.string() + ": " + Errno() +
-                             " (pass --cache-dir DIR or --no-cache)");
+      return Status::IoError("cannot create a file in tensor cache folder " + final_path.parent_path().string() + ": " +
+                             Errno());
     }
   } else {
     std::string pattern = (fs::temp_directory_path() / "sweetspot-tensors-XXXXXX").string();
@@ -284,7 +282,9 @@ Result<PreparedTensors> PrepareTensors(const Dataset& dataset, std::span<const s
   out.dtype = spec.dtype;
   out.sample_shape = spec.SampleShape();
   out.requested = indices.size();
-  const std::string what = options.enabled ? temp_path.string() : std::string("a temporary tensor file");
+  // Names the folder, not the temporary file, so repeated failures read alike.
+  const std::string what = options.enabled ? "a file in tensor cache folder " + final_path.parent_path().string()
+                                           : std::string("a temporary tensor file");
 
   const int threads = options.threads > 0 ? options.threads : DefaultThreadCount();
   const std::size_t chunk = std::max<std::size_t>(64, static_cast<std::size_t>(threads) * 64);
@@ -341,8 +341,7 @@ Result<PreparedTensors> PrepareTensors(const Dataset& dataset, std::span<const s
     std::error_code ec;
     fs::rename(temp_path, final_path, ec);
     if (ec) {
-      return Status::IoError("cannot move " + temp_path.string() + " into place: " + ec.message() +
-                             " (pass --cache-dir DIR or --no-cache)");
+      return Status::IoError("cannot move " + what + " into place: " + ec.message());
     }
     remover.path.clear();
     mapped.cache_file = final_path;
@@ -350,6 +349,22 @@ Result<PreparedTensors> PrepareTensors(const Dataset& dataset, std::span<const s
   mapped.from_cache = false;
   mapped.prepare_ms = elapsed_ms();
   return mapped;
+}
+
+}  // namespace
+
+Result<PreparedTensors> PrepareTensors(const Dataset& dataset, std::span<const std::size_t> indices,
+                                       const PreprocessSpec& spec, const TensorCacheOptions& options,
+                                       const PrepareProgress& progress) {
+  auto prepared = PrepareOnce(dataset, indices, spec, options, progress);
+  if (prepared.ok() || !options.enabled || prepared.status().code() != StatusCode::kIoError) return prepared;
+  TensorCacheOptions uncached = options;
+  uncached.enabled = false;
+  auto retried = PrepareOnce(dataset, indices, spec, uncached, progress);
+  if (!retried.ok()) return retried;
+  retried->cache_warning = "the tensor cache could not be written (" + prepared.status().message() +
+                           "), so this run did without it; later runs decode the images again";
+  return retried;
 }
 
 }  // namespace sweetspot

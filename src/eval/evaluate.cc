@@ -6,10 +6,15 @@
 #include <cstring>
 #include <unordered_map>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "sweetspot/cpus.h"
 #include "sweetspot/onnx_model.h"
 
 namespace sweetspot {
 namespace fs = std::filesystem;
+using nlohmann::json;
 namespace {
 
 std::string Percent(double fraction) {
@@ -102,6 +107,7 @@ Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensor
   result.indices = tensors.indices;
   result.cache_hit = tensors.from_cache;
   result.cache_file = tensors.cache_file.string();
+  result.cache_warning = tensors.cache_warning;
   result.prepare_ms = tensors.prepare_ms;
   result.samples.reserve(tensors.size());
   for (auto i : tensors.indices) result.samples.push_back(dataset.sample(i));
@@ -188,6 +194,196 @@ Result<EvalResult> EvaluateModel(Backend& backend, const BackendOptions& backend
   result->model = model.string();
   result->spec = *resolved;
   return result;
+}
+
+json ToJson(const EvalRequest& r) {
+  json layers = json::array();
+  for (const auto& l : r.layers) layers.push_back({{"source", l.source}, {"toml", l.toml}, {"file", l.file}});
+  return {{"model_path", r.model_path},
+          {"dataset_path", r.dataset_path},
+          {"classes_file", r.classes_file},
+          {"layers", layers},
+          {"limit", r.limit},
+          {"seed", r.seed},
+          {"batch_size", r.batch_size},
+          {"threads", r.threads},
+          {"output_kind", OutputKindName(r.output_kind)},
+          {"allow_corrupt", r.allow_corrupt},
+          {"cache_enabled", r.cache_enabled},
+          {"cache_dir", r.cache_dir},
+          {"label_map_file", r.label_map_file}};
+}
+
+Result<EvalRequest> EvalRequestFromJson(const json& j) {
+  try {
+    EvalRequest r;
+    r.model_path = j.at("model_path").get<std::string>();
+    r.dataset_path = j.at("dataset_path").get<std::string>();
+    r.classes_file = j.at("classes_file").get<std::string>();
+    for (const auto& l : j.at("layers")) {
+      r.layers.push_back(
+          {l.at("source").get<std::string>(), l.at("toml").get<std::string>(), l.at("file").get<std::string>()});
+    }
+    r.limit = j.at("limit").get<std::uint64_t>();
+    r.seed = j.at("seed").get<std::uint64_t>();
+    r.batch_size = j.at("batch_size").get<int>();
+    r.threads = j.at("threads").get<int>();
+    SWEETSPOT_ASSIGN_OR_RETURN(r.output_kind, ParseOutputKind(j.at("output_kind").get<std::string>()));
+    r.allow_corrupt = j.at("allow_corrupt").get<bool>();
+    r.cache_enabled = j.at("cache_enabled").get<bool>();
+    r.cache_dir = j.at("cache_dir").get<std::string>();
+    r.label_map_file = j.at("label_map_file").get<std::string>();
+    return r;
+  } catch (const json::exception& e) {
+    return Status::InvalidData(std::string("evaluation request: ") + e.what());
+  }
+}
+
+int EvalThreads(int requested) { return requested > 0 ? requested : DefaultThreadCount(); }
+
+Result<PreprocessSpec> LayerPreprocessing(const fs::path& model, std::span<const PreprocessLayer> layers) {
+  PreprocessSpec spec;
+  SWEETSPOT_ASSIGN_OR_RETURN(std::optional<std::string> metadata, ReadModelMetadata(model, kPreprocessMetadataKey));
+  if (metadata) {
+    const std::string source = fmt::format("{} metadata_props '{}'", model.string(), kPreprocessMetadataKey);
+    SWEETSPOT_ASSIGN_OR_RETURN(spec, ParsePreprocessToml(*metadata, source, spec));
+  }
+  for (const PreprocessLayer& layer : layers) {
+    SWEETSPOT_ASSIGN_OR_RETURN(spec, layer.file.empty() ? ParsePreprocessToml(layer.toml, layer.source, spec)
+                                                        : LoadPreprocessFile(layer.file, spec));
+  }
+  return spec;
+}
+
+Result<EvalResult> Evaluate(const EvalRequest& request, const std::function<void(const EvalProgress&)>& progress) {
+  const fs::path model = request.model_path;
+  std::error_code ec;
+  if (!fs::is_regular_file(model, ec)) return Status::NotFound("model " + model.string() + " does not exist");
+  DatasetOptions dataset_options;
+  dataset_options.class_names_file = request.classes_file;
+  auto opened = OpenDataset(request.dataset_path, dataset_options);
+  if (!opened.ok()) return opened.status().WithContext(fmt::format("dataset '{}'", request.dataset_path));
+  const Dataset& dataset = **opened;
+  const std::vector<std::size_t> indices = StratifiedSubset(dataset, request.limit, request.seed);
+  SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec spec, LayerPreprocessing(model, request.layers));
+
+  const int threads = EvalThreads(request.threads);
+  BackendOptions backend_options;
+  backend_options.intra_op_threads = threads;
+  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
+  EvalOptions options;
+  options.batch_size = request.batch_size;
+  options.output_kind = request.output_kind;
+  options.allow_corrupt = request.allow_corrupt;
+  options.cache.enabled = request.cache_enabled;
+  options.cache.dir = request.cache_dir;
+  options.cache.threads = threads;
+  options.progress = progress;
+  if (!request.label_map_file.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(LabelMap map, LoadLabelMap(request.label_map_file, dataset.class_names()));
+    options.label_map = std::move(map);
+  }
+  return EvaluateModel(*backend, backend_options, model, dataset, indices, spec, options);
+}
+
+EvalSummary Summarize(const EvalResult& r) {
+  EvalSummary s;
+  s.model = r.model;
+  s.dataset = r.dataset;
+  s.preprocess_toml = r.spec.ToToml();
+  s.output_kind = std::string(OutputKindName(r.output_kind));
+  s.output_kind_detected = r.output_kind_detected;
+  s.requested = static_cast<std::int64_t>(r.requested);
+  s.excluded_count = static_cast<std::int64_t>(r.excluded.size());
+  const ClassificationMetrics& m = r.metrics;
+  s.count = m.count;
+  s.top1_correct = m.top1_correct;
+  s.top5_correct = m.top5_correct;
+  s.top1 = m.top1;
+  s.top5 = m.top5;
+  s.top1_ci = m.top1_ci;
+  s.top5_ci = m.top5_ci;
+  s.macro_f1 = m.macro_f1;
+  s.ece = m.ece;
+  s.cache_hit = r.cache_hit;
+  s.cache_warning = r.cache_warning;
+  s.prepare_ms = r.prepare_ms;
+  s.inference_ms = r.inference_ms;
+  s.sample_indices.assign(r.indices.begin(), r.indices.end());
+  for (const Prediction& p : r.predictions) {
+    s.labels.push_back(p.label);
+    s.predicted.push_back(p.predicted());
+  }
+  return s;
+}
+
+json ToJson(const EvalSummary& s, bool include_samples) {
+  json out = {{"schema", "sweetspot.eval-summary/1"},
+              {"model", s.model},
+              {"dataset", s.dataset},
+              {"preprocess", s.preprocess_toml},
+              {"output_kind", s.output_kind},
+              {"output_kind_detected", s.output_kind_detected},
+              {"requested", s.requested},
+              {"excluded_count", s.excluded_count},
+              {"count", s.count},
+              {"top1_correct", s.top1_correct},
+              {"top5_correct", s.top5_correct},
+              {"top1", s.top1},
+              {"top5", s.top5},
+              {"top1_ci95", {s.top1_ci.lower, s.top1_ci.upper}},
+              {"top5_ci95", {s.top5_ci.lower, s.top5_ci.upper}},
+              {"macro_f1", s.macro_f1},
+              {"ece", s.ece},
+              {"cache_hit", s.cache_hit},
+              {"cache_warning", s.cache_warning},
+              {"prepare_ms", s.prepare_ms},
+              {"inference_ms", s.inference_ms}};
+  if (include_samples) {
+    out["samples"] = {{"indices", s.sample_indices}, {"labels", s.labels}, {"predicted", s.predicted}};
+  }
+  return out;
+}
+
+Result<EvalSummary> EvalSummaryFromJson(const json& j) {
+  try {
+    if (j.at("schema").get<std::string>() != "sweetspot.eval-summary/1") {
+      return Status::InvalidData("evaluation summary: unknown schema " + j.at("schema").dump());
+    }
+    EvalSummary s;
+    s.model = j.at("model").get<std::string>();
+    s.dataset = j.at("dataset").get<std::string>();
+    s.preprocess_toml = j.at("preprocess").get<std::string>();
+    s.output_kind = j.at("output_kind").get<std::string>();
+    s.output_kind_detected = j.at("output_kind_detected").get<bool>();
+    s.requested = j.at("requested").get<std::int64_t>();
+    s.excluded_count = j.at("excluded_count").get<std::int64_t>();
+    s.count = j.at("count").get<std::int64_t>();
+    s.top1_correct = j.at("top1_correct").get<std::int64_t>();
+    s.top5_correct = j.at("top5_correct").get<std::int64_t>();
+    s.top1 = j.at("top1").get<double>();
+    s.top5 = j.at("top5").get<double>();
+    s.top1_ci = {j.at("top1_ci95").at(0).get<double>(), j.at("top1_ci95").at(1).get<double>(), true};
+    s.top5_ci = {j.at("top5_ci95").at(0).get<double>(), j.at("top5_ci95").at(1).get<double>(), true};
+    s.macro_f1 = j.at("macro_f1").get<double>();
+    s.ece = j.at("ece").get<double>();
+    s.cache_hit = j.at("cache_hit").get<bool>();
+    s.cache_warning = j.at("cache_warning").get<std::string>();
+    s.prepare_ms = j.at("prepare_ms").get<double>();
+    s.inference_ms = j.at("inference_ms").get<double>();
+    if (j.contains("samples")) {
+      const json& samples = j.at("samples");
+      s.sample_indices = samples.at("indices").get<std::vector<std::int64_t>>();
+      s.labels = samples.at("labels").get<std::vector<std::int32_t>>();
+      s.predicted = samples.at("predicted").get<std::vector<std::int32_t>>();
+    }
+    if (s.labels.size() != s.sample_indices.size() || s.predicted.size() != s.sample_indices.size()) {
+      return Status::InvalidData("evaluation summary: the per-sample arrays differ in length");
+    }
+    return s;
+  } catch (const json::exception& e) {
+    return Status::InvalidData(std::string("evaluation summary: ") + e.what());
+  }
 }
 
 Result<Comparison> CompareResults(const EvalResult& model, const EvalResult& reference) {

@@ -346,23 +346,21 @@ Result<json> WriteTrainCost(const TrainJob& job, const TrainOutcome& outcome) {
   SWEETSPOT_ASSIGN_OR_RETURN(ModelInfo info, InspectModel(staged.model()));
   json test = nullptr;
   if (!job.test_data.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Dataset> data, Open(job.test_data, job, "--test-data"));
-    SWEETSPOT_ASSIGN_OR_RETURN(std::optional<std::string> metadata,
-                               ReadModelMetadata(staged.model(), kPreprocessMetadataKey));
-    SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec spec,
-                               ParsePreprocessToml(metadata.value_or(""), plan.model_path.string()));
-    SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
-    BackendOptions backend_options;
-    backend_options.intra_op_threads = job.options.threads > 0 ? job.options.threads : DefaultThreadCount();
-    EvalOptions eval_options;
-    eval_options.cache = job.cache;
-    const std::vector<std::size_t> indices = StratifiedSubset(*data, 0, 0);
+    // The exported file alone, through the same pipeline as `sweetspot eval`.
+    EvalRequest request;
+    request.model_path = staged.model().string();  // the exported file, before it replaces the old pair
+    request.dataset_path = job.test_data;
+    request.classes_file = job.classes_file;
+    request.threads = job.options.threads;
+    request.cache_enabled = job.cache.enabled;
+    request.cache_dir = job.cache.dir.string();
     const auto start = Clock::now();
-    SWEETSPOT_ASSIGN_OR_RETURN(EvalResult result, EvaluateModel(*backend, backend_options, staged.model(), *data,
-                                                                indices, spec, eval_options));
-    test = {{"data", job.test_data},       {"samples", result.metrics.count},
-            {"top1", result.metrics.top1}, {"top1_ci95", {result.metrics.top1_ci.lower, result.metrics.top1_ci.upper}},
-            {"top5", result.metrics.top5}, {"eval_ms", MsSince(start)}};
+    auto evaluated = Evaluate(request);
+    if (!evaluated.ok()) return evaluated.status().WithContext("--test-data");
+    const ClassificationMetrics& m = evaluated->metrics;
+    test = {{"data", job.test_data}, {"samples", m.count},
+            {"top1", m.top1},        {"top1_ci95", {m.top1_ci.lower, m.top1_ci.upper}},
+            {"top5", m.top5},        {"eval_ms", MsSince(start)}};
   }
   const TrainReport& r = outcome.report;
   double epoch_ms_sum = 0.0;

@@ -206,6 +206,27 @@ TEST_F(EvalCli, PrintPreprocessShowsTheResolvedSpec) {
   EXPECT_THAT(r.out, HasSubstr("std = [0.25]"));
 }
 
+// A cache folder that cannot be made costs the cache, not the evaluation:
+// one warning naming the fixes, and the same figures.
+TEST_F(EvalCli, UnwritableCacheFallsBackWithOneWarning) {
+  testing::WriteFile(dir_ / "file", "x");
+  const std::string data = "--data '" + (dir_ / "data").string() + "'";
+  const auto r = RunCli("eval '" + model_ + "' " + data + " --cache-dir '" + (dir_ / "file/sub").string() + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("88.89 %"));
+  std::size_t warnings = 0;
+  for (auto at = r.err.find("warning"); at != std::string::npos; at = r.err.find("warning", at + 1)) ++warnings;
+  EXPECT_EQ(warnings, 1u) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("--cache-dir DIR for a writable folder, or --no-cache"));
+  // Both fixes it proposes work without a warning.
+  for (const std::string& fix :
+       std::vector<std::string>{" --no-cache", " --cache-dir '" + (dir_ / "cache").string() + "'"}) {
+    const auto fixed = RunCli("eval '" + model_ + "' " + data + fix);
+    ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+    EXPECT_THAT(fixed.err, ::testing::Not(HasSubstr("warning"))) << fix;
+  }
+}
+
 TEST_F(EvalCli, BadInputsExitTwoWithAOneLineError) {
   const std::string data = "--data '" + (dir_ / "data").string() + "'";
   // Label outside the class list.

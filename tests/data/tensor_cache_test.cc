@@ -146,6 +146,27 @@ TEST_F(TensorCacheTest, DisabledCacheWritesNothing) {
   EXPECT_EQ(CountFiles(options_.dir), 0u);
 }
 
+// The cache only saves time: a folder that cannot be made (here a path under a
+// regular file, which stops root too) falls back to an uncached run that says why.
+TEST_F(TensorCacheTest, UnwritableCacheFallsBackToNoCacheWithAWarning) {
+  testing::WriteFile(cache_.path() / "file", "x");
+  options_.dir = cache_.path() / "file" / "sub";
+  auto prepared = PrepareTensors(*dataset_, All(*dataset_), SmallSpec(), options_);
+  ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  EXPECT_EQ(prepared->size(), 6u);
+  EXPECT_FALSE(prepared->from_cache);
+  EXPECT_TRUE(prepared->cache_file.empty());
+  EXPECT_THAT(prepared->cache_warning, HasSubstr((cache_.path() / "file" / "sub").string()));
+  EXPECT_THAT(prepared->cache_warning, HasSubstr("did without it"));
+  EXPECT_EQ(prepared->cache_warning.find("--"), std::string::npos);  // the library names no flag
+
+  options_.dir = cache_.path() / "tensors";  // a writable folder caches again, without a warning
+  auto cached = PrepareTensors(*dataset_, All(*dataset_), SmallSpec(), options_);
+  ASSERT_TRUE(cached.ok()) << cached.status().ToString();
+  EXPECT_TRUE(cached->cache_warning.empty());
+  EXPECT_FALSE(cached->cache_file.empty());
+}
+
 TEST(TensorCacheDir, FollowsXdgCacheHome) {
   const char* old = std::getenv("XDG_CACHE_HOME");
   const std::string saved = old != nullptr ? old : "";
