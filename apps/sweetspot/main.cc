@@ -1,5 +1,6 @@
 // sweetspot: find the sweet spot between speed and accuracy for vision models.
 #include <cstdio>
+#include <exception>
 #include <string>
 
 #include <fmt/core.h>
@@ -17,7 +18,8 @@ int ExitCodeFor(const sweetspot::Status& status) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kNotFound:
     case StatusCode::kInvalidData:
-    case StatusCode::kUnsupported: return 2;
+    case StatusCode::kUnsupported:
+    case StatusCode::kFailedPrecondition: return 2;
     default: return 1;
   }
 }
@@ -62,7 +64,16 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const sweetspot::Status status = action();
+  sweetspot::Status status;
+  try {
+    status = action();
+  } catch (const std::exception& e) {
+    // A library threw where it should have returned a Status: still one line,
+    // and the input that provoked it is the likeliest cause.
+    status = sweetspot::Status::InvalidData(std::string("unexpected input: ") + e.what());
+  } catch (...) {
+    status = sweetspot::Status::Internal("an unknown exception escaped");
+  }
   if (!status.ok() && !status.message().empty()) {
     std::fprintf(stderr, "sweetspot: error: %s\n", sweetspot::SafeText(status.message()).c_str());
   }

@@ -25,6 +25,10 @@ enum class StatusCode {
   kIoError,          // the OS failed a read/write
   kRuntimeError,     // a backend failed while running
   kInternal,         // a failure of sweetspot itself
+  // The input is fine but the system is not in a state the operation needs,
+  // and the user can change that: a full disk, a locked database, a folder
+  // that cannot be written. Exits 2 like bad input, not 1 like a crash.
+  kFailedPrecondition,
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -41,6 +45,9 @@ class [[nodiscard]] Status {
   static Status IoError(std::string message) { return {StatusCode::kIoError, std::move(message)}; }
   static Status RuntimeError(std::string message) { return {StatusCode::kRuntimeError, std::move(message)}; }
   static Status Internal(std::string message) { return {StatusCode::kInternal, std::move(message)}; }
+  static Status FailedPrecondition(std::string message) {
+    return {StatusCode::kFailedPrecondition, std::move(message)};
+  }
   // For codes carried across a process or file boundary; `code` must not be kOk.
   static Status FromCode(StatusCode code, std::string message) { return {code, std::move(message)}; }
 

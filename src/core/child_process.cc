@@ -161,7 +161,8 @@ Result<ChildOutcome> RunChildProcess(const fs::path& self_exe, std::string_view 
   if (doc.contains("error")) {
     const auto& e = doc["error"];
     const int code = e.value("code_id", static_cast<int>(StatusCode::kInternal));
-    const bool known = code > static_cast<int>(StatusCode::kOk) && code <= static_cast<int>(StatusCode::kInternal);
+    const bool known =
+        code > static_cast<int>(StatusCode::kOk) && code <= static_cast<int>(StatusCode::kFailedPrecondition);
     return Status::FromCode(known ? static_cast<StatusCode>(code) : StatusCode::kInternal,
                             e.value("message", std::string("unknown error in the measuring process")));
   }

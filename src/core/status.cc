@@ -14,6 +14,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kIoError: return "I/O error";
     case StatusCode::kRuntimeError: return "runtime error";
     case StatusCode::kInternal: return "internal error";
+    case StatusCode::kFailedPrecondition: return "failed precondition";
   }
   return "unknown";
 }

@@ -18,8 +18,8 @@ namespace {
 
 Status WriteError(const fs::path& path, int error) {
   if (error == ENOSPC || error == EDQUOT || error == EFBIG) {
-    return Status::InvalidArgument("cannot write '" + path.string() + "': " + std::strerror(error) +
-                                   "; free some space or write it elsewhere");
+    return Status::FailedPrecondition("cannot write '" + path.string() + "': " + std::strerror(error) +
+                                      "; free some space or write it elsewhere");
   }
   if (error == ENOENT) {
     return Status::IoError("cannot write '" + path.string() + "': its folder does not exist");

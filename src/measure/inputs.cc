@@ -1,3 +1,4 @@
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -77,8 +78,16 @@ Result<Tensor> ReadNpy(const fs::path& path) {
   std::stringstream dims(m[1].str());
   std::string dim;
   while (std::getline(dims, dim, ',')) {
-    if (dim.find_first_not_of(' ') == std::string::npos) continue;
-    shape.push_back(std::stoll(dim));
+    const auto first = dim.find_first_not_of(' ');
+    if (first == std::string::npos) continue;
+    const auto last = dim.find_last_not_of(' ');
+    int64_t value = -1;
+    const auto [end, error] = std::from_chars(dim.data() + first, dim.data() + last + 1, value);
+    if (error != std::errc() || end != dim.data() + last + 1 || value < 0) {
+      return Status::InvalidData("input file '" + path.string() + "': the .npy header's shape has a bad dimension '" +
+                                 dim + "'; save the array again with numpy.save");
+    }
+    shape.push_back(value);
   }
   Tensor t = Tensor::Owned(dtype, shape);
   in.read(static_cast<char*>(t.data()), static_cast<std::streamsize>(t.size_bytes()));

@@ -149,24 +149,25 @@ struct ResultsStore::Impl {
     switch (code & 0xFF) {
       case SQLITE_BUSY:
       case SQLITE_LOCKED:
-        return Status::InvalidArgument(fmt::format(
+        return Status::FailedPrecondition(fmt::format(
             "results database {} is locked by another process (another sweetspot study?) while {}; wait for it to "
-            "finish or pass --db OTHER.db",
+            "finish or use another database file",
             file, doing));
       case SQLITE_NOTADB:
       case SQLITE_CORRUPT:
         return Status::InvalidData(fmt::format(
-            "{} is not a readable sweetspot results database ({}); nothing was written to it: move it away or pass "
-            "--db NEW.db",
+            "{} is not a readable sweetspot results database ({}); nothing was written to it: move it away or use "
+            "another database file",
             file, detail));
       case SQLITE_CANTOPEN:
-        return Status::InvalidArgument(fmt::format(
-            "cannot open results database {} ({}); check that its folder exists and is writable, or pass --db", file,
-            detail));
+        return Status::FailedPrecondition(fmt::format(
+            "cannot open results database {} ({}); check that its folder exists and is writable, or use another "
+            "database file",
+            file, detail));
       case SQLITE_READONLY:
       case SQLITE_PERM:
-        return Status::IoError(
-            fmt::format("cannot write results database {} ({}); check its permissions or pass --db", file, detail));
+        return Status::FailedPrecondition(fmt::format(
+            "cannot write results database {} ({}); check its permissions or use another database file", file, detail));
       default: return Status::IoError(fmt::format("results database {}: {} failed: {}", file, doing, detail));
     }
   }
@@ -353,11 +354,13 @@ Result<std::unique_ptr<ResultsStore>> ResultsStore::Open(const fs::path& path, c
   impl->path = path;
   std::error_code ec;
   if (options.read_only && !fs::exists(path, ec)) {
-    return Status::NotFound(fmt::format(
-        "no results database '{}': run `sweetspot study SPEC.toml` first, or pass --db FILE", path.string()));
+    return Status::NotFound(
+        fmt::format("no results database '{}': run `sweetspot study SPEC.toml` first, or name another database file",
+                    path.string()));
   }
   if (fs::is_directory(path, ec)) {
-    return Status::InvalidArgument(fmt::format("results database '{}' is a folder; pass --db FILE.db", path.string()));
+    return Status::InvalidArgument(
+        fmt::format("results database '{}' is a folder; name a database file", path.string()));
   }
   const int flags = options.read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   const int rc = sqlite3_open_v2(path.c_str(), &impl->db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -383,14 +386,14 @@ Result<std::unique_ptr<ResultsStore>> ResultsStore::Open(const fs::path& path, c
   }
   if (application_id != kApplicationId && tables > 0) {
     return Status::InvalidData(fmt::format(
-        "'{}' is an SQLite database of another program, not sweetspot results; nothing was written to it: pass --db "
-        "NEW.db",
+        "'{}' is an SQLite database of another program, not sweetspot results; nothing was written to it: use "
+        "another database file",
         path.string()));
   }
   if (user_version > kResultsSchemaVersion) {
     return Status::Unsupported(
         fmt::format("results database '{}' has schema version {}, newer than this sweetspot "
-                    "reads ({}); upgrade sweetspot or pass --db NEW.db",
+                    "reads ({}); upgrade sweetspot or use another database file",
                     path.string(), user_version, kResultsSchemaVersion));
   }
   if (options.read_only) {

@@ -107,6 +107,19 @@ TEST_F(BenchCli, UnnamedDimensionsFromInputAxisOrTheInputArray) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+// A malformed shape in the .npy header once escaped as an exception from
+// std::stoll and terminated the process; now it is one line and exit 2.
+TEST_F(BenchCli, InputFileWithAMalformedHeaderShape) {
+  for (const std::string shape : {"(1, x3, 32, 32)", "(99999999999999999999999, 3, 32, 32)", "(1, -3, 32, 32)"}) {
+    std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
+    while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+    header += '\n';
+    const std::string bytes = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(header.size()) + '\0' + header;
+    testing::WriteFile(dir_ / "bad.npy", bytes + std::string(64, '\0'));
+    ExpectUsageError(model_ + " --input " + (dir_ / "bad.npy").string() + kFast, "bad.npy");
+  }
+}
+
 TEST_F(BenchCli, UnknownScenario) { ExpectUsageError(model_ + " --scenario burst" + kFast, "burst"); }
 
 TEST_F(BenchCli, UnknownFlag) { ExpectUsageError(model_ + " --frobnicate", "frobnicate"); }

@@ -256,9 +256,9 @@ TEST(ResultsStoreTest, LockedDatabaseFailsCleanlyAndKeepsWhatWasStored) {
   ASSERT_TRUE(store.ok()) << store.status().ToString();  // opening an existing store only reads
   const Status put = (*store)->PutLatency(k.latency, k.study, Latency(1.0));
   ASSERT_FALSE(put.ok());
-  EXPECT_EQ(put.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(put.code(), StatusCode::kFailedPrecondition);  // the user can fix it; not a bad argument
   EXPECT_THAT(put.message(), HasSubstr("is locked by another process"));
-  EXPECT_THAT(put.message(), HasSubstr("--db OTHER.db"));
+  EXPECT_THAT(put.message(), HasSubstr("use another database file"));
 
   ASSERT_EQ(sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(holder);
@@ -279,7 +279,7 @@ TEST(ResultsStoreTest, MissingFolderIsABadPath) {
   TempDir dir;
   auto store = ResultsStore::Open(dir / "no/such/folder/s.db");
   ASSERT_FALSE(store.ok());
-  EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(store.status().message(), HasSubstr("check that its folder exists"));
 }
 
