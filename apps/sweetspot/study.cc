@@ -114,6 +114,9 @@ Status RunStudyCommand(const StudyArgs& a) {
     }
     return report.status();
   }
+  for (const std::string& warning : report->warnings) {
+    std::fprintf(stderr, "sweetspot: warning: %s (pass --cache-dir DIR for a writable folder)\n", warning.c_str());
+  }
 
   const bool to_stdout = a.json == "-" || a.csv == "-" || a.markdown == "-";
   if (!a.json.empty()) SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.json, RenderStudyJson(*report), "--json"));

@@ -95,6 +95,7 @@ Result<Layout> ParseLayout(std::string_view name);
 // in set_by for each. `source` names the text in errors ("prep.toml", "model
 // metadata 'sweetspot.preprocess'"). Unknown keys are errors (a typo must not
 // silently fall back to a default).
+// ParsePreprocessTable (preprocess_toml.h) does the same for a parsed table.
 Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source,
                                            const PreprocessSpec& base = {});
 Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base = {});

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,9 @@ struct StudyModel {
   std::string name;             // unique in the study; default: the file's stem
   std::filesystem::path path;   // absolute
   std::string preprocess_toml;  // the model's [models.preprocess] table as TOML text ("" if none)
+  // The model's `dims` table: values of symbolic input dimensions (symbol, or
+  // "<input>:<axis>" for an unnamed one), for inspection and benchmarks.
+  std::map<std::string, std::int64_t> dims;
 };
 
 struct RuntimeSetting {
@@ -75,8 +79,9 @@ struct StudySpec {
 };
 
 // Parses the TOML text of a spec; relative paths resolve against the spec's
-// folder. Every error names the file, the table and the key, and the fix
-// (an unknown key, a missing model or dataset, a bad value).
+// folder. Every error names the file, the line, the key path and the fix (an
+// unknown key, a missing model or dataset, a bad value, a runtime list that
+// names a value twice).
 Result<StudySpec> ParseStudySpec(std::string_view text, const std::filesystem::path& spec_path);
 Result<StudySpec> LoadStudySpec(const std::filesystem::path& path);
 
@@ -124,6 +129,9 @@ struct StudyReport {
   // Why each failed candidate failed, with its name as context (codes kept,
   // so bad input can be told from a crash).
   std::vector<Status> failures;
+  // Things the user should know that failed nothing (a tensor cache that
+  // could not be written), distinct, one line each.
+  std::vector<std::string> warnings;
 };
 
 // Runs (or resumes) the study. Failures of single measurements are in the

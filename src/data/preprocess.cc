@@ -1,4 +1,5 @@
 #include "sweetspot/preprocess.h"
+#include "sweetspot/preprocess_toml.h"
 
 #include <algorithm>
 #include <cmath>
@@ -282,19 +283,26 @@ std::string PreprocessSpec::Origin(std::string_view key) const {
   return it == set_by.end() ? std::string() : " (from " + it->second + ")";
 }
 
-Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source, const PreprocessSpec& base) {
-  toml::table table;
-  try {
-    table = toml::parse(NormalizeText(text), source);
-  } catch (const toml::parse_error& e) {
-    return Status::InvalidData(fmt::format("{} line {}: {}", source, e.source().begin.line, e.description()));
-  }
+namespace {
+
+// " line N" of a parsed node, "" when it has no position.
+std::string LineOf(const toml::node& node) {
+  const auto line = node.source().begin.line;
+  return line > 0 ? fmt::format(" line {}", line) : std::string();
+}
+
+}  // namespace
+
+Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, std::string_view source_name,
+                                            const PreprocessSpec& base) {
   PreprocessSpec spec = base;
+  std::string source(source_name);
   const auto field_error = [&](std::string_view key, std::string_view expected) {
     return Status::InvalidData(fmt::format("{}: '{}' must be {}", source, key, expected));
   };
   for (auto&& [key_node, node] : table) {
     const std::string_view key = key_node.str();
+    source = std::string(source_name) + LineOf(node);
     const auto str = node.value<std::string>();
     if (key == "size") {
       spec.set_by["width"] = spec.set_by["height"] = std::string(source);
@@ -364,8 +372,18 @@ Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_vi
           source, key));
     }
   }
-  SWEETSPOT_RETURN_IF_ERROR(spec.Validate().WithContext(source));
+  SWEETSPOT_RETURN_IF_ERROR(spec.Validate().WithContext(std::string(source_name) + LineOf(table)));
   return spec;
+}
+
+Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source, const PreprocessSpec& base) {
+  toml::table table;
+  try {
+    table = toml::parse(NormalizeText(text), source);
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidData(fmt::format("{} line {}: {}", source, e.source().begin.line, e.description()));
+  }
+  return ParsePreprocessTable(table, source, base);
 }
 
 Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base) {

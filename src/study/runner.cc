@@ -6,21 +6,23 @@
 #include <nlohmann/json.hpp>
 
 #include "sweetspot/backend.h"
-#include "sweetspot/bench_json.h"
 #include "sweetspot/content_hash.h"
 #include "sweetspot/cpus.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/isolated_eval.h"
 #include "sweetspot/model_info.h"
-#include "sweetspot/results_store.h"
+#include "sweetspot/onnx_model.h"
 #include "sweetspot/study.h"
 #include "sweetspot/text_file.h"
+#include "sweetspot/study_plan.h"
 
 namespace sweetspot {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+// ---------------------------------------------------------------- plan
 
 // Everything that changes an accuracy figure besides the model and the data.
 // nlohmann::json sorts object keys, so dump() is a canonical key.
@@ -35,11 +37,38 @@ std::string AccuracySettingsKey(const StudySpec& spec, const StudyModel& model) 
       .dump();
 }
 
-BenchRequest MakeBenchRequest(const StudySpec& spec, const StudyModel& model, const RuntimeSetting& setting) {
+std::vector<PreprocessLayer> PreprocessLayers(const StudySpec& spec, const StudyModel& model) {
+  std::vector<PreprocessLayer> layers;
+  if (!spec.dataset_preprocess_toml.empty()) {
+    layers.push_back({spec.spec_path.string() + " [dataset.preprocess]", spec.dataset_preprocess_toml, ""});
+  }
+  if (!model.preprocess_toml.empty()) {
+    layers.push_back(
+        {fmt::format("{} [[models]] '{}' preprocess", spec.spec_path.string(), model.name), model.preprocess_toml, ""});
+  }
+  return layers;
+}
+
+EvalRequest MakeEvalRequest(const StudySpec& spec, const StudyModel& model, const fs::path& cache_dir) {
+  EvalRequest request;
+  request.model_path = model.path.string();
+  request.dataset_path = spec.dataset_path.string();
+  request.classes_file = spec.classes_file.string();
+  request.layers = PreprocessLayers(spec, model);
+  request.limit = spec.limit;
+  request.seed = spec.seed;
+  request.batch_size = spec.eval_batch;
+  request.threads = spec.eval_threads;
+  request.cache_dir = cache_dir.string();
+  return request;
+}
+
+BenchRequest MakeBenchRequest(const StudySpec& spec, const PlannedModel& model, const RuntimeSetting& setting) {
   BenchRequest request;
   request.model_path = model.path.string();
   request.options.intra_op_threads = setting.threads > 0 ? setting.threads : DefaultThreadCount();
   request.options.inter_op_threads = 1;
+  request.inputs.dim_values = model.dims;
   MeasureConfig& c = request.config;
   c.scenarios = {setting.scenario};
   c.batch_sizes = {setting.batch_size};
@@ -57,6 +86,74 @@ std::string LatencySettingsKey(const BenchRequest& request) {
   j.erase("model_path");
   return DumpJson(json{{"variant", "identity"}, {"bench", j}});
 }
+
+// The model's image height and width, when its first input leaves them
+// symbolic and its preprocessing sets a size: the same values `eval` feeds.
+// A preprocessing error is left for the accuracy run to report.
+void AddPreprocessDims(const StudySpec& spec, const StudyModel& model, std::map<std::string, std::int64_t>* dims) {
+  const std::vector<PreprocessLayer> layers = PreprocessLayers(spec, model);
+  auto preprocess = LayerPreprocessing(model.path, layers);
+  auto proto = LoadOnnxModel(model.path);
+  if (!preprocess.ok() || !proto.ok() || preprocess->width <= 0 || preprocess->height <= 0) return;
+  std::vector<std::string> initializers;
+  for (const auto& t : proto->graph().initializer()) initializers.push_back(t.name());
+  for (const auto& input : proto->graph().input()) {
+    if (std::find(initializers.begin(), initializers.end(), input.name()) != initializers.end()) continue;
+    const auto& shape = input.type().tensor_type().shape();
+    if (shape.dim_size() != 4) return;
+    const bool nchw = preprocess->layout == Layout::kNchw;
+    const std::pair<int, std::int64_t> axes[] = {{nchw ? 2 : 1, preprocess->height}, {nchw ? 3 : 2, preprocess->width}};
+    for (const auto& [axis, value] : axes) {
+      const auto& dim = shape.dim(axis);
+      if (dim.has_dim_value()) continue;
+      const std::string key = dim.dim_param().empty() ? fmt::format("{}:{}", input.name(), axis) : dim.dim_param();
+      dims->emplace(key, value);  // a value the spec's `dims` gives wins
+    }
+    return;  // the first input takes the images
+  }
+}
+
+Result<PlannedModel> PlanModel(const StudySpec& spec, const StudyModel& m) {
+  PlannedModel planned;
+  planned.name = m.name;
+  planned.path = m.path;
+  auto hash = HashFile(m.path);
+  if (!hash.ok()) return hash.status().WithContext(fmt::format("{} model '{}'", spec.spec_path.string(), m.name));
+  planned.info.sha256 = *hash;
+  planned.info.path = m.path.string();
+  std::error_code ec;
+  planned.info.file_bytes = static_cast<std::int64_t>(fs::file_size(m.path, ec));
+  planned.dims = m.dims;
+  AddPreprocessDims(spec, m, &planned.dims);
+  InspectOptions inspect;
+  inspect.dim_values = planned.dims;
+  auto info = InspectModel(m.path, inspect);
+  if (info.ok()) {
+    planned.info.param_count = info->param_count;
+    planned.info.macs = info->total_macs;
+    planned.info.weight_bytes = info->weight_bytes;
+  } else {
+    planned.inspect_failure = info.status();
+  }
+  return planned;
+}
+
+// Two entries with the same content would be ranked against each other on
+// timing noise alone.
+Status CheckDistinct(const StudySpec& spec, const std::vector<PlannedModel>& models) {
+  std::map<std::string, std::string> by_hash;
+  for (const PlannedModel& m : models) {
+    const auto [it, inserted] = by_hash.emplace(m.info.sha256, m.name);
+    if (inserted) continue;
+    return Status::InvalidArgument(
+        fmt::format("{} [[models]]: '{}' and '{}' are the same model (identical file content, sha256 {}...); list it "
+                    "once",
+                    spec.spec_path.string(), it->second, m.name, m.info.sha256.substr(0, 12)));
+  }
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- run
 
 LatencyRow ToLatencyRow(const BenchResult& r, const RuntimeSetting& setting, double duration_ms) {
   LatencyRow row;
@@ -90,53 +187,300 @@ LatencyRow ToLatencyRow(const BenchResult& r, const RuntimeSetting& setting, dou
   return row;
 }
 
-Result<AccuracyRow> ToAccuracyRow(const IsolatedEvalResult& r) {
-  try {
-    const json& m = r.eval.at("metrics");
-    AccuracyRow row;
-    row.sample_count = m.at("count").get<std::int64_t>();
-    row.top1_correct = m.at("top1_correct").get<std::int64_t>();
-    row.top5_correct = m.at("top5_correct").get<std::int64_t>();
-    row.top1 = m.at("top1").get<double>();
-    row.top5 = m.at("top5").get<double>();
-    row.top1_ci = {m.at("top1_ci95").at(0).get<double>(), m.at("top1_ci95").at(1).get<double>(), true};
-    row.excluded_count = r.eval.at("dataset").at("excluded_count").get<std::int64_t>();
-    row.sample_indices = r.sample_indices;
-    row.labels = r.labels;
-    row.predicted = r.predicted;
-    row.eval_json = DumpJson(r.eval);
-    row.duration_ms = r.wall_ms;
-    return row;
-  } catch (const json::exception& e) {
-    return Status::Internal(std::string("the evaluation result lacks a field: ") + e.what());
-  }
+AccuracyRow ToAccuracyRow(const IsolatedEvalResult& r) {
+  const EvalSummary& s = r.summary;
+  AccuracyRow row;
+  row.sample_count = s.count;
+  row.top1_correct = s.top1_correct;
+  row.top5_correct = s.top5_correct;
+  row.top1 = s.top1;
+  row.top5 = s.top5;
+  row.top1_ci = s.top1_ci;
+  row.excluded_count = s.excluded_count;
+  row.sample_indices = s.sample_indices;
+  row.labels = s.labels;
+  row.predicted = s.predicted;
+  row.eval_json = DumpJson(ToJson(s, /*include_samples=*/false));  // the samples are stored apart
+  row.duration_ms = r.wall_ms;
+  return row;
 }
 
-struct ModelState {
-  std::int64_t variant_id = 0;
-  StoredModel info;
-  Status inspect_failure;
-  std::optional<AccuracyRow> accuracy;
-  Status accuracy_failure;
-  std::vector<std::optional<LatencyRow>> latency;  // per setting
-  std::vector<Status> latency_failure;
+// Measures a plan's measurements in child processes, reusing stored ones.
+class PlanRunner {
+ public:
+  PlanRunner(const StudySpec& spec, const StudyPlan& plan, ResultsStore& store, const StudyContext& context,
+             const StudyOptions& options)
+      : spec_(spec), plan_(plan), store_(store), context_(context), options_(options) {}
+
+  Result<StudyMeasurements> Run() {
+    out_.models.resize(plan_.models.size());
+    for (ModelMeasurements& m : out_.models) {
+      m.latency.resize(plan_.settings.size());
+      m.latency_failure.resize(plan_.settings.size());
+    }
+    SWEETSPOT_RETURN_IF_ERROR(RegisterModels());
+    std::vector<const PlannedMeasurement*> todo;
+    SWEETSPOT_RETURN_IF_ERROR(TakeStored(&todo));
+    progress_.total = todo.size();
+    for (const PlannedMeasurement* m : todo) SWEETSPOT_RETURN_IF_ERROR(Measure(*m));
+    return std::move(out_);
+  }
+
+ private:
+  MeasurementKey Key(const PlannedMeasurement& m) const {
+    const bool accuracy = m.kind == MeasurementKind::kAccuracy;
+    return {variant_ids_[m.model], context_.environment_id, accuracy ? context_.dataset_id : 0, m.settings_key};
+  }
+
+  Status RegisterModels() {
+    std::vector<ResultsStore::CandidateEntry> entries;
+    for (const PlannedModel& m : plan_.models) {
+      SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t model_id, store_.PutModel(m.info));
+      SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t variant_id, store_.PutIdentityVariant(model_id));
+      variant_ids_.push_back(variant_id);
+      entries.push_back({m.name, variant_id, m.path.string()});
+    }
+    return store_.SetCandidates(context_.study_id, entries);
+  }
+
+  // What is stored is reused (unless `fresh`); the rest goes to `todo`.
+  Status TakeStored(std::vector<const PlannedMeasurement*>* todo) {
+    for (std::size_t i = 0; i < plan_.models.size(); ++i) {
+      const Status& failure = plan_.models[i].inspect_failure;
+      if (failure.ok()) continue;
+      const MeasurementKey key{variant_ids_[i], context_.environment_id, context_.dataset_id, "{}"};
+      SWEETSPOT_RETURN_IF_ERROR(store_.PutFailure(key, context_.study_id, "inspect", "", failure));
+      out_.failed++;
+    }
+    for (const PlannedMeasurement& m : plan_.measurements) {
+      if (!plan_.models[m.model].inspect_failure.ok()) continue;
+      ModelMeasurements& found = out_.models[m.model];
+      bool stored = false;
+      if (!options_.fresh && m.kind == MeasurementKind::kAccuracy) {
+        SWEETSPOT_ASSIGN_OR_RETURN(found.accuracy, store_.FindAccuracy(Key(m)));
+        stored = found.accuracy.has_value();
+      } else if (!options_.fresh) {
+        SWEETSPOT_ASSIGN_OR_RETURN(found.latency[m.setting], store_.FindLatency(Key(m)));
+        stored = found.latency[m.setting].has_value();
+      }
+      if (stored) {
+        out_.reused++;
+      } else {
+        todo->push_back(&m);
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status Interrupted() const {
+    return Status::RuntimeError(fmt::format(
+        "interrupted: {} measurement(s) of this run finished and are stored in '{}'; run the same command again to "
+        "resume",
+        progress_.done, context_.db_path.string()));
+  }
+
+  bool Cancelled() const { return options_.cancel != nullptr && options_.cancel->load(); }
+
+  void Warn(const std::string& warning) {
+    if (std::find(out_.warnings.begin(), out_.warnings.end(), warning) == out_.warnings.end()) {
+      out_.warnings.push_back(warning);
+    }
+  }
+
+  // Runs one measurement; Ok with `failure` set when only the measurement failed.
+  Result<std::string> RunOne(const PlannedMeasurement& m, const std::string& what, Status* failure) {
+    const ChildLimits limits{spec_.timeout_s, options_.cancel, "raise [runtime] timeout_s if it needs longer"};
+    ModelMeasurements& found = out_.models[m.model];
+    if (m.kind == MeasurementKind::kAccuracy) {
+      auto result = RunEvalIsolated(options_.self_exe, m.eval, limits);
+      if (!result.ok()) return (*failure = result.status(), std::string());
+      if (!result->summary.cache_warning.empty()) Warn(result->summary.cache_warning);
+      AccuracyRow row = ToAccuracyRow(*result);
+      SWEETSPOT_RETURN_IF_ERROR(store_.PutAccuracy(Key(m), context_.study_id, row));
+      const std::string summary = fmt::format("{}: top-1 {:.2f} % ({} samples, {:.1f} s)", what, 100 * row.top1,
+                                              row.sample_count, row.duration_ms / 1000);
+      found.accuracy = std::move(row);
+      return summary;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto result = RunBenchIsolated(options_.self_exe, m.bench, limits);
+    if (!result.ok()) return (*failure = result.status(), std::string());
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    LatencyRow row = ToLatencyRow(*result, plan_.settings[m.setting], ms);
+    SWEETSPOT_RETURN_IF_ERROR(store_.PutLatency(Key(m), context_.study_id, row));
+    const std::string summary = fmt::format("{}: p50 {:.3g} ms, p99 {:.3g} ms, {:.0f} items/s ({:.1f} s)", what,
+                                            row.p50_ms, row.p99_ms, row.items_per_s, ms / 1000);
+    found.latency[m.setting] = std::move(row);
+    return summary;
+  }
+
+  Status Measure(const PlannedMeasurement& m) {
+    if (Cancelled()) return Interrupted();
+    ModelMeasurements& found = out_.models[m.model];
+    if (m.kind == MeasurementKind::kLatency && !found.accuracy_failure.ok()) {
+      progress_.total--;  // the candidate has failed already; its benchmarks would only cost time
+      return Status::Ok();
+    }
+    const std::string what = m.Label(plan_);
+    progress_.current = what;
+    progress_.finished.clear();
+    if (options_.progress) options_.progress(progress_);
+    Status failure;
+    SWEETSPOT_ASSIGN_OR_RETURN(std::string summary, RunOne(m, what, &failure));
+    if (!failure.ok()) {
+      if (Cancelled()) return Interrupted();
+      const bool accuracy = m.kind == MeasurementKind::kAccuracy;
+      const std::string setting = accuracy ? "" : plan_.settings[m.setting].Label();
+      SWEETSPOT_RETURN_IF_ERROR(
+          store_.PutFailure(Key(m), context_.study_id, accuracy ? "accuracy" : "latency", setting, failure));
+      (accuracy ? found.accuracy_failure : found.latency_failure[m.setting]) = failure;
+      summary = fmt::format("FAILED {}: {}", what, failure.message());
+      out_.failed++;
+    } else {
+      out_.measured++;
+    }
+    progress_.done++;
+    progress_.finished = summary;
+    if (options_.progress) options_.progress(progress_);
+    return Status::Ok();
+  }
+
+  const StudySpec& spec_;
+  const StudyPlan& plan_;
+  ResultsStore& store_;
+  const StudyContext& context_;
+  const StudyOptions& options_;
+  std::vector<std::int64_t> variant_ids_;  // parallel to plan_.models
+  StudyMeasurements out_;
+  StudyProgress progress_;
 };
 
-struct Task {
-  bool accuracy = true;
-  std::size_t model = 0;
-  std::size_t setting = 0;
-  MeasurementKey key;
-};
+// ---------------------------------------------------------------- assemble
+
+Candidate MakeCandidate(const StudyPlan& plan, const StudyMeasurements& measured, std::size_t i, std::size_t s,
+                        std::vector<Status>* failures) {
+  const PlannedModel& model = plan.models[i];
+  const ModelMeasurements& found = measured.models[i];
+  Candidate c;
+  c.model = model.name;
+  c.setting = plan.settings[s].Label();
+  c.name = plan.settings.size() == 1 ? c.model : fmt::format("{} ({})", c.model, c.setting);
+  c.size_bytes = model.info.file_bytes;
+  c.param_count = model.info.param_count;
+  c.macs = model.info.macs;
+  const Status& failed = !model.inspect_failure.ok()    ? model.inspect_failure
+                         : !found.accuracy_failure.ok() ? found.accuracy_failure
+                                                        : found.latency_failure[s];
+  if (!failed.ok()) {
+    c.failure = failed.message();
+    failures->push_back(failed.WithContext(c.name));
+  }
+  if (found.accuracy) {
+    const AccuracyRow& a = *found.accuracy;
+    c.eval_count = a.sample_count;
+    c.top1 = a.top1;
+    c.top1_ci = a.top1_ci;
+    c.sample_indices = a.sample_indices;
+    c.correct.resize(a.labels.size());
+    for (std::size_t k = 0; k < a.labels.size(); ++k) c.correct[k] = a.labels[k] == a.predicted[k];
+  }
+  if (found.latency[s]) {
+    const LatencyRow& l = *found.latency[s];
+    c.p50_ms = l.p50_ms;
+    c.p99_ms = l.p99_ms;
+    c.items_per_s = l.items_per_s;
+    c.peak_memory_bytes = l.peak_rss_bytes;
+  }
+  if (c.failure.empty() && (!found.accuracy || !found.latency[s])) c.failure = "not measured";
+  return c;
+}
+
+// The named model (first setting), else the most accurate.
+std::optional<std::size_t> FindReference(const std::vector<Candidate>& candidates, const std::string& name) {
+  std::optional<std::size_t> reference;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const Candidate& c = candidates[i];
+    if (!c.failure.empty()) continue;
+    if (!name.empty()) {
+      if (c.model == name && !reference) reference = i;
+    } else if (!reference || c.top1 > candidates[*reference].top1) {
+      reference = i;
+    }
+  }
+  return reference;
+}
 
 bool IsBadInput(StatusCode code) {
   return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound || code == StatusCode::kInvalidData ||
-         code == StatusCode::kUnsupported;
+         code == StatusCode::kUnsupported || code == StatusCode::kFailedPrecondition;
 }
 
 }  // namespace
 
+std::string PlannedMeasurement::Label(const StudyPlan& plan) const {
+  const std::string& name = plan.models[model].name;
+  if (kind == MeasurementKind::kAccuracy) return "accuracy of " + name;
+  return fmt::format("latency of {} [{}]", name, plan.settings[setting].Label());
+}
+
+Result<StudyPlan> PlanStudy(const StudySpec& spec, const fs::path& cache_dir) {
+  StudyPlan plan;
+  plan.settings = spec.settings;
+  for (const StudyModel& m : spec.models) {
+    SWEETSPOT_ASSIGN_OR_RETURN(PlannedModel planned, PlanModel(spec, m));
+    plan.models.push_back(std::move(planned));
+  }
+  SWEETSPOT_RETURN_IF_ERROR(CheckDistinct(spec, plan.models));
+  for (std::size_t i = 0; i < spec.models.size(); ++i) {
+    PlannedMeasurement accuracy;
+    accuracy.model = i;
+    accuracy.settings_key = AccuracySettingsKey(spec, spec.models[i]);
+    accuracy.eval = MakeEvalRequest(spec, spec.models[i], cache_dir);
+    plan.measurements.push_back(std::move(accuracy));
+    for (std::size_t s = 0; s < plan.settings.size(); ++s) {
+      PlannedMeasurement latency;
+      latency.kind = MeasurementKind::kLatency;
+      latency.model = i;
+      latency.setting = s;
+      latency.bench = MakeBenchRequest(spec, plan.models[i], plan.settings[s]);
+      latency.settings_key = LatencySettingsKey(latency.bench);
+      plan.measurements.push_back(std::move(latency));
+    }
+  }
+  return plan;
+}
+
+Result<StudyMeasurements> RunStudyPlan(const StudySpec& spec, const StudyPlan& plan, ResultsStore& store,
+                                       const StudyContext& context, const StudyOptions& options) {
+  return PlanRunner(spec, plan, store, context, options).Run();
+}
+
+StudyReport AssembleReport(const StudySpec& spec, const StudyPlan& plan, const StudyMeasurements& measured) {
+  StudyReport report;
+  report.study = spec.name;
+  report.spec_path = spec.spec_path.string();
+  report.constraints = spec.constraints;
+  report.objective = spec.objective;
+  report.measured = measured.measured;
+  report.reused = measured.reused;
+  report.failed = measured.failed;
+  report.warnings = measured.warnings;
+  for (std::size_t i = 0; i < plan.models.size(); ++i) {
+    for (std::size_t s = 0; s < plan.settings.size(); ++s) {
+      report.candidates.push_back(MakeCandidate(plan, measured, i, s, &report.failures));
+    }
+  }
+  report.analysis = Analyze(report.candidates, report.constraints, report.objective);
+  report.reference = FindReference(report.candidates, spec.reference);
+  for (const Candidate& c : report.candidates) {
+    report.reference_p.push_back(
+        report.reference && c.failure.empty() ? PairedPValue(c, report.candidates[*report.reference]) : std::nullopt);
+  }
+  return report;
+}
+
 Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const StudyPlan plan, PlanStudy(spec, options.cache_dir));
   const fs::path db_path = options.db_path.empty() ? spec.spec_path.parent_path() / "sweetspot.db" : options.db_path;
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<ResultsStore> store, ResultsStore::Open(db_path));
   const std::string dataset_field = spec.spec_path.string() + " [dataset] path";
@@ -148,228 +492,24 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
   const Dataset& dataset = **opened;
   auto dataset_hash = HashDataset(dataset);
   if (!dataset_hash.ok()) return dataset_hash.status().WithContext(dataset_field);
-  const std::size_t requested = StratifiedSubset(dataset, spec.limit, spec.seed).size();
-
-  StudyReport report;
-  report.study = spec.name;
-  report.spec_path = spec.spec_path.string();
-  report.db_path = db_path.string();
-  report.dataset = dataset.description();
-  report.dataset_samples = static_cast<std::int64_t>(requested);
-  report.environment = CaptureEnvironment();
-  report.constraints = spec.constraints;
-  report.objective = spec.objective;
+  const Environment environment = CaptureEnvironment();
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
-  report.backend_version = backend->version();
 
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t study_id,
-                             store->PutStudy(spec.name, spec.spec_path.string(), spec.spec_text));
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t environment_id,
-                             store->PutEnvironment(report.environment, report.backend_version));
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t dataset_id,
+  StudyContext context;
+  context.db_path = db_path;
+  SWEETSPOT_ASSIGN_OR_RETURN(context.study_id, store->PutStudy(spec.name, spec.spec_path.string(), spec.spec_text));
+  SWEETSPOT_ASSIGN_OR_RETURN(context.environment_id, store->PutEnvironment(environment, backend->version()));
+  SWEETSPOT_ASSIGN_OR_RETURN(context.dataset_id,
                              store->PutDataset({*dataset_hash, dataset.description(),
                                                 static_cast<std::int64_t>(dataset.size()), dataset.class_names()}));
+  SWEETSPOT_ASSIGN_OR_RETURN(const StudyMeasurements measured, RunStudyPlan(spec, plan, *store, context, options));
 
-  // Identify and inspect every model (static analysis, in this process: it
-  // never runs the model).
-  std::vector<ModelState> models(spec.models.size());
-  std::vector<ResultsStore::CandidateEntry> entries;
-  for (std::size_t i = 0; i < spec.models.size(); ++i) {
-    const StudyModel& m = spec.models[i];
-    ModelState& state = models[i];
-    auto hash = HashFile(m.path);
-    if (!hash.ok()) return hash.status().WithContext(fmt::format("{} model '{}'", spec.spec_path.string(), m.name));
-    state.info.sha256 = *hash;
-    state.info.path = m.path.string();
-    std::error_code ec;
-    state.info.file_bytes = static_cast<std::int64_t>(fs::file_size(m.path, ec));
-    auto info = InspectModel(m.path);
-    if (info.ok()) {
-      state.info.param_count = info->param_count;
-      state.info.macs = info->total_macs;
-      state.info.weight_bytes = info->weight_bytes;
-    } else {
-      state.inspect_failure = info.status();
-    }
-    SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t model_id, store->PutModel(state.info));
-    SWEETSPOT_ASSIGN_OR_RETURN(state.variant_id, store->PutIdentityVariant(model_id));
-    state.latency.resize(spec.settings.size());
-    state.latency_failure.resize(spec.settings.size());
-    entries.push_back({m.name, state.variant_id, m.path.string()});
-  }
-  SWEETSPOT_RETURN_IF_ERROR(store->SetCandidates(study_id, entries));
-
-  // Plan: what is stored is reused, the rest is measured.
-  std::vector<Task> tasks;
-  for (std::size_t i = 0; i < spec.models.size(); ++i) {
-    ModelState& state = models[i];
-    if (!state.inspect_failure.ok()) {
-      SWEETSPOT_RETURN_IF_ERROR(store->PutFailure({state.variant_id, environment_id, dataset_id, "{}"}, study_id,
-                                                  "inspect", "", state.inspect_failure));
-      report.failed++;
-      continue;
-    }
-    Task accuracy{
-        true, i, 0, {state.variant_id, environment_id, dataset_id, AccuracySettingsKey(spec, spec.models[i])}};
-    if (!options.fresh) {
-      SWEETSPOT_ASSIGN_OR_RETURN(state.accuracy, store->FindAccuracy(accuracy.key));
-    }
-    if (state.accuracy) {
-      report.reused++;
-    } else {
-      tasks.push_back(accuracy);
-    }
-    for (std::size_t s = 0; s < spec.settings.size(); ++s) {
-      const BenchRequest request = MakeBenchRequest(spec, spec.models[i], spec.settings[s]);
-      Task latency{false, i, s, {state.variant_id, environment_id, 0, LatencySettingsKey(request)}};
-      if (!options.fresh) {
-        SWEETSPOT_ASSIGN_OR_RETURN(state.latency[s], store->FindLatency(latency.key));
-      }
-      if (state.latency[s]) {
-        report.reused++;
-      } else {
-        tasks.push_back(latency);
-      }
-    }
-  }
-
-  const ChildLimits limits{spec.timeout_s, options.cancel, "raise [runtime] timeout_s if it needs longer"};
-  StudyProgress progress;
-  progress.total = tasks.size();
-  const auto interrupted = [&] {
-    return Status::RuntimeError(fmt::format(
-        "interrupted: {} measurement(s) of this run finished and are stored in '{}'; run the same command again to "
-        "resume",
-        progress.done, db_path.string()));
-  };
-  for (const Task& task : tasks) {
-    if (options.cancel != nullptr && options.cancel->load()) return interrupted();
-    const StudyModel& m = spec.models[task.model];
-    ModelState& state = models[task.model];
-    const RuntimeSetting& setting = spec.settings[task.setting];
-    if (!task.accuracy && !state.accuracy_failure.ok()) {
-      // The candidate has failed already; its benchmarks would only cost time.
-      progress.total--;
-      continue;
-    }
-    const std::string what =
-        task.accuracy ? "accuracy of " + m.name : fmt::format("latency of {} [{}]", m.name, setting.Label());
-    progress.current = what;
-    progress.finished.clear();
-    if (options.progress) options.progress(progress);
-
-    Status failure;
-    std::string summary;
-    if (task.accuracy) {
-      EvalRequest request;
-      request.model_path = m.path.string();
-      request.dataset_path = spec.dataset_path.string();
-      request.classes_file = spec.classes_file.string();
-      if (!spec.dataset_preprocess_toml.empty()) {
-        request.layers.push_back({spec.spec_path.string() + " [dataset.preprocess]", spec.dataset_preprocess_toml});
-      }
-      if (!m.preprocess_toml.empty()) {
-        request.layers.push_back(
-            {fmt::format("{} [[models]] '{}' preprocess", spec.spec_path.string(), m.name), m.preprocess_toml});
-      }
-      request.limit = spec.limit;
-      request.seed = spec.seed;
-      request.batch_size = spec.eval_batch;
-      request.threads = spec.eval_threads;
-      request.cache_dir = options.cache_dir.string();
-      auto result = RunEvalIsolated(options.self_exe, request, limits);
-      auto row = result.ok() ? ToAccuracyRow(*result) : Result<AccuracyRow>(result.status());
-      if (row.ok()) {
-        SWEETSPOT_RETURN_IF_ERROR(store->PutAccuracy(task.key, study_id, *row));
-        summary = fmt::format("{}: top-1 {:.2f} % ({} samples, {:.1f} s)", what, 100 * row->top1, row->sample_count,
-                              row->duration_ms / 1000);
-        state.accuracy = std::move(row).value();
-      } else {
-        failure = row.status();
-      }
-    } else {
-      const auto start = std::chrono::steady_clock::now();
-      auto result = RunBenchIsolated(options.self_exe, MakeBenchRequest(spec, m, setting), limits);
-      if (result.ok()) {
-        const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        LatencyRow row = ToLatencyRow(*result, setting, ms);
-        SWEETSPOT_RETURN_IF_ERROR(store->PutLatency(task.key, study_id, row));
-        summary = fmt::format("{}: p50 {:.3g} ms, p99 {:.3g} ms, {:.0f} items/s ({:.1f} s)", what, row.p50_ms,
-                              row.p99_ms, row.items_per_s, ms / 1000);
-        state.latency[task.setting] = std::move(row);
-      } else {
-        failure = result.status();
-      }
-    }
-    if (!failure.ok()) {
-      if (options.cancel != nullptr && options.cancel->load()) return interrupted();
-      SWEETSPOT_RETURN_IF_ERROR(store->PutFailure(task.key, study_id, task.accuracy ? "accuracy" : "latency",
-                                                  task.accuracy ? "" : setting.Label(), failure));
-      (task.accuracy ? state.accuracy_failure : state.latency_failure[task.setting]) = failure;
-      summary = fmt::format("FAILED {}: {}", what, failure.message());
-      report.failed++;
-    } else {
-      report.measured++;
-    }
-    progress.done++;
-    progress.finished = summary;
-    if (options.progress) options.progress(progress);
-  }
-
-  // Candidates: one per (model, setting).
-  for (std::size_t i = 0; i < spec.models.size(); ++i) {
-    const ModelState& state = models[i];
-    for (std::size_t s = 0; s < spec.settings.size(); ++s) {
-      Candidate c;
-      c.model = spec.models[i].name;
-      c.setting = spec.settings[s].Label();
-      c.name = spec.settings.size() == 1 ? c.model : fmt::format("{} ({})", c.model, c.setting);
-      c.size_bytes = state.info.file_bytes;
-      c.param_count = state.info.param_count;
-      c.macs = state.info.macs;
-      const Status& failed = !state.inspect_failure.ok()    ? state.inspect_failure
-                             : !state.accuracy_failure.ok() ? state.accuracy_failure
-                                                            : state.latency_failure[s];
-      if (!failed.ok()) {
-        c.failure = failed.message();
-        report.failures.push_back(failed.WithContext(c.name));
-      }
-      if (state.accuracy) {
-        const AccuracyRow& a = *state.accuracy;
-        c.eval_count = a.sample_count;
-        c.top1 = a.top1;
-        c.top1_ci = a.top1_ci;
-        c.sample_indices = a.sample_indices;
-        c.correct.resize(a.labels.size());
-        for (std::size_t k = 0; k < a.labels.size(); ++k) c.correct[k] = a.labels[k] == a.predicted[k];
-      }
-      if (state.latency[s]) {
-        const LatencyRow& l = *state.latency[s];
-        c.p50_ms = l.p50_ms;
-        c.p99_ms = l.p99_ms;
-        c.items_per_s = l.items_per_s;
-        c.peak_memory_bytes = l.peak_rss_bytes;
-      }
-      if (c.failure.empty() && (!state.accuracy || !state.latency[s])) c.failure = "not measured";
-      report.candidates.push_back(std::move(c));
-    }
-  }
-  report.analysis = Analyze(report.candidates, report.constraints, report.objective);
-
-  // The reference: the named model (first setting), else the most accurate.
-  for (std::size_t i = 0; i < report.candidates.size(); ++i) {
-    const Candidate& c = report.candidates[i];
-    if (!c.failure.empty()) continue;
-    if (!spec.reference.empty()) {
-      if (c.model == spec.reference && !report.reference) report.reference = i;
-    } else if (!report.reference || c.top1 > report.candidates[*report.reference].top1) {
-      report.reference = i;
-    }
-  }
-  for (const Candidate& c : report.candidates) {
-    report.reference_p.push_back(
-        report.reference && c.failure.empty() ? PairedPValue(c, report.candidates[*report.reference]) : std::nullopt);
-  }
+  StudyReport report = AssembleReport(spec, plan, measured);
+  report.db_path = db_path.string();
+  report.dataset = dataset.description();
+  report.dataset_samples = static_cast<std::int64_t>(StratifiedSubset(dataset, spec.limit, spec.seed).size());
+  report.environment = environment;
+  report.backend_version = backend->version();
   return report;
 }
 

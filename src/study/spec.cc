@@ -1,11 +1,12 @@
 #include <cmath>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "sweetspot/preprocess.h"
+#include "sweetspot/preprocess_toml.h"
 #include "sweetspot/study.h"
 #include "sweetspot/text_file.h"
 
@@ -21,16 +22,25 @@ class SpecReader {
  public:
   explicit SpecReader(std::string file) : file_(std::move(file)) {}
 
-  Status Error(std::string_view where, std::string_view message, StatusCode code = StatusCode::kInvalidData) const {
-    return Status::FromCode(code, fmt::format("{} {}: {}", file_, where, message));
+  // "<file> line <N> <where>: <message>", the line that of `at` when given.
+  Status Error(std::string_view where, std::string_view message, StatusCode code = StatusCode::kInvalidData,
+               const toml::node* at = nullptr) const {
+    const auto line = at != nullptr ? at->source().begin.line : 0;
+    const std::string file = line > 0 ? fmt::format("{} line {}", file_, line) : file_;
+    return Status::FromCode(code, fmt::format("{} {}: {}", file, where, message));
+  }
+  Status Error(std::string_view where, std::string_view message, const toml::node* at) const {
+    return Error(where, message, StatusCode::kInvalidData, at);
   }
 
   Status CheckKeys(const toml::table& table, std::string_view where,
                    std::initializer_list<std::string_view> known) const {
     for (auto&& [key, node] : table) {
       if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-        return Error(where, fmt::format("unknown key '{}' (known: {}); check the spelling (docs/study.md)", key.str(),
-                                        fmt::join(known, ", ")));
+        return Error(where,
+                     fmt::format("unknown key '{}' (known: {}); check the spelling (docs/study.md)", key.str(),
+                                 fmt::join(known, ", ")),
+                     &node);
       }
     }
     return Status::Ok();
@@ -40,7 +50,7 @@ class SpecReader {
     const toml::node* n = t.get(key);
     if (n == nullptr) return std::optional<std::string>();
     const auto v = n->value<std::string>();
-    if (!v) return Error(fmt::format("{} {}", where, key), "must be a string");
+    if (!v) return Error(fmt::format("{} {}", where, key), "must be a string", n);
     return std::optional<std::string>(*v);
   }
 
@@ -50,7 +60,7 @@ class SpecReader {
     std::optional<double> v;
     if (const auto i = n->value_exact<std::int64_t>()) v = static_cast<double>(*i);
     if (const auto d = n->value_exact<double>()) v = *d;
-    if (!v || !std::isfinite(*v)) return Error(fmt::format("{} {}", where, key), "must be a number");
+    if (!v || !std::isfinite(*v)) return Error(fmt::format("{} {}", where, key), "must be a number", n);
     return v;
   }
 
@@ -59,7 +69,9 @@ class SpecReader {
     const toml::node* n = t.get(key);
     if (n == nullptr) return std::optional<std::int64_t>();
     const auto v = n->value_exact<std::int64_t>();
-    if (!v || *v < min) return Error(fmt::format("{} {}", where, key), fmt::format("must be an integer >= {}", min));
+    if (!v || *v < min) {
+      return Error(fmt::format("{} {}", where, key), fmt::format("must be an integer >= {}", min), n);
+    }
     return std::optional<std::int64_t>(*v);
   }
 
@@ -74,15 +86,17 @@ class SpecReader {
     } else if (const toml::array* a = n->as_array()) {
       for (const auto& e : *a) {
         const auto v2 = e.value_exact<std::int64_t>();
-        if (!v2) return Error(fmt::format("{} {}", where, key), "must be an integer or an array of integers");
+        if (!v2) return Error(fmt::format("{} {}", where, key), "must be an integer or an array of integers", &e);
         out.push_back(*v2);
       }
     }
-    if (out.empty())
-      return Error(fmt::format("{} {}", where, key), "must be an integer or a non-empty array of integers");
-    for (auto v : out) {
-      if (v < min) return Error(fmt::format("{} {}", where, key), fmt::format("values must be >= {}", min));
+    if (out.empty()) {
+      return Error(fmt::format("{} {}", where, key), "must be an integer or a non-empty array of integers", n);
     }
+    for (auto v : out) {
+      if (v < min) return Error(fmt::format("{} {}", where, key), fmt::format("values must be >= {}", min), n);
+    }
+    SWEETSPOT_RETURN_IF_ERROR(CheckDistinct(out, where, key, n));
     return out;
   }
 
@@ -96,25 +110,63 @@ class SpecReader {
     } else if (const toml::array* a = n->as_array()) {
       for (const auto& e : *a) {
         const auto v2 = e.value<std::string>();
-        if (!v2) return Error(fmt::format("{} {}", where, key), "must be a string or an array of strings");
+        if (!v2) return Error(fmt::format("{} {}", where, key), "must be a string or an array of strings", &e);
         out.push_back(*v2);
       }
     }
-    if (out.empty()) return Error(fmt::format("{} {}", where, key), "must be a string or a non-empty array of strings");
+    if (out.empty()) {
+      return Error(fmt::format("{} {}", where, key), "must be a string or a non-empty array of strings", n);
+    }
+    SWEETSPOT_RETURN_IF_ERROR(CheckDistinct(out, where, key, n));
     return out;
   }
 
-  // A [*.preprocess] table as TOML text, checked by the preprocessing parser.
+  // A list naming a value twice would make two identical candidates, ranked
+  // against each other on timing noise alone.
+  template <typename T>
+  Status CheckDistinct(const std::vector<T>& values, std::string_view where, std::string_view key,
+                       const toml::node* at) const {
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (std::find(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(i), values[i]) ==
+          values.begin() + static_cast<std::ptrdiff_t>(i)) {
+        continue;
+      }
+      return Error(fmt::format("{} {}", where, key),
+                   fmt::format("lists {} twice; list each value once (the same setting is one candidate)", values[i]),
+                   StatusCode::kInvalidArgument, at);
+    }
+    return Status::Ok();
+  }
+
+  // A `dims` table: symbolic dimension name (or "<input>:<axis>") -> a value >= 1.
+  Status Dims(const toml::table& parent, std::string_view where, std::map<std::string, std::int64_t>* dims) const {
+    const toml::node* n = parent.get("dims");
+    if (n == nullptr) return Status::Ok();
+    const toml::table* t = n->as_table();
+    if (t == nullptr) return Error(fmt::format("{} dims", where), "must be a table, e.g. dims = { seq = 128 }", n);
+    for (auto&& [key, node] : *t) {
+      const auto v = node.value_exact<std::int64_t>();
+      if (!v || *v < 1) {
+        return Error(fmt::format("{} dims.{}", where, key.str()), "must be an integer >= 1", &node);
+      }
+      (*dims)[std::string(key.str())] = *v;
+    }
+    return Status::Ok();
+  }
+
+  // A preprocess table (a [*.preprocess] header, dotted keys or an inline
+  // table), checked where it was parsed, as standalone TOML text.
   Result<std::string> Preprocess(const toml::table& parent, std::string_view where) const {
     const toml::node* n = parent.get("preprocess");
     if (n == nullptr) return std::string();
     const toml::table* t = n->as_table();
-    if (t == nullptr) return Error(where, "'preprocess' must be a table of preprocessing keys (docs/eval.md)");
-    std::ostringstream text;
-    text << *t;
-    const std::string source = fmt::format("{} [{}.preprocess]", file_, where.substr(1, where.find(']') - 1));
-    auto parsed = ParsePreprocessToml(text.str(), source);
+    if (t == nullptr) return Error(where, "'preprocess' must be a table of preprocessing keys (docs/eval.md)", n);
+    auto parsed = ParsePreprocessTable(*t, fmt::format("{} {} preprocess", file_, where));
     if (!parsed.ok()) return parsed.status();
+    toml::table document = *t;
+    document.is_inline(false);  // an inline table prints as `{ ... }`, which is not a document
+    std::ostringstream text;
+    text << document;
     return text.str();
   }
 
@@ -154,7 +206,7 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
   const fs::path base = spec.spec_path.parent_path();
   SWEETSPOT_ASSIGN_OR_RETURN(auto name, r.String(root, "name", "(top level)"));
   spec.name = name ? *name : spec.spec_path.stem().string();
-  if (spec.name.empty()) return r.Error("name", "must not be empty");
+  if (spec.name.empty()) return r.Error("name", "must not be empty", root.get("name"));
 
   // [dataset]
   const toml::table* dataset = root["dataset"].as_table();
@@ -174,14 +226,14 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     return r.Error("[dataset] path",
                    fmt::format("'{}' does not exist; fix the path (relative paths start at the spec's folder)",
                                spec.dataset_path.string()),
-                   StatusCode::kNotFound);
+                   StatusCode::kNotFound, dataset->get("path"));
   }
   SWEETSPOT_ASSIGN_OR_RETURN(auto classes, r.String(*dataset, "classes", "[dataset]"));
   if (classes) {
     spec.classes_file = Resolve(base, *classes);
     if (!fs::is_regular_file(spec.classes_file, ec)) {
       return r.Error("[dataset] classes", fmt::format("'{}' does not exist", spec.classes_file.string()),
-                     StatusCode::kNotFound);
+                     StatusCode::kNotFound, dataset->get("classes"));
     }
   }
   SWEETSPOT_ASSIGN_OR_RETURN(auto limit, r.Integer(*dataset, "limit", "[dataset]", 0));
@@ -200,7 +252,7 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     const std::string where = fmt::format("[[models]] #{}", i + 1);
     const toml::table* m = models->get(i)->as_table();
     if (m == nullptr) return r.Error(where, "must be a table with path = \"model.onnx\"");
-    SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(*m, where, {"name", "path", "preprocess"}));
+    SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(*m, where, {"name", "path", "preprocess", "dims"}));
     SWEETSPOT_ASSIGN_OR_RETURN(auto path, r.String(*m, "path", where));
     if (!path) return r.Error(where, "path is missing; add path = \"model.onnx\"");
     StudyModel model;
@@ -209,14 +261,16 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
       return r.Error(where + " path",
                      fmt::format("model '{}' does not exist; fix the path (relative paths start at the spec's folder)",
                                  model.path.string()),
-                     StatusCode::kNotFound);
+                     StatusCode::kNotFound, m->get("path"));
     }
     SWEETSPOT_ASSIGN_OR_RETURN(auto model_name, r.String(*m, "name", where));
     model.name = model_name ? *model_name : model.path.stem().string();
     if (!names.insert(model.name).second) {
-      return r.Error(where + " name", fmt::format("'{}' names two models; give each a distinct name", model.name));
+      return r.Error(where + " name", fmt::format("'{}' names two models; give each a distinct name", model.name),
+                     m->get("name"));
     }
-    SWEETSPOT_ASSIGN_OR_RETURN(model.preprocess_toml, r.Preprocess(*m, "[models]"));
+    SWEETSPOT_ASSIGN_OR_RETURN(model.preprocess_toml, r.Preprocess(*m, where));
+    SWEETSPOT_RETURN_IF_ERROR(r.Dims(*m, where, &model.dims));
     spec.models.push_back(std::move(model));
   }
   SWEETSPOT_ASSIGN_OR_RETURN(auto reference, r.String(root, "reference", "(top level)"));

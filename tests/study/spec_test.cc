@@ -1,9 +1,12 @@
 // The study spec: every key read, and each bad input of the study issue gives
 // one line naming the file, the table and the key.
+#include <map>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "support/support.h"
+#include "sweetspot/preprocess.h"
 #include "sweetspot/study.h"
 
 namespace sweetspot {
@@ -144,7 +147,9 @@ TEST_F(SpecTest, BadInputNamesTheFileTableAndKey) {
       {"[constraints]\nmax_p99_ms = -1\n", StatusCode::kInvalidData, {"[constraints] max_p99_ms", "must be > 0"}},
       {"[runtime]\nscenario = \"concurrent\"\n", StatusCode::kInvalidData, {"not a study scenario"}},
       {"[runtime]\nbatch = 0\n", StatusCode::kInvalidData, {"[runtime] batch", ">= 1"}},
-      {"[models.preprocess]\ncolor = \"purple\"\n", StatusCode::kInvalidArgument, {"[models.preprocess]", "purple"}},
+      {"[models.preprocess]\ncolor = \"purple\"\n",
+       StatusCode::kInvalidArgument,
+       {"[[models]] #2 preprocess", "purple"}},
       {"name = \n", StatusCode::kInvalidData, {"study.toml line 1"}},
   };
   for (const auto& c : cases) {
@@ -155,6 +160,60 @@ TEST_F(SpecTest, BadInputNamesTheFileTableAndKey) {
     EXPECT_EQ(spec.status().message().find('\n'), std::string::npos) << c.extra;
     for (const auto& f : c.fragments) EXPECT_THAT(spec.status().message(), HasSubstr(f)) << c.extra;
   }
+}
+
+// Equal runtime values would make identical candidates ranked on timing noise.
+TEST_F(SpecTest, ARuntimeValueListedTwiceIsRefused) {
+  for (const std::string runtime : {"threads = [1, 1]", "batch = [8, 1, 8]", "scenario = [\"offline\", \"offline\"]"}) {
+    auto spec = ParseWith("[runtime]\n" + runtime + "\n");
+    ASSERT_FALSE(spec.ok()) << runtime;
+    EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument) << runtime;
+    EXPECT_THAT(spec.status().message(), HasSubstr("study.toml line 6 [runtime]")) << runtime;
+    EXPECT_THAT(spec.status().message(), HasSubstr("twice; list each value once")) << runtime;
+  }
+  auto fixed = ParseWith("[runtime]\nthreads = [1, 2]\n");  // the fix: each value once
+  ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();
+  EXPECT_EQ(fixed->settings.size(), 2u);
+}
+
+// Valid TOML is valid: an inline preprocess table reads like the dotted form.
+TEST_F(SpecTest, InlinePreprocessTableIsRead) {
+  auto inline_form = ParseWith("[[models]]\npath = \"b.onnx\"\npreprocess = { mean = [0.5, 0.5, 0.5], size = 32 }\n");
+  ASSERT_TRUE(inline_form.ok()) << inline_form.status().ToString();
+  auto dotted = ParseWith("[[models]]\npath = \"b.onnx\"\npreprocess.mean = [0.5, 0.5, 0.5]\npreprocess.size = 32\n");
+  ASSERT_TRUE(dotted.ok()) << dotted.status().ToString();
+  EXPECT_EQ(inline_form->models[1].preprocess_toml, dotted->models[1].preprocess_toml);
+  auto parsed = ParsePreprocessToml(inline_form->models[1].preprocess_toml, "round trip");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(parsed->mean, (std::vector<double>{0.5, 0.5, 0.5}));
+  EXPECT_EQ(parsed->width, 32);
+
+  auto in_dataset = ParseWith("[dataset.preprocess]\ncolor = \"bgr\"\n");
+  ASSERT_TRUE(in_dataset.ok()) << in_dataset.status().ToString();
+  EXPECT_THAT(in_dataset->dataset_preprocess_toml, HasSubstr("bgr"));
+}
+
+// Errors point at the line of the key in the spec as written.
+TEST_F(SpecTest, ErrorsNameTheKeyPathAndTheRealLine) {
+  // Lines 1-4 are the base spec; the inline table is on line 7.
+  auto spec = ParseWith("[[models]]\npath = \"b.onnx\"\npreprocess = { mean = \"grey\" }\n");
+  ASSERT_FALSE(spec.ok());
+  EXPECT_THAT(spec.status().message(), HasSubstr("study.toml [[models]] #2 preprocess line 7: 'mean' must be"));
+  auto dotted = ParseWith("[[models]]\npath = \"b.onnx\"\n\npreprocess.color = \"purple\"\n");
+  ASSERT_FALSE(dotted.ok());
+  EXPECT_THAT(dotted.status().message(), HasSubstr("preprocess line 8"));
+  auto runtime = ParseWith("[runtime]\n\nduration_s = \"long\"\n");
+  ASSERT_FALSE(runtime.ok());
+  EXPECT_THAT(runtime.status().message(), HasSubstr("study.toml line 7 [runtime] duration_s: must be a number"));
+}
+
+TEST_F(SpecTest, ModelDimsTable) {
+  auto spec = ParseWith("[[models]]\npath = \"b.onnx\"\ndims = { seq = 128, \"input:2\" = 32 }\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->models[1].dims, (std::map<std::string, std::int64_t>{{"input:2", 32}, {"seq", 128}}));
+  auto bad = ParseWith("[[models]]\npath = \"b.onnx\"\ndims = { seq = 0 }\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("line 7 [[models]] #2 dims.seq: must be an integer >= 1"));
 }
 
 TEST_F(SpecTest, MissingDatasetOrModelsOrFile) {

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "eval/eval_fixtures.h"
+#include "study_fixtures.h"
 #include "support/support.h"
 #include "sweetspot/results_store.h"
 
@@ -257,7 +258,7 @@ TEST_F(StudyCliTest, BadInputExitsTwoWithOneLine) {
   testing::WriteFile(dir_ / "typo.toml", "[dataset]\npath = \"images\"\nlimt = 5\n[[models]]\npath = \"good.onnx\"\n");
   const auto typo = RunCli(Args(dir_ / "typo.toml"));
   EXPECT_EQ(typo.exit_code, 2);
-  EXPECT_THAT(typo.err, HasSubstr("typo.toml [dataset]: unknown key 'limt'"));
+  EXPECT_THAT(typo.err, HasSubstr("typo.toml line 3 [dataset]: unknown key 'limt'"));
   EXPECT_EQ(std::count(typo.err.begin(), typo.err.end(), '\n'), 1) << typo.err;
 
   testing::WriteFile(dir_ / "missing.toml", "[dataset]\npath = \"images\"\n[[models]]\npath = \"gone.onnx\"\n");
@@ -277,6 +278,55 @@ TEST_F(StudyCliTest, BadInputExitsTwoWithOneLine) {
   EXPECT_EQ(corrupt.exit_code, 2);
   EXPECT_THAT(corrupt.err, HasSubstr("corrupt.db' is not a readable sweetspot results database"));
   EXPECT_EQ(Slurp(dir_ / "corrupt.db"), garbage);
+}
+
+// The same candidate twice is not two candidates: refused with the names,
+// before anything is measured; the fix it names (list it once) then runs.
+TEST_F(StudyCliTest, DuplicateCandidatesAreRefusedWithTheirNames) {
+  fs::copy_file(dir_ / "good.onnx", dir_ / "copy.onnx");
+  const auto same_file = RunCli(Args(Spec("", "[[models]]\nname = \"copy\"\npath = \"copy.onnx\"\n")));
+  EXPECT_EQ(same_file.exit_code, 2) << same_file.err;
+  EXPECT_THAT(same_file.err, HasSubstr("'good' and 'copy' are the same model"));
+  EXPECT_EQ(std::count(same_file.err.begin(), same_file.err.end(), '\n'), 1) << same_file.err;
+  EXPECT_EQ(Measurements(Db()), 0);
+
+  const std::string runtime = "duration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n";
+  const auto same_threads = RunCli(Args(Spec("", "", runtime + "threads = [1, 1]\n")));
+  EXPECT_EQ(same_threads.exit_code, 2) << same_threads.err;
+  EXPECT_THAT(same_threads.err, HasSubstr("[runtime] threads: lists 1 twice"));
+
+  const auto once = RunCli(Args(Spec("", "", runtime + "threads = [1]\n")));
+  EXPECT_EQ(once.exit_code, 0) << once.err;
+}
+
+// A model [N,3,H,W] with symbolic H and W: the preprocessing size gives them
+// values, for the evaluation as for the benchmark and the inspection.
+TEST_F(StudyCliTest, DynamicHeightAndWidthTakeThePreprocessingSize) {
+  testing::WriteModel(testing::DynamicSizeModel(), dir_ / "dynamic.onnx");
+  const auto run =
+      RunCli(Args(Spec("", "[[models]]\npath = \"dynamic.onnx\"\npreprocess = { size = 32 }\n"), "--json -"));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const json report = json::parse(run.out);
+  const json& dynamic = report["candidates"][2];
+  EXPECT_EQ(dynamic["name"], "dynamic");
+  EXPECT_TRUE(dynamic["failure"].is_null()) << dynamic.dump();
+  EXPECT_NEAR(dynamic["top1"].get<double>(), 8.0 / 9.0, 1e-12);
+  EXPECT_GT(dynamic["p50_ms"].get<double>(), 0.0);
+  EXPECT_GT(dynamic["macs"].get<std::int64_t>(), 0);
+}
+
+// An unwritable tensor cache costs the cache, not the study: every candidate
+// is measured, and one warning (not one per candidate) says so.
+TEST_F(StudyCliTest, UnwritableCacheRunsUncachedWithOneWarning) {
+  testing::WriteFile(dir_ / "file", "x");
+  const auto run = RunCli("study '" + Spec().string() + "' --cache-dir '" + (dir_ / "file/sub").string() + "'");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("Recommended: good"));
+  std::size_t warnings = 0;
+  for (auto at = run.err.find("warning:"); at != std::string::npos; at = run.err.find("warning:", at + 1)) ++warnings;
+  EXPECT_EQ(warnings, 1u) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("tensor cache"));
+  EXPECT_EQ(Measurements(Db()), 4);
 }
 
 TEST_F(StudyCliTest, LockedDatabaseExitsTwoAndLosesNothing) {

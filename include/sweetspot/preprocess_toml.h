@@ -1,0 +1,23 @@
+// Preprocessing keys read from a TOML table that is already parsed, such as a
+// study spec's [dataset.preprocess] or [[models]] preprocess table (dotted or
+// inline). Kept apart from preprocess.h so that only the parsers of TOML files
+// compile toml++.
+//
+// Thread-safety: a pure function.
+#pragma once
+
+#include <string_view>
+
+#include <toml++/toml.h>
+
+#include "sweetspot/preprocess.h"
+#include "sweetspot/status.h"
+
+namespace sweetspot {
+
+// Overlays the keys of `table` onto `base`, as ParsePreprocessToml does; errors
+// name `source` and the line of the offending key in the parsed text.
+Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, std::string_view source,
+                                            const PreprocessSpec& base = {});
+
+}  // namespace sweetspot

@@ -1,0 +1,109 @@
+// The three steps of RunStudy (study.h), each usable and testable alone:
+//
+//   PlanStudy      spec -> StudyPlan: identifies every candidate model (content
+//                  hash, static inspection), refuses duplicates, resolves the
+//                  dimensions its preprocessing fixes, and lists every
+//                  measurement (an accuracy run per model, a latency run per
+//                  model and runtime setting) with its request and settings
+//                  key. Reads model files; runs nothing.
+//   RunStudyPlan   StudyPlan -> StudyMeasurements: takes what the store holds
+//                  for each measurement's key (unless `fresh`), measures the
+//                  rest in child processes and stores each at once.
+//   AssembleReport StudyPlan + StudyMeasurements -> the candidates, their
+//                  analysis and the reference comparison. Pure.
+//
+// The plan is plain data so that later steps (derived model variants) can
+// add models and measurements to it before it runs.
+//
+// Thread-safety: reentrant; progress callbacks run on the calling thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sweetspot/bench_json.h"
+#include "sweetspot/evaluate.h"
+#include "sweetspot/results_store.h"
+#include "sweetspot/status.h"
+#include "sweetspot/study.h"
+
+namespace sweetspot {
+
+// One candidate model of the plan.
+struct PlannedModel {
+  std::string name;  // unique in the plan
+  std::filesystem::path path;
+  std::string variant = "identity";
+  StoredModel info;        // content hash, file size and (unless inspection failed) static figures
+  Status inspect_failure;  // the static inspection failed; nothing else is measured
+  // Values of the model's symbolic input dimensions: the spec's `dims`, and the
+  // height/width its preprocessing fixes (symbol, or "<input>:<axis>" when unnamed).
+  std::map<std::string, std::int64_t> dims;
+};
+
+struct StudyPlan;
+
+enum class MeasurementKind { kAccuracy, kLatency };
+
+struct PlannedMeasurement {
+  MeasurementKind kind = MeasurementKind::kAccuracy;
+  std::size_t model = 0;     // into StudyPlan::models
+  std::size_t setting = 0;   // into StudyPlan::settings (latency only)
+  std::string settings_key;  // canonical JSON: everything besides model, data and environment that changes the figure
+  EvalRequest eval;          // kAccuracy
+  BenchRequest bench;        // kLatency
+  std::string Label(const StudyPlan& plan) const;  // "accuracy of a", "latency of a [single-stream b1 t1]"
+};
+
+struct StudyPlan {
+  std::vector<PlannedModel> models;
+  std::vector<RuntimeSetting> settings;
+  std::vector<PlannedMeasurement> measurements;  // per model: accuracy, then latency per setting
+};
+
+// Errors: a model file that cannot be read, two models with the same content
+// (both names), dimensions the spec gives for a model that has no such
+// dimension. A model whose static inspection fails is planned with
+// `inspect_failure` set (its measurements are skipped and it is reported).
+Result<StudyPlan> PlanStudy(const StudySpec& spec, const std::filesystem::path& cache_dir);
+
+// What RunStudyPlan found for one planned model.
+struct ModelMeasurements {
+  std::optional<AccuracyRow> accuracy;
+  Status accuracy_failure;
+  std::vector<std::optional<LatencyRow>> latency;  // per setting
+  std::vector<Status> latency_failure;             // per setting
+};
+
+struct StudyMeasurements {
+  std::vector<ModelMeasurements> models;  // parallel to StudyPlan::models
+  std::size_t measured = 0;               // this run
+  std::size_t reused = 0;                 // from the store
+  std::size_t failed = 0;                 // this run
+  std::vector<std::string> warnings;      // distinct, in order of first appearance
+};
+
+// The store's ids the measurement keys are made of.
+struct StudyContext {
+  std::int64_t study_id = 0;
+  std::int64_t environment_id = 0;
+  std::int64_t dataset_id = 0;
+  std::filesystem::path db_path;  // named by the "interrupted" error
+};
+
+// Registers the plan's models as the study's candidates, then measures. The
+// Status is an error only when the study cannot go on (store, cancel).
+Result<StudyMeasurements> RunStudyPlan(const StudySpec& spec, const StudyPlan& plan, ResultsStore& store,
+                                       const StudyContext& context, const StudyOptions& options);
+
+// Candidates (one per model and setting), their analysis, the reference and
+// each candidate's McNemar p against it, the counts, failures and warnings.
+// Leaves the header fields (database, dataset, environment, backend) empty.
+StudyReport AssembleReport(const StudySpec& spec, const StudyPlan& plan, const StudyMeasurements& measured);
+
+}  // namespace sweetspot

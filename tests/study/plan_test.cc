@@ -1,0 +1,169 @@
+// The study's plan and assemble steps on their own: no child process runs.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "eval/eval_fixtures.h"
+#include "study_fixtures.h"
+#include "support/support.h"
+#include "sweetspot/study_plan.h"
+
+namespace sweetspot {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Pair;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+class PlanTest : public ::testing::Test {
+ protected:
+  PlanTest() {
+    testing::WriteRgbFolder(dir_ / "images");
+    testing::WriteModel(testing::ChannelModel(), dir_ / "good.onnx");
+    testing::WriteModel(testing::ChannelModel({-1, 3, 2, 2}, 3, false, false, true), dir_ / "swapped.onnx");
+  }
+
+  Result<StudySpec> Spec(const std::string& models, const std::string& rest = "") {
+    return ParseStudySpec("[dataset]\npath = \"images\"\n" + models + rest, dir_ / "study.toml");
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(PlanTest, ListsEveryMeasurementWithItsRequestAndKey) {
+  auto spec =
+      Spec("[[models]]\npath = \"good.onnx\"\n[[models]]\npath = \"swapped.onnx\"\n", "[runtime]\nthreads = [1, 2]\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto plan = PlanStudy(*spec, dir_ / "cache");
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->models.size(), 2u);
+  EXPECT_EQ(plan->models[0].name, "good");
+  EXPECT_EQ(plan->models[0].info.sha256.size(), 64u);
+  EXPECT_GT(plan->models[0].info.param_count, 0);
+  ASSERT_EQ(plan->measurements.size(), 6u);  // per model: accuracy, then latency at t1 and t2
+  const PlannedMeasurement& accuracy = plan->measurements[3];
+  EXPECT_EQ(accuracy.kind, MeasurementKind::kAccuracy);
+  EXPECT_EQ(accuracy.Label(*plan), "accuracy of swapped");
+  EXPECT_EQ(accuracy.eval.dataset_path, (dir_ / "images").string());
+  EXPECT_EQ(accuracy.eval.cache_dir, (dir_ / "cache").string());
+  const PlannedMeasurement& latency = plan->measurements[5];
+  EXPECT_EQ(latency.Label(*plan), "latency of swapped [single-stream b1 t2]");
+  EXPECT_EQ(latency.bench.options.intra_op_threads, 2);
+  EXPECT_NE(latency.settings_key, plan->measurements[4].settings_key);  // the thread count is in the key
+  EXPECT_EQ(latency.settings_key, plan->measurements[2].settings_key);  // the model is not
+}
+
+TEST_F(PlanTest, TheSameModelTwiceIsRefusedWithBothNames) {
+  fs::copy_file(dir_ / "good.onnx", dir_ / "copy.onnx");
+  auto spec = Spec("[[models]]\npath = \"good.onnx\"\n[[models]]\nname = \"again\"\npath = \"copy.onnx\"\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto plan = PlanStudy(*spec, "");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(plan.status().message(), HasSubstr("'good' and 'again' are the same model"));
+
+  // The fix it names: list it once.
+  auto once = PlanStudy(*Spec("[[models]]\npath = \"good.onnx\"\n"), "");
+  EXPECT_TRUE(once.ok()) << once.status().ToString();
+}
+
+// Symbolic height and width take the size the preprocessing gives, as
+// `eval --size` does; `dims` tables give other symbols.
+TEST_F(PlanTest, PreprocessingSizeAndDimsTablesResolveSymbolicDimensions) {
+  testing::WriteModel(testing::DynamicSizeModel(), dir_ / "dynamic.onnx");
+  testing::WriteModel(testing::DynamicSizeModel("", ""), dir_ / "unnamed.onnx");
+  auto spec = Spec(
+      "[[models]]\npath = \"dynamic.onnx\"\n[models.preprocess]\nsize = 32\n"
+      "[[models]]\npath = \"unnamed.onnx\"\ndims = { \"input:2\" = 8, \"input:3\" = 6 }\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_THAT(spec->models[1].dims, ElementsAre(Pair("input:2", 8), Pair("input:3", 6)));
+  auto plan = PlanStudy(*spec, "");
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  const PlannedModel& dynamic = plan->models[0];
+  EXPECT_THAT(dynamic.dims, ElementsAre(Pair("H", 32), Pair("W", 32)));
+  EXPECT_TRUE(dynamic.inspect_failure.ok()) << dynamic.inspect_failure.ToString();
+  EXPECT_GT(dynamic.info.macs, 0);  // costed at 32x32
+  EXPECT_THAT(plan->measurements[1].bench.inputs.dim_values, ElementsAre(Pair("H", 32), Pair("W", 32)));
+  EXPECT_TRUE(plan->models[1].inspect_failure.ok()) << plan->models[1].inspect_failure.ToString();
+  EXPECT_GT(plan->models[1].info.macs, 0);
+
+  // Without a size the dimensions stay open, and inspection says which one.
+  auto open = PlanStudy(*Spec("[[models]]\npath = \"dynamic.onnx\"\n"), "");
+  ASSERT_TRUE(open.ok()) << open.status().ToString();
+  EXPECT_FALSE(open->models[0].inspect_failure.ok());
+}
+
+AccuracyRow Accuracy(double top1, std::vector<std::int32_t> predicted) {
+  AccuracyRow row;
+  row.sample_count = static_cast<std::int64_t>(predicted.size());
+  row.top1 = top1;
+  row.top1_ci = {top1 - 0.1, top1 + 0.1, true};
+  for (std::size_t i = 0; i < predicted.size(); ++i) {
+    row.sample_indices.push_back(static_cast<std::int64_t>(i));
+    row.labels.push_back(0);
+  }
+  row.predicted = std::move(predicted);
+  return row;
+}
+
+LatencyRow Latency(double p50_ms) {
+  LatencyRow row;
+  row.p50_ms = p50_ms;
+  row.p99_ms = 2 * p50_ms;
+  row.items_per_s = 1000 / p50_ms;
+  row.peak_rss_bytes = 100'000'000;
+  return row;
+}
+
+// Assemble on hand-made measurements: candidates, failures, reference, counts.
+TEST(AssembleTest, CandidatesFailuresAndReferenceFromHandMadeMeasurements) {
+  StudySpec spec;
+  spec.name = "hand";
+  spec.spec_path = "/specs/hand.toml";
+  StudyPlan plan;
+  plan.settings = {RuntimeSetting{}};
+  for (const char* name : {"a", "b", "c"}) {
+    PlannedModel m;
+    m.name = name;
+    m.info.file_bytes = 1000;
+    plan.models.push_back(m);
+  }
+  plan.models[2].inspect_failure = Status::InvalidData("c.onnx is not an ONNX model");
+  StudyMeasurements measured;
+  measured.models.resize(3);
+  for (auto& m : measured.models) {
+    m.latency.resize(1);
+    m.latency_failure.resize(1);
+  }
+  measured.models[0].accuracy = Accuracy(0.5, {0, 0, 1, 1});
+  measured.models[0].latency[0] = Latency(1.0);
+  measured.models[1].accuracy = Accuracy(0.75, {0, 0, 0, 1});
+  measured.models[1].latency_failure[0] = Status::RuntimeError("timed out");
+  measured.measured = 3;
+  measured.failed = 2;
+  measured.warnings = {"the tensor cache could not be written"};
+
+  const StudyReport report = AssembleReport(spec, plan, measured);
+  ASSERT_EQ(report.candidates.size(), 3u);
+  EXPECT_EQ(report.candidates[0].name, "a");
+  EXPECT_TRUE(report.candidates[0].failure.empty());
+  EXPECT_EQ(report.candidates[0].p50_ms, 1.0);
+  EXPECT_EQ(report.candidates[0].correct, (std::vector<bool>{true, true, false, false}));
+  EXPECT_EQ(report.candidates[1].failure, "timed out");
+  EXPECT_EQ(report.candidates[2].failure, "c.onnx is not an ONNX model");
+  ASSERT_EQ(report.failures.size(), 2u);
+  EXPECT_EQ(report.failures[0].message(), "b: timed out");
+  EXPECT_EQ(report.failures[1].code(), StatusCode::kInvalidData);
+  ASSERT_TRUE(report.reference.has_value());
+  EXPECT_EQ(*report.reference, 0u);  // the most accurate candidate that did not fail
+  EXPECT_EQ(report.reference_p.size(), 3u);
+  EXPECT_TRUE(report.analysis.recommended.has_value());
+  EXPECT_EQ(report.measured, 3u);
+  EXPECT_EQ(report.failed, 2u);
+  EXPECT_THAT(report.warnings, ElementsAre("the tensor cache could not be written"));
+  EXPECT_EQ(report.study, "hand");
+}
+
+}  // namespace
+}  // namespace sweetspot
