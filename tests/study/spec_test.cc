@@ -149,7 +149,7 @@ TEST_F(SpecTest, BadInputNamesTheFileTableAndKey) {
       {"[runtime]\nbatch = 0\n", StatusCode::kInvalidData, {"[runtime] batch", ">= 1"}},
       {"[models.preprocess]\ncolor = \"purple\"\n",
        StatusCode::kInvalidArgument,
-       {"[[models]] #2 preprocess", "purple"}},
+       {"[[models]] #1 preprocess line 6", "purple"}},
       {"name = \n", StatusCode::kInvalidData, {"study.toml line 1"}},
   };
   for (const auto& c : cases) {
