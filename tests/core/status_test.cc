@@ -27,6 +27,7 @@ TEST(StatusTest, FactoriesSetCodeAndMessage) {
       {Status::IoError("m"), StatusCode::kIoError},
       {Status::RuntimeError("m"), StatusCode::kRuntimeError},
       {Status::Internal("m"), StatusCode::kInternal},
+      {Status::FailedPrecondition("m"), StatusCode::kFailedPrecondition},
   };
   for (const auto& [status, code] : cases) {
     EXPECT_FALSE(status.ok());
@@ -44,6 +45,7 @@ TEST(StatusTest, ToStringAndCodeNames) {
   EXPECT_EQ(StatusCodeName(StatusCode::kUnsupported), "unsupported");
   EXPECT_EQ(StatusCodeName(StatusCode::kRuntimeError), "runtime error");
   EXPECT_EQ(StatusCodeName(StatusCode::kInternal), "internal error");
+  EXPECT_EQ(StatusCodeName(StatusCode::kFailedPrecondition), "failed precondition");
 }
 
 TEST(StatusTest, WithContextPrefixesErrorsOnly) {
