@@ -115,7 +115,8 @@ Status RunStudyCommand(const StudyArgs& a) {
     return report.status();
   }
   for (const std::string& warning : report->warnings) {
-    std::fprintf(stderr, "sweetspot: warning: %s (pass --cache-dir DIR for a writable folder)\n", warning.c_str());
+    std::fprintf(stderr, "sweetspot: warning: %s (pass --cache-dir DIR for a writable folder)\n",
+                 SafeText(warning).c_str());
   }
 
   const bool to_stdout = a.json == "-" || a.csv == "-" || a.markdown == "-";
