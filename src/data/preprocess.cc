@@ -285,10 +285,11 @@ std::string PreprocessSpec::Origin(std::string_view key) const {
 
 namespace {
 
-// " line N" of a parsed node, "" when it has no position.
-std::string LineOf(const toml::node& node) {
+// " line N" of a parsed node, "" when it has no position. A source that is a
+// command-line flag ("--mean") is one line the user typed: no line number.
+std::string LineOf(std::string_view source, const toml::node& node) {
   const auto line = node.source().begin.line;
-  return line > 0 ? fmt::format(" line {}", line) : std::string();
+  return line > 0 && !source.starts_with("--") ? fmt::format(" line {}", line) : std::string();
 }
 
 }  // namespace
@@ -302,7 +303,7 @@ Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, std::strin
   };
   for (auto&& [key_node, node] : table) {
     const std::string_view key = key_node.str();
-    source = std::string(source_name) + LineOf(node);
+    source = std::string(source_name) + LineOf(source_name, node);
     const auto str = node.value<std::string>();
     if (key == "size") {
       spec.set_by["width"] = spec.set_by["height"] = std::string(source);
@@ -372,7 +373,7 @@ Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, std::strin
           source, key));
     }
   }
-  SWEETSPOT_RETURN_IF_ERROR(spec.Validate().WithContext(std::string(source_name) + LineOf(table)));
+  SWEETSPOT_RETURN_IF_ERROR(spec.Validate().WithContext(std::string(source_name) + LineOf(source_name, table)));
   return spec;
 }
 
