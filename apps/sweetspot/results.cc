@@ -20,7 +20,9 @@ struct ResultsArgs {
 
 Status RunResults(const ResultsArgs& a) {
   if (a.json && a.csv) return Status::InvalidArgument("--json and --csv exclude each other; pick one");
-  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<ResultsStore> store, ResultsStore::Open(a.db, {.read_only = true}));
+  auto opened = ResultsStore::Open(a.db, {.read_only = true});
+  if (!opened.ok()) return opened.status().WithContext("--db");
+  std::unique_ptr<ResultsStore> store = std::move(opened).value();
   std::string text;
   if (a.study.empty()) {
     SWEETSPOT_ASSIGN_OR_RETURN(std::vector<StudyListing> studies, store->ListStudies());

@@ -96,9 +96,14 @@ Result<Layout> ParseLayout(std::string_view name);
 // metadata 'sweetspot.preprocess'"). Unknown keys are errors (a typo must not
 // silently fall back to a default).
 // ParsePreprocessTable (preprocess_toml.h) does the same for a parsed table.
+// `validate` checks the combined spec (PreprocessSpec::Validate) after the
+// overlay; a caller stacking several layers passes false and validates once
+// after the last, so a later layer may settle what an earlier one left
+// inconsistent (`--color gray` before `--mean 0.449`).
 Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source,
-                                           const PreprocessSpec& base = {});
-Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base = {});
+                                           const PreprocessSpec& base = {}, bool validate = true);
+Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base = {},
+                                          bool validate = true);
 
 // Fills width/height from the model input when the spec leaves them 0 and
 // the dtype defaults (scale, int8 mean) no layer set, and checks the spec

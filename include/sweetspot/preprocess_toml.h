@@ -18,6 +18,6 @@ namespace sweetspot {
 // Overlays the keys of `table` onto `base`, as ParsePreprocessToml does; errors
 // name `source` and the line of the offending key in the parsed text.
 Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, std::string_view source,
-                                            const PreprocessSpec& base = {});
+                                            const PreprocessSpec& base = {}, bool validate = true);
 
 }  // namespace sweetspot

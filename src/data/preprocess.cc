@@ -295,7 +295,7 @@ std::string LineOf(std::string_view source, const toml::node& node) {
 }  // namespace
 
 Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, std::string_view source_name,
-                                            const PreprocessSpec& base) {
+                                            const PreprocessSpec& base, bool validate) {
   PreprocessSpec spec = base;
   std::string source(source_name);
   const auto field_error = [&](std::string_view key, std::string_view expected) {
@@ -373,24 +373,28 @@ Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, std::strin
           source, key));
     }
   }
-  SWEETSPOT_RETURN_IF_ERROR(spec.Validate().WithContext(std::string(source_name) + LineOf(source_name, table)));
+  if (validate) {
+    SWEETSPOT_RETURN_IF_ERROR(spec.Validate().WithContext(std::string(source_name) + LineOf(source_name, table)));
+  }
   return spec;
 }
 
-Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source, const PreprocessSpec& base) {
+Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source, const PreprocessSpec& base,
+                                           bool validate) {
   toml::table table;
   try {
     table = toml::parse(NormalizeText(text), source);
   } catch (const toml::parse_error& e) {
     return Status::InvalidData(fmt::format("{} line {}: {}", source, e.source().begin.line, e.description()));
   }
-  return ParsePreprocessTable(table, source, base);
+  return ParsePreprocessTable(table, source, base, validate);
 }
 
-Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base) {
+Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base,
+                                          bool validate) {
   auto text = ReadTextFile(path);
   if (!text.ok()) return text.status().WithContext("--preprocess");
-  return ParsePreprocessToml(*text, SafeText(path.string()), base);
+  return ParsePreprocessToml(*text, SafeText(path.string()), base, validate);
 }
 
 Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& input) {

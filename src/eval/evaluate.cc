@@ -246,12 +246,15 @@ Result<PreprocessSpec> LayerPreprocessing(const fs::path& model, std::span<const
   SWEETSPOT_ASSIGN_OR_RETURN(std::optional<std::string> metadata, ReadModelMetadata(model, kPreprocessMetadataKey));
   if (metadata) {
     const std::string source = fmt::format("{} metadata_props '{}'", model.string(), kPreprocessMetadataKey);
-    SWEETSPOT_ASSIGN_OR_RETURN(spec, ParsePreprocessToml(*metadata, source, spec));
+    SWEETSPOT_ASSIGN_OR_RETURN(spec, ParsePreprocessToml(*metadata, source, spec, /*validate=*/false));
   }
   for (const PreprocessLayer& layer : layers) {
-    SWEETSPOT_ASSIGN_OR_RETURN(spec, layer.file.empty() ? ParsePreprocessToml(layer.toml, layer.source, spec)
-                                                        : LoadPreprocessFile(layer.file, spec));
+    SWEETSPOT_ASSIGN_OR_RETURN(spec, layer.file.empty()
+                                         ? ParsePreprocessToml(layer.toml, layer.source, spec, /*validate=*/false)
+                                         : LoadPreprocessFile(layer.file, spec, /*validate=*/false));
   }
+  // Validated once, after the last layer; errors name the layer that set each value.
+  SWEETSPOT_RETURN_IF_ERROR(spec.Validate());
   return spec;
 }
 

@@ -264,7 +264,7 @@ const std::vector<Case>& Cases() {
                       "raise [runtime] timeout_s",
                       "study -q --cache-dir {d}/cache --db {d}/timeout.db {d}/study.toml"}),
       {"StudyConstraintsNobodyMeets", kStudy + "{d}/strict.toml", "relax [constraints]", kStudy + "{d}/study.toml"},
-      {"ResultsWithoutDatabase", "results --db {d}/none.db", "or pass --db FILE", "results --db {d}/made.db",
+      {"ResultsWithoutDatabase", "results --db {d}/none.db", "--db: no results database", "results --db {d}/made.db",
        "{cli} study -q --cache-dir {d}/cache --db {d}/made.db {d}/study.toml"},
   };
   return cases;

@@ -74,7 +74,7 @@ TEST(PreprocessSpec, BadTomlNamesFileAndField) {
 
   auto two_means = ParsePreprocessToml("mean = [0.1, 0.2]\n", "p.toml");
   ASSERT_FALSE(two_means.ok());
-  EXPECT_THAT(two_means.status().message(), HasSubstr("'mean' [0.1, 0.2] (from p.toml) has 2 values"));
+  EXPECT_THAT(two_means.status().message(), HasSubstr("'mean' [0.1, 0.2] (from p.toml line 1) has 2 values"));
 
   auto zero_std = ParsePreprocessToml("std = 0\n", "p.toml");
   EXPECT_FALSE(zero_std.ok());
@@ -261,7 +261,7 @@ TEST(Resolve, GrayUsesDefaultsAndNamesWhoSetConflictingValues) {
   layered->set_by["color"] = "--color";
   const Status conflict = layered->Validate();
   ASSERT_FALSE(conflict.ok());
-  EXPECT_THAT(conflict.message(), HasSubstr("'mean' [0.485, 0.456, 0.406] (from meta)"));
+  EXPECT_THAT(conflict.message(), HasSubstr("'mean' [0.485, 0.456, 0.406] (from meta line 1)"));
   EXPECT_THAT(conflict.message(), HasSubstr("colour 'gray' (from --color) has 1 channel(s)"));
   EXPECT_THAT(conflict.message(), HasSubstr("pass --mean 0.449 --std 0.226"));
 }
