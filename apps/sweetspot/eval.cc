@@ -266,7 +266,7 @@ void RegisterEval(CLI::App& root, Action* selected) {
   cmd->add_option("--mean", args->mean, "per-channel mean, e.g. 0.485,0.456,0.406 (default 0)")->delimiter(',');
   cmd->add_option("--std", args->std_dev, "per-channel std, e.g. 0.229,0.224,0.225 (default 1)")->delimiter(',');
   cmd->add_option("--layout", args->layout, "nchw|nhwc");
-  cmd->add_option("--dtype", args->dtype, "float32|float64|uint8|int8");
+  cmd->add_option("--dtype", args->dtype, "float32|float16|float64|uint8|int8");
   cmd->add_flag("--print-preprocess", args->print_preprocess,
                 "print the resolved preprocessing as TOML and exit (nothing is evaluated)");
   cmd->add_option("--output-kind", args->output_kind, "auto|logits|probabilities|sigmoid (default auto: detected)");

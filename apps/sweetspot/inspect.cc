@@ -68,6 +68,7 @@ std::string OpLabel(const NodeCost& node) {
 }
 
 std::string TensorLine(const TensorInfo& tensor, std::size_t name_width) {
+  if (!tensor.is_tensor()) return fmt::format("{:<{}}  {}", tensor.name, name_width, tensor.value_type);
   return fmt::format("{:<{}}  {:<8} {}", tensor.name, name_width, DTypeName(tensor.dtype),
                      ShapeToString(tensor.shape, tensor.dim_names));
 }

@@ -21,11 +21,17 @@
 
 namespace sweetspot {
 
+// One input or output of a model. A dense tensor has dtype, shape and dim
+// names; any other value (a sequence, map, optional or sparse tensor) has only
+// its type, as ONNX writes it: value_type "seq(map(int64,float))".
 struct TensorInfo {
   std::string name;
   DType dtype = DType::kFloat32;
   Shape shape;                         // negative = dynamic
   std::vector<std::string> dim_names;  // symbolic names of dynamic dims ("" if none)
+  std::string value_type;              // "" for a dense tensor
+
+  bool is_tensor() const { return value_type.empty(); }
 };
 
 enum class GraphOptimization { kDisabled, kBasic, kExtended, kAll };
@@ -51,8 +57,11 @@ class Session {
   virtual const std::vector<TensorInfo>& inputs() const = 0;
   virtual const std::vector<TensorInfo>& outputs() const = 0;
 
+  // inputs() are all tensors (a model with another kind of input fails to
+  // load); outputs() may hold non-tensor values (TensorInfo::is_tensor()).
   // Runs one batch. `inputs` are matched to inputs() by position and must have
-  // static shapes compatible with them. Returns all outputs, in order.
+  // static shapes compatible with them. Returns the tensor outputs, in the
+  // order of outputs() with the non-tensor ones left out.
   virtual Result<std::vector<Tensor>> Run(std::span<const Tensor> inputs) = 0;
 };
 

@@ -93,6 +93,17 @@ struct EvalResult {
 // The value of metadata_props[key] of an ONNX model file, if present.
 Result<std::optional<std::string>> ReadModelMetadata(const std::filesystem::path& model, std::string_view key);
 
+// The output eval reads class scores from: the first tensor output that is
+// float (32, 16 or 64 bit) with a class dimension, i.e. not a scalar and not a
+// dynamic [N] vector. Other outputs (a ZipMap's seq(map(int64,float)), an int64
+// label) are left alone. Fails naming the output, its declared type and the
+// fix when there is none; callers check it before decoding any image.
+struct ScoresOutput {
+  std::size_t fetched_index = 0;  // in Session::Run's result (tensor outputs only)
+  TensorInfo info;
+};
+Result<ScoresOutput> FindScoresOutput(const std::vector<TensorInfo>& outputs);
+
 // Checks the excluded fraction rule; names the count and the first path.
 Status CheckExcluded(const PreparedTensors& tensors, const EvalOptions& options);
 

@@ -1,7 +1,10 @@
 // Reading, writing and building ONNX models with libonnx.
 //
-// LoadOnnxModel turns every way a model file can be wrong (missing, not
-// protobuf, truncated, not a model) into a one-line Status naming the file.
+// LoadOnnxModel turns every way a model file can be wrong (missing, a Git LFS
+// pointer, not protobuf, truncated, not a model, an opset ONNX Runtime cannot
+// run, external weights missing) into a one-line Status naming the file and
+// the fix. The ONNX Runtime backend reports a failed load with the same
+// diagnosis, so every subcommand says the same thing about the same file.
 //
 // GraphBuilder writes small, valid models in code: the test suite builds its
 // fixtures with it (so MAC counts can be checked by hand), and the demo uses
@@ -22,12 +25,25 @@
 
 namespace sweetspot {
 
-// Parses `path` into a ModelProto; checks it is a model with a graph.
+// Opsets of the default ONNX domain that the ONNX Runtime we build against
+// (1.21) runs; a backend test loads both ends and refuses one beyond.
+inline constexpr int64_t kMinRuntimeOpset = 7;
+inline constexpr int64_t kMaxRuntimeOpset = 22;
+inline constexpr int64_t kMaxRuntimeIrVersion = 10;
+
+// Parses `path` into a ModelProto; checks it is a model with a graph, an opset
+// in [kMinRuntimeOpset, kMaxRuntimeOpset], an IR version up to
+// kMaxRuntimeIrVersion and its external data files present.
 Result<onnx::ModelProto> LoadOnnxModel(const std::filesystem::path& path);
 Status SaveOnnxModel(const onnx::ModelProto& model, const std::filesystem::path& path);
 
 int32_t ToOnnxElementType(DType dtype);
 Result<DType> FromOnnxElementType(int32_t element_type);
+// ONNX's name of an element type, lower case: "float", "int64", "float16".
+std::string OnnxElementTypeName(int32_t element_type);
+// A value's type as ONNX writes it, tensors by element type inside containers:
+// "float", "seq(map(int64,float))", "optional(float)", "sparse_tensor(float)".
+std::string OnnxTypeName(const onnx::TypeProto& type);
 
 class GraphBuilder {
  public:

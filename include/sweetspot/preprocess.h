@@ -58,7 +58,7 @@ struct PreprocessSpec {
   std::vector<double> mean = {0.0};  // one value per channel (or one for all)
   std::vector<double> std = {1.0};   // one value per channel (or one for all)
   Layout layout = Layout::kNchw;
-  DType dtype = DType::kFloat32;  // float32, float64, uint8 or int8 (integers rounded; out of range is an error)
+  DType dtype = DType::kFloat32;  // float32, float16, float64, uint8 or int8 (integers rounded; out of range is an error)
 
   // Which layer set each key that is not a default ("mean" -> "prep.toml",
   // "--mean"), so a conflict names who caused it. Keys as in ToToml (a

@@ -98,6 +98,8 @@ void WriteValues(const PreprocessSpec& spec, const cv::Mat& image, std::span<std
           // Validate keeps every value in range; the clamp only absorbs rounding.
           dst[at] = static_cast<T>(std::clamp(std::lround(v), static_cast<long>(std::numeric_limits<T>::min()),
                                               static_cast<long>(std::numeric_limits<T>::max())));
+        } else if constexpr (std::is_same_v<T, cv::float16_t>) {
+          dst[at] = cv::float16_t(static_cast<float>(v));
         } else {
           dst[at] = static_cast<T>(v);
         }
@@ -271,9 +273,9 @@ Status PreprocessSpec::Validate() const {
   for (double v : std) {
     if (v == 0.0) return Status::InvalidArgument("preprocessing 'std' has a zero (division by zero)");
   }
-  if (dtype != DType::kFloat32 && dtype != DType::kFloat64 && !IsIntegerDType(dtype)) {
+  if (dtype != DType::kFloat32 && dtype != DType::kFloat16 && dtype != DType::kFloat64 && !IsIntegerDType(dtype)) {
     return Status::Unsupported("preprocessing 'dtype' " + std::string(DTypeName(dtype)) + Origin("dtype") +
-                               " is not supported (float32, float64, uint8 or int8)");
+                               " is not supported (float32, float16, float64, uint8 or int8)");
   }
   return CheckIntegerRange(WithDtypeDefaults(*this));
 }
@@ -468,6 +470,8 @@ Status ApplyPreprocess(const PreprocessSpec& spec, const cv::Mat& image, std::sp
     const cv::Mat sized = ResizeToSpec(spec, converted);
     switch (spec.dtype) {
       case DType::kFloat32: WriteValues<float>(spec, sized, out); break;
+      // OpenCV's half type rounds to nearest even, as IEEE 754 and the runtimes do.
+      case DType::kFloat16: WriteValues<cv::float16_t>(spec, sized, out); break;
       case DType::kFloat64: WriteValues<double>(spec, sized, out); break;
       case DType::kUInt8: WriteValues<std::uint8_t>(spec, sized, out); break;
       case DType::kInt8: WriteValues<std::int8_t>(spec, sized, out); break;

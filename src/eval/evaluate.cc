@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
 
 #include "sweetspot/cpus.h"
 #include "sweetspot/onnx_model.h"
@@ -23,11 +24,20 @@ std::string Percent(double fraction) {
   return buf;
 }
 
-// Class scores per sample of `output` (float32/float64), as float32.
+bool IsFloat(DType dtype) { return dtype == DType::kFloat32 || dtype == DType::kFloat16 || dtype == DType::kFloat64; }
+
+// Class scores per sample of `output` (float32/float16/float64), as float32.
 Result<std::vector<float>> OutputAsFloat(const Tensor& output, const std::string& name) {
   if (output.dtype() == DType::kFloat32) {
     const auto v = output.values<float>();
     return std::vector<float>(v.begin(), v.end());
+  }
+  if (output.dtype() == DType::kFloat16) {
+    std::vector<float> out(static_cast<std::size_t>(output.element_count()));
+    const cv::Mat half(1, static_cast<int>(out.size()), CV_16F, const_cast<void*>(output.data()));
+    cv::Mat single(1, static_cast<int>(out.size()), CV_32F, out.data());
+    half.convertTo(single, CV_32F);
+    return out;
   }
   if (output.dtype() == DType::kFloat64) {
     const auto v = output.values<double>();
@@ -36,7 +46,7 @@ Result<std::vector<float>> OutputAsFloat(const Tensor& output, const std::string
     return out;
   }
   return Status::Unsupported("model output '" + name + "' is " + std::string(DTypeName(output.dtype())) +
-                             "; sweetspot eval reads float32 or float64 class scores");
+                             "; sweetspot eval reads float32, float16 or float64 class scores");
 }
 
 Status WidthMismatch(const std::string& output, std::int64_t width, std::size_t classes) {
@@ -47,6 +57,33 @@ Status WidthMismatch(const std::string& output, std::int64_t width, std::size_t 
 }
 
 }  // namespace
+
+Result<ScoresOutput> FindScoresOutput(const std::vector<TensorInfo>& outputs) {
+  const TensorInfo* first_tensor = nullptr;
+  std::size_t fetched = 0;
+  for (const TensorInfo& output : outputs) {
+    if (!output.is_tensor()) continue;
+    if (IsFloat(output.dtype) && !output.shape.empty() && !(output.shape.size() == 1 && output.shape[0] < 0)) {
+      return ScoresOutput{fetched, output};
+    }
+    if (first_tensor == nullptr) first_tensor = &output;
+    ++fetched;
+  }
+  const std::string fix =
+      ": eval reads class scores, float [N,classes]; export the model with its scores (logits or probabilities) "
+      "as an output";
+  if (first_tensor == nullptr) {
+    const std::string what =
+        outputs.empty() ? "no outputs" : "no tensor output (only " + outputs.front().value_type + ")";
+    return Status::InvalidData(what + fix);
+  }
+  const std::string declared =
+      std::string(DTypeName(first_tensor->dtype)) + " " + ShapeToString(first_tensor->shape, first_tensor->dim_names);
+  const std::string kind = !IsFloat(first_tensor->dtype) ? "labels or indices, not scores"
+                           : first_tensor->shape.empty() ? "a scalar"
+                                                         : "one value per sample";
+  return Status::InvalidData("output '" + first_tensor->name + "' is " + declared + " (" + kind + ")" + fix);
+}
 
 Result<std::optional<std::string>> ReadModelMetadata(const fs::path& model, std::string_view key) {
   SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto proto, LoadOnnxModel(model));
@@ -80,9 +117,9 @@ Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensor
     return Status::Unsupported("the model takes " + std::to_string(inputs.size()) +
                                " inputs; sweetspot eval feeds a single image input");
   }
-  if (outputs.empty()) return Status::InvalidData("the model has no outputs");
+  SWEETSPOT_ASSIGN_OR_RETURN(const ScoresOutput scores_output, FindScoresOutput(outputs));
   const TensorInfo& input = inputs[0];
-  const TensorInfo& output = outputs[0];
+  const TensorInfo& output = scores_output.info;
   const std::size_t classes = dataset.class_names().size();
 
   if (output.shape.size() >= 2) {
@@ -134,8 +171,9 @@ Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensor
     auto ran = session.Run(feed);
     inference_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     if (!ran.ok()) return ran.status();
-    if (ran->empty()) return Status::RuntimeError("the model returned no outputs");
-    SWEETSPOT_ASSIGN_OR_RETURN(std::vector<float> scores, OutputAsFloat(ran->front(), output.name));
+    if (ran->size() <= scores_output.fetched_index) return Status::RuntimeError("the model returned too few outputs");
+    SWEETSPOT_ASSIGN_OR_RETURN(std::vector<float> scores,
+                               OutputAsFloat((*ran)[scores_output.fetched_index], output.name));
     const std::size_t fed = static_cast<std::size_t>(feed[0].shape()[0]);
     if (scores.empty() || scores.size() % fed != 0) {
       return Status::InvalidData("model output '" + output.name + "' has " + std::to_string(scores.size()) +
@@ -178,6 +216,10 @@ Result<EvalResult> EvaluateModel(Backend& backend, const BackendOptions& backend
   if (!session.ok()) return session.status();
   const auto& inputs = (*session)->inputs();
   if (inputs.empty()) return Status::InvalidData("model " + model.string() + " has no inputs");
+  // Before any image is decoded: a model without class scores is the model's problem.
+  if (auto scores = FindScoresOutput((*session)->outputs()); !scores.ok()) {
+    return scores.status().WithContext("model '" + model.string() + "'");
+  }
   auto resolved = Resolve(spec, inputs[0]);
   if (!resolved.ok()) return resolved.status().WithContext(model.string());
 

@@ -163,8 +163,7 @@ TensorInfo DescribeValue(const onnx::ValueInfoProto& value, std::vector<std::str
   TensorInfo info;
   info.name = value.name();
   if (!value.type().has_tensor_type()) {
-    warnings->push_back(
-        fmt::format("'{}' is not a tensor (a sequence, map or optional); shown as float32 []", value.name()));
+    info.value_type = OnnxTypeName(value.type());
     return info;
   }
   const auto& tensor_type = value.type().tensor_type();

@@ -7,7 +7,9 @@
 namespace sweetspot {
 namespace {
 
+// A non-tensor value has only its type: {"name", "type": "seq(map(int64,float))"}.
 nlohmann::json TensorJson(const TensorInfo& tensor) {
+  if (!tensor.is_tensor()) return {{"name", tensor.name}, {"type", tensor.value_type}};
   return {{"name", tensor.name},
           {"dtype", std::string(DTypeName(tensor.dtype))},
           {"shape", tensor.shape},

@@ -2,12 +2,67 @@
 
 #include <onnx/defs/attr_proto_util.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <random>
 #include <sstream>
 
 namespace sweetspot {
 namespace fs = std::filesystem;
+
+namespace {
+
+// `git clone` without Git LFS leaves a small text file where the model should be.
+bool IsGitLfsPointer(const std::string& bytes) { return bytes.starts_with("version https://git-lfs"); }
+
+// The opset the model imports for the default ONNX domain (0 if none).
+int64_t DefaultDomainOpset(const onnx::ModelProto& model) {
+  for (const auto& op : model.opset_import()) {
+    if (op.domain().empty() || op.domain() == "ai.onnx") return op.version();
+  }
+  return 0;
+}
+
+Status CheckOpset(const onnx::ModelProto& model, const fs::path& path) {
+  if (model.ir_version() > kMaxRuntimeIrVersion) {
+    return Status::Unsupported("model '" + path.string() + "' has ONNX IR version " +
+                               std::to_string(model.ir_version()) + ", newer than ONNX Runtime reads (up to " +
+                               std::to_string(kMaxRuntimeIrVersion) + "): re-export it with ir_version " +
+                               std::to_string(kMaxRuntimeIrVersion) + " or lower (an older onnx package)");
+  }
+  const int64_t opset = DefaultDomainOpset(model);
+  if (opset > kMaxRuntimeOpset) {
+    return Status::Unsupported("model '" + path.string() + "' uses ONNX opset " + std::to_string(opset) +
+                               ", newer than ONNX Runtime supports (up to " + std::to_string(kMaxRuntimeOpset) +
+                               "): re-export it with opset " + std::to_string(kMaxRuntimeOpset) + " or lower");
+  }
+  if (opset > 0 && opset < kMinRuntimeOpset) {
+    return Status::Unsupported("model '" + path.string() + "' uses ONNX opset " + std::to_string(opset) +
+                               ", older than ONNX Runtime supports (" + std::to_string(kMinRuntimeOpset) +
+                               " or newer): convert it with onnx.version_converter to opset " +
+                               std::to_string(kMinRuntimeOpset) + " or newer");
+  }
+  return Status::Ok();
+}
+
+// External weights live in files named relative to the model's folder.
+Status CheckExternalData(const onnx::ModelProto& model, const fs::path& path) {
+  for (const auto& init : model.graph().initializer()) {
+    if (init.data_location() != onnx::TensorProto::EXTERNAL) continue;
+    for (const auto& entry : init.external_data()) {
+      if (entry.key() != "location") continue;
+      std::error_code ec;
+      if (!fs::is_regular_file(path.parent_path() / entry.value(), ec)) {
+        return Status::NotFound("model '" + path.string() + "' keeps its weights in '" + entry.value() +
+                                "', which is missing: put that file beside the model, as it was exported");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
 
 Result<onnx::ModelProto> LoadOnnxModel(const fs::path& path) {
   std::error_code ec;
@@ -25,6 +80,11 @@ Result<onnx::ModelProto> LoadOnnxModel(const fs::path& path) {
   if (bytes.empty()) {
     return Status::InvalidData("model file '" + path.string() + "' is empty; re-export the model");
   }
+  if (IsGitLfsPointer(bytes)) {
+    return Status::InvalidData("'" + path.string() +
+                               "' is a Git LFS pointer, not the model: run `git lfs pull` in its repository "
+                               "(or download the file itself)");
+  }
   onnx::ModelProto model;
   if (!model.ParseFromString(bytes)) {
     return Status::InvalidData("'" + path.string() +
@@ -36,6 +96,8 @@ Result<onnx::ModelProto> LoadOnnxModel(const fs::path& path) {
                                "' parsed as protobuf but holds no ONNX graph (no nodes or no opset); "
                                "is it really an .onnx model?");
   }
+  SWEETSPOT_RETURN_IF_ERROR(CheckOpset(model, path));
+  SWEETSPOT_RETURN_IF_ERROR(CheckExternalData(model, path));
   return model;
 }
 
@@ -75,8 +137,29 @@ Result<DType> FromOnnxElementType(int32_t element_type) {
     case TP::INT32: return DType::kInt32;
     case TP::INT64: return DType::kInt64;
     case TP::BOOL: return DType::kBool;
-    default:
-      return Status::Unsupported("ONNX element type " + std::to_string(element_type) + " is not supported");
+    default: return Status::Unsupported("ONNX element type " + std::to_string(element_type) + " is not supported");
+  }
+}
+
+std::string OnnxElementTypeName(int32_t element_type) {
+  std::string name = onnx::TensorProto_DataType_IsValid(element_type)
+                         ? onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(element_type))
+                         : "type" + std::to_string(element_type);
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  return name;
+}
+
+std::string OnnxTypeName(const onnx::TypeProto& type) {
+  switch (type.value_case()) {
+    case onnx::TypeProto::kTensorType: return OnnxElementTypeName(type.tensor_type().elem_type());
+    case onnx::TypeProto::kSparseTensorType:
+      return "sparse_tensor(" + OnnxElementTypeName(type.sparse_tensor_type().elem_type()) + ")";
+    case onnx::TypeProto::kSequenceType: return "seq(" + OnnxTypeName(type.sequence_type().elem_type()) + ")";
+    case onnx::TypeProto::kMapType:
+      return "map(" + OnnxElementTypeName(type.map_type().key_type()) + "," +
+             OnnxTypeName(type.map_type().value_type()) + ")";
+    case onnx::TypeProto::kOptionalType: return "optional(" + OnnxTypeName(type.optional_type().elem_type()) + ")";
+    default: return "unknown";
   }
 }
 
@@ -138,8 +221,7 @@ GraphBuilder& GraphBuilder::Initializer(const std::string& name, const Shape& sh
   return *this;
 }
 
-GraphBuilder& GraphBuilder::RandomInitializer(const std::string& name, const Shape& shape, uint32_t seed,
-                                              float scale) {
+GraphBuilder& GraphBuilder::RandomInitializer(const std::string& name, const Shape& shape, uint32_t seed, float scale) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-scale, scale);
   std::vector<float> values(static_cast<std::size_t>(ElementCount(shape)));
@@ -147,8 +229,7 @@ GraphBuilder& GraphBuilder::RandomInitializer(const std::string& name, const Sha
   return Initializer(name, shape, std::move(values));
 }
 
-GraphBuilder& GraphBuilder::Int64Initializer(const std::string& name, const Shape& shape,
-                                             std::vector<int64_t> values) {
+GraphBuilder& GraphBuilder::Int64Initializer(const std::string& name, const Shape& shape, std::vector<int64_t> values) {
   assert(static_cast<int64_t>(values.size()) == ElementCount(shape));
   auto* init = AddInitializer(&model_, name, shape, onnx::TensorProto::INT64);
   init->set_raw_data(values.data(), values.size() * sizeof(int64_t));
@@ -167,8 +248,8 @@ GraphBuilder& GraphBuilder::Int8Initializer(const std::string& name, DType dtype
 }
 
 GraphBuilder& GraphBuilder::Node(const std::string& op_type, const std::vector<std::string>& inputs,
-                                 const std::vector<std::string>& outputs,
-                                 std::initializer_list<Attribute> attributes, const std::string& domain) {
+                                 const std::vector<std::string>& outputs, std::initializer_list<Attribute> attributes,
+                                 const std::string& domain) {
   auto* node = model_.mutable_graph()->add_node();
   node->set_op_type(op_type);
   node->set_name(op_type + "_" + std::to_string(model_.graph().node_size()));

@@ -2,10 +2,11 @@
 
 #include <thread>
 
+#include "backends/onnxruntime/ort_backend.h"
 #include "support/support.h"
+#include "support/tiny_models.h"
 #include "sweetspot/backend.h"
 #include "sweetspot/onnx_model.h"
-#include "support/tiny_models.h"
 
 namespace sweetspot {
 namespace {
@@ -178,6 +179,98 @@ TEST(OrtBackend, RunsTheRealResNet20) {
   auto out = (*session)->Run({&x, 1});
   ASSERT_TRUE(out.ok());
   EXPECT_EQ((*out)[0].shape(), (Shape{4, 10}));
+}
+
+}  // namespace
+}  // namespace sweetspot
+
+namespace sweetspot {
+namespace {
+
+// Every provider this build lists maps to a short name and back, and either
+// loads a model or says the provider cannot be enabled (this build lists CUDA
+// and TensorRT, whose libraries ship separately): never "Unknown provider name".
+TEST(OrtProviderNames, EveryAvailableProviderRoundTripsAndLoads) {
+  TempDir dir;
+  const auto model = WriteModel(LinearModel(), dir / "linear.onnx");
+  for (const std::string& name : Ort()->AvailableProviders()) {
+    SCOPED_TRACE(name);
+    EXPECT_EQ(ort::ShortProviderName(ort::OrtProviderName(name)), name);
+    BackendOptions options;
+    options.execution_provider = name;
+    auto session = Ort()->Load(model, options);
+    if (name == "cpu") {
+      EXPECT_TRUE(session.ok()) << session.status().ToString();
+    }
+    if (session.ok()) continue;
+    EXPECT_EQ(session.status().code(), StatusCode::kUnsupported);
+    EXPECT_NE(session.status().message().find("execution provider '" + name + "' cannot be enabled"), std::string::npos)
+        << session.status().message();
+    EXPECT_EQ(session.status().message().find("Unknown provider name"), std::string::npos);
+  }
+  EXPECT_EQ(ort::OrtProviderName("cpu"), "CPUExecutionProvider");
+  EXPECT_EQ(ort::OrtProviderName("cuda"), "CUDAExecutionProvider");
+  EXPECT_EQ(ort::ShortProviderName("TensorrtExecutionProvider"), "tensorrt");
+  EXPECT_EQ(ort::ShortProviderName("NoSuchExecutionProvider"), "");
+}
+
+// The runtime recognises every name the table passes to it: a provider this
+// build lacks is "not supported in this build", never "Unknown provider name".
+TEST(OrtProviderNames, RuntimeKnowsEveryNameInTheTable) {
+  for (const std::string& name : ort::ProviderTable()) {
+    SCOPED_TRACE(name);
+    const Status appended = ort::AppendProviderForTest(name);
+    EXPECT_EQ(appended.message().find("Unknown provider name"), std::string::npos) << appended.message();
+  }
+}
+
+// kMinRuntimeOpset..kMaxRuntimeOpset (onnx_model.h) is what this runtime runs.
+TEST(OrtBackend, OpsetRangeMatchesTheRuntime) {
+  TempDir dir;
+  for (int64_t opset : {kMinRuntimeOpset, kMaxRuntimeOpset}) {
+    onnx::ModelProto model = LinearModel();
+    model.mutable_opset_import(0)->set_version(opset);
+    auto session = Ort()->Load(WriteModel(model, dir / "m.onnx"), {});
+    EXPECT_TRUE(session.ok()) << opset << ": " << session.status().ToString();
+  }
+  onnx::ModelProto newer_ir = LinearModel();
+  newer_ir.set_ir_version(kMaxRuntimeIrVersion);
+  auto ir_session = Ort()->Load(WriteModel(newer_ir, dir / "m.onnx"), {});
+  EXPECT_TRUE(ir_session.ok()) << ir_session.status().ToString();
+  newer_ir.set_ir_version(kMaxRuntimeIrVersion + 1);
+  EXPECT_FALSE(Ort()->Load(WriteModel(newer_ir, dir / "m.onnx"), {}).ok()) << "raise kMaxRuntimeIrVersion";
+
+  onnx::ModelProto model = LinearModel();
+  model.mutable_opset_import(0)->set_version(kMaxRuntimeOpset + 1);
+  auto session = Ort()->Load(WriteModel(model, dir / "m.onnx"), {});
+  ASSERT_FALSE(session.ok()) << "ONNX Runtime runs opset " << kMaxRuntimeOpset + 1 << ": raise kMaxRuntimeOpset";
+  EXPECT_EQ(session.status().code(), StatusCode::kUnsupported);
+}
+
+TEST(OrtBackend, NonTensorOutputsAreDescribedAndNotFetched) {
+  TempDir dir;
+  GraphBuilder b("zip");
+  b.Input("x", DType::kFloat32, {-1, 2}, {"N"})
+      .Node("Softmax", {"x"}, {"probs"}, {Attr("axis", int64_t{1})})
+      .Node("ZipMap", {"probs"}, {"zip"}, {Attr("classlabels_int64s", std::vector<int64_t>{4, 7})}, "ai.onnx.ml")
+      .Output("probs", DType::kFloat32, {-1, 2}, {"N"});
+  onnx::ModelProto model = b.Build();
+  auto* out = model.mutable_graph()->add_output();
+  out->set_name("zip");
+  auto* map = out->mutable_type()->mutable_sequence_type()->mutable_elem_type()->mutable_map_type();
+  map->set_key_type(onnx::TensorProto::INT64);
+  map->mutable_value_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  auto session = Ort()->Load(WriteModel(model, dir / "zip.onnx"), {});
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  const auto& outputs = (*session)->outputs();
+  ASSERT_EQ(outputs.size(), 2U);
+  EXPECT_TRUE(outputs[0].is_tensor());
+  EXPECT_EQ(outputs[1].value_type, "seq(map(int64,float))");
+  Tensor x = Tensor::Owned(DType::kFloat32, {2, 2});
+  auto ran = (*session)->Run({&x, 1});
+  ASSERT_TRUE(ran.ok()) << ran.status().ToString();
+  ASSERT_EQ(ran->size(), 1U);
+  EXPECT_FLOAT_EQ((*ran)[0].values<float>()[0], 0.5F);
 }
 
 }  // namespace

@@ -203,7 +203,7 @@ TEST(PreprocessSpec, FileWithByteOrderMarkAndCrlf) {
 }
 
 TEST(Resolve, SizeFromModelAndMismatchesNameTheFlag) {
-  TensorInfo input{"input", DType::kFloat32, {-1, 3, 32, 32}, {"N", "", "", ""}};
+  TensorInfo input{"input", DType::kFloat32, {-1, 3, 32, 32}, {"N", "", "", ""}, ""};
   auto spec = Resolve(PreprocessSpec{}, input);
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->width, 32);
@@ -224,23 +224,23 @@ TEST(Resolve, SizeFromModelAndMismatchesNameTheFlag) {
   ASSERT_FALSE(fixed.ok());
   EXPECT_THAT(fixed.status().message(), HasSubstr("--size 32x32"));
 
-  TensorInfo dynamic{"x", DType::kFloat32, {-1, 3, -1, -1}, {}};
+  TensorInfo dynamic{"x", DType::kFloat32, {-1, 3, -1, -1}, {}, ""};
   auto no_size = Resolve(PreprocessSpec{}, dynamic);
   ASSERT_FALSE(no_size.ok());
   EXPECT_THAT(no_size.status().message(), HasSubstr("--size"));
   EXPECT_TRUE(Resolve(sized, dynamic).ok());
 
-  TensorInfo nhwc{"x", DType::kFloat32, {1, 32, 32, 3}, {}};
+  TensorInfo nhwc{"x", DType::kFloat32, {1, 32, 32, 3}, {}, ""};
   auto layout = Resolve(PreprocessSpec{}, nhwc);
   ASSERT_FALSE(layout.ok());
   EXPECT_THAT(layout.status().message(), HasSubstr("--layout nhwc"));
 
-  TensorInfo u8{"x", DType::kUInt8, {1, 3, 32, 32}, {}};
+  TensorInfo u8{"x", DType::kUInt8, {1, 3, 32, 32}, {}, ""};
   auto dtype = Resolve(PreprocessSpec{}, u8);
   ASSERT_FALSE(dtype.ok());
   EXPECT_THAT(dtype.status().message(), HasSubstr("--dtype uint8"));
 
-  TensorInfo flat{"x", DType::kFloat32, {1, 784}, {}};
+  TensorInfo flat{"x", DType::kFloat32, {1, 784}, {}, ""};
   EXPECT_FALSE(Resolve(PreprocessSpec{}, flat).ok());
 }
 

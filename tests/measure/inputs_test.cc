@@ -25,7 +25,7 @@ void WriteNpy(const std::filesystem::path& path, const std::string& shape_text, 
   testing::WriteFile(path, bytes);
 }
 
-std::vector<TensorInfo> ImageInput() { return {{"x", DType::kFloat32, {-1, 3}, {"N", ""}}}; }
+std::vector<TensorInfo> ImageInput() { return {{"x", DType::kFloat32, {-1, 3}, {"N", ""}, ""}}; }
 
 TEST(MakeInputs, ResolvesTheBatchDimensionAndIsSeeded) {
   auto a = MakeInputs(ImageInput(), 4, {});
@@ -41,7 +41,7 @@ TEST(MakeInputs, ResolvesTheBatchDimensionAndIsSeeded) {
 }
 
 TEST(MakeInputs, UnnamedDynamicDimensionNeedsADimFlag) {
-  std::vector<TensorInfo> infos{{"x", DType::kFloat32, {-1, 3, -1}, {"N", "", "len"}}};
+  std::vector<TensorInfo> infos{{"x", DType::kFloat32, {-1, 3, -1}, {"N", "", "len"}, ""}};
   auto missing = MakeInputs(infos, 1, {});
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("--dim len=VALUE"), std::string::npos) << missing.status().message();
@@ -53,7 +53,7 @@ TEST(MakeInputs, UnnamedDynamicDimensionNeedsADimFlag) {
 }
 
 TEST(MakeInputs, FixedBatchMismatchSaysWhichBatchToUse) {
-  std::vector<TensorInfo> infos{{"x", DType::kFloat32, {1, 3}, {"", ""}}};
+  std::vector<TensorInfo> infos{{"x", DType::kFloat32, {1, 3}, {"", ""}, ""}};
   auto r = MakeInputs(infos, 8, {});
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("--batch 1"), std::string::npos);

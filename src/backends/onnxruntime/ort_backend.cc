@@ -3,18 +3,70 @@
 #include <onnxruntime_cxx_api.h>
 
 #include <algorithm>
+#include <regex>
 #include <string>
 #include <unordered_map>
 
 #include "sweetspot/cpus.h"
+#include "sweetspot/log.h"
+#include "sweetspot/onnx_model.h"
 
 namespace sweetspot::ort {
 namespace {
 
+// ONNX Runtime's log goes through ours: no colour codes, our prefix, our
+// threshold. Its errors are dropped to debug because each one also comes back
+// as an exception, which LoadFailure/FromOrtException turn into one line.
+void ORT_API_CALL ForwardOrtLog(void* /*param*/, OrtLoggingLevel severity, const char* /*category*/,
+                                const char* /*logid*/, const char* /*code_location*/, const char* message) {
+  const LogLevel level = severity == ORT_LOGGING_LEVEL_WARNING ? LogLevel::kWarning : LogLevel::kDebug;
+  Log(level, std::string("onnxruntime: ") + message);
+}
+
+OrtLoggingLevel OrtThreshold() {
+  switch (LogThreshold()) {
+    case LogLevel::kDebug: return ORT_LOGGING_LEVEL_INFO;
+    case LogLevel::kInfo:
+    case LogLevel::kWarning: return ORT_LOGGING_LEVEL_WARNING;
+    case LogLevel::kError: return ORT_LOGGING_LEVEL_ERROR;
+  }
+  return ORT_LOGGING_LEVEL_WARNING;
+}
+
 // One Ort::Env per process: ONNX Runtime requires it to outlive every session.
 Ort::Env& Environment() {
-  static Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "sweetspot");
+  static Ort::Env env(OrtThreshold(), "sweetspot", ForwardOrtLog, nullptr);
   return env;
+}
+
+// Drops the source locations and C++ signatures ONNX Runtime puts in its
+// messages ("/onnxruntime_src/.../model.cc:181 onnxruntime::Model::Model(...) "):
+// they help its developers, not our users.
+std::string WithoutSourceLocations(const std::string& text) {
+  static const std::regex location(R"(\S+\.(cc|h|cpp):\d+ )");
+  std::string out;
+  std::size_t from = 0;
+  for (std::sregex_iterator it(text.begin(), text.end(), location), end; it != end; ++it) {
+    const auto at = static_cast<std::size_t>(it->position());
+    if (at < from) continue;
+    out += text.substr(from, at - from);
+    // Skip the signature: up to its balanced closing parenthesis and a trailing " const".
+    std::size_t i = at + static_cast<std::size_t>(it->length());
+    const std::size_t open = text.find('(', i);
+    if (open == std::string::npos) {
+      from = i;
+      continue;
+    }
+    int depth = 0;
+    for (i = open; i < text.size(); ++i) {
+      depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+      if (depth == 0) break;
+    }
+    from = std::min(text.size(), i + 1);
+    if (text.compare(from, 6, " const") == 0) from += 6;
+    while (from < text.size() && text[from] == ' ') ++from;
+  }
+  return out + text.substr(std::min(from, text.size()));
 }
 
 // ORT messages may span lines; our errors are one line.
@@ -24,17 +76,30 @@ std::string OneLine(std::string text) {
   return text;
 }
 
+// "com.example:Frobnicate(-1) is not a registered function/op" or "Could not
+// find an implementation for Frobnicate(1) node with name '...'" -> the operator.
+std::string MissingKernelOperator(const std::string& what) {
+  std::smatch m;
+  if (std::regex_search(what, m, std::regex(R"(([\w.]+:)?(\w+)\((-?\d+)\) is not a registered function/op)"))) {
+    return m[1].str() + m[2].str();
+  }
+  if (std::regex_search(what, m, std::regex(R"(Could not find an implementation for (\w+)\((\d+)\))"))) {
+    return m[1].str() + " (version " + m[2].str() + ")";
+  }
+  return "";
+}
+
 // Maps ORT's error codes onto ours. ORT reports an operator it does not know
 // as a generic failure, so the message is inspected to tell the user why.
 Status FromOrtException(const Ort::Exception& e, const std::string& context, bool loading) {
-  const std::string what = OneLine(e.what());
-  const std::string message = context + ": " + what;
-  if (what.find("is not a registered function/op") != std::string::npos ||
-      what.find("Could not find an implementation") != std::string::npos) {
-    return Status::Unsupported(message +
-                               " (ONNX Runtime has no kernel for this operator; re-export the model "
-                               "with standard ONNX operators or a supported opset)");
+  const std::string what = WithoutSourceLocations(OneLine(e.what()));
+  const std::string op = MissingKernelOperator(what);
+  if (!op.empty()) {
+    return Status::Unsupported(context + ": ONNX Runtime has no kernel for operator " + op +
+                               ": re-export the model with standard ONNX operators (opset " +
+                               std::to_string(kMinRuntimeOpset) + " to " + std::to_string(kMaxRuntimeOpset) + ")");
   }
+  const std::string message = context + ": " + what;
   switch (e.GetOrtErrorCode()) {
     case ORT_NO_SUCHFILE: return Status::NotFound(message);
     case ORT_INVALID_PROTOBUF:
@@ -45,6 +110,16 @@ Status FromOrtException(const Ort::Exception& e, const std::string& context, boo
     // A model that fails to load is the model's problem, not the machine's.
     default: return loading ? Status::InvalidData(message) : Status::RuntimeError(message);
   }
+}
+
+// A model ONNX Runtime cannot load is diagnosed by the ONNX loader first (Git
+// LFS pointer, bad protobuf, opset, missing external data), so every
+// subcommand words the same problem the same way; what it finds fine is
+// left to ONNX Runtime's own message.
+Status LoadFailure(const Ort::Exception& e, const std::filesystem::path& model_path) {
+  auto parsed = LoadOnnxModel(model_path);
+  if (!parsed.ok()) return parsed.status();
+  return FromOrtException(e, "cannot load model '" + model_path.string() + "'", /*loading=*/true);
 }
 
 Result<DType> FromOrtType(ONNXTensorElementDataType type) {
@@ -77,23 +152,39 @@ ONNXTensorElementDataType ToOrtType(DType dtype) {
   return ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED;
 }
 
-// ORT's provider names, e.g. "CPUExecutionProvider" <-> our short "cpu".
-std::string ShortProviderName(const std::string& ort_name) {
-  std::string name = ort_name;
-  const std::string suffix = "ExecutionProvider";
-  if (name.size() > suffix.size() && name.ends_with(suffix)) name.resize(name.size() - suffix.size());
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  return name;
+// The name of a type as ONNX writes it, tensors by element type inside containers:
+// "seq(map(int64,float))", "optional(float)", "sparse_tensor(float)".
+std::string TypeName(const Ort::ConstTypeInfo& type) {
+  switch (type.GetONNXType()) {
+    case ONNX_TYPE_TENSOR: return OnnxElementTypeName(type.GetTensorTypeAndShapeInfo().GetElementType());
+    case ONNX_TYPE_SPARSETENSOR:
+      return "sparse_tensor(" + OnnxElementTypeName(type.GetTensorTypeAndShapeInfo().GetElementType()) + ")";
+    case ONNX_TYPE_SEQUENCE: {
+      const Ort::TypeInfo element = type.GetSequenceTypeInfo().GetSequenceElementType();
+      return "seq(" + TypeName(element.GetConst()) + ")";
+    }
+    case ONNX_TYPE_MAP: {
+      const auto map = type.GetMapTypeInfo();
+      const Ort::TypeInfo value = map.GetMapValueType();
+      return "map(" + OnnxElementTypeName(map.GetMapKeyType()) + "," + TypeName(value.GetConst()) + ")";
+    }
+    case ONNX_TYPE_OPTIONAL: {
+      const Ort::TypeInfo element = type.GetOptionalTypeInfo().GetOptionalElementType();
+      return "optional(" + TypeName(element.GetConst()) + ")";
+    }
+    default: return "unknown";
+  }
 }
 
-Result<TensorInfo> DescribeTensor(const std::string& name, const Ort::TypeInfo& type_info) {
-  if (type_info.GetONNXType() != ONNX_TYPE_TENSOR) {
-    return Status::Unsupported("model input/output '" + name +
-                               "' is not a tensor (sequences and maps are not supported)");
-  }
-  auto tensor_info = type_info.GetTensorTypeAndShapeInfo();
+// A dense tensor becomes dtype + shape; anything else keeps only its type name.
+Result<TensorInfo> Describe(const std::string& name, const Ort::TypeInfo& type_info) {
   TensorInfo info;
   info.name = name;
+  if (type_info.GetONNXType() != ONNX_TYPE_TENSOR) {
+    info.value_type = TypeName(type_info.GetConst());
+    return info;
+  }
+  auto tensor_info = type_info.GetTensorTypeAndShapeInfo();
   SWEETSPOT_ASSIGN_OR_RETURN(info.dtype, FromOrtType(tensor_info.GetElementType()));
   info.shape = tensor_info.GetShape();
   std::vector<const char*> symbolic(info.shape.size(), nullptr);
@@ -107,7 +198,11 @@ class OrtSession final : public Session {
   OrtSession(Ort::Session session, std::vector<TensorInfo> inputs, std::vector<TensorInfo> outputs)
       : session_(std::move(session)), inputs_(std::move(inputs)), outputs_(std::move(outputs)) {
     for (const auto& i : inputs_) input_names_.push_back(i.name.c_str());
-    for (const auto& o : outputs_) output_names_.push_back(o.name.c_str());
+    // Only tensor outputs are fetched: ONNX Runtime then skips what computes
+    // the others alone (a ZipMap after the scores, say).
+    for (const auto& o : outputs_) {
+      if (o.is_tensor()) output_names_.push_back(o.name.c_str());
+    }
   }
 
   const std::vector<TensorInfo>& inputs() const override { return inputs_; }
@@ -162,6 +257,67 @@ GraphOptimizationLevel ToOrtLevel(GraphOptimization level) {
   return ORT_ENABLE_ALL;
 }
 
+// Short names we accept -> ONNX Runtime's names. `ort_name` is what
+// Ort::GetAvailableProviders lists; `append_name` is what
+// SessionOptions::AppendExecutionProvider accepts ("" where the provider has
+// an append function of its own, or none is needed).
+struct ProviderName {
+  std::string_view short_name;
+  std::string_view ort_name;
+  std::string_view append_name;
+};
+
+constexpr ProviderName kProviderNames[] = {
+    {"cpu", "CPUExecutionProvider", ""},
+    {"cuda", "CUDAExecutionProvider", ""},
+    {"tensorrt", "TensorrtExecutionProvider", ""},
+    {"openvino", "OpenVINOExecutionProvider", "OpenVINO"},
+    {"qnn", "QNNExecutionProvider", "QNN"},
+    {"snpe", "SNPEExecutionProvider", "SNPE"},
+    {"xnnpack", "XnnpackExecutionProvider", "XNNPACK"},
+    {"webgpu", "WebGpuExecutionProvider", "WebGPU"},
+    {"azure", "AzureExecutionProvider", "AZURE"},
+    {"vitisai", "VitisAIExecutionProvider", "VitisAI"},
+    {"coreml", "CoreMLExecutionProvider", "CoreML"},
+};
+
+const ProviderName* FindProvider(std::string_view short_name) {
+  for (const auto& p : kProviderNames) {
+    if (p.short_name == short_name) return &p;
+  }
+  return nullptr;
+}
+
+Status AppendProvider(Ort::SessionOptions& so, const ProviderName& provider) {
+  if (provider.short_name == "cpu") return Status::Ok();
+  if (provider.short_name == "cuda") {
+    OrtCUDAProviderOptionsV2* cuda = nullptr;
+    Ort::ThrowOnError(Ort::GetApi().CreateCUDAProviderOptions(&cuda));
+    std::unique_ptr<OrtCUDAProviderOptionsV2, decltype(Ort::GetApi().ReleaseCUDAProviderOptions)> guard(
+        cuda, Ort::GetApi().ReleaseCUDAProviderOptions);
+    so.AppendExecutionProvider_CUDA_V2(*cuda);
+    return Status::Ok();
+  }
+  if (provider.short_name == "tensorrt") {
+    OrtTensorRTProviderOptionsV2* trt = nullptr;
+    Ort::ThrowOnError(Ort::GetApi().CreateTensorRTProviderOptions(&trt));
+    std::unique_ptr<OrtTensorRTProviderOptionsV2, decltype(Ort::GetApi().ReleaseTensorRTProviderOptions)> guard(
+        trt, Ort::GetApi().ReleaseTensorRTProviderOptions);
+    so.AppendExecutionProvider_TensorRT_V2(*trt);
+    return Status::Ok();
+  }
+  so.AppendExecutionProvider(std::string(provider.append_name), std::unordered_map<std::string, std::string>{});
+  return Status::Ok();
+}
+
+Status CheckProvider(const std::string& short_name, const std::vector<std::string>& available) {
+  if (std::find(available.begin(), available.end(), short_name) != available.end()) return Status::Ok();
+  std::string names;
+  for (const auto& p : available) names += (names.empty() ? "" : ", ") + p;
+  return Status::Unsupported("execution provider '" + short_name +
+                             "' is not in this ONNX Runtime build (available: " + names + ")");
+}
+
 class OrtBackend final : public Backend {
  public:
   std::string name() const override { return "onnxruntime"; }
@@ -169,7 +325,10 @@ class OrtBackend final : public Backend {
 
   std::vector<std::string> AvailableProviders() const override {
     std::vector<std::string> names;
-    for (const auto& p : Ort::GetAvailableProviders()) names.push_back(ShortProviderName(p));
+    for (const auto& p : Ort::GetAvailableProviders()) {
+      const std::string short_name = ShortProviderName(p);
+      if (!short_name.empty()) names.push_back(short_name);
+    }
     return names;
   }
 
@@ -182,53 +341,83 @@ class OrtBackend final : public Backend {
     if (options.intra_op_threads < 0 || options.inter_op_threads < 0) {
       return Status::InvalidArgument("thread counts must be >= 0 (0 = the runtime's default)");
     }
-    const auto providers = AvailableProviders();
-    if (std::find(providers.begin(), providers.end(), options.execution_provider) == providers.end()) {
-      std::string available;
-      for (const auto& p : providers) available += (available.empty() ? "" : ", ") + p;
+    SWEETSPOT_RETURN_IF_ERROR(CheckProvider(options.execution_provider, AvailableProviders()));
+    Ort::SessionOptions so;
+    // ONNX Runtime's own default counts the machine's cores, not the ones this process may use.
+    so.SetIntraOpNumThreads(options.intra_op_threads > 0 ? options.intra_op_threads : DefaultThreadCount());
+    so.SetInterOpNumThreads(options.inter_op_threads);
+    so.SetGraphOptimizationLevel(ToOrtLevel(options.graph_optimization));
+    so.SetExecutionMode(options.execution_mode == ExecutionMode::kParallel ? ORT_PARALLEL : ORT_SEQUENTIAL);
+    try {
+      SWEETSPOT_RETURN_IF_ERROR(AppendProvider(so, *FindProvider(options.execution_provider)));
+    } catch (const Ort::Exception& e) {
+      // Builds list providers whose libraries ship separately (CUDA, TensorRT).
       return Status::Unsupported("execution provider '" + options.execution_provider +
-                                 "' is not in this ONNX Runtime build (available: " + available + ")");
+                                 "' cannot be enabled: " + WithoutSourceLocations(OneLine(e.what())) +
+                                 " (install its libraries beside libonnxruntime, or use execution provider 'cpu')");
     }
     try {
-      Ort::SessionOptions so;
-      // ONNX Runtime's own default counts the machine's cores, not the ones this process may use.
-      so.SetIntraOpNumThreads(options.intra_op_threads > 0 ? options.intra_op_threads : DefaultThreadCount());
-      so.SetInterOpNumThreads(options.inter_op_threads);
-      so.SetGraphOptimizationLevel(ToOrtLevel(options.graph_optimization));
-      so.SetExecutionMode(options.execution_mode == ExecutionMode::kParallel ? ORT_PARALLEL : ORT_SEQUENTIAL);
-      if (options.execution_provider == "cuda") {
-        OrtCUDAProviderOptionsV2* cuda = nullptr;
-        Ort::ThrowOnError(Ort::GetApi().CreateCUDAProviderOptions(&cuda));
-        std::unique_ptr<OrtCUDAProviderOptionsV2, decltype(Ort::GetApi().ReleaseCUDAProviderOptions)> guard(
-            cuda, Ort::GetApi().ReleaseCUDAProviderOptions);
-        so.AppendExecutionProvider_CUDA_V2(*cuda);
-      } else if (options.execution_provider != "cpu") {
-        so.AppendExecutionProvider(options.execution_provider, std::unordered_map<std::string, std::string>{});
-      }
       Ort::Session session(Environment(), model_path.c_str(), so);
-
-      std::vector<TensorInfo> inputs;
-      std::vector<TensorInfo> outputs;
-      Ort::AllocatorWithDefaultOptions allocator;
-      for (std::size_t i = 0; i < session.GetInputCount(); ++i) {
-        std::string name = session.GetInputNameAllocated(i, allocator).get();
-        SWEETSPOT_ASSIGN_OR_RETURN(auto info, DescribeTensor(name, session.GetInputTypeInfo(i)));
-        inputs.push_back(std::move(info));
-      }
-      for (std::size_t i = 0; i < session.GetOutputCount(); ++i) {
-        std::string name = session.GetOutputNameAllocated(i, allocator).get();
-        SWEETSPOT_ASSIGN_OR_RETURN(auto info, DescribeTensor(name, session.GetOutputTypeInfo(i)));
-        outputs.push_back(std::move(info));
-      }
-      return std::unique_ptr<Session>(
-          std::make_unique<OrtSession>(std::move(session), std::move(inputs), std::move(outputs)));
+      return Describe(std::move(session));
     } catch (const Ort::Exception& e) {
-      return FromOrtException(e, "cannot load model '" + model_path.string() + "'", /*loading=*/true);
+      return LoadFailure(e, model_path);
     }
+  }
+
+ private:
+  static Result<std::unique_ptr<Session>> Describe(Ort::Session session) {
+    std::vector<TensorInfo> inputs;
+    std::vector<TensorInfo> outputs;
+    Ort::AllocatorWithDefaultOptions allocator;
+    for (std::size_t i = 0; i < session.GetInputCount(); ++i) {
+      std::string name = session.GetInputNameAllocated(i, allocator).get();
+      SWEETSPOT_ASSIGN_OR_RETURN(auto info, sweetspot::ort::Describe(name, session.GetInputTypeInfo(i)));
+      if (!info.is_tensor()) {
+        return Status::Unsupported("model input '" + name + "' is " + info.value_type +
+                                   ", not a tensor: sweetspot feeds tensors only");
+      }
+      inputs.push_back(std::move(info));
+    }
+    for (std::size_t i = 0; i < session.GetOutputCount(); ++i) {
+      std::string name = session.GetOutputNameAllocated(i, allocator).get();
+      SWEETSPOT_ASSIGN_OR_RETURN(auto info, sweetspot::ort::Describe(name, session.GetOutputTypeInfo(i)));
+      outputs.push_back(std::move(info));
+    }
+    return std::unique_ptr<Session>(
+        std::make_unique<OrtSession>(std::move(session), std::move(inputs), std::move(outputs)));
   }
 };
 
 }  // namespace
+
+std::string ShortProviderName(std::string_view ort_name) {
+  for (const auto& p : kProviderNames) {
+    if (p.ort_name == ort_name) return std::string(p.short_name);
+  }
+  return "";
+}
+
+std::vector<std::string> ProviderTable() {
+  std::vector<std::string> names;
+  for (const auto& p : kProviderNames) names.emplace_back(p.short_name);
+  return names;
+}
+
+std::string OrtProviderName(std::string_view short_name) {
+  const ProviderName* p = FindProvider(short_name);
+  return p != nullptr ? std::string(p->ort_name) : "";
+}
+
+Status AppendProviderForTest(std::string_view short_name) {
+  const ProviderName* provider = FindProvider(short_name);
+  if (provider == nullptr) return Status::InvalidArgument("no such provider in the table");
+  try {
+    Ort::SessionOptions so;
+    return AppendProvider(so, *provider);
+  } catch (const Ort::Exception& e) {
+    return Status::Unsupported(OneLine(e.what()));
+  }
+}
 
 std::unique_ptr<Backend> CreateOrtBackend() { return std::make_unique<OrtBackend>(); }
 
