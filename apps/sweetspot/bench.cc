@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include <fmt/core.h>
 
@@ -108,6 +109,14 @@ Status RunBenchCommand(const BenchArgs& args) {
   child_options.share_stderr = !args.quiet;  // the child draws its progress there
   std::vector<BenchResult> results;
   std::vector<BenchFailure> failures;
+  // Once per run: what the same child weighs with no model, so each model's
+  // own increment can be reported beside its peak.
+  std::optional<int64_t> runtime_baseline;
+  if (!args.no_isolate) {
+    ChildOptions quiet = child_options;
+    quiet.share_stderr = false;
+    SWEETSPOT_ASSIGN_OR_RETURN(runtime_baseline, MeasureRuntimeBaselineRss(self, base, {}, quiet));
+  }
   for (const auto& model : args.models) {
     BenchRequest request = base;
     request.model_path = model;
@@ -121,6 +130,7 @@ Status RunBenchCommand(const BenchArgs& args) {
                             : Result<BenchResult>(backend.status());
     } else {
       result = RunBenchIsolated(self, request, {}, child_options);
+      if (result.ok()) ApplyRuntimeBaseline(*result, *runtime_baseline);
     }
     ClearProgressLine();
     if (!result.ok()) {

@@ -56,6 +56,9 @@ struct Constraints {
   std::optional<double> max_p99_ms;
   std::optional<double> min_items_per_s;
   std::optional<std::int64_t> max_peak_memory_bytes;
+  // The model's own memory (Candidate::model_memory_bytes); a candidate whose
+  // increment is unknown (0) fails it.
+  std::optional<std::int64_t> max_model_memory_bytes;
   std::optional<std::int64_t> max_size_bytes;
 };
 
@@ -82,6 +85,9 @@ struct Candidate {
   double p99_ms = 0.0;
   double items_per_s = 0.0;
   std::int64_t peak_memory_bytes = 0;
+  // Peak RSS minus that of the same process with no model (the runtime's
+  // share); 0 = unknown (a measurement stored before it was recorded).
+  std::int64_t model_memory_bytes = 0;
 };
 
 enum class Verdict { kRecommended, kOutranked, kDominated, kExcluded, kFailed };

@@ -47,7 +47,19 @@ namespace sweetspot {
 Result<BenchResult> RunBenchIsolated(const std::filesystem::path& self_exe, const BenchRequest& request,
                                      const ChildLimits& limits = {}, const ChildOptions& options = {});
 
-// The child's side of RunBenchIsolated: reads REQUEST, runs RunBench, writes RESULT.
+// The peak RSS (wait4) of the same child process as RunBenchIsolated's, run
+// with `request` but loading no model: the runtime's and the tool's own share,
+// which the caller measures once per run and hands to ApplyRuntimeBaseline.
+Result<int64_t> MeasureRuntimeBaselineRss(const std::filesystem::path& self_exe, const BenchRequest& request,
+                                          const ChildLimits& limits = {}, const ChildOptions& options = {});
+
+// Sets memory.runtime_baseline_rss_bytes and the model's own increment,
+// memory.model_rss_bytes = process peak - baseline (never below 0), of an
+// isolated result.
+void ApplyRuntimeBaseline(BenchResult& result, int64_t runtime_baseline_rss_bytes);
+
+// The child's side of RunBenchIsolated: reads REQUEST, runs RunBench, writes
+// RESULT. A request with an empty model_path loads nothing (the baseline).
 Status RunBenchChild(const std::filesystem::path& request_file, const std::filesystem::path& result_file,
                      const ProgressFn& progress = {});
 

@@ -115,6 +115,9 @@ struct ConcurrentResult {
   double items_per_s = 0;
 };
 
+// Memory figures. In-process runs reset the kernel's peak-RSS mark before
+// loading, so a model's peak is its own even after another model ran in the
+// same process; where the reset is refused, `measured` is false.
 struct MemoryRecord {
   bool measured = false;
   bool isolated = false;               // measured in a child process of its own
@@ -122,6 +125,12 @@ struct MemoryRecord {
   int64_t peak_rss_bytes = 0;          // peak of the process while one session ran
   int64_t growth_bytes = 0;            // peak - baseline
   int64_t process_peak_rss_bytes = 0;  // whole process, all scenarios (wait4 when isolated)
+  // Isolated runs: the peak RSS (wait4) of the same child process loading no
+  // model, i.e. the runtime's and the tool's own share; 0 = not measured.
+  int64_t runtime_baseline_rss_bytes = 0;
+  // What the model itself adds: process_peak_rss_bytes - runtime_baseline_rss_bytes
+  // when isolated with a baseline, else growth_bytes. Comparable across models.
+  int64_t model_rss_bytes = 0;
 };
 
 struct BenchResult {
@@ -159,5 +168,8 @@ struct RssSample {
   int64_t peak_bytes = 0;
 };
 RssSample ReadSelfRss();
+// Resets this process's peak RSS to its current RSS (Linux: "5" to
+// /proc/self/clear_refs). False when the kernel refuses.
+bool ResetPeakRss();
 
 }  // namespace sweetspot

@@ -106,6 +106,16 @@ std::vector<std::string> Misses(const Candidate& c, const Constraints& k, double
     *relative += static_cast<double>(c.peak_memory_bytes - *k.max_peak_memory_bytes) /
                  static_cast<double>(std::max<std::int64_t>(*k.max_peak_memory_bytes, 1));
   }
+  if (k.max_model_memory_bytes && c.model_memory_bytes == 0) {
+    out.push_back("fails model memory <= " + fmt::format("{:g}", Mb(*k.max_model_memory_bytes)) +
+                  " MB: not measured (stored by an older sweetspot; rerun with --fresh)");
+    *relative += 1.0;
+  } else if (k.max_model_memory_bytes && c.model_memory_bytes > *k.max_model_memory_bytes) {
+    out.push_back(fmt::format("fails model memory <= {:g} MB by {:.1f} MB", Mb(*k.max_model_memory_bytes),
+                              Mb(c.model_memory_bytes - *k.max_model_memory_bytes)));
+    *relative += static_cast<double>(c.model_memory_bytes - *k.max_model_memory_bytes) /
+                 static_cast<double>(std::max<std::int64_t>(*k.max_model_memory_bytes, 1));
+  }
   if (k.max_size_bytes && c.size_bytes > *k.max_size_bytes) {
     out.push_back(
         fmt::format("fails size <= {:g} MB by {:.2f} MB", Mb(*k.max_size_bytes), Mb(c.size_bytes - *k.max_size_bytes)));
@@ -124,6 +134,10 @@ std::string MetFigures(const Candidate& c, const Constraints& k) {
   if (k.min_items_per_s) parts.push_back(fmt::format("{:.0f} items/s >= {:g}", c.items_per_s, *k.min_items_per_s));
   if (k.max_peak_memory_bytes) {
     parts.push_back(fmt::format("peak {:.1f} MB <= {:g} MB", Mb(c.peak_memory_bytes), Mb(*k.max_peak_memory_bytes)));
+  }
+  if (k.max_model_memory_bytes) {
+    parts.push_back(
+        fmt::format("model memory {:.1f} MB <= {:g} MB", Mb(c.model_memory_bytes), Mb(*k.max_model_memory_bytes)));
   }
   if (k.max_size_bytes) {
     parts.push_back(fmt::format("size {:.2f} MB <= {:g} MB", Mb(c.size_bytes), Mb(*k.max_size_bytes)));
@@ -225,6 +239,9 @@ std::string DescribeConstraints(const Constraints& k) {
   if (k.max_p99_ms) parts.push_back(fmt::format("p99 <= {:g} ms", *k.max_p99_ms));
   if (k.min_items_per_s) parts.push_back(fmt::format("throughput >= {:g} items/s", *k.min_items_per_s));
   if (k.max_peak_memory_bytes) parts.push_back(fmt::format("peak memory <= {:g} MB", Mb(*k.max_peak_memory_bytes)));
+  if (k.max_model_memory_bytes) {
+    parts.push_back(fmt::format("model memory <= {:g} MB", Mb(*k.max_model_memory_bytes)));
+  }
   if (k.max_size_bytes) parts.push_back(fmt::format("size <= {:g} MB", Mb(*k.max_size_bytes)));
   if (parts.empty()) return "none";
   return fmt::format("{}", fmt::join(parts, ", "));

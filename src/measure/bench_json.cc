@@ -24,12 +24,12 @@ NLOHMANN_JSON_SERIALIZE_ENUM(Scenario, {{Scenario::kSingleStream, "single-stream
                                         {Scenario::kOffline, "offline"},
                                         {Scenario::kConcurrent, "concurrent"}})
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TensorInfo, name, dtype, shape, dim_names)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TensorInfo, name, dtype, shape, dim_names, value_type)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BackendOptions, intra_op_threads, inter_op_threads, graph_optimization,
                                    execution_mode, execution_provider)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WarmupRecord, runs, stable, duration_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MemoryRecord, measured, isolated, baseline_rss_bytes, peak_rss_bytes, growth_bytes,
-                                   process_peak_rss_bytes)
+                                   process_peak_rss_bytes, runtime_baseline_rss_bytes, model_rss_bytes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(InputSpec, dim_values, files, seed)
 
 namespace stats {

@@ -50,10 +50,15 @@ std::string RenderBenchText(const BenchResult& r) {
        e.frequency_governor.empty() ? "" : ", governor " + e.frequency_governor, e.kernel);
   Line(out, "load       {:.1f} ms (session creation)", r.load_ms);
   Line(out, "first run  {:.3f} ms", r.first_inference_ms);
-  if (r.memory.measured) {
-    Line(out, "memory     peak RSS {} (+{} over the {} baseline){}", Mib(r.memory.peak_rss_bytes),
-         Mib(r.memory.growth_bytes), Mib(r.memory.baseline_rss_bytes),
-         r.memory.isolated ? ", measured in a child process" : "");
+  if (r.memory.measured && r.memory.isolated && r.memory.runtime_baseline_rss_bytes > 0) {
+    Line(out, "memory     model {} of the {} peak RSS (the same process without a model: {}), in a child process",
+         Mib(r.memory.model_rss_bytes), Mib(r.memory.process_peak_rss_bytes), Mib(r.memory.runtime_baseline_rss_bytes));
+  } else if (r.memory.measured) {
+    Line(out, "memory     model {} of the {} peak RSS (over the {} before loading){}", Mib(r.memory.model_rss_bytes),
+         Mib(r.memory.peak_rss_bytes), Mib(r.memory.baseline_rss_bytes),
+         r.memory.isolated ? ", in a child process" : "");
+  } else {
+    Line(out, "memory     not measured (the peak RSS mark could not be reset in this process: drop --no-isolate)");
   }
   if (r.single_stream) {
     const auto& s = *r.single_stream;

@@ -1,5 +1,7 @@
 #include "sweetspot/bench_json.h"
 
+#include <algorithm>
+
 namespace sweetspot {
 namespace fs = std::filesystem;
 
@@ -14,12 +16,32 @@ Result<BenchResult> RunBenchIsolated(const fs::path& self_exe, const BenchReques
   return result;
 }
 
+Result<int64_t> MeasureRuntimeBaselineRss(const fs::path& self_exe, const BenchRequest& request,
+                                          const ChildLimits& limits, const ChildOptions& options) {
+  BenchRequest baseline = request;
+  baseline.model_path.clear();
+  SWEETSPOT_ASSIGN_OR_RETURN(ChildOutcome outcome,
+                             RunChildProcess(self_exe, "__bench-child", ToJson(baseline),
+                                             "measuring the runtime's baseline memory", limits, options));
+  return outcome.peak_rss_bytes;
+}
+
+void ApplyRuntimeBaseline(BenchResult& result, int64_t runtime_baseline_rss_bytes) {
+  result.memory.runtime_baseline_rss_bytes = runtime_baseline_rss_bytes;
+  result.memory.model_rss_bytes =
+      std::max<int64_t>(0, result.memory.process_peak_rss_bytes - runtime_baseline_rss_bytes);
+}
+
 namespace {
 
 Result<nlohmann::json> MeasureRequest(const fs::path& request_file, const ProgressFn& progress) {
   SWEETSPOT_ASSIGN_OR_RETURN(nlohmann::json json, ReadChildRequest(request_file));
   SWEETSPOT_ASSIGN_OR_RETURN(BenchRequest request, BenchRequestFromJson(json));
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend(request.backend));
+  if (request.model_path.empty()) {
+    // The baseline: everything the measuring child does up to loading a model.
+    return nlohmann::json{{"providers", backend->AvailableProviders()}};
+  }
   SWEETSPOT_ASSIGN_OR_RETURN(BenchResult result, RunBench(*backend, request.model_path, request.options, request.config,
                                                           request.inputs, progress));
   return ToJson(result);

@@ -203,6 +203,13 @@ RssSample ReadSelfRss() {
   return sample;
 }
 
+bool ResetPeakRss() {
+  std::ofstream out("/proc/self/clear_refs");
+  out << "5";
+  out.flush();
+  return static_cast<bool>(out);
+}
+
 Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& model, const BackendOptions& options,
                              const MeasureConfig& config, const InputSpec& input_spec, const ProgressFn& progress) {
   SWEETSPOT_RETURN_IF_ERROR(ValidateConfig(config));
@@ -216,6 +223,9 @@ Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& mode
   result.config = config;
   result.environment = CaptureEnvironment();
 
+  // Without the reset, a model measured after a larger one in this process
+  // would report the larger one's peak.
+  const bool peak_reset = ResetPeakRss();
   const RssSample before = ReadSelfRss();
   if (progress) progress("loading", -1);
   auto load_start = Clock::now();
@@ -248,10 +258,11 @@ Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& mode
 
   // The model's own peak: one session, before concurrent runs load more.
   const RssSample single = ReadSelfRss();
-  result.memory.measured = true;
+  result.memory.measured = peak_reset;
   result.memory.baseline_rss_bytes = before.rss_bytes;
   result.memory.peak_rss_bytes = single.peak_bytes;
   result.memory.growth_bytes = single.peak_bytes - before.rss_bytes;
+  result.memory.model_rss_bytes = result.memory.growth_bytes;
 
   if (std::find(config.scenarios.begin(), config.scenarios.end(), Scenario::kConcurrent) != config.scenarios.end()) {
     SWEETSPOT_ASSIGN_OR_RETURN(ConcurrentResult shared,

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,8 +14,8 @@
 #include "sweetspot/model_info.h"
 #include "sweetspot/onnx_model.h"
 #include "sweetspot/study.h"
-#include "sweetspot/text_file.h"
 #include "sweetspot/study_plan.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot {
 namespace fs = std::filesystem;
@@ -187,6 +188,13 @@ LatencyRow ToLatencyRow(const BenchResult& r, const RuntimeSetting& setting, dou
   return row;
 }
 
+// The model's own memory from the stored bench result; 0 when the row predates it.
+std::int64_t ModelMemoryBytes(const LatencyRow& row) {
+  const json j = json::parse(row.bench_json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return 0;
+  return j.value(json::json_pointer("/memory/model_rss_bytes"), std::int64_t{0});
+}
+
 AccuracyRow ToAccuracyRow(const IsolatedEvalResult& r) {
   const EvalSummary& s = r.summary;
   AccuracyRow row;
@@ -303,8 +311,12 @@ class PlanRunner {
       return summary;
     }
     const auto start = std::chrono::steady_clock::now();
+    if (!runtime_baseline_) {  // measured once, before the first benchmark
+      SWEETSPOT_ASSIGN_OR_RETURN(runtime_baseline_, MeasureRuntimeBaselineRss(options_.self_exe, m.bench, limits));
+    }
     auto result = RunBenchIsolated(options_.self_exe, m.bench, limits);
     if (!result.ok()) return (*failure = result.status(), std::string());
+    ApplyRuntimeBaseline(*result, *runtime_baseline_);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     LatencyRow row = ToLatencyRow(*result, plan_.settings[m.setting], ms);
     SWEETSPOT_RETURN_IF_ERROR(store_.PutLatency(Key(m), context_.study_id, row));
@@ -350,7 +362,8 @@ class PlanRunner {
   ResultsStore& store_;
   const StudyContext& context_;
   const StudyOptions& options_;
-  std::vector<std::int64_t> variant_ids_;  // parallel to plan_.models
+  std::vector<std::int64_t> variant_ids_;         // parallel to plan_.models
+  std::optional<std::int64_t> runtime_baseline_;  // peak RSS of a child loading no model
   StudyMeasurements out_;
   StudyProgress progress_;
 };
@@ -390,6 +403,7 @@ Candidate MakeCandidate(const StudyPlan& plan, const StudyMeasurements& measured
     c.p99_ms = l.p99_ms;
     c.items_per_s = l.items_per_s;
     c.peak_memory_bytes = l.peak_rss_bytes;
+    c.model_memory_bytes = ModelMemoryBytes(l);
   }
   if (c.failure.empty() && (!found.accuracy || !found.latency[s])) c.failure = "not measured";
   return c;
@@ -503,6 +517,13 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
                              store->PutDataset({*dataset_hash, dataset.description(),
                                                 static_cast<std::int64_t>(dataset.size()), dataset.class_names()}));
   SWEETSPOT_ASSIGN_OR_RETURN(const StudyMeasurements measured, RunStudyPlan(spec, plan, *store, context, options));
+
+  // The model's own memory from the stored bench result; 0 when the row predates it.
+  std::int64_t ModelMemoryBytes(const LatencyRow& row) {
+    const json j = json::parse(row.bench_json, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) return 0;
+    return j.value(json::json_pointer("/memory/model_rss_bytes"), std::int64_t{0});
+  }
 
   StudyReport report = AssembleReport(spec, plan, measured);
   report.db_path = db_path.string();

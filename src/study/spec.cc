@@ -338,9 +338,9 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
   const toml::table* constraints = root["constraints"].as_table();
   if (root.contains("constraints") && constraints == nullptr) return r.Error("constraints", "must be a table");
   const toml::table& ct = constraints != nullptr ? *constraints : kEmpty;
-  SWEETSPOT_RETURN_IF_ERROR(
-      r.CheckKeys(ct, "[constraints]",
-                  {"min_top1", "max_p50_ms", "max_p99_ms", "min_items_per_s", "max_peak_memory_mb", "max_size_mb"}));
+  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(ct, "[constraints]",
+                                        {"min_top1", "max_p50_ms", "max_p99_ms", "min_items_per_s",
+                                         "max_peak_memory_mb", "max_model_memory_mb", "max_size_mb"}));
   Constraints& k = spec.constraints;
   SWEETSPOT_ASSIGN_OR_RETURN(k.min_top1, r.Number(ct, "min_top1", "[constraints]"));
   if (k.min_top1 && (*k.min_top1 < 0 || *k.min_top1 > 1)) {
@@ -351,13 +351,16 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
   SWEETSPOT_ASSIGN_OR_RETURN(k.max_p99_ms, r.Number(ct, "max_p99_ms", "[constraints]"));
   SWEETSPOT_ASSIGN_OR_RETURN(k.min_items_per_s, r.Number(ct, "min_items_per_s", "[constraints]"));
   SWEETSPOT_ASSIGN_OR_RETURN(auto peak_mb, r.Number(ct, "max_peak_memory_mb", "[constraints]"));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto model_mb, r.Number(ct, "max_model_memory_mb", "[constraints]"));
   SWEETSPOT_ASSIGN_OR_RETURN(auto size_mb, r.Number(ct, "max_size_mb", "[constraints]"));
   if (peak_mb) k.max_peak_memory_bytes = static_cast<std::int64_t>(std::llround(*peak_mb * kMegabyte));
+  if (model_mb) k.max_model_memory_bytes = static_cast<std::int64_t>(std::llround(*model_mb * kMegabyte));
   if (size_mb) k.max_size_bytes = static_cast<std::int64_t>(std::llround(*size_mb * kMegabyte));
   for (const auto& [value, key] : {std::pair{k.max_p50_ms, "max_p50_ms"},
                                    {k.max_p99_ms, "max_p99_ms"},
                                    {k.min_items_per_s, "min_items_per_s"},
                                    {peak_mb, "max_peak_memory_mb"},
+                                   {model_mb, "max_model_memory_mb"},
                                    {size_mb, "max_size_mb"}}) {
     if (value && *value <= 0) return r.Error(fmt::format("[constraints] {}", key), "must be > 0");
   }

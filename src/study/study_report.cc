@@ -35,7 +35,7 @@ std::string PValue(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt
 
 std::vector<std::string> Header() {
   return {"name",   "size MB", "params",  "MACs",     "top-1 (95 % CI)", "p50 ms",
-          "p99 ms", "items/s", "peak MB", "frontier", "verdict"};
+          "p99 ms", "items/s", "peak MB", "model MB", "frontier",        "verdict"};
 }
 
 std::vector<std::vector<std::string>> Rows(const StudyReport& r) {
@@ -46,13 +46,15 @@ std::vector<std::vector<std::string>> Rows(const StudyReport& r) {
     const std::string verdict(VerdictName(a.verdict));
     if (!c.failure.empty()) {
       rows.push_back({c.name, c.size_bytes > 0 ? Mb(c.size_bytes) : "-", c.param_count > 0 ? Count(c.param_count) : "-",
-                      c.macs > 0 ? Count(c.macs) : "-", "-", "-", "-", "-", "-", "-", verdict});
+                      c.macs > 0 ? Count(c.macs) : "-", "-", "-", "-", "-", "-", "-", "-", verdict});
       continue;
     }
-    rows.push_back({c.name, Mb(c.size_bytes), Count(c.param_count), Count(c.macs), Top1(c), Ms(c.p50_ms), Ms(c.p99_ms),
-                    fmt::format("{:.0f}", c.items_per_s),
-                    fmt::format("{:.1f}", static_cast<double>(c.peak_memory_bytes) / kMegabyte),
-                    a.on_latency_frontier ? "yes" : "no", verdict});
+    rows.push_back(
+        {c.name, Mb(c.size_bytes), Count(c.param_count), Count(c.macs), Top1(c), Ms(c.p50_ms), Ms(c.p99_ms),
+         fmt::format("{:.0f}", c.items_per_s),
+         fmt::format("{:.1f}", static_cast<double>(c.peak_memory_bytes) / kMegabyte),
+         c.model_memory_bytes > 0 ? fmt::format("{:.1f}", static_cast<double>(c.model_memory_bytes) / kMegabyte) : "-",
+         a.on_latency_frontier ? "yes" : "no", verdict});
   }
   return rows;
 }
@@ -198,6 +200,7 @@ std::string RenderStudyJson(const StudyReport& r) {
       j["p99_ms"] = c.p99_ms;
       j["items_per_s"] = c.items_per_s;
       j["peak_memory_bytes"] = c.peak_memory_bytes;
+      j["model_memory_bytes"] = c.model_memory_bytes > 0 ? nlohmann::json(c.model_memory_bytes) : nlohmann::json();
       if (r.reference && r.reference_p[i]) {
         j["vs_reference"] = {{"top1_delta", c.top1 - r.candidates[*r.reference].top1},
                              {"mcnemar_p", *r.reference_p[i]}};
@@ -237,6 +240,7 @@ std::string RenderStudyJson(const StudyReport& r) {
                 {"max_p99_ms", opt(k.max_p99_ms)},
                 {"min_items_per_s", opt(k.min_items_per_s)},
                 {"max_peak_memory_bytes", opt(k.max_peak_memory_bytes)},
+                {"max_model_memory_bytes", opt(k.max_model_memory_bytes)},
                 {"max_size_bytes", opt(k.max_size_bytes)}}},
               {"candidates", candidates},
               {"recommendation",
@@ -262,16 +266,17 @@ std::string RenderStudyCsv(const StudyReport& r) {
   };
   std::string out =
       "name,model,setting,size_bytes,param_count,macs,top1,top1_ci_lower,top1_ci_upper,p50_ms,p99_ms,items_per_s,"
-      "peak_memory_bytes,on_latency_frontier,on_memory_frontier,on_size_frontier,verdict,reasons\n";
+      "peak_memory_bytes,model_memory_bytes,on_latency_frontier,on_memory_frontier,on_size_frontier,verdict,reasons\n";
   for (std::size_t i = 0; i < r.candidates.size(); ++i) {
     const Candidate& c = r.candidates[i];
     const CandidateAnalysis& a = r.analysis.candidates[i];
     const bool ok = c.failure.empty();
     const auto num = [ok](double v) { return ok ? fmt::format("{:.6g}", v) : std::string(); };
     out += fmt::format(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.name), field(c.model), field(c.setting),
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.name), field(c.model), field(c.setting),
         c.size_bytes, c.param_count, c.macs, num(c.top1), num(c.top1_ci.lower), num(c.top1_ci.upper), num(c.p50_ms),
-        num(c.p99_ms), num(c.items_per_s), ok ? std::to_string(c.peak_memory_bytes) : "", a.on_latency_frontier ? 1 : 0,
+        num(c.p99_ms), num(c.items_per_s), ok ? std::to_string(c.peak_memory_bytes) : "",
+        ok && c.model_memory_bytes > 0 ? std::to_string(c.model_memory_bytes) : "", a.on_latency_frontier ? 1 : 0,
         a.on_memory_frontier ? 1 : 0, a.on_size_frontier ? 1 : 0, VerdictName(a.verdict), field(Reasons(a.reasons)));
   }
   return out;

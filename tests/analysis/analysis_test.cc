@@ -155,6 +155,22 @@ TEST(AnalysisTest, EveryConstraintKindIsChecked) {
   EXPECT_EQ(DescribeConstraints({}), "none");
 }
 
+TEST(AnalysisTest, ModelMemoryIsConstrainedAndUnknownFails) {
+  Candidate light = Make("light", 9000, 4.0);
+  light.model_memory_bytes = 5'000'000;
+  Candidate heavy = Make("heavy", 9000, 2.0);
+  heavy.model_memory_bytes = 60'000'000;
+  Candidate unknown = Make("unknown", 9000, 1.0);  // stored before the figure existed
+  Constraints k;
+  k.max_model_memory_bytes = 50'000'000;
+  const Analysis a = Analyze({light, heavy, unknown}, k, Objective::kMaxThroughput);
+  EXPECT_EQ(a.candidates[0].verdict, Verdict::kRecommended);
+  EXPECT_THAT(a.candidates[0].reasons[0], HasSubstr("model memory 5.0 MB <= 50 MB"));
+  EXPECT_THAT(a.candidates[1].reasons, ElementsAre("fails model memory <= 50 MB by 10.0 MB"));
+  EXPECT_THAT(a.candidates[2].reasons[0], HasSubstr("not measured"));
+  EXPECT_EQ(DescribeConstraints(k), "model memory <= 50 MB");
+}
+
 TEST(AnalysisTest, FailedCandidatesAreReportedAndLeftOut) {
   std::vector<Candidate> c = ResNets();
   Candidate broken;

@@ -35,15 +35,15 @@ BenchResult FixedResult() {
   r.model_file_bytes = 1100000;
   r.backend = "onnxruntime";
   r.backend_version = "1.21.0";
-  r.inputs = {{"input", DType::kFloat32, {-1, 3, 32, 32}, {"N", "", "", ""}}};
-  r.outputs = {{"logits", DType::kFloat32, {-1, 10}, {"N", ""}}};
+  r.inputs = {{"input", DType::kFloat32, {-1, 3, 32, 32}, {"N", "", "", ""}, ""}};
+  r.outputs = {{"logits", DType::kFloat32, {-1, 10}, {"N", ""}, ""}};
   r.load_ms = 12.5;
   r.first_inference_ms = 3.25;
   r.environment.cpu_model = "Example CPU";
   r.environment.logical_cores = 2;
   r.environment.affinity = {0, 1};
   r.environment.kernel = "Linux 6.1";
-  r.memory = {true, true, 10 << 20, 30 << 20, 20 << 20, 31 << 20};
+  r.memory = {true, true, 10 << 20, 30 << 20, 20 << 20, 31 << 20, 25 << 20, 6 << 20};
   SingleStreamResult s;
   s.batch_size = 1;
   s.warmup = {20, true, 40};

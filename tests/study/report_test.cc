@@ -44,6 +44,7 @@ Candidate Make(const std::string& name, std::int64_t first, double p50_ms, std::
   c.p99_ms = p50_ms * 1.4;
   c.items_per_s = 1000.0 / (p50_ms * 1.02);
   c.peak_memory_bytes = 60'000'000 + macs / 10;
+  c.model_memory_bytes = 2'000'000 + macs / 10;
   return c;
 }
 

@@ -78,6 +78,7 @@ max_p50_ms = 5
 max_p99_ms = 9.5
 min_items_per_s = 100
 max_peak_memory_mb = 250
+max_model_memory_mb = 40
 max_size_mb = 4.5
 )");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
@@ -108,6 +109,7 @@ max_size_mb = 4.5
   EXPECT_EQ(spec->constraints.max_p99_ms, 9.5);
   EXPECT_EQ(spec->constraints.min_items_per_s, 100.0);
   EXPECT_EQ(spec->constraints.max_peak_memory_bytes, 250'000'000);
+  EXPECT_EQ(spec->constraints.max_model_memory_bytes, 40'000'000);
   EXPECT_EQ(spec->constraints.max_size_bytes, 4'500'000);
 }
 
