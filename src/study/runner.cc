@@ -312,7 +312,9 @@ class PlanRunner {
     }
     const auto start = std::chrono::steady_clock::now();
     if (!runtime_baseline_) {  // measured once, before the first benchmark
-      SWEETSPOT_ASSIGN_OR_RETURN(runtime_baseline_, MeasureRuntimeBaselineRss(options_.self_exe, m.bench, limits));
+      auto baseline = MeasureRuntimeBaselineRss(options_.self_exe, m.bench, limits);
+      if (!baseline.ok()) return Cancelled() ? Interrupted() : baseline.status();
+      runtime_baseline_ = *baseline;
     }
     auto result = RunBenchIsolated(options_.self_exe, m.bench, limits);
     if (!result.ok()) return (*failure = result.status(), std::string());
