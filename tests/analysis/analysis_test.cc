@@ -164,10 +164,11 @@ TEST(AnalysisTest, ModelMemoryIsConstrainedAndUnknownFails) {
   Constraints k;
   k.max_model_memory_bytes = 50'000'000;
   const Analysis a = Analyze({light, heavy, unknown}, k, Objective::kMaxThroughput);
+  ASSERT_EQ(a.candidates.size(), 3U);
   EXPECT_EQ(a.candidates[0].verdict, Verdict::kRecommended);
-  EXPECT_THAT(a.candidates[0].reasons[0], HasSubstr("model memory 5.0 MB <= 50 MB"));
+  EXPECT_THAT(Joined(a.recommendation_reasons), HasSubstr("model memory 5.0 MB <= 50 MB"));
   EXPECT_THAT(a.candidates[1].reasons, ElementsAre("fails model memory <= 50 MB by 10.0 MB"));
-  EXPECT_THAT(a.candidates[2].reasons[0], HasSubstr("not measured"));
+  EXPECT_THAT(Joined(a.candidates[2].reasons), HasSubstr("not measured"));
   EXPECT_EQ(DescribeConstraints(k), "model memory <= 50 MB");
 }
 
