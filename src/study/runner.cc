@@ -520,13 +520,6 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
                                                 static_cast<std::int64_t>(dataset.size()), dataset.class_names()}));
   SWEETSPOT_ASSIGN_OR_RETURN(const StudyMeasurements measured, RunStudyPlan(spec, plan, *store, context, options));
 
-  // The model's own memory from the stored bench result; 0 when the row predates it.
-  std::int64_t ModelMemoryBytes(const LatencyRow& row) {
-    const json j = json::parse(row.bench_json, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object()) return 0;
-    return j.value(json::json_pointer("/memory/model_rss_bytes"), std::int64_t{0});
-  }
-
   StudyReport report = AssembleReport(spec, plan, measured);
   report.db_path = db_path.string();
   report.dataset = dataset.description();
