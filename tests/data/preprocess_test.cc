@@ -247,7 +247,7 @@ TEST(Resolve, SizeFromModelAndMismatchesNameTheFlag) {
 // Defaults follow the channel count: a gray model needs no mean/std flags.
 // Values a layer set may conflict, and the error names that layer and the fix.
 TEST(Resolve, GrayUsesDefaultsAndNamesWhoSetConflictingValues) {
-  TensorInfo gray_input{"x", DType::kFloat32, {-1, 1, 4, 4}, {"N", "", "", ""}};
+  TensorInfo gray_input{"x", DType::kFloat32, {-1, 1, 4, 4}, {"N", "", "", ""}, ""};
   PreprocessSpec gray;
   gray.color = ColorOrder::kGray;
   gray.set_by["color"] = "--color";
@@ -269,7 +269,7 @@ TEST(Resolve, GrayUsesDefaultsAndNamesWhoSetConflictingValues) {
 // An integer input takes raw pixels: scale 1 unless a layer set one, and a
 // set value that maps pixels out of range (or onto a few levels) is an error.
 TEST(Resolve, IntegerDtypesTakeRawPixelsAndCheckTheRange) {
-  TensorInfo u8{"x", DType::kUInt8, {1, 3, 1, 1}, {}};
+  TensorInfo u8{"x", DType::kUInt8, {1, 3, 1, 1}, {}, ""};
   PreprocessSpec spec;
   spec.dtype = DType::kUInt8;
   auto resolved = Resolve(spec, u8);
@@ -292,7 +292,7 @@ TEST(Resolve, IntegerDtypesTakeRawPixelsAndCheckTheRange) {
   ASSERT_FALSE(outside.ok());
   EXPECT_THAT(outside.status().message(), HasSubstr("to 0..510, outside uint8's 0..255"));
 
-  TensorInfo i8{"x", DType::kInt8, {1, 3, 1, 1}, {}};
+  TensorInfo i8{"x", DType::kInt8, {1, 3, 1, 1}, {}, ""};
   PreprocessSpec signed_spec;
   signed_spec.dtype = DType::kInt8;
   auto centred = Resolve(signed_spec, i8);
