@@ -21,19 +21,6 @@
 
 namespace sweetspot {
 
-// One input or output of a model. A dense tensor has dtype, shape and dim
-// names; any other value (a sequence, map, optional or sparse tensor) has only
-// its type, as ONNX writes it: value_type "seq(map(int64,float))".
-struct TensorInfo {
-  std::string name;
-  DType dtype = DType::kFloat32;
-  Shape shape;                         // negative = dynamic
-  std::vector<std::string> dim_names;  // symbolic names of dynamic dims ("" if none)
-  std::string value_type;              // "" for a dense tensor
-
-  bool is_tensor() const { return value_type.empty(); }
-};
-
 enum class GraphOptimization { kDisabled, kBasic, kExtended, kAll };
 enum class ExecutionMode { kSequential, kParallel };
 

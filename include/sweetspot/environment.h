@@ -28,7 +28,4 @@ struct Environment {
 void to_json(nlohmann::json& json, const Environment& environment);
 void from_json(const nlohmann::json& json, Environment& environment);
 
-// Reads the current machine's facts. Never fails: unreadable facts stay empty.
-Environment CaptureEnvironment();
-
 }  // namespace sweetspot

@@ -172,4 +172,9 @@ RssSample ReadSelfRss();
 // /proc/self/clear_refs). False when the kernel refuses.
 bool ResetPeakRss();
 
+// Reads the current machine's facts (sweetspot/environment.h holds the struct
+// and its JSON, which the store reads too). Never fails: unreadable facts stay
+// empty.
+Environment CaptureEnvironment();
+
 }  // namespace sweetspot

@@ -83,7 +83,6 @@
 #include <onnx/onnx_pb.h>
 #include <nlohmann/json_fwd.hpp>
 
-#include "sweetspot/backend.h"
 #include "sweetspot/status.h"
 #include "sweetspot/tensor.h"
 

@@ -25,7 +25,6 @@
 
 #include <opencv2/core.hpp>
 
-#include "sweetspot/backend.h"
 #include "sweetspot/status.h"
 #include "sweetspot/tensor.h"
 

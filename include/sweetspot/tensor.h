@@ -35,6 +35,19 @@ std::int64_t ElementCount(const Shape& shape);
 // "[1,3,32,32]", dynamic dimensions as "?" (or their name when given).
 std::string ShapeToString(const Shape& shape, std::span<const std::string> dim_names = {});
 
+// One input or output of a model. A dense tensor has dtype, shape and dim
+// names; any other value (a sequence, map, optional or sparse tensor) has only
+// its type, as ONNX writes it: value_type "seq(map(int64,float))".
+struct TensorInfo {
+  std::string name;
+  DType dtype = DType::kFloat32;
+  Shape shape;                         // negative = dynamic
+  std::vector<std::string> dim_names;  // symbolic names of dynamic dims ("" if none)
+  std::string value_type;              // "" for a dense tensor
+
+  bool is_tensor() const { return value_type.empty(); }
+};
+
 class Tensor {
  public:
   Tensor() = default;

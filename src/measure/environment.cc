@@ -1,4 +1,5 @@
 #include "sweetspot/environment.h"
+#include "sweetspot/measure.h"
 
 #include <sched.h>
 #include <sys/utsname.h>
