@@ -68,10 +68,6 @@ class Dataset {
   // InvalidData/NotFound Status naming its path.
   virtual Result<cv::Mat> Load(std::size_t index) const = 0;
 
-  // Identity of the data for cache keys: the format, the files' paths, sizes
-  // and modification times, and the labels. Changing any file changes it.
-  virtual std::string Fingerprint() const = 0;
-
   // What opening left out or found odd, one line each, for the user:
   // "skipped 12 hidden files (...)", "class folder 'x' has no images: ...".
   virtual std::vector<std::string> notes() const { return {}; }
@@ -107,5 +103,13 @@ const std::vector<std::string>& FashionMnistClassNames();
 // ties to the lower class index), drawn with a portable seeded shuffle (the
 // same seed gives the same subset on every platform). Returned ascending. limit == 0 or >= size(): all samples.
 std::vector<std::size_t> StratifiedSubset(const Dataset& dataset, std::size_t limit, std::uint64_t seed);
+
+// The dataset's identity, the one both the results store and the tensor cache
+// key use: SHA-256 (hex) of its class names, every sample's id and label, and
+// the bytes of every file its samples live in. Renaming or moving the dataset
+// keeps it; changing any image's content changes it. Reads every file once;
+// a file that cannot be read enters by name (its samples are the
+// evaluation's to report), so this never fails.
+std::string DatasetIdentity(const Dataset& dataset);
 
 }  // namespace sweetspot

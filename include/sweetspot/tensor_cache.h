@@ -7,8 +7,8 @@
 // not by the dataset size.
 //
 // With the cache enabled the file lives in the cache folder under a name
-// derived from a hash of (dataset fingerprint: files, sizes, mtimes and
-// labels; the spec's canonical TOML; the subset's indices), and a later call
+// derived from a hash of (DatasetIdentity, which follows the images' content
+// and labels; the spec's canonical TOML; the subset's indices), and a later call
 // with the same key maps it without decoding anything. The full key text is
 // stored in the file and compared on load, so a hash collision or a stale or
 // truncated file is a cache miss, never wrong data. Files are written under a

@@ -109,16 +109,6 @@ class SkipTally {
   std::array<Entry, kReasons> entries_{};
 };
 
-// "size:mtime" of a file, for fingerprints; "missing" if it cannot be stat'ed.
-std::string FileStamp(const fs::path& p) {
-  std::error_code ec;
-  const auto size = fs::file_size(p, ec);
-  if (ec) return "missing";
-  const auto mtime = fs::last_write_time(p, ec);
-  if (ec) return "missing";
-  return std::to_string(size) + ":" + std::to_string(mtime.time_since_epoch().count());
-}
-
 // Decodes an encoded image file into 8-bit BGR; errors name the path.
 Result<cv::Mat> DecodeImageFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -143,11 +133,10 @@ Result<cv::Mat> DecodeImageFile(const fs::path& path) {
 class ImageFileDataset final : public Dataset {
  public:
   ImageFileDataset(std::string description, std::vector<std::string> classes, std::vector<SampleInfo> samples,
-                   std::string fingerprint, std::vector<std::string> notes = {})
+                   std::vector<std::string> notes = {})
       : description_(std::move(description)),
         classes_(std::move(classes)),
         samples_(std::move(samples)),
-        fingerprint_(std::move(fingerprint)),
         notes_(std::move(notes)) {}
 
   std::string description() const override { return description_; }
@@ -155,14 +144,12 @@ class ImageFileDataset final : public Dataset {
   const std::vector<std::string>& class_names() const override { return classes_; }
   const SampleInfo& sample(std::size_t index) const override { return samples_.at(index); }
   Result<cv::Mat> Load(std::size_t index) const override { return DecodeImageFile(samples_.at(index).path); }
-  std::string Fingerprint() const override { return fingerprint_; }
   std::vector<std::string> notes() const override { return notes_; }
 
  private:
   std::string description_;
   std::vector<std::string> classes_;
   std::vector<SampleInfo> samples_;
-  std::string fingerprint_;
   std::vector<std::string> notes_;
 };
 
@@ -280,18 +267,16 @@ struct IdxImages {
 class IdxDataset final : public Dataset {
  public:
   IdxDataset(fs::path prefix, std::shared_ptr<IdxImages> images, std::vector<std::string> classes,
-             std::vector<SampleInfo> samples, std::string fingerprint)
+             std::vector<SampleInfo> samples)
       : prefix_(std::move(prefix)),
         images_(std::move(images)),
         classes_(std::move(classes)),
-        samples_(std::move(samples)),
-        fingerprint_(std::move(fingerprint)) {}
+        samples_(std::move(samples)) {}
 
   std::string description() const override { return "IDX " + prefix_.string(); }
   std::size_t size() const override { return samples_.size(); }
   const std::vector<std::string>& class_names() const override { return classes_; }
   const SampleInfo& sample(std::size_t index) const override { return samples_.at(index); }
-  std::string Fingerprint() const override { return fingerprint_; }
 
   Result<cv::Mat> Load(std::size_t index) const override {
     const IdxImages& im = *images_;
@@ -319,7 +304,6 @@ class IdxDataset final : public Dataset {
   std::shared_ptr<IdxImages> images_;
   std::vector<std::string> classes_;
   std::vector<SampleInfo> samples_;
-  std::string fingerprint_;
 };
 
 std::uint32_t BigEndian32(const unsigned char* p) {
@@ -576,14 +560,12 @@ Result<std::unique_ptr<Dataset>> OpenImageFolder(const fs::path& root, const fs:
   std::vector<LabelledFolder> folders;
   SWEETSPOT_ASSIGN_OR_RETURN(ClassList classes, FolderClasses(root, class_names_file, by_folder, folders, notes));
   std::vector<SampleInfo> samples;
-  std::string fingerprint = "image-folder\n";
   for (const auto& [label, files] : folders) {
     for (const auto& f : files) {
       SampleInfo s;
       s.id = SafeText((f.parent_path().filename() / f.filename()).string());
       s.path = f;
       s.label = label;
-      fingerprint += s.id + "|" + FileStamp(f) + "|" + std::to_string(label) + "\n";
       samples.push_back(std::move(s));
     }
   }
@@ -593,8 +575,7 @@ Result<std::unique_ptr<Dataset>> OpenImageFolder(const fs::path& root, const fs:
   }
   for (auto& note : skipped.Notes()) notes.push_back(std::move(note));
   return std::unique_ptr<Dataset>(new ImageFileDataset("image folder " + SafeText(root.string()),
-                                                       std::move(classes.names), std::move(samples),
-                                                       std::move(fingerprint), std::move(notes)));
+                                                       std::move(classes.names), std::move(samples), std::move(notes)));
 }
 
 Result<std::unique_ptr<Dataset>> OpenManifest(const fs::path& manifest, const fs::path& class_names_file) {
@@ -609,23 +590,20 @@ Result<std::unique_ptr<Dataset>> OpenManifest(const fs::path& manifest, const fs
   const fs::path base = manifest.parent_path();
   std::vector<SampleInfo> samples;
   samples.reserve(rows.size());
-  std::string fingerprint = "manifest\n";
   for (const auto& r : rows) {
     SampleInfo s;
     s.id = SafeText(r.path);
     const fs::path p(r.path);
     s.path = p.is_absolute() ? p : base / p;
     SWEETSPOT_ASSIGN_OR_RETURN(s.label, ResolveLabel(r, classes, where));
-    const std::string stamp = FileStamp(s.path);
-    if (stamp == "missing") {
+    std::error_code ec;
+    if (!fs::exists(s.path, ec)) {
       return Status::NotFound(where + " line " + std::to_string(r.line) + ": image '" + s.id +
                               "' does not exist (looked for " + SafeText(s.path.string()) + ")");
     }
-    fingerprint += s.path.string() + "|" + stamp + "|" + std::to_string(s.label) + "\n";
     samples.push_back(std::move(s));
   }
-  return std::unique_ptr<Dataset>(
-      new ImageFileDataset(where, std::move(classes.names), std::move(samples), std::move(fingerprint)));
+  return std::unique_ptr<Dataset>(new ImageFileDataset(where, std::move(classes.names), std::move(samples)));
 }
 
 Result<std::unique_ptr<Dataset>> OpenIdxDataset(const fs::path& prefix_in, const fs::path& class_names_file) {
@@ -720,11 +698,7 @@ Result<std::unique_ptr<Dataset>> OpenIdxDataset(const fs::path& prefix_in, const
     samples[i].path = images_path;
     samples[i].label = label;
   }
-  std::string fingerprint = "idx\n" + images_path.string() + "|" + FileStamp(images_path) + "\n" +
-                            labels_path.string() + "|" + FileStamp(labels_path) + "\n";
-  for (const auto& c : classes) fingerprint += c + "\n";
-  return std::unique_ptr<Dataset>(
-      new IdxDataset(prefix, std::move(images), std::move(classes), std::move(samples), std::move(fingerprint)));
+  return std::unique_ptr<Dataset>(new IdxDataset(prefix, std::move(images), std::move(classes), std::move(samples)));
 }
 
 Result<std::unique_ptr<Dataset>> OpenDataset(const fs::path& path, const DatasetOptions& options) {

@@ -1,6 +1,5 @@
 #include "data/io_util.h"
 
-#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <system_error>
@@ -25,22 +24,6 @@ std::string_view Trim(std::string_view s) {
   if (first == std::string_view::npos) return {};
   const auto last = s.find_last_not_of(" \t\r\n");
   return s.substr(first, last - first + 1);
-}
-
-std::uint64_t Hash64(std::string_view bytes, std::uint64_t seed) {
-  std::uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  SplitMix64 mix(h);
-  return mix.Next();
-}
-
-std::string Hex64(std::uint64_t value) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(value));
-  return buf;
 }
 
 }  // namespace sweetspot

@@ -15,10 +15,6 @@ Result<std::string> ReadWholeFile(const std::filesystem::path& path);
 
 std::string_view Trim(std::string_view s);
 
-// 64-bit FNV-1a, finished with a SplitMix64 avalanche so short keys spread.
-std::uint64_t Hash64(std::string_view bytes, std::uint64_t seed = 0);
-std::string Hex64(std::uint64_t value);
-
 // A tiny portable PRNG: the same seed gives the same stream everywhere
 // (std:: distributions are implementation-defined, so subsets would differ).
 class SplitMix64 {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "data/io_util.h"
+#include "sweetspot/content_hash.h"
 #include "sweetspot/cpus.h"
 
 namespace sweetspot {
@@ -207,13 +208,9 @@ Tensor PreparedTensors::Batch(std::size_t begin, std::size_t count) const {
 
 std::string TensorCacheKey(const Dataset& dataset, std::span<const std::size_t> indices,
                            const PreprocessSpec& resolved_spec) {
-  const std::string fingerprint = dataset.Fingerprint();
   const std::string_view index_bytes(reinterpret_cast<const char*>(indices.data()), indices.size_bytes());
-  return "sweetspot tensor cache v1\n"
-         "dataset " +
-         Hex64(Hash64(fingerprint, 0)) + Hex64(Hash64(fingerprint, 1)) + "\n" + "samples " +
-         std::to_string(indices.size()) + " " + Hex64(Hash64(index_bytes, 0)) + Hex64(Hash64(index_bytes, 1)) + "\n" +
-         resolved_spec.ToToml();
+  return "sweetspot tensor cache v2\ndataset " + DatasetIdentity(dataset) + "\nsamples " +
+         std::to_string(indices.size()) + " " + Sha256Hex(index_bytes) + "\n" + resolved_spec.ToToml();
 }
 
 namespace {
@@ -239,7 +236,7 @@ Result<PreparedTensors> PrepareOnce(const Dataset& dataset, std::span<const std:
     if (ec) {
       return Status::IoError("cannot create tensor cache folder " + dir.string() + ": " + ec.message());
     }
-    final_path = dir / (Hex64(Hash64(key)) + ".tensors");
+    final_path = dir / (Sha256Hex(key).substr(0, 32) + ".tensors");
     const int cached_fd = ::open(final_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (cached_fd >= 0) {
       FileDescriptor fd(cached_fd);

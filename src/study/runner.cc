@@ -506,8 +506,7 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
   auto opened = OpenDataset(spec.dataset_path, dataset_options);
   if (!opened.ok()) return opened.status().WithContext(dataset_field);
   const Dataset& dataset = **opened;
-  auto dataset_hash = HashDataset(dataset);
-  if (!dataset_hash.ok()) return dataset_hash.status().WithContext(dataset_field);
+  const std::string dataset_hash = DatasetIdentity(dataset);
   const Environment environment = CaptureEnvironment();
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
 
@@ -516,7 +515,7 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
   SWEETSPOT_ASSIGN_OR_RETURN(context.study_id, store->PutStudy(spec.name, spec.spec_path.string(), spec.spec_text));
   SWEETSPOT_ASSIGN_OR_RETURN(context.environment_id, store->PutEnvironment(environment, backend->version()));
   SWEETSPOT_ASSIGN_OR_RETURN(context.dataset_id,
-                             store->PutDataset({*dataset_hash, dataset.description(),
+                             store->PutDataset({dataset_hash, dataset.description(),
                                                 static_cast<std::int64_t>(dataset.size()), dataset.class_names()}));
   SWEETSPOT_ASSIGN_OR_RETURN(const StudyMeasurements measured, RunStudyPlan(spec, plan, *store, context, options));
 

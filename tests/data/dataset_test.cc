@@ -62,13 +62,35 @@ TEST(ImageFolder, ZeroImagesIsAnError) {
   EXPECT_FALSE(OpenDataset(none.path()).ok());
 }
 
-TEST(ImageFolder, FingerprintChangesWithFiles) {
+TEST(DatasetIdentity, FollowsContentNotLocation) {
   TempDir dir;
-  testing::WriteImage(dir / "a/1.png", testing::SolidImage(2, 2, 1, 1, 1));
-  const std::string before = (*OpenDataset(dir.path()))->Fingerprint();
-  EXPECT_EQ((*OpenDataset(dir.path()))->Fingerprint(), before);
-  testing::WriteImage(dir / "a/1.png", testing::SolidImage(3, 3, 1, 1, 1));
-  EXPECT_NE((*OpenDataset(dir.path()))->Fingerprint(), before);
+  testing::WriteImage(dir / "a/red/0.png", testing::SolidImage(2, 2, 0, 0, 255));
+  testing::WriteImage(dir / "a/blue/0.png", testing::SolidImage(2, 2, 255, 0, 0));
+  auto first = OpenDataset(dir / "a");
+  ASSERT_TRUE(first.ok());
+  const std::string identity = DatasetIdentity(**first);
+  EXPECT_EQ(identity.size(), 64u);  // SHA-256, hex
+
+  std::filesystem::rename(dir / "a", dir / "b");  // moved: same content
+  auto moved = OpenDataset(dir / "b");
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(DatasetIdentity(**moved), identity);
+
+  testing::WriteImage(dir / "b/red/0.png", testing::SolidImage(2, 2, 0, 0, 254));  // one pixel value changed
+  auto changed = OpenDataset(dir / "b");
+  ASSERT_TRUE(changed.ok());
+  EXPECT_NE(DatasetIdentity(**changed), identity);
+}
+
+TEST(DatasetIdentity, UnreadableFileEntersByName) {
+  TempDir dir;
+  testing::WriteImage(dir / "img/1.png", testing::SolidImage(2, 2, 1, 1, 1));
+  WriteFile(dir / "m.csv", "img/1.png,a\n");
+  auto readable = OpenDataset(dir / "m.csv");
+  ASSERT_TRUE(readable.ok());
+  const std::string before = DatasetIdentity(**readable);
+  std::filesystem::remove(dir / "img/1.png");  // gone after opening: reads fail
+  EXPECT_NE(DatasetIdentity(**readable), before);
 }
 
 TEST(Manifest, CsvWithNamesHeaderAndRelativePaths) {
@@ -263,7 +285,6 @@ class LabelsOnly final : public Dataset {
   const std::vector<std::string>& class_names() const override { return names_; }
   const SampleInfo& sample(std::size_t i) const override { return samples_[i]; }
   Result<cv::Mat> Load(std::size_t) const override { return Status::Unsupported("no pixels"); }
-  std::string Fingerprint() const override { return "labels"; }
 
  private:
   std::vector<std::string> names_;

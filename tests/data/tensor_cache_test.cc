@@ -112,13 +112,29 @@ TEST_F(TensorCacheTest, KeyCoversSpecSubsetAndFiles) {
   EXPECT_FALSE(by_subset->from_cache);
   EXPECT_EQ(by_subset->size(), 2u);
 
+  const std::string before = TensorCacheKey(*dataset_, indices, SmallSpec());
   testing::WriteImage(data_ / "a/3.png", testing::SolidImage(3, 3, 1, 2, 3));
   auto changed = OpenDataset(data_.path());
   ASSERT_TRUE(changed.ok());
-  EXPECT_NE(TensorCacheKey(**changed, indices, SmallSpec()), TensorCacheKey(*dataset_, indices, SmallSpec()));
+  EXPECT_NE(TensorCacheKey(**changed, indices, SmallSpec()), before);
   auto rebuilt = PrepareTensors(**changed, indices, SmallSpec(), options_);
   ASSERT_TRUE(rebuilt.ok());
   EXPECT_FALSE(rebuilt->from_cache);
+}
+
+// The cache key uses DatasetIdentity, as the results store does: the same
+// images in another folder are the same data.
+TEST_F(TensorCacheTest, CopiedDatasetHitsTheCache) {
+  const auto indices = All(*dataset_);
+  ASSERT_TRUE(PrepareTensors(*dataset_, indices, SmallSpec(), options_).ok());
+  TempDir elsewhere;
+  fs::copy(data_.path(), elsewhere.path(), fs::copy_options::recursive);
+  auto copy = OpenDataset(elsewhere.path());
+  ASSERT_TRUE(copy.ok());
+  EXPECT_EQ(TensorCacheKey(**copy, indices, SmallSpec()), TensorCacheKey(*dataset_, indices, SmallSpec()));
+  auto again = PrepareTensors(**copy, indices, SmallSpec(), options_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->from_cache);
 }
 
 TEST_F(TensorCacheTest, CorruptCacheFileIsAMissNotWrongData) {
