@@ -146,8 +146,9 @@ Status SaveModelAtomically(const onnx::ModelProto& model, const std::filesystem:
     return Status::Internal(fmt::format("cannot serialise the model for '{}'", path.string()));
   }
   const Status status = WriteTextFile(path, bytes);
-  if (status.code() != StatusCode::kInvalidArgument) return status;
-  return Status::InvalidArgument(status.message() + " (choose another --out folder)");
+  // A full disk is the user's to fix (kFailedPrecondition, exit 2).
+  if (status.code() != StatusCode::kFailedPrecondition) return status;
+  return Status::FailedPrecondition(status.message() + " (choose another output folder)");
 }
 
 }  // namespace sweetspot

@@ -2,7 +2,7 @@
 
 #include <thread>
 
-#include "backends/onnxruntime/ort_backend.h"
+#include "onnxruntime/ort_backend.h"
 #include "support/support.h"
 #include "support/tiny_models.h"
 #include "sweetspot/backend.h"

@@ -224,15 +224,15 @@ TEST(SaveModelAtomically, AFullDiskLeavesThePreviousFileAndNoPartialOne) {
     const rlimit limit{64 * 1024, 64 * 1024};
     ::setrlimit(RLIMIT_FSIZE, &limit);
     const Status status = SaveModelAtomically(model, path);
-    const bool as_expected = status.code() == StatusCode::kInvalidArgument &&
-                             status.message().find("choose another --out folder") != std::string::npos &&
+    const bool as_expected = status.code() == StatusCode::kFailedPrecondition &&
+                             status.message().find("choose another output folder") != std::string::npos &&
                              status.message().find(path.string()) != std::string::npos;
     _exit(as_expected ? 0 : 1);
   }
   int wait_status = 0;
   ASSERT_EQ(waitpid(pid, &wait_status, 0), pid);
   ASSERT_TRUE(WIFEXITED(wait_status));
-  EXPECT_EQ(WEXITSTATUS(wait_status), 0) << "expected an InvalidArgument naming the path and the fix";
+  EXPECT_EQ(WEXITSTATUS(wait_status), 0) << "expected a FailedPrecondition naming the path and the fix";
   EXPECT_EQ(ReadAll(path), "previous model");
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir.path())) names.push_back(entry.path().filename().string());
