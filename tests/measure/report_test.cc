@@ -1,16 +1,29 @@
-// Output formats: a golden file for the text report and a round trip for JSON.
-// Regenerate the golden file with SWEETSPOT_UPDATE_GOLDEN=1 after an intended change.
+// Output formats: golden files for the text report and the JSON, and a round
+// trip for JSON. Regenerate the golden files with SWEETSPOT_UPDATE_GOLDEN=1
+// after an intended change, and review the diff.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
 #include "sweetspot/bench_json.h"
 #include "sweetspot/bench_report.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot {
 namespace {
+
+void ExpectGolden(const std::string& text, const std::string& name) {
+  const std::string path = std::string(SWEETSPOT_TEST_DIR) + "/measure/golden/" + name;
+  if (std::getenv("SWEETSPOT_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << text;
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << "missing golden file " << path;
+  std::stringstream golden;
+  golden << in.rdbuf();
+  EXPECT_EQ(text, golden.str()) << name;
+}
 
 stats::Summary MakeSummary(double base, std::size_t count) {
   stats::Summary s;
@@ -42,7 +55,14 @@ BenchResult FixedResult() {
   r.environment.cpu_model = "Example CPU";
   r.environment.logical_cores = 2;
   r.environment.affinity = {0, 1};
+  r.environment.usable_cpus = 2;
+  r.environment.frequency_governor = "performance";
   r.environment.kernel = "Linux 6.1";
+  r.environment.hostname = "bench-host";
+  r.environment.compiler = "GNU 13.2.0";
+  r.environment.build_type = "Release";
+  r.environment.sweetspot_version = "0.1.0";
+  r.environment.timestamp_utc = "2026-01-02T03:04:05Z";
   r.memory = {true, true, 10 << 20, 30 << 20, 20 << 20, 31 << 20, 25 << 20, 6 << 20};
   SingleStreamResult s;
   s.batch_size = 1;
@@ -72,18 +92,11 @@ BenchResult FixedResult() {
   return r;
 }
 
-TEST(BenchReport, TextMatchesGoldenFile) {
-  const std::string text = RenderBenchText(FixedResult());
-  const std::string golden_path = std::string(SWEETSPOT_TEST_DIR) + "/measure/golden/bench_text.txt";
-  if (std::getenv("SWEETSPOT_UPDATE_GOLDEN") != nullptr) {
-    std::ofstream(golden_path) << text;
-  }
-  std::ifstream in(golden_path);
-  ASSERT_TRUE(in) << "missing golden file " << golden_path;
-  std::stringstream golden;
-  golden << in.rdbuf();
-  EXPECT_EQ(text, golden.str());
-}
+TEST(BenchReport, TextMatchesGoldenFile) { ExpectGolden(RenderBenchText(FixedResult()), "bench_text.txt"); }
+
+// The infinite half width is null, the raw latencies are in; what `bench
+// --json` holds per model.
+TEST(BenchJson, MatchesGoldenFile) { ExpectGolden(DumpJson(ToJson(FixedResult()), 2) + "\n", "bench.json"); }
 
 TEST(BenchJson, RoundTripsEveryField) {
   const BenchResult original = FixedResult();
