@@ -185,6 +185,7 @@ Result<std::size_t> ParsePerClass(const std::string& text) {
 
 Status RunEval(const EvalArgs& a) {
   SWEETSPOT_ASSIGN_OR_RETURN(const std::size_t per_class_rows, ParsePerClass(a.per_class));
+  SWEETSPOT_RETURN_IF_ERROR(CheckOneStdout({{a.json, "--json"}, {a.predictions, "--predictions"}}));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.json, "--json"));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.predictions, "--predictions"));
   std::error_code ec;

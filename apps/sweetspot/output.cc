@@ -84,13 +84,28 @@ Status CheckOutputFolder(const fs::path& folder, std::string_view flag) {
   const fs::path probe = dir / fmt::format(".sweetspot-write-test-{}", ::getpid());
   const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
-    return Status::InvalidArgument(
-        fmt::format("{}: cannot create files in folder {} ({}); choose a folder you can "
-                    "write to",
-                    flag, Quoted(dir), std::strerror(errno)));
+    // The folder exists, so ENOENT means it takes no new entries (/proc, /sys).
+    const std::string why = errno == ENOENT ? "it takes no new files" : std::strerror(errno);
+    return Status::InvalidArgument(fmt::format(
+        "{}: cannot create files in folder {} ({}); choose a folder you can write to", flag, Quoted(dir), why));
   }
   ::close(fd);
   ::unlink(probe.c_str());
+  return Status::Ok();
+}
+
+Status CheckOneStdout(std::initializer_list<std::pair<std::string_view, std::string_view>> outputs) {
+  std::string_view first;
+  for (const auto& [path, flag] : outputs) {
+    if (path != "-") continue;
+    if (first.empty()) {
+      first = flag;
+      continue;
+    }
+    return Status::InvalidArgument(fmt::format(
+        "{} - and {} - would both write to stdout, where they could not be told apart; give one of them a file", first,
+        flag));
+  }
   return Status::Ok();
 }
 

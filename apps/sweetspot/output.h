@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -35,6 +36,9 @@ Status WriteOutput(const std::string& path, const std::string& text, std::string
 Status CheckOutputFile(const std::string& path, std::string_view flag);
 // A folder the command will write files into.
 Status CheckOutputFolder(const std::filesystem::path& folder, std::string_view flag);
+// At most one of `outputs` ({path, flag} pairs) may be "-": two documents on
+// stdout one after the other could not be parsed.
+Status CheckOneStdout(std::initializer_list<std::pair<std::string_view, std::string_view>> outputs);
 
 // True when stderr is a terminal: progress bars are drawn only then.
 bool StderrIsTerminal();

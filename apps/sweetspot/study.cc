@@ -86,6 +86,7 @@ Status RunStudyCommand(const StudyArgs& a) {
   SWEETSPOT_RETURN_IF_ERROR(
       CheckOutputFile(default_db ? (spec.spec_path.parent_path() / "sweetspot.db").string() : a.db,
                       default_db ? "the results database beside the spec (--db)" : "--db"));
+  SWEETSPOT_RETURN_IF_ERROR(CheckOneStdout({{a.json, "--json"}, {a.csv, "--csv"}, {a.markdown, "--markdown"}}));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.json, "--json"));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.csv, "--csv"));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.markdown, "--markdown"));

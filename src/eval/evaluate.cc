@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
@@ -49,10 +50,15 @@ Result<std::vector<float>> OutputAsFloat(const Tensor& output, const std::string
                              "; sweetspot eval reads float32, float16 or float64 class scores");
 }
 
-Status WidthMismatch(const std::string& output, std::int64_t width, std::size_t classes) {
+// The dataset's notes go into the message: a class folder left out for being
+// empty is the usual reason a dataset has one class fewer than the model.
+Status WidthMismatch(const std::string& output, std::int64_t width, const Dataset& dataset) {
+  const std::vector<std::string> notes = dataset.notes();
+  const std::string noted = notes.empty() ? "" : fmt::format(" (the dataset: {})", fmt::join(notes, "; "));
   return Status::InvalidData("model output '" + output + "' gives " + std::to_string(width) +
-                             " scores per sample but the dataset has " + std::to_string(classes) +
-                             " classes: evaluate on data with the model's classes (check the class folders, "
+                             " scores per sample but the dataset has " + std::to_string(dataset.class_names().size()) +
+                             " classes" + noted +
+                             ": evaluate on data with the model's classes (check the class folders, "
                              "--classes or the manifest labels)");
 }
 
@@ -125,7 +131,7 @@ Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensor
   if (output.shape.size() >= 2) {
     const Shape per_sample(output.shape.begin() + 1, output.shape.end());
     if (IsStatic(per_sample) && ElementCount(per_sample) != static_cast<std::int64_t>(classes)) {
-      return WidthMismatch(output.name, ElementCount(per_sample), classes);
+      return WidthMismatch(output.name, ElementCount(per_sample), dataset);
     }
   }
   const bool fixed_batch = !input.shape.empty() && input.shape[0] > 0;
@@ -180,7 +186,7 @@ Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensor
                                  " values for a batch of " + std::to_string(fed));
     }
     const std::size_t width = scores.size() / fed;
-    if (width != classes) return WidthMismatch(output.name, static_cast<std::int64_t>(width), classes);
+    if (width != classes) return WidthMismatch(output.name, static_cast<std::int64_t>(width), dataset);
     for (std::size_t i = 0; i < count; ++i) {
       const std::span<const float> row(scores.data() + i * width, width);
       for (float v : row) {

@@ -126,6 +126,16 @@ TEST_F(EvalCli, PrintsTableAndWritesJsonAndPredictions) {
   EXPECT_TRUE(doc2["timing"]["cache_hit"].get<bool>());
 }
 
+// An empty class folder is left out, so the dataset has one class fewer than
+// the model: the error names the folder that was left out.
+TEST_F(EvalCli, ClassCountMismatchNamesTheEmptyClassFolder) {
+  for (const auto& entry : fs::directory_iterator(dir_ / "data/b_green")) fs::remove(entry.path());
+  const auto r = RunCli(Eval("--data '" + (dir_ / "data").string() + "'"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("the dataset has 2 classes (the dataset: "));
+  EXPECT_THAT(r.err, HasSubstr("b_green"));
+}
+
 // A Latin-1 class folder and file name aborted `eval --json` (exit 134).
 TEST_F(EvalCli, NamesThatAreNotUtf8GiveValidJsonCsvAndText) {
   WriteBmp(dir_ / "latin/a_caf\xE9/\xE9t\xE9.bmp", 255, 0, 0);
@@ -366,6 +376,11 @@ TEST_F(EvalCli, UnwritableOutputsFailBeforeTheWorkAndTheirFixesWork) {
     EXPECT_THAT(r.err, HasSubstr(c.needle));
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // no stage ran
   }
+  // Two documents on stdout could not be told apart.
+  const auto both = RunCli(Eval(data + "--json - --predictions -"));
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+  EXPECT_THAT(both.err, HasSubstr("--json - and --predictions - would both write to stdout"));
+  EXPECT_THAT(RunCli(Eval(data + "--predictions /proc/preds.csv")).err, HasSubstr("(it takes no new files)"));
   // The fixes: create the folder; name a file in a writable folder.
   fs::create_directories(dir_ / "new");
   const auto r = RunCli(Eval(data + "--json '" + missing + "' --predictions '" + (dir_ / "preds.csv").string() + "'"));

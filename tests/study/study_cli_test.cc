@@ -395,6 +395,13 @@ TEST_F(StudyCliTest, UnwritableOutputsFailBeforeMeasuringAndTheirFixesWork) {
   EXPECT_THAT(missing.err, HasSubstr("mkdir -p '" + (dir_ / "reports").string() + "'"));
   EXPECT_FALSE(fs::exists(Db())) << "nothing was measured";
 
+  const auto both = RunCli(Args(spec, "--json - --csv -"));
+  EXPECT_EQ(both.exit_code, 2) << both.err;
+  EXPECT_THAT(both.err, HasSubstr("--json - and --csv - would both write to stdout"));
+  const auto one = RunCli(Args(spec, "--json - --csv '" + (dir_ / "r.csv").string() + "'"));  // the fix
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  EXPECT_TRUE(nlohmann::json::accept(one.out)) << one.out;
+
   fs::create_directories(dir_ / "reports");
   const auto fixed = RunCli(Args(
       spec, "--markdown '" + (dir_ / "reports" / "r.md").string() + "' --json '" + (dir_ / "r.json").string() + "'"));
