@@ -26,30 +26,6 @@ using testing::RunCli;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-void Put32(std::string& s, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
-}
-void Put16(std::string& s, std::uint16_t v) {
-  s += static_cast<char>(v & 0xFF);
-  s += static_cast<char>(v >> 8);
-}
-
-// A solid 2x2 24-bit BMP (written by hand: this test links no image library).
-void WriteBmp(const fs::path& path, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
-  fs::create_directories(path.parent_path());
-  const std::uint32_t row = 8;  // 2 pixels * 3 bytes, padded to 4
-  std::string s = "BM";
-  for (std::uint32_t v : {54 + row * 2, 0U, 54U, 40U, 2U, 2U}) Put32(s, v);
-  Put16(s, 1);
-  Put16(s, 24);
-  for (std::uint32_t v : {0U, row * 2, 2835U, 2835U, 0U, 0U}) Put32(s, v);
-  for (int y = 0; y < 2; ++y) {
-    for (int x = 0; x < 2; ++x) s += {static_cast<char>(b), static_cast<char>(g), static_cast<char>(r)};
-    s += std::string(2, '\0');
-  }
-  testing::WriteFile(path, s);
-}
-
 // A .npy file of float32 zeros; `little` false writes a big-endian header.
 void WriteNpy(const fs::path& path, const std::string& shape, std::size_t elements, bool little = true) {
   std::string header =
@@ -126,9 +102,9 @@ class Fixture {
  public:
   Fixture() {
     const fs::path d = dir_.path();
-    for (int i = 0; i < 3; ++i) WriteBmp(d / ("data/a_red/" + std::to_string(i) + ".bmp"), 255, 0, 0);
-    for (int i = 0; i < 3; ++i) WriteBmp(d / ("data/b_green/" + std::to_string(i) + ".bmp"), 0, 255, 0);
-    for (int i = 0; i < 3; ++i) WriteBmp(d / ("data/c_blue/" + std::to_string(i) + ".bmp"), 0, 0, 255);
+    for (int i = 0; i < 3; ++i) testing::WriteBmp(d / ("data/a_red/" + std::to_string(i) + ".bmp"), 255, 0, 0);
+    for (int i = 0; i < 3; ++i) testing::WriteBmp(d / ("data/b_green/" + std::to_string(i) + ".bmp"), 0, 255, 0);
+    for (int i = 0; i < 3; ++i) testing::WriteBmp(d / ("data/c_blue/" + std::to_string(i) + ".bmp"), 0, 0, 255);
     fs::copy(d / "data", d / "corrupt", fs::copy_options::recursive);
     testing::WriteFile(d / "corrupt/c_blue/broken.jpg", "garbage");
     testing::WriteFile(d / "mixed.csv", "data/a_red/0.bmp,a_red\ndata/b_green/0.bmp,1\n");

@@ -26,40 +26,6 @@ using testing::RunCli;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-void Put32(std::string& s, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
-}
-void Put16(std::string& s, std::uint16_t v) {
-  s += static_cast<char>(v & 0xFF);
-  s += static_cast<char>(v >> 8);
-}
-
-// A solid 2x2 24-bit BMP (written by hand: this test links no image library).
-void WriteBmp(const fs::path& path, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
-  fs::create_directories(path.parent_path());
-  const std::uint32_t row = 8;  // 2 pixels * 3 bytes, padded to 4
-  std::string s = "BM";
-  Put32(s, 54 + row * 2);
-  Put32(s, 0);
-  Put32(s, 54);
-  Put32(s, 40);
-  Put32(s, 2);
-  Put32(s, 2);
-  Put16(s, 1);
-  Put16(s, 24);
-  Put32(s, 0);
-  Put32(s, row * 2);
-  Put32(s, 2835);
-  Put32(s, 2835);
-  Put32(s, 0);
-  Put32(s, 0);
-  for (int y = 0; y < 2; ++y) {
-    for (int x = 0; x < 2; ++x) s += {static_cast<char>(b), static_cast<char>(g), static_cast<char>(r)};
-    s += std::string(2, '\0');
-  }
-  testing::WriteFile(path, s);
-}
-
 // logit c = mean of RGB channel c; `classes` beyond 3 get 0.
 onnx::ModelProto ChannelModel(int classes = 3) {
   GraphBuilder b("channels");
@@ -86,10 +52,10 @@ std::string Slurp(const fs::path& p) {
 class EvalCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (int i = 0; i < 3; ++i) WriteBmp(dir_ / ("data/a_red/" + std::to_string(i) + ".bmp"), 255, 0, 0);
-    WriteBmp(dir_ / "data/a_red/3_green.bmp", 0, 255, 0);
-    for (int i = 0; i < 2; ++i) WriteBmp(dir_ / ("data/b_green/" + std::to_string(i) + ".bmp"), 0, 255, 0);
-    for (int i = 0; i < 3; ++i) WriteBmp(dir_ / ("data/c_blue/" + std::to_string(i) + ".bmp"), 0, 0, 255);
+    for (int i = 0; i < 3; ++i) testing::WriteBmp(dir_ / ("data/a_red/" + std::to_string(i) + ".bmp"), 255, 0, 0);
+    testing::WriteBmp(dir_ / "data/a_red/3_green.bmp", 0, 255, 0);
+    for (int i = 0; i < 2; ++i) testing::WriteBmp(dir_ / ("data/b_green/" + std::to_string(i) + ".bmp"), 0, 255, 0);
+    for (int i = 0; i < 3; ++i) testing::WriteBmp(dir_ / ("data/c_blue/" + std::to_string(i) + ".bmp"), 0, 0, 255);
     model_ = testing::WriteModel(ChannelModel(), dir_ / "model.onnx").string();
   }
 
@@ -138,9 +104,9 @@ TEST_F(EvalCli, ClassCountMismatchNamesTheEmptyClassFolder) {
 
 // A Latin-1 class folder and file name aborted `eval --json` (exit 134).
 TEST_F(EvalCli, NamesThatAreNotUtf8GiveValidJsonCsvAndText) {
-  WriteBmp(dir_ / "latin/a_caf\xE9/\xE9t\xE9.bmp", 255, 0, 0);
-  WriteBmp(dir_ / "latin/b_green/0.bmp", 0, 255, 0);
-  WriteBmp(dir_ / "latin/c_blue/0.bmp", 0, 0, 255);
+  testing::WriteBmp(dir_ / "latin/a_caf\xE9/\xE9t\xE9.bmp", 255, 0, 0);
+  testing::WriteBmp(dir_ / "latin/b_green/0.bmp", 0, 255, 0);
+  testing::WriteBmp(dir_ / "latin/c_blue/0.bmp", 0, 0, 255);
   const std::string data = " --data '" + (dir_ / "latin").string() + "'";
   const auto preds = dir_ / "preds.csv";
   const auto r = RunCli(Eval(data + " --json - --predictions '" + preds.string() + "'"));
@@ -173,7 +139,8 @@ TEST_F(EvalCli, PerClassTableShowsTheWorstClassesByDefault) {
   const int classes = 12;
   for (int c = 0; c < classes; ++c) {
     const std::uint8_t v = c < 3 ? 255 : 0;
-    WriteBmp(dir_ / ("many/c" + std::to_string(10 + c) + "/0.bmp"), c == 0 ? v : 0, c == 1 ? v : 0, c == 2 ? v : 0);
+    testing::WriteBmp(dir_ / ("many/c" + std::to_string(10 + c) + "/0.bmp"), c == 0 ? v : 0, c == 1 ? v : 0,
+                      c == 2 ? v : 0);
   }
   const std::string model = testing::WriteModel(ChannelModel(classes), dir_ / "m12.onnx").string();
   const std::string base = "eval '" + model + "' --no-cache --data '" + (dir_ / "many").string() + "'";

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/support.h"
 #include "sweetspot/eval_report.h"
 #include "sweetspot/evaluate.h"
 
@@ -21,13 +22,7 @@ namespace sweetspot {
 namespace {
 
 void ExpectGolden(const std::string& text, const std::string& name) {
-  const std::string path = std::string(SWEETSPOT_TEST_DIR) + "/eval/golden/" + name;
-  if (std::getenv("SWEETSPOT_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << text;
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing golden file " << path;
-  std::stringstream golden;
-  golden << in.rdbuf();
-  EXPECT_EQ(text, golden.str()) << name;
+  testing::ExpectMatchesGolden(text, "eval/golden/" + name);
 }
 
 // Classes cat (0), dog (1), bird (2); `top` lists the three classes best first.

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/support.h"
 #include "sweetspot/inspect_report.h"
 #include "sweetspot/model_info.h"
 #include "sweetspot/onnx_model.h"
@@ -21,13 +22,7 @@ namespace sweetspot {
 namespace {
 
 void ExpectGolden(const std::string& text, const std::string& name) {
-  const std::string path = std::string(SWEETSPOT_TEST_DIR) + "/inspect/golden/" + name;
-  if (std::getenv("SWEETSPOT_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << text;
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing golden file " << path;
-  std::stringstream golden;
-  golden << in.rdbuf();
-  EXPECT_EQ(text, golden.str()) << name;
+  testing::ExpectMatchesGolden(text, "inspect/golden/" + name);
 }
 
 // input [N,3,8,8] -> Conv3x3 (pad 1, 4 channels; an exporter-style name

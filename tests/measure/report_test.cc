@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "support/support.h"
 #include "sweetspot/bench_json.h"
 #include "sweetspot/bench_report.h"
 #include "sweetspot/text_file.h"
@@ -16,13 +17,7 @@ namespace sweetspot {
 namespace {
 
 void ExpectGolden(const std::string& text, const std::string& name) {
-  const std::string path = std::string(SWEETSPOT_TEST_DIR) + "/measure/golden/" + name;
-  if (std::getenv("SWEETSPOT_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << text;
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing golden file " << path;
-  std::stringstream golden;
-  golden << in.rdbuf();
-  EXPECT_EQ(text, golden.str()) << name;
+  testing::ExpectMatchesGolden(text, "measure/golden/" + name);
 }
 
 stats::Summary MakeSummary(double base, std::size_t count) {

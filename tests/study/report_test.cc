@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "support/support.h"
 #include "sweetspot/results_export.h"
 #include "sweetspot/study_report.h"
 
@@ -15,13 +16,7 @@ namespace sweetspot {
 namespace {
 
 void ExpectGolden(const std::string& text, const std::string& name) {
-  const std::string path = std::string(SWEETSPOT_TEST_DIR) + "/study/golden/" + name;
-  if (std::getenv("SWEETSPOT_UPDATE_GOLDEN") != nullptr) std::ofstream(path) << text;
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing golden file " << path;
-  std::stringstream golden;
-  golden << in.rdbuf();
-  EXPECT_EQ(text, golden.str()) << name;
+  testing::ExpectMatchesGolden(text, "study/golden/" + name);
 }
 
 // Correct on [0, first) of 1000 samples, plus [extra_from, extra_from + extra).

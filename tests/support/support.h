@@ -2,6 +2,7 @@
 // the built CLI.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -33,6 +34,15 @@ std::filesystem::path WriteModel(const onnx::ModelProto& model, const std::files
 
 // Writes raw bytes to a file.
 void WriteFile(const std::filesystem::path& path, const std::string& bytes);
+
+// A solid 2x2 24-bit BMP of colour (r, g, b), written by hand so that tests
+// need no image library; creates the parent folders.
+void WriteBmp(const std::filesystem::path& path, std::uint8_t r, std::uint8_t g, std::uint8_t b);
+
+// Compares `text` byte for byte with the golden file `relative` (under
+// tests/); SWEETSPOT_UPDATE_GOLDEN=1 rewrites the file first, after an
+// intended change.
+void ExpectMatchesGolden(const std::string& text, const std::string& relative);
 
 struct CommandResult {
   int exit_code = -1;
