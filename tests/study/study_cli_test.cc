@@ -371,7 +371,10 @@ TEST(StudyRealModelsTest, AccuracyMatchesEvalRunAlone) {
     EXPECT_EQ(report["candidates"][i]["top1"], alone["metrics"]["top1"]);
     EXPECT_EQ(report["candidates"][i]["top1_ci95"], alone["metrics"]["top1_ci95"]);
   }
-  EXPECT_GT(report["candidates"][0]["items_per_s"].get<double>(), report["candidates"][1]["items_per_s"].get<double>());
+  // Which is faster is a benchmark's question (a loaded machine can swap two
+  // close models); the test checks that both were timed and costed.
+  for (int i = 0; i < 2; ++i) EXPECT_GT(report["candidates"][i]["items_per_s"].get<double>(), 0.0);
+  EXPECT_LT(report["candidates"][0]["macs"].get<double>(), report["candidates"][1]["macs"].get<double>());
 }
 
 // Every output (the database included) is checked before the first
