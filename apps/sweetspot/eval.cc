@@ -78,22 +78,10 @@ void PrintStageTimes(ProgressBar& bar, const EvalResult& r) {
 
 // "224" or "224x160" as TOML width/height keys.
 Result<std::string> SizeToml(const std::string& text) {
-  const auto x = text.find_first_of("xX");
-  try {
-    std::size_t used = 0;
-    if (x == std::string::npos) {
-      const int v = std::stoi(text, &used);
-      if (used != text.size() || v <= 0) throw std::invalid_argument(text);
-      return fmt::format("width = {}\nheight = {}\n", v, v);
-    }
-    const int w = std::stoi(text.substr(0, x), &used);
-    if (used != x) throw std::invalid_argument(text);
-    const int h = std::stoi(text.substr(x + 1), &used);
-    if (used != text.size() - x - 1 || w <= 0 || h <= 0) throw std::invalid_argument(text);
-    return fmt::format("width = {}\nheight = {}\n", w, h);
-  } catch (const std::exception&) {
-    return Status::InvalidArgument("--size: '" + text + "' is not a size (expected e.g. 224 or 224x160)");
-  }
+  int width = 0;
+  int height = 0;
+  SWEETSPOT_RETURN_IF_ERROR(ParseSizeFlag(text, &width, &height));
+  return fmt::format("width = {}\nheight = {}\n", width, height);
 }
 
 std::string TomlList(const std::vector<double>& values) { return fmt::format("[{}]", fmt::join(values, ", ")); }

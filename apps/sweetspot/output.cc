@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <charconv>
 
 #include <algorithm>
 #include <cerrno>
@@ -105,6 +106,20 @@ Status CheckOneStdout(std::initializer_list<std::pair<std::string_view, std::str
     return Status::InvalidArgument(fmt::format(
         "{} - and {} - would both write to stdout, where they could not be told apart; give one of them a file", first,
         flag));
+  }
+  return Status::Ok();
+}
+
+Status ParseSizeFlag(const std::string& text, int* width, int* height) {
+  const auto x = text.find_first_of("xX");
+  const std::string w_text = text.substr(0, x);
+  const std::string h_text = x == std::string::npos ? w_text : text.substr(x + 1);
+  const auto parse = [](const std::string& part, int* value) {
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), *value);
+    return ec == std::errc() && end == part.data() + part.size() && *value > 0;
+  };
+  if (!parse(w_text, width) || !parse(h_text, height)) {
+    return Status::InvalidArgument("--size: '" + text + "' is not a size (expected e.g. 224 or 224x160)");
   }
   return Status::Ok();
 }

@@ -34,6 +34,10 @@ Status WriteOutput(const std::string& path, const std::string& text, std::string
 // A file `path` the command will write: "" and "-" (stdout) pass; a path that
 // is a folder fails.
 Status CheckOutputFile(const std::string& path, std::string_view flag);
+
+// `--size` as "224" (square) or "224x160" (WIDTHxHEIGHT), both positive;
+// the one parser of eval's and train's --size.
+Status ParseSizeFlag(const std::string& text, int* width, int* height);
 // A folder the command will write files into.
 Status CheckOutputFolder(const std::filesystem::path& folder, std::string_view flag);
 // At most one of `outputs` ({path, flag} pairs) may be "-": two documents on

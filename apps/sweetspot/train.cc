@@ -60,23 +60,6 @@ Result<std::vector<int>> EpochsPerPreset(std::vector<int> epochs, std::size_t pr
   return epochs;
 }
 
-Status ParseSize(const std::string& text, int* width, int* height) {
-  const auto x = text.find_first_of("xX");
-  try {
-    std::size_t used = 0;
-    *width = std::stoi(text.substr(0, x), &used);
-    if (used != (x == std::string::npos ? text.size() : x)) throw std::invalid_argument(text);
-    *height = *width;
-    if (x != std::string::npos) {
-      *height = std::stoi(text.substr(x + 1), &used);
-      if (used != text.size() - x - 1) throw std::invalid_argument(text);
-    }
-  } catch (const std::exception&) {
-    return Status::InvalidArgument("--size: '" + text + "' is not a size (expected e.g. 28 or 32x32)");
-  }
-  return Status::Ok();
-}
-
 // The command line as typed, for the cost file (arguments with spaces or
 // shell characters single-quoted).
 std::string CommandLine() {
@@ -132,7 +115,7 @@ Result<std::vector<TrainJob>> MakeJobs(const TrainArgs& a) {
   base.width = a.width;
   base.depth = a.depth;
   base.channels = a.channels;
-  if (!a.size.empty()) SWEETSPOT_RETURN_IF_ERROR(ParseSize(a.size, &base.image_width, &base.image_height));
+  if (!a.size.empty()) SWEETSPOT_RETURN_IF_ERROR(ParseSizeFlag(a.size, &base.image_width, &base.image_height));
   base.options.batch_size = a.batch;
   base.options.optimizer = optimizer;
   base.options.lr = a.lr;

@@ -92,6 +92,22 @@ TEST_F(EvalCli, PrintsTableAndWritesJsonAndPredictions) {
   EXPECT_TRUE(doc2["timing"]["cache_hit"].get<bool>());
 }
 
+// eval and train share one --size parser: zero, negative and malformed sizes
+// are refused by both, and a valid size is then accepted.
+TEST_F(EvalCli, SizeFlagIsParsedOnceForEvalAndTrain) {
+  const std::string data = "--data '" + (dir_ / "data").string() + "' --no-cache ";
+  for (const std::string size : {"0", "2x0", "-2", "2x", "x2", "2y2"}) {
+    const auto r = RunCli(Eval(data + "--size " + size));
+    EXPECT_EQ(r.exit_code, 2) << size << "\n" << r.err;
+    EXPECT_THAT(r.err, HasSubstr("--size: '" + size + "' is not a size (expected e.g. 224 or 224x160)"));
+    const auto t =
+        RunCli("train --data '" + (dir_ / "data").string() + "' --out '" + dir_.path().string() + "' --size " + size);
+    EXPECT_EQ(t.exit_code, 2) << size << "\n" << t.err;
+    EXPECT_THAT(t.err, HasSubstr("--size: '" + size + "' is not a size"));
+  }
+  EXPECT_EQ(RunCli(Eval(data + "--size 2x2")).exit_code, 0);  // the model's own size, written out
+}
+
 // An empty class folder is left out, so the dataset has one class fewer than
 // the model: the error names the folder that was left out.
 TEST_F(EvalCli, ClassCountMismatchNamesTheEmptyClassFolder) {
