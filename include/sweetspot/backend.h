@@ -35,6 +35,9 @@ struct BackendOptions {
   GraphOptimization graph_optimization = GraphOptimization::kAll;
   ExecutionMode execution_mode = ExecutionMode::kSequential;
   std::string execution_provider = "cpu";  // see Backend::AvailableProviders()
+  // When set, the runtime writes the graph it optimised for this session to
+  // this .onnx file at load (graph_diagnosis.h reads it).
+  std::filesystem::path optimized_model_path;
 };
 
 class Session {

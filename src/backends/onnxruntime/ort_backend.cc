@@ -348,6 +348,9 @@ class OrtBackend final : public Backend {
     so.SetInterOpNumThreads(options.inter_op_threads);
     so.SetGraphOptimizationLevel(ToOrtLevel(options.graph_optimization));
     so.SetExecutionMode(options.execution_mode == ExecutionMode::kParallel ? ORT_PARALLEL : ORT_SEQUENTIAL);
+    if (!options.optimized_model_path.empty()) {
+      so.SetOptimizedModelFilePath(options.optimized_model_path.c_str());
+    }
     try {
       SWEETSPOT_RETURN_IF_ERROR(AppendProvider(so, *FindProvider(options.execution_provider)));
     } catch (const Ort::Exception& e) {
