@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime_fixture.h"
 #include "sweetspot/onnx_model.h"
 
 namespace sweetspot {
@@ -29,29 +30,20 @@ onnx::ModelProto ConvReluGemm() {
       .Build();
 }
 
-Tensor Batch(std::vector<float> values) {
-  Tensor t = Tensor::Owned(DType::kFloat32, {static_cast<int64_t>(values.size() / 4), 1, 2, 2});
-  std::copy(values.begin(), values.end(), t.values<float>().begin());
-  return t;
-}
-
-class Calibration : public ::testing::Test {
+class Calibration : public testing::RuntimeTest {
  protected:
   void SetUp() override {
-    auto created = CreateBackend("onnxruntime");
-    ASSERT_TRUE(created.ok()) << created.status().ToString();
-    backend_ = std::move(*created);
+    RuntimeTest::SetUp();
     // conv = 2x - 1: batch 1 {-1, -0.5, 0, 1}, batch 2 {-3, 3, 0, 0.5};
     // relu: {0, 0, 0, 1}, {0, 3, 0, 0.5}; logits: {1.5, -1}, {4, -0.5}.
-    batches_.push_back(Batch({0.0F, 0.25F, 0.5F, 1.0F}));
-    batches_.push_back(Batch({-1.0F, 2.0F, 0.5F, 0.75F}));
+    batches_.push_back(testing::FloatTensor({1, 1, 2, 2}, {0.0F, 0.25F, 0.5F, 1.0F}));
+    batches_.push_back(testing::FloatTensor({1, 1, 2, 2}, {-1.0F, 2.0F, 0.5F, 0.75F}));
   }
 
   Result<ActivationRanges> Calibrate(CalibrationOptions options, std::vector<std::string> tensors) {
     return CalibrateActivations(*backend_, ConvReluGemm(), tensors, batches_, options);
   }
 
-  std::unique_ptr<Backend> backend_;
   std::vector<Tensor> batches_;
 };
 
