@@ -2,16 +2,28 @@
 // (BackendOptions::optimized_model_path) and counted.
 //
 // The op histogram is keyed by (domain, op type, precision), the precision
-// being the element type of the op's first input ("uint8", "int8", "float",
-// "float16"). Quantization overhead is counted separately (Cast,
-// QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear), and the share of
-// MACs still computed in float is estimated from the MAC-carrying ops (Conv,
-// Gemm, MatMul and their fused/integer forms) of the optimised graph.
+// being the element type of the op's first input as ONNX names it ("uint8",
+// "int8", "float", "float16"; the first output's for a node without inputs;
+// "unknown" when neither the saved value_info nor ONNX shape inference tells).
+// Quantization overhead is counted separately (Cast, QuantizeLinear,
+// DequantizeLinear, DynamicQuantizeLinear), and the share of MACs still
+// computed in float (float32 or double: float16 counts as reduced) is
+// estimated from the MAC-carrying ops of the optimised graph: Conv, Gemm,
+// MatMul, their integer forms and the fused or relaid-out forms ONNX Runtime
+// writes (com.microsoft FusedConv, NhwcConv, QLinearConv, FusedGemm, QGemm,
+// FusedMatMul, MatMulIntegerToFloat, DynamicQuantizeMatMul;
+// com.microsoft.nchwc Conv), each costed by the MAC rule of its ONNX
+// counterpart (model_info.h) at batch 1, every symbolic dim taken as 1 (the
+// share does not depend on the batch). Pooling is left out of the share.
+// DiagnoseOptimizedGraph saves the graph at level extended when `options` ask
+// for all: level all only relays the layout (NCHWc blocks, NHWC around
+// integer convs), which changes no precision and no MAC count but leaves
+// shapes ONNX's inference cannot follow.
 // SlowerVariantVerdict turns a diagnosis into the one line that explains why
 // a variant is slower than its parent.
 //
 // Errors: the model fails to load (the backend's Status), the optimised file
-// cannot be written or read.
+// cannot be written or read, an empty optimized_path (kInvalidArgument).
 //
 // Thread-safety: reentrant.
 #pragma once
@@ -20,6 +32,8 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <onnx/onnx_pb.h>
 
 #include "sweetspot/backend.h"
 #include "sweetspot/status.h"
@@ -37,17 +51,32 @@ struct GraphDiagnosis {
   std::vector<OpCount> ops;  // most frequent first
   std::int64_t node_count = 0;
   std::int64_t cast_nodes = 0;
-  std::int64_t quantize_nodes = 0;    // QuantizeLinear + DynamicQuantizeLinear
+  std::int64_t quantize_nodes = 0;  // QuantizeLinear + DynamicQuantizeLinear
   std::int64_t dequantize_nodes = 0;
   std::vector<std::string> float_mac_nodes;  // MAC-carrying nodes still in float (names)
-  double float_mac_fraction = 0.0;           // of all MACs
+  std::vector<OpCount> float_mac_ops;        // the same nodes counted by (domain, op type, precision)
+  double float_mac_fraction = 0.0;           // of the MAC-carrying ops' MACs; 0 when none could be costed
 };
 
+// A float share below this is not named by SlowerVariantVerdict: it cannot
+// explain much of a slowdown.
+inline constexpr double kFloatMacShareWorthNaming = 0.10;
+
+// Diagnoses a graph already saved by the runtime (or any model in memory).
+GraphDiagnosis DiagnoseGraph(const onnx::ModelProto& optimized);
+
+// Loads `model` with `options`, the runtime saving its optimised graph to
+// `optimized_path` (overwritten), and diagnoses that graph.
 Result<GraphDiagnosis> DiagnoseOptimizedGraph(Backend& backend, const std::filesystem::path& model,
                                               BackendOptions options, const std::filesystem::path& optimized_path);
 
-// "" when nothing explains it; else e.g. "42 % of MACs still float: Conv with
-// group != 1 not fused; 18 extra QuantizeLinear/DequantizeLinear".
+// "" when nothing explains it; else the reasons joined by "; ", e.g. "42 % of
+// MACs still float (Conv x12, Gemm x1); 18 extra
+// QuantizeLinear/DequantizeLinear; 4 extra Cast". The float share is named
+// when the variant changed precision (it has conversion nodes its parent
+// lacks, or a smaller float share) and at least kFloatMacShareWorthNaming of
+// its MACs are still float; the extras are the variant's counts minus the
+// parent's, named when positive.
 std::string SlowerVariantVerdict(const GraphDiagnosis& variant, const GraphDiagnosis& parent);
 
 }  // namespace sweetspot
