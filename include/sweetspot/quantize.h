@@ -13,6 +13,17 @@
 //   `t_scale`, `t_zero_point`  its quantization parameters (initializers),
 //   `t_dequantized`  the DequantizeLinear output the float op now reads.
 //
+// Placement (as the tool's QDQ quantizer): the inputs and output of every
+// node of `op_types`; then, where their input is quantized, Relu/Clip (with
+// uint8 activations folded into the producing Conv/Gemm/MatMul/Add/Mul: it
+// writes the activation's output, whose range starts at 0, and the Relu is
+// removed), MaxPool/Flatten/Reshape/Transpose/Squeeze/Unsqueeze (their output
+// shares their input's scale and zero point), GlobalAveragePool/AveragePool/
+// Sigmoid/LeakyRelu and Add/Mul/Concat (inputs and output). A graph output
+// stays float32 (Gemm/MatMul still fuse, with a float output). Every reader
+// of a quantized tensor reads its `t_dequantized`. A model below opset 13
+// (10 for per-tensor weights) is converted by ONNX's version converter.
+//
 // Weights: int8 symmetric (zero point 0), per output channel when
 // `per_channel` (axis 0 of a Conv weight, axis 1 of a MatMul/Gemm weight
 // [K,N] or axis 0 when Gemm transB=1). Biases of Conv/Gemm: int32 with scale
@@ -65,9 +76,13 @@ Result<std::vector<std::string>> StaticQuantizationTensors(const onnx::ModelProt
 Result<onnx::ModelProto> QuantizeStatic(const onnx::ModelProto& model, const ActivationRanges& ranges,
                                         const QuantizeOptions& options, QuantizeReport* report = nullptr);
 
-// Dynamic quantization: weights of MatMul/Gemm quantized offline, activations
-// at run time (DynamicQuantizeLinear + MatMulInteger/ConvInteger, which ONNX
-// Runtime fuses into DynamicQuantizeMatMul). No calibration.
+// Dynamic quantization: weights of MatMul/Gemm (2-D initializers) quantized
+// offline (int8 symmetric, per output column when `per_channel`; Gemm's
+// alpha folded into their scale, beta into its bias), activations at run time
+// (DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul by both scales
+// [-> Add bias], which ONNX Runtime fuses into DynamicQuantizeMatMul). Other
+// op types of `op_types` (Conv: the runtime has no fused dynamic kernel) are
+// reported as skipped. No calibration. Opset raised to 11 when below.
 Result<onnx::ModelProto> QuantizeDynamic(const onnx::ModelProto& model, const QuantizeOptions& options,
                                          QuantizeReport* report = nullptr);
 
