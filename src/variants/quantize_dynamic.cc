@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "graph_types.h"
+#include "prune_common.h"
 #include "quantize_graph.h"
 #include "quantize_params.h"
 #include "sweetspot/quantize.h"
@@ -81,7 +83,7 @@ Status DynamicEmitter::QuantizeWeight(const onnx::NodeProto& node, const GraphIn
   const std::string& name = node.input(1);
   if (replaced_.contains(name)) return Status::Ok();
   const auto& weight = *index.Initializer(name);
-  auto values = variants::FloatValues(weight);
+  auto values = prune::ReadFloats(weight);
   if (!values.ok()) return values.status();
   const bool transposed = node.op_type() == "Gemm" && variants::IntAttribute(node, "transB", 0) != 0;
   Shape dims = variants::TensorDims(weight);
@@ -126,7 +128,7 @@ Status DynamicEmitter::Rewrite(const onnx::NodeProto& node, const GraphIndex& in
   if (!has_bias) return Status::Ok();
   std::string bias = node.input(2);
   if (const float beta = variants::FloatAttribute(node, "beta", 1.0F); beta != 1.0F) {
-    auto values = variants::FloatValues(*index.Initializer(bias));
+    auto values = prune::ReadFloats(*index.Initializer(bias));
     if (!values.ok()) return values.status();
     for (auto& v : *values) v *= beta;
     bias = y + "_bias_times_beta";
@@ -138,7 +140,7 @@ Status DynamicEmitter::Rewrite(const onnx::NodeProto& node, const GraphIndex& in
 
 Result<onnx::ModelProto> DynamicEmitter::Emit(QuantizeReport* report) {
   auto* graph = model_.mutable_graph();
-  const GraphIndex index(*graph);
+  const GraphIndex index(model_);
   std::vector<onnx::NodeProto> nodes(graph->node().begin(), graph->node().end());
   graph->clear_node();
   for (int i = 0; i < static_cast<int>(nodes.size()); ++i) {

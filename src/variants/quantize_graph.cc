@@ -5,6 +5,8 @@
 
 #include <onnx/version_converter/convert.h>
 
+#include "graph_types.h"
+
 namespace sweetspot::variants {
 
 namespace {
@@ -29,7 +31,8 @@ onnx::AttributeProto* FindOrAddAttribute(onnx::NodeProto* node, const std::strin
 
 }  // namespace
 
-GraphIndex::GraphIndex(const onnx::GraphProto& graph) {
+GraphIndex::GraphIndex(const onnx::ModelProto& model) : element_types(ElementTypes(model)) {
+  const auto& graph = model.graph();
   for (const auto& init : graph.initializer()) initializers[init.name()] = &init;
   for (int i = 0; i < graph.node_size(); ++i) {
     for (const auto& input : graph.node(i).input()) {
@@ -38,12 +41,6 @@ GraphIndex::GraphIndex(const onnx::GraphProto& graph) {
     for (const auto& output : graph.node(i).output()) producers[output] = i;
   }
   for (const auto& output : graph.output()) graph_outputs.insert(output.name());
-  for (const auto* infos : {&graph.input(), &graph.output(), &graph.value_info()}) {
-    for (const auto& info : *infos) {
-      if (info.type().has_tensor_type()) element_types[info.name()] = info.type().tensor_type().elem_type();
-    }
-  }
-  for (const auto& init : graph.initializer()) element_types[init.name()] = init.data_type();
 }
 
 bool GraphIndex::MaybeFloat(const std::string& tensor) const {
@@ -64,10 +61,6 @@ int GraphIndex::Producer(const std::string& tensor) const {
 std::size_t GraphIndex::ConsumerCount(const std::string& tensor) const {
   auto it = consumer_counts.find(tensor);
   return it == consumer_counts.end() ? 0 : it->second;
-}
-
-std::string NodeLabel(const onnx::NodeProto& node, int index) {
-  return node.name().empty() ? node.op_type() + "#" + std::to_string(index) : node.name();
 }
 
 int64_t IntAttribute(const onnx::NodeProto& node, const std::string& name, int64_t fallback) {

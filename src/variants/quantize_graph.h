@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <onnx/onnx_pb.h>
@@ -17,27 +18,25 @@
 
 namespace sweetspot::variants {
 
+// Of the main graph of `model`.
 struct GraphIndex {
-  explicit GraphIndex(const onnx::GraphProto& graph);
+  explicit GraphIndex(const onnx::ModelProto& model);
 
   const onnx::TensorProto* Initializer(const std::string& name) const;
   // The index of the node producing `tensor`, -1 for a graph input or initializer.
   int Producer(const std::string& tensor) const;
   std::size_t ConsumerCount(const std::string& tensor) const;
   bool IsGraphOutput(const std::string& tensor) const { return graph_outputs.contains(tensor); }
-  // False only when the graph declares `tensor` (input, output, value_info,
-  // initializer) with an element type other than float32.
+  // False only when `tensor` is known (declared or inferred) to hold
+  // another element type than float32.
   bool MaybeFloat(const std::string& tensor) const;
 
   std::map<std::string, const onnx::TensorProto*> initializers;
   std::map<std::string, int> producers;
   std::map<std::string, std::size_t> consumer_counts;
   std::set<std::string> graph_outputs;
-  std::map<std::string, int32_t> element_types;  // declared ones
+  std::unordered_map<std::string, int32_t> element_types;  // graph_types.h's ElementTypes
 };
-
-// The node's name, or "<op_type>#<index>" for an unnamed node.
-std::string NodeLabel(const onnx::NodeProto& node, int index);
 
 int64_t IntAttribute(const onnx::NodeProto& node, const std::string& name, int64_t fallback);
 float FloatAttribute(const onnx::NodeProto& node, const std::string& name, float fallback);

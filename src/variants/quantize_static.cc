@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "graph_types.h"
+#include "prune_common.h"
 #include "quantize_graph.h"
 #include "quantize_params.h"
 #include "sweetspot/quantize.h"
@@ -72,8 +74,8 @@ struct StaticPlan {
 
 class StaticPlanner {
  public:
-  StaticPlanner(const onnx::GraphProto& graph, const QuantizeOptions& options)
-      : graph_(graph), index_(graph), options_(options) {}
+  StaticPlanner(const onnx::ModelProto& model, const QuantizeOptions& options)
+      : graph_(model.graph()), index_(model), options_(options) {}
 
   Result<StaticPlan> Plan();
 
@@ -309,7 +311,7 @@ Status StaticEmitter::QuantizeBias(int node_index, onnx::NodeProto* node, const 
                                    std::span<const float> weight_scales) {
   if (node->input_size() < 3 || node->input(2).empty()) return Status::Ok();
   const std::string& bias_name = node->input(2);
-  auto values = variants::FloatValues(*index.Initializer(bias_name));
+  auto values = prune::ReadFloats(*index.Initializer(bias_name));
   if (!values.ok()) return values.status();
   if (node->op_type() == "Gemm") {
     // QGemm adds the int32 bias unscaled: fold beta into it (ORT's Gemm
@@ -342,7 +344,7 @@ Status StaticEmitter::QuantizeWeights(std::vector<onnx::NodeProto>& nodes, const
     const std::string& name = node.input(1);
     if (!done.contains(name)) {
       const auto& weight = *index.Initializer(name);
-      auto values = variants::FloatValues(weight);
+      auto values = prune::ReadFloats(weight);
       if (!values.ok()) return values.status();
       const int64_t axis = WeightAxis(node);
       const Shape dims = variants::TensorDims(weight);
@@ -367,7 +369,7 @@ Status StaticEmitter::QuantizeWeights(std::vector<onnx::NodeProto>& nodes, const
 Result<onnx::ModelProto> StaticEmitter::Emit(const ActivationRanges& ranges) {
   if (auto status = ResolveParams(ranges); !status.ok()) return status;
   auto* graph = model_.mutable_graph();
-  const GraphIndex index(*graph);
+  const GraphIndex index(model_);
   std::vector<onnx::NodeProto> nodes(graph->node().begin(), graph->node().end());
   graph->clear_node();
   if (auto status = QuantizeWeights(nodes, index); !status.ok()) return status;
@@ -406,7 +408,7 @@ Result<onnx::ModelProto> AtQuantizationOpset(const onnx::ModelProto& model, cons
 Result<std::vector<std::string>> StaticQuantizationTensors(const onnx::ModelProto& model,
                                                            const QuantizeOptions& options) {
   if (auto status = variants::CheckNotQuantized(model); !status.ok()) return status;
-  auto plan = StaticPlanner(model.graph(), options).Plan();
+  auto plan = StaticPlanner(model, options).Plan();
   if (!plan.ok()) return plan.status();
   std::vector<std::string> tensors;
   for (const auto& marked : plan->activations) {
@@ -420,7 +422,7 @@ Result<onnx::ModelProto> QuantizeStatic(const onnx::ModelProto& model, const Act
   if (auto status = variants::CheckNotQuantized(model); !status.ok()) return status;
   auto converted = AtQuantizationOpset(model, options);
   if (!converted.ok()) return converted.status();
-  auto plan = StaticPlanner(converted->graph(), options).Plan();
+  auto plan = StaticPlanner(*converted, options).Plan();
   if (!plan.ok()) return plan.status();
   auto quantized = StaticEmitter(std::move(*converted), *plan, options).Emit(ranges);
   if (quantized.ok() && report != nullptr) *report = plan->report;

@@ -1,6 +1,5 @@
-// Reading and writing the values of ONNX initializers (TensorProto), for the
-// graph rewrites of this module. Values are little-endian raw_data when
-// written; both raw_data and the typed repeated fields are read.
+// New ONNX initializers (TensorProto) for the quantizers, values as
+// little-endian raw_data (reading float ones: prune_common.h's ReadFloats).
 #pragma once
 
 #include <cstdint>
@@ -10,16 +9,11 @@
 
 #include <onnx/onnx_pb.h>
 
-#include "sweetspot/status.h"
 #include "sweetspot/tensor.h"
 
 namespace sweetspot::variants {
 
 Shape TensorDims(const onnx::TensorProto& tensor);
-
-// The values of a float32 initializer. Errors (kUnsupported) name the
-// initializer: another element type, or values stored as external data.
-Result<std::vector<float>> FloatValues(const onnx::TensorProto& tensor);
 
 // Initializers of a given element type; `dims` empty = a scalar.
 onnx::TensorProto FloatTensor(const std::string& name, const Shape& dims, std::span<const float> values);
