@@ -30,9 +30,9 @@
 // input_scale * weight_scale. Activations: uint8 asymmetric or int8 symmetric.
 //
 // Errors (kInvalidArgument unless noted, naming the model's problem and the
-// fix): no node of `op_types` outside `exclude_nodes` ("nothing to
-// quantize"); a model that already holds QuantizeLinear/DequantizeLinear or
-// integer ops ("already quantized"); a range missing for a tensor
+// fix): an op type in `op_types` other than Conv, Gemm, MatMul; no node of
+// `op_types` outside `exclude_nodes` ("nothing to quantize"); a model that already holds
+// QuantizeLinear/DequantizeLinear or integer ops ("already quantized"); a range missing for a tensor
 // StaticQuantizationTensors named.
 //
 // Thread-safety: pure functions over protos; reentrant.
@@ -59,7 +59,7 @@ struct QuantizeOptions {
 };
 
 struct QuantizeReport {
-  std::vector<std::string> quantized_nodes;                   // names, graph order
+  std::vector<std::string> quantized_nodes;                  // names, graph order
   std::vector<std::pair<std::string, std::string>> skipped;  // node name, why it stayed float
 };
 

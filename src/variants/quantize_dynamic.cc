@@ -83,13 +83,12 @@ Status DynamicEmitter::QuantizeWeight(const onnx::NodeProto& node, const GraphIn
   const std::string& name = node.input(1);
   if (replaced_.contains(name)) return Status::Ok();
   const auto& weight = *index.Initializer(name);
-  auto values = prune::ReadFloats(weight);
-  if (!values.ok()) return values.status();
+  SWEETSPOT_ASSIGN_OR_RETURN(auto values, prune::ReadFloats(weight));
   const bool transposed = node.op_type() == "Gemm" && variants::IntAttribute(node, "transB", 0) != 0;
   Shape dims = variants::TensorDims(weight);
   if (transposed) std::swap(dims[0], dims[1]);
-  auto quantized = variants::QuantizeWeight(WeightKN(std::move(*values), variants::TensorDims(weight), transposed),
-                                            dims, 1, options_.per_channel);
+  auto quantized = variants::QuantizeWeight(WeightKN(std::move(values), variants::TensorDims(weight), transposed), dims,
+                                            1, options_.per_channel);
   // Gemm's alpha scales the product: fold it into B's scale.
   const float alpha = node.op_type() == "Gemm" ? variants::FloatAttribute(node, "alpha", 1.0F) : 1.0F;
   for (auto& scale : quantized.scales) scale *= alpha;
@@ -103,7 +102,7 @@ Status DynamicEmitter::QuantizeWeight(const onnx::NodeProto& node, const GraphIn
 }
 
 Status DynamicEmitter::Rewrite(const onnx::NodeProto& node, const GraphIndex& index) {
-  if (auto status = QuantizeWeight(node, index); !status.ok()) return status;
+  SWEETSPOT_RETURN_IF_ERROR(QuantizeWeight(node, index));
   const std::string& a = node.input(0);
   const std::string& b = node.input(1);
   const std::string& y = node.output(0);
@@ -128,11 +127,10 @@ Status DynamicEmitter::Rewrite(const onnx::NodeProto& node, const GraphIndex& in
   if (!has_bias) return Status::Ok();
   std::string bias = node.input(2);
   if (const float beta = variants::FloatAttribute(node, "beta", 1.0F); beta != 1.0F) {
-    auto values = prune::ReadFloats(*index.Initializer(bias));
-    if (!values.ok()) return values.status();
-    for (auto& v : *values) v *= beta;
+    SWEETSPOT_ASSIGN_OR_RETURN(auto values, prune::ReadFloats(*index.Initializer(bias)));
+    for (auto& v : values) v *= beta;
     bias = y + "_bias_times_beta";
-    AddInitializer(variants::FloatTensor(bias, {static_cast<int64_t>(values->size())}, *values));
+    AddInitializer(variants::FloatTensor(bias, {static_cast<int64_t>(values.size())}, values));
   }
   Add(variants::MakeNode("Add", {product, bias}, {y}, y + "_bias_add"));
   return Status::Ok();
@@ -160,7 +158,7 @@ Result<onnx::ModelProto> DynamicEmitter::Emit(QuantizeReport* report) {
       Add(node);
       continue;
     }
-    if (auto status = Rewrite(node, index); !status.ok()) return status;
+    SWEETSPOT_RETURN_IF_ERROR(Rewrite(node, index));
     report->quantized_nodes.push_back(label);
   }
   if (report->quantized_nodes.empty()) {
@@ -178,11 +176,11 @@ Result<onnx::ModelProto> DynamicEmitter::Emit(QuantizeReport* report) {
 
 Result<onnx::ModelProto> QuantizeDynamic(const onnx::ModelProto& model, const QuantizeOptions& options,
                                          QuantizeReport* report) {
-  if (auto status = variants::CheckNotQuantized(model); !status.ok()) return status;
-  auto converted = variants::WithOpsetAtLeast(model, 11);  // DynamicQuantizeLinear arrived in opset 11
-  if (!converted.ok()) return converted.status();
+  SWEETSPOT_RETURN_IF_ERROR(variants::CheckQuantizable(model, options));
+  // DynamicQuantizeLinear arrived in opset 11.
+  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto converted, variants::WithOpsetAtLeast(model, 11));
   QuantizeReport local;
-  auto quantized = DynamicEmitter(std::move(*converted), options).Emit(&local);
+  auto quantized = DynamicEmitter(std::move(converted), options).Emit(&local);
   if (quantized.ok() && report != nullptr) *report = std::move(local);
   return quantized;
 }

@@ -119,7 +119,14 @@ Result<onnx::ModelProto> WithOpsetAtLeast(const onnx::ModelProto& model, int64_t
   }
 }
 
-Status CheckNotQuantized(const onnx::ModelProto& model) {
+Status CheckQuantizable(const onnx::ModelProto& model, const QuantizeOptions& options) {
+  for (const auto& op : options.op_types) {
+    if (op != "Conv" && op != "Gemm" && op != "MatMul") {
+      return Status::InvalidArgument("op_types: '" + op +
+                                     "' cannot be quantized on its own (ONNX Runtime's integer kernels take Conv, "
+                                     "Gemm and MatMul, and the ops around them follow); list only those");
+    }
+  }
   if (!IsQuantized(model)) return Status::Ok();
   return Status::InvalidArgument(
       "the model is already quantized (it holds quantization operators); quantize its float original instead");

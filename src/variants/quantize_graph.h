@@ -60,8 +60,9 @@ int64_t DefaultOpset(const onnx::ModelProto& model);
 // definition changed. Error (kUnsupported) when the converter cannot.
 Result<onnx::ModelProto> WithOpsetAtLeast(const onnx::ModelProto& model, int64_t opset);
 
-// Checks shared by both quantizers: the model is not already quantized.
-Status CheckNotQuantized(const onnx::ModelProto& model);
+// Checks shared by both quantizers: `options.op_types` holds only Conv,
+// Gemm and MatMul, and the model is not already quantized.
+Status CheckQuantizable(const onnx::ModelProto& model, const QuantizeOptions& options);
 
 // Removes initializers (and their graph-input entries) that no node reads
 // and the graph does not output, among `candidates`; and value_info entries

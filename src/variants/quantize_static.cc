@@ -311,20 +311,19 @@ Status StaticEmitter::QuantizeBias(int node_index, onnx::NodeProto* node, const 
                                    std::span<const float> weight_scales) {
   if (node->input_size() < 3 || node->input(2).empty()) return Status::Ok();
   const std::string& bias_name = node->input(2);
-  auto values = prune::ReadFloats(*index.Initializer(bias_name));
-  if (!values.ok()) return values.status();
+  SWEETSPOT_ASSIGN_OR_RETURN(auto values, prune::ReadFloats(*index.Initializer(bias_name)));
   if (node->op_type() == "Gemm") {
     // QGemm adds the int32 bias unscaled: fold beta into it (ORT's Gemm
     // selector also requires the attribute to read 1).
     const float beta = variants::FloatAttribute(*node, "beta", 1.0F);
-    for (auto& v : *values) v *= beta;
+    for (auto& v : values) v *= beta;
     variants::SetFloatAttribute(node, "beta", 1.0F);
   }
   // A bias shared by two nodes gets one int32 copy per node: its scale
   // follows each node's input.
   const std::string name = replaced_.contains(bias_name) ? bias_name + "_" + std::to_string(node_index) : bias_name;
   std::vector<float> scales;
-  auto quantized = variants::QuantizeBias(*values, params_.at(node->input(0)).scale, weight_scales, &scales);
+  auto quantized = variants::QuantizeBias(values, params_.at(node->input(0)).scale, weight_scales, &scales);
   const Shape param_dims = options_.per_channel ? Shape{static_cast<int64_t>(scales.size())} : Shape{};
   AddInitializer(variants::Int32Tensor(variants::QuantizedName(name),
                                        variants::TensorDims(*index.Initializer(bias_name)), quantized));
@@ -344,11 +343,10 @@ Status StaticEmitter::QuantizeWeights(std::vector<onnx::NodeProto>& nodes, const
     const std::string& name = node.input(1);
     if (!done.contains(name)) {
       const auto& weight = *index.Initializer(name);
-      auto values = prune::ReadFloats(weight);
-      if (!values.ok()) return values.status();
+      SWEETSPOT_ASSIGN_OR_RETURN(auto values, prune::ReadFloats(weight));
       const int64_t axis = WeightAxis(node);
       const Shape dims = variants::TensorDims(weight);
-      auto quantized = variants::QuantizeWeight(*values, dims, axis, options_.per_channel);
+      auto quantized = variants::QuantizeWeight(values, dims, axis, options_.per_channel);
       const auto channels = static_cast<int64_t>(quantized.scales.size());
       const Shape param_dims = options_.per_channel ? Shape{channels} : Shape{};
       AddInitializer(
@@ -361,18 +359,18 @@ Status StaticEmitter::QuantizeWeights(std::vector<onnx::NodeProto>& nodes, const
       done[name] = quantized.scales;
     }
     node_inputs_[{i, 1}] = variants::DequantizedName(name);
-    if (auto status = QuantizeBias(i, &node, index, done[name]); !status.ok()) return status;
+    SWEETSPOT_RETURN_IF_ERROR(QuantizeBias(i, &node, index, done[name]));
   }
   return Status::Ok();
 }
 
 Result<onnx::ModelProto> StaticEmitter::Emit(const ActivationRanges& ranges) {
-  if (auto status = ResolveParams(ranges); !status.ok()) return status;
+  SWEETSPOT_RETURN_IF_ERROR(ResolveParams(ranges));
   auto* graph = model_.mutable_graph();
   const GraphIndex index(model_);
   std::vector<onnx::NodeProto> nodes(graph->node().begin(), graph->node().end());
   graph->clear_node();
-  if (auto status = QuantizeWeights(nodes, index); !status.ok()) return status;
+  SWEETSPOT_RETURN_IF_ERROR(QuantizeWeights(nodes, index));
   for (const auto& marked : plan_.activations) {
     if (index.Producer(marked.tensor) < 0) AddActivationQdq(marked.tensor);  // graph inputs
   }
@@ -407,11 +405,10 @@ Result<onnx::ModelProto> AtQuantizationOpset(const onnx::ModelProto& model, cons
 
 Result<std::vector<std::string>> StaticQuantizationTensors(const onnx::ModelProto& model,
                                                            const QuantizeOptions& options) {
-  if (auto status = variants::CheckNotQuantized(model); !status.ok()) return status;
-  auto plan = StaticPlanner(model, options).Plan();
-  if (!plan.ok()) return plan.status();
+  SWEETSPOT_RETURN_IF_ERROR(variants::CheckQuantizable(model, options));
+  SWEETSPOT_ASSIGN_OR_RETURN(const StaticPlan plan, StaticPlanner(model, options).Plan());
   std::vector<std::string> tensors;
-  for (const auto& marked : plan->activations) {
+  for (const auto& marked : plan.activations) {
     if (marked.same_as.empty()) tensors.push_back(marked.tensor);
   }
   return tensors;
@@ -419,13 +416,11 @@ Result<std::vector<std::string>> StaticQuantizationTensors(const onnx::ModelProt
 
 Result<onnx::ModelProto> QuantizeStatic(const onnx::ModelProto& model, const ActivationRanges& ranges,
                                         const QuantizeOptions& options, QuantizeReport* report) {
-  if (auto status = variants::CheckNotQuantized(model); !status.ok()) return status;
-  auto converted = AtQuantizationOpset(model, options);
-  if (!converted.ok()) return converted.status();
-  auto plan = StaticPlanner(*converted, options).Plan();
-  if (!plan.ok()) return plan.status();
-  auto quantized = StaticEmitter(std::move(*converted), *plan, options).Emit(ranges);
-  if (quantized.ok() && report != nullptr) *report = plan->report;
+  SWEETSPOT_RETURN_IF_ERROR(variants::CheckQuantizable(model, options));
+  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto converted, AtQuantizationOpset(model, options));
+  SWEETSPOT_ASSIGN_OR_RETURN(const StaticPlan plan, StaticPlanner(converted, options).Plan());
+  auto quantized = StaticEmitter(std::move(converted), plan, options).Emit(ranges);
+  if (quantized.ok() && report != nullptr) *report = plan.report;
   return quantized;
 }
 

@@ -231,6 +231,19 @@ TEST(QuantizeStatic, RefusesAModelWithoutQuantizableOps) {
   EXPECT_FALSE(QuantizeStatic(model, {}, {}).ok());
 }
 
+TEST(QuantizeStatic, RefusesAnOpTypeWithoutAnIntegerKernelAndTakesTheListWithoutIt) {
+  QuantizeOptions options;
+  options.op_types = {"Conv", "Relu"};
+  auto tensors = StaticQuantizationTensors(ResidualModel(), options);
+  ASSERT_FALSE(tensors.ok());
+  EXPECT_THAT(tensors.status().message(), HasSubstr("op_types: 'Relu' cannot be quantized on its own"));
+  EXPECT_FALSE(QuantizeDynamic(ResidualModel(), options).ok());
+  options.op_types = {"Conv"};
+  tensors = StaticQuantizationTensors(ResidualModel(), options);
+  ASSERT_TRUE(tensors.ok()) << tensors.status().ToString();
+  EXPECT_THAT(*tensors, ElementsAre("input", "r1", "c2", "r2", "g"));
+}
+
 TEST(QuantizeStatic, RefusesWhenEveryCandidateIsExcluded) {
   QuantizeOptions options;
   options.exclude_nodes = {"Conv_1", "Conv_4", "Gemm_9"};
@@ -263,6 +276,37 @@ TEST(QuantizeStatic, AMissingRangeNamesTheTensorAndCalibratingItFixesIt) {
   // The fix: calibrate every tensor StaticQuantizationTensors names.
   ranges = MinMaxRanges(model, *tensors, ResidualInput(), dir / "ranges.onnx");
   EXPECT_TRUE(QuantizeStatic(model, ranges, {}).ok());
+}
+
+// x [2,4,8] -> MatMul_1 (w [8,8]) -> h; MatMul_3 (h, Transpose_2(h)) -> y
+TEST(QuantizeStatic, MatMulsOfWeightsAndOfTwoActivationsFuse) {
+  const auto model = GraphBuilder("attention-like")
+                         .Input("x", DType::kFloat32, {2, 4, 8})
+                         .Output("y", DType::kFloat32, {2, 4, 4})
+                         .RandomInitializer("w", {8, 8}, 21, 0.5F)
+                         .Node("MatMul", {"x", "w"}, {"h"})
+                         .Node("Transpose", {"h"}, {"t"}, {Attr("perm", std::vector<int64_t>{0, 2, 1})})
+                         .Node("MatMul", {"h", "t"}, {"y"})
+                         .Build();
+  testing::TempDir dir;
+  const Tensor input = RandomTensor({2, 4, 8}, 22);
+  auto tensors = StaticQuantizationTensors(model, {});
+  ASSERT_TRUE(tensors.ok()) << tensors.status().ToString();
+  EXPECT_THAT(*tensors, ElementsAre("x", "h"));
+  auto quantized = QuantizeStatic(model, MinMaxRanges(model, *tensors, input, dir / "ranges.onnx"), {});
+  ASSERT_TRUE(quantized.ok()) << quantized.status().ToString();
+  EXPECT_EQ(FloatValuesOf(*quantized, "w_scale").size(), 8U);
+  EXPECT_EQ(ProducerAttribute(*quantized, "w_dequantized", "axis"), 1);
+  BackendOptions options;
+  options.optimized_model_path = dir / "optimized.onnx";
+  const auto expected = RunModel(model, input, dir / "float.onnx");
+  ExpectClose(expected, RunModel(*quantized, input, dir / "int8.onnx", options), 0.05);
+  auto optimized = LoadOnnxModel(options.optimized_model_path);
+  ASSERT_TRUE(optimized.ok()) << optimized.status().ToString();
+  auto ops = OpHistogram(*optimized);
+  EXPECT_EQ(ops["QLinearMatMul"], 1);
+  EXPECT_EQ(ops["MatMulIntegerToFloat"], 1);  // its output is the graph's: float
+  EXPECT_EQ(ops["MatMul"], 0);
 }
 
 // x [N,16] -> MatMul (w [16,8]) -> Relu -> Gemm (fc.w [4,8], transB=1, bias) -> y
