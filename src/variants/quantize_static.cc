@@ -375,7 +375,11 @@ Result<onnx::ModelProto> StaticEmitter::Emit(const ActivationRanges& ranges) {
     if (index.Producer(marked.tensor) < 0) AddActivationQdq(marked.tensor);  // graph inputs
   }
   for (int i = 0; i < static_cast<int>(nodes.size()); ++i) {
-    if (plan_.removed.contains(i)) continue;
+    if (plan_.removed.contains(i)) {
+      const auto& inputs = nodes[static_cast<std::size_t>(i)].input();
+      replaced_.insert(inputs.begin(), inputs.end());  // a folded Clip's min and max, if unused elsewhere
+      continue;
+    }
     auto node = nodes[static_cast<std::size_t>(i)];
     if (auto it = plan_.renamed.find(i); it != plan_.renamed.end()) node.set_output(0, it->second);
     for (int j = 0; j < node.input_size(); ++j) {

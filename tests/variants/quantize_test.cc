@@ -173,6 +173,31 @@ TEST(QuantizeStatic, OnnxRuntimeFusesTheResultIntoIntegerKernels) {
   EXPECT_EQ(ops["Conv"], 0);
 }
 
+TEST(QuantizeStatic, FoldsAClipIntoItsConvAndDropsItsBounds) {
+  const auto model = GraphBuilder("relu6", 13)
+                         .Input("x", DType::kFloat32, {1, 2, 4, 4})
+                         .Output("y", DType::kFloat32, {1, 3, 1, 1})
+                         .RandomInitializer("w", {3, 2, 3, 3}, 31, 0.5F)
+                         .Initializer("low", {}, {0.0F})
+                         .Initializer("high", {}, {6.0F})
+                         .Node("Conv", {"x", "w"}, {"c"}, {Attr("pads", std::vector<int64_t>{1, 1, 1, 1})})
+                         .Node("Clip", {"c", "low", "high"}, {"r"})
+                         .Node("GlobalAveragePool", {"r"}, {"y"})
+                         .Build();
+  testing::TempDir dir;
+  const Tensor input = RandomTensor({1, 2, 4, 4}, 32);
+  auto tensors = StaticQuantizationTensors(model, {});
+  ASSERT_TRUE(tensors.ok()) << tensors.status().ToString();
+  EXPECT_THAT(*tensors, ElementsAre("x", "r"));
+  auto quantized = QuantizeStatic(model, MinMaxRanges(model, *tensors, input, dir / "ranges.onnx"), {});
+  ASSERT_TRUE(quantized.ok()) << quantized.status().ToString();
+  EXPECT_EQ(OpHistogram(*quantized)["Clip"], 0);
+  EXPECT_EQ(ProducerOp(*quantized, "r"), "Conv");
+  EXPECT_EQ(Initializer(*quantized, "low"), nullptr);
+  EXPECT_EQ(Initializer(*quantized, "high"), nullptr);
+  ExpectClose(RunModel(model, input, dir / "float.onnx"), RunModel(*quantized, input, dir / "int8.onnx"), 0.05);
+}
+
 TEST(QuantizeStatic, Int8SymmetricActivationsKeepReluAndRun) {
   testing::TempDir dir;
   QuantizeOptions options;
