@@ -32,6 +32,8 @@ struct TrainArgs {
   std::vector<int> epochs{10};
   std::string optimizer = "adamw";
   std::string size;
+  std::string prune_from;
+  double prune = 0.0;
   double val_fraction = 0.1;
   double lr = 0.0;
   double weight_decay = -1.0;
@@ -99,7 +101,8 @@ void ShowEpochProgress(ProgressBar& bar, const TrainProgress& p) {
 Result<std::vector<TrainJob>> MakeJobs(const TrainArgs& a) {
   SWEETSPOT_ASSIGN_OR_RETURN(ModelFamily family, ParseModelFamily(a.family));
   const std::vector<std::string>& presets = a.presets;
-  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<int> epochs, EpochsPerPreset(a.epochs, presets.size()));
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<int> epochs,
+                             EpochsPerPreset(a.epochs, a.prune_from.empty() ? presets.size() : 1));
   SWEETSPOT_ASSIGN_OR_RETURN(OptimizerKind optimizer, ParseOptimizer(a.optimizer));
   if (a.channels != 0 && a.channels != 1 && a.channels != 3) {
     return Status::InvalidArgument(fmt::format("--channels {}: use 1 (gray) or 3 (RGB)", a.channels));
@@ -129,6 +132,13 @@ Result<std::vector<TrainJob>> MakeJobs(const TrainArgs& a) {
   base.cache.enabled = !a.no_cache;
   base.cache.dir = a.cache_dir;
   base.command = CommandLine();
+  if (!a.prune_from.empty()) {
+    // One model to prune: the presets' list has nothing to say.
+    base.prune_from = a.prune_from;
+    base.prune_fraction = a.prune;
+    base.options.epochs = epochs.front();
+    return std::vector<TrainJob>{base};
+  }
   std::vector<TrainJob> jobs;
   for (std::size_t i = 0; i < presets.size(); ++i) {
     TrainJob job = base;
@@ -217,7 +227,9 @@ void RegisterTrain(CLI::App& root, Action* selected) {
       "Examples:\n"
       "  sweetspot train --data /usr/share/datasets/fashion-mnist/train \\\n"
       "      --test-data /usr/share/datasets/fashion-mnist/t10k --presets small,large --epochs 10 --out models\n"
-      "  sweetspot train --data photos/ --family cnn --presets nano --size 32 --epochs 20 --out models");
+      "  sweetspot train --data photos/ --family cnn --presets nano --size 32 --epochs 20 --out models\n"
+      "  sweetspot train --data /usr/share/datasets/fashion-mnist/train --prune 0.5 \\\n"
+      "      --from models/resnet-large.onnx --epochs 3 --out models    # writes resnet-large-pruned50.onnx");
   cmd->add_option("--data", args->data, "training data: image folder, manifest (.csv/.tsv) or IDX prefix")->required();
   cmd->add_option("--out", args->out, "existing folder for the models and cost files")->required();
   cmd->add_option("--val-data", args->val_data, "validation data (default: hold out --val-fraction of --data)");
@@ -246,6 +258,15 @@ void RegisterTrain(CLI::App& root, Action* selected) {
   cmd->add_option("--seed", args->seed, "seed of weights, data order, split and augmentation (default 0)");
   cmd->add_option("--threads", args->threads,
                   "training threads (default 0: the CPUs this process may use, or OMP_NUM_THREADS when set)");
+  CLI::Option* prune =
+      cmd->add_option("--prune", args->prune,
+                      "fine-tune a copy of --from with this fraction of every conv's channels pruned (by L1 norm)");
+  CLI::Option* from = cmd->add_option("--from", args->prune_from, "a model `sweetspot train` wrote, to --prune");
+  prune->needs(from);
+  from->needs(prune);
+  for (const char* name : {"--family", "--presets", "--width", "--depth", "--size", "--channels"}) {
+    from->excludes(cmd->get_option(name));
+  }
   cmd->add_option("--cache-dir", args->cache_dir, "tensor cache folder");
   cmd->add_flag("--no-cache", args->no_cache, "decode without reading or writing the tensor cache");
   cmd->callback([args, selected] { *selected = [args] { return RunTrain(*args); }; });

@@ -56,6 +56,15 @@ struct TrainJob {
   int image_width = 0;  // 0: the training images' (all must have one size)
   int image_height = 0;
   int channels = 0;  // 0: 1 if every training image is gray, else 3
+  // Set: fine-tune a channel-pruned copy of this model written by `sweetspot
+  // train` instead of a preset (family, preset, width, depth, size and
+  // channels then come from it): the `prune_fraction` of every conv's output
+  // channels with the smallest L1 norm removed (prune.h), the rest of its
+  // weights kept, its normalisation kept. Written as
+  // OUT/<family>-<preset>-pruned<percent>.onnx, its lineage under
+  // "pruned_from" in the cost file and in the model's metadata.
+  std::string prune_from;
+  double prune_fraction = 0.0;
   TrainOptions options;
   std::filesystem::path out_dir;
   TensorCacheOptions cache;

@@ -8,6 +8,7 @@
 
 #include "sweetspot/onnx_model.h"
 #include "sweetspot/text_file.h"
+#include "train/arch_json.h"
 #include "train/network_impl.h"
 
 namespace sweetspot {
@@ -77,18 +78,6 @@ class Exporter {
   GraphBuilder& g_;
 };
 
-std::string ArchJson(const ArchSpec& a) {
-  return nlohmann::json{{"family", ModelFamilyName(a.family)},
-                        {"preset", a.preset},
-                        {"width", a.width},
-                        {"depth", a.depth},
-                        {"channels", a.channels},
-                        {"classes", a.classes},
-                        {"image_width", a.image_width},
-                        {"image_height", a.image_height}}
-      .dump();
-}
-
 }  // namespace
 
 Result<onnx::ModelProto> ExportOnnx(const Network& network, const PreprocessSpec& spec) {
@@ -130,7 +119,7 @@ Result<onnx::ModelProto> ExportOnnx(const Network& network, const PreprocessSpec
     ex.Head(*model.fc, x, arch.family == ModelFamily::kResnet, "logits");
     g.Output("logits", DType::kFloat32, {-1, arch.classes}, {"N"});
     g.Metadata(std::string(kPreprocessMetadataKey), spec.ToToml());
-    g.Metadata("sweetspot.arch", ArchJson(arch));
+    g.Metadata("sweetspot.arch", ArchToJson(arch).dump());
     onnx::ModelProto proto = g.Build();
     proto.set_producer_name("sweetspot train");
     proto.set_producer_version(SWEETSPOT_VERSION);

@@ -24,7 +24,9 @@
 #include "sweetspot/preprocess.h"
 #include "sweetspot/text_file.h"
 #include "sweetspot/train_export.h"
+#include "train/arch_json.h"
 #include "train/image_shapes.h"
+#include "train/pruned_start.h"
 
 namespace sweetspot {
 namespace fs = std::filesystem;
@@ -110,6 +112,10 @@ Status ShapeFromData(const TrainJob& job, const Dataset& train, const std::vecto
 // The preset's architecture with the job's width/depth overrides; the data
 // decides the rest.
 Result<ArchSpec> JobArch(const TrainJob& job) {
+  if (!job.prune_from.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(PrunedParent parent, ReadPrunedParent(job.prune_from));
+    return PrunedArch(parent.arch, job.prune_fraction);
+  }
   SWEETSPOT_ASSIGN_OR_RETURN(ArchSpec arch, PresetArch(job.family, job.preset));
   if (job.width > 0 || job.depth > 0) {
     if (job.width > 0) arch.width = job.width;
@@ -150,10 +156,18 @@ Result<OpenedJob> OpenJob(const TrainJob& job) {
 
   ArchSpec& arch = opened.plan.arch;
   SWEETSPOT_ASSIGN_OR_RETURN(arch, JobArch(job));
-  arch.classes = static_cast<int>(train.class_names().size());
-  arch.channels = job.channels;
-  arch.image_width = job.image_width;
-  arch.image_height = job.image_height;
+  const int classes = static_cast<int>(train.class_names().size());
+  if (job.prune_from.empty()) {
+    arch.classes = classes;
+    arch.channels = job.channels;
+    arch.image_width = job.image_width;
+    arch.image_height = job.image_height;
+  } else if (arch.classes != classes) {
+    return Status::InvalidData(
+        fmt::format("--from: '{}' has {} classes and --data '{}' {}; fine-tune on the data "
+                    "the model was trained on",
+                    job.prune_from, arch.classes, job.data, classes));
+  }
   if (arch.channels == 0 || arch.image_width == 0) {
     SWEETSPOT_RETURN_IF_ERROR(ShapeFromData(job, train, chosen, &opened.plan));
   }
@@ -199,30 +213,6 @@ PreprocessSpec TrainingSpec(const ArchSpec& arch) {
   return spec;
 }
 
-json ArchToJson(const ArchSpec& a) {
-  return {{"family", ModelFamilyName(a.family)},
-          {"preset", a.preset},
-          {"width", a.width},
-          {"depth", a.depth},
-          {"channels", a.channels},
-          {"classes", a.classes},
-          {"image_width", a.image_width},
-          {"image_height", a.image_height}};
-}
-
-Result<ArchSpec> ArchFromJson(const json& j) {
-  ArchSpec a;
-  SWEETSPOT_ASSIGN_OR_RETURN(a.family, ParseModelFamily(j.at("family").get<std::string>()));
-  a.preset = j.at("preset").get<std::string>();
-  a.width = j.at("width").get<int>();
-  a.depth = j.at("depth").get<int>();
-  a.channels = j.at("channels").get<int>();
-  a.classes = j.at("classes").get<int>();
-  a.image_width = j.at("image_width").get<int>();
-  a.image_height = j.at("image_height").get<int>();
-  return a;
-}
-
 // The model and cost file of a job, written beside their final names and
 // renamed into place together: a job that fails at any step leaves the
 // previous pair as it was, and its staged files are removed.
@@ -265,6 +255,15 @@ class StagedPair {
   bool committed_ = false;
 };
 
+// A pruned model's lineage, in its metadata and its cost file.
+json PrunedFromJson(const TrainJob& job) {
+  return {{"model", job.prune_from},
+          {"fraction", job.prune_fraction},
+          {"method",
+           "L1-norm channel pruning of every conv (Li et al. 2017), residual channels chosen by summed L1; "
+           "BatchNorm re-estimated; fine-tuned"}};
+}
+
 json EpochToJson(const EpochStats& e) {
   return {{"epoch", e.epoch},       {"train_loss", e.train_loss}, {"train_top1", e.train_top1},
           {"val_loss", e.val_loss}, {"val_top1", e.val_top1},     {"lr_end", e.lr_end},
@@ -272,6 +271,30 @@ json EpochToJson(const EpochStats& e) {
 }
 
 }  // namespace
+
+json ArchToJson(const ArchSpec& a) {
+  return {{"family", ModelFamilyName(a.family)},
+          {"preset", a.preset},
+          {"width", a.width},
+          {"depth", a.depth},
+          {"channels", a.channels},
+          {"classes", a.classes},
+          {"image_width", a.image_width},
+          {"image_height", a.image_height}};
+}
+
+Result<ArchSpec> ArchFromJson(const json& j) {
+  ArchSpec a;
+  SWEETSPOT_ASSIGN_OR_RETURN(a.family, ParseModelFamily(j.at("family").get<std::string>()));
+  a.preset = j.at("preset").get<std::string>();
+  a.width = j.at("width").get<int>();
+  a.depth = j.at("depth").get<int>();
+  a.channels = j.at("channels").get<int>();
+  a.classes = j.at("classes").get<int>();
+  a.image_width = j.at("image_width").get<int>();
+  a.image_height = j.at("image_height").get<int>();
+  return a;
+}
 
 Result<TrainPlan> PlanTrainJob(const TrainJob& job) {
   SWEETSPOT_ASSIGN_OR_RETURN(OpenedJob opened, OpenJob(job));
@@ -291,14 +314,25 @@ Result<TrainOutcome> RunTrainJob(const TrainJob& job, const TrainProgressFn& pro
   TrainOutcome outcome;
   outcome.prepare_ms = train.prepare_ms + val.prepare_ms;
 
-  const ChannelStats norm = ComputeChannelStats(train);
   SWEETSPOT_ASSIGN_OR_RETURN(Network network, Network::Create(arch, job.options.seed));
+  ChannelStats norm;
+  if (job.prune_from.empty()) {
+    norm = ComputeChannelStats(train);
+  } else {
+    SWEETSPOT_ASSIGN_OR_RETURN(PrunedParent parent, ReadPrunedParent(job.prune_from));
+    SWEETSPOT_ASSIGN_OR_RETURN(norm, StartFromParent(parent, train, &network));
+  }
   SWEETSPOT_ASSIGN_OR_RETURN(outcome.report, TrainNetwork(network, train, val, norm, job.options, progress));
 
   PreprocessSpec export_spec = spec;
   export_spec.mean = norm.mean;
   export_spec.std = norm.std;
   SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto model, ExportOnnx(network, export_spec));
+  if (!job.prune_from.empty()) {
+    auto* lineage = model.add_metadata_props();
+    lineage->set_key("sweetspot.pruned_from");
+    lineage->set_value(PrunedFromJson(job).dump());
+  }
   SWEETSPOT_RETURN_IF_ERROR(SaveModelAtomically(model, StagedPath(opened.plan.model_path)));
 
   outcome.plan = opened.plan;
@@ -406,6 +440,7 @@ Result<json> WriteTrainCost(const TrainJob& job, const TrainOutcome& outcome) {
                  {"file_bytes", static_cast<std::int64_t>(fs::file_size(staged.model(), ec))}}},
                {"accuracy", {{"val_top1", r.best_val_top1}, {"test", test}}},
                {"history", history}};
+  if (!job.prune_from.empty()) cost["pruned_from"] = PrunedFromJson(job);
   SWEETSPOT_RETURN_IF_ERROR(staged.Commit(cost));
   return cost;
 }
@@ -425,6 +460,8 @@ json ToJson(const TrainJob& job) {
           {"image_width", job.image_width},
           {"image_height", job.image_height},
           {"channels", job.channels},
+          {"prune_from", job.prune_from},
+          {"prune_fraction", job.prune_fraction},
           {"options",
            {{"epochs", o.epochs},
             {"batch_size", o.batch_size},
@@ -457,6 +494,8 @@ Result<TrainJob> TrainJobFromJson(const json& j) {
     job.image_width = j.at("image_width").get<int>();
     job.image_height = j.at("image_height").get<int>();
     job.channels = j.at("channels").get<int>();
+    job.prune_from = j.at("prune_from").get<std::string>();
+    job.prune_fraction = j.at("prune_fraction").get<double>();
     const json& o = j.at("options");
     job.options.epochs = o.at("epochs").get<int>();
     job.options.batch_size = o.at("batch_size").get<int>();

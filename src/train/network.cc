@@ -15,7 +15,20 @@ ConvBnImpl::ConvBnImpl(int in, int out, int kernel_size, int stride_size) : kern
   bn = register_module("bn", torch::nn::BatchNorm2d(out));
 }
 
-torch::Tensor ConvBnImpl::forward(const torch::Tensor& x) { return bn(conv(x)); }
+torch::Tensor ConvBnImpl::forward(const torch::Tensor& x) {
+  const torch::Tensor z = conv(x);
+  if (calibrate) {
+    torch::NoGradGuard no_grad;
+    const torch::Tensor mean = z.mean({0, 2, 3});
+    const torch::Tensor var = z.var({0, 2, 3}, /*unbiased=*/false);
+    // bn(z) = (z - mean) / sqrt(var + eps) * weight + bias = z + old bias.
+    bn->weight.copy_((var + bn->options.eps()).sqrt());
+    bn->bias.add_(mean);
+    bn->running_mean.copy_(mean);
+    bn->running_var.copy_(var);
+  }
+  return bn(z);
+}
 
 BasicBlockImpl::BasicBlockImpl(int in, int out, int stride) {
   a = register_module("a", ConvBn(in, out, 3, stride));

@@ -17,6 +17,10 @@ struct ConvBnImpl : torch::nn::Module {
 
   int kernel;
   int stride;
+  // Set while a batch re-estimates BatchNorm over folded weights
+  // (pruned_start.cc): forward then sets the statistics to the batch's and
+  // scale and shift so that the output stays conv(x) + bias.
+  bool calibrate = false;
   torch::nn::Conv2d conv{nullptr};
   torch::nn::BatchNorm2d bn{nullptr};
 };

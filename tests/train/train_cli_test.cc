@@ -14,6 +14,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "support/support.h"
+#include "sweetspot/onnx_model.h"
 
 namespace sweetspot {
 namespace {
@@ -111,6 +112,45 @@ TEST_F(TrainCli, TrainsExportsAndCostsAModelThatEvalReadsWithoutFlags) {
   std::vector<std::string> names;
   for (const auto& entry : fs::directory_iterator(dir_ / "out")) names.push_back(entry.path().filename().string());
   EXPECT_THAT(names, ::testing::UnorderedElementsAre("cnn-w4-d1.onnx", "cnn-w4-d1.cost.json"));
+}
+
+TEST_F(TrainCli, PrunesATrainedModelAndFineTunesItWithItsLineage) {
+  const std::string out = (dir_ / "out").string();
+  auto parent = RunCli("train " + Common() + "--presets nano --epochs 3 --lr 0.01 --out '" + out + "'");
+  ASSERT_EQ(parent.exit_code, 0) << parent.err;
+  const fs::path parent_model = dir_ / "out" / "cnn-w4-d1.onnx";
+  const std::string prune = "train --data '" + (dir_ / "train").string() + "' --test-data '" +
+                            (dir_ / "test").string() + "' --from '" + parent_model.string() +
+                            "' --batch 16 --threads 1 --no-cache --epochs 1 --lr 0.002 --out '" + out + "' --prune ";
+  // Width 4 cannot lose 95 % of its channels and keep one; the range given works.
+  ExpectOneLineError(RunCli(prune + "0.95"), "use a fraction between 0.13 and 0.87");
+  auto r = RunCli(prune + "0.5");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("training cnn-w4-d1-pruned50 (width 2, depth 1"));
+  std::ifstream in(dir_ / "out" / "cnn-w4-d1-pruned50.cost.json");
+  const nlohmann::json cost = nlohmann::json::parse(in);
+  EXPECT_EQ(cost["pruned_from"]["model"], parent_model.string());
+  EXPECT_EQ(cost["pruned_from"]["fraction"], 0.5);
+  EXPECT_EQ(cost["arch"]["width"], 2);
+  EXPECT_EQ(cost["accuracy"]["test"]["samples"], 30);
+  // One epoch at a low rate keeps what the parent learned (chance is 1/3).
+  EXPECT_GT(cost["accuracy"]["val_top1"].get<double>(), 0.5);
+  auto info = RunCli("inspect '" + (dir_ / "out" / "cnn-w4-d1-pruned50.onnx").string() + "'");
+  EXPECT_EQ(info.exit_code, 0) << info.err;
+}
+
+TEST_F(TrainCli, PruneRefusesAModelItDidNotTrainAndPresetFlags) {
+  const fs::path other = testing::WriteModel(GraphBuilder("other")
+                                                 .Input("x", DType::kFloat32, {1, 4})
+                                                 .Node("Relu", {"x"}, {"y"})
+                                                 .Output("y", DType::kFloat32)
+                                                 .Build(),
+                                             dir_ / "other.onnx");
+  const std::string prune = "train --data '" + (dir_ / "train").string() + "' --out '" + (dir_ / "out").string() +
+                            "' --prune 0.5 --from '" + other.string() + "'";
+  ExpectOneLineError(RunCli(prune), "was not trained by `sweetspot train`");
+  EXPECT_EQ(RunCli(prune + " --presets small").exit_code, 2);
+  EXPECT_EQ(RunCli("train --data x --out y --prune 0.5").exit_code, 2);  // --prune needs --from
 }
 
 TEST_F(TrainCli, RejectsADatasetWithOneClass) {
