@@ -9,17 +9,22 @@
 //  1. Ranking subset: the `ranking_samples` evaluation samples whose float
 //     and int8 outputs differ most, ordered by (top-1 prediction differs,
 //     then L2 distance between the two score rows), largest first.
-//  2. Rank every quantized node by its effect on the task metric, measured
-//     (not estimated: SQNR, sqnr.h, is not used as a proxy) on the ranking
-//     subset: the top-1 gain, in points of the subset, of the model with that
-//     node alone reverted to float over the fully quantized model; ties broken
-//     by how much the revert shrinks the mean L2 distance to the float
-//     scores. Nodes are ranked one by one (a node's weight and activation
-//     scales are its own in the QDQ format; tensors shared by several nodes
-//     keep their QuantizeLinear while any consumer stays quantized).
+//  2. Rank the quantized nodes of QuantizeOptions::op_types that have a
+//     name (exclude_nodes matches names; Relu, Add, pools quantized around
+//     them follow their neighbours and are not ranked) by their measured
+//     effect on the task metric (SQNR, sqnr.h, is not used as a proxy): the
+//     top-1 gain, in points of the ranking subset, of the model with that
+//     node alone reverted to float over the fully quantized model; ties
+//     broken by how much the revert shrinks the mean L2 distance to the
+//     float scores. Nodes are ranked one at a time, not in groups: a tensor
+//     read or written by several quantized nodes keeps its
+//     QuantizeLinear/DequantizeLinear while any of them stays quantized, so
+//     reverting one node of such a group may gain nothing until the rest
+//     of the group is reverted too.
 //  3. Revert the nodes in that order, cumulatively, one per step; each step's
 //     model is evaluated on the whole evaluation set and re-timed. The search
-//     ends after `max_reverts` steps, when the ranking is exhausted, or
+//     ends after `max_reverts` steps, when all ranked nodes but one are
+//     reverted (all of them would be the float model), or
 //     `steps_after_budget` steps after the first step within the budget
 //     (later steps may be faster: every intermediate model is timed).
 //  4. The result is the fastest model (p50 latency) among the float model
@@ -45,8 +50,11 @@
 // (2 x samples x classes floats) plus one Session at a time.
 //
 // Latency: single-stream p50 (measure.h RunBench, random inputs, in this
-// process) at `latency.batch_sizes[0]` with `backend` settings; the float
-// model is timed the same way. No other scenario of `latency` runs.
+// process) at `latency.batch_sizes[0]` with `backend` settings; no other
+// scenario of `latency` runs. The float model is timed the same way before
+// and after the steps, and its figure is the faster of the two, so that a
+// busy moment while it was timed never passes for a speed-up. The chosen
+// model is rebuilt from its float nodes (QuantizeStatic is deterministic).
 //
 // Errors (Status): labels that do not match the batches' rows, a label
 // outside the output's classes, an empty evaluation set, a negative budget,

@@ -13,7 +13,8 @@ double AccuracyBudget::AllowedDropPoints(double float_top1) const {
 }
 
 std::string AccuracyBudget::ToString() const {
-  return kind == Kind::kPoints ? fmt::format("{:g} points", value) : fmt::format("{:g} % of float top-1", value);
+  return kind == Kind::kPoints ? fmt::format("{:g} point{}", value, value == 1.0 ? "" : "s")
+                               : fmt::format("{:g} % of float top-1", value);
 }
 
 Result<AccuracyBudget> ParseAccuracyBudget(std::string_view text) {
