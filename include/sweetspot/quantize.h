@@ -55,6 +55,9 @@ struct QuantizeOptions {
   std::vector<std::string> op_types{"Conv", "Gemm", "MatMul"};
   std::vector<std::string> exclude_nodes;  // node names kept in float
   bool per_channel = true;                 // weights per output channel (else per tensor)
+  // uint8 is the default because ONNX Runtime's x86 CPU kernels are U8S8:
+  // with int8 activations its 1.21 CPU EP left 29 of resnet56's 57 Conv and
+  // 25 of 27 Add in float between Q/DQ pairs, 3x slower than float32.
   ActivationType activations = ActivationType::kUint8Asymmetric;
 };
 
