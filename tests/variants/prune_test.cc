@@ -260,6 +260,35 @@ TEST(PruneChannels, SlicesBatchNormalizationAndAGemmAfterFlatten) {
   ExpectSameOutputs(model, *pruned, {2, 1, 3, 3});
 }
 
+TEST(PruneChannels, ShrinksADepthwiseConvAndItsGroupWithTheChannels) {
+  // conv -> Clip (bounds as inputs, opset 13) -> depthwise 3x3 -> conv; channels 1 and 2 are zero.
+  const auto model = GraphBuilder("depthwise")
+                         .Input("x", DType::kFloat32, {1, 2, 5, 5})
+                         .Initializer("w", {4, 2, 1, 1}, Weights({4, 2, 1, 1}, 15, {1, 2}))
+                         .Initializer("lo", {}, {0.0F})
+                         .Initializer("hi", {}, {6.0F})
+                         .Initializer("dw", {4, 1, 3, 3}, Weights({4, 1, 3, 3}, 16))
+                         .Initializer("dw.b", {4}, {0.1F, 0.0F, 0.0F, -0.1F})
+                         .Initializer("out", {3, 4, 1, 1}, Weights({3, 4, 1, 1}, 17))
+                         .Node("Conv", {"x", "w"}, {"c"})
+                         .Node("Clip", {"c", "lo", "hi"}, {"r"})
+                         .Node("Conv", {"r", "dw", "dw.b"}, {"d"}, {Pads(1), Attr("group", int64_t{4})})
+                         .Node("Conv", {"d", "out"}, {"y"})
+                         .Output("y", DType::kFloat32)
+                         .Build();
+  auto pruned = PruneChannels(model, 0.5);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().message();
+  EXPECT_EQ(Dims(*pruned, "dw"), (std::vector<int64_t>{2, 1, 3, 3}));
+  EXPECT_EQ(Values(*pruned, "dw.b"), (std::vector<float>{0.1F, -0.1F}));
+  EXPECT_EQ(Dims(*pruned, "out"), (std::vector<int64_t>{3, 2, 1, 1}));
+  EXPECT_EQ(Values(*pruned, "lo"), std::vector<float>{0.0F});  // the bounds are scalars, left alone
+  const auto& depthwise = pruned->graph().node(2);
+  ASSERT_EQ(depthwise.attribute_size(), 2);
+  EXPECT_EQ(depthwise.attribute(1).name(), "group");
+  EXPECT_EQ(depthwise.attribute(1).i(), 2);
+  ExpectSameOutputs(model, *pruned, {1, 2, 5, 5});
+}
+
 TEST(PruneChannels, KeepsChannelsThatMeetAtAConcatAndSaysWhy) {
   const auto model = GraphBuilder("concat")
                          .Input("x", DType::kFloat32, {1, 2, 4, 4})
