@@ -38,6 +38,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -102,7 +103,11 @@ const std::vector<std::string>& FashionMnistClassNames();
 // class (each class gets its share of `limit`, rounded by largest remainder,
 // ties to the lower class index), drawn with a portable seeded shuffle (the
 // same seed gives the same subset on every platform). Returned ascending. limit == 0 or >= size(): all samples.
-std::vector<std::size_t> StratifiedSubset(const Dataset& dataset, std::size_t limit, std::uint64_t seed);
+// `exclude` (ascending dataset indices, e.g. a calibration split) is left out
+// first: the subset is drawn from the other samples (with no exclusion the
+// subset is the same as before exclusion existed).
+std::vector<std::size_t> StratifiedSubset(const Dataset& dataset, std::size_t limit, std::uint64_t seed,
+                                          std::span<const std::size_t> exclude = {});
 
 // The dataset's identity, the one both the results store and the tensor cache
 // key use: SHA-256 (hex) of its class names, every sample's id and label, and

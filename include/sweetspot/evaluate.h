@@ -136,8 +136,11 @@ struct EvalRequest {
   std::vector<PreprocessLayer> layers;  // applied in order over the defaults and the model's metadata
   std::uint64_t limit = 0;              // stratified subset of this many samples; 0: all
   std::uint64_t seed = 0;               // of the subset
-  int batch_size = 32;                  // for a dynamic batch dimension
-  int threads = 0;                      // decode and inference threads; 0: DefaultThreadCount() (cpus.h)
+  // Ascending dataset indices never evaluated (a calibration split): the
+  // subset is drawn from the other samples (StratifiedSubset's `exclude`).
+  std::vector<std::size_t> exclude_indices;
+  int batch_size = 32;  // for a dynamic batch dimension
+  int threads = 0;      // decode and inference threads; 0: DefaultThreadCount() (cpus.h)
   OutputKind output_kind = OutputKind::kAuto;
   bool allow_corrupt = false;
   bool cache_enabled = true;
@@ -153,6 +156,21 @@ int EvalThreads(int requested);
 // Defaults < the model's metadata_props kPreprocessMetadataKey < `layers`,
 // in order. Errors name the layer's source.
 Result<PreprocessSpec> LayerPreprocessing(const std::filesystem::path& model, std::span<const PreprocessLayer> layers);
+
+// The tensors the evaluation feeds `model` for `indices` of `dataset`: the
+// same layering (LayerPreprocessing), resolution against the model's first
+// input and tensor cache as Evaluate, so another consumer (a calibration)
+// sees exactly what the evaluation does. `key` is their TensorCacheKey (it
+// identifies the samples and the preprocessing). Errors name the model or the
+// layer at fault; too many unreadable images fail as in Evaluate.
+struct ModelInputs {
+  PreparedTensors tensors;
+  std::string key;
+  TensorInfo input;  // the model's first input (its batch dimension: fixed or not)
+};
+Result<ModelInputs> PrepareModelInputs(Backend& backend, const std::filesystem::path& model, const Dataset& dataset,
+                                       std::span<const std::size_t> indices, std::span<const PreprocessLayer> layers,
+                                       const TensorCacheOptions& cache);
 
 // The whole pipeline (see the top of this file). Errors name the model, the
 // dataset path or the layer at fault; a dataset that cannot be opened comes

@@ -714,15 +714,19 @@ Result<std::unique_ptr<Dataset>> OpenDataset(const fs::path& path, const Dataset
   return OpenIdxDataset(path, options.class_names_file);
 }
 
-std::vector<std::size_t> StratifiedSubset(const Dataset& dataset, std::size_t limit, std::uint64_t seed) {
-  const std::size_t n = dataset.size();
-  std::vector<std::size_t> all(n);
-  std::iota(all.begin(), all.end(), std::size_t{0});
+std::vector<std::size_t> StratifiedSubset(const Dataset& dataset, std::size_t limit, std::uint64_t seed,
+                                          std::span<const std::size_t> exclude) {
+  std::vector<std::size_t> all;
+  all.reserve(dataset.size());
+  for (std::size_t i = 0; i < dataset.size(); ++i) {
+    if (!std::binary_search(exclude.begin(), exclude.end(), i)) all.push_back(i);
+  }
+  const std::size_t n = all.size();
   if (limit == 0 || limit >= n) return all;
 
   const std::size_t classes = dataset.class_names().size();
   std::vector<std::vector<std::size_t>> by_class(classes);
-  for (std::size_t i = 0; i < n; ++i) by_class[static_cast<std::size_t>(dataset.sample(i).label)].push_back(i);
+  for (std::size_t i : all) by_class[static_cast<std::size_t>(dataset.sample(i).label)].push_back(i);
 
   std::vector<std::size_t> quota(classes);
   std::vector<std::pair<std::size_t, std::size_t>> remainders;  // (remainder, class)

@@ -253,6 +253,7 @@ json ToJson(const EvalRequest& r) {
           {"layers", layers},
           {"limit", r.limit},
           {"seed", r.seed},
+          {"exclude_indices", r.exclude_indices},
           {"batch_size", r.batch_size},
           {"threads", r.threads},
           {"output_kind", OutputKindName(r.output_kind)},
@@ -274,6 +275,7 @@ Result<EvalRequest> EvalRequestFromJson(const json& j) {
     }
     r.limit = j.at("limit").get<std::uint64_t>();
     r.seed = j.at("seed").get<std::uint64_t>();
+    r.exclude_indices = j.value("exclude_indices", std::vector<std::size_t>());
     r.batch_size = j.at("batch_size").get<int>();
     r.threads = j.at("threads").get<int>();
     SWEETSPOT_ASSIGN_OR_RETURN(r.output_kind, ParseOutputKind(j.at("output_kind").get<std::string>()));
@@ -306,6 +308,26 @@ Result<PreprocessSpec> LayerPreprocessing(const fs::path& model, std::span<const
   return spec;
 }
 
+Result<ModelInputs> PrepareModelInputs(Backend& backend, const fs::path& model, const Dataset& dataset,
+                                       std::span<const std::size_t> indices, std::span<const PreprocessLayer> layers,
+                                       const TensorCacheOptions& cache) {
+  SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec spec, LayerPreprocessing(model, layers));
+  BackendOptions backend_options;
+  backend_options.intra_op_threads = 1;  // only the input's description is read
+  auto session = backend.Load(model, backend_options);
+  if (!session.ok()) return session.status();
+  const auto& inputs = (*session)->inputs();
+  if (inputs.empty()) return Status::InvalidData("model " + model.string() + " has no inputs");
+  auto resolved = Resolve(spec, inputs[0]);
+  if (!resolved.ok()) return resolved.status().WithContext(model.string());
+  ModelInputs out;
+  SWEETSPOT_ASSIGN_OR_RETURN(out.tensors, PrepareTensors(dataset, indices, *resolved, cache));
+  SWEETSPOT_RETURN_IF_ERROR(CheckExcluded(out.tensors, EvalOptions{}));
+  out.key = TensorCacheKey(dataset, indices, *resolved);
+  out.input = inputs[0];
+  return out;
+}
+
 Result<EvalResult> Evaluate(const EvalRequest& request, const std::function<void(const EvalProgress&)>& progress) {
   const fs::path model = request.model_path;
   std::error_code ec;
@@ -315,7 +337,8 @@ Result<EvalResult> Evaluate(const EvalRequest& request, const std::function<void
   auto opened = OpenDataset(request.dataset_path, dataset_options);
   if (!opened.ok()) return opened.status().WithContext(fmt::format("dataset '{}'", request.dataset_path));
   const Dataset& dataset = **opened;
-  const std::vector<std::size_t> indices = StratifiedSubset(dataset, request.limit, request.seed);
+  const std::vector<std::size_t> indices =
+      StratifiedSubset(dataset, request.limit, request.seed, request.exclude_indices);
   SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec spec, LayerPreprocessing(model, request.layers));
 
   const int threads = EvalThreads(request.threads);
