@@ -1,0 +1,131 @@
+// Model variants: what a spec's `variants = [...]` entry or `sweetspot
+// optimize` asks for, parsed into a VariantSpec, and MakeVariant, which derives
+// the variant's model file from its parent with the transform of quantize.h,
+// float16.h, prune.h or input_resize.h.
+//
+// Variant texts (docs/study.md):
+//   identity                                the model as is
+//   int8-static[:minmax|percentile[:P]|entropy]  QDQ int8, calibrated (default minmax; P in
+//                                           (0, 100], default 99.999)
+//   int8-dynamic                            weights int8, activations at run time
+//   int8-aware:B  or  int8-aware:B%         int8 with an accuracy budget: B top-1 points, or
+//                                           B % of the parent's top-1
+//   fp16                                    float16 weights and activations, float32 I/O
+//   prune:F[:unstructured|structured]       F in (0, 1): weights (default) or channels
+//   resize:S  or  resize:HxW                a smaller square or H x W input
+// Canonical() writes the one text each spec has ("int8-static" is written
+// "int8-static:minmax", "prune:0.50" "prune:0.5:unstructured"), so two texts
+// that mean the same variant are one variant.
+//
+// MakeVariant keeps every file it makes in a content-addressed cache: the
+// folder's name is the SHA-256 of the parent file's content, the canonical
+// spec and the calibration data's hash, so asking again for the same variant
+// of the same file with the same calibration samples returns the stored file
+// without recomputing it (and the results store, which keys measurements by
+// the file's content, reuses its measurements). A file is loaded in the
+// backend before it enters the cache: a file the runtime cannot load is never
+// returned.
+//
+// Errors: ParseVariantSpec names the text and lists the valid forms
+// (kInvalidArgument). MakeVariant: the transform's error (nothing to
+// quantize, already quantized, a graph that cannot be resized...), a
+// calibrated variant without calibration data (kInvalidArgument), a
+// transform this build does not make (kUnsupported), a cache folder that
+// cannot be written (kIoError naming it), a produced model the backend
+// refuses (kInternal: a bug of the transform).
+//
+// Thread-safety: reentrant; concurrent calls for the same variant write
+// under temporary names and rename, so neither sees half a file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sweetspot/backend.h"
+#include "sweetspot/calibration.h"
+#include "sweetspot/status.h"
+#include "sweetspot/tensor.h"
+
+namespace sweetspot {
+
+enum class Transform { kIdentity, kInt8Static, kInt8Dynamic, kInt8Aware, kFloat16, kPrune, kResize };
+std::string_view TransformName(Transform transform);  // "identity", "int8-static", ..., "resize"
+
+struct VariantSpec {
+  Transform transform = Transform::kIdentity;
+  CalibrationMethod method = CalibrationMethod::kMinMax;  // int8-static
+  double percentile = 99.999;                             // int8-static:percentile, in percent of |x|
+  double budget = 0.0;                                    // int8-aware: top-1 points, or percent when relative
+  bool budget_relative = false;                           // int8-aware: "0.5%"
+  double fraction = 0.0;                                  // prune: sparsity or channel fraction, in (0, 1)
+  bool structured = false;                                // prune: channels (true) or weights
+  std::int64_t height = 0;                                // resize
+  std::int64_t width = 0;
+
+  std::string Canonical() const;
+  // The parameters as canonical JSON (sorted keys), e.g. {"method":"entropy"};
+  // "{}" for identity. With Canonical(), the variant's lineage in the store.
+  std::string ParametersJson() const;
+  // int8-static and int8-aware run the parent over calibration samples.
+  bool NeedsCalibration() const;
+};
+
+// The valid forms, for error messages and --help.
+inline constexpr std::string_view kVariantForms =
+    "identity, int8-static[:minmax|percentile|entropy], int8-dynamic, int8-aware:0.3 (top-1 points) or "
+    "int8-aware:0.5%, fp16, prune:0.5[:unstructured|structured], resize:24 or resize:24x20";
+
+Result<VariantSpec> ParseVariantSpec(std::string_view text);
+
+// Samples the calibration runs the parent over, prepared exactly as the
+// evaluation feeds the parent (evaluate.h PrepareModelInputs), in batches for
+// its first input.
+struct CalibrationData {
+  std::vector<Tensor> batches;
+  std::size_t samples = 0;
+  std::string sha256;  // identifies the samples and their preprocessing
+  std::string source;  // for reports: "1000 samples held out of IDX /data/t10k (stratified, seed 0)"
+};
+
+struct VariantRequest {
+  std::filesystem::path parent;  // a float ONNX model
+  VariantSpec spec;
+  const CalibrationData* calibration = nullptr;  // required when spec.NeedsCalibration()
+  std::filesystem::path cache_dir;               // empty: DefaultVariantCacheDir()
+  BackendOptions backend;                        // the calibration and load-check sessions
+  std::vector<std::string> exclude_nodes;        // int8: node names kept in float
+};
+
+// Where the variant came from, as the store records it.
+struct VariantLineage {
+  std::string parent_sha256;
+  std::string transform;           // TransformName
+  std::string canonical;           // VariantSpec::Canonical
+  std::string parameters_json;     // ParametersJson plus the calibration set: {"calibration": sha256, ...}
+  std::string calibration_sha256;  // "" when the transform uses none
+};
+
+struct MadeVariant {
+  std::filesystem::path path;  // the model file, in the cache
+  bool from_cache = false;     // true: found, nothing was recomputed
+  VariantLineage lineage;
+  // What the transform did, one line each ("quantized 12 nodes (Conv 10, Gemm 2)",
+  // "kept float: /fc (excluded)", "calibration: entropy over 1000 samples of ...").
+  std::vector<std::string> notes;
+};
+
+// ${XDG_CACHE_HOME:-$HOME/.cache}/sweetspot/variants.
+std::filesystem::path DefaultVariantCacheDir();
+
+// The cache folder the variant's files live in (exists or not).
+std::filesystem::path VariantCacheFolder(const std::filesystem::path& cache_dir, std::string_view parent_sha256,
+                                         const VariantSpec& spec, std::string_view calibration_sha256);
+
+Result<MadeVariant> MakeVariant(Backend& backend, const VariantRequest& request);
+
+}  // namespace sweetspot

@@ -1,0 +1,253 @@
+#include "sweetspot/variant.h"
+
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <random>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "sweetspot/content_hash.h"
+#include "sweetspot/float16.h"
+#include "sweetspot/input_resize.h"
+#include "sweetspot/onnx_model.h"
+#include "sweetspot/prune.h"
+#include "sweetspot/quantize.h"
+#include "sweetspot/text_file.h"
+
+namespace sweetspot {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::string_view kModelFile = "model.onnx";
+constexpr std::string_view kRecordFile = "variant.json";
+
+// "12 nodes (Conv 10, Gemm 2)".
+std::string NodesByOp(const onnx::ModelProto& model, const std::vector<std::string>& names) {
+  std::map<std::string, std::string> op_of;
+  for (const auto& node : model.graph().node()) op_of[node.name()] = node.op_type();
+  std::map<std::string, int> counts;
+  for (const auto& name : names) counts[op_of[name]]++;
+  std::vector<std::string> parts;
+  for (const auto& [op, count] : counts) parts.push_back(fmt::format("{} {}", op, count));
+  return fmt::format("{} node(s) ({})", names.size(), fmt::join(parts, ", "));
+}
+
+void AddQuantizeNotes(const onnx::ModelProto& model, const QuantizeReport& report, std::vector<std::string>* notes) {
+  notes->push_back("quantized " + NodesByOp(model, report.quantized_nodes));
+  for (const auto& [node, why] : report.skipped) notes->push_back(fmt::format("kept float: {} ({})", node, why));
+}
+
+QuantizeOptions MakeQuantizeOptions(const VariantRequest& request) {
+  QuantizeOptions options;
+  options.exclude_nodes = request.exclude_nodes;
+  return options;
+}
+
+Result<onnx::ModelProto> Int8Static(Backend& backend, const VariantRequest& request, const onnx::ModelProto& model,
+                                    std::vector<std::string>* notes) {
+  const QuantizeOptions options = MakeQuantizeOptions(request);
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<std::string> tensors, StaticQuantizationTensors(model, options));
+  CalibrationOptions calibration;
+  calibration.method = request.spec.method;
+  calibration.percentile = request.spec.percentile;
+  calibration.backend = request.backend;
+  const CalibrationData& data = *request.calibration;
+  SWEETSPOT_ASSIGN_OR_RETURN(ActivationRanges ranges,
+                             CalibrateActivations(backend, model, tensors, data.batches, calibration));
+  QuantizeReport report;
+  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto quantized, QuantizeStatic(model, ranges, options, &report));
+  notes->push_back(fmt::format("calibration: {} over {} samples ({})", CalibrationMethodName(request.spec.method),
+                               data.samples, data.source));
+  AddQuantizeNotes(model, report, notes);
+  return quantized;
+}
+
+Result<onnx::ModelProto> Int8Dynamic(const VariantRequest& request, const onnx::ModelProto& model,
+                                     std::vector<std::string>* notes) {
+  QuantizeOptions options = MakeQuantizeOptions(request);
+  options.op_types = {"Gemm", "MatMul", "Conv"};
+  QuantizeReport report;
+  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto quantized, QuantizeDynamic(model, options, &report));
+  AddQuantizeNotes(model, report, notes);
+  return quantized;
+}
+
+Result<onnx::ModelProto> Float16(Backend& backend, const VariantRequest& request, const onnx::ModelProto& model,
+                                 std::vector<std::string>* notes) {
+  Float16Report report;
+  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto converted,
+                             ConvertToFloat16ForRuntime(backend, request.backend, model, {}, &report));
+  notes->push_back(fmt::format("float16 weights and activations, float32 inputs and outputs; {} Cast node(s) added",
+                               report.cast_nodes));
+  for (std::size_t i = 0; i < report.float32_nodes.size(); ++i) {
+    notes->push_back(fmt::format("kept float32: {} ({})", report.float32_nodes[i],
+                                 i < report.reasons.size() ? report.reasons[i] : "listed"));
+  }
+  return converted;
+}
+
+Result<onnx::ModelProto> Prune(const VariantRequest& request, const onnx::ModelProto& model,
+                               std::vector<std::string>* notes) {
+  PruneReport report;
+  const double fraction = request.spec.fraction;
+  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto pruned, request.spec.structured
+                                                          ? PruneChannels(model, fraction, &report)
+                                                          : PruneUnstructured(model, fraction, &report));
+  notes->push_back(
+      fmt::format("{} parameters {} -> {}; compressed size {} -> {} bytes",
+                  request.spec.structured ? "structured channel pruning:" : "magnitude pruning:", report.params_before,
+                  report.params_after, report.compressed_bytes_before, report.compressed_bytes_after));
+  if (!request.spec.structured) {
+    notes->push_back(
+        fmt::format("sparsity {:.1f} %; dense kernels do not run faster on zeros", 100 * report.achieved_sparsity));
+  }
+  for (const auto& [node, why] : report.kept) notes->push_back(fmt::format("kept: {} ({})", node, why));
+  return pruned;
+}
+
+Result<onnx::ModelProto> Derive(Backend& backend, const VariantRequest& request, const onnx::ModelProto& model,
+                                std::vector<std::string>* notes) {
+  const VariantSpec& spec = request.spec;
+  switch (spec.transform) {
+    case Transform::kInt8Static: return Int8Static(backend, request, model, notes);
+    case Transform::kInt8Dynamic: return Int8Dynamic(request, model, notes);
+    case Transform::kFloat16: return Float16(backend, request, model, notes);
+    case Transform::kPrune: return Prune(request, model, notes);
+    case Transform::kResize:
+      notes->push_back(fmt::format("image input resized to {}x{}", spec.height, spec.width));
+      return ResizeInput(model, spec.height, spec.width);
+    case Transform::kInt8Aware:
+      return Status::Unsupported(
+          fmt::format("variant '{}': accuracy-aware int8 is not available yet; use int8-static (its accuracy is "
+                      "measured like every candidate's)",
+                      spec.Canonical()));
+    case Transform::kIdentity: break;
+  }
+  return model;
+}
+
+// The parent's metadata (its preprocessing above all: the evaluation of the
+// variant must feed it what the parent gets) where the transform dropped it.
+void KeepMetadata(const onnx::ModelProto& parent, onnx::ModelProto* derived) {
+  for (const auto& prop : parent.metadata_props()) {
+    bool present = false;
+    for (const auto& own : derived->metadata_props()) present = present || own.key() == prop.key();
+    if (!present) *derived->add_metadata_props() = prop;
+  }
+}
+
+VariantLineage MakeLineage(const VariantSpec& spec, std::string parent_sha256, std::string calibration_sha256) {
+  VariantLineage lineage;
+  lineage.parent_sha256 = std::move(parent_sha256);
+  lineage.transform = std::string(TransformName(spec.transform));
+  lineage.canonical = spec.Canonical();
+  json parameters = json::parse(spec.ParametersJson());
+  if (!calibration_sha256.empty()) parameters["calibration"] = calibration_sha256;
+  lineage.parameters_json = parameters.dump();
+  lineage.calibration_sha256 = std::move(calibration_sha256);
+  return lineage;
+}
+
+// The cached variant, when its folder is complete (the record is written last).
+std::optional<MadeVariant> FindCached(const fs::path& folder, const VariantLineage& lineage) {
+  std::error_code ec;
+  if (!fs::is_regular_file(folder / kModelFile, ec) || !fs::is_regular_file(folder / kRecordFile, ec)) {
+    return std::nullopt;
+  }
+  auto text = ReadTextFile(folder / kRecordFile);
+  if (!text.ok()) return std::nullopt;
+  const json record = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!record.is_object() || record.value("canonical", "") != lineage.canonical) return std::nullopt;
+  MadeVariant made{folder / kModelFile, true, lineage, {}};
+  for (const auto& note : record.value("notes", json::array())) {
+    if (note.is_string()) made.notes.push_back(note.get<std::string>());
+  }
+  return made;
+}
+
+// Writes the model and its record into a fresh temporary folder beside
+// `folder`, checks that the backend loads it, then renames it into place.
+Status Store(Backend& backend, const VariantRequest& request, const onnx::ModelProto& model, const MadeVariant& made,
+             const fs::path& folder) {
+  std::error_code ec;
+  fs::create_directories(folder.parent_path(), ec);
+  std::random_device random;
+  const fs::path temporary = fs::path(folder.string() + fmt::format(".tmp-{:08x}", random()));
+  if (!fs::create_directory(temporary, ec)) {
+    return Status::IoError(fmt::format("cannot create the variant cache folder '{}': {}", temporary.string(),
+                                       ec ? ec.message() : "it exists"));
+  }
+  const auto fail = [&](Status status) {
+    fs::remove_all(temporary, ec);
+    return status;
+  };
+  if (Status s = SaveOnnxModel(model, temporary / kModelFile); !s.ok()) return fail(s);
+  if (auto session = backend.Load(temporary / kModelFile, request.backend); !session.ok()) {
+    return fail(
+        Status::Internal(fmt::format("the {} variant of '{}' does not load in the runtime ({}); this is a bug "
+                                     "of the transform: report it with the model",
+                                     made.lineage.canonical, request.parent.string(), session.status().message())));
+  }
+  const json record = {{"canonical", made.lineage.canonical},
+                       {"parent", request.parent.string()},
+                       {"parent_sha256", made.lineage.parent_sha256},
+                       {"parameters", json::parse(made.lineage.parameters_json)},
+                       {"notes", made.notes}};
+  if (Status s = WriteTextFile(temporary / kRecordFile, record.dump(2) + "\n"); !s.ok()) return fail(s);
+  fs::rename(temporary, folder, ec);
+  // Another process that made the same variant first wins; its file is the same.
+  if (ec) fs::remove_all(temporary, ec);
+  return Status::Ok();
+}
+
+}  // namespace
+
+fs::path DefaultVariantCacheDir() {
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* home = std::getenv("HOME");
+  const fs::path base = xdg != nullptr && *xdg != '\0' ? fs::path(xdg)
+                        : home != nullptr              ? fs::path(home) / ".cache"
+                                                       : fs::temp_directory_path();
+  return base / "sweetspot" / "variants";
+}
+
+fs::path VariantCacheFolder(const fs::path& cache_dir, std::string_view parent_sha256, const VariantSpec& spec,
+                            std::string_view calibration_sha256) {
+  const std::string key = fmt::format("{}\n{}\n{}", parent_sha256, spec.Canonical(), calibration_sha256);
+  return (cache_dir.empty() ? DefaultVariantCacheDir() : cache_dir) / Sha256Hex(key).substr(0, 32);
+}
+
+Result<MadeVariant> MakeVariant(Backend& backend, const VariantRequest& request) {
+  const VariantSpec& spec = request.spec;
+  const CalibrationData* data = request.calibration;
+  if (spec.NeedsCalibration() && (data == nullptr || data->batches.empty())) {
+    return Status::InvalidArgument(
+        fmt::format("variant '{}' needs calibration samples; give a calibration dataset", spec.Canonical()));
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(std::string parent_sha256, HashFile(request.parent));
+  MadeVariant made;
+  made.lineage = MakeLineage(spec, parent_sha256, spec.NeedsCalibration() ? data->sha256 : "");
+  if (spec.transform == Transform::kIdentity) {
+    made.path = request.parent;
+    return made;
+  }
+  const fs::path folder = VariantCacheFolder(request.cache_dir, parent_sha256, spec, made.lineage.calibration_sha256);
+  if (auto cached = FindCached(folder, made.lineage)) return *std::move(cached);
+
+  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto parent, LoadOnnxModel(request.parent));
+  auto derived = Derive(backend, request, parent, &made.notes);
+  if (!derived.ok()) {
+    return derived.status().WithContext(fmt::format("{} of '{}'", spec.Canonical(), request.parent.string()));
+  }
+  KeepMetadata(parent, &*derived);
+  SWEETSPOT_RETURN_IF_ERROR(Store(backend, request, *derived, made, folder));
+  made.path = folder / kModelFile;
+  return made;
+}
+
+}  // namespace sweetspot
