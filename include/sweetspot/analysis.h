@@ -21,7 +21,10 @@
 //     2.1x faster") or "outranked" (a trade-off the objective decided, with
 //     whether its accuracy edge is significant).
 // With no feasible candidate there is no recommendation; `closest` names the
-// candidate with the smallest total relative miss.
+// candidate with the smallest total relative miss. A measured variant's
+// reasons (and the recommendation's, when it is one) start with its lineage
+// against its parent in the same setting: "int8-static:entropy of large:
+// 2.30x faster, -0.40 points, not significant (McNemar p = 0.41)".
 //
 // Pareto frontiers (accuracy vs p50 latency, vs peak memory, vs model size)
 // are computed over the measured candidates, constraints aside. Fits across
@@ -66,6 +69,11 @@ struct Candidate {
   std::string name;     // unique, e.g. "resnet20" or "resnet20 t2 b8"
   std::string model;    // the model (variant) name
   std::string setting;  // runtime setting label; fits are per setting
+  // A variant derived from another candidate's model (variant.h): the parent's
+  // `model` and the transform's canonical text ("int8-static:entropy"); both
+  // empty for a model as given.
+  std::string parent;
+  std::string transform;
   // Non-empty: the candidate could not be measured, and why. Its figures are unset.
   std::string failure;
 

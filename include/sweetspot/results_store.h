@@ -4,8 +4,9 @@
 //
 // What identifies a measurement (its key):
 //  - the model variant: the model by the SHA-256 of its file, plus the
-//    variant's lineage (parent variant, transform, parameters; today every
-//    variant is the "identity" of its model);
+//    variant's lineage (parent variant, transform, parameters: "identity"
+//    for a model as given, e.g. "int8-static" of its parent's variant for a
+//    derived one);
 //  - the environment: CPU, cores, affinity, kernel, host, sweetspot build and
 //    runtime version (not the time), by a hash of those facts;
 //  - for accuracy, the dataset by the SHA-256 of its content;
@@ -158,6 +159,11 @@ class ResultsStore {
   Result<std::int64_t> PutStudy(std::string_view name, std::string_view spec_path, std::string_view spec_toml);
   Result<std::int64_t> PutModel(const StoredModel& model);  // idempotent by sha256
   Result<std::int64_t> PutIdentityVariant(std::int64_t model_id);
+  // A variant derived from the variant `parent_variant_id` (variant.h): its
+  // transform ("int8-static") and canonical parameters JSON (with the
+  // calibration set's hash). Idempotent by (model, parent, transform, parameters).
+  Result<std::int64_t> PutDerivedVariant(std::int64_t model_id, std::int64_t parent_variant_id,
+                                         std::string_view transform, std::string_view parameters_json);
   Result<std::int64_t> PutDataset(const StoredDataset& dataset);  // idempotent by sha256
   // Idempotent by the environment's facts (its timestamp is left out).
   Result<std::int64_t> PutEnvironment(const Environment& environment, std::string_view backend_version);

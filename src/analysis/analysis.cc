@@ -247,7 +247,37 @@ std::string DescribeConstraints(const Constraints& k) {
   return fmt::format("{}", fmt::join(parts, ", "));
 }
 
-Analysis Analyze(const std::vector<Candidate>& candidates, const Constraints& constraints, Objective objective) {
+namespace {
+
+// "int8-static:entropy of large: 2.30x faster, -0.40 points, not significant (McNemar p = 0.410)".
+std::string LineageReason(const Candidate& variant, const Candidate& parent, const CostAxis& axis) {
+  const double ratio = axis.Cost(parent) / axis.Cost(variant);
+  const std::string speed = ratio >= 1 ? axis.Better(ratio) : axis.Worse(1 / ratio);
+  const auto p = PairedPValue(variant, parent);
+  const std::string test = !p                        ? "no paired data"
+                           : *p < kSignificanceLevel ? fmt::format("significant (McNemar p = {})", PValue(*p))
+                                                     : fmt::format("not significant (McNemar p = {})", PValue(*p));
+  return fmt::format("{} of {}: {}, {:+.2f} points, {}", variant.transform, parent.model, speed,
+                     100.0 * (variant.top1 - parent.top1), test);
+}
+
+void AddLineage(const std::vector<Candidate>& candidates, const CostAxis& axis, Analysis* out) {
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const Candidate& c = candidates[i];
+    if (c.parent.empty() || !c.failure.empty()) continue;
+    const auto parent = std::find_if(candidates.begin(), candidates.end(), [&](const Candidate& p) {
+      return p.model == c.parent && p.setting == c.setting && p.failure.empty();
+    });
+    if (parent == candidates.end()) continue;
+    const std::string reason = LineageReason(c, *parent, axis);
+    auto& reasons = out->candidates[i].reasons;
+    reasons.insert(reasons.begin(), reason);
+    if (out->recommended == i) out->recommendation_reasons.push_back(reason);
+  }
+}
+
+Analysis AnalyzeCandidates(const std::vector<Candidate>& candidates, const Constraints& constraints,
+                           Objective objective) {
   Analysis out;
   out.candidates.resize(candidates.size());
   const CostAxis axis{objective};
@@ -403,6 +433,14 @@ Analysis Analyze(const std::vector<Candidate>& candidates, const Constraints& co
                                       axis.Better(axis.Cost(r) / axis.Cost(c))));
     }
   }
+  return out;
+}
+
+}  // namespace
+
+Analysis Analyze(const std::vector<Candidate>& candidates, const Constraints& constraints, Objective objective) {
+  Analysis out = AnalyzeCandidates(candidates, constraints, objective);
+  AddLineage(candidates, CostAxis{objective}, &out);
   return out;
 }
 

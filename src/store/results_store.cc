@@ -460,6 +460,23 @@ Result<std::int64_t> ResultsStore::PutIdentityVariant(std::int64_t model_id) {
   return Status::Internal("results database: the identity variant vanished after insert");
 }
 
+Result<std::int64_t> ResultsStore::PutDerivedVariant(std::int64_t model_id, std::int64_t parent_variant_id,
+                                                     std::string_view transform, std::string_view parameters_json) {
+  Stmt s(*impl_,
+         "INSERT OR IGNORE INTO variants(model_id, parent_variant_id, transform, parameters_json) VALUES(?, ?, ?, ?)",
+         "recording a variant");
+  s.Bind(model_id).Bind(parent_variant_id).Bind(transform).Bind(parameters_json);
+  SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  Stmt select(*impl_,
+              "SELECT id FROM variants WHERE model_id = ? AND parent_variant_id = ? AND transform = ? AND "
+              "parameters_json = ?",
+              "recording a variant");
+  select.Bind(model_id).Bind(parent_variant_id).Bind(transform).Bind(parameters_json);
+  if (select.Step()) return select.Int(0);
+  SWEETSPOT_RETURN_IF_ERROR(select.status());
+  return Status::Internal("results database: the derived variant vanished after insert");
+}
+
 Result<std::int64_t> ResultsStore::PutDataset(const StoredDataset& d) {
   Stmt s(*impl_,
          "INSERT INTO datasets(sha256, description, sample_count, classes_json) VALUES(?, ?, ?, ?) "
