@@ -41,6 +41,9 @@ struct StudyModel {
   // The model's `dims` table: values of symbolic input dimensions (symbol, or
   // "<input>:<axis>" for an unnamed one), for inspection and benchmarks.
   std::map<std::string, std::int64_t> dims;
+  // The model's own `variants` (canonical texts, variant.h), replacing the
+  // study's for this model; empty: the study's.
+  std::vector<std::string> variants;
 };
 
 struct RuntimeSetting {
@@ -63,7 +66,16 @@ struct StudySpec {
 
   std::vector<StudyModel> models;
   std::string reference;  // a model name; "" = the most accurate
+  // Variants of every model (canonical texts, variant.h); the model itself
+  // ("identity") is always a candidate, listed or not.
   std::vector<std::string> variants{"identity"};
+  // Calibration samples of the int8-static variants: `calibration_samples`
+  // drawn (stratified, `seed`) from `calibration_path`, or, when it is empty,
+  // held out of `dataset_path` and excluded from every candidate's accuracy
+  // run. 0: the default, kDefaultCalibrationSamples (and at most 10 % of the
+  // dataset when held out of it).
+  std::filesystem::path calibration_path;  // absolute; empty: a split of the dataset
+  std::size_t calibration_samples = 0;
 
   std::vector<RuntimeSetting> settings;  // scenario x batch x threads
   double duration_s = 2.0;
@@ -77,6 +89,8 @@ struct StudySpec {
   Constraints constraints;
   Objective objective = Objective::kMaxThroughput;
 };
+
+inline constexpr std::size_t kDefaultCalibrationSamples = 1000;
 
 // Parses the TOML text of a spec; relative paths resolve against the spec's
 // folder. Every error names the file, the line, the key path and the fix (an
@@ -112,7 +126,18 @@ struct StudyReport {
   std::string spec_path;
   std::string db_path;
   std::string dataset;               // description
-  std::int64_t dataset_samples = 0;  // samples asked for (after --limit)
+  std::int64_t dataset_samples = 0;  // samples asked for (after --limit and the calibration holdout)
+  // Where the int8 variants' calibration samples came from ("" when no
+  // variant calibrates), e.g. "1000 samples held out of IDX /d/t10k (...)".
+  std::string calibration;
+  // Each derived model (variant.h): its lineage and what the transform did.
+  struct VariantInfo {
+    std::string model;      // "large/int8-static:minmax"
+    std::string parent;     // "large"
+    std::string transform;  // canonical variant text
+    std::vector<std::string> notes;
+  };
+  std::vector<VariantInfo> variants;
   Environment environment;
   std::string backend_version;
   Constraints constraints;

@@ -1,11 +1,12 @@
 // The three steps of RunStudy (study.h), each usable and testable alone:
 //
-//   PlanStudy      spec -> StudyPlan: identifies every candidate model (content
+//   PlanStudy      spec -> StudyPlan: makes the variants the spec asks for,
+//                  identifies every candidate model (content
 //                  hash, static inspection), refuses duplicates, resolves the
 //                  dimensions its preprocessing fixes, and lists every
 //                  measurement (an accuracy run per model, a latency run per
 //                  model and runtime setting) with its request and settings
-//                  key. Reads model files; runs nothing.
+//                  key. Measures nothing.
 //   RunStudyPlan   StudyPlan -> StudyMeasurements: takes what the store holds
 //                  for each measurement's key (unless `fresh`), measures the
 //                  rest in child processes and stores each at once.
@@ -31,16 +32,25 @@
 #include "sweetspot/results_store.h"
 #include "sweetspot/status.h"
 #include "sweetspot/study.h"
+#include "sweetspot/variant.h"
 
 namespace sweetspot {
 
 // One candidate model of the plan.
 struct PlannedModel {
-  std::string name;  // unique in the plan
+  std::string name;  // unique in the plan; a variant's is "<parent>/<variant>"
   std::filesystem::path path;
-  std::string variant = "identity";
-  StoredModel info;        // content hash, file size and (unless inspection failed) static figures
-  Status inspect_failure;  // the static inspection failed; nothing else is measured
+  std::string variant = "identity";  // canonical text (variant.h)
+  StoredModel info;                  // content hash, file size and (unless inspection failed) static figures
+  Status inspect_failure;            // the static inspection failed; nothing else is measured
+  // A variant derived from another planned model: its index, lineage, what
+  // the transform did, preprocessing keys over the parent's (a resized
+  // input's size), and why it could not be made (nothing else is measured).
+  std::optional<std::size_t> parent;
+  VariantLineage lineage;
+  std::vector<std::string> notes;
+  std::string preprocess_override;
+  Status variant_failure;
   // Values of the model's symbolic input dimensions: the spec's `dims`, and the
   // height/width its preprocessing fixes (symbol, or "<input>:<axis>" when unnamed).
   std::map<std::string, std::int64_t> dims;
@@ -61,15 +71,27 @@ struct PlannedMeasurement {
 };
 
 struct StudyPlan {
-  std::vector<PlannedModel> models;
+  std::vector<PlannedModel> models;  // the spec's models, then the variants (variant order within each model)
+  // Where the int8 variants' calibration samples come from ("" when no
+  // variant calibrates), how many, and those held out of the dataset
+  // (ascending indices, excluded from every accuracy run so every candidate
+  // is scored on the same samples).
+  std::string calibration;
+  std::size_t calibration_samples = 0;
+  std::vector<std::size_t> holdout;
   std::vector<RuntimeSetting> settings;
   std::vector<PlannedMeasurement> measurements;  // per model: accuracy, then latency per setting
 };
 
+// The variants the spec asks for are made here (or taken from the variant
+// cache, `cache_dir`/variants; DefaultVariantCacheDir() when it is empty),
+// int8 ones calibrated in this process on the calibration samples.
 // Errors: a model file that cannot be read, two models with the same content
 // (both names), dimensions the spec gives for a model that has no such
-// dimension. A model whose static inspection fails is planned with
-// `inspect_failure` set (its measurements are skipped and it is reported).
+// dimension, a calibration set that cannot be opened or is too small. A model
+// whose static inspection fails is planned with `inspect_failure` set, a
+// variant that cannot be made (or changes nothing) with `variant_failure`
+// (their measurements are skipped and they are reported).
 Result<StudyPlan> PlanStudy(const StudySpec& spec, const std::filesystem::path& cache_dir);
 
 // What RunStudyPlan found for one planned model.

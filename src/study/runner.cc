@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "study/plan_variants.h"
 #include "sweetspot/backend.h"
 #include "sweetspot/content_hash.h"
 #include "sweetspot/cpus.h"
@@ -27,37 +28,32 @@ namespace {
 
 // Everything that changes an accuracy figure besides the model and the data.
 // nlohmann::json sorts object keys, so dump() is a canonical key.
-std::string AccuracySettingsKey(const StudySpec& spec, const StudyModel& model) {
-  return json{{"variant", "identity"},
-              {"dataset_preprocess", spec.dataset_preprocess_toml},
-              {"model_preprocess", model.preprocess_toml},
-              {"limit", spec.limit},
-              {"seed", spec.seed},
-              {"eval_batch", spec.eval_batch},
-              {"output_kind", "auto"}}
-      .dump();
+// A held-out calibration split and a variant's own preprocessing enter the
+// key only when present, so the keys of earlier studies stay valid.
+std::string AccuracySettingsKey(const StudySpec& spec, const StudyModel& model, const PlannedModel& planned,
+                                const StudyPlan& plan) {
+  json key{{"variant", planned.variant},
+           {"dataset_preprocess", spec.dataset_preprocess_toml},
+           {"model_preprocess", model.preprocess_toml},
+           {"limit", spec.limit},
+           {"seed", spec.seed},
+           {"eval_batch", spec.eval_batch},
+           {"output_kind", "auto"}};
+  if (!planned.preprocess_override.empty()) key["variant_preprocess"] = planned.preprocess_override;
+  if (!plan.holdout.empty()) key["calibration_holdout"] = {{"samples", plan.holdout.size()}, {"seed", spec.seed}};
+  return key.dump();
 }
 
-std::vector<PreprocessLayer> PreprocessLayers(const StudySpec& spec, const StudyModel& model) {
-  std::vector<PreprocessLayer> layers;
-  if (!spec.dataset_preprocess_toml.empty()) {
-    layers.push_back({spec.spec_path.string() + " [dataset.preprocess]", spec.dataset_preprocess_toml, ""});
-  }
-  if (!model.preprocess_toml.empty()) {
-    layers.push_back(
-        {fmt::format("{} [[models]] '{}' preprocess", spec.spec_path.string(), model.name), model.preprocess_toml, ""});
-  }
-  return layers;
-}
-
-EvalRequest MakeEvalRequest(const StudySpec& spec, const StudyModel& model, const fs::path& cache_dir) {
+EvalRequest MakeEvalRequest(const StudySpec& spec, const StudyModel& model, const PlannedModel& planned,
+                            const StudyPlan& plan, const fs::path& cache_dir) {
   EvalRequest request;
-  request.model_path = model.path.string();
+  request.model_path = planned.path.string();
   request.dataset_path = spec.dataset_path.string();
   request.classes_file = spec.classes_file.string();
-  request.layers = PreprocessLayers(spec, model);
+  request.layers = ModelPreprocessLayers(spec, model, planned.preprocess_override);
   request.limit = spec.limit;
   request.seed = spec.seed;
+  request.exclude_indices = plan.holdout;
   request.batch_size = spec.eval_batch;
   request.threads = spec.eval_threads;
   request.cache_dir = cache_dir.string();
@@ -82,17 +78,17 @@ BenchRequest MakeBenchRequest(const StudySpec& spec, const PlannedModel& model, 
 }
 
 // The request itself, less the model path, is the latency settings key.
-std::string LatencySettingsKey(const BenchRequest& request) {
+std::string LatencySettingsKey(const BenchRequest& request, const PlannedModel& planned) {
   json j = ToJson(request);
   j.erase("model_path");
-  return DumpJson(json{{"variant", "identity"}, {"bench", j}});
+  return DumpJson(json{{"variant", planned.variant}, {"bench", j}});
 }
 
 // The model's image height and width, when its first input leaves them
 // symbolic and its preprocessing sets a size: the same values `eval` feeds.
 // A preprocessing error is left for the accuracy run to report.
 void AddPreprocessDims(const StudySpec& spec, const StudyModel& model, std::map<std::string, std::int64_t>* dims) {
-  const std::vector<PreprocessLayer> layers = PreprocessLayers(spec, model);
+  const std::vector<PreprocessLayer> layers = ModelPreprocessLayers(spec, model);
   auto preprocess = LayerPreprocessing(model.path, layers);
   auto proto = LoadOnnxModel(model.path);
   if (!preprocess.ok() || !proto.ok() || preprocess->width <= 0 || preprocess->height <= 0) return;
@@ -152,6 +148,36 @@ Status CheckDistinct(const StudySpec& spec, const std::vector<PlannedModel>& mod
                     spec.spec_path.string(), it->second, m.name, m.info.sha256.substr(0, 12)));
   }
   return Status::Ok();
+}
+
+// A variant as a planned model; one identical to a model already planned
+// (the transform changed nothing) fails rather than being ranked against it.
+Result<PlannedModel> PlanDerived(const StudySpec& spec, const DerivedModel& derived, const StudyPlan& plan) {
+  PlannedModel planned;
+  if (derived.failure.ok()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(planned, PlanModel(spec, derived.model));
+  } else {
+    planned.name = derived.model.name;
+    planned.path = derived.model.path;
+    // The store needs an identity for the variant that could not be made.
+    planned.info.sha256 =
+        Sha256Hex(fmt::format("unmade variant\n{}\n{}", derived.model.path.string(), derived.canonical));
+    planned.info.path = derived.model.path.string();
+    planned.variant_failure = derived.failure;
+  }
+  planned.parent = derived.parent;
+  planned.variant = derived.canonical;
+  planned.lineage = derived.lineage;
+  planned.notes = derived.notes;
+  planned.preprocess_override = derived.preprocess_override;
+  for (const PlannedModel& other : plan.models) {
+    if (planned.variant_failure.ok() && other.info.sha256 == planned.info.sha256) {
+      planned.variant_failure = Status::InvalidArgument(
+          fmt::format("{} is identical to '{}': the transform changed nothing; remove it from variants",
+                      derived.canonical, other.name));
+    }
+  }
+  return planned;
 }
 
 // ---------------------------------------------------------------- run
@@ -244,7 +270,10 @@ class PlanRunner {
     std::vector<ResultsStore::CandidateEntry> entries;
     for (const PlannedModel& m : plan_.models) {
       SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t model_id, store_.PutModel(m.info));
-      SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t variant_id, store_.PutIdentityVariant(model_id));
+      SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t variant_id,
+                                 m.parent ? store_.PutDerivedVariant(model_id, variant_ids_[*m.parent],
+                                                                     m.lineage.transform, m.lineage.parameters_json)
+                                          : store_.PutIdentityVariant(model_id));
       variant_ids_.push_back(variant_id);
       entries.push_back({m.name, variant_id, m.path.string()});
     }
@@ -254,14 +283,16 @@ class PlanRunner {
   // What is stored is reused (unless `fresh`); the rest goes to `todo`.
   Status TakeStored(std::vector<const PlannedMeasurement*>* todo) {
     for (std::size_t i = 0; i < plan_.models.size(); ++i) {
-      const Status& failure = plan_.models[i].inspect_failure;
-      if (failure.ok()) continue;
+      const PlannedModel& model = plan_.models[i];
+      if (model.inspect_failure.ok() && model.variant_failure.ok()) continue;
+      const bool variant = !model.variant_failure.ok();
       const MeasurementKey key{variant_ids_[i], context_.environment_id, context_.dataset_id, "{}"};
-      SWEETSPOT_RETURN_IF_ERROR(store_.PutFailure(key, context_.study_id, "inspect", "", failure));
+      SWEETSPOT_RETURN_IF_ERROR(store_.PutFailure(key, context_.study_id, variant ? "variant" : "inspect", "",
+                                                  variant ? model.variant_failure : model.inspect_failure));
       out_.failed++;
     }
     for (const PlannedMeasurement& m : plan_.measurements) {
-      if (!plan_.models[m.model].inspect_failure.ok()) continue;
+      if (!plan_.models[m.model].inspect_failure.ok() || !plan_.models[m.model].variant_failure.ok()) continue;
       ModelMeasurements& found = out_.models[m.model];
       bool stored = false;
       if (!options_.fresh && m.kind == MeasurementKind::kAccuracy) {
@@ -380,10 +411,15 @@ Candidate MakeCandidate(const StudyPlan& plan, const StudyMeasurements& measured
   c.model = model.name;
   c.setting = plan.settings[s].Label();
   c.name = plan.settings.size() == 1 ? c.model : fmt::format("{} ({})", c.model, c.setting);
+  if (model.parent) {
+    c.parent = plan.models[*model.parent].name;
+    c.transform = model.variant;
+  }
   c.size_bytes = model.info.file_bytes;
   c.param_count = model.info.param_count;
   c.macs = model.info.macs;
-  const Status& failed = !model.inspect_failure.ok()    ? model.inspect_failure
+  const Status& failed = !model.variant_failure.ok()    ? model.variant_failure
+                         : !model.inspect_failure.ok()  ? model.inspect_failure
                          : !found.accuracy_failure.ok() ? found.accuracy_failure
                                                         : found.latency_failure[s];
   if (!failed.ok()) {
@@ -442,16 +478,26 @@ std::string PlannedMeasurement::Label(const StudyPlan& plan) const {
 Result<StudyPlan> PlanStudy(const StudySpec& spec, const fs::path& cache_dir) {
   StudyPlan plan;
   plan.settings = spec.settings;
+  std::vector<StudyModel> sources = spec.models;  // parallel to plan.models
   for (const StudyModel& m : spec.models) {
     SWEETSPOT_ASSIGN_OR_RETURN(PlannedModel planned, PlanModel(spec, m));
     plan.models.push_back(std::move(planned));
   }
   SWEETSPOT_RETURN_IF_ERROR(CheckDistinct(spec, plan.models));
-  for (std::size_t i = 0; i < spec.models.size(); ++i) {
+  SWEETSPOT_ASSIGN_OR_RETURN(VariantsPlan variants, PlanVariants(spec, cache_dir));
+  plan.calibration = variants.calibration;
+  plan.calibration_samples = variants.calibration_samples;
+  plan.holdout = variants.holdout;
+  for (const DerivedModel& derived : variants.derived) {
+    SWEETSPOT_ASSIGN_OR_RETURN(PlannedModel planned, PlanDerived(spec, derived, plan));
+    plan.models.push_back(std::move(planned));
+    sources.push_back(derived.model);
+  }
+  for (std::size_t i = 0; i < plan.models.size(); ++i) {
     PlannedMeasurement accuracy;
     accuracy.model = i;
-    accuracy.settings_key = AccuracySettingsKey(spec, spec.models[i]);
-    accuracy.eval = MakeEvalRequest(spec, spec.models[i], cache_dir);
+    accuracy.settings_key = AccuracySettingsKey(spec, sources[i], plan.models[i], plan);
+    accuracy.eval = MakeEvalRequest(spec, sources[i], plan.models[i], plan, cache_dir);
     plan.measurements.push_back(std::move(accuracy));
     for (std::size_t s = 0; s < plan.settings.size(); ++s) {
       PlannedMeasurement latency;
@@ -459,7 +505,7 @@ Result<StudyPlan> PlanStudy(const StudySpec& spec, const fs::path& cache_dir) {
       latency.model = i;
       latency.setting = s;
       latency.bench = MakeBenchRequest(spec, plan.models[i], plan.settings[s]);
-      latency.settings_key = LatencySettingsKey(latency.bench);
+      latency.settings_key = LatencySettingsKey(latency.bench, plan.models[i]);
       plan.measurements.push_back(std::move(latency));
     }
   }
@@ -481,6 +527,10 @@ StudyReport AssembleReport(const StudySpec& spec, const StudyPlan& plan, const S
   report.reused = measured.reused;
   report.failed = measured.failed;
   report.warnings = measured.warnings;
+  report.calibration = plan.calibration;
+  for (const PlannedModel& m : plan.models) {
+    if (m.parent) report.variants.push_back({m.name, plan.models[*m.parent].name, m.variant, m.notes});
+  }
   for (std::size_t i = 0; i < plan.models.size(); ++i) {
     for (std::size_t s = 0; s < plan.settings.size(); ++s) {
       report.candidates.push_back(MakeCandidate(plan, measured, i, s, &report.failures));
@@ -522,7 +572,8 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
   StudyReport report = AssembleReport(spec, plan, measured);
   report.db_path = db_path.string();
   report.dataset = dataset.description();
-  report.dataset_samples = static_cast<std::int64_t>(StratifiedSubset(dataset, spec.limit, spec.seed).size());
+  report.dataset_samples =
+      static_cast<std::int64_t>(StratifiedSubset(dataset, spec.limit, spec.seed, plan.holdout).size());
   report.environment = environment;
   report.backend_version = backend->version();
   return report;

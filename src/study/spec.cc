@@ -9,6 +9,7 @@
 #include "sweetspot/preprocess_toml.h"
 #include "sweetspot/study.h"
 #include "sweetspot/text_file.h"
+#include "sweetspot/variant.h"
 
 namespace sweetspot {
 namespace fs = std::filesystem;
@@ -170,11 +171,34 @@ class SpecReader {
     return text.str();
   }
 
+  // A `variants` list, each entry parsed and written in its canonical form.
+  Result<std::vector<std::string>> Variants(const toml::table& t, std::string_view where,
+                                            std::vector<std::string> fallback) const {
+    SWEETSPOT_ASSIGN_OR_RETURN(auto texts, StringList(t, "variants", where, fallback));
+    std::vector<std::string> canonical;
+    for (const auto& text : texts) {
+      auto parsed = ParseVariantSpec(text);
+      if (!parsed.ok()) {
+        return Error(fmt::format("{} variants", where), parsed.status().message(), t.get("variants"));
+      }
+      canonical.push_back(parsed->Canonical());
+    }
+    SWEETSPOT_RETURN_IF_ERROR(CheckDistinct(canonical, where, "variants", t.get("variants")));
+    return canonical;
+  }
+
   const std::string& file() const { return file_; }
 
  private:
   std::string file_;
 };
+
+// An IDX prefix names no file itself; the reader finds PREFIX-images-idx3-ubyte[.gz].
+bool DatasetPathExists(const fs::path& path) {
+  std::error_code ec;
+  return fs::exists(path, ec) || fs::exists(path.string() + "-images-idx3-ubyte", ec) ||
+         fs::exists(path.string() + "-images-idx3-ubyte.gz", ec);
+}
 
 fs::path Resolve(const fs::path& base, const std::string& path) {
   const fs::path p(path);
@@ -214,15 +238,13 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     return r.Error("[dataset]",
                    "missing; add [dataset] with path = \"images/\" (an image folder, manifest or IDX prefix)");
   }
-  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(*dataset, "[dataset]", {"path", "classes", "limit", "seed", "preprocess"}));
+  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(
+      *dataset, "[dataset]", {"path", "classes", "limit", "seed", "preprocess", "calibration", "calibration_samples"}));
   SWEETSPOT_ASSIGN_OR_RETURN(auto data_path, r.String(*dataset, "path", "[dataset]"));
   if (!data_path) return r.Error("[dataset]", "path is missing; add path = \"images/\"");
   spec.dataset_path = Resolve(base, *data_path);
   std::error_code ec;
-  // An IDX prefix names no file itself; the reader finds PREFIX-images-idx3-ubyte[.gz].
-  const bool idx_prefix = fs::exists(spec.dataset_path.string() + "-images-idx3-ubyte", ec) ||
-                          fs::exists(spec.dataset_path.string() + "-images-idx3-ubyte.gz", ec);
-  if (!fs::exists(spec.dataset_path, ec) && !idx_prefix) {
+  if (!DatasetPathExists(spec.dataset_path)) {
     return r.Error("[dataset] path",
                    fmt::format("'{}' does not exist; fix the path (relative paths start at the spec's folder)",
                                spec.dataset_path.string()),
@@ -241,6 +263,25 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
   SWEETSPOT_ASSIGN_OR_RETURN(auto seed, r.Integer(*dataset, "seed", "[dataset]", 0));
   spec.seed = static_cast<std::uint64_t>(seed.value_or(0));
   SWEETSPOT_ASSIGN_OR_RETURN(spec.dataset_preprocess_toml, r.Preprocess(*dataset, "[dataset]"));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto calibration_samples, r.Integer(*dataset, "calibration_samples", "[dataset]", 1));
+  spec.calibration_samples = static_cast<std::size_t>(calibration_samples.value_or(0));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto calibration, r.String(*dataset, "calibration", "[dataset]"));
+  if (calibration) {
+    spec.calibration_path = Resolve(base, *calibration);
+    if (!DatasetPathExists(spec.calibration_path)) {
+      return r.Error("[dataset] calibration",
+                     fmt::format("'{}' does not exist; name an image folder, manifest or IDX prefix (relative paths "
+                                 "start at the spec's folder)",
+                                 spec.calibration_path.string()),
+                     StatusCode::kNotFound, dataset->get("calibration"));
+    }
+    if (spec.calibration_path == spec.dataset_path) {
+      return r.Error("[dataset] calibration",
+                     "is the evaluation dataset; calibrating on the samples accuracy is measured on overstates it: "
+                     "name another set (e.g. the training set) or remove the key to hold samples out",
+                     StatusCode::kInvalidArgument, dataset->get("calibration"));
+    }
+  }
 
   // [[models]]
   const toml::array* models = root["models"].as_array();
@@ -252,7 +293,7 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     const std::string where = fmt::format("[[models]] #{}", i + 1);
     const toml::table* m = models->get(i)->as_table();
     if (m == nullptr) return r.Error(where, "must be a table with path = \"model.onnx\"");
-    SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(*m, where, {"name", "path", "preprocess", "dims"}));
+    SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(*m, where, {"name", "path", "preprocess", "dims", "variants"}));
     SWEETSPOT_ASSIGN_OR_RETURN(auto path, r.String(*m, "path", where));
     if (!path) return r.Error(where, "path is missing; add path = \"model.onnx\"");
     StudyModel model;
@@ -271,6 +312,7 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     }
     SWEETSPOT_ASSIGN_OR_RETURN(model.preprocess_toml, r.Preprocess(*m, where));
     SWEETSPOT_RETURN_IF_ERROR(r.Dims(*m, where, &model.dims));
+    SWEETSPOT_ASSIGN_OR_RETURN(model.variants, r.Variants(*m, where, {}));
     spec.models.push_back(std::move(model));
   }
   SWEETSPOT_ASSIGN_OR_RETURN(auto reference, r.String(root, "reference", "(top level)"));
@@ -281,13 +323,7 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     }
     spec.reference = *reference;
   }
-  SWEETSPOT_ASSIGN_OR_RETURN(spec.variants, r.StringList(root, "variants", "(top level)", {"identity"}));
-  for (const auto& v : spec.variants) {
-    if (v != "identity") {
-      return r.Error("variants", fmt::format("transform '{}' is not available yet (known: identity)", v),
-                     StatusCode::kUnsupported);
-    }
-  }
+  SWEETSPOT_ASSIGN_OR_RETURN(spec.variants, r.Variants(root, "(top level)", {"identity"}));
   SWEETSPOT_ASSIGN_OR_RETURN(auto objective, r.String(root, "objective", "(top level)"));
   if (objective) {
     auto parsed = ParseObjective(*objective);

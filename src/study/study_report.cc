@@ -107,10 +107,26 @@ std::string NoRecommendation(const StudyReport& r) {
   return text;
 }
 
+// "large/fp16 (fp16 of large): kept float32: /fc (no float16 kernel); ..."
+std::vector<std::string> VariantLines(const StudyReport& r) {
+  std::vector<std::string> lines;
+  for (const auto& v : r.variants) {
+    lines.push_back(fmt::format("{} ({} of {}){}{}", v.model, v.transform, v.parent, v.notes.empty() ? "" : ": ",
+                                Reasons(v.notes)));
+  }
+  return lines;
+}
+
+std::string CalibrationLine(const StudyReport& r) {
+  return r.calibration.empty() ? "" : fmt::format("int8 calibration: {}", r.calibration);
+}
+
 }  // namespace
 
 std::string RenderStudyText(const StudyReport& r) {
-  std::string out = Headline(r) + "\n" + Conditions(r) + "\n\n";
+  std::string out = Headline(r) + "\n" + Conditions(r) + "\n";
+  if (!r.calibration.empty()) out += CalibrationLine(r) + "\n";
+  out += "\n";
   const auto header = Header();
   const auto rows = Rows(r);
   std::vector<std::size_t> width(header.size());
@@ -155,6 +171,10 @@ std::string RenderStudyText(const StudyReport& r) {
     out += "Fits:\n";
     for (const auto& f : fits) out += "  " + f + "\n";
   }
+  if (!r.variants.empty()) {
+    out += "Variants:\n";
+    for (const auto& v : VariantLines(r)) out += "  " + v + "\n";
+  }
   if (r.reference) {
     std::vector<std::string> deltas;
     for (std::size_t i = 0; i < r.candidates.size(); ++i) {
@@ -192,6 +212,10 @@ std::string RenderStudyJson(const StudyReport& r) {
                {{"accuracy_latency", a.on_latency_frontier},
                 {"accuracy_memory", a.on_memory_frontier},
                 {"accuracy_size", a.on_size_frontier}}}};
+    if (!c.parent.empty()) {
+      j["parent"] = c.parent;
+      j["transform"] = c.transform;
+    }
     if (c.failure.empty()) {
       j["eval_count"] = c.eval_count;
       j["top1"] = c.top1;
@@ -251,6 +275,14 @@ std::string RenderStudyJson(const StudyReport& r) {
               {"fits", fits},
               {"measurements", {{"measured", r.measured}, {"reused", r.reused}, {"failed", r.failed}}},
               {"environment", environment}};
+  if (!r.variants.empty()) {
+    json variants = json::array();
+    for (const auto& v : r.variants) {
+      variants.push_back({{"model", v.model}, {"parent", v.parent}, {"transform", v.transform}, {"notes", v.notes}});
+    }
+    doc["variants"] = variants;
+    doc["calibration"] = r.calibration.empty() ? json(nullptr) : json(r.calibration);
+  }
   return DumpJson(doc, 2) + "\n";
 }
 
@@ -285,6 +317,7 @@ std::string RenderStudyCsv(const StudyReport& r) {
 std::string RenderStudyMarkdown(const StudyReport& r) {
   std::string out = fmt::format("# Study `{}`\n\n{} candidate(s) on {} ({} samples); {}.\n\n", r.study,
                                 r.candidates.size(), r.dataset, r.dataset_samples, Conditions(r));
+  if (!r.calibration.empty()) out += CalibrationLine(r) + ".\n\n";
   const auto header = Header();
   const auto escape = [](std::string s) {
     std::string o;
@@ -318,6 +351,10 @@ std::string RenderStudyMarkdown(const StudyReport& r) {
   if (!fits.empty()) {
     out += "\nFits:\n\n";
     for (const auto& f : fits) out += "- " + f + "\n";
+  }
+  if (!r.variants.empty()) {
+    out += "\nVariants:\n\n";
+    for (const auto& v : VariantLines(r)) out += "- " + escape(v) + "\n";
   }
   out += fmt::format("\nMeasured on {}.\n", Machine(r));
   return out;

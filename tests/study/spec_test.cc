@@ -144,7 +144,7 @@ TEST_F(SpecTest, BadInputNamesTheFileTableAndKey) {
       {"[[models]]\nname = \"a\"\npath = \"b.onnx\"\n", StatusCode::kInvalidData, {"'a' names two models"}},
       {"objective = \"fastest\"\n", StatusCode::kInvalidData, {"objective", "unknown objective 'fastest'"}},
       {"reference = \"zzz\"\n", StatusCode::kInvalidData, {"reference", "'zzz' is not a model name"}},
-      {"variants = [\"int8\"]\n", StatusCode::kUnsupported, {"variants", "'int8' is not available yet"}},
+      {"variants = [\"int8\"]\n", StatusCode::kInvalidData, {"variants", "variant 'int8': unknown transform 'int8'"}},
       {"[constraints]\nmin_top1 = 82\n", StatusCode::kInvalidData, {"[constraints] min_top1", "write 0.82 for 82 %"}},
       {"[constraints]\nmax_p99_ms = -1\n", StatusCode::kInvalidData, {"[constraints] max_p99_ms", "must be > 0"}},
       {"[runtime]\nscenario = \"concurrent\"\n", StatusCode::kInvalidData, {"not a study scenario"}},

@@ -1,0 +1,49 @@
+// The study's derived models (variant.h): for each spec model, the variants
+// its `variants` list (or the study's) asks for, made or taken from the
+// variant cache, and the calibration samples of the int8 variants.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sweetspot/evaluate.h"
+#include "sweetspot/status.h"
+#include "sweetspot/study.h"
+#include "sweetspot/variant.h"
+
+namespace sweetspot {
+
+// The preprocessing layers of a model's accuracy run: [dataset.preprocess],
+// the model's own table, then `override` (TOML keys a variant sets, "" none).
+std::vector<PreprocessLayer> ModelPreprocessLayers(const StudySpec& spec, const StudyModel& model,
+                                                   const std::string& override_toml = "");
+
+struct DerivedModel {
+  std::size_t parent = 0;  // into StudySpec::models
+  // Named "<parent>/<canonical variant>", with the parent's preprocessing and
+  // dims; the path is the variant's file (the parent's when making it failed).
+  StudyModel model;
+  std::string canonical;
+  VariantLineage lineage;
+  std::vector<std::string> notes;
+  std::string preprocess_override;  // TOML keys over the parent's (a resized input's size)
+  Status failure;                   // making it failed
+};
+
+struct VariantsPlan {
+  std::vector<DerivedModel> derived;  // in spec model order, each model's variants in list order
+  std::string calibration;            // where the calibration samples come from; "" when no variant calibrates
+  std::size_t calibration_samples = 0;
+  std::vector<std::size_t> holdout;  // ascending dataset indices excluded from every accuracy run
+};
+
+// The variant files live in `tensor_cache_dir`/variants (DefaultVariantCacheDir()
+// when it is empty). Errors (the study cannot go on): a calibration set that
+// cannot be opened, is smaller than asked or leaves nothing to evaluate, each
+// naming the spec key. A variant that cannot be made is a DerivedModel with
+// `failure` set.
+Result<VariantsPlan> PlanVariants(const StudySpec& spec, const std::filesystem::path& tensor_cache_dir);
+
+}  // namespace sweetspot

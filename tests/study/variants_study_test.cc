@@ -1,0 +1,102 @@
+// Variants in a whole study, on the built binary: derived candidates with
+// their lineage in the report and the store, reasons that name the
+// transformation, and a rerun that neither remakes nor remeasures them.
+#include <sqlite3.h>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "eval/eval_fixtures.h"
+#include "support/support.h"
+#include "support/tiny_models.h"
+
+namespace sweetspot {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunCli;
+using ::testing::StartsWith;
+using testing::TempDir;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// "transform|parent is set" of every stored variant, in id order.
+std::vector<std::string> StoredVariants(const fs::path& db) {
+  std::vector<std::string> out;
+  sqlite3* raw = nullptr;
+  if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(raw,
+                           "SELECT transform, parent_variant_id IS NOT NULL, parameters_json FROM variants ORDER BY id",
+                           -1, &stmt, nullptr) == SQLITE_OK) {
+      while (sqlite3_step(stmt) == SQLITE_ROW) {
+        out.push_back(fmt::format("{}|{}|{}", reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)),
+                                  sqlite3_column_int(stmt, 1),
+                                  reinterpret_cast<const char*>(sqlite3_column_text(stmt, 2))));
+      }
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(raw);
+  return out;
+}
+
+class VariantsStudyTest : public ::testing::Test {
+ protected:
+  VariantsStudyTest() {
+    testing::WriteRgbFolder(dir_ / "images");
+    testing::TinyCnnSpec cnn;
+    cnn.image_size = 8;
+    cnn.classes = 3;
+    testing::WriteModel(testing::TinyCnn(cnn), dir_ / "cnn.onnx");
+  }
+
+  fs::path Spec(const std::string& variants) {
+    const fs::path spec = dir_ / "study.toml";
+    testing::WriteFile(spec, "name = \"v\"\nvariants = " + variants +
+                                 "\n[dataset]\npath = \"images\"\n[[models]]\nname = \"cnn\"\npath = \"cnn.onnx\"\n"
+                                 "[runtime]\nduration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n");
+    return spec;
+  }
+
+  std::string Args(const fs::path& spec, const std::string& more = "") const {
+    return "study '" + spec.string() + "' --cache-dir '" + (dir_ / "cache").string() + "' " + more;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(VariantsStudyTest, DerivedCandidatesCarryTheirLineageAndAreReusedOnRerun) {
+  const fs::path spec = Spec("[\"prune:0.5:unstructured\"]");
+  const auto first = RunCli(Args(spec, "--json -"));
+  ASSERT_TRUE(first.exit_code == 0 || first.exit_code == 2) << first.err;  // untrained: any recommendation
+  const json report = json::parse(first.out);
+  ASSERT_EQ(report["candidates"].size(), 2u);
+  const json& derived = report["candidates"][1];
+  EXPECT_EQ(derived["name"], "cnn/prune:0.5:unstructured");
+  EXPECT_EQ(derived["parent"], "cnn");
+  EXPECT_EQ(derived["transform"], "prune:0.5:unstructured");
+  ASSERT_TRUE(derived["failure"].is_null()) << derived["failure"];
+  EXPECT_EQ(derived["eval_count"], 9);  // nothing calibrates: nothing held out
+  EXPECT_THAT(derived["reasons"][0].get<std::string>(), StartsWith("prune:0.5:unstructured of cnn: "));
+  EXPECT_THAT(derived["reasons"][0].get<std::string>(), HasSubstr(" points, "));
+  EXPECT_EQ(report["variants"][0]["model"], "cnn/prune:0.5:unstructured");
+  EXPECT_TRUE(report["calibration"].is_null());
+  EXPECT_EQ(report["measurements"]["measured"], 4);
+  EXPECT_THAT(StoredVariants(dir_ / "sweetspot.db"),
+              ::testing::ElementsAre("identity|0|{}", "prune|1|{\"fraction\":0.5,\"structured\":false}"));
+
+  const auto second = RunCli(Args(spec, "--json -"));
+  const json again = json::parse(second.out);
+  EXPECT_EQ(again["measurements"]["measured"], 0);
+  EXPECT_EQ(again["measurements"]["reused"], 4);
+  EXPECT_EQ(StoredVariants(dir_ / "sweetspot.db").size(), 2u);
+
+  const auto text = RunCli(Args(spec));
+  EXPECT_THAT(text.out, HasSubstr("Variants:\n  cnn/prune:0.5:unstructured (prune:0.5:unstructured of cnn): "));
+}
+
+}  // namespace
+}  // namespace sweetspot
