@@ -19,5 +19,6 @@ void RegisterEval(CLI::App& root, Action* selected);
 void RegisterTrain(CLI::App& root, Action* selected);
 void RegisterStudy(CLI::App& root, Action* selected);
 void RegisterResults(CLI::App& root, Action* selected);
+void RegisterOptimize(CLI::App& root, Action* selected);
 
 }  // namespace sweetspot::cli

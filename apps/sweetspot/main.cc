@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   sweetspot::cli::RegisterTrain(app, &action);
   sweetspot::cli::RegisterStudy(app, &action);
   sweetspot::cli::RegisterResults(app, &action);
+  sweetspot::cli::RegisterOptimize(app, &action);
 
   try {
     app.parse(argc, argv);
