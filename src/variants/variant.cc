@@ -69,8 +69,7 @@ Result<onnx::ModelProto> Int8Static(Backend& backend, const VariantRequest& requ
 
 Result<onnx::ModelProto> Int8Dynamic(const VariantRequest& request, const onnx::ModelProto& model,
                                      std::vector<std::string>* notes) {
-  QuantizeOptions options = MakeQuantizeOptions(request);
-  options.op_types = {"Gemm", "MatMul", "Conv"};
+  const QuantizeOptions options = MakeQuantizeOptions(request);
   QuantizeReport report;
   SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto quantized, QuantizeDynamic(model, options, &report));
   AddQuantizeNotes(model, report, notes);

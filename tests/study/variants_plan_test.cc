@@ -103,6 +103,10 @@ TEST_F(VariantsPlanTest, TheCalibrationSplitIsHeldOutOfEveryAccuracyRun) {
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   auto plan = PlanStudy(*spec, dir_ / "cache");
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->models.size(), 2u);
+  EXPECT_TRUE(plan->models[1].variant_failure.ok()) << plan->models[1].variant_failure.ToString();
+  EXPECT_EQ(plan->models[1].lineage.calibration_sha256.size(), 64u);
+  EXPECT_THAT(plan->models[1].lineage.parameters_json, HasSubstr("\"calibration\":\""));
   ASSERT_EQ(plan->holdout.size(), 1u);  // 10 % of 9 images, at least one
   EXPECT_EQ(plan->calibration_samples, 1u);
   EXPECT_THAT(plan->calibration, HasSubstr("1 samples held out of image folder"));

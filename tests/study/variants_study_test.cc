@@ -68,6 +68,21 @@ class VariantsStudyTest : public ::testing::Test {
   TempDir dir_;
 };
 
+TEST_F(VariantsStudyTest, Int8IsCalibratedOnSamplesNoCandidateIsScoredOn) {
+  const auto r = RunCli(Args(Spec("[\"int8-static:entropy\"]"), "--json -"));
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 2) << r.err;
+  const json report = json::parse(r.out);
+  ASSERT_EQ(report["candidates"].size(), 2u);
+  for (const json& c : report["candidates"]) {
+    ASSERT_TRUE(c["failure"].is_null()) << c["failure"];
+    EXPECT_EQ(c["eval_count"], 8) << c["name"];  // 9 images, 1 held out for calibration
+  }
+  EXPECT_EQ(report["dataset"]["samples"], 8);
+  EXPECT_THAT(report["calibration"].get<std::string>(), HasSubstr("1 samples held out of image folder"));
+  EXPECT_THAT(report["variants"][0]["notes"][0].get<std::string>(), HasSubstr("calibration: entropy over 1 samples"));
+  EXPECT_THAT(report["candidates"][1]["reasons"][0].get<std::string>(), StartsWith("int8-static:entropy of cnn: "));
+}
+
 TEST_F(VariantsStudyTest, DerivedCandidatesCarryTheirLineageAndAreReusedOnRerun) {
   const fs::path spec = Spec("[\"prune:0.5:unstructured\"]");
   const auto first = RunCli(Args(spec, "--json -"));
