@@ -70,7 +70,10 @@ struct QuantizeReport {
 bool IsQuantized(const onnx::ModelProto& model);
 
 // The activation tensors whose ranges QuantizeStatic needs (inputs and
-// outputs of the nodes it will quantize), in graph order.
+// outputs of the nodes it will quantize), in graph order. Also listed: the
+// outputs of data-movement ops (MaxPool, Flatten, ...), which share their
+// input's parameters until an excluded producer leaves them their own, so one
+// calibration serves `options` with any further exclude_nodes of op_types.
 Result<std::vector<std::string>> StaticQuantizationTensors(const onnx::ModelProto& model,
                                                            const QuantizeOptions& options);
 

@@ -412,9 +412,7 @@ Result<std::vector<std::string>> StaticQuantizationTensors(const onnx::ModelProt
   SWEETSPOT_RETURN_IF_ERROR(variants::CheckQuantizable(model, options));
   SWEETSPOT_ASSIGN_OR_RETURN(const StaticPlan plan, StaticPlanner(model, options).Plan());
   std::vector<std::string> tensors;
-  for (const auto& marked : plan.activations) {
-    if (marked.same_as.empty()) tensors.push_back(marked.tensor);
-  }
+  for (const auto& marked : plan.activations) tensors.push_back(marked.tensor);
   return tensors;
 }
 

@@ -77,11 +77,36 @@ Quantized QuantizeResidual(const testing::TempDir& dir, const QuantizeOptions& o
   return out;
 }
 
-TEST(QuantizeStatic, NamesTheTensorsItNeedsRangesForAndSharesThemThroughDataMovement) {
+TEST(QuantizeStatic, NamesTheTensorsItNeedsRangesFor) {
   auto tensors = StaticQuantizationTensors(ResidualModel(), {});
   ASSERT_TRUE(tensors.ok()) << tensors.status().ToString();
-  // c1 and s are folded into their Relus (r1, r2); p1 and f share r1's and g's parameters.
-  EXPECT_THAT(*tensors, ElementsAre("input", "r1", "c2", "r2", "g"));
+  // c1 and s are folded into their Relus (r1, r2); p1 and f share r1's and
+  // g's parameters, and are listed for when their producer is excluded.
+  EXPECT_THAT(*tensors, ElementsAre("input", "r1", "p1", "c2", "r2", "g", "f"));
+}
+
+TEST(QuantizeStatic, OneCalibrationServesEveryFurtherExclusion) {
+  testing::TempDir dir;
+  const auto model = ResidualModel();
+  auto tensors = StaticQuantizationTensors(model, {});
+  ASSERT_TRUE(tensors.ok()) << tensors.status().ToString();
+  const auto ranges = MinMaxRanges(model, *tensors, ResidualInput(), dir / "ranges.onnx");
+  for (const std::string node : {"Conv_1", "Conv_4", "Gemm_9"}) {
+    QuantizeOptions options;
+    options.exclude_nodes = {node};
+    auto quantized = QuantizeStatic(model, ranges, options);
+    ASSERT_TRUE(quantized.ok()) << node << ": " << quantized.status().ToString();
+    ExpectClose(RunModel(model, ResidualInput(), dir / "float.onnx"),
+                RunModel(*quantized, ResidualInput(), dir / "int8.onnx"), 0.05);
+  }
+  // Without Conv_1, MaxPool_3's output gets its own parameters.
+  QuantizeOptions options;
+  options.exclude_nodes = {"Conv_1"};
+  auto quantized = QuantizeStatic(model, ranges, options);
+  ASSERT_TRUE(quantized.ok());
+  EXPECT_EQ(ProducerOp(*quantized, "r1"), "Relu");
+  EXPECT_EQ(Initializer(*quantized, "r1_scale"), nullptr);
+  EXPECT_NE(Initializer(*quantized, "p1_scale"), nullptr);
 }
 
 TEST(QuantizeStatic, PlacesQdqPairsAroundConvAddPoolAndGemmAndFoldsRelu) {
@@ -266,7 +291,7 @@ TEST(QuantizeStatic, RefusesAnOpTypeWithoutAnIntegerKernelAndTakesTheListWithout
   options.op_types = {"Conv"};
   tensors = StaticQuantizationTensors(ResidualModel(), options);
   ASSERT_TRUE(tensors.ok()) << tensors.status().ToString();
-  EXPECT_THAT(*tensors, ElementsAre("input", "r1", "c2", "r2", "g"));
+  EXPECT_THAT(*tensors, ElementsAre("input", "r1", "p1", "c2", "r2", "g", "f"));
 }
 
 TEST(QuantizeStatic, RefusesWhenEveryCandidateIsExcluded) {
@@ -317,7 +342,7 @@ TEST(QuantizeStatic, MatMulsOfWeightsAndOfTwoActivationsFuse) {
   const Tensor input = RandomTensor({2, 4, 8}, 22);
   auto tensors = StaticQuantizationTensors(model, {});
   ASSERT_TRUE(tensors.ok()) << tensors.status().ToString();
-  EXPECT_THAT(*tensors, ElementsAre("x", "h"));
+  EXPECT_THAT(*tensors, ElementsAre("x", "h", "t"));
   auto quantized = QuantizeStatic(model, MinMaxRanges(model, *tensors, input, dir / "ranges.onnx"), {});
   ASSERT_TRUE(quantized.ok()) << quantized.status().ToString();
   EXPECT_EQ(FloatValuesOf(*quantized, "w_scale").size(), 8U);
