@@ -56,8 +56,10 @@ struct QuantizeOptions {
   std::vector<std::string> exclude_nodes;  // node names kept in float
   bool per_channel = true;                 // weights per output channel (else per tensor)
   // uint8 is the default because ONNX Runtime's x86 CPU kernels are U8S8:
-  // with int8 activations its 1.21 CPU EP left 29 of resnet56's 57 Conv and
-  // 25 of 27 Add in float between Q/DQ pairs, 3x slower than float32.
+  // its 1.21 CPU EP turns int8 Q/DQ pairs into uint8 only where a
+  // QuantizeLinear feeds one DequantizeLinear, so a tensor read twice (a
+  // residual) stays int8 and its readers stay float (resnet56: 29 of 57 Conv
+  // and 25 of 27 Add, 3x slower than float32).
   ActivationType activations = ActivationType::kUint8Asymmetric;
 };
 
