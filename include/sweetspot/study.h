@@ -136,6 +136,8 @@ struct StudyReport {
     std::string parent;     // "large"
     std::string transform;  // canonical variant text
     std::vector<std::string> notes;
+    std::string diagnosis;  // ONNX Runtime's optimised graph in one line ("" when unknown)
+    std::string verdict;    // why it is slower than its parent ("" when it is not, or nothing explains it)
   };
   std::vector<VariantInfo> variants;
   Environment environment;

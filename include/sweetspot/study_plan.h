@@ -29,6 +29,7 @@
 
 #include "sweetspot/bench_json.h"
 #include "sweetspot/evaluate.h"
+#include "sweetspot/graph_diagnosis.h"
 #include "sweetspot/results_store.h"
 #include "sweetspot/status.h"
 #include "sweetspot/study.h"
@@ -51,6 +52,9 @@ struct PlannedModel {
   std::vector<std::string> notes;
   std::string preprocess_override;
   Status variant_failure;
+  // What ONNX Runtime makes of the model (graph_diagnosis.h), for variants
+  // and their parents; unset when it could not be had (a warning says why).
+  std::optional<GraphDiagnosis> diagnosis;
   // Values of the model's symbolic input dimensions: the spec's `dims`, and the
   // height/width its preprocessing fixes (symbol, or "<input>:<axis>" when unnamed).
   std::map<std::string, std::int64_t> dims;
@@ -79,6 +83,7 @@ struct StudyPlan {
   std::string calibration;
   std::size_t calibration_samples = 0;
   std::vector<std::size_t> holdout;
+  std::vector<std::string> warnings;  // distinct: what planning could not do that fails nothing
   std::vector<RuntimeSetting> settings;
   std::vector<PlannedMeasurement> measurements;  // per model: accuracy, then latency per setting
 };

@@ -9,6 +9,7 @@
 #include "sweetspot/backend.h"
 #include "sweetspot/calibration_data.h"
 #include "sweetspot/dataset.h"
+#include "sweetspot/graph_diagnosis.h"
 
 namespace sweetspot {
 namespace fs = std::filesystem;
@@ -152,7 +153,7 @@ Result<VariantsPlan> PlanVariants(const StudySpec& spec, const fs::path& tensor_
     if (set->held_out) plan.holdout = set->indices;
   }
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
-  const fs::path variant_dir = tensor_cache_dir.empty() ? DefaultVariantCacheDir() : tensor_cache_dir / "variants";
+  const fs::path variant_dir = StudyVariantDir(tensor_cache_dir);
   for (std::size_t i = 0; i < spec.models.size(); ++i) {
     std::optional<Result<CalibrationData>> calibration;  // prepared once per model, when first needed
     for (const auto& canonical : VariantsOf(spec, spec.models[i])) {
@@ -165,6 +166,52 @@ Result<VariantsPlan> PlanVariants(const StudySpec& spec, const fs::path& tensor_
     }
   }
   return plan;
+}
+
+fs::path StudyVariantDir(const fs::path& tensor_cache_dir) {
+  return tensor_cache_dir.empty() ? DefaultVariantCacheDir() : tensor_cache_dir / "variants";
+}
+
+void DiagnoseVariants(const fs::path& variant_dir, StudyPlan* plan) {
+  std::vector<bool> wanted(plan->models.size(), false);
+  for (std::size_t i = 0; i < plan->models.size(); ++i) {
+    const PlannedModel& m = plan->models[i];
+    if (!m.parent || !m.variant_failure.ok()) continue;
+    wanted[i] = true;
+    wanted[*m.parent] = true;
+  }
+  auto backend = CreateBackend("onnxruntime");
+  if (!backend.ok()) return;
+  BackendOptions options;  // the runtime's default graph optimisation, as measured
+  for (std::size_t i = 0; i < plan->models.size(); ++i) {
+    if (!wanted[i]) continue;
+    PlannedModel& m = plan->models[i];
+    const fs::path optimized = variant_dir / "optimized" / (m.info.sha256 + ".onnx");
+    std::error_code ec;
+    fs::create_directories(optimized.parent_path(), ec);
+    auto diagnosis = DiagnoseOptimizedGraph(**backend, m.path, options, optimized);
+    if (diagnosis.ok()) {
+      m.diagnosis = *std::move(diagnosis);
+    } else {
+      plan->warnings.push_back(
+          fmt::format("no optimised-graph diagnosis of {}: {}", m.name, diagnosis.status().message()));
+    }
+  }
+}
+
+std::string DescribeDiagnosis(const GraphDiagnosis& d) {
+  constexpr std::size_t kOpsShown = 5;
+  std::vector<std::string> ops;
+  for (std::size_t k = 0; k < d.ops.size() && k < kOpsShown; ++k) {
+    const OpCount& op = d.ops[k];
+    ops.push_back(fmt::format("{} {} ({})", op.count, op.op_type, op.precision));
+  }
+  if (d.ops.size() > kOpsShown) ops.push_back("...");
+  return fmt::format(
+      "optimised graph: {} nodes: {}; {} QuantizeLinear, {} DequantizeLinear, {} Cast; {:.0f} % of MACs "
+      "in float",
+      d.node_count, fmt::join(ops, ", "), d.quantize_nodes, d.dequantize_nodes, d.cast_nodes,
+      100 * d.float_mac_fraction);
 }
 
 }  // namespace sweetspot

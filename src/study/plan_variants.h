@@ -11,6 +11,7 @@
 #include "sweetspot/evaluate.h"
 #include "sweetspot/status.h"
 #include "sweetspot/study.h"
+#include "sweetspot/study_plan.h"
 #include "sweetspot/variant.h"
 
 namespace sweetspot {
@@ -45,5 +46,17 @@ struct VariantsPlan {
 // naming the spec key. A variant that cannot be made is a DerivedModel with
 // `failure` set.
 Result<VariantsPlan> PlanVariants(const StudySpec& spec, const std::filesystem::path& tensor_cache_dir);
+
+// The folder variants are cached in for a study's tensor cache folder.
+std::filesystem::path StudyVariantDir(const std::filesystem::path& tensor_cache_dir);
+
+// Sets the diagnosis of every variant made and of its parent; the optimised
+// graphs are kept in `variant_dir`/optimized/<sha256>.onnx. A model ONNX
+// Runtime cannot diagnose gets a warning in the plan.
+void DiagnoseVariants(const std::filesystem::path& variant_dir, StudyPlan* plan);
+
+// "57 QLinearConv (uint8), 27 QLinearAdd (uint8), ...; 2 QuantizeLinear, 1
+// DequantizeLinear, 0 Cast; 3 % of MACs in float"
+std::string DescribeDiagnosis(const GraphDiagnosis& diagnosis);
 
 }  // namespace sweetspot

@@ -462,6 +462,30 @@ std::optional<std::size_t> FindReference(const std::vector<Candidate>& candidate
   return reference;
 }
 
+// What each variant is made of, and, for a variant slower than its parent in
+// a setting, the verdict that explains why (graph_diagnosis.h).
+void AddVariantDiagnoses(const StudyPlan& plan, StudyReport* report) {
+  const std::size_t settings = plan.settings.size();
+  for (std::size_t i = 0; i < plan.models.size(); ++i) {
+    const PlannedModel& m = plan.models[i];
+    if (!m.parent) continue;
+    StudyReport::VariantInfo info{m.name, plan.models[*m.parent].name, m.variant, m.notes, "", ""};
+    if (m.diagnosis) info.diagnosis = DescribeDiagnosis(*m.diagnosis);
+    const auto& parent_diagnosis = plan.models[*m.parent].diagnosis;
+    for (std::size_t s = 0; s < settings && m.diagnosis && parent_diagnosis; ++s) {
+      const Candidate& variant = report->candidates[i * settings + s];
+      const Candidate& parent = report->candidates[*m.parent * settings + s];
+      if (!variant.failure.empty() || !parent.failure.empty() || variant.items_per_s >= parent.items_per_s) continue;
+      const std::string verdict = SlowerVariantVerdict(*m.diagnosis, *parent_diagnosis);
+      if (verdict.empty()) continue;
+      report->analysis.candidates[i * settings + s].reasons.push_back(
+          fmt::format("slower than {}: {}", parent.name, verdict));
+      if (info.verdict.empty()) info.verdict = verdict;
+    }
+    report->variants.push_back(std::move(info));
+  }
+}
+
 bool IsBadInput(StatusCode code) {
   return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound || code == StatusCode::kInvalidData ||
          code == StatusCode::kUnsupported || code == StatusCode::kFailedPrecondition;
@@ -493,6 +517,7 @@ Result<StudyPlan> PlanStudy(const StudySpec& spec, const fs::path& cache_dir) {
     plan.models.push_back(std::move(planned));
     sources.push_back(derived.model);
   }
+  DiagnoseVariants(StudyVariantDir(cache_dir), &plan);
   for (std::size_t i = 0; i < plan.models.size(); ++i) {
     PlannedMeasurement accuracy;
     accuracy.model = i;
@@ -526,17 +551,20 @@ StudyReport AssembleReport(const StudySpec& spec, const StudyPlan& plan, const S
   report.measured = measured.measured;
   report.reused = measured.reused;
   report.failed = measured.failed;
-  report.warnings = measured.warnings;
-  report.calibration = plan.calibration;
-  for (const PlannedModel& m : plan.models) {
-    if (m.parent) report.variants.push_back({m.name, plan.models[*m.parent].name, m.variant, m.notes});
+  report.warnings = plan.warnings;
+  for (const auto& w : measured.warnings) {
+    if (std::find(report.warnings.begin(), report.warnings.end(), w) == report.warnings.end()) {
+      report.warnings.push_back(w);
+    }
   }
+  report.calibration = plan.calibration;
   for (std::size_t i = 0; i < plan.models.size(); ++i) {
     for (std::size_t s = 0; s < plan.settings.size(); ++s) {
       report.candidates.push_back(MakeCandidate(plan, measured, i, s, &report.failures));
     }
   }
   report.analysis = Analyze(report.candidates, report.constraints, report.objective);
+  AddVariantDiagnoses(plan, &report);
   report.reference = FindReference(report.candidates, spec.reference);
   for (const Candidate& c : report.candidates) {
     report.reference_p.push_back(

@@ -111,8 +111,11 @@ std::string NoRecommendation(const StudyReport& r) {
 std::vector<std::string> VariantLines(const StudyReport& r) {
   std::vector<std::string> lines;
   for (const auto& v : r.variants) {
-    lines.push_back(fmt::format("{} ({} of {}){}{}", v.model, v.transform, v.parent, v.notes.empty() ? "" : ": ",
-                                Reasons(v.notes)));
+    std::vector<std::string> parts = v.notes;
+    if (!v.diagnosis.empty()) parts.push_back(v.diagnosis);
+    if (!v.verdict.empty()) parts.push_back("slower than " + v.parent + ": " + v.verdict);
+    lines.push_back(
+        fmt::format("{} ({} of {}){}{}", v.model, v.transform, v.parent, parts.empty() ? "" : ": ", Reasons(parts)));
   }
   return lines;
 }
@@ -278,7 +281,12 @@ std::string RenderStudyJson(const StudyReport& r) {
   if (!r.variants.empty()) {
     json variants = json::array();
     for (const auto& v : r.variants) {
-      variants.push_back({{"model", v.model}, {"parent", v.parent}, {"transform", v.transform}, {"notes", v.notes}});
+      variants.push_back({{"model", v.model},
+                          {"parent", v.parent},
+                          {"transform", v.transform},
+                          {"notes", v.notes},
+                          {"diagnosis", v.diagnosis},
+                          {"slower_verdict", v.verdict.empty() ? json(nullptr) : json(v.verdict)}});
     }
     doc["variants"] = variants;
     doc["calibration"] = r.calibration.empty() ? json(nullptr) : json(r.calibration);

@@ -81,6 +81,9 @@ TEST_F(VariantsStudyTest, Int8IsCalibratedOnSamplesNoCandidateIsScoredOn) {
   EXPECT_THAT(report["calibration"].get<std::string>(), HasSubstr("1 samples held out of image folder"));
   EXPECT_THAT(report["variants"][0]["notes"][0].get<std::string>(), HasSubstr("calibration: entropy over 1 samples"));
   EXPECT_THAT(report["candidates"][1]["reasons"][0].get<std::string>(), StartsWith("int8-static:entropy of cnn: "));
+  // What ONNX Runtime made of it: integer convolutions.
+  EXPECT_THAT(report["variants"][0]["diagnosis"].get<std::string>(), StartsWith("optimised graph: "));
+  EXPECT_THAT(report["variants"][0]["diagnosis"].get<std::string>(), HasSubstr("QLinearConv (uint8)"));
 }
 
 TEST_F(VariantsStudyTest, DerivedCandidatesCarryTheirLineageAndAreReusedOnRerun) {
