@@ -42,7 +42,7 @@
 // input (e.g. PreparedTensors::Batch views, tensor_cache.h) and
 // `evaluation.labels` the true class of each row, in order; the scores are
 // read from the first float output with a class dimension (FindScoresOutput,
-// evaluate.h), top-1 by argmax (ties to the lower class). A model with a
+// evaluate.h; float32 only), top-1 by argmax (ties to the lower class). A model with a
 // fixed batch dimension gets short batches zero-padded (padding discarded).
 // The evaluation set must not hold the calibration samples the ranges came
 // from; this function cannot check that, the caller must split them.
@@ -58,7 +58,8 @@
 //
 // Errors (Status): labels that do not match the batches' rows, a label
 // outside the output's classes, an empty evaluation set, a negative budget,
-// ranking_samples 0; QuantizeStatic's own (nothing to quantize, already
+// ranking_samples 0, scores that are not float32 or not finite;
+// QuantizeStatic's own (nothing to quantize, already
 // quantized, a range missing); a model or batch the backend refuses.
 //
 // Thread-safety: reentrant; one Session at a time; `progress` runs on the

@@ -266,10 +266,11 @@ std::string Message(const AccuracyAwareResult& result, const AccuracyAwareOption
   const std::string budget = options.budget.ToString();
   if (result.chosen_step >= 0) {
     const AccuracyAwareStep& s = result.steps[result.chosen_step];
+    const std::string what = s.step == 0 ? "fully int8" : fmt::format("int8 with {} node(s) reverted to float", s.step);
     return fmt::format(
-        "int8 with {} node(s) reverted to float (step {}): top-1 {:.2f} % vs fp32 {:.2f} % ({:+.2f} points, budget "
+        "{} (step {}): top-1 {:.2f} % vs fp32 {:.2f} % ({:+.2f} points, budget "
         "{}), p50 {:.3f} ms vs fp32 {:.3f} ms ({:.2f}x faster)",
-        s.step, s.step, 100.0 * s.top1, 100.0 * result.float_top1, 0.0 - s.drop_points, budget, s.latency_ms,
+        what, s.step, 100.0 * s.top1, 100.0 * result.float_top1, 0.0 - s.drop_points, budget, s.latency_ms,
         result.float_latency_ms, result.float_latency_ms / s.latency_ms);
   }
   const bool any_within =
@@ -319,10 +320,10 @@ Result<AccuracyAwareResult> AccuracyAwareQuantize(Backend& backend, const onnx::
   result.evaluation_samples = evaluation.labels.size();
 
   search.Progress("evaluate", 0, 2);
-  QuantizeReport report;
-  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto int8, search.Quantize({}, &report));
   SWEETSPOT_ASSIGN_OR_RETURN(Measured fp32, Measure(search, float_model, "float"));
   SWEETSPOT_RETURN_IF_ERROR(CheckLabels(evaluation.labels, fp32.scores.width));
+  QuantizeReport report;
+  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto int8, search.Quantize({}, &report));
   result.float_top1_correct = static_cast<std::int64_t>(fp32.correct);
   result.float_top1 = static_cast<double>(fp32.correct) / static_cast<double>(result.evaluation_samples);
   result.float_latency_ms = fp32.latency_ms;

@@ -172,5 +172,16 @@ TEST_F(AccuracyAware, LabelsThatDoNotMatchTheBatchesAreRefused) {
   EXPECT_NE(result.status().message().find("10 rows but 9 labels"), std::string::npos) << result.status().message();
 }
 
+TEST_F(AccuracyAware, ALabelOutsideTheModelsClassesIsRefused) {
+  const Samples evaluation = MakeSamples(10, 5, 1.0F, 3);
+  std::vector<int> labels = evaluation.labels;
+  labels[7] = kClasses;
+  auto result = AccuracyAwareQuantize(*backend_, Named(Classifier(false)), {}, {evaluation.batches, labels}, options_);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("label 3 (row 7) is outside the model's 3 classes"), std::string::npos)
+      << result.status().message();
+}
+
 }  // namespace
 }  // namespace sweetspot
