@@ -183,5 +183,20 @@ TEST_F(AccuracyAware, ALabelOutsideTheModelsClassesIsRefused) {
       << result.status().message();
 }
 
+TEST_F(AccuracyAware, ANegativeBudgetAndAnEmptyRankingSubsetAreRefused) {
+  const Samples evaluation = MakeSamples(10, 5, 1.0F, 3);
+  options_.budget.value = -0.1;
+  auto negative =
+      AccuracyAwareQuantize(*backend_, Named(Classifier(false)), {}, {evaluation.batches, evaluation.labels}, options_);
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().message().find("budget is negative"), std::string::npos);
+  options_.budget.value = 0.3;
+  options_.ranking_samples = 0;
+  auto empty =
+      AccuracyAwareQuantize(*backend_, Named(Classifier(false)), {}, {evaluation.batches, evaluation.labels}, options_);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_NE(empty.status().message().find("ranking_samples is 0"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sweetspot
