@@ -140,6 +140,9 @@ class Fixture {
     testing::WriteFile(d / "timeout.toml", "name = \"s\"\n" + dataset + models + runtime + "timeout_s = 0.001\n");
     testing::WriteFile(d / "strict.toml",
                        "name = \"s\"\n" + dataset + models + runtime + "[constraints]\nmax_peak_memory_mb = 1\n");
+    const std::string int8 = "name = \"s\"\nvariants = [\"int8-static\"]\n";
+    testing::WriteFile(d / "calib_all.toml", int8 + dataset + "calibration_samples = 9\n" + models + runtime);
+    testing::WriteFile(d / "calib_one.toml", int8 + dataset + "calibration_samples = 1\n" + models + runtime);
   }
   const fs::path& dir() const { return dir_.path(); }
 
@@ -165,6 +168,7 @@ const std::string kTrainCommon =
 const std::string kTrain = kTrainCommon + "--family cnn ";
 
 const std::string kStudy = "study -q --cache-dir {d}/cache --db {d}/study.db ";
+const std::string kOptimize = "optimize {d}/rgb.onnx --cache-dir {d}/cache --out {d}/out ";
 
 const std::vector<Case>& Cases() {
   static const std::vector<Case> cases = {
@@ -240,6 +244,14 @@ const std::vector<Case>& Cases() {
                       "raise [runtime] timeout_s",
                       "study -q --cache-dir {d}/cache --db {d}/timeout.db {d}/study.toml"}),
       {"StudyConstraintsNobodyMeets", kStudy + "{d}/strict.toml", "relax [constraints]", kStudy + "{d}/study.toml"},
+      {"StudyCalibrationSplitTakesEverything", kStudy + "{d}/calib_all.toml", "ask for fewer",
+       kStudy + "{d}/calib_one.toml"},
+      // optimize.
+      {"OptimizeNoTransform", kOptimize, "pass exactly one of --int8 static|dynamic", kOptimize + "--int8 dynamic"},
+      {"OptimizeStaticWithoutData", kOptimize + "--int8 static", "add --data DIR",
+       kOptimize + "--int8 static --data {d}/data"},
+      {"OptimizeMoreSamplesThanData", kOptimize + "--int8 static --data {d}/data --samples 50", "ask for at most 9",
+       kOptimize + "--int8 static --data {d}/data --samples 9"},
       {"ResultsWithoutDatabase", "results --db {d}/none.db", "--db: no results database", "results --db {d}/made.db",
        "{cli} study -q --cache-dir {d}/cache --db {d}/made.db {d}/study.toml"},
   };
