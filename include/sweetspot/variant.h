@@ -29,8 +29,9 @@
 // Errors: ParseVariantSpec names the text and lists the valid forms
 // (kInvalidArgument). MakeVariant: the transform's error (nothing to
 // quantize, already quantized, a graph that cannot be resized...), a
-// calibrated variant without calibration data (kInvalidArgument), a
-// transform this build does not make (kUnsupported), a cache folder that
+// calibrated variant without calibration data (kInvalidArgument), an
+// int8-aware variant without a search (kUnsupported: only a study, which has
+// an evaluation set, makes it), a cache folder that
 // cannot be written (kIoError naming it), a produced model the backend
 // refuses (kInternal: a bug of the transform).
 //
@@ -41,6 +42,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -48,6 +50,7 @@
 
 #include "sweetspot/backend.h"
 #include "sweetspot/calibration.h"
+#include "sweetspot/quantize.h"
 #include "sweetspot/status.h"
 #include "sweetspot/tensor.h"
 
@@ -92,6 +95,16 @@ struct CalibrationData {
   std::string source;  // for reports: "1000 samples held out of IDX /data/t10k (stratified, seed 0)"
 };
 
+// The search of an accuracy-aware int8 variant (accuracy_aware.h, tune
+// module), which evaluates and times candidate models, as this module cannot:
+// given the float parent, the ranges calibrated for StaticQuantizationTensors
+// and the quantize options, it returns the chosen int8 model, or an error
+// when no int8 model meets the budget faster than float, and adds what it did
+// (its step table) to `notes`.
+using AccuracyAwareSearch =
+    std::function<Result<onnx::ModelProto>(const onnx::ModelProto& parent, const ActivationRanges& ranges,
+                                           const QuantizeOptions& options, std::vector<std::string>* notes)>;
+
 struct VariantRequest {
   std::filesystem::path parent;  // a float ONNX model
   VariantSpec spec;
@@ -99,6 +112,10 @@ struct VariantRequest {
   std::filesystem::path cache_dir;               // empty: DefaultVariantCacheDir()
   BackendOptions backend;                        // the calibration and load-check sessions
   std::vector<std::string> exclude_nodes;        // int8: node names kept in float
+  // int8-aware: the search, and the hash of the samples it scores on (its
+  // result depends on them, so they key the cache and enter the lineage).
+  AccuracyAwareSearch accuracy_aware;
+  std::string evaluation_sha256;
 };
 
 // Where the variant came from, as the store records it.

@@ -1,13 +1,18 @@
 #include "study/plan_variants.h"
 
 #include <algorithm>
+#include <chrono>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 
+#include "sweetspot/accuracy_aware.h"
 #include "sweetspot/backend.h"
 #include "sweetspot/calibration_data.h"
+#include "sweetspot/content_hash.h"
+#include "sweetspot/cpus.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/graph_diagnosis.h"
 
@@ -85,8 +90,87 @@ Result<CalibrationData> PrepareCalibration(const StudySpec& spec, const StudyMod
                                 cache, spec.eval_batch, set.source);
 }
 
-DerivedModel MakeDerived(const StudySpec& spec, std::size_t parent, const std::string& canonical, Backend& backend,
-                         const Result<CalibrationData>* calibration, const fs::path& variant_dir) {
+// The samples every candidate's accuracy is measured on, prepared for one
+// model, for the accuracy-aware search to score its steps on.
+struct EvaluationData {
+  std::vector<Tensor> batches;  // the model's fixed batch size, or eval_batch (the last one short)
+  std::vector<int> labels;
+  std::string sha256;
+};
+
+// What making the variants of one model needs, prepared when first needed.
+struct VariantContext {
+  const StudySpec& spec;
+  Backend& backend;
+  fs::path tensor_cache_dir;
+  fs::path variant_dir;
+  const CalibrationSet* calibration_set = nullptr;
+  std::unique_ptr<Dataset> evaluation_dataset;  // set when a variant is accuracy-aware
+  std::vector<std::size_t> evaluation_indices;
+};
+
+struct ModelSamples {
+  std::optional<Result<CalibrationData>> calibration;
+  std::optional<Result<EvaluationData>> evaluation;
+};
+
+Result<EvaluationData> PrepareEvaluation(const VariantContext& context, const StudyModel& model) {
+  TensorCacheOptions cache;
+  cache.dir = context.tensor_cache_dir;
+  cache.threads = EvalThreads(context.spec.eval_threads);
+  SWEETSPOT_ASSIGN_OR_RETURN(
+      ModelInputs inputs,
+      PrepareModelInputs(context.backend, model.path, *context.evaluation_dataset, context.evaluation_indices,
+                         ModelPreprocessLayers(context.spec, model), cache));
+  const std::int64_t fixed = inputs.input.shape.empty() ? -1 : inputs.input.shape[0];
+  const std::size_t batch = static_cast<std::size_t>(fixed > 0 ? fixed : context.spec.eval_batch);
+  EvaluationData data;
+  for (std::size_t begin = 0; begin < inputs.tensors.size(); begin += batch) {
+    data.batches.push_back(inputs.tensors.Batch(begin, std::min(batch, inputs.tensors.size() - begin)));
+  }
+  data.labels = inputs.tensors.labels;
+  data.sha256 = Sha256Hex(inputs.key);
+  return data;
+}
+
+// The search scores on the study's evaluation samples and times each step
+// as the study's first runtime setting, with the study's durations.
+AccuracyAwareSearch MakeSearch(const VariantContext& context, const VariantSpec& variant,
+                               const EvaluationData& evaluation) {
+  return [&context, variant, &evaluation](const onnx::ModelProto& parent, const ActivationRanges& ranges,
+                                          const QuantizeOptions& quantize,
+                                          std::vector<std::string>* notes) -> Result<onnx::ModelProto> {
+    const StudySpec& spec = context.spec;
+    AccuracyAwareOptions options;
+    options.quantize = quantize;
+    options.budget.kind = variant.budget_relative ? AccuracyBudget::Kind::kPercent : AccuracyBudget::Kind::kPoints;
+    options.budget.value = variant.budget;
+    const int threads = spec.settings.empty() ? 1 : spec.settings.front().threads;
+    options.backend.intra_op_threads = threads > 0 ? threads : DefaultThreadCount();
+    options.latency.stopping.min_duration = std::chrono::duration<double>(spec.duration_s);
+    options.latency.stopping.max_duration = std::chrono::duration<double>(spec.max_duration_s);
+    options.latency.stopping.min_count = spec.min_count;
+    options.latency.warmup_max_duration = std::chrono::duration<double>(spec.max_duration_s);
+    SWEETSPOT_ASSIGN_OR_RETURN(
+        AccuracyAwareResult result,
+        AccuracyAwareQuantize(context.backend, parent, ranges, {evaluation.batches, evaluation.labels}, options));
+    std::istringstream table(RenderAccuracyAwareTable(result));
+    for (std::string line; std::getline(table, line);) {
+      if (!line.empty()) notes->push_back(line);
+    }
+    if (!result.quantized) return Status::FailedPrecondition(result.message);
+    return std::move(result.model);
+  };
+}
+
+DerivedModel Failed(DerivedModel d, Status failure) {
+  d.failure = std::move(failure);
+  return d;
+}
+
+DerivedModel MakeDerived(VariantContext& context, std::size_t parent, const std::string& canonical,
+                         ModelSamples* samples) {
+  const StudySpec& spec = context.spec;
   const VariantSpec variant = Parsed(canonical);
   const StudyModel& from = spec.models[parent];
   DerivedModel d;
@@ -101,25 +185,44 @@ DerivedModel MakeDerived(const StudySpec& spec, std::size_t parent, const std::s
   if (variant.transform == Transform::kResize) {
     d.preprocess_override = fmt::format("width = {}\nheight = {}\n", variant.width, variant.height);
   }
-  if (variant.NeedsCalibration() && !(*calibration).ok()) {
-    d.failure = (*calibration).status().WithContext("calibration samples");
-    return d;
-  }
   VariantRequest request;
+  if (variant.NeedsCalibration()) {
+    if (!samples->calibration) {
+      samples->calibration =
+          PrepareCalibration(spec, from, *context.calibration_set, context.backend, context.tensor_cache_dir);
+    }
+    if (!samples->calibration->ok()) {
+      return Failed(std::move(d), samples->calibration->status().WithContext("calibration samples"));
+    }
+    request.calibration = &samples->calibration->value();
+  }
+  if (variant.transform == Transform::kInt8Aware) {
+    if (!samples->evaluation) samples->evaluation = PrepareEvaluation(context, from);
+    if (!samples->evaluation->ok()) {
+      return Failed(std::move(d), samples->evaluation->status().WithContext("evaluation samples"));
+    }
+    request.accuracy_aware = MakeSearch(context, variant, samples->evaluation->value());
+    request.evaluation_sha256 = samples->evaluation->value().sha256;
+  }
   request.parent = from.path;
   request.spec = variant;
-  request.calibration = variant.NeedsCalibration() ? &calibration->value() : nullptr;
-  request.cache_dir = variant_dir;
+  request.cache_dir = context.variant_dir;
   request.backend.intra_op_threads = EvalThreads(spec.eval_threads);
-  auto made = MakeVariant(backend, request);
-  if (!made.ok()) {
-    d.failure = made.status();
-    return d;
-  }
+  auto made = MakeVariant(context.backend, request);
+  if (!made.ok()) return Failed(std::move(d), made.status());
   d.model.path = made->path;
   d.lineage = made->lineage;
   d.notes = made->notes;
   return d;
+}
+
+bool AnyAware(const StudySpec& spec) {
+  for (const StudyModel& m : spec.models) {
+    for (const auto& v : VariantsOf(spec, m)) {
+      if (Parsed(v).transform == Transform::kInt8Aware) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -153,16 +256,20 @@ Result<VariantsPlan> PlanVariants(const StudySpec& spec, const fs::path& tensor_
     if (set->held_out) plan.holdout = set->indices;
   }
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
-  const fs::path variant_dir = StudyVariantDir(tensor_cache_dir);
+  VariantContext context{spec, *backend, tensor_cache_dir, StudyVariantDir(tensor_cache_dir), nullptr, {}, {}};
+  if (set) context.calibration_set = &*set;
+  if (AnyAware(spec)) {
+    DatasetOptions options;
+    options.class_names_file = spec.classes_file;
+    auto opened = OpenDataset(spec.dataset_path, options);
+    if (!opened.ok()) return opened.status().WithContext(spec.spec_path.string() + " [dataset] path");
+    context.evaluation_dataset = std::move(opened).value();
+    context.evaluation_indices = StratifiedSubset(*context.evaluation_dataset, spec.limit, spec.seed, plan.holdout);
+  }
   for (std::size_t i = 0; i < spec.models.size(); ++i) {
-    std::optional<Result<CalibrationData>> calibration;  // prepared once per model, when first needed
+    ModelSamples samples;  // prepared once per model, when first needed
     for (const auto& canonical : VariantsOf(spec, spec.models[i])) {
-      if (canonical == "identity") continue;
-      if (Parsed(canonical).NeedsCalibration() && !calibration) {
-        calibration = PrepareCalibration(spec, spec.models[i], *set, *backend, tensor_cache_dir);
-      }
-      plan.derived.push_back(
-          MakeDerived(spec, i, canonical, *backend, calibration ? &*calibration : nullptr, variant_dir));
+      if (canonical != "identity") plan.derived.push_back(MakeDerived(context, i, canonical, &samples));
     }
   }
   return plan;

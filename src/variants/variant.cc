@@ -48,23 +48,34 @@ QuantizeOptions MakeQuantizeOptions(const VariantRequest& request) {
   return options;
 }
 
-Result<onnx::ModelProto> Int8Static(Backend& backend, const VariantRequest& request, const onnx::ModelProto& model,
-                                    std::vector<std::string>* notes) {
-  const QuantizeOptions options = MakeQuantizeOptions(request);
+Result<ActivationRanges> Calibrate(Backend& backend, const VariantRequest& request, const onnx::ModelProto& model,
+                                   const QuantizeOptions& options, std::vector<std::string>* notes) {
   SWEETSPOT_ASSIGN_OR_RETURN(std::vector<std::string> tensors, StaticQuantizationTensors(model, options));
   CalibrationOptions calibration;
   calibration.method = request.spec.method;
   calibration.percentile = request.spec.percentile;
   calibration.backend = request.backend;
   const CalibrationData& data = *request.calibration;
-  SWEETSPOT_ASSIGN_OR_RETURN(ActivationRanges ranges,
-                             CalibrateActivations(backend, model, tensors, data.batches, calibration));
-  QuantizeReport report;
-  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto quantized, QuantizeStatic(model, ranges, options, &report));
   notes->push_back(fmt::format("calibration: {} over {} samples ({})", CalibrationMethodName(request.spec.method),
                                data.samples, data.source));
+  return CalibrateActivations(backend, model, tensors, data.batches, calibration);
+}
+
+Result<onnx::ModelProto> Int8Static(Backend& backend, const VariantRequest& request, const onnx::ModelProto& model,
+                                    std::vector<std::string>* notes) {
+  const QuantizeOptions options = MakeQuantizeOptions(request);
+  SWEETSPOT_ASSIGN_OR_RETURN(ActivationRanges ranges, Calibrate(backend, request, model, options, notes));
+  QuantizeReport report;
+  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto quantized, QuantizeStatic(model, ranges, options, &report));
   AddQuantizeNotes(model, report, notes);
   return quantized;
+}
+
+Result<onnx::ModelProto> Int8Aware(Backend& backend, const VariantRequest& request, const onnx::ModelProto& model,
+                                   std::vector<std::string>* notes) {
+  const QuantizeOptions options = MakeQuantizeOptions(request);
+  SWEETSPOT_ASSIGN_OR_RETURN(ActivationRanges ranges, Calibrate(backend, request, model, options, notes));
+  return request.accuracy_aware(model, ranges, options, notes);
 }
 
 Result<onnx::ModelProto> Int8Dynamic(const VariantRequest& request, const onnx::ModelProto& model,
@@ -120,11 +131,7 @@ Result<onnx::ModelProto> Derive(Backend& backend, const VariantRequest& request,
     case Transform::kResize:
       notes->push_back(fmt::format("image input resized to {}x{}", spec.height, spec.width));
       return ResizeInput(model, spec.height, spec.width);
-    case Transform::kInt8Aware:
-      return Status::Unsupported(
-          fmt::format("variant '{}': accuracy-aware int8 is not available yet; use int8-static (its accuracy is "
-                      "measured like every candidate's)",
-                      spec.Canonical()));
+    case Transform::kInt8Aware: return Int8Aware(backend, request, model, notes);
     case Transform::kIdentity: break;
   }
   return model;
@@ -140,13 +147,15 @@ void KeepMetadata(const onnx::ModelProto& parent, onnx::ModelProto* derived) {
   }
 }
 
-VariantLineage MakeLineage(const VariantSpec& spec, std::string parent_sha256, std::string calibration_sha256) {
+VariantLineage MakeLineage(const VariantSpec& spec, std::string parent_sha256, std::string calibration_sha256,
+                           const std::string& evaluation_sha256) {
   VariantLineage lineage;
   lineage.parent_sha256 = std::move(parent_sha256);
   lineage.transform = std::string(TransformName(spec.transform));
   lineage.canonical = spec.Canonical();
   json parameters = json::parse(spec.ParametersJson());
   if (!calibration_sha256.empty()) parameters["calibration"] = calibration_sha256;
+  if (!evaluation_sha256.empty()) parameters["evaluation"] = evaluation_sha256;
   lineage.parameters_json = parameters.dump();
   lineage.calibration_sha256 = std::move(calibration_sha256);
   return lineage;
@@ -228,14 +237,25 @@ Result<MadeVariant> MakeVariant(Backend& backend, const VariantRequest& request)
     return Status::InvalidArgument(
         fmt::format("variant '{}' needs calibration samples; give a calibration dataset", spec.Canonical()));
   }
+  const bool aware = spec.transform == Transform::kInt8Aware;
+  if (aware && !request.accuracy_aware) {
+    return Status::Unsupported(
+        fmt::format("variant '{}' needs an evaluation set to search on; make it in a study (variants = [\"{}\"])",
+                    spec.Canonical(), spec.Canonical()));
+  }
   SWEETSPOT_ASSIGN_OR_RETURN(std::string parent_sha256, HashFile(request.parent));
   MadeVariant made;
-  made.lineage = MakeLineage(spec, parent_sha256, spec.NeedsCalibration() ? data->sha256 : "");
+  made.lineage = MakeLineage(spec, parent_sha256, spec.NeedsCalibration() ? data->sha256 : "",
+                             aware ? request.evaluation_sha256 : "");
   if (spec.transform == Transform::kIdentity) {
     made.path = request.parent;
     return made;
   }
-  const fs::path folder = VariantCacheFolder(request.cache_dir, parent_sha256, spec, made.lineage.calibration_sha256);
+  // The search's result depends on the samples it scores on as well.
+  const std::string samples_sha256 = aware
+                                         ? Sha256Hex(made.lineage.calibration_sha256 + "\n" + request.evaluation_sha256)
+                                         : made.lineage.calibration_sha256;
+  const fs::path folder = VariantCacheFolder(request.cache_dir, parent_sha256, spec, samples_sha256);
   if (auto cached = FindCached(folder, made.lineage)) return *std::move(cached);
 
   SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto parent, LoadOnnxModel(request.parent));

@@ -86,6 +86,26 @@ TEST_F(VariantsStudyTest, Int8IsCalibratedOnSamplesNoCandidateIsScoredOn) {
   EXPECT_THAT(report["variants"][0]["diagnosis"].get<std::string>(), HasSubstr("QLinearConv (uint8)"));
 }
 
+// The search keeps an int8 model only when it is within the budget and
+// faster than float; on a tiny CNN either outcome is possible, and each is
+// reported: the step table, or the search's reason as the failure.
+TEST_F(VariantsStudyTest, AccuracyAwareInt8SearchesOnTheStudysEvaluationSamples) {
+  const auto r = RunCli(Args(Spec("[\"int8-aware:50\"]"), "--json -"));
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 2) << r.err;
+  const json report = json::parse(r.out);
+  ASSERT_EQ(report["candidates"].size(), 2u);
+  const json& aware = report["candidates"][1];
+  EXPECT_EQ(aware["name"], "cnn/int8-aware:50");
+  EXPECT_THAT(report["calibration"].get<std::string>(), HasSubstr("1 samples held out"));
+  if (aware["failure"].is_null()) {
+    EXPECT_EQ(aware["eval_count"], 8);
+    const auto notes = report["variants"][0]["notes"].dump();
+    EXPECT_THAT(notes, HasSubstr("fully int8"));
+  } else {
+    EXPECT_THAT(aware["failure"].get<std::string>(), HasSubstr("float"));
+  }
+}
+
 TEST_F(VariantsStudyTest, DerivedCandidatesCarryTheirLineageAndAreReusedOnRerun) {
   const fs::path spec = Spec("[\"prune:0.5:unstructured\"]");
   const auto first = RunCli(Args(spec, "--json -"));

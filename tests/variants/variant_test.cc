@@ -114,6 +114,19 @@ TEST_F(MakeVariantTest, ACalibratedVariantWithoutSamplesIsRefused) {
   EXPECT_THAT(made.status().message(), HasSubstr("'int8-static:entropy' needs calibration samples"));
 }
 
+TEST_F(MakeVariantTest, AccuracyAwareInt8NeedsASearchOverAnEvaluationSet) {
+  CalibrationData data;
+  data.batches.push_back(Tensor::Owned(DType::kFloat32, {1, 3, 16, 16}));
+  data.samples = 1;
+  data.sha256 = "c";
+  VariantRequest request = Request("int8-aware:0.3");
+  request.calibration = &data;
+  auto made = MakeVariant(*backend_, request);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().code(), StatusCode::kUnsupported);
+  EXPECT_THAT(made.status().message(), HasSubstr("make it in a study (variants = [\"int8-aware:0.3\"])"));
+}
+
 TEST_F(MakeVariantTest, TheSecondRequestTakesTheCachedFile) {
   auto first = MakeVariant(*backend_, Request("prune:0.5:unstructured"));
   ASSERT_TRUE(first.ok()) << first.status().ToString();
