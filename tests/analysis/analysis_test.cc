@@ -251,6 +251,23 @@ TEST(AnalysisTest, PairedPValueMatchesOnSharedIndicesOnly) {
   EXPECT_FALSE(PairedPValue(a, b).has_value());
 }
 
+TEST(AnalysisTest, AVariantsReasonsStartWithItsLineage) {
+  std::vector<Candidate> c = {Make("large", 8320, 2.5), Make("large/int8-static:entropy", 8280, 1.0)};
+  c[1].parent = "large";
+  c[1].transform = "int8-static:entropy";
+  const Analysis a = Analyze(c, {}, Objective::kMaxThroughput);
+  ASSERT_EQ(a.recommended, std::optional<std::size_t>(1));
+  const std::string lineage = "int8-static:entropy of large: 2.50x faster, -0.40 points, significant (McNemar p = ";
+  EXPECT_THAT(a.recommendation_reasons.back(), ::testing::StartsWith(lineage));
+  EXPECT_THAT(a.candidates[1].reasons.front(), ::testing::StartsWith(lineage));
+  EXPECT_THAT(Joined(a.candidates[0].reasons), Not(HasSubstr(" of large:")));
+  // A slower variant says so, in the objective's terms.
+  c[1].p50_ms = 5.0;
+  c[1].items_per_s = 200.0;
+  const Analysis slower = Analyze(c, {}, Objective::kMaxThroughput);
+  EXPECT_THAT(slower.candidates[1].reasons.front(), HasSubstr("of large: 2.00x slower, -0.40 points"));
+}
+
 TEST(AnalysisTest, ObjectiveAndVerdictNames) {
   for (Objective o : {Objective::kMaxThroughput, Objective::kMinP50, Objective::kMinP99, Objective::kMaxAccuracy,
                       Objective::kMinMemory, Objective::kMinSize}) {

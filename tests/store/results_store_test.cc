@@ -184,6 +184,24 @@ TEST(ResultsStoreTest, IdentitiesAreIdempotent) {
   EXPECT_EQ(*(*store)->PutStudy("s", "/a", "x"), *(*store)->PutStudy("s", "/b", "y"));
 }
 
+TEST(ResultsStoreTest, DerivedVariantsAreIdempotentByTheirLineage) {
+  TempDir dir;
+  auto store = ResultsStore::Open(dir / "s.db");
+  ASSERT_TRUE(store.ok());
+  const std::int64_t parent = *(*store)->PutIdentityVariant(*(*store)->PutModel({"p", 1, 2, 3, 4, "/p.onnx"}));
+  const std::int64_t model = *(*store)->PutModel({"q", 1, 2, 3, 4, "/q.onnx"});
+  auto entropy =
+      (*store)->PutDerivedVariant(model, parent, "int8-static", R"({"calibration":"c1","method":"entropy"})");
+  ASSERT_TRUE(entropy.ok()) << entropy.status().ToString();
+  EXPECT_NE(*entropy, parent);
+  EXPECT_EQ(*entropy,
+            *(*store)->PutDerivedVariant(model, parent, "int8-static", R"({"calibration":"c1","method":"entropy"})"));
+  // Another calibration set is another lineage, even for the same file.
+  EXPECT_NE(*entropy,
+            *(*store)->PutDerivedVariant(model, parent, "int8-static", R"({"calibration":"c2","method":"entropy"})"));
+  EXPECT_NE(*entropy, *(*store)->PutIdentityVariant(model));
+}
+
 TEST(ResultsStoreTest, SurvivesReopenAndUsesWal) {
   TempDir dir;
   const fs::path db = dir / "s.db";
