@@ -143,7 +143,9 @@ void RegisterStudy(CLI::App& root, Action* selected) {
       "SPEC is a TOML file naming the dataset, the candidate models, runtime settings, constraints and\n"
       "the objective (docs/study.md; examples/cifar10-study.toml). Every measurement runs in a child\n"
       "process and is stored at once in SQLite (sweetspot.db beside the spec), so an interrupted study\n"
-      "resumes where it stopped; a crash or timeout in one model is recorded and the others go on.\n\n"
+      "resumes where it stopped; a crash or timeout in one model is recorded and the others go on.\n"
+      "The spec's `variants` (int8-static, int8-dynamic, int8-aware, fp16, prune, resize) adds\n"
+      "variants sweetspot makes of each model, cached by content, measured beside their parents.\n\n"
       "Exit codes: 0 a recommendation and no failures; 2 bad input (spec, files, database) or no\n"
       "candidate meeting the constraints; 1 a measurement crashed or timed out.\n\n"
       "Examples:\n"
@@ -158,7 +160,7 @@ void RegisterStudy(CLI::App& root, Action* selected) {
   cmd->add_option("--json", args->json, "write the report as JSON to FILE (- for stdout only)");
   cmd->add_option("--csv", args->csv, "write one CSV row per candidate to FILE (- for stdout only)");
   cmd->add_option("--markdown", args->markdown, "write the report as Markdown to FILE (- for stdout only)");
-  cmd->add_option("--cache-dir", args->cache_dir, "tensor cache folder (default ~/.cache/sweetspot/tensors)");
+  cmd->add_option("--cache-dir", args->cache_dir, "tensor cache folder (default ~/.cache/sweetspot/tensors); variants go to DIR/variants");
   cmd->add_flag("-q,--quiet", args->quiet, "no progress output");
   cmd->callback([args, selected] { *selected = [args] { return RunStudyCommand(*args); }; });
 
