@@ -173,8 +173,9 @@ Result<PlannedModel> PlanDerived(const StudySpec& spec, const DerivedModel& deri
   for (const PlannedModel& other : plan.models) {
     if (planned.variant_failure.ok() && other.info.sha256 == planned.info.sha256) {
       planned.variant_failure = Status::InvalidArgument(
-          fmt::format("{} is identical to '{}': the transform changed nothing; remove it from variants",
-                      derived.canonical, other.name));
+          fmt::format("{} is identical to '{}': the transform changed nothing{}{}; remove it from variants",
+                      derived.canonical, other.name, derived.notes.empty() ? "" : " (",
+                      derived.notes.empty() ? "" : fmt::format("{})", fmt::join(derived.notes, "; "))));
     }
   }
   return planned;

@@ -98,6 +98,39 @@ TEST_F(VariantsPlanTest, ADerivedModelFollowsItsParentWithItsLineage) {
   EXPECT_EQ(again->models[1].info.sha256, derived.info.sha256);
 }
 
+TEST_F(VariantsPlanTest, EveryUncalibratedTransformMakesALoadableVariant) {
+  auto spec = Spec("variants = [\"int8-dynamic\", \"resize:4\", \"prune:0.5:structured\", \"fp16\"]\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto plan = PlanStudy(*spec, dir_ / "cache");
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->models.size(), 5u);
+  for (std::size_t i = 1; i < 4; ++i) {
+    const PlannedModel& m = plan->models[i];
+    EXPECT_TRUE(m.variant_failure.ok()) << m.name << ": " << m.variant_failure.ToString();
+    EXPECT_TRUE(m.inspect_failure.ok()) << m.name << ": " << m.inspect_failure.ToString();
+    EXPECT_FALSE(m.notes.empty()) << m.name;
+    EXPECT_TRUE(m.diagnosis.has_value()) << m.name;
+  }
+  EXPECT_TRUE(plan->models[0].diagnosis.has_value());  // the parent's, to explain a slower variant
+  // ONNX Runtime's CPU provider may have no float16 kernel for any node: then
+  // every node stays float32, the file is the parent's, and the failure says so.
+  const PlannedModel& fp16 = plan->models[4];
+  if (!fp16.variant_failure.ok()) {
+    EXPECT_THAT(fp16.variant_failure.message(),
+                HasSubstr("fp16 is identical to 'good': the transform changed nothing ("));
+    EXPECT_THAT(fp16.variant_failure.message(), HasSubstr("kept float32: "));
+  }
+  // The resized model's accuracy run feeds it 4x4 images, after the model's own preprocessing.
+  const PlannedModel& resized = plan->models[2];
+  EXPECT_EQ(resized.name, "good/resize:4");
+  const PlannedMeasurement& accuracy = plan->measurements[2 * 2];
+  ASSERT_EQ(accuracy.model, 2u);
+  ASSERT_FALSE(accuracy.eval.layers.empty());
+  EXPECT_EQ(accuracy.eval.layers.back().toml, "width = 4\nheight = 4\n");
+  EXPECT_THAT(accuracy.settings_key, HasSubstr("\"variant_preprocess\""));
+  EXPECT_LT(resized.info.macs, plan->models[0].info.macs);
+}
+
 TEST_F(VariantsPlanTest, TheCalibrationSplitIsHeldOutOfEveryAccuracyRun) {
   auto spec = Spec("variants = [\"int8-static\"]\n");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
