@@ -275,7 +275,10 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
                                  spec.calibration_path.string()),
                      StatusCode::kNotFound, dataset->get("calibration"));
     }
-    if (spec.calibration_path == spec.dataset_path) {
+    // weakly_canonical: a link or another spelling of the same set is the same set.
+    const fs::path calibration_real = fs::weakly_canonical(spec.calibration_path, ec);
+    const fs::path dataset_real = fs::weakly_canonical(spec.dataset_path, ec);
+    if (spec.calibration_path == spec.dataset_path || (!calibration_real.empty() && calibration_real == dataset_real)) {
       return r.Error("[dataset] calibration",
                      "is the evaluation dataset; calibrating on the samples accuracy is measured on overstates it: "
                      "name another set (e.g. the training set) or remove the key to hold samples out",

@@ -64,6 +64,10 @@ TEST_F(VariantsPlanTest, CalibrationSetIsCheckedWhereTheSpecNamesIt) {
   auto same = Spec("", "calibration = \"images\"\n");
   ASSERT_FALSE(same.ok());
   EXPECT_THAT(same.status().message(), HasSubstr("is the evaluation dataset"));
+  fs::create_directory_symlink(dir_ / "images", dir_ / "link");
+  auto linked = Spec("", "calibration = \"link\"\n");
+  ASSERT_FALSE(linked.ok());
+  EXPECT_THAT(linked.status().message(), HasSubstr("is the evaluation dataset"));
   // The fix the message proposes: another set.
   fs::copy(dir_ / "images", dir_ / "train", fs::copy_options::recursive);
   EXPECT_TRUE(Spec("", "calibration = \"train\"\n").ok());
