@@ -188,12 +188,14 @@ TEST_F(StudyCliTest, FailedModelsAreRecordedAndTheOthersFinish) {
 }
 
 TEST_F(StudyCliTest, TimeoutKillsTheMeasurementAndIsRecorded) {
-  const fs::path spec = Spec("", "", "duration_s = 30\nmin_count = 10\ntimeout_s = 1.5\n");
+  // The timeout leaves an accuracy run of a tiny model time to finish on a
+  // loaded 2-core machine; a 30 s benchmark never does.
+  const fs::path spec = Spec("", "", "duration_s = 30\nmin_count = 10\ntimeout_s = 8.5\n");
   const auto start = std::chrono::steady_clock::now();
   const auto run = RunCli(Args(spec));
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(20));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(55));
   EXPECT_EQ(run.exit_code, 1) << run.err;
-  EXPECT_THAT(run.err, HasSubstr("timed out after 1.5 s while benchmarking"));
+  EXPECT_THAT(run.err, HasSubstr("timed out after 8.5 s while benchmarking"));
   EXPECT_EQ(Rows(Db(), "accuracy_results"), 2);
   EXPECT_EQ(Rows(Db(), "latency_results"), 0);
   EXPECT_EQ(Rows(Db(), "failures"), 2);
