@@ -22,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -97,7 +98,10 @@ struct StudyPlan {
 // whose static inspection fails is planned with `inspect_failure` set, a
 // variant that cannot be made (or changes nothing) with `variant_failure`
 // (their measurements are skipped and they are reported).
-Result<StudyPlan> PlanStudy(const StudySpec& spec, const std::filesystem::path& cache_dir);
+// `made` gets one line per variant as it is made or found ("made large/fp16 in
+// 2.1 s", "large/fp16: from the variant cache", "could not make ...").
+Result<StudyPlan> PlanStudy(const StudySpec& spec, const std::filesystem::path& cache_dir,
+                            const std::function<void(const std::string&)>& made = {});
 
 // What RunStudyPlan found for one planned model.
 struct ModelMeasurements {

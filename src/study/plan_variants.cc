@@ -169,7 +169,7 @@ DerivedModel Failed(DerivedModel d, Status failure) {
 }
 
 DerivedModel MakeDerived(VariantContext& context, std::size_t parent, const std::string& canonical,
-                         ModelSamples* samples) {
+                         ModelSamples* samples, bool* from_cache) {
   const StudySpec& spec = context.spec;
   const VariantSpec variant = Parsed(canonical);
   const StudyModel& from = spec.models[parent];
@@ -210,6 +210,7 @@ DerivedModel MakeDerived(VariantContext& context, std::size_t parent, const std:
   request.backend.intra_op_threads = EvalThreads(spec.eval_threads);
   auto made = MakeVariant(context.backend, request);
   if (!made.ok()) return Failed(std::move(d), made.status());
+  *from_cache = made->from_cache;
   d.model.path = made->path;
   d.lineage = made->lineage;
   d.notes = made->notes;
@@ -241,7 +242,19 @@ std::vector<PreprocessLayer> ModelPreprocessLayers(const StudySpec& spec, const 
   return layers;
 }
 
-Result<VariantsPlan> PlanVariants(const StudySpec& spec, const fs::path& tensor_cache_dir) {
+namespace {
+
+// "made large/fp16 in 2.1 s", "large/fp16: from the variant cache", "could not make large/fp16: ...".
+std::string MadeLine(const DerivedModel& d, bool from_cache, double seconds) {
+  if (!d.failure.ok()) return fmt::format("could not make {}: {}", d.model.name, d.failure.message());
+  if (from_cache) return fmt::format("{}: from the variant cache", d.model.name);
+  return fmt::format("made {} in {:.1f} s", d.model.name, seconds);
+}
+
+}  // namespace
+
+Result<VariantsPlan> PlanVariants(const StudySpec& spec, const fs::path& tensor_cache_dir,
+                                  const std::function<void(const std::string&)>& made) {
   VariantsPlan plan;
   bool any = false;
   for (const StudyModel& m : spec.models) {
@@ -269,7 +282,12 @@ Result<VariantsPlan> PlanVariants(const StudySpec& spec, const fs::path& tensor_
   for (std::size_t i = 0; i < spec.models.size(); ++i) {
     ModelSamples samples;  // prepared once per model, when first needed
     for (const auto& canonical : VariantsOf(spec, spec.models[i])) {
-      if (canonical != "identity") plan.derived.push_back(MakeDerived(context, i, canonical, &samples));
+      if (canonical == "identity") continue;
+      const auto start = std::chrono::steady_clock::now();
+      bool from_cache = false;
+      plan.derived.push_back(MakeDerived(context, i, canonical, &samples, &from_cache));
+      const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+      if (made) made(MadeLine(plan.derived.back(), from_cache, took.count()));
     }
   }
   return plan;

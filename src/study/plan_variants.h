@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,9 @@ struct VariantsPlan {
 // cannot be opened, is smaller than asked or leaves nothing to evaluate, each
 // naming the spec key. A variant that cannot be made is a DerivedModel with
 // `failure` set.
-Result<VariantsPlan> PlanVariants(const StudySpec& spec, const std::filesystem::path& tensor_cache_dir);
+// `made` gets one line per variant (PlanStudy).
+Result<VariantsPlan> PlanVariants(const StudySpec& spec, const std::filesystem::path& tensor_cache_dir,
+                                  const std::function<void(const std::string&)>& made);
 
 // The folder variants are cached in for a study's tensor cache folder.
 std::filesystem::path StudyVariantDir(const std::filesystem::path& tensor_cache_dir);

@@ -500,7 +500,8 @@ std::string PlannedMeasurement::Label(const StudyPlan& plan) const {
   return fmt::format("latency of {} [{}]", name, plan.settings[setting].Label());
 }
 
-Result<StudyPlan> PlanStudy(const StudySpec& spec, const fs::path& cache_dir) {
+Result<StudyPlan> PlanStudy(const StudySpec& spec, const fs::path& cache_dir,
+                            const std::function<void(const std::string&)>& made) {
   StudyPlan plan;
   plan.settings = spec.settings;
   std::vector<StudyModel> sources = spec.models;  // parallel to plan.models
@@ -509,7 +510,7 @@ Result<StudyPlan> PlanStudy(const StudySpec& spec, const fs::path& cache_dir) {
     plan.models.push_back(std::move(planned));
   }
   SWEETSPOT_RETURN_IF_ERROR(CheckDistinct(spec, plan.models));
-  SWEETSPOT_ASSIGN_OR_RETURN(VariantsPlan variants, PlanVariants(spec, cache_dir));
+  SWEETSPOT_ASSIGN_OR_RETURN(VariantsPlan variants, PlanVariants(spec, cache_dir, made));
   plan.calibration = variants.calibration;
   plan.calibration_samples = variants.calibration_samples;
   plan.holdout = variants.holdout;
@@ -575,7 +576,13 @@ StudyReport AssembleReport(const StudySpec& spec, const StudyPlan& plan, const S
 }
 
 Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options) {
-  SWEETSPOT_ASSIGN_OR_RETURN(const StudyPlan plan, PlanStudy(spec, options.cache_dir));
+  const auto made = [&options](const std::string& line) {
+    if (!options.progress) return;
+    StudyProgress progress;
+    progress.finished = line;
+    options.progress(progress);
+  };
+  SWEETSPOT_ASSIGN_OR_RETURN(const StudyPlan plan, PlanStudy(spec, options.cache_dir, made));
   const fs::path db_path = options.db_path.empty() ? spec.spec_path.parent_path() / "sweetspot.db" : options.db_path;
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<ResultsStore> store, ResultsStore::Open(db_path));
   const std::string dataset_field = spec.spec_path.string() + " [dataset] path";

@@ -126,7 +126,10 @@ TEST_F(VariantsStudyTest, DerivedCandidatesCarryTheirLineageAndAreReusedOnRerun)
   EXPECT_THAT(StoredVariants(dir_ / "sweetspot.db"),
               ::testing::ElementsAre("identity|0|{}", "prune|1|{\"fraction\":0.5,\"structured\":false}"));
 
+  EXPECT_THAT(first.err, HasSubstr("made cnn/prune:0.5:unstructured in "));
+
   const auto second = RunCli(Args(spec, "--json -"));
+  EXPECT_THAT(second.err, HasSubstr("cnn/prune:0.5:unstructured: from the variant cache"));
   const json again = json::parse(second.out);
   EXPECT_EQ(again["measurements"]["measured"], 0);
   EXPECT_EQ(again["measurements"]["reused"], 4);
