@@ -107,17 +107,22 @@ std::string NoRecommendation(const StudyReport& r) {
   return text;
 }
 
-// "large/fp16 (fp16 of large): kept float32: /fc (no float16 kernel); ..."
-std::vector<std::string> VariantLines(const StudyReport& r) {
+// What a variant is and what was done to it: the heading
+// "large/fp16 (fp16 of large)", then one line per note, the graph and the verdict.
+struct VariantBlock {
+  std::string heading;
   std::vector<std::string> lines;
+};
+
+std::vector<VariantBlock> VariantBlocks(const StudyReport& r) {
+  std::vector<VariantBlock> blocks;
   for (const auto& v : r.variants) {
-    std::vector<std::string> parts = v.notes;
-    if (!v.diagnosis.empty()) parts.push_back(v.diagnosis);
-    if (!v.verdict.empty()) parts.push_back("slower than " + v.parent + ": " + v.verdict);
-    lines.push_back(
-        fmt::format("{} ({} of {}){}{}", v.model, v.transform, v.parent, parts.empty() ? "" : ": ", Reasons(parts)));
+    VariantBlock block{fmt::format("{} ({} of {})", v.model, v.transform, v.parent), v.notes};
+    if (!v.diagnosis.empty()) block.lines.push_back(v.diagnosis);
+    if (!v.verdict.empty()) block.lines.push_back("slower than " + v.parent + ": " + v.verdict);
+    blocks.push_back(std::move(block));
   }
-  return lines;
+  return blocks;
 }
 
 std::string CalibrationLine(const StudyReport& r) {
@@ -176,7 +181,10 @@ std::string RenderStudyText(const StudyReport& r) {
   }
   if (!r.variants.empty()) {
     out += "Variants:\n";
-    for (const auto& v : VariantLines(r)) out += "  " + v + "\n";
+    for (const auto& block : VariantBlocks(r)) {
+      out += "  " + block.heading + "\n";
+      for (const auto& note : block.lines) out += "    " + note.substr(0, note.find_last_not_of(' ') + 1) + "\n";
+    }
   }
   if (r.reference) {
     std::vector<std::string> deltas;
@@ -361,8 +369,12 @@ std::string RenderStudyMarkdown(const StudyReport& r) {
     for (const auto& f : fits) out += "- " + f + "\n";
   }
   if (!r.variants.empty()) {
-    out += "\nVariants:\n\n";
-    for (const auto& v : VariantLines(r)) out += "- " + escape(v) + "\n";
+    out += "\nVariants:\n";
+    for (const auto& block : VariantBlocks(r)) {
+      out += "\n" + escape(block.heading) + ":\n\n```\n";
+      for (const auto& line : block.lines) out += line + "\n";
+      out += "```\n";
+    }
   }
   out += fmt::format("\nMeasured on {}.\n", Machine(r));
   return out;

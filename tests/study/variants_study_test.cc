@@ -136,7 +136,9 @@ TEST_F(VariantsStudyTest, DerivedCandidatesCarryTheirLineageAndAreReusedOnRerun)
   EXPECT_EQ(StoredVariants(dir_ / "sweetspot.db").size(), 2u);
 
   const auto text = RunCli(Args(spec));
-  EXPECT_THAT(text.out, HasSubstr("Variants:\n  cnn/prune:0.5:unstructured (prune:0.5:unstructured of cnn): "));
+  EXPECT_THAT(text.out, HasSubstr("Variants:\n  cnn/prune:0.5:unstructured (prune:0.5:unstructured of cnn)\n    "
+                                  "magnitude pruning: parameters "));
+  EXPECT_THAT(text.out, HasSubstr("\n    optimised graph: "));
 }
 
 }  // namespace
