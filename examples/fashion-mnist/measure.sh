@@ -11,7 +11,7 @@ B=${1:-build/release/apps/sweetspot/sweetspot}
 D=/usr/share/datasets/fashion-mnist
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for model in cnn-nano resnet-small resnet-medium resnet-large; do
+for model in cnn-nano resnet-small resnet-medium resnet-large resnet-large-pruned33; do
   "$B" eval "$here/$model.onnx" --data "$D/t10k" --json "$tmp/$model.eval.json" >/dev/null 2>&1
   "$B" inspect "$here/$model.onnx" --json "$tmp/$model.inspect.json" >/dev/null
   "$B" bench "$here/$model.onnx" --duration-s 1 --json "$tmp/$model.bench.json" -q
@@ -21,7 +21,7 @@ import json, sys
 here, tmp = sys.argv[1], sys.argv[2]
 print("| model | test top-1 (95 % CI) | params | MACs / image | bench p50, batch 1 | epochs | train time | time / epoch | peak RSS |")
 print("|---|---|---|---|---|---|---|---|---|")
-for m in ["cnn-nano", "resnet-small", "resnet-medium", "resnet-large"]:
+for m in ["cnn-nano", "resnet-small", "resnet-medium", "resnet-large", "resnet-large-pruned33"]:
     ev = json.load(open(f"{tmp}/{m}.eval.json"))["metrics"]
     ins = json.load(open(f"{tmp}/{m}.inspect.json"))
     p50 = json.load(open(f"{tmp}/{m}.bench.json"))["results"][0]["single_stream"]["latency"]["summary_ms"]["p50"]
