@@ -14,6 +14,7 @@
 #include "sweetspot/bench_json.h"
 #include "sweetspot/bench_report.h"
 #include "sweetspot/cpus.h"
+#include "sweetspot/model_info.h"
 #include "sweetspot/text_file.h"
 
 namespace sweetspot::cli {
@@ -95,6 +96,31 @@ Result<BenchRequest> MakeRequest(const BenchArgs& a) {
   return request;
 }
 
+// One InputSpec per model: a --dim applies to the models that have that
+// dimension. A model whose inputs cannot be read keeps every value; measuring
+// it reports why it cannot be read.
+Result<std::vector<InputSpec>> PerModelInputs(const std::vector<std::string>& models, const InputSpec& inputs) {
+  std::vector<ModelDeclaredInputs> readable;
+  for (const auto& model : models) {
+    auto declared = DeclaredInputs(model);
+    if (declared.ok()) readable.push_back({model, std::move(declared).value()});
+  }
+  auto split = InputSpecsPerModel(readable, inputs);
+  if (!split.ok()) return split.status().WithContext("--dim");
+  std::vector<InputSpec> specs;
+  std::size_t next = 0;
+  for (const auto& model : models) {
+    const bool read = next < readable.size() && readable[next].model == model;
+    specs.push_back(read ? (*split)[next++] : inputs);
+  }
+  return specs;
+}
+
+// A failure of one model among several names the model file.
+Status NamingModel(const Status& status, const std::string& model) {
+  return status.message().find(model) == std::string::npos ? status.WithContext(model) : status;
+}
+
 ProgressFn TerminalProgress(const std::string& label) {
   if (!StderrIsTerminal()) return {};
   auto bar = std::make_shared<ProgressBar>();
@@ -109,6 +135,10 @@ Status RunBenchCommand(const BenchArgs& args) {
   child_options.share_stderr = !args.quiet;  // the child draws its progress there
   std::vector<BenchResult> results;
   std::vector<BenchFailure> failures;
+  std::vector<InputSpec> inputs(args.models.size(), base.inputs);
+  if (args.models.size() > 1) {
+    SWEETSPOT_ASSIGN_OR_RETURN(inputs, PerModelInputs(args.models, base.inputs));
+  }
   // Once per run: what the same child weighs with no model, so each model's
   // own increment can be reported beside its peak.
   std::optional<int64_t> runtime_baseline;
@@ -117,9 +147,11 @@ Status RunBenchCommand(const BenchArgs& args) {
     quiet.share_stderr = false;
     SWEETSPOT_ASSIGN_OR_RETURN(runtime_baseline, MeasureRuntimeBaselineRss(self, base, {}, quiet));
   }
-  for (const auto& model : args.models) {
+  for (std::size_t i = 0; i < args.models.size(); ++i) {
+    const std::string& model = args.models[i];
     BenchRequest request = base;
     request.model_path = model;
+    request.inputs = inputs[i];
     Result<BenchResult> result = Status::Internal("not run");
     if (!fs::exists(model)) {
       result = Status::NotFound("model file '" + model + "' does not exist; check the path");
@@ -135,8 +167,10 @@ Status RunBenchCommand(const BenchArgs& args) {
     ClearProgressLine();
     if (!result.ok()) {
       // Keep going: the other models' results are still worth having.
-      if (args.models.size() > 1) std::fprintf(stderr, "sweetspot: error: %s\n", result.status().message().c_str());
-      failures.push_back({model, result.status()});
+      const Status failure =
+          WithFlagFixes(args.models.size() > 1 ? NamingModel(result.status(), model) : result.status());
+      if (args.models.size() > 1) std::fprintf(stderr, "sweetspot: error: %s\n", SafeText(failure.message()).c_str());
+      failures.push_back({model, failure});
       continue;
     }
     if (!args.quiet && args.json_path != "-") {

@@ -91,7 +91,7 @@ std::string TomlList(const std::vector<double>& values) { return fmt::format("[{
 Result<std::vector<PreprocessLayer>> FlagLayers(const EvalArgs& a) {
   std::vector<PreprocessLayer> layers;
   const auto add = [&](std::string_view flag, std::string toml) {
-    layers.push_back(PreprocessLayer{std::string(flag), std::move(toml), ""});
+    layers.push_back(PreprocessLayer{PreprocessSource(std::string(flag), /*has_lines=*/false), std::move(toml), ""});
   };
   const auto enum_flag = [&](const std::string& value, std::string_view key, std::string_view flag,
                              auto parse) -> Status {
@@ -157,7 +157,7 @@ Status WithFlags(const Status& status) {
   std::string message = status.message();
   const std::string dataset = "dataset '";
   if (message.rfind(dataset, 0) == 0) message = "--data: " + message.substr(dataset.size() - 1);
-  return Status::FromCode(status.code(), message);
+  return Status::FromCode(status.code(), message, status.fixes());
 }
 
 // --per-class: a row count or "all".

@@ -6,6 +6,7 @@
 #include <fmt/core.h>
 
 #include "commands.h"
+#include "output.h"
 #include "sweetspot/text_file.h"
 
 namespace {
@@ -75,6 +76,7 @@ int main(int argc, char** argv) {
   } catch (...) {
     status = sweetspot::Status::Internal("an unknown exception escaped");
   }
+  status = sweetspot::cli::WithFlagFixes(status);
   if (!status.ok() && !status.message().empty()) {
     std::fprintf(stderr, "sweetspot: error: %s\n", sweetspot::SafeText(status.message()).c_str());
   }

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include <fmt/core.h>
+#include <fmt/ranges.h>
 
 #include "sweetspot/text_file.h"
 
@@ -192,6 +193,24 @@ void ProgressBar::Clear() {
 }
 
 CLI::Validator PositiveInteger() { return IntegerAtLeast(1, "a positive integer", "POSITIVE"); }
+
+Status WithFlagFixes(const Status& status) {
+  std::vector<std::string> flags;
+  for (const FieldFix& fix : status.fixes()) {
+    if (fix.field == "size") {
+      flags.push_back(fmt::format("--size {}", fmt::join(fix.values, "x")));
+    } else if (fix.field == "dims" || fix.field == "input") {
+      flags.push_back(
+          fmt::format("--{} {}={}", fix.field == "dims" ? "dim" : "input", fix.key, fmt::join(fix.values, ",")));
+    } else {
+      // Every other field is its flag: "crop_fraction" is --crop-fraction, a list is comma-separated.
+      std::string flag = "--" + fix.field;
+      std::replace(flag.begin(), flag.end(), '_', '-');
+      flags.push_back(fix.values.empty() ? flag : fmt::format("{} {}", flag, fmt::join(fix.values, ",")));
+    }
+  }
+  return status.RenderedFixes(flags.empty() ? "" : fmt::format("pass {}", fmt::join(flags, " ")));
+}
 
 std::map<std::string, std::int64_t> DimValues(const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::map<std::string, std::int64_t> values;

@@ -44,6 +44,11 @@ Status CheckOutputFolder(const std::filesystem::path& folder, std::string_view f
 // stdout one after the other could not be parsed.
 Status CheckOneStdout(std::initializer_list<std::pair<std::string_view, std::string_view>> outputs);
 
+// `status` with its fixes (status.h) named as this tool's flags and appended
+// to its message ("...: pass --size 224x224 --dim H=VALUE"): the one table
+// from the library's field names to flags. main renders every error so.
+Status WithFlagFixes(const Status& status);
+
 // True when stderr is a terminal: progress bars are drawn only then.
 bool StderrIsTerminal();
 

@@ -162,7 +162,8 @@ void RegisterStudy(CLI::App& root, Action* selected) {
   cmd->add_option("--markdown", args->markdown, "write the report as Markdown to FILE (- for stdout only)");
   cmd->add_option("--cache-dir", args->cache_dir, "tensor cache folder (default ~/.cache/sweetspot/tensors); variants go to DIR/variants");
   cmd->add_flag("-q,--quiet", args->quiet, "no progress output");
-  cmd->callback([args, selected] { *selected = [args] { return RunStudyCommand(*args); }; });
+  // A study's fixes are keys of its spec, never flags.
+  cmd->callback([args, selected] { *selected = [args] { return WithSpecFixes(RunStudyCommand(*args)); }; });
 
   // Internal: the child process of an isolated accuracy measurement.
   auto child_args = std::make_shared<std::vector<std::string>>();

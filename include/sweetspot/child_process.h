@@ -1,7 +1,7 @@
 // Measurements in a child process of the sweetspot binary itself.
 //
 // The parent writes a JSON request, runs `self_exe SUBCOMMAND REQUEST RESULT`
-// and reads back {"result": ...} or {"error": {"code_id", "message"}}. The
+// and reads back {"result": ...} or {"error": {"code_id", "message", "fixes"}}. The
 // child's peak RSS comes from the kernel (wait4's ru_maxrss, the figure
 // /usr/bin/time reports), a crash or a hang costs only that child, and a
 // parent killed with SIGKILL takes its child with it (PR_SET_PDEATHSIG).

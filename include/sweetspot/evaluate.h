@@ -120,10 +120,10 @@ Result<EvalResult> EvaluateModel(Backend& backend, const BackendOptions& backend
                                  const EvalOptions& options);
 
 // One layer of preprocessing keys (those of a preprocessing file, docs/eval.md):
-// TOML text and the name errors give it ("spec.toml [dataset.preprocess]"),
-// or a TOML file to read.
+// TOML text and the source errors name ("spec.toml [dataset.preprocess]", or
+// an option the user typed), or a TOML file to read.
 struct PreprocessLayer {
-  std::string source;
+  PreprocessSource source;
   std::string toml;
   std::string file;  // when set, the keys are read from this file and `toml` is unused
 };

@@ -26,7 +26,7 @@ Result<IsolatedEvalResult> RunEvalIsolated(const std::filesystem::path& self_exe
                                            const ChildLimits& limits);
 
 // Child side: reads REQUEST, evaluates, writes RESULT as {"result": <EvalSummary>}
-// or {"error": {"code_id", "message"}}. Returns the Status it wrote.
+// or {"error": {"code_id", "message", "fixes"}}. Returns the Status it wrote.
 Status RunEvalChild(const std::filesystem::path& request_file, const std::filesystem::path& result_file);
 
 }  // namespace sweetspot

@@ -54,8 +54,23 @@ struct InputSpec {
 
 // Concrete input tensors for `infos` at `batch_size`: from InputSpec::files
 // where given, else seeded random (uniform [0,1) for floats, small integers
-// otherwise). Errors name the input and the fix (every missing --dim at once).
+// otherwise). Errors name the input; the dimensions, batch size or input file
+// that fix them (every missing dimension at once) come as the Status's fixes.
 Result<std::vector<Tensor>> MakeInputs(const std::vector<TensorInfo>& infos, int64_t batch_size, const InputSpec& spec);
+
+// A model's declared inputs (model_info.h DeclaredInputs), named for errors.
+struct ModelDeclaredInputs {
+  std::string model;  // the file as the user named it
+  std::vector<TensorInfo> inputs;
+};
+
+// One InputSpec per model for measuring several with one set of dimension
+// values: each gets the values that name one of its dynamic dimensions (a
+// batch's too, which MakeInputs then refuses), so a value a model lacks does
+// not fail it. A value that names no model's dimension is an error listing
+// every model's settable dimensions.
+Result<std::vector<InputSpec>> InputSpecsPerModel(const std::vector<ModelDeclaredInputs>& models,
+                                                  const InputSpec& spec);
 
 // Reads a NumPy .npy file (little-endian, C order; float32/float64/int/uint8/bool).
 Result<Tensor> ReadNpy(const std::filesystem::path& path);

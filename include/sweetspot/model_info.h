@@ -165,6 +165,11 @@ Result<ModelInfo> InspectModel(const std::filesystem::path& path, const InspectO
 // Inspects a model already in memory (path and file_bytes stay empty).
 Result<ModelInfo> InspectModel(const onnx::ModelProto& model, const InspectOptions& options = {});
 
+// The graph inputs `path` declares (initializers listed as inputs left out),
+// with their symbolic dimensions; reads the file, resolves nothing. Errors
+// name the file: not found, not an ONNX model.
+Result<std::vector<TensorInfo>> DeclaredInputs(const std::filesystem::path& path);
+
 // Every figure of `info` as JSON (nodes included). Keys are the field names
 // above; shapes are arrays with -1 for dynamic dims plus a parallel
 // "dim_names" array.

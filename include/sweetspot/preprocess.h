@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -57,7 +58,8 @@ struct PreprocessSpec {
   std::vector<double> mean = {0.0};  // one value per channel (or one for all)
   std::vector<double> std = {1.0};   // one value per channel (or one for all)
   Layout layout = Layout::kNchw;
-  DType dtype = DType::kFloat32;  // float32, float16, float64, uint8 or int8 (integers rounded; out of range is an error)
+  DType dtype =
+      DType::kFloat32;  // float32, float16, float64, uint8 or int8 (integers rounded; out of range is an error)
 
   // Which layer set each key that is not a default ("mean" -> "prep.toml",
   // "--mean"), so a conflict names who caused it. Keys as in ToToml (a
@@ -75,7 +77,8 @@ struct PreprocessSpec {
   std::string ToToml() const;
   // Checks values are in range (positive size/std, crop fraction in (0,1],
   // mean/std with 1 or channels() entries, supported dtype, an integer
-  // dtype's range holding every pixel's value). Names the field and who set it.
+  // dtype's range holding every pixel's value). Names the field and who set
+  // it; the keys that fix it come as the Status's fixes.
   Status Validate() const;
   // " (from prep.toml)" for a key a layer set, "" for a default.
   std::string Origin(std::string_view key) const;
@@ -90,16 +93,28 @@ Result<ResizeMode> ParseResizeMode(std::string_view name);
 Result<Interpolation> ParseInterpolation(std::string_view name);
 Result<Layout> ParseLayout(std::string_view name);
 
+// Where a layer of preprocessing keys comes from, as errors and set_by name
+// it: a file or a table of one ("prep.toml", "model metadata
+// 'sweetspot.preprocess'"), whose keys are named with their line ("prep.toml
+// line 3"), or an option the user typed ("--mean"), which has no lines.
+struct PreprocessSource {
+  PreprocessSource(const char* name_in) : name(name_in) {}             // NOLINT(google-explicit-constructor)
+  PreprocessSource(std::string name_in) : name(std::move(name_in)) {}  // NOLINT(google-explicit-constructor)
+  PreprocessSource(std::string_view name_in) : name(name_in) {}        // NOLINT(google-explicit-constructor)
+  PreprocessSource(std::string name_in, bool has_lines_in) : name(std::move(name_in)), has_lines(has_lines_in) {}
+  std::string name;
+  bool has_lines = true;
+};
+
 // Overlays the keys present in TOML `text` onto `base`, recording `source`
-// in set_by for each. `source` names the text in errors ("prep.toml", "model
-// metadata 'sweetspot.preprocess'"). Unknown keys are errors (a typo must not
-// silently fall back to a default).
+// in set_by for each. Unknown keys are errors (a typo must not silently fall
+// back to a default).
 // ParsePreprocessTable (preprocess_toml.h) does the same for a parsed table.
 // `validate` checks the combined spec (PreprocessSpec::Validate) after the
 // overlay; a caller stacking several layers passes false and validates once
 // after the last, so a later layer may settle what an earlier one left
 // inconsistent (`--color gray` before `--mean 0.449`).
-Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source,
+Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, const PreprocessSource& source,
                                            const PreprocessSpec& base = {}, bool validate = true);
 Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base = {},
                                           bool validate = true);
@@ -108,7 +123,8 @@ Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, con
 // the dtype defaults (scale, int8 mean) no layer set, and checks the spec
 // fits the input: rank 4, channel count in the layout's channel position,
 // dtype, fixed spatial dimensions, and (Validate) the value range. Names the
-// mismatch, who set the conflicting value, and the flag that fixes it.
+// mismatch and who set the conflicting value; the keys that fix it come as
+// the Status's fixes (status.h), for the caller to name as its options.
 Result<PreprocessSpec> Resolve(const PreprocessSpec& spec, const TensorInfo& input);
 
 // Applies a resolved spec to an 8-bit gray or BGR image, writing exactly

@@ -16,8 +16,8 @@
 namespace sweetspot {
 
 // Overlays the keys of `table` onto `base`, as ParsePreprocessToml does; errors
-// name `source` and the line of the offending key in the parsed text.
-Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, std::string_view source,
+// name `source` and (if it has lines) the line of the offending key.
+Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, const PreprocessSource& source,
                                             const PreprocessSpec& base = {}, bool validate = true);
 
 }  // namespace sweetspot

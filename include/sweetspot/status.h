@@ -6,6 +6,10 @@
 // Status to a process exit code.
 //
 // Messages are one line, name the offending file/field, and say what to do.
+// Library code says what to do as FieldFix values, in the vocabulary of its
+// requests (a preprocessing key, a dimension, the batch size); each app
+// renders them as its own options (eval's flags, a study spec's keys), so no
+// message proposes an option the command at hand lacks.
 #pragma once
 
 #include <cassert>
@@ -13,6 +17,7 @@
 #include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace sweetspot {
 
@@ -33,6 +38,19 @@ enum class StatusCode {
 
 std::string_view StatusCodeName(StatusCode code);
 
+// One change to a request field that fixes an error. Placeholders are in
+// capitals ("VALUE", "WIDTH"); values are as a user types them.
+struct FieldFix {
+  // A preprocessing key (preprocess.h: "size", "color", "mean", "dtype", ...),
+  // "dims" (a symbolic dimension's value), "batch" (the batch size), "input"
+  // (a tensor file for an input), "classes" (a class-name file) or
+  // "allow_corrupt" (evaluate despite unreadable images; no value).
+  std::string field;
+  std::string key;                  // "dims": the dimension (symbol or INPUT:AXIS); "input": the input; else ""
+  std::vector<std::string> values;  // "size": width, height; "mean"/"std": one per channel or one; else one
+  bool operator==(const FieldFix&) const = default;
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK
@@ -49,14 +67,27 @@ class [[nodiscard]] Status {
     return {StatusCode::kFailedPrecondition, std::move(message)};
   }
   // For codes carried across a process or file boundary; `code` must not be kOk.
-  static Status FromCode(StatusCode code, std::string message) { return {code, std::move(message)}; }
+  static Status FromCode(StatusCode code, std::string message, std::vector<FieldFix> fixes = {}) {
+    Status status(code, std::move(message));
+    status.fixes_ = std::move(fixes);
+    return status;
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
+  // Without the fixes: an app renders those (RenderedFixes).
   const std::string& message() const { return message_; }
+  const std::vector<FieldFix>& fixes() const { return fixes_; }
 
-  // Returns a copy whose message is "<context>: <message>".
+  // Returns a copy whose message is "<context>: <message>" (fixes kept).
   Status WithContext(std::string_view context) const;
+  // Returns a copy with `fix` (or `fixes`) added to the fixes.
+  Status WithFix(FieldFix fix) const;
+  Status WithFixes(const std::vector<FieldFix>& fixes) const;
+  // Returns a copy whose message is "<message>: <fix_text>" (just the message
+  // when `fix_text` is empty) and which has no fixes: an app's rendering of
+  // fixes() in its own vocabulary.
+  Status RenderedFixes(std::string_view fix_text) const;
 
   // "OK" or "<code name>: <message>".
   std::string ToString() const;
@@ -68,6 +99,7 @@ class [[nodiscard]] Status {
 
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  std::vector<FieldFix> fixes_;
 };
 
 // Either a value or a non-OK Status.

@@ -99,6 +99,12 @@ inline constexpr std::size_t kDefaultCalibrationSamples = 1000;
 Result<StudySpec> ParseStudySpec(std::string_view text, const std::filesystem::path& spec_path);
 Result<StudySpec> LoadStudySpec(const std::filesystem::path& path);
 
+// `status` with its fixes (status.h) named as spec keys and appended to its
+// message: "set [models.preprocess] size = [224, 224] and [[models]] dims =
+// { H = VALUE }"; "[runtime] batch = [1]"; "[dataset] classes = ...". Fixes a
+// spec cannot express (an input file) are left out.
+Status WithSpecFixes(const Status& status);
+
 // The subset `--quick` measures: at most kQuickLimit samples and short benches.
 inline constexpr std::size_t kQuickLimit = 500;
 void MakeQuick(StudySpec& spec);

@@ -59,6 +59,10 @@ struct PlannedModel {
   // Values of the model's symbolic input dimensions: the spec's `dims`, and the
   // height/width its preprocessing fixes (symbol, or "<input>:<axis>" when unnamed).
   std::map<std::string, std::int64_t> dims;
+  // "height = H\nwidth = W\n" (either or both) when `dims` sets the image
+  // input's symbolic height/width and no preprocessing size does: a
+  // preprocessing layer the accuracy run adds, so it evaluates at that size.
+  std::string size_from_dims_toml;
 };
 
 struct StudyPlan;
@@ -93,11 +97,12 @@ struct StudyPlan {
 // cache, `cache_dir`/variants; DefaultVariantCacheDir() when it is empty),
 // int8 ones calibrated in this process on the calibration samples.
 // Errors: a model file that cannot be read, two models with the same content
-// (both names), dimensions the spec gives for a model that has no such
-// dimension, a calibration set that cannot be opened or is too small. A model
-// whose static inspection fails is planned with `inspect_failure` set, a
-// variant that cannot be made (or changes nothing) with `variant_failure`
-// (their measurements are skipped and they are reported).
+// (both names), `dims` for the image height/width that disagree with the
+// preprocessing size (both named), a calibration set that cannot be opened or
+// is too small. A model whose static inspection fails is planned with
+// `inspect_failure` set, a variant that cannot be made (or changes nothing)
+// with `variant_failure` (their measurements are skipped and they are
+// reported).
 // `made` gets one line per variant as it is made or found ("made large/fp16 in
 // 2.1 s", "large/fp16: from the variant cache", "could not make ...").
 Result<StudyPlan> PlanStudy(const StudySpec& spec, const std::filesystem::path& cache_dir,

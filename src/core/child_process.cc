@@ -163,8 +163,14 @@ Result<ChildOutcome> RunChildProcess(const fs::path& self_exe, std::string_view 
     const int code = e.value("code_id", static_cast<int>(StatusCode::kInternal));
     const bool known =
         code > static_cast<int>(StatusCode::kOk) && code <= static_cast<int>(StatusCode::kFailedPrecondition);
+    std::vector<FieldFix> fixes;
+    for (const json& fix : e.value("fixes", json::array())) {
+      fixes.push_back({fix.value("field", std::string()), fix.value("key", std::string()),
+                       fix.value("values", std::vector<std::string>())});
+    }
     return Status::FromCode(known ? static_cast<StatusCode>(code) : StatusCode::kInternal,
-                            e.value("message", std::string("unknown error in the measuring process")));
+                            e.value("message", std::string("unknown error in the measuring process")),
+                            std::move(fixes));
   }
   if (!doc.contains("result")) return Status::Internal("the measuring process wrote no result while " + what);
   // ru_maxrss is in KiB on Linux.
@@ -184,7 +190,13 @@ Status WriteChildResult(const fs::path& result_file, Result<json> result) {
   if (result.ok()) {
     out["result"] = std::move(*result);
   } else {
-    out["error"] = {{"code_id", static_cast<int>(result.status().code())}, {"message", result.status().message()}};
+    json fixes = json::array();
+    for (const FieldFix& fix : result.status().fixes()) {
+      fixes.push_back({{"field", fix.field}, {"key", fix.key}, {"values", fix.values}});
+    }
+    out["error"] = {{"code_id", static_cast<int>(result.status().code())},
+                    {"message", result.status().message()},
+                    {"fixes", std::move(fixes)}};
   }
   SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(result_file, DumpJson(out)));
   return result.status();

@@ -21,7 +21,26 @@ std::string_view StatusCodeName(StatusCode code) {
 
 Status Status::WithContext(std::string_view context) const {
   if (ok()) return *this;
-  return {code_, std::string(context) + ": " + message_};
+  return FromCode(code_, std::string(context) + ": " + message_, fixes_);
+}
+
+Status Status::WithFix(FieldFix fix) const {
+  assert(!ok());
+  Status status = *this;
+  status.fixes_.push_back(std::move(fix));
+  return status;
+}
+
+Status Status::WithFixes(const std::vector<FieldFix>& fixes) const {
+  assert(!ok());
+  Status status = *this;
+  status.fixes_.insert(status.fixes_.end(), fixes.begin(), fixes.end());
+  return status;
+}
+
+Status Status::RenderedFixes(std::string_view fix_text) const {
+  if (ok()) return *this;
+  return {code_, fix_text.empty() ? message_ : message_ + ": " + std::string(fix_text)};
 }
 
 std::string Status::ToString() const {

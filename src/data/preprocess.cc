@@ -6,6 +6,7 @@
 #include <cstring>
 #include <limits>
 #include <optional>
+#include <tuple>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -173,11 +174,14 @@ Status CheckIntegerRange(const PreprocessSpec& spec) {
     const std::string what = levels < 16.0 ? fmt::format("onto {:.0f} value(s)", std::floor(levels))
                                            : fmt::format("to {}..{}, outside {}'s {}..{}", FormatNumber(lo),
                                                          FormatNumber(hi), DTypeName(spec.dtype), lo_limit, hi_limit);
-    return Status::InvalidArgument(fmt::format(
-        "preprocessing maps pixels 0..255 {} (scale {}{}, mean {}{}, std {}{}): a {} input takes raw pixels, "
-        "pass --scale 1 --mean {} --std 1",
-        what, FormatNumber(spec.scale), spec.Origin("scale"), FormatList(spec.mean), spec.Origin("mean"),
-        FormatList(spec.std), spec.Origin("std"), DTypeName(spec.dtype), spec.dtype == DType::kInt8 ? 128 : 0));
+    return Status::InvalidArgument(fmt::format("preprocessing maps pixels 0..255 {} (scale {}{}, mean {}{}, std {}{}): "
+                                               "a {} input takes raw pixels",
+                                               what, FormatNumber(spec.scale), spec.Origin("scale"),
+                                               FormatList(spec.mean), spec.Origin("mean"), FormatList(spec.std),
+                                               spec.Origin("std"), DTypeName(spec.dtype)))
+        .WithFix({"scale", "", {"1"}})
+        .WithFix({"mean", "", {spec.dtype == DType::kInt8 ? "128" : "0"}})
+        .WithFix({"std", "", {"1"}});
   }
   return Status::Ok();
 }
@@ -191,7 +195,7 @@ Status CheckListSizes(const PreprocessSpec& spec) {
   };
   if (fits(spec.mean) && fits(spec.std)) return Status::Ok();
   std::vector<std::string> problems;
-  std::vector<std::string> fixes;
+  std::vector<FieldFix> fixes;
   for (const auto& [name, values] : {std::pair<std::string_view, const std::vector<double>*>{"mean", &spec.mean},
                                      std::pair<std::string_view, const std::vector<double>*>{"std", &spec.std}}) {
     if (fits(*values)) continue;
@@ -199,12 +203,16 @@ Status CheckListSizes(const PreprocessSpec& spec) {
         fmt::format("'{}' {}{} has {} values", name, FormatList(*values), spec.Origin(name), values->size()));
     double sum = 0.0;
     for (double v : *values) sum += v;
-    fixes.push_back(spec.channels() == 1 ? fmt::format("--{} {:.4g}", name, sum / static_cast<double>(values->size()))
-                                         : fmt::format("--{} with {} values", name, spec.channels()));
+    // Gray takes the average; colour needs a value per channel, which only the user knows.
+    fixes.push_back({std::string(name), "",
+                     spec.channels() == 1
+                         ? std::vector<std::string>{fmt::format("{:.4g}", sum / static_cast<double>(values->size()))}
+                         : std::vector<std::string>{"C1", "C2", "C3"}});
   }
-  return Status::InvalidArgument(fmt::format("preprocessing {} but colour '{}'{} has {} channel(s): pass {}",
-                                             fmt::join(problems, " and "), ColorOrderName(spec.color),
-                                             spec.Origin("color"), spec.channels(), fmt::join(fixes, " ")));
+  Status status = Status::InvalidArgument(fmt::format("preprocessing {} but colour '{}'{} has {} channel(s)",
+                                                      fmt::join(problems, " and "), ColorOrderName(spec.color),
+                                                      spec.Origin("color"), spec.channels()));
+  return status.WithFixes(fixes);
 }
 
 // toml++ reports integers and floats apart; both are numbers here.
@@ -287,25 +295,25 @@ std::string PreprocessSpec::Origin(std::string_view key) const {
 
 namespace {
 
-// " line N" of a parsed node, "" when it has no position. A source that is a
-// command-line flag ("--mean") is one line the user typed: no line number.
-std::string LineOf(std::string_view source, const toml::node& node) {
+// " line N" of a parsed node, "" when it has no position or its source no lines.
+std::string LineOf(const PreprocessSource& source, const toml::node& node) {
   const auto line = node.source().begin.line;
-  return line > 0 && !source.starts_with("--") ? fmt::format(" line {}", line) : std::string();
+  return line > 0 && source.has_lines ? fmt::format(" line {}", line) : std::string();
 }
 
 }  // namespace
 
-Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, std::string_view source_name,
+Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, const PreprocessSource& from,
                                             const PreprocessSpec& base, bool validate) {
   PreprocessSpec spec = base;
-  std::string source(source_name);
+  const std::string& source_name = from.name;
+  std::string source = source_name;
   const auto field_error = [&](std::string_view key, std::string_view expected) {
     return Status::InvalidData(fmt::format("{}: '{}' must be {}", source, key, expected));
   };
   for (auto&& [key_node, node] : table) {
     const std::string_view key = key_node.str();
-    source = std::string(source_name) + LineOf(source_name, node);
+    source = source_name + LineOf(from, node);
     const auto str = node.value<std::string>();
     if (key == "size") {
       spec.set_by["width"] = spec.set_by["height"] = std::string(source);
@@ -376,18 +384,19 @@ Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, std::strin
     }
   }
   if (validate) {
-    SWEETSPOT_RETURN_IF_ERROR(spec.Validate().WithContext(std::string(source_name) + LineOf(source_name, table)));
+    SWEETSPOT_RETURN_IF_ERROR(spec.Validate().WithContext(source_name + LineOf(from, table)));
   }
   return spec;
 }
 
-Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_view source, const PreprocessSpec& base,
-                                           bool validate) {
+Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, const PreprocessSource& source,
+                                           const PreprocessSpec& base, bool validate) {
   toml::table table;
   try {
-    table = toml::parse(NormalizeText(text), source);
+    table = toml::parse(NormalizeText(text), source.name);
   } catch (const toml::parse_error& e) {
-    return Status::InvalidData(fmt::format("{} line {}: {}", source, e.source().begin.line, e.description()));
+    const std::string line = source.has_lines ? fmt::format(" line {}", e.source().begin.line) : "";
+    return Status::InvalidData(fmt::format("{}{}: {}", source.name, line, e.description()));
   }
   return ParsePreprocessTable(table, source, base, validate);
 }
@@ -395,7 +404,7 @@ Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, std::string_vi
 Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base,
                                           bool validate) {
   auto text = ReadTextFile(path);
-  if (!text.ok()) return text.status().WithContext("--preprocess");
+  if (!text.ok()) return text.status().WithContext("preprocessing file");
   return ParsePreprocessToml(*text, SafeText(path.string()), base, validate);
 }
 
@@ -404,7 +413,7 @@ Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& 
   SWEETSPOT_RETURN_IF_ERROR(spec.Validate());
   const std::string name = "model input '" + input.name + "' " + ShapeToString(input.shape, input.dim_names);
   if (input.shape.size() != 4) {
-    return Status::Unsupported(name + " is not an image batch; sweetspot eval needs [N,C,H,W] or [N,H,W,C]");
+    return Status::Unsupported(name + " is not an image batch; evaluation needs [N,C,H,W] or [N,H,W,C]");
   }
   const bool nchw = spec.layout == Layout::kNchw;
   const std::int64_t c = nchw ? input.shape[1] : input.shape[3];
@@ -413,37 +422,36 @@ Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& 
   if (c >= 0 && c != spec.channels()) {
     const std::int64_t other_c = nchw ? input.shape[3] : input.shape[1];
     if (other_c == spec.channels()) {
-      return Status::InvalidArgument(
-          fmt::format("{} has its channels last/first, not as layout '{}'{} says: pass --layout {}", name,
-                      LayoutName(spec.layout), spec.Origin("layout"), nchw ? "nhwc" : "nchw"));
+      return Status::InvalidArgument(fmt::format("{} has its channels last/first, not as layout '{}'{} says", name,
+                                                 LayoutName(spec.layout), spec.Origin("layout")))
+          .WithFix({"layout", "", {nchw ? "nhwc" : "nchw"}});
     }
-    return Status::InvalidArgument(fmt::format("{} takes {} channel(s) but colour '{}'{} gives {}: pass --color {}",
-                                               name, c, ColorOrderName(spec.color), spec.Origin("color"),
-                                               spec.channels(), c == 1 ? "gray" : "rgb"));
+    return Status::InvalidArgument(fmt::format("{} takes {} channel(s) but colour '{}'{} gives {}", name, c,
+                                               ColorOrderName(spec.color), spec.Origin("color"), spec.channels()))
+        .WithFix({"color", "", {c == 1 ? "gray" : "rgb"}});
   }
-  if (spec.width == 0) {
-    if (w < 0) return Status::InvalidArgument(name + " has a dynamic width: pass --size WIDTHxHEIGHT");
-    spec.width = static_cast<int>(w);
-  } else if (w >= 0 && w != spec.width) {
-    return Status::InvalidArgument(
-        fmt::format("{} is fixed to width {} but the preprocessing{} says {}: pass --size {}x{}", name, w,
-                    spec.Origin("width"), spec.width, w, h));
-  }
-  if (spec.height == 0) {
-    if (h < 0) return Status::InvalidArgument(name + " has a dynamic height: pass --size WIDTHxHEIGHT");
-    spec.height = static_cast<int>(h);
-  } else if (h >= 0 && h != spec.height) {
-    return Status::InvalidArgument(
-        fmt::format("{} is fixed to height {} but the preprocessing{} says {}: pass --size {}x{}", name, h,
-                    spec.Origin("height"), spec.height, w, h));
+  // A size fix names both sides: the model's where it is fixed, else a placeholder.
+  const FieldFix size_fix{"size", "", {w >= 0 ? std::to_string(w) : "WIDTH", h >= 0 ? std::to_string(h) : "HEIGHT"}};
+  for (const auto& [what, model_value, value] :
+       {std::tuple<std::string_view, std::int64_t, int*>{"width", w, &spec.width},
+        std::tuple<std::string_view, std::int64_t, int*>{"height", h, &spec.height}}) {
+    if (*value == 0) {
+      if (model_value < 0)
+        return Status::InvalidArgument(fmt::format("{} has a dynamic {}", name, what)).WithFix(size_fix);
+      *value = static_cast<int>(model_value);
+    } else if (model_value >= 0 && model_value != *value) {
+      return Status::InvalidArgument(fmt::format("{} is fixed to {} {} but the preprocessing{} says {}", name, what,
+                                                 model_value, spec.Origin(what), *value))
+          .WithFix(size_fix);
+    }
   }
   if (spec.width <= 0 || spec.height <= 0) {
-    return Status::InvalidArgument(name + ": image size must be positive: pass --size WIDTHxHEIGHT");
+    return Status::InvalidArgument(name + ": image size must be positive").WithFix(size_fix);
   }
   if (input.dtype != spec.dtype) {
-    return Status::InvalidArgument(fmt::format("{} takes {} but the preprocessing produces {}{}: pass --dtype {}", name,
-                                               DTypeName(input.dtype), DTypeName(spec.dtype), spec.Origin("dtype"),
-                                               DTypeName(input.dtype)));
+    return Status::InvalidArgument(fmt::format("{} takes {} but the preprocessing produces {}{}", name,
+                                               DTypeName(input.dtype), DTypeName(spec.dtype), spec.Origin("dtype")))
+        .WithFix({"dtype", "", {std::string(DTypeName(input.dtype))}});
   }
   return spec;
 }

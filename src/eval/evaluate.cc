@@ -58,8 +58,9 @@ Status WidthMismatch(const std::string& output, std::int64_t width, const Datase
   return Status::InvalidData("model output '" + output + "' gives " + std::to_string(width) +
                              " scores per sample but the dataset has " + std::to_string(dataset.class_names().size()) +
                              " classes" + noted +
-                             ": evaluate on data with the model's classes (check the class folders, "
-                             "--classes or the manifest labels)");
+                             ": evaluate on data with the model's classes (check the class folders, the class list "
+                             "or the manifest labels)")
+      .WithFix({"classes", "", {"FILE"}});
 }
 
 }  // namespace
@@ -108,11 +109,11 @@ Status CheckExcluded(const PreparedTensors& tensors, const EvalOptions& options)
   if (options.allow_corrupt || tensors.excluded.empty()) return Status::Ok();
   const double fraction = static_cast<double>(tensors.excluded.size()) / static_cast<double>(tensors.requested);
   if (fraction <= options.max_excluded_fraction) return Status::Ok();
-  return Status::InvalidData(std::to_string(tensors.excluded.size()) + " of " + std::to_string(tensors.requested) +
-                             " images (" + Percent(fraction) + ") could not be read, more than the " +
-                             Percent(options.max_excluded_fraction) +
-                             " allowed; first: " + tensors.excluded.front().reason +
-                             " (fix or remove them, or pass --allow-corrupt to evaluate the rest)");
+  return Status::InvalidData(
+             std::to_string(tensors.excluded.size()) + " of " + std::to_string(tensors.requested) + " images (" +
+             Percent(fraction) + ") could not be read, more than the " + Percent(options.max_excluded_fraction) +
+             " allowed; first: " + tensors.excluded.front().reason + "; fix or remove them, or evaluate the rest")
+      .WithFix({"allow_corrupt", "", {}});
 }
 
 Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensors, const Dataset& dataset,
@@ -246,7 +247,10 @@ Result<EvalResult> EvaluateModel(Backend& backend, const BackendOptions& backend
 
 json ToJson(const EvalRequest& r) {
   json layers = json::array();
-  for (const auto& l : r.layers) layers.push_back({{"source", l.source}, {"toml", l.toml}, {"file", l.file}});
+  for (const auto& l : r.layers) {
+    layers.push_back(
+        {{"source", l.source.name}, {"source_has_lines", l.source.has_lines}, {"toml", l.toml}, {"file", l.file}});
+  }
   return {{"model_path", r.model_path},
           {"dataset_path", r.dataset_path},
           {"classes_file", r.classes_file},
@@ -270,8 +274,8 @@ Result<EvalRequest> EvalRequestFromJson(const json& j) {
     r.dataset_path = j.at("dataset_path").get<std::string>();
     r.classes_file = j.at("classes_file").get<std::string>();
     for (const auto& l : j.at("layers")) {
-      r.layers.push_back(
-          {l.at("source").get<std::string>(), l.at("toml").get<std::string>(), l.at("file").get<std::string>()});
+      r.layers.push_back({PreprocessSource(l.at("source").get<std::string>(), l.at("source_has_lines").get<bool>()),
+                          l.at("toml").get<std::string>(), l.at("file").get<std::string>()});
     }
     r.limit = j.at("limit").get<std::uint64_t>();
     r.seed = j.at("seed").get<std::uint64_t>();

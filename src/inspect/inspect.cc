@@ -212,8 +212,8 @@ Result<std::set<std::string>> CheckDimValues(const onnx::GraphProto& graph,
       return Status::InvalidArgument(fmt::format("dimension '{}' must be at least 1, got {}", name, value));
     }
     if (batch_keys.contains(name)) {
-      return Status::InvalidArgument(
-          fmt::format("dimension '{}' is the batch, set by the batch size: use --batch {}", name, value));
+      return Status::InvalidArgument(fmt::format("dimension '{}' is the batch, set by the batch size", name))
+          .WithFix({"batch", "", {std::to_string(value)}});
     }
     if (settable.contains(name)) continue;
     std::vector<std::string> symbols;
@@ -244,7 +244,7 @@ Status ResolveInputDims(onnx::GraphProto* graph, const std::unordered_set<std::s
                              CheckDimValues(*graph, initializer_names, options));
   bool batch_applied = false;
   std::vector<std::string> names;  // dimensions still without a value
-  std::vector<std::string> fixes;
+  std::vector<FieldFix> fixes;
   for (auto& input : *graph->mutable_input()) {
     if (initializer_names.contains(input.name())) continue;
     if (!input.type().tensor_type().has_shape()) {
@@ -269,7 +269,7 @@ Status ResolveInputDims(onnx::GraphProto* graph, const std::unordered_set<std::s
         batch_applied = true;
       } else {
         names.push_back(symbol.empty() ? fmt::format("axis {} of '{}'", axis, input.name()) : "'" + symbol + "'");
-        fixes.push_back(fmt::format("--dim {}=VALUE", key));
+        fixes.push_back({"dims", key, {"VALUE"}});
         continue;
       }
       info->resolved_dims[key] = value;
@@ -278,10 +278,11 @@ Status ResolveInputDims(onnx::GraphProto* graph, const std::unordered_set<std::s
     }
   }
   if (!names.empty()) {
-    return Status::InvalidArgument(
-        fmt::format("dynamic dimension(s) {} need values for MACs; set them with {} (only each input's first "
-                    "dynamic dimension is taken as the batch)",
-                    fmt::join(names, ", "), fmt::join(fixes, " ")));
+    Status status = Status::InvalidArgument(
+        fmt::format("dynamic dimension(s) {} need values for MACs (only each input's first dynamic dimension is taken "
+                    "as the batch)",
+                    fmt::join(names, ", ")));
+    return status.WithFixes(fixes);
   }
   if (!batch_applied && options.batch_size != 1) {
     info->warnings.push_back(
@@ -464,6 +465,18 @@ Result<ModelInfo> InspectModel(const onnx::ModelProto& model, const InspectOptio
                                         ListNames(unknown_shapes)));
   }
   return info;
+}
+
+Result<std::vector<TensorInfo>> DeclaredInputs(const fs::path& path) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const onnx::ModelProto model, LoadOnnxModel(path));
+  std::unordered_set<std::string> initializer_names;
+  for (const auto& init : model.graph().initializer()) initializer_names.insert(init.name());
+  std::vector<TensorInfo> inputs;
+  std::vector<std::string> warnings;  // an unrepresentable element type does not matter here
+  for (const auto& input : model.graph().input()) {
+    if (!initializer_names.contains(input.name())) inputs.push_back(DescribeValue(input, &warnings));
+  }
+  return inputs;
 }
 
 Result<ModelInfo> InspectModel(const fs::path& path, const InspectOptions& options) {

@@ -143,34 +143,46 @@ namespace {
 
 std::string AxisKey(const std::string& input, std::size_t axis) { return input + ":" + std::to_string(axis); }
 
-// Every dim_values key must name a dynamic dimension other than a batch: a
-// value for the batch would run batches the report does not describe.
-Status CheckDimNames(const std::vector<TensorInfo>& infos, const InputSpec& spec) {
-  std::set<std::string> settable;
+// The keys that set a dynamic dimension of `infos` (its symbol and
+// INPUT:AXIS), the batch's (axis 0) apart from the others.
+struct DimKeys {
   std::set<std::string> batch;
+  std::set<std::string> settable;
+};
+DimKeys DynamicDimKeys(const std::vector<TensorInfo>& infos) {
+  DimKeys keys;
   for (const TensorInfo& info : infos) {
     for (std::size_t d = 0; d < info.shape.size(); ++d) {
       if (info.shape[d] >= 0) continue;
       const std::string name = d < info.dim_names.size() ? info.dim_names[d] : std::string();
-      std::set<std::string>& into = d == 0 ? batch : settable;
+      std::set<std::string>& into = d == 0 ? keys.batch : keys.settable;
       into.insert(AxisKey(info.name, d));
       if (!name.empty()) into.insert(name);
     }
   }
+  return keys;
+}
+
+// Every dim_values key must name a dynamic dimension other than a batch: a
+// value for the batch would run batches the report does not describe.
+Status CheckDimNames(const std::vector<TensorInfo>& infos, const InputSpec& spec) {
+  const DimKeys keys = DynamicDimKeys(infos);
   for (const auto& [name, value] : spec.dim_values) {
-    if (value < 1)
-      return Status::InvalidArgument(fmt::format("--dim {}={}: a dimension must be at least 1", name, value));
-    if (batch.contains(name)) {
-      return Status::InvalidArgument(fmt::format(
-          "--dim {}={}: '{}' is the batch dimension, set by --batch: use --batch {}", name, value, name, value));
+    if (value < 1) {
+      return Status::InvalidArgument(fmt::format("dimension '{}' = {}: a dimension must be at least 1", name, value));
     }
-    if (settable.contains(name)) continue;
-    std::vector<std::string> names;
-    for (const auto& key : settable) names.push_back(key);
+    if (keys.batch.contains(name)) {
+      return Status::InvalidArgument(
+                 fmt::format("dimension '{}' = {}: '{}' is the batch dimension, set by the batch size", name, value,
+                             name))
+          .WithFix({"batch", "", {std::to_string(value)}});
+    }
+    if (keys.settable.contains(name)) continue;
     return Status::InvalidArgument(
-        names.empty() ? fmt::format("--dim {}: the model has no dynamic dimension other than the batch", name)
-                      : fmt::format("--dim {}: the model has no dynamic dimension named '{}' (it has: {})", name, name,
-                                    fmt::join(names, ", ")));
+        keys.settable.empty()
+            ? fmt::format("dimension '{}': the model has no dynamic dimension other than the batch", name)
+            : fmt::format("dimension '{}': the model has no dynamic dimension named '{}' (it has: {})", name, name,
+                          fmt::join(keys.settable, ", ")));
   }
   return Status::Ok();
 }
@@ -182,7 +194,7 @@ Result<Shape> ConcreteShape(const TensorInfo& info, int64_t batch_size, const In
                             const std::optional<Shape>& file_shape) {
   Shape shape = info.shape;
   std::vector<std::string> missing;
-  std::vector<std::string> fixes;
+  std::vector<FieldFix> fixes;
   for (std::size_t d = 0; d < shape.size(); ++d) {
     if (shape[d] >= 0) continue;
     const std::string name = d < info.dim_names.size() ? info.dim_names[d] : std::string();
@@ -197,17 +209,19 @@ Result<Shape> ConcreteShape(const TensorInfo& info, int64_t batch_size, const In
       shape[d] = (*file_shape)[d];
     } else {
       missing.push_back(name.empty() ? fmt::format("axis {}", d) : fmt::format("'{}' (axis {})", name, d));
-      fixes.push_back("--dim " + key + "=VALUE");
+      fixes.push_back({"dims", key, {"VALUE"}});
     }
   }
   if (!missing.empty()) {
-    return Status::InvalidArgument(fmt::format(
-        "input '{}' of shape {} has dynamic dimension(s) {} besides the batch; give them values with {}", info.name,
-        ShapeToString(info.shape, info.dim_names), fmt::join(missing, ", "), fmt::join(fixes, " ")));
+    return Status::InvalidArgument(fmt::format("input '{}' of shape {} has dynamic dimension(s) {} besides the batch",
+                                               info.name, ShapeToString(info.shape, info.dim_names),
+                                               fmt::join(missing, ", ")))
+        .WithFixes(fixes);
   }
   if (!shape.empty() && info.shape[0] >= 0 && info.shape[0] != batch_size) {
-    return Status::InvalidArgument("model input '" + info.name + "' has a fixed batch of " +
-                                   std::to_string(info.shape[0]) + "; use --batch " + std::to_string(info.shape[0]));
+    return Status::InvalidArgument(
+               fmt::format("model input '{}' has a fixed batch of {}, not {}", info.name, info.shape[0], batch_size))
+        .WithFix({"batch", "", {std::to_string(info.shape[0])}});
   }
   return shape;
 }
@@ -216,15 +230,16 @@ Status CheckFileNames(const std::vector<TensorInfo>& infos, const InputSpec& spe
   for (const auto& [name, file] : spec.files) {
     if (name.empty()) {
       if (infos.size() == 1) continue;
-      return Status::InvalidArgument("the model has " + std::to_string(infos.size()) +
-                                     " inputs; name the one the file is for: --input NAME=" + file.string());
+      return Status::InvalidArgument(
+                 fmt::format("the model has {} inputs; name the one file '{}' is for", infos.size(), file.string()))
+          .WithFix({"input", "NAME", {file.string()}});
     }
     bool known = false;
     for (const auto& info : infos) known = known || info.name == name;
     if (!known) {
       std::string names;
       for (const auto& info : infos) names += (names.empty() ? "" : ", ") + info.name;
-      return Status::InvalidArgument("--input names '" + name +
+      return Status::InvalidArgument("an input file is for '" + name +
                                      "', which is not an input of the model (inputs: " + names + ")");
     }
   }
@@ -257,6 +272,32 @@ Result<Tensor> FromFile(Tensor file_tensor, const TensorInfo& info, const Shape&
 }
 
 }  // namespace
+
+Result<std::vector<InputSpec>> InputSpecsPerModel(const std::vector<ModelDeclaredInputs>& models,
+                                                  const InputSpec& spec) {
+  std::vector<InputSpec> specs(models.size(), spec);
+  for (auto& s : specs) s.dim_values.clear();
+  std::vector<DimKeys> keys;
+  for (const ModelDeclaredInputs& m : models) keys.push_back(DynamicDimKeys(m.inputs));
+  for (const auto& [name, value] : spec.dim_values) {
+    bool used = false;
+    for (std::size_t i = 0; i < models.size(); ++i) {
+      if (!keys[i].batch.contains(name) && !keys[i].settable.contains(name)) continue;
+      specs[i].dim_values[name] = value;  // a batch's is kept for MakeInputs to refuse
+      used = true;
+    }
+    if (used) continue;
+    std::vector<std::string> have;
+    for (std::size_t i = 0; i < models.size(); ++i) {
+      have.push_back(fmt::format(
+          "{}: {}", models[i].model,
+          keys[i].settable.empty() ? "none besides the batch" : fmt::format("{}", fmt::join(keys[i].settable, ", "))));
+    }
+    return Status::InvalidArgument(
+        fmt::format("dimension '{}' = {} is a dynamic dimension of no model ({})", name, value, fmt::join(have, "; ")));
+  }
+  return specs;
+}
 
 Result<std::vector<Tensor>> MakeInputs(const std::vector<TensorInfo>& infos, int64_t batch_size,
                                        const InputSpec& spec) {

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,7 +14,6 @@
 #include "sweetspot/dataset.h"
 #include "sweetspot/isolated_eval.h"
 #include "sweetspot/model_info.h"
-#include "sweetspot/onnx_model.h"
 #include "sweetspot/study.h"
 #include "sweetspot/study_plan.h"
 #include "sweetspot/text_file.h"
@@ -41,6 +41,7 @@ std::string AccuracySettingsKey(const StudySpec& spec, const StudyModel& model, 
            {"output_kind", "auto"}};
   if (!planned.preprocess_override.empty()) key["variant_preprocess"] = planned.preprocess_override;
   if (!plan.holdout.empty()) key["calibration_holdout"] = {{"samples", plan.holdout.size()}, {"seed", spec.seed}};
+  if (!planned.size_from_dims_toml.empty()) key["size_from_dims"] = planned.size_from_dims_toml;
   return key.dump();
 }
 
@@ -51,6 +52,12 @@ EvalRequest MakeEvalRequest(const StudySpec& spec, const StudyModel& model, cons
   request.dataset_path = spec.dataset_path.string();
   request.classes_file = spec.classes_file.string();
   request.layers = ModelPreprocessLayers(spec, model, planned.preprocess_override);
+  if (!planned.size_from_dims_toml.empty()) {
+    request.layers.push_back(
+        {PreprocessSource(fmt::format("{} [[models]] '{}' dims", spec.spec_path.string(), model.name),
+                          /*has_lines=*/false),
+         planned.size_from_dims_toml, ""});
+  }
   request.limit = spec.limit;
   request.seed = spec.seed;
   request.exclude_indices = plan.holdout;
@@ -84,30 +91,37 @@ std::string LatencySettingsKey(const BenchRequest& request, const PlannedModel& 
   return DumpJson(json{{"variant", planned.variant}, {"bench", j}});
 }
 
-// The model's image height and width, when its first input leaves them
-// symbolic and its preprocessing sets a size: the same values `eval` feeds.
-// A preprocessing error is left for the accuracy run to report.
-void AddPreprocessDims(const StudySpec& spec, const StudyModel& model, std::map<std::string, std::int64_t>* dims) {
-  const std::vector<PreprocessLayer> layers = ModelPreprocessLayers(spec, model);
-  auto preprocess = LayerPreprocessing(model.path, layers);
-  auto proto = LoadOnnxModel(model.path);
-  if (!preprocess.ok() || !proto.ok() || preprocess->width <= 0 || preprocess->height <= 0) return;
-  std::vector<std::string> initializers;
-  for (const auto& t : proto->graph().initializer()) initializers.push_back(t.name());
-  for (const auto& input : proto->graph().input()) {
-    if (std::find(initializers.begin(), initializers.end(), input.name()) != initializers.end()) continue;
-    const auto& shape = input.type().tensor_type().shape();
-    if (shape.dim_size() != 4) return;
-    const bool nchw = preprocess->layout == Layout::kNchw;
-    const std::pair<int, std::int64_t> axes[] = {{nchw ? 2 : 1, preprocess->height}, {nchw ? 3 : 2, preprocess->width}};
-    for (const auto& [axis, value] : axes) {
-      const auto& dim = shape.dim(axis);
-      if (dim.has_dim_value()) continue;
-      const std::string key = dim.dim_param().empty() ? fmt::format("{}:{}", input.name(), axis) : dim.dim_param();
-      dims->emplace(key, value);  // a value the spec's `dims` gives wins
+// The image input's height and width, where its first input leaves them
+// symbolic, are set by the preprocessing size and by the model's `dims` alike
+// (as `eval --size` and `bench --dim` would): a size fills the dims the
+// benchmark feeds, dims fill a size the preprocessing leaves to the model, and
+// two different values are an error naming both. A preprocessing error is left
+// for the accuracy run to report.
+Status ReconcileImageSize(const StudySpec& spec, const StudyModel& model, PlannedModel* planned) {
+  auto preprocess = LayerPreprocessing(model.path, ModelPreprocessLayers(spec, model));
+  auto inputs = DeclaredInputs(model.path);
+  if (!preprocess.ok() || !inputs.ok() || inputs->empty() || inputs->front().shape.size() != 4) return Status::Ok();
+  const TensorInfo& input = inputs->front();  // the first input takes the images
+  const bool nchw = preprocess->layout == Layout::kNchw;
+  const std::tuple<std::string_view, std::size_t, int> axes[] = {{"height", nchw ? 2 : 1, preprocess->height},
+                                                                 {"width", nchw ? 3 : 2, preprocess->width}};
+  for (const auto& [what, axis, size] : axes) {
+    if (input.shape[axis] >= 0) continue;
+    const std::string& symbol = input.dim_names[axis];
+    const std::string key = symbol.empty() ? fmt::format("{}:{}", input.name, axis) : symbol;
+    const auto given = planned->dims.find(key);
+    if (size > 0 && given != planned->dims.end() && given->second != size) {
+      return Status::InvalidArgument(fmt::format(
+          "{} [[models]] '{}': dims {} = {} but the preprocessing{} sets {} {}; make them agree (or drop one)",
+          spec.spec_path.string(), model.name, key, given->second, preprocess->Origin(what), what, size));
     }
-    return;  // the first input takes the images
+    if (size > 0) {
+      planned->dims.emplace(key, size);
+    } else if (given != planned->dims.end()) {
+      planned->size_from_dims_toml += fmt::format("{} = {}\n", what, given->second);
+    }
   }
+  return Status::Ok();
 }
 
 Result<PlannedModel> PlanModel(const StudySpec& spec, const StudyModel& m) {
@@ -121,7 +135,7 @@ Result<PlannedModel> PlanModel(const StudySpec& spec, const StudyModel& m) {
   std::error_code ec;
   planned.info.file_bytes = static_cast<std::int64_t>(fs::file_size(m.path, ec));
   planned.dims = m.dims;
-  AddPreprocessDims(spec, m, &planned.dims);
+  SWEETSPOT_RETURN_IF_ERROR(ReconcileImageSize(spec, m, &planned));
   InspectOptions inspect;
   inspect.dim_values = planned.dims;
   auto info = InspectModel(m.path, inspect);
@@ -130,7 +144,7 @@ Result<PlannedModel> PlanModel(const StudySpec& spec, const StudyModel& m) {
     planned.info.macs = info->total_macs;
     planned.info.weight_bytes = info->weight_bytes;
   } else {
-    planned.inspect_failure = info.status();
+    planned.inspect_failure = WithSpecFixes(info.status());
   }
   return planned;
 }
@@ -163,7 +177,7 @@ Result<PlannedModel> PlanDerived(const StudySpec& spec, const DerivedModel& deri
     planned.info.sha256 =
         Sha256Hex(fmt::format("unmade variant\n{}\n{}", derived.model.path.string(), derived.canonical));
     planned.info.path = derived.model.path.string();
-    planned.variant_failure = derived.failure;
+    planned.variant_failure = WithSpecFixes(derived.failure);
   }
   planned.parent = derived.parent;
   planned.variant = derived.canonical;
@@ -373,6 +387,7 @@ class PlanRunner {
     if (options_.progress) options_.progress(progress_);
     Status failure;
     SWEETSPOT_ASSIGN_OR_RETURN(std::string summary, RunOne(m, what, &failure));
+    failure = WithSpecFixes(failure);  // the child names fields; this spec's keys set them
     if (!failure.ok()) {
       if (Cancelled()) return Interrupted();
       const bool accuracy = m.kind == MeasurementKind::kAccuracy;

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <toml++/toml.h>
 
 #include "sweetspot/preprocess_toml.h"
@@ -404,6 +405,41 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     if (value && *value <= 0) return r.Error(fmt::format("[constraints] {}", key), "must be > 0");
   }
   return spec;
+}
+
+namespace {
+
+// A preprocessing value as TOML: enum names are strings, a size is [width, height].
+std::string PreprocessValue(const FieldFix& fix) {
+  static const std::set<std::string> kStrings = {"color", "resize", "interpolation", "layout", "dtype"};
+  if (kStrings.contains(fix.field)) return fmt::format("\"{}\"", fmt::join(fix.values, ""));
+  if (fix.field == "size" || fix.values.size() > 1) return fmt::format("[{}]", fmt::join(fix.values, ", "));
+  return fmt::format("{}", fmt::join(fix.values, ""));
+}
+
+}  // namespace
+
+Status WithSpecFixes(const Status& status) {
+  std::vector<std::string> preprocess;
+  std::vector<std::string> dims;
+  std::vector<std::string> other;
+  for (const FieldFix& fix : status.fixes()) {
+    const std::string value = fmt::format("{}", fmt::join(fix.values, ", "));
+    if (fix.field == "dims") {
+      dims.push_back(fmt::format("{} = {}", fix.key, value));
+    } else if (fix.field == "batch") {
+      other.push_back(fmt::format("[runtime] batch = [{}]", value));
+    } else if (fix.field == "classes") {
+      other.push_back(fmt::format("[dataset] classes = \"{}\"", value));
+    } else if (fix.field != "input" && fix.field != "allow_corrupt") {  // a study has no such option
+      preprocess.push_back(fmt::format("{} = {}", fix.field, PreprocessValue(fix)));
+    }
+  }
+  std::vector<std::string> tables;
+  if (!preprocess.empty()) tables.push_back(fmt::format("[models.preprocess] {}", fmt::join(preprocess, ", ")));
+  if (!dims.empty()) tables.push_back(fmt::format("[[models]] dims = {{ {} }}", fmt::join(dims, ", ")));
+  tables.insert(tables.end(), other.begin(), other.end());
+  return status.RenderedFixes(tables.empty() ? "" : fmt::format("set {}", fmt::join(tables, " and ")));
 }
 
 Result<StudySpec> LoadStudySpec(const fs::path& path) {

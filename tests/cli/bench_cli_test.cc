@@ -81,8 +81,8 @@ TEST_F(BenchCli, BatchZero) { ExpectUsageError(model_ + " --batch 0" + kFast, "-
 // batches of another size than the report says; a --dim naming nothing is a typo.
 TEST_F(BenchCli, DimNamingTheBatchOrNoDimensionIsAnError) {
   ExpectUsageError(model_ + " --batch 8 --dim N=64" + kFast,
-                   "'N' is the batch dimension, set by --batch: use --batch 64");
-  ExpectUsageError(model_ + " --dim input:0=64" + kFast, "use --batch 64");
+                   "'N' is the batch dimension, set by the batch size: pass --batch 64");
+  ExpectUsageError(model_ + " --dim input:0=64" + kFast, "pass --batch 64");
   ExpectUsageError(model_ + " --dim Q=3" + kFast, "no dynamic dimension other than the batch");
 }
 
@@ -197,6 +197,27 @@ TEST_F(BenchCli, KeepsMeasuredResultsWhenAnotherModelFails) {
   EXPECT_EQ(doc["results"][0]["model_path"], model_);
   ASSERT_EQ(doc["failures"].size(), 1U);
   EXPECT_NE(doc["failures"][0]["message"].get<std::string>().find("bad.onnx"), std::string::npos);
+}
+
+// A --dim applies to the models that have that dimension, fails only when
+// none has it, and every message about one of several models names its file.
+TEST_F(BenchCli, DimAppliesToTheModelsThatHaveIt) {
+  GraphBuilder b("symbolic");
+  b.Input("x", DType::kFloat32, {-1, 3, -1, -1}, {"N", "", "H", "W"})
+      .Node("GlobalAveragePool", {"x"}, {"y"})
+      .Output("y", DType::kFloat32);
+  const std::string symbolic = testing::WriteModel(b.Build(), dir_ / "symbolic.onnx").string();
+  const std::string both = model_ + " " + symbolic;
+  const auto ok = RunCli("bench " + both + " --dim H=8 --dim W=8 --json -" + kFast);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_EQ(nlohmann::json::parse(ok.out)["results"].size(), 2U);
+
+  ExpectUsageError(both + " --dim Q=3" + kFast, "--dim: 'Q' = 3 is a dynamic dimension of no model (" + model_ +
+                                                    ": none besides the batch; " + symbolic + ": H, W, x:2, x:3)");
+  const auto missing = RunCli("bench " + both + kFast);
+  EXPECT_EQ(missing.exit_code, 2) << missing.err;
+  EXPECT_NE(missing.err.find("error: " + symbolic + ": input 'x'"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("pass --dim H=VALUE --dim W=VALUE"), std::string::npos) << missing.err;
 }
 
 // An output that cannot be written fails before anything is measured, and

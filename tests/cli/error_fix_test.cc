@@ -98,6 +98,41 @@ Case RuntimeFailure(Case c) {
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
+// Study specs, each a failing one and the same with the fix its error
+// proposes applied to the spec: "<stem>.toml" and "<stem>_fixed.toml".
+struct StudySpecPair {
+  std::string stem;
+  std::string models;        // the [[models]] tables of the failing spec
+  std::string runtime;       // extra [runtime] keys of the failing spec
+  std::string fixed_models;  // ... and of the fixed one
+  std::string fixed_runtime;
+};
+
+const std::vector<StudySpecPair>& StudySpecs() {
+  static const std::vector<StudySpecPair> specs = {
+      {"study_gray", "[[models]]\npath = \"gray.onnx\"\n", "",
+       "[[models]]\npath = \"gray.onnx\"\n[models.preprocess]\ncolor = \"gray\"\n", ""},
+      {"study_gray_rgb_mean",
+       "[[models]]\npath = \"gray.onnx\"\n[models.preprocess]\ncolor = \"gray\"\nmean = [0.485, 0.456, 0.406]\n"
+       "std = [0.229, 0.224, 0.225]\n",
+       "", "[[models]]\npath = \"gray.onnx\"\n[models.preprocess]\ncolor = \"gray\"\nmean = 0.449\nstd = 0.226\n", ""},
+      {"study_u8", "[[models]]\npath = \"u8.onnx\"\n", "",
+       "[[models]]\npath = \"u8.onnx\"\n[models.preprocess]\ndtype = \"uint8\"\n", ""},
+      {"study_size", "[[models]]\npath = \"rgb.onnx\"\n[models.preprocess]\nsize = 64\n", "",
+       "[[models]]\npath = \"rgb.onnx\"\n[models.preprocess]\nsize = [2, 2]\n", ""},
+      {"study_dynamic_hw", "[[models]]\npath = \"named_hw.onnx\"\n", "",
+       "[[models]]\npath = \"named_hw.onnx\"\ndims = { H = 2, W = 2 }\n", ""},
+      {"study_dims_disagree",
+       "[[models]]\npath = \"named_hw.onnx\"\ndims = { H = 2, W = 2 }\n[models.preprocess]\nsize = 4\n", "",
+       "[[models]]\npath = \"named_hw.onnx\"\ndims = { H = 2, W = 2 }\n", ""},
+      {"study_fixed_batch", "[[models]]\npath = \"batch1.onnx\"\n", "batch = [8]\n",
+       "[[models]]\npath = \"batch1.onnx\"\n", "batch = [1]\n"},
+      {"study_batch_in_dims", "[[models]]\npath = \"rgb.onnx\"\ndims = { N = 4 }\n", "",
+       "[[models]]\npath = \"rgb.onnx\"\n", "batch = [4]\n"},
+  };
+  return specs;
+}
+
 class Fixture {
  public:
   Fixture() {
@@ -143,6 +178,12 @@ class Fixture {
     const std::string int8 = "name = \"s\"\nvariants = [\"int8-static\"]\n";
     testing::WriteFile(d / "calib_all.toml", int8 + dataset + "calibration_samples = 9\n" + models + runtime);
     testing::WriteFile(d / "calib_one.toml", int8 + dataset + "calibration_samples = 1\n" + models + runtime);
+    for (const StudySpecPair& s : StudySpecs()) {
+      testing::WriteFile(d / (s.stem + ".toml"),
+                         "name = \"" + s.stem + "\"\n" + dataset + s.models + runtime + s.runtime);
+      testing::WriteFile(d / (s.stem + "_fixed.toml"),
+                         "name = \"" + s.stem + "\"\n" + dataset + s.fixed_models + runtime + s.fixed_runtime);
+    }
   }
   const fs::path& dir() const { return dir_.path(); }
 
@@ -170,6 +211,12 @@ const std::string kTrain = kTrainCommon + "--family cnn ";
 const std::string kStudy = "study -q --cache-dir {d}/cache --db {d}/study.db ";
 const std::string kOptimize = "optimize {d}/rgb.onnx --cache-dir {d}/cache --out {d}/out ";
 
+// A row for a spec of StudySpecs(): its own database, so that nothing stored is reused.
+Case StudyCase(const std::string& name, const std::string& stem, const std::string& error) {
+  const std::string study = "study -q --cache-dir {d}/cache --db {d}/" + stem + ".db {d}/" + stem;
+  return {name, study + ".toml", error, study + "_fixed.toml"};
+}
+
 const std::vector<Case>& Cases() {
   static const std::vector<Case> cases = {
       // eval: preprocessing that does not fit the model.
@@ -186,6 +233,8 @@ const std::vector<Case>& Cases() {
       {"EvalModelOfOtherClasses", kEval + "{d}/five.onnx", "--classes",
        "eval --no-cache --data {d}/all.csv --classes {d}/five_classes.txt {d}/five.onnx"},
       {"EvalFloat64Model", kEval + "{d}/f64.onnx", "pass --dtype float64", kEval + "{d}/f64.onnx --dtype float64"},
+      {"EvalMeanOfTwoValues", kEval + "{d}/rgb.onnx --mean 0.5,0.5", "pass --mean C1,C2,C3",
+       kEval + "{d}/rgb.onnx --mean 0.5,0.5,0.5"},
       // eval: data.
       {"EvalCorruptImages", "eval --no-cache --data {d}/corrupt {d}/rgb.onnx", "--allow-corrupt",
        "eval --no-cache --data {d}/corrupt {d}/rgb.onnx --allow-corrupt"},
@@ -194,13 +243,16 @@ const std::vector<Case>& Cases() {
       {"EvalLabelMapMissesAClass", kEval + "{d}/rgb.onnx --label-map {d}/map.csv", "add a line `c_blue,",
        kEval + "{d}/rgb.onnx --label-map {d}/map_fixed.csv"},
       // bench: input shapes.
-      {"BenchFixedBatch", kBench + "{d}/batch1.onnx --batch 8", "use --batch 1", kBench + "{d}/batch1.onnx --batch 1"},
+      {"BenchFixedBatch", kBench + "{d}/batch1.onnx --batch 8", "pass --batch 1", kBench + "{d}/batch1.onnx --batch 1"},
       {"BenchNamedDynamicDims", kBench + "{d}/named_hw.onnx", "--dim H=VALUE --dim W=VALUE",
        kBench + "{d}/named_hw.onnx --dim H=8 --dim W=8"},
       {"BenchUnnamedDynamicDims", kBench + "{d}/unnamed_hw.onnx", "--dim x:2=VALUE --dim x:3=VALUE",
        kBench + "{d}/unnamed_hw.onnx --dim x:2=8 --dim x:3=8"},
-      {"BenchDimNamesTheBatch", kBench + "{d}/rgb.onnx --batch 8 --dim N=64", "use --batch 64",
+      {"BenchDimNamesTheBatch", kBench + "{d}/rgb.onnx --batch 8 --dim N=64", "pass --batch 64",
        kBench + "{d}/rgb.onnx --batch 64"},
+      // Several models: a --dim is for those that have the dimension; one that none has lists theirs.
+      {"BenchDimOfNoModel", kBench + "{d}/rgb.onnx {d}/named_hw.onnx --dim Q=8", "{d}/named_hw.onnx: H, W, x:2, x:3)",
+       kBench + "{d}/rgb.onnx {d}/named_hw.onnx --dim H=8 --dim W=8"},
       {"BenchUnnamedInputFile", kBench + "{d}/two.onnx --input {d}/a.npy",
        "--input NAME=", kBench + "{d}/two.onnx --input a={d}/a.npy"},
       {"BenchBigEndianInputFile", kBench + "{d}/two.onnx --input a={d}/big_endian.npy", "save it little-endian",
@@ -210,7 +262,7 @@ const std::vector<Case>& Cases() {
        "inspect {d}/named_hw.onnx --dim H=8 --dim W=8"},
       {"InspectUnnamedDynamicDims", "inspect {d}/unnamed_hw.onnx", "--dim x:2=VALUE --dim x:3=VALUE",
        "inspect {d}/unnamed_hw.onnx --dim x:2=8 --dim x:3=8"},
-      {"InspectDimNamesTheBatch", "inspect {d}/rgb.onnx --dim N=8", "use --batch 8", "inspect {d}/rgb.onnx --batch 8"},
+      {"InspectDimNamesTheBatch", "inspect {d}/rgb.onnx --dim N=8", "pass --batch 8", "inspect {d}/rgb.onnx --batch 8"},
       // train.
       {"TrainImageTooSmall",
        "train --data {d}/data --val-data {d}/data --family cnn --width 4 --presets nano --epochs 1 --batch 4 "
@@ -252,6 +304,16 @@ const std::vector<Case>& Cases() {
        kOptimize + "--int8 static --data {d}/data"},
       {"OptimizeMoreSamplesThanData", kOptimize + "--int8 static --data {d}/data --samples 50", "ask for at most 9",
        kOptimize + "--int8 static --data {d}/data --samples 9"},
+      // study: the fix is a key of the spec (a study has no preprocessing or --dim flags).
+      StudyCase("StudyGrayModel", "study_gray", "set [models.preprocess] color = \"gray\""),
+      StudyCase("StudyGrayModelWithRgbMean", "study_gray_rgb_mean",
+                "set [models.preprocess] mean = 0.449, std = 0.226"),
+      StudyCase("StudyUint8Model", "study_u8", "set [models.preprocess] dtype = \"uint8\""),
+      StudyCase("StudySizeOfAFixedModel", "study_size", "set [models.preprocess] size = [2, 2]"),
+      StudyCase("StudyDynamicSize", "study_dynamic_hw", "set [[models]] dims = { H = VALUE, W = VALUE }"),
+      StudyCase("StudyDimsDisagreeWithSize", "study_dims_disagree", "dims H = 2 but the preprocessing"),
+      StudyCase("StudyFixedBatch", "study_fixed_batch", "set [runtime] batch = [1]"),
+      StudyCase("StudyDimNamesTheBatch", "study_batch_in_dims", "set [runtime] batch = [4]"),
       {"ResultsWithoutDatabase", "results --db {d}/none.db", "--db: no results database", "results --db {d}/made.db",
        "{cli} study -q --cache-dir {d}/cache --db {d}/made.db {d}/study.toml"},
   };

@@ -48,6 +48,22 @@ TEST(StatusTest, ToStringAndCodeNames) {
   EXPECT_EQ(StatusCodeName(StatusCode::kFailedPrecondition), "failed precondition");
 }
 
+// Fixes travel with the error, through context, until an app renders them.
+TEST(StatusTest, FixesSurviveContextUntilRendered) {
+  const Status s = Status::InvalidArgument("input 'x' has a dynamic width")
+                       .WithFix({"size", "", {"WIDTH", "HEIGHT"}})
+                       .WithFixes({{"dims", "H", {"VALUE"}}})
+                       .WithContext("m.onnx");
+  EXPECT_EQ(s.message(), "m.onnx: input 'x' has a dynamic width");
+  EXPECT_EQ(s.fixes(), (std::vector<FieldFix>{{"size", "", {"WIDTH", "HEIGHT"}}, {"dims", "H", {"VALUE"}}}));
+  const Status rendered = s.RenderedFixes("pass --size WIDTHxHEIGHT");
+  EXPECT_EQ(rendered.message(), "m.onnx: input 'x' has a dynamic width: pass --size WIDTHxHEIGHT");
+  EXPECT_TRUE(rendered.fixes().empty());
+  EXPECT_EQ(rendered.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.RenderedFixes("").message(), s.message());
+  EXPECT_TRUE(Status::Ok().RenderedFixes("x").ok());
+}
+
 TEST(StatusTest, WithContextPrefixesErrorsOnly) {
   const Status s = Status::InvalidData("bad header").WithContext("reading a.npy");
   EXPECT_EQ(s.code(), StatusCode::kInvalidData);

@@ -11,6 +11,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::vector<float> ApplyFloat(const PreprocessSpec& spec, const cv::Mat& image) {
   std::vector<float> out(spec.SampleSizeBytes() / sizeof(float));
@@ -202,7 +203,7 @@ TEST(PreprocessSpec, FileWithByteOrderMarkAndCrlf) {
   EXPECT_EQ(spec->mean, (std::vector<double>{0.5, 0.5, 0.5}));
 }
 
-TEST(Resolve, SizeFromModelAndMismatchesNameTheFlag) {
+TEST(Resolve, SizeFromModelAndMismatchesNameTheFix) {
   TensorInfo input{"input", DType::kFloat32, {-1, 3, 32, 32}, {"N", "", "", ""}, ""};
   auto spec = Resolve(PreprocessSpec{}, input);
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
@@ -216,32 +217,46 @@ TEST(Resolve, SizeFromModelAndMismatchesNameTheFlag) {
   gray.std = {1};
   auto channels = Resolve(gray, input);
   ASSERT_FALSE(channels.ok());
-  EXPECT_THAT(channels.status().message(), HasSubstr("--color rgb"));
+  EXPECT_THAT(channels.status().fixes(), ElementsAre(FieldFix{"color", "", {"rgb"}}));
 
   PreprocessSpec sized;
   sized.width = sized.height = 64;
   auto fixed = Resolve(sized, input);
   ASSERT_FALSE(fixed.ok());
-  EXPECT_THAT(fixed.status().message(), HasSubstr("--size 32x32"));
+  EXPECT_THAT(fixed.status().fixes(), ElementsAre(FieldFix{"size", "", {"32", "32"}}));
 
   TensorInfo dynamic{"x", DType::kFloat32, {-1, 3, -1, -1}, {}, ""};
   auto no_size = Resolve(PreprocessSpec{}, dynamic);
   ASSERT_FALSE(no_size.ok());
-  EXPECT_THAT(no_size.status().message(), HasSubstr("--size"));
+  EXPECT_THAT(no_size.status().message(), HasSubstr("has a dynamic width"));
+  EXPECT_THAT(no_size.status().fixes(), ElementsAre(FieldFix{"size", "", {"WIDTH", "HEIGHT"}}));
   EXPECT_TRUE(Resolve(sized, dynamic).ok());
 
   TensorInfo nhwc{"x", DType::kFloat32, {1, 32, 32, 3}, {}, ""};
   auto layout = Resolve(PreprocessSpec{}, nhwc);
   ASSERT_FALSE(layout.ok());
-  EXPECT_THAT(layout.status().message(), HasSubstr("--layout nhwc"));
+  EXPECT_THAT(layout.status().fixes(), ElementsAre(FieldFix{"layout", "", {"nhwc"}}));
 
   TensorInfo u8{"x", DType::kUInt8, {1, 3, 32, 32}, {}, ""};
   auto dtype = Resolve(PreprocessSpec{}, u8);
   ASSERT_FALSE(dtype.ok());
-  EXPECT_THAT(dtype.status().message(), HasSubstr("--dtype uint8"));
+  EXPECT_THAT(dtype.status().fixes(), ElementsAre(FieldFix{"dtype", "", {"uint8"}}));
 
   TensorInfo flat{"x", DType::kFloat32, {1, 784}, {}, ""};
   EXPECT_FALSE(Resolve(PreprocessSpec{}, flat).ok());
+}
+
+// A file's keys are named with their line; an option the user typed has none.
+TEST(ParsePreprocessToml, NamesLinesOnlyForSourcesThatHaveThem) {
+  auto file = ParsePreprocessToml("\nmean = 0.5\n", "p.toml");
+  ASSERT_TRUE(file.ok()) << file.status().ToString();
+  EXPECT_EQ(file->set_by.at("mean"), "p.toml line 2");
+  auto typed = ParsePreprocessToml("mean = 0.5\n", PreprocessSource("--mean", /*has_lines=*/false));
+  ASSERT_TRUE(typed.ok()) << typed.status().ToString();
+  EXPECT_EQ(typed->set_by.at("mean"), "--mean");
+  auto bad = ParsePreprocessToml("std = 0\n", PreprocessSource("--std", /*has_lines=*/false));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("--std: preprocessing 'std' has a zero"));
 }
 
 // Defaults follow the channel count: a gray model needs no mean/std flags.
@@ -263,7 +278,9 @@ TEST(Resolve, GrayUsesDefaultsAndNamesWhoSetConflictingValues) {
   ASSERT_FALSE(conflict.ok());
   EXPECT_THAT(conflict.message(), HasSubstr("'mean' [0.485, 0.456, 0.406] (from meta line 1)"));
   EXPECT_THAT(conflict.message(), HasSubstr("colour 'gray' (from --color) has 1 channel(s)"));
-  EXPECT_THAT(conflict.message(), HasSubstr("pass --mean 0.449 --std 0.226"));
+  EXPECT_THAT(conflict.fixes(), ElementsAre(FieldFix{"mean", "", {"0.449"}}, FieldFix{"std", "", {"0.226"}}));
+  // Library messages name fields; only an app names its options.
+  EXPECT_THAT(conflict.message(), Not(HasSubstr("pass")));
 }
 
 // An integer input takes raw pixels: scale 1 unless a layer set one, and a
@@ -286,7 +303,8 @@ TEST(Resolve, IntegerDtypesTakeRawPixelsAndCheckTheRange) {
   ASSERT_FALSE(collapsed.ok());
   EXPECT_THAT(collapsed.status().message(), HasSubstr("onto 2 value(s)"));
   EXPECT_THAT(collapsed.status().message(), HasSubstr("(from --scale)"));
-  EXPECT_THAT(collapsed.status().message(), HasSubstr("pass --scale 1 --mean 0 --std 1"));
+  EXPECT_THAT(collapsed.status().fixes(),
+              ElementsAre(FieldFix{"scale", "", {"1"}}, FieldFix{"mean", "", {"0"}}, FieldFix{"std", "", {"1"}}));
   spec.scale = 2.0;
   auto outside = Resolve(spec, u8);
   ASSERT_FALSE(outside.ok());

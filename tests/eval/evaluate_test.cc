@@ -122,7 +122,7 @@ TEST_F(EvaluateTest, CorruptImagesAreExcludedOnlyWithinTheLimit) {
   EXPECT_EQ(strict.status().code(), StatusCode::kInvalidData);
   EXPECT_THAT(strict.status().message(), HasSubstr("1 of 10 images"));
   EXPECT_THAT(strict.status().message(), HasSubstr("broken.jpg"));
-  EXPECT_THAT(strict.status().message(), HasSubstr("--allow-corrupt"));
+  EXPECT_EQ(strict.status().fixes(), (std::vector<FieldFix>{{"allow_corrupt", "", {}}}));
 
   options_.allow_corrupt = true;
   auto lenient = Run(testing::ChannelModel());

@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -44,7 +45,8 @@ TEST(MakeInputs, UnnamedDynamicDimensionNeedsADimFlag) {
   std::vector<TensorInfo> infos{{"x", DType::kFloat32, {-1, 3, -1}, {"N", "", "len"}, ""}};
   auto missing = MakeInputs(infos, 1, {});
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("--dim len=VALUE"), std::string::npos) << missing.status().message();
+  EXPECT_EQ(missing.status().fixes(), (std::vector<FieldFix>{{"dims", "len", {"VALUE"}}}))
+      << missing.status().message();
   InputSpec spec;
   spec.dim_values["len"] = 5;
   auto ok = MakeInputs(infos, 2, spec);
@@ -56,7 +58,8 @@ TEST(MakeInputs, FixedBatchMismatchSaysWhichBatchToUse) {
   std::vector<TensorInfo> infos{{"x", DType::kFloat32, {1, 3}, {"", ""}, ""}};
   auto r = MakeInputs(infos, 8, {});
   ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("--batch 1"), std::string::npos);
+  EXPECT_NE(r.status().message().find("fixed batch of 1, not 8"), std::string::npos) << r.status().message();
+  EXPECT_EQ(r.status().fixes(), (std::vector<FieldFix>{{"batch", "", {"1"}}}));
 }
 
 TEST(MakeInputs, ZeroBatchIsRejected) {
@@ -109,6 +112,37 @@ TEST(ReadNpy, RejectsNonNpyAndTruncatedFiles) {
   ASSERT_FALSE(shortened.ok());
   EXPECT_NE(shortened.status().message().find("truncated"), std::string::npos);
   EXPECT_EQ(ReadNpy(dir / "absent.npy").status().code(), StatusCode::kNotFound);
+}
+
+// One set of --dim values for several models: each gets the values it has
+// a dimension for; a value no model has is an error listing every model's.
+TEST(InputSpecsPerModel, GivesEachModelTheDimensionsItHas) {
+  const ModelDeclaredInputs image{"image.onnx", {{"x", DType::kFloat32, {-1, 3, -1, -1}, {"N", "", "H", "W"}, ""}}};
+  const ModelDeclaredInputs fixed{"fixed.onnx", {{"x", DType::kFloat32, {-1, 3, 8, 8}, {"N", "", "", ""}, ""}}};
+  InputSpec spec;
+  spec.seed = 3;
+  spec.dim_values = {{"H", 8}, {"W", 6}};
+  auto split = InputSpecsPerModel({image, fixed}, spec);
+  ASSERT_TRUE(split.ok()) << split.status().ToString();
+  ASSERT_EQ(split->size(), 2U);
+  EXPECT_EQ((*split)[0].dim_values, spec.dim_values);
+  EXPECT_TRUE((*split)[1].dim_values.empty());
+  EXPECT_EQ((*split)[1].seed, 3U);
+  EXPECT_TRUE(MakeInputs(fixed.inputs, 1, (*split)[1]).ok());
+
+  spec.dim_values = {{"Q", 2}};
+  auto none = InputSpecsPerModel({image, fixed}, spec);
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.status().message(),
+              ::testing::HasSubstr("'Q' = 2 is a dynamic dimension of no model (image.onnx: H, W, x:2, x:3; "
+                                   "fixed.onnx: none besides the batch)"));
+  // The batch's value stays with the model that has it, for MakeInputs to refuse.
+  spec.dim_values = {{"N", 4}};
+  auto batch = InputSpecsPerModel({image, fixed}, spec);
+  ASSERT_TRUE(batch.ok());
+  const auto refused = MakeInputs(image.inputs, 1, (*batch)[0]);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().fixes(), (std::vector<FieldFix>{{"batch", "", {"4"}}}));
 }
 
 }  // namespace

@@ -231,5 +231,24 @@ TEST_F(SpecTest, MissingDatasetOrModelsOrFile) {
   EXPECT_THAT(no_file.status().message(), HasSubstr("nope.toml' does not exist"));
 }
 
+// A library error's fixes, named as the spec's keys: one table per kind of
+// key, enum values quoted, lists and sizes as TOML arrays; what a spec cannot
+// set (an input file) left out.
+TEST(WithSpecFixes, NamesSpecKeysNeverFlags) {
+  const Status status = Status::InvalidArgument("bad").WithFixes({{"color", "", {"gray"}},
+                                                                  {"size", "", {"2", "2"}},
+                                                                  {"mean", "", {"C1", "C2", "C3"}},
+                                                                  {"dims", "H", {"VALUE"}},
+                                                                  {"dims", "W", {"VALUE"}},
+                                                                  {"batch", "", {"1"}},
+                                                                  {"input", "NAME", {"a.npy"}}});
+  const Status rendered = WithSpecFixes(status);
+  EXPECT_EQ(rendered.message(),
+            "bad: set [models.preprocess] color = \"gray\", size = [2, 2], mean = [C1, C2, C3] and [[models]] dims = "
+            "{ H = VALUE, W = VALUE } and [runtime] batch = [1]");
+  EXPECT_TRUE(rendered.fixes().empty());
+  EXPECT_EQ(WithSpecFixes(Status::InvalidArgument("bad").WithFix({"input", "NAME", {"a.npy"}})).message(), "bad");
+}
+
 }  // namespace
 }  // namespace sweetspot
