@@ -212,8 +212,9 @@ TEST_F(BenchCli, DimAppliesToTheModelsThatHaveIt) {
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(nlohmann::json::parse(ok.out)["results"].size(), 2U);
 
-  ExpectUsageError(both + " --dim Q=3" + kFast, "--dim: 'Q' = 3 is a dynamic dimension of no model (" + model_ +
-                                                    ": none besides the batch; " + symbolic + ": H, W, x:2, x:3)");
+  ExpectUsageError(both + " --dim Q=3" + kFast, "--dim: dimension 'Q' = 3 is a dynamic dimension of no model (" +
+                                                    model_ + ": none besides the batch; " + symbolic +
+                                                    ": H, W, x:2, x:3)");
   const auto missing = RunCli("bench " + both + kFast);
   EXPECT_EQ(missing.exit_code, 2) << missing.err;
   EXPECT_NE(missing.err.find("error: " + symbolic + ": input 'x'"), std::string::npos) << missing.err;
