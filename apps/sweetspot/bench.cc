@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "sweetspot/backend.h"
 #include "sweetspot/bench_json.h"
 #include "sweetspot/bench_report.h"
 #include "sweetspot/cpus.h"
@@ -56,8 +57,10 @@ std::pair<std::string, std::string> SplitAssignment(const std::string& text) {
 
 Result<BenchRequest> MakeRequest(const BenchArgs& a) {
   BenchRequest request;
-  SWEETSPOT_ASSIGN_OR_RETURN(request.options.graph_optimization, ParseGraphOptimization(a.graph_opt));
-  SWEETSPOT_ASSIGN_OR_RETURN(request.options.execution_mode, ParseExecutionMode(a.execution_mode));
+  SWEETSPOT_ASSIGN_OR_RETURN(request.options.graph_optimization,
+                             WithFlag(ParseGraphOptimization(a.graph_opt), "--graph-opt"));
+  SWEETSPOT_ASSIGN_OR_RETURN(request.options.execution_mode,
+                             WithFlag(ParseExecutionMode(a.execution_mode), "--execution-mode"));
   // Resolved here so that the report records the threads really used.
   request.options.intra_op_threads = a.threads > 0 ? a.threads : DefaultThreadCount();
   request.options.inter_op_threads = a.inter_threads;
@@ -70,7 +73,7 @@ Result<BenchRequest> MakeRequest(const BenchArgs& a) {
       c.scenarios = {Scenario::kSingleStream, Scenario::kOffline, Scenario::kConcurrent};
       break;
     }
-    SWEETSPOT_ASSIGN_OR_RETURN(Scenario s, ParseScenario(name));
+    SWEETSPOT_ASSIGN_OR_RETURN(Scenario s, WithFlag(ParseScenario(name), "--scenario"));
     c.scenarios.push_back(s);
   }
   c.batch_sizes = a.batch_sizes;
@@ -130,6 +133,11 @@ ProgressFn TerminalProgress(const std::string& label) {
 Status RunBenchCommand(const BenchArgs& args) {
   SWEETSPOT_ASSIGN_OR_RETURN(BenchRequest base, MakeRequest(args));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(args.json_path, "--json"));
+  // Once, before any model: a provider this build cannot enable fails every one.
+  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend(base.backend));
+  if (Status provider = backend->CheckProvider(args.provider); !provider.ok()) {
+    return Status::FromCode(provider.code(), "--provider: " + provider.message() + ": use --provider cpu");
+  }
   SWEETSPOT_ASSIGN_OR_RETURN(const fs::path self, SelfExecutable());
   ChildOptions child_options;
   child_options.share_stderr = !args.quiet;  // the child draws its progress there
@@ -156,10 +164,8 @@ Status RunBenchCommand(const BenchArgs& args) {
     if (!fs::exists(model)) {
       result = Status::NotFound("model file '" + model + "' does not exist; check the path");
     } else if (args.no_isolate) {
-      auto backend = CreateBackend(request.backend);
-      result = backend.ok() ? RunBench(**backend, model, request.options, request.config, request.inputs,
-                                       args.quiet ? ProgressFn{} : TerminalProgress(model))
-                            : Result<BenchResult>(backend.status());
+      result = RunBench(*backend, model, request.options, request.config, request.inputs,
+                        args.quiet ? ProgressFn{} : TerminalProgress(model));
     } else {
       result = RunBenchIsolated(self, request, {}, child_options);
       if (result.ok()) ApplyRuntimeBaseline(*result, *runtime_baseline);

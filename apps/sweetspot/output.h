@@ -93,6 +93,14 @@ class ProgressBar {
 CLI::Validator PositiveInteger();
 CLI::Validator NonNegativeInteger();
 
+// A library parse result with the flag that gave the text as its context
+// ("--scenario: unknown scenario 'x' (expected ...)").
+template <typename T>
+Result<T> WithFlag(Result<T> parsed, std::string_view flag) {
+  if (parsed.ok()) return parsed;
+  return parsed.status().WithContext(flag);
+}
+
 // NAME=VALUE pairs that PositiveInteger().application_index(1) checked, as
 // a map of their values (a later pair for the same name wins).
 std::map<std::string, std::int64_t> DimValues(const std::vector<std::pair<std::string, std::string>>& pairs);

@@ -61,8 +61,14 @@ class Backend {
 
   virtual std::string name() const = 0;     // "onnxruntime"
   virtual std::string version() const = 0;  // of the runtime library
-  // Execution providers this build of the runtime can use, e.g. {"cpu"}.
+  // Execution providers this build of the runtime lists, e.g. {"cpu"}. A
+  // listed provider may still fail to enable (its libraries ship apart).
   virtual std::vector<std::string> AvailableProviders() const = 0;
+  // Ok when execution provider `name` can be enabled here; else Unsupported,
+  // one line naming the provider and why (not in this build, with the ones
+  // that are; or the library that is missing), without a fix: the caller
+  // knows the field or flag that chose it. Load fails the same way.
+  virtual Status CheckProvider(const std::string& name) const = 0;
 
   virtual Result<std::unique_ptr<Session>> Load(const std::filesystem::path& model_path,
                                                 const BackendOptions& options) = 0;

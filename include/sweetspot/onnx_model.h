@@ -14,7 +14,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <initializer_list>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -44,6 +46,21 @@ std::string OnnxElementTypeName(int32_t element_type);
 // A value's type as ONNX writes it, tensors by element type inside containers:
 // "float", "seq(map(int64,float))", "optional(float)", "sparse_tensor(float)".
 std::string OnnxTypeName(const onnx::TypeProto& type);
+
+// A node of a model's main graph and the element type of each of its inputs
+// ("int64"; "" where neither the graph nor ONNX type inference knows it).
+struct NodeInputTypes {
+  std::string node_name;  // "" when the node has none
+  std::string op_type;
+  std::string domain;  // "" for the default ONNX domain
+  std::vector<std::string> input_names;
+  std::vector<std::string> input_types;  // same order
+};
+// The first node that runs `op_type` (of any domain) and, when `node_name` is
+// not empty, has that name; nullopt when there is none. Runs libonnx type
+// inference on a copy of the model for the types the graph does not declare.
+std::optional<NodeInputTypes> FindNodeInputTypes(const onnx::ModelProto& model, std::string_view op_type,
+                                                 std::string_view node_name);
 
 class GraphBuilder {
  public:

@@ -1,10 +1,14 @@
 #include "sweetspot/onnx_model.h"
 
 #include <onnx/defs/attr_proto_util.h>
+#include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
 
 #include <algorithm>
 #include <cctype>
+#include <exception>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 
@@ -62,7 +66,44 @@ Status CheckExternalData(const onnx::ModelProto& model, const fs::path& path) {
   return Status::Ok();
 }
 
+// Element type names of every typed value of `graph`, by value name.
+std::map<std::string, std::string> ValueTypes(const onnx::GraphProto& graph) {
+  std::map<std::string, std::string> types;
+  for (const auto& init : graph.initializer()) types[init.name()] = OnnxElementTypeName(init.data_type());
+  for (const auto* values : {&graph.input(), &graph.value_info(), &graph.output()}) {
+    for (const auto& v : *values) {
+      if (v.type().has_tensor_type()) types[v.name()] = OnnxElementTypeName(v.type().tensor_type().elem_type());
+    }
+  }
+  return types;
+}
+
 }  // namespace
+
+std::optional<NodeInputTypes> FindNodeInputTypes(const onnx::ModelProto& model, std::string_view op_type,
+                                                 std::string_view node_name) {
+  const auto& nodes = model.graph().node();
+  const auto node = std::find_if(nodes.begin(), nodes.end(), [&](const onnx::NodeProto& n) {
+    return n.op_type() == op_type && (node_name.empty() || n.name() == node_name);
+  });
+  if (node == nodes.end()) return std::nullopt;
+  onnx::ModelProto inferred = model;
+  try {
+    // Lenient: a node it cannot infer leaves its outputs untyped.
+    onnx::shape_inference::InferShapes(inferred, onnx::OpSchemaRegistry::Instance(),
+                                       onnx::ShapeInferenceOptions(false, 0, false));
+  } catch (const std::exception&) {
+    // What the graph itself declares is still known.
+  }
+  const std::map<std::string, std::string> types = ValueTypes(inferred.graph());
+  NodeInputTypes out{node->name(), node->op_type(), node->domain(), {}, {}};
+  for (const std::string& input : node->input()) {
+    const auto it = types.find(input);
+    out.input_names.push_back(input);
+    out.input_types.push_back(it != types.end() ? it->second : "");
+  }
+  return out;
+}
 
 Result<onnx::ModelProto> LoadOnnxModel(const fs::path& path) {
   std::error_code ec;

@@ -140,6 +140,28 @@ TEST(OrtBackend, UnknownOperatorIsUnsupported) {
   ASSERT_FALSE(session.ok());
   EXPECT_EQ(session.status().code(), StatusCode::kUnsupported) << session.status().ToString();
   EXPECT_NE(session.status().message().find("Frobnicate"), std::string::npos) << session.status().ToString();
+  EXPECT_NE(session.status().message().find("re-export the model with standard ONNX operators"), std::string::npos);
+}
+
+// A standard operator ONNX allows on int64 but ONNX Runtime implements for
+// float only: the input type is the problem, not the opset. The type of an
+// intermediate value comes from ONNX type inference.
+TEST(OrtBackend, MissingKernelForAnInputTypeNamesNodeOpAndType) {
+  TempDir dir;
+  GraphBuilder b("erf");
+  b.Input("x", DType::kInt64, {-1, 4}, {"N"})
+      .Node("Add", {"x", "x"}, {"doubled"})
+      .Node("Erf", {"doubled"}, {"y"})
+      .Output("y", DType::kInt64, {-1, 4}, {"N", ""});
+  auto session = Ort()->Load(WriteModel(b.Build(), dir / "erf.onnx"), {});
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().code(), StatusCode::kUnsupported);
+  const std::string& message = session.status().message();
+  EXPECT_NE(message.find("no Erf kernel for int64 inputs (node 'Erf_2', op Erf version 13)"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("cast those inputs to float"), std::string::npos) << message;
+  EXPECT_EQ(message.find("opset"), std::string::npos) << message;
+  EXPECT_EQ(message.find("ONNXRuntimeError"), std::string::npos) << message;
 }
 
 TEST(OrtBackend, WrongInputShapeIsInvalidArgument) {
@@ -202,12 +224,21 @@ TEST(OrtProviderNames, EveryAvailableProviderRoundTripsAndLoads) {
     if (name == "cpu") {
       EXPECT_TRUE(session.ok()) << session.status().ToString();
     }
+    const Status checked = Ort()->CheckProvider(name);
+    EXPECT_EQ(checked.ok(), session.ok()) << checked.message();
     if (session.ok()) continue;
     EXPECT_EQ(session.status().code(), StatusCode::kUnsupported);
     EXPECT_NE(session.status().message().find("execution provider '" + name + "' cannot be enabled"), std::string::npos)
         << session.status().message();
     EXPECT_EQ(session.status().message().find("Unknown provider name"), std::string::npos);
+    // One line of ours: the library that is missing, not ONNX Runtime's text.
+    EXPECT_EQ(checked.message().find("ONNXRuntimeError"), std::string::npos) << checked.message();
+    EXPECT_EQ(checked.message().find('\n'), std::string::npos) << checked.message();
+    EXPECT_NE(session.status().message().find("use execution provider 'cpu'"), std::string::npos);
   }
+  const std::string unknown = Ort()->CheckProvider("nosuchaccelerator").message();
+  EXPECT_NE(unknown.find("not in this ONNX Runtime build (available: "), std::string::npos) << unknown;
+  EXPECT_NE(unknown.find("cpu"), std::string::npos) << unknown;
   EXPECT_EQ(ort::OrtProviderName("cpu"), "CPUExecutionProvider");
   EXPECT_EQ(ort::OrtProviderName("cuda"), "CUDAExecutionProvider");
   EXPECT_EQ(ort::ShortProviderName("TensorrtExecutionProvider"), "tensorrt");

@@ -3,6 +3,7 @@
 #include <onnxruntime_cxx_api.h>
 
 #include <algorithm>
+#include <optional>
 #include <regex>
 #include <string>
 #include <unordered_map>
@@ -69,32 +70,74 @@ std::string WithoutSourceLocations(const std::string& text) {
   return out + text.substr(std::min(from, text.size()));
 }
 
-// ORT messages may span lines; our errors are one line.
+// ORT messages may span lines; our errors are one line, without the
+// "[ONNXRuntimeError] : 1 : FAIL : " its nested errors carry.
 std::string OneLine(std::string text) {
   std::replace(text.begin(), text.end(), '\n', ' ');
   while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.pop_back();
-  return text;
+  static const std::regex prefix(R"(\[ONNXRuntimeError\] : \d+ : \w+ : )");
+  return std::regex_replace(text, prefix, "");
 }
 
-// "com.example:Frobnicate(-1) is not a registered function/op" or "Could not
-// find an implementation for Frobnicate(1) node with name '...'" -> the operator.
-std::string MissingKernelOperator(const std::string& what) {
+// What ONNX Runtime says when it has no kernel for a node: "com.example:
+// Frobnicate(-1) is not a registered function/op" (an operator it does not
+// know), or "Could not find an implementation for Erf(13) node with name
+// 'e'" (one it knows, but not for this version or these input types).
+struct MissingKernel {
+  std::string op;          // with its domain when ORT names one ("com.example:Frobnicate")
+  std::string version;     // the operator's opset version as ORT gives it
+  std::string node_name;   // "" when ORT names no node or the node has no name
+  bool registered = true;  // false: ORT does not know the operator at all
+};
+
+std::optional<MissingKernel> FindMissingKernel(const std::string& what) {
   std::smatch m;
   if (std::regex_search(what, m, std::regex(R"(([\w.]+:)?(\w+)\((-?\d+)\) is not a registered function/op)"))) {
-    return m[1].str() + m[2].str();
+    return MissingKernel{m[1].str() + m[2].str(), m[3].str(), "", false};
   }
-  if (std::regex_search(what, m, std::regex(R"(Could not find an implementation for (\w+)\((\d+)\))"))) {
-    return m[1].str() + " (version " + m[2].str() + ")";
+  if (std::regex_search(
+          what, m,
+          std::regex(R"(Could not find an implementation for (\w+)\((\d+)\)(?: node with name '([^']*)')?)"))) {
+    return MissingKernel{m[1].str(), m[2].str(), m[3].str(), true};
   }
-  return "";
+  return std::nullopt;
+}
+
+// The input types of the node ORT has no kernel for, when they explain it:
+// a standard operator whose inputs are not all float32 (int64 Erf, float16
+// on the CPU provider) lacks a kernel for those types, not for the opset.
+std::optional<std::string> UnsupportedInputTypes(const MissingKernel& missing, const onnx::ModelProto* model) {
+  if (model == nullptr || !missing.registered) return std::nullopt;
+  const auto node = FindNodeInputTypes(*model, missing.op, missing.node_name);
+  if (!node || !(node->domain.empty() || node->domain == "ai.onnx")) return std::nullopt;
+  std::string types;
+  bool all_float32 = true;
+  for (const std::string& type : node->input_types) {
+    if (type.empty()) continue;
+    all_float32 = all_float32 && type == "float";
+    if (types.find(type) == std::string::npos) types += (types.empty() ? "" : ", ") + type;
+  }
+  if (types.empty() || all_float32) return std::nullopt;
+  const std::string name =
+      node->node_name.empty() ? "an unnamed " + node->op_type + " node" : "node '" + node->node_name + "'";
+  return "ONNX Runtime has no " + node->op_type + " kernel for " + types + " inputs (" + name + ", op " +
+         node->op_type + " version " + missing.version +
+         "): cast those inputs to float (or export the model with "
+         "float32 tensors there)";
 }
 
 // Maps ORT's error codes onto ours. ORT reports an operator it does not know
 // as a generic failure, so the message is inspected to tell the user why.
-Status FromOrtException(const Ort::Exception& e, const std::string& context, bool loading) {
+// `model`, when given, tells a missing kernel for an input type from one for
+// an opset.
+Status FromOrtException(const Ort::Exception& e, const std::string& context, bool loading,
+                        const onnx::ModelProto* model = nullptr) {
   const std::string what = WithoutSourceLocations(OneLine(e.what()));
-  const std::string op = MissingKernelOperator(what);
-  if (!op.empty()) {
+  if (const auto missing = FindMissingKernel(what)) {
+    if (const auto by_type = UnsupportedInputTypes(*missing, model)) {
+      return Status::Unsupported(context + ": " + *by_type);
+    }
+    const std::string op = missing->registered ? missing->op + " (version " + missing->version + ")" : missing->op;
     return Status::Unsupported(context + ": ONNX Runtime has no kernel for operator " + op +
                                ": re-export the model with standard ONNX operators (opset " +
                                std::to_string(kMinRuntimeOpset) + " to " + std::to_string(kMaxRuntimeOpset) + ")");
@@ -119,7 +162,7 @@ Status FromOrtException(const Ort::Exception& e, const std::string& context, boo
 Status LoadFailure(const Ort::Exception& e, const std::filesystem::path& model_path) {
   auto parsed = LoadOnnxModel(model_path);
   if (!parsed.ok()) return parsed.status();
-  return FromOrtException(e, "cannot load model '" + model_path.string() + "'", /*loading=*/true);
+  return FromOrtException(e, "cannot load model '" + model_path.string() + "'", /*loading=*/true, &*parsed);
 }
 
 Result<DType> FromOrtType(ONNXTensorElementDataType type) {
@@ -310,12 +353,36 @@ Status AppendProvider(Ort::SessionOptions& so, const ProviderName& provider) {
   return Status::Ok();
 }
 
-Status CheckProvider(const std::string& short_name, const std::vector<std::string>& available) {
-  if (std::find(available.begin(), available.end(), short_name) != available.end()) return Status::Ok();
-  std::string names;
-  for (const auto& p : available) names += (names.empty() ? "" : ", ") + p;
-  return Status::Unsupported("execution provider '" + short_name +
-                             "' is not in this ONNX Runtime build (available: " + names + ")");
+// ONNX Runtime's reason a provider cannot be enabled, in one line of ours:
+// the shared library that did not load, else its text without the prefix.
+std::string ProviderFailureReason(const std::string& what) {
+  const std::string text = WithoutSourceLocations(OneLine(what));
+  std::smatch m;
+  if (std::regex_search(text, m, std::regex(R"(([^\s:/]+\.so[.\d]*): cannot open shared object file)"))) {
+    return "its library " + m[1].str() + " is not installed beside libonnxruntime";
+  }
+  if (std::regex_search(text, m, std::regex(R"(Failed to load library ([^\s]+))"))) {
+    return "its library " + m[1].str() + " does not load";
+  }
+  return text;
+}
+
+// Checks `short_name` is listed, then enables it on `so`.
+Status EnableProvider(Ort::SessionOptions& so, const std::string& short_name,
+                      const std::vector<std::string>& available) {
+  if (std::find(available.begin(), available.end(), short_name) == available.end()) {
+    std::string names;
+    for (const auto& p : available) names += (names.empty() ? "" : ", ") + p;
+    return Status::Unsupported("execution provider '" + short_name +
+                               "' is not in this ONNX Runtime build (available: " + names + ")");
+  }
+  try {
+    return AppendProvider(so, *FindProvider(short_name));
+  } catch (const Ort::Exception& e) {
+    // Builds list providers whose libraries ship separately (CUDA, TensorRT).
+    return Status::Unsupported("execution provider '" + short_name +
+                               "' cannot be enabled: " + ProviderFailureReason(e.what()));
+  }
 }
 
 class OrtBackend final : public Backend {
@@ -332,6 +399,11 @@ class OrtBackend final : public Backend {
     return names;
   }
 
+  Status CheckProvider(const std::string& name) const override {
+    Ort::SessionOptions so;
+    return EnableProvider(so, name, AvailableProviders());
+  }
+
   Result<std::unique_ptr<Session>> Load(const std::filesystem::path& model_path,
                                         const BackendOptions& options) override {
     std::error_code ec;
@@ -341,7 +413,6 @@ class OrtBackend final : public Backend {
     if (options.intra_op_threads < 0 || options.inter_op_threads < 0) {
       return Status::InvalidArgument("thread counts must be >= 0 (0 = the runtime's default)");
     }
-    SWEETSPOT_RETURN_IF_ERROR(CheckProvider(options.execution_provider, AvailableProviders()));
     Ort::SessionOptions so;
     // ONNX Runtime's own default counts the machine's cores, not the ones this process may use.
     so.SetIntraOpNumThreads(options.intra_op_threads > 0 ? options.intra_op_threads : DefaultThreadCount());
@@ -351,13 +422,8 @@ class OrtBackend final : public Backend {
     if (!options.optimized_model_path.empty()) {
       so.SetOptimizedModelFilePath(options.optimized_model_path.c_str());
     }
-    try {
-      SWEETSPOT_RETURN_IF_ERROR(AppendProvider(so, *FindProvider(options.execution_provider)));
-    } catch (const Ort::Exception& e) {
-      // Builds list providers whose libraries ship separately (CUDA, TensorRT).
-      return Status::Unsupported("execution provider '" + options.execution_provider +
-                                 "' cannot be enabled: " + WithoutSourceLocations(OneLine(e.what())) +
-                                 " (install its libraries beside libonnxruntime, or use execution provider 'cpu')");
+    if (Status enabled = EnableProvider(so, options.execution_provider, AvailableProviders()); !enabled.ok()) {
+      return Status::FromCode(enabled.code(), enabled.message() + ": use execution provider 'cpu'");
     }
     try {
       Ort::Session session(Environment(), model_path.c_str(), so);
