@@ -157,23 +157,39 @@ PreprocessSpec WithDtypeDefaults(PreprocessSpec spec) {
   return spec;
 }
 
-// The pixel values 0..255 must land inside an integer dtype's range, and
-// stay apart (a float model's 1/255 scale turns every pixel into 0 or 1).
-Status CheckIntegerRange(const PreprocessSpec& spec) {
-  if (!IsIntegerDType(spec.dtype)) return Status::Ok();
+bool IsWhole(double v) { return std::abs(v - std::round(v)) < 1e-6; }
+
+// What an integer dtype's preprocessing does wrong with pixels 0..255, or ""
+// when every pixel lands on a distinct integer inside the dtype's range (a
+// float model's 1/255 scale turns every pixel into 0 or 1; a mean of 0.5
+// rounds half of them one way and half the other).
+std::string IntegerRangeProblem(const PreprocessSpec& spec, double mul, double add) {
   const double lo_limit = spec.dtype == DType::kInt8 ? -128.0 : 0.0;
   const double hi_limit = lo_limit + 255.0;
+  // "+ 0.0" turns -0 into 0 for the message.
+  const double lo = std::min(add, 255.0 * mul + add) + 0.0;
+  const double hi = std::max(add, 255.0 * mul + add) + 0.0;
+  const double levels = std::abs(255.0 * mul) + 1.0;
+  if (levels < 16.0) return fmt::format("onto {:.0f} value(s)", std::floor(levels));
+  if (lo < lo_limit - 0.5 || hi > hi_limit + 0.5) {
+    return fmt::format("to {}..{}, outside {}'s {}..{}", FormatNumber(lo), FormatNumber(hi), DTypeName(spec.dtype),
+                       lo_limit, hi_limit);
+  }
+  if (!IsWhole(add)) return fmt::format("to non-integers (pixel 0 to {})", FormatNumber(add + 0.0));
+  if (!IsWhole(mul)) return fmt::format("to non-integers (pixel 1 to {})", FormatNumber(mul + add));
+  return "";
+}
+
+// The pixel values 0..255 must land inside an integer dtype's range, stay
+// apart, and be integers: the rounding would otherwise change the values
+// the model sees without a word.
+Status CheckIntegerRange(const PreprocessSpec& spec) {
+  if (!IsIntegerDType(spec.dtype)) return Status::Ok();
   for (int c = 0; c < spec.channels(); ++c) {
     const double mul = spec.scale / PerChannel(spec.std, c);
     const double add = -PerChannel(spec.mean, c) / PerChannel(spec.std, c);
-    // "+ 0.0" turns -0 into 0 for the message.
-    const double lo = std::min(add, 255.0 * mul + add) + 0.0;
-    const double hi = std::max(add, 255.0 * mul + add) + 0.0;
-    const double levels = std::abs(255.0 * mul) + 1.0;
-    if (lo >= lo_limit - 0.5 && hi <= hi_limit + 0.5 && levels >= 16.0) continue;
-    const std::string what = levels < 16.0 ? fmt::format("onto {:.0f} value(s)", std::floor(levels))
-                                           : fmt::format("to {}..{}, outside {}'s {}..{}", FormatNumber(lo),
-                                                         FormatNumber(hi), DTypeName(spec.dtype), lo_limit, hi_limit);
+    const std::string what = IntegerRangeProblem(spec, mul, add);
+    if (what.empty()) continue;
     return Status::InvalidArgument(fmt::format("preprocessing maps pixels 0..255 {} (scale {}{}, mean {}{}, std {}{}): "
                                                "a {} input takes raw pixels",
                                                what, FormatNumber(spec.scale), spec.Origin("scale"),

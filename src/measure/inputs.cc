@@ -258,9 +258,14 @@ Result<Tensor> FromFile(Tensor file_tensor, const TensorInfo& info, const Shape&
   for (std::size_t d = 1; match && d < shape.size(); ++d) match = fs_shape[d] == shape[d];
   match = match && (fs_shape.empty() || fs_shape[0] == shape[0] || fs_shape[0] == 1);
   if (!match) {
-    return Status::InvalidArgument("input file '" + path.string() + "' has shape " + ShapeToString(fs_shape) +
-                                   " but input '" + info.name + "' needs " + ShapeToString(shape) +
-                                   " (a first dimension of 1 is repeated)");
+    // Only the batch differs, and the model lets it vary: the file says the batch.
+    bool batch_only = fs_shape.size() == shape.size() && !shape.empty() && info.shape[0] < 0;
+    for (std::size_t d = 1; batch_only && d < shape.size(); ++d) batch_only = fs_shape[d] == shape[d];
+    const Status mismatch = Status::InvalidArgument(
+        "input file '" + path.string() + "' has shape " + ShapeToString(fs_shape) + " but input '" + info.name +
+        "' needs " + ShapeToString(shape) +
+        (batch_only ? "; its first dimension is the batch" : " (a first dimension of 1 is repeated)"));
+    return batch_only ? mismatch.WithFix({"batch", "", {std::to_string(fs_shape[0])}}) : mismatch;
   }
   if (fs_shape.empty() || fs_shape[0] == shape[0]) return file_tensor;
   Tensor repeated = Tensor::Owned(info.dtype, shape);

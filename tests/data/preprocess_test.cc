@@ -284,7 +284,8 @@ TEST(Resolve, GrayUsesDefaultsAndNamesWhoSetConflictingValues) {
 }
 
 // An integer input takes raw pixels: scale 1 unless a layer set one, and a
-// set value that maps pixels out of range (or onto a few levels) is an error.
+// set value that maps pixels out of range, onto a few levels or onto
+// non-integers is an error.
 TEST(Resolve, IntegerDtypesTakeRawPixelsAndCheckTheRange) {
   TensorInfo u8{"x", DType::kUInt8, {1, 3, 1, 1}, {}, ""};
   PreprocessSpec spec;
@@ -309,6 +310,26 @@ TEST(Resolve, IntegerDtypesTakeRawPixelsAndCheckTheRange) {
   auto outside = Resolve(spec, u8);
   ASSERT_FALSE(outside.ok());
   EXPECT_THAT(outside.status().message(), HasSubstr("to 0..510, outside uint8's 0..255"));
+
+  // In range but not integers: rounding would shift pixels without a word.
+  spec.scale = 1.0;
+  spec.mean = {0.5};
+  spec.set_by["mean"] = "--mean";
+  auto half = Resolve(spec, u8);
+  ASSERT_FALSE(half.ok());
+  EXPECT_THAT(half.status().message(), HasSubstr("to non-integers (pixel 0 to -0.5)"));
+  EXPECT_THAT(half.status().message(), HasSubstr("mean [0.5] (from --mean)"));
+  EXPECT_THAT(half.status().fixes(),
+              ElementsAre(FieldFix{"scale", "", {"1"}}, FieldFix{"mean", "", {"0"}}, FieldFix{"std", "", {"1"}}));
+  spec.mean = {0.0};
+  spec.std = {1.25};
+  auto scaled = Resolve(spec, u8);
+  ASSERT_FALSE(scaled.ok());
+  EXPECT_THAT(scaled.status().message(), HasSubstr("to non-integers (pixel 1 to 0.8)"));
+  // A float model's normalisation spelt for raw pixels is exact: accepted.
+  spec.scale = 1.0 / 255.0;
+  spec.std = {1.0 / 255.0};
+  EXPECT_TRUE(Resolve(spec, u8).ok());
 
   TensorInfo i8{"x", DType::kInt8, {1, 3, 1, 1}, {}, ""};
   PreprocessSpec signed_spec;
