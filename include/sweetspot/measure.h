@@ -131,8 +131,12 @@ struct ConcurrentResult {
 };
 
 // Memory figures. In-process runs reset the kernel's peak-RSS mark before
-// loading, so a model's peak is its own even after another model ran in the
-// same process; where the reset is refused, `measured` is false.
+// loading. Only the first model a process loads through RunBench has figures
+// of its own: later ones reuse what the runtime and the allocator kept from
+// the first, so their growth would be understated. For those, and where the
+// kernel refuses the reset, `measured` is false and growth_bytes and
+// model_rss_bytes are 0 (measure each model in a child process of its own:
+// RunBenchIsolated).
 struct MemoryRecord {
   bool measured = false;
   bool isolated = false;               // measured in a child process of its own
@@ -144,7 +148,8 @@ struct MemoryRecord {
   // model, i.e. the runtime's and the tool's own share; 0 = not measured.
   int64_t runtime_baseline_rss_bytes = 0;
   // What the model itself adds: process_peak_rss_bytes - runtime_baseline_rss_bytes
-  // when isolated with a baseline, else growth_bytes. Comparable across models.
+  // when isolated with a baseline, else growth_bytes (0 when not measured).
+  // Comparable across models.
   int64_t model_rss_bytes = 0;
 };
 

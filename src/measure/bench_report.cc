@@ -58,7 +58,9 @@ std::string RenderBenchText(const BenchResult& r) {
          Mib(r.memory.peak_rss_bytes), Mib(r.memory.baseline_rss_bytes),
          r.memory.isolated ? ", in a child process" : "");
   } else {
-    Line(out, "memory     not measured (the peak RSS mark could not be reset in this process: drop --no-isolate)");
+    Line(out,
+         "memory     not measured: this process loaded another model before (whose memory the runtime keeps) or "
+         "cannot reset its peak RSS mark; drop --no-isolate");
   }
   if (r.single_stream) {
     const auto& s = *r.single_stream;

@@ -185,6 +185,27 @@ TEST_F(BenchCli, PeakRssAgreesWithUsrBinTime) {
   EXPECT_GT(memory["growth_bytes"].get<double>(), 0);
 }
 
+// In one process only the first model's memory is its own: the second (the
+// same model again) would read a fraction of it, so it is marked, not given.
+TEST_F(BenchCli, NoIsolateMeasuresOnlyTheFirstModel) {
+  const auto r = RunCli("bench " + model_ + " " + model_ + " --no-isolate --json -" + kFast);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["results"].size(), 2U);
+  const auto& first = doc["results"][0]["memory"];
+  const auto& second = doc["results"][1]["memory"];
+  EXPECT_TRUE(first["measured"].get<bool>());
+  EXPECT_GT(first["model_rss_bytes"].get<std::int64_t>(), 0);
+  EXPECT_FALSE(second["measured"].get<bool>());
+  EXPECT_EQ(second["model_rss_bytes"].get<std::int64_t>(), 0);
+  EXPECT_EQ(second["growth_bytes"].get<std::int64_t>(), 0);
+  const auto text =
+      RunCli("bench " + model_ + " " + model_ + " --no-isolate --duration-s 0.2 --max-duration-s 1 --min-count 20");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("memory     not measured: this process loaded another model before"), std::string::npos)
+      << text.out;
+}
+
 TEST_F(BenchCli, KeepsMeasuredResultsWhenAnotherModelFails) {
   testing::WriteFile(dir_ / "bad.onnx", "garbage");
   const auto json_path = dir_ / "out.json";
