@@ -1,12 +1,15 @@
 // sweetspot: find the sweet spot between speed and accuracy for vision models.
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <string>
+#include <vector>
 
 #include <fmt/core.h>
 
 #include "commands.h"
 #include "output.h"
+#include "sweetspot/log.h"
 #include "sweetspot/text_file.h"
 
 namespace {
@@ -25,6 +28,100 @@ int ExitCodeFor(const sweetspot::Status& status) {
   }
 }
 
+std::size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// The option of `app` closest to the unknown `flag` ("--thread" ->
+// "--threads"), or "" when none is within two edits.
+std::string ClosestOption(const CLI::App& app, const std::string& flag) {
+  std::string best;
+  std::size_t best_distance = 3;
+  for (const CLI::Option* option : app.get_options()) {
+    for (const std::string& name : option->get_lnames()) {
+      const std::size_t d = EditDistance(flag, "--" + name);
+      if (d < best_distance) {
+        best = "--" + name;
+        best_distance = d;
+      }
+    }
+  }
+  return best;
+}
+
+// The word after "prefix" in `text` up to a space, or "".
+std::string WordAfter(const std::string& text, const std::string& prefix) {
+  const auto at = text.find(prefix);
+  if (at == std::string::npos) return "";
+  const auto begin = at + prefix.size();
+  return text.substr(begin, text.find(' ', begin) - begin);
+}
+
+// The option `name` ("--dim") of `app` and the value it takes ("NAME=VALUE").
+std::string ValueName(const CLI::App& app, const std::string& name) {
+  const CLI::Option* option = app.get_option_no_throw(name);
+  const std::string type = option != nullptr ? option->get_type_name() : "";
+  return type.empty() ? "VALUE" : type.substr(0, type.find(':'));  // "NAME=VALUE:POSITIVE": the validator's tag
+}
+
+// CLI11's parse error in our words: what is wrong with which flag, and the fix.
+std::string ParseProblem(const CLI::App& app, const CLI::Error& e) {
+  const std::string what = e.what();
+  if (dynamic_cast<const CLI::ExtrasError*>(&e) != nullptr) {
+    std::string arg = WordAfter(what, "expected: ");
+    arg = arg.substr(0, arg.find('='));
+    if (!arg.starts_with("-")) return fmt::format("unexpected argument '{}': remove it", arg);
+    const std::string closest = ClosestOption(app, arg);
+    return closest.empty() ? fmt::format("unknown option {}", arg)
+                           : fmt::format("unknown option {}: use {}", arg, closest);
+  }
+  if (dynamic_cast<const CLI::ConversionError*>(&e) != nullptr && what.starts_with("Could not convert: ")) {
+    // "Could not convert: --threads = abc"
+    const std::string rest = what.substr(std::string("Could not convert: ").size());
+    const auto eq = rest.find(" = ");
+    if (eq == std::string::npos) return rest;
+    const std::string type = ValueName(app, rest.substr(0, eq));
+    const std::string kind = type == "INT" || type == "UINT" ? "an integer" : type == "FLOAT" ? "a number" : type;
+    return fmt::format("{}: '{}' is not {}: pass {}", rest.substr(0, eq), rest.substr(eq + 3), kind, kind);
+  }
+  if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr && what.ends_with(" is required")) {
+    const std::string name = what.substr(0, what.size() - std::string(" is required").size());
+    if (!name.starts_with("-")) return fmt::format("the {} argument is missing", name);
+    return fmt::format("{} is required: pass {} {}", name, name, ValueName(app, name));
+  }
+  if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr) {
+    // "--dim: 2 required NAME=VALUE:POSITIVE missing" or "Expected exactly 1 arguments to --size, got 0"
+    std::string name = what.substr(0, what.find(':'));
+    if (!name.starts_with("-")) name = WordAfter(what, "arguments to ");
+    name = name.substr(0, name.find(','));
+    if (name.starts_with("-")) return fmt::format("{} needs a value: pass {} {}", name, name, ValueName(app, name));
+  }
+  return what;
+}
+
+// CLI11's failure_message hook: one line, "sweetspot: error: COMMAND: PROBLEM
+// (see 'sweetspot COMMAND --help')". `root` is the whole app; the
+// subcommand being parsed, if any, is the one the problem is in.
+std::string ParseFailureLine(const CLI::App* root, const CLI::Error& e) {
+  const std::vector<CLI::App*> used = root->get_subcommands();
+  const CLI::App& app = used.empty() ? *root : *used.front();
+  const std::string command = used.empty() ? "" : app.get_name() + ": ";
+  const std::string help = used.empty() ? "sweetspot --help" : "sweetspot " + app.get_name() + " --help";
+  return sweetspot::SafeText(fmt::format("sweetspot: error: {}{} (see '{}')", command, ParseProblem(app, e), help)) +
+         "\n";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -34,6 +131,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("sweetspot ") + SWEETSPOT_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
+  app.failure_message(ParseFailureLine);
+  // Read now, before any thread: an invalid SWEETSPOT_LOG_LEVEL warns once.
+  sweetspot::LogThreshold();
 
   sweetspot::cli::Action action;
   sweetspot::cli::RegisterBench(app, &action);
@@ -62,7 +162,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "sweetspot: error: unknown command '%s' (commands: %s)\n", argv[1], names.c_str());
       return 2;
     }
-    std::fprintf(stderr, "sweetspot: error: %s (see 'sweetspot --help')\n", e.what());
+    app.exit(e);
     return 2;
   }
 

@@ -1,7 +1,10 @@
 // Diagnostics on stderr, one line each: "sweetspot: warning: ...".
 //
 // The threshold comes from the environment variable SWEETSPOT_LOG_LEVEL
-// (debug, info, warning or error; default warning) and is read once. Messages
+// (debug, info, warning or error, any case; default warning) and is read once,
+// by the first LogThreshold() call (main makes it at start); a value that is
+// none of those gets one warning line naming the variable and the accepted
+// values, and the default applies. Messages
 // from libraries (ONNX Runtime's own log) come through here too, so they look
 // like ours and carry no terminal colour codes.
 //

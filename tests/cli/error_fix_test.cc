@@ -65,6 +65,17 @@ onnx::ModelProto ImageModel(DType dtype, const Shape& shape, const std::vector<s
   return b.Build();
 }
 
+// Erf of an int64 input: valid ONNX, but ONNX Runtime's CPU Erf is float only.
+// `cast` first casts the input to float, the fix the error proposes.
+onnx::ModelProto ErfModel(bool cast) {
+  GraphBuilder b("erf");
+  b.Input("x", DType::kInt64, {-1, 4}, {"N"});
+  if (cast) b.Node("Cast", {"x"}, {"xf"}, {Attr("to", int64_t{ToOnnxElementType(DType::kFloat32)})});
+  b.Node("Erf", {cast ? "xf" : "x"}, {"y"});
+  b.Output("y", cast ? DType::kFloat32 : DType::kInt64, {-1, 4}, {"N", ""});
+  return b.Build();
+}
+
 onnx::ModelProto TwoInputModel() {
   GraphBuilder b("two");
   b.Input("a", DType::kFloat32, {-1, 4}, {"N"});
@@ -163,7 +174,10 @@ class Fixture {
     testing::WriteModel(ImageModel(DType::kFloat64, {-1, 3, 2, 2}, n), d / "f64.onnx");
     testing::WriteModel(ImageModel(DType::kFloat32, {-1, 3, 2, 2}, n, false, 5), d / "five.onnx");
     testing::WriteModel(TwoInputModel(), d / "two.onnx");
+    testing::WriteModel(ErfModel(false), d / "erf_int64.onnx");
+    testing::WriteModel(ErfModel(true), d / "erf_float.onnx");
     WriteNpy(d / "a.npy", "1, 4", 4);
+    WriteNpy(d / "batch2.npy", "2, 3, 2, 2", 24);
     WriteNpy(d / "big_endian.npy", "1, 4", 4, false);
     fs::create_directories(d / "out");
     const std::string dataset = "[dataset]\npath = \"data\"\n";
@@ -235,6 +249,11 @@ const std::vector<Case>& Cases() {
       {"EvalFloat64Model", kEval + "{d}/f64.onnx", "pass --dtype float64", kEval + "{d}/f64.onnx --dtype float64"},
       {"EvalMeanOfTwoValues", kEval + "{d}/rgb.onnx --mean 0.5,0.5", "pass --mean C1,C2,C3",
        kEval + "{d}/rgb.onnx --mean 0.5,0.5,0.5"},
+      {"EvalUint8ModelWithAFractionalMean", kEval + "{d}/u8.onnx --dtype uint8 --mean 0.5",
+       "pass --scale 1 --mean 0 --std 1", kEval + "{d}/u8.onnx --dtype uint8 --scale 1 --mean 0 --std 1"},
+      {"EvalUnknownOutputKind", kEval + "{d}/rgb.onnx --output-kind logit",
+       "--output-kind: unknown output kind 'logit' (expected auto, logits",
+       kEval + "{d}/rgb.onnx --output-kind logits"},
       // eval: data.
       {"EvalCorruptImages", "eval --no-cache --data {d}/corrupt {d}/rgb.onnx", "--allow-corrupt",
        "eval --no-cache --data {d}/corrupt {d}/rgb.onnx --allow-corrupt"},
@@ -255,8 +274,21 @@ const std::vector<Case>& Cases() {
        kBench + "{d}/rgb.onnx {d}/named_hw.onnx --dim H=8 --dim W=8"},
       {"BenchUnnamedInputFile", kBench + "{d}/two.onnx --input {d}/a.npy",
        "--input NAME=", kBench + "{d}/two.onnx --input a={d}/a.npy"},
+      {"BenchInputFileOfAnotherBatch", kBench + "{d}/rgb.onnx --input {d}/batch2.npy", "pass --batch 2",
+       kBench + "{d}/rgb.onnx --input {d}/batch2.npy --batch 2"},
       {"BenchBigEndianInputFile", kBench + "{d}/two.onnx --input a={d}/big_endian.npy", "save it little-endian",
        kBench + "{d}/two.onnx --input a={d}/a.npy"},
+      {"BenchUnknownScenario", kBench + "{d}/rgb.onnx --scenario offlin",
+       "--scenario: unknown scenario 'offlin' (expected single-stream, offline or concurrent)",
+       kBench + "{d}/rgb.onnx --scenario offline"},
+      // bench: the runtime. This ONNX Runtime build lists CUDA without its libraries.
+      {"BenchProviderWithoutItsLibraries", kBench + "{d}/rgb.onnx --provider cuda", "use --provider cpu",
+       kBench + "{d}/rgb.onnx --provider cpu"},
+      {"BenchNoKernelForTheInputType", kBench + "{d}/erf_int64.onnx", "cast those inputs to float",
+       kBench + "{d}/erf_float.onnx"},
+      // the command line itself (CLI11's errors in our words).
+      {"BenchMisspeltOption", kBench + "{d}/rgb.onnx --thread 1", "use --threads", kBench + "{d}/rgb.onnx --threads 1"},
+      {"EvalWithoutData", "eval --no-cache {d}/rgb.onnx", "--data is required: pass --data", kEval + "{d}/rgb.onnx"},
       // inspect.
       {"InspectNamedDynamicDims", "inspect {d}/named_hw.onnx", "--dim H=VALUE --dim W=VALUE",
        "inspect {d}/named_hw.onnx --dim H=8 --dim W=8"},

@@ -36,6 +36,21 @@ TEST(InspectCli, JsonScalesMacsWithTheBatch) {
   EXPECT_EQ(j8["total_macs"].get<int64_t>(), 8 * j1["total_macs"].get<int64_t>());
 }
 
+// A SWEETSPOT_LOG_LEVEL that names no level is said once, not ignored; any
+// case of a real level is taken.
+TEST(InspectCli, InvalidLogLevelWarnsOnceNamingTheVariable) {
+  TempDir dir;
+  const auto model = testing::WriteModel(testing::TinyCnn(), dir / "tiny.onnx");
+  const auto r = testing::RunCliUnder("env SWEETSPOT_LOG_LEVEL=verbose", "inspect " + model.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err,
+            "sweetspot: warning: SWEETSPOT_LOG_LEVEL 'verbose' is not a level; using warning (accepted: debug, info, "
+            "warning, error)\n");
+  const auto upper = testing::RunCliUnder("env SWEETSPOT_LOG_LEVEL=ERROR", "inspect " + model.string());
+  ASSERT_EQ(upper.exit_code, 0) << upper.err;
+  EXPECT_EQ(upper.err, "");
+}
+
 TEST(InspectCli, BadInputExitsTwoWithOneLine) {
   TempDir dir;
   testing::WriteFile(dir / "junk.onnx", "junk");
