@@ -72,8 +72,8 @@ void PrintStageTimes(ProgressBar& bar, const EvalResult& r) {
                           Rate(decoded, r.prepare_ms)));
   }
   const std::size_t inferred = r.predictions.size();
-  bar.Print(fmt::format("inference: {} items in {:.3f} s ({})", inferred, r.inference_ms / 1000.0,
-                        Rate(inferred, r.inference_ms)));
+  bar.Print(fmt::format("inference: {} items in {:.3f} s ({}, {} thread(s))", inferred, r.inference_ms / 1000.0,
+                        Rate(inferred, r.inference_ms), r.threads));
 }
 
 // "224" or "224x160" as TOML width/height keys.
@@ -119,7 +119,7 @@ Result<std::vector<PreprocessLayer>> FlagLayers(const EvalArgs& a) {
 
 // Defaults < the model's metadata_props < --preprocess FILE < flags.
 Result<EvalRequest> MakeRequest(const EvalArgs& a, const std::string& model) {
-  SWEETSPOT_ASSIGN_OR_RETURN(OutputKind output_kind, ParseOutputKind(a.output_kind));
+  SWEETSPOT_ASSIGN_OR_RETURN(OutputKind output_kind, WithFlag(ParseOutputKind(a.output_kind), "--output-kind"));
   EvalRequest request;
   request.model_path = model;
   request.dataset_path = a.data;

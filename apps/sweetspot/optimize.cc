@@ -1,5 +1,6 @@
 // `sweetspot optimize`: one variant of a model (int8, fp16, pruned, resized),
 // made as a study makes it (variant.h), copied to --out.
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -81,6 +82,10 @@ Result<CalibrationData> Calibration(const OptimizeArgs& a, Backend& backend) {
   auto opened = OpenDataset(a.data);
   if (!opened.ok()) return opened.status().WithContext("--data");
   const Dataset& dataset = **opened;
+  // What opening it skipped, as eval, train and study say it.
+  for (const std::string& note : dataset.notes()) {
+    std::fprintf(stderr, "note: --data '%s': %s\n", SafeText(a.data).c_str(), SafeText(note).c_str());
+  }
   const std::size_t count = a.samples > 0 ? a.samples : std::min(kCalibrationSamples, dataset.size());
   if (count > dataset.size()) {
     return Status::InvalidArgument(fmt::format("--samples {}: '{}' has {} samples; ask for at most {}", count, a.data,

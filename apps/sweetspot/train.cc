@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "output.h"
 #include "sweetspot/child_process.h"
+#include "sweetspot/text_file.h"
 #include "sweetspot/train.h"
 #include "sweetspot/train_family.h"
 #include "sweetspot/train_job.h"
@@ -169,6 +170,7 @@ Status RunTrain(const TrainArgs& a) {
         later.image_width = plan.arch.image_width;
         later.image_height = plan.arch.image_height;
       }
+      for (const std::string& note : plan.dataset_notes) std::fprintf(stderr, "note: %s\n", SafeText(note).c_str());
       if (plan.gray_images > 0 && plan.colour_images > 0 && a.channels == 0) {
         std::fprintf(stderr,
                      "note: %zu of %zu training images are gray; training on 3 channels (--channels 1 for gray)\n",

@@ -73,6 +73,7 @@ struct EvalResult {
   std::string input_name;
   std::string output_name;
   int batch_size = 0;                            // actually used
+  int threads = 0;                               // inference (intra-op) threads used; Evaluate decodes with as many
   OutputKind output_kind = OutputKind::kLogits;  // resolved
   bool output_kind_detected = false;             // true when it was kAuto
   std::size_t requested = 0;                     // samples asked for

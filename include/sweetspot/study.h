@@ -131,8 +131,9 @@ struct StudyReport {
   std::string study;
   std::string spec_path;
   std::string db_path;
-  std::string dataset;               // description
-  std::int64_t dataset_samples = 0;  // samples asked for (after --limit and the calibration holdout)
+  std::string dataset;                     // description
+  std::int64_t dataset_samples = 0;        // samples asked for (after --limit and the calibration holdout)
+  std::vector<std::string> dataset_notes;  // Dataset::notes(): what opening it skipped
   // Where the int8 variants' calibration samples came from ("" when no
   // variant calibrates), e.g. "1000 samples held out of IDX /d/t10k (...)".
   std::string calibration;

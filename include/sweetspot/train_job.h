@@ -81,6 +81,10 @@ struct TrainPlan {
   std::size_t colour_images = 0;     // ... and found in colour (both 0 when the job set both)
   std::filesystem::path model_path;  // OUT/<name>.onnx
   std::filesystem::path cost_path;   // OUT/<name>.cost.json
+  // What opening each dataset skipped (Dataset::notes()), each prefixed by
+  // its flag and path ("--data 'd': skipped 2 hidden files ..."). For the
+  // planner's caller only: the outcome's JSON leaves them out.
+  std::vector<std::string> dataset_notes;
 };
 
 // Checks everything that can be checked before training: options in range,

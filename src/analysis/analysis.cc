@@ -75,6 +75,8 @@ struct CostAxis {
 };
 
 std::string Pct(double fraction) { return fmt::format("{:.2f} %", 100.0 * fraction); }
+// A top-1 bound as the figures it is compared with are printed: "82 %".
+std::string PctBound(double fraction) { return fmt::format("{:g} %", 100.0 * fraction); }
 std::string Points(double fraction_delta) { return fmt::format("{:.2f} points", 100.0 * fraction_delta); }
 std::string PValue(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt::format("{:.3f}", p); }
 double Mb(std::int64_t bytes) { return static_cast<double>(bytes) / kMegabyte; }
@@ -84,7 +86,7 @@ std::vector<std::string> Misses(const Candidate& c, const Constraints& k, double
   std::vector<std::string> out;
   *relative = 0.0;
   if (k.min_top1 && c.top1 < *k.min_top1) {
-    out.push_back(fmt::format("fails top-1 >= {:g} by {}", *k.min_top1, Points(*k.min_top1 - c.top1)));
+    out.push_back(fmt::format("fails top-1 >= {} by {}", PctBound(*k.min_top1), Points(*k.min_top1 - c.top1)));
     *relative += (*k.min_top1 - c.top1) / std::max(*k.min_top1, 1e-12);
   }
   if (k.max_p50_ms && c.p50_ms > *k.max_p50_ms) {
@@ -125,10 +127,10 @@ std::vector<std::string> Misses(const Candidate& c, const Constraints& k, double
   return out;
 }
 
-// "top-1 82.56 % >= 0.82": the constraints a feasible candidate meets, with its figures.
+// "top-1 82.56 % >= 82 %": the constraints a feasible candidate meets, with its figures.
 std::string MetFigures(const Candidate& c, const Constraints& k) {
   std::vector<std::string> parts;
-  if (k.min_top1) parts.push_back(fmt::format("top-1 {} >= {:g}", Pct(c.top1), *k.min_top1));
+  if (k.min_top1) parts.push_back(fmt::format("top-1 {} >= {}", Pct(c.top1), PctBound(*k.min_top1)));
   if (k.max_p50_ms) parts.push_back(fmt::format("p50 {:.3g} ms <= {:g} ms", c.p50_ms, *k.max_p50_ms));
   if (k.max_p99_ms) parts.push_back(fmt::format("p99 {:.3g} ms <= {:g} ms", c.p99_ms, *k.max_p99_ms));
   if (k.min_items_per_s) parts.push_back(fmt::format("{:.0f} items/s >= {:g}", c.items_per_s, *k.min_items_per_s));
@@ -234,7 +236,7 @@ std::optional<double> PairedPValue(const Candidate& a, const Candidate& b) {
 
 std::string DescribeConstraints(const Constraints& k) {
   std::vector<std::string> parts;
-  if (k.min_top1) parts.push_back(fmt::format("top-1 >= {:g}", *k.min_top1));
+  if (k.min_top1) parts.push_back("top-1 >= " + PctBound(*k.min_top1));
   if (k.max_p50_ms) parts.push_back(fmt::format("p50 <= {:g} ms", *k.max_p50_ms));
   if (k.max_p99_ms) parts.push_back(fmt::format("p99 <= {:g} ms", *k.max_p99_ms));
   if (k.min_items_per_s) parts.push_back(fmt::format("throughput >= {:g} items/s", *k.min_items_per_s));

@@ -71,6 +71,7 @@ json ResultJson(const EvalResult& r) {
               {"input", r.input_name},
               {"output", r.output_name},
               {"batch_size", r.batch_size},
+              {"threads", r.threads},
               {"output_kind", OutputKindName(r.output_kind)},
               {"output_kind_detected", r.output_kind_detected},
               {"metrics", MetricsJson(r.metrics)},
@@ -126,6 +127,13 @@ std::string MetricsText(const ClassificationMetrics& m, std::size_t per_class_ro
                        c->recall, c->f1);
   }
   return out;
+}
+
+// The same line for the model and its reference: each may have its own spec.
+std::string PreprocessLine(const PreprocessSpec& spec) {
+  return fmt::format("preprocess   {} {}x{} {}, scale {:g}, mean {}, std {}, {} {}\n", ColorOrderName(spec.color),
+                     spec.width, spec.height, ResizeModeName(spec.resize), spec.scale, fmt::join(spec.mean, "/"),
+                     fmt::join(spec.std, "/"), LayoutName(spec.layout), DTypeName(spec.dtype));
 }
 
 }  // namespace
@@ -195,10 +203,7 @@ std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, con
     out += fmt::format("  excluded   {}\n", r.excluded[i].reason);
   }
   if (r.excluded.size() > 5) out += fmt::format("  excluded   ... and {} more (see --json)\n", r.excluded.size() - 5);
-  out +=
-      fmt::format("preprocess   {} {}x{} {}, scale {:g}, mean {}, std {}, {} {}\n", ColorOrderName(r.spec.color),
-                  r.spec.width, r.spec.height, ResizeModeName(r.spec.resize), r.spec.scale, fmt::join(r.spec.mean, "/"),
-                  fmt::join(r.spec.std, "/"), LayoutName(r.spec.layout), DTypeName(r.spec.dtype));
+  out += PreprocessLine(r.spec);
   out += fmt::format("outputs      {} ({}), batch {}\n", OutputKindName(r.output_kind),
                      r.output_kind_detected ? "detected" : "given", r.batch_size);
   if (r.output_kind == OutputKind::kSigmoid && r.output_kind_detected) {
@@ -207,8 +212,8 @@ std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, con
         "             (every score is in [0, 1] and rows do not sum to 1: independent sigmoids, each class's\n"
         "             confidence its own score; pass --output-kind logits if they are logits)\n";
   }
-  out += fmt::format("time         prepare {:.0f} ms ({}), inference {:.0f} ms\n\n", r.prepare_ms,
-                     r.cache_hit ? "tensor cache hit" : "decoded", r.inference_ms);
+  out += fmt::format("time         prepare {:.0f} ms ({}), inference {:.0f} ms, {} thread(s)\n\n", r.prepare_ms,
+                     r.cache_hit ? "tensor cache hit" : "decoded", r.inference_ms, r.threads);
   out += MetricsText(r.metrics, per_class_rows);
   if (r.coarse_metrics && r.label_map) {
     out += "\ncoarse classes (--label-map)\n";
@@ -216,6 +221,7 @@ std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, con
   }
   if (reference != nullptr && comparison != nullptr) {
     out += fmt::format("\nreference    {}\n", reference->model);
+    out += PreprocessLine(reference->spec);
     out += MetricsText(reference->metrics, 0);
     const Comparison& c = *comparison;
     out += fmt::format("\ncomparison   model vs reference over {} samples\n", c.count);

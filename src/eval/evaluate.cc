@@ -242,6 +242,7 @@ Result<EvalResult> EvaluateModel(Backend& backend, const BackendOptions& backend
   if (!result.ok()) return result.status().WithContext(model.string());
   result->model = model.string();
   result->spec = *resolved;
+  result->threads = backend_options.intra_op_threads;
   return result;
 }
 

@@ -623,6 +623,7 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
   StudyReport report = AssembleReport(spec, plan, measured);
   report.db_path = db_path.string();
   report.dataset = dataset.description();
+  report.dataset_notes = dataset.notes();
   report.dataset_samples =
       static_cast<std::int64_t>(StratifiedSubset(dataset, spec.limit, spec.seed, plan.holdout).size());
   report.environment = environment;

@@ -132,7 +132,9 @@ std::string CalibrationLine(const StudyReport& r) {
 }  // namespace
 
 std::string RenderStudyText(const StudyReport& r) {
-  std::string out = Headline(r) + "\n" + Conditions(r) + "\n";
+  std::string out = Headline(r) + "\n";
+  for (const std::string& note : r.dataset_notes) out += "  note: " + note + "\n";
+  out += Conditions(r) + "\n";
   if (!r.calibration.empty()) out += CalibrationLine(r) + "\n";
   out += "\n";
   const auto header = Header();
@@ -267,7 +269,7 @@ std::string RenderStudyJson(const StudyReport& r) {
               {"study", r.study},
               {"spec", r.spec_path},
               {"db", r.db_path},
-              {"dataset", {{"description", r.dataset}, {"samples", r.dataset_samples}}},
+              {"dataset", {{"description", r.dataset}, {"samples", r.dataset_samples}, {"notes", r.dataset_notes}}},
               {"objective", ObjectiveName(r.objective)},
               {"constraints",
                {{"min_top1", opt(k.min_top1)},
@@ -333,6 +335,8 @@ std::string RenderStudyCsv(const StudyReport& r) {
 std::string RenderStudyMarkdown(const StudyReport& r) {
   std::string out = fmt::format("# Study `{}`\n\n{} candidate(s) on {} ({} samples); {}.\n\n", r.study,
                                 r.candidates.size(), r.dataset, r.dataset_samples, Conditions(r));
+  for (const std::string& note : r.dataset_notes) out += "- note: " + note + "\n";
+  if (!r.dataset_notes.empty()) out += "\n";
   if (!r.calibration.empty()) out += CalibrationLine(r) + ".\n\n";
   const auto header = Header();
   const auto escape = [](std::string s) {

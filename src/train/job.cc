@@ -49,11 +49,14 @@ struct OpenedJob {
   std::vector<std::size_t> val_indices;  // into `val`, or into `train` when it is null
 };
 
-Result<std::unique_ptr<Dataset>> Open(const std::string& path, const TrainJob& job, const char* flag) {
+// Opens `path`; what opening it skipped goes to `notes`, named by `flag`.
+Result<std::unique_ptr<Dataset>> Open(const std::string& path, const TrainJob& job, const char* flag,
+                                      std::vector<std::string>* notes) {
   DatasetOptions options;
   options.class_names_file = job.classes_file;
   auto opened = OpenDataset(path, options);
   if (!opened.ok()) return opened.status().WithContext(flag);
+  for (const std::string& note : (*opened)->notes()) notes->push_back(fmt::format("{} '{}': {}", flag, path, note));
   return std::move(opened).value();
 }
 
@@ -140,7 +143,7 @@ Result<OpenedJob> OpenJob(const TrainJob& job) {
                                         job.out_dir.string(), job.out_dir.string()));
   }
   OpenedJob opened;
-  SWEETSPOT_ASSIGN_OR_RETURN(opened.train, Open(job.data, job, "--data"));
+  SWEETSPOT_ASSIGN_OR_RETURN(opened.train, Open(job.data, job, "--data", &opened.plan.dataset_notes));
   const Dataset& train = *opened.train;
   const std::vector<std::size_t> chosen = StratifiedSubset(train, job.limit, job.options.seed);
   std::set<int> labels;
@@ -184,13 +187,14 @@ Result<OpenedJob> OpenJob(const TrainJob& job) {
                       job.data, chosen.size()));
     }
   } else {
-    SWEETSPOT_ASSIGN_OR_RETURN(opened.val, Open(job.val_data, job, "--val-data"));
+    SWEETSPOT_ASSIGN_OR_RETURN(opened.val, Open(job.val_data, job, "--val-data", &opened.plan.dataset_notes));
     SWEETSPOT_RETURN_IF_ERROR(CheckSameClasses(*opened.val, train, job.val_data, "--val-data"));
     opened.train_indices = chosen;
     opened.val_indices = StratifiedSubset(*opened.val, 0, 0);
   }
   if (!job.test_data.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Dataset> test, Open(job.test_data, job, "--test-data"));
+    SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Dataset> test,
+                               Open(job.test_data, job, "--test-data", &opened.plan.dataset_notes));
     SWEETSPOT_RETURN_IF_ERROR(CheckSameClasses(*test, train, job.test_data, "--test-data"));
     opened.plan.test_samples = test->size();
   }

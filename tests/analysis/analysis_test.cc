@@ -63,9 +63,9 @@ TEST(AnalysisTest, MinTop1RecommendsTheFastestThatMeetsIt) {
   EXPECT_FALSE(a.closest.has_value());
 
   EXPECT_EQ(a.candidates[0].verdict, Verdict::kExcluded);
-  EXPECT_THAT(a.candidates[0].reasons, ElementsAre("fails top-1 >= 0.82 by 0.97 points"));
+  EXPECT_THAT(a.candidates[0].reasons, ElementsAre("fails top-1 >= 82 % by 0.97 points"));
   EXPECT_EQ(a.candidates[1].verdict, Verdict::kRecommended);
-  EXPECT_THAT(Joined(a.recommendation_reasons), HasSubstr("top-1 82.56 % >= 0.82"));
+  EXPECT_THAT(Joined(a.recommendation_reasons), HasSubstr("top-1 82.56 % >= 82 %"));
   EXPECT_THAT(Joined(a.recommendation_reasons),
               HasSubstr("the highest throughput (667 items/s) of the 3 candidate(s)"));
 
@@ -133,7 +133,8 @@ TEST(AnalysisTest, NoFeasibleCandidateNamesTheClosest) {
   // resnet44 misses only top-1, by 7.33 points (8.1 % relative); resnet56 by
   // 6.80 points and 0.5 ms (7.6 % + 25 %).
   EXPECT_EQ(c[*a.closest].name, "resnet44");
-  EXPECT_THAT(a.candidates[3].reasons, ElementsAre("fails top-1 >= 0.9 by 6.80 points", "fails p50 <= 2 ms by 0.5 ms"));
+  EXPECT_THAT(a.candidates[3].reasons,
+              ElementsAre("fails top-1 >= 90 % by 6.80 points", "fails p50 <= 2 ms by 0.5 ms"));
   for (const auto& ca : a.candidates) EXPECT_EQ(ca.verdict, Verdict::kExcluded);
 }
 

@@ -268,11 +268,14 @@ TEST_F(EvalCli, BadInputsExitTwoWithAOneLineError) {
 }
 
 // One batch of 9: the stderr line's time is the report's inference time (one
-// clock), so its rate is items / inference_ms, not items / ~0.
+// clock), so its rate is items / inference_ms, not items / ~0. Both say how
+// many threads ran.
 TEST_F(EvalCli, StageTimesOnStderrAgreeWithTheJson) {
-  const auto r = RunCli(Eval("--data '" + (dir_ / "data").string() + "' --batch 32 --no-cache --json -"));
+  const auto r = RunCli(Eval("--data '" + (dir_ / "data").string() + "' --batch 32 --threads 2 --no-cache --json -"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["threads"].get<int>(), 2);
+  EXPECT_THAT(r.err, HasSubstr("items/s, 2 thread(s))"));
   const double inference_ms = doc["timing"]["inference_ms"].get<double>();
   const double prepare_ms = doc["timing"]["prepare_ms"].get<double>();
   ASSERT_GT(inference_ms, 0.0);

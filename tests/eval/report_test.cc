@@ -72,12 +72,17 @@ EvalResult HandMadeModel() {
   r.cache_file = "cache/0123456789abcdef.tensors";
   r.prepare_ms = 12.5;
   r.inference_ms = 3.25;
+  r.threads = 4;
   return r;
 }
 
+// Its own preprocessing (from its metadata): the report shows both.
 EvalResult HandMadeReference() {
   EvalResult r = HandMadeModel();
   r.model = "models/reference.onnx";
+  r.spec.color = ColorOrder::kBgr;
+  r.spec.width = 40;
+  r.spec.height = 40;
   r.predictions = {Predict(0, {0, 1, 2}, {0.9, 0.05, 0.05}),  Predict(0, {0, 1, 2}, {0.5, 0.4, 0.1}),
                    Predict(1, {1, 0, 2}, {0.7, 0.2, 0.1}),    Predict(1, {0, 1, 2}, {0.6, 0.3, 0.1}),
                    Predict(2, {2, 0, 1}, {0.95, 0.03, 0.02}), Predict(2, {0, 2, 1}, {0.45, 0.35, 0.2})};

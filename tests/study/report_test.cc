@@ -101,14 +101,14 @@ TEST(StudyReportTest, NoRecommendationNamesTheClosest) {
   r.analysis = Analyze(r.candidates, r.constraints, r.objective);
   const std::string text = RenderStudyText(r);
   EXPECT_NE(text.find("No recommendation: no candidate meets the constraints; the closest is resnet56: fails top-1 "
-                      ">= 0.9 by 6.80 points"),
+                      ">= 90 % by 6.80 points"),
             std::string::npos)
       << text;
   const Status outcome = StudyOutcome(r);
   EXPECT_EQ(outcome.code(), StatusCode::kInvalidData);  // the truncated model's bad input comes first
   r.failures.clear();
   EXPECT_EQ(StudyOutcome(r).code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(StudyOutcome(r).message().find("the closest is resnet56, which fails top-1 >= 0.9 by 6.80 points"),
+  EXPECT_NE(StudyOutcome(r).message().find("the closest is resnet56, which fails top-1 >= 90 % by 6.80 points"),
             std::string::npos);
 }
 

@@ -103,6 +103,17 @@ TEST_F(StudyCliTest, NamesThatAreNotUtf8DoNotAbortTheStudy) {
   EXPECT_FALSE(stored["candidates"].empty());
 }
 
+// What opening the dataset skipped is said, as eval says it.
+TEST_F(StudyCliTest, PrintsTheDatasetNotes) {
+  testing::WriteFile(dir_ / "images/a_red/._0.png", "AppleDouble");
+  const auto r = RunCli(Args(Spec()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  note: skipped 1 hidden file"));
+  const auto j = RunCli(Args(Spec(), "--json -"));
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  EXPECT_THAT(json::parse(j.out)["dataset"]["notes"][0].get<std::string>(), HasSubstr("skipped 1 hidden file"));
+}
+
 TEST_F(StudyCliTest, RecommendsStoresAndReusesOnRerun) {
   const fs::path spec = Spec();
   const auto first = RunCli(Args(spec, "--json -"));
@@ -119,7 +130,7 @@ TEST_F(StudyCliTest, RecommendsStoresAndReusesOnRerun) {
   EXPECT_GT(good["peak_memory_bytes"].get<std::int64_t>(), 1'000'000);  // a whole process's, from wait4
   const json& bad = report["candidates"][1];
   EXPECT_EQ(bad["verdict"], "excluded");
-  EXPECT_THAT(bad["reasons"][0].get<std::string>(), HasSubstr("fails top-1 >= 0.8 by 46.67 points"));
+  EXPECT_THAT(bad["reasons"][0].get<std::string>(), HasSubstr("fails top-1 >= 80 % by 46.67 points"));
   EXPECT_EQ(Measurements(Db()), 4);
   EXPECT_THAT(first.err, HasSubstr("accuracy of good: top-1 88.89 %"));
 
@@ -272,8 +283,8 @@ TEST_F(StudyCliTest, BadInputExitsTwoWithOneLine) {
 
   const auto unmet = RunCli(Args(Spec("[constraints]\nmin_top1 = 0.95\n")));
   EXPECT_EQ(unmet.exit_code, 2) << unmet.err;
-  EXPECT_THAT(unmet.err, HasSubstr("no candidate meets the constraints (top-1 >= 0.95); the closest is good, which "
-                                   "fails top-1 >= 0.95 by 6.11 points"));
+  EXPECT_THAT(unmet.err, HasSubstr("no candidate meets the constraints (top-1 >= 95 %); the closest is good, which "
+                                   "fails top-1 >= 95 % by 6.11 points"));
   EXPECT_THAT(unmet.out, HasSubstr("No recommendation"));
 
   const std::string garbage(4096, 'g');

@@ -274,15 +274,18 @@ TEST_F(TrainCli, AllGrayImagesTrainAOneChannelModel) {
     EXPECT_THAT(r.err, HasSubstr("16x16x1")) << data;
     EXPECT_EQ(ReadJson(dir_ / "out" / "cnn-w4-d1.cost.json")["arch"]["channels"], 1) << data;
   }
-  // One colour image makes it a colour model, and that is said.
+  // One colour image makes it a colour model, and that is said; so is what
+  // opening the data skipped (a Mac's AppleDouble twin), as eval says it.
   cv::Mat colour(16, 16, CV_8UC3, cv::Scalar(10, 120, 250));
   ASSERT_TRUE(cv::imwrite((dir_ / "gray" / "a" / "colour.png").string(), colour));
+  testing::WriteFile(dir_ / "gray" / "a" / "._colour.png", "AppleDouble");
   const auto r = RunCli("train --data '" + (dir_ / "gray").string() +
                         "' --family cnn --width 4 --presets nano --epochs 1 --batch 8 --threads 1 --no-cache "
                         "--val-fraction 0.25 --out '" +
                         (dir_ / "out").string() + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("note: 24 of 25 training images are gray; training on 3 channels (--channels 1"));
+  EXPECT_THAT(r.err, HasSubstr("note: --data '" + (dir_ / "gray").string() + "': skipped 1 hidden file"));
   EXPECT_EQ(ReadJson(dir_ / "out" / "cnn-w4-d1.cost.json")["arch"]["channels"], 3);
 }
 
