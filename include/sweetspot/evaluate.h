@@ -185,19 +185,14 @@ struct EvalSummary {
   std::string model;
   std::string dataset;          // description
   std::string preprocess_toml;  // the resolved spec (PreprocessSpec::ToToml)
-  std::string output_kind;      // logits|probabilities
+  std::string output_kind;      // logits|probabilities|sigmoid
   bool output_kind_detected = false;
   std::int64_t requested = 0;  // samples asked for
   std::int64_t excluded_count = 0;
-  std::int64_t count = 0;  // samples evaluated
-  std::int64_t top1_correct = 0;
-  std::int64_t top5_correct = 0;
-  double top1 = 0.0;  // fractions in [0, 1]
-  double top5 = 0.0;
-  stats::Interval top1_ci;  // Wilson, 95 %
-  stats::Interval top5_ci;
-  double macro_f1 = 0.0;
-  double ece = 0.0;
+  // The summary figures: count, top1/top5 (fractions in [0, 1]) with their
+  // correct counts and Wilson 95 % intervals, macro_f1 and ece. per_class,
+  // confusion and the confidences stay in the eval report and are empty here.
+  ClassificationMetrics metrics;
   bool cache_hit = false;
   std::string cache_warning;
   double prepare_ms = 0.0;

@@ -44,7 +44,10 @@
 
 namespace sweetspot {
 
-inline constexpr int kResultsSchemaVersion = 1;
+// 2 added latency_results.model_rss_bytes. Opening an older file for writing
+// upgrades it in place (the figure is filled from its stored bench JSON);
+// opened read-only it is read as it is.
+inline constexpr int kResultsSchemaVersion = 2;
 
 struct StoredModel {
   std::string sha256;
@@ -102,8 +105,11 @@ struct LatencyRow {
   double load_ms = 0.0;
   double first_inference_ms = 0.0;
   std::int64_t peak_rss_bytes = 0;  // the measuring process's (wait4)
-  std::vector<double> raw_ms;       // every latency, in order
-  std::string bench_json;           // the bench result without raw latencies
+  // What the model itself adds (MemoryRecord::model_rss_bytes); nullopt when
+  // it was not measured (no runtime baseline, or stored by an older sweetspot).
+  std::optional<std::int64_t> model_rss_bytes;
+  std::vector<double> raw_ms;  // every latency, in order
+  std::string bench_json;      // the bench result without raw latencies
   double duration_ms = 0.0;
   std::string measured_utc;
   std::string settings_key;

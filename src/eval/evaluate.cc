@@ -375,15 +375,16 @@ EvalSummary Summarize(const EvalResult& r) {
   s.requested = static_cast<std::int64_t>(r.requested);
   s.excluded_count = static_cast<std::int64_t>(r.excluded.size());
   const ClassificationMetrics& m = r.metrics;
-  s.count = m.count;
-  s.top1_correct = m.top1_correct;
-  s.top5_correct = m.top5_correct;
-  s.top1 = m.top1;
-  s.top5 = m.top5;
-  s.top1_ci = m.top1_ci;
-  s.top5_ci = m.top5_ci;
-  s.macro_f1 = m.macro_f1;
-  s.ece = m.ece;
+  ClassificationMetrics& out = s.metrics;
+  out.count = m.count;
+  out.top1_correct = m.top1_correct;
+  out.top5_correct = m.top5_correct;
+  out.top1 = m.top1;
+  out.top5 = m.top5;
+  out.top1_ci = m.top1_ci;
+  out.top5_ci = m.top5_ci;
+  out.macro_f1 = m.macro_f1;
+  out.ece = m.ece;
   s.cache_hit = r.cache_hit;
   s.cache_warning = r.cache_warning;
   s.prepare_ms = r.prepare_ms;
@@ -397,6 +398,7 @@ EvalSummary Summarize(const EvalResult& r) {
 }
 
 json ToJson(const EvalSummary& s, bool include_samples) {
+  const ClassificationMetrics& m = s.metrics;
   json out = {{"schema", "sweetspot.eval-summary/1"},
               {"model", s.model},
               {"dataset", s.dataset},
@@ -405,15 +407,15 @@ json ToJson(const EvalSummary& s, bool include_samples) {
               {"output_kind_detected", s.output_kind_detected},
               {"requested", s.requested},
               {"excluded_count", s.excluded_count},
-              {"count", s.count},
-              {"top1_correct", s.top1_correct},
-              {"top5_correct", s.top5_correct},
-              {"top1", s.top1},
-              {"top5", s.top5},
-              {"top1_ci95", {s.top1_ci.lower, s.top1_ci.upper}},
-              {"top5_ci95", {s.top5_ci.lower, s.top5_ci.upper}},
-              {"macro_f1", s.macro_f1},
-              {"ece", s.ece},
+              {"count", m.count},
+              {"top1_correct", m.top1_correct},
+              {"top5_correct", m.top5_correct},
+              {"top1", m.top1},
+              {"top5", m.top5},
+              {"top1_ci95", {m.top1_ci.lower, m.top1_ci.upper}},
+              {"top5_ci95", {m.top5_ci.lower, m.top5_ci.upper}},
+              {"macro_f1", m.macro_f1},
+              {"ece", m.ece},
               {"cache_hit", s.cache_hit},
               {"cache_warning", s.cache_warning},
               {"prepare_ms", s.prepare_ms},
@@ -437,15 +439,15 @@ Result<EvalSummary> EvalSummaryFromJson(const json& j) {
     s.output_kind_detected = j.at("output_kind_detected").get<bool>();
     s.requested = j.at("requested").get<std::int64_t>();
     s.excluded_count = j.at("excluded_count").get<std::int64_t>();
-    s.count = j.at("count").get<std::int64_t>();
-    s.top1_correct = j.at("top1_correct").get<std::int64_t>();
-    s.top5_correct = j.at("top5_correct").get<std::int64_t>();
-    s.top1 = j.at("top1").get<double>();
-    s.top5 = j.at("top5").get<double>();
-    s.top1_ci = {j.at("top1_ci95").at(0).get<double>(), j.at("top1_ci95").at(1).get<double>(), true};
-    s.top5_ci = {j.at("top5_ci95").at(0).get<double>(), j.at("top5_ci95").at(1).get<double>(), true};
-    s.macro_f1 = j.at("macro_f1").get<double>();
-    s.ece = j.at("ece").get<double>();
+    s.metrics.count = j.at("count").get<std::int64_t>();
+    s.metrics.top1_correct = j.at("top1_correct").get<std::int64_t>();
+    s.metrics.top5_correct = j.at("top5_correct").get<std::int64_t>();
+    s.metrics.top1 = j.at("top1").get<double>();
+    s.metrics.top5 = j.at("top5").get<double>();
+    s.metrics.top1_ci = {j.at("top1_ci95").at(0).get<double>(), j.at("top1_ci95").at(1).get<double>(), true};
+    s.metrics.top5_ci = {j.at("top5_ci95").at(0).get<double>(), j.at("top5_ci95").at(1).get<double>(), true};
+    s.metrics.macro_f1 = j.at("macro_f1").get<double>();
+    s.metrics.ece = j.at("ece").get<double>();
     s.cache_hit = j.at("cache_hit").get<bool>();
     s.cache_warning = j.at("cache_warning").get<std::string>();
     s.prepare_ms = j.at("prepare_ms").get<double>();

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
@@ -108,7 +109,8 @@ CREATE TABLE IF NOT EXISTS latency_results (
   raw_ms_json TEXT NOT NULL,
   bench_json TEXT NOT NULL,
   duration_ms REAL NOT NULL,
-  measured_utc TEXT NOT NULL);
+  measured_utc TEXT NOT NULL,
+  model_rss_bytes INTEGER);
 CREATE INDEX IF NOT EXISTS latency_key ON latency_results(variant_id, environment_id, settings_key);
 CREATE TABLE IF NOT EXISTS failures (
   id INTEGER PRIMARY KEY,
@@ -122,6 +124,12 @@ CREATE TABLE IF NOT EXISTS failures (
   reason TEXT NOT NULL,
   failed_utc TEXT NOT NULL);
 )sql";
+
+// Schema 1 kept the model's own memory only inside bench_json (0 or absent:
+// not measured); schema 2 has the column. The same expression reads a
+// version-1 file opened read-only and fills the column when one is upgraded.
+constexpr const char* kModelRssFromBenchJson =
+    "CASE WHEN json_valid(bench_json) THEN nullif(json_extract(bench_json, '$.memory.model_rss_bytes'), 0) END";
 
 std::string NowUtc() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
@@ -138,6 +146,7 @@ std::string NowUtc() {
 struct ResultsStore::Impl {
   sqlite3* db = nullptr;
   fs::path path;
+  std::int64_t schema_version = kResultsSchemaVersion;  // of the file (older only when opened read-only)
 
   ~Impl() {
     if (db != nullptr) sqlite3_close_v2(db);
@@ -209,6 +218,7 @@ class Stmt {
     if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_null(stmt_, ++index_);
     return *this;
   }
+  Stmt& Bind(const std::optional<std::int64_t>& v) { return v ? Bind(*v) : BindNull(); }
 
   // True with a row, false when done; errors in status().
   bool Step() {
@@ -228,6 +238,10 @@ class Stmt {
   Status status() const { return rc_ == SQLITE_OK || rc_ == SQLITE_ROW ? Status::Ok() : impl_.Error(rc_, doing_); }
 
   std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  std::optional<std::int64_t> OptionalInt(int column) const {
+    if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+    return Int(column);
+  }
   double Real(int column) const { return sqlite3_column_double(stmt_, column); }
   std::string Text(int column) const {
     const auto* text = sqlite3_column_text(stmt_, column);
@@ -315,9 +329,13 @@ Result<AccuracyRow> ReadAccuracy(const Stmt& s) {
   return row;
 }
 
-constexpr const char* kLatencyColumns =
-    "setting, scenario, batch_size, threads, p50_ms, p90_ms, p99_ms, mean_ms, items_per_s, converged, sample_count, "
-    "load_ms, first_inference_ms, peak_rss_bytes, raw_ms_json, bench_json, duration_ms, measured_utc, settings_key";
+std::string LatencyColumns(const ResultsStore::Impl& impl) {
+  return fmt::format(
+      "setting, scenario, batch_size, threads, p50_ms, p90_ms, p99_ms, mean_ms, items_per_s, converged, "
+      "sample_count, load_ms, first_inference_ms, peak_rss_bytes, raw_ms_json, bench_json, duration_ms, "
+      "measured_utc, settings_key, {}",
+      impl.schema_version >= 2 ? "model_rss_bytes" : kModelRssFromBenchJson);
+}
 
 Result<LatencyRow> ReadLatency(const Stmt& s) {
   LatencyRow row;
@@ -340,6 +358,7 @@ Result<LatencyRow> ReadLatency(const Stmt& s) {
   row.duration_ms = s.Real(16);
   row.measured_utc = s.Text(17);
   row.settings_key = s.Text(18);
+  row.model_rss_bytes = s.OptionalInt(19);
   return row;
 }
 
@@ -396,6 +415,7 @@ Result<std::unique_ptr<ResultsStore>> ResultsStore::Open(const fs::path& path, c
                     "reads ({}); upgrade sweetspot or use another database file",
                     path.string(), user_version, kResultsSchemaVersion));
   }
+  impl->schema_version = user_version;
   if (options.read_only) {
     if (tables == 0) {
       return Status::InvalidData(
@@ -412,11 +432,20 @@ Result<std::unique_ptr<ResultsStore>> ResultsStore::Open(const fs::path& path, c
     Transaction tx(*impl, "creating its tables");
     SWEETSPOT_RETURN_IF_ERROR(tx.begun());
     SWEETSPOT_RETURN_IF_ERROR(impl->Exec(kSchema, "creating its tables"));
+    if (tables > 0 && user_version < 2) {
+      SWEETSPOT_RETURN_IF_ERROR(
+          impl->Exec(fmt::format("ALTER TABLE latency_results ADD COLUMN model_rss_bytes INTEGER; "
+                                 "UPDATE latency_results SET model_rss_bytes = {}",
+                                 kModelRssFromBenchJson)
+                         .c_str(),
+                     "upgrading it to schema version 2"));
+    }
     SWEETSPOT_RETURN_IF_ERROR(impl->Exec(
         fmt::format("PRAGMA application_id={}; PRAGMA user_version={}", kApplicationId, kResultsSchemaVersion).c_str(),
         "marking it as sweetspot's"));
     SWEETSPOT_RETURN_IF_ERROR(tx.Commit());
   }
+  impl->schema_version = kResultsSchemaVersion;
   return std::unique_ptr<ResultsStore>(new ResultsStore(path, std::move(impl)));
 }
 
@@ -555,7 +584,7 @@ Result<std::optional<LatencyRow>> ResultsStore::FindLatency(const MeasurementKey
   Stmt s(*impl_,
          fmt::format("SELECT {} FROM latency_results WHERE variant_id = ? AND environment_id = ? AND settings_key = ? "
                      "ORDER BY id DESC LIMIT 1",
-                     kLatencyColumns)
+                     LatencyColumns(*impl_))
              .c_str(),
          "looking up a latency result");
   s.Bind(key.variant_id).Bind(key.environment_id).Bind(key.settings_key);
@@ -573,14 +602,14 @@ Status ResultsStore::PutLatency(const MeasurementKey& key, std::int64_t study_id
   Stmt s(*impl_,
          "INSERT INTO latency_results(variant_id, environment_id, settings_key, study_id, setting, scenario, "
          "batch_size, threads, p50_ms, p90_ms, p99_ms, mean_ms, items_per_s, converged, sample_count, load_ms, "
-         "first_inference_ms, peak_rss_bytes, raw_ms_json, bench_json, duration_ms, measured_utc) "
-         "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         "first_inference_ms, peak_rss_bytes, raw_ms_json, bench_json, duration_ms, measured_utc, model_rss_bytes) "
+         "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
          "storing a latency result");
   s.Bind(key.variant_id).Bind(key.environment_id).Bind(key.settings_key).Bind(study_id).Bind(r.setting);
   s.Bind(r.scenario).Bind(r.batch_size).Bind(std::int64_t{r.threads}).Bind(r.p50_ms).Bind(r.p90_ms).Bind(r.p99_ms);
   s.Bind(r.mean_ms).Bind(r.items_per_s).Bind(std::int64_t{r.converged ? 1 : 0}).Bind(r.sample_count);
   s.Bind(r.load_ms).Bind(r.first_inference_ms).Bind(r.peak_rss_bytes).Bind(DumpJson(json({{"raw_ms", r.raw_ms}})));
-  s.Bind(r.bench_json).Bind(r.duration_ms).Bind(NowUtc());
+  s.Bind(r.bench_json).Bind(r.duration_ms).Bind(NowUtc()).Bind(r.model_rss_bytes);
   SWEETSPOT_RETURN_IF_ERROR(s.Run());
   return tx.Commit();
 }
@@ -661,9 +690,10 @@ Result<std::vector<CandidateMeasurements>> ResultsStore::StudyMeasurements(std::
       out[i].accuracy.push_back(std::move(row));
     }
     SWEETSPOT_RETURN_IF_ERROR(a.status());
-    Stmt l(*impl_,
-           fmt::format("SELECT {} FROM latency_results WHERE variant_id = ? ORDER BY id", kLatencyColumns).c_str(),
-           "reading latency results");
+    Stmt l(
+        *impl_,
+        fmt::format("SELECT {} FROM latency_results WHERE variant_id = ? ORDER BY id", LatencyColumns(*impl_)).c_str(),
+        "reading latency results");
     l.Bind(variant_ids[i]);
     while (l.Step()) {
       SWEETSPOT_ASSIGN_OR_RETURN(LatencyRow row, ReadLatency(l));

@@ -224,27 +224,22 @@ LatencyRow ToLatencyRow(const BenchResult& r, const RuntimeSetting& setting, dou
   row.load_ms = r.load_ms;
   row.first_inference_ms = r.first_inference_ms;
   row.peak_rss_bytes = r.memory.process_peak_rss_bytes;
+  // Isolated against the runtime baseline (wait4 peaks), or measured in process.
+  if (r.memory.runtime_baseline_rss_bytes > 0 || r.memory.measured) row.model_rss_bytes = r.memory.model_rss_bytes;
   row.bench_json = DumpJson(ToJson(r, /*include_raw_latencies=*/false));
   row.duration_ms = duration_ms;
   return row;
 }
 
-// The model's own memory from the stored bench result; 0 when the row predates it.
-std::int64_t ModelMemoryBytes(const LatencyRow& row) {
-  const json j = json::parse(row.bench_json, nullptr, /*allow_exceptions=*/false);
-  if (!j.is_object()) return 0;
-  return j.value(json::json_pointer("/memory/model_rss_bytes"), std::int64_t{0});
-}
-
 AccuracyRow ToAccuracyRow(const IsolatedEvalResult& r) {
   const EvalSummary& s = r.summary;
   AccuracyRow row;
-  row.sample_count = s.count;
-  row.top1_correct = s.top1_correct;
-  row.top5_correct = s.top5_correct;
-  row.top1 = s.top1;
-  row.top5 = s.top5;
-  row.top1_ci = s.top1_ci;
+  row.sample_count = s.metrics.count;
+  row.top1_correct = s.metrics.top1_correct;
+  row.top5_correct = s.metrics.top5_correct;
+  row.top1 = s.metrics.top1;
+  row.top5 = s.metrics.top5;
+  row.top1_ci = s.metrics.top1_ci;
   row.excluded_count = s.excluded_count;
   row.sample_indices = s.sample_indices;
   row.labels = s.labels;
@@ -457,7 +452,7 @@ Candidate MakeCandidate(const StudyPlan& plan, const StudyMeasurements& measured
     c.p99_ms = l.p99_ms;
     c.items_per_s = l.items_per_s;
     c.peak_memory_bytes = l.peak_rss_bytes;
-    c.model_memory_bytes = ModelMemoryBytes(l);
+    c.model_memory_bytes = l.model_rss_bytes.value_or(0);
   }
   if (c.failure.empty() && (!found.accuracy || !found.latency[s])) c.failure = "not measured";
   return c;

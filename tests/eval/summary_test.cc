@@ -39,15 +39,15 @@ EvalSummary HandMade() {
   s.output_kind_detected = true;
   s.requested = 4;
   s.excluded_count = 1;
-  s.count = 3;
-  s.top1_correct = 2;
-  s.top5_correct = 3;
-  s.top1 = 2.0 / 3.0;
-  s.top5 = 1.0;
-  s.top1_ci = {0.2, 0.9, true};
-  s.top5_ci = {0.4375, 1.0, true};
-  s.macro_f1 = 0.5;
-  s.ece = 0.125;
+  s.metrics.count = 3;
+  s.metrics.top1_correct = 2;
+  s.metrics.top5_correct = 3;
+  s.metrics.top1 = 2.0 / 3.0;
+  s.metrics.top5 = 1.0;
+  s.metrics.top1_ci = {0.2, 0.9, true};
+  s.metrics.top5_ci = {0.4375, 1.0, true};
+  s.metrics.macro_f1 = 0.5;
+  s.metrics.ece = 0.125;
   s.cache_hit = false;
   s.cache_warning = "the tensor cache could not be written";
   s.prepare_ms = 12.5;
@@ -66,7 +66,7 @@ TEST(EvalSummaryTest, JsonMatchesTheGoldenFileAndReadsBack) {
   auto back = EvalSummaryFromJson(nlohmann::json::parse(Golden(text, "eval_summary.json")));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(ToJson(*back).dump(), ToJson(s).dump());
-  EXPECT_EQ(back->top1_correct, 2);
+  EXPECT_EQ(back->metrics.top1_correct, 2);
   EXPECT_THAT(back->predicted, ElementsAre(0, 1, 1));
 
   // Without samples (what the store keeps beside its own per-sample column).
@@ -112,8 +112,8 @@ TEST(EvaluateRequestTest, LayersApplyInOrderAndSummaryMatches) {
   auto result = Evaluate(request);
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   const EvalSummary s = Summarize(*result);
-  EXPECT_EQ(s.count, 9);
-  EXPECT_EQ(s.top1_correct, 8);
+  EXPECT_EQ(s.metrics.count, 9);
+  EXPECT_EQ(s.metrics.top1_correct, 8);
   EXPECT_EQ(s.sample_indices.size(), 9u);
   EXPECT_THAT(s.preprocess_toml, HasSubstr("color = \"rgb\""));
   EXPECT_TRUE(s.cache_warning.empty());

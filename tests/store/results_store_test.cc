@@ -133,7 +133,12 @@ TEST(ResultsStoreTest, RoundTripsEveryKindOfRowAndFindsTheLatest) {
   EXPECT_DOUBLE_EQ((*latency)->p50_ms, 1.25);
   EXPECT_EQ((*latency)->raw_ms, (std::vector<double>{1.25, 1.125, 1.875}));
   EXPECT_EQ((*latency)->peak_rss_bytes, 123456789);
+  EXPECT_FALSE((*latency)->model_rss_bytes.has_value());  // not measured stays not measured
   EXPECT_TRUE((*latency)->converged);
+  LatencyRow with_memory = Latency(1.5);
+  with_memory.model_rss_bytes = 6080000;
+  ASSERT_TRUE(store.PutLatency(k.latency, k.study, with_memory).ok());
+  EXPECT_EQ(store.FindLatency(k.latency)->value().model_rss_bytes, 6080000);
 
   ASSERT_TRUE(store
                   .PutFailure(k.latency, k.study, "latency", "offline b8 t1",
@@ -146,7 +151,7 @@ TEST(ResultsStoreTest, RoundTripsEveryKindOfRowAndFindsTheLatest) {
   EXPECT_EQ((*studies)[0].name, "demo");
   EXPECT_EQ((*studies)[0].candidates, 1);
   EXPECT_EQ((*studies)[0].accuracy_results, 2);
-  EXPECT_EQ((*studies)[0].latency_results, 1);
+  EXPECT_EQ((*studies)[0].latency_results, 2);
   EXPECT_EQ((*studies)[0].failures, 1);
 
   auto measurements = store.StudyMeasurements("demo");
@@ -156,7 +161,7 @@ TEST(ResultsStoreTest, RoundTripsEveryKindOfRowAndFindsTheLatest) {
   EXPECT_EQ(m.name, "m");
   EXPECT_EQ(m.model.macs, 40000000);
   EXPECT_EQ(m.accuracy.size(), 2U);
-  EXPECT_EQ(m.latency.size(), 1U);
+  EXPECT_EQ(m.latency.size(), 2U);
   ASSERT_EQ(m.failures.size(), 1U);
   EXPECT_EQ(m.failures[0].code, StatusCodeName(StatusCode::kRuntimeError));
   EXPECT_EQ(m.environment, "Example CPU, 2 cores, box");
@@ -237,6 +242,62 @@ TEST(ResultsStoreTest, CorruptFileIsRefusedAndLeftAlone) {
   EXPECT_THAT(store.status().message(), HasSubstr("is not a readable sweetspot results database"));
   EXPECT_THAT(store.status().message(), HasSubstr(db.string()));
   EXPECT_EQ(Slurp(db), garbage);
+}
+
+// A schema-1 file: made by this version, then taken back to what version 1
+// wrote (no model_rss_bytes column; the figure only inside bench_json).
+void MakeSchema1(const fs::path& db, const std::string& bench_json) {
+  {
+    auto opened = ResultsStore::Open(db);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    const Keys k = Populate(**opened);
+    LatencyRow row = Latency(2.0);
+    row.bench_json = bench_json;
+    ASSERT_TRUE((*opened)->PutLatency(k.latency, k.study, row).ok());
+  }
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "ALTER TABLE latency_results DROP COLUMN model_rss_bytes; PRAGMA user_version = 1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+}
+
+// An older database stays readable as it is, and is upgraded in place when
+// opened for writing, the model's memory taken from the stored bench JSON.
+TEST(ResultsStoreTest, SchemaVersion1IsReadAndUpgraded) {
+  TempDir dir;
+  const fs::path db = dir / "old.db";
+  MakeSchema1(db, R"({"memory": {"model_rss_bytes": 6080000}})");
+  {
+    auto read_only = ResultsStore::Open(db, {.read_only = true});
+    ASSERT_TRUE(read_only.ok()) << read_only.status().ToString();
+    auto m = (*read_only)->StudyMeasurements("demo");
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    ASSERT_EQ((*m)[0].latency.size(), 1U);
+    EXPECT_EQ((*m)[0].latency[0].model_rss_bytes, 6080000);
+  }
+  auto upgraded = ResultsStore::Open(db);
+  ASSERT_TRUE(upgraded.ok()) << upgraded.status().ToString();
+  auto m = (*upgraded)->StudyMeasurements("demo");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ((*m)[0].latency[0].model_rss_bytes, 6080000);
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(raw, "PRAGMA user_version", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), kResultsSchemaVersion);
+  sqlite3_finalize(stmt);
+  sqlite3_close(raw);
+
+  // A row whose bench JSON predates the figure (or is damaged) reads as not measured.
+  const fs::path older = dir / "older.db";
+  MakeSchema1(older, "not json");
+  auto reopened = ResultsStore::Open(older);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_FALSE((*reopened)->StudyMeasurements("demo")->at(0).latency[0].model_rss_bytes.has_value());
 }
 
 TEST(ResultsStoreTest, ForeignDatabaseIsRefusedAndLeftAlone) {
