@@ -84,7 +84,12 @@ Result<BenchRequest> MakeRequest(const BenchArgs& a) {
   c.stopping.target_relative_half_width = a.target_ci;
   c.stopping.confidence = a.confidence;
   c.run_duration = std::chrono::duration<double>(a.duration_s);
+  // The flags ValidateConfig's checks can meet, named as this command's options.
   if (a.duration_s <= 0) return Status::InvalidArgument("--duration-s must be > 0");
+  if (!(a.target_ci > 0 && a.target_ci < 1)) {
+    return Status::InvalidArgument("--target-ci must be in (0, 1), e.g. 0.02 for +/-2 %");
+  }
+  if (!(a.confidence > 0.5 && a.confidence < 1)) return Status::InvalidArgument("--confidence must be in (0.5, 1)");
   SWEETSPOT_RETURN_IF_ERROR(ValidateConfig(c));
 
   for (const auto& f : a.input_files) {
@@ -180,7 +185,8 @@ Status RunBenchCommand(const BenchArgs& args) {
       continue;
     }
     if (!args.quiet && args.json_path != "-") {
-      std::cout << SafeText(RenderBenchText(*result)) << (args.models.size() > 1 ? "\n" : "");
+      const BenchTextHints hints = {.isolate = "drop --no-isolate", .longer_run = "raise --max-duration-s"};
+      std::cout << SafeText(RenderBenchText(*result, hints)) << (args.models.size() > 1 ? "\n" : "");
       std::cout.flush();
     }
     results.push_back(std::move(result).value());

@@ -217,7 +217,11 @@ Status RunEval(const EvalArgs& a) {
   if (!a.json.empty()) {
     SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.json, RenderEvalJson(result, ref_ptr, cmp_ptr), "--json"));
   }
-  std::cout << RenderEvalText(result, ref_ptr, cmp_ptr, per_class_rows);
+  const EvalTextHints hints = {.every_class = "--per-class all",
+                               .full_result = "--json",
+                               .logits = "pass --output-kind logits",
+                               .label_map = "--label-map"};
+  std::cout << RenderEvalText(result, ref_ptr, cmp_ptr, per_class_rows, hints);
   return Status::Ok();
 }
 

@@ -22,6 +22,17 @@ std::string RenderEvalJson(const EvalResult& result, const EvalResult* reference
 // top-1 probability (6 decimals), top5 `class:prob` pairs joined by ';'.
 std::string RenderPredictionsCsv(const EvalResult& result);
 
+// How the text report points to the options that show more, in the caller's
+// vocabulary (eval passes its flags: "--per-class all", "--json", "pass
+// --output-kind logits", "--label-map"). The defaults name the arguments and
+// request fields.
+struct EvalTextHints {
+  std::string every_class = "a larger per_class_rows";  // shows every class's row
+  std::string full_result = "the JSON rendering";       // holds every class and excluded sample
+  std::string logits = "set output_kind to logits";     // declares the outputs logits
+  std::string label_map = "label_map_file";             // the fine-to-coarse class map
+};
+
 // Results table(s) for a terminal: summary (with the dataset's notes),
 // per-class table, coarse classes, comparison and the first flips. The
 // per-class table has at most `per_class_rows` rows: every class when they
@@ -29,6 +40,6 @@ std::string RenderPredictionsCsv(const EvalResult& result);
 // shown as SafeText; the JSON and CSV always hold every class.
 inline constexpr std::size_t kDefaultPerClassRows = 10;
 std::string RenderEvalText(const EvalResult& result, const EvalResult* reference, const Comparison* comparison,
-                           std::size_t per_class_rows = kDefaultPerClassRows);
+                           std::size_t per_class_rows = kDefaultPerClassRows, const EvalTextHints& hints = {});
 
 }  // namespace sweetspot

@@ -103,7 +103,7 @@ std::vector<const ClassMetrics*> ShownClasses(const ClassificationMetrics& m, st
   return rows;
 }
 
-std::string MetricsText(const ClassificationMetrics& m, std::size_t per_class_rows) {
+std::string MetricsText(const ClassificationMetrics& m, std::size_t per_class_rows, const EvalTextHints& hints) {
   std::string out;
   out += fmt::format("  top-1        {:>8}   95 % CI [{:.2f}, {:.2f}]   ({} / {})\n", Pct(m.top1),
                      100 * m.top1_ci.lower, 100 * m.top1_ci.upper, m.top1_correct, m.count);
@@ -117,8 +117,8 @@ std::string MetricsText(const ClassificationMetrics& m, std::size_t per_class_ro
   std::size_t width = 5;
   for (const ClassMetrics* c : rows) width = std::max(width, c->name.size());
   if (rows.size() < m.per_class.size()) {
-    out += fmt::format("\n  the {} worst of {} classes by F1 (--per-class all shows every class; --json has all)\n",
-                       rows.size(), m.per_class.size());
+    out += fmt::format("\n  the {} worst of {} classes by F1 ({} shows every class; {} has all)\n", rows.size(),
+                       m.per_class.size(), hints.every_class, hints.full_result);
   }
   out +=
       fmt::format("\n  {:<{}}  {:>8}  {:>9}  {:>7}  {:>6}\n", "class", width, "support", "precision", "recall", "F1");
@@ -192,7 +192,7 @@ std::string RenderPredictionsCsv(const EvalResult& result) {
 }
 
 std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, const Comparison* comparison,
-                           std::size_t per_class_rows) {
+                           std::size_t per_class_rows, const EvalTextHints& hints) {
   std::string out;
   out += fmt::format("model        {}\n", r.model);
   out += fmt::format("data         {} ({} classes)\n", r.dataset, r.class_names.size());
@@ -202,27 +202,29 @@ std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, con
   for (std::size_t i = 0; i < std::min<std::size_t>(r.excluded.size(), 5); ++i) {
     out += fmt::format("  excluded   {}\n", r.excluded[i].reason);
   }
-  if (r.excluded.size() > 5) out += fmt::format("  excluded   ... and {} more (see --json)\n", r.excluded.size() - 5);
+  if (r.excluded.size() > 5)
+    out += fmt::format("  excluded   ... and {} more (see {})\n", r.excluded.size() - 5, hints.full_result);
   out += PreprocessLine(r.spec);
   out += fmt::format("outputs      {} ({}), batch {}\n", OutputKindName(r.output_kind),
                      r.output_kind_detected ? "detected" : "given", r.batch_size);
   if (r.output_kind == OutputKind::kSigmoid && r.output_kind_detected) {
     // Said aloud: logits that happen to lie in [0, 1] read the same way.
-    out +=
+    out += fmt::format(
         "             (every score is in [0, 1] and rows do not sum to 1: independent sigmoids, each class's\n"
-        "             confidence its own score; pass --output-kind logits if they are logits)\n";
+        "             confidence its own score; {} if they are logits)\n",
+        hints.logits);
   }
   out += fmt::format("time         prepare {:.0f} ms ({}), inference {:.0f} ms, {} thread(s)\n\n", r.prepare_ms,
                      r.cache_hit ? "tensor cache hit" : "decoded", r.inference_ms, r.threads);
-  out += MetricsText(r.metrics, per_class_rows);
+  out += MetricsText(r.metrics, per_class_rows, hints);
   if (r.coarse_metrics && r.label_map) {
-    out += "\ncoarse classes (--label-map)\n";
-    out += MetricsText(*r.coarse_metrics, per_class_rows);
+    out += fmt::format("\ncoarse classes ({})\n", hints.label_map);
+    out += MetricsText(*r.coarse_metrics, per_class_rows, hints);
   }
   if (reference != nullptr && comparison != nullptr) {
     out += fmt::format("\nreference    {}\n", reference->model);
     out += PreprocessLine(reference->spec);
-    out += MetricsText(reference->metrics, 0);
+    out += MetricsText(reference->metrics, 0, hints);
     const Comparison& c = *comparison;
     out += fmt::format("\ncomparison   model vs reference over {} samples\n", c.count);
     out += fmt::format("  top-1 delta  {:+.2f} points\n", 100.0 * c.top1_delta);

@@ -238,7 +238,7 @@ Result<LabelMap> ParseLabelMap(std::string_view text, std::string_view source,
 
 Result<LabelMap> LoadLabelMap(const std::filesystem::path& path, const std::vector<std::string>& fine_names) {
   auto text = ReadTextFile(path);
-  if (!text.ok()) return text.status().WithContext("--label-map");
+  if (!text.ok()) return text.status().WithContext("label map");
   return ParseLabelMap(*text, SafeText(path.string()), fine_names);
 }
 

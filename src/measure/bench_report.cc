@@ -36,7 +36,7 @@ void Line(std::string& out, fmt::format_string<Args...> format, Args&&... args) 
 
 }  // namespace
 
-std::string RenderBenchText(const BenchResult& r) {
+std::string RenderBenchText(const BenchResult& r, const BenchTextHints& hints) {
   std::string out;
   Line(out, "model      {} ({})", r.model_path, Mib(r.model_file_bytes));
   for (const auto& in : r.inputs) {
@@ -60,7 +60,8 @@ std::string RenderBenchText(const BenchResult& r) {
   } else {
     Line(out,
          "memory     not measured: this process loaded another model before (whose memory the runtime keeps) or "
-         "cannot reset its peak RSS mark; drop --no-isolate");
+         "cannot reset its peak RSS mark; {}",
+         hints.isolate);
   }
   if (r.single_stream) {
     const auto& s = *r.single_stream;
@@ -74,11 +75,12 @@ std::string RenderBenchText(const BenchResult& r) {
     } else {
       Line(out,
            "    WARNING: the p50 interval did not reach +/-{:.2f} % before the maximum duration (got {}); "
-           "the machine is noisy or the run too short: raise --max-duration-s",
+           "the machine is noisy or the run too short: {}",
            100 * s.target_relative_half_width,
            std::isfinite(s.achieved_relative_half_width)
                ? fmt::format("+/-{:.2f} %", 100 * s.achieved_relative_half_width)
-               : std::string("no valid interval"));
+               : std::string("no valid interval"),
+           hints.longer_run);
     }
   }
   if (!r.offline.empty()) {

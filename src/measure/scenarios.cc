@@ -173,21 +173,23 @@ Result<Scenario> ParseScenario(std::string_view name) {
 }
 
 Status ValidateConfig(const MeasureConfig& config) {
-  if (config.scenarios.empty()) return Status::InvalidArgument("--scenario: give at least one scenario");
-  if (config.batch_sizes.empty()) return Status::InvalidArgument("--batch: give at least one batch size");
+  if (config.scenarios.empty()) return Status::InvalidArgument("scenarios: give at least one scenario");
+  if (config.batch_sizes.empty()) return Status::InvalidArgument("batch_sizes: give at least one batch size");
   for (int64_t b : config.batch_sizes) {
-    if (b <= 0) return Status::InvalidArgument("--batch " + std::to_string(b) + ": batch sizes must be >= 1");
+    if (b <= 0) return Status::InvalidArgument("batch_sizes " + std::to_string(b) + ": batch sizes must be >= 1");
   }
-  if (config.concurrency <= 0) return Status::InvalidArgument("--concurrency must be >= 1");
+  if (config.concurrency <= 0) return Status::InvalidArgument("concurrency must be >= 1");
   const auto& s = config.stopping;
   if (s.min_duration.count() < 0 || s.max_duration < s.min_duration) {
-    return Status::InvalidArgument("--max-duration-s must be >= --duration-s, and both >= 0");
+    return Status::InvalidArgument("stopping.max_duration must be >= stopping.min_duration, and both >= 0");
   }
   if (!(s.target_relative_half_width > 0 && s.target_relative_half_width < 1)) {
-    return Status::InvalidArgument("--target-ci must be in (0, 1), e.g. 0.02 for +/-2 %");
+    return Status::InvalidArgument("stopping.target_relative_half_width must be in (0, 1), e.g. 0.02 for +/-2 %");
   }
-  if (!(s.confidence > 0.5 && s.confidence < 1)) return Status::InvalidArgument("--confidence must be in (0.5, 1)");
-  if (config.run_duration.count() <= 0) return Status::InvalidArgument("--duration-s must be > 0");
+  if (!(s.confidence > 0.5 && s.confidence < 1)) {
+    return Status::InvalidArgument("stopping.confidence must be in (0.5, 1)");
+  }
+  if (config.run_duration.count() <= 0) return Status::InvalidArgument("run_duration must be > 0");
   return Status::Ok();
 }
 

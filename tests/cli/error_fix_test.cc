@@ -262,6 +262,8 @@ const std::vector<Case>& Cases() {
       {"EvalLabelMapMissesAClass", kEval + "{d}/rgb.onnx --label-map {d}/map.csv", "add a line `c_blue,",
        kEval + "{d}/rgb.onnx --label-map {d}/map_fixed.csv"},
       // bench: input shapes.
+      {"BenchTargetCiOutOfRange", kBench + "{d}/rgb.onnx --target-ci 2", "--target-ci must be in (0, 1), e.g. 0.02",
+       kBench + "{d}/rgb.onnx --target-ci 0.02"},
       {"BenchFixedBatch", kBench + "{d}/batch1.onnx --batch 8", "pass --batch 1", kBench + "{d}/batch1.onnx --batch 1"},
       {"BenchNamedDynamicDims", kBench + "{d}/named_hw.onnx", "--dim H=VALUE --dim W=VALUE",
        kBench + "{d}/named_hw.onnx --dim H=8 --dim W=8"},

@@ -12,6 +12,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 Prediction Pred(int label, int predicted, double confidence, int classes = 3) {
   Prediction p;
@@ -196,10 +197,22 @@ TEST(LabelMap, RepeatedClassNameIsAmbiguousAndTheNamedFixWorks) {
 
 TEST(LabelMap, FileWithByteOrderMarkAndCrlf) {
   testing::TempDir dir;
-  testing::WriteFile(dir / "map.csv", "\xEF\xBB\xBF" "cat,animal\r\ncar,vehicle\r\n");
+  testing::WriteFile(dir / "map.csv",
+                     "\xEF\xBB\xBF"
+                     "cat,animal\r\ncar,vehicle\r\n");
   auto map = LoadLabelMap(dir / "map.csv", {"cat", "car"});
   ASSERT_TRUE(map.ok()) << map.status().ToString();  // "\xEF\xBB\xBFcat" was not a class before
   EXPECT_THAT(map->coarse_names, ElementsAre("animal", "vehicle"));
+}
+
+TEST(LabelMap, MissingFileNamesTheMapAndItsPathNotAFlag) {
+  testing::TempDir dir;
+  const auto map = LoadLabelMap(dir / "no_such_map.csv", {"cat"});
+  ASSERT_FALSE(map.ok());
+  EXPECT_EQ(map.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(map.status().message(), HasSubstr("label map: "));
+  EXPECT_THAT(map.status().message(), HasSubstr("no_such_map.csv"));
+  EXPECT_THAT(map.status().message(), Not(HasSubstr("--")));
 }
 
 TEST(Compare, AgreementFlipsConfidenceAndMcNemar) {

@@ -104,6 +104,21 @@ TEST(EvalReportTest, TextWithReferenceMatchesGoldenFile) {
   ExpectGolden(RenderEvalText(model, &reference, &*comparison), "eval.txt");
 }
 
+TEST(EvalReportTest, HintsAreInTheCallersWords) {
+  EvalResult model = HandMadeModel();
+  model.output_kind = OutputKind::kSigmoid;
+  const EvalTextHints hints = {
+      .every_class = "ALL-ROWS", .full_result = "FULL", .logits = "SAY-LOGITS", .label_map = "MAP"};
+  const std::string text = RenderEvalText(model, nullptr, nullptr, 1, hints);
+  EXPECT_NE(text.find("(ALL-ROWS shows every class; FULL has all)"), std::string::npos) << text;
+  EXPECT_NE(text.find("SAY-LOGITS if they are logits"), std::string::npos) << text;
+  EXPECT_NE(text.find("coarse classes (MAP)"), std::string::npos) << text;
+  // The defaults name the arguments and request fields, never a command's flag.
+  const std::string plain = RenderEvalText(model, nullptr, nullptr, 1);
+  EXPECT_EQ(plain.find("--"), std::string::npos) << plain;
+  EXPECT_NE(plain.find("set output_kind to logits"), std::string::npos) << plain;
+}
+
 TEST(EvalReportTest, JsonWithReferenceMatchesGoldenFile) {
   const EvalResult model = HandMadeModel();
   const EvalResult reference = HandMadeReference();

@@ -129,7 +129,17 @@ TEST_F(ScenariosTest, RejectsBadConfigsBeforeLoading) {
   auto result = RunBench(*backend_, model_, {}, config, {});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(result.status().message().find("--batch 0"), std::string::npos);
+  // The library names the config field; bench names its own flag.
+  EXPECT_NE(result.status().message().find("batch_sizes 0"), std::string::npos);
+}
+
+TEST(ValidateConfig, NamesTheConfigFieldsNotFlags) {
+  MeasureConfig config;
+  config.stopping.target_relative_half_width = 2;
+  const Status status = ValidateConfig(config);
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(status.message().find("stopping.target_relative_half_width"), std::string::npos) << status.message();
+  EXPECT_EQ(status.message().find("--"), std::string::npos) << status.message();
 }
 
 TEST(ReadSelfRss, SeesTouchedMemory) {
