@@ -33,7 +33,7 @@ Status RunInspect(const InspectArgs& args) {
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(args.json_path, "--json"));
   SWEETSPOT_ASSIGN_OR_RETURN(const ModelInfo info, InspectModel(fs::path(args.model), options));
   if (args.json_path != "-") {
-    std::cout << RenderInspectText(info, args.all_nodes);
+    std::cout << RenderInspectText(info, args.all_nodes, "--nodes");
     std::cout.flush();
   }
   if (!args.json_path.empty())

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,40 @@ struct TrainArgs {
   bool no_flip = false;
   bool no_cache = false;
 };
+
+// The train library starts a message or note with the TrainJob field it is
+// about; this command's users know the field as a flag.
+std::string WithTrainFlag(const std::string& text) {
+  static const std::map<std::string, std::string, std::less<>> kFlags = {{"data", "--data"},
+                                                                         {"val_data", "--val-data"},
+                                                                         {"test_data", "--test-data"},
+                                                                         {"val_fraction", "--val-fraction"},
+                                                                         {"out_dir", "--out"},
+                                                                         {"prune_from", "--from"},
+                                                                         {"prune_fraction", "--prune"},
+                                                                         {"family", "--family"},
+                                                                         {"preset", "--presets"},
+                                                                         {"width", "--width"},
+                                                                         {"depth", "--depth"},
+                                                                         {"channels", "--channels"},
+                                                                         {"image_width/image_height", "--size"},
+                                                                         {"optimizer", "--optimizer"},
+                                                                         {"epochs", "--epochs"},
+                                                                         {"batch_size", "--batch"},
+                                                                         {"lr", "--lr"},
+                                                                         {"weight_decay", "--weight-decay"},
+                                                                         {"patience", "--patience"},
+                                                                         {"threads", "--threads"}};
+  const std::size_t end = text.find_first_of(" :");
+  if (end == std::string::npos) return text;
+  const auto flag = kFlags.find(std::string_view(text).substr(0, end));
+  return flag == kFlags.end() ? text : flag->second + text.substr(end);
+}
+
+Status WithTrainFlags(const Status& status) {
+  if (status.ok()) return status;
+  return Status::FromCode(status.code(), WithTrainFlag(status.message()), status.fixes());
+}
 
 // One count for all presets, or one per preset.
 Result<std::vector<int>> EpochsPerPreset(std::vector<int> epochs, std::size_t presets) {
@@ -170,7 +205,8 @@ Status RunTrain(const TrainArgs& a) {
         later.image_width = plan.arch.image_width;
         later.image_height = plan.arch.image_height;
       }
-      for (const std::string& note : plan.dataset_notes) std::fprintf(stderr, "note: %s\n", SafeText(note).c_str());
+      for (const std::string& note : plan.dataset_notes)
+        std::fprintf(stderr, "note: %s\n", SafeText(WithTrainFlag(note)).c_str());
       if (plan.gray_images > 0 && plan.colour_images > 0 && a.channels == 0) {
         std::fprintf(stderr,
                      "note: %zu of %zu training images are gray; training on 3 channels (--channels 1 for gray)\n",
@@ -271,7 +307,7 @@ void RegisterTrain(CLI::App& root, Action* selected) {
   }
   cmd->add_option("--cache-dir", args->cache_dir, "tensor cache folder");
   cmd->add_flag("--no-cache", args->no_cache, "decode without reading or writing the tensor cache");
-  cmd->callback([args, selected] { *selected = [args] { return RunTrain(*args); }; });
+  cmd->callback([args, selected] { *selected = [args] { return WithTrainFlags(RunTrain(*args)); }; });
 
   auto child_args = std::make_shared<std::vector<std::string>>();
   CLI::App* child = root.add_subcommand("__train-child", "");

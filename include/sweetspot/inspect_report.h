@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "sweetspot/model_info.h"
 
@@ -16,6 +17,8 @@ namespace sweetspot {
 // more are shown in M or G with the exact figure beside them; node names
 // longer than 44 characters keep their end. Text that is not UTF-8 comes out
 // as SafeText (text_file.h), so the result is always printable.
-std::string RenderInspectText(const ModelInfo& info, bool all_nodes);
+// `all_nodes_option` is how the caller names the option that lists every node
+// (inspect passes "--nodes").
+std::string RenderInspectText(const ModelInfo& info, bool all_nodes, std::string_view all_nodes_option = "all_nodes");
 
 }  // namespace sweetspot

@@ -110,7 +110,7 @@ std::vector<std::string> Misses(const Candidate& c, const Constraints& k, double
   }
   if (k.max_model_memory_bytes && c.model_memory_bytes == 0) {
     out.push_back("fails model memory <= " + fmt::format("{:g}", Mb(*k.max_model_memory_bytes)) +
-                  " MB: not measured (stored by an older sweetspot; rerun with --fresh)");
+                  " MB: not measured (stored by an older sweetspot; measure it again, not from the stored results)");
     *relative += 1.0;
   } else if (k.max_model_memory_bytes && c.model_memory_bytes > *k.max_model_memory_bytes) {
     out.push_back(fmt::format("fails model memory <= {:g} MB by {:.1f} MB", Mb(*k.max_model_memory_bytes),

@@ -424,8 +424,8 @@ Result<ClassList> FolderClasses(const fs::path& root, const fs::path& class_name
     for (auto& [name, files] : by_folder) {
       if (files.empty()) {
         notes.push_back("class folder '" + SafeText(name) +
-                        "' has no images: left out of the classes (list it in a class-name file, --classes, to "
-                        "keep it as a class)");
+                        "' has no images: left out of the classes (list it in a class-name file to keep it as "
+                        "a class)");
         continue;
       }
       labelled.push_back({static_cast<int>(classes.names.size()), std::move(files)});
@@ -509,7 +509,8 @@ Result<ClassList> InferClasses(const std::vector<ManifestRow>& rows, const std::
   } else {
     return Status::InvalidData(where + " line " + std::to_string(first_index->line) +
                                ": labels mix class names and indices; use one kind, or give a class-name "
-                               "file (--classes) so indices refer to it");
+                               "file so indices refer to it")
+        .WithFix({"classes", "", {"FILE"}});
   }
   return classes;
 }

@@ -92,7 +92,7 @@ std::string NodeTable(const std::vector<const NodeCost*>& nodes, int64_t total_m
 }
 
 // Every node in graph order, or the kTopNodes costliest by MACs; "" when none is shown.
-std::string NodesSection(const ModelInfo& info, bool all_nodes) {
+std::string NodesSection(const ModelInfo& info, bool all_nodes, std::string_view all_nodes_option) {
   std::vector<const NodeCost*> shown;
   for (const auto& node : info.nodes) shown.push_back(&node);
   std::string out;
@@ -103,14 +103,14 @@ std::string NodesSection(const ModelInfo& info, bool all_nodes) {
     std::stable_sort(shown.begin(), shown.end(),
                      [](const NodeCost* a, const NodeCost* b) { return a->macs > b->macs; });
     if (shown.size() > kTopNodes) shown.resize(kTopNodes);
-    out = fmt::format("\ntop {} nodes by MACs (--nodes lists all)\n", shown.size());
+    out = fmt::format("\ntop {} nodes by MACs ({} lists all)\n", shown.size(), all_nodes_option);
   }
   return shown.empty() ? "" : out + NodeTable(shown, info.total_macs);
 }
 
 }  // namespace
 
-std::string RenderInspectText(const ModelInfo& info, bool all_nodes) {
+std::string RenderInspectText(const ModelInfo& info, bool all_nodes, std::string_view all_nodes_option) {
   std::string out = fmt::format("{}\n", info.path.empty() ? info.graph_name : info.path.filename().string());
   auto row = [&out](std::string_view label, const std::string& value) {
     out += fmt::format("  {:<12} {}\n", label, value);
@@ -152,7 +152,7 @@ std::string RenderInspectText(const ModelInfo& info, bool all_nodes) {
   for (const auto& [op, count] : ops) op_counts.push_back(fmt::format("{} {}", op, count));
   row("nodes", fmt::format("{}: {}", info.nodes.size(), fmt::join(op_counts, ", ")));
 
-  out += NodesSection(info, all_nodes);
+  out += NodesSection(info, all_nodes, all_nodes_option);
   if (!info.warnings.empty()) {
     out += "\nwarnings\n";
     for (const auto& warning : info.warnings) out += fmt::format("  - {}\n", warning);

@@ -657,8 +657,8 @@ Result<std::vector<CandidateMeasurements>> ResultsStore::StudyMeasurements(std::
     SWEETSPOT_ASSIGN_OR_RETURN(std::vector<StudyListing> studies, ListStudies());
     std::vector<std::string> names;
     for (const auto& st : studies) names.push_back(st.name);
-    return Status::NotFound(fmt::format("no study named '{}' in '{}' (studies there: {}); check --study", study_name,
-                                        path_.string(),
+    return Status::NotFound(fmt::format("no study named '{}' in '{}' (studies there: {}); check the study name",
+                                        study_name, path_.string(),
                                         names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
   }
   std::vector<CandidateMeasurements> out;

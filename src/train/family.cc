@@ -37,21 +37,20 @@ std::string_view ModelFamilyName(ModelFamily family) { return family == ModelFam
 Result<ModelFamily> ParseModelFamily(std::string_view name) {
   if (name == "cnn") return ModelFamily::kCnn;
   if (name == "resnet") return ModelFamily::kResnet;
-  return Status::InvalidArgument(fmt::format("--family: unknown family '{}' (use cnn or resnet)", name));
+  return Status::InvalidArgument(fmt::format("family: unknown family '{}' (use cnn or resnet)", name));
 }
 
 std::string ArchSpec::Name() const { return fmt::format("{}-{}", ModelFamilyName(family), preset); }
 
 Status ArchSpec::Validate() const {
-  if (width < 1 || width > 1024)
-    return Status::InvalidArgument(fmt::format("--width {} is out of range 1..1024", width));
-  if (depth < 1 || depth > 64) return Status::InvalidArgument(fmt::format("--depth {} is out of range 1..64", depth));
+  if (width < 1 || width > 1024) return Status::InvalidArgument(fmt::format("width {} is out of range 1..1024", width));
+  if (depth < 1 || depth > 64) return Status::InvalidArgument(fmt::format("depth {} is out of range 1..64", depth));
   if (family == ModelFamily::kCnn && depth != 1) {
-    return Status::InvalidArgument(
-        "--depth: the cnn family has exactly two convolutions; use --family resnet to vary depth");
+    return Status::InvalidArgument("depth: the cnn family has exactly two convolutions; the resnet family varies depth")
+        .WithFix({"family", "", {"resnet"}});
   }
   if (channels != 1 && channels != 3) {
-    return Status::InvalidArgument(fmt::format("--channels {}: use 1 (gray) or 3 (RGB)", channels));
+    return Status::InvalidArgument(fmt::format("channels {}: use 1 (gray) or 3 (RGB)", channels));
   }
   if (classes < 2) {
     return Status::InvalidArgument(fmt::format("{} classes: a classifier needs at least 2", classes));
@@ -64,11 +63,12 @@ Status ArchSpec::Validate() const {
       const int up = (std::max(side, kMinImageSide) + kDownsampling - 1) / kDownsampling * kDownsampling;
       return std::min(up, kMaxImageSide);
     };
-    return Status::InvalidArgument(fmt::format(
-        "image size {}x{}: the {} family halves the image twice, so width and height must be multiples of {} "
-        "from {} to {}; pass --size {}x{}",
-        image_width, image_height, ModelFamilyName(family), kDownsampling, kMinImageSide, kMaxImageSide,
-        fix(image_width), fix(image_height)));
+    return Status::InvalidArgument(fmt::format("image size {}x{}: the {} family halves the image twice, so width and "
+                                               "height must be multiples of {} "
+                                               "from {} to {}",
+                                               image_width, image_height, ModelFamilyName(family), kDownsampling,
+                                               kMinImageSide, kMaxImageSide))
+        .WithFix({"size", "", {std::to_string(fix(image_width)), std::to_string(fix(image_height))}});
   }
   return Status::Ok();
 }
@@ -89,8 +89,7 @@ Result<ArchSpec> PresetArch(ModelFamily family, std::string_view name) {
       return arch;
     }
   }
-  return Status::InvalidArgument(
-      fmt::format("--presets: unknown preset '{}' (use nano, small, medium or large)", name));
+  return Status::InvalidArgument(fmt::format("preset: unknown preset '{}' (use nano, small, medium or large)", name));
 }
 
 }  // namespace sweetspot

@@ -49,23 +49,23 @@ struct OpenedJob {
   std::vector<std::size_t> val_indices;  // into `val`, or into `train` when it is null
 };
 
-// Opens `path`; what opening it skipped goes to `notes`, named by `flag`.
-Result<std::unique_ptr<Dataset>> Open(const std::string& path, const TrainJob& job, const char* flag,
+// Opens `path`; what opening it skipped goes to `notes`, named by the TrainJob `field`.
+Result<std::unique_ptr<Dataset>> Open(const std::string& path, const TrainJob& job, const char* field,
                                       std::vector<std::string>* notes) {
   DatasetOptions options;
   options.class_names_file = job.classes_file;
   auto opened = OpenDataset(path, options);
-  if (!opened.ok()) return opened.status().WithContext(flag);
-  for (const std::string& note : (*opened)->notes()) notes->push_back(fmt::format("{} '{}': {}", flag, path, note));
+  if (!opened.ok()) return opened.status().WithContext(field);
+  for (const std::string& note : (*opened)->notes()) notes->push_back(fmt::format("{} '{}': {}", field, path, note));
   return std::move(opened).value();
 }
 
-Status CheckSameClasses(const Dataset& data, const Dataset& train, const std::string& path, const char* flag) {
+Status CheckSameClasses(const Dataset& data, const Dataset& train, const std::string& path, const char* field) {
   if (data.class_names() == train.class_names()) return Status::Ok();
   return Status::InvalidData(
       fmt::format("{}: '{}' has {} classes that differ from the training data's {}; use data "
-                  "with the same classes (or the same --classes file)",
-                  flag, path, data.class_names().size(), train.class_names().size()));
+                  "with the same classes (or the same class-name file)",
+                  field, path, data.class_names().size(), train.class_names().size()));
 }
 
 // Holds out round(fraction * n) samples of each class, drawn with a seeded
@@ -94,7 +94,7 @@ Status ShapeFromData(const TrainJob& job, const Dataset& train, const std::vecto
   const ImageShapes shapes = ScanImages(train, chosen, threads);
   if (shapes.readable() == 0) {
     return Status::InvalidData(
-        fmt::format("--data: none of the {} images of '{}' can be decoded", chosen.size(), job.data));
+        fmt::format("data: none of the {} images of '{}' can be decoded", chosen.size(), job.data));
   }
   ArchSpec& arch = plan->arch;
   plan->gray_images = shapes.gray;
@@ -103,8 +103,9 @@ Status ShapeFromData(const TrainJob& job, const Dataset& train, const std::vecto
   if (arch.image_width == 0) {
     const ImageShapes::Size& common = shapes.sizes.front();
     if (shapes.sizes.size() > 1) {
-      return Status::InvalidData(fmt::format("--data '{}': {}; pass --size (e.g. --size {}x{}) to resize them all",
-                                             job.data, DescribeSizes(shapes), common.width, common.height));
+      return Status::InvalidData(
+                 fmt::format("data '{}': {}; resize them all to one size", job.data, DescribeSizes(shapes)))
+          .WithFix({"size", "", {std::to_string(common.width), std::to_string(common.height)}});
     }
     arch.image_width = common.width;
     arch.image_height = common.height;
@@ -134,16 +135,19 @@ fs::path StagedPath(const fs::path& path) { return path.string() + ".partial"; }
 Result<OpenedJob> OpenJob(const TrainJob& job) {
   SWEETSPOT_RETURN_IF_ERROR(job.options.Validate());
   if (job.val_data.empty() && !(job.val_fraction > 0.0 && job.val_fraction < 1.0)) {
-    return Status::InvalidArgument(fmt::format(
-        "--val-fraction {}: hold out a fraction between 0 and 1 (e.g. 0.1), or pass --val-data", job.val_fraction));
+    return Status::InvalidArgument(
+               fmt::format("val_fraction {}: hold out a fraction between 0 and 1 (e.g. 0.1), or validate on data "
+                           "of its own",
+                           job.val_fraction))
+        .WithFix({"val_data", "", {"FOLDER"}});
   }
   std::error_code ec;
   if (job.out_dir.empty() || !fs::is_directory(job.out_dir, ec)) {
-    return Status::NotFound(fmt::format("--out: folder '{}' does not exist; create it first (mkdir -p {})",
+    return Status::NotFound(fmt::format("out_dir: folder '{}' does not exist; create it first (mkdir -p {})",
                                         job.out_dir.string(), job.out_dir.string()));
   }
   OpenedJob opened;
-  SWEETSPOT_ASSIGN_OR_RETURN(opened.train, Open(job.data, job, "--data", &opened.plan.dataset_notes));
+  SWEETSPOT_ASSIGN_OR_RETURN(opened.train, Open(job.data, job, "data", &opened.plan.dataset_notes));
   const Dataset& train = *opened.train;
   const std::vector<std::size_t> chosen = StratifiedSubset(train, job.limit, job.options.seed);
   std::set<int> labels;
@@ -152,7 +156,7 @@ Result<OpenedJob> OpenJob(const TrainJob& job) {
     const std::string name =
         labels.empty() ? "none" : train.class_names().at(static_cast<std::size_t>(*labels.begin()));
     return Status::InvalidData(
-        fmt::format("--data: '{}' has samples of only one class ('{}'); a classifier needs "
+        fmt::format("data: '{}' has samples of only one class ('{}'); a classifier needs "
                     "at least 2 classes, each with its own images",
                     job.data, name));
   }
@@ -167,7 +171,7 @@ Result<OpenedJob> OpenJob(const TrainJob& job) {
     arch.image_height = job.image_height;
   } else if (arch.classes != classes) {
     return Status::InvalidData(
-        fmt::format("--from: '{}' has {} classes and --data '{}' {}; fine-tune on the data "
+        fmt::format("prune_from: '{}' has {} classes and the training data '{}' {}; fine-tune on the data "
                     "the model was trained on",
                     job.prune_from, arch.classes, job.data, classes));
   }
@@ -175,27 +179,28 @@ Result<OpenedJob> OpenJob(const TrainJob& job) {
     SWEETSPOT_RETURN_IF_ERROR(ShapeFromData(job, train, chosen, &opened.plan));
   }
   if (Status valid = arch.Validate(); !valid.ok()) {
-    return job.image_width == 0 ? valid.WithContext(fmt::format("--data '{}'", job.data)) : valid.WithContext("--size");
+    return job.image_width == 0 ? valid.WithContext(fmt::format("data '{}'", job.data))
+                                : valid.WithContext("image_width/image_height");
   }
 
   if (job.val_data.empty()) {
     SplitStratified(train, chosen, job.val_fraction, job.options.seed, &opened.train_indices, &opened.val_indices);
     if (opened.val_indices.empty() || opened.train_indices.empty()) {
-      return Status::InvalidData(
-          fmt::format("--data: '{}' has too few samples ({}) to hold out a validation set; "
-                      "add data or pass --val-data",
-                      job.data, chosen.size()));
+      return Status::InvalidData(fmt::format("data: '{}' has too few samples ({}) to hold out a validation set; "
+                                             "add data, or validate on data of its own",
+                                             job.data, chosen.size()))
+          .WithFix({"val_data", "", {"FOLDER"}});
     }
   } else {
-    SWEETSPOT_ASSIGN_OR_RETURN(opened.val, Open(job.val_data, job, "--val-data", &opened.plan.dataset_notes));
-    SWEETSPOT_RETURN_IF_ERROR(CheckSameClasses(*opened.val, train, job.val_data, "--val-data"));
+    SWEETSPOT_ASSIGN_OR_RETURN(opened.val, Open(job.val_data, job, "val_data", &opened.plan.dataset_notes));
+    SWEETSPOT_RETURN_IF_ERROR(CheckSameClasses(*opened.val, train, job.val_data, "val_data"));
     opened.train_indices = chosen;
     opened.val_indices = StratifiedSubset(*opened.val, 0, 0);
   }
   if (!job.test_data.empty()) {
     SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Dataset> test,
-                               Open(job.test_data, job, "--test-data", &opened.plan.dataset_notes));
-    SWEETSPOT_RETURN_IF_ERROR(CheckSameClasses(*test, train, job.test_data, "--test-data"));
+                               Open(job.test_data, job, "test_data", &opened.plan.dataset_notes));
+    SWEETSPOT_RETURN_IF_ERROR(CheckSameClasses(*test, train, job.test_data, "test_data"));
     opened.plan.test_samples = test->size();
   }
   opened.plan.train_samples = opened.train_indices.size();
@@ -394,7 +399,7 @@ Result<json> WriteTrainCost(const TrainJob& job, const TrainOutcome& outcome) {
     request.cache_dir = job.cache.dir.string();
     const auto start = Clock::now();
     auto evaluated = Evaluate(request);
-    if (!evaluated.ok()) return evaluated.status().WithContext("--test-data");
+    if (!evaluated.ok()) return evaluated.status().WithContext("test_data");
     const ClassificationMetrics& m = evaluated->metrics;
     test = {{"data", job.test_data}, {"samples", m.count},
             {"top1", m.top1},        {"top1_ci95", {m.top1_ci.lower, m.top1_ci.upper}},
@@ -413,7 +418,7 @@ Result<json> WriteTrainCost(const TrainJob& job, const TrainOutcome& outcome) {
                {"arch", ArchToJson(plan.arch)},
                {"training",
                 {{"data", job.data},
-                 {"val_data", job.val_data.empty() ? json(fmt::format("{:g} of --data, stratified", job.val_fraction))
+                 {"val_data", job.val_data.empty() ? json(fmt::format("{:g} of data, stratified", job.val_fraction))
                                                    : json(job.val_data)},
                  {"train_samples", r.train_samples},
                  {"val_samples", r.val_samples},

@@ -106,13 +106,13 @@ void CalibrateBatchNorm(ClassifierImpl& model, const std::vector<std::pair<std::
 Result<PrunedParent> ReadPrunedParent(const std::filesystem::path& path) {
   PrunedParent parent;
   auto loaded = LoadOnnxModel(path);
-  if (!loaded.ok()) return loaded.status().WithContext("--from");
+  if (!loaded.ok()) return loaded.status().WithContext("prune_from");
   parent.model = std::move(loaded).value();
   const std::string arch = Metadata(parent.model, "sweetspot.arch");
   const std::string spec = Metadata(parent.model, std::string(kPreprocessMetadataKey));
   if (arch.empty() || spec.empty()) {
     return Status::InvalidArgument(fmt::format(
-        "--from: '{}' was not trained by `sweetspot train` (no sweetspot.arch metadata); prune a model it wrote, "
+        "prune_from: '{}' was not trained by `sweetspot train` (no sweetspot.arch metadata); prune a model it wrote, "
         "or use structured pruning of any ONNX model in a study",
         path.string()));
   }
@@ -120,7 +120,7 @@ Result<PrunedParent> ReadPrunedParent(const std::filesystem::path& path) {
     SWEETSPOT_ASSIGN_OR_RETURN(parent.arch, ArchFromJson(nlohmann::json::parse(arch)));
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidData(
-        fmt::format("--from: '{}': its sweetspot.arch metadata is not valid: {}", path.string(), e.what()));
+        fmt::format("prune_from: '{}': its sweetspot.arch metadata is not valid: {}", path.string(), e.what()));
   }
   SWEETSPOT_ASSIGN_OR_RETURN(parent.spec, ParsePreprocessToml(spec, path.string()));
   return parent;
@@ -132,10 +132,10 @@ Result<ArchSpec> PrunedArch(const ArchSpec& parent, double fraction) {
     // round((1 - f) * w) is in [1, w - 1] for f in (0.5 / w, 1 - 0.5 / w].
     const double lowest = std::ceil(50.0 / parent.width + 1e-9) / 100.0;
     const double highest = std::floor(100.0 - 50.0 / parent.width) / 100.0;
-    return Status::InvalidArgument(
-        fmt::format("--prune {}: {} has width {}, and pruning must remove at least one channel of it and keep one; "
-                    "use a fraction between {:.2f} and {:.2f}",
-                    fraction, parent.Name(), parent.width, lowest, highest));
+    return Status::InvalidArgument(fmt::format(
+        "prune_fraction {}: {} has width {}, and pruning must remove at least one channel of it and keep one; "
+        "use a fraction between {:.2f} and {:.2f}",
+        fraction, parent.Name(), parent.width, lowest, highest));
   }
   ArchSpec arch = parent;
   arch.width = width;

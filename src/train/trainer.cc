@@ -148,13 +148,12 @@ Status Diverged(std::string_view what, double loss, int epoch, const TrainOption
   TrainOptions defaults;
   defaults.optimizer = options.optimizer;
   const double lr = options.EffectiveLr();
-  const std::string suggestion = defaults.EffectiveLr() < lr
-                                     ? fmt::format("--lr {:g}, the default", defaults.EffectiveLr())
-                                     : fmt::format("--lr {:g}", lr / 10.0);
-  return Status::InvalidArgument(fmt::format(
-      "training diverged: the {} loss became {} in epoch {}/{} at learning rate "
-      "{:g}; lower --lr (e.g. {})",
-      what, std::isnan(loss) ? "NaN" : (loss > 0 ? "infinite" : "-infinite"), epoch, options.epochs, lr, suggestion));
+  const double suggestion = defaults.EffectiveLr() < lr ? defaults.EffectiveLr() : lr / 10.0;
+  return Status::InvalidArgument(fmt::format("training diverged: the {} loss became {} in epoch {}/{} at learning rate "
+                                             "{:g}; lower the learning rate",
+                                             what, std::isnan(loss) ? "NaN" : (loss > 0 ? "infinite" : "-infinite"),
+                                             epoch, options.epochs, lr))
+      .WithFix({"lr", "", {fmt::format("{:g}", suggestion)}});
 }
 
 }  // namespace
@@ -164,7 +163,7 @@ std::string_view OptimizerName(OptimizerKind kind) { return kind == OptimizerKin
 Result<OptimizerKind> ParseOptimizer(std::string_view name) {
   if (name == "adamw") return OptimizerKind::kAdamW;
   if (name == "sgd") return OptimizerKind::kSgd;
-  return Status::InvalidArgument(fmt::format("--optimizer: unknown optimizer '{}' (use adamw or sgd)", name));
+  return Status::InvalidArgument(fmt::format("optimizer: unknown optimizer '{}' (use adamw or sgd)", name));
 }
 
 double TrainOptions::EffectiveLr() const {
@@ -178,12 +177,13 @@ double TrainOptions::EffectiveWeightDecay() const {
 }
 
 Status TrainOptions::Validate() const {
-  if (epochs < 1) return Status::InvalidArgument(fmt::format("--epochs {}: train for at least 1 epoch", epochs));
-  if (batch_size < 1) return Status::InvalidArgument(fmt::format("--batch {}: use a batch of at least 1", batch_size));
-  if (!(lr >= 0) || !std::isfinite(lr)) return Status::InvalidArgument("--lr must be a positive number");
-  if (!std::isfinite(weight_decay)) return Status::InvalidArgument("--weight-decay must be a number");
-  if (patience < 0) return Status::InvalidArgument("--patience must be 0 (never stop early) or more");
-  if (threads < 0) return Status::InvalidArgument("--threads must be 0 (all cores) or more");
+  if (epochs < 1) return Status::InvalidArgument(fmt::format("epochs {}: train for at least 1 epoch", epochs));
+  if (batch_size < 1)
+    return Status::InvalidArgument(fmt::format("batch_size {}: use a batch of at least 1", batch_size));
+  if (!(lr >= 0) || !std::isfinite(lr)) return Status::InvalidArgument("lr must be a positive number");
+  if (!std::isfinite(weight_decay)) return Status::InvalidArgument("weight_decay must be a number");
+  if (patience < 0) return Status::InvalidArgument("patience must be 0 (never stop early) or more");
+  if (threads < 0) return Status::InvalidArgument("threads must be 0 (all cores) or more");
   return Status::Ok();
 }
 

@@ -320,7 +320,7 @@ const std::vector<Case>& Cases() {
       {"TrainUnknownOptimizer", kTrain + "--optimizer adam", "use adamw or sgd", kTrain + "--optimizer adamw"},
       {"TrainUnknownFamily", kTrainCommon + "--family vgg", "use cnn or resnet", kTrainCommon + "--family cnn"},
       {"TrainTwoChannels", kTrain + "--channels 2", "use 1 (gray) or 3 (RGB)", kTrain + "--channels 3"},
-      {"TrainDepthOfCnn", kTrain + "--depth 2", "use --family resnet", kTrainCommon + "--depth 1 --family resnet"},
+      {"TrainDepthOfCnn", kTrain + "--depth 2", "pass --family resnet", kTrainCommon + "--depth 1 --family resnet"},
       // study and results.
       {"StudySpecMissing", kStudy + "{d}/nope.toml", "pass the path of a study TOML file", kStudy + "{d}/study.toml"},
       {"StudyWithoutDataset", kStudy + "{d}/no_dataset.toml", "add [dataset] with path", kStudy + "{d}/study.toml"},

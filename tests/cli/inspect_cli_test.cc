@@ -22,6 +22,15 @@ TEST(InspectCli, ReportsResNetParamsAndMacs) {
   EXPECT_NE(r.out.find("MACs         40.82 M"), std::string::npos) << r.out;
 }
 
+// The library's report names its argument; inspect names its own flag.
+TEST(InspectCli, TopNodesPointToTheNodesFlag) {
+  TempDir dir;
+  const auto model = testing::WriteModel(testing::TinyCnn(), dir / "tiny.onnx");
+  const auto r = RunCli("inspect " + model.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("nodes by MACs (--nodes lists all)"), std::string::npos) << r.out;
+}
+
 TEST(InspectCli, JsonScalesMacsWithTheBatch) {
   TempDir dir;
   const auto model = testing::WriteModel(testing::TinyCnn(), dir / "tiny.onnx");

@@ -12,7 +12,9 @@
 namespace sweetspot {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::TempDir;
 using testing::WriteFile;
 namespace fs = std::filesystem;
@@ -129,6 +131,19 @@ TEST(Manifest, TsvWithIndicesAndClassNameFile) {
   auto by_index = OpenDataset(dir / "n.csv");
   ASSERT_TRUE(by_index.ok());
   EXPECT_EQ((*by_index)->class_names(), (std::vector<std::string>{"0", "1", "2", "3"}));
+}
+
+// The fix is the class-name file as a request field: eval names it --classes,
+// a study [dataset] classes.
+TEST(Manifest, MixedNamesAndIndicesProposeTheClassesFieldNotAFlag) {
+  TempDir dir;
+  testing::WriteImage(dir / "1.png", testing::SolidImage(2, 2, 1, 1, 1));
+  WriteFile(dir / "m.csv", "1.png,cat\n1.png,1\n");
+  auto ds = OpenDataset(dir / "m.csv");
+  ASSERT_FALSE(ds.ok());
+  EXPECT_THAT(ds.status().message(), HasSubstr("labels mix class names and indices"));
+  EXPECT_THAT(ds.status().message(), Not(HasSubstr("--")));
+  EXPECT_THAT(ds.status().fixes(), ElementsAre(FieldFix{"classes", "", {"FILE"}}));
 }
 
 TEST(Manifest, LabelOutsideClassListNamesLineAndLabel) {

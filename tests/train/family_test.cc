@@ -7,7 +7,9 @@
 namespace sweetspot {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(TrainFamily, PresetsGrowFromNanoToLarge) {
   for (const ModelFamily family : {ModelFamily::kCnn, ModelFamily::kResnet}) {
@@ -54,9 +56,11 @@ TEST(TrainFamily, RejectsSizesTheArchitectureCannotTake) {
   Status status = arch.Validate();
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
   EXPECT_THAT(status.message(), HasSubstr("multiples of 4"));
-  EXPECT_THAT(status.message(), HasSubstr("--size 32x32"));
+  // The fix is the size field; train names it --size.
+  EXPECT_THAT(status.fixes(), ElementsAre(FieldFix{"size", "", {"32", "32"}}));
+  EXPECT_THAT(status.message(), Not(HasSubstr("--")));
   arch.image_width = arch.image_height = 4;
-  EXPECT_THAT(arch.Validate().message(), HasSubstr("--size 8x8"));
+  EXPECT_THAT(arch.Validate().fixes(), ElementsAre(FieldFix{"size", "", {"8", "8"}}));
 }
 
 TEST(TrainFamily, RejectsOneClassAndOddChannels) {
@@ -72,7 +76,9 @@ TEST(TrainFamily, CnnHasNoDepthKnob) {
   ArchSpec arch;
   arch.family = ModelFamily::kCnn;
   arch.depth = 2;
-  EXPECT_THAT(arch.Validate().message(), HasSubstr("--family resnet"));
+  const Status status = arch.Validate();
+  EXPECT_THAT(status.message(), HasSubstr("depth: the cnn family"));
+  EXPECT_THAT(status.fixes(), ElementsAre(FieldFix{"family", "", {"resnet"}}));
 }
 
 }  // namespace

@@ -153,7 +153,7 @@ TEST(ReadPrunedParent, RefusesAModelSweetspotDidNotTrain) {
                          .Build();
   const Status status = ReadPrunedParent(testing::WriteModel(model, dir / "other.onnx")).status();
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(status.message(), HasSubstr("--from: "));
+  EXPECT_THAT(status.message(), HasSubstr("prune_from: "));
   EXPECT_THAT(status.message(), HasSubstr("was not trained by `sweetspot train`"));
 }
 

@@ -111,7 +111,7 @@ TEST(TrainNetwork, RejectsZeroEpochsAndMismatchedData) {
   options.epochs = 0;
   auto report = TrainNetwork(*network, train, train, ComputeChannelStats(train), options);
   EXPECT_EQ(report.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_THAT(report.status().message(), HasSubstr("--epochs 0"));
+  EXPECT_THAT(report.status().message(), HasSubstr("epochs 0: train for at least 1 epoch"));
 
   const PreparedTensors rgb = SyntheticTensors(16, 3, kSize, kClasses, 1);
   report = TrainNetwork(*network, rgb, rgb, ComputeChannelStats(rgb), FastOptions());
