@@ -91,13 +91,18 @@ std::optional<std::string> FixedFeatures(const onnx::GraphProto& graph, int inde
   const auto& node = graph.node(index);
   const bool gemm = node.op_type() == "Gemm";
   if (!gemm && node.op_type() != "MatMul") return std::nullopt;
-  const auto* old_shape = Known(before, node.input(0));
-  const auto* new_shape = Known(after, node.input(0));
-  if (old_shape == nullptr || new_shape == nullptr || old_shape->size() != new_shape->size() || old_shape->empty()) {
+  // Only the feature axis needs to be known: a symbolic batch must not hide
+  // a feature count that changed.
+  const auto old_it = before.find(node.input(0));
+  const auto new_it = after.find(node.input(0));
+  if (old_it == before.end() || new_it == after.end()) return std::nullopt;
+  const std::vector<int64_t>* old_shape = &old_it->second;
+  const std::vector<int64_t>* new_shape = &new_it->second;
+  if (old_shape->size() != new_shape->size() || old_shape->empty()) return std::nullopt;
+  const std::size_t k_axis = gemm && IntAttr(node, "transA", 0) != 0 ? 0 : old_shape->size() - 1;
+  if ((*old_shape)[k_axis] < 0 || (*new_shape)[k_axis] < 0 || (*old_shape)[k_axis] == (*new_shape)[k_axis]) {
     return std::nullopt;
   }
-  const std::size_t k_axis = gemm && IntAttr(node, "transA", 0) != 0 ? 0 : old_shape->size() - 1;
-  if ((*old_shape)[k_axis] == (*new_shape)[k_axis]) return std::nullopt;
   std::string source;
   for (int i = 0; i < index; ++i) {
     const auto& producer = graph.node(i);

@@ -75,6 +75,26 @@ TEST(ResizeInput, AFlattenIntoGemmIsRefusedNamingTheNode) {
   EXPECT_NE(message.find("from node 'Flatten_2' (Flatten)"), std::string::npos) << message;
 }
 
+// The trial's cnn-nano: a symbolic batch left the Gemm's input shape
+// "unknown", and the resize passed though the model could not run.
+TEST(ResizeInput, AFlattenIntoGemmIsRefusedWithASymbolicBatch) {
+  GraphBuilder b("nano");
+  b.Input("input", DType::kFloat32, {-1, 1, 8, 8}, {"N"})
+      .RandomInitializer("w", {4, 1, 3, 3}, 1)
+      .Node("Conv", {"input", "w"}, {"c"}, {Attr("kernel_shape", std::vector<int64_t>{3, 3})})
+      .Node("MaxPool", {"c"}, {"p"},
+            {Attr("kernel_shape", std::vector<int64_t>{2, 2}), Attr("strides", std::vector<int64_t>{2, 2})})
+      .Node("Flatten", {"p"}, {"f"}, {Attr("axis", int64_t{1})})
+      .RandomInitializer("fc", {10, 4 * 3 * 3}, 2)
+      .Node("Gemm", {"f", "fc"}, {"logits"}, {Attr("transB", int64_t{1})})
+      .Output("logits", DType::kFloat32, {-1, 10}, {"N"});
+  auto resized = ResizeInput(b.Build(), 6, 6);
+  ASSERT_FALSE(resized.ok());
+  EXPECT_NE(resized.status().message().find("node 'Gemm_4' (Gemm) has a weight for 36 input features"),
+            std::string::npos)
+      << resized.status().message();
+}
+
 TEST(ResizeInput, AFixedReshapeIsRefusedNamingTheNode) {
   GraphBuilder b = ConvStem();
   b.Int64Initializer("target", {2}, {1, 144})
