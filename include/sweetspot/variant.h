@@ -23,17 +23,18 @@
 // of the same file with the same calibration samples returns the stored file
 // without recomputing it (and the results store, which keys measurements by
 // the file's content, reuses its measurements). A file is loaded in the
-// backend before it enters the cache: a file the runtime cannot load is never
-// returned.
+// backend and runs one zero input (dynamic dims as 1) before it enters the
+// cache: a file the runtime cannot load or run is never returned. A
+// transform that changed nothing (the model equals its parent) is refused.
 //
 // Errors: ParseVariantSpec names the text and lists the valid forms
 // (kInvalidArgument). MakeVariant: the transform's error (nothing to
 // quantize, already quantized, a graph that cannot be resized...), a
-// calibrated variant without calibration data (kInvalidArgument), an
-// int8-aware variant without a search (kUnsupported: only a study, which has
-// an evaluation set, makes it), a cache folder that
-// cannot be written (kIoError naming it), a produced model the backend
-// refuses (kInternal: a bug of the transform).
+// variant identical to its parent ("... is identical to '<parent>': the
+// transform changed nothing (notes)", kInvalidArgument), a calibrated variant without calibration data
+// (kInvalidArgument), an int8-aware variant without a search (kUnsupported: only a study, which has an evaluation set,
+// makes it), a cache folder that cannot be written (kIoError naming it), a produced model the backend refuses to load
+// or run (kInternal: a bug of the transform).
 //
 // Thread-safety: reentrant; concurrent calls for the same variant write
 // under temporary names and rename, so neither sees half a file.

@@ -4,9 +4,12 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "sweetspot/content_hash.h"
@@ -178,6 +181,30 @@ std::optional<MadeVariant> FindCached(const fs::path& folder, const VariantLinea
   return made;
 }
 
+// Loads the variant and runs one zero input (dynamic dims as 1): a model that
+// loads but cannot run (a weight sized for another shape) is refused here,
+// not at the user's first inference.
+Status CheckRuns(Backend& backend, const VariantRequest& request, const fs::path& model_path,
+                 const std::string& canonical) {
+  const auto bug = [&](std::string_view what, std::string_view error) {
+    return Status::Internal(
+        fmt::format("the {} variant of '{}' does not {} in the runtime ({}); this is a bug "
+                    "of the transform: report it with the model",
+                    canonical, request.parent.string(), what, error));
+  };
+  auto session = backend.Load(model_path, request.backend);
+  if (!session.ok()) return bug("load", session.status().message());
+  std::vector<Tensor> zeros;
+  for (const TensorInfo& info : (*session)->inputs()) {
+    Shape shape = info.shape;
+    for (auto& dim : shape) dim = dim < 0 ? 1 : dim;
+    zeros.push_back(Tensor::Owned(info.dtype, std::move(shape)));
+  }
+  auto outputs = (*session)->Run(zeros);
+  if (!outputs.ok()) return bug("run", outputs.status().message());
+  return Status::Ok();
+}
+
 // Writes the model and its record into a fresh temporary folder beside
 // `folder`, checks that the backend loads it, then renames it into place.
 Status Store(Backend& backend, const VariantRequest& request, const onnx::ModelProto& model, const MadeVariant& made,
@@ -195,12 +222,7 @@ Status Store(Backend& backend, const VariantRequest& request, const onnx::ModelP
     return status;
   };
   if (Status s = SaveOnnxModel(model, temporary / kModelFile); !s.ok()) return fail(s);
-  if (auto session = backend.Load(temporary / kModelFile, request.backend); !session.ok()) {
-    return fail(
-        Status::Internal(fmt::format("the {} variant of '{}' does not load in the runtime ({}); this is a bug "
-                                     "of the transform: report it with the model",
-                                     made.lineage.canonical, request.parent.string(), session.status().message())));
-  }
+  if (Status s = CheckRuns(backend, request, temporary / kModelFile, made.lineage.canonical); !s.ok()) return fail(s);
   const json record = {{"canonical", made.lineage.canonical},
                        {"parent", request.parent.string()},
                        {"parent_sha256", made.lineage.parent_sha256},
@@ -262,6 +284,13 @@ Result<MadeVariant> MakeVariant(Backend& backend, const VariantRequest& request)
   auto derived = Derive(backend, request, parent, &made.notes);
   if (!derived.ok()) {
     return derived.status().WithContext(fmt::format("{} of '{}'", spec.Canonical(), request.parent.string()));
+  }
+  // A transform with nothing to change (fp16 where the provider has no
+  // float16 kernel) would hand back the parent under the variant's name.
+  if (derived->SerializeAsString() == parent.SerializeAsString()) {
+    return Status::InvalidArgument(fmt::format(
+        "{} is identical to '{}': the transform changed nothing{}", spec.Canonical(), request.parent.string(),
+        made.notes.empty() ? "" : fmt::format(" ({})", fmt::join(made.notes, "; "))));
   }
   KeepMetadata(parent, &*derived);
   SWEETSPOT_RETURN_IF_ERROR(Store(backend, request, *derived, made, folder));

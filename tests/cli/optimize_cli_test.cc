@@ -7,6 +7,7 @@
 #include "support/support.h"
 #include "support/tiny_models.h"
 #include "sweetspot/backend.h"
+#include "sweetspot/content_hash.h"
 
 namespace sweetspot {
 namespace {
@@ -76,6 +77,37 @@ TEST_F(OptimizeCliTest, BadInputIsOneLineAndExitsTwo) {
   const auto missing = RunCli("optimize '" + (dir_ / "none.onnx").string() + "' --fp16");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("does not exist"));
+}
+
+// The trial: cnn-nano (Conv, MaxPool, Flatten, Gemm, symbolic batch) resized
+// to 14 exited 0 with a model whose Gemm could not run.
+TEST_F(OptimizeCliTest, ResizingAFlattenIntoGemmModelIsRefusedNamingTheGemm) {
+  const fs::path model = fs::path(SWEETSPOT_TEST_DIR) / ".." / "examples" / "fashion-mnist" / "cnn-nano.onnx";
+  const auto r = RunCli("optimize '" + model.string() + "' --cache-dir '" + (dir_ / "cache").string() +
+                        "' --resize 14 --out '" + (dir_ / "out").string() + "'");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("cannot resize the input to 14x14: node "));
+  EXPECT_THAT(r.err, HasSubstr("(Gemm) has a weight for "));
+  EXPECT_FALSE(fs::exists(dir_ / "out" / "cnn-nano.resize-14.onnx"));
+}
+
+// The trial: fp16 on the CPU provider kept every node float32 and wrote the
+// parent's bytes under the fp16 name, exit 0. It changes the model or is refused.
+TEST_F(OptimizeCliTest, Fp16ThatChangesNothingIsRefused) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(model, "cifar10-resnet/resnet20_cifar10.onnx");
+  const auto r = RunCli("optimize '" + model.string() + "' --cache-dir '" + (dir_ / "cache").string() +
+                        "' --fp16 --json - --out '" + (dir_ / "out").string() + "'");
+  if (r.exit_code == 0) {
+    const fs::path output = json::parse(r.out)["output"].get<std::string>();
+    auto parent = HashFile(model);
+    auto written = HashFile(output);
+    ASSERT_TRUE(parent.ok() && written.ok());
+    EXPECT_NE(*parent, *written) << "fp16 wrote the parent's bytes";
+  } else {
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("fp16 is identical to '" + model.string() + "': the transform changed nothing"));
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
 }
 
 TEST_F(OptimizeCliTest, HelpShowsEveryTransformWithExamples) {

@@ -120,8 +120,8 @@ TEST_F(VariantsPlanTest, EveryUncalibratedTransformMakesALoadableVariant) {
   // every node stays float32, the file is the parent's, and the failure says so.
   const PlannedModel& fp16 = plan->models[4];
   if (!fp16.variant_failure.ok()) {
-    EXPECT_THAT(fp16.variant_failure.message(),
-                HasSubstr("fp16 is identical to 'good': the transform changed nothing ("));
+    EXPECT_THAT(fp16.variant_failure.message(), HasSubstr("fp16 is identical to '"));
+    EXPECT_THAT(fp16.variant_failure.message(), HasSubstr("': the transform changed nothing ("));
     EXPECT_THAT(fp16.variant_failure.message(), HasSubstr("kept float32: "));
   }
   // The resized model's accuracy run feeds it 4x4 images, after the model's own preprocessing.
