@@ -31,7 +31,7 @@ struct OptimizeArgs {
   std::string int8;  // static|dynamic
   std::string method = "minmax";
   bool fp16 = false;
-  double prune = 0.0;
+  std::optional<double> prune;  // unset: not asked; 0 is asked and refused as out of range
   bool structured = false;
   std::string resize;
   std::string data;
@@ -58,8 +58,8 @@ Result<VariantSpec> SpecFromFlags(const OptimizeArgs& a) {
     asked.emplace_back("--int8", a.int8 == "static" ? "int8-static:" + a.method : "int8-dynamic");
   }
   if (a.fp16) asked.emplace_back("--fp16", "fp16");
-  if (a.prune != 0.0) {
-    asked.emplace_back("--prune", fmt::format("prune:{}:{}", a.prune, a.structured ? "structured" : "unstructured"));
+  if (a.prune) {
+    asked.emplace_back("--prune", fmt::format("prune:{}:{}", *a.prune, a.structured ? "structured" : "unstructured"));
   }
   if (!a.resize.empty()) asked.emplace_back("--resize", "resize:" + a.resize);
   if (asked.size() != 1) {
@@ -196,8 +196,9 @@ void RegisterOptimize(CLI::App& root, Action* selected) {
   cmd->add_option("--resize", args->resize, "a smaller input: 24 (square) or HxW (the graph must allow it)");
   cmd->add_option("--data", args->data, "calibration samples: image folder, manifest or IDX prefix");
   cmd->add_option(
-      "--samples", args->samples,
-      fmt::format("calibration samples drawn (stratified) from --data (default {} or all)", kCalibrationSamples));
+         "--samples", args->samples,
+         fmt::format("calibration samples drawn (stratified) from --data (default {} or all)", kCalibrationSamples))
+      ->check(PositiveInteger());
   cmd->add_option("--seed", args->seed, "seed of the --samples draw (default 0)");
   cmd->add_option("--preprocess", args->preprocess, "preprocessing TOML file over the model's own (docs/eval.md)");
   cmd->add_option("--exclude", args->exclude, "int8: a node name to keep in float (repeatable)");

@@ -65,6 +65,8 @@ TEST_F(OptimizeCliTest, BadInputIsOneLineAndExitsTwo) {
       {"--int8 static --method kl", "--method: 'kl' is not a calibration method (minmax, percentile or entropy)"},
       {"--prune 1.5", "--prune: variant 'prune:1.5:unstructured': fraction '1.5' is not a number in (0, 1)"},
       {"--resize 0", "--resize: variant 'resize:0'"},
+      {"--prune 0", "--prune: variant 'prune:0:unstructured': fraction '0' is not a number in (0, 1)"},
+      {"--int8 dynamic --samples 0", "--samples"},
       {"--int8 static", "--int8 static needs calibration samples: add --data DIR"},
       {"--int8 static --data '" + (dir_ / "nowhere").string() + "'", "--data"},
   };
