@@ -68,6 +68,20 @@ fs::path FileInTheWay(const fs::path& path) {
   return {};
 }
 
+// Why an existing folder `dir` takes no new file ("" when it does), by
+// creating one: permission bits do not tell for root or for /proc.
+std::string WriteProblem(const fs::path& dir) {
+  const fs::path probe = dir / fmt::format(".sweetspot-write-test-{}", ::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    // The folder exists, so ENOENT means it takes no new entries (/proc, /sys).
+    return errno == ENOENT ? "it takes no new files" : std::strerror(errno);
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return "";
+}
+
 }  // namespace
 
 Status CheckOutputFolder(const fs::path& folder, std::string_view flag) {
@@ -80,19 +94,23 @@ Status CheckOutputFolder(const fs::path& folder, std::string_view flag) {
                       "another path",
                       flag, Quoted(file), Quoted(dir)));
     }
+    // mkdir -p works only where the nearest existing folder takes new entries.
+    fs::path existing = dir.parent_path();
+    while (!existing.empty() && !fs::exists(existing, ec)) existing = existing.parent_path();
+    if (existing.empty()) existing = ".";
+    if (const std::string why = WriteProblem(existing); !why.empty()) {
+      return Status::InvalidArgument(
+          fmt::format("{}: folder {} does not exist and cannot be created: folder {} is not writable ({}); choose "
+                      "another folder",
+                      flag, Quoted(dir), Quoted(existing), why));
+    }
     return Status::NotFound(
         fmt::format("{}: folder {} does not exist; create it first (mkdir -p {})", flag, Quoted(dir), Quoted(dir)));
   }
-  const fs::path probe = dir / fmt::format(".sweetspot-write-test-{}", ::getpid());
-  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    // The folder exists, so ENOENT means it takes no new entries (/proc, /sys).
-    const std::string why = errno == ENOENT ? "it takes no new files" : std::strerror(errno);
+  if (const std::string why = WriteProblem(dir); !why.empty()) {
     return Status::InvalidArgument(fmt::format(
         "{}: cannot create files in folder {} ({}); choose a folder you can write to", flag, Quoted(dir), why));
   }
-  ::close(fd);
-  ::unlink(probe.c_str());
   return Status::Ok();
 }
 

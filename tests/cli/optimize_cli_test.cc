@@ -76,6 +76,12 @@ TEST_F(OptimizeCliTest, BadInputIsOneLineAndExitsTwo) {
     EXPECT_THAT(r.err, HasSubstr(error)) << flags;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
+  // mkdir -p cannot create a folder under /proc: no mkdir is proposed.
+  const auto proc = RunCli(Optimize("--fp16 --out /proc/x"));
+  EXPECT_EQ(proc.exit_code, 2) << proc.err;
+  EXPECT_THAT(proc.err, HasSubstr("--out: folder '/proc/x' does not exist and cannot be created: folder '/proc' is "
+                                  "not writable (it takes no new files); choose another folder"));
+  EXPECT_THAT(proc.err, ::testing::Not(HasSubstr("mkdir")));
   const auto missing = RunCli("optimize '" + (dir_ / "none.onnx").string() + "' --fp16");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("does not exist"));
