@@ -1,5 +1,7 @@
 #include "sweetspot/results_export.h"
 
+#include <string>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -107,6 +109,7 @@ std::string RenderMeasurementsJson(const std::string& study, const std::vector<C
                          {"load_ms", l.load_ms},
                          {"first_inference_ms", l.first_inference_ms},
                          {"peak_rss_bytes", l.peak_rss_bytes},
+                         {"model_rss_bytes", l.model_rss_bytes ? json(*l.model_rss_bytes) : json(nullptr)},
                          {"duration_ms", l.duration_ms},
                          {"raw_ms", l.raw_ms}});
     }
@@ -137,20 +140,21 @@ std::string RenderMeasurementsJson(const std::string& study, const std::vector<C
 std::string RenderMeasurementsCsv(const std::string& study, const std::vector<CandidateMeasurements>& candidates) {
   std::string out =
       "study,candidate,model_sha256,kind,setting,measured_utc,top1,top1_ci_lower,top1_ci_upper,sample_count,p50_ms,"
-      "p90_ms,p99_ms,items_per_s,peak_rss_bytes,converged,reason\n";
+      "p90_ms,p99_ms,items_per_s,peak_rss_bytes,model_rss_bytes,converged,reason\n";
   for (const auto& c : candidates) {
     const std::string prefix = fmt::format("{},{},{}", CsvField(study), CsvField(c.name), c.model.sha256);
     for (const auto& a : c.accuracy) {
-      out += fmt::format("{},accuracy,,{},{:.6g},{:.6g},{:.6g},{},,,,,,,\n", prefix, a.measured_utc, a.top1,
+      out += fmt::format("{},accuracy,,{},{:.6g},{:.6g},{:.6g},{},,,,,,,,\n", prefix, a.measured_utc, a.top1,
                          a.top1_ci.lower, a.top1_ci.upper, a.sample_count);
     }
     for (const auto& l : c.latency) {
-      out += fmt::format("{},latency,{},{},,,,{},{:.6g},{:.6g},{:.6g},{:.6g},{},{},\n", prefix, CsvField(l.setting),
+      // An empty model_rss_bytes field: not measured.
+      out += fmt::format("{},latency,{},{},,,,{},{:.6g},{:.6g},{:.6g},{:.6g},{},{},{},\n", prefix, CsvField(l.setting),
                          l.measured_utc, l.sample_count, l.p50_ms, l.p90_ms, l.p99_ms, l.items_per_s, l.peak_rss_bytes,
-                         l.converged ? 1 : 0);
+                         l.model_rss_bytes ? std::to_string(*l.model_rss_bytes) : "", l.converged ? 1 : 0);
     }
     for (const auto& f : c.failures) {
-      out += fmt::format("{},failed {},{},{},,,,,,,,,,,{}\n", prefix, f.kind, CsvField(f.setting), f.failed_utc,
+      out += fmt::format("{},failed {},{},{},,,,,,,,,,,,{}\n", prefix, f.kind, CsvField(f.setting), f.failed_utc,
                          CsvField(f.reason));
     }
   }

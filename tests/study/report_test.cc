@@ -143,6 +143,7 @@ std::vector<CandidateMeasurements> HandMadeMeasurements() {
   l.load_ms = 12;
   l.first_inference_ms = 3;
   l.peak_rss_bytes = 75'000'000;
+  l.model_rss_bytes = 6'080'000;
   l.raw_ms = {0.8, 0.79, 1.1};
   l.duration_ms = 2500;
   l.measured_utc = "2024-05-01T12:00:03Z";
@@ -157,6 +158,17 @@ TEST(ResultsExportTest, MeasurementsGolden) {
   ExpectGolden(RenderMeasurementsText("cifar10-resnets", m), "results.txt");
   ExpectGolden(RenderMeasurementsCsv("cifar10-resnets", m), "results.csv");
   ExpectGolden(RenderMeasurementsJson("cifar10-resnets", m), "results.json");
+}
+
+TEST(ResultsExportTest, ModelMemoryNotMeasuredIsNullAndEmpty) {
+  auto m = HandMadeMeasurements();
+  m[0].latency[0].model_rss_bytes.reset();
+  const auto doc = nlohmann::json::parse(RenderMeasurementsJson("s", m));
+  EXPECT_TRUE(doc["candidates"][0]["latency"][0]["model_rss_bytes"].is_null());
+  const std::string csv = RenderMeasurementsCsv("s", m);
+  EXPECT_NE(csv.find(",75000000,,1,\n"), std::string::npos) << csv;  // peak, empty model memory, converged
+  m[0].latency[0].model_rss_bytes = 6'080'000;
+  EXPECT_NE(RenderMeasurementsCsv("s", m).find(",75000000,6080000,1,\n"), std::string::npos);
 }
 
 TEST(ResultsExportTest, StudyListGolden) {
