@@ -6,8 +6,28 @@
 // Status.
 //
 // Thread-safety: Backend::Load may be called from any thread. Session::Run may
-// be called concurrently from several threads on one Session (the runtimes we
-// wrap allow it); a Session's description accessors are immutable after load.
+// be called concurrently from several threads on one Session; ONNX Runtime
+// runs such calls in parallel, OpenCV DNN one after the other (a cv::dnn::Net
+// holds its inputs and buffers, so its Session locks). A Session's
+// description accessors are immutable after load.
+//
+// Runtimes ("engines"):
+//   "onnxruntime"  ONNX Runtime, every option below honoured.
+//   "opencv-dnn", "opencv-dnn@4.6.0"  OpenCV's DNN module, CPU only. It takes
+//     float32 inputs only (a model with another input type fails to load,
+//     Unsupported) and returns outputs converted to their declared dtype.
+//     Input and output descriptions come from the ONNX file (OpenCV does not
+//     expose them). What OpenCV cannot honour:
+//       intra_op_threads  cv::setNumThreads is process-global: the sessions of
+//                         one process share the count of the last one that
+//                         loaded or ran;
+//       inter_op_threads, execution_mode  ignored (OpenCV runs layers in order);
+//       graph_optimization  kDisabled turns OpenCV's layer fusion off, every
+//                         other level leaves it on;
+//       optimized_model_path  Unsupported when set (OpenCV keeps no ONNX form
+//                         of its optimised graph).
+//     A model OpenCV cannot import fails to load with Unsupported, one line:
+//     "opencv-dnn cannot import 'm.onnx': <OpenCV's reason, naming the node>".
 #pragma once
 
 #include <filesystem>
@@ -59,7 +79,9 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
-  virtual std::string name() const = 0;     // "onnxruntime"
+  // The engine's canonical name, with its version where it has one:
+  // "opencv-dnn@4.6.0". Callers use it as the runtime's label.
+  virtual std::string name() const = 0;
   virtual std::string version() const = 0;  // of the runtime library
   // Execution providers this build of the runtime lists, e.g. {"cpu"}. A
   // listed provider may still fail to enable (its libraries ship apart).
@@ -74,7 +96,8 @@ class Backend {
                                                 const BackendOptions& options) = 0;
 };
 
-// Backends compiled in: "onnxruntime".
+// Every name CreateBackend accepts: "onnxruntime", "opencv-dnn", "opencv-dnn@4.6.0".
+// An unknown name is InvalidArgument listing these.
 std::vector<std::string> BackendNames();
 Result<std::unique_ptr<Backend>> CreateBackend(std::string_view name);
 

@@ -47,6 +47,18 @@ std::string OnnxElementTypeName(int32_t element_type);
 // "float", "seq(map(int64,float))", "optional(float)", "sparse_tensor(float)".
 std::string OnnxTypeName(const onnx::TypeProto& type);
 
+// A graph's inputs (initializers listed as inputs left out) and outputs as
+// the file declares them: dynamic dims negative, named by their dim_param
+// ("" when unnamed); a non-tensor value has only its value_type. An element
+// type sweetspot cannot represent is described as float32 and named in
+// `warnings`, one line each.
+struct DeclaredValues {
+  std::vector<TensorInfo> inputs;
+  std::vector<TensorInfo> outputs;
+  std::vector<std::string> warnings;
+};
+DeclaredValues DescribeGraph(const onnx::GraphProto& graph);
+
 // A node of a model's main graph and the element type of each of its inputs
 // ("int64"; "" where neither the graph nor ONNX type inference knows it).
 struct NodeInputTypes {

@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "backends/load_checks.h"
+
 namespace sweetspot {
 
 std::string_view GraphOptimizationName(GraphOptimization level) {
@@ -32,6 +34,17 @@ Result<ExecutionMode> ParseExecutionMode(std::string_view name) {
   if (name == "parallel") return ExecutionMode::kParallel;
   return Status::InvalidArgument("unknown execution mode '" + std::string(name) +
                                  "' (expected sequential or parallel)");
+}
+
+Status CheckLoadArguments(const std::filesystem::path& model_path, const BackendOptions& options) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(model_path, ec)) {
+    return Status::NotFound("model file '" + model_path.string() + "' does not exist; check the path");
+  }
+  if (options.intra_op_threads < 0 || options.inter_op_threads < 0) {
+    return Status::InvalidArgument("thread counts must be >= 0 (0 = the runtime's default)");
+  }
+  return Status::Ok();
 }
 
 Status ValidateInputs(std::span<const TensorInfo> infos, std::span<const Tensor> tensors) {

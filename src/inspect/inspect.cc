@@ -159,29 +159,6 @@ bool HasSubgraph(const onnx::NodeProto& node) {
   return false;
 }
 
-TensorInfo DescribeValue(const onnx::ValueInfoProto& value, std::vector<std::string>* warnings) {
-  TensorInfo info;
-  info.name = value.name();
-  if (!value.type().has_tensor_type()) {
-    info.value_type = OnnxTypeName(value.type());
-    return info;
-  }
-  const auto& tensor_type = value.type().tensor_type();
-  const Result<DType> dtype = FromOnnxElementType(tensor_type.elem_type());
-  if (dtype.ok()) {
-    info.dtype = *dtype;
-  } else {
-    warnings->push_back(fmt::format("'{}' has element type {}, which sweetspot cannot represent; shown as float32",
-                                    value.name(), onnx::TensorProto_DataType_Name(tensor_type.elem_type())));
-  }
-  for (const auto& dim : tensor_type.shape().dim()) {
-    const bool known = dim.has_dim_value() && dim.dim_value() >= 0;
-    info.shape.push_back(known ? dim.dim_value() : -1);
-    info.dim_names.push_back(known ? "" : dim.dim_param());
-  }
-  return info;
-}
-
 bool IsDynamic(const onnx::TensorShapeProto_Dimension& dim) { return !dim.has_dim_value() || dim.dim_value() < 0; }
 
 std::string AxisKey(const std::string& input, int axis) { return fmt::format("{}:{}", input, axis); }
@@ -334,11 +311,10 @@ Result<ModelInfo> InspectModel(const onnx::ModelProto& model, const InspectOptio
   const onnx::GraphProto& declared = model.graph();
   std::unordered_set<std::string> initializer_names;
   for (const auto& init : declared.initializer()) initializer_names.insert(init.name());
-  for (const auto& input : declared.input()) {
-    // Before IR 4 every initializer was also listed as an input; those are weights, not inputs.
-    if (!initializer_names.contains(input.name())) info.inputs.push_back(DescribeValue(input, &info.warnings));
-  }
-  for (const auto& output : declared.output()) info.outputs.push_back(DescribeValue(output, &info.warnings));
+  DeclaredValues values = DescribeGraph(declared);
+  info.inputs = std::move(values.inputs);
+  info.outputs = std::move(values.outputs);
+  info.warnings = std::move(values.warnings);
 
   onnx::ModelProto resolved = model;
   SWEETSPOT_RETURN_IF_ERROR(ResolveInputDims(resolved.mutable_graph(), initializer_names, options, &info));
@@ -469,14 +445,8 @@ Result<ModelInfo> InspectModel(const onnx::ModelProto& model, const InspectOptio
 
 Result<std::vector<TensorInfo>> DeclaredInputs(const fs::path& path) {
   SWEETSPOT_ASSIGN_OR_RETURN(const onnx::ModelProto model, LoadOnnxModel(path));
-  std::unordered_set<std::string> initializer_names;
-  for (const auto& init : model.graph().initializer()) initializer_names.insert(init.name());
-  std::vector<TensorInfo> inputs;
-  std::vector<std::string> warnings;  // an unrepresentable element type does not matter here
-  for (const auto& input : model.graph().input()) {
-    if (!initializer_names.contains(input.name())) inputs.push_back(DescribeValue(input, &warnings));
-  }
-  return inputs;
+  // An unrepresentable element type (a warning of DescribeGraph) does not matter here.
+  return DescribeGraph(model.graph()).inputs;
 }
 
 Result<ModelInfo> InspectModel(const fs::path& path, const InspectOptions& options) {

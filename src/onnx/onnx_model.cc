@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 #include <sstream>
+#include <unordered_set>
 
 namespace sweetspot {
 namespace fs = std::filesystem;
@@ -202,6 +203,45 @@ std::string OnnxTypeName(const onnx::TypeProto& type) {
     case onnx::TypeProto::kOptionalType: return "optional(" + OnnxTypeName(type.optional_type().elem_type()) + ")";
     default: return "unknown";
   }
+}
+
+namespace {
+
+TensorInfo DescribeValue(const onnx::ValueInfoProto& value, std::vector<std::string>* warnings) {
+  TensorInfo info;
+  info.name = value.name();
+  if (!value.type().has_tensor_type()) {
+    info.value_type = OnnxTypeName(value.type());
+    return info;
+  }
+  const auto& tensor_type = value.type().tensor_type();
+  const Result<DType> dtype = FromOnnxElementType(tensor_type.elem_type());
+  if (dtype.ok()) {
+    info.dtype = *dtype;
+  } else {
+    warnings->push_back("'" + value.name() + "' has element type " + OnnxElementTypeName(tensor_type.elem_type()) +
+                        ", which sweetspot cannot represent; shown as float32");
+  }
+  for (const auto& dim : tensor_type.shape().dim()) {
+    const bool known = dim.has_dim_value() && dim.dim_value() >= 0;
+    info.shape.push_back(known ? dim.dim_value() : -1);
+    info.dim_names.push_back(known ? "" : dim.dim_param());
+  }
+  return info;
+}
+
+}  // namespace
+
+DeclaredValues DescribeGraph(const onnx::GraphProto& graph) {
+  DeclaredValues values;
+  std::unordered_set<std::string> initializer_names;
+  for (const auto& init : graph.initializer()) initializer_names.insert(init.name());
+  for (const auto& input : graph.input()) {
+    // Before IR 4 every initializer was also listed as an input; those are weights, not inputs.
+    if (!initializer_names.contains(input.name())) values.inputs.push_back(DescribeValue(input, &values.warnings));
+  }
+  for (const auto& output : graph.output()) values.outputs.push_back(DescribeValue(output, &values.warnings));
+  return values;
 }
 
 namespace {

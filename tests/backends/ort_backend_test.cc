@@ -1,7 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include "onnxruntime/ort_backend.h"
 #include "support/support.h"
 #include "support/tiny_models.h"
@@ -11,6 +9,7 @@
 namespace sweetspot {
 namespace {
 
+using testing::LinearModel;
 using testing::TempDir;
 using testing::WriteModel;
 
@@ -20,114 +19,11 @@ std::unique_ptr<Backend> Ort() {
   return std::move(backend).value();
 }
 
-// y = x * W^T + b with W = [[1,2],[3,4],[5,6]], b = [10,20,30]; x: [N,2].
-onnx::ModelProto LinearModel() {
-  GraphBuilder b("linear");
-  b.Input("x", DType::kFloat32, {-1, 2}, {"N"})
-      .Initializer("W", {3, 2}, {1, 2, 3, 4, 5, 6})
-      .Initializer("b", {3}, {10, 20, 30})
-      .Node("Gemm", {"x", "W", "b"}, {"y"}, {Attr("transB", int64_t{1})})
-      .Output("y", DType::kFloat32, {-1, 3}, {"N"});
-  return b.Build();
-}
-
-TEST(OrtBackend, DescribesInputsAndOutputsWithDynamicBatch) {
-  TempDir dir;
-  auto session = Ort()->Load(WriteModel(testing::TinyCnn(), dir / "tiny.onnx"), {});
-  ASSERT_TRUE(session.ok()) << session.status().ToString();
-  const auto& in = (*session)->inputs();
-  ASSERT_EQ(in.size(), 1U);
-  EXPECT_EQ(in[0].name, "input");
-  EXPECT_EQ(in[0].dtype, DType::kFloat32);
-  EXPECT_EQ(in[0].shape, (Shape{-1, 3, 32, 32}));
-  EXPECT_EQ(in[0].dim_names[0], "N");
-  const auto& out = (*session)->outputs();
-  ASSERT_EQ(out.size(), 1U);
-  EXPECT_EQ(out[0].name, "logits");
-  EXPECT_EQ(out[0].shape, (Shape{-1, 10}));
-}
-
-TEST(OrtBackend, RunsABatchAndComputesTheRightValues) {
-  TempDir dir;
-  auto session = Ort()->Load(WriteModel(LinearModel(), dir / "linear.onnx"), {});
-  ASSERT_TRUE(session.ok()) << session.status().ToString();
-  Tensor x = Tensor::Owned(DType::kFloat32, {2, 2});
-  auto xv = x.values<float>();
-  xv[0] = 1, xv[1] = 1, xv[2] = 2, xv[3] = -1;
-  auto out = (*session)->Run({&x, 1});
-  ASSERT_TRUE(out.ok()) << out.status().ToString();
-  ASSERT_EQ(out->size(), 1U);
-  EXPECT_EQ((*out)[0].shape(), (Shape{2, 3}));
-  const auto y = (*out)[0].values<float>();
-  const std::vector<float> expected{13, 27, 41, 10, 22, 34};
-  for (std::size_t i = 0; i < expected.size(); ++i) EXPECT_FLOAT_EQ(y[i], expected[i]) << i;
-}
-
-TEST(OrtBackend, RunIsSafeFromSeveralThreadsOnOneSession) {
-  TempDir dir;
-  auto loaded = Ort()->Load(WriteModel(LinearModel(), dir / "linear.onnx"), {});
-  ASSERT_TRUE(loaded.ok());
-  Session& session = **loaded;
-  std::vector<std::thread> threads;
-  std::vector<int> failures(4, 0);
-  for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&, t] {
-      Tensor x = Tensor::Owned(DType::kFloat32, {1, 2});
-      x.values<float>()[0] = static_cast<float>(t);
-      for (int i = 0; i < 200; ++i) {
-        auto out = session.Run({&x, 1});
-        if (!out.ok() || (*out)[0].values<float>()[0] != static_cast<float>(t) + 10) ++failures[t];
-      }
-    });
-  }
-  for (auto& th : threads) th.join();
-  for (int f : failures) EXPECT_EQ(f, 0);
-}
-
 TEST(OrtBackend, ReportsVersionAndCpuProvider) {
   auto backend = Ort();
   EXPECT_EQ(backend->version(), "1.21.0");
   const auto providers = backend->AvailableProviders();
   EXPECT_NE(std::find(providers.begin(), providers.end(), "cpu"), providers.end());
-}
-
-TEST(OrtBackend, HonoursThreadAndOptimisationOptions) {
-  TempDir dir;
-  BackendOptions options;
-  options.intra_op_threads = 2;
-  options.graph_optimization = GraphOptimization::kDisabled;
-  options.execution_mode = ExecutionMode::kParallel;
-  auto session = Ort()->Load(WriteModel(testing::TinyCnn(), dir / "tiny.onnx"), options);
-  ASSERT_TRUE(session.ok()) << session.status().ToString();
-  Tensor x = Tensor::Owned(DType::kFloat32, {3, 3, 32, 32});
-  auto out = (*session)->Run({&x, 1});
-  ASSERT_TRUE(out.ok());
-  EXPECT_EQ((*out)[0].shape(), (Shape{3, 10}));
-}
-
-TEST(OrtBackend, MissingFileIsNotFound) {
-  auto session = Ort()->Load("/nonexistent/model.onnx", {});
-  ASSERT_FALSE(session.ok());
-  EXPECT_EQ(session.status().code(), StatusCode::kNotFound);
-  EXPECT_NE(session.status().message().find("/nonexistent/model.onnx"), std::string::npos);
-}
-
-TEST(OrtBackend, NonOnnxFileIsInvalidData) {
-  TempDir dir;
-  testing::WriteFile(dir / "notes.onnx", "this is not a model\n");
-  auto session = Ort()->Load(dir / "notes.onnx", {});
-  ASSERT_FALSE(session.ok());
-  EXPECT_EQ(session.status().code(), StatusCode::kInvalidData) << session.status().ToString();
-  EXPECT_EQ(session.status().message().find('\n'), std::string::npos);
-}
-
-TEST(OrtBackend, TruncatedModelIsInvalidData) {
-  TempDir dir;
-  const std::string bytes = testing::TinyCnn().SerializeAsString();
-  testing::WriteFile(dir / "cut.onnx", bytes.substr(0, bytes.size() / 2));
-  auto session = Ort()->Load(dir / "cut.onnx", {});
-  ASSERT_FALSE(session.ok());
-  EXPECT_EQ(session.status().code(), StatusCode::kInvalidData) << session.status().ToString();
 }
 
 TEST(OrtBackend, UnknownOperatorIsUnsupported) {
@@ -162,45 +58,6 @@ TEST(OrtBackend, MissingKernelForAnInputTypeNamesNodeOpAndType) {
   EXPECT_NE(message.find("cast those inputs to float"), std::string::npos) << message;
   EXPECT_EQ(message.find("opset"), std::string::npos) << message;
   EXPECT_EQ(message.find("ONNXRuntimeError"), std::string::npos) << message;
-}
-
-TEST(OrtBackend, WrongInputShapeIsInvalidArgument) {
-  TempDir dir;
-  auto session = Ort()->Load(WriteModel(testing::TinyCnn(), dir / "tiny.onnx"), {});
-  ASSERT_TRUE(session.ok());
-  Tensor x = Tensor::Owned(DType::kFloat32, {1, 3, 28, 28});
-  auto out = (*session)->Run({&x, 1});
-  ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(out.status().message(), "input 'input': expected shape [N,3,32,32], got [1,3,28,28]");
-}
-
-TEST(OrtBackend, UnavailableProviderIsUnsupported) {
-  TempDir dir;
-  BackendOptions options;
-  options.execution_provider = "nosuchaccelerator";
-  auto session = Ort()->Load(WriteModel(testing::TinyCnn(), dir / "tiny.onnx"), options);
-  ASSERT_FALSE(session.ok());
-  EXPECT_EQ(session.status().code(), StatusCode::kUnsupported);
-  EXPECT_NE(session.status().message().find("available: "), std::string::npos);
-  EXPECT_NE(session.status().message().find("cpu"), std::string::npos);
-}
-
-TEST(OrtBackend, UnknownBackendNameIsInvalidArgument) {
-  auto backend = CreateBackend("tensorrt-of-the-future");
-  ASSERT_FALSE(backend.ok());
-  EXPECT_EQ(backend.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(backend.status().message().find("available: onnxruntime"), std::string::npos);
-}
-
-TEST(OrtBackend, RunsTheRealResNet20) {
-  SWEETSPOT_REQUIRE_SHARED_DATA(model, "cifar10-resnet/resnet20_cifar10.onnx");
-  auto session = Ort()->Load(model, {});
-  ASSERT_TRUE(session.ok()) << session.status().ToString();
-  Tensor x = Tensor::Owned(DType::kFloat32, {4, 3, 32, 32});
-  auto out = (*session)->Run({&x, 1});
-  ASSERT_TRUE(out.ok());
-  EXPECT_EQ((*out)[0].shape(), (Shape{4, 10}));
 }
 
 }  // namespace

@@ -32,4 +32,14 @@ onnx::ModelProto TinyCnn(const TinyCnnSpec& spec) {
   return b.Build();
 }
 
+onnx::ModelProto LinearModel() {
+  GraphBuilder b("linear");
+  b.Input("x", DType::kFloat32, {-1, 2}, {"N"})
+      .Initializer("W", {3, 2}, {1, 2, 3, 4, 5, 6})
+      .Initializer("b", {3}, {10, 20, 30})
+      .Node("Gemm", {"x", "W", "b"}, {"y"}, {Attr("transB", int64_t{1})})
+      .Output("y", DType::kFloat32, {-1, 3}, {"N"});
+  return b.Build();
+}
+
 }  // namespace sweetspot::testing

@@ -21,4 +21,8 @@ struct TinyCnnSpec {
 // Conv3x3(pad 1) -> Relu -> GlobalAveragePool -> Flatten -> Gemm -> "logits" [N,classes].
 onnx::ModelProto TinyCnn(const TinyCnnSpec& spec = {});
 
+// y = x * W^T + b with W = [[1,2],[3,4],[5,6]], b = [10,20,30]: input "x"
+// float32 [N,2] -> Gemm -> "y" [N,3]; x = [1,1] gives [13,27,41].
+onnx::ModelProto LinearModel();
+
 }  // namespace sweetspot::testing

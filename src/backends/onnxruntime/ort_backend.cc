@@ -8,6 +8,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "backends/load_checks.h"
 #include "sweetspot/cpus.h"
 #include "sweetspot/log.h"
 #include "sweetspot/onnx_model.h"
@@ -406,13 +407,7 @@ class OrtBackend final : public Backend {
 
   Result<std::unique_ptr<Session>> Load(const std::filesystem::path& model_path,
                                         const BackendOptions& options) override {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(model_path, ec)) {
-      return Status::NotFound("model file '" + model_path.string() + "' does not exist; check the path");
-    }
-    if (options.intra_op_threads < 0 || options.inter_op_threads < 0) {
-      return Status::InvalidArgument("thread counts must be >= 0 (0 = the runtime's default)");
-    }
+    SWEETSPOT_RETURN_IF_ERROR(CheckLoadArguments(model_path, options));
     Ort::SessionOptions so;
     // ONNX Runtime's own default counts the machine's cores, not the ones this process may use.
     so.SetIntraOpNumThreads(options.intra_op_threads > 0 ? options.intra_op_threads : DefaultThreadCount());

@@ -1,0 +1,121 @@
+// What only the OpenCV DNN backend does; the contract every backend meets is
+// in conformance_test.cc.
+#include <gtest/gtest.h>
+
+#include <opencv2/core.hpp>
+
+#include "support/support.h"
+#include "support/tiny_models.h"
+#include "sweetspot/backend.h"
+#include "sweetspot/onnx_model.h"
+
+namespace sweetspot {
+namespace {
+
+using testing::TempDir;
+using testing::WriteModel;
+
+std::unique_ptr<Backend> OpenCv() {
+  auto backend = CreateBackend("opencv-dnn");
+  EXPECT_TRUE(backend.ok()) << backend.status().ToString();
+  return std::move(backend).value();
+}
+
+TEST(OpenCvBackend, IsNamedWithTheOpenCvVersion) {
+  auto backend = OpenCv();
+  EXPECT_EQ(backend->version(), CV_VERSION);
+  EXPECT_EQ(backend->name(), std::string("opencv-dnn@") + CV_VERSION);
+  auto versioned = CreateBackend(std::string("opencv-dnn@") + CV_VERSION);
+  ASSERT_TRUE(versioned.ok()) << versioned.status().ToString();
+  EXPECT_EQ((*versioned)->name(), backend->name());
+  EXPECT_EQ(backend->AvailableProviders(), std::vector<std::string>{"cpu"});
+}
+
+// Hardmax is standard ONNX that ONNX Runtime runs and OpenCV 4.6 lacks.
+TEST(OpenCvBackend, AnOperatorOpenCvLacksNamesTheNodeAndItsOpInOneLine) {
+  TempDir dir;
+  GraphBuilder b("hardmax");
+  b.Input("x", DType::kFloat32, {2, 4}).Node("Hardmax", {"x"}, {"y"}).Output("y", DType::kFloat32, {2, 4});
+  const auto path = WriteModel(b.Build(), dir / "hardmax.onnx");
+  auto session = OpenCv()->Load(path, {});
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().code(), StatusCode::kUnsupported);
+  EXPECT_EQ(session.status().message(),
+            "opencv-dnn cannot import '" + path.string() + "': node 'Hardmax_1': OpenCV DNN has no Hardmax layer");
+  auto ort = CreateBackend("onnxruntime");
+  ASSERT_TRUE(ort.ok());
+  EXPECT_TRUE((*ort)->Load(path, {}).ok()) << "pick a standard operator ONNX Runtime runs";
+}
+
+// The message's fix, "use another runtime": ONNX Runtime runs the model.
+TEST(OpenCvBackend, ANonFloatInputIsRefusedAndAnotherRuntimeRunsIt) {
+  TempDir dir;
+  GraphBuilder b("cast");
+  b.Input("ids", DType::kInt64, {-1, 3}, {"N"})
+      .Node("Cast", {"ids"}, {"y"}, {Attr("to", int64_t{onnx::TensorProto::FLOAT})})
+      .Output("y", DType::kFloat32, {-1, 3}, {"N"});
+  const auto path = WriteModel(b.Build(), dir / "cast.onnx");
+  auto session = OpenCv()->Load(path, {});
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().message(), "opencv-dnn cannot import '" + path.string() +
+                                            "': input 'ids' is int64, and OpenCV DNN takes float32 inputs only: "
+                                            "use another runtime");
+  auto ort = CreateBackend("onnxruntime");
+  ASSERT_TRUE(ort.ok());
+  EXPECT_TRUE((*ort)->Load(path, {}).ok());
+}
+
+TEST(OpenCvBackend, AnOptimisedGraphFileIsUnsupportedAndLoadsWithoutIt) {
+  TempDir dir;
+  const auto path = WriteModel(testing::LinearModel(), dir / "linear.onnx");
+  BackendOptions options;
+  options.optimized_model_path = dir / "optimised.onnx";
+  auto session = OpenCv()->Load(path, options);
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(session.status().message().find("optimized_model_path"), std::string::npos);
+  options.optimized_model_path.clear();
+  EXPECT_TRUE(OpenCv()->Load(path, options).ok());
+}
+
+// cv::setNumThreads is process-global: a session sets its count when it runs.
+TEST(OpenCvBackend, EachSessionRunsWithItsThreadCount) {
+  TempDir dir;
+  const auto path = WriteModel(testing::LinearModel(), dir / "linear.onnx");
+  BackendOptions two;
+  two.intra_op_threads = 2;
+  BackendOptions one;
+  one.intra_op_threads = 1;
+  auto with_two = OpenCv()->Load(path, two);
+  auto with_one = OpenCv()->Load(path, one);
+  ASSERT_TRUE(with_two.ok() && with_one.ok());
+  EXPECT_EQ(cv::getNumThreads(), 1);
+  Tensor x = Tensor::Owned(DType::kFloat32, {1, 2});
+  ASSERT_TRUE((*with_two)->Run({&x, 1}).ok());
+  EXPECT_EQ(cv::getNumThreads(), 2);
+  ASSERT_TRUE((*with_one)->Run({&x, 1}).ok());
+  EXPECT_EQ(cv::getNumThreads(), 1);
+}
+
+// OpenCV computes in float32; an output declared int64 comes back int64.
+TEST(OpenCvBackend, OutputsComeBackInTheirDeclaredDtype) {
+  TempDir dir;
+  GraphBuilder b("argmax");
+  b.Input("x", DType::kFloat32, {-1, 4}, {"N"})
+      .Node("ArgMax", {"x"}, {"index"}, {Attr("axis", int64_t{1}), Attr("keepdims", int64_t{1})})
+      .Output("index", DType::kInt64, {-1, 1}, {"N"});
+  auto session = OpenCv()->Load(WriteModel(b.Build(), dir / "argmax.onnx"), {});
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  Tensor x = Tensor::Owned(DType::kFloat32, {2, 4});
+  auto xv = x.values<float>();
+  xv[2] = 5, xv[4] = 9;
+  auto out = (*session)->Run({&x, 1});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ASSERT_EQ((*out)[0].dtype(), DType::kInt64);
+  EXPECT_EQ((*out)[0].shape(), (Shape{2, 1}));
+  EXPECT_EQ((*out)[0].values<int64_t>()[0], 2);
+  EXPECT_EQ((*out)[0].values<int64_t>()[1], 0);
+}
+
+}  // namespace
+}  // namespace sweetspot
