@@ -41,6 +41,48 @@ Interval QuantileInterval(std::span<const double> sorted, double q, double confi
 // max(estimate - lower, upper - estimate) / estimate; infinity if !valid or estimate <= 0.
 double RelativeHalfWidth(const Interval& interval, double estimate);
 
+// ---------------------------------------------------------------- bootstrap
+// Percentile bootstrap (Efron & Tibshirani 1993, ch. 13): the interval of a
+// statistic is the (1 - confidence) / 2 and (1 + confidence) / 2 quantiles
+// of the statistic recomputed on `replicates` resamples (with replacement,
+// each the size of the data). The samples are taken as independent draws;
+// drifting or autocorrelated latencies make the interval too narrow.
+//
+// A quantile replicate is drawn exactly and in O(1): the k-th smallest of a
+// resample of n is sorted[ceil(n U) - 1] with U ~ Beta(k, n + 1 - k) (the
+// k-th order statistic of n uniforms pushed through the empirical inverse
+// CDF, which is monotone), k the nearest rank of Percentile. A mean replicate
+// resamples the data (O(n)) up to kBootstrapResampledMeanLimit samples; above
+// it, it is drawn from the bootstrap distribution's normal limit N(mean,
+// s^2 / n), s^2 the plug-in variance (Berry-Esseen: error O(1 / sqrt(n))).
+// Replicates come from std::mt19937_64 seeded with `seed`, so a result is
+// deterministic for given data (and standard library).
+inline constexpr std::size_t kBootstrapResampledMeanLimit = 2000;
+
+struct BootstrapOptions {
+  double confidence = 0.95;
+  std::size_t replicates = 2000;
+  std::uint64_t seed = 20240501;
+};
+
+// The statistic bootstrapped: the nearest-rank q-quantile (as Percentile), or the mean.
+struct BootstrapStatistic {
+  bool mean = false;
+  double q = 0.5;  // used when !mean
+};
+
+// Interval of the statistic of `samples` (unsorted, any unit). valid = false
+// when `samples` is empty.
+Interval BootstrapInterval(std::span<const double> samples, BootstrapStatistic statistic,
+                           const BootstrapOptions& options = {});
+
+// Interval of statistic(numerator) / statistic(denominator), the two samples
+// resampled independently (e.g. p50 of a slower candidate over a faster one's:
+// how many times faster the second is). valid = false when either sample is
+// empty or a replicate of the denominator is not positive.
+Interval BootstrapRatioInterval(std::span<const double> numerator, std::span<const double> denominator,
+                                BootstrapStatistic statistic, const BootstrapOptions& options = {});
+
 struct Summary {
   std::size_t count = 0;
   double min = 0, max = 0, mean = 0, stddev = 0;  // stddev: sample (n-1) standard deviation

@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 #include <numbers>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -218,6 +219,85 @@ Interval QuantileInterval(std::span<const double> sorted, double q, double confi
 double RelativeHalfWidth(const Interval& interval, double estimate) {
   if (!interval.valid || !(estimate > 0.0)) return std::numeric_limits<double>::infinity();
   return std::max(estimate - interval.lower, interval.upper - estimate) / estimate;
+}
+
+namespace {
+
+// Draws bootstrap replicates of one sample's statistic (see stats.h for how).
+class Replicator {
+ public:
+  Replicator(std::span<const double> samples, BootstrapStatistic statistic)
+      : statistic_(statistic), sorted_(samples.begin(), samples.end()) {
+    std::sort(sorted_.begin(), sorted_.end());
+    const auto n = static_cast<double>(sorted_.size());
+    if (statistic_.mean) {
+      const double mean = std::accumulate(sorted_.begin(), sorted_.end(), 0.0) / n;
+      double squares = 0.0;
+      for (double x : sorted_) squares += (x - mean) * (x - mean);
+      normal_ = std::normal_distribution<double>(mean, std::sqrt(squares / n / n));
+      index_ = std::uniform_int_distribution<std::size_t>(0, sorted_.size() - 1);
+    } else {
+      const auto k = static_cast<double>(NearestRank(sorted_.size(), statistic_.q));
+      below_ = std::gamma_distribution<double>(k, 1.0);
+      above_ = std::gamma_distribution<double>(n + 1.0 - k, 1.0);
+    }
+  }
+
+  double Draw(std::mt19937_64& rng) {
+    const std::size_t n = sorted_.size();
+    if (!statistic_.mean) {
+      const double a = below_(rng);
+      const double u = a / (a + above_(rng));  // Beta(k, n + 1 - k)
+      const double rank = std::ceil(static_cast<double>(n) * u);
+      return sorted_[std::clamp<std::size_t>(static_cast<std::size_t>(rank), 1, n) - 1];
+    }
+    if (n > kBootstrapResampledMeanLimit) return normal_(rng);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < n; ++i) sum += sorted_[index_(rng)];
+    return sum / static_cast<double>(n);
+  }
+
+ private:
+  BootstrapStatistic statistic_;
+  std::vector<double> sorted_;
+  std::gamma_distribution<double> below_, above_;
+  std::normal_distribution<double> normal_;
+  std::uniform_int_distribution<std::size_t> index_;
+};
+
+// The percentile interval of the replicates.
+Interval PercentileOf(std::vector<double> replicates, double confidence) {
+  std::sort(replicates.begin(), replicates.end());
+  const double tail = (1.0 - confidence) / 2.0;
+  return {Percentile(replicates, tail), Percentile(replicates, 1.0 - tail), true};
+}
+
+}  // namespace
+
+Interval BootstrapInterval(std::span<const double> samples, BootstrapStatistic statistic,
+                           const BootstrapOptions& options) {
+  assert(options.replicates > 0);
+  if (samples.empty()) return {};
+  Replicator replicator(samples, statistic);
+  std::mt19937_64 rng(options.seed);
+  std::vector<double> replicates(options.replicates);
+  for (double& r : replicates) r = replicator.Draw(rng);
+  return PercentileOf(std::move(replicates), options.confidence);
+}
+
+Interval BootstrapRatioInterval(std::span<const double> numerator, std::span<const double> denominator,
+                                BootstrapStatistic statistic, const BootstrapOptions& options) {
+  assert(options.replicates > 0);
+  if (numerator.empty() || denominator.empty()) return {};
+  Replicator top(numerator, statistic), bottom(denominator, statistic);
+  std::mt19937_64 rng(options.seed);
+  std::vector<double> replicates(options.replicates);
+  for (double& r : replicates) {
+    const double t = top.Draw(rng), b = bottom.Draw(rng);
+    if (!(b > 0.0)) return {};
+    r = t / b;
+  }
+  return PercentileOf(std::move(replicates), options.confidence);
 }
 
 Summary Summarize(std::span<const double> samples, double confidence) {

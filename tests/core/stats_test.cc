@@ -693,5 +693,138 @@ TEST(FitLineTest, DegenerateInputsAreInvalid) {
   EXPECT_EQ(flat.r_squared, 1.0);
 }
 
+// ---------------------------------------------------------------- bootstrap
+
+// P(Binomial(n, p) >= k), summed in long double.
+long double BinomialAtLeast(std::size_t n, double p, std::size_t k) {
+  long double sum = 0.0L;
+  const auto nl = static_cast<long double>(n);
+  for (std::size_t i = k; i <= n; ++i) {
+    const auto il = static_cast<long double>(i);
+    if (p >= 1.0) return 1.0L;
+    sum += std::exp(std::lgamma(nl + 1) - std::lgamma(il + 1) - std::lgamma(nl - il + 1) +
+                    il * std::log(static_cast<long double>(p)) + (nl - il) * std::log1p(-static_cast<long double>(p)));
+  }
+  return sum;
+}
+
+// The exact bootstrap distribution of the k-th smallest of a resample of the
+// distinct values 1..n: P(Y_(k) <= j) = P(Binomial(n, j / n) >= k). Returns
+// the smallest j whose probability reaches `level` (the percentile interval's
+// bound with infinitely many replicates).
+double ExactBootstrapQuantile(std::size_t n, std::size_t k, double level) {
+  for (std::size_t j = 1; j <= n; ++j) {
+    if (BinomialAtLeast(n, static_cast<double>(j) / static_cast<double>(n), k) >= level) {
+      return static_cast<double>(j);
+    }
+  }
+  return static_cast<double>(n);
+}
+
+TEST(BootstrapTest, QuantileReplicatesFollowTheExactBootstrapDistribution) {
+  BootstrapOptions options;
+  options.replicates = 200000;
+  for (const auto& [n, q] : {std::pair<int, double>{41, 0.5}, {100, 0.5}, {100, 0.9}, {25, 0.2}}) {
+    const std::vector<double> data = Iota(n);
+    const auto k = static_cast<std::size_t>(std::ceil(q * n));
+    for (double confidence : {0.5, 0.8, 0.95}) {
+      SCOPED_TRACE(::testing::Message() << "n=" << n << " q=" << q << " confidence=" << confidence);
+      options.confidence = confidence;
+      const Interval ci = BootstrapInterval(data, {false, q}, options);
+      ASSERT_TRUE(ci.valid);
+      const double tail = (1.0 - confidence) / 2.0;
+      // Monte Carlo error can move a bound by one rank where the exact CDF is
+      // within a few 1e-3 of the level.
+      EXPECT_NEAR(ci.lower, ExactBootstrapQuantile(n, k, tail), 1.0);
+      EXPECT_NEAR(ci.upper, ExactBootstrapQuantile(n, k, 1.0 - tail), 1.0);
+    }
+  }
+}
+
+TEST(BootstrapTest, MeanMatchesBruteForceResampling) {
+  std::mt19937_64 rng(7);
+  std::lognormal_distribution<double> latency(0.0, 0.4);
+  std::vector<double> data(60);
+  for (double& x : data) x = latency(rng);
+  // Brute force: resample, average, sort, read the 2.5 % and 97.5 % points.
+  std::vector<double> means(100000);
+  std::uniform_int_distribution<std::size_t> pick(0, data.size() - 1);
+  for (double& m : means) {
+    double sum = 0;
+    for (std::size_t i = 0; i < data.size(); ++i) sum += data[pick(rng)];
+    m = sum / static_cast<double>(data.size());
+  }
+  std::sort(means.begin(), means.end());
+  BootstrapOptions options;
+  options.replicates = 100000;
+  const Interval ci = BootstrapInterval(data, {true, 0}, options);
+  ASSERT_TRUE(ci.valid);
+  EXPECT_NEAR(ci.lower, Percentile(means, 0.025), 0.01 * ci.lower);
+  EXPECT_NEAR(ci.upper, Percentile(means, 0.975), 0.01 * ci.upper);
+}
+
+TEST(BootstrapTest, MeanOfManySamplesUsesTheNormalLimit) {
+  std::mt19937_64 rng(8);
+  std::lognormal_distribution<double> latency(0.0, 0.4);
+  std::vector<double> data(kBootstrapResampledMeanLimit * 3);
+  for (double& x : data) x = latency(rng);
+  const double n = static_cast<double>(data.size());
+  const double mean = std::accumulate(data.begin(), data.end(), 0.0) / n;
+  double squares = 0;
+  for (double x : data) squares += (x - mean) * (x - mean);
+  const double half = 1.959964 * std::sqrt(squares / n / n);
+  BootstrapOptions options;
+  options.replicates = 100000;
+  const Interval ci = BootstrapInterval(data, {true, 0}, options);
+  EXPECT_NEAR(ci.lower, mean - half, 0.02 * half);
+  EXPECT_NEAR(ci.upper, mean + half, 0.02 * half);
+}
+
+TEST(BootstrapTest, DeterministicAndEmptyIsInvalid) {
+  const std::vector<double> a = {1.0, 1.2, 0.9, 1.1, 1.05, 0.95, 1.3};
+  const std::vector<double> b = {2.0, 2.2, 1.9, 2.1};
+  const Interval first = BootstrapRatioInterval(b, a, {false, 0.5});
+  const Interval second = BootstrapRatioInterval(b, a, {false, 0.5});
+  EXPECT_TRUE(first.valid);
+  EXPECT_EQ(first.lower, second.lower);
+  EXPECT_EQ(first.upper, second.upper);
+  EXPECT_GT(first.lower, 1.0);  // every resample of b is above every resample of a
+  EXPECT_FALSE(BootstrapRatioInterval({}, a, {false, 0.5}).valid);
+  EXPECT_FALSE(BootstrapInterval({}, {true, 0}).valid);
+  const std::vector<double> zero = {0.0, 0.0};
+  EXPECT_FALSE(BootstrapRatioInterval(a, zero, {true, 0}).valid);
+}
+
+// Coverage by simulation: how often the interval of the ratio of two
+// candidates' statistics holds the true ratio of their distributions.
+double RatioCoverage(BootstrapStatistic statistic, std::size_t n_slow, std::size_t n_fast, double true_ratio,
+                     int trials) {
+  std::mt19937_64 rng(11);
+  // Latencies: a shifted lognormal, as timings look (a floor plus a right tail).
+  std::lognormal_distribution<double> tail(0.0, 0.5);
+  int covered = 0;
+  for (int t = 0; t < trials; ++t) {
+    std::vector<double> slow(n_slow), fast(n_fast);
+    for (double& x : fast) x = 1.0 + tail(rng);
+    for (double& x : slow) x = true_ratio * (1.0 + tail(rng));
+    const Interval ci = BootstrapRatioInterval(slow, fast, statistic);
+    if (ci.valid && ci.lower <= true_ratio && true_ratio <= ci.upper) ++covered;
+  }
+  return static_cast<double>(covered) / trials;
+}
+
+TEST(BootstrapTest, MedianRatioCoversTheTrueRatio) {
+  // 400 trials: a 95 % coverage has a standard error of 1.1 points.
+  EXPECT_NEAR(RatioCoverage({false, 0.5}, 300, 200, 1.25, 400), 0.95, 0.03);
+  // Identical distributions: the interval holds 1 (no measurable difference).
+  EXPECT_NEAR(RatioCoverage({false, 0.5}, 500, 500, 1.0, 400), 0.95, 0.03);
+}
+
+TEST(BootstrapTest, MeanRatioCoversTheTrueRatio) {
+  // The means of the shifted lognormals scale with the factor too.
+  EXPECT_NEAR(RatioCoverage({true, 0}, 40, 60, 1.3, 400), 0.95, 0.035);
+  EXPECT_NEAR(RatioCoverage({true, 0}, 3000, 2500, 1.0, 300), 0.95, 0.035);
+}
+
 }  // namespace
 }  // namespace sweetspot::stats
