@@ -13,12 +13,33 @@
 // (Relu, Clip, Sigmoid, ...), Max/Average/Global pooling and depthwise Convs
 // (weights and group sliced) to the next Conv's input channels, and through
 // Flatten (axis 1, spatial size from shape inference) to the input features
-// of a Gemm or MatMul. A residual Add joins its inputs: every Conv writing
-// either side loses the same channels, chosen by the L1 norms summed over
-// those Convs. Channels that reach a graph input or output, a Concat, or any
-// other op are kept, and each Conv writing them is listed in `kept` with the
-// reason. Every result passes strict shape inference and loads in ONNX
-// Runtime (otherwise kInternal: a bug).
+// of a Gemm or MatMul. Channels that reach a graph input or output, a Concat,
+// or any other op are kept, and each Conv writing them is listed in `kept`
+// with the reason. Every result passes strict shape inference and loads in
+// ONNX Runtime (otherwise kInternal: a bug).
+//
+// What the pruned model computes: exactly the original model with the
+// removed channels read as zero by every consumer (tests check this against
+// such a masked original in ONNX Runtime). A removed channel's output is not
+// zero in the original (a Conv bias, BatchNormalization's beta - mean *
+// gamma / sqrt(var + eps), an activation of those): its constant part is not
+// folded into the consumer's bias, because that constant (the output with
+// the filter's weights taken as zero) is not the channel's typical value.
+// Measured on ResNet-56 (CIFAR-10, 1,000 test images, block-inner channels
+// pruned): folding it gave 77.8 % top-1 at fraction 0.1 against 80.1 %
+// without (83.2 % unpruned). It would also be exact only for consumers
+// without zero padding.
+//
+// Residual streams: the tensors joined by an Add share their channels, so
+// pruning one means removing the same channel from every Conv writing any of
+// them (chosen by their L1 norms summed). That removes a feature the whole
+// stage and the classifier read, not one block's filter: on ResNet-56 one
+// channel of the 32- and 64-channel streams (fraction 0.02) took top-1 from
+// 83.2 % to 55.3 % with no fine-tuning. So, as Li et al. do for ResNets,
+// `ResidualChannels::kKeep` (the default) keeps residual streams whole (their
+// Convs listed in `kept`) and prunes the channels inside each block;
+// `kPrune` prunes them too, for a network that is fine-tuned afterwards
+// (`train --prune` shrinks every layer's width alike).
 //
 // Errors (kInvalidArgument): a sparsity/fraction outside [0, 1); a model
 // with nothing to prune (no float Conv/Gemm/MatMul weight initializer; no
@@ -52,6 +73,13 @@ struct PruneReport {
 Result<onnx::ModelProto> PruneUnstructured(const onnx::ModelProto& model, double sparsity,
                                            PruneReport* report = nullptr);
 
-Result<onnx::ModelProto> PruneChannels(const onnx::ModelProto& model, double fraction, PruneReport* report = nullptr);
+enum class ResidualChannels {
+  kKeep,   // channels joined by an Add stay whole
+  kPrune,  // pruned alike on every side of the Add
+};
+
+Result<onnx::ModelProto> PruneChannels(const onnx::ModelProto& model, double fraction,
+                                       ResidualChannels residual = ResidualChannels::kKeep,
+                                       PruneReport* report = nullptr);
 
 }  // namespace sweetspot

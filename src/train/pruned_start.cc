@@ -149,7 +149,8 @@ Result<ChannelStats> StartFromParent(const PrunedParent& parent, const PreparedT
   // (stage s of the resnet: (width << s) of (parent width << s) channels).
   const double fraction = 1.0 - static_cast<double>(model.arch.width) / parent.arch.width;
   PruneReport report;
-  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto pruned, PruneChannels(parent.model, fraction, &report));
+  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto pruned,
+                             PruneChannels(parent.model, fraction, ResidualChannels::kPrune, &report));
   if (!report.kept.empty()) {
     return Status::Internal(fmt::format("pruning {}: {} kept its channels: {}", parent.arch.Name(),
                                         report.kept[0].first, report.kept[0].second));

@@ -115,7 +115,7 @@ struct Space {
 
 class SpaceFinder {
  public:
-  explicit SpaceFinder(const GraphIndex& index) : index_(index) {}
+  SpaceFinder(const GraphIndex& index, ResidualChannels residual) : index_(index), residual_(residual) {}
 
   Space Find(const std::string& conv_output, std::set<std::string>* assigned) {
     Enqueue(conv_output);
@@ -181,8 +181,13 @@ class SpaceFinder {
       if (index_.Initializer(in) != nullptr) {
         return Block(fmt::format("its channels meet a constant at Add '{}'", NodeName(node)));
       }
-      Enqueue(in);
     }
+    if (residual_ == ResidualChannels::kKeep) {
+      Block(fmt::format("its channels join the residual Add '{}'; residual streams are kept whole", NodeName(node)));
+    }
+    // Even when blocked, the whole stream joins this space: a Conv writing
+    // another side of the Add must not become a space of its own.
+    for (const auto& in : node.input()) Enqueue(in);
     Enqueue(node.output(0));
   }
 
@@ -245,6 +250,7 @@ class SpaceFinder {
   }
 
   const GraphIndex& index_;
+  ResidualChannels residual_;
   std::deque<std::string> queue_;
   std::set<std::string> seen_;
   Space space_;
@@ -331,18 +337,19 @@ void ApplyChannels(GraphIndex* index, const Space& space, const std::vector<int6
 
 }  // namespace
 
-Result<onnx::ModelProto> PruneChannels(const onnx::ModelProto& model, double fraction, PruneReport* report) {
+Result<onnx::ModelProto> PruneChannels(const onnx::ModelProto& model, double fraction, ResidualChannels residual,
+                                       PruneReport* report) {
   if (!(fraction >= 0.0 && fraction < 1.0)) {
     return Status::InvalidArgument(fmt::format("fraction must be in [0, 1), got {}", fraction));
   }
   onnx::ModelProto pruned = model;
   GraphIndex index(&pruned);
-  SpaceFinder probe(index);
+  const SpaceFinder probe(index, residual);
   std::vector<Space> spaces;
   std::set<std::string> assigned;
   for (const auto& node : index.graph->node()) {
     if (!probe.IsDenseConv(node) || assigned.contains(node.output(0))) continue;
-    spaces.push_back(SpaceFinder(index).Find(node.output(0), &assigned));
+    spaces.push_back(SpaceFinder(index, residual).Find(node.output(0), &assigned));
   }
   PruneReport result;
   result.params_before = prune::CountParameters(model.graph(), false);

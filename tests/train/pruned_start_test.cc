@@ -33,7 +33,7 @@ class PrunedStart : public ::testing::TestWithParam<ModelFamily> {
   // Largest |difference| between the logits of `network` and of the parent
   // pruned by half in ONNX Runtime, and the largest |logit|, on 32 samples.
   std::pair<float, float> CompareWithPrunedParent(const PrunedParent& parent, const Network& network) {
-    auto pruned = PruneChannels(parent.model, 0.5);
+    auto pruned = PruneChannels(parent.model, 0.5, ResidualChannels::kPrune);
     EXPECT_TRUE(pruned.ok()) << pruned.status().ToString();
     auto backend = CreateBackend("onnxruntime");
     auto session = (*backend)->Load(testing::WriteModel(*pruned, dir_ / "pruned.onnx"), BackendOptions{});

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -136,7 +137,7 @@ TEST(PruneChannels, RemovesTheFiltersOfSmallestL1AndTheNextConvsInputs) {
   // L1 per filter: 0.3, 2.5, 0.6, 1.5 -> channels 0 and 2 go.
   const auto model = TwoConvChain({0.1F, -0.2F, 2.0F, -0.5F, 0.3F, 0.3F, -1.0F, 0.5F}, {1, 2, 3, 4});
   PruneReport report;
-  auto pruned = PruneChannels(model, 0.5, &report);
+  auto pruned = PruneChannels(model, 0.5, ResidualChannels::kKeep, &report);
   ASSERT_TRUE(pruned.ok()) << pruned.status().message();
   EXPECT_EQ(Dims(*pruned, "w1"), (std::vector<int64_t>{2, 2, 1, 1}));
   EXPECT_EQ(Values(*pruned, "w1"), (std::vector<float>{2.0F, -0.5F, -1.0F, 0.5F}));
@@ -191,7 +192,7 @@ TEST(PruneChannels, PrunesBothSidesOfAResidualAddAlike) {
                          .Output("y", DType::kFloat32)
                          .Build();
   PruneReport report;
-  auto pruned = PruneChannels(model, 0.5, &report);
+  auto pruned = PruneChannels(model, 0.5, ResidualChannels::kPrune, &report);
   ASSERT_TRUE(pruned.ok()) << pruned.status().message();
   EXPECT_TRUE(report.kept.empty());
   EXPECT_EQ(Dims(*pruned, "stem.w"), (std::vector<int64_t>{2, 2, 3, 3}));
@@ -216,7 +217,7 @@ TEST(PruneChannels, ChoosesAResidualStreamsChannelsBySummedL1) {
                          .Node("Gemm", {"f", "fc.w"}, {"y"}, {Attr("transB", int64_t{1})})
                          .Output("y", DType::kFloat32)
                          .Build();
-  auto pruned = PruneChannels(model, 0.4);
+  auto pruned = PruneChannels(model, 0.4, ResidualChannels::kPrune);
   ASSERT_TRUE(pruned.ok()) << pruned.status().message();
   EXPECT_EQ(Values(*pruned, "stem.w"), (std::vector<float>{9, 5}));
   // b: rows 0 and 2 (output channels), columns 0 and 2 (input channels).
@@ -229,6 +230,117 @@ TEST(PruneChannels, ChoosesAResidualStreamsChannelsBySummedL1) {
   }
   EXPECT_EQ(Values(*pruned, "fc.w"), expected);
   EXPECT_EQ(RunModel(*pruned, {1, 1, 2, 2}).size(), 2U);
+}
+
+// 1 for the channels kept, 0 for the `removed` whose filters (slices of axis
+// 0, summed over `filters`) have the smallest L1 norm: the choice prune.h
+// states, computed here independently of it.
+std::vector<float> KeptMask(const std::vector<std::vector<float>>& filters, int64_t channels, int64_t removed) {
+  std::vector<double> l1(static_cast<std::size_t>(channels), 0.0);
+  for (const auto& w : filters) {
+    const std::size_t per_channel = w.size() / l1.size();
+    for (std::size_t i = 0; i < w.size(); ++i) l1[i / per_channel] += std::abs(w[i]);
+  }
+  std::vector<double> sorted = l1;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<float> mask(l1.size());
+  for (std::size_t c = 0; c < l1.size(); ++c) mask[c] = l1[c] > sorted[static_cast<std::size_t>(removed - 1)] ? 1 : 0;
+  return mask;
+}
+
+std::vector<float> Scaled(std::vector<float> values, float scale) {
+  for (auto& v : values) v *= scale;
+  return values;
+}
+
+// stem conv -> relu -> [a conv -> BatchNorm -> relu -> b conv] + residual,
+// relu, 4x4 MaxPool, Flatten of [N, 4, 2, 2] -> Gemm. The BatchNorm gives a
+// removed channel a non-zero output (beta - mean * gamma / sqrt(var + eps)).
+// Non-empty masks multiply the block's inner channels before b reads them,
+// and the stream's channels where conv a and the Gemm read them: the
+// original model with those channels read as zero.
+onnx::ModelProto ResidualBlock(const std::vector<float>& inner_mask, const std::vector<float>& stream_mask) {
+  GraphBuilder builder("block");
+  builder.Input("x", DType::kFloat32, {2, 3, 8, 8})
+      .Initializer("stem.w", {4, 3, 3, 3}, Scaled(Weights({4, 3, 3, 3}, 20), 0.5F))
+      .Initializer("stem.b", {4}, {0.3F, -0.2F, 0.1F, 0.4F})
+      .Initializer("a.w", {6, 4, 3, 3}, Scaled(Weights({6, 4, 3, 3}, 21), 0.3F))
+      .Initializer("g", {6}, {1.0F, 0.5F, 2.0F, 1.5F, 0.8F, 1.2F})
+      .Initializer("beta", {6}, {0.5F, 0.4F, -0.3F, 0.6F, 0.2F, 0.7F})
+      .Initializer("mean", {6}, {-0.2F, 0.1F, -0.4F, 0.3F, -0.1F, 0.2F})
+      .Initializer("var", {6}, {1.0F, 0.5F, 2.0F, 0.7F, 1.5F, 0.9F})
+      .Initializer("b.w", {4, 6, 3, 3}, Scaled(Weights({4, 6, 3, 3}, 22), 0.3F))
+      .Initializer("b.b", {4}, {0.1F, 0.2F, -0.1F, 0.3F})
+      .Initializer("fc.w", {3, 16}, Weights({3, 16}, 23))
+      .Initializer("fc.b", {3}, {0.0F, 0.5F, -0.5F})
+      .Node("Conv", {"x", "stem.w", "stem.b"}, {"s"}, {Pads(1)})
+      .Node("Relu", {"s"}, {"s.r"});
+  std::string block_input = "s.r";
+  std::string inner = "a.r";
+  std::string pooled = "p";
+  if (!stream_mask.empty()) {
+    builder.Initializer("stream.mask", {1, 4, 1, 1}, stream_mask)
+        .Node("Mul", {"s.r", "stream.mask"}, {"s.m"})
+        .Node("Mul", {"p", "stream.mask"}, {"p.m"});
+    block_input = "s.m";
+    pooled = "p.m";
+  }
+  if (!inner_mask.empty()) {
+    builder.Initializer("inner.mask", {1, 6, 1, 1}, inner_mask).Node("Mul", {"a.r", "inner.mask"}, {"a.m"});
+    inner = "a.m";
+  }
+  return builder.Node("Conv", {block_input, "a.w"}, {"a"}, {Pads(1)})
+      .Node("BatchNormalization", {"a", "g", "beta", "mean", "var"}, {"a.n"})
+      .Node("Relu", {"a.n"}, {"a.r"})
+      .Node("Conv", {inner, "b.w", "b.b"}, {"b"}, {Pads(1)})
+      .Node("Add", {"b", "s.r"}, {"sum"})
+      .Node("Relu", {"sum"}, {"sum.r"})
+      .Node("MaxPool", {"sum.r"}, {"p"},
+            {Attr("kernel_shape", std::vector<int64_t>{4, 4}), Attr("strides", std::vector<int64_t>{4, 4})})
+      .Node("Flatten", {pooled}, {"f"})
+      .Node("Gemm", {"f", "fc.w", "fc.b"}, {"y"}, {Attr("transB", int64_t{1})})
+      .Output("y", DType::kFloat32)
+      .Build();
+}
+
+// Largest |difference| between two models' outputs on the same input.
+float LargestDifference(const onnx::ModelProto& a, const onnx::ModelProto& b, const Shape& shape) {
+  const auto x = RunModel(a, shape);
+  const auto y = RunModel(b, shape);
+  EXPECT_EQ(x.size(), y.size());
+  float largest = 0.0F;
+  for (std::size_t i = 0; i < std::min(x.size(), y.size()); ++i) largest = std::max(largest, std::abs(x[i] - y[i]));
+  return largest;
+}
+
+TEST(PruneChannels, ComputesTheOriginalWithTheRemovedChannelsReadAsZero) {
+  const auto model = ResidualBlock({}, {});
+  PruneReport report;
+  auto pruned = PruneChannels(model, 0.5, ResidualChannels::kKeep, &report);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().message();
+  // The block's inner channels go; the residual stream (stem and b) stays whole.
+  EXPECT_EQ(Dims(*pruned, "a.w"), (std::vector<int64_t>{3, 4, 3, 3}));
+  EXPECT_EQ(Dims(*pruned, "beta"), (std::vector<int64_t>{3}));
+  EXPECT_EQ(Dims(*pruned, "b.w"), (std::vector<int64_t>{4, 3, 3, 3}));
+  EXPECT_EQ(Dims(*pruned, "stem.w"), (std::vector<int64_t>{4, 3, 3, 3}));
+  ASSERT_EQ(report.kept.size(), 2U);
+  for (const auto& [node, why] : report.kept) EXPECT_NE(why.find("residual Add 'Add_"), std::string::npos) << why;
+  const auto reference = ResidualBlock(KeptMask({Values(model, "a.w")}, 6, 3), {});
+  EXPECT_LT(LargestDifference(*pruned, reference, {2, 3, 8, 8}), 1e-5F);
+  // The removed channels were not zero in the original: pruning changed its outputs.
+  EXPECT_GT(LargestDifference(model, reference, {2, 3, 8, 8}), 1e-3F);
+}
+
+TEST(PruneChannels, PrunesAResidualStreamOnlyWhenAsked) {
+  const auto model = ResidualBlock({}, {});
+  auto pruned = PruneChannels(model, 0.5, ResidualChannels::kPrune);
+  ASSERT_TRUE(pruned.ok()) << pruned.status().message();
+  EXPECT_EQ(Dims(*pruned, "stem.w"), (std::vector<int64_t>{2, 3, 3, 3}));
+  EXPECT_EQ(Dims(*pruned, "b.w"), (std::vector<int64_t>{2, 3, 3, 3}));
+  EXPECT_EQ(Dims(*pruned, "fc.w"), (std::vector<int64_t>{3, 8}));
+  const auto reference = ResidualBlock(KeptMask({Values(model, "a.w")}, 6, 3),
+                                       KeptMask({Values(model, "stem.w"), Values(model, "b.w")}, 4, 2));
+  EXPECT_LT(LargestDifference(*pruned, reference, {2, 3, 8, 8}), 1e-5F);
 }
 
 TEST(PruneChannels, SlicesBatchNormalizationAndAGemmAfterFlatten) {
@@ -300,7 +412,7 @@ TEST(PruneChannels, KeepsChannelsThatMeetAtAConcatAndSaysWhy) {
                          .Output("y", DType::kFloat32)
                          .Build();
   PruneReport report;
-  auto pruned = PruneChannels(model, 0.5, &report);
+  auto pruned = PruneChannels(model, 0.5, ResidualChannels::kKeep, &report);
   ASSERT_TRUE(pruned.ok()) << pruned.status().message();
   EXPECT_EQ(Dims(*pruned, "a.w"), (std::vector<int64_t>{2, 2, 1, 1}));
   EXPECT_EQ(Dims(*pruned, "b.w"), (std::vector<int64_t>{4, 2, 1, 1}));
