@@ -108,9 +108,9 @@ Result<onnx::ModelProto> Prune(const VariantRequest& request, const onnx::ModelP
                                std::vector<std::string>* notes) {
   PruneReport report;
   const double fraction = request.spec.fraction;
-  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto pruned, request.spec.structured
-                                                          ? PruneChannels(model, fraction, &report)
-                                                          : PruneUnstructured(model, fraction, &report));
+  SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto pruned,
+                             request.spec.structured ? PruneChannels(model, fraction, ResidualChannels::kKeep, &report)
+                                                     : PruneUnstructured(model, fraction, &report));
   notes->push_back(
       fmt::format("{} parameters {} -> {}; compressed size {} -> {} bytes",
                   request.spec.structured ? "structured channel pruning:" : "magnitude pruning:", report.params_before,
@@ -119,7 +119,14 @@ Result<onnx::ModelProto> Prune(const VariantRequest& request, const onnx::ModelP
     notes->push_back(
         fmt::format("sparsity {:.1f} %; dense kernels do not run faster on zeros", 100 * report.achieved_sparsity));
   }
-  for (const auto& [node, why] : report.kept) notes->push_back(fmt::format("kept: {} ({})", node, why));
+  // One note per reason: a residual stream kept whole names each of its Convs alike.
+  for (std::size_t i = 0, same = 1; i < report.kept.size(); i += same) {
+    const auto& [node, why] = report.kept[i];
+    same = 1;
+    while (i + same < report.kept.size() && report.kept[i + same].second == why) ++same;
+    notes->push_back(same == 1 ? fmt::format("kept: {} ({})", node, why)
+                               : fmt::format("kept: {} and {} more Convs ({})", node, same - 1, why));
+  }
   return pruned;
 }
 
@@ -248,7 +255,11 @@ fs::path DefaultVariantCacheDir() {
 
 fs::path VariantCacheFolder(const fs::path& cache_dir, std::string_view parent_sha256, const VariantSpec& spec,
                             std::string_view calibration_sha256) {
-  const std::string key = fmt::format("{}\n{}\n{}", parent_sha256, spec.Canonical(), calibration_sha256);
+  // Structured pruning made before residual streams were kept whole wrote
+  // other files for the same spec: its key changed so they are not reused.
+  const bool structured = spec.transform == Transform::kPrune && spec.structured;
+  const std::string key = fmt::format("{}\n{}\n{}{}", parent_sha256, spec.Canonical(), calibration_sha256,
+                                      structured ? "\nresidual streams kept" : "");
   return (cache_dir.empty() ? DefaultVariantCacheDir() : cache_dir) / Sha256Hex(key).substr(0, 32);
 }
 

@@ -152,6 +152,33 @@ TEST_F(MakeVariantTest, TheSecondRequestTakesTheCachedFile) {
   EXPECT_NE(third->path, first->path);
 }
 
+TEST_F(MakeVariantTest, StructuredPruningKeepsAResidualStreamAndSaysSoOnce) {
+  // stem -> relu -> a -> relu -> b, + the stem's relu, GlobalAveragePool, Flatten, Gemm.
+  const auto pads = Attr("pads", std::vector<int64_t>{1, 1, 1, 1});
+  const auto model = GraphBuilder("residual")
+                         .Input("x", DType::kFloat32, {1, 3, 16, 16})
+                         .RandomInitializer("stem.w", {4, 3, 3, 3}, 1)
+                         .RandomInitializer("a.w", {4, 4, 3, 3}, 2)
+                         .RandomInitializer("b.w", {4, 4, 3, 3}, 3)
+                         .RandomInitializer("fc.w", {10, 4}, 4)
+                         .Node("Conv", {"x", "stem.w"}, {"s"}, {pads})
+                         .Node("Relu", {"s"}, {"s.r"})
+                         .Node("Conv", {"s.r", "a.w"}, {"a"}, {pads})
+                         .Node("Relu", {"a"}, {"a.r"})
+                         .Node("Conv", {"a.r", "b.w"}, {"b"}, {pads})
+                         .Node("Add", {"b", "s.r"}, {"sum"})
+                         .Node("GlobalAveragePool", {"sum"}, {"p"})
+                         .Node("Flatten", {"p"}, {"f"})
+                         .Node("Gemm", {"f", "fc.w"}, {"y"}, {Attr("transB", int64_t{1})})
+                         .Output("y", DType::kFloat32)
+                         .Build();
+  testing::WriteModel(model, dir_ / "cnn.onnx");
+  auto made = MakeVariant(*backend_, Request("prune:0.5:structured"));
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  EXPECT_THAT(made->notes, ::testing::Contains(HasSubstr("kept: Conv_1 and 1 more Convs (its channels join the "
+                                                         "residual Add 'Add_6'; residual streams are kept whole)")));
+}
+
 TEST(VariantCacheTest, TheFolderFollowsParentSpecAndCalibration) {
   const VariantSpec minmax = ParseVariantSpec("int8-static").value();
   const VariantSpec entropy = ParseVariantSpec("int8-static:entropy").value();
