@@ -118,6 +118,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "the tensor cache did not answer\n");
     return 1;
   }
+  // The build defines ORT_API_MANUAL_INIT: the bare loop runs the linked
+  // library, the one CreateBackend("onnxruntime") runs.
+  Ort::InitApi();
   Ort::Env env(ORT_LOGGING_LEVEL_WARNING, "bench_eval_cache");
   Ort::SessionOptions session_options;
   session_options.SetIntraOpNumThreads(threads);

@@ -76,6 +76,9 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // The build defines ORT_API_MANUAL_INIT: the bare loop runs the linked
+  // library, the one CreateBackend("onnxruntime") runs.
+  Ort::InitApi();
   Ort::Env env(ORT_LOGGING_LEVEL_ERROR, "bare");
   Ort::SessionOptions so;
   so.SetIntraOpNumThreads(1);

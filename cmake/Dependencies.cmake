@@ -66,6 +66,11 @@ else()
       IMPORTED_LOCATION "${ORT_LIBRARY}" INTERFACE_INCLUDE_DIRECTORIES "${ORT_INCLUDE_DIR}")
   endif()
 endif()
+# Every user of the C++ API points it at a library itself (Ort::InitApi): the
+# backends module may pick another ONNX Runtime version at run time
+# (src/backends/onnxruntime/ort_library.h), and all translation units must see
+# the same definition of the API's global.
+set_property(TARGET onnxruntime::onnxruntime APPEND PROPERTY INTERFACE_COMPILE_DEFINITIONS ORT_API_MANUAL_INIT)
 message(STATUS "ONNX Runtime: ${ONNXRUNTIME_ROOT}${ORT_LIBRARY}")
 
 if(SWEETSPOT_BUILD_TESTS)

@@ -12,7 +12,8 @@
 // description accessors are immutable after load.
 //
 // Runtimes ("engines"):
-//   "onnxruntime"  ONNX Runtime, every option below honoured.
+//   "onnxruntime", "onnxruntime@1.30.0"  ONNX Runtime, every option below
+//     honoured; several versions, one per process (see BackendNames()).
 //   "opencv-dnn", "opencv-dnn@4.6.0"  OpenCV's DNN module, CPU only. It takes
 //     float32 inputs only (a model with another input type fails to load,
 //     Unsupported) and returns outputs converted to their declared dtype.
@@ -79,10 +80,10 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
-  // The engine's canonical name, with its version where it has one:
-  // "opencv-dnn@4.6.0". Callers use it as the runtime's label.
+  // The engine's canonical name with the loaded library's version:
+  // "onnxruntime@1.30.0", "opencv-dnn@4.6.0". Callers use it as the runtime's label.
   virtual std::string name() const = 0;
-  virtual std::string version() const = 0;  // of the runtime library
+  virtual std::string version() const = 0;  // of the loaded runtime library, e.g. "1.30.0"
   // Execution providers this build of the runtime lists, e.g. {"cpu"}. A
   // listed provider may still fail to enable (its libraries ship apart).
   virtual std::vector<std::string> AvailableProviders() const = 0;
@@ -96,9 +97,26 @@ class Backend {
                                                 const BackendOptions& options) = 0;
 };
 
-// Every name CreateBackend accepts: "onnxruntime", "opencv-dnn", "opencv-dnn@4.6.0".
-// An unknown name is InvalidArgument listing these.
+// Every name CreateBackend accepts, e.g. {"onnxruntime", "onnxruntime@1.21.0",
+// "onnxruntime@1.30.0", "opencv-dnn", "opencv-dnn@4.6.0"}:
+//   "onnxruntime"          the ONNX Runtime the build links (the configured one);
+//   "onnxruntime@VERSION"  that version: the linked one, or a libonnxruntime.so
+//                          loaded at run time, found (only the versions present are listed)
+//                          - in the bootstrap cache ($SWEETSPOT_CACHE_DIR, else
+//                            $XDG_CACHE_HOME/sweetspot, else ~/.cache/sweetspot) as
+//                            onnxruntime-VERSION/lib/libonnxruntime.so (scripts/bootstrap
+//                            puts 1.21.0 and 1.30.0 there);
+//                          - in SWEETSPOT_ONNXRUNTIME_LIBRARIES: ':'-separated library files
+//                            whose name, after symlinks, ends in the version
+//                            (libonnxruntime.so.1.30.0), as ONNX Runtime's releases name them.
+// A process runs ONE ONNX Runtime version (its C++ API has one global): the first
+// CreateBackend of an ONNX Runtime name picks it; measuring children each pick theirs.
 std::vector<std::string> BackendNames();
+// Errors: InvalidArgument for an unknown name or version, listing BackendNames();
+// InvalidData for a library file that does not load, is not ONNX Runtime or is
+// another version than its name says; Unsupported for one older than the API
+// version this build uses; FailedPrecondition when the process already runs
+// another ONNX Runtime version. Each one line naming the file.
 Result<std::unique_ptr<Backend>> CreateBackend(std::string_view name);
 
 // Checks that `tensors` match `infos` (count, dtype, rank, static dims).

@@ -21,6 +21,15 @@ using testing::WriteModel;
 
 class Conformance : public ::testing::TestWithParam<std::string> {
  protected:
+  // A process runs one ONNX Runtime version: under ctest every test has its
+  // own process; a run of the whole binary skips the other versions.
+  void SetUp() override {
+    auto backend = CreateBackend(GetParam());
+    if (!backend.ok() && backend.status().code() == StatusCode::kFailedPrecondition) {
+      GTEST_SKIP() << backend.status().message();
+    }
+  }
+
   std::unique_ptr<Backend> Engine() {
     auto backend = CreateBackend(GetParam());
     EXPECT_TRUE(backend.ok()) << backend.status().ToString();
@@ -325,7 +334,9 @@ TEST(BackendRegistry, UnknownNameIsInvalidArgumentListingTheKnownOnes) {
   EXPECT_EQ(backend.status().code(), StatusCode::kInvalidArgument);
   for (const std::string& name : BackendNames()) {
     EXPECT_NE(backend.status().message().find(name), std::string::npos) << backend.status().message();
-    EXPECT_TRUE(CreateBackend(name).ok()) << name;
+    auto created = CreateBackend(name);
+    // Another ONNX Runtime version than the one this process runs is refused.
+    EXPECT_TRUE(created.ok() || created.status().code() == StatusCode::kFailedPrecondition) << name;
   }
 }
 

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "backends/load_checks.h"
+#include "backends/onnxruntime/ort_library.h"
 #include "sweetspot/cpus.h"
 #include "sweetspot/log.h"
 #include "sweetspot/onnx_model.h"
@@ -388,8 +389,12 @@ Status EnableProvider(Ort::SessionOptions& so, const std::string& short_name,
 
 class OrtBackend final : public Backend {
  public:
-  std::string name() const override { return "onnxruntime"; }
-  std::string version() const override { return Ort::GetVersionString(); }
+  // `base` is the library UseOrtLibrary pointed the C++ API at.
+  explicit OrtBackend(const OrtApiBase* base) : version_(base->GetVersionString()) {}
+
+  std::string name() const override { return "onnxruntime@" + version_; }
+  // Not Ort::GetVersionString(): that asks the linked library, whichever one runs.
+  std::string version() const override { return version_; }
 
   std::vector<std::string> AvailableProviders() const override {
     std::vector<std::string> names;
@@ -450,6 +455,8 @@ class OrtBackend final : public Backend {
     return std::unique_ptr<Session>(
         std::make_unique<OrtSession>(std::move(session), std::move(inputs), std::move(outputs)));
   }
+
+  std::string version_;
 };
 
 }  // namespace
@@ -475,6 +482,7 @@ std::string OrtProviderName(std::string_view short_name) {
 Status AppendProviderForTest(std::string_view short_name) {
   const ProviderName* provider = FindProvider(short_name);
   if (provider == nullptr) return Status::InvalidArgument("no such provider in the table");
+  EnsureOrtApi();
   try {
     Ort::SessionOptions so;
     return AppendProvider(so, *provider);
@@ -483,6 +491,9 @@ Status AppendProviderForTest(std::string_view short_name) {
   }
 }
 
-std::unique_ptr<Backend> CreateOrtBackend() { return std::make_unique<OrtBackend>(); }
+Result<std::unique_ptr<Backend>> CreateOrtBackend(const OrtLibrary& library) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const OrtApiBase* base, UseOrtLibrary(library));
+  return std::unique_ptr<Backend>(std::make_unique<OrtBackend>(base));
+}
 
 }  // namespace sweetspot::ort

@@ -1,4 +1,5 @@
-// The ONNX Runtime backend. Internal: users reach it via CreateBackend("onnxruntime").
+// The ONNX Runtime backend. Internal: users reach it via CreateBackend("onnxruntime")
+// or CreateBackend("onnxruntime@VERSION").
 #pragma once
 
 #include <memory>
@@ -10,7 +11,11 @@
 
 namespace sweetspot::ort {
 
-std::unique_ptr<Backend> CreateOrtBackend();
+struct OrtLibrary;  // ort_library.h
+
+// A backend on `library`, which this process then uses for good; fails as
+// UseOrtLibrary (ort_library.h) does.
+Result<std::unique_ptr<Backend>> CreateOrtBackend(const OrtLibrary& library);
 
 // The provider name table: ONNX Runtime's name ("CPUExecutionProvider", as
 // Ort::GetAvailableProviders lists it) <-> ours ("cpu"); "" when the table
