@@ -1,7 +1,13 @@
 // `sweetspot results`: lists the studies in a results database and exports
-// one study's measurements.
+// one study's measurements; `results merge` merges databases measured on
+// several machines into one; `results upgrade` upgrades an older one in place.
+#include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "commands.h"
 #include "output.h"
@@ -36,6 +42,57 @@ Status RunResults(const ResultsArgs& a) {
   return WriteOutput("-", text, "");
 }
 
+struct MergeArgs {
+  std::vector<std::string> sources;
+  std::string into;
+};
+
+Status RunMerge(const MergeArgs& a) {
+  const std::vector<std::filesystem::path> sources(a.sources.begin(), a.sources.end());
+  SWEETSPOT_ASSIGN_OR_RETURN(const MergeCounts added, MergeResultStores(sources, a.into));
+  std::fputs(fmt::format("merged {} database(s) into {}: added {} study(ies), {} model(s), {} variant(s), {} "
+                         "dataset(s), {} environment(s), {} accuracy, {} latency and {} failure row(s)\n",
+                         sources.size(), a.into, added.studies, added.models, added.variants, added.datasets,
+                         added.environments, added.accuracy_results, added.latency_results, added.failures)
+                 .c_str(),
+             stdout);
+  return Status::Ok();
+}
+
+// Opening a store for writing upgrades it to this sweetspot's schema.
+Status RunUpgrade(const std::string& db) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::unique_ptr<ResultsStore> read, ResultsStore::Open(db, {.read_only = true}));
+  const std::int64_t was = read->schema_version();
+  SWEETSPOT_RETURN_IF_ERROR(ResultsStore::Open(db).status());
+  std::fputs((was == kResultsSchemaVersion
+                  ? fmt::format("{} already has schema version {}; nothing to do\n", db, was)
+                  : fmt::format("upgraded {} from schema version {} to {}\n", db, was, kResultsSchemaVersion))
+                 .c_str(),
+             stdout);
+  return Status::Ok();
+}
+
+void RegisterMerge(CLI::App& results, Action* selected) {
+  auto args = std::make_shared<MergeArgs>();
+  CLI::App* cmd = results.add_subcommand("merge", "Merge results databases (e.g. from several machines) into one");
+  cmd->footer(
+      "Copies every study, model, variant, dataset, environment and measurement of each DB into --into\n"
+      "(created when missing, else added to), in one transaction. Rows are matched by content hashes,\n"
+      "environment facts and settings, so merging twice adds nothing twice, and each machine's measurements\n"
+      "stay apart: `sweetspot study SPEC --db MERGED --report-only` reports them per environment.\n\n"
+      "Example:\n"
+      "  sweetspot results merge laptop.db server.db --into all.db");
+  cmd->add_option("DB", args->sources, "results databases to merge")->required();
+  cmd->add_option("--into", args->into, "the database to merge into (created when missing)")->required();
+  cmd->callback([args, selected] { *selected = [args] { return RunMerge(*args); }; });
+
+  auto db = std::make_shared<std::string>();
+  CLI::App* upgrade =
+      results.add_subcommand("upgrade", "Upgrade a results database written by an older sweetspot, in place");
+  upgrade->add_option("DB", *db, "the results database")->required();
+  upgrade->callback([db, selected] { *selected = [db] { return RunUpgrade(*db); }; });
+}
+
 }  // namespace
 
 void RegisterResults(CLI::App& root, Action* selected) {
@@ -53,7 +110,11 @@ void RegisterResults(CLI::App& root, Action* selected) {
   cmd->add_option("--study", args->study, "the study to export");
   cmd->add_flag("--json", args->json, "JSON on stdout (raw latencies included)");
   cmd->add_flag("--csv", args->csv, "CSV on stdout, one row per measurement");
-  cmd->callback([args, selected] { *selected = [args] { return RunResults(*args); }; });
+  RegisterMerge(*cmd, selected);
+  // Runs after a nested subcommand's callback: that one's action stands.
+  cmd->callback([cmd, args, selected] {
+    if (cmd->get_subcommands().empty()) *selected = [args] { return RunResults(*args); };
+  });
 }
 
 }  // namespace sweetspot::cli

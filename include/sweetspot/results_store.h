@@ -145,6 +145,27 @@ struct CandidateMeasurements {
   std::vector<FailureRow> failures;
 };
 
+// An environment the store holds, as PutEnvironment recorded it (its
+// timestamp is not kept: timestamp_utc is empty).
+struct StoredEnvironment {
+  std::int64_t id = 0;
+  Environment environment;
+  std::string backend_version;
+};
+
+// Rows a merge added to the destination, per table (rows it already held are
+// not counted).
+struct MergeCounts {
+  std::int64_t studies = 0;
+  std::int64_t models = 0;
+  std::int64_t variants = 0;
+  std::int64_t datasets = 0;
+  std::int64_t environments = 0;
+  std::int64_t accuracy_results = 0;
+  std::int64_t latency_results = 0;
+  std::int64_t failures = 0;
+};
+
 struct StoreOptions {
   bool read_only = false;  // read-only: the file must exist
   int busy_timeout_ms = 3000;
@@ -160,6 +181,9 @@ class ResultsStore {
   ResultsStore& operator=(const ResultsStore&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  // The file's schema version: kResultsSchemaVersion, or older when an older
+  // file was opened read-only.
+  std::int64_t schema_version() const;
 
   // Creates or updates the study's row (spec text and path); returns its id.
   Result<std::int64_t> PutStudy(std::string_view name, std::string_view spec_path, std::string_view spec_toml);
@@ -189,6 +213,34 @@ class ResultsStore {
   Status PutFailure(const MeasurementKey& key, std::int64_t study_id, std::string_view kind, std::string_view setting,
                     const Status& failure);
 
+  // Read-only lookups by natural key (nothing is inserted): the variant of the
+  // model with content hash `model_sha256` and that lineage (parent
+  // nullopt, "identity", "{}" for a model as given), and a dataset by its hash.
+  Result<std::optional<std::int64_t>> FindVariant(std::string_view model_sha256,
+                                                  std::optional<std::int64_t> parent_variant_id,
+                                                  std::string_view transform, std::string_view parameters_json);
+  Result<std::optional<std::int64_t>> FindDataset(std::string_view sha256);
+  // The environments that hold a latency result of any of these variants, in
+  // the order of their first such result.
+  Result<std::vector<StoredEnvironment>> EnvironmentsMeasuring(const std::vector<std::int64_t>& variant_ids);
+
+  // Copies every row of the stores at `sources` into this one, in one
+  // transaction (an error leaves this store as it was): studies, models,
+  // variants with their lineage, datasets, environments, candidates, and the
+  // accuracy, latency and failure rows. Rows are matched by their natural keys,
+  // never by row id: studies by name (the one already here keeps its spec and
+  // candidates are added by name), models and datasets by content hash,
+  // variants by model and lineage, environments by their facts; a measurement
+  // by its key (variant, environment, dataset, settings) and when and how long
+  // it was measured, a failure by its key, kind, reason and time. So merging
+  // the same store twice, or stores that share rows, adds nothing twice, and
+  // measurements of different environments stay apart.
+  // Errors: a source that cannot be opened (as Open, read-only); a source of
+  // another schema version (kFailedPrecondition naming the file and how to
+  // upgrade it); a source that is this store's file or named twice
+  // (kInvalidArgument); more sources than SQLite can attach at once.
+  Result<MergeCounts> Merge(const std::vector<std::filesystem::path>& sources);
+
   Result<std::vector<StudyListing>> ListStudies();
   // NotFound (naming the studies there are) when no study has that name.
   Result<std::vector<CandidateMeasurements>> StudyMeasurements(std::string_view study_name);
@@ -200,5 +252,12 @@ class ResultsStore {
   std::filesystem::path path_;
   std::unique_ptr<Impl> impl_;
 };
+
+// Merges the stores at `sources` into the store at `into`, created when it
+// does not exist (and then removed again when the merge fails, so a failure
+// leaves no file behind); an existing older one is upgraded first. Errors as
+// Open and ResultsStore::Merge, and kInvalidArgument for no sources.
+Result<MergeCounts> MergeResultStores(const std::vector<std::filesystem::path>& sources,
+                                      const std::filesystem::path& into);
 
 }  // namespace sweetspot

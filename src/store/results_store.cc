@@ -718,4 +718,318 @@ Result<std::vector<CandidateMeasurements>> ResultsStore::StudyMeasurements(std::
   return out;
 }
 
+std::int64_t ResultsStore::schema_version() const { return impl_->schema_version; }
+
+Result<std::optional<std::int64_t>> ResultsStore::FindVariant(std::string_view model_sha256,
+                                                              std::optional<std::int64_t> parent_variant_id,
+                                                              std::string_view transform,
+                                                              std::string_view parameters_json) {
+  Stmt s(*impl_,
+         "SELECT v.id FROM variants v JOIN models m ON m.id = v.model_id WHERE m.sha256 = ? AND "
+         "ifnull(v.parent_variant_id, 0) = ? AND v.transform = ? AND v.parameters_json = ?",
+         "looking up a variant");
+  s.Bind(model_sha256).Bind(parent_variant_id.value_or(0)).Bind(transform).Bind(parameters_json);
+  if (s.Step()) return std::optional<std::int64_t>(s.Int(0));
+  SWEETSPOT_RETURN_IF_ERROR(s.status());
+  return std::optional<std::int64_t>();
+}
+
+Result<std::optional<std::int64_t>> ResultsStore::FindDataset(std::string_view sha256) {
+  Stmt s(*impl_, "SELECT id FROM datasets WHERE sha256 = ?", "looking up a dataset");
+  s.Bind(sha256);
+  if (s.Step()) return std::optional<std::int64_t>(s.Int(0));
+  SWEETSPOT_RETURN_IF_ERROR(s.status());
+  return std::optional<std::int64_t>();
+}
+
+Result<std::vector<StoredEnvironment>> ResultsStore::EnvironmentsMeasuring(
+    const std::vector<std::int64_t>& variant_ids) {
+  const std::string ids = fmt::format("{}", fmt::join(variant_ids, ","));
+  Stmt s(*impl_,
+         fmt::format("SELECT e.id, e.backend_version, e.environment_json FROM environments e JOIN (SELECT "
+                     "environment_id, min(id) AS first FROM latency_results WHERE variant_id IN ({}) GROUP BY "
+                     "environment_id) l ON l.environment_id = e.id ORDER BY l.first",
+                     ids)
+             .c_str(),
+         "reading environments");
+  std::vector<StoredEnvironment> out;
+  while (s.Step()) {
+    StoredEnvironment stored{s.Int(0), {}, s.Text(1)};
+    json facts = json::parse(s.Text(2), nullptr, /*allow_exceptions=*/false);
+    if (!facts.is_object()) {
+      return Status::InvalidData(
+          fmt::format("results database '{}': stored environment {} is damaged", path_.string(), stored.id));
+    }
+    facts["timestamp_utc"] = "";  // PutEnvironment leaves it out
+    try {
+      facts.get_to(stored.environment);
+    } catch (const json::exception& e) {
+      return Status::InvalidData(fmt::format("results database '{}': stored environment {} is damaged ({})",
+                                             path_.string(), stored.id, e.what()));
+    }
+    out.push_back(std::move(stored));
+  }
+  SWEETSPOT_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
+namespace {
+
+// ---------------------------------------------------------------- merge
+
+// The columns of `table` in the destination, in order, less its row id.
+Result<std::vector<std::string>> TableColumns(const ResultsStore::Impl& impl, const std::string& table) {
+  Stmt s(impl, fmt::format("PRAGMA main.table_info({})", table).c_str(), "reading its tables");
+  std::vector<std::string> columns;
+  while (s.Step()) {
+    if (s.Text(1) != "id") columns.push_back(s.Text(1));
+  }
+  SWEETSPOT_RETURN_IF_ERROR(s.status());
+  return columns;
+}
+
+// Rows the last statement inserted.
+std::int64_t Changes(const ResultsStore::Impl& impl) { return sqlite3_changes64(impl.db); }
+
+// A table identified by one natural-key column: copies the source's rows the
+// destination lacks (INSERT OR IGNORE on its unique key), then maps every
+// source id to the destination's (temp.merge_<table>).
+Result<std::int64_t> MergeByKey(const ResultsStore::Impl& impl, const std::string& source, const std::string& table,
+                                const std::string& key) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<std::string> columns, TableColumns(impl, table));
+  const std::string list = fmt::format("{}", fmt::join(columns, ", "));
+  const std::string doing = "merging " + table;
+  SWEETSPOT_RETURN_IF_ERROR(impl.Exec(
+      fmt::format("INSERT OR IGNORE INTO main.{0}({1}) SELECT {1} FROM {2}.{0} ORDER BY id", table, list, source)
+          .c_str(),
+      doing));
+  const std::int64_t added = Changes(impl);
+  SWEETSPOT_RETURN_IF_ERROR(impl.Exec(
+      fmt::format("DROP TABLE IF EXISTS temp.merge_{0}; CREATE TEMP TABLE merge_{0}(src INTEGER PRIMARY KEY, dst "
+                  "INTEGER NOT NULL); INSERT INTO temp.merge_{0} SELECT x.id, y.id FROM {1}.{0} x JOIN main.{0} y ON "
+                  "y.{2} = x.{2}",
+                  table, source, key)
+          .c_str(),
+      doing));
+  return added;
+}
+
+// Variants in id order, so a parent is mapped before its children (a parent
+// is always recorded first); matched by model and lineage.
+Result<std::int64_t> MergeVariants(const ResultsStore::Impl& impl, const std::string& source) {
+  const std::string doing = "merging variants";
+  SWEETSPOT_RETURN_IF_ERROR(impl.Exec(
+      "DROP TABLE IF EXISTS temp.merge_variants; CREATE TEMP TABLE merge_variants(src INTEGER PRIMARY KEY, dst "
+      "INTEGER NOT NULL)",
+      doing));
+  Stmt rows(impl,
+            fmt::format("SELECT x.id, m.dst, x.parent_variant_id, x.transform, x.parameters_json FROM {}.variants x "
+                        "JOIN temp.merge_models m ON m.src = x.model_id ORDER BY x.id",
+                        source)
+                .c_str(),
+            doing);
+  std::int64_t added = 0;
+  while (rows.Step()) {
+    std::optional<std::int64_t> parent;
+    if (const auto source_parent = rows.OptionalInt(2)) {
+      Stmt mapped(impl, "SELECT dst FROM temp.merge_variants WHERE src = ?", doing);
+      mapped.Bind(*source_parent);
+      if (mapped.Step()) parent = mapped.Int(0);
+      SWEETSPOT_RETURN_IF_ERROR(mapped.status());
+      if (!parent) return Status::InvalidData(fmt::format("a variant's parent is missing ({})", doing));
+    }
+    Stmt insert(impl,
+                "INSERT OR IGNORE INTO main.variants(model_id, parent_variant_id, transform, parameters_json) "
+                "VALUES(?, ?, ?, ?)",
+                doing);
+    insert.Bind(rows.Int(1)).Bind(parent).Bind(rows.Text(3)).Bind(rows.Text(4));
+    SWEETSPOT_RETURN_IF_ERROR(insert.Run());
+    added += Changes(impl);
+    Stmt map(impl,
+             "INSERT INTO temp.merge_variants SELECT ?, id FROM main.variants WHERE model_id = ? AND "
+             "ifnull(parent_variant_id, 0) = ? AND transform = ? AND parameters_json = ?",
+             doing);
+    map.Bind(rows.Int(0)).Bind(rows.Int(1)).Bind(parent.value_or(0)).Bind(rows.Text(3)).Bind(rows.Text(4));
+    SWEETSPOT_RETURN_IF_ERROR(map.Run());
+  }
+  SWEETSPOT_RETURN_IF_ERROR(rows.status());
+  return added;
+}
+
+// A row-id reference of the measurement tables, and the map that translates it.
+struct Reference {
+  const char* column;
+  const char* map;
+  bool nullable;
+};
+constexpr Reference kReferences[] = {{"variant_id", "merge_variants", false},
+                                     {"environment_id", "merge_environments", false},
+                                     {"dataset_id", "merge_datasets", false},
+                                     {"study_id", "merge_studies", true}};
+
+// Copies the rows of a measurement table the destination lacks: a row is
+// there already when its references (less the study) and `same` columns match.
+Result<std::int64_t> MergeRows(const ResultsStore::Impl& impl, const std::string& source, const std::string& table,
+                               const std::vector<std::string>& same) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<std::string> columns, TableColumns(impl, table));
+  std::vector<std::string> values, joins, match;
+  for (const std::string& column : columns) {
+    const Reference* ref = nullptr;
+    for (const Reference& r : kReferences) {
+      if (column == r.column) ref = &r;
+    }
+    if (ref == nullptr) {
+      values.push_back("x." + column);
+      continue;
+    }
+    const std::string alias = "r_" + column;
+    values.push_back(alias + ".dst");
+    joins.push_back(fmt::format("{} JOIN temp.{} {} ON {}.src = x.{}", ref->nullable ? "LEFT" : "", ref->map, alias,
+                                alias, column));
+    if (!ref->nullable) match.push_back(fmt::format("y.{} = {}.dst", column, alias));
+  }
+  for (const std::string& column : same) match.push_back(fmt::format("y.{0} IS x.{0}", column));
+  SWEETSPOT_RETURN_IF_ERROR(impl.Exec(
+      fmt::format("INSERT INTO main.{0}({1}) SELECT {2} FROM {3}.{0} x {4} WHERE NOT EXISTS (SELECT 1 FROM main.{0} "
+                  "y WHERE {5}) ORDER BY x.id",
+                  table, fmt::join(columns, ", "), fmt::join(values, ", "), source, fmt::join(joins, " "),
+                  fmt::join(match, " AND "))
+          .c_str(),
+      "merging " + table));
+  return Changes(impl);
+}
+
+Status MergeOne(const ResultsStore::Impl& impl, const std::string& source, MergeCounts* counts) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t studies, MergeByKey(impl, source, "studies", "name"));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t models, MergeByKey(impl, source, "models", "sha256"));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t datasets, MergeByKey(impl, source, "datasets", "sha256"));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t environments, MergeByKey(impl, source, "environments", "fingerprint"));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t variants, MergeVariants(impl, source));
+  // A study already here keeps its candidates; the source's are added by name.
+  SWEETSPOT_RETURN_IF_ERROR(impl.Exec(
+      fmt::format("INSERT OR IGNORE INTO main.study_candidates(study_id, position, name, variant_id, path) SELECT "
+                  "s.dst, x.position, x.name, v.dst, x.path FROM {}.study_candidates x JOIN temp.merge_studies s ON "
+                  "s.src = x.study_id JOIN temp.merge_variants v ON v.src = x.variant_id ORDER BY x.position",
+                  source)
+          .c_str(),
+      "merging study candidates"));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t accuracy, MergeRows(impl, source, "accuracy_results",
+                                                                    {"settings_key", "measured_utc", "duration_ms",
+                                                                     "sample_count", "top1_correct"}));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t latency,
+                             MergeRows(impl, source, "latency_results",
+                                       {"settings_key", "measured_utc", "duration_ms", "sample_count", "p50_ms"}));
+  SWEETSPOT_ASSIGN_OR_RETURN(
+      const std::int64_t failures,
+      MergeRows(impl, source, "failures", {"kind", "setting", "settings_key", "code", "reason", "failed_utc"}));
+  counts->studies += studies;
+  counts->models += models;
+  counts->datasets += datasets;
+  counts->environments += environments;
+  counts->variants += variants;
+  counts->accuracy_results += accuracy;
+  counts->latency_results += latency;
+  counts->failures += failures;
+  return Status::Ok();
+}
+
+// Each source exists, is a sweetspot store of this schema version, and is
+// neither named twice nor the destination.
+Status CheckMergeSources(const std::vector<fs::path>& sources, const fs::path& into) {
+  std::error_code ec;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const fs::path& source = sources[i];
+    if (!fs::exists(source, ec)) {
+      return Status::NotFound(fmt::format("no results database '{}' to merge; check the path", source.string()));
+    }
+    if (fs::exists(into, ec) && fs::equivalent(source, into, ec)) {
+      return Status::InvalidArgument(fmt::format(
+          "'{}' is both a store to merge and the store merged into; merge into another file", source.string()));
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (fs::equivalent(source, sources[j], ec)) {
+        return Status::InvalidArgument(fmt::format("'{}' and '{}' are the same results database; name each once",
+                                                   sources[j].string(), source.string()));
+      }
+    }
+    SWEETSPOT_ASSIGN_OR_RETURN(const std::unique_ptr<ResultsStore> opened,
+                               ResultsStore::Open(source, {.read_only = true}));
+    if (opened->schema_version() != kResultsSchemaVersion) {
+      return Status::FailedPrecondition(fmt::format(
+          "results database '{}' has schema version {}, this sweetspot merges version {}; upgrade it in place "
+          "first with `sweetspot results upgrade {}`, then merge again",
+          source.string(), opened->schema_version(), kResultsSchemaVersion, source.string()));
+    }
+  }
+  return Status::Ok();
+}
+
+// Attaches the sources for the life of the merge (SQLite attaches outside a
+// transaction only), and detaches them after it.
+class Attached {
+ public:
+  explicit Attached(const ResultsStore::Impl& impl) : impl_(impl) {}
+  ~Attached() {
+    for (const std::string& name : names_) {
+      sqlite3_exec(impl_.db, ("DETACH DATABASE " + name).c_str(), nullptr, nullptr, nullptr);
+    }
+  }
+  Attached(const Attached&) = delete;
+  Attached& operator=(const Attached&) = delete;
+  Result<std::string> Attach(const fs::path& path) {
+    const std::string name = fmt::format("merge_source{}", names_.size());
+    Stmt s(impl_, ("ATTACH DATABASE ? AS " + name).c_str(), "attaching a store to merge");
+    s.Bind(path.string());
+    SWEETSPOT_RETURN_IF_ERROR(s.Run());
+    names_.push_back(name);
+    return name;
+  }
+
+ private:
+  const ResultsStore::Impl& impl_;
+  std::vector<std::string> names_;
+};
+
+}  // namespace
+
+Result<MergeCounts> ResultsStore::Merge(const std::vector<fs::path>& sources) {
+  SWEETSPOT_RETURN_IF_ERROR(CheckMergeSources(sources, path_));
+  const int most = sqlite3_limit(impl_->db, SQLITE_LIMIT_ATTACHED, -1);
+  if (static_cast<int>(sources.size()) > most) {
+    return Status::InvalidArgument(
+        fmt::format("{} stores to merge, at most {} at once; merge the rest into the same file in a second run",
+                    sources.size(), most));
+  }
+  Attached attached(*impl_);
+  std::vector<std::string> names;
+  for (const fs::path& source : sources) {
+    SWEETSPOT_ASSIGN_OR_RETURN(std::string name, attached.Attach(source));
+    names.push_back(std::move(name));
+  }
+  MergeCounts counts;
+  {
+    Transaction tx(*impl_, "merging");
+    SWEETSPOT_RETURN_IF_ERROR(tx.begun());
+    for (const std::string& name : names) SWEETSPOT_RETURN_IF_ERROR(MergeOne(*impl_, name, &counts));
+    SWEETSPOT_RETURN_IF_ERROR(tx.Commit());
+  }
+  return counts;
+}
+
+Result<MergeCounts> MergeResultStores(const std::vector<fs::path>& sources, const fs::path& into) {
+  if (sources.empty()) return Status::InvalidArgument("no results database to merge; name at least one");
+  SWEETSPOT_RETURN_IF_ERROR(CheckMergeSources(sources, into));
+  std::error_code ec;
+  const bool created = !fs::exists(into, ec);
+  Result<MergeCounts> merged = Status::Internal("not merged");
+  {
+    auto store = ResultsStore::Open(into);
+    merged = store.ok() ? (*store)->Merge(sources) : store.status();
+  }
+  if (!merged.ok() && created) {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(into.string() + suffix, ec);
+  }
+  return merged;
+}
+
 }  // namespace sweetspot

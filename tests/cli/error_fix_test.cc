@@ -2,6 +2,8 @@
 // that fails, what its error must say (the fix it proposes), the command with
 // that fix applied}, run through the built binary. The fixed command must exit
 // 0; a message whose fix does not work fails here.
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -16,6 +18,7 @@
 
 #include "support/support.h"
 #include "sweetspot/onnx_model.h"
+#include "sweetspot/results_store.h"
 
 namespace sweetspot {
 namespace {
@@ -144,6 +147,18 @@ const std::vector<StudySpecPair>& StudySpecs() {
   return specs;
 }
 
+// An empty results store as a sweetspot of schema version 1 wrote it.
+void WriteSchema1Store(const fs::path& db) {
+  ASSERT_TRUE(ResultsStore::Open(db).ok());
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(raw, "ALTER TABLE latency_results DROP COLUMN model_rss_bytes; PRAGMA user_version = 1",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+}
+
 class Fixture {
  public:
   Fixture() {
@@ -198,6 +213,7 @@ class Fixture {
       testing::WriteFile(d / (s.stem + "_fixed.toml"),
                          "name = \"" + s.stem + "\"\n" + dataset + s.fixed_models + runtime + s.fixed_runtime);
     }
+    WriteSchema1Store(d / "old.db");
   }
   const fs::path& dir() const { return dir_.path(); }
 
@@ -350,6 +366,9 @@ const std::vector<Case>& Cases() {
       StudyCase("StudyDimNamesTheBatch", "study_batch_in_dims", "set [runtime] batch = [4]"),
       {"ResultsWithoutDatabase", "results --db {d}/none.db", "--db: no results database", "results --db {d}/made.db",
        "{cli} study -q --cache-dir {d}/cache --db {d}/made.db {d}/study.toml"},
+      {"MergeOlderSchema", "results merge {d}/old.db --into {d}/merged.db",
+       "upgrade it in place first with `sweetspot results upgrade {d}/old.db`",
+       "results merge {d}/old.db --into {d}/merged.db", "{cli} results upgrade {d}/old.db"},
   };
   return cases;
 }

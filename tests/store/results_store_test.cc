@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -360,6 +361,167 @@ TEST(ResultsStoreTest, MissingFolderIsABadPath) {
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(store.status().message(), HasSubstr("check that its folder exists"));
+}
+
+// ---------------------------------------------------------------- merge
+
+std::int64_t CountRows(const fs::path& db, const std::string& table) {
+  sqlite3* raw = nullptr;
+  EXPECT_EQ(sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(raw, ("SELECT count(*) FROM " + table).c_str(), -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(raw);
+  const std::int64_t n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+  sqlite3_finalize(stmt);
+  sqlite3_close(raw);
+  return n;
+}
+
+// A store measured on one machine: the demo study's model m, measured once,
+// and (with `derived`) its int8 variant, measured under `env`.
+void MakeMachineStore(const fs::path& db, const Environment& env, double p50_ms, bool derived) {
+  auto opened = ResultsStore::Open(db);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ResultsStore& store = **opened;
+  Keys k = Populate(store);
+  k.accuracy.environment_id = k.latency.environment_id = *store.PutEnvironment(env, "1.21.0");
+  AccuracyRow accuracy = Accuracy(3);
+  accuracy.duration_ms = p50_ms * 7;
+  ASSERT_TRUE(store.PutAccuracy(k.accuracy, k.study, accuracy).ok());
+  LatencyRow latency = Latency(p50_ms);
+  latency.duration_ms = p50_ms * 11;
+  ASSERT_TRUE(store.PutLatency(k.latency, k.study, latency).ok());
+  ASSERT_TRUE(store.PutFailure(k.latency, k.study, "latency", "offline b8 t1", Status::RuntimeError("crashed")).ok());
+  if (!derived) return;
+  const std::int64_t model = *store.PutModel({"ef56", 500, 270000, 40000000, 270000, "/x/m-int8.onnx"});
+  auto variant = store.PutDerivedVariant(model, k.latency.variant_id, "int8-static", R"({"calibration":"c1"})");
+  ASSERT_TRUE(variant.ok()) << variant.status().ToString();
+  ASSERT_TRUE(
+      store.SetCandidates(k.study, {{"m", k.latency.variant_id, "/x/m.onnx"}, {"m/int8", *variant, "/y"}}).ok());
+  ASSERT_TRUE(
+      store.PutLatency({*variant, k.latency.environment_id, 0, k.latency.settings_key}, k.study, Latency(p50_ms / 2))
+          .ok());
+}
+
+Environment OneCore() {
+  Environment e = Env();
+  e.affinity = {0};
+  e.usable_cpus = 1;
+  return e;
+}
+
+const char* const kTables[] = {"studies",          "models",           "variants",        "datasets", "environments",
+                               "study_candidates", "accuracy_results", "latency_results", "failures"};
+
+std::map<std::string, std::int64_t> AllCounts(const fs::path& db) {
+  std::map<std::string, std::int64_t> counts;
+  for (const char* table : kTables) counts[table] = CountRows(db, table);
+  return counts;
+}
+
+// Two machines' stores merge into their union: one study, one model, each
+// environment's measurements apart; merging again adds nothing.
+TEST(ResultsStoreMergeTest, GivesTheUnionWithoutDuplicatesAndIsIdempotent) {
+  TempDir dir;
+  Environment two_cores = Env();
+  two_cores.usable_cpus = 2;
+  MakeMachineStore(dir / "a.db", two_cores, 2.0, /*derived=*/false);
+  MakeMachineStore(dir / "b.db", OneCore(), 3.0, /*derived=*/true);
+  auto merged = MergeResultStores({dir / "a.db", dir / "b.db"}, dir / "c.db");
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(merged->studies, 1);
+  EXPECT_EQ(merged->models, 2);
+  EXPECT_EQ(merged->variants, 2);
+  EXPECT_EQ(merged->datasets, 1);
+  EXPECT_EQ(merged->environments, 3);  // Populate's Env() (in both, kept once) and each machine's own
+  EXPECT_EQ(merged->accuracy_results, 2);
+  EXPECT_EQ(merged->latency_results, 3);
+  EXPECT_EQ(merged->failures, 2);
+  const auto after_first = AllCounts(dir / "c.db");
+  EXPECT_EQ(after_first.at("study_candidates"), 2);
+
+  auto again = MergeResultStores({dir / "b.db", dir / "a.db"}, dir / "c.db");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->models + again->variants + again->environments + again->latency_results + again->accuracy_results +
+                again->failures,
+            0);
+  EXPECT_EQ(AllCounts(dir / "c.db"), after_first);
+  // Merging the merged store into a store that holds one of its parts adds only the other.
+  auto overlap = MergeResultStores({dir / "c.db"}, dir / "a.db");
+  ASSERT_TRUE(overlap.ok()) << overlap.status().ToString();
+  EXPECT_EQ(overlap->latency_results, 2);
+  EXPECT_EQ(AllCounts(dir / "a.db"), after_first);
+
+  auto store = ResultsStore::Open(dir / "c.db", {.read_only = true});
+  ASSERT_TRUE(store.ok());
+  auto parent = (*store)->FindVariant("ab12", std::nullopt, "identity", "{}");
+  ASSERT_TRUE(parent.ok() && parent->has_value());
+  auto derived = (*store)->FindVariant("ef56", **parent, "int8-static", R"({"calibration":"c1"})");
+  ASSERT_TRUE(derived.ok() && derived->has_value()) << "the lineage survives the merge";
+  auto environments = (*store)->EnvironmentsMeasuring({**parent});
+  ASSERT_TRUE(environments.ok()) << environments.status().ToString();
+  ASSERT_EQ(environments->size(), 2U);
+  EXPECT_EQ((*environments)[0].environment.affinity, (std::vector<int>{0, 1}));
+  EXPECT_EQ((*environments)[1].environment.affinity, std::vector<int>{0});
+  EXPECT_EQ((*environments)[1].environment.usable_cpus, 1);
+  EXPECT_EQ((*environments)[1].backend_version, "1.21.0");
+  for (const StoredEnvironment& e : *environments) {
+    auto latency = (*store)->FindLatency({**parent, e.id, 0, R"({"batch":1})"});
+    ASSERT_TRUE(latency.ok() && latency->has_value());
+    EXPECT_DOUBLE_EQ((*latency)->p50_ms, e.environment.usable_cpus == 1 ? 3.0 : 2.0);
+  }
+}
+
+// A store of an older schema is refused with the command that upgrades it;
+// once upgraded (what that command does: open it for writing) it merges.
+TEST(ResultsStoreMergeTest, OlderSchemaIsRefusedUntilUpgraded) {
+  TempDir dir;
+  MakeSchema1(dir / "old.db", "{}");
+  MakeMachineStore(dir / "b.db", OneCore(), 3.0, /*derived=*/false);
+  auto refused = MergeResultStores({dir / "b.db", dir / "old.db"}, dir / "c.db");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("old.db' has schema version 1"));
+  EXPECT_THAT(refused.status().message(), HasSubstr("sweetspot results upgrade"));
+  EXPECT_FALSE(fs::exists(dir / "c.db")) << "a refused merge leaves no file";
+  ASSERT_TRUE(ResultsStore::Open(dir / "old.db").ok());
+  auto merged = MergeResultStores({dir / "b.db", dir / "old.db"}, dir / "c.db");
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(merged->latency_results, 2);
+}
+
+TEST(ResultsStoreMergeTest, BadSourcesAreRefusedByName) {
+  TempDir dir;
+  MakeMachineStore(dir / "a.db", Env(), 2.0, /*derived=*/false);
+  const auto missing = MergeResultStores({dir / "a.db", dir / "nope.db"}, dir / "c.db");
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(missing.status().message(), HasSubstr("nope.db"));
+  const auto twice = MergeResultStores({dir / "a.db", dir / "." / "a.db"}, dir / "c.db");
+  EXPECT_EQ(twice.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(twice.status().message(), HasSubstr("same results database"));
+  const auto into_itself = MergeResultStores({dir / "a.db"}, dir / "a.db");
+  EXPECT_EQ(into_itself.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(into_itself.status().message(), HasSubstr("merge into another file"));
+  EXPECT_EQ(MergeResultStores({}, dir / "c.db").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_FALSE(fs::exists(dir / "c.db"));
+}
+
+// A merge that fails half-way (a source missing a table) rolls back: the
+// destination keeps exactly what it held.
+TEST(ResultsStoreMergeTest, AFailedMergeLeavesTheDestinationAsItWas) {
+  TempDir dir;
+  MakeMachineStore(dir / "a.db", Env(), 2.0, /*derived=*/false);
+  MakeMachineStore(dir / "b.db", OneCore(), 3.0, /*derived=*/true);
+  ASSERT_TRUE(MergeResultStores({dir / "a.db"}, dir / "c.db").ok());
+  const auto before = AllCounts(dir / "c.db");
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "b.db").c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "DROP TABLE failures", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  const auto failed = MergeResultStores({dir / "b.db"}, dir / "c.db");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_THAT(failed.status().message(), HasSubstr("merging failures"));
+  EXPECT_EQ(AllCounts(dir / "c.db"), before);
 }
 
 }  // namespace
