@@ -17,6 +17,7 @@
 #include "sweetspot/child_process.h"
 #include "sweetspot/isolated_eval.h"
 #include "sweetspot/study.h"
+#include "sweetspot/study_environments.h"
 #include "sweetspot/study_report.h"
 #include "sweetspot/text_file.h"
 
@@ -34,6 +35,7 @@ struct StudyArgs {
   bool fresh = false;
   bool quick = false;
   bool quiet = false;
+  bool report_only = false;
 };
 
 // Set by SIGINT/SIGTERM: the study kills the running measurement and stops.
@@ -77,9 +79,27 @@ void ShowStudyProgress(ProgressBar& bar, const StudyProgress& p) {
   if (p.done < p.total && p.finished.empty()) bar.Update("study", p.done, p.total, SafeText(p.current));
 }
 
+// --report-only: each environment's stored measurements, side by side.
+Status ReportStoredCommand(const StudyArgs& a, const StudySpec& spec) {
+  if (a.fresh) return Status::InvalidArgument("--report-only measures nothing; drop --fresh (or --report-only)");
+  if (!a.json.empty() || !a.csv.empty() || !a.markdown.empty()) {
+    return Status::InvalidArgument(
+        "--report-only prints text only; drop --json/--csv/--markdown (each environment's measurements are in "
+        "`sweetspot results --study NAME --json`)");
+  }
+  StudyOptions options;
+  options.db_path = a.db;
+  options.cache_dir = a.cache_dir;
+  SWEETSPOT_ASSIGN_OR_RETURN(const EnvironmentsReport report, ReportStoredStudy(spec, options));
+  std::fputs(RenderEnvironmentsText(report).c_str(), stdout);
+  std::fflush(stdout);
+  return Status::Ok();
+}
+
 Status RunStudyCommand(const StudyArgs& a) {
   SWEETSPOT_ASSIGN_OR_RETURN(StudySpec spec, LoadStudySpec(a.spec));
   if (a.quick) MakeQuick(spec);
+  if (a.report_only) return ReportStoredCommand(a, spec);
   // Every output is checked before the first measurement, the database too:
   // SQLite also creates its journal beside it.
   const bool default_db = a.db.empty();
@@ -151,7 +171,8 @@ void RegisterStudy(CLI::App& root, Action* selected) {
       "Examples:\n"
       "  sweetspot study examples/cifar10-study.toml\n"
       "  sweetspot study study.toml --quick --markdown report.md\n"
-      "  sweetspot study study.toml --fresh --json results.json");
+      "  sweetspot study study.toml --fresh --json results.json\n"
+      "  sweetspot study study.toml --db merged.db --report-only");
   cmd->add_option("spec", args->spec, "study spec (TOML)")->required();
   cmd->add_option("--db", args->db, "results database (default: sweetspot.db beside the spec)");
   cmd->add_flag("--fresh", args->fresh, "remeasure everything, even what the database holds (nothing is deleted)");
@@ -160,8 +181,13 @@ void RegisterStudy(CLI::App& root, Action* selected) {
   cmd->add_option("--json", args->json, "write the report as JSON to FILE (- for stdout only)");
   cmd->add_option("--csv", args->csv, "write one CSV row per candidate to FILE (- for stdout only)");
   cmd->add_option("--markdown", args->markdown, "write the report as Markdown to FILE (- for stdout only)");
-  cmd->add_option("--cache-dir", args->cache_dir, "tensor cache folder (default ~/.cache/sweetspot/tensors); variants go to DIR/variants");
+  cmd->add_option("--cache-dir", args->cache_dir,
+                  "tensor cache folder (default ~/.cache/sweetspot/tensors); variants go to DIR/variants");
   cmd->add_flag("-q,--quiet", args->quiet, "no progress output");
+  cmd->add_flag("--report-only", args->report_only,
+                "measure nothing: report, per environment the database holds measurements under (machine, CPU "
+                "affinity, runtime; see `sweetspot results merge`), its candidates and recommendation, and each "
+                "candidate's speed ratio between environments");
   // A study's fixes are keys of its spec, never flags.
   cmd->callback([args, selected] { *selected = [args] { return WithSpecFixes(RunStudyCommand(*args)); }; });
 

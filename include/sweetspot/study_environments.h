@@ -1,0 +1,61 @@
+// A study's stored measurements on several environments side by side: after
+// `sweetspot results merge` has gathered stores measured on several machines
+// (or under several CPU affinities, runtime versions or builds) into one,
+// each environment gets its own report (its candidates and recommendation,
+// from its own rows only: measurements of different environments are never
+// mixed into one candidate), and each candidate gets its speed ratio between
+// environments, the "faster hardware" question. Nothing is measured.
+//
+// Thread-safety: reentrant; the renderers are pure functions.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "sweetspot/environment.h"
+#include "sweetspot/status.h"
+#include "sweetspot/study.h"
+
+namespace sweetspot {
+
+// A candidate's speed in environment `environment` against the first.
+// Plain ratios of the stored figures (no interval).
+struct EnvironmentSpeedRatio {
+  std::size_t candidate = 0;       // into StudyReport::candidates (the same in every report)
+  std::size_t environment = 0;     // into EnvironmentsReport::reports, >= 1
+  double p50_ratio = 0.0;          // first environment's p50 / this one's: > 1 = this one is faster
+  double items_per_s_ratio = 0.0;  // this environment's items/s / the first's
+};
+
+struct EnvironmentsReport {
+  std::string study;
+  std::string db_path;
+  // One per environment holding a latency result of the study's candidates,
+  // in the order of their first such result; each with its environment and
+  // runtime version set, the candidates in the plan's order.
+  std::vector<StudyReport> reports;
+  // For every environment after the first, each candidate measured there and
+  // in the first.
+  std::vector<EnvironmentSpeedRatio> ratios;
+};
+
+// Plans the study as RunStudy does (the models must be readable: their
+// content hashes key the stored rows) and reads what the store at
+// `options.db_path` (default: sweetspot.db beside the spec) holds for each
+// planned measurement under each environment. A measurement not stored for
+// an environment leaves that candidate "not measured" there.
+// Errors: as PlanStudy and ResultsStore::Open (read-only: the store must
+// exist); kNotFound when the store holds no latency result of the study's
+// candidates.
+Result<EnvironmentsReport> ReportStoredStudy(const StudySpec& spec, const StudyOptions& options);
+
+// "Intel Xeon, 16 logical cores, CPUs 0-1 allowed (2 usable), host box,
+// onnxruntime 1.21.0, sweetspot 0.1.0": the facts that tell environments apart.
+std::string DescribeEnvironment(const Environment& environment, const std::string& backend_version);
+
+// Per environment its description and RenderStudyText's report, then the
+// speed ratios between environments and each environment's recommendation.
+std::string RenderEnvironmentsText(const EnvironmentsReport& report);
+
+}  // namespace sweetspot

@@ -1,0 +1,192 @@
+#include "sweetspot/study_environments.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "sweetspot/dataset.h"
+#include "sweetspot/results_store.h"
+#include "sweetspot/study_plan.h"
+#include "sweetspot/study_report.h"
+
+namespace sweetspot {
+namespace fs = std::filesystem;
+
+namespace {
+
+// The store's variant of each planned model (nullopt: never stored), looked
+// up by content hash and lineage, parents before their variants.
+Result<std::vector<std::optional<std::int64_t>>> StoredVariants(const StudyPlan& plan, ResultsStore& store) {
+  std::vector<std::optional<std::int64_t>> ids;
+  for (const PlannedModel& m : plan.models) {
+    std::optional<std::int64_t> id;
+    if (!m.parent) {
+      SWEETSPOT_ASSIGN_OR_RETURN(id, store.FindVariant(m.info.sha256, std::nullopt, "identity", "{}"));
+    } else if (const auto parent = ids[*m.parent]) {
+      SWEETSPOT_ASSIGN_OR_RETURN(
+          id, store.FindVariant(m.info.sha256, *parent, m.lineage.transform, m.lineage.parameters_json));
+    }
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+// What the store holds for each planned measurement under one environment.
+Result<StudyMeasurements> StoredUnder(const StudyPlan& plan, ResultsStore& store,
+                                      const std::vector<std::optional<std::int64_t>>& variants,
+                                      std::int64_t environment_id, std::int64_t dataset_id) {
+  StudyMeasurements out;
+  out.models.resize(plan.models.size());
+  for (ModelMeasurements& m : out.models) {
+    m.latency.resize(plan.settings.size());
+    m.latency_failure.resize(plan.settings.size());
+  }
+  for (const PlannedMeasurement& m : plan.measurements) {
+    if (!variants[m.model]) continue;
+    ModelMeasurements& found = out.models[m.model];
+    if (m.kind == MeasurementKind::kAccuracy) {
+      SWEETSPOT_ASSIGN_OR_RETURN(found.accuracy,
+                                 store.FindAccuracy({*variants[m.model], environment_id, dataset_id, m.settings_key}));
+      out.reused += found.accuracy ? 1 : 0;
+    } else {
+      SWEETSPOT_ASSIGN_OR_RETURN(found.latency[m.setting],
+                                 store.FindLatency({*variants[m.model], environment_id, 0, m.settings_key}));
+      out.reused += found.latency[m.setting] ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+void AddRatios(EnvironmentsReport* report) {
+  const StudyReport& first = report->reports.front();
+  for (std::size_t e = 1; e < report->reports.size(); ++e) {
+    const StudyReport& other = report->reports[e];
+    for (std::size_t i = 0; i < first.candidates.size(); ++i) {
+      const Candidate& a = first.candidates[i];
+      const Candidate& b = other.candidates[i];
+      if (!a.failure.empty() || !b.failure.empty() || b.p50_ms <= 0 || a.items_per_s <= 0) continue;
+      report->ratios.push_back({i, e, a.p50_ms / b.p50_ms, b.items_per_s / a.items_per_s});
+    }
+  }
+}
+
+// "0-3,6" from {0, 1, 2, 3, 6}.
+std::string CpuList(const std::vector<int>& cpus) {
+  std::string out;
+  for (std::size_t i = 0; i < cpus.size();) {
+    std::size_t j = i;
+    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
+    out += (out.empty() ? "" : ",") + (j == i ? fmt::format("{}", cpus[i]) : fmt::format("{}-{}", cpus[i], cpus[j]));
+    i = j + 1;
+  }
+  return out;
+}
+
+// Rows as aligned columns: the first (names) left, the figures right.
+std::string RenderColumns(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> width(rows.front().size());
+  for (const auto& row : rows) {
+    for (std::size_t k = 0; k < row.size(); ++k) width[k] = std::max(width[k], row[k].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    for (std::size_t k = 0; k < row.size(); ++k) {
+      out += k == 0 ? fmt::format("  {:<{}}", row[k], width[k]) : fmt::format("  {:>{}}", row[k], width[k]);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<EnvironmentsReport> ReportStoredStudy(const StudySpec& spec, const StudyOptions& options) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const StudyPlan plan, PlanStudy(spec, options.cache_dir));
+  const fs::path db_path = options.db_path.empty() ? spec.spec_path.parent_path() / "sweetspot.db" : options.db_path;
+  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<ResultsStore> store, ResultsStore::Open(db_path, {.read_only = true}));
+  DatasetOptions dataset_options;
+  dataset_options.class_names_file = spec.classes_file;
+  auto opened = OpenDataset(spec.dataset_path, dataset_options);
+  if (!opened.ok()) return opened.status().WithContext(spec.spec_path.string() + " [dataset] path");
+  const Dataset& dataset = **opened;
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::optional<std::int64_t> dataset_id,
+                             store->FindDataset(DatasetIdentity(dataset)));
+  SWEETSPOT_ASSIGN_OR_RETURN(const auto variants, StoredVariants(plan, *store));
+  std::vector<std::int64_t> known;
+  for (const auto& id : variants) {
+    if (id) known.push_back(*id);
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<StoredEnvironment> environments, store->EnvironmentsMeasuring(known));
+  if (environments.empty()) {
+    return Status::NotFound(fmt::format(
+        "'{}' holds no latency result of study '{}''s candidates; run `sweetspot study {}` first (or merge the "
+        "stores that hold them)",
+        db_path.string(), spec.name, spec.spec_path.string()));
+  }
+  EnvironmentsReport out{spec.name, db_path.string(), {}, {}};
+  for (const StoredEnvironment& e : environments) {
+    SWEETSPOT_ASSIGN_OR_RETURN(const StudyMeasurements measured,
+                               StoredUnder(plan, *store, variants, e.id, dataset_id.value_or(0)));
+    StudyReport report = AssembleReport(spec, plan, measured);
+    report.db_path = db_path.string();
+    report.dataset = dataset.description();
+    report.dataset_notes = dataset.notes();
+    report.dataset_samples =
+        static_cast<std::int64_t>(StratifiedSubset(dataset, spec.limit, spec.seed, plan.holdout).size());
+    report.environment = e.environment;
+    report.backend_version = e.backend_version;
+    out.reports.push_back(std::move(report));
+  }
+  AddRatios(&out);
+  return out;
+}
+
+std::string DescribeEnvironment(const Environment& e, const std::string& backend_version) {
+  std::string text =
+      fmt::format("{}, {} logical cores", e.cpu_model.empty() ? "unknown CPU" : e.cpu_model, e.logical_cores);
+  if (!e.affinity.empty()) text += fmt::format(", CPUs {} allowed", CpuList(e.affinity));
+  if (e.usable_cpus > 0) text += fmt::format(" ({} usable)", e.usable_cpus);
+  if (e.omp_num_threads > 0) text += fmt::format(", OMP_NUM_THREADS={}", e.omp_num_threads);
+  return text + fmt::format(", host {}, onnxruntime {}, sweetspot {} ({})", e.hostname, backend_version,
+                            e.sweetspot_version, e.build_type);
+}
+
+std::string RenderEnvironmentsText(const EnvironmentsReport& r) {
+  std::string out = fmt::format("Study '{}' on {} environment(s) stored in {} (nothing measured)\n", r.study,
+                                r.reports.size(), r.db_path);
+  for (std::size_t e = 0; e < r.reports.size(); ++e) {
+    const StudyReport& report = r.reports[e];
+    out += fmt::format("\n=== Environment {}: {}\n", e + 1,
+                       DescribeEnvironment(report.environment, report.backend_version));
+    out += RenderStudyText(report);
+  }
+  if (!r.ratios.empty()) {
+    out += "\nSpeed vs environment 1 (plain ratios of the stored figures, no interval; > 1: faster there):\n";
+    const std::vector<std::string> header = {"name",      "env",         "p50 ms (1)", "p50 ms",
+                                             "p50 ratio", "items/s (1)", "items/s",    "items/s ratio"};
+    std::vector<std::vector<std::string>> rows = {header};
+    for (const EnvironmentSpeedRatio& ratio : r.ratios) {
+      const Candidate& a = r.reports.front().candidates[ratio.candidate];
+      const Candidate& b = r.reports[ratio.environment].candidates[ratio.candidate];
+      rows.push_back({a.name, fmt::format("{}", ratio.environment + 1), fmt::format("{:.3f}", a.p50_ms),
+                      fmt::format("{:.3f}", b.p50_ms), fmt::format("{:.2f}x", ratio.p50_ratio),
+                      fmt::format("{:.0f}", a.items_per_s), fmt::format("{:.0f}", b.items_per_s),
+                      fmt::format("{:.2f}x", ratio.items_per_s_ratio)});
+    }
+    out += RenderColumns(rows);
+  }
+  out += "\nRecommendations:\n";
+  for (std::size_t e = 0; e < r.reports.size(); ++e) {
+    const StudyReport& report = r.reports[e];
+    const auto& recommended = report.analysis.recommended;
+    out +=
+        fmt::format("  environment {}: {}\n", e + 1,
+                    recommended ? report.candidates[*recommended].name : "none (no candidate meets the constraints)");
+  }
+  return out;
+}
+
+}  // namespace sweetspot

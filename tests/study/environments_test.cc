@@ -1,0 +1,103 @@
+// Two environments of one study, end to end on the real binary: the same tiny
+// study measured under one and under two allowed CPUs (taskset), its two
+// stores merged, and the per-environment report of the merged store.
+#include <sched.h>
+
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "eval/eval_fixtures.h"
+#include "support/support.h"
+#include "sweetspot/study_environments.h"
+
+namespace sweetspot {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunCli;
+using testing::RunCliUnder;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+class StudyEnvironmentsTest : public ::testing::Test {
+ protected:
+  StudyEnvironmentsTest() {
+    testing::WriteRgbFolder(dir_ / "images");
+    testing::WriteModel(testing::ChannelModel(), dir_ / "good.onnx");
+    testing::WriteModel(testing::ChannelModel({-1, 3, 2, 2}, 3, false, false, /*swap_green_blue=*/true),
+                        dir_ / "bad.onnx");
+    testing::WriteFile(dir_ / "study.toml",
+                       "name = \"colours\"\n[dataset]\npath = \"images\"\n"
+                       "[[models]]\nname = \"good\"\npath = \"good.onnx\"\n"
+                       "[[models]]\nname = \"bad\"\npath = \"bad.onnx\"\n"
+                       "[runtime]\nthreads = [1]\nduration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n");
+  }
+
+  std::string Study(const std::string& db, const std::string& more = "") const {
+    return "study -q '" + (dir_ / "study.toml").string() + "' --cache-dir '" + (dir_ / "cache").string() + "' --db '" +
+           (dir_ / db).string() + "' " + more;
+  }
+
+  std::string Db(const std::string& name) const { return "'" + (dir_ / name).string() + "'"; }
+
+  TempDir dir_;
+};
+
+bool TwoCpusAllowed() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  return sched_getaffinity(0, sizeof set, &set) == 0 && CPU_ISSET(0, &set) && CPU_ISSET(1, &set);
+}
+
+TEST_F(StudyEnvironmentsTest, MergedStoresReportEachEnvironmentAndTheRatioBetweenThem) {
+  if (!TwoCpusAllowed()) GTEST_SKIP() << "needs CPUs 0 and 1 allowed";
+  const auto one = RunCliUnder("taskset -c 0", Study("one.db"));
+  ASSERT_EQ(one.exit_code, 0) << one.err;
+  const auto two = RunCliUnder("taskset -c 0,1", Study("two.db"));
+  ASSERT_EQ(two.exit_code, 0) << two.err;
+
+  const auto merged = RunCli("results merge " + Db("one.db") + " " + Db("two.db") + " --into " + Db("all.db"));
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  EXPECT_THAT(merged.out, HasSubstr("2 model(s)"));
+  EXPECT_THAT(merged.out, HasSubstr("4 latency"));
+  const auto again = RunCli("results merge " + Db("two.db") + " " + Db("one.db") + " --into " + Db("all.db"));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("0 environment(s), 0 accuracy, 0 latency and 0 failure row(s)"));
+
+  const auto report = RunCli(Study("all.db", "--report-only"));
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_THAT(report.out, HasSubstr("on 2 environment(s)"));
+  EXPECT_THAT(report.out, HasSubstr("=== Environment 1: "));
+  EXPECT_THAT(report.out, HasSubstr("CPUs 0 allowed (1 usable)"));
+  EXPECT_THAT(report.out, HasSubstr("=== Environment 2: "));
+  EXPECT_THAT(report.out, HasSubstr("CPUs 0-1 allowed"));
+  EXPECT_THAT(report.out, HasSubstr("  environment 1: good\n  environment 2: good\n"));
+  EXPECT_THAT(report.out, HasSubstr("Speed vs environment 1"));
+  // One ratio row per model: name, environment 2, then the figures.
+  EXPECT_THAT(report.out, ::testing::ContainsRegex("\n  good +2 +[0-9.]+ +[0-9.]+ +[0-9.]+x"));
+  EXPECT_THAT(report.out, ::testing::ContainsRegex("\n  bad +2 +[0-9.]+ +[0-9.]+ +[0-9.]+x"));
+
+  // One store alone is one environment, with no ratios.
+  const auto single = RunCli(Study("one.db", "--report-only"));
+  ASSERT_EQ(single.exit_code, 0) << single.err;
+  EXPECT_THAT(single.out, HasSubstr("on 1 environment(s)"));
+  EXPECT_THAT(single.out, ::testing::Not(HasSubstr("Speed vs environment 1")));
+}
+
+TEST_F(StudyEnvironmentsTest, ReportOnlyOfAStoreWithoutTheStudySaysWhatToRun) {
+  const auto made = RunCli("results merge " + Db("none.db") + " --into " + Db("all.db"));
+  EXPECT_EQ(made.exit_code, 2);
+  EXPECT_THAT(made.err, HasSubstr("no results database"));
+  ASSERT_EQ(RunCli(Study("other.db")).exit_code, 0);
+  const auto missing = RunCli(Study("absent.db", "--report-only"));
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_THAT(missing.err, HasSubstr("no results database"));
+  const auto fresh = RunCli(Study("other.db", "--report-only --fresh"));
+  EXPECT_EQ(fresh.exit_code, 2);
+  EXPECT_THAT(fresh.err, HasSubstr("drop --fresh"));
+}
+
+}  // namespace
+}  // namespace sweetspot
