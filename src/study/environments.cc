@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "study/report_header.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/results_store.h"
 #include "sweetspot/study_plan.h"
@@ -131,11 +132,7 @@ Result<EnvironmentsReport> ReportStoredStudy(const StudySpec& spec, const StudyO
     SWEETSPOT_ASSIGN_OR_RETURN(const StudyMeasurements measured,
                                StoredUnder(plan, *store, variants, e.id, dataset_id.value_or(0)));
     StudyReport report = AssembleReport(spec, plan, measured);
-    report.db_path = db_path.string();
-    report.dataset = dataset.description();
-    report.dataset_notes = dataset.notes();
-    report.dataset_samples =
-        static_cast<std::int64_t>(StratifiedSubset(dataset, spec.limit, spec.seed, plan.holdout).size());
+    FillReportHeader(spec, plan, dataset, db_path, &report);
     report.environment = e.environment;
     report.backend_version = e.backend_version;
     out.reports.push_back(std::move(report));

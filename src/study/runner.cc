@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "study/plan_variants.h"
+#include "study/report_header.h"
 #include "sweetspot/backend.h"
 #include "sweetspot/content_hash.h"
 #include "sweetspot/cpus.h"
@@ -585,6 +586,15 @@ StudyReport AssembleReport(const StudySpec& spec, const StudyPlan& plan, const S
   return report;
 }
 
+void FillReportHeader(const StudySpec& spec, const StudyPlan& plan, const Dataset& dataset, const fs::path& db_path,
+                      StudyReport* report) {
+  report->db_path = db_path.string();
+  report->dataset = dataset.description();
+  report->dataset_notes = dataset.notes();
+  report->dataset_samples =
+      static_cast<std::int64_t>(StratifiedSubset(dataset, spec.limit, spec.seed, plan.holdout).size());
+}
+
 Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options) {
   const auto made = [&options](const std::string& line) {
     if (!options.progress) return;
@@ -616,11 +626,7 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
   SWEETSPOT_ASSIGN_OR_RETURN(const StudyMeasurements measured, RunStudyPlan(spec, plan, *store, context, options));
 
   StudyReport report = AssembleReport(spec, plan, measured);
-  report.db_path = db_path.string();
-  report.dataset = dataset.description();
-  report.dataset_notes = dataset.notes();
-  report.dataset_samples =
-      static_cast<std::int64_t>(StratifiedSubset(dataset, spec.limit, spec.seed, plan.holdout).size());
+  FillReportHeader(spec, plan, dataset, db_path, &report);
   report.environment = environment;
   report.backend_version = backend->version();
   return report;

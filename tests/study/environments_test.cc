@@ -32,7 +32,8 @@ class StudyEnvironmentsTest : public ::testing::Test {
                        "name = \"colours\"\n[dataset]\npath = \"images\"\n"
                        "[[models]]\nname = \"good\"\npath = \"good.onnx\"\n"
                        "[[models]]\nname = \"bad\"\npath = \"bad.onnx\"\n"
-                       "[runtime]\nthreads = [1]\nduration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n");
+                       "[runtime]\nthreads = [1]\nduration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n"
+                       "[constraints]\nmin_top1 = 0.8\n");
   }
 
   std::string Study(const std::string& db, const std::string& more = "") const {
@@ -86,17 +87,30 @@ TEST_F(StudyEnvironmentsTest, MergedStoresReportEachEnvironmentAndTheRatioBetwee
   EXPECT_THAT(single.out, ::testing::Not(HasSubstr("Speed vs environment 1")));
 }
 
+// A store that holds none of the study's measurements names the command that
+// makes them; run, the report follows.
 TEST_F(StudyEnvironmentsTest, ReportOnlyOfAStoreWithoutTheStudySaysWhatToRun) {
-  const auto made = RunCli("results merge " + Db("none.db") + " --into " + Db("all.db"));
-  EXPECT_EQ(made.exit_code, 2);
-  EXPECT_THAT(made.err, HasSubstr("no results database"));
-  ASSERT_EQ(RunCli(Study("other.db")).exit_code, 0);
-  const auto missing = RunCli(Study("absent.db", "--report-only"));
-  EXPECT_EQ(missing.exit_code, 2);
-  EXPECT_THAT(missing.err, HasSubstr("no results database"));
-  const auto fresh = RunCli(Study("other.db", "--report-only --fresh"));
+  const auto no_store = RunCli("results merge " + Db("none.db") + " --into " + Db("all.db"));
+  EXPECT_EQ(no_store.exit_code, 2);
+  EXPECT_THAT(no_store.err, HasSubstr("no results database"));
+  const auto fresh = RunCli(Study("all.db", "--report-only --fresh"));
   EXPECT_EQ(fresh.exit_code, 2);
   EXPECT_THAT(fresh.err, HasSubstr("drop --fresh"));
+
+  testing::WriteModel(testing::ChannelModel({-1, 3, 2, 2}, 3, /*softmax=*/true), dir_ / "soft.onnx");
+  testing::WriteFile(dir_ / "other.toml",
+                     "name = \"other\"\n[dataset]\npath = \"images\"\n[[models]]\npath = \"soft.onnx\"\n"
+                     "[runtime]\nduration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n");
+  const auto other = RunCli("study -q '" + (dir_ / "other.toml").string() + "' --cache-dir '" +
+                            (dir_ / "cache").string() + "' --db " + Db("all.db"));
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+  const auto none = RunCli(Study("all.db", "--report-only"));
+  EXPECT_EQ(none.exit_code, 2);
+  EXPECT_THAT(none.err, HasSubstr("holds no latency result of study 'colours''s candidates; run `sweetspot study"));
+  ASSERT_EQ(RunCli(Study("all.db")).exit_code, 0);
+  const auto fixed = RunCli(Study("all.db", "--report-only"));
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_THAT(fixed.out, HasSubstr("  environment 1: good\n"));
 }
 
 }  // namespace
