@@ -14,19 +14,27 @@
 #include <vector>
 
 #include "sweetspot/environment.h"
+#include "sweetspot/stats.h"
 #include "sweetspot/status.h"
 #include "sweetspot/study.h"
 
 namespace sweetspot {
 
 // A candidate's speed in environment `environment` against the first.
-// Plain ratios of the stored figures (no interval).
 struct EnvironmentSpeedRatio {
-  std::size_t candidate = 0;       // into StudyReport::candidates (the same in every report)
-  std::size_t environment = 0;     // into EnvironmentsReport::reports, >= 1
-  double p50_ratio = 0.0;          // first environment's p50 / this one's: > 1 = this one is faster
-  double items_per_s_ratio = 0.0;  // this environment's items/s / the first's
+  std::size_t candidate = 0;    // into StudyReport::candidates (the same in every report)
+  std::size_t environment = 0;  // into EnvironmentsReport::reports, >= 1
+  double p50_ratio = 0.0;       // first environment's p50 / this one's: > 1 = this one is faster
+  // 95 % percentile-bootstrap interval of p50_ratio over the two stored raw
+  // latency series (stats::BootstrapRatioInterval, each resampled
+  // independently); valid = false when either has no raw latencies.
+  stats::Interval p50_ratio_ci;
+  double items_per_s_ratio = 0.0;  // this environment's items/s / the first's (a plain ratio)
 };
+
+// "faster", "slower", or "no measurable difference" when the p50 ratio's
+// interval contains 1 ("" when it has no valid interval).
+std::string SpeedVerdict(const EnvironmentSpeedRatio& ratio);
 
 struct EnvironmentsReport {
   std::string study;

@@ -61,7 +61,15 @@ Result<StudyMeasurements> StoredUnder(const StudyPlan& plan, ResultsStore& store
   return out;
 }
 
-void AddRatios(EnvironmentsReport* report) {
+// The stored raw latencies of candidate `i` (AssembleReport's order: each
+// model's settings in turn); empty when not measured.
+const std::vector<double>& RawLatencies(const StudyMeasurements& measured, std::size_t settings, std::size_t i) {
+  static const std::vector<double> kNone;
+  const auto& row = measured.models[i / settings].latency[i % settings];
+  return row ? row->raw_ms : kNone;
+}
+
+void AddRatios(const std::vector<StudyMeasurements>& measured, std::size_t settings, EnvironmentsReport* report) {
   const StudyReport& first = report->reports.front();
   for (std::size_t e = 1; e < report->reports.size(); ++e) {
     const StudyReport& other = report->reports[e];
@@ -69,7 +77,10 @@ void AddRatios(EnvironmentsReport* report) {
       const Candidate& a = first.candidates[i];
       const Candidate& b = other.candidates[i];
       if (!a.failure.empty() || !b.failure.empty() || b.p50_ms <= 0 || a.items_per_s <= 0) continue;
-      report->ratios.push_back({i, e, a.p50_ms / b.p50_ms, b.items_per_s / a.items_per_s});
+      const stats::Interval ci =
+          stats::BootstrapRatioInterval(RawLatencies(measured.front(), settings, i),
+                                        RawLatencies(measured[e], settings, i), {.mean = false, .q = 0.5});
+      report->ratios.push_back({i, e, a.p50_ms / b.p50_ms, ci, b.items_per_s / a.items_per_s});
     }
   }
 }
@@ -86,7 +97,13 @@ std::string CpuList(const std::vector<int>& cpus) {
   return out;
 }
 
-// Rows as aligned columns: the first (names) left, the figures right.
+std::string RatioWithInterval(const EnvironmentSpeedRatio& ratio) {
+  const stats::Interval& ci = ratio.p50_ratio_ci;
+  return ci.valid ? fmt::format("{:.2f}x [{:.2f}, {:.2f}]", ratio.p50_ratio, ci.lower, ci.upper)
+                  : fmt::format("{:.2f}x", ratio.p50_ratio);
+}
+
+// Rows as aligned columns: the first (names) and last (verdicts) left, the figures right.
 std::string RenderColumns(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width(rows.front().size());
   for (const auto& row : rows) {
@@ -95,8 +112,10 @@ std::string RenderColumns(const std::vector<std::vector<std::string>>& rows) {
   std::string out;
   for (const auto& row : rows) {
     for (std::size_t k = 0; k < row.size(); ++k) {
-      out += k == 0 ? fmt::format("  {:<{}}", row[k], width[k]) : fmt::format("  {:>{}}", row[k], width[k]);
+      const bool text = k == 0 || k + 1 == row.size();
+      out += text ? fmt::format("  {:<{}}", row[k], width[k]) : fmt::format("  {:>{}}", row[k], width[k]);
     }
+    out.erase(out.find_last_not_of(' ') + 1);
     out += "\n";
   }
   return out;
@@ -128,17 +147,26 @@ Result<EnvironmentsReport> ReportStoredStudy(const StudySpec& spec, const StudyO
         db_path.string(), spec.name, spec.spec_path.string()));
   }
   EnvironmentsReport out{spec.name, db_path.string(), {}, {}};
+  std::vector<StudyMeasurements> measured;
   for (const StoredEnvironment& e : environments) {
-    SWEETSPOT_ASSIGN_OR_RETURN(const StudyMeasurements measured,
+    SWEETSPOT_ASSIGN_OR_RETURN(measured.emplace_back(),
                                StoredUnder(plan, *store, variants, e.id, dataset_id.value_or(0)));
-    StudyReport report = AssembleReport(spec, plan, measured);
+    StudyReport report = AssembleReport(spec, plan, measured.back());
     FillReportHeader(spec, plan, dataset, db_path, &report);
     report.environment = e.environment;
     report.backend_version = e.backend_version;
     out.reports.push_back(std::move(report));
   }
-  AddRatios(&out);
+  AddRatios(measured, plan.settings.size(), &out);
   return out;
+}
+
+std::string SpeedVerdict(const EnvironmentSpeedRatio& ratio) {
+  const stats::Interval& ci = ratio.p50_ratio_ci;
+  if (!ci.valid) return "";
+  if (ci.lower > 1.0) return "faster";
+  if (ci.upper < 1.0) return "slower";
+  return "no measurable difference";
 }
 
 std::string DescribeEnvironment(const Environment& e, const std::string& backend_version) {
@@ -161,17 +189,19 @@ std::string RenderEnvironmentsText(const EnvironmentsReport& r) {
     out += RenderStudyText(report);
   }
   if (!r.ratios.empty()) {
-    out += "\nSpeed vs environment 1 (plain ratios of the stored figures, no interval; > 1: faster there):\n";
-    const std::vector<std::string> header = {"name",      "env",         "p50 ms (1)", "p50 ms",
-                                             "p50 ratio", "items/s (1)", "items/s",    "items/s ratio"};
+    out +=
+        "\nSpeed vs environment 1 (ratio > 1: faster there; the p50 ratio with its 95 % bootstrap interval over the "
+        "raw latencies):\n";
+    const std::vector<std::string> header = {"name",        "env",     "p50 ms (1)",    "p50 ms", "p50 ratio (95 % CI)",
+                                             "items/s (1)", "items/s", "items/s ratio", "verdict"};
     std::vector<std::vector<std::string>> rows = {header};
     for (const EnvironmentSpeedRatio& ratio : r.ratios) {
       const Candidate& a = r.reports.front().candidates[ratio.candidate];
       const Candidate& b = r.reports[ratio.environment].candidates[ratio.candidate];
       rows.push_back({a.name, fmt::format("{}", ratio.environment + 1), fmt::format("{:.3f}", a.p50_ms),
-                      fmt::format("{:.3f}", b.p50_ms), fmt::format("{:.2f}x", ratio.p50_ratio),
-                      fmt::format("{:.0f}", a.items_per_s), fmt::format("{:.0f}", b.items_per_s),
-                      fmt::format("{:.2f}x", ratio.items_per_s_ratio)});
+                      fmt::format("{:.3f}", b.p50_ms), RatioWithInterval(ratio), fmt::format("{:.0f}", a.items_per_s),
+                      fmt::format("{:.0f}", b.items_per_s), fmt::format("{:.2f}x", ratio.items_per_s_ratio),
+                      SpeedVerdict(ratio)});
     }
     out += RenderColumns(rows);
   }

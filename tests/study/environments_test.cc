@@ -79,6 +79,9 @@ TEST_F(StudyEnvironmentsTest, MergedStoresReportEachEnvironmentAndTheRatioBetwee
   // One ratio row per model: name, environment 2, then the figures.
   EXPECT_THAT(report.out, ::testing::ContainsRegex("\n  good +2 +[0-9.]+ +[0-9.]+ +[0-9.]+x"));
   EXPECT_THAT(report.out, ::testing::ContainsRegex("\n  bad +2 +[0-9.]+ +[0-9.]+ +[0-9.]+x"));
+  // Each ratio has its bootstrap interval and the verdict it gives.
+  EXPECT_THAT(report.out, ::testing::ContainsRegex(
+                              "\n  good +2 .*x \\[[0-9.]+, [0-9.]+\\] .*(faster|slower|no measurable difference)\n"));
 
   // One store alone is one environment, with no ratios.
   const auto single = RunCli(Study("one.db", "--report-only"));
@@ -111,6 +114,31 @@ TEST_F(StudyEnvironmentsTest, ReportOnlyOfAStoreWithoutTheStudySaysWhatToRun) {
   const auto fixed = RunCli(Study("all.db", "--report-only"));
   EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
   EXPECT_THAT(fixed.out, HasSubstr("  environment 1: good\n"));
+}
+
+TEST(SpeedVerdictTest, AnIntervalContainingOneIsNoMeasurableDifference) {
+  EnvironmentSpeedRatio ratio;
+  EXPECT_EQ(SpeedVerdict(ratio), "") << "no raw latencies, no verdict";
+  ratio.p50_ratio_ci = {1.05, 1.2, true};
+  EXPECT_EQ(SpeedVerdict(ratio), "faster");
+  ratio.p50_ratio_ci = {0.95, 1.1, true};
+  EXPECT_EQ(SpeedVerdict(ratio), "no measurable difference");
+  ratio.p50_ratio_ci = {0.5, 0.9, true};
+  EXPECT_EQ(SpeedVerdict(ratio), "slower");
+}
+
+TEST(DescribeEnvironmentTest, NamesTheAllowedCpusAsRanges) {
+  Environment e;
+  e.cpu_model = "Example CPU";
+  e.logical_cores = 8;
+  e.affinity = {0, 1, 2, 3, 6};
+  e.usable_cpus = 5;
+  e.hostname = "box";
+  e.sweetspot_version = "0.1.0";
+  e.build_type = "Release";
+  EXPECT_EQ(DescribeEnvironment(e, "1.21.0"),
+            "Example CPU, 8 logical cores, CPUs 0-3,6 allowed (5 usable), host box, onnxruntime 1.21.0, sweetspot "
+            "0.1.0 (Release)");
 }
 
 }  // namespace
