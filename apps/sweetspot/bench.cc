@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include <fmt/core.h>
+#include <fmt/format.h>
 
 #include "commands.h"
 #include "output.h"
@@ -31,6 +31,7 @@ struct BenchArgs {
   std::string graph_opt = "all";
   std::string execution_mode = "sequential";
   std::string provider = "cpu";
+  std::string runtime = "onnxruntime";
   int concurrency = 4;
   double duration_s = 2.0;
   double max_duration_s = 30.0;
@@ -65,6 +66,7 @@ Result<BenchRequest> MakeRequest(const BenchArgs& a) {
   request.options.intra_op_threads = a.threads > 0 ? a.threads : DefaultThreadCount();
   request.options.inter_op_threads = a.inter_threads;
   request.options.execution_provider = a.provider;
+  request.backend = a.runtime;
 
   MeasureConfig& c = request.config;
   c.scenarios.clear();
@@ -139,7 +141,7 @@ Status RunBenchCommand(const BenchArgs& args) {
   SWEETSPOT_ASSIGN_OR_RETURN(BenchRequest base, MakeRequest(args));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(args.json_path, "--json"));
   // Once, before any model: a provider this build cannot enable fails every one.
-  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend(base.backend));
+  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, WithFlag(CreateBackend(base.backend), "--runtime"));
   if (Status provider = backend->CheckProvider(args.provider); !provider.ok()) {
     return Status::FromCode(provider.code(), "--provider: " + provider.message() + ": use --provider cpu");
   }
@@ -230,6 +232,9 @@ void RegisterBench(CLI::App& root, Action* selected) {
   cmd->add_option("--inter-threads", args->inter_threads, "inter-op threads (default 1)")->check(NonNegativeInteger());
   cmd->add_option("--graph-opt", args->graph_opt, "graph optimisation: disabled, basic, extended, all (default all)");
   cmd->add_option("--execution-mode", args->execution_mode, "sequential or parallel (default sequential)");
+  cmd->add_option(
+      "--runtime", args->runtime,
+      fmt::format("the runtime that runs the models: {} (default onnxruntime)", fmt::join(BackendNames(), ", ")));
   cmd->add_option("--provider", args->provider, "execution provider (default cpu)");
   cmd->add_option("--concurrency", args->concurrency, "threads in the concurrent scenario (default 4)")
       ->check(PositiveInteger());

@@ -43,6 +43,7 @@ struct EvalArgs {
   std::uint64_t seed = 0;
   int batch = 32;
   int threads = 0;
+  std::string runtime = "onnxruntime";
   bool allow_corrupt = false;
   bool no_cache = false;
   bool print_preprocess = false;
@@ -131,6 +132,7 @@ Result<EvalRequest> MakeRequest(const EvalArgs& a, const std::string& model) {
   request.seed = a.seed;
   request.batch_size = a.batch;
   request.threads = a.threads;
+  request.engine = a.runtime;
   request.output_kind = output_kind;
   request.allow_corrupt = a.allow_corrupt;
   request.cache_enabled = !a.no_cache;
@@ -141,7 +143,7 @@ Result<EvalRequest> MakeRequest(const EvalArgs& a, const std::string& model) {
 
 Status PrintPreprocess(const EvalRequest& request) {
   SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec spec, LayerPreprocessing(request.model_path, request.layers));
-  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
+  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend(request.engine));
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, backend->Load(request.model_path, BackendOptions{}));
   if (session->inputs().empty()) return Status::InvalidData("model " + request.model_path + " has no inputs");
   SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec resolved, Resolve(spec, session->inputs().front()));
@@ -181,6 +183,7 @@ Status RunEval(const EvalArgs& a) {
     return Status::NotFound("--reference: model " + a.reference + " does not exist");
   }
   SWEETSPOT_ASSIGN_OR_RETURN(EvalRequest request, MakeRequest(a, a.model));
+  SWEETSPOT_RETURN_IF_ERROR(WithFlag(CreateBackend(a.runtime), "--runtime").status());
   if (a.print_preprocess) return PrintPreprocess(request);
 
   auto bar = std::make_shared<ProgressBar>();
@@ -272,6 +275,9 @@ void RegisterEval(CLI::App& root, Action* selected) {
          "--threads", args->threads,
          "decode and inference threads (default 0: the CPUs this process may use, or OMP_NUM_THREADS when set)")
       ->check(NonNegativeInteger());
+  cmd->add_option(
+      "--runtime", args->runtime,
+      fmt::format("the runtime that runs the model: {} (default onnxruntime)", fmt::join(BackendNames(), ", ")));
   cmd->add_option("--label-map", args->label_map, "`fine,coarse` lines: also score coarse classes");
   cmd->add_option("--per-class", args->per_class,
                   "per-class rows on the terminal: N worst by F1 when there are more, or all (default 10)");

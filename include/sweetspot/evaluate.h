@@ -74,6 +74,7 @@ struct EvalResult {
   std::string output_name;
   int batch_size = 0;                            // actually used
   int threads = 0;                               // inference (intra-op) threads used; Evaluate decodes with as many
+  std::string engine;                            // Backend::name() of the runtime that ran it
   OutputKind output_kind = OutputKind::kLogits;  // resolved
   bool output_kind_detected = false;             // true when it was kAuto
   std::size_t requested = 0;                     // samples asked for
@@ -140,8 +141,9 @@ struct EvalRequest {
   // Ascending dataset indices never evaluated (a calibration split): the
   // subset is drawn from the other samples (StratifiedSubset's `exclude`).
   std::vector<std::size_t> exclude_indices;
-  int batch_size = 32;  // for a dynamic batch dimension
-  int threads = 0;      // decode and inference threads; 0: DefaultThreadCount() (cpus.h)
+  int batch_size = 32;                 // for a dynamic batch dimension
+  int threads = 0;                     // decode and inference threads; 0: DefaultThreadCount() (cpus.h)
+  std::string engine = "onnxruntime";  // the runtime: a name CreateBackend takes (backend.h)
   OutputKind output_kind = OutputKind::kAuto;
   bool allow_corrupt = false;
   bool cache_enabled = true;

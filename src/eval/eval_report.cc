@@ -72,6 +72,7 @@ json ResultJson(const EvalResult& r) {
               {"output", r.output_name},
               {"batch_size", r.batch_size},
               {"threads", r.threads},
+              {"engine", r.engine},
               {"output_kind", OutputKindName(r.output_kind)},
               {"output_kind_detected", r.output_kind_detected},
               {"metrics", MetricsJson(r.metrics)},
@@ -214,8 +215,8 @@ std::string RenderEvalText(const EvalResult& r, const EvalResult* reference, con
         "             confidence its own score; {} if they are logits)\n",
         hints.logits);
   }
-  out += fmt::format("time         prepare {:.0f} ms ({}), inference {:.0f} ms, {} thread(s)\n\n", r.prepare_ms,
-                     r.cache_hit ? "tensor cache hit" : "decoded", r.inference_ms, r.threads);
+  out += fmt::format("time         prepare {:.0f} ms ({}), inference {:.0f} ms, {} thread(s) of {}\n\n", r.prepare_ms,
+                     r.cache_hit ? "tensor cache hit" : "decoded", r.inference_ms, r.threads, r.engine);
   out += MetricsText(r.metrics, per_class_rows, hints);
   if (r.coarse_metrics && r.label_map) {
     out += fmt::format("\ncoarse classes ({})\n", hints.label_map);

@@ -243,6 +243,7 @@ Result<EvalResult> EvaluateModel(Backend& backend, const BackendOptions& backend
   result->model = model.string();
   result->spec = *resolved;
   result->threads = backend_options.intra_op_threads;
+  result->engine = backend.name();
   return result;
 }
 
@@ -261,6 +262,7 @@ json ToJson(const EvalRequest& r) {
           {"exclude_indices", r.exclude_indices},
           {"batch_size", r.batch_size},
           {"threads", r.threads},
+          {"engine", r.engine},
           {"output_kind", OutputKindName(r.output_kind)},
           {"allow_corrupt", r.allow_corrupt},
           {"cache_enabled", r.cache_enabled},
@@ -283,6 +285,7 @@ Result<EvalRequest> EvalRequestFromJson(const json& j) {
     r.exclude_indices = j.value("exclude_indices", std::vector<std::size_t>());
     r.batch_size = j.at("batch_size").get<int>();
     r.threads = j.at("threads").get<int>();
+    r.engine = j.value("engine", r.engine);
     SWEETSPOT_ASSIGN_OR_RETURN(r.output_kind, ParseOutputKind(j.at("output_kind").get<std::string>()));
     r.allow_corrupt = j.at("allow_corrupt").get<bool>();
     r.cache_enabled = j.at("cache_enabled").get<bool>();
@@ -349,7 +352,8 @@ Result<EvalResult> Evaluate(const EvalRequest& request, const std::function<void
   const int threads = EvalThreads(request.threads);
   BackendOptions backend_options;
   backend_options.intra_op_threads = threads;
-  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
+  auto backend = CreateBackend(request.engine);
+  if (!backend.ok()) return backend.status().WithContext("engine");
   EvalOptions options;
   options.batch_size = request.batch_size;
   options.output_kind = request.output_kind;
@@ -362,7 +366,7 @@ Result<EvalResult> Evaluate(const EvalRequest& request, const std::function<void
     SWEETSPOT_ASSIGN_OR_RETURN(LabelMap map, LoadLabelMap(request.label_map_file, dataset.class_names()));
     options.label_map = std::move(map);
   }
-  return EvaluateModel(*backend, backend_options, model, dataset, indices, spec, options);
+  return EvaluateModel(**backend, backend_options, model, dataset, indices, spec, options);
 }
 
 EvalSummary Summarize(const EvalResult& r) {

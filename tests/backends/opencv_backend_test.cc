@@ -47,6 +47,27 @@ TEST(OpenCvBackend, AnOperatorOpenCvLacksNamesTheNodeAndItsOpInOneLine) {
   EXPECT_TRUE((*ort)->Load(path, {}).ok()) << "pick a standard operator ONNX Runtime runs";
 }
 
+// A check inside OpenCV's importer fails (4.6 reads a Gemm's bias wrongly
+// without transB): the node and the check, without OpenCV's source locations.
+TEST(OpenCvBackend, AFailedImporterCheckNamesTheNodeAndTheCheckInOneLine) {
+  TempDir dir;
+  GraphBuilder b("gemm");
+  b.Input("x", DType::kFloat32, {-1, 2}, {"N"})
+      .Initializer("W", {2, 3}, {1, 2, 3, 4, 5, 6})
+      .Initializer("b", {3}, {10, 20, 30})
+      .Node("Gemm", {"x", "W", "b"}, {"y"})
+      .Output("y", DType::kFloat32, {-1, 3}, {"N"});
+  const auto path = WriteModel(b.Build(), dir / "gemm.onnx");
+  auto session = OpenCv()->Load(path, {});
+  ASSERT_FALSE(session.ok());
+  EXPECT_EQ(session.status().code(), StatusCode::kUnsupported);
+  const std::string& message = session.status().message();
+  EXPECT_EQ(message.rfind("opencv-dnn cannot import '" + path.string() + "': node 'Gemm_1': OpenCV's check '", 0), 0U)
+      << message;
+  EXPECT_EQ(message.find("OpenCV("), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+}
+
 // The message's fix, "use another runtime": ONNX Runtime runs the model.
 TEST(OpenCvBackend, ANonFloatInputIsRefusedAndAnotherRuntimeRunsIt) {
   TempDir dir;

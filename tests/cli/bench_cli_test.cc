@@ -131,6 +131,29 @@ TEST_F(BenchCli, HelpExplainsTheScenarios) {
   EXPECT_NE(r.out.find("--target-ci"), std::string::npos);
 }
 
+// --runtime picks the engine the measuring child loads; the result names it.
+TEST_F(BenchCli, RuntimeChoosesTheEngineAndAnUnknownOneListsTheOthers) {
+  const auto r = RunCli("bench " + model_ + " --runtime opencv-dnn --json -" + kFast);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["results"][0]["backend"], "opencv-dnn@4.6.0") << r.out;
+  EXPECT_EQ(doc["results"][0]["backend_version"], "4.6.0");
+  ExpectUsageError(model_ + " --runtime tensorflow" + kFast, "--runtime: unknown backend 'tensorflow' (available: ");
+  EXPECT_NE(RunCli("bench " + model_ + " --runtime tensorflow" + kFast).err.find("opencv-dnn"), std::string::npos);
+}
+
+// A model one runtime cannot import fails there with its one-line reason.
+TEST_F(BenchCli, AModelOpenCvCannotImportFailsInOneLineNamingTheNode) {
+  GraphBuilder b("hardmax");
+  b.Input("x", DType::kFloat32, {-1, 4}, {"N"})
+      .Node("Hardmax", {"x"}, {"y"})
+      .Output("y", DType::kFloat32, {-1, 4}, {"N"});
+  const std::string path = testing::WriteModel(b.Build(), dir_ / "hardmax.onnx").string();
+  ExpectUsageError(path + " --runtime opencv-dnn" + kFast, "node 'Hardmax_1': OpenCV DNN has no Hardmax layer");
+  const auto ort = RunCli("bench " + path + kFast);
+  EXPECT_EQ(ort.exit_code, 0) << ort.err;
+}
+
 TEST_F(BenchCli, PrintsAReadableTable) {
   const auto r = RunCli("bench " + model_ + " --duration-s 0.2 --max-duration-s 1 --min-count 20");
   ASSERT_EQ(r.exit_code, 0) << r.err;

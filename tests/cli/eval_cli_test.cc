@@ -26,18 +26,22 @@ using testing::RunCli;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-// logit c = mean of RGB channel c; `classes` beyond 3 get 0.
-onnx::ModelProto ChannelModel(int classes = 3) {
+// logit c = mean of RGB channel c; `classes` beyond 3 get 0. The Gemm's
+// weights are [12, classes], or [classes, 12] with transB = 1 when
+// `transposed` (OpenCV 4.6 imports only that form of a Gemm with a bias).
+onnx::ModelProto ChannelModel(int classes = 3, bool transposed = false) {
   GraphBuilder b("channels");
   b.Input("input", DType::kFloat32, {-1, 3, 2, 2}, {"N"});
   std::vector<float> w(static_cast<std::size_t>(12 * classes), 0.0F);
   for (int c = 0; c < 3; ++c) {
-    for (int p = 0; p < 4; ++p) w[static_cast<std::size_t>((c * 4 + p) * classes + c)] = 0.25F;
+    for (int p = 0; p < 4; ++p) {
+      w[static_cast<std::size_t>(transposed ? c * 12 + c * 4 + p : (c * 4 + p) * classes + c)] = 0.25F;
+    }
   }
-  b.Initializer("W", {12, classes}, w);
+  b.Initializer("W", transposed ? Shape{classes, 12} : Shape{12, classes}, w);
   b.Initializer("B", {classes}, std::vector<float>(static_cast<std::size_t>(classes), 0.0F));
   b.Node("Flatten", {"input"}, {"flat"}, {Attr("axis", int64_t{1})});
-  b.Node("Gemm", {"flat", "W", "B"}, {"logits"});
+  b.Node("Gemm", {"flat", "W", "B"}, {"logits"}, {Attr("transB", int64_t{transposed ? 1 : 0})});
   b.Output("logits", DType::kFloat32, {-1, classes}, {"N", ""});
   return b.Build();
 }
@@ -338,6 +342,24 @@ TEST(EvalCliRealData, ResnetsRankByDepth) {
   EXPECT_LT(top1[0], top1[1]);
   EXPECT_LT(top1[1], top1[2]);
   EXPECT_LT(top1[2], top1[3]);
+}
+
+// The same evaluation under each runtime: the same predictions, the runtime named.
+TEST_F(EvalCli, RuntimeChoosesTheEngineThatRunsTheModel) {
+  model_ = testing::WriteModel(ChannelModel(3, /*transposed=*/true), dir_ / "transposed.onnx").string();
+  const std::string data = "--data '" + (dir_ / "data").string() + "' --json -";
+  const auto ort = RunCli(Eval(data));
+  const auto cv = RunCli(Eval(data + " --runtime opencv-dnn"));
+  ASSERT_EQ(ort.exit_code, 0) << ort.err;
+  ASSERT_EQ(cv.exit_code, 0) << cv.err;
+  const auto ort_doc = nlohmann::json::parse(ort.out);
+  const auto cv_doc = nlohmann::json::parse(cv.out);
+  EXPECT_EQ(cv_doc["engine"], "opencv-dnn@4.6.0");
+  EXPECT_EQ(ort_doc["engine"].get<std::string>().rfind("onnxruntime", 0), 0U) << ort_doc["engine"];
+  EXPECT_EQ(cv_doc["metrics"]["top1_correct"], ort_doc["metrics"]["top1_correct"]);
+  const auto unknown = RunCli(Eval(data + " --runtime tensorflow"));
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_THAT(unknown.err, HasSubstr("--runtime: unknown backend 'tensorflow' (available: "));
 }
 
 // Every output is checked before any image is decoded (one line, exit 2,

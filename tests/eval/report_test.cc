@@ -73,6 +73,7 @@ EvalResult HandMadeModel() {
   r.prepare_ms = 12.5;
   r.inference_ms = 3.25;
   r.threads = 4;
+  r.engine = "onnxruntime@1.21.0";
   return r;
 }
 

@@ -27,6 +27,9 @@ namespace {
 std::string Reason(const cv::Exception& e) {
   std::string text = e.err.empty() ? e.what() : e.err;
   if (e.code == cv::Error::StsAssert) text = "OpenCV's check '" + text + "' failed in " + e.func;
+  static const std::regex nested_check(
+      R"re(OpenCV\([^)]*\) \S+:\d+: error: \(-215:Assertion failed\) (.*) in function '([^']*)')re");
+  text = std::regex_replace(text, nested_check, "OpenCV's check '$1' failed in $2");
   static const std::regex noise(R"(OpenCV\([^)]*\) \S+:\d+: error: \(-?\d+:[^)]*\) | in function '[^']*'|(^|\n)> ?)");
   text = std::regex_replace(text, noise, " ");
   static const std::regex node(R"(Node \[[^\]]*\]:\(onnx_node!([^)]*)\) parse error: )");
