@@ -4,27 +4,54 @@
 // Analysis.
 //
 // A candidate is one (model variant x runtime setting) with its accuracy (top-1
-// and which samples it got right, for paired tests), its latency figures and
-// its costs. The analysis, in order:
+// and which samples it got right, for paired tests), its latency figures (with
+// their intervals and every timed run's latency, for speed ratios) and its
+// costs. The analysis, in order:
 //  1. candidates that could not be measured are "failed" (with the reason);
-//  2. each constraint is checked on the point estimates; a candidate missing
-//     one is "excluded", each miss phrased with its size
-//     ("fails top-1 >= 0.82 by 0.97 points");
-//  3. among the candidates that meet every constraint, the objective picks the
-//     recommendation. Accuracy differences are tested with McNemar's exact test
-//     on the samples both candidates evaluated: for the accuracy objective,
-//     the fastest candidate whose top-1 is not significantly below the most
-//     accurate one's (p >= kSignificanceLevel) wins, and the reasons say the
-//     difference is not significant;
-//  4. every other feasible candidate is "dominated" (another feasible one is at
-//     least as accurate and at least as fast: "dominated by X: as accurate,
-//     2.1x faster") or "outranked" (a trade-off the objective decided, with
+//  2. each constraint is met, missed or undecided (ConstraintCheck). A figure
+//     with an interval (top-1: top1_ci; p50, p99: p50_ci, p99_ci;
+//     throughput: items_per_s_ci) is met when the whole interval is on the
+//     right side of the bound, missed when the whole interval is on the wrong
+//     side, and undecided when the interval holds the bound; a figure without
+//     one (memory, size, or a figure whose interval is unknown) is judged on
+//     its point estimate. A candidate missing one constraint is "excluded",
+//     each miss phrased with its size ("fails top-1 >= 82 % by 0.97 points");
+//     an undecided one is never excluded silently: it is "undecided", with how
+//     many samples would decide each open constraint (see ConstraintCheck);
+//  3. the objective picks the recommendation among the candidates that meet
+//     every constraint. When none does, it picks among the undecided ones whose
+//     point estimates meet every constraint, and says that the recommendation
+//     rests on undecided verdicts (Analysis::rests_on_undecided). Either way an
+//     undecided candidate better on the objective than the recommendation is
+//     named in its reasons ("resnet20 could beat it: ..."). Accuracy
+//     differences are tested with McNemar's exact test on the samples both
+//     candidates evaluated: for the accuracy objective, the fastest candidate
+//     whose top-1 is not significantly below the most accurate one's
+//     (p >= kSignificanceLevel) and whose speed edge over it is measurable
+//     wins, and the reasons say the difference is not significant. For a speed
+//     objective, the reasons say whether the recommendation's edge over the
+//     runner-up is measurable (SpeedRatio);
+//  4. every other candidate of that pool is "dominated" (another is at least as
+//     accurate and at least as fast: "dominated by X: as accurate, 2.10x
+//     faster [1.90, 2.31]", or "... no measurable speed difference (1.012x
+//     [0.925, 1.106])") or "outranked" (a trade-off the objective decided, with
 //     whether its accuracy edge is significant).
-// With no feasible candidate there is no recommendation; `closest` names the
-// candidate with the smallest total relative miss. A measured variant's
-// reasons (and the recommendation's, when it is one) start with its lineage
-// against its parent in the same setting: "int8-static:entropy of large:
-// 2.30x faster, -0.40 points, not significant (McNemar p = 0.41)".
+// With no candidate to recommend there is no recommendation; `closest` names
+// the candidate with the smallest total relative miss (on point estimates). A
+// measured variant's reasons (and the recommendation's, when it is one) start
+// with its lineage against its parent in the same setting:
+// "int8-static:entropy of large: 2.30x faster [2.21, 2.38], -0.40 points, not
+// significant (McNemar p = 0.41)".
+//
+// Speed ratios (SpeedRatio) get a 95 % percentile-bootstrap interval over the
+// two candidates' timed runs (stats::BootstrapRatioInterval): of the p50 (or
+// p99) for latency, of the mean latency for throughput (items/s is items per
+// mean latency), scaled to the ratio of the stored figures, then widened by
+// kRunToRunTolerance on each side ([l / (1 + t), u * (1 + t)]): the bootstrap
+// only sees the noise within each measurement, while two candidates are timed
+// in two processes, whose offsets it cannot see. A ratio whose interval holds
+// 1 is "no measurable speed difference" wherever speed is phrased. Memory and
+// size ratios are single measurements and have no interval.
 //
 // Pareto frontiers (accuracy vs p50 latency, vs peak memory, vs model size)
 // are computed over the measured candidates, constraints aside. Fits across
@@ -92,23 +119,76 @@ struct Candidate {
   double p50_ms = 0.0;
   double p99_ms = 0.0;
   double items_per_s = 0.0;
+  // 95 % intervals of the three figures above (FillLatencyIntervals); invalid
+  // when unknown, and the constraints on them are then judged on the estimate.
+  stats::Interval p50_ci, p99_ci, items_per_s_ci;
+  // Every timed run's latency in ms, in order (single-stream: one query;
+  // offline: one batch); empty when unknown, and speed ratios then have no
+  // interval.
+  std::vector<double> latency_ms;
   std::int64_t peak_memory_bytes = 0;
   // Peak RSS minus that of the same process with no model (the runtime's
   // share); 0 = unknown (a measurement stored before it was recorded).
   std::int64_t model_memory_bytes = 0;
 };
 
-enum class Verdict { kRecommended, kOutranked, kDominated, kExcluded, kFailed };
-std::string_view VerdictName(Verdict verdict);  // "recommended", "outranked", "dominated", "excluded", "failed"
+// From `latency_ms`: p50_ci and p99_ci as distribution-free order-statistic
+// intervals (stats::QuantileInterval), items_per_s_ci as items_per_s scaled by
+// the bootstrap interval of the mean latency (stats::BootstrapInterval). Leaves
+// them invalid when latency_ms is empty.
+void FillLatencyIntervals(Candidate* candidate);
+
+// The offset between two measurements of the same model in two measuring
+// processes, relative: the same 2 us model measured twice by a study on a
+// shared 2-core VM had p50s 5 % apart, each with a bootstrap interval of
+// +-0.3 %. Speed ratios are only called measurable beyond it. Under heavy
+// load (load average 19 on those 2 cores) the two p50s were 1.86x apart: no
+// interval computed from the runs covers a machine that changes between them.
+inline constexpr double kRunToRunTolerance = 0.06;
+
+// How many times faster one candidate is than another, with the interval.
+enum class SpeedFigure { kItemsPerS, kP50, kP99 };
+struct SpeedRatio {
+  double ratio = 1.0;  // > 1: the first is faster
+  stats::Interval ci;  // invalid when either candidate has no latencies
+  // The interval excludes 1.
+  bool Measurable() const { return ci.valid && (ci.lower > 1.0 || ci.upper < 1.0); }
+};
+// a's items/s over b's, or b's p50 (p99) over a's; the interval as the header says.
+SpeedRatio SpeedupOf(const Candidate& a, const Candidate& b, SpeedFigure figure);
+// For a ratio >= 1: "2.10x faster [1.90, 2.31]", "no measurable speed
+// difference (1.012x [0.925, 1.106])", or "2.10x faster" without an interval.
+std::string DescribeSpeedup(const SpeedRatio& ratio);
+
+enum class ConstraintStatus { kMet, kMissed, kUndecided };
+std::string_view ConstraintStatusName(ConstraintStatus status);  // "met", "missed", "undecided"
+
+struct ConstraintCheck {
+  std::string constraint;  // as DescribeConstraints words it: "top-1 >= 82 %"
+  ConstraintStatus status = ConstraintStatus::kMet;
+  // What the figure's interval rests on: evaluation samples (top-1) or timed
+  // runs (latency, throughput); 0 for a point estimate.
+  std::int64_t samples = 0;
+  // Undecided only: about how many samples in all would decide it, assuming
+  // the interval's half-width on the bound's side, h, shrinks as 1/sqrt(n)
+  // around the same estimate e: n' = ceil(n (h / |e - bound|)^2). 0 when the
+  // estimate equals the bound (no sample count decides it).
+  std::int64_t samples_needed = 0;
+};
+
+enum class Verdict { kRecommended, kOutranked, kDominated, kUndecided, kExcluded, kFailed };
+// "recommended", "outranked", "dominated", "undecided", "excluded", "failed"
+std::string_view VerdictName(Verdict verdict);
 
 struct CandidateAnalysis {
   Verdict verdict = Verdict::kFailed;
   std::vector<std::string> reasons;  // one short sentence each
-  bool meets_constraints = false;
+  std::vector<ConstraintCheck> checks;  // one per constraint set, in DescribeConstraints' order; empty when failed
+  bool meets_constraints = false;       // every check met
   bool on_latency_frontier = false;  // accuracy vs p50
   bool on_memory_frontier = false;   // accuracy vs peak memory
   bool on_size_frontier = false;     // accuracy vs file size
-  // Relative misses summed over the failed constraints (0 when feasible).
+  // Relative misses of the point estimates summed over the constraints they miss (0 when none).
   double total_relative_miss = 0.0;
 };
 
@@ -130,6 +210,8 @@ struct Analysis {
   std::vector<CandidateAnalysis> candidates;  // parallel to the input
   std::optional<std::size_t> recommended;     // index into the input
   std::vector<std::string> recommendation_reasons;
+  // No candidate meets every constraint; the recommendation is an undecided one.
+  bool rests_on_undecided = false;
   std::optional<std::size_t> closest;  // when nothing is feasible: the smallest miss
   std::vector<SettingFits> fits;       // settings with >= kMinFitPoints measured candidates
 };

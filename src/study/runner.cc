@@ -454,6 +454,8 @@ Candidate MakeCandidate(const StudyPlan& plan, const StudyMeasurements& measured
     c.items_per_s = l.items_per_s;
     c.peak_memory_bytes = l.peak_rss_bytes;
     c.model_memory_bytes = l.model_rss_bytes.value_or(0);
+    c.latency_ms = l.raw_ms;
+    FillLatencyIntervals(&c);
   }
   if (c.failure.empty() && (!found.accuracy || !found.latency[s])) c.failure = "not measured";
   return c;
@@ -474,8 +476,10 @@ std::optional<std::size_t> FindReference(const std::vector<Candidate>& candidate
   return reference;
 }
 
-// What each variant is made of, and, for a variant slower than its parent in
-// a setting, the verdict that explains why (graph_diagnosis.h).
+// What each variant is made of, and, for a variant measurably slower than its
+// parent in a setting (the throughput ratio's interval excludes 1), the
+// verdict that explains why (graph_diagnosis.h); a point estimate below the
+// parent's within the noise is "no measurable speed difference" instead.
 void AddVariantDiagnoses(const StudyPlan& plan, StudyReport* report) {
   const std::size_t settings = plan.settings.size();
   for (std::size_t i = 0; i < plan.models.size(); ++i) {
@@ -488,10 +492,16 @@ void AddVariantDiagnoses(const StudyPlan& plan, StudyReport* report) {
       const Candidate& variant = report->candidates[i * settings + s];
       const Candidate& parent = report->candidates[*m.parent * settings + s];
       if (!variant.failure.empty() || !parent.failure.empty() || variant.items_per_s >= parent.items_per_s) continue;
+      auto& reasons = report->analysis.candidates[i * settings + s].reasons;
+      const SpeedRatio slower = SpeedupOf(parent, variant, SpeedFigure::kItemsPerS);
+      if (slower.ci.valid && !slower.Measurable()) {
+        reasons.push_back(fmt::format("not slower than {}: {}", parent.name, DescribeSpeedup(slower)));
+        continue;
+      }
       const std::string verdict = SlowerVariantVerdict(*m.diagnosis, *parent_diagnosis);
       if (verdict.empty()) continue;
-      report->analysis.candidates[i * settings + s].reasons.push_back(
-          fmt::format("slower than {}: {}", parent.name, verdict));
+      reasons.push_back(fmt::format("slower than {} ({}): {}", parent.name,
+                                    DescribeSpeedup(SpeedupOf(variant, parent, SpeedFigure::kItemsPerS)), verdict));
       if (info.verdict.empty()) info.verdict = verdict;
     }
     report->variants.push_back(std::move(info));
@@ -645,7 +655,7 @@ Status StudyOutcome(const StudyReport& report) {
     const std::size_t i = *report.analysis.closest;
     std::string misses;
     for (const auto& reason : report.analysis.candidates[i].reasons) misses += (misses.empty() ? "" : "; ") + reason;
-    closest = fmt::format("; the closest is {}, which {}", report.candidates[i].name, misses);
+    closest = fmt::format("; the closest is {}: {}", report.candidates[i].name, misses);
     return Status::InvalidArgument(
         fmt::format("no candidate meets the constraints ({}){}; relax [constraints] in {} or add candidates",
                     DescribeConstraints(report.constraints), closest, report.spec_path));

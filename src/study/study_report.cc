@@ -31,10 +31,20 @@ std::string Top1(const Candidate& c) {
   return fmt::format("{:.2f} % [{:.2f}, {:.2f}]", 100 * c.top1, 100 * c.top1_ci.lower, 100 * c.top1_ci.upper);
 }
 
+// "0.800 [0.790, 0.812]", or the figure alone when its interval is unknown.
+std::string P50(const Candidate& c) {
+  if (!c.p50_ci.valid) return Ms(c.p50_ms);
+  return fmt::format("{} [{}, {}]", Ms(c.p50_ms), Ms(c.p50_ci.lower), Ms(c.p50_ci.upper));
+}
+
+nlohmann::json IntervalJson(const stats::Interval& ci) {
+  return ci.valid ? nlohmann::json::array({ci.lower, ci.upper}) : nlohmann::json(nullptr);
+}
+
 std::string PValue(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt::format("{:.3f}", p); }
 
 std::vector<std::string> Header() {
-  return {"name",   "size MB", "params",  "MACs",     "top-1 (95 % CI)", "p50 ms",
+  return {"name",   "size MB", "params",  "MACs",     "top-1 (95 % CI)", "p50 ms (95 % CI)",
           "p99 ms", "items/s", "peak MB", "model MB", "frontier",        "verdict"};
 }
 
@@ -50,7 +60,7 @@ std::vector<std::vector<std::string>> Rows(const StudyReport& r) {
       continue;
     }
     rows.push_back(
-        {c.name, Mb(c.size_bytes), Count(c.param_count), Count(c.macs), Top1(c), Ms(c.p50_ms), Ms(c.p99_ms),
+        {c.name, Mb(c.size_bytes), Count(c.param_count), Count(c.macs), Top1(c), P50(c), Ms(c.p99_ms),
          fmt::format("{:.0f}", c.items_per_s),
          fmt::format("{:.1f}", static_cast<double>(c.peak_memory_bytes) / kMegabyte),
          c.model_memory_bytes > 0 ? fmt::format("{:.1f}", static_cast<double>(c.model_memory_bytes) / kMegabyte) : "-",
@@ -234,8 +244,21 @@ std::string RenderStudyJson(const StudyReport& r) {
       j["top1"] = c.top1;
       j["top1_ci95"] = {c.top1_ci.lower, c.top1_ci.upper};
       j["p50_ms"] = c.p50_ms;
+      j["p50_ci95"] = IntervalJson(c.p50_ci);
       j["p99_ms"] = c.p99_ms;
+      j["p99_ci95"] = IntervalJson(c.p99_ci);
       j["items_per_s"] = c.items_per_s;
+      j["items_per_s_ci95"] = IntervalJson(c.items_per_s_ci);
+      json checks = json::array();
+      for (const ConstraintCheck& check : a.checks) {
+        checks.push_back({{"constraint", check.constraint},
+                          {"status", ConstraintStatusName(check.status)},
+                          {"samples", check.samples},
+                          {"samples_needed", check.status == ConstraintStatus::kUndecided && check.samples_needed > 0
+                                                 ? json(check.samples_needed)
+                                                 : json(nullptr)}});
+      }
+      j["constraint_checks"] = checks;
       j["peak_memory_bytes"] = c.peak_memory_bytes;
       j["model_memory_bytes"] = c.model_memory_bytes > 0 ? nlohmann::json(c.model_memory_bytes) : nlohmann::json();
       if (r.reference && r.reference_p[i]) {
@@ -282,7 +305,8 @@ std::string RenderStudyJson(const StudyReport& r) {
               {"candidates", candidates},
               {"recommendation",
                {{"name", r.analysis.recommended ? json(r.candidates[*r.analysis.recommended].name) : json(nullptr)},
-                {"reasons", r.analysis.recommendation_reasons}}},
+                {"reasons", r.analysis.recommendation_reasons},
+                {"rests_on_undecided", r.analysis.rests_on_undecided}}},
               {"closest", r.analysis.closest ? json(r.candidates[*r.analysis.closest].name) : json(nullptr)},
               {"reference", r.reference ? json(r.candidates[*r.reference].name) : json(nullptr)},
               {"fits", fits},
@@ -315,17 +339,21 @@ std::string RenderStudyCsv(const StudyReport& r) {
     return out + "\"";
   };
   std::string out =
-      "name,model,setting,size_bytes,param_count,macs,top1,top1_ci_lower,top1_ci_upper,p50_ms,p99_ms,items_per_s,"
+      "name,model,setting,size_bytes,param_count,macs,top1,top1_ci_lower,top1_ci_upper,p50_ms,p50_ci_lower,p50_ci_"
+      "upper,"
+      "p99_ms,items_per_s,"
       "peak_memory_bytes,model_memory_bytes,on_latency_frontier,on_memory_frontier,on_size_frontier,verdict,reasons\n";
   for (std::size_t i = 0; i < r.candidates.size(); ++i) {
     const Candidate& c = r.candidates[i];
     const CandidateAnalysis& a = r.analysis.candidates[i];
     const bool ok = c.failure.empty();
     const auto num = [ok](double v) { return ok ? fmt::format("{:.6g}", v) : std::string(); };
+    const auto bound = [&](double v) { return c.p50_ci.valid ? num(v) : std::string(); };
     out += fmt::format(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.name), field(c.model), field(c.setting),
-        c.size_bytes, c.param_count, c.macs, num(c.top1), num(c.top1_ci.lower), num(c.top1_ci.upper), num(c.p50_ms),
-        num(c.p99_ms), num(c.items_per_s), ok ? std::to_string(c.peak_memory_bytes) : "",
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.name), field(c.model),
+        field(c.setting), c.size_bytes, c.param_count, c.macs, num(c.top1), num(c.top1_ci.lower), num(c.top1_ci.upper),
+        num(c.p50_ms), bound(c.p50_ci.lower), bound(c.p50_ci.upper), num(c.p99_ms), num(c.items_per_s),
+        ok ? std::to_string(c.peak_memory_bytes) : "",
         ok && c.model_memory_bytes > 0 ? std::to_string(c.model_memory_bytes) : "", a.on_latency_frontier ? 1 : 0,
         a.on_memory_frontier ? 1 : 0, a.on_size_frontier ? 1 : 0, VerdictName(a.verdict), field(Reasons(a.reasons)));
   }

@@ -2,7 +2,9 @@
 // the recommendation for each kind of objective, significance, and the fits.
 #include "sweetspot/analysis.h"
 
+#include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,8 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
 
 constexpr std::int64_t kSamples = 10000;
 
@@ -280,6 +284,184 @@ TEST(AnalysisTest, ObjectiveAndVerdictNames) {
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.status().message(), HasSubstr("unknown objective 'fastest' (known: max-throughput"));
   EXPECT_EQ(VerdictName(Verdict::kDominated), "dominated");
+}
+
+// ---------------------------------------------------------------- significance
+
+// `runs` timed runs spread evenly over p50 +- 10 %, scrambled, and the figures from them.
+void Time(Candidate* c, double p50_ms, int runs = 400) {
+  c->latency_ms.clear();
+  for (int i = 0; i < runs; ++i) {
+    c->latency_ms.push_back(p50_ms * (1.0 + 0.1 * ((i * 97 % runs) - runs / 2) / (runs / 2.0)));
+  }
+  std::vector<double> sorted = c->latency_ms;
+  std::sort(sorted.begin(), sorted.end());
+  c->p50_ms = stats::Percentile(sorted, 0.5);
+  c->p99_ms = stats::Percentile(sorted, 0.99);
+  c->items_per_s = 1000.0 * runs / std::accumulate(sorted.begin(), sorted.end(), 0.0);
+  FillLatencyIntervals(c);
+}
+
+TEST(SignificanceTest, TwoIdenticalCandidatesHaveNoMeasurableSpeedDifference) {
+  // The same model measured twice: the same accuracy and the same timed runs.
+  std::vector<Candidate> c = {Make("first", 9000, 1.0), Make("second", 9000, 1.0)};
+  Time(&c[0], 1.0);
+  Time(&c[1], 1.0);
+  for (SpeedFigure figure : {SpeedFigure::kItemsPerS, SpeedFigure::kP50, SpeedFigure::kP99}) {
+    const SpeedRatio r = SpeedupOf(c[0], c[1], figure);
+    EXPECT_DOUBLE_EQ(r.ratio, 1.0);
+    ASSERT_TRUE(r.ci.valid);
+    EXPECT_LT(r.ci.lower, 1.0);
+    EXPECT_GT(r.ci.upper, 1.0);
+    EXPECT_FALSE(r.Measurable());
+    EXPECT_THAT(DescribeSpeedup(r), StartsWith("no measurable speed difference (1.000x ["));
+  }
+  for (Objective objective : {Objective::kMaxThroughput, Objective::kMinP50, Objective::kMinP99}) {
+    const Analysis a = Analyze(c, {}, objective);
+    ASSERT_EQ(a.recommended, std::optional<std::size_t>(0));
+    EXPECT_THAT(Joined(a.candidates[1].reasons), HasSubstr("tied with first: as accurate, no measurable speed "
+                                                           "difference (1.000x ["));
+    EXPECT_THAT(Joined(a.recommendation_reasons),
+                HasSubstr("its speed edge over the runner-up second is not measurable (1.000x ["));
+  }
+  // One run slower in the second measurement: dominated on the point
+  // estimates, but still no measurable difference.
+  c[1].latency_ms[3] += 0.5;
+  c[1].items_per_s = 1000.0 * 400 / std::accumulate(c[1].latency_ms.begin(), c[1].latency_ms.end(), 0.0);
+  const Analysis a = Analyze(c, {}, Objective::kMaxThroughput);
+  EXPECT_EQ(a.candidates[1].verdict, Verdict::kDominated);
+  EXPECT_THAT(Joined(a.candidates[1].reasons),
+              HasSubstr("dominated by first: as accurate, no measurable speed difference (1.001x ["));
+}
+
+TEST(SignificanceTest, AClearlyFasterCandidateHasAnIntervalAboveOne) {
+  std::vector<Candidate> c = {Make("fast", 9000, 1.0), Make("slow", 9000, 2.1)};
+  Time(&c[0], 1.0);
+  Time(&c[1], 2.1);
+  const SpeedRatio r = SpeedupOf(c[0], c[1], SpeedFigure::kP50);
+  EXPECT_NEAR(r.ratio, 2.1, 1e-9);
+  EXPECT_TRUE(r.Measurable());
+  EXPECT_LT(r.ci.lower, 2.1);
+  EXPECT_GT(r.ci.upper, 2.1);
+  EXPECT_GT(r.ci.lower, 1.9);
+  const Analysis a = Analyze(c, {}, Objective::kMinP50);
+  EXPECT_THAT(a.candidates[1].reasons, ElementsAre(StartsWith("dominated by fast: as accurate, 2.10x faster [")));
+  EXPECT_THAT(Joined(a.recommendation_reasons), HasSubstr("2.10x faster ["));
+  EXPECT_THAT(Joined(a.recommendation_reasons), HasSubstr("] than the runner-up slow"));
+  // The other way round, and without an interval.
+  EXPECT_THAT(DescribeSpeedup(SpeedupOf(c[1], c[0], SpeedFigure::kP50)), StartsWith("2.10x slower ["));
+  c[1].latency_ms.clear();
+  EXPECT_EQ(DescribeSpeedup(SpeedupOf(c[0], c[1], SpeedFigure::kP50)), "2.10x faster");
+}
+
+TEST(SignificanceTest, ThroughputRatioCarriesTheBatchSizes) {
+  // Offline batches: 8 items per 4 ms vs 1 item per 1 ms.
+  std::vector<Candidate> c = {Make("b8", 9000, 4.0), Make("b1", 9000, 1.0)};
+  Time(&c[0], 4.0);
+  Time(&c[1], 1.0);
+  c[0].items_per_s *= 8;
+  FillLatencyIntervals(&c[0]);
+  const SpeedRatio r = SpeedupOf(c[0], c[1], SpeedFigure::kItemsPerS);
+  EXPECT_NEAR(r.ratio, 2.0, 1e-9);
+  EXPECT_TRUE(r.Measurable());
+  EXPECT_LT(r.ci.lower, 2.0);
+  EXPECT_GT(r.ci.upper, 2.0);
+  ASSERT_TRUE(c[0].items_per_s_ci.valid);
+  EXPECT_LT(c[0].items_per_s_ci.lower, c[0].items_per_s);
+  EXPECT_GT(c[0].items_per_s_ci.upper, c[0].items_per_s);
+}
+
+// A candidate with a top-1 interval of [lower, upper] on `n` samples.
+Candidate WithTop1(std::string name, double top1, double lower, double upper, std::int64_t n, double p50_ms) {
+  Candidate c = Make(std::move(name), 9000, p50_ms);
+  c.top1 = top1;
+  c.top1_ci = {lower, upper, true};
+  c.eval_count = n;
+  return c;
+}
+
+TEST(SignificanceTest, ConstraintsAreMetMissedOrUndecided) {
+  Constraints k;
+  k.min_top1 = 0.82;
+  // The example: 81.00 % [77.30, 84.20] on 1000 samples straddles 82 %.
+  const std::vector<Candidate> c = {WithTop1("straddles", 0.81, 0.773, 0.842, 1000, 1.0),
+                                    WithTop1("above", 0.85, 0.83, 0.87, 1000, 2.0),
+                                    WithTop1("below", 0.78, 0.76, 0.80, 1000, 0.5)};
+  const Analysis a = Analyze(c, k, Objective::kMaxThroughput);
+  ASSERT_EQ(a.candidates[0].checks.size(), 1U);
+  const ConstraintCheck& open = a.candidates[0].checks[0];
+  EXPECT_EQ(open.constraint, "top-1 >= 82 %");
+  EXPECT_EQ(open.status, ConstraintStatus::kUndecided);
+  EXPECT_EQ(open.samples, 1000);
+  // The bound is above the estimate: the upper half-width 3.2 points must
+  // shrink below the 1.0-point gap: n = 1000 * (3.2 / 1.0)^2 = 10240.
+  EXPECT_EQ(open.samples_needed, 10240);
+  EXPECT_EQ(a.candidates[0].verdict, Verdict::kUndecided);
+  EXPECT_THAT(a.candidates[0].reasons,
+              ElementsAre("undecided on top-1 >= 82 %: 81.00 % [77.30, 84.20] holds the bound (the estimate fails "
+                          "it by 1.00 points); about 10240 evaluation samples would decide it (1000 now, if the "
+                          "interval narrows as 1/sqrt(n))"));
+  EXPECT_EQ(a.candidates[1].checks[0].status, ConstraintStatus::kMet);
+  EXPECT_EQ(a.candidates[1].verdict, Verdict::kRecommended);
+  EXPECT_FALSE(a.rests_on_undecided);
+  EXPECT_EQ(a.candidates[2].checks[0].status, ConstraintStatus::kMissed);
+  EXPECT_THAT(a.candidates[2].reasons, ElementsAre("fails top-1 >= 82 % by 4.00 points"));
+  // The undecided one is faster: the recommendation names it.
+  EXPECT_THAT(Joined(a.recommendation_reasons),
+              HasSubstr("straddles could beat it (2.00x faster), but top-1 >= 82 % is undecided for it"));
+  EXPECT_THAT(Joined(a.recommendation_reasons), Not(HasSubstr("below could beat it")));
+  EXPECT_EQ(ConstraintStatusName(ConstraintStatus::kUndecided), "undecided");
+  EXPECT_EQ(VerdictName(Verdict::kUndecided), "undecided");
+}
+
+TEST(SignificanceTest, ARecommendationThatRestsOnAnUndecidedVerdictSaysSo) {
+  Constraints k;
+  k.min_top1 = 0.82;
+  // Estimate 83 %, above the bound, but the interval [81.5, 84.5] holds it: the
+  // lower half-width 1.5 points against a 1.0-point gap: 1000 * 2.25 = 2250.
+  const std::vector<Candidate> c = {WithTop1("likely", 0.83, 0.815, 0.845, 1000, 1.0),
+                                    WithTop1("unlikely", 0.81, 0.795, 0.825, 1000, 0.5)};
+  const Analysis a = Analyze(c, k, Objective::kMaxThroughput);
+  ASSERT_EQ(a.recommended, std::optional<std::size_t>(0));  // the one whose estimate meets the bound
+  EXPECT_TRUE(a.rests_on_undecided);
+  EXPECT_EQ(a.candidates[0].checks[0].samples_needed, 2250);
+  EXPECT_THAT(Joined(a.recommendation_reasons),
+              HasSubstr("this recommendation rests on top-1 >= 82 % being undecided, not missed"));
+  EXPECT_THAT(Joined(a.recommendation_reasons), HasSubstr("unlikely could beat it"));
+  EXPECT_EQ(a.candidates[1].verdict, Verdict::kUndecided);
+  EXPECT_FALSE(a.closest.has_value());
+  // An estimate exactly on the bound: no sample count decides it.
+  const Analysis on = Analyze({WithTop1("on", 0.82, 0.80, 0.84, 1000, 1.0)}, k, Objective::kMaxThroughput);
+  EXPECT_EQ(on.candidates[0].checks[0].samples_needed, 0);
+  EXPECT_THAT(Joined(on.candidates[0].reasons), HasSubstr("no sample count decides it"));
+}
+
+TEST(SignificanceTest, LatencyConstraintsUseTheirIntervals) {
+  Candidate c = Make("m", 9000, 1.0);
+  Time(&c, 2.0);  // p50 2 ms, runs over [1.8, 2.2] ms
+  ASSERT_TRUE(c.p50_ci.valid);
+  Constraints k;
+  k.max_p50_ms = c.p50_ci.upper - 1e-6;  // inside the interval, above the estimate
+  k.max_p99_ms = 1.5;                    // below every run
+  k.min_items_per_s = c.items_per_s / 2;
+  const Analysis a = Analyze({c}, k, Objective::kMinP50);
+  ASSERT_EQ(a.candidates[0].checks.size(), 3U);
+  EXPECT_EQ(a.candidates[0].checks[0].status, ConstraintStatus::kUndecided);
+  EXPECT_EQ(a.candidates[0].checks[0].samples, 400);
+  EXPECT_GT(a.candidates[0].checks[0].samples_needed, 400);
+  EXPECT_EQ(a.candidates[0].checks[1].status, ConstraintStatus::kMissed);
+  EXPECT_EQ(a.candidates[0].checks[2].status, ConstraintStatus::kMet);
+  EXPECT_THAT(Joined(a.candidates[0].reasons), HasSubstr("timed runs would decide it (400 now"));
+  EXPECT_EQ(a.candidates[0].verdict, Verdict::kExcluded);
+}
+
+TEST(SignificanceTest, MaxAccuracyDoesNotTradeAccuracyForASpeedEdgeWithinNoise) {
+  // a is 0.11 points less accurate than b (not significant) and faster only by noise.
+  std::vector<Candidate> c = {Make("a", 8256, 1.0), Make("b", 8206, 1.0, 8256, 61)};
+  Time(&c[0], 0.998);
+  Time(&c[1], 1.0);
+  const Analysis a = Analyze(c, {}, Objective::kMaxAccuracy);
+  EXPECT_EQ(c[*a.recommended].name, "b");
 }
 
 }  // namespace

@@ -1,18 +1,24 @@
 // The study's plan and assemble steps on their own: no child process runs.
+#include <algorithm>
+#include <numeric>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "eval/eval_fixtures.h"
 #include "study_fixtures.h"
 #include "support/support.h"
+#include "sweetspot/stats.h"
 #include "sweetspot/study_plan.h"
 
 namespace sweetspot {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
+using ::testing::StartsWith;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -163,6 +169,68 @@ TEST(AssembleTest, CandidatesFailuresAndReferenceFromHandMadeMeasurements) {
   EXPECT_EQ(report.failed, 2u);
   EXPECT_THAT(report.warnings, ElementsAre("the tensor cache could not be written"));
   EXPECT_EQ(report.study, "hand");
+}
+
+// A single-stream latency row from its timed runs, as the runner stores it.
+LatencyRow Timed(std::vector<double> raw_ms) {
+  std::vector<double> sorted = raw_ms;
+  std::sort(sorted.begin(), sorted.end());
+  LatencyRow row;
+  row.p50_ms = stats::Percentile(sorted, 0.5);
+  row.p99_ms = stats::Percentile(sorted, 0.99);
+  row.items_per_s = 1000.0 * static_cast<double>(sorted.size()) / std::accumulate(sorted.begin(), sorted.end(), 0.0);
+  row.peak_rss_bytes = 100'000'000;
+  row.sample_count = static_cast<std::int64_t>(sorted.size());
+  row.raw_ms = std::move(raw_ms);
+  return row;
+}
+
+// A variant whose throughput is below its parent's gets the "slower" verdict
+// only when the ratio's interval excludes 1 (issue 9: it fired on noise).
+TEST(AssembleTest, SlowerVariantVerdictOnlyWhenTheDifferenceIsMeasurable) {
+  StudySpec spec;
+  spec.spec_path = "/specs/variants.toml";
+  StudyPlan plan;
+  plan.settings = {RuntimeSetting{}};
+  plan.models.resize(2);
+  plan.models[0].name = "large";
+  plan.models[1].name = "large/int8-static:minmax";
+  plan.models[1].parent = 0;
+  plan.models[1].variant = "int8-static:minmax";
+  plan.models[0].diagnosis = GraphDiagnosis{};
+  GraphDiagnosis quantized;
+  quantized.quantize_nodes = quantized.dequantize_nodes = 5;
+  plan.models[1].diagnosis = quantized;
+  std::vector<double> raw;
+  for (int i = 0; i < 300; ++i) raw.push_back(1.0 + 0.2 * ((i * 53) % 300) / 300.0);
+  std::vector<double> noisy = raw;  // the same runs, one of them slower: a lower point estimate
+  noisy[7] += 0.5;
+  const auto measure = [&](const std::vector<double>& variant_ms) {
+    StudyMeasurements measured;
+    measured.models.resize(2);
+    for (auto& m : measured.models) {
+      m.accuracy = Accuracy(0.5, {0, 0, 1, 1});
+      m.latency_failure.resize(1);
+    }
+    measured.models[0].latency = {Timed(raw)};
+    measured.models[1].latency = {Timed(variant_ms)};
+    return AssembleReport(spec, plan, measured);
+  };
+
+  const StudyReport noise = measure(noisy);
+  ASSERT_LT(noise.candidates[1].items_per_s, noise.candidates[0].items_per_s);
+  EXPECT_THAT(noise.analysis.candidates[1].reasons,
+              Contains(StartsWith("not slower than large: no measurable speed difference (")));
+  ASSERT_EQ(noise.variants.size(), 1U);
+  EXPECT_EQ(noise.variants[0].verdict, "");
+
+  std::vector<double> doubled = raw;
+  for (double& ms : doubled) ms *= 2;
+  const StudyReport slower = measure(doubled);
+  EXPECT_THAT(slower.analysis.candidates[1].reasons, Contains(StartsWith("slower than large (2.00x slower [")));
+  EXPECT_THAT(slower.analysis.candidates[1].reasons,
+              Contains(HasSubstr("]): 10 extra QuantizeLinear/DequantizeLinear")));
+  EXPECT_EQ(slower.variants[0].verdict, "10 extra QuantizeLinear/DequantizeLinear");
 }
 
 }  // namespace
