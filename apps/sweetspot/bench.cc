@@ -32,6 +32,8 @@ struct BenchArgs {
   std::string execution_mode = "sequential";
   std::string provider = "cpu";
   std::string runtime = "onnxruntime";
+  bool no_spinning = false;
+  bool no_arena = false;
   int concurrency = 4;
   double duration_s = 2.0;
   double max_duration_s = 30.0;
@@ -67,6 +69,8 @@ Result<BenchRequest> MakeRequest(const BenchArgs& a) {
   request.options.inter_op_threads = a.inter_threads;
   request.options.execution_provider = a.provider;
   request.backend = a.runtime;
+  request.options.allow_spinning = !a.no_spinning;
+  request.options.memory_arena = !a.no_arena;
 
   MeasureConfig& c = request.config;
   c.scenarios.clear();
@@ -236,6 +240,9 @@ void RegisterBench(CLI::App& root, Action* selected) {
       "--runtime", args->runtime,
       fmt::format("the runtime that runs the models: {} (default onnxruntime)", fmt::join(BackendNames(), ", ")));
   cmd->add_option("--provider", args->provider, "execution provider (default cpu)");
+  cmd->add_flag("--no-spinning", args->no_spinning,
+                "idle runtime threads sleep instead of busy-waiting for work: less CPU time, maybe more latency");
+  cmd->add_flag("--no-arena", args->no_arena, "disable the runtime's CPU memory arena (allocate per run)");
   cmd->add_option("--concurrency", args->concurrency, "threads in the concurrent scenario (default 4)")
       ->check(PositiveInteger());
   cmd->add_option("--duration-s", args->duration_s,

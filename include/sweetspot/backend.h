@@ -56,6 +56,12 @@ struct BackendOptions {
   GraphOptimization graph_optimization = GraphOptimization::kAll;
   ExecutionMode execution_mode = ExecutionMode::kSequential;
   std::string execution_provider = "cpu";  // see Backend::AvailableProviders()
+  // Idle intra-/inter-op pool threads busy-wait for the next work item:
+  // lower latency between operators, but CPU time burnt while waiting.
+  bool allow_spinning = true;
+  // The runtime's CPU memory arena: pooled allocations reused across runs
+  // (false: each allocation goes to the system allocator).
+  bool memory_arena = true;
   // When set, the runtime writes the graph it optimised for this session to
   // this .onnx file at load (graph_diagnosis.h reads it).
   std::filesystem::path optimized_model_path;

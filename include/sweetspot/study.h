@@ -46,11 +46,25 @@ struct StudyModel {
   std::vector<std::string> variants;
 };
 
+inline constexpr std::string_view kDefaultEngine = "onnxruntime";
+
+// One runtime configuration a latency is measured under: each field is a
+// `[runtime]` key (docs/study.md), and the spec's settings are every
+// combination of the values listed.
 struct RuntimeSetting {
+  std::string engine{kDefaultEngine};           // a BackendNames() name, e.g. "onnxruntime@1.30.0"
   Scenario scenario = Scenario::kSingleStream;  // single-stream or offline
   std::int64_t batch_size = 1;
-  int threads = 1;            // intra-op threads
-  std::string Label() const;  // "single-stream b1 t1"
+  int threads = 1;           // intra-op threads; 0 = DefaultThreadCount() (cpus.h)
+  int inter_op_threads = 1;  // 0 = the runtime's default; used by execution_mode parallel
+  GraphOptimization graph_optimization = GraphOptimization::kAll;
+  ExecutionMode execution_mode = ExecutionMode::kSequential;
+  bool allow_spinning = true;  // idle pool threads busy-wait for work (BackendOptions)
+  bool memory_arena = true;    // the runtime's CPU memory arena (BackendOptions)
+  // "single-stream b1 t1"; prefixed by the engine when it is not the default
+  // and suffixed by each other field that differs from its default, in field
+  // order: "onnxruntime@1.30.0 offline b8 t2 inter2 opt:basic mode:parallel spin:off arena:off".
+  std::string Label() const;
 };
 
 struct StudySpec {
@@ -77,7 +91,7 @@ struct StudySpec {
   std::filesystem::path calibration_path;  // absolute; empty: a split of the dataset
   std::size_t calibration_samples = 0;
 
-  std::vector<RuntimeSetting> settings;  // scenario x batch x threads
+  std::vector<RuntimeSetting> settings;  // every combination of the [runtime] axes
   double duration_s = 2.0;
   double max_duration_s = 10.0;
   std::size_t min_count = 100;

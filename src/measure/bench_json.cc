@@ -25,8 +25,9 @@ NLOHMANN_JSON_SERIALIZE_ENUM(Scenario, {{Scenario::kSingleStream, "single-stream
                                         {Scenario::kConcurrent, "concurrent"}})
 
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(TensorInfo, name, dtype, shape, dim_names, value_type)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(BackendOptions, intra_op_threads, inter_op_threads, graph_optimization,
-                                   execution_mode, execution_provider)
+// With defaults: results stored before allow_spinning and memory_arena existed still read.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BackendOptions, intra_op_threads, inter_op_threads, graph_optimization,
+                                                execution_mode, execution_provider, allow_spinning, memory_arena)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(WarmupRecord, runs, stable, duration_ms)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(MemoryRecord, measured, isolated, baseline_rss_bytes, peak_rss_bytes, growth_bytes,
                                    process_peak_rss_bytes, runtime_baseline_rss_bytes, model_rss_bytes)

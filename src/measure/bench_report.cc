@@ -42,9 +42,11 @@ std::string RenderBenchText(const BenchResult& r, const BenchTextHints& hints) {
   for (const auto& in : r.inputs) {
     Line(out, "input      {} {} {}", in.name, DTypeName(in.dtype), ShapeToString(in.shape, in.dim_names));
   }
-  Line(out, "runtime    {} {}, provider {}, {} intra-op / {} inter-op threads, graph opt {}, {}", r.backend,
+  // Spinning and the arena are on by default; only turning them off is news.
+  Line(out, "runtime    {} {}, provider {}, {} intra-op / {} inter-op threads, graph opt {}, {}{}{}", r.backend,
        r.backend_version, r.options.execution_provider, r.options.intra_op_threads, r.options.inter_op_threads,
-       GraphOptimizationName(r.options.graph_optimization), ExecutionModeName(r.options.execution_mode));
+       GraphOptimizationName(r.options.graph_optimization), ExecutionModeName(r.options.execution_mode),
+       r.options.allow_spinning ? "" : ", no spinning", r.options.memory_arena ? "" : ", no memory arena");
   const auto& e = r.environment;
   Line(out, "machine    {} ({} logical cores, affinity {} CPUs{}), {}", e.cpu_model, e.logical_cores, e.affinity.size(),
        e.frequency_governor.empty() ? "" : ", governor " + e.frequency_governor, e.kernel);

@@ -71,8 +71,14 @@ EvalRequest MakeEvalRequest(const StudySpec& spec, const StudyModel& model, cons
 BenchRequest MakeBenchRequest(const StudySpec& spec, const PlannedModel& model, const RuntimeSetting& setting) {
   BenchRequest request;
   request.model_path = model.path.string();
-  request.options.intra_op_threads = setting.threads > 0 ? setting.threads : DefaultThreadCount();
-  request.options.inter_op_threads = 1;
+  request.backend = setting.engine;
+  BackendOptions& o = request.options;
+  o.intra_op_threads = setting.threads > 0 ? setting.threads : DefaultThreadCount();
+  o.inter_op_threads = setting.inter_op_threads;
+  o.graph_optimization = setting.graph_optimization;
+  o.execution_mode = setting.execution_mode;
+  o.allow_spinning = setting.allow_spinning;
+  o.memory_arena = setting.memory_arena;
   request.inputs.dim_values = model.dims;
   MeasureConfig& c = request.config;
   c.scenarios = {setting.scenario};
@@ -86,9 +92,15 @@ BenchRequest MakeBenchRequest(const StudySpec& spec, const PlannedModel& model, 
 }
 
 // The request itself, less the model path, is the latency settings key.
+// Options added since the first stores enter it only when they differ from
+// their defaults, so results stored for default settings are still found.
 std::string LatencySettingsKey(const BenchRequest& request, const PlannedModel& planned) {
   json j = ToJson(request);
   j.erase("model_path");
+  const BackendOptions defaults;
+  json& options = j.at("options");
+  if (request.options.allow_spinning == defaults.allow_spinning) options.erase("allow_spinning");
+  if (request.options.memory_arena == defaults.memory_arena) options.erase("memory_arena");
   return DumpJson(json{{"variant", planned.variant}, {"bench", j}});
 }
 
@@ -353,14 +365,18 @@ class PlanRunner {
       return summary;
     }
     const auto start = std::chrono::steady_clock::now();
-    if (!runtime_baseline_) {  // measured once, before the first benchmark
-      auto baseline = MeasureRuntimeBaselineRss(options_.self_exe, m.bench, limits);
-      if (!baseline.ok()) return Cancelled() ? Interrupted() : baseline.status();
-      runtime_baseline_ = *baseline;
+    auto baseline = runtime_baselines_.find(m.bench.backend);
+    if (baseline == runtime_baselines_.end()) {  // measured once per engine, before its first benchmark
+      auto measured = MeasureRuntimeBaselineRss(options_.self_exe, m.bench, limits);
+      if (!measured.ok()) {
+        if (Cancelled()) return Interrupted();
+        return (*failure = measured.status(), std::string());  // this engine fails; the others go on
+      }
+      baseline = runtime_baselines_.emplace(m.bench.backend, *measured).first;
     }
     auto result = RunBenchIsolated(options_.self_exe, m.bench, limits);
     if (!result.ok()) return (*failure = result.status(), std::string());
-    ApplyRuntimeBaseline(*result, *runtime_baseline_);
+    ApplyRuntimeBaseline(*result, baseline->second);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     LatencyRow row = ToLatencyRow(*result, plan_.settings[m.setting], ms);
     SWEETSPOT_RETURN_IF_ERROR(store_.PutLatency(Key(m), context_.study_id, row));
@@ -407,8 +423,8 @@ class PlanRunner {
   ResultsStore& store_;
   const StudyContext& context_;
   const StudyOptions& options_;
-  std::vector<std::int64_t> variant_ids_;         // parallel to plan_.models
-  std::optional<std::int64_t> runtime_baseline_;  // peak RSS of a child loading no model
+  std::vector<std::int64_t> variant_ids_;                  // parallel to plan_.models
+  std::map<std::string, std::int64_t> runtime_baselines_;  // per engine: peak RSS of a child loading no model
   StudyMeasurements out_;
   StudyProgress progress_;
 };

@@ -7,6 +7,7 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
+#include "sweetspot/backend.h"
 #include "sweetspot/preprocess_toml.h"
 #include "sweetspot/study.h"
 #include "sweetspot/text_file.h"
@@ -123,6 +124,41 @@ class SpecReader {
     return out;
   }
 
+  Result<std::vector<bool>> BoolList(const toml::table& t, std::string_view key, std::string_view where) const {
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return std::vector<bool>{true};
+    std::vector<bool> out;
+    if (const auto v = n->value_exact<bool>()) {
+      out.push_back(*v);
+    } else if (const toml::array* a = n->as_array()) {
+      for (const auto& e : *a) {
+        const auto v2 = e.value_exact<bool>();
+        if (!v2) return Error(fmt::format("{} {}", where, key), "must be true, false or [true, false]", &e);
+        out.push_back(*v2);
+      }
+    }
+    if (out.empty()) return Error(fmt::format("{} {}", where, key), "must be true, false or [true, false]", n);
+    std::vector<std::string> texts;
+    for (bool v : out) texts.emplace_back(v ? "true" : "false");
+    SWEETSPOT_RETURN_IF_ERROR(CheckDistinct(texts, where, key, n));
+    return out;
+  }
+
+  // A string list whose values `parse` turns into T; an unknown value's error
+  // (which lists the known ones) is prefixed with the key.
+  template <typename T, typename Parse>
+  Result<std::vector<T>> EnumList(const toml::table& t, std::string_view key, std::string_view where,
+                                  std::string fallback, Parse parse) const {
+    SWEETSPOT_ASSIGN_OR_RETURN(auto texts, StringList(t, key, where, {std::move(fallback)}));
+    std::vector<T> out;
+    for (const auto& text : texts) {
+      Result<T> value = parse(text);
+      if (!value.ok()) return Error(fmt::format("{} {}", where, key), value.status().message(), t.get(key));
+      out.push_back(*value);
+    }
+    return out;
+  }
+
   // A list naming a value twice would make two identical candidates, ranked
   // against each other on timing noise alone.
   template <typename T>
@@ -209,8 +245,79 @@ fs::path Resolve(const fs::path& base, const std::string& path) {
 }  // namespace
 
 std::string RuntimeSetting::Label() const {
-  return fmt::format("{} b{} t{}", ScenarioName(scenario), batch_size, threads);
+  const RuntimeSetting defaults;
+  std::string label = engine == defaults.engine ? "" : engine + " ";
+  label += fmt::format("{} b{} t{}", ScenarioName(scenario), batch_size, threads);
+  if (inter_op_threads != defaults.inter_op_threads) label += fmt::format(" inter{}", inter_op_threads);
+  if (graph_optimization != defaults.graph_optimization) {
+    label += fmt::format(" opt:{}", GraphOptimizationName(graph_optimization));
+  }
+  if (execution_mode != defaults.execution_mode) label += fmt::format(" mode:{}", ExecutionModeName(execution_mode));
+  if (allow_spinning != defaults.allow_spinning) label += allow_spinning ? " spin:on" : " spin:off";
+  if (memory_arena != defaults.memory_arena) label += memory_arena ? " arena:on" : " arena:off";
+  return label;
 }
+
+namespace {
+
+Result<std::vector<std::string>> Engines(const SpecReader& r, const toml::table& rt) {
+  SWEETSPOT_ASSIGN_OR_RETURN(auto engines, r.StringList(rt, "engine", "[runtime]", {std::string(kDefaultEngine)}));
+  const std::vector<std::string> available = BackendNames();
+  for (const auto& engine : engines) {
+    if (std::find(available.begin(), available.end(), engine) == available.end()) {
+      return r.Error("[runtime] engine",
+                     fmt::format("unknown engine '{}'; use one of: {}", engine, fmt::join(available, ", ")),
+                     StatusCode::kInvalidArgument, rt.get("engine"));
+    }
+  }
+  return engines;
+}
+
+// `settings` times `values`: each setting once per value, `set` applying it.
+template <typename T, typename Set>
+std::vector<RuntimeSetting> Times(const std::vector<RuntimeSetting>& settings, const std::vector<T>& values, Set set) {
+  std::vector<RuntimeSetting> out;
+  for (const RuntimeSetting& setting : settings) {
+    for (const T& value : values) {
+      out.push_back(setting);
+      set(out.back(), value);
+    }
+  }
+  return out;
+}
+
+// Every combination of the [runtime] axes, the engine outermost.
+Result<std::vector<RuntimeSetting>> RuntimeSettings(const SpecReader& r, const toml::table& rt) {
+  constexpr std::string_view kWhere = "[runtime]";
+  SWEETSPOT_ASSIGN_OR_RETURN(auto engines, Engines(r, rt));
+  const auto parse_scenario = [](std::string_view name) -> Result<Scenario> {
+    auto scenario = ParseScenario(name);
+    if (scenario.ok() && *scenario != Scenario::kConcurrent) return scenario;
+    return Status::InvalidData(fmt::format("'{}' is not a study scenario (known: single-stream, offline)", name));
+  };
+  SWEETSPOT_ASSIGN_OR_RETURN(auto scenarios,
+                             r.EnumList<Scenario>(rt, "scenario", kWhere, "single-stream", parse_scenario));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto batches, r.IntegerList(rt, "batch", kWhere, {1}, 1));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto threads, r.IntegerList(rt, "threads", kWhere, {1}, 0));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto inter, r.IntegerList(rt, "inter_op_threads", kWhere, {1}, 0));
+  SWEETSPOT_ASSIGN_OR_RETURN(
+      auto levels, r.EnumList<GraphOptimization>(rt, "graph_optimization", kWhere, "all", ParseGraphOptimization));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto modes,
+                             r.EnumList<ExecutionMode>(rt, "execution_mode", kWhere, "sequential", ParseExecutionMode));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto spinning, r.BoolList(rt, "spinning", kWhere));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto arenas, r.BoolList(rt, "memory_arena", kWhere));
+  auto settings = Times(std::vector<RuntimeSetting>(1), engines, [](auto& s, const auto& v) { s.engine = v; });
+  settings = Times(settings, scenarios, [](auto& s, auto v) { s.scenario = v; });
+  settings = Times(settings, batches, [](auto& s, auto v) { s.batch_size = v; });
+  settings = Times(settings, threads, [](auto& s, auto v) { s.threads = static_cast<int>(v); });
+  settings = Times(settings, inter, [](auto& s, auto v) { s.inter_op_threads = static_cast<int>(v); });
+  settings = Times(settings, levels, [](auto& s, auto v) { s.graph_optimization = v; });
+  settings = Times(settings, modes, [](auto& s, auto v) { s.execution_mode = v; });
+  settings = Times(settings, spinning, [](auto& s, bool v) { s.allow_spinning = v; });
+  return Times(settings, arenas, [](auto& s, bool v) { s.memory_arena = v; });
+}
+
+}  // namespace
 
 Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_path) {
   const SpecReader r(spec_path.string());
@@ -340,22 +447,12 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
   const toml::table* runtime = root["runtime"].as_table();
   if (root.contains("runtime") && runtime == nullptr) return r.Error("runtime", "must be a table: [runtime]");
   const toml::table& rt = runtime != nullptr ? *runtime : kEmpty;
-  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(rt, "[runtime]",
-                                        {"scenario", "batch", "threads", "duration_s", "max_duration_s", "min_count",
-                                         "target_ci", "eval_batch", "eval_threads", "timeout_s"}));
-  SWEETSPOT_ASSIGN_OR_RETURN(auto scenarios, r.StringList(rt, "scenario", "[runtime]", {"single-stream"}));
-  SWEETSPOT_ASSIGN_OR_RETURN(auto batches, r.IntegerList(rt, "batch", "[runtime]", {1}, 1));
-  SWEETSPOT_ASSIGN_OR_RETURN(auto threads, r.IntegerList(rt, "threads", "[runtime]", {1}, 0));
-  for (const auto& s : scenarios) {
-    auto scenario = ParseScenario(s);
-    if (!scenario.ok() || *scenario == Scenario::kConcurrent) {
-      return r.Error("[runtime] scenario",
-                     fmt::format("'{}' is not a study scenario (known: single-stream, offline)", s));
-    }
-    for (auto b : batches) {
-      for (auto t : threads) spec.settings.push_back({*scenario, b, static_cast<int>(t)});
-    }
-  }
+  SWEETSPOT_RETURN_IF_ERROR(
+      r.CheckKeys(rt, "[runtime]",
+                  {"engine", "scenario", "batch", "threads", "inter_op_threads", "graph_optimization", "execution_mode",
+                   "spinning", "memory_arena", "duration_s", "max_duration_s", "min_count", "target_ci", "eval_batch",
+                   "eval_threads", "timeout_s"}));
+  SWEETSPOT_ASSIGN_OR_RETURN(spec.settings, RuntimeSettings(r, rt));
   SWEETSPOT_ASSIGN_OR_RETURN(auto duration, r.Number(rt, "duration_s", "[runtime]"));
   SWEETSPOT_ASSIGN_OR_RETURN(auto max_duration, r.Number(rt, "max_duration_s", "[runtime]"));
   SWEETSPOT_ASSIGN_OR_RETURN(auto min_count, r.Integer(rt, "min_count", "[runtime]", 1));

@@ -26,6 +26,31 @@ TEST(OrtBackend, ReportsVersionAndCpuProvider) {
   EXPECT_NE(std::find(providers.begin(), providers.end(), "cpu"), providers.end());
 }
 
+// Spinning and the memory arena change how the runtime waits and allocates,
+// never the values.
+TEST(OrtBackend, SpinningAndArenaOffComputeTheSameValues) {
+  TempDir dir;
+  const auto model = WriteModel(testing::TinyCnn(), dir / "tiny.onnx");
+  BackendOptions off;
+  off.intra_op_threads = 2;
+  off.allow_spinning = false;
+  off.memory_arena = false;
+  auto plain = Ort()->Load(model, BackendOptions{});
+  auto quiet = Ort()->Load(model, off);
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  ASSERT_TRUE(quiet.ok()) << quiet.status().ToString();
+  Tensor x = Tensor::Owned(DType::kFloat32, {2, 3, 32, 32});
+  const auto values = x.values<float>();
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 17) / 17.0f;
+  auto expected = (*plain)->Run({&x, 1});
+  auto got = (*quiet)->Run({&x, 1});
+  ASSERT_TRUE(expected.ok() && got.ok());
+  const auto e = (*expected)[0].values<float>();
+  const auto g = (*got)[0].values<float>();
+  ASSERT_EQ(g.size(), e.size());
+  for (std::size_t i = 0; i < g.size(); ++i) EXPECT_FLOAT_EQ(g[i], e[i]) << i;
+}
+
 TEST(OrtBackend, UnknownOperatorIsUnsupported) {
   TempDir dir;
   GraphBuilder b("custom");

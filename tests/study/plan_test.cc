@@ -1,9 +1,11 @@
 // The study's plan and assemble steps on their own: no child process runs.
 #include <algorithm>
 #include <numeric>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "eval/eval_fixtures.h"
 #include "study_fixtures.h"
@@ -21,6 +23,7 @@ using ::testing::Pair;
 using ::testing::StartsWith;
 using testing::TempDir;
 namespace fs = std::filesystem;
+using nlohmann::json;
 
 class PlanTest : public ::testing::Test {
  protected:
@@ -58,6 +61,46 @@ TEST_F(PlanTest, ListsEveryMeasurementWithItsRequestAndKey) {
   EXPECT_EQ(latency.bench.options.intra_op_threads, 2);
   EXPECT_NE(latency.settings_key, plan->measurements[4].settings_key);  // the thread count is in the key
   EXPECT_EQ(latency.settings_key, plan->measurements[2].settings_key);  // the model is not
+}
+
+// Every runtime axis reaches the measuring child and the stored key; the key of
+// all-default settings is the one earlier versions stored, so their results are found.
+TEST_F(PlanTest, RuntimeAxesReachTheRequestAndTheKey) {
+  auto spec = Spec("[[models]]\npath = \"good.onnx\"\n",
+                   "[runtime]\nthreads = [1, 2]\ngraph_optimization = [\"basic\", \"all\"]\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto plan = PlanStudy(*spec, dir_ / "cache");
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->measurements.size(), 5u);  // accuracy, then 4 latencies
+  std::set<std::string> keys;
+  std::set<std::string> labels;
+  for (std::size_t i = 1; i < 5; ++i) {
+    keys.insert(plan->measurements[i].settings_key);
+    labels.insert(plan->measurements[i].Label(*plan));
+  }
+  EXPECT_EQ(keys.size(), 4u);
+  EXPECT_EQ(labels.size(), 4u);
+  const BenchRequest& basic = plan->measurements[1].bench;
+  EXPECT_EQ(basic.backend, "onnxruntime");
+  EXPECT_EQ(basic.options.graph_optimization, GraphOptimization::kBasic);
+  EXPECT_EQ(plan->measurements[3].bench.options.intra_op_threads, 2);
+
+  const json defaults = json::parse(plan->measurements[2].settings_key);  // t1, opt all: every default
+  EXPECT_EQ(defaults["bench"]["backend"], "onnxruntime");
+  std::vector<std::string> option_keys;
+  for (const auto& [key, value] : defaults["bench"]["options"].items()) option_keys.push_back(key);
+  EXPECT_THAT(option_keys, ::testing::ElementsAre("execution_mode", "execution_provider", "graph_optimization",
+                                                  "inter_op_threads", "intra_op_threads"));
+
+  auto off = Spec("[[models]]\npath = \"good.onnx\"\n", "[runtime]\nspinning = [true, false]\nmemory_arena = false\n");
+  ASSERT_TRUE(off.ok()) << off.status().ToString();
+  auto off_plan = PlanStudy(*off, dir_ / "cache");
+  ASSERT_TRUE(off_plan.ok()) << off_plan.status().ToString();
+  const PlannedMeasurement& no_spin = off_plan->measurements[2];
+  EXPECT_FALSE(no_spin.bench.options.allow_spinning);
+  EXPECT_FALSE(no_spin.bench.options.memory_arena);
+  EXPECT_NE(no_spin.settings_key, off_plan->measurements[1].settings_key);
+  EXPECT_FALSE(keys.contains(off_plan->measurements[1].settings_key));  // the arena is in the key
 }
 
 TEST_F(PlanTest, TheSameModelTwiceIsRefusedWithBothNames) {

@@ -178,6 +178,65 @@ TEST_F(SpecTest, ARuntimeValueListedTwiceIsRefused) {
   EXPECT_EQ(fixed->settings.size(), 2u);
 }
 
+// Each runtime axis is a value or a list; the settings are every combination,
+// labelled by what differs from the defaults.
+TEST_F(SpecTest, RuntimeAxesMakeEveryCombination) {
+  auto spec = ParseWith("[runtime]\nthreads = [1, 2]\ngraph_optimization = [\"basic\", \"all\"]\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  std::vector<std::string> labels;
+  for (const RuntimeSetting& s : spec->settings) labels.push_back(s.Label());
+  EXPECT_THAT(labels, ::testing::ElementsAre("single-stream b1 t1 opt:basic", "single-stream b1 t1",
+                                             "single-stream b1 t2 opt:basic", "single-stream b1 t2"));
+
+  auto every = ParseWith(
+      "[runtime]\nengine = \"onnxruntime\"\ninter_op_threads = 2\nexecution_mode = \"parallel\"\n"
+      "spinning = false\nmemory_arena = [true, false]\nbatch = 8\nscenario = \"offline\"\n");
+  ASSERT_TRUE(every.ok()) << every.status().ToString();
+  ASSERT_EQ(every->settings.size(), 2u);
+  const RuntimeSetting& s = every->settings[1];
+  EXPECT_EQ(s.engine, "onnxruntime");
+  EXPECT_EQ(s.inter_op_threads, 2);
+  EXPECT_EQ(s.execution_mode, ExecutionMode::kParallel);
+  EXPECT_FALSE(s.allow_spinning);
+  EXPECT_FALSE(s.memory_arena);
+  EXPECT_EQ(s.Label(), "offline b8 t1 inter2 mode:parallel spin:off arena:off");
+  EXPECT_EQ(every->settings[0].Label(), "offline b8 t1 inter2 mode:parallel spin:off");
+
+  RuntimeSetting other;
+  other.engine = "onnxruntime@1.30.0";
+  EXPECT_EQ(other.Label(), "onnxruntime@1.30.0 single-stream b1 t1");
+}
+
+TEST_F(SpecTest, BadRuntimeAxesNameTheKeyAndTheValues) {
+  const std::vector<BadSpec> cases = {
+      {"[runtime]\nengine = \"tensorflow\"\n",
+       StatusCode::kInvalidArgument,
+       {"line 6 [runtime] engine", "unknown engine 'tensorflow'; use one of: onnxruntime"}},
+      {"[runtime]\ngraph_optimization = \"max\"\n",
+       StatusCode::kInvalidData,
+       {"[runtime] graph_optimization", "'max'", "disabled, basic, extended or all"}},
+      {"[runtime]\nexecution_mode = [\"fast\"]\n",
+       StatusCode::kInvalidData,
+       {"[runtime] execution_mode", "sequential or parallel"}},
+      {"[runtime]\nspinning = \"off\"\n", StatusCode::kInvalidData, {"[runtime] spinning", "true, false"}},
+      {"[runtime]\nmemory_arena = [true, true]\n", StatusCode::kInvalidArgument, {"[runtime] memory_arena", "twice"}},
+      {"[runtime]\ninter_op_threads = -1\n", StatusCode::kInvalidData, {"[runtime] inter_op_threads", ">= 0"}},
+  };
+  for (const auto& c : cases) {
+    auto spec = ParseWith(c.extra);
+    ASSERT_FALSE(spec.ok()) << c.extra;
+    EXPECT_EQ(spec.status().code(), c.code) << c.extra << " -> " << spec.status().ToString();
+    EXPECT_EQ(spec.status().message().find('\n'), std::string::npos) << c.extra;
+    for (const auto& f : c.fragments) EXPECT_THAT(spec.status().message(), HasSubstr(f)) << c.extra;
+  }
+  // The fix the engine error proposes: a name it lists.
+  for (const std::string& name : BackendNames()) {
+    auto fixed = ParseWith("[runtime]\nengine = \"" + name + "\"\n");
+    ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();
+    EXPECT_EQ(fixed->settings.front().engine, name);
+  }
+}
+
 // Valid TOML is valid: an inline preprocess table reads like the dotted form.
 TEST_F(SpecTest, InlinePreprocessTableIsRead) {
   auto inline_form = ParseWith("[[models]]\npath = \"b.onnx\"\npreprocess = { mean = [0.5, 0.5, 0.5], size = 32 }\n");

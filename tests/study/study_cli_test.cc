@@ -168,6 +168,25 @@ TEST_F(StudyCliTest, RecommendsStoresAndReusesOnRerun) {
   EXPECT_THAT(unknown.err, HasSubstr("no study named 'nope'"));
 }
 
+// Two runtime settings of one model: both measured under their own labels and
+// stored apart; the rerun finds both.
+TEST_F(StudyCliTest, TwoRuntimeSettingsAreBothMeasuredAndStored) {
+  const fs::path spec =
+      Spec("", "", "duration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\nspinning = [true, false]\n");
+  const auto first = RunCli(Args(spec, "--json -"));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  const json report = json::parse(first.out);
+  EXPECT_EQ(report["measurements"]["measured"], 6);  // per model: accuracy, two latencies
+  EXPECT_EQ(Rows(Db(), "latency_results"), 4);
+  ASSERT_EQ(report["candidates"].size(), 4u);
+  EXPECT_EQ(report["candidates"][0]["name"], "good (single-stream b1 t1)");
+  EXPECT_EQ(report["candidates"][1]["name"], "good (single-stream b1 t1 spin:off)");
+  EXPECT_GT(report["candidates"][1]["p50_ms"].get<double>(), 0.0);
+  const auto again = RunCli(Args(spec, "--json -"));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(json::parse(again.out)["measurements"]["reused"], 6);
+}
+
 TEST_F(StudyCliTest, FailedModelsAreRecordedAndTheOthersFinish) {
   // Truncated: not an ONNX file any more. Unknown op: a valid graph the
   // runtime cannot load. Gray: an input that cannot take RGB images.

@@ -419,6 +419,11 @@ class OrtBackend final : public Backend {
     so.SetInterOpNumThreads(options.inter_op_threads);
     so.SetGraphOptimizationLevel(ToOrtLevel(options.graph_optimization));
     so.SetExecutionMode(options.execution_mode == ExecutionMode::kParallel ? ORT_PARALLEL : ORT_SEQUENTIAL);
+    if (!options.allow_spinning) {  // keys of onnxruntime_session_options_config_keys.h
+      so.AddConfigEntry("session.intra_op.allow_spinning", "0");
+      so.AddConfigEntry("session.inter_op.allow_spinning", "0");
+    }
+    if (!options.memory_arena) so.DisableCpuMemArena();
     if (!options.optimized_model_path.empty()) {
       so.SetOptimizedModelFilePath(options.optimized_model_path.c_str());
     }
