@@ -61,6 +61,9 @@ struct EvalOptions {
   double max_excluded_fraction = 0.01;  // more than this fails unless allow_corrupt
   TensorCacheOptions cache;
   std::optional<LabelMap> label_map;  // also score coarse classes
+  // Keep every sample's output row (EvalResult::scores) when samples x
+  // classes is at most this many values; 0 keeps none.
+  std::size_t max_score_values = 0;
   std::function<void(const EvalProgress&)> progress;
 };
 
@@ -82,6 +85,9 @@ struct EvalResult {
   std::vector<std::size_t> indices;     // dataset indices evaluated, in order
   std::vector<SampleInfo> samples;      // their id/path/label, same order
   std::vector<Prediction> predictions;  // same order
+  // Each sample's output row as the model gave it, row-major [samples x
+  // classes], same order; empty unless EvalOptions::max_score_values allows.
+  std::vector<float> scores;
   ClassificationMetrics metrics;
   std::optional<LabelMap> label_map;
   std::optional<ClassificationMetrics> coarse_metrics;
@@ -144,6 +150,7 @@ struct EvalRequest {
   int batch_size = 32;                 // for a dynamic batch dimension
   int threads = 0;                     // decode and inference threads; 0: DefaultThreadCount() (cpus.h)
   std::string engine = "onnxruntime";  // the runtime: a name CreateBackend takes (backend.h)
+  std::uint64_t max_score_values = 0;  // EvalOptions::max_score_values
   OutputKind output_kind = OutputKind::kAuto;
   bool allow_corrupt = false;
   bool cache_enabled = true;
@@ -202,6 +209,7 @@ struct EvalSummary {
   std::vector<std::int64_t> sample_indices;  // dataset indices, evaluation order
   std::vector<std::int32_t> labels;          // same order
   std::vector<std::int32_t> predicted;       // top-1 class, same order
+  std::vector<float> scores;                 // EvalResult::scores (often empty)
 };
 EvalSummary Summarize(const EvalResult& result);
 // `include_samples` false leaves out the per-sample arrays (the store keeps them apart).

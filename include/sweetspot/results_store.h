@@ -84,6 +84,9 @@ struct AccuracyRow {
   std::vector<std::int64_t> sample_indices;
   std::vector<std::int32_t> labels;
   std::vector<std::int32_t> predicted;
+  // Each sample's output row, row-major [samples x classes] (EvalSummary::scores):
+  // kept with the samples when the evaluation kept them, else empty.
+  std::vector<float> scores;
   std::string eval_json;     // the `sweetspot eval --json` document
   double duration_ms = 0.0;  // wall time of the measuring process
   std::string measured_utc;  // set by the store

@@ -158,6 +158,8 @@ Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensor
 
   std::vector<RowSummary> rows;
   rows.reserve(tensors.size());
+  const bool keep_scores = tensors.size() * classes <= options.max_score_values;
+  if (keep_scores) result.scores.reserve(tensors.size() * classes);
   const std::size_t sample_bytes = tensors.sample_size_bytes();
   double inference_ms = 0.0;
   if (options.progress) options.progress({"infer", 0, tensors.size()});
@@ -199,6 +201,7 @@ Result<EvalResult> RunEvaluation(Session& session, const PreparedTensors& tensor
         }
       }
       rows.push_back(SummarizeRow(row));
+      if (keep_scores) result.scores.insert(result.scores.end(), row.begin(), row.end());
     }
     if (options.progress) options.progress({"infer", begin + count, tensors.size()});
   }
@@ -263,6 +266,7 @@ json ToJson(const EvalRequest& r) {
           {"batch_size", r.batch_size},
           {"threads", r.threads},
           {"engine", r.engine},
+          {"max_score_values", r.max_score_values},
           {"output_kind", OutputKindName(r.output_kind)},
           {"allow_corrupt", r.allow_corrupt},
           {"cache_enabled", r.cache_enabled},
@@ -286,6 +290,7 @@ Result<EvalRequest> EvalRequestFromJson(const json& j) {
     r.batch_size = j.at("batch_size").get<int>();
     r.threads = j.at("threads").get<int>();
     r.engine = j.value("engine", r.engine);
+    r.max_score_values = j.value("max_score_values", r.max_score_values);
     SWEETSPOT_ASSIGN_OR_RETURN(r.output_kind, ParseOutputKind(j.at("output_kind").get<std::string>()));
     r.allow_corrupt = j.at("allow_corrupt").get<bool>();
     r.cache_enabled = j.at("cache_enabled").get<bool>();
@@ -356,6 +361,7 @@ Result<EvalResult> Evaluate(const EvalRequest& request, const std::function<void
   if (!backend.ok()) return backend.status().WithContext("engine");
   EvalOptions options;
   options.batch_size = request.batch_size;
+  options.max_score_values = request.max_score_values;
   options.output_kind = request.output_kind;
   options.allow_corrupt = request.allow_corrupt;
   options.cache.enabled = request.cache_enabled;
@@ -398,6 +404,7 @@ EvalSummary Summarize(const EvalResult& r) {
     s.labels.push_back(p.label);
     s.predicted.push_back(p.predicted());
   }
+  s.scores = r.scores;
   return s;
 }
 
@@ -426,6 +433,7 @@ json ToJson(const EvalSummary& s, bool include_samples) {
               {"inference_ms", s.inference_ms}};
   if (include_samples) {
     out["samples"] = {{"indices", s.sample_indices}, {"labels", s.labels}, {"predicted", s.predicted}};
+    if (!s.scores.empty()) out["samples"]["scores"] = s.scores;
   }
   return out;
 }
@@ -461,9 +469,13 @@ Result<EvalSummary> EvalSummaryFromJson(const json& j) {
       s.sample_indices = samples.at("indices").get<std::vector<std::int64_t>>();
       s.labels = samples.at("labels").get<std::vector<std::int32_t>>();
       s.predicted = samples.at("predicted").get<std::vector<std::int32_t>>();
+      s.scores = samples.value("scores", std::vector<float>());
     }
     if (s.labels.size() != s.sample_indices.size() || s.predicted.size() != s.sample_indices.size()) {
       return Status::InvalidData("evaluation summary: the per-sample arrays differ in length");
+    }
+    if (!s.sample_indices.empty() && s.scores.size() % s.sample_indices.size() != 0) {
+      return Status::InvalidData("evaluation summary: the scores are not whole rows, one per sample");
     }
     return s;
   } catch (const json::exception& e) {

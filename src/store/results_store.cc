@@ -290,9 +290,12 @@ Result<std::int64_t> SelectId(const ResultsStore::Impl& impl, const char* sql, s
   return Status::Internal(fmt::format("results database: {}: row vanished after insert", doing));
 }
 
+// `optional`: an absent key is an empty array (a key added since the first stores).
 template <typename T>
-Result<std::vector<T>> JsonArray(const std::string& text, const char* key, std::string_view what) {
+Result<std::vector<T>> JsonArray(const std::string& text, const char* key, std::string_view what,
+                                 bool optional = false) {
   auto doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (optional && !doc.is_discarded() && doc.is_object() && !doc.contains(key)) return std::vector<T>();
   if (doc.is_discarded() || !doc.is_object() || !doc.contains(key) || !doc[key].is_array()) {
     return Status::InvalidData(fmt::format("results database: stored {} is damaged (no '{}' array)", what, key));
   }
@@ -322,6 +325,7 @@ Result<AccuracyRow> ReadAccuracy(const Stmt& s) {
   SWEETSPOT_ASSIGN_OR_RETURN(row.sample_indices, JsonArray<std::int64_t>(samples, "indices", "accuracy samples"));
   SWEETSPOT_ASSIGN_OR_RETURN(row.labels, JsonArray<std::int32_t>(samples, "labels", "accuracy samples"));
   SWEETSPOT_ASSIGN_OR_RETURN(row.predicted, JsonArray<std::int32_t>(samples, "predicted", "accuracy samples"));
+  SWEETSPOT_ASSIGN_OR_RETURN(row.scores, JsonArray<float>(samples, "scores", "accuracy samples", /*optional=*/true));
   row.eval_json = s.Text(9);
   row.duration_ms = s.Real(10);
   row.measured_utc = s.Text(11);
@@ -564,7 +568,8 @@ Result<std::optional<AccuracyRow>> ResultsStore::FindAccuracy(const MeasurementK
 }
 
 Status ResultsStore::PutAccuracy(const MeasurementKey& key, std::int64_t study_id, const AccuracyRow& r) {
-  const json samples = {{"indices", r.sample_indices}, {"labels", r.labels}, {"predicted", r.predicted}};
+  json samples = {{"indices", r.sample_indices}, {"labels", r.labels}, {"predicted", r.predicted}};
+  if (!r.scores.empty()) samples["scores"] = r.scores;
   Transaction tx(*impl_, "storing an accuracy result");
   SWEETSPOT_RETURN_IF_ERROR(tx.begun());
   Stmt s(*impl_,
