@@ -30,6 +30,7 @@
 #include "sweetspot/analysis.h"
 #include "sweetspot/environment.h"
 #include "sweetspot/measure.h"
+#include "sweetspot/runtime_agreement.h"
 #include "sweetspot/status.h"
 
 namespace sweetspot {
@@ -171,6 +172,38 @@ struct StudyReport {
   // the most accurate) and each candidate's top-1 delta and McNemar p vs it.
   std::optional<std::size_t> reference;
   std::vector<std::optional<double>> reference_p;
+  // With several engines ([runtime] engine), one section per engine in the
+  // spec's order; the first is the reference engine. Empty with one engine.
+  struct EngineModel {
+    std::string model;
+    // This model's outputs under the engine vs under the reference engine on
+    // the evaluation set (runtime_agreement.h); unset for the reference engine
+    // and where either accuracy run failed (`note` says why).
+    std::optional<RuntimeAgreement> agreement;
+    std::string note;
+  };
+  struct EngineSection {
+    std::string engine;
+    std::vector<std::size_t> candidates;  // into `candidates`: those measured under this engine
+    Analysis analysis;                    // Analyze of those candidates alone (indices into `candidates` above)
+    std::vector<EngineModel> models;      // per planned model, in plan order
+  };
+  std::vector<EngineSection> engines;
+  // Per model, setting and engine other than the reference: the reference
+  // engine's p50 latency over this engine's under the same other settings
+  // (> 1: this engine is faster), with its bootstrap interval over the raw
+  // latencies (stats.h BootstrapRatioInterval); no measurable difference when
+  // the interval contains 1.
+  struct EngineRatio {
+    std::string model;
+    std::string setting;  // the setting's label without the engine, "single-stream b1 t1"
+    std::string engine;
+    std::string reference_engine;
+    double speed_ratio = 0.0;
+    stats::Interval interval;
+    bool measurable() const { return interval.valid && (interval.lower > 1.0 || interval.upper < 1.0); }
+  };
+  std::vector<EngineRatio> engine_ratios;
   std::size_t measured = 0;  // measurements made this run
   std::size_t reused = 0;    // taken from the store
   std::size_t failed = 0;    // failed this run

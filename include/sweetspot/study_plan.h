@@ -4,8 +4,8 @@
 //                  identifies every candidate model (content
 //                  hash, static inspection), refuses duplicates, resolves the
 //                  dimensions its preprocessing fixes, and lists every
-//                  measurement (an accuracy run per model, a latency run per
-//                  model and runtime setting) with its request and settings
+//                  measurement (an accuracy run per model and engine, a
+//                  latency run per model and runtime setting) with its request and settings
 //                  key. Measures nothing.
 //   RunStudyPlan   StudyPlan -> StudyMeasurements: takes what the store holds
 //                  for each measurement's key (unless `fresh`), measures the
@@ -73,10 +73,12 @@ struct PlannedMeasurement {
   MeasurementKind kind = MeasurementKind::kAccuracy;
   std::size_t model = 0;     // into StudyPlan::models
   std::size_t setting = 0;   // into StudyPlan::settings (latency only)
+  std::size_t engine = 0;    // into StudyPlan::engines (accuracy only)
   std::string settings_key;  // canonical JSON: everything besides model, data and environment that changes the figure
   EvalRequest eval;          // kAccuracy
   BenchRequest bench;        // kLatency
-  std::string Label(const StudyPlan& plan) const;  // "accuracy of a", "latency of a [single-stream b1 t1]"
+  // "accuracy of a" ("accuracy of a [opencv-dnn]" for another engine), "latency of a [single-stream b1 t1]"
+  std::string Label(const StudyPlan& plan) const;
 };
 
 struct StudyPlan {
@@ -90,7 +92,11 @@ struct StudyPlan {
   std::vector<std::size_t> holdout;
   std::vector<std::string> warnings;  // distinct: what planning could not do that fails nothing
   std::vector<RuntimeSetting> settings;
-  std::vector<PlannedMeasurement> measurements;  // per model: accuracy, then latency per setting
+  // The settings' distinct engines, in order of first appearance; the first
+  // is the reference the others' outputs are compared with.
+  std::vector<std::string> engines;
+  std::vector<PlannedMeasurement> measurements;     // per model: accuracy per engine, then latency per setting
+  std::size_t EngineOf(std::size_t setting) const;  // index into `engines` of settings[setting]
 };
 
 // The variants the spec asks for are made here (or taken from the variant
@@ -110,10 +116,10 @@ Result<StudyPlan> PlanStudy(const StudySpec& spec, const std::filesystem::path& 
 
 // What RunStudyPlan found for one planned model.
 struct ModelMeasurements {
-  std::optional<AccuracyRow> accuracy;
-  Status accuracy_failure;
-  std::vector<std::optional<LatencyRow>> latency;  // per setting
-  std::vector<Status> latency_failure;             // per setting
+  std::vector<std::optional<AccuracyRow>> accuracy;  // per engine (StudyPlan::engines)
+  std::vector<Status> accuracy_failure;              // per engine
+  std::vector<std::optional<LatencyRow>> latency;    // per setting
+  std::vector<Status> latency_failure;               // per setting
 };
 
 struct StudyMeasurements {

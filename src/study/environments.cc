@@ -42,6 +42,8 @@ Result<StudyMeasurements> StoredUnder(const StudyPlan& plan, ResultsStore& store
   StudyMeasurements out;
   out.models.resize(plan.models.size());
   for (ModelMeasurements& m : out.models) {
+    m.accuracy.resize(plan.engines.size());
+    m.accuracy_failure.resize(plan.engines.size());
     m.latency.resize(plan.settings.size());
     m.latency_failure.resize(plan.settings.size());
   }
@@ -49,9 +51,9 @@ Result<StudyMeasurements> StoredUnder(const StudyPlan& plan, ResultsStore& store
     if (!variants[m.model]) continue;
     ModelMeasurements& found = out.models[m.model];
     if (m.kind == MeasurementKind::kAccuracy) {
-      SWEETSPOT_ASSIGN_OR_RETURN(found.accuracy,
+      SWEETSPOT_ASSIGN_OR_RETURN(found.accuracy[m.engine],
                                  store.FindAccuracy({*variants[m.model], environment_id, dataset_id, m.settings_key}));
-      out.reused += found.accuracy ? 1 : 0;
+      out.reused += found.accuracy[m.engine] ? 1 : 0;
     } else {
       SWEETSPOT_ASSIGN_OR_RETURN(found.latency[m.setting],
                                  store.FindLatency({*variants[m.model], environment_id, 0, m.settings_key}));

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -15,6 +16,8 @@
 #include "sweetspot/dataset.h"
 #include "sweetspot/isolated_eval.h"
 #include "sweetspot/model_info.h"
+#include "sweetspot/runtime_agreement.h"
+#include "sweetspot/stats.h"
 #include "sweetspot/study.h"
 #include "sweetspot/study_plan.h"
 #include "sweetspot/text_file.h"
@@ -29,10 +32,11 @@ namespace {
 
 // Everything that changes an accuracy figure besides the model and the data.
 // nlohmann::json sorts object keys, so dump() is a canonical key.
-// A held-out calibration split and a variant's own preprocessing enter the
-// key only when present, so the keys of earlier studies stay valid.
+// A held-out calibration split, a variant's own preprocessing and an engine
+// other than the default enter the key only when present, so the keys of
+// earlier studies stay valid.
 std::string AccuracySettingsKey(const StudySpec& spec, const StudyModel& model, const PlannedModel& planned,
-                                const StudyPlan& plan) {
+                                const StudyPlan& plan, const std::string& engine) {
   json key{{"variant", planned.variant},
            {"dataset_preprocess", spec.dataset_preprocess_toml},
            {"model_preprocess", model.preprocess_toml},
@@ -43,12 +47,20 @@ std::string AccuracySettingsKey(const StudySpec& spec, const StudyModel& model, 
   if (!planned.preprocess_override.empty()) key["variant_preprocess"] = planned.preprocess_override;
   if (!plan.holdout.empty()) key["calibration_holdout"] = {{"samples", plan.holdout.size()}, {"seed", spec.seed}};
   if (!planned.size_from_dims_toml.empty()) key["size_from_dims"] = planned.size_from_dims_toml;
+  if (engine != kDefaultEngine) key["engine"] = engine;
   return key.dump();
 }
 
+// Output rows kept per accuracy run for comparing engines (4 bytes each, stored
+// with the samples): CIFAR-10's 10,000 test images x 10 classes fit; a larger
+// evaluation keeps none and its engines are compared by predictions only.
+constexpr std::uint64_t kMaxStoredScoreValues = 250'000;
+
 EvalRequest MakeEvalRequest(const StudySpec& spec, const StudyModel& model, const PlannedModel& planned,
-                            const StudyPlan& plan, const fs::path& cache_dir) {
+                            const StudyPlan& plan, const fs::path& cache_dir, const std::string& engine) {
   EvalRequest request;
+  request.engine = engine;
+  request.max_score_values = kMaxStoredScoreValues;
   request.model_path = planned.path.string();
   request.dataset_path = spec.dataset_path.string();
   request.classes_file = spec.classes_file.string();
@@ -257,6 +269,7 @@ AccuracyRow ToAccuracyRow(const IsolatedEvalResult& r) {
   row.sample_indices = s.sample_indices;
   row.labels = s.labels;
   row.predicted = s.predicted;
+  row.scores = s.scores;
   row.eval_json = DumpJson(ToJson(s, /*include_samples=*/false));  // the samples are stored apart
   row.duration_ms = r.wall_ms;
   return row;
@@ -272,6 +285,8 @@ class PlanRunner {
   Result<StudyMeasurements> Run() {
     out_.models.resize(plan_.models.size());
     for (ModelMeasurements& m : out_.models) {
+      m.accuracy.resize(plan_.engines.size());
+      m.accuracy_failure.resize(plan_.engines.size());
       m.latency.resize(plan_.settings.size());
       m.latency_failure.resize(plan_.settings.size());
     }
@@ -319,8 +334,8 @@ class PlanRunner {
       ModelMeasurements& found = out_.models[m.model];
       bool stored = false;
       if (!options_.fresh && m.kind == MeasurementKind::kAccuracy) {
-        SWEETSPOT_ASSIGN_OR_RETURN(found.accuracy, store_.FindAccuracy(Key(m)));
-        stored = found.accuracy.has_value();
+        SWEETSPOT_ASSIGN_OR_RETURN(found.accuracy[m.engine], store_.FindAccuracy(Key(m)));
+        stored = found.accuracy[m.engine].has_value();
       } else if (!options_.fresh) {
         SWEETSPOT_ASSIGN_OR_RETURN(found.latency[m.setting], store_.FindLatency(Key(m)));
         stored = found.latency[m.setting].has_value();
@@ -361,7 +376,7 @@ class PlanRunner {
       SWEETSPOT_RETURN_IF_ERROR(store_.PutAccuracy(Key(m), context_.study_id, row));
       const std::string summary = fmt::format("{}: top-1 {:.2f} % ({} samples, {:.1f} s)", what, 100 * row.top1,
                                               row.sample_count, row.duration_ms / 1000);
-      found.accuracy = std::move(row);
+      found.accuracy[m.engine] = std::move(row);
       return summary;
     }
     const auto start = std::chrono::steady_clock::now();
@@ -389,8 +404,8 @@ class PlanRunner {
   Status Measure(const PlannedMeasurement& m) {
     if (Cancelled()) return Interrupted();
     ModelMeasurements& found = out_.models[m.model];
-    if (m.kind == MeasurementKind::kLatency && !found.accuracy_failure.ok()) {
-      progress_.total--;  // the candidate has failed already; its benchmarks would only cost time
+    if (m.kind == MeasurementKind::kLatency && !found.accuracy_failure[plan_.EngineOf(m.setting)].ok()) {
+      progress_.total--;  // the candidate has failed already in this engine; its benchmarks would only cost time
       return Status::Ok();
     }
     const std::string what = m.Label(plan_);
@@ -403,10 +418,12 @@ class PlanRunner {
     if (!failure.ok()) {
       if (Cancelled()) return Interrupted();
       const bool accuracy = m.kind == MeasurementKind::kAccuracy;
-      const std::string setting = accuracy ? "" : plan_.settings[m.setting].Label();
+      const std::string& engine = plan_.engines[m.engine];
+      const std::string setting =
+          accuracy ? (engine == kDefaultEngine ? "" : engine) : plan_.settings[m.setting].Label();
       SWEETSPOT_RETURN_IF_ERROR(
           store_.PutFailure(Key(m), context_.study_id, accuracy ? "accuracy" : "latency", setting, failure));
-      (accuracy ? found.accuracy_failure : found.latency_failure[m.setting]) = failure;
+      (accuracy ? found.accuracy_failure[m.engine] : found.latency_failure[m.setting]) = failure;
       summary = fmt::format("FAILED {}: {}", what, failure.message());
       out_.failed++;
     } else {
@@ -435,6 +452,8 @@ Candidate MakeCandidate(const StudyPlan& plan, const StudyMeasurements& measured
                         std::vector<Status>* failures) {
   const PlannedModel& model = plan.models[i];
   const ModelMeasurements& found = measured.models[i];
+  const std::size_t engine = plan.EngineOf(s);
+  const std::optional<AccuracyRow>& accuracy = found.accuracy[engine];
   Candidate c;
   c.model = model.name;
   c.setting = plan.settings[s].Label();
@@ -446,16 +465,16 @@ Candidate MakeCandidate(const StudyPlan& plan, const StudyMeasurements& measured
   c.size_bytes = model.info.file_bytes;
   c.param_count = model.info.param_count;
   c.macs = model.info.macs;
-  const Status& failed = !model.variant_failure.ok()    ? model.variant_failure
-                         : !model.inspect_failure.ok()  ? model.inspect_failure
-                         : !found.accuracy_failure.ok() ? found.accuracy_failure
-                                                        : found.latency_failure[s];
+  const Status& failed = !model.variant_failure.ok()            ? model.variant_failure
+                         : !model.inspect_failure.ok()          ? model.inspect_failure
+                         : !found.accuracy_failure[engine].ok() ? found.accuracy_failure[engine]
+                                                                : found.latency_failure[s];
   if (!failed.ok()) {
     c.failure = failed.message();
     failures->push_back(failed.WithContext(c.name));
   }
-  if (found.accuracy) {
-    const AccuracyRow& a = *found.accuracy;
+  if (accuracy) {
+    const AccuracyRow& a = *accuracy;
     c.eval_count = a.sample_count;
     c.top1 = a.top1;
     c.top1_ci = a.top1_ci;
@@ -473,7 +492,7 @@ Candidate MakeCandidate(const StudyPlan& plan, const StudyMeasurements& measured
     c.latency_ms = l.raw_ms;
     FillLatencyIntervals(&c);
   }
-  if (c.failure.empty() && (!found.accuracy || !found.latency[s])) c.failure = "not measured";
+  if (c.failure.empty() && (!accuracy || !found.latency[s])) c.failure = "not measured";
   return c;
 }
 
@@ -524,6 +543,80 @@ void AddVariantDiagnoses(const StudyPlan& plan, StudyReport* report) {
   }
 }
 
+SampleOutputs OutputsOf(const AccuracyRow& row) { return {row.sample_indices, row.labels, row.predicted, row.scores}; }
+
+// Each model's outputs under engine `e` against the reference engine's.
+std::vector<StudyReport::EngineModel> EngineModels(const StudyPlan& plan, const StudyMeasurements& measured,
+                                                   std::size_t e) {
+  std::vector<StudyReport::EngineModel> models;
+  for (std::size_t i = 0; i < plan.models.size(); ++i) {
+    StudyReport::EngineModel m{plan.models[i].name, std::nullopt, ""};
+    const auto& accuracy = measured.models[i].accuracy;
+    if (e == 0) {
+      m.note = "reference engine";
+    } else if (!accuracy[0] || !accuracy[e]) {
+      m.note = !accuracy[e] ? "not measured under this engine" : "not measured under the reference engine";
+    } else if (auto agreement = CompareRuntimeOutputs(OutputsOf(*accuracy[e]), OutputsOf(*accuracy[0]));
+               agreement.ok()) {
+      m.agreement = *agreement;
+    } else {
+      m.note = agreement.status().message();
+    }
+    models.push_back(std::move(m));
+  }
+  return models;
+}
+
+// The index of the setting that differs from settings[s] only by its engine,
+// which is `engine`.
+std::optional<std::size_t> SameSettingUnder(const StudyPlan& plan, std::size_t s, const std::string& engine) {
+  RuntimeSetting wanted = plan.settings[s];
+  wanted.engine = engine;
+  for (std::size_t t = 0; t < plan.settings.size(); ++t) {
+    if (plan.settings[t].engine == engine && plan.settings[t].Label() == wanted.Label()) return t;
+  }
+  return std::nullopt;
+}
+
+void AddEngineRatios(const StudyPlan& plan, const StudyMeasurements& measured, StudyReport* report) {
+  const std::string& reference_engine = plan.engines.front();
+  for (std::size_t i = 0; i < plan.models.size(); ++i) {
+    for (std::size_t s = 0; s < plan.settings.size(); ++s) {
+      if (plan.settings[s].engine == reference_engine) continue;
+      const auto r = SameSettingUnder(plan, s, reference_engine);
+      const auto& latency = measured.models[i].latency;
+      if (!r || !latency[s] || !latency[*r] || latency[s]->raw_ms.empty() || latency[*r]->raw_ms.empty()) continue;
+      RuntimeSetting plain = plan.settings[s];
+      plain.engine = std::string(kDefaultEngine);
+      report->engine_ratios.push_back(
+          {plan.models[i].name, plain.Label(), plan.settings[s].engine, reference_engine,
+           latency[*r]->p50_ms / latency[s]->p50_ms,
+           stats::BootstrapRatioInterval(latency[*r]->raw_ms, latency[s]->raw_ms, {.mean = false, .q = 0.5})});
+    }
+  }
+}
+
+// Per engine: its candidates, their analysis alone and their agreement with
+// the reference engine; then the speed ratios between engines.
+void AddEngineSections(const StudyPlan& plan, const StudyMeasurements& measured, StudyReport* report) {
+  if (plan.engines.size() < 2) return;
+  const std::size_t settings = plan.settings.size();
+  for (std::size_t e = 0; e < plan.engines.size(); ++e) {
+    StudyReport::EngineSection section{plan.engines[e], {}, {}, EngineModels(plan, measured, e)};
+    std::vector<Candidate> candidates;
+    for (std::size_t i = 0; i < plan.models.size(); ++i) {
+      for (std::size_t s = 0; s < settings; ++s) {
+        if (plan.EngineOf(s) != e) continue;
+        section.candidates.push_back(i * settings + s);
+        candidates.push_back(report->candidates[i * settings + s]);
+      }
+    }
+    section.analysis = Analyze(candidates, report->constraints, report->objective);
+    report->engines.push_back(std::move(section));
+  }
+  AddEngineRatios(plan, measured, report);
+}
+
 bool IsBadInput(StatusCode code) {
   return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound || code == StatusCode::kInvalidData ||
          code == StatusCode::kUnsupported || code == StatusCode::kFailedPrecondition;
@@ -531,9 +624,19 @@ bool IsBadInput(StatusCode code) {
 
 }  // namespace
 
+std::size_t StudyPlan::EngineOf(std::size_t setting) const {
+  const auto found = std::find(engines.begin(), engines.end(), settings[setting].engine);
+  assert(found != engines.end());
+  return static_cast<std::size_t>(found - engines.begin());
+}
+
 std::string PlannedMeasurement::Label(const StudyPlan& plan) const {
   const std::string& name = plan.models[model].name;
-  if (kind == MeasurementKind::kAccuracy) return "accuracy of " + name;
+  if (kind == MeasurementKind::kAccuracy) {
+    const std::string& name_of_engine = plan.engines[engine];
+    return name_of_engine == kDefaultEngine ? "accuracy of " + name
+                                            : fmt::format("accuracy of {} [{}]", name, name_of_engine);
+  }
   return fmt::format("latency of {} [{}]", name, plan.settings[setting].Label());
 }
 
@@ -541,6 +644,11 @@ Result<StudyPlan> PlanStudy(const StudySpec& spec, const fs::path& cache_dir,
                             const std::function<void(const std::string&)>& made) {
   StudyPlan plan;
   plan.settings = spec.settings;
+  for (const RuntimeSetting& setting : plan.settings) {
+    if (std::find(plan.engines.begin(), plan.engines.end(), setting.engine) == plan.engines.end()) {
+      plan.engines.push_back(setting.engine);
+    }
+  }
   std::vector<StudyModel> sources = spec.models;  // parallel to plan.models
   for (const StudyModel& m : spec.models) {
     SWEETSPOT_ASSIGN_OR_RETURN(PlannedModel planned, PlanModel(spec, m));
@@ -558,11 +666,14 @@ Result<StudyPlan> PlanStudy(const StudySpec& spec, const fs::path& cache_dir,
   }
   DiagnoseVariants(StudyVariantDir(cache_dir), &plan);
   for (std::size_t i = 0; i < plan.models.size(); ++i) {
-    PlannedMeasurement accuracy;
-    accuracy.model = i;
-    accuracy.settings_key = AccuracySettingsKey(spec, sources[i], plan.models[i], plan);
-    accuracy.eval = MakeEvalRequest(spec, sources[i], plan.models[i], plan, cache_dir);
-    plan.measurements.push_back(std::move(accuracy));
+    for (std::size_t e = 0; e < plan.engines.size(); ++e) {
+      PlannedMeasurement accuracy;
+      accuracy.model = i;
+      accuracy.engine = e;
+      accuracy.settings_key = AccuracySettingsKey(spec, sources[i], plan.models[i], plan, plan.engines[e]);
+      accuracy.eval = MakeEvalRequest(spec, sources[i], plan.models[i], plan, cache_dir, plan.engines[e]);
+      plan.measurements.push_back(std::move(accuracy));
+    }
     for (std::size_t s = 0; s < plan.settings.size(); ++s) {
       PlannedMeasurement latency;
       latency.kind = MeasurementKind::kLatency;
@@ -604,6 +715,7 @@ StudyReport AssembleReport(const StudySpec& spec, const StudyPlan& plan, const S
   }
   report.analysis = Analyze(report.candidates, report.constraints, report.objective);
   AddVariantDiagnoses(plan, &report);
+  AddEngineSections(plan, measured, &report);
   report.reference = FindReference(report.candidates, spec.reference);
   for (const Candidate& c : report.candidates) {
     report.reference_p.push_back(

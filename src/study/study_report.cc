@@ -139,6 +139,106 @@ std::string CalibrationLine(const StudyReport& r) {
   return r.calibration.empty() ? "" : fmt::format("int8 calibration: {}", r.calibration);
 }
 
+// The model's accuracy under one engine: the first of its candidates there
+// with figures, else the first failed one.
+const Candidate* EngineCandidate(const StudyReport& r, const StudyReport::EngineSection& e, const std::string& model) {
+  const Candidate* found = nullptr;
+  for (std::size_t i : e.candidates) {
+    const Candidate& c = r.candidates[i];
+    if (c.model != model) continue;
+    if (c.failure.empty()) return &c;
+    if (!found) found = &c;
+  }
+  return found;
+}
+
+std::string AgreementText(const RuntimeAgreement& a, const std::string& reference) {
+  std::string text =
+      fmt::format("agreement {:.2f} % with {} ({} of {} samples; {} right->wrong, {} wrong->right)",
+                  100 * a.top1_agreement, reference, a.same_top1, a.compared, a.right_to_wrong, a.wrong_to_right);
+  if (a.scores_compared) {
+    text += fmt::format("; scores |diff| max {:.3g}, mean {:.3g}", a.max_abs_score_diff, a.mean_abs_score_diff);
+  }
+  return text;
+}
+
+std::string RatioText(const StudyReport::EngineRatio& q) {
+  const std::string figure = fmt::format("{:.2f}x [{:.2f}, {:.2f}]", q.speed_ratio, q.interval.lower, q.interval.upper);
+  return fmt::format("{} vs {}: {} {} {}", q.engine, q.reference_engine, q.model, q.setting,
+                     q.measurable() ? figure : "no measurable difference (" + figure + ")");
+}
+
+// The per-engine block: a heading line per engine (its recommendation), its
+// models' accuracy and agreement indented under it, then the speed ratios.
+std::vector<std::string> EngineLines(const StudyReport& r) {
+  std::vector<std::string> lines;
+  if (r.engines.empty()) return lines;
+  const std::string& reference = r.engines.front().engine;
+  lines.push_back(fmt::format("Engines (reference: {}):", reference));
+  for (const auto& e : r.engines) {
+    const auto& rec = e.analysis.recommended;
+    lines.push_back(fmt::format("  {}: {}", e.engine,
+                                rec ? "recommended " + r.candidates[e.candidates[*rec]].name
+                                    : std::string("no candidate meets the constraints")));
+    for (const auto& m : e.models) {
+      const Candidate* c = EngineCandidate(r, e, m.model);
+      if (c == nullptr) continue;
+      const std::string top1 = c->failure.empty() ? "top-1 " + Top1(*c) : "failed: " + c->failure;
+      const std::string vs = m.agreement ? AgreementText(*m.agreement, reference) : m.note;
+      lines.push_back(fmt::format("    {}: {}; {}", m.model, top1, vs));
+    }
+  }
+  if (!r.engine_ratios.empty()) {
+    lines.push_back("Speed vs the reference engine (its p50 over this engine's; > 1: faster; 95 % interval):");
+    for (const auto& q : r.engine_ratios) lines.push_back("  " + RatioText(q));
+  }
+  return lines;
+}
+
+json EnginesJson(const StudyReport& r) {
+  json engines = json::array();
+  for (const auto& e : r.engines) {
+    json models = json::array();
+    for (const auto& m : e.models) {
+      const Candidate* c = EngineCandidate(r, e, m.model);
+      json j = {{"model", m.model},
+                {"top1", c && c->failure.empty() ? json(c->top1) : json(nullptr)},
+                {"failure", c && !c->failure.empty() ? json(c->failure) : json(nullptr)},
+                {"note", m.note.empty() ? json(nullptr) : json(m.note)}};
+      if (m.agreement) {
+        const RuntimeAgreement& a = *m.agreement;
+        j["agreement"] = {{"compared", a.compared},
+                          {"same_top1", a.same_top1},
+                          {"top1_agreement", a.top1_agreement},
+                          {"right_to_wrong", a.right_to_wrong},
+                          {"wrong_to_right", a.wrong_to_right},
+                          {"max_abs_score_diff", a.scores_compared ? json(a.max_abs_score_diff) : json(nullptr)},
+                          {"mean_abs_score_diff", a.scores_compared ? json(a.mean_abs_score_diff) : json(nullptr)}};
+      }
+      models.push_back(j);
+    }
+    json names = json::array();
+    for (std::size_t i : e.candidates) names.push_back(r.candidates[i].name);
+    const auto& rec = e.analysis.recommended;
+    engines.push_back({{"engine", e.engine},
+                       {"candidates", names},
+                       {"recommendation", rec ? json(r.candidates[e.candidates[*rec]].name) : json(nullptr)},
+                       {"recommendation_reasons", e.analysis.recommendation_reasons},
+                       {"models", models}});
+  }
+  json ratios = json::array();
+  for (const auto& q : r.engine_ratios) {
+    ratios.push_back({{"model", q.model},
+                      {"setting", q.setting},
+                      {"engine", q.engine},
+                      {"reference_engine", q.reference_engine},
+                      {"speed_ratio", q.speed_ratio},
+                      {"ci95", {q.interval.lower, q.interval.upper}},
+                      {"measurable", q.measurable()}});
+  }
+  return {{"reference", r.engines.front().engine}, {"engines", engines}, {"speed_ratios", ratios}};
+}
+
 }  // namespace
 
 std::string RenderStudyText(const StudyReport& r) {
@@ -198,6 +298,7 @@ std::string RenderStudyText(const StudyReport& r) {
       for (const auto& note : block.lines) out += "    " + note.substr(0, note.find_last_not_of(' ') + 1) + "\n";
     }
   }
+  for (const auto& engine_line : EngineLines(r)) out += engine_line + "\n";
   if (r.reference) {
     std::vector<std::string> deltas;
     for (std::size_t i = 0; i < r.candidates.size(); ++i) {
@@ -325,6 +426,7 @@ std::string RenderStudyJson(const StudyReport& r) {
     doc["variants"] = variants;
     doc["calibration"] = r.calibration.empty() ? json(nullptr) : json(r.calibration);
   }
+  if (!r.engines.empty()) doc["engines"] = EnginesJson(r);
   return DumpJson(doc, 2) + "\n";
 }
 
@@ -408,6 +510,10 @@ std::string RenderStudyMarkdown(const StudyReport& r) {
       out += "```\n";
     }
   }
+  const auto engines = EngineLines(r);
+  if (!engines.empty()) out += "\n```\n";
+  for (const auto& line : engines) out += line + "\n";
+  if (!engines.empty()) out += "```\n";
   out += fmt::format("\nMeasured on {}.\n", Machine(r));
   return out;
 }

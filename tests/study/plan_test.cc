@@ -181,13 +181,16 @@ TEST(AssembleTest, CandidatesFailuresAndReferenceFromHandMadeMeasurements) {
   plan.models[2].inspect_failure = Status::InvalidData("c.onnx is not an ONNX model");
   StudyMeasurements measured;
   measured.models.resize(3);
+  plan.engines = {"onnxruntime"};
   for (auto& m : measured.models) {
+    m.accuracy.resize(1);
+    m.accuracy_failure.resize(1);
     m.latency.resize(1);
     m.latency_failure.resize(1);
   }
-  measured.models[0].accuracy = Accuracy(0.5, {0, 0, 1, 1});
+  measured.models[0].accuracy[0] = Accuracy(0.5, {0, 0, 1, 1});
   measured.models[0].latency[0] = Latency(1.0);
-  measured.models[1].accuracy = Accuracy(0.75, {0, 0, 0, 1});
+  measured.models[1].accuracy[0] = Accuracy(0.75, {0, 0, 0, 1});
   measured.models[1].latency_failure[0] = Status::RuntimeError("timed out");
   measured.measured = 3;
   measured.failed = 2;
@@ -248,11 +251,13 @@ TEST(AssembleTest, SlowerVariantVerdictOnlyWhenTheDifferenceIsMeasurable) {
   for (int i = 0; i < 300; ++i) raw.push_back(1.0 + 0.2 * ((i * 53) % 300) / 300.0);
   std::vector<double> noisy = raw;  // the same runs, one of them slower: a lower point estimate
   noisy[7] += 0.5;
+  plan.engines = {"onnxruntime"};
   const auto measure = [&](const std::vector<double>& variant_ms) {
     StudyMeasurements measured;
     measured.models.resize(2);
     for (auto& m : measured.models) {
-      m.accuracy = Accuracy(0.5, {0, 0, 1, 1});
+      m.accuracy = {Accuracy(0.5, {0, 0, 1, 1})};
+      m.accuracy_failure.resize(1);
       m.latency_failure.resize(1);
     }
     measured.models[0].latency = {Timed(raw)};

@@ -187,6 +187,51 @@ TEST_F(StudyCliTest, TwoRuntimeSettingsAreBothMeasuredAndStored) {
   EXPECT_EQ(json::parse(again.out)["measurements"]["reused"], 6);
 }
 
+// Two engines x two thread counts: accuracy is measured once per model and
+// engine (2 rows, not one per setting: 4), each engine's candidates are
+// analysed alone, the same arithmetic agrees fully with the reference
+// engine (the first listed), and each model and thread count has a speed ratio.
+TEST_F(StudyCliTest, TwoEnginesMeasureAccuracyOncePerEngineAndCompareOutputs) {
+  testing::WriteModel(testing::DynamicSizeModel(), dir_ / "pool.onnx");  // OpenCV 4.6 imports it (not a Gemm)
+  const fs::path spec = dir_ / "engines.toml";
+  testing::WriteFile(spec,
+                     "name = \"engines\"\n[dataset]\npath = \"images\"\n"
+                     "[[models]]\nname = \"pool\"\npath = \"pool.onnx\"\npreprocess = { size = 32 }\n"
+                     "[runtime]\nduration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n"
+                     "engine = [\"onnxruntime\", \"opencv-dnn\"]\nthreads = [1, 2]\n");
+  const auto first = RunCli(Args(spec, "--json -"));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(Rows(Db(), "accuracy_results"), 2);  // once per engine, not per setting (4)
+  EXPECT_EQ(Rows(Db(), "latency_results"), 4);
+  const json report = json::parse(first.out);
+  ASSERT_EQ(report["candidates"].size(), 4u);
+  const json& engines = report["engines"];
+  EXPECT_EQ(engines["reference"], "onnxruntime");
+  ASSERT_EQ(engines["engines"].size(), 2u);
+  for (const json& engine : engines["engines"]) {
+    EXPECT_EQ(engine["candidates"].size(), 2u);
+    EXPECT_THAT(engine["recommendation"].get<std::string>(), HasSubstr("pool ("));
+    EXPECT_NEAR(engine["models"][0]["top1"].get<double>(), 8.0 / 9.0, 1e-12);
+  }
+  EXPECT_EQ(engines["engines"][1]["engine"], "opencv-dnn");
+  const json& agreement = engines["engines"][1]["models"][0]["agreement"];
+  EXPECT_EQ(agreement["top1_agreement"], 1.0);
+  EXPECT_EQ(agreement["compared"], 9);
+  EXPECT_EQ(agreement["right_to_wrong"], 0);
+  EXPECT_LT(agreement["max_abs_score_diff"].get<double>(), 1e-4);          // the same mean of each channel
+  EXPECT_FALSE(engines["engines"][0]["models"][0].contains("agreement"));  // the reference engine
+  ASSERT_EQ(engines["speed_ratios"].size(), 2u);                           // one per thread count
+  EXPECT_EQ(engines["speed_ratios"][0]["engine"], "opencv-dnn");
+  EXPECT_GT(engines["speed_ratios"][0]["speed_ratio"].get<double>(), 0.0);
+
+  const auto text = RunCli(Args(spec));
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("Engines (reference: onnxruntime):"));
+  EXPECT_THAT(text.out, HasSubstr("agreement 100.00 % with onnxruntime (9 of 9 samples; 0 right->wrong"));
+  EXPECT_THAT(text.out, HasSubstr("opencv-dnn vs onnxruntime: pool single-stream b1 t1"));
+  EXPECT_EQ(Rows(Db(), "accuracy_results"), 2);  // the rerun reused them
+}
+
 TEST_F(StudyCliTest, FailedModelsAreRecordedAndTheOthersFinish) {
   // Truncated: not an ONNX file any more. Unknown op: a valid graph the
   // runtime cannot load. Gray: an input that cannot take RGB images.
