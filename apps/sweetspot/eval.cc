@@ -15,6 +15,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "preprocess_flags.h"
 #include "sweetspot/backend.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/eval_report.h"
@@ -47,10 +48,7 @@ struct EvalArgs {
   bool allow_corrupt = false;
   bool no_cache = false;
   bool print_preprocess = false;
-  // Preprocessing flags; empty/unset = not given.
-  std::string color, resize, size, interpolation, layout, dtype;
-  std::vector<double> mean, std_dev;
-  std::optional<double> crop_fraction, scale;
+  PreprocessFlags preprocess;
 };
 
 // Live bars while a stage runs; the closing line of each stage comes from
@@ -78,46 +76,6 @@ void PrintStageTimes(ProgressBar& bar, const EvalResult& r) {
 }
 
 // "224" or "224x160" as TOML width/height keys.
-Result<std::string> SizeToml(const std::string& text) {
-  int width = 0;
-  int height = 0;
-  SWEETSPOT_RETURN_IF_ERROR(ParseSizeFlag(text, &width, &height));
-  return fmt::format("width = {}\nheight = {}\n", width, height);
-}
-
-std::string TomlList(const std::vector<double>& values) { return fmt::format("[{}]", fmt::join(values, ", ")); }
-
-// Each preprocessing flag given is its own TOML layer over --preprocess FILE,
-// so errors name the flag that set a value (PreprocessSpec::set_by).
-Result<std::vector<PreprocessLayer>> FlagLayers(const EvalArgs& a) {
-  std::vector<PreprocessLayer> layers;
-  const auto add = [&](std::string_view flag, std::string toml) {
-    layers.push_back(PreprocessLayer{PreprocessSource(std::string(flag), /*has_lines=*/false), std::move(toml), ""});
-  };
-  const auto enum_flag = [&](const std::string& value, std::string_view key, std::string_view flag,
-                             auto parse) -> Status {
-    if (value.empty()) return Status::Ok();
-    auto parsed = parse(value);
-    if (!parsed.ok()) return parsed.status().WithContext(flag);
-    add(flag, fmt::format("{} = \"{}\"\n", key, value));
-    return Status::Ok();
-  };
-  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.color, "color", "--color", ParseColorOrder));
-  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.resize, "resize", "--resize", ParseResizeMode));
-  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.interpolation, "interpolation", "--interpolation", ParseInterpolation));
-  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.layout, "layout", "--layout", ParseLayout));
-  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.dtype, "dtype", "--dtype", ParseDType));
-  if (!a.size.empty()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(std::string size, SizeToml(a.size));
-    add("--size", size);
-  }
-  if (!a.mean.empty()) add("--mean", "mean = " + TomlList(a.mean) + "\n");
-  if (!a.std_dev.empty()) add("--std", "std = " + TomlList(a.std_dev) + "\n");
-  if (a.crop_fraction) add("--crop-fraction", fmt::format("crop_fraction = {}\n", *a.crop_fraction));
-  if (a.scale) add("--scale", fmt::format("scale = {}\n", *a.scale));
-  return layers;
-}
-
 // Defaults < the model's metadata_props < --preprocess FILE < flags.
 Result<EvalRequest> MakeRequest(const EvalArgs& a, const std::string& model) {
   SWEETSPOT_ASSIGN_OR_RETURN(OutputKind output_kind, WithFlag(ParseOutputKind(a.output_kind), "--output-kind"));
@@ -126,7 +84,7 @@ Result<EvalRequest> MakeRequest(const EvalArgs& a, const std::string& model) {
   request.dataset_path = a.data;
   request.classes_file = a.classes_file;
   if (!a.preprocess_file.empty()) request.layers.push_back({a.preprocess_file, "", a.preprocess_file});
-  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<PreprocessLayer> flags, FlagLayers(a));
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<PreprocessLayer> flags, FlagLayers(a.preprocess));
   request.layers.insert(request.layers.end(), flags.begin(), flags.end());
   request.limit = a.limit;
   request.seed = a.seed;
@@ -252,17 +210,7 @@ void RegisterEval(CLI::App& root, Action* selected) {
   cmd->add_option("--classes", args->classes_file,
                   "class-name file (one per line): the classes, in order, of a manifest, IDX data or image folder");
   cmd->add_option("--preprocess", args->preprocess_file, "preprocessing spec (TOML, see docs/eval.md)");
-  cmd->add_option("--color", args->color, "rgb|bgr|gray");
-  cmd->add_option("--resize", args->resize, "exact|shorter-crop|central-crop");
-  cmd->add_option("--size", args->size, "input size, 224 or WIDTHxHEIGHT (default: the model's)");
-  cmd->add_option("--crop-fraction", args->crop_fraction,
-                  "for shorter-crop and central-crop: crop side / shorter side (default 0.875)");
-  cmd->add_option("--interpolation", args->interpolation, "nearest|linear|cubic|area");
-  cmd->add_option("--scale", args->scale, "pixel multiplier before mean/std (default 1/255; 1 for uint8/int8)");
-  cmd->add_option("--mean", args->mean, "per-channel mean, e.g. 0.485,0.456,0.406 (default 0)")->delimiter(',');
-  cmd->add_option("--std", args->std_dev, "per-channel std, e.g. 0.229,0.224,0.225 (default 1)")->delimiter(',');
-  cmd->add_option("--layout", args->layout, "nchw|nhwc");
-  cmd->add_option("--dtype", args->dtype, "float32|float16|float64|uint8|int8");
+  AddPreprocessFlags(cmd, &args->preprocess);
   cmd->add_flag("--print-preprocess", args->print_preprocess,
                 "print the resolved preprocessing as TOML and exit (nothing is evaluated)");
   cmd->add_option("--output-kind", args->output_kind, "auto|logits|probabilities|sigmoid (default auto: detected)");
