@@ -16,11 +16,13 @@
 // Thread-safety: reentrant; each call loads its own Sessions.
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <string>
 #include <vector>
 
 #include <onnx/onnx_pb.h>
+#include <nlohmann/json.hpp>
 
 #include "sweetspot/backend.h"
 #include "sweetspot/status.h"
@@ -29,15 +31,26 @@
 namespace sweetspot {
 
 struct LayerSqnr {
-  std::string tensor;     // the float tensor's name
-  std::string node;       // the node that consumes it (the quantized op)
+  std::string tensor;  // the float tensor's name
+  std::string node;    // the node that consumes it (the quantized op)
   double local_db = 0.0;
   double cumulative_db = 0.0;
 };
 
+// The worst rows of a diagnosis of `total` activations as report lines: a
+// heading "SQNR of the N quantized activations, worst K by cumulative SQNR:"
+// then "  <node> (<tensor>): cumulative 18.3 dB, local 35.1 dB" per row ("inf"
+// for no noise). Empty when `worst` is.
+std::vector<std::string> RenderWorstSqnr(std::span<const LayerSqnr> worst, std::size_t total);
+
+// Rows as JSON objects {tensor, node, local_db, cumulative_db}; JSON has no
+// infinity, so a noiseless tensor's dB is null (and reads back as +inf).
+nlohmann::json SqnrToJson(std::span<const LayerSqnr> layers);
+std::vector<LayerSqnr> SqnrFromJson(const nlohmann::json& rows);
+
 // One row per quantized activation, worst cumulative SQNR first.
 Result<std::vector<LayerSqnr>> DiagnoseQuantization(Backend& backend, const onnx::ModelProto& float_model,
-                                                    const onnx::ModelProto& qdq_model,
-                                                    std::span<const Tensor> batches, const BackendOptions& options);
+                                                    const onnx::ModelProto& qdq_model, std::span<const Tensor> batches,
+                                                    const BackendOptions& options);
 
 }  // namespace sweetspot

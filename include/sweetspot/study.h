@@ -31,6 +31,7 @@
 #include "sweetspot/environment.h"
 #include "sweetspot/measure.h"
 #include "sweetspot/runtime_agreement.h"
+#include "sweetspot/sqnr.h"
 #include "sweetspot/status.h"
 
 namespace sweetspot {
@@ -160,6 +161,12 @@ struct StudyReport {
     std::vector<std::string> notes;
     std::string diagnosis;  // ONNX Runtime's optimised graph in one line ("" when unknown)
     std::string verdict;    // why it is slower than its parent ("" when it is not, or nothing explains it)
+    // int8: the worst quantized activations by cumulative SQNR (sqnr.h), of `sqnr_layers` in all.
+    std::vector<LayerSqnr> sqnr_worst;
+    std::size_t sqnr_layers = 0;
+    // The variant whose file this one's equals ("" none): measured once,
+    // under that name; this one is no candidate of its own.
+    std::string same_as;
   };
   std::vector<VariantInfo> variants;
   Environment environment;

@@ -51,6 +51,7 @@ struct PlannedModel {
   std::optional<std::size_t> parent;
   VariantLineage lineage;
   std::vector<std::string> notes;
+  std::vector<LayerSqnr> sqnr;  // int8: per quantized activation, worst first
   std::string preprocess_override;
   Status variant_failure;
   // What ONNX Runtime makes of the model (graph_diagnosis.h), for variants
@@ -91,6 +92,17 @@ struct StudyPlan {
   std::size_t calibration_samples = 0;
   std::vector<std::size_t> holdout;
   std::vector<std::string> warnings;  // distinct: what planning could not do that fails nothing
+  // Variants whose file equals another variant's (an int8-aware search that
+  // kept every layer quantized is its int8-static sibling): not planned as
+  // models of their own, reported as the same model as `same_as`.
+  struct SameVariant {
+    std::string name;
+    std::size_t same_as = 0;  // into models
+    std::size_t parent = 0;   // into models
+    std::string variant;      // canonical text
+    std::vector<std::string> notes;
+  };
+  std::vector<SameVariant> same_variants;
   std::vector<RuntimeSetting> settings;
   // The settings' distinct engines, in order of first appearance; the first
   // is the reference the others' outputs are compared with.

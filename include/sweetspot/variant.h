@@ -24,17 +24,26 @@
 // without recomputing it (and the results store, which keys measurements by
 // the file's content, reuses its measurements). A file is loaded in the
 // backend and runs one zero input (dynamic dims as 1) before it enters the
-// cache: a file the runtime cannot load or run is never returned. A
-// transform that changed nothing (the model equals its parent) is refused.
+// cache: a file the runtime cannot load or run is never returned (nor left in
+// the cache). A transform that changed nothing (the model equals its parent)
+// is refused. `metadata` entries are written into the variant (over the
+// parent's, which it keeps otherwise) and key the cache: the preprocessing the
+// variant was calibrated with goes there, so evaluating the file alone feeds
+// it what it was made with.
+//
+// int8-static and int8-aware variants come with the SQNR of each quantized
+// activation (sqnr.h), measured on the first kSqnrSamples calibration samples
+// (whole batches); a model the diagnosis cannot read adds a note instead.
 //
 // Errors: ParseVariantSpec names the text and lists the valid forms
 // (kInvalidArgument). MakeVariant: the transform's error (nothing to
 // quantize, already quantized, a graph that cannot be resized...), a
 // variant identical to its parent ("... is identical to '<parent>': the
-// transform changed nothing (notes)", kInvalidArgument), a calibrated variant without calibration data
-// (kInvalidArgument), an int8-aware variant without a search (kUnsupported: only a study, which has an evaluation set,
-// makes it), a cache folder that cannot be written (kIoError naming it), a produced model the backend refuses to load
-// or run (kInternal: a bug of the transform).
+// transform changed nothing", kInvalidArgument; the notes go to `failure_notes`), a calibrated variant without
+// calibration data (kInvalidArgument), an exclude_nodes name that is no node of the parent (kInvalidArgument naming it
+// and listing some of the quantizable nodes), an int8-aware variant without a search (kUnsupported: only a study, which
+// has an evaluation set, makes it), a cache folder that cannot be written (kIoError naming it), a produced model the
+// backend refuses to load or run (kInternal: a bug of the transform).
 //
 // Thread-safety: reentrant; concurrent calls for the same variant write
 // under temporary names and rename, so neither sees half a file.
@@ -44,6 +53,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -52,6 +62,7 @@
 #include "sweetspot/backend.h"
 #include "sweetspot/calibration.h"
 #include "sweetspot/quantize.h"
+#include "sweetspot/sqnr.h"
 #include "sweetspot/status.h"
 #include "sweetspot/tensor.h"
 
@@ -117,6 +128,9 @@ struct VariantRequest {
   // result depends on them, so they key the cache and enter the lineage).
   AccuracyAwareSearch accuracy_aware;
   std::string evaluation_sha256;
+  // Set on the variant over the parent's metadata_props, e.g.
+  // {"sweetspot.preprocess": the resolved preprocessing TOML}.
+  std::map<std::string, std::string> metadata;
 };
 
 // Where the variant came from, as the store records it.
@@ -135,15 +149,28 @@ struct MadeVariant {
   // What the transform did, one line each ("quantized 12 nodes (Conv 10, Gemm 2)",
   // "kept float: /fc (excluded)", "calibration: entropy over 1000 samples of ...").
   std::vector<std::string> notes;
+  // int8-static and int8-aware: every quantized activation, worst cumulative
+  // SQNR first (sqnr.h); empty for other transforms or when not diagnosed.
+  std::vector<LayerSqnr> sqnr;
 };
+
+// Calibration samples the SQNR diagnosis of a made variant runs over (at most;
+// whole batches, at least one).
+inline constexpr std::size_t kSqnrSamples = 256;
 
 // ${XDG_CACHE_HOME:-$HOME/.cache}/sweetspot/variants.
 std::filesystem::path DefaultVariantCacheDir();
 
-// The cache folder the variant's files live in (exists or not).
+// The cache folder the variant's files live in (exists or not). `inputs_sha256`
+// identifies everything else the file depends on (calibration and evaluation
+// samples, metadata).
 std::filesystem::path VariantCacheFolder(const std::filesystem::path& cache_dir, std::string_view parent_sha256,
-                                         const VariantSpec& spec, std::string_view calibration_sha256);
+                                         const VariantSpec& spec, std::string_view inputs_sha256);
 
-Result<MadeVariant> MakeVariant(Backend& backend, const VariantRequest& request);
+// `failure_notes`, when given, receives what the transform did when it fails
+// after doing something (the notes of a variant identical to its parent, an
+// accuracy-aware search's step table), so the error itself stays one short line.
+Result<MadeVariant> MakeVariant(Backend& backend, const VariantRequest& request,
+                                std::vector<std::string>* failure_notes = nullptr);
 
 }  // namespace sweetspot

@@ -4,7 +4,6 @@
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <sstream>
 
 #include <fmt/format.h>
 
@@ -90,14 +89,6 @@ Result<CalibrationData> PrepareCalibration(const StudySpec& spec, const StudyMod
                                 cache, spec.eval_batch, set.source);
 }
 
-// The samples every candidate's accuracy is measured on, prepared for one
-// model, for the accuracy-aware search to score its steps on.
-struct EvaluationData {
-  std::vector<Tensor> batches;  // the model's fixed batch size, or eval_batch (the last one short)
-  std::vector<int> labels;
-  std::string sha256;
-};
-
 // What making the variants of one model needs, prepared when first needed.
 struct VariantContext {
   const StudySpec& spec;
@@ -118,49 +109,23 @@ Result<EvaluationData> PrepareEvaluation(const VariantContext& context, const St
   TensorCacheOptions cache;
   cache.dir = context.tensor_cache_dir;
   cache.threads = EvalThreads(context.spec.eval_threads);
-  SWEETSPOT_ASSIGN_OR_RETURN(
-      ModelInputs inputs,
-      PrepareModelInputs(context.backend, model.path, *context.evaluation_dataset, context.evaluation_indices,
-                         ModelPreprocessLayers(context.spec, model), cache));
-  const std::int64_t fixed = inputs.input.shape.empty() ? -1 : inputs.input.shape[0];
-  const std::size_t batch = static_cast<std::size_t>(fixed > 0 ? fixed : context.spec.eval_batch);
-  EvaluationData data;
-  for (std::size_t begin = 0; begin < inputs.tensors.size(); begin += batch) {
-    data.batches.push_back(inputs.tensors.Batch(begin, std::min(batch, inputs.tensors.size() - begin)));
-  }
-  data.labels = inputs.tensors.labels;
-  data.sha256 = Sha256Hex(inputs.key);
-  return data;
+  return PrepareEvaluationData(context.backend, model.path, *context.evaluation_dataset, context.evaluation_indices,
+                               ModelPreprocessLayers(context.spec, model), cache, context.spec.eval_batch);
 }
 
 // The search scores on the study's evaluation samples and times each step
 // as the study's first runtime setting, with the study's durations.
 AccuracyAwareSearch MakeSearch(const VariantContext& context, const VariantSpec& variant,
                                const EvaluationData& evaluation) {
-  return [&context, variant, &evaluation](const onnx::ModelProto& parent, const ActivationRanges& ranges,
-                                          const QuantizeOptions& quantize,
-                                          std::vector<std::string>* notes) -> Result<onnx::ModelProto> {
-    const StudySpec& spec = context.spec;
-    AccuracyAwareOptions options;
-    options.quantize = quantize;
-    options.budget.kind = variant.budget_relative ? AccuracyBudget::Kind::kPercent : AccuracyBudget::Kind::kPoints;
-    options.budget.value = variant.budget;
-    const int threads = spec.settings.empty() ? 1 : spec.settings.front().threads;
-    options.backend.intra_op_threads = threads > 0 ? threads : DefaultThreadCount();
-    options.latency.stopping.min_duration = std::chrono::duration<double>(spec.duration_s);
-    options.latency.stopping.max_duration = std::chrono::duration<double>(spec.max_duration_s);
-    options.latency.stopping.min_count = spec.min_count;
-    options.latency.warmup_max_duration = std::chrono::duration<double>(spec.max_duration_s);
-    SWEETSPOT_ASSIGN_OR_RETURN(
-        AccuracyAwareResult result,
-        AccuracyAwareQuantize(context.backend, parent, ranges, {evaluation.batches, evaluation.labels}, options));
-    std::istringstream table(RenderAccuracyAwareTable(result));
-    for (std::string line; std::getline(table, line);) {
-      if (!line.empty()) notes->push_back(line);
-    }
-    if (!result.quantized) return Status::FailedPrecondition(result.message);
-    return std::move(result.model);
-  };
+  const StudySpec& spec = context.spec;
+  AccuracyAwareOptions options;
+  const int threads = spec.settings.empty() ? 1 : spec.settings.front().threads;
+  options.backend.intra_op_threads = threads > 0 ? threads : DefaultThreadCount();
+  options.latency.stopping.min_duration = std::chrono::duration<double>(spec.duration_s);
+  options.latency.stopping.max_duration = std::chrono::duration<double>(spec.max_duration_s);
+  options.latency.stopping.min_count = spec.min_count;
+  options.latency.warmup_max_duration = std::chrono::duration<double>(spec.max_duration_s);
+  return MakeAccuracyAwareSearch(context.backend, variant, evaluation, options);
 }
 
 DerivedModel Failed(DerivedModel d, Status failure) {
@@ -208,12 +173,17 @@ DerivedModel MakeDerived(VariantContext& context, std::size_t parent, const std:
   request.spec = variant;
   request.cache_dir = context.variant_dir;
   request.backend.intra_op_threads = EvalThreads(spec.eval_threads);
-  auto made = MakeVariant(context.backend, request);
+  // The file carries the preprocessing it was made and is measured with.
+  auto metadata = VariantMetadata(context.backend, from.path, ModelPreprocessLayers(spec, from), variant);
+  if (!metadata.ok()) return Failed(std::move(d), metadata.status().WithContext("preprocessing"));
+  request.metadata = *std::move(metadata);
+  auto made = MakeVariant(context.backend, request, &d.notes);
   if (!made.ok()) return Failed(std::move(d), made.status());
   *from_cache = made->from_cache;
   d.model.path = made->path;
   d.lineage = made->lineage;
   d.notes = made->notes;
+  d.sqnr = made->sqnr;
   return d;
 }
 

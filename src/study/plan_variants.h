@@ -29,7 +29,8 @@ struct DerivedModel {
   StudyModel model;
   std::string canonical;
   VariantLineage lineage;
-  std::vector<std::string> notes;
+  std::vector<std::string> notes;   // also when making it failed: what the transform did
+  std::vector<LayerSqnr> sqnr;      // int8: per quantized activation, worst first (sqnr.h)
   std::string preprocess_override;  // TOML keys over the parent's (a resized input's size)
   Status failure;                   // making it failed
 };

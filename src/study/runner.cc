@@ -189,8 +189,9 @@ Status CheckDistinct(const StudySpec& spec, const std::vector<PlannedModel>& mod
   return Status::Ok();
 }
 
-// A variant as a planned model; one identical to a model already planned
-// (the transform changed nothing) fails rather than being ranked against it.
+// A variant as a planned model; one identical to its parent or another
+// listed model (the transform changed nothing) fails rather than being ranked
+// against it. One identical to another variant is left to SameVariantOf.
 Result<PlannedModel> PlanDerived(const StudySpec& spec, const DerivedModel& derived, const StudyPlan& plan) {
   PlannedModel planned;
   if (derived.failure.ok()) {
@@ -208,16 +209,38 @@ Result<PlannedModel> PlanDerived(const StudySpec& spec, const DerivedModel& deri
   planned.variant = derived.canonical;
   planned.lineage = derived.lineage;
   planned.notes = derived.notes;
+  planned.sqnr = derived.sqnr;
   planned.preprocess_override = derived.preprocess_override;
   for (const PlannedModel& other : plan.models) {
-    if (planned.variant_failure.ok() && other.info.sha256 == planned.info.sha256) {
+    if (planned.variant_failure.ok() && !other.parent && other.info.sha256 == planned.info.sha256) {
+      // The notes (what the transform kept) are in the report's variant block.
       planned.variant_failure = Status::InvalidArgument(
-          fmt::format("{} is identical to '{}': the transform changed nothing{}{}; remove it from variants",
-                      derived.canonical, other.name, derived.notes.empty() ? "" : " (",
-                      derived.notes.empty() ? "" : fmt::format("{})", fmt::join(derived.notes, "; "))));
+          fmt::format("{} is identical to '{}': the transform changed nothing; remove it from variants",
+                      derived.canonical, other.name));
     }
   }
   return planned;
+}
+
+// The variant already planned whose file `planned` equals, if any.
+std::optional<std::size_t> SameVariantOf(const PlannedModel& planned, const StudyPlan& plan) {
+  if (!planned.variant_failure.ok()) return std::nullopt;
+  for (std::size_t i = 0; i < plan.models.size(); ++i) {
+    if (plan.models[i].parent && plan.models[i].info.sha256 == planned.info.sha256) return i;
+  }
+  return std::nullopt;
+}
+
+// "the same model as large/int8-static:minmax ...", first of a same variant's notes.
+std::string SameVariantLine(const StudyPlan& plan, const StudyPlan::SameVariant& same) {
+  const std::string& other = plan.models[same.same_as].name;
+  if (ParseVariantSpec(same.variant).value().transform == Transform::kInt8Aware) {
+    return fmt::format(
+        "the accuracy-aware search kept every layer quantized (step 0 within the budget): the same model as {}, "
+        "measured once, under that name",
+        other);
+  }
+  return fmt::format("the same model as {} (identical file), measured once, under that name", other);
 }
 
 // ---------------------------------------------------------------- run
@@ -520,7 +543,14 @@ void AddVariantDiagnoses(const StudyPlan& plan, StudyReport* report) {
   for (std::size_t i = 0; i < plan.models.size(); ++i) {
     const PlannedModel& m = plan.models[i];
     if (!m.parent) continue;
-    StudyReport::VariantInfo info{m.name, plan.models[*m.parent].name, m.variant, m.notes, "", ""};
+    StudyReport::VariantInfo info;
+    info.model = m.name;
+    info.parent = plan.models[*m.parent].name;
+    info.transform = m.variant;
+    info.notes = m.notes;
+    constexpr std::size_t kWorstLayers = 5;
+    info.sqnr_layers = m.sqnr.size();
+    info.sqnr_worst.assign(m.sqnr.begin(), m.sqnr.begin() + std::min(m.sqnr.size(), kWorstLayers));
     if (m.diagnosis) info.diagnosis = DescribeDiagnosis(*m.diagnosis);
     const auto& parent_diagnosis = plan.models[*m.parent].diagnosis;
     for (std::size_t s = 0; s < settings && m.diagnosis && parent_diagnosis; ++s) {
@@ -539,6 +569,16 @@ void AddVariantDiagnoses(const StudyPlan& plan, StudyReport* report) {
                                     DescribeSpeedup(SpeedupOf(variant, parent, SpeedFigure::kItemsPerS)), verdict));
       if (info.verdict.empty()) info.verdict = verdict;
     }
+    report->variants.push_back(std::move(info));
+  }
+  for (const StudyPlan::SameVariant& same : plan.same_variants) {
+    StudyReport::VariantInfo info;
+    info.model = same.name;
+    info.parent = plan.models[same.parent].name;
+    info.transform = same.variant;
+    info.notes = same.notes;
+    info.notes.insert(info.notes.begin(), SameVariantLine(plan, same));
+    info.same_as = plan.models[same.same_as].name;
     report->variants.push_back(std::move(info));
   }
 }
@@ -661,6 +701,10 @@ Result<StudyPlan> PlanStudy(const StudySpec& spec, const fs::path& cache_dir,
   plan.holdout = variants.holdout;
   for (const DerivedModel& derived : variants.derived) {
     SWEETSPOT_ASSIGN_OR_RETURN(PlannedModel planned, PlanDerived(spec, derived, plan));
+    if (auto same = SameVariantOf(planned, plan)) {
+      plan.same_variants.push_back({planned.name, *same, *planned.parent, planned.variant, planned.notes});
+      continue;
+    }
     plan.models.push_back(std::move(planned));
     sources.push_back(derived.model);
   }

@@ -128,6 +128,7 @@ std::vector<VariantBlock> VariantBlocks(const StudyReport& r) {
   std::vector<VariantBlock> blocks;
   for (const auto& v : r.variants) {
     VariantBlock block{fmt::format("{} ({} of {})", v.model, v.transform, v.parent), v.notes};
+    for (std::string& line : RenderWorstSqnr(v.sqnr_worst, v.sqnr_layers)) block.lines.push_back(std::move(line));
     if (!v.diagnosis.empty()) block.lines.push_back(v.diagnosis);
     if (!v.verdict.empty()) block.lines.push_back("slower than " + v.parent + ": " + v.verdict);
     blocks.push_back(std::move(block));
@@ -421,7 +422,10 @@ std::string RenderStudyJson(const StudyReport& r) {
                           {"transform", v.transform},
                           {"notes", v.notes},
                           {"diagnosis", v.diagnosis},
-                          {"slower_verdict", v.verdict.empty() ? json(nullptr) : json(v.verdict)}});
+                          {"slower_verdict", v.verdict.empty() ? json(nullptr) : json(v.verdict)},
+                          {"same_as", v.same_as.empty() ? json(nullptr) : json(v.same_as)},
+                          {"sqnr_layers", v.sqnr_layers},
+                          {"sqnr_worst", SqnrToJson(v.sqnr_worst)}});
     }
     doc["variants"] = variants;
     doc["calibration"] = r.calibration.empty() ? json(nullptr) : json(r.calibration);

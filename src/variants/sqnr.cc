@@ -172,4 +172,40 @@ Result<std::vector<LayerSqnr>> DiagnoseQuantization(Backend& backend, const onnx
   return layers;
 }
 
+std::vector<std::string> RenderWorstSqnr(std::span<const LayerSqnr> worst, std::size_t total) {
+  std::vector<std::string> lines;
+  if (worst.empty()) return lines;
+  lines.push_back(
+      fmt::format("SQNR of the {} quantized activations, worst {} by cumulative SQNR:", total, worst.size()));
+  for (const LayerSqnr& l : worst) {
+    lines.push_back(fmt::format("  {} ({}): cumulative {:.1f} dB, local {:.1f} dB", l.node.empty() ? "-" : l.node,
+                                l.tensor, l.cumulative_db, l.local_db));
+  }
+  return lines;
+}
+
+nlohmann::json SqnrToJson(std::span<const LayerSqnr> layers) {
+  nlohmann::json rows = nlohmann::json::array();
+  const auto db = [](double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr); };
+  for (const LayerSqnr& l : layers) {
+    rows.push_back(
+        {{"tensor", l.tensor}, {"node", l.node}, {"local_db", db(l.local_db)}, {"cumulative_db", db(l.cumulative_db)}});
+  }
+  return rows;
+}
+
+std::vector<LayerSqnr> SqnrFromJson(const nlohmann::json& rows) {
+  std::vector<LayerSqnr> layers;
+  if (!rows.is_array()) return layers;
+  const auto db = [](const nlohmann::json& row, const char* key) {
+    const auto it = row.find(key);
+    return it != row.end() && it->is_number() ? it->get<double>() : std::numeric_limits<double>::infinity();
+  };
+  for (const auto& row : rows) {
+    if (!row.is_object()) continue;
+    layers.push_back({row.value("tensor", ""), row.value("node", ""), db(row, "local_db"), db(row, "cumulative_db")});
+  }
+  return layers;
+}
+
 }  // namespace sweetspot

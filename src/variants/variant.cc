@@ -1,9 +1,11 @@
 #include "sweetspot/variant.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -49,6 +51,49 @@ QuantizeOptions MakeQuantizeOptions(const VariantRequest& request) {
   QuantizeOptions options;
   options.exclude_nodes = request.exclude_nodes;
   return options;
+}
+
+bool IsInt8(Transform transform) {
+  return transform == Transform::kInt8Static || transform == Transform::kInt8Dynamic ||
+         transform == Transform::kInt8Aware;
+}
+
+// A name in exclude_nodes that is no node of the parent would silently keep
+// nothing in float; the error lists the nodes that can be named.
+Status CheckExcludedNodes(const VariantRequest& request, const onnx::ModelProto& parent) {
+  constexpr std::size_t kNamesShown = 8;
+  std::set<std::string> names;
+  std::vector<std::string> quantizable;
+  const QuantizeOptions defaults;
+  for (const auto& node : parent.graph().node()) {
+    names.insert(node.name());
+    const auto& ops = defaults.op_types;
+    if (!node.name().empty() && std::find(ops.begin(), ops.end(), node.op_type()) != ops.end()) {
+      quantizable.push_back(node.name());
+    }
+  }
+  for (const std::string& name : request.exclude_nodes) {
+    if (names.count(name) > 0) continue;
+    const std::size_t shown = std::min(quantizable.size(), kNamesShown);
+    return Status::InvalidArgument(
+        fmt::format("the node to keep in float '{}' is not in '{}'; name one of its quantizable nodes: {}{}", name,
+                    request.parent.string(),
+                    fmt::join(quantizable.begin(), quantizable.begin() + static_cast<std::ptrdiff_t>(shown), ", "),
+                    shown < quantizable.size() ? fmt::format(", ... ({} in all)", quantizable.size()) : ""));
+  }
+  return Status::Ok();
+}
+
+// The first kSqnrSamples calibration samples (whole batches, at least one).
+std::span<const Tensor> SqnrBatches(const CalibrationData& data) {
+  std::size_t count = 0;
+  std::size_t samples = 0;
+  while (count < data.batches.size() && (count == 0 || samples < kSqnrSamples)) {
+    const Shape& shape = data.batches[count].shape();
+    samples += shape.empty() ? 1 : static_cast<std::size_t>(shape[0]);
+    ++count;
+  }
+  return std::span<const Tensor>(data.batches).first(count);
 }
 
 Result<ActivationRanges> Calibrate(Backend& backend, const VariantRequest& request, const onnx::ModelProto& model,
@@ -148,12 +193,19 @@ Result<onnx::ModelProto> Derive(Backend& backend, const VariantRequest& request,
 }
 
 // The parent's metadata (its preprocessing above all: the evaluation of the
-// variant must feed it what the parent gets) where the transform dropped it.
-void KeepMetadata(const onnx::ModelProto& parent, onnx::ModelProto* derived) {
-  for (const auto& prop : parent.metadata_props()) {
-    bool present = false;
-    for (const auto& own : derived->metadata_props()) present = present || own.key() == prop.key();
-    if (!present) *derived->add_metadata_props() = prop;
+// variant must feed it what the parent gets) where the transform dropped it,
+// then the request's entries over it.
+void SetMetadata(const onnx::ModelProto& parent, const std::map<std::string, std::string>& entries,
+                 onnx::ModelProto* derived) {
+  std::map<std::string, std::string> merged;
+  for (const auto& prop : parent.metadata_props()) merged[prop.key()] = prop.value();
+  for (const auto& prop : derived->metadata_props()) merged[prop.key()] = prop.value();
+  for (const auto& [key, value] : entries) merged[key] = value;
+  derived->clear_metadata_props();
+  for (const auto& [key, value] : merged) {
+    auto* prop = derived->add_metadata_props();
+    prop->set_key(key);
+    prop->set_value(value);
   }
 }
 
@@ -181,10 +233,11 @@ std::optional<MadeVariant> FindCached(const fs::path& folder, const VariantLinea
   if (!text.ok()) return std::nullopt;
   const json record = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (!record.is_object() || record.value("canonical", "") != lineage.canonical) return std::nullopt;
-  MadeVariant made{folder / kModelFile, true, lineage, {}};
+  MadeVariant made{folder / kModelFile, true, lineage, {}, {}};
   for (const auto& note : record.value("notes", json::array())) {
     if (note.is_string()) made.notes.push_back(note.get<std::string>());
   }
+  made.sqnr = SqnrFromJson(record.value("sqnr", json::array()));
   return made;
 }
 
@@ -234,7 +287,8 @@ Status Store(Backend& backend, const VariantRequest& request, const onnx::ModelP
                        {"parent", request.parent.string()},
                        {"parent_sha256", made.lineage.parent_sha256},
                        {"parameters", json::parse(made.lineage.parameters_json)},
-                       {"notes", made.notes}};
+                       {"notes", made.notes},
+                       {"sqnr", SqnrToJson(made.sqnr)}};
   if (Status s = WriteTextFile(temporary / kRecordFile, record.dump(2) + "\n"); !s.ok()) return fail(s);
   fs::rename(temporary, folder, ec);
   // Another process that made the same variant first wins; its file is the same.
@@ -254,16 +308,40 @@ fs::path DefaultVariantCacheDir() {
 }
 
 fs::path VariantCacheFolder(const fs::path& cache_dir, std::string_view parent_sha256, const VariantSpec& spec,
-                            std::string_view calibration_sha256) {
+                            std::string_view inputs_sha256) {
   // Structured pruning made before residual streams were kept whole wrote
   // other files for the same spec: its key changed so they are not reused.
   const bool structured = spec.transform == Transform::kPrune && spec.structured;
-  const std::string key = fmt::format("{}\n{}\n{}{}", parent_sha256, spec.Canonical(), calibration_sha256,
+  const std::string key = fmt::format("{}\n{}\n{}{}", parent_sha256, spec.Canonical(), inputs_sha256,
                                       structured ? "\nresidual streams kept" : "");
   return (cache_dir.empty() ? DefaultVariantCacheDir() : cache_dir) / Sha256Hex(key).substr(0, 32);
 }
 
-Result<MadeVariant> MakeVariant(Backend& backend, const VariantRequest& request) {
+// Everything but the parent and the spec that the file depends on.
+std::string InputsSha256(const VariantRequest& request, const VariantLineage& lineage) {
+  // The search's result depends on the samples it scores on as well.
+  std::string inputs = request.spec.transform == Transform::kInt8Aware
+                           ? Sha256Hex(lineage.calibration_sha256 + "\n" + request.evaluation_sha256)
+                           : lineage.calibration_sha256;
+  if (!request.metadata.empty()) inputs = Sha256Hex(inputs + "\n" + json(request.metadata).dump());
+  return inputs;
+}
+
+// What int8 did to each quantized activation, for the reports.
+void DiagnoseSqnr(Backend& backend, const VariantRequest& request, const onnx::ModelProto& parent,
+                  const onnx::ModelProto& derived, MadeVariant* made) {
+  const Transform t = request.spec.transform;
+  if (t != Transform::kInt8Static && t != Transform::kInt8Aware) return;
+  auto layers = DiagnoseQuantization(backend, parent, derived, SqnrBatches(*request.calibration), request.backend);
+  if (layers.ok()) {
+    made->sqnr = *std::move(layers);
+  } else {
+    made->notes.push_back("no SQNR diagnosis: " + layers.status().message());
+  }
+}
+
+Result<MadeVariant> MakeVariant(Backend& backend, const VariantRequest& request,
+                                std::vector<std::string>* failure_notes) {
   const VariantSpec& spec = request.spec;
   const CalibrationData* data = request.calibration;
   if (spec.NeedsCalibration() && (data == nullptr || data->batches.empty())) {
@@ -284,27 +362,28 @@ Result<MadeVariant> MakeVariant(Backend& backend, const VariantRequest& request)
     made.path = request.parent;
     return made;
   }
-  // The search's result depends on the samples it scores on as well.
-  const std::string samples_sha256 = aware
-                                         ? Sha256Hex(made.lineage.calibration_sha256 + "\n" + request.evaluation_sha256)
-                                         : made.lineage.calibration_sha256;
-  const fs::path folder = VariantCacheFolder(request.cache_dir, parent_sha256, spec, samples_sha256);
+  const fs::path folder =
+      VariantCacheFolder(request.cache_dir, parent_sha256, spec, InputsSha256(request, made.lineage));
   if (auto cached = FindCached(folder, made.lineage)) return *std::move(cached);
 
   SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto parent, LoadOnnxModel(request.parent));
+  const std::string what = fmt::format("{} of '{}'", spec.Canonical(), request.parent.string());
+  if (IsInt8(spec.transform)) SWEETSPOT_RETURN_IF_ERROR(CheckExcludedNodes(request, parent));
+  const auto fail = [&](Status status) {
+    if (failure_notes != nullptr) *failure_notes = made.notes;
+    return status;
+  };
   auto derived = Derive(backend, request, parent, &made.notes);
-  if (!derived.ok()) {
-    return derived.status().WithContext(fmt::format("{} of '{}'", spec.Canonical(), request.parent.string()));
-  }
+  if (!derived.ok()) return fail(derived.status().WithContext(what));
   // A transform with nothing to change (fp16 where the provider has no
   // float16 kernel) would hand back the parent under the variant's name.
   if (derived->SerializeAsString() == parent.SerializeAsString()) {
-    return Status::InvalidArgument(fmt::format(
-        "{} is identical to '{}': the transform changed nothing{}", spec.Canonical(), request.parent.string(),
-        made.notes.empty() ? "" : fmt::format(" ({})", fmt::join(made.notes, "; "))));
+    return fail(Status::InvalidArgument(fmt::format("{} is identical to '{}': the transform changed nothing",
+                                                    spec.Canonical(), request.parent.string())));
   }
-  KeepMetadata(parent, &*derived);
-  SWEETSPOT_RETURN_IF_ERROR(Store(backend, request, *derived, made, folder));
+  SetMetadata(parent, request.metadata, &*derived);
+  DiagnoseSqnr(backend, request, parent, *derived, &made);
+  if (Status s = Store(backend, request, *derived, made, folder); !s.ok()) return fail(s);
   made.path = folder / kModelFile;
   return made;
 }

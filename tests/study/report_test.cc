@@ -3,6 +3,7 @@
 // with SWEETSPOT_UPDATE_GOLDEN=1 after an intended change, and review the diff.
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -82,6 +83,28 @@ StudyReport HandMadeReport() {
   r.reused = 2;
   r.failed = 1;
   r.failures = {Status::InvalidData(broken.failure).WithContext("truncated")};
+  // What the variant blocks show: notes, the worst layers by SQNR (of 21),
+  // and a variant that is the same model as another one.
+  StudyReport::VariantInfo int8;
+  int8.model = "resnet20/int8-static:minmax";
+  int8.parent = "resnet20";
+  int8.transform = "int8-static:minmax";
+  int8.notes = {"calibration: minmax over 1000 samples (1000 samples of image folder /data/train)",
+                "quantized 22 node(s) (Conv 19, Gemm 1, MaxPool 2)"};
+  int8.sqnr_worst = {{"/layer3/relu", "/layer3/conv2/Conv", 31.25, 18.5},
+                     {"/fc/input", "/fc/Gemm", std::numeric_limits<double>::infinity(), 22.0}};
+  int8.sqnr_layers = 21;
+  int8.diagnosis = "optimised graph: 25 nodes: 19 QLinearConv (uint8); 1 QuantizeLinear, 0 DequantizeLinear, 0 Cast; "
+                   "0 % of MACs in float";
+  StudyReport::VariantInfo aware;
+  aware.model = "resnet20/int8-aware:0.3";
+  aware.parent = "resnet20";
+  aware.transform = "int8-aware:0.3";
+  aware.notes = {"the accuracy-aware search kept every layer quantized (step 0 within the budget): the same model as "
+                 "resnet20/int8-static:minmax, measured once, under that name"};
+  aware.same_as = "resnet20/int8-static:minmax";
+  r.variants = {int8, aware};
+  r.calibration = "1000 samples of image folder /data/train (stratified, seed 0)";
   return r;
 }
 
@@ -106,6 +129,11 @@ TEST(StudyReportTest, JsonCarriesVerdictsAndNulls) {
   EXPECT_FALSE(doc["candidates"][5].contains("top1"));
   EXPECT_TRUE(doc["constraints"]["max_p99_ms"].is_null());
   EXPECT_EQ(doc["fits"].size(), 1U);
+  EXPECT_EQ(doc["variants"][0]["sqnr_layers"], 21);
+  EXPECT_EQ(doc["variants"][0]["sqnr_worst"][0]["cumulative_db"], 18.5);
+  EXPECT_TRUE(doc["variants"][0]["sqnr_worst"][1]["local_db"].is_null());  // +inf: no noise
+  EXPECT_TRUE(doc["variants"][0]["same_as"].is_null());
+  EXPECT_EQ(doc["variants"][1]["same_as"], "resnet20/int8-static:minmax");
 }
 
 TEST(StudyReportTest, NoRecommendationNamesTheClosest) {

@@ -106,6 +106,39 @@ TEST_F(VariantsStudyTest, AccuracyAwareInt8SearchesOnTheStudysEvaluationSamples)
   }
 }
 
+// An aware search whose step 0 is within the budget makes the int8-static
+// model again: it is reported as that model, not as a failed candidate. The
+// int8 variant's worst layers by SQNR are in the report.
+TEST_F(VariantsStudyTest, AnAwareVariantEqualToItsStaticSiblingIsThatModelNotAFailure) {
+  const fs::path spec = Spec("[\"int8-static\", \"int8-aware:50\"]");
+  const auto r = RunCli(Args(spec, "--json -"));
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 2) << r.err;
+  const json report = json::parse(r.out);
+  ASSERT_GE(report["variants"].size(), 2u);
+  const json& int8 = report["variants"][0];
+  EXPECT_EQ(int8["model"], "cnn/int8-static:minmax");
+  ASSERT_FALSE(int8["sqnr_worst"].empty());
+  EXPECT_LE(int8["sqnr_worst"].size(), 5u);
+  EXPECT_GE(int8["sqnr_layers"], int8["sqnr_worst"].size());
+  const json& aware = report["variants"][1];
+  EXPECT_EQ(aware["model"], "cnn/int8-aware:50");
+  if (report["candidates"].size() == 2u) {  // the search kept the fully int8 model
+    EXPECT_EQ(aware["same_as"], "cnn/int8-static:minmax");
+    EXPECT_THAT(aware["notes"][0].get<std::string>(), HasSubstr("kept every layer quantized"));
+    for (const json& c : report["candidates"]) EXPECT_TRUE(c["failure"].is_null()) << c["name"];
+    const auto text = RunCli(Args(spec));
+    EXPECT_THAT(text.out, HasSubstr("  cnn/int8-aware:50 (int8-aware:50 of cnn)\n    the accuracy-aware search kept "
+                                    "every layer quantized (step 0 within the budget): the same model as "
+                                    "cnn/int8-static:minmax"));
+    EXPECT_THAT(text.out, HasSubstr("SQNR of the "));
+    EXPECT_THAT(text.out, ::testing::Not(HasSubstr("int8-aware:50 is identical")));
+  } else {  // float was faster: the search's one-line reason
+    ASSERT_EQ(report["candidates"].size(), 3u);
+    EXPECT_THAT(report["candidates"][2]["failure"].get<std::string>(), HasSubstr("float"));
+    EXPECT_EQ(report["candidates"][2]["failure"].get<std::string>().find('\n'), std::string::npos);
+  }
+}
+
 TEST_F(VariantsStudyTest, DerivedCandidatesCarryTheirLineageAndAreReusedOnRerun) {
   const fs::path spec = Spec("[\"prune:0.5:unstructured\"]");
   const auto first = RunCli(Args(spec, "--json -"));

@@ -1,5 +1,7 @@
 // Variant texts (parsing, canonical form, lineage) and MakeVariant's cache,
 // on a small CNN built in code and the real ONNX Runtime.
+#include <algorithm>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -177,6 +179,105 @@ TEST_F(MakeVariantTest, StructuredPruningKeepsAResidualStreamAndSaysSoOnce) {
   ASSERT_TRUE(made.ok()) << made.status().ToString();
   EXPECT_THAT(made->notes, ::testing::Contains(HasSubstr("kept: Conv_1 and 1 more Convs (its channels join the "
                                                          "residual Add 'Add_6'; residual streams are kept whole)")));
+}
+
+// Calibration samples of the 16x16 CNN: values in [0, 1), not all zeros (an
+// all-zero signal has no SQNR to speak of).
+CalibrationData RampSamples() {
+  CalibrationData data;
+  Tensor batch = Tensor::Owned(DType::kFloat32, {2, 3, 16, 16});
+  auto values = batch.values<float>();
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 97) / 97.0F;
+  data.batches.push_back(std::move(batch));
+  data.samples = 2;
+  data.sha256 = "ramp";
+  return data;
+}
+
+TEST_F(MakeVariantTest, StaticInt8ComesWithItsSqnrAndTheCacheKeepsIt) {
+  const CalibrationData data = RampSamples();
+  VariantRequest request = Request("int8-static:minmax");
+  request.calibration = &data;
+  auto first = MakeVariant(*backend_, request);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_FALSE(first->sqnr.empty());
+  for (std::size_t i = 1; i < first->sqnr.size(); ++i) {
+    EXPECT_LE(first->sqnr[i - 1].cumulative_db, first->sqnr[i].cumulative_db);  // worst first
+  }
+  auto second = MakeVariant(*backend_, request);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(second->from_cache);
+  ASSERT_EQ(second->sqnr.size(), first->sqnr.size());
+  EXPECT_EQ(second->sqnr[0].node, first->sqnr[0].node);
+  EXPECT_DOUBLE_EQ(second->sqnr[0].cumulative_db, first->sqnr[0].cumulative_db);
+  EXPECT_TRUE(MakeVariant(*backend_, Request("prune:0.5")).value().sqnr.empty());
+}
+
+TEST_F(MakeVariantTest, MetadataIsWrittenIntoTheVariantAndKeysTheCache) {
+  VariantRequest request = Request("prune:0.5");
+  request.metadata = {{"sweetspot.preprocess", "mean = [0.5]\n"}};
+  auto made = MakeVariant(*backend_, request);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  const onnx::ModelProto model = LoadOnnxModel(made->path).value();
+  std::string written;
+  for (const auto& prop : model.metadata_props()) {
+    if (prop.key() == "sweetspot.preprocess") written = prop.value();
+  }
+  EXPECT_EQ(written, "mean = [0.5]\n");
+  auto plain = MakeVariant(*backend_, Request("prune:0.5"));
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_FALSE(plain->from_cache);
+  EXPECT_NE(plain->path, made->path);
+}
+
+TEST_F(MakeVariantTest, AnExcludedNameThatIsNoNodeIsRefusedListingTheQuantizableOnes) {
+  VariantRequest request = Request("int8-dynamic");
+  request.exclude_nodes = {"Gemm_99"};
+  auto made = MakeVariant(*backend_, request);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(made.status().message(), HasSubstr("the node to keep in float 'Gemm_99' is not in '"));
+  EXPECT_THAT(made.status().message(), HasSubstr("name one of its quantizable nodes: Conv_1, Conv_4, Gemm_8"));
+}
+
+// A transform whose model loads but cannot run (here a search that hands
+// back a Gemm whose input width is symbolic, run at width 1 against a weight
+// of 4 rows) is refused by the run on zeros, and leaves nothing in the cache.
+TEST(MakeVariantCheck, AModelTheRuntimeCannotRunIsRefusedAndNotCached) {
+  TempDir dir;
+  GraphBuilder parent("gemm");
+  parent.Input("x", DType::kFloat32, {-1, 4}, {"N"});
+  parent.RandomInitializer("W", {4, 2}, 1);
+  parent.Node("Gemm", {"x", "W"}, {"y"});
+  parent.Output("y", DType::kFloat32, {-1, 2}, {"N", ""});
+  testing::WriteModel(parent.Build(), dir / "gemm.onnx");
+  GraphBuilder broken("gemm");
+  broken.Input("x", DType::kFloat32, {-1, -1}, {"N", "D"});
+  broken.RandomInitializer("W", {4, 2}, 1);
+  broken.Node("Gemm", {"x", "W"}, {"y"});
+  broken.Output("y", DType::kFloat32, {-1, 2}, {"N", ""});
+  const onnx::ModelProto broken_model = broken.Build();
+
+  CalibrationData data;
+  data.batches.push_back(Tensor::Owned(DType::kFloat32, {2, 4}));
+  data.samples = 2;
+  data.sha256 = "zeros";
+  VariantRequest request;
+  request.parent = dir / "gemm.onnx";
+  request.spec = ParseVariantSpec("int8-aware:1").value();
+  request.calibration = &data;
+  request.cache_dir = dir / "variants";
+  request.accuracy_aware = [&](const onnx::ModelProto&, const ActivationRanges&, const QuantizeOptions&,
+                               std::vector<std::string>*) -> Result<onnx::ModelProto> { return broken_model; };
+  auto backend = CreateBackend("onnxruntime").value();
+  auto made = MakeVariant(*backend, request);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().code(), StatusCode::kInternal);
+  EXPECT_THAT(made.status().message(), HasSubstr("the int8-aware:1 variant of '" + (dir / "gemm.onnx").string() +
+                                                 "' does not run in the runtime ("));
+  EXPECT_THAT(made.status().message(), HasSubstr("this is a bug of the transform: report it with the model"));
+  EXPECT_EQ(std::count(made.status().message().begin(), made.status().message().end(), '\n'), 0);
+  EXPECT_TRUE(fs::is_empty(dir / "variants")) << "a refused variant left files behind";
 }
 
 TEST(VariantCacheTest, TheFolderFollowsParentSpecAndCalibration) {
