@@ -79,6 +79,20 @@ onnx::ModelProto ErfModel(bool cast) {
   return b.Build();
 }
 
+// Two Gemms, "Gemm_3" and "Gemm_4" (GraphBuilder names nodes by op and position).
+onnx::ModelProto TwoGemmModel() {
+  GraphBuilder b("two_gemm");
+  b.Input("x", DType::kFloat32, {-1, 3, 2, 2}, {"N"});
+  b.RandomInitializer("W1", {3, 4}, 1);
+  b.RandomInitializer("W2", {4, 3}, 2);
+  b.Node("GlobalAveragePool", {"x"}, {"pooled"});
+  b.Node("Flatten", {"pooled"}, {"flat"}, {Attr("axis", int64_t{1})});
+  b.Node("Gemm", {"flat", "W1"}, {"hidden"});
+  b.Node("Gemm", {"hidden", "W2"}, {"scores"});
+  b.Output("scores", DType::kFloat32, {-1, 3}, {"N", ""});
+  return b.Build();
+}
+
 onnx::ModelProto TwoInputModel() {
   GraphBuilder b("two");
   b.Input("a", DType::kFloat32, {-1, 4}, {"N"});
@@ -189,6 +203,9 @@ class Fixture {
     testing::WriteModel(ImageModel(DType::kFloat64, {-1, 3, 2, 2}, n), d / "f64.onnx");
     testing::WriteModel(ImageModel(DType::kFloat32, {-1, 3, 2, 2}, n, false, 5), d / "five.onnx");
     testing::WriteModel(TwoInputModel(), d / "two.onnx");
+    testing::WriteModel(TwoGemmModel(), d / "two_gemm.onnx");
+    fs::create_directories(d / "taken");
+    testing::WriteFile(d / "taken/rgb.int8-dynamic.onnx", "another model");
     testing::WriteModel(ErfModel(false), d / "erf_int64.onnx");
     testing::WriteModel(ErfModel(true), d / "erf_float.onnx");
     WriteNpy(d / "a.npy", "1, 4", 4);
@@ -354,6 +371,19 @@ const std::vector<Case>& Cases() {
        kOptimize + "--int8 static --data {d}/data"},
       {"OptimizeMoreSamplesThanData", kOptimize + "--int8 static --data {d}/data --samples 50", "ask for at most 9",
        kOptimize + "--int8 static --data {d}/data --samples 9"},
+      {"OptimizeMethodOfDynamicInt8", kOptimize + "--int8 dynamic --method entropy", "--method does not apply",
+       kOptimize + "--int8 dynamic"},
+      {"OptimizeBudgetOfStaticInt8", kOptimize + "--int8 static --data {d}/data --budget 0.3",
+       "--budget does not apply", kOptimize + "--int8 static --data {d}/data"},
+      {"OptimizeStructuredWithoutPrune", kOptimize + "--int8 dynamic --structured", "--structured does not apply",
+       kOptimize + "--int8 dynamic"},
+      {"OptimizeExcludeOfNoNode",
+       "optimize {d}/two_gemm.onnx --cache-dir {d}/cache --out {d}/out --int8 dynamic --exclude Gemm_9",
+       "name one of its quantizable nodes: Gemm_3, Gemm_4",
+       "optimize {d}/two_gemm.onnx --cache-dir {d}/cache --out {d}/out --int8 dynamic --exclude Gemm_4"},
+      {"OptimizeOutputHoldsAnotherModel", "optimize {d}/rgb.onnx --cache-dir {d}/cache --out {d}/taken --int8 dynamic",
+       "pass --force to replace it, or another --out",
+       "optimize {d}/rgb.onnx --cache-dir {d}/cache --out {d}/taken --int8 dynamic --force"},
       // study: the fix is a key of the spec (a study has no preprocessing or --dim flags).
       StudyCase("StudyGrayModel", "study_gray", "set [models.preprocess] color = \"gray\""),
       StudyCase("StudyGrayModelWithRgbMean", "study_gray_rgb_mean",
