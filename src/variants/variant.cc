@@ -367,7 +367,8 @@ Result<MadeVariant> MakeVariant(Backend& backend, const VariantRequest& request,
   if (auto cached = FindCached(folder, made.lineage)) return *std::move(cached);
 
   SWEETSPOT_ASSIGN_OR_RETURN(onnx::ModelProto parent, LoadOnnxModel(request.parent));
-  const std::string what = fmt::format("{} of '{}'", spec.Canonical(), request.parent.string());
+  // The file's name, not its path: a study's reason names the candidate already.
+  const std::string what = fmt::format("{} of '{}'", spec.Canonical(), request.parent.filename().string());
   if (IsInt8(spec.transform)) SWEETSPOT_RETURN_IF_ERROR(CheckExcludedNodes(request, parent));
   const auto fail = [&](Status status) {
     if (failure_notes != nullptr) *failure_notes = made.notes;
