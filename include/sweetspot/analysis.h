@@ -126,6 +126,10 @@ struct Candidate {
   // offline: one batch); empty when unknown, and speed ratios then have no
   // interval.
   std::vector<double> latency_ms;
+  // CPU time of the measuring process per query (one batch), all threads
+  // (measure.h); set beside p50_ms it shows what a faster setting costs.
+  // 0 = unknown (a measurement stored before it was recorded).
+  double cpu_ms_per_inference = 0.0;
   std::int64_t peak_memory_bytes = 0;
   // Peak RSS minus that of the same process with no model (the runtime's
   // share); 0 = unknown (a measurement stored before it was recorded).
@@ -182,12 +186,12 @@ std::string_view VerdictName(Verdict verdict);
 
 struct CandidateAnalysis {
   Verdict verdict = Verdict::kFailed;
-  std::vector<std::string> reasons;  // one short sentence each
+  std::vector<std::string> reasons;     // one short sentence each
   std::vector<ConstraintCheck> checks;  // one per constraint set, in DescribeConstraints' order; empty when failed
   bool meets_constraints = false;       // every check met
-  bool on_latency_frontier = false;  // accuracy vs p50
-  bool on_memory_frontier = false;   // accuracy vs peak memory
-  bool on_size_frontier = false;     // accuracy vs file size
+  bool on_latency_frontier = false;     // accuracy vs p50
+  bool on_memory_frontier = false;      // accuracy vs peak memory
+  bool on_size_frontier = false;        // accuracy vs file size
   // Relative misses of the point estimates summed over the constraints they miss (0 when none).
   double total_relative_miss = 0.0;
 };

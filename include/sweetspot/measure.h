@@ -14,6 +14,14 @@
 // before it records anything. Load time and first-inference time are kept
 // apart from steady-state figures.
 //
+// CPU time per inference: the process's user + system time (getrusage
+// RUSAGE_SELF) over a scenario's measured phase only (not load, not warm-up),
+// divided by the inferences (Session::Run calls, one batch each) and by the
+// items. RUSAGE_SELF, not the calling thread's: the runtime's own pool threads
+// do most of the work, and their busy-waiting (spinning) is CPU time the
+// setting costs. It counts the measuring loop's own small overhead too, so
+// measure in a process of its own (RunBenchIsolated) for a clean figure.
+//
 // Thread-safety: RunBench is re-entrant; it starts and joins its own threads.
 #pragma once
 
@@ -110,6 +118,8 @@ struct SingleStreamResult {
   double achieved_relative_half_width = 0;  // of the p50 interval
   double duration_s = 0;
   double items_per_s = 0;
+  double cpu_ms_per_inference = 0;  // process CPU time per Run (one batch); 0 = not measured
+  double cpu_ms_per_item = 0;       // cpu_ms_per_inference / batch_size
 };
 
 struct OfflineResult {
@@ -118,6 +128,8 @@ struct OfflineResult {
   LatencyRecord batch_latency;  // per batch
   double duration_s = 0;
   double items_per_s = 0;
+  double cpu_ms_per_inference = 0;  // process CPU time per Run (one batch); 0 = not measured
+  double cpu_ms_per_item = 0;       // cpu_ms_per_inference / batch_size
 };
 
 struct ConcurrentResult {
@@ -128,6 +140,8 @@ struct ConcurrentResult {
   LatencyRecord latency;  // per request, all threads
   double duration_s = 0;
   double items_per_s = 0;
+  double cpu_ms_per_inference = 0;  // process CPU time per Run (one batch); 0 = not measured
+  double cpu_ms_per_item = 0;       // cpu_ms_per_inference / batch_size
 };
 
 // Memory figures. In-process runs reset the kernel's peak-RSS mark before

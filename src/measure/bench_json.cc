@@ -83,6 +83,13 @@ LatencyRecord RecordFromJson(const nlohmann::json& j) {
   return r;
 }
 
+// Results stored before CPU time was measured have none: 0, "not measured".
+template <typename ScenarioResult>
+void ReadCpuTime(const nlohmann::json& j, ScenarioResult& r) {
+  r.cpu_ms_per_inference = j.value("cpu_ms_per_inference", 0.0);
+  r.cpu_ms_per_item = j.value("cpu_ms_per_item", 0.0);
+}
+
 }  // namespace
 
 nlohmann::json ToJson(const BenchResult& r, bool raw) {
@@ -104,7 +111,9 @@ nlohmann::json ToJson(const BenchResult& r, bool raw) {
                                                                ? nlohmann::json(s.achieved_relative_half_width)
                                                                : nlohmann::json(nullptr)},
                           {"duration_s", s.duration_s},
-                          {"items_per_s", s.items_per_s}};
+                          {"items_per_s", s.items_per_s},
+                          {"cpu_ms_per_inference", s.cpu_ms_per_inference},
+                          {"cpu_ms_per_item", s.cpu_ms_per_item}};
   } else {
     j["single_stream"] = nullptr;
   }
@@ -114,7 +123,9 @@ nlohmann::json ToJson(const BenchResult& r, bool raw) {
                             {"warmup", o.warmup},
                             {"batch_latency", RecordJson(o.batch_latency, raw)},
                             {"duration_s", o.duration_s},
-                            {"items_per_s", o.items_per_s}});
+                            {"items_per_s", o.items_per_s},
+                            {"cpu_ms_per_inference", o.cpu_ms_per_inference},
+                            {"cpu_ms_per_item", o.cpu_ms_per_item}});
   }
   j["concurrent"] = nlohmann::json::array();
   for (const auto& c : r.concurrent) {
@@ -124,7 +135,9 @@ nlohmann::json ToJson(const BenchResult& r, bool raw) {
                                {"warmup", c.warmup},
                                {"latency", RecordJson(c.latency, raw)},
                                {"duration_s", c.duration_s},
-                               {"items_per_s", c.items_per_s}});
+                               {"items_per_s", c.items_per_s},
+                               {"cpu_ms_per_inference", c.cpu_ms_per_inference},
+                               {"cpu_ms_per_item", c.cpu_ms_per_item}});
   }
   return j;
 }
@@ -157,6 +170,7 @@ Result<BenchResult> BenchResultFromJson(const nlohmann::json& j) {
           achieved.is_null() ? std::numeric_limits<double>::infinity() : achieved.get<double>();
       s.at("duration_s").get_to(ss.duration_s);
       s.at("items_per_s").get_to(ss.items_per_s);
+      ReadCpuTime(s, ss);
       r.single_stream = std::move(ss);
     }
     for (const auto& o : j.at("offline")) {
@@ -166,6 +180,7 @@ Result<BenchResult> BenchResultFromJson(const nlohmann::json& j) {
       off.batch_latency = RecordFromJson(o.at("batch_latency"));
       o.at("duration_s").get_to(off.duration_s);
       o.at("items_per_s").get_to(off.items_per_s);
+      ReadCpuTime(o, off);
       r.offline.push_back(std::move(off));
     }
     for (const auto& c : j.at("concurrent")) {
@@ -177,6 +192,7 @@ Result<BenchResult> BenchResultFromJson(const nlohmann::json& j) {
       cr.latency = RecordFromJson(c.at("latency"));
       c.at("duration_s").get_to(cr.duration_s);
       c.at("items_per_s").get_to(cr.items_per_s);
+      ReadCpuTime(c, cr);
       r.concurrent.push_back(std::move(cr));
     }
     return r;

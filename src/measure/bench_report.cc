@@ -24,6 +24,21 @@ void LatencyLines(std::string& out, const stats::Summary& s) {
   fmt::format_to(std::back_inserter(out), "    {:<6} {:>10.3f}  (std {:.3f})\n", "mean", s.mean, s.stddev);
 }
 
+// CPU time per inference (measure.h), "-" when not measured.
+std::string CpuMs(double ms) { return ms > 0 ? fmt::format("{:.3f}", ms) : std::string("-"); }
+
+// The single-stream CPU line: per query (and item), and the CPUs that kept busy
+// on average, so "2 threads: 1.3x faster for 2x the CPU" reads off two runs.
+void CpuLine(std::string& out, const SingleStreamResult& s) {
+  if (s.cpu_ms_per_inference <= 0) return;
+  const double busy = s.duration_s > 0 ? s.cpu_ms_per_inference * static_cast<double>(s.latency.summary_ms.count) /
+                                             (1000 * s.duration_s)
+                                       : 0;
+  fmt::format_to(std::back_inserter(out), "    {:<6} {:>10.3f}  per query{}, {:.2f} CPUs busy (user + system)\n", "cpu",
+                 s.cpu_ms_per_inference,
+                 s.batch_size > 1 ? fmt::format(" ({:.3f} per item)", s.cpu_ms_per_item) : std::string(), busy);
+}
+
 std::string Warmup(const WarmupRecord& w) {
   return fmt::format("warm-up {} runs in {:.0f} ms{}", w.runs, w.duration_ms, w.stable ? "" : " (did NOT stabilise)");
 }
@@ -71,6 +86,7 @@ std::string RenderBenchText(const BenchResult& r, const BenchTextHints& hints) {
     Line(out, "single-stream, batch {}: {} queries in {:.1f} s, {:.1f} items/s; {}", s.batch_size,
          s.latency.summary_ms.count, s.duration_s, s.items_per_s, Warmup(s.warmup));
     LatencyLines(out, s.latency.summary_ms);
+    CpuLine(out, s);
     if (s.converged) {
       Line(out, "    p50 interval within +/-{:.2f} % (target +/-{:.2f} %)", 100 * s.achieved_relative_half_width,
            100 * s.target_relative_half_width);
@@ -87,20 +103,22 @@ std::string RenderBenchText(const BenchResult& r, const BenchTextHints& hints) {
   }
   if (!r.offline.empty()) {
     Line(out, "");
-    Line(out, "offline    {:>6} {:>12} {:>14} {:>8}", "batch", "items/s", "p50 batch ms", "batches");
+    Line(out, "offline    {:>6} {:>12} {:>14} {:>14} {:>8}", "batch", "items/s", "p50 batch ms", "cpu ms/batch",
+         "batches");
     for (const auto& o : r.offline) {
-      Line(out, "           {:>6} {:>12.1f} {:>14.3f} {:>8}", o.batch_size, o.items_per_s,
-           o.batch_latency.summary_ms.p50, o.batch_latency.summary_ms.count);
+      Line(out, "           {:>6} {:>12.1f} {:>14.3f} {:>14} {:>8}", o.batch_size, o.items_per_s,
+           o.batch_latency.summary_ms.p50, CpuMs(o.cpu_ms_per_inference), o.batch_latency.summary_ms.count);
     }
   }
   if (!r.concurrent.empty()) {
     Line(out, "");
-    Line(out, "concurrent {:>8} {:>10} {:>12} {:>10} {:>10} {:>9}", "threads", "sessions", "items/s", "p50 ms",
-         "p99 ms", "requests");
+    Line(out, "concurrent {:>8} {:>10} {:>12} {:>10} {:>10} {:>12} {:>9}", "threads", "sessions", "items/s", "p50 ms",
+         "p99 ms", "cpu ms/req", "requests");
     for (const auto& c : r.concurrent) {
-      Line(out, "           {:>8} {:>10} {:>12.1f} {:>10.3f} {:>10.3f} {:>9}", c.concurrency,
+      Line(out, "           {:>8} {:>10} {:>12.1f} {:>10.3f} {:>10.3f} {:>12} {:>9}", c.concurrency,
            c.separate_sessions ? std::to_string(c.concurrency) : std::string("1 shared"), c.items_per_s,
-           c.latency.summary_ms.p50, c.latency.summary_ms.p99, c.latency.summary_ms.count);
+           c.latency.summary_ms.p50, c.latency.summary_ms.p99, CpuMs(c.cpu_ms_per_inference),
+           c.latency.summary_ms.count);
     }
   }
   return out;

@@ -1,3 +1,5 @@
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <fstream>
@@ -21,6 +23,24 @@ LatencyRecord MakeRecord(std::vector<double> raw_ms, double confidence) {
   if (!raw_ms.empty()) record.summary_ms = stats::Summarize(raw_ms, confidence);
   record.raw_ms = std::move(raw_ms);
   return record;
+}
+
+// User + system CPU time of the whole process, every thread (measure.h says why), in ms.
+double ProcessCpuMs() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto ms = [](const timeval& t) {
+    return 1e3 * static_cast<double>(t.tv_sec) + 1e-3 * static_cast<double>(t.tv_usec);
+  };
+  return ms(usage.ru_utime) + ms(usage.ru_stime);
+}
+
+// The CPU time since `start_cpu_ms` (ProcessCpuMs) per inference and per item.
+template <typename ScenarioResult>
+void SetCpuTime(ScenarioResult& result, double start_cpu_ms, std::size_t inferences) {
+  if (inferences == 0) return;
+  result.cpu_ms_per_inference = (ProcessCpuMs() - start_cpu_ms) / static_cast<double>(inferences);
+  result.cpu_ms_per_item = result.cpu_ms_per_inference / static_cast<double>(result.batch_size);
 }
 
 // One timed inference; returns its latency in ms.
@@ -52,6 +72,7 @@ Result<SingleStreamResult> RunSingleStream(Session& session, std::span<const Ten
 
   std::vector<double> raw;
   raw.reserve(4096);
+  const double start_cpu_ms = ProcessCpuMs();
   const auto start = Clock::now();
   // Checking the rule sorts the samples, so do it at ~10 % growth steps or
   // every 100 ms, whichever comes first, to keep the loop's overhead small.
@@ -75,6 +96,7 @@ Result<SingleStreamResult> RunSingleStream(Session& session, std::span<const Ten
     }
   }
   result.duration_s = Seconds(Clock::now() - start).count();
+  SetCpuTime(result, start_cpu_ms, raw.size());
   result.converged = decision == stats::StopDecision::kConverged;
   result.latency = MakeRecord(std::move(raw), config.stopping.confidence);
   const auto& s = result.latency.summary_ms;
@@ -91,6 +113,7 @@ Result<OfflineResult> RunOffline(Session& session, std::span<const Tensor> input
   result.batch_size = batch;
   SWEETSPOT_ASSIGN_OR_RETURN(result.warmup, WarmUp(session, inputs, config));
   std::vector<double> raw;
+  const double start_cpu_ms = ProcessCpuMs();
   const auto start = Clock::now();
   // At least a few batches even when one batch outlasts the duration.
   while (Seconds(Clock::now() - start) < config.run_duration || raw.size() < 3) {
@@ -100,6 +123,7 @@ Result<OfflineResult> RunOffline(Session& session, std::span<const Tensor> input
       progress("offline batch " + std::to_string(batch), Seconds(Clock::now() - start) / config.run_duration);
   }
   result.duration_s = Seconds(Clock::now() - start).count();
+  SetCpuTime(result, start_cpu_ms, raw.size());
   result.items_per_s = static_cast<double>(batch) * static_cast<double>(raw.size()) / result.duration_s;
   result.batch_latency = MakeRecord(std::move(raw), config.stopping.confidence);
   return result;
@@ -124,6 +148,7 @@ Result<ConcurrentResult> RunConcurrent(std::vector<Session*> sessions, std::span
   std::atomic<bool> failed{false};
   Status first_error;
   std::mutex error_mutex;
+  const double start_cpu_ms = ProcessCpuMs();
   const auto start = Clock::now();
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(config.run_duration);
   std::vector<std::thread> threads;
@@ -147,6 +172,7 @@ Result<ConcurrentResult> RunConcurrent(std::vector<Session*> sessions, std::span
   result.duration_s = Seconds(Clock::now() - start).count();
   std::vector<double> all;
   for (auto& v : per_thread) all.insert(all.end(), v.begin(), v.end());
+  SetCpuTime(result, start_cpu_ms, all.size());
   result.items_per_s = static_cast<double>(batch) * static_cast<double>(all.size()) / result.duration_s;
   result.latency = MakeRecord(std::move(all), config.stopping.confidence);
   if (progress) progress("concurrent", 1.0);

@@ -279,6 +279,17 @@ LatencyRow ToLatencyRow(const BenchResult& r, const RuntimeSetting& setting, dou
   return row;
 }
 
+// The stored bench result's CPU time per inference of its one scenario; 0
+// when it has none (stored before CPU time was measured) or cannot be read.
+double CpuMsPerInference(const LatencyRow& row) {
+  const json j = json::parse(row.bench_json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return 0;
+  auto result = BenchResultFromJson(j);
+  if (!result.ok()) return 0;
+  if (result->single_stream) return result->single_stream->cpu_ms_per_inference;
+  return result->offline.empty() ? 0 : result->offline.front().cpu_ms_per_inference;
+}
+
 AccuracyRow ToAccuracyRow(const IsolatedEvalResult& r) {
   const EvalSummary& s = r.summary;
   AccuracyRow row;
@@ -510,6 +521,7 @@ Candidate MakeCandidate(const StudyPlan& plan, const StudyMeasurements& measured
     c.p50_ms = l.p50_ms;
     c.p99_ms = l.p99_ms;
     c.items_per_s = l.items_per_s;
+    c.cpu_ms_per_inference = CpuMsPerInference(l);
     c.peak_memory_bytes = l.peak_rss_bytes;
     c.model_memory_bytes = l.model_rss_bytes.value_or(0);
     c.latency_ms = l.raw_ms;

@@ -43,8 +43,9 @@ nlohmann::json IntervalJson(const stats::Interval& ci) {
 
 std::string PValue(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt::format("{:.3f}", p); }
 
+// "CPU ms" beside "p50 ms": the process's CPU time per query (measure.h).
 std::vector<std::string> Header() {
-  return {"name",   "size MB", "params",  "MACs",     "top-1 (95 % CI)", "p50 ms (95 % CI)",
+  return {"name",   "size MB", "params",  "MACs",     "top-1 (95 % CI)", "p50 ms (95 % CI)", "CPU ms",
           "p99 ms", "items/s", "peak MB", "model MB", "frontier",        "verdict"};
 }
 
@@ -56,11 +57,12 @@ std::vector<std::vector<std::string>> Rows(const StudyReport& r) {
     const std::string verdict(VerdictName(a.verdict));
     if (!c.failure.empty()) {
       rows.push_back({c.name, c.size_bytes > 0 ? Mb(c.size_bytes) : "-", c.param_count > 0 ? Count(c.param_count) : "-",
-                      c.macs > 0 ? Count(c.macs) : "-", "-", "-", "-", "-", "-", "-", "-", verdict});
+                      c.macs > 0 ? Count(c.macs) : "-", "-", "-", "-", "-", "-", "-", "-", "-", verdict});
       continue;
     }
     rows.push_back(
-        {c.name, Mb(c.size_bytes), Count(c.param_count), Count(c.macs), Top1(c), P50(c), Ms(c.p99_ms),
+        {c.name, Mb(c.size_bytes), Count(c.param_count), Count(c.macs), Top1(c), P50(c),
+         c.cpu_ms_per_inference > 0 ? Ms(c.cpu_ms_per_inference) : "-", Ms(c.p99_ms),
          fmt::format("{:.0f}", c.items_per_s),
          fmt::format("{:.1f}", static_cast<double>(c.peak_memory_bytes) / kMegabyte),
          c.model_memory_bytes > 0 ? fmt::format("{:.1f}", static_cast<double>(c.model_memory_bytes) / kMegabyte) : "-",
@@ -347,6 +349,7 @@ std::string RenderStudyJson(const StudyReport& r) {
       j["top1_ci95"] = {c.top1_ci.lower, c.top1_ci.upper};
       j["p50_ms"] = c.p50_ms;
       j["p50_ci95"] = IntervalJson(c.p50_ci);
+      j["cpu_ms_per_inference"] = c.cpu_ms_per_inference > 0 ? json(c.cpu_ms_per_inference) : json();
       j["p99_ms"] = c.p99_ms;
       j["p99_ci95"] = IntervalJson(c.p99_ci);
       j["items_per_s"] = c.items_per_s;
@@ -446,7 +449,7 @@ std::string RenderStudyCsv(const StudyReport& r) {
   };
   std::string out =
       "name,model,setting,size_bytes,param_count,macs,top1,top1_ci_lower,top1_ci_upper,p50_ms,p50_ci_lower,p50_ci_"
-      "upper,"
+      "upper,cpu_ms_per_inference,"
       "p99_ms,items_per_s,"
       "peak_memory_bytes,model_memory_bytes,on_latency_frontier,on_memory_frontier,on_size_frontier,verdict,reasons\n";
   for (std::size_t i = 0; i < r.candidates.size(); ++i) {
@@ -455,13 +458,14 @@ std::string RenderStudyCsv(const StudyReport& r) {
     const bool ok = c.failure.empty();
     const auto num = [ok](double v) { return ok ? fmt::format("{:.6g}", v) : std::string(); };
     const auto bound = [&](double v) { return c.p50_ci.valid ? num(v) : std::string(); };
-    out += fmt::format(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.name), field(c.model),
-        field(c.setting), c.size_bytes, c.param_count, c.macs, num(c.top1), num(c.top1_ci.lower), num(c.top1_ci.upper),
-        num(c.p50_ms), bound(c.p50_ci.lower), bound(c.p50_ci.upper), num(c.p99_ms), num(c.items_per_s),
-        ok ? std::to_string(c.peak_memory_bytes) : "",
-        ok && c.model_memory_bytes > 0 ? std::to_string(c.model_memory_bytes) : "", a.on_latency_frontier ? 1 : 0,
-        a.on_memory_frontier ? 1 : 0, a.on_size_frontier ? 1 : 0, VerdictName(a.verdict), field(Reasons(a.reasons)));
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", field(c.name),
+                       field(c.model), field(c.setting), c.size_bytes, c.param_count, c.macs, num(c.top1),
+                       num(c.top1_ci.lower), num(c.top1_ci.upper), num(c.p50_ms), bound(c.p50_ci.lower),
+                       bound(c.p50_ci.upper), c.cpu_ms_per_inference > 0 ? num(c.cpu_ms_per_inference) : "",
+                       num(c.p99_ms), num(c.items_per_s), ok ? std::to_string(c.peak_memory_bytes) : "",
+                       ok && c.model_memory_bytes > 0 ? std::to_string(c.model_memory_bytes) : "",
+                       a.on_latency_frontier ? 1 : 0, a.on_memory_frontier ? 1 : 0, a.on_size_frontier ? 1 : 0,
+                       VerdictName(a.verdict), field(Reasons(a.reasons)));
   }
   return out;
 }

@@ -284,6 +284,21 @@ TEST_F(BenchCli, UnwritableJsonFailsBeforeMeasuringAndTheFixWorks) {
 
 // "--threads 0" means the CPUs this process may use (or OMP_NUM_THREADS),
 // and the report records the count used and the facts behind it.
+// --no-spinning and --no-arena reach the runtime and the report; CPU time is reported.
+TEST_F(BenchCli, SpinningAndArenaFlagsAreRecordedWithTheCpuTime) {
+  const auto r = RunCli("bench " + model_ + kFast + " --threads 2 --no-spinning --no-arena --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto result = nlohmann::json::parse(r.out)["results"][0];
+  EXPECT_EQ(result["options"]["allow_spinning"], false);
+  EXPECT_EQ(result["options"]["memory_arena"], false);
+  EXPECT_GT(result["single_stream"]["cpu_ms_per_inference"].get<double>(), 0);
+  const auto text =
+      RunCli("bench " + model_ + " --duration-s 0.2 --max-duration-s 1 --min-count 20 --no-spinning --no-arena");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find(", no spinning, no memory arena"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("CPUs busy"), std::string::npos) << text.out;
+}
+
 TEST_F(BenchCli, ZeroThreadsFollowTheAffinityMaskAndOmpNumThreads) {
   auto r = testing::RunCliUnder("taskset -c 0", "bench " + model_ + kFast + " --threads 0 --json -");
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -61,6 +61,31 @@ TEST_F(ScenariosTest, SingleStreamMeetsItsStoppingRule) {
   EXPECT_FALSE(result->environment.timestamp_utc.empty());
 }
 
+// CPU time over the measured phase: never more than the threads can use in
+// the wall time (no lower bound: a loaded machine leaves the process waiting).
+TEST_F(ScenariosTest, CpuTimePerInferenceIsThatOfTheMeasuredPhase) {
+  for (int threads : {1, 2}) {
+    BackendOptions options;
+    options.intra_op_threads = threads;
+    MeasureConfig config = FastConfig();
+    config.scenarios = {Scenario::kSingleStream, Scenario::kOffline};
+    config.batch_sizes = {4};
+    auto result = RunBench(*backend_, model_, options, config, {});
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    const auto& s = *result->single_stream;
+    EXPECT_GT(s.cpu_ms_per_inference, 0) << threads;
+    EXPECT_DOUBLE_EQ(s.cpu_ms_per_item, s.cpu_ms_per_inference / 4) << threads;
+    const double wall_ms_per_query = 1000 * s.duration_s / static_cast<double>(s.latency.raw_ms.size());
+    // Loose: the clock's and the scheduler's granularity, and the loop's own work.
+    EXPECT_LT(s.cpu_ms_per_inference, threads * wall_ms_per_query * 1.5) << threads;
+    ASSERT_EQ(result->offline.size(), 1u);
+    EXPECT_GT(result->offline[0].cpu_ms_per_inference, 0) << threads;
+    const double wall_ms_per_batch =
+        1000 * result->offline[0].duration_s / static_cast<double>(result->offline[0].batch_latency.raw_ms.size());
+    EXPECT_LT(result->offline[0].cpu_ms_per_inference, threads * wall_ms_per_batch * 1.5) << threads;
+  }
+}
+
 TEST_F(ScenariosTest, UnmetStoppingRuleEndsAtMaxDurationAndSaysSo) {
   MeasureConfig config = FastConfig();
   // A tiny target alone is not enough: a fast model's p50 interval can be
