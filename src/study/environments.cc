@@ -63,15 +63,9 @@ Result<StudyMeasurements> StoredUnder(const StudyPlan& plan, ResultsStore& store
   return out;
 }
 
-// The stored raw latencies of candidate `i` (AssembleReport's order: each
-// model's settings in turn); empty when not measured.
-const std::vector<double>& RawLatencies(const StudyMeasurements& measured, std::size_t settings, std::size_t i) {
-  static const std::vector<double> kNone;
-  const auto& row = measured.models[i / settings].latency[i % settings];
-  return row ? row->raw_ms : kNone;
-}
-
-void AddRatios(const std::vector<StudyMeasurements>& measured, std::size_t settings, EnvironmentsReport* report) {
+// Through SpeedupOf, so the interval (and "no measurable difference") follows
+// the same rule as every other speed ratio of the study (analysis.h).
+void AddRatios(EnvironmentsReport* report) {
   const StudyReport& first = report->reports.front();
   for (std::size_t e = 1; e < report->reports.size(); ++e) {
     const StudyReport& other = report->reports[e];
@@ -79,10 +73,8 @@ void AddRatios(const std::vector<StudyMeasurements>& measured, std::size_t setti
       const Candidate& a = first.candidates[i];
       const Candidate& b = other.candidates[i];
       if (!a.failure.empty() || !b.failure.empty() || b.p50_ms <= 0 || a.items_per_s <= 0) continue;
-      const stats::Interval ci =
-          stats::BootstrapRatioInterval(RawLatencies(measured.front(), settings, i),
-                                        RawLatencies(measured[e], settings, i), {.mean = false, .q = 0.5});
-      report->ratios.push_back({i, e, a.p50_ms / b.p50_ms, ci, b.items_per_s / a.items_per_s});
+      const SpeedRatio p50 = SpeedupOf(b, a, SpeedFigure::kP50);
+      report->ratios.push_back({i, e, p50.ratio, p50.ci, b.items_per_s / a.items_per_s});
     }
   }
 }
@@ -159,7 +151,7 @@ Result<EnvironmentsReport> ReportStoredStudy(const StudySpec& spec, const StudyO
     report.backend_version = e.backend_version;
     out.reports.push_back(std::move(report));
   }
-  AddRatios(measured, plan.settings.size(), &out);
+  AddRatios(&out);
   return out;
 }
 

@@ -630,20 +630,23 @@ std::optional<std::size_t> SameSettingUnder(const StudyPlan& plan, std::size_t s
   return std::nullopt;
 }
 
-void AddEngineRatios(const StudyPlan& plan, const StudyMeasurements& measured, StudyReport* report) {
+// Through SpeedupOf: the same interval rule as every other speed ratio.
+void AddEngineRatios(const StudyPlan& plan, StudyReport* report) {
   const std::string& reference_engine = plan.engines.front();
+  const std::size_t settings = plan.settings.size();
   for (std::size_t i = 0; i < plan.models.size(); ++i) {
-    for (std::size_t s = 0; s < plan.settings.size(); ++s) {
+    for (std::size_t s = 0; s < settings; ++s) {
       if (plan.settings[s].engine == reference_engine) continue;
       const auto r = SameSettingUnder(plan, s, reference_engine);
-      const auto& latency = measured.models[i].latency;
-      if (!r || !latency[s] || !latency[*r] || latency[s]->raw_ms.empty() || latency[*r]->raw_ms.empty()) continue;
+      if (!r) continue;
+      const Candidate& candidate = report->candidates[i * settings + s];
+      const Candidate& reference = report->candidates[i * settings + *r];
+      if (candidate.latency_ms.empty() || reference.latency_ms.empty()) continue;
       RuntimeSetting plain = plan.settings[s];
       plain.engine = std::string(kDefaultEngine);
+      const SpeedRatio p50 = SpeedupOf(candidate, reference, SpeedFigure::kP50);
       report->engine_ratios.push_back(
-          {plan.models[i].name, plain.Label(), plan.settings[s].engine, reference_engine,
-           latency[*r]->p50_ms / latency[s]->p50_ms,
-           stats::BootstrapRatioInterval(latency[*r]->raw_ms, latency[s]->raw_ms, {.mean = false, .q = 0.5})});
+          {plan.models[i].name, plain.Label(), plan.settings[s].engine, reference_engine, p50.ratio, p50.ci});
     }
   }
 }
@@ -666,7 +669,7 @@ void AddEngineSections(const StudyPlan& plan, const StudyMeasurements& measured,
     section.analysis = Analyze(candidates, report->constraints, report->objective);
     report->engines.push_back(std::move(section));
   }
-  AddEngineRatios(plan, measured, report);
+  AddEngineRatios(plan, report);
 }
 
 bool IsBadInput(StatusCode code) {
