@@ -191,7 +191,11 @@ Status RunBenchCommand(const BenchArgs& args) {
       continue;
     }
     if (!args.quiet && args.json_path != "-") {
-      const BenchTextHints hints = {.isolate = "drop --no-isolate", .longer_run = "raise --max-duration-s"};
+      const BenchTextHints hints = {.isolate = "drop --no-isolate",
+                                    .settings = {.threads = "--threads",
+                                                 .concurrency = "--concurrency",
+                                                 .duration = "--duration-s",
+                                                 .max_duration = "--max-duration-s"}};
       std::cout << SafeText(RenderBenchText(*result, hints)) << (args.models.size() > 1 ? "\n" : "");
       std::cout.flush();
     }

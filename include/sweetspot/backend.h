@@ -80,6 +80,13 @@ class Session {
   // static shapes compatible with them. Returns the tensor outputs, in the
   // order of outputs() with the non-tensor ones left out.
   virtual Result<std::vector<Tensor>> Run(std::span<const Tensor> inputs) = 0;
+
+  // Where the runtime runs part of the model on a slower path than asked
+  // (nodes the requested execution provider left to a fallback one, layers a
+  // target cannot run), one line each with the figure: measurement hygiene
+  // warnings (hygiene.h). Empty when everything runs as asked, or when the
+  // runtime does not say. ONNX Runtime's CPU provider has no fallback to report.
+  virtual std::vector<std::string> FallbackNotes() const { return {}; }
 };
 
 class Backend {

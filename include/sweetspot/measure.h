@@ -36,6 +36,7 @@
 
 #include "sweetspot/backend.h"
 #include "sweetspot/environment.h"
+#include "sweetspot/hygiene.h"
 #include "sweetspot/stats.h"
 #include "sweetspot/status.h"
 
@@ -183,6 +184,11 @@ struct BenchResult {
   std::vector<ConcurrentResult> concurrent;
   MemoryRecord memory;
   Environment environment;
+  // The allowed CPUs' load from the first scenario's start to the last one's
+  // end; nullopt where /proc/stat could not be read.
+  std::optional<MachineLoad> load;
+  // What made the figures less trustworthy, and what to do (hygiene.h).
+  std::vector<HygieneWarning> warnings;
 };
 
 // Progress callback: a short human-readable phase name and a fraction in [0,1]

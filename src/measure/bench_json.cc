@@ -93,12 +93,20 @@ void ReadCpuTime(const nlohmann::json& j, ScenarioResult& r) {
 }  // namespace
 
 nlohmann::json ToJson(const BenchResult& r, bool raw) {
-  nlohmann::json j = {{"model_path", r.model_path}, {"model_file_bytes", r.model_file_bytes},
-                      {"backend", r.backend},       {"backend_version", r.backend_version},
-                      {"options", r.options},       {"config", r.config},
-                      {"inputs", r.inputs},         {"outputs", r.outputs},
-                      {"load_ms", r.load_ms},       {"first_inference_ms", r.first_inference_ms},
-                      {"memory", r.memory},         {"environment", r.environment}};
+  nlohmann::json j = {{"model_path", r.model_path},
+                      {"model_file_bytes", r.model_file_bytes},
+                      {"backend", r.backend},
+                      {"backend_version", r.backend_version},
+                      {"options", r.options},
+                      {"config", r.config},
+                      {"inputs", r.inputs},
+                      {"outputs", r.outputs},
+                      {"load_ms", r.load_ms},
+                      {"first_inference_ms", r.first_inference_ms},
+                      {"memory", r.memory},
+                      {"environment", r.environment},
+                      {"machine_load", r.load ? nlohmann::json(*r.load) : nlohmann::json(nullptr)},
+                      {"warnings", r.warnings}};
   if (r.single_stream) {
     const auto& s = *r.single_stream;
     j["single_stream"] = {{"batch_size", s.batch_size},
@@ -157,6 +165,9 @@ Result<BenchResult> BenchResultFromJson(const nlohmann::json& j) {
     j.at("first_inference_ms").get_to(r.first_inference_ms);
     j.at("memory").get_to(r.memory);
     j.at("environment").get_to(r.environment);
+    // Results stored before hygiene warnings were recorded have neither key.
+    if (j.contains("machine_load") && !j.at("machine_load").is_null()) r.load = j.at("machine_load").get<MachineLoad>();
+    if (j.contains("warnings")) j.at("warnings").get_to(r.warnings);
     if (!j.at("single_stream").is_null()) {
       const auto& s = j.at("single_stream");
       SingleStreamResult ss;

@@ -1,7 +1,5 @@
 #include "sweetspot/bench_report.h"
 
-#include <cmath>
-
 #include <fmt/format.h>
 
 namespace sweetspot {
@@ -91,14 +89,8 @@ std::string RenderBenchText(const BenchResult& r, const BenchTextHints& hints) {
       Line(out, "    p50 interval within +/-{:.2f} % (target +/-{:.2f} %)", 100 * s.achieved_relative_half_width,
            100 * s.target_relative_half_width);
     } else {
-      Line(out,
-           "    WARNING: the p50 interval did not reach +/-{:.2f} % before the maximum duration (got {}); "
-           "the machine is noisy or the run too short: {}",
-           100 * s.target_relative_half_width,
-           std::isfinite(s.achieved_relative_half_width)
-               ? fmt::format("+/-{:.2f} %", 100 * s.achieved_relative_half_width)
-               : std::string("no valid interval"),
-           hints.longer_run);
+      Line(out, "    p50 interval NOT within the target +/-{:.2f} % (see the warnings)",
+           100 * s.target_relative_half_width);
     }
   }
   if (!r.offline.empty()) {
@@ -121,6 +113,9 @@ std::string RenderBenchText(const BenchResult& r, const BenchTextHints& hints) {
            c.latency.summary_ms.count);
     }
   }
+  if (!r.warnings.empty()) Line(out, "");
+  for (const HygieneWarning& w : r.warnings)
+    Line(out, "WARNING    {}: {}", w.message, HygieneAdvice(w, hints.settings));
   return out;
 }
 

@@ -1,4 +1,5 @@
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -179,6 +180,27 @@ Result<ConcurrentResult> RunConcurrent(std::vector<Session*> sessions, std::span
   return result;
 }
 
+// The concurrent scenario on one shared session, then on one session per thread.
+Result<std::vector<ConcurrentResult>> RunConcurrentScenarios(Backend& backend, const std::filesystem::path& model,
+                                                             const BackendOptions& options, Session& session,
+                                                             std::span<const Tensor> inputs,
+                                                             const MeasureConfig& config, const ProgressFn& progress) {
+  const int64_t batch = config.batch_sizes.front();
+  std::vector<ConcurrentResult> results;
+  SWEETSPOT_ASSIGN_OR_RETURN(ConcurrentResult shared, RunConcurrent({&session}, inputs, batch, config, progress));
+  results.push_back(std::move(shared));
+  std::vector<std::unique_ptr<Session>> own;
+  std::vector<Session*> pointers;
+  for (int i = 0; i < config.concurrency; ++i) {
+    SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Session> s, backend.Load(model, options));
+    pointers.push_back(s.get());
+    own.push_back(std::move(s));
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(ConcurrentResult separate, RunConcurrent(pointers, inputs, batch, config, progress));
+  results.push_back(std::move(separate));
+  return results;
+}
+
 }  // namespace
 
 std::string_view ScenarioName(Scenario scenario) {
@@ -277,6 +299,8 @@ Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& mode
     if (!first.ok()) return first.status();
   }
 
+  // Other processes' load is judged over the measured phase only.
+  const LoadSample load_before = SampleLoad();
   for (Scenario scenario : config.scenarios) {
     if (scenario == Scenario::kSingleStream) {
       SWEETSPOT_ASSIGN_OR_RETURN(result.single_stream,
@@ -300,21 +324,13 @@ Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& mode
   result.memory.model_rss_bytes = result.memory.growth_bytes;
 
   if (std::find(config.scenarios.begin(), config.scenarios.end(), Scenario::kConcurrent) != config.scenarios.end()) {
-    SWEETSPOT_ASSIGN_OR_RETURN(ConcurrentResult shared,
-                               RunConcurrent({session.get()}, inputs, first_batch, config, progress));
-    result.concurrent.push_back(std::move(shared));
-    std::vector<std::unique_ptr<Session>> own;
-    std::vector<Session*> pointers;
-    for (int i = 0; i < config.concurrency; ++i) {
-      SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Session> s, backend.Load(model, options));
-      pointers.push_back(s.get());
-      own.push_back(std::move(s));
-    }
-    SWEETSPOT_ASSIGN_OR_RETURN(ConcurrentResult separate,
-                               RunConcurrent(pointers, inputs, first_batch, config, progress));
-    result.concurrent.push_back(std::move(separate));
+    SWEETSPOT_ASSIGN_OR_RETURN(result.concurrent,
+                               RunConcurrentScenarios(backend, model, options, *session, inputs, config, progress));
   }
   result.memory.process_peak_rss_bytes = ReadSelfRss().peak_bytes;
+  result.load =
+      LoadBetween(load_before, SampleLoad(), result.environment.affinity, static_cast<double>(sysconf(_SC_CLK_TCK)));
+  result.warnings = CheckHygiene(result, session->FallbackNotes());
   return result;
 }
 

@@ -84,6 +84,14 @@ BenchResult FixedResult() {
   c.duration_s = 2;
   c.items_per_s = 1200;
   r.concurrent.push_back(c);
+  r.load = MachineLoad{.wall_s = 2.0,
+                       .allowed_cpus = 2,
+                       .busy_cpus = 1.9,
+                       .own_cpus = 1.0,
+                       .other_cpus = 0.9,
+                       .steal_cpus = 0.0,
+                       .load_average = 5.25};
+  r.warnings = CheckHygiene(r);  // other-load and not-converged
   return r;
 }
 
@@ -92,9 +100,10 @@ TEST(BenchReport, TextMatchesGoldenFile) { ExpectGolden(RenderBenchText(FixedRes
 TEST(BenchReport, HintsAreInTheCallersWords) {
   BenchResult result = FixedResult();
   result.memory.measured = false;
-  const std::string text = RenderBenchText(result, {.isolate = "ISOLATE-HINT", .longer_run = "LONGER-HINT"});
+  const std::string text =
+      RenderBenchText(result, {.isolate = "ISOLATE-HINT", .settings = {.max_duration = "LONGER-HINT"}});
   EXPECT_NE(text.find("cannot reset its peak RSS mark; ISOLATE-HINT"), std::string::npos) << text;
-  EXPECT_NE(text.find("the run too short: LONGER-HINT"), std::string::npos) << text;
+  EXPECT_NE(text.find("the run too short: raise LONGER-HINT"), std::string::npos) << text;
   // The defaults name the library's own config, never a command's flag.
   EXPECT_EQ(RenderBenchText(result).find("--"), std::string::npos);
 }
