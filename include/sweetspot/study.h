@@ -220,6 +220,10 @@ struct StudyReport {
   // Things the user should know that failed nothing (a tensor cache that
   // could not be written), distinct, one line each.
   std::vector<std::string> warnings;
+  // Parallel to candidates: the measurement hygiene warnings (hygiene.h)
+  // stored with each candidate's latency measurement; empty when there is
+  // none, or it was stored before warnings were recorded.
+  std::vector<std::vector<HygieneWarning>> measurement_warnings;
 };
 
 // Runs (or resumes) the study. Failures of single measurements are in the

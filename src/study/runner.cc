@@ -531,6 +531,15 @@ Candidate MakeCandidate(const StudyPlan& plan, const StudyMeasurements& measured
   return c;
 }
 
+// The hygiene warnings stored inside a candidate's latency row (its bench JSON).
+std::vector<HygieneWarning> StoredWarnings(const ModelMeasurements& found, std::size_t s) {
+  if (!found.latency[s]) return {};
+  const json bench = json::parse(found.latency[s]->bench_json, nullptr, /*allow_exceptions=*/false);
+  if (!bench.is_object() || !bench.contains("warnings")) return {};
+  auto read = BenchResultFromJson(bench);
+  return read.ok() ? read->warnings : std::vector<HygieneWarning>{};
+}
+
 // The named model (first setting), else the most accurate.
 std::optional<std::size_t> FindReference(const std::vector<Candidate>& candidates, const std::string& name) {
   std::optional<std::size_t> reference;
@@ -770,6 +779,7 @@ StudyReport AssembleReport(const StudySpec& spec, const StudyPlan& plan, const S
   for (std::size_t i = 0; i < plan.models.size(); ++i) {
     for (std::size_t s = 0; s < plan.settings.size(); ++s) {
       report.candidates.push_back(MakeCandidate(plan, measured, i, s, &report.failures));
+      report.measurement_warnings.push_back(StoredWarnings(measured.models[i], s));
     }
   }
   report.analysis = Analyze(report.candidates, report.constraints, report.objective);

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 namespace sweetspot {
@@ -136,6 +137,41 @@ std::vector<VariantBlock> VariantBlocks(const StudyReport& r) {
     blocks.push_back(std::move(block));
   }
   return blocks;
+}
+
+// The measurement settings as a study spec names them.
+const HygieneSettingNames kSpecSettings = {.threads = "[runtime] threads",
+                                           .concurrency = "concurrency",
+                                           .duration = "[runtime] duration_s",
+                                           .max_duration = "[runtime] max_duration_s"};
+
+// One line per distinct hygiene warning, "message: advice (candidates)", in
+// order of first appearance; "every measured candidate" when all those share it.
+std::vector<std::string> MeasurementWarningLines(const StudyReport& r) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> groups;
+  for (std::size_t i = 0; i < r.measurement_warnings.size(); ++i) {
+    for (const HygieneWarning& w : r.measurement_warnings[i]) {
+      const std::string text = fmt::format("{}: {}", w.message, HygieneAdvice(w, kSpecSettings));
+      auto group = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == text; });
+      if (group == groups.end()) group = groups.insert(groups.end(), {text, {}});
+      if (group->second.empty() || group->second.back() != r.candidates[i].name) {
+        group->second.push_back(r.candidates[i].name);
+      }
+    }
+  }
+  std::vector<std::string> measured;
+  for (const Candidate& c : r.candidates) {
+    if (c.failure.empty()) measured.push_back(c.name);
+  }
+  std::vector<std::string> lines;
+  for (const auto& [text, names] : groups) {
+    const bool all = measured.size() > 1 && std::all_of(measured.begin(), measured.end(), [&](const std::string& m) {
+                       return std::find(names.begin(), names.end(), m) != names.end();
+                     });
+    lines.push_back(
+        fmt::format("{} ({})", text, all ? "every measured candidate" : fmt::format("{}", fmt::join(names, ", "))));
+  }
+  return lines;
 }
 
 std::string CalibrationLine(const StudyReport& r) {
@@ -289,6 +325,11 @@ std::string RenderStudyText(const StudyReport& r) {
     out += fmt::format("  {} ({}): {}\n", r.candidates[i].name, VerdictName(r.analysis.candidates[i].verdict),
                        Reasons(r.analysis.candidates[i].reasons));
   }
+  const auto warnings = MeasurementWarningLines(r);
+  if (!warnings.empty()) {
+    out += "Measurement warnings:\n";
+    for (const auto& w : warnings) out += "  " + w + "\n";
+  }
   const auto fits = FitLines(r);
   if (!fits.empty()) {
     out += "Fits:\n";
@@ -339,6 +380,7 @@ std::string RenderStudyJson(const StudyReport& r) {
                {{"accuracy_latency", a.on_latency_frontier},
                 {"accuracy_memory", a.on_memory_frontier},
                 {"accuracy_size", a.on_size_frontier}}}};
+    j["warnings"] = i < r.measurement_warnings.size() ? json(r.measurement_warnings[i]) : json::array();
     if (!c.parent.empty()) {
       j["parent"] = c.parent;
       j["transform"] = c.transform;
@@ -504,6 +546,11 @@ std::string RenderStudyMarkdown(const StudyReport& r) {
     if (r.analysis.recommended && i == *r.analysis.recommended) continue;
     out += fmt::format("- **{}** ({}): {}\n", escape(r.candidates[i].name),
                        VerdictName(r.analysis.candidates[i].verdict), Reasons(r.analysis.candidates[i].reasons));
+  }
+  const auto warnings = MeasurementWarningLines(r);
+  if (!warnings.empty()) {
+    out += "\nMeasurement warnings:\n\n";
+    for (const auto& w : warnings) out += "- " + escape(w) + "\n";
   }
   const auto fits = FitLines(r);
   if (!fits.empty()) {

@@ -11,6 +11,7 @@
 
 #include "support/support.h"
 #include "support/tiny_models.h"
+#include "sweetspot/cpus.h"
 #include "sweetspot/onnx_model.h"
 
 namespace sweetspot {
@@ -160,6 +161,24 @@ TEST_F(BenchCli, PrintsAReadableTable) {
   EXPECT_NE(r.out.find("single-stream, batch 1"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("p50"), std::string::npos);
   EXPECT_NE(r.out.find("peak RSS"), std::string::npos);
+}
+
+// The hygiene warning proposes a thread count in bench's flags; applying it
+// removes the warning.
+TEST_F(BenchCli, ThreadsOverCoresWarningProposesAFlagThatRemovesIt) {
+  const int usable = UsableCpuCount();
+  const std::string run = "bench " + model_ + " --duration-s 0.1 --max-duration-s 0.5 --min-count 10 --threads ";
+  const auto over = RunCli(run + std::to_string(usable + 1));
+  ASSERT_EQ(over.exit_code, 0) << over.err;
+  const std::string advice = "lower --threads to " + std::to_string(usable);
+  EXPECT_NE(over.out.find("WARNING    " + std::to_string(usable + 1) + " runtime threads"), std::string::npos)
+      << over.out;
+  EXPECT_NE(over.out.find(advice), std::string::npos) << over.out;
+  const auto fixed = RunCli(run + std::to_string(usable) + " --json -");
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  for (const auto& w : nlohmann::json::parse(fixed.out)["results"][0]["warnings"]) {
+    EXPECT_NE(w["code"], "threads-over-cores") << fixed.out;
+  }
 }
 
 // Validates with Debian's python3-jsonschema (installed by scripts/bootstrap).

@@ -281,5 +281,36 @@ TEST(AssembleTest, SlowerVariantVerdictOnlyWhenTheDifferenceIsMeasurable) {
   EXPECT_EQ(slower.variants[0].verdict, "10 extra QuantizeLinear/DequantizeLinear");
 }
 
+// The hygiene warnings stored in a latency row's bench JSON reach the report;
+// a row stored before they were recorded (no bench JSON, or none in it) has none.
+TEST(AssembleTest, EachCandidateGetsTheWarningsStoredWithItsLatency) {
+  StudyPlan plan;
+  plan.settings = {RuntimeSetting{}};
+  plan.models.resize(3);
+  plan.models[0].name = "a";
+  plan.models[1].name = "b";
+  plan.models[2].name = "c";
+  StudyMeasurements measured;
+  measured.models.resize(3);
+  BenchResult bench;
+  bench.environment.frequency_governor = "powersave";
+  bench.warnings = CheckHygiene(bench);
+  for (auto& m : measured.models) {
+    m.latency = {Latency(1.0)};
+    m.latency_failure.resize(1);
+  }
+  measured.models[0].latency[0]->bench_json = DumpJson(ToJson(bench, false));
+  auto old = ToJson(bench, false);
+  old.erase("warnings");
+  measured.models[1].latency[0]->bench_json = DumpJson(old);
+
+  const StudyReport report = AssembleReport(StudySpec{}, plan, measured);
+  ASSERT_EQ(report.measurement_warnings.size(), 3u);
+  ASSERT_EQ(report.measurement_warnings[0].size(), 1u);
+  EXPECT_EQ(report.measurement_warnings[0][0].code, "governor");
+  EXPECT_TRUE(report.measurement_warnings[1].empty());
+  EXPECT_TRUE(report.measurement_warnings[2].empty());
+}
+
 }  // namespace
 }  // namespace sweetspot

@@ -48,6 +48,22 @@ Candidate Make(const std::string& name, std::int64_t first, double p50_ms, std::
   return c;
 }
 
+// As RunBench computes them: no governor to read on any measured candidate;
+// resnet44 measured under load, resnet56 with more threads than CPUs. The
+// failed candidate has no latency row.
+std::vector<std::vector<HygieneWarning>> HandMadeWarnings() {
+  BenchResult quiet;
+  quiet.environment.usable_cpus = 2;
+  quiet.options.intra_op_threads = 1;
+  BenchResult loaded = quiet;
+  loaded.load = MachineLoad{2.0, 2, 1.9, 1.0, 0.9, 0.0, 5.25};
+  BenchResult threads = quiet;
+  threads.options.intra_op_threads = 4;
+  // One entry per candidate, in candidate order: resnet20, resnet32, resnet32-rerun, resnet44, resnet56, truncated.
+  return {CheckHygiene(quiet),  CheckHygiene(quiet),   CheckHygiene(quiet),
+          CheckHygiene(loaded), CheckHygiene(threads), {}};
+}
+
 StudyReport HandMadeReport() {
   StudyReport r;
   r.study = "cifar10-resnets";
@@ -107,6 +123,7 @@ StudyReport HandMadeReport() {
   aware.same_as = "resnet20/int8-static:minmax";
   r.variants = {int8, aware};
   r.calibration = "1000 samples of image folder /data/train (stratified, seed 0)";
+  r.measurement_warnings = HandMadeWarnings();
   return r;
 }
 
@@ -136,6 +153,27 @@ TEST(StudyReportTest, JsonCarriesVerdictsAndNulls) {
   EXPECT_TRUE(doc["variants"][0]["sqnr_worst"][1]["local_db"].is_null());  // +inf: no noise
   EXPECT_TRUE(doc["variants"][0]["same_as"].is_null());
   EXPECT_EQ(doc["variants"][1]["same_as"], "resnet20/int8-static:minmax");
+}
+
+TEST(StudyReportTest, MeasurementWarningsAreListedOnceWithTheirCandidates) {
+  const std::string text = RenderStudyText(HandMadeReport());
+  const std::string governor = "the CPU frequency governor could not be read";
+  ASSERT_NE(text.find(governor), std::string::npos) << text;
+  EXPECT_EQ(text.find(governor), text.rfind(governor)) << text;
+  EXPECT_NE(text.find("so clock-speed changes during the run cannot be ruled out: on a machine you control, check it "
+                      "with: cpupower frequency-info (every measured candidate)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  other processes used 0.9 of 2 CPUs during the run (load average 5.25): stop other work or "
+                      "pin with taskset (resnet44)\n"),
+            std::string::npos)
+      << text;
+  // In the spec's words, never a flag.
+  EXPECT_NE(text.find("time-share them: lower [runtime] threads to 2 (resnet56)"), std::string::npos) << text;
+  const auto doc = nlohmann::json::parse(RenderStudyJson(HandMadeReport()));
+  EXPECT_EQ(doc["candidates"][3]["warnings"][1]["code"], "other-load");
+  EXPECT_EQ(doc["candidates"][4]["warnings"][1]["setting"], "threads");
+  EXPECT_TRUE(doc["candidates"][5]["warnings"].empty());
 }
 
 TEST(StudyReportTest, NoRecommendationNamesTheClosest) {
