@@ -536,8 +536,11 @@ std::vector<HygieneWarning> StoredWarnings(const ModelMeasurements& found, std::
   if (!found.latency[s]) return {};
   const json bench = json::parse(found.latency[s]->bench_json, nullptr, /*allow_exceptions=*/false);
   if (!bench.is_object() || !bench.contains("warnings")) return {};
-  auto read = BenchResultFromJson(bench);
-  return read.ok() ? read->warnings : std::vector<HygieneWarning>{};
+  try {
+    return bench.at("warnings").get<std::vector<HygieneWarning>>();
+  } catch (const json::exception&) {
+    return {};  // a malformed row warns of nothing rather than failing the report
+  }
 }
 
 // The named model (first setting), else the most accurate.

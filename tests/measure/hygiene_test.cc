@@ -1,22 +1,15 @@
 // Measurement hygiene warnings: the load figures from recorded /proc/stat
-// samples, each check on a hand-made result, and a real benchmark with the
-// machine made busy by other processes. The shared 2-core machine the tests
-// run on is never quiet, so "no warning without load" is checked on recorded
+// samples and each check on a hand-made result (scenarios_test.cc makes the
+// machine busy during a real run). The shared 2-core machine the tests run on
+// is never quiet, so "no warning without load" is checked on recorded
 // samples, not on a live run.
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <iostream>
 #include <vector>
 
 #include <gtest/gtest.h>
 
 #include "support/support.h"
-#include "support/tiny_models.h"
 #include "sweetspot/bench_json.h"
-#include "sweetspot/cpus.h"
 #include "sweetspot/hygiene.h"
 #include "sweetspot/measure.h"
 
@@ -236,115 +229,6 @@ TEST(HygieneJson, WarningsAndLoadRoundTripAndOldResultsHaveNone) {
   ASSERT_TRUE(read.ok()) << read.status().ToString();
   EXPECT_TRUE(read->warnings.empty());
   EXPECT_FALSE(read->load.has_value());
-}
-
-// Processes that each keep one CPU busy until destroyed.
-class BusyProcesses {
- public:
-  explicit BusyProcesses(int count) {
-    for (int i = 0; i < count; ++i) {
-      const pid_t pid = fork();
-      if (pid == 0) {
-        volatile unsigned long spins = 0;  // only async-signal-safe work after fork
-        for (;;) spins = spins + 1;
-      }
-      if (pid > 0) pids_.push_back(pid);
-    }
-  }
-  ~BusyProcesses() {
-    for (pid_t pid : pids_) kill(pid, SIGKILL);
-    for (pid_t pid : pids_) waitpid(pid, nullptr, 0);
-  }
-  BusyProcesses(const BusyProcesses&) = delete;
-  BusyProcesses& operator=(const BusyProcesses&) = delete;
-  std::size_t size() const { return pids_.size(); }
-
- private:
-  std::vector<pid_t> pids_;
-};
-
-class BusyMachineTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    model_ = testing::WriteModel(testing::TinyCnn(), dir_ / "tiny.onnx");
-    auto backend = CreateBackend("onnxruntime");
-    ASSERT_TRUE(backend.ok());
-    backend_ = std::move(backend).value();
-    config_.stopping.min_duration = std::chrono::duration<double>(1.0);
-    config_.stopping.max_duration = std::chrono::duration<double>(1.5);
-    config_.stopping.min_count = 50;
-    config_.warmup_max_duration = std::chrono::duration<double>(0.5);
-  }
-  testing::TempDir dir_;
-  std::filesystem::path model_;
-  std::unique_ptr<Backend> backend_;
-  MeasureConfig config_;
-};
-
-TEST_F(BusyMachineTest, OtherProcessesKeepingTheCpusBusyAreWarnedAbout) {
-  // One busy process per usable CPU: with the benchmark's own thread they ask
-  // for more CPU than there is, so they hold well over the threshold.
-  BusyProcesses busy(UsableCpuCount());
-  ASSERT_EQ(busy.size(), static_cast<std::size_t>(UsableCpuCount()));
-  auto result = RunBench(*backend_, model_, {}, config_, {});
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  ASSERT_TRUE(result->load.has_value());
-  EXPECT_GT(result->load->other_cpus, kOtherLoadThresholdCpus);
-  std::cout << "other processes: " << result->load->other_cpus << " of " << result->load->allowed_cpus
-            << " CPUs; this one: " << result->load->own_cpus << "\n";
-  ASSERT_TRUE(Has(result->warnings, "other-load")) << ToJson(*result, false).dump(2);
-  const HygieneWarning w = Find(result->warnings, "other-load");
-  EXPECT_TRUE(w.message.starts_with("other processes used ")) << w.message;
-  EXPECT_NE(w.message.find(" CPUs during the run"), std::string::npos) << w.message;
-}
-
-TEST_F(BusyMachineTest, EveryResultCarriesItsLoadAndTheEnvironmentsWarnings) {
-  BackendOptions options;
-  options.intra_op_threads = UsableCpuCount() + 1;
-  auto result = RunBench(*backend_, model_, options, config_, {});
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  ASSERT_TRUE(result->load.has_value());
-  EXPECT_GT(result->load->own_cpus, 0);
-  EXPECT_GT(result->load->wall_s, 0.9);
-  EXPECT_TRUE(Has(result->warnings, "threads-over-cores"));
-  EXPECT_EQ(Has(result->warnings, "governor-unknown"), result->environment.frequency_governor.empty());
-}
-
-// A real ONNX Runtime session whose runtime says part of the model took a fallback.
-class FallbackSession : public Session {
- public:
-  explicit FallbackSession(std::unique_ptr<Session> inner) : inner_(std::move(inner)) {}
-  const std::vector<TensorInfo>& inputs() const override { return inner_->inputs(); }
-  const std::vector<TensorInfo>& outputs() const override { return inner_->outputs(); }
-  Result<std::vector<Tensor>> Run(std::span<const Tensor> inputs) override { return inner_->Run(inputs); }
-  std::vector<std::string> FallbackNotes() const override { return {"2 of 9 nodes left to the CPU provider"}; }
-
- private:
-  std::unique_ptr<Session> inner_;
-};
-
-class FallbackBackend : public Backend {
- public:
-  explicit FallbackBackend(std::unique_ptr<Backend> inner) : inner_(std::move(inner)) {}
-  std::string name() const override { return inner_->name(); }
-  std::string version() const override { return inner_->version(); }
-  std::vector<std::string> AvailableProviders() const override { return inner_->AvailableProviders(); }
-  Status CheckProvider(const std::string& name) const override { return inner_->CheckProvider(name); }
-  Result<std::unique_ptr<Session>> Load(const std::filesystem::path& model, const BackendOptions& options) override {
-    SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, inner_->Load(model, options));
-    return std::unique_ptr<Session>(std::make_unique<FallbackSession>(std::move(session)));
-  }
-
- private:
-  std::unique_ptr<Backend> inner_;
-};
-
-TEST_F(BusyMachineTest, ASessionsFallbackNotesAreWarnings) {
-  FallbackBackend backend(std::move(backend_));
-  config_.stopping.min_duration = std::chrono::duration<double>(0.1);
-  auto result = RunBench(backend, model_, {}, config_, {});
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  EXPECT_EQ(Find(result->warnings, "runtime-fallback").message, "2 of 9 nodes left to the CPU provider");
 }
 
 }  // namespace

@@ -1,9 +1,16 @@
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
+#include <iostream>
 
 #include "support/support.h"
 #include "support/tiny_models.h"
+#include "sweetspot/cpus.h"
 #include "sweetspot/measure.h"
 
 namespace sweetspot {
@@ -165,6 +172,113 @@ TEST(ValidateConfig, NamesTheConfigFieldsNotFlags) {
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(status.message().find("stopping.target_relative_half_width"), std::string::npos) << status.message();
   EXPECT_EQ(status.message().find("--"), std::string::npos) << status.message();
+}
+
+// Processes that each keep one CPU busy until destroyed.
+class BusyProcesses {
+ public:
+  explicit BusyProcesses(int count) {
+    for (int i = 0; i < count; ++i) {
+      const pid_t pid = fork();
+      if (pid == 0) {
+        volatile unsigned long spins = 0;  // only async-signal-safe work after fork
+        for (;;) spins = spins + 1;
+      }
+      if (pid > 0) pids_.push_back(pid);
+    }
+  }
+  ~BusyProcesses() {
+    for (pid_t pid : pids_) kill(pid, SIGKILL);
+    for (pid_t pid : pids_) waitpid(pid, nullptr, 0);
+  }
+  BusyProcesses(const BusyProcesses&) = delete;
+  BusyProcesses& operator=(const BusyProcesses&) = delete;
+  std::size_t size() const { return pids_.size(); }
+
+ private:
+  std::vector<pid_t> pids_;
+};
+
+bool HasWarning(const BenchResult& result, const std::string& code) {
+  return std::any_of(result.warnings.begin(), result.warnings.end(),
+                     [&](const HygieneWarning& w) { return w.code == code; });
+}
+
+// A second of single-stream: long enough for /proc/stat's 10 ms ticks.
+MeasureConfig SecondLongConfig() {
+  MeasureConfig c = FastConfig();
+  c.stopping.min_duration = std::chrono::duration<double>(1.0);
+  c.stopping.max_duration = std::chrono::duration<double>(1.5);
+  c.warmup_max_duration = std::chrono::duration<double>(0.5);
+  return c;
+}
+
+TEST_F(ScenariosTest, OtherProcessesKeepingTheCpusBusyAreWarnedAbout) {
+  // One busy process per usable CPU: with the benchmark's own thread they ask
+  // for more CPU than there is, so they hold well over the threshold.
+  BusyProcesses busy(UsableCpuCount());
+  ASSERT_EQ(busy.size(), static_cast<std::size_t>(UsableCpuCount()));
+  auto result = RunBench(*backend_, model_, {}, SecondLongConfig(), {});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_TRUE(result->load.has_value());
+  EXPECT_GT(result->load->other_cpus, kOtherLoadThresholdCpus);
+  std::cout << "other processes: " << result->load->other_cpus << " of " << result->load->allowed_cpus
+            << " CPUs; this one: " << result->load->own_cpus << "\n";
+  const auto w = std::find_if(result->warnings.begin(), result->warnings.end(),
+                              [](const HygieneWarning& h) { return h.code == "other-load"; });
+  ASSERT_NE(w, result->warnings.end());
+  EXPECT_TRUE(w->message.starts_with("other processes used ")) << w->message;
+  EXPECT_NE(w->message.find(" CPUs during the run"), std::string::npos) << w->message;
+}
+
+TEST_F(ScenariosTest, EveryResultCarriesItsLoadAndTheEnvironmentsWarnings) {
+  BackendOptions options;
+  options.intra_op_threads = UsableCpuCount() + 1;
+  auto result = RunBench(*backend_, model_, options, SecondLongConfig(), {});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_TRUE(result->load.has_value());
+  EXPECT_GT(result->load->own_cpus, 0);
+  EXPECT_GT(result->load->wall_s, 0.9);
+  EXPECT_TRUE(HasWarning(*result, "threads-over-cores"));
+  EXPECT_EQ(HasWarning(*result, "governor-unknown"), result->environment.frequency_governor.empty());
+}
+
+// A real ONNX Runtime session whose runtime says part of the model took a fallback.
+class FallbackSession : public Session {
+ public:
+  explicit FallbackSession(std::unique_ptr<Session> inner) : inner_(std::move(inner)) {}
+  const std::vector<TensorInfo>& inputs() const override { return inner_->inputs(); }
+  const std::vector<TensorInfo>& outputs() const override { return inner_->outputs(); }
+  Result<std::vector<Tensor>> Run(std::span<const Tensor> inputs) override { return inner_->Run(inputs); }
+  std::vector<std::string> FallbackNotes() const override { return {"2 of 9 nodes left to the CPU provider"}; }
+
+ private:
+  std::unique_ptr<Session> inner_;
+};
+
+class FallbackBackend : public Backend {
+ public:
+  explicit FallbackBackend(std::unique_ptr<Backend> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return inner_->name(); }
+  std::string version() const override { return inner_->version(); }
+  std::vector<std::string> AvailableProviders() const override { return inner_->AvailableProviders(); }
+  Status CheckProvider(const std::string& name) const override { return inner_->CheckProvider(name); }
+  Result<std::unique_ptr<Session>> Load(const std::filesystem::path& model, const BackendOptions& options) override {
+    SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, inner_->Load(model, options));
+    return std::unique_ptr<Session>(std::make_unique<FallbackSession>(std::move(session)));
+  }
+
+ private:
+  std::unique_ptr<Backend> inner_;
+};
+
+TEST_F(ScenariosTest, ASessionsFallbackNotesAreWarnings) {
+  FallbackBackend backend(std::move(backend_));
+  auto result = RunBench(backend, model_, {}, FastConfig(), {});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_FALSE(result->warnings.empty());
+  EXPECT_EQ(result->warnings.back().code, "runtime-fallback");
+  EXPECT_EQ(result->warnings.back().message, "2 of 9 nodes left to the CPU provider");
 }
 
 TEST(ReadSelfRss, SeesTouchedMemory) {
