@@ -282,7 +282,7 @@ TEST(AssembleTest, SlowerVariantVerdictOnlyWhenTheDifferenceIsMeasurable) {
 }
 
 // The hygiene warnings stored in a latency row's bench JSON reach the report;
-// a row stored before they were recorded (no bench JSON, or none in it) has none.
+// a row stored before they were recorded, or a malformed one, has none.
 TEST(AssembleTest, EachCandidateGetsTheWarningsStoredWithItsLatency) {
   StudyPlan plan;
   plan.settings = {RuntimeSetting{}};
@@ -303,6 +303,7 @@ TEST(AssembleTest, EachCandidateGetsTheWarningsStoredWithItsLatency) {
   auto old = ToJson(bench, false);
   old.erase("warnings");
   measured.models[1].latency[0]->bench_json = DumpJson(old);
+  measured.models[2].latency[0]->bench_json = R"({"warnings": [{"code": 3}]})";  // malformed: no warnings
 
   const StudyReport report = AssembleReport(StudySpec{}, plan, measured);
   ASSERT_EQ(report.measurement_warnings.size(), 3u);
