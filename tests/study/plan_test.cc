@@ -12,6 +12,7 @@
 #include "support/support.h"
 #include "sweetspot/stats.h"
 #include "sweetspot/study_plan.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot {
 namespace {
