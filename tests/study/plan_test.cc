@@ -296,7 +296,10 @@ TEST(AssembleTest, EachCandidateGetsTheWarningsStoredWithItsLatency) {
   BenchResult bench;
   bench.environment.frequency_governor = "powersave";
   bench.warnings = CheckHygiene(bench);
+  plan.engines = {"onnxruntime"};
   for (auto& m : measured.models) {
+    m.accuracy.resize(1);
+    m.accuracy_failure.resize(1);
     m.latency = {Latency(1.0)};
     m.latency_failure.resize(1);
   }
