@@ -1,0 +1,42 @@
+// The report page: one self-contained HTML file built from a ReportData JSON
+// document ("schema": "sweetspot.report/1", report_data.h), with ECharts'
+// dist/echarts.min.js and sweetspot's own page script and style (src/html/page/,
+// embedded into the library at build time) inlined, so that opening it makes
+// no network request. The page's sections, controls and window.sweetspot API
+// are the contract the browser test checks (docs/report.md).
+//
+// Thread-safety: all functions are reentrant.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "sweetspot/status.h"
+
+namespace sweetspot {
+
+// What the page needs from npm, read at report time (never committed).
+struct HtmlAssets {
+  std::string echarts_js;  // the whole of echarts/dist/echarts.min.js
+};
+
+// The node_modules folder the assets come from: the environment variable
+// SWEETSPOT_NODE_MODULES when set, else <source dir>/node_modules, where
+// scripts/bootstrap installs package.json's packages.
+std::filesystem::path DefaultNodeModules();
+
+// Reads echarts/dist/echarts.min.js under `node_modules`. Errors:
+// kFailedPrecondition "echarts not found under DIR: run scripts/bootstrap"
+// when the file is missing; kIoError when it cannot be read.
+Result<HtmlAssets> LoadHtmlAssets(const std::filesystem::path& node_modules);
+
+// The HTML document: the page template with the style, ECharts, the page
+// script and `report_data_json` inlined, the latter in
+// <script id="sweetspot-data" type="application/json"> with every "</"
+// written "<\/" (and "<!--" as "\u003c!--") so no string in it can end the
+// element. The title names the study. Errors: kInvalidData when
+// `report_data_json` is not a JSON object whose "schema" is
+// "sweetspot.report/1"; kInvalidArgument when `assets.echarts_js` is empty.
+Result<std::string> RenderHtmlReport(const std::string& report_data_json, const HtmlAssets& assets);
+
+}  // namespace sweetspot

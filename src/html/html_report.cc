@@ -1,0 +1,106 @@
+#include "sweetspot/html_report.h"
+
+#include <cassert>
+#include <cstdlib>
+#include <map>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "html/page_assets.h"
+#include "sweetspot/text_file.h"
+
+namespace sweetspot {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kSchema = "sweetspot.report/1";
+
+std::string ReplaceAll(std::string text, std::string_view from, std::string_view to) {
+  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+// Inside <script> the HTML parser ends the element at "</script" whatever the
+// case, and "<!--" changes how it looks for that end; a backslash before the
+// slash keeps every JavaScript string, regular expression and JSON string the
+// same.
+std::string ScriptSafe(std::string text) {
+  for (std::size_t at = text.find("</"); at != std::string::npos; at = text.find("</", at + 3)) {
+    text.insert(at + 1, "\\");
+  }
+  return ReplaceAll(std::move(text), "<!--", "\\u003c!--");
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// The template with each "{{NAME}}" replaced by values[NAME]; inserted text is
+// never searched for placeholders.
+std::string FillTemplate(std::string_view page, const std::map<std::string_view, std::string>& values) {
+  std::string out;
+  std::size_t done = 0;
+  for (std::size_t at = page.find("{{"); at != std::string_view::npos; at = page.find("{{", done)) {
+    const std::size_t end = page.find("}}", at);
+    const auto value = values.find(page.substr(at + 2, end - at - 2));
+    // The template is ours and embedded: a placeholder without a value is a build bug.
+    assert(end != std::string_view::npos && value != values.end());
+    out.append(page.substr(done, at - done)).append(value->second);
+    done = end + 2;
+  }
+  return out.append(page.substr(done));
+}
+
+}  // namespace
+
+fs::path DefaultNodeModules() {
+  if (const char* dir = std::getenv("SWEETSPOT_NODE_MODULES"); dir != nullptr && *dir != '\0') return dir;
+  return fs::path(SWEETSPOT_SOURCE_DIR) / "node_modules";
+}
+
+Result<HtmlAssets> LoadHtmlAssets(const fs::path& node_modules) {
+  const fs::path echarts = node_modules / "echarts" / "dist" / "echarts.min.js";
+  std::error_code ec;
+  if (!fs::is_regular_file(echarts, ec)) {
+    return Status::FailedPrecondition(
+        fmt::format("echarts not found under {}: run scripts/bootstrap", SafeText(node_modules.string())));
+  }
+  HtmlAssets assets;
+  SWEETSPOT_ASSIGN_OR_RETURN(assets.echarts_js, ReadTextFile(echarts));
+  return assets;
+}
+
+Result<std::string> RenderHtmlReport(const std::string& report_data_json, const HtmlAssets& assets) {
+  if (assets.echarts_js.empty()) return Status::InvalidArgument("echarts_js is empty: load it with LoadHtmlAssets");
+  const nlohmann::json data = nlohmann::json::parse(report_data_json, nullptr, /*allow_exceptions=*/false);
+  if (!data.is_object()) return Status::InvalidData("the report data is not a JSON object");
+  const auto schema = data.find("schema");
+  if (schema == data.end() || !schema->is_string() || schema->get<std::string>() != kSchema) {
+    return Status::InvalidData(fmt::format("the report data's schema is not {}", kSchema));
+  }
+  const auto study = data.find("study");
+  const std::string title = study != data.end() && study->is_string() ? study->get<std::string>() : "";
+
+  return FillTemplate(html_page::PageTemplate(), {{"TITLE", HtmlEscape(SafeText(title))},
+                                                  {"STYLE", ScriptSafe(std::string(html_page::PageStyle()))},
+                                                  {"ECHARTS", ScriptSafe(assets.echarts_js)},
+                                                  {"SCRIPT", ScriptSafe(std::string(html_page::PageScript()))},
+                                                  {"DATA", ScriptSafe(report_data_json)}});
+}
+
+}  // namespace sweetspot
