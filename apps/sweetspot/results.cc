@@ -50,12 +50,14 @@ struct MergeArgs {
 Status RunMerge(const MergeArgs& a) {
   const std::vector<std::filesystem::path> sources(a.sources.begin(), a.sources.end());
   SWEETSPOT_ASSIGN_OR_RETURN(const MergeCounts added, MergeResultStores(sources, a.into));
-  std::fputs(fmt::format("merged {} database(s) into {}: added {} study(ies), {} model(s), {} variant(s), {} "
-                         "dataset(s), {} environment(s), {} accuracy, {} latency and {} failure row(s)\n",
-                         sources.size(), a.into, added.studies, added.models, added.variants, added.datasets,
-                         added.environments, added.accuracy_results, added.latency_results, added.failures)
-                 .c_str(),
-             stdout);
+  std::fputs(
+      fmt::format(
+          "merged {} database(s) into {}: added {} study(ies), {} model(s), {} variant(s), {} "
+          "dataset(s), {} environment(s), {} accuracy, {} latency and {} failure row(s), {} report snapshot(s)\n",
+          sources.size(), a.into, added.studies, added.models, added.variants, added.datasets, added.environments,
+          added.accuracy_results, added.latency_results, added.failures, added.study_reports)
+          .c_str(),
+      stdout);
   return Status::Ok();
 }
 

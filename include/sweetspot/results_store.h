@@ -44,10 +44,12 @@
 
 namespace sweetspot {
 
-// 2 added latency_results.model_rss_bytes. Opening an older file for writing
-// upgrades it in place (the figure is filled from its stored bench JSON);
-// opened read-only it is read as it is.
-inline constexpr int kResultsSchemaVersion = 2;
+// 2 added latency_results.model_rss_bytes; 3 added study_reports (one report
+// snapshot per study and environment). Opening an older file for writing
+// upgrades it in place (the model's memory is filled from its stored bench
+// JSON; an upgraded file holds no snapshot until the next study run); opened
+// read-only it is read as it is (a file older than 3 has no snapshots).
+inline constexpr int kResultsSchemaVersion = 3;
 
 struct StoredModel {
   std::string sha256;
@@ -167,6 +169,15 @@ struct MergeCounts {
   std::int64_t accuracy_results = 0;
   std::int64_t latency_results = 0;
   std::int64_t failures = 0;
+  std::int64_t study_reports = 0;  // added or replaced by a newer one
+};
+
+// A study's report snapshot for one environment: the `sweetspot.report-run/1`
+// JSON document report_data.h builds (the store does not read it).
+struct StoredStudyReport {
+  std::int64_t environment_id = 0;
+  std::string written_utc;  // "2026-12-01T01:00:00.123Z", set by the store
+  std::string report_json;
 };
 
 struct StoreOptions {
@@ -229,29 +240,40 @@ class ResultsStore {
 
   // Copies every row of the stores at `sources` into this one, in one
   // transaction (an error leaves this store as it was): studies, models,
-  // variants with their lineage, datasets, environments, candidates, and the
-  // accuracy, latency and failure rows. Rows are matched by their natural keys,
+  // variants with their lineage, datasets, environments, candidates, the
+  // accuracy, latency and failure rows, and the report snapshots. Rows are matched by their natural keys,
   // never by row id: studies by name (the one already here keeps its spec and
   // candidates are added by name), models and datasets by content hash,
   // variants by model and lineage, environments by their facts; a measurement
   // by its key (variant, environment, dataset, settings) and when and how long
   // it was measured, a failure by its key, kind, reason and time. So merging
   // the same store twice, or stores that share rows, adds nothing twice, and
-  // measurements of different environments stay apart.
+  // measurements of different environments stay apart. A report snapshot is
+  // matched by study and environment; the newer written_utc wins.
   // Errors: a source that cannot be opened (as Open, read-only); a source of
   // another schema version (kFailedPrecondition naming the file and how to
   // upgrade it); a source that is this store's file or named twice
   // (kInvalidArgument); more sources than SQLite can attach at once.
   Result<MergeCounts> Merge(const std::vector<std::filesystem::path>& sources);
 
-  Result<std::vector<StudyListing>> ListStudies();
+  // Replaces the study's report snapshot for the environment (one row per
+  // study and environment), in one transaction. `report_json` is stored as
+  // given; written_utc is now, to the millisecond.
+  Status PutStudyReport(std::int64_t study_id, std::int64_t environment_id, std::string_view report_json);
+
+  Result<std::vector<StudyListing>> ListStudies() const;
   // NotFound (naming the studies there are) when no study has that name.
   Result<std::vector<CandidateMeasurements>> StudyMeasurements(std::string_view study_name);
+  // The study's report snapshots, newest first (empty: none stored, or a file
+  // older than schema 3 opened read-only). NotFound as StudyMeasurements.
+  Result<std::vector<StoredStudyReport>> StudyReports(std::string_view study_name) const;
 
   struct Impl;  // SQLite handle and statements (src/store)
 
  private:
   ResultsStore(std::filesystem::path path, std::unique_ptr<Impl> impl);
+  // The study's row id; NotFound naming the studies there are.
+  Result<std::int64_t> StudyId(std::string_view study_name) const;
   std::filesystem::path path_;
   std::unique_ptr<Impl> impl_;
 };

@@ -123,6 +123,13 @@ CREATE TABLE IF NOT EXISTS failures (
   code TEXT NOT NULL,
   reason TEXT NOT NULL,
   failed_utc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS study_reports (
+  id INTEGER PRIMARY KEY,
+  study_id INTEGER NOT NULL REFERENCES studies(id),
+  environment_id INTEGER NOT NULL REFERENCES environments(id),
+  written_utc TEXT NOT NULL,
+  report_json TEXT NOT NULL,
+  UNIQUE (study_id, environment_id));
 )sql";
 
 // Schema 1 kept the model's own memory only inside bench_json (0 or absent:
@@ -131,13 +138,17 @@ CREATE TABLE IF NOT EXISTS failures (
 constexpr const char* kModelRssFromBenchJson =
     "CASE WHEN json_valid(bench_json) THEN nullif(json_extract(bench_json, '$.memory.model_rss_bytes'), 0) END";
 
-std::string NowUtc() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+// "2026-12-01T01:00:00Z"; with_ms: "2026-12-01T01:00:00.123Z" (still sorts as text).
+std::string NowUtc(bool with_ms = false) {
+  const auto clock = std::chrono::system_clock::now();
+  const std::time_t now = std::chrono::system_clock::to_time_t(clock);
   std::tm tm{};
   gmtime_r(&now, &tm);
   char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!with_ms) return std::string(buffer) + "Z";
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.time_since_epoch()).count() % 1000;
+  return fmt::format("{}.{:03}Z", buffer, ms);
 }
 
 }  // namespace
@@ -633,7 +644,49 @@ Status ResultsStore::PutFailure(const MeasurementKey& key, std::int64_t study_id
   return tx.Commit();
 }
 
-Result<std::vector<StudyListing>> ResultsStore::ListStudies() {
+Status ResultsStore::PutStudyReport(std::int64_t study_id, std::int64_t environment_id, std::string_view report_json) {
+  Transaction tx(*impl_, "storing the study's report");
+  SWEETSPOT_RETURN_IF_ERROR(tx.begun());
+  Stmt s(*impl_,
+         "INSERT INTO study_reports(study_id, environment_id, written_utc, report_json) VALUES(?, ?, ?, ?) "
+         "ON CONFLICT(study_id, environment_id) DO UPDATE SET written_utc = excluded.written_utc, "
+         "report_json = excluded.report_json",
+         "storing the study's report");
+  s.Bind(study_id).Bind(environment_id).Bind(NowUtc(/*with_ms=*/true)).Bind(report_json);
+  SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  return tx.Commit();
+}
+
+Result<std::vector<StoredStudyReport>> ResultsStore::StudyReports(std::string_view study_name) const {
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t study_id, StudyId(study_name));
+  std::vector<StoredStudyReport> out;
+  if (impl_->schema_version < 3) return out;
+  Stmt s(*impl_,
+         "SELECT environment_id, written_utc, report_json FROM study_reports WHERE study_id = ? "
+         "ORDER BY written_utc DESC, id DESC",
+         "reading the study's reports");
+  s.Bind(study_id);
+  while (s.Step()) out.push_back({s.Int(0), s.Text(1), s.Text(2)});
+  SWEETSPOT_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
+Result<std::int64_t> ResultsStore::StudyId(std::string_view study_name) const {
+  {
+    Stmt s(*impl_, "SELECT id FROM studies WHERE name = ?", "reading a study");
+    s.Bind(study_name);
+    if (s.Step()) return s.Int(0);
+    SWEETSPOT_RETURN_IF_ERROR(s.status());
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<StudyListing> studies, ListStudies());
+  std::vector<std::string> names;
+  for (const auto& st : studies) names.push_back(st.name);
+  return Status::NotFound(fmt::format("no study named '{}' in '{}' (studies there: {}); check the study name",
+                                      study_name, path_.string(),
+                                      names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+}
+
+Result<std::vector<StudyListing>> ResultsStore::ListStudies() const {
   Stmt s(*impl_,
          "SELECT s.name, s.spec_path, s.created_utc, s.updated_utc, "
          "(SELECT count(*) FROM study_candidates c WHERE c.study_id = s.id), "
@@ -651,21 +704,7 @@ Result<std::vector<StudyListing>> ResultsStore::ListStudies() {
 }
 
 Result<std::vector<CandidateMeasurements>> ResultsStore::StudyMeasurements(std::string_view study_name) {
-  std::int64_t study_id = 0;
-  {
-    Stmt s(*impl_, "SELECT id FROM studies WHERE name = ?", "reading a study");
-    s.Bind(study_name);
-    if (s.Step()) study_id = s.Int(0);
-    SWEETSPOT_RETURN_IF_ERROR(s.status());
-  }
-  if (study_id == 0) {
-    SWEETSPOT_ASSIGN_OR_RETURN(std::vector<StudyListing> studies, ListStudies());
-    std::vector<std::string> names;
-    for (const auto& st : studies) names.push_back(st.name);
-    return Status::NotFound(fmt::format("no study named '{}' in '{}' (studies there: {}); check the study name",
-                                        study_name, path_.string(),
-                                        names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
-  }
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t study_id, StudyId(study_name));
   std::vector<CandidateMeasurements> out;
   std::vector<std::int64_t> variant_ids;
   {
@@ -904,6 +943,21 @@ Result<std::int64_t> MergeRows(const ResultsStore::Impl& impl, const std::string
   return Changes(impl);
 }
 
+// A snapshot per (study, environment): the source's replaces the
+// destination's only when it was written later.
+Result<std::int64_t> MergeStudyReports(const ResultsStore::Impl& impl, const std::string& source) {
+  SWEETSPOT_RETURN_IF_ERROR(impl.Exec(
+      fmt::format("INSERT INTO main.study_reports(study_id, environment_id, written_utc, report_json) SELECT s.dst, "
+                  "e.dst, x.written_utc, x.report_json FROM {}.study_reports x JOIN temp.merge_studies s ON s.src = "
+                  "x.study_id JOIN temp.merge_environments e ON e.src = x.environment_id WHERE true ORDER BY x.id "
+                  "ON CONFLICT(study_id, environment_id) DO UPDATE SET written_utc = excluded.written_utc, "
+                  "report_json = excluded.report_json WHERE excluded.written_utc > study_reports.written_utc",
+                  source)
+          .c_str(),
+      "merging study reports"));
+  return Changes(impl);
+}
+
 Status MergeOne(const ResultsStore::Impl& impl, const std::string& source, MergeCounts* counts) {
   SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t studies, MergeByKey(impl, source, "studies", "name"));
   SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t models, MergeByKey(impl, source, "models", "sha256"));
@@ -927,6 +981,7 @@ Status MergeOne(const ResultsStore::Impl& impl, const std::string& source, Merge
   SWEETSPOT_ASSIGN_OR_RETURN(
       const std::int64_t failures,
       MergeRows(impl, source, "failures", {"kind", "setting", "settings_key", "code", "reason", "failed_utc"}));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t reports, MergeStudyReports(impl, source));
   counts->studies += studies;
   counts->models += models;
   counts->datasets += datasets;
@@ -935,6 +990,7 @@ Status MergeOne(const ResultsStore::Impl& impl, const std::string& source, Merge
   counts->accuracy_results += accuracy;
   counts->latency_results += latency;
   counts->failures += failures;
+  counts->study_reports += reports;
   return Status::Ok();
 }
 

@@ -5,10 +5,12 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -522,6 +524,117 @@ TEST(ResultsStoreMergeTest, AFailedMergeLeavesTheDestinationAsItWas) {
   ASSERT_FALSE(failed.ok());
   EXPECT_THAT(failed.status().message(), HasSubstr("merging failures"));
   EXPECT_EQ(AllCounts(dir / "c.db"), before);
+}
+
+// ---------------------------------------------------------------- report snapshots
+
+std::vector<StoredStudyReport> Reports(const fs::path& db, const std::string& study = "demo") {
+  auto store = ResultsStore::Open(db, {.read_only = true});
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  if (!store.ok()) return {};
+  auto reports = (*store)->StudyReports(study);
+  EXPECT_TRUE(reports.ok()) << reports.status().ToString();
+  return reports.ok() ? *reports : std::vector<StoredStudyReport>{};
+}
+
+// One snapshot per (study, environment), replaced by the next write; the
+// newest first; an unknown study names the studies there are.
+TEST(ResultsStoreReportTest, OneSnapshotPerEnvironmentReplacedOnEachWrite) {
+  TempDir dir;
+  auto opened = ResultsStore::Open(dir / "s.db");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ResultsStore& store = **opened;
+  const Keys k = Populate(store);
+  const std::int64_t other_env = *store.PutEnvironment(OneCore(), "1.21.0");
+  ASSERT_TRUE(store.PutStudyReport(k.study, k.latency.environment_id, R"({"n": 1})").ok());
+  ASSERT_TRUE(store.PutStudyReport(k.study, other_env, R"({"n": 2})").ok());
+  ASSERT_TRUE(store.PutStudyReport(k.study, k.latency.environment_id, R"({"n": 3})").ok());
+  const auto reports = Reports(dir / "s.db");
+  ASSERT_EQ(reports.size(), 2U);
+  EXPECT_EQ(reports[0].report_json, R"({"n": 3})");
+  EXPECT_EQ(reports[0].environment_id, k.latency.environment_id);
+  EXPECT_EQ(reports[1].report_json, R"({"n": 2})");
+  EXPECT_GE(reports[0].written_utc, reports[1].written_utc);
+  EXPECT_THAT(reports[0].written_utc, ::testing::MatchesRegex(R"(....-..-..T..:..:..\....Z)"));
+
+  auto unknown = store.StudyReports("nope");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(unknown.status().message(), HasSubstr("studies there: demo"));
+}
+
+// A schema-2 file (no study_reports table): read as it is (no snapshots),
+// upgraded in place to version 3 when opened for writing.
+TEST(ResultsStoreReportTest, SchemaVersion2IsReadAndUpgraded) {
+  TempDir dir;
+  const fs::path db = dir / "v2.db";
+  MakeMachineStore(db, Env(), 2.0, /*derived=*/false);
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "DROP TABLE study_reports; PRAGMA user_version = 2", nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+  {
+    auto read_only = ResultsStore::Open(db, {.read_only = true});
+    ASSERT_TRUE(read_only.ok()) << read_only.status().ToString();
+    EXPECT_EQ((*read_only)->schema_version(), 2);
+    auto reports = (*read_only)->StudyReports("demo");
+    ASSERT_TRUE(reports.ok()) << reports.status().ToString();
+    EXPECT_TRUE(reports->empty());
+  }
+  auto upgraded = ResultsStore::Open(db);
+  ASSERT_TRUE(upgraded.ok()) << upgraded.status().ToString();
+  EXPECT_EQ((*upgraded)->schema_version(), kResultsSchemaVersion);
+  auto m = (*upgraded)->StudyMeasurements("demo");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ((*m)[0].latency.size(), 1U) << "the upgrade keeps every measurement";
+  ASSERT_TRUE((*upgraded)->PutStudyReport(1, 1, "{}").ok());
+  EXPECT_EQ(Reports(db).size(), 1U);
+}
+
+// Merging copies the snapshots once per (study, environment); the newer
+// written one wins whichever side it is on.
+TEST(ResultsStoreReportTest, MergeCopiesSnapshotsAndTheNewerWins) {
+  TempDir dir;
+  MakeMachineStore(dir / "a.db", Env(), 2.0, /*derived=*/false);
+  MakeMachineStore(dir / "b.db", OneCore(), 3.0, /*derived=*/false);
+  const auto put = [](const fs::path& db, const Environment& env, const std::string& text) {
+    auto store = ResultsStore::Open(db);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    const std::int64_t study = *(*store)->PutStudy("demo", "/x/study.toml", "name = \"demo\"");
+    ASSERT_TRUE((*store)->PutStudyReport(study, *(*store)->PutEnvironment(env, "1.21.0"), text).ok());
+  };
+  put(dir / "a.db", Env(), "a-old");
+  put(dir / "b.db", OneCore(), "b");
+  auto merged = MergeResultStores({dir / "a.db", dir / "b.db"}, dir / "c.db");
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(merged->study_reports, 2);
+  ASSERT_EQ(Reports(dir / "c.db").size(), 2U);
+
+  auto again = MergeResultStores({dir / "a.db", dir / "b.db"}, dir / "c.db");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->study_reports, 0) << "an equal snapshot is not copied again";
+  EXPECT_EQ(CountRows(dir / "c.db", "study_reports"), 2);
+
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  put(dir / "a.db", Env(), "a-new");
+  auto newer = MergeResultStores({dir / "a.db"}, dir / "c.db");
+  ASSERT_TRUE(newer.ok()) << newer.status().ToString();
+  EXPECT_EQ(newer->study_reports, 1);
+  std::vector<std::string> texts;
+  for (const auto& r : Reports(dir / "c.db")) texts.push_back(r.report_json);
+  EXPECT_THAT(texts, ::testing::UnorderedElementsAre("a-new", "b"));
+
+  // The older one merged back into a store holding the newer changes nothing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  put(dir / "c.db", Env(), "c-newest");
+  auto older = MergeResultStores({dir / "a.db"}, dir / "c.db");
+  ASSERT_TRUE(older.ok()) << older.status().ToString();
+  EXPECT_EQ(older->study_reports, 0);
+  texts.clear();
+  for (const auto& r : Reports(dir / "c.db")) texts.push_back(r.report_json);
+  EXPECT_THAT(texts, ::testing::UnorderedElementsAre("c-newest", "b"));
 }
 
 }  // namespace
