@@ -16,6 +16,7 @@
 #include "output.h"
 #include "sweetspot/child_process.h"
 #include "sweetspot/isolated_eval.h"
+#include "sweetspot/report_data.h"
 #include "sweetspot/study.h"
 #include "sweetspot/study_environments.h"
 #include "sweetspot/study_report.h"
@@ -90,6 +91,7 @@ Status ReportStoredCommand(const StudyArgs& a, const StudySpec& spec) {
   StudyOptions options;
   options.db_path = a.db;
   options.cache_dir = a.cache_dir;
+  options.report_run = BuildReportRun;
   SWEETSPOT_ASSIGN_OR_RETURN(const EnvironmentsReport report, ReportStoredStudy(spec, options));
   std::fputs(RenderEnvironmentsText(report).c_str(), stdout);
   std::fflush(stdout);
@@ -116,6 +118,7 @@ Status RunStudyCommand(const StudyArgs& a) {
   options.cache_dir = a.cache_dir;
   options.fresh = a.fresh;
   options.cancel = &g_cancel;
+  options.report_run = BuildReportRun;
   auto bar = std::make_shared<ProgressBar>(!a.quiet);
   options.progress = [bar](const StudyProgress& p) { ShowStudyProgress(*bar, p); };
 

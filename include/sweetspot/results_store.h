@@ -12,8 +12,9 @@
 //  - for accuracy, the dataset by the SHA-256 of its content;
 //  - the settings: canonical JSON text of everything else that changes the
 //    figures (preprocessing, subset, batch, threads, durations, ...).
-// A lookup returns the latest row with that key. Nothing is ever updated or
-// deleted: a remeasurement (`--fresh`) adds a row, so no result is lost.
+// A lookup returns the latest row with that key. No measurement is ever
+// updated or deleted: a remeasurement (`--fresh`) adds a row, so no result is
+// lost. Only a study's report snapshot (PutStudyReport) is replaced.
 //
 // Durability: the file is in WAL mode and every Put* is one transaction, so a
 // process killed at any point leaves every finished measurement stored and

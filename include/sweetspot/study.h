@@ -125,6 +125,17 @@ Status WithSpecFixes(const Status& status);
 inline constexpr std::size_t kQuickLimit = 500;
 void MakeQuick(StudySpec& spec);
 
+struct StudyPlan;
+struct StudyMeasurements;
+struct StudyReport;
+
+// Builds the report snapshot of one environment's run (report_data.h's
+// BuildReportRun, a `sweetspot.report-run/1` JSON document) from what the
+// study planned, measured and assembled. The study module only stores it:
+// the report module sits above the study, so the caller hands it in.
+using ReportRunBuilder =
+    std::function<std::string(const StudySpec&, const StudyPlan&, const StudyMeasurements&, const StudyReport&)>;
+
 struct StudyProgress {
   std::size_t done = 0;   // measurements finished this run
   std::size_t total = 0;  // measurements this run will make
@@ -141,15 +152,20 @@ struct StudyOptions {
   // When it becomes true the running child is killed and RunStudy returns
   // kRuntimeError "interrupted"; everything finished before stays stored.
   const std::atomic<bool>* cancel = nullptr;
+  // Set: at the end of every run (ReportStoredStudy's too) its result is
+  // stored as the study's report snapshot for that environment
+  // (ResultsStore::PutStudyReport), replacing the last. Unset: none is stored.
+  ReportRunBuilder report_run;
 };
 
 struct StudyReport {
   std::string study;
   std::string spec_path;
   std::string db_path;
-  std::string dataset;                     // description
-  std::int64_t dataset_samples = 0;        // samples asked for (after --limit and the calibration holdout)
-  std::vector<std::string> dataset_notes;  // Dataset::notes(): what opening it skipped
+  std::string dataset;                       // description
+  std::int64_t dataset_samples = 0;          // samples asked for (after --limit and the calibration holdout)
+  std::vector<std::string> dataset_notes;    // Dataset::notes(): what opening it skipped
+  std::vector<std::string> dataset_classes;  // Dataset::class_names(): index = label
   // Where the int8 variants' calibration samples came from ("" when no
   // variant calibrates), e.g. "1000 samples held out of IDX /d/t10k (...)".
   std::string calibration;

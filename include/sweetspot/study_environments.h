@@ -53,6 +53,8 @@ struct EnvironmentsReport {
 // `options.db_path` (default: sweetspot.db beside the spec) holds for each
 // planned measurement under each environment. A measurement not stored for
 // an environment leaves that candidate "not measured" there.
+// With `options.report_run` set, each environment's report snapshot is then
+// stored (the store opened for writing: an older file is upgraded in place).
 // Errors: as PlanStudy and ResultsStore::Open (read-only: the store must
 // exist); kNotFound when the store holds no latency result of the study's
 // candidates.

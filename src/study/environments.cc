@@ -115,6 +115,21 @@ std::string RenderColumns(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
+// Each environment's report snapshot, written to the store opened for
+// writing (which upgrades an older file in place).
+Status StoreReportRuns(const StudySpec& spec, const StudyPlan& plan, const std::vector<StudyMeasurements>& measured,
+                       const EnvironmentsReport& report, const std::vector<StoredEnvironment>& environments,
+                       const StudyOptions& options) {
+  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<ResultsStore> store, ResultsStore::Open(report.db_path));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t study_id,
+                             store->PutStudy(spec.name, spec.spec_path.string(), spec.spec_text));
+  for (std::size_t e = 0; e < environments.size(); ++e) {
+    SWEETSPOT_RETURN_IF_ERROR(store->PutStudyReport(study_id, environments[e].id,
+                                                    options.report_run(spec, plan, measured[e], report.reports[e])));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<EnvironmentsReport> ReportStoredStudy(const StudySpec& spec, const StudyOptions& options) {
@@ -152,6 +167,7 @@ Result<EnvironmentsReport> ReportStoredStudy(const StudySpec& spec, const StudyO
     out.reports.push_back(std::move(report));
   }
   AddRatios(&out);
+  if (options.report_run) SWEETSPOT_RETURN_IF_ERROR(StoreReportRuns(spec, plan, measured, out, environments, options));
   return out;
 }
 

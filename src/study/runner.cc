@@ -801,6 +801,7 @@ void FillReportHeader(const StudySpec& spec, const StudyPlan& plan, const Datase
   report->db_path = db_path.string();
   report->dataset = dataset.description();
   report->dataset_notes = dataset.notes();
+  report->dataset_classes = dataset.class_names();
   report->dataset_samples =
       static_cast<std::int64_t>(StratifiedSubset(dataset, spec.limit, spec.seed, plan.holdout).size());
 }
@@ -839,6 +840,10 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
   FillReportHeader(spec, plan, dataset, db_path, &report);
   report.environment = environment;
   report.backend_version = backend->version();
+  if (options.report_run) {
+    SWEETSPOT_RETURN_IF_ERROR(store->PutStudyReport(context.study_id, context.environment_id,
+                                                    options.report_run(spec, plan, measured, report)));
+  }
   return report;
 }
 

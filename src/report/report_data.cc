@@ -1,0 +1,142 @@
+// LoadReportData and ReportDataJson: the store's snapshots of a study, its
+// classes and thumbnails, as the `sweetspot.report/1` document.
+#include <algorithm>
+#include <cassert>
+#include <chrono>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "report/thumbnails.h"
+#include "sweetspot/report_data.h"
+#include "sweetspot/text_file.h"
+
+namespace sweetspot {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Why the study has no snapshot, and the study command that stores one.
+Status NoSnapshot(const ResultsStore& store, std::string_view study) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<StudyListing> studies, store.ListStudies());
+  const auto found = std::find_if(studies.begin(), studies.end(), [&](const auto& s) { return s.name == study; });
+  const std::string spec = found != studies.end() ? found->spec_path : "SPEC.toml";
+  const std::string db = store.path().string();
+  if (found == studies.end() || found->latency_results == 0) {
+    return Status::FailedPrecondition(
+        fmt::format("study '{}' in '{}' has no finished measurement to report: run `sweetspot study {} --db {}` first",
+                    study, db, spec, db));
+  }
+  return Status::FailedPrecondition(
+      fmt::format("study '{}' in '{}' has no stored report (its measurements were stored by an older sweetspot): "
+                  "run `sweetspot study {} --db {} --report-only` to store one from them",
+                  study, db, spec, db));
+}
+
+// An accuracy entry scores the reference or the recommended candidate.
+bool ScoresKeyCandidate(const json& entry, const json& study) {
+  const std::vector<json> keys = {study.value("reference", json()),
+                                  study.value("recommendation", json::object()).value("name", json())};
+  for (const json& name : entry.value("candidates", json::array())) {
+    if (std::find(keys.begin(), keys.end(), name) != keys.end()) return true;
+  }
+  return false;
+}
+
+// The mislabelled samples each run's accuracy entries name, those scoring the
+// reference or recommended candidate first, each once, at most `most`.
+std::vector<ThumbnailRequest> ThumbnailRequests(const std::vector<json>& runs, std::size_t most) {
+  std::vector<ThumbnailRequest> out;
+  std::set<std::int64_t> seen;
+  for (const bool key_candidates : {true, false}) {
+    for (const json& run : runs) {
+      for (const json& entry : run.value("accuracy", json::array())) {
+        if (ScoresKeyCandidate(entry, run.value("study", json::object())) != key_candidates) continue;
+        const json cells = entry.value("cell_samples", json::object());
+        for (const auto& [cell, indices] : cells.items()) {
+          const std::int32_t label = std::stoi(cell.substr(0, cell.find(',')));
+          for (const json& index : indices) {
+            if (out.size() >= most) return out;
+            if (seen.insert(index.get<std::int64_t>()).second) out.push_back({index.get<std::int64_t>(), label});
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Reopens the newest run's dataset; a dataset no longer there is a note.
+void AddThumbnails(const std::vector<json>& runs, const ReportLoadOptions& options, ReportData* data) {
+  const std::vector<ThumbnailRequest> requests = ThumbnailRequests(runs, options.max_thumbnails);
+  if (requests.empty()) return;
+  const json dataset = runs.front().value("dataset", json::object());
+  const fs::path path = dataset.value("path", "");
+  DatasetOptions dataset_options;
+  dataset_options.class_names_file = dataset.value("classes_file", "");
+  auto opened = OpenDataset(path, dataset_options);
+  if (!opened.ok()) {
+    data->notes.push_back(fmt::format("no thumbnails: the images under {} are no longer readable ({})", path.string(),
+                                      opened.status().message()));
+    return;
+  }
+  Thumbnails made = MakeThumbnails(**opened, requests, options.thumbnail_px);
+  data->thumbnails = std::move(made.uris);
+  data->notes.insert(data->notes.end(), made.notes.begin(), made.notes.end());
+}
+
+std::string NowUtc() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::now())); }
+
+}  // namespace
+
+Result<ReportData> LoadReportData(const ResultsStore& store, std::string_view study, const ReportLoadOptions& options) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<StoredStudyReport> stored, store.StudyReports(study));
+  if (stored.empty()) return NoSnapshot(store, study);
+  ReportData data;
+  data.study = std::string(study);
+  data.db_path = store.path().string();
+  data.generated_utc = options.generated_utc.empty() ? NowUtc() : options.generated_utc;
+  std::vector<json> runs;
+  for (const StoredStudyReport& s : stored) {
+    json run = json::parse(s.report_json, nullptr, /*allow_exceptions=*/false);
+    if (!run.is_object() || run.value("schema", "") != "sweetspot.report-run/1") {
+      data.notes.push_back(
+          fmt::format("the report stored at {} for environment {} is not a sweetspot.report-run/1 "
+                      "document; left out (run the study again to replace it)",
+                      s.written_utc, s.environment_id));
+      continue;
+    }
+    run["written_utc"] = s.written_utc;
+    data.runs.push_back(run.dump());
+    runs.push_back(std::move(run));
+  }
+  if (runs.empty()) return NoSnapshot(store, study);
+  data.classes = runs.front().value("dataset", json::object()).value("classes", std::vector<std::string>());
+  if (options.thumbnails) AddThumbnails(runs, options, &data);
+  return data;
+}
+
+std::string ReportDataJson(const ReportData& data) {
+  json thumbnails = json::object();
+  for (const auto& [index, uri] : data.thumbnails) thumbnails[std::to_string(index)] = uri;
+  json runs = json::array();
+  for (const std::string& run : data.runs) {
+    runs.push_back(json::parse(run, nullptr, /*allow_exceptions=*/false));
+    assert(runs.back().is_object() && "ReportData::runs holds the JSON documents LoadReportData read");
+  }
+  return DumpJson({{"schema", "sweetspot.report/1"},
+                   {"study", data.study},
+                   {"db_path", data.db_path},
+                   {"generated_utc", data.generated_utc},
+                   {"notes", data.notes},
+                   {"classes", data.classes},
+                   {"thumbnails", thumbnails},
+                   {"runs", runs}});
+}
+
+}  // namespace sweetspot
