@@ -76,7 +76,9 @@ struct ReportData {
   std::vector<std::string> runs;
 };
 
-// Everything `sweetspot report` shows of `study`. Thumbnails are read from
+// Everything `sweetspot report` shows of `study`. The runs' per-sample
+// arrays are left out (null, with a note) when all runs together hold more
+// than kMaxSnapshotSampleInts of them. Thumbnails are read from
 // the dataset a snapshot names (reopened at its stored path); a dataset no
 // longer there, or changed, gives no thumbnails and a note, never an error.
 // Errors: the store's (a newer schema: kUnsupported); kNotFound naming the

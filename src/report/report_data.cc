@@ -77,6 +77,10 @@ void AddThumbnails(const std::vector<json>& runs, const ReportLoadOptions& optio
   if (requests.empty()) return;
   const json dataset = runs.front().value("dataset", json::object());
   const fs::path path = dataset.value("path", "");
+  if (path.empty()) {
+    data->notes.push_back("no thumbnails: the stored report names no dataset");
+    return;
+  }
   DatasetOptions dataset_options;
   dataset_options.class_names_file = dataset.value("classes_file", "");
   auto opened = OpenDataset(path, dataset_options);
@@ -88,6 +92,39 @@ void AddThumbnails(const std::vector<json>& runs, const ReportLoadOptions& optio
   Thumbnails made = MakeThumbnails(**opened, requests, options.thumbnail_px);
   data->thumbnails = std::move(made.uris);
   data->notes.insert(data->notes.end(), made.notes.begin(), made.notes.end());
+}
+
+// The per-sample arrays of every run, left out when all runs together hold
+// more than kMaxSnapshotSampleInts numbers (each run was limited alone).
+void LimitSampleArrays(std::vector<json>* runs, std::vector<std::string>* notes) {
+  static const char* const kArrays[] = {"indices", "labels", "predictions"};
+  std::size_t total = 0;
+  bool left_out = false;  // by BuildReportRun already
+  for (const json& run : *runs) {
+    for (const json& entry : run.value("accuracy", json::array())) {
+      for (const char* key : kArrays) total += entry.contains(key) && entry[key].is_array() ? entry[key].size() : 0;
+      left_out = left_out || !entry.contains("predictions") || entry["predictions"].is_null();
+    }
+  }
+  if (total <= kMaxSnapshotSampleInts) {
+    if (left_out) {
+      notes->push_back(
+          fmt::format("per-sample predictions left out of a run with more than {} sample numbers; the "
+                      "confusion matrices are complete",
+                      kMaxSnapshotSampleInts));
+    }
+    return;
+  }
+  for (json& run : *runs) {
+    if (!run.contains("accuracy") || !run["accuracy"].is_array()) continue;
+    for (json& entry : run["accuracy"]) {
+      for (const char* key : kArrays) entry[key] = nullptr;
+    }
+  }
+  notes->push_back(
+      fmt::format("per-sample predictions left out: the runs hold {} sample numbers, more than {}; the "
+                  "confusion matrices are complete",
+                  total, kMaxSnapshotSampleInts));
 }
 
 std::string NowUtc() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::now())); }
@@ -112,10 +149,11 @@ Result<ReportData> LoadReportData(const ResultsStore& store, std::string_view st
       continue;
     }
     run["written_utc"] = s.written_utc;
-    data.runs.push_back(run.dump());
     runs.push_back(std::move(run));
   }
   if (runs.empty()) return NoSnapshot(store, study);
+  LimitSampleArrays(&runs, &data.notes);
+  for (const json& run : runs) data.runs.push_back(run.dump());
   data.classes = runs.front().value("dataset", json::object()).value("classes", std::vector<std::string>());
   if (options.thumbnails) AddThumbnails(runs, options, &data);
   return data;

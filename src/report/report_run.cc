@@ -113,6 +113,7 @@ json VariantJson(const StudyPlan& plan, const PlannedModel& m, const StudyReport
     sqnr.push_back(std::move(row));
   }
   return {{"model", m.name},
+          {"path", m.path.string()},
           {"parent", parent.name},
           {"transform", m.variant},
           {"notes", m.notes},

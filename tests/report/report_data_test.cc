@@ -17,10 +17,10 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "eval/eval_fixtures.h"
-#include "thumbnails.h"
 #include "support/support.h"
 #include "sweetspot/results_store.h"
 #include "sweetspot/study_report.h"
+#include "thumbnails.h"
 
 namespace sweetspot {
 namespace {
