@@ -31,7 +31,7 @@ struct BenchArgs {
   std::string graph_opt = "all";
   std::string execution_mode = "sequential";
   std::string provider = "cpu";
-  std::string runtime = "onnxruntime";
+  std::vector<std::string> runtimes{"onnxruntime"};
   bool no_spinning = false;
   bool no_arena = false;
   int concurrency = 4;
@@ -68,7 +68,6 @@ Result<BenchRequest> MakeRequest(const BenchArgs& a) {
   request.options.intra_op_threads = a.threads > 0 ? a.threads : DefaultThreadCount();
   request.options.inter_op_threads = a.inter_threads;
   request.options.execution_provider = a.provider;
-  request.backend = a.runtime;
   request.options.allow_spinning = !a.no_spinning;
   request.options.memory_arena = !a.no_arena;
 
@@ -130,85 +129,133 @@ Result<std::vector<InputSpec>> PerModelInputs(const std::vector<std::string>& mo
   return specs;
 }
 
-// A failure of one model among several names the model file.
-Status NamingModel(const Status& status, const std::string& model) {
-  return status.message().find(model) == std::string::npos ? status.WithContext(model) : status;
-}
-
 ProgressFn TerminalProgress(const std::string& label) {
   if (!StderrIsTerminal()) return {};
   auto bar = std::make_shared<ProgressBar>();
   return [bar, label](const std::string& phase, double fraction) { bar->Update(label, fraction, phase); };
 }
 
+// One runtime of the run.
+struct BenchRuntime {
+  std::string name;                  // as asked for, e.g. "opencv-dnn"
+  std::unique_ptr<Backend> backend;  // --no-isolate: the models run in this process
+  int64_t baseline_rss_bytes = 0;    // isolated: what its child weighs without a model
+};
+
+// Every runtime is checked before any model is measured: an unknown name, a
+// library that does not load or a provider it cannot enable fails every model.
+// Isolated, each runtime is created only in its own child (a process holds one
+// ONNX Runtime version); the child that weighs the runtime checks the provider.
+Result<std::vector<BenchRuntime>> PrepareRuntimes(const BenchArgs& args, const BenchRequest& base,
+                                                  const fs::path& self) {
+  for (const auto& name : args.runtimes) {
+    if (Status known = CheckBackendName(name); !known.ok()) return known.WithContext("--runtime");
+  }
+  std::vector<BenchRuntime> runtimes;
+  for (const auto& name : args.runtimes) {
+    BenchRuntime runtime{name, nullptr, 0};
+    Status provider;
+    if (args.no_isolate) {
+      auto backend = CreateBackend(name);
+      if (backend.status().code() == StatusCode::kFailedPrecondition) {
+        return backend.status().WithContext("--runtime " + name).RenderedFixes("drop --no-isolate");
+      }
+      SWEETSPOT_ASSIGN_OR_RETURN(runtime.backend, WithFlag(std::move(backend), "--runtime " + name));
+      provider = runtime.backend->CheckProvider(args.provider);
+    } else {
+      BenchRequest request = base;
+      request.backend = name;
+      SWEETSPOT_ASSIGN_OR_RETURN(RuntimeBaseline baseline,
+                                 WithFlag(MeasureRuntimeBaseline(self, request), "--runtime " + name));
+      runtime.baseline_rss_bytes = baseline.peak_rss_bytes;
+      provider = baseline.provider;
+    }
+    if (!provider.ok()) {
+      return Status::FromCode(provider.code(), "--provider: " + provider.message() + ": use --provider cpu");
+    }
+    runtimes.push_back(std::move(runtime));
+  }
+  return runtimes;
+}
+
+Result<BenchResult> MeasureModel(const BenchArgs& args, BenchRequest request, const BenchRuntime& runtime,
+                                 const fs::path& self) {
+  if (!fs::exists(request.model_path)) {
+    return Status::NotFound("model file '" + request.model_path + "' does not exist; check the path");
+  }
+  if (args.no_isolate) {
+    return RunBench(*runtime.backend, request.model_path, request.options, request.config, request.inputs,
+                    args.quiet ? ProgressFn{} : TerminalProgress(request.model_path));
+  }
+  request.backend = runtime.name;
+  ChildOptions child_options;
+  child_options.share_stderr = !args.quiet;  // the child draws its progress there
+  SWEETSPOT_ASSIGN_OR_RETURN(BenchResult result, RunBenchIsolated(self, request, {}, child_options));
+  ApplyRuntimeBaseline(result, runtime.baseline_rss_bytes);
+  return result;
+}
+
+// A failure among several names the model file and the runtime, unless its
+// message does already.
+Status NamingModelAndRuntime(const Status& status, const std::string& model, const std::string& runtime,
+                             bool several_runtimes) {
+  const bool names_model = status.message().find(model) != std::string::npos;
+  const bool names_runtime = !several_runtimes || status.message().find(runtime) != std::string::npos;
+  if (names_model && names_runtime) return status;
+  if (names_runtime) return status.WithContext(model);
+  return status.WithContext(names_model ? runtime : model + " under " + runtime);
+}
+
 Status RunBenchCommand(const BenchArgs& args) {
   SWEETSPOT_ASSIGN_OR_RETURN(BenchRequest base, MakeRequest(args));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(args.json_path, "--json"));
-  // Once, before any model: a provider this build cannot enable fails every one.
-  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, WithFlag(CreateBackend(base.backend), "--runtime"));
-  if (Status provider = backend->CheckProvider(args.provider); !provider.ok()) {
-    return Status::FromCode(provider.code(), "--provider: " + provider.message() + ": use --provider cpu");
-  }
   SWEETSPOT_ASSIGN_OR_RETURN(const fs::path self, SelfExecutable());
-  ChildOptions child_options;
-  child_options.share_stderr = !args.quiet;  // the child draws its progress there
-  std::vector<BenchResult> results;
-  std::vector<BenchFailure> failures;
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<BenchRuntime> runtimes, PrepareRuntimes(args, base, self));
   std::vector<InputSpec> inputs(args.models.size(), base.inputs);
   if (args.models.size() > 1) {
     SWEETSPOT_ASSIGN_OR_RETURN(inputs, PerModelInputs(args.models, base.inputs));
   }
-  // Once per run: what the same child weighs with no model, so each model's
-  // own increment can be reported beside its peak.
-  std::optional<int64_t> runtime_baseline;
-  if (!args.no_isolate) {
-    ChildOptions quiet = child_options;
-    quiet.share_stderr = false;
-    SWEETSPOT_ASSIGN_OR_RETURN(runtime_baseline, MeasureRuntimeBaselineRss(self, base, {}, quiet));
-  }
+  const std::size_t runs = args.models.size() * runtimes.size();
+  std::vector<BenchResult> results;
+  std::vector<BenchFailure> failures;
   for (std::size_t i = 0; i < args.models.size(); ++i) {
-    const std::string& model = args.models[i];
-    BenchRequest request = base;
-    request.model_path = model;
-    request.inputs = inputs[i];
-    Result<BenchResult> result = Status::Internal("not run");
-    if (!fs::exists(model)) {
-      result = Status::NotFound("model file '" + model + "' does not exist; check the path");
-    } else if (args.no_isolate) {
-      result = RunBench(*backend, model, request.options, request.config, request.inputs,
-                        args.quiet ? ProgressFn{} : TerminalProgress(model));
-    } else {
-      result = RunBenchIsolated(self, request, {}, child_options);
-      if (result.ok()) ApplyRuntimeBaseline(*result, *runtime_baseline);
+    for (const BenchRuntime& runtime : runtimes) {
+      BenchRequest request = base;
+      request.model_path = args.models[i];
+      request.inputs = inputs[i];
+      Result<BenchResult> result = MeasureModel(args, request, runtime, self);
+      ClearProgressLine();
+      if (!result.ok()) {
+        // Keep going: the other models' and runtimes' results are still worth having.
+        const Status failure = WithFlagFixes(
+            runs > 1 ? NamingModelAndRuntime(result.status(), request.model_path, runtime.name, runtimes.size() > 1)
+                     : result.status());
+        if (runs > 1) std::fprintf(stderr, "sweetspot: error: %s\n", SafeText(failure.message()).c_str());
+        failures.push_back({request.model_path, runtime.name, failure});
+        continue;
+      }
+      if (!args.quiet && args.json_path != "-") {
+        const BenchTextHints hints = {.isolate = "drop --no-isolate",
+                                      .settings = {.threads = "--threads",
+                                                   .concurrency = "--concurrency",
+                                                   .duration = "--duration-s",
+                                                   .max_duration = "--max-duration-s"}};
+        std::cout << SafeText(RenderBenchText(*result, hints)) << (runs > 1 ? "\n" : "");
+        std::cout.flush();
+      }
+      results.push_back(std::move(result).value());
     }
-    ClearProgressLine();
-    if (!result.ok()) {
-      // Keep going: the other models' results are still worth having.
-      const Status failure =
-          WithFlagFixes(args.models.size() > 1 ? NamingModel(result.status(), model) : result.status());
-      if (args.models.size() > 1) std::fprintf(stderr, "sweetspot: error: %s\n", SafeText(failure.message()).c_str());
-      failures.push_back({model, failure});
-      continue;
-    }
-    if (!args.quiet && args.json_path != "-") {
-      const BenchTextHints hints = {.isolate = "drop --no-isolate",
-                                    .settings = {.threads = "--threads",
-                                                 .concurrency = "--concurrency",
-                                                 .duration = "--duration-s",
-                                                 .max_duration = "--max-duration-s"}};
-      std::cout << SafeText(RenderBenchText(*result, hints)) << (args.models.size() > 1 ? "\n" : "");
-      std::cout.flush();
-    }
-    results.push_back(std::move(result).value());
   }
   if (!args.json_path.empty()) {
     SWEETSPOT_RETURN_IF_ERROR(
         WriteOutput(args.json_path, DumpJson(BenchDocument(results, failures, !args.no_raw), 2) + "\n", "--json"));
   }
   if (failures.empty()) return Status::Ok();
-  if (args.models.size() == 1) return failures.front().status;
-  return failures.front().status.WithContext(
-      fmt::format("{} of {} models failed; first", failures.size(), args.models.size()));
+  if (runs == 1) return failures.front().status;
+  // Each failure has had its line; the exit status is the first one's.
+  return Status::FromCode(failures.front().status.code(),
+                          fmt::format("{} of {} {} failed (each named above)", failures.size(), runs,
+                                      runtimes.size() > 1 ? "model/runtime pairs" : "models"));
 }
 
 }  // namespace
@@ -224,7 +271,8 @@ void RegisterBench(CLI::App& root, Action* selected) {
       "Examples:\n"
       "  sweetspot bench model.onnx\n"
       "  sweetspot bench model.onnx --scenario all --batch 1,8,32 --concurrency 4 --json out.json\n"
-      "  sweetspot bench a.onnx b.onnx --threads 2 --target-ci 0.01");
+      "  sweetspot bench a.onnx b.onnx --threads 2 --target-ci 0.01\n"
+      "  sweetspot bench model.onnx --runtime onnxruntime@1.21.0 --runtime onnxruntime@1.30.0 --runtime opencv-dnn");
   cmd->add_option("models", args->models, "ONNX model file(s)")->required();
   cmd->add_option("--scenario", args->scenarios,
                   "single-stream, offline, concurrent, or all (comma-separated; default single-stream)")
@@ -240,9 +288,11 @@ void RegisterBench(CLI::App& root, Action* selected) {
   cmd->add_option("--inter-threads", args->inter_threads, "inter-op threads (default 1)")->check(NonNegativeInteger());
   cmd->add_option("--graph-opt", args->graph_opt, "graph optimisation: disabled, basic, extended, all (default all)");
   cmd->add_option("--execution-mode", args->execution_mode, "sequential or parallel (default sequential)");
-  cmd->add_option(
-      "--runtime", args->runtime,
-      fmt::format("the runtime that runs the models: {} (default onnxruntime)", fmt::join(BackendNames(), ", ")));
+  cmd->add_option("--runtime", args->runtimes,
+                  fmt::format("the runtime(s) that run the models, each in a child process of its own "
+                              "(repeatable or comma-separated): {} (default onnxruntime)",
+                              fmt::join(BackendNames(), ", ")))
+      ->delimiter(',');
   cmd->add_option("--provider", args->provider, "execution provider (default cpu)");
   cmd->add_flag("--no-spinning", args->no_spinning,
                 "idle runtime threads sleep instead of busy-waiting for work: less CPU time, maybe more latency");

@@ -125,7 +125,11 @@ class Backend {
 // A process runs ONE ONNX Runtime version (its C++ API has one global): the first
 // CreateBackend of an ONNX Runtime name picks it; measuring children each pick theirs.
 std::vector<std::string> BackendNames();
-// Errors: InvalidArgument for an unknown name or version, listing BackendNames();
+// Ok when `name` is one of BackendNames() (or "ort", the same as "onnxruntime"), without
+// loading any library; else InvalidArgument, one line listing BackendNames() (and, for an
+// ONNX Runtime version, where other versions are found).
+Status CheckBackendName(std::string_view name);
+// Errors: InvalidArgument for an unknown name or version (CheckBackendName);
 // InvalidData for a library file that does not load, is not ONNX Runtime or is
 // another version than its name says; Unsupported for one older than the API
 // version this build uses; FailedPrecondition when the process already runs

@@ -27,9 +27,11 @@ Result<BenchResult> BenchResultFromJson(const nlohmann::json& json);
 nlohmann::json ToJson(const BenchRequest& request);
 Result<BenchRequest> BenchRequestFromJson(const nlohmann::json& json);
 
-// A failed model in a multi-model run: kept next to the results that succeeded.
+// A model that failed under one runtime, in a run of several models or
+// runtimes: kept next to the results that succeeded.
 struct BenchFailure {
   std::string model_path;
+  std::string runtime;  // the engine name as asked for, e.g. "opencv-dnn"
   Status status;
 };
 
@@ -47,11 +49,19 @@ namespace sweetspot {
 Result<BenchResult> RunBenchIsolated(const std::filesystem::path& self_exe, const BenchRequest& request,
                                      const ChildLimits& limits = {}, const ChildOptions& options = {});
 
-// The peak RSS (wait4) of the same child process as RunBenchIsolated's, run
-// with `request` but loading no model: the runtime's and the tool's own share,
-// which the caller measures once per run and hands to ApplyRuntimeBaseline.
-Result<int64_t> MeasureRuntimeBaselineRss(const std::filesystem::path& self_exe, const BenchRequest& request,
-                                          const ChildLimits& limits = {}, const ChildOptions& options = {});
+// What the same child process as RunBenchIsolated's, run with `request` but
+// loading no model, weighs (its peak RSS from wait4: the runtime's and the
+// tool's own share, which the caller measures once per run and engine and
+// hands to ApplyRuntimeBaseline), and whether request.backend can enable
+// request.options.execution_provider (Backend::CheckProvider, run in the
+// child: a process holds one ONNX Runtime version, so the parent cannot check
+// several). Errors: those of CreateBackend(request.backend) and of the child.
+struct RuntimeBaseline {
+  int64_t peak_rss_bytes = 0;
+  Status provider;  // Ok, or CheckProvider's error
+};
+Result<RuntimeBaseline> MeasureRuntimeBaseline(const std::filesystem::path& self_exe, const BenchRequest& request,
+                                               const ChildLimits& limits = {}, const ChildOptions& options = {});
 
 // Sets memory.runtime_baseline_rss_bytes and the model's own increment,
 // memory.model_rss_bytes = process peak - baseline (never below 0), of an

@@ -1,4 +1,8 @@
+#include <algorithm>
 #include <string>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "backends/onnxruntime/ort_backend.h"
 #include "backends/onnxruntime/ort_library.h"
@@ -20,20 +24,24 @@ std::vector<std::string> BackendNames() {
   return names;
 }
 
-Result<std::unique_ptr<Backend>> CreateBackend(std::string_view name) {
-  if (name == "onnxruntime" || name == "ort") return ort::CreateOrtBackend(ort::LinkedOrtLibrary());
-  const bool ort_version = name.starts_with(kOrtPrefix);
-  if (ort_version) {
-    for (const auto& library : ort::FindOrtLibraries()) {
-      if (name.substr(kOrtPrefix.size()) == library.version) return ort::CreateOrtBackend(library);
-    }
+Status CheckBackendName(std::string_view name) {
+  const auto names = BackendNames();
+  if (name == "ort" || std::find(names.begin(), names.end(), name) != names.end()) return Status::Ok();
+  std::string message = fmt::format("unknown backend '{}' (available: {})", name, fmt::join(names, ", "));
+  if (name.starts_with(kOrtPrefix)) {
+    message += "; other ONNX Runtime versions are found in " + ort::OrtLibrarySearchPlaces();
   }
-  if (name == opencv_dnn::kEngine || name == opencv_dnn::CanonicalName()) return opencv_dnn::CreateOpenCvBackend();
-  std::string available;
-  for (const auto& n : BackendNames()) available += (available.empty() ? "" : ", ") + n;
-  std::string message = "unknown backend '" + std::string(name) + "' (available: " + available + ")";
-  if (ort_version) message += "; other ONNX Runtime versions are found in " + ort::OrtLibrarySearchPlaces();
   return Status::InvalidArgument(message);
+}
+
+Result<std::unique_ptr<Backend>> CreateBackend(std::string_view name) {
+  SWEETSPOT_RETURN_IF_ERROR(CheckBackendName(name));
+  if (name == "onnxruntime" || name == "ort") return ort::CreateOrtBackend(ort::LinkedOrtLibrary());
+  if (name == opencv_dnn::kEngine || name == opencv_dnn::CanonicalName()) return opencv_dnn::CreateOpenCvBackend();
+  for (const auto& library : ort::FindOrtLibraries()) {
+    if (name.substr(kOrtPrefix.size()) == library.version) return ort::CreateOrtBackend(library);
+  }
+  return Status::Internal("backend '" + std::string(name) + "' is listed but not created");
 }
 
 }  // namespace sweetspot

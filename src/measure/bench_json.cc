@@ -243,6 +243,7 @@ nlohmann::json BenchDocument(const std::vector<BenchResult>& results, const std:
   for (const auto& r : results) doc["results"].push_back(ToJson(r, raw));
   for (const auto& f : failures) {
     doc["failures"].push_back({{"model_path", f.model_path},
+                               {"runtime", f.runtime},
                                {"code", std::string(StatusCodeName(f.status.code()))},
                                {"message", f.status.message()}});
   }

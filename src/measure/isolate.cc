@@ -16,14 +16,18 @@ Result<BenchResult> RunBenchIsolated(const fs::path& self_exe, const BenchReques
   return result;
 }
 
-Result<int64_t> MeasureRuntimeBaselineRss(const fs::path& self_exe, const BenchRequest& request,
-                                          const ChildLimits& limits, const ChildOptions& options) {
+Result<RuntimeBaseline> MeasureRuntimeBaseline(const fs::path& self_exe, const BenchRequest& request,
+                                               const ChildLimits& limits, const ChildOptions& options) {
   BenchRequest baseline = request;
   baseline.model_path.clear();
   SWEETSPOT_ASSIGN_OR_RETURN(ChildOutcome outcome,
                              RunChildProcess(self_exe, "__bench-child", ToJson(baseline),
                                              "measuring the runtime's baseline memory", limits, options));
-  return outcome.peak_rss_bytes;
+  RuntimeBaseline result{outcome.peak_rss_bytes, Status::Ok()};
+  if (const auto error = outcome.result.find("provider_error"); error != outcome.result.end()) {
+    result.provider = Status::Unsupported(error->get<std::string>());
+  }
+  return result;
 }
 
 void ApplyRuntimeBaseline(BenchResult& result, int64_t runtime_baseline_rss_bytes) {
@@ -40,7 +44,11 @@ Result<nlohmann::json> MeasureRequest(const fs::path& request_file, const Progre
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend(request.backend));
   if (request.model_path.empty()) {
     // The baseline: everything the measuring child does up to loading a model.
-    return nlohmann::json{{"providers", backend->AvailableProviders()}};
+    nlohmann::json baseline = {{"providers", backend->AvailableProviders()}};
+    if (Status provider = backend->CheckProvider(request.options.execution_provider); !provider.ok()) {
+      baseline["provider_error"] = provider.message();
+    }
+    return baseline;
   }
   SWEETSPOT_ASSIGN_OR_RETURN(BenchResult result, RunBench(*backend, request.model_path, request.options, request.config,
                                                           request.inputs, progress));

@@ -416,12 +416,12 @@ class PlanRunner {
     const auto start = std::chrono::steady_clock::now();
     auto baseline = runtime_baselines_.find(m.bench.backend);
     if (baseline == runtime_baselines_.end()) {  // measured once per engine, before its first benchmark
-      auto measured = MeasureRuntimeBaselineRss(options_.self_exe, m.bench, limits);
+      auto measured = MeasureRuntimeBaseline(options_.self_exe, m.bench, limits);
       if (!measured.ok()) {
         if (Cancelled()) return Interrupted();
         return (*failure = measured.status(), std::string());  // this engine fails; the others go on
       }
-      baseline = runtime_baselines_.emplace(m.bench.backend, *measured).first;
+      baseline = runtime_baselines_.emplace(m.bench.backend, measured->peak_rss_bytes).first;
     }
     auto result = RunBenchIsolated(options_.self_exe, m.bench, limits);
     if (!result.ok()) return (*failure = result.status(), std::string());

@@ -11,6 +11,7 @@
 
 #include "support/support.h"
 #include "support/tiny_models.h"
+#include "sweetspot/backend.h"
 #include "sweetspot/cpus.h"
 #include "sweetspot/onnx_model.h"
 
@@ -153,6 +154,86 @@ TEST_F(BenchCli, AModelOpenCvCannotImportFailsInOneLineNamingTheNode) {
   ExpectUsageError(path + " --runtime opencv-dnn" + kFast, "node 'Hardmax_1': OpenCV DNN has no Hardmax layer");
   const auto ort = RunCli("bench " + path + kFast);
   EXPECT_EQ(ort.exit_code, 0) << ort.err;
+}
+
+bool HasRuntime(const std::string& name) {
+  const auto names = BackendNames();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+// Several --runtime values in one run: each runtime runs in children of its
+// own (a process holds one ONNX Runtime version), one result per runtime,
+// labelled by its engine name.
+TEST_F(BenchCli, SeveralRuntimesInOneRunGiveOneResultEachNamedByItsEngine) {
+  if (!HasRuntime("onnxruntime@1.30.0")) GTEST_SKIP() << "ONNX Runtime 1.30.0 is missing: run scripts/bootstrap";
+  auto linked = CreateBackend("onnxruntime");
+  ASSERT_TRUE(linked.ok()) << linked.status().ToString();
+  if ((*linked)->name() == "onnxruntime@1.30.0") GTEST_SKIP() << "the build links 1.30.0: no second version";
+  const std::string runtimes = " --runtime onnxruntime --runtime onnxruntime@1.30.0,opencv-dnn";
+  const auto r = RunCli("bench " + model_ + runtimes + " --json -" + kFast);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["results"].size(), 3U) << r.out;
+  EXPECT_EQ(doc["results"][0]["backend"], (*linked)->name());
+  EXPECT_EQ(doc["results"][1]["backend"], "onnxruntime@1.30.0");
+  EXPECT_EQ(doc["results"][1]["backend_version"], "1.30.0");
+  EXPECT_EQ(doc["results"][2]["backend"], "opencv-dnn@4.6.0");
+  for (const auto& result : doc["results"]) {
+    EXPECT_EQ(result["model_path"], model_);
+    EXPECT_GT(result["memory"]["runtime_baseline_rss_bytes"].get<int64_t>(), 0);  // each runtime weighed alone
+  }
+  EXPECT_TRUE(doc["failures"].empty());
+
+  const auto text = RunCli("bench " + model_ + runtimes + " --duration-s 0.2 --max-duration-s 1 --min-count 20");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  const auto first = text.out.find("runtime    " + (*linked)->name() + " ");
+  const auto second = text.out.find("runtime    onnxruntime@1.30.0 1.30.0");
+  const auto third = text.out.find("runtime    opencv-dnn@4.6.0 4.6.0");
+  ASSERT_NE(first, std::string::npos) << text.out;
+  EXPECT_LT(first, second) << text.out;
+  EXPECT_LT(second, third) << text.out;
+  EXPECT_NE(third, std::string::npos) << text.out;
+}
+
+// A model one runtime cannot import fails under that runtime only: one line
+// naming the model, the runtime and the reason; the other runtime's result is
+// printed and written; the exit status is the failure's (2: OpenCV lacks an
+// operator of valid input).
+TEST_F(BenchCli, AModelOneRuntimeCannotLoadFailsOnlyUnderThatRuntime) {
+  GraphBuilder b("hardmax");
+  b.Input("x", DType::kFloat32, {-1, 4}, {"N"})
+      .Node("Hardmax", {"x"}, {"y"})
+      .Output("y", DType::kFloat32, {-1, 4}, {"N"});
+  const std::string path = testing::WriteModel(b.Build(), dir_ / "hardmax.onnx").string();
+  const auto r = RunCli("bench " + path + " --runtime onnxruntime,opencv-dnn --json -" + kFast);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  ASSERT_EQ(doc["results"].size(), 1U) << r.out;
+  EXPECT_EQ(doc["results"][0]["backend"].get<std::string>().rfind("onnxruntime@", 0), 0U);
+  ASSERT_EQ(doc["failures"].size(), 1U) << r.out;
+  EXPECT_EQ(doc["failures"][0]["model_path"], path);
+  EXPECT_EQ(doc["failures"][0]["runtime"], "opencv-dnn");
+  EXPECT_EQ(doc["failures"][0]["code"], "unsupported");
+  const std::string line =
+      "sweetspot: error: opencv-dnn cannot import '" + path + "': node 'Hardmax_1': OpenCV DNN has no Hardmax layer\n";
+  EXPECT_EQ(r.err, line + "sweetspot: error: 1 of 2 model/runtime pairs failed (each named above)\n");
+
+  const auto text = RunCli("bench " + path + " --runtime onnxruntime,opencv-dnn --duration-s 0.2 --min-count 20");
+  EXPECT_EQ(text.exit_code, 2) << text.err;
+  EXPECT_NE(text.out.find("runtime    onnxruntime@"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("p50"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("opencv-dnn@"), std::string::npos) << text.out;
+  EXPECT_NE(text.err.find(line), std::string::npos) << text.err;
+}
+
+// A runtime that cannot run fails before any model is measured, naming it.
+TEST_F(BenchCli, AnUnknownRuntimeAmongSeveralFailsBeforeMeasuring) {
+  const auto r = RunCli("bench " + model_ + " --runtime onnxruntime,onnxruntime@0.0.1 --json -" + kFast);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(Lines(r.err), 1U) << r.err;
+  EXPECT_NE(r.err.find("--runtime: unknown backend 'onnxruntime@0.0.1' (available: onnxruntime, "), std::string::npos)
+      << r.err;
 }
 
 TEST_F(BenchCli, PrintsAReadableTable) {

@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include "support/support.h"
+#include "sweetspot/backend.h"
 #include "sweetspot/onnx_model.h"
 #include "sweetspot/results_store.h"
 
@@ -111,12 +112,19 @@ struct Case {
         fixed(std::move(fixed_in)),
         before(std::move(before_in)) {}
   std::string name;
-  std::string fails;   // arguments of a command that fails ({d}: the fixture folder)
-  std::string error;   // what its error line must contain: the fix it proposes
-  std::string fixed;   // the same command with that fix applied
-  std::string before;  // shell command run before `fixed` (a fix that is not a flag), or ""
-  int exit_code = 2;   // of the failing command (2: the user's to fix)
+  std::string fails;    // arguments of a command that fails ({d}: the fixture folder)
+  std::string error;    // what its error line must contain: the fix it proposes
+  std::string fixed;    // the same command with that fix applied
+  std::string before;   // shell command run before `fixed` (a fix that is not a flag), or ""
+  int exit_code = 2;    // of the failing command (2: the user's to fix)
+  std::string runtime;  // skip unless this runtime is here (BackendNames()), or ""
 };
+
+// A row that needs `runtime` (e.g. a second ONNX Runtime version from scripts/bootstrap).
+Case Needing(const std::string& runtime, Case c) {
+  c.runtime = runtime;
+  return c;
+}
 
 // A failure that is not bad input (e.g. a measurement that timed out): exit 1.
 Case RuntimeFailure(Case c) {
@@ -319,6 +327,14 @@ const std::vector<Case>& Cases() {
       // bench: the runtime. This ONNX Runtime build lists CUDA without its libraries.
       {"BenchProviderWithoutItsLibraries", kBench + "{d}/rgb.onnx --provider cuda", "use --provider cpu",
        kBench + "{d}/rgb.onnx --provider cpu"},
+      {"BenchUnknownRuntimeVersion", kBench + "{d}/rgb.onnx --runtime onnxruntime@0.0.1", "(available: onnxruntime, ",
+       kBench + "{d}/rgb.onnx --runtime onnxruntime"},
+      // One process holds one ONNX Runtime version: the children of an isolated run each load theirs.
+      Needing("onnxruntime@1.30.0",
+              {"BenchTwoOnnxRuntimeVersionsInOneProcess",
+               kBench + "{d}/rgb.onnx --runtime onnxruntime,onnxruntime@1.30.0", "drop --no-isolate",
+               "bench -q --duration-s 0.05 --max-duration-s 0.2 --min-count 5 {d}/rgb.onnx "
+               "--runtime onnxruntime,onnxruntime@1.30.0"}),
       {"BenchNoKernelForTheInputType", kBench + "{d}/erf_int64.onnx", "cast those inputs to float",
        kBench + "{d}/erf_float.onnx"},
       // the command line itself (CLI11's errors in our words).
@@ -416,6 +432,12 @@ Fixture* ErrorFix::fixture_ = nullptr;
 
 TEST_P(ErrorFix, TheProposedFixWorks) {
   const Case& c = GetParam();
+  if (!c.runtime.empty()) {
+    const auto names = BackendNames();
+    if (std::find(names.begin(), names.end(), c.runtime) == names.end()) {
+      GTEST_SKIP() << c.runtime << " is missing here: run scripts/bootstrap";
+    }
+  }
   const fs::path& d = fixture_->dir();
   const std::string proposal = Expand(c.error, d);
   const auto failed = RunCli(Expand(c.fails, d));
