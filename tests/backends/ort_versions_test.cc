@@ -157,9 +157,20 @@ TEST(OrtVersions, AFileThatIsNotOnnxRuntimeIsRefused) {
   fs::create_directories(cache / "onnxruntime-9.9.9/lib");
   const fs::path file = cache / "onnxruntime-9.9.9/lib/libonnxruntime.so";
   fs::create_symlink(zlib, file);
-  const ChildRun run = RunChild("onnxruntime@9.9.9", "SWEETSPOT_CACHE_DIR='" + cache.path().string() + "'");
+  const std::string env = "SWEETSPOT_CACHE_DIR='" + cache.path().string() + "'";
+  const ChildRun run = RunChild("onnxruntime@9.9.9", env);
   ASSERT_EQ(run.lines.size(), 1U);
-  EXPECT_EQ(run.lines[0], "error invalid data '" + file.string() + "' is not ONNX Runtime: it has no OrtGetApiBase");
+  EXPECT_EQ(run.lines[0], "error invalid data '" + file.string() +
+                              "' is not ONNX Runtime (it has no OrtGetApiBase): delete the folder '" +
+                              (cache / "onnxruntime-9.9.9").string() +
+                              "' (scripts/bootstrap fetches ONNX Runtime into the cache)");
+  // The fix: without the folder, 9.9.9 is no version here, and the others are listed.
+  fs::remove_all(cache / "onnxruntime-9.9.9");
+  const ChildRun fixed = RunChild("onnxruntime@9.9.9,onnxruntime", env);
+  ASSERT_EQ(fixed.lines.size(), 2U);
+  EXPECT_EQ(fixed.lines[0].rfind("error invalid argument unknown backend 'onnxruntime@9.9.9' (available: ", 0), 0U)
+      << fixed.lines[0];
+  EXPECT_EQ(fixed.lines[1].rfind("ok onnxruntime@", 0), 0U) << fixed.lines[1];
 }
 
 TEST(OrtVersions, ASecondVersionInOneProcessIsRefused) {

@@ -27,6 +27,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 using testing::RunCli;
+using testing::RunCliUnder;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
@@ -112,13 +113,22 @@ struct Case {
         fixed(std::move(fixed_in)),
         before(std::move(before_in)) {}
   std::string name;
-  std::string fails;    // arguments of a command that fails ({d}: the fixture folder)
-  std::string error;    // what its error line must contain: the fix it proposes
-  std::string fixed;    // the same command with that fix applied
-  std::string before;   // shell command run before `fixed` (a fix that is not a flag), or ""
-  int exit_code = 2;    // of the failing command (2: the user's to fix)
-  std::string runtime;  // skip unless this runtime is here (BackendNames()), or ""
+  std::string fails;      // arguments of a command that fails ({d}: the fixture folder)
+  std::string error;      // what its error line must contain: the fix it proposes
+  std::string fixed;      // the same command with that fix applied
+  std::string before;     // shell command run before `fixed` (a fix that is not a flag), or ""
+  int exit_code = 2;      // of the failing command (2: the user's to fix)
+  std::string runtime;    // skip unless this runtime is here (BackendNames()), or ""
+  std::string fails_env;  // "NAME=VALUE ..." the failing command runs with, or ""
+  std::string fixed_env;  // ... and the fixed one
 };
+
+// A row whose fix is in the environment (e.g. SWEETSPOT_ONNXRUNTIME_LIBRARIES).
+Case WithEnvironment(std::string fails_env, std::string fixed_env, Case c) {
+  c.fails_env = std::move(fails_env);
+  c.fixed_env = std::move(fixed_env);
+  return c;
+}
 
 // A row that needs `runtime` (e.g. a second ONNX Runtime version from scripts/bootstrap).
 Case Needing(const std::string& runtime, Case c) {
@@ -239,6 +249,14 @@ class Fixture {
                          "name = \"" + s.stem + "\"\n" + dataset + s.fixed_models + runtime + s.fixed_runtime);
     }
     WriteSchema1Store(d / "old.db");
+    // zlib as "ONNX Runtime 9.9.9": a copy, so that its own name carries the version.
+    fs::create_directories(d / "not_ort");
+    for (const char* zlib : {"/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1",
+                             "/lib64/libz.so.1", "/usr/lib/libz.so.1"}) {
+      if (fs::exists(zlib) && !fs::exists(d / "not_ort/libonnxruntime.so.9.9.9")) {
+        fs::copy_file(zlib, d / "not_ort/libonnxruntime.so.9.9.9");
+      }
+    }
   }
   const fs::path& dir() const { return dir_.path(); }
 
@@ -246,10 +264,24 @@ class Fixture {
   TempDir dir_;
 };
 
-// {d}: the fixture folder; {cli}: the sweetspot binary (for `before`).
+// The version of the ONNX Runtime this build links.
+std::string LinkedOrtVersion() {
+  auto backend = CreateBackend("onnxruntime");
+  return backend.ok() ? (*backend)->version() : "";
+}
+
+// {d}: the fixture folder; {cli}: the sweetspot binary (for `before`); {fake_ort}:
+// a library that calls itself ONNX Runtime 1.10.0 and serves no usable API;
+// {ort_library}: the linked ONNX Runtime's file (libonnxruntime.so.VERSION);
+// {ort_version}: its version.
 std::string Expand(std::string text, const fs::path& dir) {
+  static const std::string ort_library = fs::canonical(SWEETSPOT_ORT_LIBRARY).string();
+  static const std::string ort_version = LinkedOrtVersion();
   for (const auto& [key, value] : {std::pair<std::string, std::string>{"{d}", dir.string()},
-                                   std::pair<std::string, std::string>{"{cli}", SWEETSPOT_CLI_PATH}}) {
+                                   std::pair<std::string, std::string>{"{cli}", SWEETSPOT_CLI_PATH},
+                                   std::pair<std::string, std::string>{"{fake_ort}", SWEETSPOT_FAKE_ORT_LIBRARY},
+                                   std::pair<std::string, std::string>{"{ort_library}", ort_library},
+                                   std::pair<std::string, std::string>{"{ort_version}", ort_version}}) {
     for (auto at = text.find(key); at != std::string::npos; at = text.find(key, at))
       text.replace(at, key.size(), value);
   }
@@ -263,6 +295,8 @@ const std::string kTrainCommon =
     "--size 8 --out {d}/out ";
 const std::string kTrain = kTrainCommon + "--family cnn ";
 
+// The build's own ONNX Runtime listed in the variable, with no bootstrap cache.
+const std::string kOrtListed = "SWEETSPOT_CACHE_DIR={d}/no_cache SWEETSPOT_ONNXRUNTIME_LIBRARIES={ort_library}";
 const std::string kStudy = "study -q --cache-dir {d}/cache --db {d}/study.db ";
 const std::string kOptimize = "optimize {d}/rgb.onnx --cache-dir {d}/cache --out {d}/out ";
 
@@ -335,6 +369,16 @@ const std::vector<Case>& Cases() {
                kBench + "{d}/rgb.onnx --runtime onnxruntime,onnxruntime@1.30.0", "drop --no-isolate",
                "bench -q --duration-s 0.05 --max-duration-s 0.2 --min-count 5 {d}/rgb.onnx "
                "--runtime onnxruntime,onnxruntime@1.30.0"}),
+      // A library listed as an ONNX Runtime version that is none, or one too old for this build.
+      WithEnvironment("SWEETSPOT_ONNXRUNTIME_LIBRARIES={d}/not_ort/libonnxruntime.so.9.9.9", kOrtListed,
+                      {"BenchLibraryThatIsNotOnnxRuntime", kBench + "{d}/rgb.onnx --runtime onnxruntime@9.9.9",
+                       "libonnxruntime.so.9.9.9' is not ONNX Runtime (it has no OrtGetApiBase): take it out of "
+                       "SWEETSPOT_ONNXRUNTIME_LIBRARIES, or list ONNX Runtime's own libonnxruntime.so.9.9.9 there",
+                       kBench + "{d}/rgb.onnx --runtime onnxruntime@{ort_version}"}),
+      WithEnvironment("SWEETSPOT_ONNXRUNTIME_LIBRARIES={fake_ort}", kOrtListed,
+                      {"BenchOnnxRuntimeTooOld", kBench + "{d}/rgb.onnx --runtime onnxruntime@1.10.0",
+                       "' is ONNX Runtime 1.10.0, older than the API version",
+                       kBench + "{d}/rgb.onnx --runtime onnxruntime@{ort_version}"}),
       {"BenchNoKernelForTheInputType", kBench + "{d}/erf_int64.onnx", "cast those inputs to float",
        kBench + "{d}/erf_float.onnx"},
       // the command line itself (CLI11's errors in our words).
@@ -440,14 +484,14 @@ TEST_P(ErrorFix, TheProposedFixWorks) {
   }
   const fs::path& d = fixture_->dir();
   const std::string proposal = Expand(c.error, d);
-  const auto failed = RunCli(Expand(c.fails, d));
+  const auto failed = RunCliUnder("env " + Expand(c.fails_env, d), Expand(c.fails, d));
   EXPECT_EQ(failed.exit_code, c.exit_code) << failed.err;
   EXPECT_THAT(failed.err, HasSubstr(proposal));
   EXPECT_EQ(std::count(failed.err.begin(), failed.err.end(), '\n'), 1) << failed.err;
   if (!c.before.empty()) {
     ASSERT_EQ(std::system(Expand(c.before, d).c_str()), 0) << c.before;
   }
-  const auto fixed = RunCli(Expand(c.fixed, d));
+  const auto fixed = RunCliUnder("env " + Expand(c.fixed_env, d), Expand(c.fixed, d));
   EXPECT_EQ(fixed.exit_code, 0) << Expand(c.fixed, d) << "\n" << fixed.err;
   EXPECT_THAT(fixed.out + fixed.err, Not(HasSubstr(proposal)));
 }

@@ -58,7 +58,7 @@ void AddCacheLibraries(std::vector<OrtLibrary>& found) {
     if (name.rfind("onnxruntime-", 0) != 0 || !std::regex_search(name, m, VersionPattern())) continue;
     if (m.position(1) != static_cast<std::ptrdiff_t>(std::string("onnxruntime-").size())) continue;
     const fs::path file = entry.path() / "lib" / "libonnxruntime.so";
-    if (fs::exists(file, ec)) found.push_back({m[1].str(), file});
+    if (fs::exists(file, ec)) found.push_back({m[1].str(), file, OrtLibrary::Source::kCache});
   }
 }
 
@@ -77,7 +77,7 @@ void AddListedLibraries(std::vector<OrtLibrary>& found) {
                                   (ec ? "it does not exist" : "its file name does not end in its version"));
       continue;
     }
-    found.push_back({m[1].str(), fs::path(entry)});
+    found.push_back({m[1].str(), fs::path(entry), OrtLibrary::Source::kListed});
   }
 }
 
@@ -110,25 +110,38 @@ std::string Describe(const std::string& version, const std::string& file) {
   return "ONNX Runtime " + version + " (" + file + ")";
 }
 
+// What to do about a library file that cannot serve: `wanted` is the
+// library it should be, e.g. "ONNX Runtime's own libonnxruntime.so.VERSION".
+std::string FixFor(const OrtLibrary& library, const std::string& wanted) {
+  if (library.source == OrtLibrary::Source::kLinked) return "";  // the build's own: never refused
+  if (library.source == OrtLibrary::Source::kListed) {
+    return std::string(": take it out of ") + kLibrariesVariable + ", or list " + wanted + " there";
+  }
+  return ": delete the folder '" + library.file.parent_path().parent_path().string() +
+         "' (scripts/bootstrap fetches ONNX Runtime into the cache)";
+}
+
 // Opens `library.file` and checks it is the ONNX Runtime its name says.
 Result<const OrtApiBase*> OpenLibrary(const OrtLibrary& library) {
   const std::string file = library.file.string();
+  const std::string fix = FixFor(library, "ONNX Runtime's own libonnxruntime.so." + library.version);
   // Never closed: the C++ API and every session use it until the process ends.
   void* handle = dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
     const char* why = dlerror();
-    return Status::InvalidData("cannot load ONNX Runtime library '" + file + "': " + (why ? why : "dlopen failed"));
+    return Status::InvalidData("cannot load ONNX Runtime library '" + file + "' (" + (why ? why : "dlopen failed") +
+                               ")" + fix);
   }
   using GetApiBaseFn = const OrtApiBase* (*)();
   auto get_api_base = reinterpret_cast<GetApiBaseFn>(dlsym(handle, "OrtGetApiBase"));
   if (get_api_base == nullptr) {
-    return Status::InvalidData("'" + file + "' is not ONNX Runtime: it has no OrtGetApiBase");
+    return Status::InvalidData("'" + file + "' is not ONNX Runtime (it has no OrtGetApiBase)" + fix);
   }
   const OrtApiBase* base = get_api_base();
   const std::string version = base->GetVersionString();
   if (version != library.version) {
     return Status::InvalidData("'" + file + "' is ONNX Runtime " + version + ", not the " + library.version +
-                               " its name says");
+                               " its name says" + fix);
   }
   return base;
 }
@@ -180,9 +193,11 @@ Result<const OrtApiBase*> UseOrtLibrary(const OrtLibrary& library) {
   const OrtApi* api = base->GetApi(ORT_API_VERSION);
   const std::string file = library.file.empty() ? LinkedFile() : library.file.string();
   if (api == nullptr) {
+    const std::string minimum = "ONNX Runtime 1." + std::to_string(ORT_API_VERSION);
     return Status::Unsupported("'" + file + "' is ONNX Runtime " + base->GetVersionString() +
                                ", older than the API version " + std::to_string(ORT_API_VERSION) +
-                               " this build uses (ONNX Runtime 1." + std::to_string(ORT_API_VERSION) + " or newer)");
+                               " this build uses (" + minimum + " or newer)" +
+                               FixFor(library, "the libonnxruntime.so.VERSION of " + minimum + " or newer"));
   }
   Ort::InitApi(api);
   current = {Describe(base->GetVersionString(), file), library.file, base};

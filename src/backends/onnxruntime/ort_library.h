@@ -24,6 +24,8 @@ namespace sweetspot::ort {
 struct OrtLibrary {
   std::string version;         // "1.30.0"
   std::filesystem::path file;  // empty: the library this build links
+  // Where it was found: errors about the file say what to change there.
+  enum class Source { kLinked, kCache, kListed } source = Source::kLinked;
 };
 
 // The library this build links.
@@ -42,11 +44,13 @@ std::vector<OrtLibrary> FindOrtLibraries();
 std::string OrtLibrarySearchPlaces();
 
 // Points the C++ API at `library` (loading it first unless it is the linked
-// one) and returns its OrtApiBase. Errors, each one line naming the file:
-// InvalidData when it does not load, is not ONNX Runtime (no OrtGetApiBase)
-// or is another version than its name says; Unsupported when it is older
-// than the headers' API version; FailedPrecondition when this process already
-// uses another library.
+// one) and returns its OrtApiBase. Errors, each one line naming the file and
+// what to do (for a listed file: list another in SWEETSPOT_ONNXRUNTIME_LIBRARIES;
+// for one in the cache: delete its folder): InvalidData when it does not load,
+// is not ONNX Runtime (no OrtGetApiBase) or is another version than its name
+// says; Unsupported when it is older than the headers' API version
+// (GetApi(ORT_API_VERSION) is null); FailedPrecondition when this process
+// already uses another library.
 Result<const OrtApiBase*> UseOrtLibrary(const OrtLibrary& library);
 
 // Keeps the library this process uses, else picks the linked one: for code
