@@ -31,12 +31,16 @@ std::filesystem::path DefaultNodeModules();
 Result<HtmlAssets> LoadHtmlAssets(const std::filesystem::path& node_modules);
 
 // The HTML document: the page template with the style, ECharts, the page
-// script and `report_data_json` inlined, the latter in
-// <script id="sweetspot-data" type="application/json"> with every "</"
-// written "<\/" (and "<!--" as "\u003c!--") so no string in it can end the
-// element. The title names the study. Errors: kInvalidData when
-// `report_data_json` is not a JSON object whose "schema" is
-// "sweetspot.report/1"; kInvalidArgument when `assets.echarts_js` is empty.
+// script and `report_data_json` inlined. The data goes in consecutive
+// <script class="sweetspot-data" type="application/json"> elements of about
+// 1 MB each (the first with id="sweetspot-data"; Chromium parses one huge
+// element in time quadratic in its length), whose texts concatenated are
+// `report_data_json` with every "</" written "<\/" and "<!--" written
+// "\u003c!--", so no string in it can end an element; the page's
+// window.sweetspot.data is the parsed document. The title names the study.
+// Errors: kInvalidData when `report_data_json` is not a JSON object whose
+// "schema" is "sweetspot.report/1"; kInvalidArgument when
+// `assets.echarts_js` is empty.
 Result<std::string> RenderHtmlReport(const std::string& report_data_json, const HtmlAssets& assets);
 
 }  // namespace sweetspot

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <regex>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -26,13 +27,27 @@ std::string Fixture() {
 // A stand-in library for the tests that only check where it goes.
 HtmlAssets MarkedAssets() { return {.echarts_js = "/* ECHARTS-MARKER */ var echarts = {};"}; }
 
-// The text of <script id="sweetspot-data" ...>...</script>.
-std::string DataElement(const std::string& page) {
-  const std::string open = "<script id=\"sweetspot-data\" type=\"application/json\">";
-  const std::size_t begin = page.find(open);
-  if (begin == std::string::npos) return "";
-  const std::size_t end = page.find("</script>", begin);
-  return page.substr(begin + open.size(), end - begin - open.size());
+// The texts of the <script class="sweetspot-data" ...> elements, in order.
+std::vector<std::string> DataParts(const std::string& page) {
+  const std::string marker = R"(class="sweetspot-data" type="application/json">)";
+  std::vector<std::string> parts;
+  for (std::size_t at = page.find(marker); at != std::string::npos; at = page.find(marker, at)) {
+    at += marker.size();
+    parts.push_back(page.substr(at, page.find("</script>", at) - at));
+  }
+  return parts;
+}
+
+// The parts concatenated, with "<\\/" read back as "</" (JSON.parse does the same).
+std::string DataJson(const std::string& page) {
+  std::string text;
+  for (const std::string& part : DataParts(page)) {
+    for (std::size_t i = 0; i < part.size(); ++i) {
+      if (!(part[i] == '\\' && i > 0 && part[i - 1] == '<' && i + 1 < part.size() && part[i + 1] == '/'))
+        text += part[i];
+    }
+  }
+  return text;
 }
 
 std::size_t Count(const std::string& text, const std::string& what) {
@@ -51,11 +66,8 @@ TEST(HtmlReport, InlinesTheDataTheLibraryAndThePageScript) {
   EXPECT_NE(page->find("<section id=\"confusion\">"), std::string::npos);
   EXPECT_NE(page->find("<title>sweetspot report: fashion-mnist-family</title>"), std::string::npos);
   EXPECT_EQ(page->find("{{"), std::string::npos) << "a placeholder was left unfilled";
-  // The data element holds the document: with "<\/" read back as "</" it is the same JSON.
-  std::string inlined = DataElement(*page);
-  for (std::size_t at = inlined.find("<\\/"); at != std::string::npos; at = inlined.find("<\\/", at))
-    inlined.erase(at + 1, 1);
-  EXPECT_EQ(nlohmann::json::parse(inlined), nlohmann::json::parse(json));
+  // The data elements hold the document.
+  EXPECT_EQ(nlohmann::json::parse(DataJson(*page)), nlohmann::json::parse(json));
 }
 
 TEST(HtmlReport, NoStringInTheDataEndsItsScriptElement) {
@@ -64,17 +76,34 @@ TEST(HtmlReport, NoStringInTheDataEndsItsScriptElement) {
   data["notes"] = {"</script><script>alert(1)</script>", "</SCRIPT >", "<!-- <script>"};
   Result<std::string> page = RenderHtmlReport(data.dump(), MarkedAssets());
   ASSERT_TRUE(page.ok()) << page.status().message();
-  const std::string inlined = DataElement(*page);
+  std::string inlined;
+  for (const std::string& part : DataParts(*page)) inlined += part;
   EXPECT_EQ(inlined.find("</"), std::string::npos);
   EXPECT_EQ(inlined.find("<!--"), std::string::npos);
   EXPECT_NE(inlined.find("<\\/script><script>alert(1)<\\/script>"), std::string::npos);
-  // The three script elements (data, ECharts, ours) and nothing else close.
+  // The script elements (the data's parts, ECharts, ours) and nothing else close.
   std::string lower = *page;
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  EXPECT_EQ(Count(lower, "</script"), 3u);
+  EXPECT_EQ(Count(lower, "</script"), Count(*page, "class=\"sweetspot-data\"") + 2);
   EXPECT_NE(page->find("<title>sweetspot report: &lt;b&gt;&amp;&quot;study&quot;</title>"), std::string::npos);
   // JSON.parse reads "\u003c!--" back as "<!--".
   EXPECT_NE(inlined.find("\\u003c!-- <script>"), std::string::npos);
+}
+
+TEST(HtmlReport, LargeDataGoesInPartsThatCutNoCharacterOrEscape) {
+  nlohmann::json data = nlohmann::json::parse(Fixture());
+  // 3 MB of names with two- and three-byte characters and escapes: at least three parts.
+  std::vector<std::string> classes;
+  for (int i = 0; i < 150000; ++i) classes.push_back("caf\u00e9 \u2192 </b> \\ " + std::to_string(i));
+  data["classes"] = classes;
+  const std::string json = data.dump();
+  Result<std::string> page = RenderHtmlReport(json, MarkedAssets());
+  ASSERT_TRUE(page.ok()) << page.status().message();
+  EXPECT_GE(Count(*page, "class=\"sweetspot-data\""), 3u);
+  EXPECT_EQ(Count(*page, "id=\"sweetspot-data\""), 1u);
+  EXPECT_EQ(nlohmann::json::parse(DataJson(*page)), data);
+  // Each part alone is valid UTF-8: SafeText leaves valid UTF-8 unchanged.
+  for (const std::string& part : DataParts(*page)) EXPECT_EQ(SafeText(part), part);
 }
 
 TEST(HtmlReport, MakesNoNetworkRequestWithTheRealLibrary) {

@@ -5,7 +5,8 @@
 (function () {
   'use strict';
   const started = performance.now();
-  const data = JSON.parse(document.getElementById('sweetspot-data').textContent);
+  // The data comes in parts (html_report.cc: one huge element parses slowly).
+  const data = JSON.parse([...document.querySelectorAll('script.sweetspot-data')].map((e) => e.textContent).join(''));
   const runs = Array.isArray(data.runs) ? data.runs : [];
   const classes = Array.isArray(data.classes) ? data.classes : [];
   const thumbnails = data.thumbnails || {};
@@ -270,10 +271,12 @@
     const ok = shown.filter((p) => measured(p.c) && finite(metric.get(p.c)));
     const marks = ok.map((p) => markMetric.get(p.c)).filter(finite);
     const [markMin, markMax] = marks.length ? [Math.min(...marks), Math.max(...marks)] : [0, 1];
-    const size = (v) => (finite(v) && markMax > markMin ? 9 + 19 * Math.sqrt((v - markMin) / (markMax - markMin)) : 14);
+    const [small, big] = ok.length > 60 ? [5, 14] : [9, 28];  // many marks: smaller ones, so they stay apart
+    const size = (v) => (finite(v) && markMax > markMin ? small + (big - small) * Math.sqrt((v - markMin) / (markMax - markMin)) : (small + big) / 2);
     const recName = study0.recommendation && study0.recommendation.name;
-    const items = shown.map((p) => {
-      const c = p.c, x = measured(c) ? metric.get(c) : null;
+    // One item per measured candidate shown; one whose figure on this axis is unknown is not drawn.
+    const items = shown.filter((p) => measured(p.c)).map((p) => {
+      const c = p.c, x = metric.get(c);
       if (!finite(x)) return {name: pointLabel(p), value: ['-', '-', '-', p.id], pid: p.id};
       const mark = markMetric.get(c);
       const isRec = p.r === 0 && c.name === recName, isRef = p.r === 0 && c.name === study0.reference;
@@ -871,6 +874,6 @@
   });
   requestAnimationFrame(() => {
     window.sweetspot.firstRenderMs = performance.now() - started;
-    resolveReady(window.sweetspot);
+    resolveReady(window.sweetspot.firstRenderMs);
   });
 })();
