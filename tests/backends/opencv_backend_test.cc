@@ -68,6 +68,38 @@ TEST(OpenCvBackend, AFailedImporterCheckNamesTheNodeAndTheCheckInOneLine) {
   EXPECT_EQ(message.find('\n'), std::string::npos) << message;
 }
 
+// Valid ONNX that OpenCV imports but cannot run: its Scale layer (an Add of a
+// [N,3,4] and a [4] input) fails inside the first forward(). One line naming
+// the layer, Unsupported like an operator it lacks; ONNX Runtime runs it.
+TEST(OpenCvBackend, AFailureAtTheFirstForwardNamesTheLayerInOneLine) {
+  TempDir dir;
+  GraphBuilder b("broadcast");
+  b.Input("a", DType::kFloat32, {-1, 3, 4}, {"N"})
+      .Input("b", DType::kFloat32, {4})
+      .Node("Add", {"a", "b"}, {"y"})
+      .Output("y", DType::kFloat32, {-1, 3, 4}, {"N"});
+  const auto path = WriteModel(b.Build(), dir / "broadcast.onnx");
+  std::vector<Tensor> inputs;
+  inputs.push_back(Tensor::Owned(DType::kFloat32, {2, 3, 4}));
+  inputs.push_back(Tensor::Owned(DType::kFloat32, {4}));
+  auto session = OpenCv()->Load(path, {});
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  auto outputs = (*session)->Run(inputs);
+  ASSERT_FALSE(outputs.ok());
+  EXPECT_EQ(outputs.status().code(), StatusCode::kUnsupported);
+  const std::string& message = outputs.status().message();
+  EXPECT_EQ(
+      message.rfind("opencv-dnn cannot run '" + path.string() + "' at layer 'Add_1' (Scale): OpenCV's check '", 0), 0U)
+      << message;
+  EXPECT_EQ(message.find("OpenCV("), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  auto ort = CreateBackend("onnxruntime");
+  ASSERT_TRUE(ort.ok());
+  auto ort_session = (*ort)->Load(path, {});
+  ASSERT_TRUE(ort_session.ok()) << ort_session.status().ToString();
+  EXPECT_TRUE((*ort_session)->Run(inputs).ok());
+}
+
 // The message's fix, "use another runtime": ONNX Runtime runs the model.
 TEST(OpenCvBackend, ANonFloatInputIsRefusedAndAnotherRuntimeRunsIt) {
   TempDir dir;

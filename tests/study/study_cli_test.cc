@@ -232,6 +232,51 @@ TEST_F(StudyCliTest, TwoEnginesMeasureAccuracyOncePerEngineAndCompareOutputs) {
   EXPECT_EQ(Rows(Db(), "accuracy_results"), 2);  // the rerun reused them
 }
 
+// A model OpenCV DNN 4.6 cannot import (a Hardmax after the classifier, which
+// ONNX Runtime runs): under opencv-dnn its candidates are failed candidates
+// with OpenCV's reason in one line, under ONNX Runtime they are measured and
+// recommended; the run exits 2 as for any failed candidate.
+TEST_F(StudyCliTest, AModelOneEngineCannotLoadFailsOnlyUnderThatEngine) {
+  onnx::ModelProto model = testing::DynamicSizeModel();  // OpenCV 4.6 imports this part
+  const onnx::ModelProto tail = GraphBuilder("t")
+                                    .Node("Hardmax", {"output"}, {"hard"})
+                                    .Output("hard", DType::kFloat32, {-1, 3}, {"N", ""})
+                                    .Build();
+  *model.mutable_graph()->add_node() = tail.graph().node(0);
+  model.mutable_graph()->clear_output();
+  *model.mutable_graph()->add_output() = tail.graph().output(0);
+  testing::WriteModel(model, dir_ / "hard.onnx");
+  const fs::path spec = dir_ / "engines.toml";
+  testing::WriteFile(spec,
+                     "name = \"engines\"\n[dataset]\npath = \"images\"\n"
+                     "[[models]]\nname = \"hard\"\npath = \"hard.onnx\"\npreprocess = { size = 32 }\n"
+                     "[runtime]\nduration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n"
+                     "engine = [\"onnxruntime\", \"opencv-dnn\"]\n");
+  const auto run = RunCli(Args(spec, "-q --json '" + (dir_ / "r.json").string() + "'"));
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("1 of 2 candidate(s) failed"));
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  const json report = json::parse(Slurp(dir_ / "r.json"));
+  ASSERT_EQ(report["candidates"].size(), 2u) << report.dump();
+  const json& ort = report["candidates"][0];
+  const json& opencv = report["candidates"][1];
+  EXPECT_NE(ort["verdict"], "failed") << ort.dump();
+  EXPECT_GT(ort["p50_ms"].get<double>(), 0.0);
+  EXPECT_EQ(opencv["verdict"], "failed") << opencv.dump();
+  const std::string reason = opencv["failure"].get<std::string>();
+  EXPECT_THAT(reason, HasSubstr("opencv-dnn cannot import '"));
+  EXPECT_THAT(reason, HasSubstr("OpenCV DNN has no Hardmax layer"));
+  EXPECT_EQ(reason.find('\n'), std::string::npos) << reason;
+  EXPECT_THAT(reason, Not(HasSubstr("OpenCV(")));
+  EXPECT_EQ(report["recommendation"]["name"], ort["name"]);
+  const json& engines = report["engines"]["engines"];
+  ASSERT_EQ(engines.size(), 2u);
+  EXPECT_THAT(engines[0]["recommendation"].get<std::string>(), HasSubstr("hard ("));
+  const auto text = RunCli(Args(spec));  // everything stored is reused
+  EXPECT_THAT(text.out, HasSubstr("OpenCV DNN has no Hardmax layer"));
+  EXPECT_THAT(text.out, HasSubstr("Recommended: hard (single-stream b1 t1)"));
+}
+
 TEST_F(StudyCliTest, FailedModelsAreRecordedAndTheOthersFinish) {
   // Truncated: not an ONNX file any more. Unknown op: a valid graph the
   // runtime cannot load. Gray: an input that cannot take RGB images.

@@ -159,11 +159,31 @@ class OpenCvSession final : public Session {
       }
       return result;
     } catch (const cv::Exception& e) {
-      return Status::RuntimeError("opencv-dnn failed to run '" + model_ + "': " + Reason(e));
+      // OpenCV infers its layers' shapes at the first forward(), not at
+      // import: a layer it cannot size for these inputs is valid input it
+      // cannot run, like an operator it lacks.
+      return Status::Unsupported("opencv-dnn cannot run '" + model_ + "'" + FailingLayer() + ": " + Reason(e));
     }
   }
 
  private:
+  // " at layer 'Add_1' (Scale)": the first layer, in OpenCV's order, whose
+  // forward() fails with the inputs already set (OpenCV's own log names it,
+  // but 4.6 offers no hook to read that log); "" when none fails alone.
+  // Each try runs the layers before it again: this costs time on failure only.
+  std::string FailingLayer() {
+    for (const std::string& name : net_.getLayerNames()) {
+      try {
+        net_.forward(name);
+      } catch (const cv::Exception&) {
+        static const std::regex node_prefix("^onnx_node!");
+        return " at layer '" + std::regex_replace(name, node_prefix, "") + "' (" +
+               net_.getLayer(net_.getLayerId(name))->type + ")";
+      }
+    }
+    return "";
+  }
+
   std::mutex mutex_;
   cv::dnn::Net net_;
   std::string model_;
