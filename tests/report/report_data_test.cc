@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
-#include "eval/eval_fixtures.h"
+#include "study/study_fixtures.h"
 #include "support/support.h"
 #include "sweetspot/results_store.h"
 #include "sweetspot/study_report.h"
@@ -31,22 +31,10 @@ using testing::RunCli;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
-// The colours study of the study tests: "good" misses one of nine images,
-// "bad" (green and blue swapped) several.
+// The colours study of the study tests (study_fixtures.h).
 class ReportDataTest : public ::testing::Test {
  protected:
-  ReportDataTest() {
-    testing::WriteRgbFolder(dir_ / "images");
-    testing::WriteModel(testing::ChannelModel(), dir_ / "good.onnx");
-    testing::WriteModel(testing::ChannelModel({-1, 3, 2, 2}, 3, false, false, /*swap_green_blue=*/true),
-                        dir_ / "bad.onnx");
-    testing::WriteFile(dir_ / "study.toml",
-                       "name = \"colours\"\n[dataset]\npath = \"images\"\n"
-                       "[[models]]\nname = \"good\"\npath = \"good.onnx\"\n"
-                       "[[models]]\nname = \"bad\"\npath = \"bad.onnx\"\n"
-                       "[runtime]\nthreads = [1]\nduration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n"
-                       "[constraints]\nmin_top1 = 0.8\n");
-  }
+  ReportDataTest() { testing::WriteColoursStudy(dir_.path()); }
 
   // Runs the study in this process; with_snapshot: as `sweetspot study` does.
   StudyReport Study(bool with_snapshot) {
@@ -168,6 +156,17 @@ TEST_F(ReportDataTest, ThumbnailsOfMislabelledSamplesArePngDataUris) {
   const json& good = doc["runs"][0]["accuracy"][0];
   const std::string green = std::to_string(good["cell_samples"]["0,1"][0].get<std::int64_t>());
   ASSERT_TRUE(doc["thumbnails"].contains(green)) << "the reference's mislabelled sample has its thumbnail";
+  EXPECT_GT(data->thumbnails.size(), 1U) << "bad's mislabelled samples too";
+
+  // Capped at one: the reference's ("good") comes before bad's.
+  auto store = ResultsStore::Open(db_, {.read_only = true});
+  ASSERT_TRUE(store.ok());
+  ReportLoadOptions one;
+  one.max_thumbnails = 1;
+  auto capped = LoadReportData(**store, "colours", one);
+  ASSERT_TRUE(capped.ok()) << capped.status().ToString();
+  ASSERT_EQ(capped->thumbnails.size(), 1U);
+  EXPECT_EQ(std::to_string(capped->thumbnails.begin()->first), green);
 }
 
 TEST(PngDataUriTest, ShrinksToTheLimitAndKeepsGrayAsOneChannel) {
@@ -263,6 +262,23 @@ TEST_F(ReportDataTest, StudyWithNoMeasurementNamesTheStudyCommandAndTheFixWorks)
   auto data = Load(db_);
   ASSERT_TRUE(data.ok()) << data.status().ToString();
   EXPECT_EQ(data->runs.size(), 1U);
+}
+
+// Every candidate failed: the snapshot is stored all the same, with the
+// failures in the study and no accuracy or latency to draw.
+TEST_F(ReportDataTest, AStudyWhoseCandidatesAllFailedStillStoresItsReport) {
+  testing::WriteFile(dir_ / "good.onnx", "not an onnx model");
+  testing::WriteFile(dir_ / "bad.onnx", "not one either");
+  Study(/*with_snapshot=*/true);
+  auto data = Load(db_);
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  ASSERT_EQ(data->runs.size(), 1U);
+  const json run = json::parse(data->runs[0]);
+  EXPECT_EQ(run["accuracy"], json::array());
+  EXPECT_EQ(run["latency"], json::array());
+  ASSERT_EQ(run["study"]["candidates"].size(), 2U);
+  EXPECT_FALSE(run["study"]["candidates"][0]["failure"].is_null());
+  EXPECT_TRUE(data->thumbnails.empty());
 }
 
 // A store written by a newer sweetspot: a clear message, nothing read.

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "eval/eval_fixtures.h"
+#include "study_fixtures.h"
 #include "support/support.h"
 #include "sweetspot/study_environments.h"
 
@@ -23,18 +24,7 @@ namespace fs = std::filesystem;
 
 class StudyEnvironmentsTest : public ::testing::Test {
  protected:
-  StudyEnvironmentsTest() {
-    testing::WriteRgbFolder(dir_ / "images");
-    testing::WriteModel(testing::ChannelModel(), dir_ / "good.onnx");
-    testing::WriteModel(testing::ChannelModel({-1, 3, 2, 2}, 3, false, false, /*swap_green_blue=*/true),
-                        dir_ / "bad.onnx");
-    testing::WriteFile(dir_ / "study.toml",
-                       "name = \"colours\"\n[dataset]\npath = \"images\"\n"
-                       "[[models]]\nname = \"good\"\npath = \"good.onnx\"\n"
-                       "[[models]]\nname = \"bad\"\npath = \"bad.onnx\"\n"
-                       "[runtime]\nthreads = [1]\nduration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n"
-                       "[constraints]\nmin_top1 = 0.8\n");
-  }
+  StudyEnvironmentsTest() { testing::WriteColoursStudy(dir_.path()); }
 
   std::string Study(const std::string& db, const std::string& more = "") const {
     return "study -q '" + (dir_ / "study.toml").string() + "' --cache-dir '" + (dir_ / "cache").string() + "' --db '" +
