@@ -2,6 +2,7 @@
 // classes and thumbnails, as the `sweetspot.report/1` document.
 #include <algorithm>
 #include <cassert>
+#include <charconv>
 #include <chrono>
 #include <set>
 #include <string>
@@ -48,8 +49,9 @@ bool ScoresKeyCandidate(const json& entry, const json& study) {
   return false;
 }
 
-// The mislabelled samples each run's accuracy entries name, those scoring the
-// reference or recommended candidate first, each once, at most `most`.
+// The mislabelled and flipped samples each run's accuracy entries name
+// ("true,predicted" or "true" -> indices), those scoring the reference or
+// recommended candidate first, each once, at most `most`.
 std::vector<ThumbnailRequest> ThumbnailRequests(const std::vector<json>& runs, std::size_t most) {
   std::vector<ThumbnailRequest> out;
   std::set<std::int64_t> seen;
@@ -57,11 +59,14 @@ std::vector<ThumbnailRequest> ThumbnailRequests(const std::vector<json>& runs, s
     for (const json& run : runs) {
       for (const json& entry : run.value("accuracy", json::array())) {
         if (ScoresKeyCandidate(entry, run.value("study", json::object())) != key_candidates) continue;
-        const json cells = entry.value("cell_samples", json::object());
+        json cells = entry.value("cell_samples", json::object());
+        cells.update(entry.value("flipped_samples", json::object()));  // keyed "true class"
         for (const auto& [cell, indices] : cells.items()) {
-          const std::int32_t label = std::stoi(cell.substr(0, cell.find(',')));
+          std::int32_t label = 0;
+          if (std::from_chars(cell.data(), cell.data() + cell.size(), label).ec != std::errc()) continue;
           for (const json& index : indices) {
             if (out.size() >= most) return out;
+            if (!index.is_number_integer()) continue;
             if (seen.insert(index.get<std::int64_t>()).second) out.push_back({index.get<std::int64_t>(), label});
           }
         }

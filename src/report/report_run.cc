@@ -56,10 +56,38 @@ void AddConfusion(const AccuracyRow& row, std::size_t classes, json* entry) {
   (*entry)["cell_samples"] = cells;
 }
 
+// The reference candidate's accuracy row (nullptr: no reference, or its run
+// did not finish).
+const AccuracyRow* ReferenceRow(const StudyPlan& plan, const StudyMeasurements& measured, const StudyReport& report) {
+  if (!report.reference || plan.settings.empty()) return nullptr;
+  const std::size_t model = *report.reference / plan.settings.size();
+  const std::size_t engine = plan.EngineOf(*report.reference % plan.settings.size());
+  const auto& row = measured.models[model].accuracy[engine];
+  return row ? &*row : nullptr;
+}
+
+// Per true class, up to kCellSamples samples the reference classified right
+// and `row` wrong, in evaluation order (the per-class table's flips).
+json Flips(const AccuracyRow& row, const AccuracyRow& reference) {
+  std::map<std::int64_t, bool> reference_right;
+  for (std::size_t k = 0; k < reference.sample_indices.size() && k < reference.labels.size(); ++k) {
+    reference_right[reference.sample_indices[k]] = reference.labels[k] == reference.predicted[k];
+  }
+  json flips = json::object();
+  for (std::size_t k = 0; k < row.sample_indices.size() && k < row.labels.size(); ++k) {
+    const auto found = reference_right.find(row.sample_indices[k]);
+    if (row.labels[k] == row.predicted[k] || found == reference_right.end() || !found->second) continue;
+    json& samples = flips[std::to_string(row.labels[k])];
+    if (samples.size() < kCellSamples) samples.push_back(row.sample_indices[k]);
+  }
+  return flips;
+}
+
 // Per (model, engine) accuracy run that finished, with the names of the
 // candidates it scores (candidate (model i, setting s) is i * settings + s).
 json AccuracyJson(const StudyPlan& plan, const StudyMeasurements& measured, const StudyReport& report) {
   json out = json::array();
+  const AccuracyRow* reference = ReferenceRow(plan, measured, report);
   std::size_t sample_ints = 0;
   for (std::size_t i = 0; i < plan.models.size(); ++i) {
     for (std::size_t e = 0; e < plan.engines.size(); ++e) {
@@ -74,6 +102,7 @@ json AccuracyJson(const StudyPlan& plan, const StudyMeasurements& measured, cons
                     {"samples", row->sample_count}, {"indices", row->sample_indices},
                     {"labels", row->labels},        {"predictions", row->predicted}};
       AddConfusion(*row, report.dataset_classes.size(), &entry);
+      entry["flipped_samples"] = reference != nullptr ? Flips(*row, *reference) : json::object();
       sample_ints += row->sample_indices.size() + row->labels.size() + row->predicted.size();
       out.push_back(std::move(entry));
     }

@@ -123,6 +123,12 @@ TEST_F(ReportDataTest, SnapshotStoredByTheStudyReadsBackAndAgreesWithTheStore) {
   // "good" misses the green image among the reds: cell (a_red, b_green).
   EXPECT_EQ(run["accuracy"][0]["confusion"][0][1], 1);
   ASSERT_EQ(run["accuracy"][0]["cell_samples"]["0,1"].size(), 1U);
+  // Flips against the reference ("good"): none of its own; "bad" takes the
+  // two greens good got right for blue.
+  ASSERT_EQ(run["study"]["reference"], "good");
+  EXPECT_EQ(run["accuracy"][0]["flipped_samples"], json::object());
+  EXPECT_EQ(run["accuracy"][1]["flipped_samples"]["1"].size(), 2U);
+  EXPECT_EQ(run["accuracy"][1]["confusion"][1][2], 2);
 
   ASSERT_EQ(run["latency"].size(), report.candidates.size());
   for (std::size_t c = 0; c < report.candidates.size(); ++c) {
