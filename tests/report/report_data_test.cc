@@ -4,6 +4,7 @@
 // measurement, images moved, a newer schema) fail or degrade as documented.
 #include "sweetspot/report_data.h"
 
+#include <sched.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -310,6 +311,47 @@ TEST_F(ReportDataTest, MergeCopiesTheRuns) {
   ASSERT_TRUE(data.ok()) << data.status().ToString();
   ASSERT_EQ(data->runs.size(), 1U);
   EXPECT_EQ(json::parse(data->runs[0])["study"]["study"], "colours");
+}
+
+bool TwoCpusAllowed() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  return sched_getaffinity(0, sizeof set, &set) == 0 && CPU_ISSET(0, &set) && CPU_ISSET(1, &set);
+}
+
+// Two machines' stores (one and two allowed CPUs) merged: one run per
+// environment, newest first; --report-only of the merged store rewrites both.
+TEST_F(ReportDataTest, MergedStoresGiveOneRunPerEnvironmentNewestFirst) {
+  if (!TwoCpusAllowed()) GTEST_SKIP() << "needs CPUs 0 and 1 allowed";
+  const fs::path all = dir_ / "all.db";
+  for (const std::string cpus : {"0", "0,1"}) {
+    db_ = dir_ / ("cpus" + cpus + ".db");
+    const auto run = testing::RunCliUnder("taskset -c " + cpus, CliStudy());
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+  }
+  auto merged = MergeResultStores({dir_ / "cpus0.db", dir_ / "cpus0,1.db"}, all);
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(merged->study_reports, 2);
+  auto data = Load(all);
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  ASSERT_EQ(data->runs.size(), 2U);
+  const json newest = json::parse(data->runs[0]), oldest = json::parse(data->runs[1]);
+  EXPECT_EQ(newest["environment"]["affinity"], json({0, 1}));
+  EXPECT_EQ(oldest["environment"]["affinity"], json({0}));
+  EXPECT_GT(newest["written_utc"].get<std::string>(), oldest["written_utc"].get<std::string>());
+
+  db_ = all;
+  const auto report_only = RunCli(CliStudy("--report-only"));
+  ASSERT_EQ(report_only.exit_code, 0) << report_only.err;
+  auto rewritten = Load(all);
+  ASSERT_TRUE(rewritten.ok()) << rewritten.status().ToString();
+  ASSERT_EQ(rewritten->runs.size(), 2U);
+  for (const std::string& text : rewritten->runs) {
+    const json run = json::parse(text);
+    EXPECT_GT(run["written_utc"].get<std::string>(), newest["written_utc"].get<std::string>());
+    EXPECT_EQ(run["accuracy"].size(), 2U);
+    EXPECT_EQ(run["latency"].size(), 2U) << "each environment's own latencies";
+  }
 }
 
 TEST(SubsampleSortedTest, KeepsFirstAndLastAtEvenRanks) {
