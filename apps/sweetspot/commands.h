@@ -4,9 +4,12 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "sweetspot/html_report.h"
+#include "sweetspot/results_store.h"
 #include "sweetspot/status.h"
 
 namespace sweetspot::cli {
@@ -20,5 +23,13 @@ void RegisterTrain(CLI::App& root, Action* selected);
 void RegisterStudy(CLI::App& root, Action* selected);
 void RegisterResults(CLI::App& root, Action* selected);
 void RegisterOptimize(CLI::App& root, Action* selected);
+void RegisterReport(CLI::App& root, Action* selected);
+
+// Writes the report page of `study` in `store` to `out`, drawn with `assets`
+// (LoadHtmlAssets), or the page's data alone (sweetspot.report/1 JSON) when
+// `assets` is null, and returns what to print: "report: PATH (SIZE; N run(s)
+// of study NAME)" and a line per note. Errors: LoadReportData's; --out's.
+Result<std::string> WriteReportPage(const ResultsStore& store, const std::string& study, const std::string& out,
+                                    const HtmlAssets* assets);
 
 }  // namespace sweetspot::cli

@@ -143,6 +143,7 @@ int main(int argc, char** argv) {
   sweetspot::cli::RegisterStudy(app, &action);
   sweetspot::cli::RegisterResults(app, &action);
   sweetspot::cli::RegisterOptimize(app, &action);
+  sweetspot::cli::RegisterReport(app, &action);
 
   try {
     app.parse(argc, argv);

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include "sweetspot/child_process.h"
 #include "sweetspot/isolated_eval.h"
 #include "sweetspot/report_data.h"
+#include "sweetspot/results_store.h"
 #include "sweetspot/study.h"
 #include "sweetspot/study_environments.h"
 #include "sweetspot/study_report.h"
@@ -32,6 +34,7 @@ struct StudyArgs {
   std::string json;
   std::string csv;
   std::string markdown;
+  std::string html;
   std::string cache_dir;
   bool fresh = false;
   bool quick = false;
@@ -80,6 +83,28 @@ void ShowStudyProgress(ProgressBar& bar, const StudyProgress& p) {
   if (p.done < p.total && p.finished.empty()) bar.Update("study", p.done, p.total, SafeText(p.current));
 }
 
+// The report page of the study just stored: --html FILE, else <db folder>/<study>.html;
+// its path goes to `out`. A page that cannot be written is an error when
+// --html asked for it, else a warning: the study itself has finished.
+Status WriteStudyPage(const StudyArgs& a, const std::string& study, const fs::path& db, std::FILE* out) {
+  std::string name = study;
+  std::replace(name.begin(), name.end(), '/', '_');
+  const std::string html = a.html.empty() ? (db.parent_path() / (name + ".html")).string() : a.html;
+  const auto write = [&]() -> Result<std::string> {
+    SWEETSPOT_ASSIGN_OR_RETURN(const HtmlAssets assets, LoadHtmlAssets(DefaultNodeModules()));
+    SWEETSPOT_ASSIGN_OR_RETURN(const std::unique_ptr<ResultsStore> store, ResultsStore::Open(db, {.read_only = true}));
+    return WriteReportPage(*store, study, html, &assets);
+  };
+  const Result<std::string> written = write();
+  if (written.ok()) {
+    std::fputs((*written + "\n").c_str(), out);
+    return Status::Ok();
+  }
+  if (!a.html.empty()) return written.status().WithContext("--html");
+  std::fprintf(stderr, "sweetspot: warning: no HTML report: %s\n", SafeText(written.status().message()).c_str());
+  return Status::Ok();
+}
+
 // --report-only: each environment's stored measurements, side by side.
 Status ReportStoredCommand(const StudyArgs& a, const StudySpec& spec) {
   if (a.fresh) return Status::InvalidArgument("--report-only measures nothing; drop --fresh (or --report-only)");
@@ -95,7 +120,7 @@ Status ReportStoredCommand(const StudyArgs& a, const StudySpec& spec) {
   SWEETSPOT_ASSIGN_OR_RETURN(const EnvironmentsReport report, ReportStoredStudy(spec, options));
   std::fputs(RenderEnvironmentsText(report).c_str(), stdout);
   std::fflush(stdout);
-  return Status::Ok();
+  return WriteStudyPage(a, report.study, report.db_path, stdout);
 }
 
 Status RunStudyCommand(const StudyArgs& a) {
@@ -112,6 +137,7 @@ Status RunStudyCommand(const StudyArgs& a) {
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.json, "--json"));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.csv, "--csv"));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.markdown, "--markdown"));
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.html, "--html"));
   StudyOptions options;
   SWEETSPOT_ASSIGN_OR_RETURN(options.self_exe, SelfExecutable());
   options.db_path = a.db;
@@ -153,6 +179,7 @@ Status RunStudyCommand(const StudyArgs& a) {
     std::fputs(RenderStudyText(*report).c_str(), stdout);
     std::fflush(stdout);
   }
+  SWEETSPOT_RETURN_IF_ERROR(WriteStudyPage(a, report->study, report->db_path, to_stdout ? stderr : stdout));
   return StudyOutcome(*report);
 }
 
@@ -184,6 +211,8 @@ void RegisterStudy(CLI::App& root, Action* selected) {
   cmd->add_option("--json", args->json, "write the report as JSON to FILE (- for stdout only)");
   cmd->add_option("--csv", args->csv, "write one CSV row per candidate to FILE (- for stdout only)");
   cmd->add_option("--markdown", args->markdown, "write the report as Markdown to FILE (- for stdout only)");
+  cmd->add_option("--html", args->html,
+                  "write the report page to FILE (default: <study>.html beside the database; see `sweetspot report`)");
   cmd->add_option("--cache-dir", args->cache_dir,
                   "tensor cache folder (default ~/.cache/sweetspot/tensors); variants go to DIR/variants");
   cmd->add_flag("-q,--quiet", args->quiet, "no progress output");

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "sweetspot/status.h"
 
@@ -42,5 +43,18 @@ Result<HtmlAssets> LoadHtmlAssets(const std::filesystem::path& node_modules);
 // "schema" is "sweetspot.report/1"; kInvalidArgument when
 // `assets.echarts_js` is empty.
 Result<std::string> RenderHtmlReport(const std::string& report_data_json, const HtmlAssets& assets);
+
+// Opens the report page `html` in headless Chromium (node, with playwright-core
+// from `node_modules`, driving SWEETSPOT_CHROMIUM or /usr/bin/chromium, with no
+// request but the file itself) and writes each main chart the page has as
+// `dir`/<chart>.png through the page's window.sweetspot.exportPng:
+// speed-accuracy, confusion-a, confusion-b, confusion-diff, latency-macs,
+// latency-distribution, sqnr. Returns the files written. Errors:
+// kFailedPrecondition naming what is missing (node on PATH, playwright-core,
+// chromium) with "run scripts/bootstrap"; kRuntimeError with the browser's
+// message when it fails. Blocks until the browser has finished.
+Result<std::vector<std::filesystem::path>> WriteChartPngs(const std::filesystem::path& html,
+                                                          const std::filesystem::path& dir,
+                                                          const std::filesystem::path& node_modules);
 
 }  // namespace sweetspot

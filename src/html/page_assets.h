@@ -12,5 +12,7 @@ std::string_view PageTemplate();
 std::string_view PageStyle();
 // report.js: reads the data element and draws every section.
 std::string_view PageScript();
+// export_png.js: the node script WriteChartPngs runs.
+std::string_view PngScript();
 
 }  // namespace sweetspot::html_page

@@ -230,6 +230,10 @@ class Fixture {
     WriteNpy(d / "batch2.npy", "2, 3, 2, 2", 24);
     WriteNpy(d / "big_endian.npy", "1, 4", 4, false);
     fs::create_directories(d / "out");
+    // What scripts/bootstrap installs for `sweetspot report`: ECharts under node_modules.
+    fs::create_directories(d / "node_modules/echarts/dist");
+    testing::WriteFile(d / "node_modules/echarts/dist/echarts.min.js", "var echarts = {};");
+    EXPECT_TRUE(ResultsStore::Open(d / "no_study.db").ok());
     const std::string dataset = "[dataset]\npath = \"data\"\n";
     const std::string models = "[[models]]\nname = \"rgb\"\npath = \"rgb.onnx\"\n";
     const std::string runtime = "[runtime]\nduration_s = 0.05\nmax_duration_s = 0.3\nmin_count = 10\n";
@@ -456,6 +460,16 @@ const std::vector<Case>& Cases() {
       StudyCase("StudyDimNamesTheBatch", "study_batch_in_dims", "set [runtime] batch = [4]"),
       {"ResultsWithoutDatabase", "results --db {d}/none.db", "--db: no results database", "results --db {d}/made.db",
        "{cli} study -q --cache-dir {d}/cache --db {d}/made.db {d}/study.toml"},
+      WithEnvironment("SWEETSPOT_NODE_MODULES={d}/no_modules", "SWEETSPOT_NODE_MODULES={d}/node_modules",
+                      {"ReportWithoutEcharts", "report --db {d}/reported.db --out {d}/out/report.html",
+                       "echarts not found under {d}/no_modules: run scripts/bootstrap",
+                       "report --db {d}/reported.db --out {d}/out/report.html",
+                       "{cli} study -q --cache-dir {d}/cache --db {d}/reported.db {d}/study.toml"}),
+      WithEnvironment(
+          "SWEETSPOT_NODE_MODULES={d}/node_modules", "SWEETSPOT_NODE_MODULES={d}/node_modules",
+          {"ReportOfAStoreWithoutStudy", "report --db {d}/no_study.db --out {d}/out/none.html",
+           "run `sweetspot study SPEC.toml --db FILE` first", "report --db {d}/no_study.db --out {d}/out/none.html",
+           "{cli} study -q --cache-dir {d}/cache --db {d}/no_study.db {d}/study.toml"}),
       {"MergeOlderSchema", "results merge {d}/old.db --into {d}/merged.db",
        "upgrade it in place first with `sweetspot results upgrade {d}/old.db`",
        "results merge {d}/old.db --into {d}/merged.db", "{cli} results upgrade {d}/old.db"},

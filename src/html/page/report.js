@@ -462,17 +462,29 @@
   accuracyEntries.forEach((e) => {
     e.label = e.a.model + (multiEngine ? ` [${e.a.engine}]` : '') + (multiAccuracyMachine ? ` @ ${machineOf(e.run, e.r)}` : '');
   });
+  // The accuracy run that scores candidate `name` of the newest run.
   function entryForCandidate(name) {
+    const listed = accuracyEntries.find((e) => e.r === 0 && Array.isArray(e.a.candidates) && e.a.candidates.includes(name));
+    if (listed) return listed;
     const c = candidateByName(study0, name);
     if (!c) return null;
     const mine = accuracyEntries.filter((e) => e.r === 0 && e.a.model === c.model);
     return mine.find((e) => e.a.engine === engineOf(c)) || mine[0] || null;
   }
   const rowTotals = (m) => m.map((row) => row.reduce((s, v) => s + v, 0));
+  // Dataset indices of up to 8 samples per (true, predicted) cell: the stored
+  // cell_samples ("t,p" -> indices), else from the per-sample arrays.
   function samplesByCell(entry) {
     if (entry.cells) return entry.cells;
     const a = entry.a, n = a.confusion.length;
     entry.cells = new Map();
+    if (a.cell_samples) {
+      for (const [key, list] of Object.entries(a.cell_samples)) {
+        const [t, p] = key.split(',').map(Number);
+        entry.cells.set(t * n + p, list);
+      }
+      return entry.cells;
+    }
     if (!Array.isArray(a.predictions) || !Array.isArray(a.labels) || !Array.isArray(a.indices)) return entry.cells;
     for (let i = 0; i < a.labels.length; ++i) {
       const key = a.labels[i] * n + a.predictions[i];
@@ -482,7 +494,8 @@
     }
     return entry.cells;
   }
-  const hasSamples = (entry) => Array.isArray(entry.a.predictions) && Array.isArray(entry.a.indices);
+  const hasSamples = (entry) => Boolean(entry.a.cell_samples) || (Array.isArray(entry.a.predictions) && Array.isArray(entry.a.indices));
+  const hasPredictions = (entry) => Array.isArray(entry.a.predictions) && Array.isArray(entry.a.indices);
   // Classes ordered so that classes confused with each other sit together: a
   // greedy chain over the two matrices' symmetric off-diagonal counts,
   // starting from the most confused class.
@@ -606,7 +619,7 @@
   }
   // Samples right under one and wrong under the other, paired by dataset index.
   function flips(ea, eb) {
-    if (!hasSamples(ea) || !hasSamples(eb)) return null;
+    if (!hasPredictions(ea) || !hasPredictions(eb)) return null;
     const right = new Map();
     ea.a.indices.forEach((index, i) => right.set(index, ea.a.labels[i] === ea.a.predictions[i]));
     const lost = [], gained = [];
