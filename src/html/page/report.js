@@ -668,6 +668,9 @@
       for (const s of f.lost) (lostBy.get(s.label) || lostBy.set(s.label, []).get(s.label)).push(s.index);
       for (const s of f.gained) (gainedBy.get(s.label) || gainedBy.set(s.label, []).get(s.label)).push(s.index);
     }
+    // Without per-sample predictions the run still names up to 8 lost samples per class.
+    const stored = !f && entry.a.flipped_samples && ref.r === entry.r ? entry.a.flipped_samples : null;
+    if (stored) for (const [k, list] of Object.entries(stored)) lostBy.set(Number(k), list);
     const rows = ra.map((r, k) => ({k, a: r, b: rb[k], d: finite(r) && finite(rb[k]) ? rb[k] - r : null}))
       .sort((x, y) => (finite(x.d) ? x.d : Infinity) - (finite(y.d) ? y.d : Infinity) || x.k - y.k);
     const shown = rows.slice(0, limit);
@@ -676,11 +679,11 @@
       table(['class', `recall ${ref.label}`, `recall ${entry.label}`, 'change', 'lost', 'gained'], shown.map((row) => [
         className(row.k), pct(row.a), pct(row.b),
         el('span', {class: row.d < 0 ? 'loss' : row.d > 0 ? 'gain' : null}, points(row.d)),
-        f ? el('span', {}, `${(lostBy.get(row.k) || []).length} `, thumbsOf(lostBy.get(row.k) || [])) : '–',
+        f || stored ? el('span', {}, f ? `${(lostBy.get(row.k) || []).length} ` : '', thumbsOf(lostBy.get(row.k) || [])) : '–',
         f ? el('span', {}, `${(gainedBy.get(row.k) || []).length} `, thumbsOf(gainedBy.get(row.k) || [])) : '–',
       ]), [false, true, true, true, false, false]));
     if (rows.length > shown.length) wrap.append(el('button', {onclick: showAll}, `show all ${rows.length} classes`));
-    if (!f) wrap.append(el('p', {class: 'empty'}, 'Per-sample predictions are not stored (too many): no flipped samples.'));
+    if (!f) wrap.append(el('p', {class: 'empty'}, stored ? 'Per-sample predictions are not stored (too many): up to 8 lost samples per class, no counts.' : 'Per-sample predictions are not stored (too many): no flipped samples.'));
     return wrap;
   }
 
@@ -700,11 +703,12 @@
         chart.setOption({
           animation: false, title: {text: `SQNR per quantized activation of ${v.model}, graph order`, left: 'center', textStyle: {fontSize: 13}},
           grid: {left: 60, right: 20, top: 40, bottom: 70},
-          tooltip: Object.assign({}, tooltipBase, {trigger: 'item', formatter: (p) => `${esc(v.sqnr[p.dataIndex].tensor)}<br>node ${esc(v.sqnr[p.dataIndex].node)}<br>SQNR ${sig(p.value, 3)} dB`}),
+          tooltip: Object.assign({}, tooltipBase, {trigger: 'item', formatter: (p) => `${esc(v.sqnr[p.dataIndex].tensor)}<br>node ${esc(v.sqnr[p.dataIndex].node)}<br>SQNR ${finite(p.value) ? sig(p.value, 3) + ' dB' : 'exact'}`}),
           xAxis: {type: 'category', data: v.sqnr.map((s, i) => `${i + 1}`), name: 'layer', nameLocation: 'middle', nameGap: 30},
           yAxis: {type: 'value', name: 'SQNR (dB)'},
           dataZoom: v.sqnr.length > 80 ? [{type: 'slider', xAxisIndex: 0, bottom: 4, height: 14}, {type: 'inside', xAxisIndex: 0}] : [],
-          series: [{type: 'bar', data: v.sqnr.map((s) => ({value: s.sqnr_db, itemStyle: {color: s.sqnr_db < 20 ? '#c0392b' : s.sqnr_db < 30 ? '#e69f00' : '#2c7bb6'}})),
+          // A null SQNR is an exact match: no bar.
+          series: [{type: 'bar', data: v.sqnr.map((s) => (finite(s.sqnr_db) ? {value: s.sqnr_db, itemStyle: {color: s.sqnr_db < 20 ? '#c0392b' : s.sqnr_db < 30 ? '#e69f00' : '#2c7bb6'}} : '-')),
             markLine: {silent: true, symbol: 'none', data: [{yAxis: 20, name: '20 dB'}], lineStyle: {type: 'dashed', color: '#c0392b'}, label: {formatter: '{b}'}}}],
         }, {notMerge: true});
       };
