@@ -1,5 +1,5 @@
-// WriteChartPngs: node runs export_png.js (embedded, written to a temporary
-// folder) against the page; its output names the files or the failure.
+// WriteChartPngs: node runs export_png.js (embedded) against the page; its
+// output names the files or the failure.
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -36,43 +36,40 @@ fs::path FindOnPath(const std::string& name) {
   return {};
 }
 
-// Runs `argv` with stdout and stderr into `log`; the exit status, or -1 when it could not start.
-int Run(const std::vector<std::string>& argv, const fs::path& log) {
+struct RunOutcome {
+  int status = -1;     // the exit status; -1 when it could not start
+  std::string output;  // stdout and stderr
+};
+
+// Runs `argv` and collects what it writes to stdout and stderr.
+RunOutcome Run(const std::vector<std::string>& argv) {
   std::vector<char*> args;
   for (const std::string& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return {};
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
   pid_t pid = 0;
   const int spawned = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (spawned != 0) return -1;
+  close(pipe_fds[1]);
+  RunOutcome outcome;
+  char buffer[4096];
+  for (ssize_t n; (n = read(pipe_fds[0], buffer, sizeof buffer)) != 0;) {
+    if (n > 0) outcome.output.append(buffer, static_cast<std::size_t>(n));
+    if (n < 0 && errno != EINTR) break;
+  }
+  close(pipe_fds[0]);
+  if (spawned != 0) return outcome;
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  outcome.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return outcome;
 }
-
-// A temporary folder, removed with everything in it when this goes out of scope.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (fs::temp_directory_path() / "sweetspot-png-XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) fs::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 }  // namespace
 
@@ -90,21 +87,16 @@ Result<std::vector<fs::path>> WriteChartPngs(const fs::path& html, const fs::pat
     return Status::FailedPrecondition(fmt::format(
         "the PNG charts need chromium at {}: run scripts/bootstrap (or set SWEETSPOT_CHROMIUM)", chromium.string()));
   }
-  ScratchDir scratch;
-  if (scratch.path().empty()) return Status::IoError("cannot make a temporary folder for the PNG export");
-  SWEETSPOT_RETURN_IF_ERROR(WriteTextFile(scratch.path() / "export_png.js", html_page::PngScript()));
-  const fs::path log = scratch.path() / "log.txt";
-  const int status = Run({node.string(), (scratch.path() / "export_png.js").string(), html.string(), dir.string(),
-                          chromium.string(), node_modules.string()},
-                         log);
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::string output, ReadTextFile(log));
-  if (status != 0) {
-    const std::size_t at = output.rfind("error: ");
-    return Status::RuntimeError(fmt::format("the PNG export in headless chromium failed (exit {}): {}", status,
-                                            at == std::string::npos ? output : output.substr(at + 7)));
+  // The script goes on the command line (node -e), so nothing is left behind.
+  const RunOutcome run = Run({node.string(), "-e", std::string(html_page::PngScript()), html.string(), dir.string(),
+                              chromium.string(), node_modules.string()});
+  if (run.status != 0) {
+    const std::size_t at = run.output.rfind("error: ");
+    return Status::RuntimeError(fmt::format("the PNG export in headless chromium failed (exit {}): {}", run.status,
+                                            at == std::string::npos ? run.output : run.output.substr(at + 7)));
   }
   std::vector<fs::path> written;
-  std::stringstream lines(output);
+  std::stringstream lines(run.output);
   for (std::string line; std::getline(lines, line);) {
     if (line.starts_with("png: ")) written.emplace_back(line.substr(5));
   }

@@ -1,4 +1,4 @@
-// node export_png.js PAGE DIR CHROMIUM NODE_MODULES: opens the report PAGE in
+// node -e "$(cat export_png.js)" PAGE DIR CHROMIUM NODE_MODULES: opens the report PAGE in
 // headless CHROMIUM (playwright-core from NODE_MODULES), lets it draw, and
 // writes DIR/<chart>.png for each main chart the page has, through the page's
 // own window.sweetspot.exportPng; prints "png: FILE" per file. Only the page's
@@ -12,7 +12,7 @@ const {pathToFileURL} = require('node:url');
 const kCharts = ['speed-accuracy', 'confusion-a', 'confusion-b', 'confusion-diff', 'latency-macs', 'latency-distribution', 'sqnr'];
 
 async function main() {
-  const [page, dir, chromium, nodeModules] = process.argv.slice(2);
+  const [page, dir, chromium, nodeModules] = process.argv.slice(1);  // node -e: no script path
   const {chromium: browserType} = createRequire(path.resolve(nodeModules, 'package.json'))('playwright-core');
   const browser = await browserType.launch({executablePath: chromium, args: ['--no-sandbox']});
   try {
