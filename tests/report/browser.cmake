@@ -1,0 +1,33 @@
+# The HTML report in headless Chromium (browser_test.mjs, issue 11): ReportBrowser.Demo
+# opens the report of the README's demo study in quick mode, ReportBrowser.ThousandClasses
+# that of a synthetic 1000-class store grown from the demo's snapshot. Both need the
+# demo's store, which the fixture ReportBrowser.DemoStudy fills (a rerun reuses its
+# measurements). They skip (exit 77) without node, Debian's chromium or node_modules,
+# which scripts/bootstrap installs. Pages and screenshots go to <build>/report-test/.
+find_program(SWEETSPOT_NODE node)
+set(report_test_dir "${PROJECT_BINARY_DIR}/report-test")
+set(demo_db "${report_test_dir}/demo/sweetspot.db")
+file(MAKE_DIRECTORY "${report_test_dir}/demo")
+
+add_test(NAME ReportBrowser.DemoStudy
+         COMMAND sweetspot study "${PROJECT_SOURCE_DIR}/examples/fashion-mnist/study.toml" --quick --db "${demo_db}")
+set_tests_properties(ReportBrowser.DemoStudy PROPERTIES FIXTURES_SETUP report_demo_store TIMEOUT 900 LABELS browser)
+
+# A test-only writer of report snapshots: the synthetic store has a snapshot and nothing else.
+add_executable(report_snapshot_writer "${CMAKE_CURRENT_LIST_DIR}/browser/report_snapshot_writer.cc")
+target_link_libraries(report_snapshot_writer PRIVATE sweetspot_store nlohmann_json::nlohmann_json sweetspot_warnings)
+
+foreach(case Demo ThousandClasses)
+  string(REGEX REPLACE "([a-z])([A-Z])" "\\1-\\2" mode "${case}")
+  string(TOLOWER "${mode}" mode)
+  if(SWEETSPOT_NODE)
+    set(command "${SWEETSPOT_NODE}" "${CMAKE_CURRENT_LIST_DIR}/browser_test.mjs" ${mode}
+        --sweetspot $<TARGET_FILE:sweetspot> --db "${demo_db}" --work-dir "${report_test_dir}"
+        --node-modules "${SWEETSPOT_NODE_MODULES_DIR}" --store-writer $<TARGET_FILE:report_snapshot_writer>)
+  else()
+    set(command sh -c "echo 'SKIP: no node on PATH: run scripts/bootstrap (Debian nodejs)'; exit 77")
+  endif()
+  add_test(NAME ReportBrowser.${case} COMMAND ${command})
+  set_tests_properties(ReportBrowser.${case} PROPERTIES FIXTURES_REQUIRED report_demo_store SKIP_RETURN_CODE 77
+                       TIMEOUT 600 LABELS browser)
+endforeach()

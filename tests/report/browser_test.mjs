@@ -1,0 +1,428 @@
+// The HTML report in a real browser (issue 11, "Browser test"): Debian's
+// chromium, driven by playwright-core, opens a page `sweetspot report` wrote
+// and checks what a person would do with it. Registered with ctest by
+// tests/report/browser.cmake; exits 77 (skipped) with a message when node's
+// packages or chromium are missing.
+//
+//   node browser_test.mjs demo --sweetspot BIN --db FILE --work-dir DIR --node-modules DIR
+//   node browser_test.mjs thousand-classes --sweetspot BIN --db FILE --work-dir DIR --node-modules DIR
+//        --store-writer BIN
+//   node browser_test.mjs page --page FILE --work-dir DIR --node-modules DIR  (any report page, as demo)
+//
+// demo: the report of the store the README's demo study (quick mode) filled
+// (--db): no console error, no page error and no request but the file itself;
+// one speed/accuracy mark per candidate; hovering a confusion-matrix cell
+// shows its count; another pair redraws both matrices and their difference;
+// another x axis moves the marks; a full-page screenshot, report.png.
+// thousand-classes: a store the test writes (--store-writer) with the demo's
+// snapshot grown to 1000 classes and 20 candidates: the time to first render,
+// a cell's tooltip, and how long a change of pair takes, printed; the bounds
+// on time are generous on purpose (a hung page fails, a slow machine passes).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const kSkip = 77;
+const kPageTimeoutMs = 120_000;     // load + first render, 1000 classes on a busy CI machine
+const kInteractionBoundMs = 30_000; // a redraw after a change of pair
+const kThousandClasses = 1000;
+const kThousandCandidates = 20;
+
+function skip(message) {
+  console.log(`SKIP: ${message}`);
+  process.exit(kSkip);
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+// SWEETSPOT_NODE_MODULES, when set, wins over --node-modules (CMake's
+// configure-time default), as it does for `sweetspot report`.
+function loadPlaywright(defaultNodeModules) {
+  const nodeModules = process.env.SWEETSPOT_NODE_MODULES || defaultNodeModules;
+  if (!nodeModules) skip('no node_modules folder: pass --node-modules DIR or set SWEETSPOT_NODE_MODULES');
+  const require = createRequire(path.resolve(nodeModules, 'package.json'));
+  try {
+    return require('playwright-core');
+  } catch {
+    skip(`playwright-core is not in ${nodeModules}: run scripts/bootstrap (npm ci) or set SWEETSPOT_NODE_MODULES`);
+  }
+}
+
+function chromiumPath() {
+  const file = process.env.SWEETSPOT_CHROMIUM || '/usr/bin/chromium';
+  if (!fs.existsSync(file)) skip(`no chromium at ${file}: run scripts/bootstrap (Debian's chromium) or set SWEETSPOT_CHROMIUM`);
+  return file;
+}
+
+// Runs a command; its output is shown only when it fails.
+function run(command, args) {
+  const started = Date.now();
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (result.status !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited ${result.status ?? result.signal} after ${seconds} s:\n` +
+                    `${result.stdout}\n${result.stderr}`);
+  }
+  return seconds;
+}
+
+function writeReport(sweetspot, db, study, out) {
+  const args = ['report', '--db', db, '--out', out];
+  if (study) args.push('--study', study);
+  const seconds = run(sweetspot, args);
+  const bytes = fs.statSync(out).size;
+  console.log(`report: ${out}: ${(bytes / 1e6).toFixed(2)} MB written in ${seconds} s`);
+  return out;
+}
+
+// The page's data: the texts of its <script class="sweetspot-data"> elements
+// (the first also id="sweetspot-data"), concatenated; "<\/" is a JSON escape
+// of "/", so JSON.parse reads them as they are.
+function pageData(htmlFile) {
+  const html = fs.readFileSync(htmlFile, 'utf8');
+  const parts = [...html.matchAll(/<script\b[^>]*\b(?:class|id)="sweetspot-data"[^>]*>([\s\S]*?)<\/script>/g)];
+  check(parts.length > 0, `${htmlFile} has no <script class="sweetspot-data"> element`);
+  return JSON.parse(parts.map((m) => m[1]).join(''));
+}
+
+// Opens the page with every request but the file's own refused and recorded,
+// and every console error and page error recorded.
+async function openPage(browser, htmlFile) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  const url = pathToFileURL(path.resolve(htmlFile)).href;
+  const problems = { requests: new Set(), consoleErrors: [], pageErrors: [] };
+  await context.route('**/*', (route) => {
+    if (route.request().url() === url) return route.continue();
+    problems.requests.add(route.request().url());
+    return route.abort();
+  });
+  // data: and blob: URLs (thumbnails, exported images) are no network request.
+  page.on('request', (request) => {
+    const u = request.url();
+    if (u !== url && !u.startsWith('data:') && !u.startsWith('blob:')) problems.requests.add(u);
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.pageErrors.push(String(error)));
+  const started = Date.now();
+  await page.goto(url, { timeout: kPageTimeoutMs });
+  try {
+    await page.waitForFunction(() => window.sweetspot && window.sweetspot.ready, null, { timeout: kPageTimeoutMs });
+    await page.evaluate(async () => {
+      await window.sweetspot.ready;
+    });
+  } catch (error) {
+    throw new Error(`window.sweetspot.ready did not resolve (${error.message.split('\n')[0]}); ` +
+                    `page errors: ${problems.pageErrors.join(' | ') || 'none'}; ` +
+                    `console errors: ${problems.consoleErrors.join(' | ') || 'none'}`);
+  }
+  const wallMs = Date.now() - started;
+  const firstRenderMs = await page.evaluate(() => window.sweetspot.firstRenderMs);
+  console.log(`first render: ${Number(firstRenderMs).toFixed(0)} ms (window.sweetspot.firstRenderMs), ` +
+              `${wallMs} ms from navigation to ready`);
+  return { page, problems };
+}
+
+function checkProblems(problems) {
+  check(problems.requests.size === 0, `the page made requests: ${[...problems.requests].join(', ')}`);
+  check(problems.consoleErrors.length === 0, `console errors: ${problems.consoleErrors.join(' | ')}`);
+  check(problems.pageErrors.length === 0, `page errors: ${problems.pageErrors.join(' | ')}`);
+}
+
+// The candidates the speed/accuracy chart must show with its filters at
+// "all": every measured candidate (no failure) of every run.
+function measuredCandidates(data) {
+  return data.runs.flatMap((run) => (run.study?.candidates ?? []).filter((c) => !c.failure));
+}
+
+async function seriesData(page, chartName, seriesId) {
+  return page.evaluate(([name, id]) => {
+    const chart = window.sweetspot.charts[name];
+    const series = chart && chart.getOption().series.find((s) => s.id === id);
+    return series ? series.data : null;
+  }, [chartName, seriesId]);
+}
+
+async function checkCandidateMarks(page, data) {
+  const marks = await seriesData(page, 'speed-accuracy', 'candidates');
+  check(marks, "the speed/accuracy chart has no series with id 'candidates'");
+  const expected = measuredCandidates(data).length;
+  check(marks.length === expected, `the speed/accuracy chart has ${marks.length} marks, the report ${expected} candidates`);
+  console.log(`speed/accuracy: ${marks.length} marks for ${expected} candidates`);
+}
+
+// Pixel positions (in the viewport) of every mark of a chart's series; the
+// chart is scrolled into view first.
+async function markPixels(page, chartName, seriesId) {
+  return page.evaluate(([name, id]) => {
+    const chart = window.sweetspot.charts[name];
+    chart.getDom().scrollIntoView({ block: 'center' });
+    const box = chart.getDom().getBoundingClientRect();
+    const series = chart.getOption().series.find((s) => s.id === id);
+    return series.data.map((item) => {
+      const value = Array.isArray(item) ? item : item?.value;
+      if (!Array.isArray(value)) return null;
+      const at = chart.convertToPixel({ seriesId: id }, value.slice(0, 2));
+      if (!at || !Number.isFinite(at[0]) || !Number.isFinite(at[1])) return null;
+      return { x: box.left + at[0], y: box.top + at[1], inside: chart.containPixel({ seriesId: id }, at), value };
+    });
+  }, [chartName, seriesId]);
+}
+
+// Hovers a visible confusion-matrix cell with a count (off the diagonal when
+// there is one) and waits for a tooltip that shows that count.
+async function checkCellTooltip(page, chartName) {
+  const modes = await page.$$eval('#matrix-mode option', (options) => options.map((o) => o.value));
+  if (modes.includes('counts')) await page.selectOption('#matrix-mode', 'counts');
+  const cells = (await markPixels(page, chartName, 'cells')).filter(
+    (c) => c && c.inside && Number.isInteger(c.value[2]) && c.value[2] > 0);
+  check(cells.length > 0, `the ${chartName} matrix shows no cell with a count`);
+  // The largest count off the diagonal: a distinctive number to look for.
+  const offDiagonal = cells.filter((c) => String(c.value[0]) !== String(c.value[1]));
+  const cell = (offDiagonal.length ? offDiagonal : cells).reduce((m, c) => (c.value[2] > m.value[2] ? c : m));
+  const count = String(cell.value[2]);
+  const started = Date.now();
+  await page.mouse.move(cell.x, cell.y);
+  const text = await page.waitForFunction((wanted) => {
+    const visible = [...document.querySelectorAll('.sweetspot-tooltip')].filter((el) => {
+      const style = getComputedStyle(el);
+      return style.display !== 'none' && style.visibility !== 'hidden' && el.getClientRects().length > 0;
+    });
+    const texts = visible.map((el) => el.textContent.replace(/(\d)[,\u2009\u202f\u00a0 ](?=\d{3}\b)/g, '$1'));
+    const number = new RegExp(`(^|[^\\d.])${wanted}([^\\d.]|$)`);
+    return texts.find((t) => number.test(t)) ?? false;
+  }, count, { timeout: kInteractionBoundMs }).then((handle) => handle.jsonValue(), (error) => {
+    throw new Error(`hovering ${chartName}'s cell [${cell.value}] showed no .sweetspot-tooltip with ${count} ` +
+                    `within ${kInteractionBoundMs} ms (${error.message.split('\n')[0]})`);
+  });
+  console.log(`${chartName}: hovering cell [${cell.value.slice(0, 2)}] (count ${count}) showed a tooltip in ` +
+              `${Date.now() - started} ms: "${text.slice(0, 120).replace(/\s+/g, ' ')}"`);
+  await page.mouse.move(0, 0);
+}
+
+const kMatrices = ['confusion-a', 'confusion-b', 'confusion-diff'];
+
+// One number per matrix, from its cells' data; a redraw with other data
+// changes it. Runs in the page.
+function matrixFingerprints(names) {
+  return names.map((name) => {
+    const series = window.sweetspot.charts[name].getOption().series.find((s) => s.id === 'cells');
+    if (!series) return null;
+    let h = series.data.length;
+    for (const item of series.data) {
+      for (const x of Array.isArray(item) ? item : item?.value ?? []) {
+        const n = typeof x === 'number' ? Math.round(x * 1000) : [...String(x)].reduce((a, c) => a * 31 + c.charCodeAt(0), 7);
+        h = (h * 31 + n) % 2147483647;
+      }
+    }
+    return h;
+  });
+}
+
+// Milliseconds until every matrix's fingerprint differs from `before`, or
+// null when that did not happen within boundMs.
+async function waitForMatrices(page, before, boundMs) {
+  const started = Date.now();
+  try {
+    await page.waitForFunction(([fingerprints, names, prior]) => {
+      const now = new Function(`return ${fingerprints}`)()(names);
+      return now.every((h, k) => h !== null && h !== prior[k]);
+    }, [matrixFingerprints.toString(), kMatrices, before], { timeout: boundMs, polling: 50 });
+  } catch (error) {
+    if (error.name === 'TimeoutError') return null;
+    throw error;
+  }
+  return Date.now() - started;
+}
+
+// Picks other pairs until one redraws both matrices and their difference
+// (two candidates may have the same matrix, so the first pair may not).
+async function checkPairChange(page, boundMs) {
+  const options = await page.$$eval('#pair-a option', (all) => all.map((o) => o.value));
+  const a0 = await page.inputValue('#pair-a');
+  const b0 = await page.inputValue('#pair-b');
+  check(options.length >= 3, `#pair-a offers ${options.length} candidates; the test needs 3`);
+  const before = await page.evaluate(matrixFingerprints, kMatrices);
+  check(before.every((h) => h !== null), `a matrix of ${kMatrices.join(', ')} has no series with id 'cells'`);
+  for (const [i, a] of options.entries()) {
+    const b = options[(i + 1) % options.length];
+    if (a === a0 || b === b0 || a === b) continue;
+    const started = Date.now();
+    await page.selectOption('#pair-a', a);
+    await page.selectOption('#pair-b', b);
+    if ((await waitForMatrices(page, before, boundMs)) !== null) {
+      const ms = Date.now() - started;
+      console.log(`pair ${a0} | ${b0} -> ${a} | ${b}: both matrices and the difference redrawn in ${ms} ms`);
+      return ms;
+    }
+  }
+  throw new Error(`no other pair in #pair-a/#pair-b changed the data of ${kMatrices.join(', ')}`);
+}
+
+async function checkAxisSwitch(page) {
+  const options = await page.$$eval('#x-axis option', (all) => all.map((o) => o.value));
+  const current = await page.inputValue('#x-axis');
+  const next = ['file_bytes', 'macs', 'items_per_s', 'model_rss_bytes', 'p99_ms'].find(
+    (v) => v !== current && options.includes(v));
+  check(next, `#x-axis offers no other axis than ${current} (${options.join(', ')})`);
+  const before = await markPixels(page, 'speed-accuracy', 'candidates');
+  await page.selectOption('#x-axis', next);
+  let moved = 0, after = [];
+  for (const started = Date.now(); moved === 0 && Date.now() - started < 2000; await page.waitForTimeout(50)) {
+    after = await markPixels(page, 'speed-accuracy', 'candidates');
+    moved = after.filter((p, i) => p && before[i] && Math.hypot(p.x - before[i].x, p.y - before[i].y) > 1).length;
+  }
+  check(moved > 0, `switching #x-axis from ${current} to ${next} moved no mark within 2 s`);
+  console.log(`x axis ${current} -> ${next}: ${moved} of ${after.length} marks moved`);
+}
+
+async function screenshot(page, file) {
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`screenshot: ${file} (${(fs.statSync(file).size / 1e3).toFixed(0)} kB)`);
+}
+
+// A small deterministic generator (mulberry32), so every run builds the same store.
+function random32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// An accuracy entry as the study stores it (confusion [true][predicted],
+// recall, up to 8 samples per mislabelled cell) for `samples` evaluations
+// spread evenly over the classes, each right with probability top1, else
+// mistaken for one of the three next classes (confusions cluster, as in ImageNet).
+function syntheticAccuracy(candidate, classes, samples, random) {
+  const confusion = Array.from({ length: classes }, () => new Array(classes).fill(0));
+  const labels = [], predictions = [], cellSamples = {};
+  for (let k = 0; k < samples; ++k) {
+    const label = Math.floor((k * classes) / samples);
+    const prediction = random() < candidate.top1 ? label : (label + 1 + Math.floor(random() * 3)) % classes;
+    labels.push(label);
+    predictions.push(prediction);
+    confusion[label][prediction] += 1;
+    const cell = `${label},${prediction}`;
+    if (label !== prediction && (cellSamples[cell] ??= []).length < 8) cellSamples[cell].push(k);
+  }
+  const recall = confusion.map((row, c) => row[c] / row.reduce((a, b) => a + b, 0));
+  return { model: candidate.model, engine: 'onnxruntime', candidates: [candidate.name], top1: candidate.top1,
+           samples, indices: labels.map((_, k) => k), labels, predictions, confusion, recall, cell_samples: cellSamples };
+}
+
+// The demo's snapshot grown to `classes` classes and `count` candidates: the
+// demo's own candidates plus renamed copies (other speeds, same lineage
+// fields), each its own model with a synthetic accuracy run over 10 samples
+// per class (dataset indices of the demo's test set, so thumbnails exist).
+function growSnapshot(run, classes, count) {
+  const random = random32(1000);
+  const grown = structuredClone(run);
+  grown.dataset = { ...grown.dataset, classes: Array.from({ length: classes }, (_, c) => `synthetic class ${c}`) };
+  const base = run.study.candidates.filter((c) => !c.failure);
+  check(base.length > 0, 'the demo snapshot has no measured candidate');
+  const candidates = Array.from({ length: count }, (_, k) => {
+    const c = structuredClone(base[k % base.length]);
+    if (k >= base.length) {
+      const scale = 1 + 0.37 * Math.floor(k / base.length) + 0.05 * (k % base.length);
+      c.name = c.model = `${c.name} copy ${Math.floor(k / base.length)}`;
+      for (const key of ['p50_ms', 'p99_ms']) c[key] *= scale;
+      for (const key of ['p50_ci95', 'p99_ci95']) c[key] = c[key]?.map((v) => v * scale);
+      c.items_per_s /= scale;
+      c.items_per_s_ci95 = c.items_per_s_ci95?.map((v) => v / scale).reverse();
+    }
+    c.top1 = 0.55 + 0.4 * random();
+    return c;
+  });
+  grown.study.candidates = candidates;
+  grown.accuracy = candidates.map((c) => syntheticAccuracy(c, classes, 10 * classes, random));
+  grown.latency = candidates.map((c) => ({
+    candidate: c.name, count: 1000, raw_ms: Array.from({ length: 1000 }, (_, i) => c.p50_ms * (0.9 + 0.2 * (i / 999))) }));
+  return grown;
+}
+
+const kSyntheticStudy = 'thousand-classes';
+
+// A store holding one snapshot, the demo's grown to 1000 classes and 20
+// candidates, and no measurement; written anew each run.
+function thousandClassesStore(sweetspot, demoDb, storeWriter, workDir) {
+  const demoHtml = writeReport(sweetspot, demoDb, null, path.join(workDir, 'thousand-classes-source.html'));
+  const snapshot = growSnapshot(pageData(demoHtml).runs[0], kThousandClasses, kThousandCandidates);
+  const snapshotFile = path.join(workDir, 'thousand-classes-snapshot.json');
+  fs.writeFileSync(snapshotFile, JSON.stringify(snapshot));
+  const db = path.join(workDir, 'thousand-classes.db');
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(db + suffix, { force: true });
+  const seconds = run(storeWriter, [db, kSyntheticStudy, snapshotFile]);
+  console.log(`synthetic store: ${db}: ${kThousandClasses} classes, ${kThousandCandidates} candidates, ` +
+              `snapshot ${(fs.statSync(snapshotFile).size / 1e6).toFixed(1)} MB, stored in ${seconds} s`);
+  // The store holds both now; 45 MB less in the build folder.
+  for (const file of [snapshotFile, demoHtml]) fs.rmSync(file);
+  return db;
+}
+
+async function checkDemoPage(browser, htmlFile, workDir) {
+  const data = pageData(htmlFile);
+  const { page, problems } = await openPage(browser, htmlFile);
+  await checkCandidateMarks(page, data);
+  await checkCellTooltip(page, 'confusion-a');
+  await checkPairChange(page, 2000);
+  await checkCellTooltip(page, 'confusion-diff');
+  await checkAxisSwitch(page);
+  await screenshot(page, path.join(workDir, 'report.png'));
+  checkProblems(problems);
+}
+
+async function checkThousandClassesPage(browser, htmlFile, workDir) {
+  const data = pageData(htmlFile);
+  check(data.classes.length === kThousandClasses, `the page has ${data.classes.length} classes, not ${kThousandClasses}`);
+  const { page, problems } = await openPage(browser, htmlFile);
+  await checkCandidateMarks(page, data);
+  await checkCellTooltip(page, 'confusion-a');
+  const redrawMs = await checkPairChange(page, 2000);
+  check(redrawMs < kInteractionBoundMs, `a change of pair took ${redrawMs} ms`);
+  await checkCellTooltip(page, 'confusion-b');
+  await screenshot(page, path.join(workDir, 'thousand-classes.png'));
+  checkProblems(problems);
+}
+
+async function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: Object.fromEntries(['sweetspot', 'db', 'work-dir', 'node-modules', 'store-writer', 'page'].map(
+      (name) => [name, { type: 'string' }])),
+  });
+  const mode = positionals[0];
+  check(['demo', 'thousand-classes', 'page'].includes(mode), `unknown mode ${mode}: demo, thousand-classes or page`);
+  const playwright = loadPlaywright(values['node-modules']);
+  const executablePath = chromiumPath();
+  const workDir = values['work-dir'];
+  fs.mkdirSync(workDir, { recursive: true });
+  let htmlFile = values.page;
+  if (mode === 'demo') htmlFile = writeReport(values.sweetspot, values.db, null, path.join(workDir, 'report.html'));
+  if (mode === 'thousand-classes') {
+    const db = thousandClassesStore(values.sweetspot, values.db, values['store-writer'], workDir);
+    htmlFile = writeReport(values.sweetspot, db, kSyntheticStudy, path.join(workDir, 'thousand-classes.html'));
+  }
+  const browser = await playwright.chromium.launch({ executablePath });
+  try {
+    if (mode === 'thousand-classes') await checkThousandClassesPage(browser, htmlFile, workDir);
+    else await checkDemoPage(browser, htmlFile, workDir);
+  } finally {
+    await browser.close();
+  }
+  console.log('PASS');
+}
+
+main().catch((error) => {
+  console.error(`FAIL: ${error.stack ?? error}`);
+  process.exit(1);
+});
