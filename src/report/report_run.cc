@@ -30,8 +30,9 @@ std::size_t MatrixSize(const AccuracyRow& row, std::size_t classes) {
   return static_cast<std::size_t>(most + 1);
 }
 
-// The confusion matrix [true][predicted], the recall per class (null for a
-// class with no sample) and up to kCellSamples indices per mislabelled cell
+// The confusion matrix [true][predicted] (dense, and its nonzero cells as
+// [true, predicted, count]), the recall per class (null for a class with no
+// sample) and up to kCellSamples indices per mislabelled cell
 // ("true,predicted" -> indices, in evaluation order).
 void AddConfusion(const AccuracyRow& row, std::size_t classes, json* entry) {
   const std::size_t n = MatrixSize(row, classes);
@@ -46,12 +47,17 @@ void AddConfusion(const AccuracyRow& row, std::size_t classes, json* entry) {
     if (cell.size() < kCellSamples) cell.push_back(row.sample_indices[k]);
   }
   json recall = json::array();
+  json nonzero = json::array();  // [true, predicted, count]: the matrix without its zeros
   for (std::size_t c = 0; c < n; ++c) {
     std::int64_t total = 0;
-    for (const std::int64_t v : confusion[c]) total += v;
+    for (std::size_t p = 0; p < n; ++p) {
+      total += confusion[c][p];
+      if (confusion[c][p] != 0) nonzero.push_back({c, p, confusion[c][p]});
+    }
     recall.push_back(total > 0 ? json(static_cast<double>(confusion[c][c]) / static_cast<double>(total)) : json());
   }
   (*entry)["confusion"] = confusion;
+  (*entry)["confusion_cells"] = nonzero;
   (*entry)["recall"] = recall;
   (*entry)["cell_samples"] = cells;
 }

@@ -112,6 +112,13 @@ TEST_F(ReportDataTest, SnapshotStoredByTheStudyReadsBackAndAgreesWithTheStore) {
     EXPECT_EQ(entry["candidates"], json({(*measured)[i].name}));
     EXPECT_EQ(Sum(entry["confusion"]), row.sample_count) << "the confusion matrix counts every sample once";
     EXPECT_EQ(Diagonal(entry["confusion"]), row.top1_correct);
+    for (const json& cell : entry["confusion_cells"]) {
+      EXPECT_NE(cell[2], 0);
+      EXPECT_EQ(entry["confusion"][cell[0].get<std::size_t>()][cell[1].get<std::size_t>()], cell[2]);
+    }
+    std::int64_t sparse_total = 0;
+    for (const json& cell : entry["confusion_cells"]) sparse_total += cell[2].get<std::int64_t>();
+    EXPECT_EQ(sparse_total, row.sample_count) << "the nonzero cells are the whole matrix";
     EXPECT_EQ(entry["indices"], json(row.sample_indices));
     std::int64_t right = 0;
     for (std::size_t k = 0; k < entry["labels"].size(); ++k) right += entry["labels"][k] == entry["predictions"][k];
