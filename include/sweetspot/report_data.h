@@ -11,8 +11,9 @@
 //  - `accuracy`: per (model, engine) accuracy run that finished, its samples'
 //    dataset indices, labels and top-1 predictions (left out, null, when the
 //    run's accuracy entries hold more than kMaxSnapshotSampleInts of them in
-//    all), its confusion matrix [true][predicted] and recall per class, and up
-//    to kCellSamples sample indices per mislabelled cell;
+//    all), its confusion matrix [true][predicted] (dense and as nonzero
+//    cells), recall per class, and up to kCellSamples sample indices per
+//    mislabelled cell and per class the reference got right and it wrong;
 //  - `latency`: per candidate its raw latencies in ms, sorted, evenly
 //    subsampled to at most kMaxRawLatencies (SubsampleSorted);
 //  - `variants`: per derived model its SQNR per quantized activation in graph
