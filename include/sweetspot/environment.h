@@ -24,6 +24,11 @@ struct Environment {
   std::string timestamp_utc;  // ISO 8601, when captured
 };
 
+// "Intel Xeon, 16 logical cores, CPUs 0-1 allowed (2 usable), host box,
+// onnxruntime 1.21.0, sweetspot 0.1.0 (Release)": the facts that tell
+// environments apart.
+std::string DescribeEnvironment(const Environment& environment, const std::string& backend_version);
+
 // The JSON form every result format uses: one key per field, same names.
 void to_json(nlohmann::json& json, const Environment& environment);
 void from_json(const nlohmann::json& json, Environment& environment);

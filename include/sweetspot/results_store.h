@@ -90,10 +90,11 @@ struct AccuracyRow {
   // Each sample's output row, row-major [samples x classes] (EvalSummary::scores):
   // kept with the samples when the evaluation kept them, else empty.
   std::vector<float> scores;
-  std::string eval_json;     // the `sweetspot eval --json` document
-  double duration_ms = 0.0;  // wall time of the measuring process
-  std::string measured_utc;  // set by the store
-  std::string settings_key;  // set by the store on reads
+  std::string eval_json;            // the `sweetspot eval --json` document
+  double duration_ms = 0.0;         // wall time of the measuring process
+  std::string measured_utc;         // set by the store
+  std::string settings_key;         // set by the store on reads
+  std::int64_t environment_id = 0;  // set by StudyMeasurements: a StoredEnvironment's id
 };
 
 struct LatencyRow {
@@ -119,6 +120,7 @@ struct LatencyRow {
   double duration_ms = 0.0;
   std::string measured_utc;
   std::string settings_key;
+  std::int64_t environment_id = 0;  // set by StudyMeasurements: a StoredEnvironment's id
 };
 
 struct FailureRow {
@@ -127,6 +129,7 @@ struct FailureRow {
   std::string code;  // StatusCodeName
   std::string reason;
   std::string failed_utc;
+  std::int64_t environment_id = 0;  // set by StudyMeasurements: a StoredEnvironment's id
 };
 
 struct StudyListing {
@@ -140,23 +143,24 @@ struct StudyListing {
   std::int64_t failures = 0;
 };
 
-// One candidate of a study with everything stored for its variant, oldest first.
-struct CandidateMeasurements {
-  std::string name;
-  std::string path;
-  StoredModel model;
-  std::string environment;  // of the latest row: "cpu, N cores, host"
-  std::vector<AccuracyRow> accuracy;
-  std::vector<LatencyRow> latency;
-  std::vector<FailureRow> failures;
-};
-
 // An environment the store holds, as PutEnvironment recorded it (its
 // timestamp is not kept: timestamp_utc is empty).
 struct StoredEnvironment {
   std::int64_t id = 0;
   Environment environment;
   std::string backend_version;
+};
+
+// One candidate of a study with everything stored for its variant, oldest
+// first; each row names its environment (a merged store holds several).
+struct CandidateMeasurements {
+  std::string name;
+  std::string path;
+  StoredModel model;
+  std::vector<StoredEnvironment> environments;  // those its rows were measured in, by id
+  std::vector<AccuracyRow> accuracy;
+  std::vector<LatencyRow> latency;
+  std::vector<FailureRow> failures;
 };
 
 // Rows a merge added to the destination, per table (rows it already held are

@@ -60,10 +60,6 @@ struct EnvironmentsReport {
 // candidates.
 Result<EnvironmentsReport> ReportStoredStudy(const StudySpec& spec, const StudyOptions& options);
 
-// "Intel Xeon, 16 logical cores, CPUs 0-1 allowed (2 usable), host box,
-// onnxruntime 1.21.0, sweetspot 0.1.0": the facts that tell environments apart.
-std::string DescribeEnvironment(const Environment& environment, const std::string& backend_version);
-
 // Per environment its description and RenderStudyText's report, then the
 // speed ratios between environments and each environment's recommendation.
 std::string RenderEnvironmentsText(const EnvironmentsReport& report);

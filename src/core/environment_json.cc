@@ -1,3 +1,8 @@
+// Environment: its JSON form and its one-line description.
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "sweetspot/environment.h"
@@ -33,6 +38,32 @@ void from_json(const nlohmann::json& json, Environment& e) {
   json.at("build_type").get_to(e.build_type);
   json.at("sweetspot_version").get_to(e.sweetspot_version);
   json.at("timestamp_utc").get_to(e.timestamp_utc);
+}
+
+namespace {
+
+// "0-3,6" from {0, 1, 2, 3, 6}.
+std::string CpuList(const std::vector<int>& cpus) {
+  std::string out;
+  for (std::size_t i = 0; i < cpus.size();) {
+    std::size_t j = i;
+    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
+    out += (out.empty() ? "" : ",") + (j == i ? fmt::format("{}", cpus[i]) : fmt::format("{}-{}", cpus[i], cpus[j]));
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string DescribeEnvironment(const Environment& e, const std::string& backend_version) {
+  std::string text =
+      fmt::format("{}, {} logical cores", e.cpu_model.empty() ? "unknown CPU" : e.cpu_model, e.logical_cores);
+  if (!e.affinity.empty()) text += fmt::format(", CPUs {} allowed", CpuList(e.affinity));
+  if (e.usable_cpus > 0) text += fmt::format(" ({} usable)", e.usable_cpus);
+  if (e.omp_num_threads > 0) text += fmt::format(", OMP_NUM_THREADS={}", e.omp_num_threads);
+  return text + fmt::format(", host {}, onnxruntime {}, sweetspot {} ({})", e.hostname, backend_version,
+                            e.sweetspot_version, e.build_type);
 }
 
 }  // namespace sweetspot

@@ -323,6 +323,56 @@ constexpr const char* kAccuracyColumns =
     "sample_count, top1_correct, top5_correct, excluded_count, top1, top5, top1_ci_lower, top1_ci_upper, "
     "samples_json, eval_json, duration_ms, measured_utc, settings_key";
 
+// Environments from rows (id, backend_version, environment_json).
+Result<std::vector<StoredEnvironment>> ReadEnvironments(Stmt& s, const fs::path& path) {
+  std::vector<StoredEnvironment> out;
+  while (s.Step()) {
+    StoredEnvironment stored{s.Int(0), {}, s.Text(1)};
+    json facts = json::parse(s.Text(2), nullptr, /*allow_exceptions=*/false);
+    if (!facts.is_object()) {
+      return Status::InvalidData(
+          fmt::format("results database '{}': stored environment {} is damaged", path.string(), stored.id));
+    }
+    facts["timestamp_utc"] = "";  // PutEnvironment leaves it out
+    try {
+      facts.get_to(stored.environment);
+    } catch (const json::exception& e) {
+      return Status::InvalidData(fmt::format("results database '{}': stored environment {} is damaged ({})",
+                                             path.string(), stored.id, e.what()));
+    }
+    out.push_back(std::move(stored));
+  }
+  SWEETSPOT_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
+// Sets the environment_id of each row StudyMeasurements read for one
+// candidate (the same tables and order) and the environments they name.
+Status ReadRowEnvironments(const ResultsStore::Impl& impl, const fs::path& path, std::int64_t variant_id,
+                           std::int64_t study_id, CandidateMeasurements& c) {
+  const auto ids = [&](const char* sql, auto&& set) -> Status {
+    Stmt s(impl, sql, "reading environments");
+    s.Bind(variant_id);
+    if (std::string_view(sql).find("study_id") != std::string_view::npos) s.Bind(study_id);
+    for (std::size_t row = 0; s.Step(); ++row) set(row, s.Int(0));
+    return s.status();
+  };
+  SWEETSPOT_RETURN_IF_ERROR(ids("SELECT environment_id FROM accuracy_results WHERE variant_id = ? ORDER BY id",
+                                [&](std::size_t r, std::int64_t id) { c.accuracy.at(r).environment_id = id; }));
+  SWEETSPOT_RETURN_IF_ERROR(ids("SELECT environment_id FROM latency_results WHERE variant_id = ? ORDER BY id",
+                                [&](std::size_t r, std::int64_t id) { c.latency.at(r).environment_id = id; }));
+  SWEETSPOT_RETURN_IF_ERROR(ids("SELECT environment_id FROM failures WHERE variant_id = ? AND study_id = ? ORDER BY id",
+                                [&](std::size_t r, std::int64_t id) { c.failures.at(r).environment_id = id; }));
+  Stmt e(impl,
+         "SELECT id, backend_version, environment_json FROM environments WHERE id IN (SELECT environment_id FROM "
+         "accuracy_results WHERE variant_id = ?1 UNION SELECT environment_id FROM latency_results WHERE variant_id = "
+         "?1 UNION SELECT environment_id FROM failures WHERE variant_id = ?1 AND study_id = ?2) ORDER BY id",
+         "reading environments");
+  e.Bind(variant_id).Bind(study_id);
+  SWEETSPOT_ASSIGN_OR_RETURN(c.environments, ReadEnvironments(e, path));
+  return Status::Ok();
+}
+
 Result<AccuracyRow> ReadAccuracy(const Stmt& s) {
   AccuracyRow row;
   row.sample_count = s.Int(0);
@@ -751,13 +801,7 @@ Result<std::vector<CandidateMeasurements>> ResultsStore::StudyMeasurements(std::
     f.Bind(variant_ids[i]).Bind(study_id);
     while (f.Step()) out[i].failures.push_back({f.Text(0), f.Text(1), f.Text(2), f.Text(3), f.Text(4)});
     SWEETSPOT_RETURN_IF_ERROR(f.status());
-    Stmt e(*impl_,
-           "SELECT e.cpu_model, e.logical_cores, e.hostname FROM environments e WHERE e.id = (SELECT environment_id "
-           "FROM latency_results WHERE variant_id = ? ORDER BY id DESC LIMIT 1)",
-           "reading environments");
-    e.Bind(variant_ids[i]);
-    if (e.Step()) out[i].environment = fmt::format("{}, {} cores, {}", e.Text(0), e.Int(1), e.Text(2));
-    SWEETSPOT_RETURN_IF_ERROR(e.status());
+    SWEETSPOT_RETURN_IF_ERROR(ReadRowEnvironments(*impl_, path_, variant_ids[i], study_id, out[i]));
   }
   return out;
 }
@@ -796,25 +840,7 @@ Result<std::vector<StoredEnvironment>> ResultsStore::EnvironmentsMeasuring(
                      ids)
              .c_str(),
          "reading environments");
-  std::vector<StoredEnvironment> out;
-  while (s.Step()) {
-    StoredEnvironment stored{s.Int(0), {}, s.Text(1)};
-    json facts = json::parse(s.Text(2), nullptr, /*allow_exceptions=*/false);
-    if (!facts.is_object()) {
-      return Status::InvalidData(
-          fmt::format("results database '{}': stored environment {} is damaged", path_.string(), stored.id));
-    }
-    facts["timestamp_utc"] = "";  // PutEnvironment leaves it out
-    try {
-      facts.get_to(stored.environment);
-    } catch (const json::exception& e) {
-      return Status::InvalidData(fmt::format("results database '{}': stored environment {} is damaged ({})",
-                                             path_.string(), stored.id, e.what()));
-    }
-    out.push_back(std::move(stored));
-  }
-  SWEETSPOT_RETURN_IF_ERROR(s.status());
-  return out;
+  return ReadEnvironments(s, path_);
 }
 
 namespace {

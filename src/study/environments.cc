@@ -79,18 +79,6 @@ void AddRatios(EnvironmentsReport* report) {
   }
 }
 
-// "0-3,6" from {0, 1, 2, 3, 6}.
-std::string CpuList(const std::vector<int>& cpus) {
-  std::string out;
-  for (std::size_t i = 0; i < cpus.size();) {
-    std::size_t j = i;
-    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
-    out += (out.empty() ? "" : ",") + (j == i ? fmt::format("{}", cpus[i]) : fmt::format("{}-{}", cpus[i], cpus[j]));
-    i = j + 1;
-  }
-  return out;
-}
-
 std::string RatioWithInterval(const EnvironmentSpeedRatio& ratio) {
   const stats::Interval& ci = ratio.p50_ratio_ci;
   return ci.valid ? fmt::format("{:.2f}x [{:.2f}, {:.2f}]", ratio.p50_ratio, ci.lower, ci.upper)
@@ -177,16 +165,6 @@ std::string SpeedVerdict(const EnvironmentSpeedRatio& ratio) {
   if (ci.lower > 1.0) return "faster";
   if (ci.upper < 1.0) return "slower";
   return "no measurable difference";
-}
-
-std::string DescribeEnvironment(const Environment& e, const std::string& backend_version) {
-  std::string text =
-      fmt::format("{}, {} logical cores", e.cpu_model.empty() ? "unknown CPU" : e.cpu_model, e.logical_cores);
-  if (!e.affinity.empty()) text += fmt::format(", CPUs {} allowed", CpuList(e.affinity));
-  if (e.usable_cpus > 0) text += fmt::format(" ({} usable)", e.usable_cpus);
-  if (e.omp_num_threads > 0) text += fmt::format(", OMP_NUM_THREADS={}", e.omp_num_threads);
-  return text + fmt::format(", host {}, onnxruntime {}, sweetspot {} ({})", e.hostname, backend_version,
-                            e.sweetspot_version, e.build_type);
 }
 
 std::string RenderEnvironmentsText(const EnvironmentsReport& r) {

@@ -12,10 +12,13 @@
 #include <string>
 #include <thread>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "support/support.h"
+#include "sweetspot/results_export.h"
 
 namespace sweetspot {
 namespace {
@@ -167,7 +170,12 @@ TEST(ResultsStoreTest, RoundTripsEveryKindOfRowAndFindsTheLatest) {
   EXPECT_EQ(m.latency.size(), 2U);
   ASSERT_EQ(m.failures.size(), 1U);
   EXPECT_EQ(m.failures[0].code, StatusCodeName(StatusCode::kRuntimeError));
-  EXPECT_EQ(m.environment, "Example CPU, 2 cores, box");
+  ASSERT_EQ(m.environments.size(), 1U);
+  EXPECT_EQ(m.environments[0].environment.cpu_model, "Example CPU");
+  EXPECT_EQ(m.environments[0].environment.hostname, "box");
+  for (const auto& row : m.accuracy) EXPECT_EQ(row.environment_id, m.environments[0].id);
+  for (const auto& row : m.latency) EXPECT_EQ(row.environment_id, m.environments[0].id);
+  EXPECT_EQ(m.failures[0].environment_id, m.environments[0].id);
 
   auto unknown = store.StudyMeasurements("nope");
   ASSERT_FALSE(unknown.ok());
@@ -472,6 +480,64 @@ TEST(ResultsStoreMergeTest, GivesTheUnionWithoutDuplicatesAndIsIdempotent) {
     ASSERT_TRUE(latency.ok() && latency->has_value());
     EXPECT_DOUBLE_EQ((*latency)->p50_ms, e.environment.usable_cpus == 1 ? 3.0 : 2.0);
   }
+}
+
+// `results --study` of a merged store: each row names the environment it was
+// measured in (text, JSON and CSV), so two machines' rows are told apart.
+TEST(ResultsStoreMergeTest, TheExportOfAMergedStoreNamesEachRowsEnvironment) {
+  TempDir dir;
+  MakeMachineStore(dir / "a.db", Env(), 2.0, /*derived=*/false);
+  MakeMachineStore(dir / "b.db", OneCore(), 3.0, /*derived=*/false);
+  ASSERT_TRUE(MergeResultStores({dir / "a.db", dir / "b.db"}, dir / "c.db").ok());
+  auto store = ResultsStore::Open(dir / "c.db", {.read_only = true});
+  ASSERT_TRUE(store.ok());
+  auto measured = (*store)->StudyMeasurements("demo");
+  ASSERT_TRUE(measured.ok()) << measured.status().ToString();
+  ASSERT_EQ(measured->size(), 1U);
+  const CandidateMeasurements& m = (*measured)[0];
+  ASSERT_EQ(m.environments.size(), 2U);
+  ASSERT_EQ(m.latency.size(), 2U);
+  const StoredEnvironment& one_core = m.environments[1];
+  EXPECT_EQ(one_core.environment.usable_cpus, 1);
+  // Each row's environment is the one it was measured in: 2 ms on both CPUs, 3 ms on one.
+  for (const LatencyRow& row : m.latency) {
+    EXPECT_EQ(row.environment_id == one_core.id, row.p50_ms == 3.0) << row.p50_ms;
+  }
+  ASSERT_EQ(m.failures.size(), 2U);
+  EXPECT_NE(m.failures[0].environment_id, m.failures[1].environment_id);
+
+  const std::string text = RenderMeasurementsText("demo", *measured);
+  const std::string two = DescribeEnvironment(m.environments[0].environment, "1.21.0");
+  const std::string one = DescribeEnvironment(one_core.environment, "1.21.0");
+  EXPECT_THAT(text, HasSubstr(fmt::format("env {}: {}\n", m.environments[0].id, two)));
+  EXPECT_THAT(text, HasSubstr(fmt::format("env {}: {}\n", one_core.id, one)));
+  EXPECT_THAT(one, HasSubstr("CPUs 0 allowed (1 usable)"));
+  EXPECT_THAT(text, HasSubstr(fmt::format("env {}  latency   single-stream b1 t1  p50 3.000 ms", one_core.id)));
+  EXPECT_THAT(text,
+              HasSubstr(fmt::format("env {}  latency   single-stream b1 t1  p50 2.000 ms", m.environments[0].id)));
+
+  const auto doc = nlohmann::json::parse(RenderMeasurementsJson("demo", *measured));
+  ASSERT_EQ(doc["environments"].size(), 2U);
+  EXPECT_EQ(doc["environments"][1]["id"], one_core.id);
+  EXPECT_EQ(doc["environments"][1]["description"], one);
+  EXPECT_EQ(doc["environments"][1]["environment"]["usable_cpus"], 1);
+  for (const auto& row : doc["candidates"][0]["latency"]) {
+    EXPECT_EQ(row["environment_id"] == one_core.id, row["p50_ms"] == 3.0) << row.dump();
+  }
+
+  const std::string csv = RenderMeasurementsCsv("demo", *measured);
+  EXPECT_THAT(csv, HasSubstr(",reason,environment_id,environment\n"));
+  std::istringstream lines(csv);
+  int with_one_core = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(",latency,") == std::string::npos) continue;
+    const bool slow = line.find(",3,3.3,4.5,") != std::string::npos;  // p50, p90, p99 of 3 ms
+    const bool on_one_core = line.find(fmt::format(",{},\"{}\"", one_core.id, one)) != std::string::npos ||
+                             line.find(fmt::format(",{},{}", one_core.id, one)) != std::string::npos;
+    EXPECT_EQ(slow, on_one_core) << line;
+    with_one_core += on_one_core ? 1 : 0;
+  }
+  EXPECT_EQ(with_one_core, 1);
 }
 
 // A store of an older schema is refused with the command that upgrades it;

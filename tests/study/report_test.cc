@@ -112,14 +112,16 @@ StudyReport HandMadeReport() {
   int8.sqnr_worst = {{"/layer3/relu", "/layer3/conv2/Conv", 31.25, 18.5},
                      {"/fc/input", "/fc/Gemm", std::numeric_limits<double>::infinity(), 22.0}};
   int8.sqnr_layers = 21;
-  int8.diagnosis = "optimised graph: 25 nodes: 19 QLinearConv (uint8); 1 QuantizeLinear, 0 DequantizeLinear, 0 Cast; "
-                   "0 % of MACs in float";
+  int8.diagnosis =
+      "optimised graph: 25 nodes: 19 QLinearConv (uint8); 1 QuantizeLinear, 0 DequantizeLinear, 0 Cast; "
+      "0 % of MACs in float";
   StudyReport::VariantInfo aware;
   aware.model = "resnet20/int8-aware:0.3";
   aware.parent = "resnet20";
   aware.transform = "int8-aware:0.3";
-  aware.notes = {"the accuracy-aware search kept every layer quantized (step 0 within the budget): the same model as "
-                 "resnet20/int8-static:minmax, measured once, under that name"};
+  aware.notes = {
+      "the accuracy-aware search kept every layer quantized (step 0 within the budget): the same model as "
+      "resnet20/int8-static:minmax, measured once, under that name"};
   aware.same_as = "resnet20/int8-static:minmax";
   r.variants = {int8, aware};
   r.calibration = "1000 samples of image folder /data/train (stratified, seed 0)";
@@ -198,7 +200,15 @@ std::vector<CandidateMeasurements> HandMadeMeasurements() {
   c.name = "resnet20";
   c.path = "/data/resnet20.onnx";
   c.model = {"0123456789abcdef", 1100000, 272000, 40800000, 1080000, "/data/resnet20.onnx"};
-  c.environment = "Example CPU, 2 cores, box";
+  StoredEnvironment env{1, {}, "1.21.0"};
+  env.environment.cpu_model = "Example CPU";
+  env.environment.logical_cores = 2;
+  env.environment.affinity = {0, 1};
+  env.environment.usable_cpus = 2;
+  env.environment.hostname = "box";
+  env.environment.sweetspot_version = "0.1.0";
+  env.environment.build_type = "Release";
+  c.environments = {env};
   AccuracyRow a;
   a.sample_count = 1000;
   a.top1_correct = 810;
@@ -210,6 +220,7 @@ std::vector<CandidateMeasurements> HandMadeMeasurements() {
   a.duration_ms = 1234.5;
   a.measured_utc = "2024-05-01T12:00:00Z";
   a.settings_key = R"({"limit":1000})";
+  a.environment_id = 1;
   c.accuracy.push_back(a);
   LatencyRow l;
   l.setting = "single-stream b1 t1";
@@ -229,8 +240,10 @@ std::vector<CandidateMeasurements> HandMadeMeasurements() {
   l.duration_ms = 2500;
   l.measured_utc = "2024-05-01T12:00:03Z";
   l.settings_key = R"({"bench":{}})";
+  l.environment_id = 1;
   c.latency.push_back(l);
-  c.failures.push_back({"latency", "offline b8 t1", "runtime error", "timed out after 60 s", "2024-05-01T12:01:00Z"});
+  c.failures.push_back(
+      {"latency", "offline b8 t1", "runtime error", "timed out after 60 s", "2024-05-01T12:01:00Z", 1});
   return {c};
 }
 
@@ -247,9 +260,9 @@ TEST(ResultsExportTest, ModelMemoryNotMeasuredIsNullAndEmpty) {
   const auto doc = nlohmann::json::parse(RenderMeasurementsJson("s", m));
   EXPECT_TRUE(doc["candidates"][0]["latency"][0]["model_rss_bytes"].is_null());
   const std::string csv = RenderMeasurementsCsv("s", m);
-  EXPECT_NE(csv.find(",75000000,,1,\n"), std::string::npos) << csv;  // peak, empty model memory, converged
+  EXPECT_NE(csv.find(",75000000,,1,,1,"), std::string::npos) << csv;  // peak, empty model memory, converged
   m[0].latency[0].model_rss_bytes = 6'080'000;
-  EXPECT_NE(RenderMeasurementsCsv("s", m).find(",75000000,6080000,1,\n"), std::string::npos);
+  EXPECT_NE(RenderMeasurementsCsv("s", m).find(",75000000,6080000,1,,1,"), std::string::npos);
 }
 
 TEST(ResultsExportTest, StudyListGolden) {
