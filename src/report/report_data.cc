@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "report/run_samples.h"
 #include "report/thumbnails.h"
 #include "sweetspot/report_data.h"
 #include "sweetspot/text_file.h"
@@ -102,12 +103,11 @@ void AddThumbnails(const std::vector<json>& runs, const ReportLoadOptions& optio
 // The per-sample arrays of every run, left out when all runs together hold
 // more than kMaxSnapshotSampleInts numbers (each run was limited alone).
 void LimitSampleArrays(std::vector<json>* runs, std::vector<std::string>* notes) {
-  static const char* const kArrays[] = {"indices", "labels", "predictions"};
   std::size_t total = 0;
   bool left_out = false;  // by BuildReportRun already
   for (const json& run : *runs) {
+    total += SampleNumbers(run);
     for (const json& entry : run.value("accuracy", json::array())) {
-      for (const char* key : kArrays) total += entry.contains(key) && entry[key].is_array() ? entry[key].size() : 0;
       left_out = left_out || !entry.contains("predictions") || entry["predictions"].is_null();
     }
   }
@@ -120,12 +120,7 @@ void LimitSampleArrays(std::vector<json>* runs, std::vector<std::string>* notes)
     }
     return;
   }
-  for (json& run : *runs) {
-    if (!run.contains("accuracy") || !run["accuracy"].is_array()) continue;
-    for (json& entry : run["accuracy"]) {
-      for (const char* key : kArrays) entry[key] = nullptr;
-    }
-  }
+  for (json& run : *runs) DropSampleArrays(&run);
   notes->push_back(
       fmt::format("per-sample predictions left out: the runs hold {} sample numbers, more than {}; the "
                   "confusion matrices are complete",

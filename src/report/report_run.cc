@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report/ops_by_precision.h"
+#include "report/run_samples.h"
 #include "sweetspot/report_data.h"
 #include "sweetspot/study_report.h"
 #include "sweetspot/text_file.h"
@@ -94,7 +95,6 @@ json Flips(const AccuracyRow& row, const AccuracyRow& reference) {
 json AccuracyJson(const StudyPlan& plan, const StudyMeasurements& measured, const StudyReport& report) {
   json out = json::array();
   const AccuracyRow* reference = ReferenceRow(plan, measured, report);
-  std::size_t sample_ints = 0;
   for (std::size_t i = 0; i < plan.models.size(); ++i) {
     for (std::size_t e = 0; e < plan.engines.size(); ++e) {
       const auto& row = measured.models[i].accuracy[e];
@@ -109,12 +109,8 @@ json AccuracyJson(const StudyPlan& plan, const StudyMeasurements& measured, cons
                     {"labels", row->labels},        {"predictions", row->predicted}};
       AddConfusion(*row, report.dataset_classes.size(), &entry);
       entry["flipped_samples"] = reference != nullptr ? Flips(*row, *reference) : json::object();
-      sample_ints += row->sample_indices.size() + row->labels.size() + row->predicted.size();
       out.push_back(std::move(entry));
     }
-  }
-  if (sample_ints > kMaxSnapshotSampleInts) {
-    for (json& entry : out) entry["indices"] = entry["labels"] = entry["predictions"] = nullptr;
   }
   return out;
 }
@@ -235,6 +231,8 @@ std::string BuildReportRun(const StudySpec& spec, const StudyPlan& plan, const S
               {"latency", LatencyJson(report)},
               {"variants", VariantsJson(plan, report)},
               {"training", TrainingJson(spec)}};
+  ShareSamples(&doc);
+  if (SampleNumbers(doc) > kMaxSnapshotSampleInts) DropSampleArrays(&doc);
   return DumpJson(doc);
 }
 

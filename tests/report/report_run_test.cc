@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ops_by_precision.h"
+#include "run_samples.h"
 #include "support/support.h"
 #include "sweetspot/onnx_model.h"
 #include "sweetspot/report_data.h"
@@ -141,8 +142,8 @@ TEST(ReportRunLimitTest, PerSampleArraysAreLeftOutAboveTheLimitAndTheMatrixStays
   const json left = json::parse(BuildReportRun(big.spec, big.plan, big.measured, big.report));
   const json& entry = left["accuracy"][0];
   EXPECT_TRUE(entry["predictions"].is_null());
-  EXPECT_TRUE(entry["labels"].is_null());
-  EXPECT_TRUE(entry["indices"].is_null());
+  EXPECT_TRUE(left["shared_samples"].is_null());
+  EXPECT_FALSE(entry.contains("indices"));
   EXPECT_EQ(entry["confusion"][0][0].get<std::int64_t>() + entry["confusion"][0][1].get<std::int64_t>(),
             static_cast<std::int64_t>(kMaxSnapshotSampleInts / 3 + 1));
   EXPECT_EQ(entry["cell_samples"]["0,1"].size(), kCellSamples) << "the hover samples stay";
@@ -169,6 +170,30 @@ TEST(ReportRunLimitTest, RunsOverTheLimitTogetherLoseTheirArraysWithANote) {
   for (const std::string& run : data->runs) EXPECT_TRUE(json::parse(run)["accuracy"][0]["predictions"].is_null());
   EXPECT_THAT(data->notes, ::testing::ElementsAre(HasSubstr("per-sample predictions left out: the runs hold"),
                                                   "no thumbnails: the stored report names no dataset"));
+}
+
+// Indices and labels are written once when every entry has the same; an
+// entry scored on other samples keeps its own, and so do the others.
+TEST(RunSamplesTest, SharedOnlyWhenEveryEntryHasTheSameSamples) {
+  json run = {{"accuracy",
+               {{{"indices", {1, 2}}, {"labels", {0, 1}}, {"predictions", {0, 0}}},
+                {{"indices", {1, 2}}, {"labels", {0, 1}}, {"predictions", {1, 1}}}}}};
+  ShareSamples(&run);
+  EXPECT_EQ(run["shared_samples"], json({{"indices", {1, 2}}, {"labels", {0, 1}}}));
+  EXPECT_FALSE(run["accuracy"][1].contains("labels"));
+  EXPECT_EQ(SampleNumbers(run), 8U);
+  DropSampleArrays(&run);
+  EXPECT_TRUE(run["shared_samples"].is_null());
+  EXPECT_TRUE(run["accuracy"][0]["predictions"].is_null());
+  EXPECT_EQ(SampleNumbers(run), 0U);
+
+  json apart = {{"accuracy",
+                 {{{"indices", {1, 2}}, {"labels", {0, 1}}, {"predictions", {0, 0}}},
+                  {{"indices", {1, 3}}, {"labels", {0, 1}}, {"predictions", {1, 1}}}}}};
+  ShareSamples(&apart);
+  EXPECT_TRUE(apart["shared_samples"].is_null());
+  EXPECT_EQ(apart["accuracy"][1]["indices"], json({1, 3}));
+  EXPECT_EQ(SampleNumbers(apart), 12U);
 }
 
 // Without the runtime's diagnosis the variant's file is counted: a float16
