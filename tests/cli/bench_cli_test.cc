@@ -226,6 +226,27 @@ TEST_F(BenchCli, AModelOneRuntimeCannotLoadFailsOnlyUnderThatRuntime) {
   EXPECT_NE(text.err.find(line), std::string::npos) << text.err;
 }
 
+// OpenCV imports this Add of a [N,3,4] and a [N,1,4] input but fails inside
+// the first forward(): one line naming the layer, exit 2; ONNX Runtime measures it.
+TEST_F(BenchCli, AModelOpenCvFailsToRunNamesTheLayerInOneLine) {
+  GraphBuilder b("broadcast");
+  b.Input("a", DType::kFloat32, {-1, 3, 4}, {"N"})
+      .Input("b", DType::kFloat32, {-1, 1, 4}, {"N"})
+      .Node("Add", {"a", "b"}, {"y"})
+      .Output("y", DType::kFloat32, {-1, 3, 4}, {"N"});
+  const std::string path = testing::WriteModel(b.Build(), dir_ / "broadcast.onnx").string();
+  const auto r = RunCli("bench " + path + " --runtime onnxruntime,opencv-dnn --json -" + kFast);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  const auto doc = nlohmann::json::parse(r.out);
+  EXPECT_EQ(doc["results"].size(), 1U) << r.out;
+  ASSERT_EQ(doc["failures"].size(), 1U) << r.out;
+  const std::string message = doc["failures"][0]["message"];
+  EXPECT_EQ(message.rfind("opencv-dnn cannot run '" + path + "' at layer 'Add_1' (Scale): OpenCV's check '", 0), 0U)
+      << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  EXPECT_EQ(Lines(r.err), 2U) << r.err;  // its line and the count of failures
+}
+
 // A runtime that cannot run fails before any model is measured, naming it.
 TEST_F(BenchCli, AnUnknownRuntimeAmongSeveralFailsBeforeMeasuring) {
   const auto r = RunCli("bench " + model_ + " --runtime onnxruntime,onnxruntime@0.0.1 --json -" + kFast);
