@@ -453,9 +453,22 @@
   }
 
   // ------------------------------------------------------ confusion
+  // The dense matrix [true][predicted], from `confusion`, else from the
+  // nonzero `confusion_cells` ([true, predicted, count]) the snapshot keeps for many classes.
+  function denseConfusion(a) {
+    if (Array.isArray(a.confusion) && a.confusion.length) return a.confusion;
+    if (!Array.isArray(a.confusion_cells) || !a.confusion_cells.length) return null;
+    const n = a.confusion_cells.reduce((most, c) => Math.max(most, c[0] + 1, c[1] + 1), classes.length);
+    const m = Array.from({length: n}, () => new Array(n).fill(0));
+    for (const [t, p, count] of a.confusion_cells) m[t][p] = count;
+    return m;
+  }
   const accuracyEntries = [];
   runs.forEach((run, r) => {
-    for (const a of run.accuracy || []) if (Array.isArray(a.confusion) && a.confusion.length) accuracyEntries.push({a, r, run});
+    for (const a of run.accuracy || []) {
+      const confusion = denseConfusion(a);
+      if (confusion) accuracyEntries.push({a: Object.assign({}, a, {confusion}), r, run});
+    }
   });
   const multiEngine = new Set(accuracyEntries.map((e) => e.a.engine)).size > 1;
   const multiAccuracyMachine = new Set(accuracyEntries.map((e) => e.r)).size > 1;
@@ -521,12 +534,12 @@
     return order;
   }
   const className = (i) => (classes[i] !== undefined ? String(classes[i]) : `class ${i}`);
-  function matrixOption(title, cells, order, visualMap, tooltip) {
+  function matrixOption(title, subtitle, cells, order, visualMap, tooltip) {
     const n = order.length, names = order.map(className);
     const zoom = n > 30;
     return {
-      animation: false, title: {text: title, subtext: cells.length ? '' : 'no cell differs', left: 'center', textStyle: {fontSize: 13}},
-      grid: {left: 110, right: 30, top: 40, bottom: zoom ? 120 : 100},
+      animation: false, title: {text: title, subtext: cells.length ? subtitle : 'no cell differs', left: 'center', textStyle: {fontSize: 13}, itemGap: 4},
+      grid: {left: 110, right: 30, top: 56, bottom: zoom ? 120 : 100},
       tooltip: Object.assign({}, tooltipBase, {trigger: 'item', formatter: tooltip}),
       xAxis: {type: 'category', data: names, name: 'predicted', nameLocation: 'middle', nameGap: zoom ? 95 : 80, axisLabel: {rotate: 60, width: 80, overflow: 'truncate', fontSize: 10}, splitArea: {show: false}},
       yAxis: {type: 'category', data: names, inverse: true, name: 'true', nameLocation: 'start', axisLabel: {width: 95, overflow: 'truncate', fontSize: 10}},
@@ -581,7 +594,7 @@
         if (t !== p) offMax = Math.max(offMax, value);
       }
       const top = offMax || max || 1;
-      chart.setOption(matrixOption(`${letter}: ${entry.label}`, cells, ord,
+      chart.setOption(matrixOption(`${letter}: ${entry.label}`, '', cells, ord,
         {min: 0, max: top, inRange: {color: ['#f7fbff', '#6baed6', '#08306b']}, outOfRange: {color: '#08306b'}},
         (params) => {
           const [x, y, , count] = params.value, t = ord[y], p = ord[x];
@@ -602,19 +615,21 @@
     for (let y = 0; y < n; ++y) for (let x = 0; x < n; ++x) {
       const t = order[y], p = order[x];
       if (!matA[t][p] && !matB[t][p]) continue;
-      const value = mode === 'rates' ? matB[t][p] / (tb[t] || 1) - matA[t][p] / (ta[t] || 1) : matB[t][p] - matA[t][p];
-      if (value === 0) continue;
+      const change = mode === 'rates' ? matB[t][p] / (tb[t] || 1) - matA[t][p] / (ta[t] || 1) : matB[t][p] - matA[t][p];
+      if (change === 0) continue;
+      // Signed so that positive is better for B: more right on the diagonal, fewer of this mistake off it.
+      const value = t === p ? change : -change;
       cells.push([x, y, value, matB[t][p] - matA[t][p], mode]);
       max = Math.max(max, Math.abs(value));
     }
-    chart.setOption(matrixOption('B − A', cells, order,
+    chart.setOption(matrixOption('B vs A', 'blue: better for B, red: worse', cells, order,
       {min: -(max || 1), max: max || 1, inRange: {color: ['#b2182b', '#f7f7f7', '#2166ac']}},
       (params) => {
         const [x, y] = params.value, t = order[y], p = order[x];
         const rate = (m, tot) => 100 * m[t][p] / (tot[t] || 1);
         return `true <b>${esc(className(t))}</b> → predicted <b>${esc(className(p))}</b><br>count A ${matA[t][p]} (${rate(matA, ta).toFixed(2)} %), B ${matB[t][p]} (${rate(matB, tb).toFixed(2)} %)<br>` +
           `B − A: ${matB[t][p] - matA[t][p] >= 0 ? '+' : ''}${matB[t][p] - matA[t][p]} (${(rate(matB, tb) - rate(matA, ta)).toFixed(2)} points)` +
-          (t === p ? '<br>(the diagonal: blue = B gets more of this class right)' : '<br>(off the diagonal: red = B makes this mistake less often)');
+          `<br>${(t === p) === (matB[t][p] > matA[t][p]) ? 'better' : 'worse'} for B`;
       }), {notMerge: true});
   }
   // Samples right under one and wrong under the other, paired by dataset index.
@@ -634,7 +649,7 @@
   function pairSummary(ea, eb) {
     const f = flips(ea, eb);
     if (!f) return el('p', {class: 'caption'}, 'Per-sample predictions are not stored for this pair: the matrices are all there is.');
-    return el('p', {class: 'caption'}, `Of ${f.compared} samples both evaluated: ${f.lost.length} right under A and wrong under B, ${f.gained.length} the other way round. Colours: A and B by count or rate off the diagonal (the diagonal is clipped to the darkest colour); B − A red where B has fewer, blue where it has more.`);
+    return el('p', {class: 'caption'}, `Of ${f.compared} samples both evaluated: ${f.lost.length} right under A and wrong under B, ${f.gained.length} the other way round. Colours: A and B by count or rate off the diagonal (the diagonal is clipped to the darkest colour); the third matrix blue where B does better (more right on the diagonal, fewer of that mistake off it), red where it does worse.`);
   }
 
   // ------------------------------------------------------ per class
