@@ -29,6 +29,9 @@
 //                         of its optimised graph).
 //     A model OpenCV cannot import fails to load with Unsupported, one line:
 //     "opencv-dnn cannot import 'm.onnx': <OpenCV's reason, naming the node>".
+//     One it imports but cannot run (OpenCV sizes and runs its layers only at
+//     the first forward) fails in Run with Unsupported, one line: "opencv-dnn
+//     cannot run 'm.onnx' at layer 'Add_1' (Scale): <OpenCV's reason>".
 #pragma once
 
 #include <filesystem>
