@@ -11,8 +11,8 @@
 //  - `accuracy`: per (model, engine) accuracy run that finished, its samples'
 //    dataset indices, labels and top-1 predictions (left out, null, when the
 //    run's accuracy entries hold more than kMaxSnapshotSampleInts of them in
-//    all), its confusion matrix [true][predicted] (dense and as nonzero
-//    cells), recall per class, and up to kCellSamples sample indices per
+//    all), its confusion matrix [true][predicted] (as nonzero cells, and
+//    dense up to kMaxDenseConfusionClasses), recall per class, and up to kCellSamples sample indices per
 //    mislabelled cell and per class the reference got right and it wrong;
 //  - `latency`: per candidate its raw latencies in ms, sorted, evenly
 //    subsampled to at most kMaxRawLatencies (SubsampleSorted);
@@ -42,6 +42,9 @@ namespace sweetspot {
 inline constexpr std::size_t kMaxRawLatencies = 2000;
 inline constexpr std::size_t kMaxSnapshotSampleInts = 2'000'000;
 inline constexpr std::size_t kCellSamples = 8;
+// Above this many classes the dense matrix is left out (null): confusion_cells
+// holds it (1000 classes: 2 MB of JSON per matrix, mostly zeros).
+inline constexpr std::size_t kMaxDenseConfusionClasses = 100;
 
 // The `sweetspot.report-run/1` JSON document of one environment's run (the
 // report's environment): an options.report_run for RunStudy (study.h). Files

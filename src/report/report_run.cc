@@ -31,8 +31,8 @@ std::size_t MatrixSize(const AccuracyRow& row, std::size_t classes) {
   return static_cast<std::size_t>(most + 1);
 }
 
-// The confusion matrix [true][predicted] (dense, and its nonzero cells as
-// [true, predicted, count]), the recall per class (null for a class with no
+// The confusion matrix [true][predicted] (its nonzero cells as [true,
+// predicted, count], and dense up to kMaxDenseConfusionClasses), the recall per class (null for a class with no
 // sample) and up to kCellSamples indices per mislabelled cell
 // ("true,predicted" -> indices, in evaluation order).
 void AddConfusion(const AccuracyRow& row, std::size_t classes, json* entry) {
@@ -57,7 +57,7 @@ void AddConfusion(const AccuracyRow& row, std::size_t classes, json* entry) {
     }
     recall.push_back(total > 0 ? json(static_cast<double>(confusion[c][c]) / static_cast<double>(total)) : json());
   }
-  (*entry)["confusion"] = confusion;
+  (*entry)["confusion"] = n <= kMaxDenseConfusionClasses ? json(confusion) : json();
   (*entry)["confusion_cells"] = nonzero;
   (*entry)["recall"] = recall;
   (*entry)["cell_samples"] = cells;

@@ -150,6 +150,21 @@ TEST(ReportRunLimitTest, PerSampleArraysAreLeftOutAboveTheLimitAndTheMatrixStays
   EXPECT_EQ(entry["recall"][1], nullptr) << "no sample of class 1";
 }
 
+// Many classes: the dense matrix is left out, its nonzero cells stay.
+TEST(ReportRunLimitTest, ManyClassesKeepOnlyTheNonzeroCells) {
+  SyntheticRun run = Synthetic(1000);
+  run.report.dataset_classes.assign(kMaxDenseConfusionClasses + 1, "class");
+  const json entry = json::parse(BuildReportRun(run.spec, run.plan, run.measured, run.report))["accuracy"][0];
+  EXPECT_TRUE(entry["confusion"].is_null());
+  EXPECT_EQ(entry["confusion_cells"], json({{0, 0, 900}, {0, 1, 100}}));
+  EXPECT_EQ(entry["recall"].size(), kMaxDenseConfusionClasses + 1);
+  EXPECT_EQ(entry["recall"][0], 0.9);
+
+  run.report.dataset_classes.resize(kMaxDenseConfusionClasses);
+  const json dense = json::parse(BuildReportRun(run.spec, run.plan, run.measured, run.report))["accuracy"][0];
+  EXPECT_EQ(dense["confusion"].size(), kMaxDenseConfusionClasses);
+}
+
 // Two runs each under the limit, over it together: LoadReportData leaves the
 // arrays out of both and says so.
 TEST(ReportRunLimitTest, RunsOverTheLimitTogetherLoseTheirArraysWithANote) {
