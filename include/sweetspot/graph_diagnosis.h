@@ -22,6 +22,19 @@
 // SlowerVariantVerdict turns a diagnosis into the one line that explains why
 // a variant is slower than its parent.
 //
+// Unfused QDQ: a QDQ model asks for integer compute by wrapping each
+// quantized op in DequantizeLinear -> op -> QuantizeLinear; ONNX Runtime
+// (level extended and up) replaces each pattern it has an integer kernel for
+// (QLinearConv, QLinearMatMul, QGemm, MatMulIntegerToFloat) and leaves the
+// others as they are: the op then computes in float on dequantized values,
+// between conversions, slower than either form. A MAC-carrying node of the
+// optimised graph that computes in float with its data input (the first) a
+// DequantizeLinear's output is such a pattern ("unfused"; dequantized
+// weights under a float input only store a float layer smaller, and are
+// not). The 1.21 CPU provider leaves, for example, ConvTranspose, a Conv
+// whose output is not quantized, and 16-bit activations. UnfusedQdqNote
+// words it as a measurement hygiene warning (hygiene.h "runtime-fallback").
+//
 // Errors: the model fails to load (the backend's Status), the optimised file
 // cannot be written or read, an empty optimized_path (kInvalidArgument).
 //
@@ -31,6 +44,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <onnx/onnx_pb.h>
@@ -56,6 +70,11 @@ struct GraphDiagnosis {
   std::vector<std::string> float_mac_nodes;  // MAC-carrying nodes still in float (names)
   std::vector<OpCount> float_mac_ops;        // the same nodes counted by (domain, op type, precision)
   double float_mac_fraction = 0.0;           // of the MAC-carrying ops' MACs; 0 when none could be costed
+  // Quantized MAC-carrying nodes: those computing on integers plus the unfused ones.
+  std::int64_t quantized_mac_nodes = 0;
+  std::int64_t unfused_qdq_nodes = 0;
+  std::vector<OpCount> unfused_qdq_ops;   // the unfused nodes counted by (domain, op type, precision)
+  double unfused_qdq_mac_fraction = 0.0;  // their share of the MAC-carrying ops' MACs
 };
 
 // A float share below this is not named by SlowerVariantVerdict: it cannot
@@ -78,5 +97,19 @@ Result<GraphDiagnosis> DiagnoseOptimizedGraph(Backend& backend, const std::files
 // its MACs are still float; the extras are the variant's counts minus the
 // parent's, named when positive.
 std::string SlowerVariantVerdict(const GraphDiagnosis& variant, const GraphDiagnosis& parent);
+
+// "" when no node is unfused; else one line with the figures, e.g.
+// "onnxruntime@1.21.0 runs 3 of 58 quantized Conv/Gemm/MatMul nodes in float
+// (DequantizeLinear -> ConvTranspose x3 not fused): 12 % of MACs". `engine`
+// names the runtime (Backend::name()).
+std::string UnfusedQdqNote(const GraphDiagnosis& diagnosis, std::string_view engine);
+
+// UnfusedQdqNote of `model` as `backend` runs it with `options` (optimised
+// graph saved in a temporary folder, removed before return): "" for a model
+// without DequantizeLinear nodes (not QDQ), and for a backend that keeps no
+// ONNX form of its optimised graph (its Load answers Unsupported to
+// optimized_model_path: OpenCV DNN).
+Result<std::string> UnfusedQdqNoteOf(Backend& backend, const std::filesystem::path& model,
+                                     const BackendOptions& options);
 
 }  // namespace sweetspot

@@ -120,25 +120,63 @@ std::vector<OpCount> MostFrequentFirst(const OpCounts& ops) {
   return sorted;
 }
 
+bool IsIntegerPrecision(const std::string& precision) {
+  return precision.starts_with("int") || precision.starts_with("uint");
+}
+
+// Values a DequantizeLinear of the graph produces (ONNX's, or com.microsoft's,
+// which ONNX Runtime writes for 16-bit types).
+std::set<std::string> DequantizedValues(const onnx::GraphProto& graph) {
+  std::set<std::string> values;
+  for (const auto& node : graph.node()) {
+    if (node.op_type() == "DequantizeLinear") values.insert(node.output().begin(), node.output().end());
+  }
+  return values;
+}
+
+// Its data input (the first) dequantized: the QDQ pattern that asks for
+// integer compute. Dequantized weights alone store a float layer smaller.
+bool ReadsDequantizedData(const onnx::NodeProto& node, const std::set<std::string>& dequantized) {
+  return node.input_size() > 0 && dequantized.contains(node.input(0));
+}
+
+// Counts the MAC-carrying nodes by precision; MACs from InspectModel on the
+// standard copy (every node 0 when it cannot cost the graph: the counts stay,
+// the shares are then 0).
 void CountMacs(const onnx::ModelProto& optimized, const onnx::ModelProto& standard,
                const std::vector<std::string>& precisions, GraphDiagnosis* diagnosis) {
   auto costs = InspectModel(standard);
-  if (!costs.ok() || costs->nodes.size() != static_cast<std::size_t>(optimized.graph().node_size())) return;
+  const bool costed = costs.ok() && costs->nodes.size() == static_cast<std::size_t>(optimized.graph().node_size());
+  const std::set<std::string> dequantized = DequantizedValues(optimized.graph());
   int64_t total = 0;
   int64_t in_float = 0;
+  int64_t unfused = 0;
   OpCounts float_ops;
+  OpCounts unfused_ops;
   for (int i = 0; i < optimized.graph().node_size(); ++i) {
     const auto& node = optimized.graph().node(i);
     if (!CarriesMacs(standard.graph().node(i).op_type())) continue;
-    const int64_t macs = costs->nodes[static_cast<std::size_t>(i)].macs;
+    const std::string& precision = precisions[static_cast<std::size_t>(i)];
+    const int64_t macs = costed ? costs->nodes[static_cast<std::size_t>(i)].macs : 0;
     total += macs;
-    if (!IsFloatPrecision(precisions[static_cast<std::size_t>(i)])) continue;
+    if (IsIntegerPrecision(precision)) ++diagnosis->quantized_mac_nodes;
+    if (!IsFloatPrecision(precision)) continue;
     in_float += macs;
     diagnosis->float_mac_nodes.push_back(variants::NodeLabel(node, i));
-    ++float_ops[OpKey(node, precisions[static_cast<std::size_t>(i)])];
+    ++float_ops[OpKey(node, precision)];
+    if (!ReadsDequantizedData(node, dequantized)) continue;
+    ++diagnosis->quantized_mac_nodes;
+    ++diagnosis->unfused_qdq_nodes;
+    unfused += macs;
+    ++unfused_ops[OpKey(node, precision)];
   }
-  diagnosis->float_mac_fraction = total > 0 ? static_cast<double>(in_float) / static_cast<double>(total) : 0.0;
+  const auto share = [total](int64_t part) {
+    return total > 0 ? static_cast<double>(part) / static_cast<double>(total) : 0.0;
+  };
+  diagnosis->float_mac_fraction = share(in_float);
   diagnosis->float_mac_ops = MostFrequentFirst(float_ops);
+  diagnosis->unfused_qdq_mac_fraction = share(unfused);
+  diagnosis->unfused_qdq_ops = MostFrequentFirst(unfused_ops);
 }
 
 // "Conv x12, com.microsoft.FusedConv x3": the most frequent first, three at most.
@@ -206,6 +244,30 @@ std::string SlowerVariantVerdict(const GraphDiagnosis& variant, const GraphDiagn
   std::string verdict;
   for (const auto& part : parts) verdict += (verdict.empty() ? "" : "; ") + part;
   return verdict;
+}
+
+std::string UnfusedQdqNote(const GraphDiagnosis& diagnosis, std::string_view engine) {
+  if (diagnosis.unfused_qdq_nodes == 0) return "";
+  return fmt::format(
+      "{} runs {} of {} quantized Conv/Gemm/MatMul nodes in float (DequantizeLinear -> {} not fused): {:.0f} % "
+      "of MACs",
+      engine, diagnosis.unfused_qdq_nodes, diagnosis.quantized_mac_nodes, OpList(diagnosis.unfused_qdq_ops),
+      100.0 * diagnosis.unfused_qdq_mac_fraction);
+}
+
+Result<std::string> UnfusedQdqNoteOf(Backend& backend, const std::filesystem::path& model,
+                                     const BackendOptions& options) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const onnx::ModelProto source, LoadOnnxModel(model));
+  const auto& nodes = source.graph().node();
+  const bool qdq = std::any_of(nodes.begin(), nodes.end(),
+                               [](const onnx::NodeProto& node) { return node.op_type() == "DequantizeLinear"; });
+  if (!qdq) return std::string();
+  const variants::ScratchDir scratch;
+  if (scratch.path().empty()) return Status::IoError("cannot create a temporary folder for the optimised graph");
+  auto diagnosis = DiagnoseOptimizedGraph(backend, model, options, scratch.path() / "optimized.onnx");
+  if (!diagnosis.ok() && diagnosis.status().code() == StatusCode::kUnsupported) return std::string();
+  if (!diagnosis.ok()) return diagnosis.status();
+  return UnfusedQdqNote(*diagnosis, backend.name());
 }
 
 }  // namespace sweetspot

@@ -42,4 +42,36 @@ onnx::ModelProto LinearModel() {
   return b.Build();
 }
 
+void AddQdqLayer(GraphBuilder& b, const std::string& op, const std::string& in, const std::string& out,
+                 const std::string& tag, int64_t channels_in, int64_t channels_out, bool quantize_output) {
+  std::vector<int32_t> weights(static_cast<std::size_t>(channels_out * channels_in * 9));
+  for (std::size_t i = 0; i < weights.size(); ++i) weights[i] = static_cast<int32_t>(i % 17) - 8;
+  // Conv weights are [out, in, kh, kw], ConvTranspose weights [in, out, kh, kw].
+  const Shape weight_shape =
+      op == "ConvTranspose" ? Shape{channels_in, channels_out, 3, 3} : Shape{channels_out, channels_in, 3, 3};
+  b.Initializer(tag + "x_scale", {}, {0.02F})
+      .Int8Initializer(tag + "x_zp", DType::kUInt8, {}, {128})
+      .Int8Initializer(tag + "w_q", DType::kInt8, weight_shape, weights)
+      .Initializer(tag + "w_scale", {}, {0.01F})
+      .Int8Initializer(tag + "w_zp", DType::kInt8, {}, {0})
+      .Node("QuantizeLinear", {in, tag + "x_scale", tag + "x_zp"}, {tag + "xq"})
+      .Node("DequantizeLinear", {tag + "xq", tag + "x_scale", tag + "x_zp"}, {tag + "xdq"})
+      .Node("DequantizeLinear", {tag + "w_q", tag + "w_scale", tag + "w_zp"}, {tag + "w"})
+      .Node(op, {tag + "xdq", tag + "w"}, {quantize_output ? tag + "y" : out},
+            {Attr("kernel_shape", std::vector<int64_t>{3, 3}), Attr("pads", std::vector<int64_t>{1, 1, 1, 1})});
+  if (!quantize_output) return;
+  b.Initializer(tag + "y_scale", {}, {0.05F})
+      .Int8Initializer(tag + "y_zp", DType::kUInt8, {}, {128})
+      .Node("QuantizeLinear", {tag + "y", tag + "y_scale", tag + "y_zp"}, {tag + "yq"})
+      .Node("DequantizeLinear", {tag + "yq", tag + "y_scale", tag + "y_zp"}, {out});
+}
+
+onnx::ModelProto QdqLayerModel(const std::string& op, bool quantize_output) {
+  GraphBuilder b("qdq_" + op);
+  b.Input("x", DType::kFloat32, {1, 3, 8, 8});
+  AddQdqLayer(b, op, "x", "y", "q.", 3, 4, quantize_output);
+  b.Output("y", DType::kFloat32, {1, 4, 8, 8});
+  return b.Build();
+}
+
 }  // namespace sweetspot::testing

@@ -33,28 +33,6 @@ int64_t CountOf(const GraphDiagnosis& diagnosis, const std::string& domain, cons
   return 0;
 }
 
-// x float [1,3,8,8] -> Q/DQ (uint8) -> Conv 3x3 with int8 weights behind a DQ
-// -> Q/DQ: what a QDQ quantizer writes around one Conv (opset 13).
-void AddQdqConv(GraphBuilder& b, const std::string& in, const std::string& out, const std::string& tag,
-                int64_t channels_in, int64_t channels_out) {
-  std::vector<int32_t> weights(static_cast<std::size_t>(channels_out * channels_in * 9));
-  for (std::size_t i = 0; i < weights.size(); ++i) weights[i] = static_cast<int32_t>(i % 17) - 8;
-  b.Initializer(tag + "x_scale", {}, {0.02F})
-      .Int8Initializer(tag + "x_zp", DType::kUInt8, {}, {128})
-      .Int8Initializer(tag + "w_q", DType::kInt8, {channels_out, channels_in, 3, 3}, weights)
-      .Initializer(tag + "w_scale", {}, {0.01F})
-      .Int8Initializer(tag + "w_zp", DType::kInt8, {}, {0})
-      .Initializer(tag + "y_scale", {}, {0.05F})
-      .Int8Initializer(tag + "y_zp", DType::kUInt8, {}, {128})
-      .Node("QuantizeLinear", {in, tag + "x_scale", tag + "x_zp"}, {tag + "xq"})
-      .Node("DequantizeLinear", {tag + "xq", tag + "x_scale", tag + "x_zp"}, {tag + "xdq"})
-      .Node("DequantizeLinear", {tag + "w_q", tag + "w_scale", tag + "w_zp"}, {tag + "w"})
-      .Node("Conv", {tag + "xdq", tag + "w"}, {tag + "y"},
-            {Attr("kernel_shape", std::vector<int64_t>{3, 3}), Attr("pads", std::vector<int64_t>{1, 1, 1, 1})})
-      .Node("QuantizeLinear", {tag + "y", tag + "y_scale", tag + "y_zp"}, {tag + "yq"})
-      .Node("DequantizeLinear", {tag + "yq", tag + "y_scale", tag + "y_zp"}, {out});
-}
-
 GraphDiagnosis Diagnose(const onnx::ModelProto& model) {
   TempDir dir;
   auto backend = Ort();
@@ -70,7 +48,7 @@ onnx::ModelProto SmallQuantizedThenLargeFloat(bool quantized) {
   GraphBuilder b("mixed");
   b.Input("x", DType::kFloat32, {1, 3, 16, 16});
   if (quantized) {
-    AddQdqConv(b, "x", "first", "c1.", 3, 4);
+    testing::AddQdqLayer(b, "Conv", "x", "first", "c1.", 3, 4);
   } else {
     b.RandomInitializer("c1.w", {4, 3, 3, 3}, 1)
         .Node("Conv", {"x", "c1.w"}, {"first"},
@@ -97,11 +75,7 @@ TEST(GraphDiagnosis, AFloatConvModelIsAllFloat) {
 }
 
 TEST(GraphDiagnosis, AQdqConvRunsAsQLinearConvOnUint8) {
-  GraphBuilder b("qdq");
-  b.Input("x", DType::kFloat32, {1, 3, 8, 8});
-  AddQdqConv(b, "x", "out", "c1.", 3, 4);
-  b.Output("out", DType::kFloat32, {1, 4, 8, 8});
-  const GraphDiagnosis diagnosis = Diagnose(b.Build());
+  const GraphDiagnosis diagnosis = Diagnose(testing::QdqLayerModel("Conv"));
   EXPECT_EQ(CountOf(diagnosis, "", "QLinearConv", "uint8"), 1);
   EXPECT_EQ(CountOf(diagnosis, "", "Conv", "float"), 0);
   // What is left of the QDQ pairs: the input's quantization and the output's dequantization.
@@ -109,6 +83,82 @@ TEST(GraphDiagnosis, AQdqConvRunsAsQLinearConvOnUint8) {
   EXPECT_EQ(diagnosis.dequantize_nodes, 1);
   EXPECT_DOUBLE_EQ(diagnosis.float_mac_fraction, 0.0);
   EXPECT_TRUE(diagnosis.float_mac_nodes.empty());
+  EXPECT_EQ(diagnosis.quantized_mac_nodes, 1);
+  EXPECT_EQ(diagnosis.unfused_qdq_nodes, 0);
+  EXPECT_EQ(UnfusedQdqNote(diagnosis, "onnxruntime@1.21.0"), "");
+}
+
+// ONNX Runtime has no integer ConvTranspose: its QDQ pattern stays, the
+// ConvTranspose computing in float on dequantized values.
+TEST(GraphDiagnosis, AQdqConvTransposeIsLeftUnfusedInFloat) {
+  GraphBuilder b("mixed");
+  b.Input("x", DType::kFloat32, {1, 3, 8, 8});
+  testing::AddQdqLayer(b, "Conv", "x", "c", "c.", 3, 4);
+  testing::AddQdqLayer(b, "ConvTranspose", "c", "y", "t.", 4, 8);
+  b.Output("y", DType::kFloat32, {1, 8, 8, 8});
+  const GraphDiagnosis diagnosis = Diagnose(b.Build());
+  EXPECT_EQ(CountOf(diagnosis, "", "QLinearConv", "uint8"), 1);
+  EXPECT_EQ(CountOf(diagnosis, "", "ConvTranspose", "float"), 1);
+  EXPECT_EQ(diagnosis.quantized_mac_nodes, 2);
+  EXPECT_EQ(diagnosis.unfused_qdq_nodes, 1);
+  // MACs: the Conv 8*8*4 outputs * 27, the ConvTranspose 4*8*8 inputs * 8*9.
+  const double unfused = 4.0 * 8 * 8 * 8 * 9;
+  const double share = unfused / (unfused + 8.0 * 8 * 4 * 27);
+  EXPECT_NEAR(diagnosis.unfused_qdq_mac_fraction, share, 1e-9);
+  EXPECT_EQ(UnfusedQdqNote(diagnosis, "onnxruntime@1.21.0"),
+            fmt::format("onnxruntime@1.21.0 runs 1 of 2 quantized Conv/Gemm/MatMul nodes in float (DequantizeLinear "
+                        "-> ConvTranspose x1 not fused): {:.0f} % of MACs",
+                        100 * share));
+}
+
+// The note's advice applied: quantizing the Conv's output lets ONNX Runtime fuse it.
+TEST(GraphDiagnosis, AQdqConvWithItsOutputQuantizedIsFused) {
+  const GraphDiagnosis unquantized_output = Diagnose(testing::QdqLayerModel("Conv", /*quantize_output=*/false));
+  EXPECT_EQ(unquantized_output.unfused_qdq_nodes, 1);
+  EXPECT_DOUBLE_EQ(unquantized_output.unfused_qdq_mac_fraction, 1.0);
+  const GraphDiagnosis quantized_output = Diagnose(testing::QdqLayerModel("Conv"));
+  EXPECT_EQ(quantized_output.unfused_qdq_nodes, 0);
+  EXPECT_EQ(quantized_output.quantized_mac_nodes, 1);
+}
+
+// Weight-only quantization (int8 weights dequantized under a float input)
+// asks for no integer compute: nothing is unfused.
+TEST(GraphDiagnosis, DequantizedWeightsUnderAFloatInputAreNotUnfused) {
+  GraphBuilder b("weights_only");
+  std::vector<int32_t> weights(4 * 3 * 9);
+  for (std::size_t i = 0; i < weights.size(); ++i) weights[i] = static_cast<int32_t>(i % 17) - 8;
+  b.Input("x", DType::kFloat32, {1, 3, 8, 8})
+      .Int8Initializer("w_q", DType::kInt8, {4, 3, 3, 3}, weights)
+      .Initializer("w_scale", {}, {0.01F})
+      .Int8Initializer("w_zp", DType::kInt8, {}, {0})
+      .Node("DequantizeLinear", {"w_q", "w_scale", "w_zp"}, {"w"})
+      .Node("Conv", {"x", "w"}, {"y"}, {Attr("kernel_shape", std::vector<int64_t>{3, 3})})
+      .Output("y", DType::kFloat32, {1, 4, 6, 6});
+  const GraphDiagnosis diagnosis = Diagnose(b.Build());
+  EXPECT_EQ(diagnosis.float_mac_nodes.size(), 1U);
+  EXPECT_EQ(diagnosis.unfused_qdq_nodes, 0);
+  EXPECT_EQ(UnfusedQdqNote(diagnosis, "onnxruntime@1.21.0"), "");
+}
+
+// Only a QDQ model with an unfused pattern has a note; OpenCV DNN keeps no
+// optimised graph to read.
+TEST(GraphDiagnosis, UnfusedQdqNoteOfAModelFile) {
+  TempDir dir;
+  auto ort = Ort();
+  const auto note_of = [&](Backend& backend, const onnx::ModelProto& model, const std::string& file) {
+    auto note = UnfusedQdqNoteOf(backend, testing::WriteModel(model, dir / file), BackendOptions{});
+    EXPECT_TRUE(note.ok()) << note.status().ToString();
+    return note.ok() ? *note : std::string("(failed)");
+  };
+  EXPECT_EQ(note_of(*ort, testing::TinyCnn(), "float.onnx"), "");
+  EXPECT_EQ(note_of(*ort, testing::QdqLayerModel("Conv"), "conv.onnx"), "");
+  EXPECT_EQ(note_of(*ort, testing::QdqLayerModel("ConvTranspose"), "convtranspose.onnx"),
+            ort->name() +
+                " runs 1 of 1 quantized Conv/Gemm/MatMul nodes in float (DequantizeLinear -> ConvTranspose x1 not "
+                "fused): 100 % of MACs");
+  auto opencv = CreateBackend("opencv-dnn");
+  ASSERT_TRUE(opencv.ok()) << opencv.status().ToString();
+  EXPECT_EQ(note_of(**opencv, testing::QdqLayerModel("ConvTranspose"), "opencv.onnx"), "");
 }
 
 TEST(GraphDiagnosis, TheVerdictNamesTheShareOfMacsStillFloat) {
@@ -128,13 +178,9 @@ TEST(GraphDiagnosis, TheVerdictNamesTheShareOfMacsStillFloat) {
 }
 
 TEST(GraphDiagnosis, AFullyQuantizedVariantIsNotBlamedOnFloat) {
-  GraphBuilder b("qdq");
-  b.Input("x", DType::kFloat32, {1, 3, 8, 8});
-  AddQdqConv(b, "x", "out", "c1.", 3, 4);
-  b.Output("out", DType::kFloat32, {1, 4, 8, 8});
   GraphDiagnosis parent;
   parent.float_mac_fraction = 1.0;
-  const std::string verdict = SlowerVariantVerdict(Diagnose(b.Build()), parent);
+  const std::string verdict = SlowerVariantVerdict(Diagnose(testing::QdqLayerModel("Conv")), parent);
   EXPECT_EQ(verdict.find("still float"), std::string::npos) << verdict;
   EXPECT_EQ(verdict, "2 extra QuantizeLinear/DequantizeLinear");
 }
