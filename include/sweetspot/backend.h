@@ -88,7 +88,11 @@ class Session {
   // (nodes the requested execution provider left to a fallback one, layers a
   // target cannot run), one line each with the figure: measurement hygiene
   // warnings (hygiene.h). Empty when everything runs as asked, or when the
-  // runtime does not say. ONNX Runtime's CPU provider has no fallback to report.
+  // runtime does not say. Neither runtime has one to report: ONNX Runtime's
+  // CPU provider runs every node it is given (its slower path, the QDQ
+  // patterns of a quantized model it did not fuse, shows only in its
+  // optimised graph: RunBench reads it, graph_diagnosis.h UnfusedQdqNoteOf),
+  // and OpenCV DNN runs every layer on its own CPU code (opencv_backend.h).
   virtual std::vector<std::string> FallbackNotes() const { return {}; }
 };
 

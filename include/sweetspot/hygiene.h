@@ -22,7 +22,9 @@
 //  - "not-converged": the single-stream p50 interval missed its target before
 //    the maximum duration;
 //  - "runtime-fallback": the session ran part of the model on a slower path
-//    than asked (Session::FallbackNotes).
+//    than asked (Session::FallbackNotes), or the runtime left QDQ patterns of
+//    a quantized model unfused, computing those nodes in float between
+//    conversions (graph_diagnosis.h UnfusedQdqNote).
 //
 // Thread-safety: every function is reentrant.
 #pragma once
@@ -122,8 +124,9 @@ std::optional<MachineLoad> LoadBetween(const LoadSample& before, const LoadSampl
 
 // Every warning for a finished result: from its environment, options,
 // config, latency records and load (BenchResult::load), plus one
-// "runtime-fallback" per note of the session's (Session::FallbackNotes).
-std::vector<HygieneWarning> CheckHygiene(const BenchResult& result,
-                                         const std::vector<std::string>& fallback_notes = {});
+// "runtime-fallback" per note of the session's (Session::FallbackNotes) and
+// one for a non-empty `unfused_qdq_note` (UnfusedQdqNote).
+std::vector<HygieneWarning> CheckHygiene(const BenchResult& result, const std::vector<std::string>& fallback_notes = {},
+                                         const std::string& unfused_qdq_note = "");
 
 }  // namespace sweetspot

@@ -215,7 +215,8 @@ void ConvergenceWarning(const SingleStreamResult& s, std::vector<HygieneWarning>
 
 }  // namespace
 
-std::vector<HygieneWarning> CheckHygiene(const BenchResult& r, const std::vector<std::string>& fallback_notes) {
+std::vector<HygieneWarning> CheckHygiene(const BenchResult& r, const std::vector<std::string>& fallback_notes,
+                                         const std::string& unfused_qdq_note) {
   std::vector<HygieneWarning> out;
   GovernorWarnings(r.environment, &out);
   if (r.load) LoadWarnings(*r.load, &out);
@@ -230,6 +231,12 @@ std::vector<HygieneWarning> CheckHygiene(const BenchResult& r, const std::vector
   for (const std::string& note : fallback_notes) {
     out.push_back(Act("runtime-fallback", note,
                       "measure with a provider or engine that runs the whole model, or count on the slower path"));
+  }
+  if (!unfused_qdq_note.empty()) {
+    // Each form the runtime fuses needs all three; unquantized nodes skip the conversions.
+    out.push_back(Act("runtime-fallback", unfused_qdq_note,
+                      "quantize those nodes as the runtime fuses them (8-bit activations and weights, the output "
+                      "quantized, graph optimisation extended or all) or leave them unquantized"));
   }
   return out;
 }

@@ -9,6 +9,9 @@
 
 #include "sweetspot/measure.h"
 
+#include "sweetspot/graph_diagnosis.h"
+#include "sweetspot/log.h"
+
 namespace sweetspot {
 namespace {
 
@@ -330,7 +333,10 @@ Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& mode
   result.memory.process_peak_rss_bytes = ReadSelfRss().peak_bytes;
   result.load =
       LoadBetween(load_before, SampleLoad(), result.environment.affinity, static_cast<double>(sysconf(_SC_CLK_TCK)));
-  result.warnings = CheckHygiene(result, session->FallbackNotes());
+  // After the measured phases: the check loads the model once more.
+  const Result<std::string> unfused_qdq = UnfusedQdqNoteOf(backend, model, options);
+  if (!unfused_qdq.ok()) Log(LogLevel::kWarning, "no QDQ fusion check: " + unfused_qdq.status().message());
+  result.warnings = CheckHygiene(result, session->FallbackNotes(), unfused_qdq.ok() ? *unfused_qdq : "");
   return result;
 }
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <fstream>
 #include <regex>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -278,9 +280,35 @@ TEST_F(BenchCli, ThreadsOverCoresWarningProposesAFlagThatRemovesIt) {
   EXPECT_NE(over.out.find(advice), std::string::npos) << over.out;
   const auto fixed = RunCli(run + std::to_string(usable) + " --json -");
   ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
-  for (const auto& w : nlohmann::json::parse(fixed.out)["results"][0]["warnings"]) {
+  const auto doc = nlohmann::json::parse(fixed.out);  // outlives the loop
+  for (const auto& w : doc["results"][0]["warnings"]) {
     EXPECT_NE(w["code"], "threads-over-cores") << fixed.out;
   }
+}
+
+// A QDQ ConvTranspose, which ONNX Runtime has no integer kernel for, runs in
+// float: the JSON carries the note; quantized as the runtime fuses it (a QDQ
+// Conv), the warning is gone.
+TEST_F(BenchCli, AnUnfusedQdqLayerIsARuntimeFallbackWarning) {
+  const auto fallbacks = [&](const std::string& op) {
+    const std::string path = testing::WriteModel(testing::QdqLayerModel(op), dir_ / (op + ".onnx")).string();
+    const auto r = RunCli("bench " + path + " --json -" + kFast);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    const auto doc = nlohmann::json::parse(r.out);
+    std::vector<std::string> messages;
+    for (const auto& w : doc["results"][0]["warnings"]) {
+      if (w["code"] == "runtime-fallback") messages.push_back(w["message"]);
+    }
+    return messages;
+  };
+  const auto unfused = fallbacks("ConvTranspose");
+  ASSERT_EQ(unfused.size(), 1U);
+  EXPECT_NE(unfused[0].find(" runs 1 of 1 quantized Conv/Gemm/MatMul nodes in float (DequantizeLinear -> "
+                            "ConvTranspose x1 not fused): 100 % of MACs"),
+            std::string::npos)
+      << unfused[0];
+  EXPECT_TRUE(unfused[0].starts_with("onnxruntime@")) << unfused[0];
+  EXPECT_TRUE(fallbacks("Conv").empty());
 }
 
 // Validates with Debian's python3-jsonschema (installed by scripts/bootstrap).

@@ -210,6 +210,16 @@ TEST(HygieneCheck, RuntimeFallbackNotesBecomeWarnings) {
   EXPECT_EQ(warnings[0].message, "3 of 12 nodes run on CPUExecutionProvider, not CUDA");
 }
 
+TEST(HygieneCheck, AnUnfusedQdqNoteSaysHowToGetIntegerKernels) {
+  const std::string note = "onnxruntime@1.21.0 runs 1 of 2 quantized Conv/Gemm/MatMul nodes in float";
+  const auto warnings = CheckHygiene(CleanResult(), {}, note);
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_EQ(warnings[0].code, "runtime-fallback");
+  EXPECT_EQ(warnings[0].message, note);
+  EXPECT_NE(warnings[0].action.find("8-bit activations and weights"), std::string::npos) << warnings[0].action;
+  EXPECT_TRUE(CheckHygiene(CleanResult(), {}, "").empty());
+}
+
 TEST(HygieneJson, WarningsAndLoadRoundTripAndOldResultsHaveNone) {
   BenchResult r = CleanResult();
   r.options.intra_op_threads = 4;

@@ -7,6 +7,9 @@
 #include <algorithm>
 #include <cstring>
 #include <iostream>
+#include <iterator>
+#include <string>
+#include <vector>
 
 #include "support/support.h"
 #include "support/tiny_models.h"
@@ -243,42 +246,30 @@ TEST_F(ScenariosTest, EveryResultCarriesItsLoadAndTheEnvironmentsWarnings) {
   EXPECT_EQ(HasWarning(*result, "governor-unknown"), result->environment.frequency_governor.empty());
 }
 
-// A real ONNX Runtime session whose runtime says part of the model took a fallback.
-class FallbackSession : public Session {
- public:
-  explicit FallbackSession(std::unique_ptr<Session> inner) : inner_(std::move(inner)) {}
-  const std::vector<TensorInfo>& inputs() const override { return inner_->inputs(); }
-  const std::vector<TensorInfo>& outputs() const override { return inner_->outputs(); }
-  Result<std::vector<Tensor>> Run(std::span<const Tensor> inputs) override { return inner_->Run(inputs); }
-  std::vector<std::string> FallbackNotes() const override { return {"2 of 9 nodes left to the CPU provider"}; }
-
- private:
-  std::unique_ptr<Session> inner_;
-};
-
-class FallbackBackend : public Backend {
- public:
-  explicit FallbackBackend(std::unique_ptr<Backend> inner) : inner_(std::move(inner)) {}
-  std::string name() const override { return inner_->name(); }
-  std::string version() const override { return inner_->version(); }
-  std::vector<std::string> AvailableProviders() const override { return inner_->AvailableProviders(); }
-  Status CheckProvider(const std::string& name) const override { return inner_->CheckProvider(name); }
-  Result<std::unique_ptr<Session>> Load(const std::filesystem::path& model, const BackendOptions& options) override {
-    SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, inner_->Load(model, options));
-    return std::unique_ptr<Session>(std::make_unique<FallbackSession>(std::move(session)));
+// ONNX Runtime fuses a QDQ Conv into QLinearConv and has no integer
+// ConvTranspose: only the second runs in float, a warning with the figure.
+TEST_F(ScenariosTest, AQdqLayerTheRuntimeLeftInFloatIsARuntimeFallbackWarning) {
+  for (const std::string op : {"Conv", "ConvTranspose"}) {
+    const auto path = testing::WriteModel(testing::QdqLayerModel(op), dir_ / (op + ".onnx"));
+    auto result = RunBench(*backend_, path, {}, FastConfig(), {});
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    std::vector<HygieneWarning> fallbacks;
+    std::copy_if(result->warnings.begin(), result->warnings.end(), std::back_inserter(fallbacks),
+                 [](const HygieneWarning& w) { return w.code == "runtime-fallback"; });
+    if (op == "Conv") {
+      EXPECT_TRUE(fallbacks.empty()) << fallbacks.front().message;
+      continue;
+    }
+    ASSERT_EQ(fallbacks.size(), 1U);
+    EXPECT_EQ(fallbacks[0].message, backend_->name() +
+                                        " runs 1 of 1 quantized Conv/Gemm/MatMul nodes in float "
+                                        "(DequantizeLinear -> ConvTranspose x1 not fused): 100 % of MACs");
+    EXPECT_NE(fallbacks[0].action.find("leave them unquantized"), std::string::npos) << fallbacks[0].action;
   }
-
- private:
-  std::unique_ptr<Backend> inner_;
-};
-
-TEST_F(ScenariosTest, ASessionsFallbackNotesAreWarnings) {
-  FallbackBackend backend(std::move(backend_));
-  auto result = RunBench(backend, model_, {}, FastConfig(), {});
-  ASSERT_TRUE(result.ok()) << result.status().ToString();
-  ASSERT_FALSE(result->warnings.empty());
-  EXPECT_EQ(result->warnings.back().code, "runtime-fallback");
-  EXPECT_EQ(result->warnings.back().message, "2 of 9 nodes left to the CPU provider");
+  // A float model has no QDQ pattern to fuse.
+  auto float_result = RunBench(*backend_, model_, {}, FastConfig(), {});
+  ASSERT_TRUE(float_result.ok()) << float_result.status().ToString();
+  EXPECT_FALSE(HasWarning(*float_result, "runtime-fallback"));
 }
 
 TEST(ReadSelfRss, SeesTouchedMemory) {
