@@ -172,6 +172,17 @@
       row('MACs per sample', (x) => sig(x.macs)),
     ];
   }
+  // The candidate the card sets beside the recommended one, and its column header:
+  // the reference; when the recommended IS the reference, its parent model (a
+  // variant) in the same setting, else the next most accurate measured candidate.
+  function comparedWith(s, rec, ref) {
+    if (!ref) return [null, 'no reference'];
+    if (!rec || rec.name !== ref.name) return [ref, `${ref.name} (reference)`];
+    const parent = rec.parent && (s.candidates || []).find((c) => c.model === rec.parent && c.setting === rec.setting && measured(c));
+    if (parent) return [parent, `${parent.name} (its parent model; the recommended is the reference itself)`];
+    const next = (s.candidates || []).filter((c) => c.name !== rec.name && measured(c)).sort((a, b) => b.top1 - a.top1)[0];
+    return next ? [next, `${next.name} (the next most accurate; the recommended is the reference itself)`] : [null, 'the recommended is the reference; no other candidate was measured'];
+  }
   function drawRecommendation() {
     const section = $('#recommendation');
     const body = section.querySelector('.body');
@@ -190,9 +201,10 @@
     const shown = rec || ref;
     const right = el('div', {});
     if (shown && measured(shown)) {
-      right.append(table(['', rec ? `${rec.name} (recommended)` : '–', ref ? `${ref.name} (reference)` : 'no reference'],
-        figureRows(rec || ref, ref && measured(ref) ? ref : null), [false, true, true]));
-      if (rec && rec.vs_reference) right.append(el('p', {}, `Top-1 vs the reference: ${points(rec.vs_reference.top1_delta)} (McNemar p = ${sig(rec.vs_reference.mcnemar_p, 2)}).`));
+      const [other, otherHeader] = comparedWith(s, rec, ref);
+      right.append(table(['', rec ? `${rec.name} (recommended)` : '–', otherHeader],
+        figureRows(rec || ref, other && measured(other) ? other : null), [false, true, true]));
+      if (rec && rec.vs_reference && other === ref) right.append(el('p', {}, `Top-1 vs the reference: ${points(rec.vs_reference.top1_delta)} (McNemar p = ${sig(rec.vs_reference.mcnemar_p, 2)}).`));
     }
     body.append(el('div', {class: 'card'}, left, right));
     const others = (s.candidates || []).filter((c) => !rec || c.name !== rec.name);
@@ -284,7 +296,7 @@
         name: pointLabel(p), pid: p.id, value: [x, 100 * c.top1, finite(mark) ? mark : markMin, p.id],
         symbol: isRec ? 'diamond' : c.parent ? 'triangle' : 'circle', symbolSize: isRec ? size(mark) + 8 : size(mark),
         itemStyle: {opacity: c.verdict === 'excluded' ? 0.45 : 0.9, borderColor: isRec ? '#1e8449' : '#374151', borderWidth: isRec ? 2.5 : 0.8},
-        label: {show: isRec || isRef || shown.length <= 16, formatter: `${c.name}${isRec ? ' (recommended)' : isRef ? ' (reference)' : ''}`, position: 'right', fontSize: 11, color: '#374151'},
+        label: {show: isRec || isRef, formatter: `${c.name}${isRec ? ' (recommended)' : isRef ? ' (reference)' : ''}`, position: 'right', fontSize: 11, color: '#374151'},
       };
     });
     const bars = ok.map((p) => {
@@ -314,8 +326,9 @@
       {id: 'lineage', name: 'variant of', type: 'lines', coordinateSystem: 'cartesian2d', data: lineage, silent: true, z: 1,
         symbol: ['none', 'arrow'], symbolSize: 7, lineStyle: {color: '#9ca3af', width: 1, type: 'solid', opacity: 0.9}},
     ];
-    if (xKey === 'p50_ms' && xs.length) series.push(...hyperbolicFits(shown, Math.min(...xs), Math.max(...xs), xType));
     const yExtra = bounds.filter((b) => b.yAxis !== undefined).map((b) => b.yAxis);
+    const [yMin, yMax] = top1Range(ok, yExtra);
+    if (xKey === 'p50_ms' && xs.length) series.push(...hyperbolicFits(shown, Math.min(...xs), Math.max(...xs), xType, yMin, yMax));
     const xExtra = bounds.filter((b) => b.xAxis !== undefined).map((b) => b.xAxis);
     return {
       animation: false,
@@ -328,27 +341,54 @@
       }}),
       xAxis: {type: xType, name: metric.label, nameLocation: 'middle', nameGap: 32, scale: true,
         min: xExtra.length ? (v) => Math.min(v.min, ...xExtra) : undefined, max: xExtra.length ? (v) => Math.max(v.max, ...xExtra) : undefined},
-      yAxis: {type: 'value', name: 'top-1 (%)', scale: true,
-        min: (v) => 5 * Math.floor((Math.min(v.min, ...yExtra) - 0.5) / 5), max: (v) => Math.min(100, 5 * Math.ceil((Math.max(v.max, ...yExtra) + 0.5) / 5))},
+      yAxis: {type: 'value', name: 'top-1 (%)', min: yMin, max: yMax},
       visualMap: {type: 'continuous', seriesIndex: 0, dimension: 2, min: markMin, max: markMax > markMin ? markMax : markMin + 1, right: 10, top: 'middle',
         text: [`more ${markMetric.label}`, 'less'], calculable: false, inRange: {color: ['#2c7bb6', '#abd9e9', '#fdae61', '#d7191c']}, outOfRange: {color: '#999'}},
       dataZoom: [{type: 'inside', xAxisIndex: 0, filterMode: 'none'}, {type: 'inside', yAxisIndex: 0, filterMode: 'none'}],
       series,
     };
   }
-  // top-1 = a + b / p50 for each setting's fit, drawn between the shown p50s.
-  function hyperbolicFits(shown, lo, hi, xType) {
+  // The top-1 axis (%) spans the candidates' 95 % intervals and the constraint
+  // lines, never a fit: a poor fit may run far outside and squash the marks.
+  function top1Range(ok, extra) {
+    const ys = extra.slice();
+    for (const p of ok) {
+      const ci = p.c.top1_ci95;
+      ys.push(100 * p.c.top1);
+      if (Array.isArray(ci) && finite(ci[0]) && finite(ci[1])) ys.push(100 * ci[0], 100 * ci[1]);
+    }
+    return [Math.max(0, 5 * Math.floor((Math.min(...ys) - 0.5) / 5)), Math.min(100, 5 * Math.ceil((Math.max(...ys) + 0.5) / 5))];
+  }
+  // The polyline `line` ([x, y] points) kept where lo <= y <= hi: the crossing
+  // points are interpolated and '-' breaks the line where it leaves the range.
+  function clipLine(line, lo, hi) {
+    const out = [];
+    const inside = (y) => y >= lo && y <= hi;
+    for (let i = 0; i < line.length; ++i) {
+      const [x, y] = line[i];
+      if (i > 0) {
+        const [x0, y0] = line[i - 1];
+        const crossings = [lo, hi].filter((edge) => (y0 - edge) * (y - edge) < 0).map((edge) => ({t: (edge - y0) / (y - y0), edge}));
+        for (const {t, edge} of crossings.sort((a, b) => a.t - b.t)) out.push([x0 + (x - x0) * t, edge]);
+        if (!inside(y) && out.length && out[out.length - 1] !== '-') out.push('-');
+      }
+      if (inside(y)) out.push([x, y]);
+    }
+    return out;
+  }
+  // x values from lo to hi, evenly spaced on the axis type.
+  function spread(lo, hi, xType, n) {
+    return Array.from({length: n + 1}, (_, i) => (xType === 'log' ? lo * Math.pow(hi / lo, i / n) : lo + (hi - lo) * i / n));
+  }
+  // top-1 = a + b / p50 for each setting's fit, drawn between the shown p50s, inside [yMin, yMax] (%).
+  function hyperbolicFits(shown, lo, hi, xType, yMin, yMax) {
     const out = [];
     const machines = new Set(shown.map((p) => p.r));
     for (const r of machines) {
       for (const fit of (runs[r].study && runs[r].study.fits) || []) {
         const h = fit.accuracy_vs_latency;
         if (!h || !h.valid || !shown.some((p) => p.r === r && p.c.setting === fit.setting)) continue;
-        const line = [];
-        for (let i = 0; i <= 60; ++i) {
-          const x = xType === 'log' ? lo * Math.pow(hi / lo, i / 60) : lo + (hi - lo) * i / 60;
-          line.push([x, 100 * (h.a + h.b_ms / x)]);
-        }
+        const line = clipLine(spread(lo, hi, xType, 120).map((x) => [x, 100 * (h.a + h.b_ms / x)]), yMin, yMax);
         out.push({id: `fit-${r}-${fit.setting}`, name: `top-1 = a + b/p50 (${fit.setting}${multiMachine ? ', ' + machineOf(runs[r], r) : ''}), R² = ${h.r_squared.toFixed(2)}`,
           type: 'line', data: line, showSymbol: false, silent: true, lineStyle: {type: 'dotted', width: 1.5}, z: 1});
       }
@@ -371,6 +411,8 @@
     const macs = ok.map((p) => p.c.macs);
     const xType = axisType(macs);
     const [lo, hi] = [Math.min(...macs), Math.max(...macs)];
+    const yType = axisType(ok.map((p) => p.c.p50_ms));
+    const [yMin, yMax] = p50Range(ok, yType);
     const series = [];
     const fitRows = [];
     for (const [key, g] of groups) {
@@ -379,11 +421,7 @@
       if (!fit) continue;
       const l = fit.latency_vs_macs, h = fit.accuracy_vs_latency;
       if (l && l.valid) {
-        const line = [];
-        for (let i = 0; i <= 40; ++i) {
-          const x = xType === 'log' ? lo * Math.pow(hi / lo, i / 40) : lo + (hi - lo) * i / 40;
-          line.push([x, l.intercept_ms + l.slope_ms_per_mac * x]);
-        }
+        const line = clipLine(spread(lo, hi, xType, 80).map((x) => [x, l.intercept_ms + l.slope_ms_per_mac * x]), yMin, yMax);
         series.push({name: `${key}: fit, R² = ${l.r_squared.toFixed(3)}`, type: 'line', data: line, showSymbol: false, silent: true, lineStyle: {type: 'dashed'}});
       }
       fitRows.push([key,
@@ -404,12 +442,22 @@
         ? `<b>${esc(params.data.name)}</b><br>${sig(params.value[0])} MACs<br>p50 ${sig(params.value[1])} ms${interval(allPoints[params.data.pid].c.p50_ci95, sig)}`
         : esc(params.seriesName))}),
       xAxis: {type: xType, name: 'MACs per sample', nameLocation: 'middle', nameGap: 32, scale: true},
-      yAxis: {type: axisType(ok.map((p) => p.c.p50_ms)), name: 'p50 latency (ms)', scale: true},
+      yAxis: {type: yType, name: 'p50 latency (ms)', min: yMin, max: yMax},
       series,
     });
     body.append(el('p', {class: 'caption'}, 'Fits per runtime setting over its measured candidates (the study\'s own fits): p50 latency linear in MACs ("operations predict time" when R² is near 1), and top-1 hyperbolic in p50 (Canziani et al. 2016), also drawn on the speed/accuracy plot when its x axis is p50.'));
     if (fitRows.length) body.append(table(['setting', 'latency vs MACs', 'R²', 'points', 'accuracy vs latency', 'R²'], fitRows, [false, false, true, true, false, true]));
     else body.append(el('p', {class: 'empty'}, 'No fits: a setting needs at least 3 measured candidates.'));
+  }
+
+  // The p50 axis (ms) spans the candidates' 95 % intervals with a margin, never
+  // a fit (a negative intercept would pull it below 0).
+  function p50Range(ok, yType) {
+    const ys = ok.flatMap((p) => [p.c.p50_ms].concat(Array.isArray(p.c.p50_ci95) ? p.c.p50_ci95 : [])).filter((y) => finite(y) && y > 0);
+    const [lo, hi] = [Math.min(...ys), Math.max(...ys)];
+    if (yType === 'log') return [Math.pow(10, Math.floor(Math.log10(lo))), Math.pow(10, Math.ceil(Math.log10(hi)))];
+    const step = Math.pow(10, Math.floor(Math.log10(hi - lo || hi))) / 2;  // round to a tick-like step
+    return [Math.max(0, step * Math.floor((lo - 0.05 * (hi - lo)) / step)), step * Math.ceil((hi + 0.05 * (hi - lo)) / step)];
   }
 
   // ------------------------------------------------------ latency CDFs
@@ -743,8 +791,28 @@
       return [model, v.parent || s.parent || '–', v.transform || s.transform || '–',
         floats.length ? el('details', {}, el('summary', {}, `${floats.length} node(s)`), floats.join(', ')) : 'none',
         v.verdict || s.slower_verdict || '–',
-        el('ul', {class: 'reasons'}, (s.notes || []).concat(s.diagnosis ? [s.diagnosis] : []).map((n) => el('li', {}, n)))];
+        el('ul', {class: 'reasons'}, groupedNotes(s.notes || []).concat(s.diagnosis ? [el('li', {}, s.diagnosis)] : []))];
     })));
+  }
+  // A variant's notes as <li>s, "kept float32: NODE (REASON)" notes of one reason
+  // in one item ("50 nodes kept float32: REASON") with the node names folded away.
+  function groupedNotes(notes) {
+    const groups = new Map(), items = [];
+    for (const note of notes) {
+      const m = /^(kept float\w*): (.+?) \((.*)\)$/.exec(note);
+      if (!m) {
+        items.push(el('li', {}, note));
+        continue;
+      }
+      const key = `${m[1]}: ${m[3]}`;
+      if (!groups.has(key)) {
+        groups.set(key, {kept: m[1], reason: m[3], nodes: [], note});
+        items.push(groups.get(key));
+      }
+      groups.get(key).nodes.push(m[2]);
+    }
+    return items.map((g) => (g instanceof Node ? g : g.nodes.length === 1 ? el('li', {}, g.note)
+      : el('li', {}, `${g.nodes.length} nodes ${g.kept}: ${g.reason}`, el('details', {}, el('summary', {}, 'node names'), g.nodes.join(', ')))));
   }
   function drawOps(variants) {
     const withOps = variants.filter((v) => v.ops_by_precision && Object.keys(v.ops_by_precision).length);
@@ -783,16 +851,16 @@
     }
     const rows = [];
     for (const [model, list] of groups) {
-      const base = list[0];
       for (const p of list) {
-        const ratio = ratioBetween(base.c, p.c);
         rows.push([model, p.engine, p.setting, p.machine, `${sig(p.c.p50_ms)}${interval(p.c.p50_ci95, sig)}`, `${sig(p.c.items_per_s)}${interval(p.c.items_per_s_ci95, sig)}`,
-          p === base ? 'baseline' : ratio]);
+          engineRatioCell(p)]);
       }
     }
     body.append(el('h3', {}, 'Runtime × setting × machine'),
-      el('p', {class: 'caption'}, 'Per model, each row\'s speed against its first row: the ratio of their p50s, with the interval the two p50 intervals bound (conservative); the bootstrap intervals between runtimes follow below.'),
-      table(['model', 'runtime', 'setting', 'machine', 'p50 (ms) [95 %]', 'items/s [95 %]', 'speed vs first row'], rows, [false, false, false, false, true, true, true]));
+      el('p', {class: 'caption'}, 'Speed against the reference runtime, same model, setting and machine: the study\'s own ratio (reference p50 / this p50, ' +
+        'bootstrap 95 % interval within the run-to-run tolerance), the one the tables below and the recommendation use; the page computes no ratio of its own. ' +
+        'Empty: the study compares no such pair' + (multiMachine ? '; between machines, `sweetspot study SPEC.toml --report-only` on the merged store prints its ratios.' : '.')),
+      table(['model', 'runtime', 'setting', 'machine', 'p50 (ms) [95 %]', 'items/s [95 %]', 'speed vs the reference runtime'], rows, [false, false, false, false, true, true, true]));
     runs.forEach((run, r) => {
       const engines = run.study && run.study.engines;
       if (!engines || !(engines.speed_ratios || []).length) return;
@@ -806,16 +874,15 @@
     if (!multiMachine) body.append(el('p', {class: 'empty'}, 'One machine only: merge stores measured elsewhere with `sweetspot results merge` to compare machines.'));
     body.append(el('h3', {}, 'Measurement hygiene'), hygieneList());
   }
-  // base's p50 over c's, phrased as "1.6x faster/slower", with the interval the two p50 intervals bound.
-  function ratioBetween(base, c) {
-    if (!finite(base.p50_ms) || !finite(c.p50_ms) || c.p50_ms <= 0) return '–';
-    const r = base.p50_ms / c.p50_ms, a = base.p50_ci95, b = c.p50_ci95;
-    const known = Array.isArray(a) && Array.isArray(b) && finite(a[0]) && finite(b[0]);
-    const [lo, hi] = known ? [a[0] / b[1], a[1] / b[0]] : [NaN, NaN];
-    const slower = r < 1, show = (x) => sig(slower ? 1 / x : x);
-    const range = known ? ` [${slower ? show(hi) : show(lo)}, ${slower ? show(lo) : show(hi)}]` : '';
-    const verdict = !known ? (slower ? 'slower' : 'faster') : lo > 1 ? 'faster' : hi < 1 ? 'slower' : 'no measurable difference';
-    return `${show(r)}x ${slower ? 'slower' : 'faster'}${range}${verdict.startsWith('no') ? ': ' + verdict : ''}`;
+  // The study's engine ratio for p's candidate (study.engines.speed_ratios), as
+  // "0.094x [0.058, 0.107] slower"; '' when the study has none for it.
+  function engineRatioCell(p) {
+    const engines = p.run.study && p.run.study.engines;
+    if (!engines) return '';
+    if (p.engine === engines.reference) return 'reference runtime';
+    const q = (engines.speed_ratios || []).find((x) => x.model === p.c.model && x.setting === p.setting && x.engine === p.engine);
+    if (!q) return '';
+    return `${sig(q.speed_ratio)}x${interval(q.ci95, sig)} ${q.measurable ? (q.speed_ratio > 1 ? 'faster' : 'slower') : 'no measurable difference'}`;
   }
   function agreementTable(engines) {
     const rows = [];
@@ -828,23 +895,35 @@
     }
     return rows.length ? table(['runtime', 'model', 'top-1 agreement with the reference runtime', 'right→wrong / wrong→right', 'max |score difference|'], rows, [false, false, true, true, true]) : '';
   }
-  // One line per distinct warning on each machine, naming the candidates it was raised for.
+  // One item per warning code (per machine): the message when every candidate
+  // got the same one, else a table of each candidate's; the fix once.
   function hygieneList() {
-    const byText = new Map();
+    const byCode = new Map();
     let recorded = false;
     for (const p of allPoints) {
       if (!Array.isArray(p.c.warnings)) continue;
       recorded = true;
       for (const w of p.c.warnings) {
-        const text = (multiMachine ? `${p.machine}: ` : '') + (typeof w === 'string' ? w : `${w.message || w.code}${w.action ? ': ' + w.action : ''}`);
-        if (!byText.has(text)) byText.set(text, new Set());
-        byText.get(text).add(`${p.c.name} (${p.c.setting})`);
+        const code = typeof w === 'string' ? w : w.code || w.message;
+        const key = (multiMachine ? `${p.machine}: ` : '') + code;
+        if (!byCode.has(key)) byCode.set(key, {key, fix: typeof w === 'string' ? '' : fixOf(w), rows: []});
+        byCode.get(key).rows.push([pointLabel(p), typeof w === 'string' ? w : w.message || '']);
       }
     }
     if (!recorded) return el('p', {class: 'empty'}, 'No hygiene warnings recorded: this store\'s measurements predate them.');
-    if (!byText.size) return el('p', {}, 'No measurement raised a hygiene warning.');
-    return el('ul', {class: 'warning'}, [...byText].map(([text, names]) =>
-      el('li', {}, text, el('details', {}, el('summary', {}, `${names.size} candidate(s)`), [...names].join(', ')))));
+    if (!byCode.size) return el('p', {}, 'No measurement raised a hygiene warning.');
+    return el('ul', {class: 'warning'}, [...byCode.values()].map((g) => {
+      const messages = new Set(g.rows.map((row) => row[1]));
+      const one = messages.size === 1;
+      return el('li', {}, el('b', {}, g.key), `: ${g.rows.length} measurement(s)`, one ? ` — ${g.rows[0][1]}` : '', g.fix ? `. Fix: ${g.fix}.` : '',
+        el('details', {}, el('summary', {}, one ? 'candidates' : 'candidates and figures'),
+          one ? g.rows.map((row) => row[0]).join(', ') : table(['candidate', 'message'], g.rows)));
+    }));
+  }
+  // A warning's fix: its action, else "raise duration"-style from change/setting/value.
+  function fixOf(w) {
+    if (w.action) return w.action;
+    return [w.change, w.setting, w.value].filter((x) => x).join(' ');
   }
 
   // ------------------------------------------------------ training, environment
