@@ -158,6 +158,46 @@ async function checkCandidateMarks(page, data) {
   console.log(`speed/accuracy: ${marks.length} marks for ${expected} candidates`);
 }
 
+// The top-1 axis of the speed/accuracy chart lies within [0, 100] and holds
+// every candidate's mark and interval and every fit line point (fits are
+// clipped to the axis, never stretch it); the latency axis of latency-vs-MACs
+// starts at 0 or above.
+async function checkAxes(page) {
+  const found = await page.evaluate(() => {
+    const extent = (name) => {
+      const chart = window.sweetspot.charts[name];
+      return chart ? chart.getModel().getComponent('yAxis', 0).axis.scale.getExtent() : null;
+    };
+    const series = window.sweetspot.charts['speed-accuracy'].getOption().series;
+    const ys = [];
+    for (const s of series) {
+      if (s.id === 'candidates') ys.push(...s.data.map((d) => d.value[1]));
+      if (s.id === 'intervals') ys.push(...s.data.flatMap((d) => [d[4], d[5]]));
+      if (String(s.id).startsWith('fit-')) ys.push(...s.data.filter(Array.isArray).map((d) => d[1]));
+    }
+    return { top1: extent('speed-accuracy'), p50: extent('latency-macs'), ys: ys.filter(Number.isFinite) };
+  });
+  const [lo, hi] = found.top1;
+  check(lo >= 0 && hi <= 100, `the top-1 axis spans [${lo}, ${hi}], outside [0, 100]`);
+  const outside = found.ys.filter((y) => y < lo - 1e-9 || y > hi + 1e-9);
+  check(outside.length === 0, `${outside.length} candidate/interval/fit value(s) outside the top-1 axis [${lo}, ${hi}]: ${outside.slice(0, 5).join(', ')}`);
+  if (found.p50) check(found.p50[0] >= 0, `the latency-vs-MACs latency axis starts at ${found.p50[0]} ms, below 0`);
+  console.log(`axes: top-1 [${lo}, ${hi}] holds ${found.ys.length} values; p50 ${found.p50 ? found.p50.join('..') : 'no chart'}`);
+}
+
+// The recommendation card compares two different candidates, and the hygiene
+// list has one item per warning code.
+async function checkCardAndHygiene(page, data) {
+  const headers = await page.$$eval('#recommendation .card th', (ths) => ths.map((th) => th.textContent));
+  if (headers.length === 3) check(headers[1] !== headers[2] && !headers[2].includes(headers[1].replace(' (recommended)', ' (reference)')),
+    `the recommendation card compares ${headers[1]} with itself`);
+  const codes = new Set(data.runs.flatMap((run) => (run.study?.candidates ?? []).flatMap((c) => (c.warnings ?? []).map((w) => (typeof w === 'string' ? w : w.code || w.message)))));
+  if (data.runs.length === 1) {
+    const items = await page.$$eval('#platforms ul.warning > li', (lis) => lis.length);
+    check(items === codes.size, `the hygiene list has ${items} items for ${codes.size} warning code(s)`);
+  }
+}
+
 // Pixel positions (in the viewport) of every mark of a chart's series; the
 // chart is scrolled into view first.
 async function markPixels(page, chartName, seriesId) {
@@ -373,6 +413,8 @@ async function checkDemoPage(browser, htmlFile, workDir) {
   const data = pageData(htmlFile);
   const { page, problems } = await openPage(browser, htmlFile);
   await checkCandidateMarks(page, data);
+  await checkAxes(page);
+  await checkCardAndHygiene(page, data);
   await checkCellTooltip(page, 'confusion-a');
   await checkPairChange(page, 2000);
   await checkCellTooltip(page, 'confusion-diff');
@@ -386,6 +428,7 @@ async function checkThousandClassesPage(browser, htmlFile, workDir) {
   check(data.classes.length === kThousandClasses, `the page has ${data.classes.length} classes, not ${kThousandClasses}`);
   const { page, problems } = await openPage(browser, htmlFile);
   await checkCandidateMarks(page, data);
+  await checkAxes(page);
   await checkCellTooltip(page, 'confusion-a');
   const redrawMs = await checkPairChange(page, 2000);
   check(redrawMs < kInteractionBoundMs, `a change of pair took ${redrawMs} ms`);
