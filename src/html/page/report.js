@@ -357,6 +357,7 @@
       ys.push(100 * p.c.top1);
       if (Array.isArray(ci) && finite(ci[0]) && finite(ci[1])) ys.push(100 * ci[0], 100 * ci[1]);
     }
+    if (!ys.length) return [0, 100];  // the filters leave no candidate
     return [Math.max(0, 5 * Math.floor((Math.min(...ys) - 0.5) / 5)), Math.min(100, 5 * Math.ceil((Math.max(...ys) + 0.5) / 5))];
   }
   // The polyline `line` ([x, y] points) kept where lo <= y <= hi: the crossing
