@@ -296,7 +296,8 @@
         name: pointLabel(p), pid: p.id, value: [x, 100 * c.top1, finite(mark) ? mark : markMin, p.id],
         symbol: isRec ? 'diamond' : c.parent ? 'triangle' : 'circle', symbolSize: isRec ? size(mark) + 8 : size(mark),
         itemStyle: {opacity: c.verdict === 'excluded' ? 0.45 : 0.9, borderColor: isRec ? '#1e8449' : '#374151', borderWidth: isRec ? 2.5 : 0.8},
-        label: {show: isRec || isRef, formatter: `${c.name}${isRec ? ' (recommended)' : isRef ? ' (reference)' : ''}`, position: 'right', fontSize: 11, color: '#374151'},
+        label: {show: isRec || isRef, formatter: `${c.name}${isRec ? ' (recommended)' : isRef ? ' (reference)' : ''}`, position: isRec ? 'top' : isRef ? 'bottom' : 'right', fontSize: 11, color: '#374151'},
+        labeled: isRec || isRef,
       };
     });
     const bars = ok.map((p) => {
@@ -319,7 +320,9 @@
     const xType = axisType(ok.map((p) => metric.get(p.c)));
     const xs = ok.map((p) => metric.get(p.c));
     const series = [
-      {id: 'candidates', name: 'candidates', type: 'scatter', data: items, z: 3, labelLayout: {hideOverlap: true}, emphasis: {focus: 'none', label: {show: true}}},
+      {id: 'candidates', name: 'candidates', type: 'scatter', data: items, z: 3, 
+        // Hovered labels give way to each other; the recommended's (above) and the reference's (below) always show.
+        labelLayout: (params) => ({hideOverlap: !(items[params.dataIndex] && items[params.dataIndex].labeled)}), emphasis: {focus: 'none', label: {show: true}}},
       intervalSeries('intervals', bars),
       {id: 'frontier', name: 'Pareto frontier', type: 'line', data: frontier, showSymbol: false, lineStyle: {color: '#1e8449', width: 2}, z: 2, silent: true,
         markLine: {silent: true, symbol: 'none', lineStyle: {type: 'dashed', color: '#c0392b'}, label: {formatter: '{b}', color: '#c0392b'}, data: bounds}},
