@@ -49,9 +49,10 @@ struct Float16Options {
 };
 
 struct Float16Report {
-  std::vector<std::string> float32_nodes;  // nodes kept in float32 (names)
-  // Parallel: why ("listed", "listed op Gemm", "float32 by default (Resize is on ...)", "execution
-  // provider cpu runs it in float32 (ONNX Runtime casts around it)", "no float16 kernel in execution provider X").
+  std::vector<std::string> float32_nodes;     // nodes kept in float32 (names)
+  std::vector<std::string> float32_op_types;  // parallel: their op types
+  // Parallel: why ("listed", "listed op Gemm", "float32 by default (Resize is on ...)", "run in float32 by
+  // ONNX Runtime's cpu provider, between Casts it inserts", "no float16 kernel in execution provider X").
   std::vector<std::string> reasons;
   int cast_nodes = 0;     // Casts inserted
   int float16_nodes = 0;  // nodes left reading or writing float16 values

@@ -26,8 +26,9 @@
 // backend and runs one zero input (dynamic dims as 1) before it enters the
 // cache: a file the runtime cannot load or run is never returned (nor left in
 // the cache). A transform that changed nothing (the model equals its parent)
-// is refused. `metadata` entries are written into the variant (over the
-// parent's, which it keeps otherwise) and key the cache: the preprocessing the
+// is refused; fp16 with no node left in float16 is refused saying why.
+// `metadata` entries are written into the variant (over the parent's, which
+// it keeps otherwise) and key the cache: the preprocessing the
 // variant was calibrated with goes there, so evaluating the file alone feeds
 // it what it was made with.
 //
@@ -39,7 +40,10 @@
 // (kInvalidArgument). MakeVariant: the transform's error (nothing to
 // quantize, already quantized, a graph that cannot be resized...), a
 // variant identical to its parent ("... is identical to '<parent>': the
-// transform changed nothing", kInvalidArgument; the notes go to `failure_notes`), a calibrated variant without
+// transform changed nothing", kInvalidArgument; the notes go to `failure_notes`), an fp16 variant where every node
+// stays float32 ("fp16 of '<file>': no node would compute in float16 under execution provider P (<count> <op type>, ...
+// kept float32: <reason>; ...); fp16 pays off with a provider that has float16 kernels (e.g. cuda)",
+// kInvalidArgument; the notes too), a calibrated variant without
 // calibration data (kInvalidArgument), an exclude_nodes name that is no node of the parent (kInvalidArgument naming it
 // and listing some of the quantizable nodes), an int8-aware variant without a search (kUnsupported: only a study, which
 // has an evaluation set, makes it), a cache folder that cannot be written (kIoError naming it), a produced model the

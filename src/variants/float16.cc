@@ -142,6 +142,7 @@ std::vector<bool> KeptNodes(const onnx::GraphProto& graph, const Float16Options&
     if (reason.empty()) continue;
     kept[static_cast<std::size_t>(i)] = true;
     report->float32_nodes.push_back(label);
+    report->float32_op_types.push_back(node.op_type());
     report->reasons.push_back(std::move(reason));
   }
   return kept;
@@ -466,7 +467,7 @@ Result<onnx::ModelProto> ConvertToFloat16ForRuntime(Backend& backend, const Back
     }
     for (const auto& node : verdict.float32_nodes) {
       options.keep_float32_nodes.push_back(node);
-      runtime_reasons[node] = "execution provider " + provider + " runs it in float32 (ONNX Runtime casts around it)";
+      runtime_reasons[node] = "run in float32 by ONNX Runtime's " + provider + " provider, between Casts it inserts";
     }
   }
 }

@@ -118,8 +118,9 @@ TEST_F(OptimizeCliTest, ResizingAFlattenIntoGemmModelIsRefusedNamingTheGemm) {
 }
 
 // The trial: fp16 on the CPU provider kept every node float32 and wrote the
-// parent's bytes under the fp16 name, exit 0. It changes the model or is refused.
-TEST_F(OptimizeCliTest, Fp16ThatChangesNothingIsRefused) {
+// parent's bytes under the fp16 name, exit 0. It changes the model or is
+// refused, saying which ops stayed float32 and why.
+TEST_F(OptimizeCliTest, Fp16ThatChangesNothingIsRefusedSayingWhy) {
   SWEETSPOT_REQUIRE_SHARED_DATA(model, "cifar10-resnet/resnet20_cifar10.onnx");
   const auto r = RunCli("optimize '" + model.string() + "' --cache-dir '" + (dir_ / "cache").string() +
                         "' --fp16 --json - --out '" + (dir_ / "out").string() + "'");
@@ -131,7 +132,11 @@ TEST_F(OptimizeCliTest, Fp16ThatChangesNothingIsRefused) {
     EXPECT_NE(*parent, *written) << "fp16 wrote the parent's bytes";
   } else {
     EXPECT_EQ(r.exit_code, 2) << r.err;
-    EXPECT_THAT(r.err, HasSubstr("fp16 is identical to '" + model.string() + "': the transform changed nothing"));
+    EXPECT_THAT(r.err, HasSubstr("fp16 of 'resnet20_cifar10.onnx': no node would compute in float16 under execution "
+                                 "provider cpu ("));
+    EXPECT_THAT(r.err, HasSubstr(" Conv, "));
+    EXPECT_THAT(r.err, HasSubstr(" kept float32: run in float32 by ONNX Runtime's cpu provider"));
+    EXPECT_THAT(r.err, HasSubstr("); fp16 pays off with a provider that has float16 kernels (e.g. cuda)"));
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
 }

@@ -181,6 +181,54 @@ TEST_F(MakeVariantTest, StructuredPruningKeepsAResidualStreamAndSaysSoOnce) {
                                                          "residual Add 'Add_6'; residual streams are kept whole)")));
 }
 
+// Conv -> Relu -> Conv -> Relu: ONNX Runtime's CPU provider has no float16
+// kernel for either op.
+onnx::ModelProto ConvReluModel() {
+  const auto pads = Attr("pads", std::vector<int64_t>{1, 1, 1, 1});
+  return GraphBuilder("conv_relu")
+      .Input("x", DType::kFloat32, {1, 3, 8, 8})
+      .RandomInitializer("a.w", {4, 3, 3, 3}, 1)
+      .RandomInitializer("b.w", {4, 4, 3, 3}, 2)
+      .Node("Conv", {"x", "a.w"}, {"a"}, {pads})
+      .Node("Relu", {"a"}, {"a.r"})
+      .Node("Conv", {"a.r", "b.w"}, {"b"}, {pads})
+      .Node("Relu", {"b"}, {"y"})
+      .Output("y", DType::kFloat32)
+      .Build();
+}
+
+// The trial: fp16 on the CPU provider failed with "the transform changed
+// nothing", which said neither why nor what to do.
+TEST_F(MakeVariantTest, Fp16WithNoFloat16NodeSaysWhichOpsStayedFloat32AndWhy) {
+  testing::WriteModel(ConvReluModel(), dir_ / "cnn.onnx");
+  std::vector<std::string> notes;
+  auto made = MakeVariant(*backend_, Request("fp16"), &notes);
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(made.status().message(),
+            "fp16 of 'cnn.onnx': no node would compute in float16 under execution provider cpu (2 Conv, 2 Relu kept "
+            "float32: run in float32 by ONNX Runtime's cpu provider, between Casts it inserts); fp16 pays off with a "
+            "provider that has float16 kernels (e.g. cuda)");
+  EXPECT_THAT(notes, ::testing::Contains("kept float32: Conv_1 (run in float32 by ONNX Runtime's cpu provider, between "
+                                         "Casts it inserts)"));
+  EXPECT_TRUE(!fs::exists(dir_ / "variants") || fs::is_empty(dir_ / "variants")) << "a refused variant left files";
+}
+
+// The message's fix: a provider with float16 kernels computes the same model in float16.
+TEST_F(MakeVariantTest, Fp16OnAProviderWithFloat16KernelsMakesTheVariant) {
+  testing::WriteModel(ConvReluModel(), dir_ / "cnn.onnx");
+  BackendOptions cuda;
+  cuda.execution_provider = "cuda";
+  if (auto session = backend_->Load(dir_ / "cnn.onnx", cuda); !session.ok()) {
+    GTEST_SKIP() << "no usable cuda execution provider: " << session.status().ToString();
+  }
+  VariantRequest request = Request("fp16");
+  request.backend = cuda;
+  auto made = MakeVariant(*backend_, request);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  EXPECT_NE(HashFile(made->path).value(), HashFile(dir_ / "cnn.onnx").value());
+}
+
 // Calibration samples of the 16x16 CNN: values in [0, 1), not all zeros (an
 // all-zero signal has no SQNR to speak of).
 CalibrationData RampSamples() {
