@@ -227,6 +227,23 @@ struct StudyReport {
     bool measurable() const { return interval.valid && (interval.lower > 1.0 || interval.upper < 1.0); }
   };
   std::vector<EngineRatio> engine_ratios;
+  // A merged store's candidates on several environments (study_environments.h
+  // ReportStoredStudy, which fills every environment's report with the same
+  // rows before its snapshot is built): each candidate's speed in a later
+  // environment B against the first, A. Empty for one environment, and not
+  // part of RenderStudyJson (the report snapshot carries it).
+  struct EnvironmentRatio {
+    std::string candidate;  // Candidate::name
+    std::string model;
+    std::string setting;
+    std::string environment_a;       // DescribeEnvironment (environment.h) of the first environment
+    std::string environment_b;       // ... of the one compared with it
+    double p50_ratio = 0.0;          // A's p50 / B's: > 1 = B is faster
+    stats::Interval p50_ratio_ci;    // 95 % bootstrap interval; invalid without raw latencies
+    std::string verdict;             // SpeedVerdict: "faster" (B), "slower", "no measurable difference", ""
+    double items_per_s_ratio = 0.0;  // B's items/s / A's (a plain ratio)
+  };
+  std::vector<EnvironmentRatio> environment_ratios;
   std::size_t measured = 0;  // measurements made this run
   std::size_t reused = 0;    // taken from the store
   std::size_t failed = 0;    // failed this run

@@ -204,6 +204,24 @@ std::string EnvironmentLabel(const Environment& e) {
                      e.cpu_model.empty() ? "unknown CPU" : e.cpu_model, e.logical_cores);
 }
 
+// The speed ratios between environments (StudyReport::environment_ratios).
+json EnvironmentRatiosJson(const StudyReport& report) {
+  json out = json::array();
+  for (const StudyReport::EnvironmentRatio& r : report.environment_ratios) {
+    const stats::Interval& ci = r.p50_ratio_ci;
+    out.push_back({{"candidate", r.candidate},
+                   {"model", r.model},
+                   {"setting", r.setting},
+                   {"environment_a", r.environment_a},
+                   {"environment_b", r.environment_b},
+                   {"p50_ratio", r.p50_ratio},
+                   {"p50_ratio_ci95", ci.valid ? json({ci.lower, ci.upper}) : json()},
+                   {"verdict", r.verdict},
+                   {"items_per_s_ratio", r.items_per_s_ratio}});
+  }
+  return out;
+}
+
 }  // namespace
 
 std::vector<double> SubsampleSorted(const std::vector<double>& sorted, std::size_t most) {
@@ -230,7 +248,8 @@ std::string BuildReportRun(const StudySpec& spec, const StudyPlan& plan, const S
               {"accuracy", AccuracyJson(plan, measured, report)},
               {"latency", LatencyJson(report)},
               {"variants", VariantsJson(plan, report)},
-              {"training", TrainingJson(spec)}};
+              {"training", TrainingJson(spec)},
+              {"environment_ratios", EnvironmentRatiosJson(report)}};
   ShareSamples(&doc);
   if (SampleNumbers(doc) > kMaxSnapshotSampleInts) DropSampleArrays(&doc);
   return DumpJson(doc);

@@ -79,6 +79,21 @@ void AddRatios(EnvironmentsReport* report) {
   }
 }
 
+// The ratios as plain rows in every environment's report, so that each
+// report snapshot (options.report_run) carries them.
+void ShareRatios(EnvironmentsReport* report) {
+  const StudyReport& first = report->reports.front();
+  const std::string a = DescribeEnvironment(first.environment, first.backend_version);
+  std::vector<StudyReport::EnvironmentRatio> rows;
+  for (const EnvironmentSpeedRatio& ratio : report->ratios) {
+    const StudyReport& other = report->reports[ratio.environment];
+    const Candidate& c = first.candidates[ratio.candidate];
+    rows.push_back({c.name, c.model, c.setting, a, DescribeEnvironment(other.environment, other.backend_version),
+                    ratio.p50_ratio, ratio.p50_ratio_ci, SpeedVerdict(ratio), ratio.items_per_s_ratio});
+  }
+  for (StudyReport& r : report->reports) r.environment_ratios = rows;
+}
+
 std::string RatioWithInterval(const EnvironmentSpeedRatio& ratio) {
   const stats::Interval& ci = ratio.p50_ratio_ci;
   return ci.valid ? fmt::format("{:.2f}x [{:.2f}, {:.2f}]", ratio.p50_ratio, ci.lower, ci.upper)
@@ -155,6 +170,7 @@ Result<EnvironmentsReport> ReportStoredStudy(const StudySpec& spec, const StudyO
     out.reports.push_back(std::move(report));
   }
   AddRatios(&out);
+  ShareRatios(&out);
   if (options.report_run) SWEETSPOT_RETURN_IF_ERROR(StoreReportRuns(spec, plan, measured, out, environments, options));
   return out;
 }

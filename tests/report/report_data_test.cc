@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -329,6 +330,32 @@ bool TwoCpusAllowed() {
   return sched_getaffinity(0, sizeof set, &set) == 0 && CPU_ISSET(0, &set) && CPU_ISSET(1, &set);
 }
 
+// The snapshot's ratios between environments are those --report-only prints
+// (RenderEnvironmentsText): per candidate, its row ending in the same verdict,
+// under the same two environment descriptions, each ratio with its interval.
+void ExpectRatiosAsPrinted(const json& ratios, const std::string& printed) {
+  ASSERT_EQ(ratios.size(), 2U) << "one per candidate: " << ratios.dump();
+  for (const json& r : ratios) {
+    const std::string candidate = r["candidate"];
+    EXPECT_THAT(printed, HasSubstr("=== Environment 1: " + r["environment_a"].get<std::string>() + "\n"));
+    EXPECT_THAT(printed, HasSubstr("=== Environment 2: " + r["environment_b"].get<std::string>() + "\n"));
+    ASSERT_EQ(r["p50_ratio_ci95"].size(), 2U) << r.dump();
+    const double lower = r["p50_ratio_ci95"][0], upper = r["p50_ratio_ci95"][1];
+    EXPECT_GT(lower, 0.0);
+    EXPECT_LE(lower, upper);
+    EXPECT_GT(r["p50_ratio"].get<double>(), 0.0);
+    EXPECT_GT(r["items_per_s_ratio"].get<double>(), 0.0);
+    const std::string verdict = r["verdict"];
+    EXPECT_THAT(verdict, ::testing::AnyOf("faster", "slower", "no measurable difference"));
+    const std::string row = fmt::format("\n  {} ", candidate);
+    const std::size_t at = printed.find(row, printed.find("Speed vs environment 1"));
+    ASSERT_NE(at, std::string::npos) << candidate << " has no printed ratio row:\n" << printed;
+    const std::string line = printed.substr(at + 1, printed.find('\n', at + 1) - at - 1);
+    EXPECT_THAT(line, HasSubstr(fmt::format("[{:.2f}, {:.2f}]", lower, upper)));
+    EXPECT_TRUE(line.ends_with(" " + verdict)) << line;
+  }
+}
+
 // Two machines' stores (one and two allowed CPUs) merged: one run per
 // environment, newest first; --report-only of the merged store rewrites both.
 TEST_F(ReportDataTest, MergedStoresGiveOneRunPerEnvironmentNewestFirst) {
@@ -361,6 +388,7 @@ TEST_F(ReportDataTest, MergedStoresGiveOneRunPerEnvironmentNewestFirst) {
     EXPECT_GT(run["written_utc"].get<std::string>(), newest["written_utc"].get<std::string>());
     EXPECT_EQ(run["accuracy"].size(), 2U);
     EXPECT_EQ(run["latency"].size(), 2U) << "each environment's own latencies";
+    ExpectRatiosAsPrinted(run["environment_ratios"], report_only.out);
   }
 }
 
