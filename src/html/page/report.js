@@ -863,7 +863,7 @@
     body.append(el('h3', {}, 'Runtime × setting × machine'),
       el('p', {class: 'caption'}, 'Speed against the reference runtime, same model, setting and machine: the study\'s own ratio (reference p50 / this p50, ' +
         'bootstrap 95 % interval within the run-to-run tolerance), the one the tables below and the recommendation use; the page computes no ratio of its own. ' +
-        'Empty: the study compares no such pair' + (multiMachine ? '; between machines, `sweetspot study SPEC.toml --report-only` on the merged store prints its ratios.' : '.')),
+        'Empty: the study compares no such pair; between machines, see Machines below.'),
       table(['model', 'runtime', 'setting', 'machine', 'p50 (ms) [95 %]', 'items/s [95 %]', 'speed vs the reference runtime'], rows, [false, false, false, false, true, true, true]));
     runs.forEach((run, r) => {
       const engines = run.study && run.study.engines;
@@ -875,8 +875,31 @@
         agreementTable(engines));
     });
     if (!runs.some((run) => run.study && run.study.engines)) body.append(el('p', {class: 'empty'}, 'One runtime only: the spec\'s [runtime] engine lists one engine.'));
-    if (!multiMachine) body.append(el('p', {class: 'empty'}, 'One machine only: merge stores measured elsewhere with `sweetspot results merge` to compare machines.'));
+    drawMachines(body);
     body.append(el('h3', {}, 'Measurement hygiene'), hygieneList());
+  }
+  // Machines: the speed ratios between environments that `study --report-only`
+  // of a merged store wrote into every snapshot (the newest run's that has
+  // them), beside each run's own recommendation.
+  function drawMachines(body) {
+    body.append(el('h3', {}, 'Machines'));
+    const ratios = (runs.find((run) => (run.environment_ratios || []).length) || {}).environment_ratios || [];
+    if (runs.length < 2 && !ratios.length) {
+      body.append(el('p', {class: 'empty'}, 'One machine only: merge stores measured elsewhere with `sweetspot results merge`, then run `sweetspot study SPEC.toml --report-only` on the merged store to compare machines.'));
+      return;
+    }
+    const ratioTable = ratios.length
+      ? table(['model', 'setting', 'machine A → machine B', 'p50 ratio (A p50 / B p50) [95 %]', 'verdict (B vs A)', 'items/s ratio (B / A)'], ratios.map((q) => [
+        q.model, q.setting, `${q.environment_a} → ${q.environment_b}`, `${sig(q.p50_ratio)}x${interval(q.p50_ratio_ci95, sig)}`,
+        q.verdict || 'no interval', `${sig(q.items_per_s_ratio)}x`]), [false, false, false, true, false, true])
+      : el('p', {class: 'empty'}, 'No ratio between machines stored: run `sweetspot study SPEC.toml --report-only` on the merged store.');
+    const recommendations = table(['machine', 'written', 'recommended'], runs.map((run, r) => {
+      const rec = run.study && run.study.recommendation;
+      return [machineOf(run, r), run.written_utc || 'undated', rec && rec.name ? rec.name : 'none'];
+    }));
+    body.append(el('p', {class: 'caption'}, 'Each candidate on a later machine B against the first, A, from the stored raw latencies: ' +
+      'p50 ratio > 1 means faster on B, with its bootstrap 95 % interval (no measurable difference when it contains 1). ' +
+      'Right: each machine\'s own recommendation.'), el('div', {class: 'card'}, el('div', {}, ratioTable), el('div', {}, recommendations)));
   }
   // The study's engine ratio for p's candidate (study.engines.speed_ratios), as
   // "0.094x [0.058, 0.107] slower"; '' when the study has none for it.
