@@ -12,6 +12,7 @@
 
 #include "report/ops_by_precision.h"
 #include "report/run_samples.h"
+#include "sweetspot/environment.h"
 #include "sweetspot/report_data.h"
 #include "sweetspot/study_report.h"
 #include "sweetspot/text_file.h"
@@ -238,6 +239,7 @@ std::string BuildReportRun(const StudySpec& spec, const StudyPlan& plan, const S
   json doc = {{"schema", "sweetspot.report-run/1"},
               {"environment", EnvironmentJson(report)},
               {"environment_label", EnvironmentLabel(report.environment)},
+              {"environment_description", DescribeEnvironment(report.environment, report.backend_version)},
               {"written_utc", nullptr},
               {"dataset",
                {{"path", spec.dataset_path.string()},

@@ -389,6 +389,7 @@ TEST_F(ReportDataTest, MergedStoresGiveOneRunPerEnvironmentNewestFirst) {
     EXPECT_EQ(run["accuracy"].size(), 2U);
     EXPECT_EQ(run["latency"].size(), 2U) << "each environment's own latencies";
     ExpectRatiosAsPrinted(run["environment_ratios"], report_only.out);
+    EXPECT_THAT(report_only.out, HasSubstr(": " + run["environment_description"].get<std::string>() + "\n"));
   }
 }
 

@@ -888,18 +888,23 @@
       body.append(el('p', {class: 'empty'}, 'One machine only: merge stores measured elsewhere with `sweetspot results merge`, then run `sweetspot study SPEC.toml --report-only` on the merged store to compare machines.'));
       return;
     }
+    // Machines numbered as --report-only numbers its environments: the ratios' A first.
+    const numbers = new Map();
+    const numberOf = (d) => { if (!numbers.has(d)) numbers.set(d, numbers.size + 1); return numbers.get(d); };
+    for (const q of ratios) { numberOf(q.environment_a); numberOf(q.environment_b); }
     const ratioTable = ratios.length
-      ? table(['model', 'setting', 'machine A → machine B', 'p50 ratio (A p50 / B p50) [95 %]', 'verdict (B vs A)', 'items/s ratio (B / A)'], ratios.map((q) => [
-        q.model, q.setting, `${q.environment_a} → ${q.environment_b}`, `${sig(q.p50_ratio)}x${interval(q.p50_ratio_ci95, sig)}`,
-        q.verdict || 'no interval', `${sig(q.items_per_s_ratio)}x`]), [false, false, false, true, false, true])
+      ? table(['model', 'setting', 'machine A → B', 'p50 ratio (A p50 / B p50) [95 %]', 'verdict (B vs A)', 'items/s ratio (B / A)'], ratios.map((q) => [
+        q.model, q.setting, `${numberOf(q.environment_a)} → ${numberOf(q.environment_b)}`, `${sig(q.p50_ratio)}x${interval(q.p50_ratio_ci95, sig)}`,
+        q.verdict || 'no interval', `${sig(q.items_per_s_ratio)}x`]), [false, false, true, true, false, true])
       : el('p', {class: 'empty'}, 'No ratio between machines stored: run `sweetspot study SPEC.toml --report-only` on the merged store.');
-    const recommendations = table(['machine', 'written', 'recommended'], runs.map((run, r) => {
+    const recommendations = table(['machine', 'environment', 'recommended'], runs.map((run, r) => {
+      const description = run.environment_description || machineOf(run, r);
       const rec = run.study && run.study.recommendation;
-      return [machineOf(run, r), run.written_utc || 'undated', rec && rec.name ? rec.name : 'none'];
-    }));
-    body.append(el('p', {class: 'caption'}, 'Each candidate on a later machine B against the first, A, from the stored raw latencies: ' +
+      return [numberOf(description), `${description} (${run.written_utc || 'undated'})`, rec && rec.name ? rec.name : 'none'];
+    }).sort((x, y) => x[0] - y[0]), [true, false, false]);
+    body.append(el('p', {class: 'caption'}, 'Each candidate on machine B against machine A (the first), from the stored raw latencies: ' +
       'p50 ratio > 1 means faster on B, with its bootstrap 95 % interval (no measurable difference when it contains 1). ' +
-      'Right: each machine\'s own recommendation.'), el('div', {class: 'card'}, el('div', {}, ratioTable), el('div', {}, recommendations)));
+      'Right: each machine and its own recommendation.'), el('div', {class: 'machines'}, el('div', {}, ratioTable), el('div', {}, recommendations)));
   }
   // The study's engine ratio for p's candidate (study.engines.speed_ratios), as
   // "0.094x [0.058, 0.107] slower"; '' when the study has none for it.
