@@ -384,6 +384,10 @@ function growSnapshot(run, classes, count) {
     return c;
   });
   grown.study.candidates = candidates;
+  // Ratios between two machines, as `study --report-only` of a merged store writes them.
+  grown.environment_ratios = candidates.slice(0, 3).map((c, i) => ({
+    candidate: c.name, model: c.model, setting: c.setting, environment_a: 'machine one', environment_b: 'machine two',
+    p50_ratio: 2.5 + i, p50_ratio_ci95: [2.25 + i, 2.75 + i], verdict: 'faster', items_per_s_ratio: 2.5 + i }));
   grown.accuracy = candidates.map((c) => syntheticAccuracy(c, classes, 10 * classes, random));
   grown.latency = candidates.map((c) => ({
     candidate: c.name, count: 1000, raw_ms: Array.from({ length: 1000 }, (_, i) => c.p50_ms * (0.9 + 0.2 * (i / 999))) }));
@@ -423,6 +427,22 @@ async function checkDemoPage(browser, htmlFile, workDir) {
   checkProblems(problems);
 }
 
+// The Platforms section's Machines table: one row per stored ratio between
+// machines, with its interval and verdict.
+async function checkMachines(page, data) {
+  const ratios = data.runs[0].environment_ratios;
+  const rows = await page.evaluate(() => {
+    const table = document.querySelector('#platforms .machines table');
+    return table ? [...table.querySelectorAll('tbody tr')].map((tr) => tr.innerText) : [];
+  });
+  check(rows.length === ratios.length, `the Machines table has ${rows.length} rows for ${ratios.length} ratios`);
+  rows.forEach((text, i) => {
+    const q = ratios[i];
+    check(text.includes(q.model) && text.includes(`[${q.p50_ratio_ci95[0]}, ${q.p50_ratio_ci95[1]}]`) && text.includes(q.verdict),
+      `Machines row ${i} '${text}' lacks ${q.model}, its interval or '${q.verdict}'`);
+  });
+}
+
 async function checkThousandClassesPage(browser, htmlFile, workDir) {
   const data = pageData(htmlFile);
   check(data.classes.length === kThousandClasses, `the page has ${data.classes.length} classes, not ${kThousandClasses}`);
@@ -433,6 +453,7 @@ async function checkThousandClassesPage(browser, htmlFile, workDir) {
   const redrawMs = await checkPairChange(page, 2000);
   check(redrawMs < kInteractionBoundMs, `a change of pair took ${redrawMs} ms`);
   await checkCellTooltip(page, 'confusion-b');
+  await checkMachines(page, data);
   await screenshot(page, path.join(workDir, 'thousand-classes.png'));
   checkProblems(problems);
 }
