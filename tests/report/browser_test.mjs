@@ -198,6 +198,16 @@ async function checkCardAndHygiene(page, data) {
   }
 }
 
+// With per-sample predictions in the data (in each entry, or once in the
+// run's shared_samples), the confusion section compares the pair sample by sample.
+async function checkSamplesCompared(page, data) {
+  const run = data.runs[0];
+  const stored = (run.accuracy ?? []).some((a) => Array.isArray(a.predictions) && (Array.isArray(a.indices) || Array.isArray(run.shared_samples?.indices)));
+  if (!stored) return;
+  const caption = await page.$eval('#confusion', (s) => s.textContent);
+  check(/Of \d+ samples both evaluated/.test(caption), `the data holds per-sample predictions but the confusion section says: ${caption.slice(0, 200)}`);
+}
+
 // Pixel positions (in the viewport) of every mark of a chart's series; the
 // chart is scrolled into view first.
 async function markPixels(page, chartName, seriesId) {
@@ -419,6 +429,7 @@ async function checkDemoPage(browser, htmlFile, workDir) {
   await checkCandidateMarks(page, data);
   await checkAxes(page);
   await checkCardAndHygiene(page, data);
+  await checkSamplesCompared(page, data);
   await checkCellTooltip(page, 'confusion-a');
   await checkPairChange(page, 2000);
   await checkCellTooltip(page, 'confusion-diff');

@@ -519,7 +519,10 @@
   runs.forEach((run, r) => {
     for (const a of run.accuracy || []) {
       const confusion = denseConfusion(a);
-      if (confusion) accuracyEntries.push({a: Object.assign({}, a, {confusion}), r, run});
+      // Entries scored on the same samples carry only `predictions`; the run's
+      // `shared_samples` holds their indices and labels once.
+      const shared = run.shared_samples && !Array.isArray(a.indices) ? run.shared_samples : {};
+      if (confusion) accuracyEntries.push({a: Object.assign({}, shared, a, {confusion}), r, run});
     }
   });
   const multiEngine = new Set(accuracyEntries.map((e) => e.a.engine)).size > 1;
