@@ -104,7 +104,16 @@
     const words = String(c.setting || '').split(' ');
     return words.length > 1 && !SCENARIOS.has(words[0]) ? words.slice(1).join(' ') : String(c.setting || '');
   }
-  const machineOf = (run, r) => run.environment_label || (run.environment && run.environment.hostname) || `machine ${r + 1}`;
+  // Machines are numbered as the Machines table numbers them (the stored
+  // ratios' A then B, then the other runs); the label alone names a machine
+  // unless two runs share it (two CPU affinities of one host).
+  const machineNumbers = new Map();
+  const numberMachine = (d) => { if (d && !machineNumbers.has(d)) machineNumbers.set(d, machineNumbers.size + 1); };
+  runs.forEach((run) => (run.environment_ratios || []).forEach((q) => { numberMachine(q.environment_a); numberMachine(q.environment_b); }));
+  runs.forEach((run) => numberMachine(run.environment_description));
+  const labelOf = (run, r) => run.environment_label || (run.environment && run.environment.hostname) || `machine ${r + 1}`;
+  const labelsCollide = new Set(runs.map(labelOf)).size < runs.length;
+  const machineOf = (run, r) => labelsCollide ? `machine ${machineNumbers.get(run.environment_description) || r + 1} (${labelOf(run, r)})` : labelOf(run, r);
   const measured = (c) => !c.failure && finite(c.top1);
   const study0 = runs.length ? runs[0].study || {} : {};
   const allPoints = [];
