@@ -24,8 +24,13 @@
 // database or is corrupt -> kInvalidData; a database another process keeps
 // locked for longer than the busy timeout -> kInvalidArgument (say which
 // process to wait for, or pass another --db); a database written by a newer
-// sweetspot -> kUnsupported; other SQLite failures -> kIoError. SQLite's
-// codes never escape this interface.
+// sweetspot -> kUnsupported (unless opened read-only with allow_newer_schema);
+// other SQLite failures -> kIoError. SQLite's codes never escape this interface.
+//
+// A newer file opened with allow_newer_schema is only read, never written
+// (every Put* fails): the newer sweetspot may have changed any table, so a
+// read that meets a missing table or column fails with kUnsupported naming it
+// and the file's schema version; reads of what it kept work as usual.
 //
 // Thread-safety: one ResultsStore per thread. Several processes may use the
 // same file at once (SQLite's locking serialises their transactions).
@@ -187,6 +192,9 @@ struct StoredStudyReport {
 
 struct StoreOptions {
   bool read_only = false;  // read-only: the file must exist
+  // With read_only: a file of a newer schema version opens (see above) instead
+  // of failing with kUnsupported. Ignored for writing: writers always refuse it.
+  bool allow_newer_schema = false;
   int busy_timeout_ms = 3000;
 };
 
@@ -201,7 +209,7 @@ class ResultsStore {
 
   const std::filesystem::path& path() const { return path_; }
   // The file's schema version: kResultsSchemaVersion, or older when an older
-  // file was opened read-only.
+  // file was opened read-only, or newer when opened with allow_newer_schema.
   std::int64_t schema_version() const;
 
   // Creates or updates the study's row (spec text and path); returns its id.

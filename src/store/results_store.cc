@@ -157,7 +157,8 @@ std::string NowUtc(bool with_ms = false) {
 struct ResultsStore::Impl {
   sqlite3* db = nullptr;
   fs::path path;
-  std::int64_t schema_version = kResultsSchemaVersion;  // of the file (older only when opened read-only)
+  // Of the file: older or newer only when opened read-only.
+  std::int64_t schema_version = kResultsSchemaVersion;
 
   ~Impl() {
     if (db != nullptr) sqlite3_close_v2(db);
@@ -166,6 +167,13 @@ struct ResultsStore::Impl {
   Status Error(int code, std::string_view doing) const {
     const std::string file = "'" + path.string() + "'";
     const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    if ((code & 0xFF) == SQLITE_ERROR && schema_version > kResultsSchemaVersion) {
+      // A newer sweetspot renamed or dropped what this read needs.
+      return Status::Unsupported(fmt::format(
+          "results database {} has schema version {}, newer than this sweetspot reads ({}), and {} failed ({}); "
+          "upgrade sweetspot",
+          file, schema_version, kResultsSchemaVersion, doing, detail));
+    }
     switch (code & 0xFF) {
       case SQLITE_BUSY:
       case SQLITE_LOCKED:
@@ -474,7 +482,7 @@ Result<std::unique_ptr<ResultsStore>> ResultsStore::Open(const fs::path& path, c
         "another database file",
         path.string()));
   }
-  if (user_version > kResultsSchemaVersion) {
+  if (user_version > kResultsSchemaVersion && !(options.read_only && options.allow_newer_schema)) {
     return Status::Unsupported(
         fmt::format("results database '{}' has schema version {}, newer than this sweetspot "
                     "reads ({}); upgrade sweetspot or use another database file",

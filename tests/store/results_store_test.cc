@@ -659,6 +659,53 @@ TEST(ResultsStoreReportTest, SchemaVersion2IsReadAndUpgraded) {
   EXPECT_EQ(Reports(db).size(), 1U);
 }
 
+// A file of a newer schema version: every writer refuses it; read-only with
+// allow_newer_schema it is read and left byte for byte as it was; a read of a
+// table the newer version dropped names it and the version.
+TEST(ResultsStoreReportTest, NewerSchemaIsOnlyReadWhenAllowed) {
+  TempDir dir;
+  const fs::path db = dir / "v99.db";
+  MakeMachineStore(db, Env(), 2.0, /*derived=*/false);
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  const std::string bytes = Slurp(db);
+  const auto mtime = fs::last_write_time(db);
+  for (const StoreOptions& refused : {StoreOptions{}, StoreOptions{.read_only = true},
+                                      StoreOptions{.read_only = false, .allow_newer_schema = true}}) {
+    auto opened = ResultsStore::Open(db, refused);
+    ASSERT_FALSE(opened.ok());
+    EXPECT_EQ(opened.status().code(), StatusCode::kUnsupported);
+    EXPECT_THAT(opened.status().message(), HasSubstr("schema version 99, newer than this sweetspot"));
+  }
+  auto merged = MergeResultStores({db}, dir / "merged.db");
+  ASSERT_FALSE(merged.ok());
+  EXPECT_EQ(merged.status().code(), StatusCode::kUnsupported);
+  {
+    auto opened = ResultsStore::Open(db, {.read_only = true, .allow_newer_schema = true});
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    EXPECT_EQ((*opened)->schema_version(), 99);
+    auto m = (*opened)->StudyMeasurements("demo");
+    ASSERT_TRUE(m.ok()) << m.status().ToString();
+    EXPECT_EQ((*m)[0].latency.size(), 1U);
+    EXPECT_FALSE((*opened)->PutStudy("other", "o.toml", "").ok());
+  }
+  EXPECT_EQ(Slurp(db), bytes) << "reading a newer file never writes it";
+  EXPECT_EQ(fs::last_write_time(db), mtime);
+
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "DROP TABLE study_reports", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(raw);
+  auto opened = ResultsStore::Open(db, {.read_only = true, .allow_newer_schema = true});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto reports = (*opened)->StudyReports("demo");
+  ASSERT_FALSE(reports.ok());
+  EXPECT_EQ(reports.status().code(), StatusCode::kUnsupported);
+  EXPECT_THAT(reports.status().message(), HasSubstr("schema version 99, newer than this sweetspot reads (3)"));
+  EXPECT_THAT(reports.status().message(), HasSubstr("study_reports"));
+}
+
 // Merging copies the snapshots once per (study, environment); the newer
 // written one wins whichever side it is on.
 TEST(ResultsStoreReportTest, MergeCopiesSnapshotsAndTheNewerWins) {
