@@ -54,8 +54,9 @@ Status RunReport(const ReportArgs& a) {
   if (!a.json) {
     SWEETSPOT_ASSIGN_OR_RETURN(assets, LoadHtmlAssets(DefaultNodeModules()));
   }
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::unique_ptr<ResultsStore> store,
-                             WithFlag(ResultsStore::Open(a.db, {.read_only = true}), "--db"));
+  SWEETSPOT_ASSIGN_OR_RETURN(
+      const std::unique_ptr<ResultsStore> store,
+      WithFlag(ResultsStore::Open(a.db, {.read_only = true, .allow_newer_schema = true}), "--db"));
   SWEETSPOT_ASSIGN_OR_RETURN(const std::string study, PickStudy(*store, a.study));
   SWEETSPOT_ASSIGN_OR_RETURN(const std::string written,
                              WriteReportPage(*store, study, a.out, a.json ? nullptr : &assets));

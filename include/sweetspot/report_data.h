@@ -85,6 +85,9 @@ struct ReportData {
 // than kMaxSnapshotSampleInts of them. Thumbnails are read from
 // the dataset a snapshot names (reopened at its stored path); a dataset no
 // longer there, or changed, gives no thumbnails and a note, never an error.
+// A store of a newer schema version (opened with allow_newer_schema) shows
+// the snapshots this sweetspot reads, with a note saying so; one that has
+// none it reads -> kUnsupported.
 // Errors: the store's (a newer schema: kUnsupported); kNotFound naming the
 // studies there are for an unknown study; kFailedPrecondition with the study
 // command to run when the study has no finished measurement or no snapshot.

@@ -127,31 +127,49 @@ void LimitSampleArrays(std::vector<json>* runs, std::vector<std::string>* notes)
                   total, kMaxSnapshotSampleInts));
 }
 
+bool Newer(const ResultsStore& store) { return store.schema_version() > kResultsSchemaVersion; }
+
+// A newer store none of whose snapshots of the study this sweetspot reads.
+Status NothingReadable(const ResultsStore& store, std::string_view study) {
+  return Status::Unsupported(
+      fmt::format("results database '{}' has schema version {}, newer than this sweetspot reads ({}), and no "
+                  "report of study '{}' this one can show; upgrade sweetspot",
+                  store.path().string(), store.schema_version(), kResultsSchemaVersion, study));
+}
+
 std::string NowUtc() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::now())); }
 
 }  // namespace
 
 Result<ReportData> LoadReportData(const ResultsStore& store, std::string_view study, const ReportLoadOptions& options) {
   SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<StoredStudyReport> stored, store.StudyReports(study));
-  if (stored.empty()) return NoSnapshot(store, study);
+  if (stored.empty()) return Newer(store) ? NothingReadable(store, study) : NoSnapshot(store, study);
   ReportData data;
   data.study = std::string(study);
   data.db_path = store.path().string();
   data.generated_utc = options.generated_utc.empty() ? NowUtc() : options.generated_utc;
+  if (Newer(store)) {
+    data.notes.push_back(fmt::format(
+        "'{}' was written by a newer sweetspot (schema {}, this one reads {}): showing its stored report snapshots "
+        "only; upgrade sweetspot to see everything",
+        store.path().string(), store.schema_version(), kResultsSchemaVersion));
+  }
+  // This sweetspot cannot rewrite a newer store's snapshots: upgrading is the fix.
+  const std::string fix = Newer(store) ? "upgrade sweetspot to show it" : "run the study again to replace it";
   std::vector<json> runs;
   for (const StoredStudyReport& s : stored) {
     json run = json::parse(s.report_json, nullptr, /*allow_exceptions=*/false);
     if (!run.is_object() || run.value("schema", "") != "sweetspot.report-run/1") {
       data.notes.push_back(
           fmt::format("the report stored at {} for environment {} is not a sweetspot.report-run/1 "
-                      "document; left out (run the study again to replace it)",
-                      s.written_utc, s.environment_id));
+                      "document; left out ({})",
+                      s.written_utc, s.environment_id, fix));
       continue;
     }
     run["written_utc"] = s.written_utc;
     runs.push_back(std::move(run));
   }
-  if (runs.empty()) return NoSnapshot(store, study);
+  if (runs.empty()) return Newer(store) ? NothingReadable(store, study) : NoSnapshot(store, study);
   LimitSampleArrays(&runs, &data.notes);
   for (const json& run : runs) data.runs.push_back(run.dump());
   data.classes = runs.front().value("dataset", json::object()).value("classes", std::vector<std::string>());

@@ -28,6 +28,7 @@ namespace sweetspot {
 namespace {
 
 using nlohmann::json;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using testing::RunCli;
 using testing::TempDir;
@@ -53,7 +54,8 @@ class ReportDataTest : public ::testing::Test {
   }
 
   Result<ReportData> Load(const fs::path& db, std::string_view study = "colours") {
-    auto store = ResultsStore::Open(db, {.read_only = true});
+    // As `sweetspot report` opens it.
+    auto store = ResultsStore::Open(db, {.read_only = true, .allow_newer_schema = true});
     if (!store.ok()) return store.status();
     return LoadReportData(**store, study);
   }
@@ -299,17 +301,31 @@ TEST_F(ReportDataTest, AStudyWhoseCandidatesAllFailedStillStoresItsReport) {
   EXPECT_TRUE(data->thumbnails.empty());
 }
 
-// A store written by a newer sweetspot: a clear message, nothing read.
-TEST_F(ReportDataTest, NewerSchemaIsRefusedClearly) {
+// A store written by a newer sweetspot: its snapshot is shown with a note
+// saying so; a foreign snapshot is left out with a note; with no snapshot this
+// sweetspot reads, a clear message.
+TEST_F(ReportDataTest, NewerSchemaShowsItsSnapshotsWithANote) {
   Study(/*with_snapshot=*/true);
   sqlite3* raw = nullptr;
   ASSERT_EQ(sqlite3_open(db_.c_str(), &raw), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(raw, "PRAGMA user_version = 99", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(raw);
   auto data = Load(db_);
-  ASSERT_FALSE(data.ok());
-  EXPECT_EQ(data.status().code(), StatusCode::kUnsupported);
-  EXPECT_THAT(data.status().message(), HasSubstr("newer than this sweetspot"));
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  ASSERT_EQ(data->runs.size(), 1U);
+  EXPECT_EQ(json::parse(data->runs[0])["study"]["study"], "colours");
+  EXPECT_THAT(data->notes, Contains(HasSubstr("was written by a newer sweetspot (schema 99, this one reads 3): "
+                                              "showing its stored report snapshots only; upgrade sweetspot")));
+
+  ASSERT_EQ(sqlite3_open(db_.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "UPDATE study_reports SET report_json = '{\"schema\": \"sweetspot.report-run/2\"}'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(raw);
+  auto foreign = Load(db_);
+  ASSERT_FALSE(foreign.ok());
+  EXPECT_EQ(foreign.status().code(), StatusCode::kUnsupported);
+  EXPECT_THAT(foreign.status().message(), HasSubstr("schema version 99, newer than this sweetspot"));
 }
 
 // Merged into another store, the run's snapshot comes along.
