@@ -705,10 +705,12 @@ Status ResultsStore::PutFailure(const MeasurementKey& key, std::int64_t study_id
 Status ResultsStore::PutStudyReport(std::int64_t study_id, std::int64_t environment_id, std::string_view report_json) {
   Transaction tx(*impl_, "storing the study's report");
   SWEETSPOT_RETURN_IF_ERROR(tx.begun());
+  // REPLACE deletes the old row and inserts a new one, whose id is then the
+  // largest: two writes within one millisecond still read back newest first
+  // (StudyReports orders by written_utc, then id).
   Stmt s(*impl_,
-         "INSERT INTO study_reports(study_id, environment_id, written_utc, report_json) VALUES(?, ?, ?, ?) "
-         "ON CONFLICT(study_id, environment_id) DO UPDATE SET written_utc = excluded.written_utc, "
-         "report_json = excluded.report_json",
+         "INSERT OR REPLACE INTO study_reports(study_id, environment_id, written_utc, report_json) "
+         "VALUES(?, ?, ?, ?)",
          "storing the study's report");
   s.Bind(study_id).Bind(environment_id).Bind(NowUtc(/*with_ms=*/true)).Bind(report_json);
   SWEETSPOT_RETURN_IF_ERROR(s.Run());
