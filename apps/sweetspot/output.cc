@@ -46,6 +46,8 @@ Status WriteOutput(const std::string& path, const std::string& raw, std::string_
     std::fflush(stdout);
     return Status::Ok();
   }
+  // Also where a command did not check its outputs up front: never over a database.
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(path, flag));
   return WriteTextFile(path, text).WithContext(flag);
 }
 
@@ -143,11 +145,33 @@ Status ParseSizeFlag(const std::string& text, int* width, int* height) {
   return Status::Ok();
 }
 
-Status CheckOutputFile(const std::string& path, std::string_view flag) {
+namespace {
+
+// Whether `path` holds an SQLite database (its 16-byte header), such as a
+// results store: an output flag naming one would overwrite measurements.
+bool IsSqliteFile(const std::string& path) {
+  static constexpr char kHeader[] = "SQLite format 3";  // with its NUL: the 16 bytes
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return false;
+  char head[sizeof(kHeader)] = {};
+  const bool sqlite =
+      std::fread(head, 1, sizeof(head), file) == sizeof(head) && std::memcmp(head, kHeader, sizeof(head)) == 0;
+  std::fclose(file);
+  return sqlite;
+}
+
+}  // namespace
+
+Status CheckOutputFile(const std::string& path, std::string_view flag, OutputFile kind) {
   if (path.empty() || path == "-") return Status::Ok();
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     return Status::InvalidArgument(fmt::format("{}: {} is a folder; name a file inside it", flag, Quoted(path)));
+  }
+  if (kind == OutputFile::kReplacesIt && IsSqliteFile(path)) {
+    return Status::InvalidArgument(
+        fmt::format("{}: {} is a database (a results store?); writing there would destroy it: name another file", flag,
+                    Quoted(path)));
   }
   return CheckOutputFolder(fs::path(path).parent_path(), flag);
 }

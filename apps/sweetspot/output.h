@@ -33,7 +33,10 @@ Status WriteOutput(const std::string& path, const std::string& text, std::string
 //
 // A file `path` the command will write: "" and "-" (stdout) pass; a path that
 // is a folder fails.
-Status CheckOutputFile(const std::string& path, std::string_view flag);
+// kReplacesIt (every output but a results database) also refuses an
+// existing SQLite file: writing there would destroy stored measurements.
+enum class OutputFile { kReplacesIt, kDatabase };
+Status CheckOutputFile(const std::string& path, std::string_view flag, OutputFile kind = OutputFile::kReplacesIt);
 
 // `--size` as "224" (square) or "224x160" (WIDTHxHEIGHT), both positive;
 // the one parser of eval's and train's --size.

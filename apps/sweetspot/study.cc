@@ -132,7 +132,7 @@ Status RunStudyCommand(const StudyArgs& a) {
   const bool default_db = a.db.empty();
   SWEETSPOT_RETURN_IF_ERROR(
       CheckOutputFile(default_db ? (spec.spec_path.parent_path() / "sweetspot.db").string() : a.db,
-                      default_db ? "the results database beside the spec (--db)" : "--db"));
+                      default_db ? "the results database beside the spec (--db)" : "--db", OutputFile::kDatabase));
   SWEETSPOT_RETURN_IF_ERROR(CheckOneStdout({{a.json, "--json"}, {a.csv, "--csv"}, {a.markdown, "--markdown"}}));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.json, "--json"));
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.csv, "--csv"));

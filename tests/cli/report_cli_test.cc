@@ -76,6 +76,26 @@ TEST_F(ReportCli, WritesThePageAndItsDataFromTheStoreAlone) {
   EXPECT_EQ(doc["runs"][0]["study"]["candidates"].size(), 2u);
 }
 
+// An output flag naming the store (or any SQLite file) would overwrite the
+// measurements: refused before anything is written, and the proposed fix
+// (another file) works.
+TEST_F(ReportCli, AnOutputThatIsTheStoreIsRefusedAndTheStoreKept) {
+  ASSERT_EQ(Study((dir_ / "study.toml").string()).exit_code, 0);
+  const std::string db = (dir_ / "s.db").string();
+  const std::string before = *ReadTextFile(db);
+  const auto over = Run("report --db " + db + " --out " + db);
+  EXPECT_EQ(over.exit_code, 2);
+  EXPECT_THAT(over.err, HasSubstr("--out: '" + db +
+                                  "' is a database (a results store?); writing there would destroy "
+                                  "it: name another file"));
+  EXPECT_EQ(*ReadTextFile(db), before);
+  const auto study_html = Study((dir_ / "study.toml").string() + " --html " + db);
+  EXPECT_EQ(study_html.exit_code, 2);
+  EXPECT_THAT(study_html.err, HasSubstr("--html: '" + db + "' is a database"));
+  EXPECT_EQ(Run("report --db " + db + " --out " + (dir_ / "other.html").string()).exit_code, 0);
+  EXPECT_TRUE(fs::is_regular_file(dir_ / "other.html"));
+}
+
 TEST_F(ReportCli, AStoreOfSeveralStudiesNeedsStudy) {
   ASSERT_EQ(Study((dir_ / "study.toml").string()).exit_code, 0);
   std::string spec = *ReadTextFile(dir_ / "study.toml");
