@@ -39,6 +39,28 @@ CLI::Validator IntegerAtLeast(std::int64_t minimum, std::string what, std::strin
 
 }  // namespace
 
+namespace {
+
+// Whether `path` holds an SQLite database (its 16-byte header), such as a
+// results store: an output flag naming one would overwrite measurements.
+bool IsSqliteFile(const std::string& path) {
+  static constexpr char kHeader[] = "SQLite format 3";  // with its NUL: the 16 bytes
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return false;
+  char head[sizeof(kHeader)] = {};
+  const bool sqlite =
+      std::fread(head, 1, sizeof(head), file) == sizeof(head) && std::memcmp(head, kHeader, sizeof(head)) == 0;
+  std::fclose(file);
+  return sqlite;
+}
+
+Status DatabaseAsOutput(const std::string& path, std::string_view flag) {
+  return Status::InvalidArgument(fmt::format(
+      "{}: '{}' is a database (a results store?); writing there would destroy it: name another file", flag, path));
+}
+
+}  // namespace
+
 Status WriteOutput(const std::string& path, const std::string& raw, std::string_view flag) {
   const std::string text = SafeText(raw);
   if (path == "-") {
@@ -46,8 +68,9 @@ Status WriteOutput(const std::string& path, const std::string& raw, std::string_
     std::fflush(stdout);
     return Status::Ok();
   }
-  // Also where a command did not check its outputs up front: never over a database.
-  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(path, flag));
+  // Also where a command did not check its outputs up front: never over a
+  // database (the folder checks stay with CheckOutputFile, called up front).
+  if (IsSqliteFile(path)) return DatabaseAsOutput(path, flag);
   return WriteTextFile(path, text).WithContext(flag);
 }
 
@@ -145,34 +168,13 @@ Status ParseSizeFlag(const std::string& text, int* width, int* height) {
   return Status::Ok();
 }
 
-namespace {
-
-// Whether `path` holds an SQLite database (its 16-byte header), such as a
-// results store: an output flag naming one would overwrite measurements.
-bool IsSqliteFile(const std::string& path) {
-  static constexpr char kHeader[] = "SQLite format 3";  // with its NUL: the 16 bytes
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return false;
-  char head[sizeof(kHeader)] = {};
-  const bool sqlite =
-      std::fread(head, 1, sizeof(head), file) == sizeof(head) && std::memcmp(head, kHeader, sizeof(head)) == 0;
-  std::fclose(file);
-  return sqlite;
-}
-
-}  // namespace
-
 Status CheckOutputFile(const std::string& path, std::string_view flag, OutputFile kind) {
   if (path.empty() || path == "-") return Status::Ok();
   std::error_code ec;
   if (fs::is_directory(path, ec)) {
     return Status::InvalidArgument(fmt::format("{}: {} is a folder; name a file inside it", flag, Quoted(path)));
   }
-  if (kind == OutputFile::kReplacesIt && IsSqliteFile(path)) {
-    return Status::InvalidArgument(
-        fmt::format("{}: {} is a database (a results store?); writing there would destroy it: name another file", flag,
-                    Quoted(path)));
-  }
+  if (kind == OutputFile::kReplacesIt && IsSqliteFile(path)) return DatabaseAsOutput(path, flag);
   return CheckOutputFolder(fs::path(path).parent_path(), flag);
 }
 
