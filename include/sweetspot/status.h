@@ -34,6 +34,11 @@ enum class StatusCode {
   // and the user can change that: a full disk, a locked database, a folder
   // that cannot be written. Exits 2 like bad input, not 1 like a crash.
   kFailedPrecondition,
+  // A server's capacity is used up for now (a full request queue): the
+  // request may succeed later. HTTP 503.
+  kResourceExhausted,
+  // A server is not taking requests (shutting down, not ready). HTTP 503.
+  kUnavailable,
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -66,6 +71,8 @@ class [[nodiscard]] Status {
   static Status FailedPrecondition(std::string message) {
     return {StatusCode::kFailedPrecondition, std::move(message)};
   }
+  static Status ResourceExhausted(std::string message) { return {StatusCode::kResourceExhausted, std::move(message)}; }
+  static Status Unavailable(std::string message) { return {StatusCode::kUnavailable, std::move(message)}; }
   // For codes carried across a process or file boundary; `code` must not be kOk.
   static Status FromCode(StatusCode code, std::string message, std::vector<FieldFix> fixes = {}) {
     Status status(code, std::move(message));

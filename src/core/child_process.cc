@@ -161,8 +161,7 @@ Result<ChildOutcome> RunChildProcess(const fs::path& self_exe, std::string_view 
   if (doc.contains("error")) {
     const auto& e = doc["error"];
     const int code = e.value("code_id", static_cast<int>(StatusCode::kInternal));
-    const bool known =
-        code > static_cast<int>(StatusCode::kOk) && code <= static_cast<int>(StatusCode::kFailedPrecondition);
+    const bool known = code > static_cast<int>(StatusCode::kOk) && code <= static_cast<int>(StatusCode::kUnavailable);
     std::vector<FieldFix> fixes;
     for (const json& fix : e.value("fixes", json::array())) {
       fixes.push_back({fix.value("field", std::string()), fix.value("key", std::string()),
