@@ -19,6 +19,12 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs dnn)
 # libtorch (libtorch-dev) trains the model families of `sweetspot train`; its
 # targets and flags are used by src/train only.
 find_package(Torch REQUIRED)
+# cpp-httplib (libcpp-httplib-dev): the HTTP front end of `sweetspot serve` and
+# the REST client of `sweetspot load`. Debian builds it as a shared library
+# whose header must see the build's feature macros (CPPHTTPLIB_OPENSSL_SUPPORT,
+# ...: class layouts depend on them), which only pkg-config's Cflags carry.
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET GLOBAL cpp-httplib)
 
 if(NOT ONNXRUNTIME_ROOT AND DEFINED ENV{ONNXRUNTIME_ROOT})
   set(ONNXRUNTIME_ROOT "$ENV{ONNXRUNTIME_ROOT}")
