@@ -14,6 +14,9 @@ find_package(tomlplusplus REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(Protobuf REQUIRED)
+# gRPC (libgrpc++-dev, protobuf-compiler-grpc): `sweetspot serve --grpc-port` and
+# `sweetspot load grpc://`; its targets reach src/grpc only.
+find_package(gRPC CONFIG REQUIRED)
 find_package(ONNX REQUIRED)
 find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs dnn)
 # libtorch (libtorch-dev) trains the model families of `sweetspot train`; its
