@@ -1,0 +1,511 @@
+#include "sweetspot/job_journal.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+
+namespace sweetspot {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+// 'SWJR': marks the file as a sweetspot journal, so another file is refused.
+constexpr int kJournalApplicationId = 0x53574A52;
+
+// Times are SQLite's: UTC text with milliseconds, which sorts as time.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS jobs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
+  received_utc TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+  request_id TEXT NOT NULL,
+  accurate_model TEXT NOT NULL,
+  inputs_meta TEXT NOT NULL,
+  inputs_data BLOB NOT NULL,
+  fast_model TEXT NOT NULL,
+  fast_classification TEXT NOT NULL,
+  fast_outputs_meta TEXT NOT NULL,
+  fast_outputs_data BLOB NOT NULL,
+  accurate_classification TEXT,
+  accurate_outputs_meta TEXT,
+  accurate_outputs_data BLOB,
+  agree INTEGER,
+  error TEXT,
+  analysed_utc TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  answers INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, id);
+)sql";
+
+// Tensors as one blob (their data back to back) and a JSON list of
+// {name, datatype, shape, bytes} saying how to cut it.
+struct PackedTensors {
+  std::string meta;
+  std::string data;
+};
+
+PackedTensors Pack(const std::vector<InferTensor>& tensors) {
+  PackedTensors packed;
+  json meta = json::array();
+  for (const auto& t : tensors) {
+    meta.push_back(
+        {{"name", t.name}, {"datatype", WireTypeName(t.datatype)}, {"shape", t.shape}, {"bytes", t.data.size()}});
+    packed.data += t.data;
+  }
+  packed.meta = meta.dump();
+  return packed;
+}
+
+Result<std::vector<InferTensor>> Unpack(const std::string& meta_text, const std::string& data) {
+  const Status damaged = Status::InvalidData("job journal: stored tensors are damaged");
+  const json meta = json::parse(meta_text, nullptr, /*allow_exceptions=*/false);
+  if (!meta.is_array()) return damaged;
+  std::vector<InferTensor> tensors;
+  std::size_t offset = 0;
+  for (const auto& m : meta) {
+    InferTensor t;
+    t.name = m.value("name", "");
+    SWEETSPOT_ASSIGN_OR_RETURN(t.datatype, ParseWireType(m.value("datatype", "")));
+    t.shape = m.value("shape", std::vector<std::int64_t>());
+    const auto bytes = m.value("bytes", std::size_t{0});
+    if (bytes > data.size() - offset) return damaged;
+    t.data = data.substr(offset, bytes);
+    offset += bytes;
+    tensors.push_back(std::move(t));
+  }
+  return tensors;
+}
+
+std::string ClassificationText(const Classification& c) {
+  return json{{"top1", c.top1}, {"confidence", c.confidence}}.dump();
+}
+
+Classification ParseClassification(const std::string& text) {
+  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  Classification c;
+  if (!j.is_object()) return c;
+  c.top1 = j.value("top1", std::vector<int>());
+  c.confidence = j.value("confidence", std::vector<double>());
+  return c;
+}
+
+bool Agree(const Classification& a, const Classification& b) { return !a.top1.empty() && a.top1 == b.top1; }
+
+// The classification output's values (FP16, FP32 or FP64).
+Result<std::vector<float>> OutputValues(const InferTensor& t) {
+  if (t.datatype != WireType::kFp16 && t.datatype != WireType::kFp32 && t.datatype != WireType::kFp64) {
+    return Status::InvalidArgument(fmt::format("output '{}' is {}: a classification output is FP16, FP32 or FP64",
+                                               t.name, WireTypeName(t.datatype)));
+  }
+  std::vector<float> values;
+  for (const double v : NumericValues(t)) {
+    if (!std::isfinite(v))
+      return Status::InvalidArgument(fmt::format("output '{}' holds a value that is not finite", t.name));
+    values.push_back(static_cast<float>(v));
+  }
+  return values;
+}
+
+}  // namespace
+
+double Classification::MinConfidence() const {
+  return confidence.empty() ? 1.0 : *std::min_element(confidence.begin(), confidence.end());
+}
+
+Result<Classification> Classify(const InferResponse& response, OutputKind kind) {
+  if (response.outputs.empty()) return Status::InvalidArgument("the model's answer has no output to classify");
+  const InferTensor& output = response.outputs.front();
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<float> values, OutputValues(output));
+  const std::size_t rows = output.shape.size() >= 2 && output.shape[0] > 0 ? output.shape[0] : 1;
+  if (values.empty() || values.size() % rows != 0) {
+    return Status::InvalidArgument(fmt::format("output '{}' holds no classes to classify", output.name));
+  }
+  const std::size_t classes = values.size() / rows;
+  Classification c;
+  for (std::size_t r = 0; r < rows; ++r) {
+    const RowSummary row = SummarizeRow(std::span<const float>(values).subspan(r * classes, classes));
+    const OutputKind row_kind = kind == OutputKind::kAuto ? DetectOutputKind(std::span(&row, 1)) : kind;
+    const Prediction p = ToPredictions(std::span(&row, 1), std::array{0}, row_kind).front();
+    c.top1.push_back(p.predicted());
+    c.confidence.push_back(p.confidence());
+  }
+  return c;
+}
+
+std::string_view JobStateName(JobState state) {
+  switch (state) {
+    case JobState::kPending: return "pending";
+    case JobState::kDone: return "done";
+    case JobState::kFailed: return "failed";
+  }
+  return "pending";
+}
+
+std::optional<double> JournalStats::AgreementRatio() const {
+  if (done == 0) return std::nullopt;
+  return static_cast<double>(agreements) / static_cast<double>(done);
+}
+
+// The connection, the claims of this process, and SQLite's codes as Status.
+struct JobJournal::Impl {
+  sqlite3* db = nullptr;
+  fs::path path;
+  std::mutex mutex;
+  std::set<std::int64_t> claimed;
+
+  ~Impl() {
+    if (db != nullptr) sqlite3_close_v2(db);
+  }
+
+  Status Error(int code, std::string_view doing) const {
+    const std::string file = "'" + path.string() + "'";
+    const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    switch (code & 0xFF) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+        return Status::FailedPrecondition(fmt::format(
+            "job journal {} is locked by another process (another sweetspot serve?) while {}; stop it or use "
+            "another journal file",
+            file, doing));
+      case SQLITE_NOTADB:
+      case SQLITE_CORRUPT:
+        return Status::InvalidData(fmt::format(
+            "{} is not a readable sweetspot job journal ({}); move it away or use another journal file", file, detail));
+      case SQLITE_CANTOPEN:
+      case SQLITE_READONLY:
+      case SQLITE_PERM:
+        return Status::FailedPrecondition(fmt::format(
+            "cannot write job journal {} ({}); check that its folder exists and is writable, or use another file", file,
+            detail));
+      default: return Status::IoError(fmt::format("job journal {}: {} failed: {}", file, doing, detail));
+    }
+  }
+
+  Status Exec(const char* sql, std::string_view doing) const {
+    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    return rc == SQLITE_OK ? Status::Ok() : Error(rc, doing);
+  }
+};
+
+namespace {
+
+// A prepared statement: binds in order, reads typed columns.
+class Query {
+ public:
+  Query(const JobJournal::Impl& impl, const char* sql, std::string_view doing) : impl_(impl), doing_(doing) {
+    rc_ = sqlite3_prepare_v2(impl.db, sql, -1, &stmt_, nullptr);
+  }
+  ~Query() { sqlite3_finalize(stmt_); }
+  Query(const Query&) = delete;
+  Query& operator=(const Query&) = delete;
+
+  Query& Bind(std::int64_t v) {
+    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_int64(stmt_, ++index_, v);
+    return *this;
+  }
+  Query& Bind(const std::string& v) {
+    if (rc_ == SQLITE_OK)
+      rc_ = sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Query& BindBlob(const std::string& v) {
+    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_blob64(stmt_, ++index_, v.data(), v.size(), SQLITE_TRANSIENT);
+    return *this;
+  }
+  // True with a row, false when done; errors in status().
+  bool Step() {
+    if (rc_ != SQLITE_OK && rc_ != SQLITE_ROW) return false;
+    const int rc = sqlite3_step(stmt_);
+    rc_ = rc == SQLITE_ROW ? SQLITE_ROW : (rc == SQLITE_DONE ? SQLITE_OK : rc);
+    return rc == SQLITE_ROW;
+  }
+  Status status() const { return rc_ == SQLITE_OK || rc_ == SQLITE_ROW ? Status::Ok() : impl_.Error(rc_, doing_); }
+  Status Run() {
+    Step();
+    return status();
+  }
+  std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
+  bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
+  double Real(int column) const { return sqlite3_column_double(stmt_, column); }
+  // Text and blob columns alike.
+  std::string Bytes(int column) const {
+    const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
+    return data != nullptr ? std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))) : "";
+  }
+
+ private:
+  const JobJournal::Impl& impl_;
+  std::string doing_;
+  sqlite3_stmt* stmt_ = nullptr;
+  int rc_ = SQLITE_OK;
+  int index_ = 0;
+};
+
+// BEGIN IMMEDIATE ... COMMIT; rolls back unless committed.
+class Transaction {
+ public:
+  Transaction(const JobJournal::Impl& impl, std::string_view doing) : impl_(impl), doing_(doing) {
+    begun_ = impl.Exec("BEGIN IMMEDIATE", doing);
+  }
+  ~Transaction() {
+    if (begun_.ok() && !committed_) sqlite3_exec(impl_.db, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  const Status& begun() const { return begun_; }
+  Status Commit() {
+    SWEETSPOT_RETURN_IF_ERROR(impl_.Exec("COMMIT", doing_));
+    committed_ = true;
+    return Status::Ok();
+  }
+
+ private:
+  const JobJournal::Impl& impl_;
+  std::string doing_;
+  Status begun_;
+  bool committed_ = false;
+};
+
+Status CheckOurs(const JobJournal::Impl& impl) {
+  std::int64_t application_id = 0, user_version = 0, tables = 0;
+  Query id(impl, "PRAGMA application_id", "reading its header");
+  if (id.Step()) application_id = id.Int(0);
+  SWEETSPOT_RETURN_IF_ERROR(id.status());
+  Query version(impl, "PRAGMA user_version", "reading its header");
+  if (version.Step()) user_version = version.Int(0);
+  SWEETSPOT_RETURN_IF_ERROR(version.status());
+  Query count(impl, "SELECT count(*) FROM sqlite_master", "reading its tables");
+  if (count.Step()) tables = count.Int(0);
+  SWEETSPOT_RETURN_IF_ERROR(count.status());
+  if (tables > 0 && application_id != kJournalApplicationId) {
+    return Status::InvalidData(fmt::format(
+        "'{}' is an SQLite database but not a sweetspot job journal; nothing was written to it: use another journal "
+        "file",
+        impl.path.string()));
+  }
+  if (user_version > kJournalSchemaVersion) {
+    return Status::Unsupported(fmt::format(
+        "job journal '{}' has schema version {}, newer than this sweetspot reads ({}); upgrade sweetspot or use "
+        "another journal file",
+        impl.path.string(), user_version, kJournalSchemaVersion));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+JobJournal::JobJournal(fs::path path, std::unique_ptr<Impl> impl) : path_(std::move(path)), impl_(std::move(impl)) {}
+JobJournal::~JobJournal() = default;
+
+Result<std::unique_ptr<JobJournal>> JobJournal::Open(const fs::path& path, const JournalOptions& options) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    return Status::FailedPrecondition(fmt::format("job journal '{}' is a folder; name a file", path.string()));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  const int rc = sqlite3_open_v2(path.c_str(), &impl->db,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) return impl->Error(rc, "opening it");
+  sqlite3_busy_timeout(impl->db, options.busy_timeout_ms);
+  SWEETSPOT_RETURN_IF_ERROR(CheckOurs(*impl));
+  // WAL: readers (GET /v2/jobs, a test) never block the writer; FULL: a
+  // commit is on disk before Append returns, not only in the OS's cache.
+  SWEETSPOT_RETURN_IF_ERROR(impl->Exec("PRAGMA journal_mode=WAL", "switching it to WAL mode"));
+  SWEETSPOT_RETURN_IF_ERROR(impl->Exec("PRAGMA synchronous=FULL", "setting synchronous=FULL"));
+  Transaction tx(*impl, "creating its tables");
+  SWEETSPOT_RETURN_IF_ERROR(tx.begun());
+  SWEETSPOT_RETURN_IF_ERROR(impl->Exec(kSchema, "creating its tables"));
+  SWEETSPOT_RETURN_IF_ERROR(impl->Exec(
+      fmt::format("PRAGMA application_id={}; PRAGMA user_version={}", kJournalApplicationId, kJournalSchemaVersion)
+          .c_str(),
+      "marking it as a sweetspot journal"));
+  SWEETSPOT_RETURN_IF_ERROR(tx.Commit());
+  return std::unique_ptr<JobJournal>(new JobJournal(path, std::move(impl)));
+}
+
+Result<std::int64_t> JobJournal::Append(const NewJob& job) {
+  const PackedTensors inputs = Pack(job.inputs);
+  const PackedTensors outputs = Pack(job.fast.outputs);
+  const std::string classification = ClassificationText(job.fast.classification);
+  std::lock_guard lock(impl_->mutex);
+  Query insert(*impl_,
+               "INSERT INTO jobs (request_id, accurate_model, inputs_meta, inputs_data, fast_model, "
+               "fast_classification, fast_outputs_meta, fast_outputs_data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+               "appending a job");
+  insert.Bind(job.request_id).Bind(job.accurate_model).Bind(inputs.meta).BindBlob(inputs.data);
+  insert.Bind(job.fast.model).Bind(classification).Bind(outputs.meta).BindBlob(outputs.data);
+  SWEETSPOT_RETURN_IF_ERROR(insert.Run());
+  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(impl_->db));
+}
+
+Result<std::optional<ClaimedJob>> JobJournal::Claim() {
+  std::lock_guard lock(impl_->mutex);
+  Transaction tx(*impl_, "claiming a job");
+  SWEETSPOT_RETURN_IF_ERROR(tx.begun());
+  // The claimed jobs come first in id order: skip as many as are held.
+  Query select(*impl_,
+               "SELECT id, accurate_model, inputs_meta, inputs_data FROM jobs WHERE state = 'pending' "
+               "ORDER BY id LIMIT ?",
+               "claiming a job");
+  select.Bind(static_cast<std::int64_t>(impl_->claimed.size()) + 1);
+  std::optional<ClaimedJob> job;
+  while (!job && select.Step()) {
+    if (impl_->claimed.count(select.Int(0)) > 0) continue;
+    job.emplace();
+    job->id = select.Int(0);
+    job->accurate_model = select.Bytes(1);
+    SWEETSPOT_ASSIGN_OR_RETURN(job->inputs, Unpack(select.Bytes(2), select.Bytes(3)));
+  }
+  SWEETSPOT_RETURN_IF_ERROR(select.status());
+  if (!job) return job;
+  Query count(*impl_, "UPDATE jobs SET attempts = attempts + 1 WHERE id = ?", "claiming a job");
+  SWEETSPOT_RETURN_IF_ERROR(count.Bind(job->id).Run());
+  SWEETSPOT_RETURN_IF_ERROR(tx.Commit());
+  impl_->claimed.insert(job->id);
+  return job;
+}
+
+Result<bool> JobJournal::Complete(std::int64_t id, const JobAnswer& accurate) { return Finish(id, &accurate, ""); }
+
+Result<bool> JobJournal::Fail(std::int64_t id, const std::string& error) { return Finish(id, nullptr, error); }
+
+Result<bool> JobJournal::Finish(std::int64_t id, const JobAnswer* accurate, const std::string& error) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->claimed.erase(id);
+  Transaction tx(*impl_, "committing an answer");
+  SWEETSPOT_RETURN_IF_ERROR(tx.begun());
+  std::optional<Classification> fast;
+  {
+    Query select(*impl_, "SELECT fast_classification FROM jobs WHERE id = ? AND state = 'pending'",
+                 "committing an answer");
+    if (select.Bind(id).Step()) fast = ParseClassification(select.Bytes(0));
+    SWEETSPOT_RETURN_IF_ERROR(select.status());
+  }
+  if (!fast) return false;
+  Query update(*impl_,
+               "UPDATE jobs SET state = ?, "
+               "accurate_classification = ?, accurate_outputs_meta = ?, accurate_outputs_data = ?, agree = ?, "
+               "error = ?, answers = answers + ?, analysed_utc = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') "
+               "WHERE id = ? AND state = 'pending'",
+               "committing an answer");
+  if (accurate != nullptr) {
+    const PackedTensors outputs = Pack(accurate->outputs);
+    update.Bind(std::string("done")).Bind(ClassificationText(accurate->classification));
+    update.Bind(outputs.meta).BindBlob(outputs.data).Bind(Agree(*fast, accurate->classification) ? 1 : 0);
+    update.Bind(std::string()).Bind(1);
+  } else {
+    update.Bind(std::string("failed")).Bind(std::string()).Bind(std::string());
+    update.BindBlob(std::string()).Bind(0).Bind(error).Bind(0);
+  }
+  SWEETSPOT_RETURN_IF_ERROR(update.Bind(id).Run());
+  const bool changed = sqlite3_changes(impl_->db) == 1;
+  SWEETSPOT_RETURN_IF_ERROR(tx.Commit());
+  return changed;
+}
+
+void JobJournal::Release(std::int64_t id) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->claimed.erase(id);
+}
+
+Result<JobRecord> JobJournal::Lookup(std::int64_t id) {
+  std::lock_guard lock(impl_->mutex);
+  Query q(*impl_,
+          "SELECT state, request_id, accurate_model, received_utc, coalesce(analysed_utc, ''), attempts, answers, "
+          "coalesce(error, ''), agree, fast_model, fast_classification, fast_outputs_meta, fast_outputs_data, "
+          "accurate_classification, accurate_outputs_meta, accurate_outputs_data FROM jobs WHERE id = ?",
+          "reading a job");
+  if (!q.Bind(id).Step()) {
+    SWEETSPOT_RETURN_IF_ERROR(q.status());
+    return Status::NotFound(fmt::format("no job {} in job journal '{}'", id, path_.string()));
+  }
+  JobRecord r;
+  r.id = id;
+  const std::string state = q.Bytes(0);
+  r.state = state == "done" ? JobState::kDone : (state == "failed" ? JobState::kFailed : JobState::kPending);
+  r.request_id = q.Bytes(1);
+  r.accurate_model = q.Bytes(2);
+  r.received_utc = q.Bytes(3);
+  r.analysed_utc = q.Bytes(4);
+  r.attempts = q.Int(5);
+  r.answers = q.Int(6);
+  r.error = q.Bytes(7);
+  if (!q.IsNull(8)) r.agree = q.Int(8) != 0;
+  r.fast.model = q.Bytes(9);
+  r.fast.classification = ParseClassification(q.Bytes(10));
+  SWEETSPOT_ASSIGN_OR_RETURN(r.fast.outputs, Unpack(q.Bytes(11), q.Bytes(12)));
+  if (r.state == JobState::kDone) {
+    r.accurate.emplace();
+    r.accurate->model = r.accurate_model;
+    r.accurate->classification = ParseClassification(q.Bytes(13));
+    SWEETSPOT_ASSIGN_OR_RETURN(r.accurate->outputs, Unpack(q.Bytes(14), q.Bytes(15)));
+  }
+  return r;
+}
+
+Result<JournalStats> JobJournal::Stats() {
+  std::lock_guard lock(impl_->mutex);
+  Query q(*impl_,
+          "SELECT state, count(*), coalesce(sum(agree), 0), "
+          "coalesce((julianday('now') - julianday(min(received_utc))) * 86400.0, 0) FROM jobs GROUP BY state",
+          "counting jobs");
+  JournalStats stats;
+  while (q.Step()) {
+    const std::string state = q.Bytes(0);
+    if (state == "pending") {
+      stats.pending = q.Int(1);
+      stats.oldest_pending_age_s = std::max(0.0, q.Real(3));
+    } else if (state == "done") {
+      stats.done = q.Int(1);
+      stats.agreements = q.Int(2);
+    } else {
+      stats.failed = q.Int(1);
+    }
+  }
+  SWEETSPOT_RETURN_IF_ERROR(q.status());
+  return stats;
+}
+
+namespace {
+
+// The protocol's JSON form of the tensors, as an infer response carries them.
+json TensorsJson(const std::vector<InferTensor>& tensors) {
+  InferResponse response;
+  response.outputs = tensors;
+  const json body = json::parse(EncodeInferResponse(response, InferRequest{}).body, nullptr, false);
+  return body.is_object() && body.contains("outputs") ? body["outputs"] : json::array();
+}
+
+json AnswerJson(const JobAnswer& a) {
+  return {{"model", a.model},
+          {"top1", a.classification.top1},
+          {"confidence", a.classification.confidence},
+          {"outputs", TensorsJson(a.outputs)}};
+}
+
+}  // namespace
+
+std::string JobRecordJson(const JobRecord& r) {
+  json j = {{"id", std::to_string(r.id)},
+            {"state", JobStateName(r.state)},
+            {"request_id", r.request_id},
+            {"fast", AnswerJson(r.fast)},
+            {"accurate", r.accurate ? AnswerJson(*r.accurate) : json(nullptr)},
+            {"agree", r.agree ? json(*r.agree) : json(nullptr)},
+            {"received_utc", r.received_utc},
+            {"analysed_utc", r.analysed_utc.empty() ? json(nullptr) : json(r.analysed_utc)},
+            {"attempts", r.attempts},
+            {"answers", r.answers}};
+  if (r.state == JobState::kFailed) j["error"] = r.error;
+  return j.dump();
+}
+
+}  // namespace sweetspot
