@@ -1,4 +1,5 @@
 #include "sweetspot/results_store.h"
+#include "sweetspot/sqlite_db.h"
 #include "sweetspot/text_file.h"
 
 #include <sqlite3.h>
@@ -154,17 +155,12 @@ std::string NowUtc(bool with_ms = false) {
 }  // namespace
 
 // The connection and the translation of SQLite's codes into Status.
-struct ResultsStore::Impl {
-  sqlite3* db = nullptr;
+struct ResultsStore::Impl : SqliteDb {
   fs::path path;
   // Of the file: older or newer only when opened read-only.
   std::int64_t schema_version = kResultsSchemaVersion;
 
-  ~Impl() {
-    if (db != nullptr) sqlite3_close_v2(db);
-  }
-
-  Status Error(int code, std::string_view doing) const {
+  Status Error(int code, std::string_view doing) const override {
     const std::string file = "'" + path.string() + "'";
     const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
     if ((code & 0xFF) == SQLITE_ERROR && schema_version > kResultsSchemaVersion) {
@@ -199,106 +195,12 @@ struct ResultsStore::Impl {
       default: return Status::IoError(fmt::format("results database {}: {} failed: {}", file, doing, detail));
     }
   }
-
-  Status Exec(const char* sql, std::string_view doing) const {
-    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-    return rc == SQLITE_OK ? Status::Ok() : Error(rc, doing);
-  }
 };
 
 namespace {
 
-// A prepared statement with positional binding and typed column reads.
-class Stmt {
- public:
-  Stmt(const ResultsStore::Impl& impl, const char* sql, std::string_view doing) : impl_(impl), doing_(doing) {
-    rc_ = sqlite3_prepare_v2(impl.db, sql, -1, &stmt_, nullptr);
-  }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  Stmt& Bind(std::int64_t v) {
-    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_int64(stmt_, ++index_, v);
-    return *this;
-  }
-  Stmt& Bind(double v) {
-    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_double(stmt_, ++index_, v);
-    return *this;
-  }
-  // Text columns hold SafeText: paths and names may be bytes that are not UTF-8.
-  Stmt& Bind(std::string_view raw) {
-    const std::string v = SafeText(raw);
-    if (rc_ == SQLITE_OK)
-      rc_ = sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& BindNull() {
-    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_null(stmt_, ++index_);
-    return *this;
-  }
-  Stmt& Bind(const std::optional<std::int64_t>& v) { return v ? Bind(*v) : BindNull(); }
-
-  // True with a row, false when done; errors in status().
-  bool Step() {
-    if (rc_ != SQLITE_OK && rc_ != SQLITE_ROW) return false;
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) {
-      rc_ = SQLITE_ROW;
-      return true;
-    }
-    rc_ = rc == SQLITE_DONE ? SQLITE_OK : rc;
-    return false;
-  }
-  Status Run() {
-    Step();
-    return status();
-  }
-  Status status() const { return rc_ == SQLITE_OK || rc_ == SQLITE_ROW ? Status::Ok() : impl_.Error(rc_, doing_); }
-
-  std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
-  std::optional<std::int64_t> OptionalInt(int column) const {
-    if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
-    return Int(column);
-  }
-  double Real(int column) const { return sqlite3_column_double(stmt_, column); }
-  std::string Text(int column) const {
-    const auto* text = sqlite3_column_text(stmt_, column);
-    return text != nullptr ? std::string(reinterpret_cast<const char*>(text)) : std::string();
-  }
-
- private:
-  const ResultsStore::Impl& impl_;
-  std::string doing_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_OK;
-  int index_ = 0;
-};
-
-// BEGIN IMMEDIATE ... COMMIT; rolls back unless committed.
-class Transaction {
- public:
-  explicit Transaction(const ResultsStore::Impl& impl, std::string_view doing) : impl_(impl), doing_(doing) {
-    begun_ = impl.Exec("BEGIN IMMEDIATE", doing);
-  }
-  ~Transaction() {
-    if (begun_.ok() && !committed_) sqlite3_exec(impl_.db, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  const Status& begun() const { return begun_; }
-  Status Commit() {
-    SWEETSPOT_RETURN_IF_ERROR(impl_.Exec("COMMIT", doing_));
-    committed_ = true;
-    return Status::Ok();
-  }
-
- private:
-  const ResultsStore::Impl& impl_;
-  std::string doing_;
-  Status begun_;
-  bool committed_ = false;
-};
+using Stmt = SqliteStatement;
+using Transaction = SqliteTransaction;
 
 Result<std::int64_t> SelectId(const ResultsStore::Impl& impl, const char* sql, std::string_view key,
                               std::string_view doing) {

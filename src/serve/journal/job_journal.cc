@@ -1,4 +1,5 @@
 #include "sweetspot/job_journal.h"
+#include "sweetspot/sqlite_db.h"
 
 #include <fmt/format.h>
 #include <sqlite3.h>
@@ -154,17 +155,12 @@ std::optional<double> JournalStats::AgreementRatio() const {
 }
 
 // The connection, the claims of this process, and SQLite's codes as Status.
-struct JobJournal::Impl {
-  sqlite3* db = nullptr;
+struct JobJournal::Impl : SqliteDb {
   fs::path path;
   std::mutex mutex;
   std::set<std::int64_t> claimed;
 
-  ~Impl() {
-    if (db != nullptr) sqlite3_close_v2(db);
-  }
-
-  Status Error(int code, std::string_view doing) const {
+  Status Error(int code, std::string_view doing) const override {
     const std::string file = "'" + path.string() + "'";
     const std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
     switch (code & 0xFF) {
@@ -187,91 +183,12 @@ struct JobJournal::Impl {
       default: return Status::IoError(fmt::format("job journal {}: {} failed: {}", file, doing, detail));
     }
   }
-
-  Status Exec(const char* sql, std::string_view doing) const {
-    const int rc = sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
-    return rc == SQLITE_OK ? Status::Ok() : Error(rc, doing);
-  }
 };
 
 namespace {
 
-// A prepared statement: binds in order, reads typed columns.
-class Query {
- public:
-  Query(const JobJournal::Impl& impl, const char* sql, std::string_view doing) : impl_(impl), doing_(doing) {
-    rc_ = sqlite3_prepare_v2(impl.db, sql, -1, &stmt_, nullptr);
-  }
-  ~Query() { sqlite3_finalize(stmt_); }
-  Query(const Query&) = delete;
-  Query& operator=(const Query&) = delete;
-
-  Query& Bind(std::int64_t v) {
-    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_int64(stmt_, ++index_, v);
-    return *this;
-  }
-  Query& Bind(const std::string& v) {
-    if (rc_ == SQLITE_OK)
-      rc_ = sqlite3_bind_text(stmt_, ++index_, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Query& BindBlob(const std::string& v) {
-    if (rc_ == SQLITE_OK) rc_ = sqlite3_bind_blob64(stmt_, ++index_, v.data(), v.size(), SQLITE_TRANSIENT);
-    return *this;
-  }
-  // True with a row, false when done; errors in status().
-  bool Step() {
-    if (rc_ != SQLITE_OK && rc_ != SQLITE_ROW) return false;
-    const int rc = sqlite3_step(stmt_);
-    rc_ = rc == SQLITE_ROW ? SQLITE_ROW : (rc == SQLITE_DONE ? SQLITE_OK : rc);
-    return rc == SQLITE_ROW;
-  }
-  Status status() const { return rc_ == SQLITE_OK || rc_ == SQLITE_ROW ? Status::Ok() : impl_.Error(rc_, doing_); }
-  Status Run() {
-    Step();
-    return status();
-  }
-  std::int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
-  bool IsNull(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
-  double Real(int column) const { return sqlite3_column_double(stmt_, column); }
-  // Text and blob columns alike.
-  std::string Bytes(int column) const {
-    const auto* data = static_cast<const char*>(sqlite3_column_blob(stmt_, column));
-    return data != nullptr ? std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))) : "";
-  }
-
- private:
-  const JobJournal::Impl& impl_;
-  std::string doing_;
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_ = SQLITE_OK;
-  int index_ = 0;
-};
-
-// BEGIN IMMEDIATE ... COMMIT; rolls back unless committed.
-class Transaction {
- public:
-  Transaction(const JobJournal::Impl& impl, std::string_view doing) : impl_(impl), doing_(doing) {
-    begun_ = impl.Exec("BEGIN IMMEDIATE", doing);
-  }
-  ~Transaction() {
-    if (begun_.ok() && !committed_) sqlite3_exec(impl_.db, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  const Status& begun() const { return begun_; }
-  Status Commit() {
-    SWEETSPOT_RETURN_IF_ERROR(impl_.Exec("COMMIT", doing_));
-    committed_ = true;
-    return Status::Ok();
-  }
-
- private:
-  const JobJournal::Impl& impl_;
-  std::string doing_;
-  Status begun_;
-  bool committed_ = false;
-};
+using Query = SqliteStatement;
+using Transaction = SqliteTransaction;
 
 Status CheckOurs(const JobJournal::Impl& impl) {
   std::int64_t application_id = 0, user_version = 0, tables = 0;
@@ -343,7 +260,7 @@ Result<std::int64_t> JobJournal::Append(const NewJob& job) {
   insert.Bind(job.request_id).Bind(job.accurate_model).Bind(inputs.meta).BindBlob(inputs.data);
   insert.Bind(job.fast.model).Bind(classification).Bind(outputs.meta).BindBlob(outputs.data);
   SWEETSPOT_RETURN_IF_ERROR(insert.Run());
-  return static_cast<std::int64_t>(sqlite3_last_insert_rowid(impl_->db));
+  return impl_->LastInsertId();
 }
 
 Result<std::optional<ClaimedJob>> JobJournal::Claim() {
@@ -361,8 +278,8 @@ Result<std::optional<ClaimedJob>> JobJournal::Claim() {
     if (impl_->claimed.count(select.Int(0)) > 0) continue;
     job.emplace();
     job->id = select.Int(0);
-    job->accurate_model = select.Bytes(1);
-    SWEETSPOT_ASSIGN_OR_RETURN(job->inputs, Unpack(select.Bytes(2), select.Bytes(3)));
+    job->accurate_model = select.Text(1);
+    SWEETSPOT_ASSIGN_OR_RETURN(job->inputs, Unpack(select.Text(2), select.Blob(3)));
   }
   SWEETSPOT_RETURN_IF_ERROR(select.status());
   if (!job) return job;
@@ -386,7 +303,7 @@ Result<bool> JobJournal::Finish(std::int64_t id, const JobAnswer* accurate, cons
   {
     Query select(*impl_, "SELECT fast_classification FROM jobs WHERE id = ? AND state = 'pending'",
                  "committing an answer");
-    if (select.Bind(id).Step()) fast = ParseClassification(select.Bytes(0));
+    if (select.Bind(id).Step()) fast = ParseClassification(select.Text(0));
     SWEETSPOT_RETURN_IF_ERROR(select.status());
   }
   if (!fast) return false;
@@ -398,15 +315,15 @@ Result<bool> JobJournal::Finish(std::int64_t id, const JobAnswer* accurate, cons
                "committing an answer");
   if (accurate != nullptr) {
     const PackedTensors outputs = Pack(accurate->outputs);
-    update.Bind(std::string("done")).Bind(ClassificationText(accurate->classification));
-    update.Bind(outputs.meta).BindBlob(outputs.data).Bind(Agree(*fast, accurate->classification) ? 1 : 0);
-    update.Bind(std::string()).Bind(1);
+    update.Bind("done").Bind(ClassificationText(accurate->classification));
+    update.Bind(outputs.meta).BindBlob(outputs.data).Bind(std::int64_t{Agree(*fast, accurate->classification) ? 1 : 0});
+    update.Bind(std::string_view()).Bind(std::int64_t{1});
   } else {
-    update.Bind(std::string("failed")).Bind(std::string()).Bind(std::string());
-    update.BindBlob(std::string()).Bind(0).Bind(error).Bind(0);
+    update.Bind("failed").Bind(std::string_view()).Bind(std::string_view());
+    update.BindBlob({}).BindNull().Bind(error).Bind(std::int64_t{0});
   }
   SWEETSPOT_RETURN_IF_ERROR(update.Bind(id).Run());
-  const bool changed = sqlite3_changes(impl_->db) == 1;
+  const bool changed = impl_->Changes() == 1;
   SWEETSPOT_RETURN_IF_ERROR(tx.Commit());
   return changed;
 }
@@ -429,24 +346,24 @@ Result<JobRecord> JobJournal::Lookup(std::int64_t id) {
   }
   JobRecord r;
   r.id = id;
-  const std::string state = q.Bytes(0);
+  const std::string state = q.Text(0);
   r.state = state == "done" ? JobState::kDone : (state == "failed" ? JobState::kFailed : JobState::kPending);
-  r.request_id = q.Bytes(1);
-  r.accurate_model = q.Bytes(2);
-  r.received_utc = q.Bytes(3);
-  r.analysed_utc = q.Bytes(4);
+  r.request_id = q.Text(1);
+  r.accurate_model = q.Text(2);
+  r.received_utc = q.Text(3);
+  r.analysed_utc = q.Text(4);
   r.attempts = q.Int(5);
   r.answers = q.Int(6);
-  r.error = q.Bytes(7);
+  r.error = q.Text(7);
   if (!q.IsNull(8)) r.agree = q.Int(8) != 0;
-  r.fast.model = q.Bytes(9);
-  r.fast.classification = ParseClassification(q.Bytes(10));
-  SWEETSPOT_ASSIGN_OR_RETURN(r.fast.outputs, Unpack(q.Bytes(11), q.Bytes(12)));
+  r.fast.model = q.Text(9);
+  r.fast.classification = ParseClassification(q.Text(10));
+  SWEETSPOT_ASSIGN_OR_RETURN(r.fast.outputs, Unpack(q.Text(11), q.Blob(12)));
   if (r.state == JobState::kDone) {
     r.accurate.emplace();
     r.accurate->model = r.accurate_model;
-    r.accurate->classification = ParseClassification(q.Bytes(13));
-    SWEETSPOT_ASSIGN_OR_RETURN(r.accurate->outputs, Unpack(q.Bytes(14), q.Bytes(15)));
+    r.accurate->classification = ParseClassification(q.Text(13));
+    SWEETSPOT_ASSIGN_OR_RETURN(r.accurate->outputs, Unpack(q.Text(14), q.Blob(15)));
   }
   return r;
 }
@@ -459,7 +376,7 @@ Result<JournalStats> JobJournal::Stats() {
           "counting jobs");
   JournalStats stats;
   while (q.Step()) {
-    const std::string state = q.Bytes(0);
+    const std::string state = q.Text(0);
     if (state == "pending") {
       stats.pending = q.Int(1);
       stats.oldest_pending_age_s = std::max(0.0, q.Real(3));
