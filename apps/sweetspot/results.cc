@@ -53,9 +53,10 @@ Status RunMerge(const MergeArgs& a) {
   std::fputs(
       fmt::format(
           "merged {} database(s) into {}: added {} study(ies), {} model(s), {} variant(s), {} "
-          "dataset(s), {} environment(s), {} accuracy, {} latency and {} failure row(s), {} report snapshot(s)\n",
+          "dataset(s), {} environment(s), {} accuracy, {} latency and {} failure row(s), {} report snapshot(s), {} "
+          "load run(s)\n",
           sources.size(), a.into, added.studies, added.models, added.variants, added.datasets, added.environments,
-          added.accuracy_results, added.latency_results, added.failures, added.study_reports)
+          added.accuracy_results, added.latency_results, added.failures, added.study_reports, added.load_runs)
           .c_str(),
       stdout);
   return Status::Ok();

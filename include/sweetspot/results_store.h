@@ -51,11 +51,13 @@
 namespace sweetspot {
 
 // 2 added latency_results.model_rss_bytes; 3 added study_reports (one report
-// snapshot per study and environment). Opening an older file for writing
-// upgrades it in place (the model's memory is filled from its stored bench
-// JSON; an upgraded file holds no snapshot until the next study run); opened
-// read-only it is read as it is (a file older than 3 has no snapshots).
-inline constexpr int kResultsSchemaVersion = 3;
+// snapshot per study and environment); 4 added load_runs (`sweetspot load`
+// runs stored with a study). Opening an older file for writing upgrades it in
+// place (the model's memory is filled from its stored bench JSON; an upgraded
+// file holds no snapshot until the next study run, and no load run); opened
+// read-only it is read as it is (a file older than 3 has no snapshots, older
+// than 4 no load runs).
+inline constexpr int kResultsSchemaVersion = 4;
 
 struct StoredModel {
   std::string sha256;
@@ -180,6 +182,7 @@ struct MergeCounts {
   std::int64_t latency_results = 0;
   std::int64_t failures = 0;
   std::int64_t study_reports = 0;  // added or replaced by a newer one
+  std::int64_t load_runs = 0;
 };
 
 // A study's report snapshot for one environment: the `sweetspot.report-run/1`
@@ -188,6 +191,22 @@ struct StoredStudyReport {
   std::int64_t environment_id = 0;
   std::string written_utc;  // "2026-12-01T01:00:00.123Z", set by the store
   std::string report_json;
+};
+
+// One `sweetspot load` run (load_generator.h) against a server, stored with a
+// study: what was loaded and how, and the per-level figures as the load
+// report renders them (docs/load.md). The store does not read the JSON.
+struct StoredLoadRun {
+  std::string url;
+  std::string model;
+  std::string model_version;        // "" for the server's latest
+  std::string form;                 // images|tensors
+  std::string dataset;              // description
+  std::string options_json;         // the run's options (load_report.h LoadOptionsJson)
+  std::string levels_json;          // a JSON array, one object per level (LevelJson)
+  double duration_ms = 0.0;         // wall time of the whole run
+  std::string measured_utc;         // set by the store, to the millisecond
+  std::int64_t environment_id = 0;  // the load generator's machine and build
 };
 
 struct StoreOptions {
@@ -254,7 +273,7 @@ class ResultsStore {
   // Copies every row of the stores at `sources` into this one, in one
   // transaction (an error leaves this store as it was): studies, models,
   // variants with their lineage, datasets, environments, candidates, the
-  // accuracy, latency and failure rows, and the report snapshots. Rows are matched by their natural keys,
+  // accuracy, latency and failure rows, the report snapshots and the load runs. Rows are matched by their natural keys,
   // never by row id: studies by name (the one already here keeps its spec and
   // candidates are added by name), models and datasets by content hash,
   // variants by model and lineage, environments by their facts; a measurement
@@ -262,7 +281,9 @@ class ResultsStore {
   // it was measured, a failure by its key, kind, reason and time. So merging
   // the same store twice, or stores that share rows, adds nothing twice, and
   // measurements of different environments stay apart. A report snapshot is
-  // matched by study and environment; the newer written_utc wins.
+  // matched by study and environment; the newer written_utc wins. A load run
+  // is there already when its environment, URL, model, version, time and
+  // levels match.
   // Errors: a source that cannot be opened (as Open, read-only); a source of
   // another schema version (kFailedPrecondition naming the file and how to
   // upgrade it); a source that is this store's file or named twice
@@ -273,6 +294,15 @@ class ResultsStore {
   // study and environment), in one transaction. `report_json` is stored as
   // given; written_utc is now, to the millisecond.
   Status PutStudyReport(std::int64_t study_id, std::int64_t environment_id, std::string_view report_json);
+
+  // The id of the study named `name`, recording it (with no spec) when the
+  // store has none: a load run may be the first thing stored for a study.
+  Result<std::int64_t> EnsureStudy(std::string_view name);
+  // Adds a load run to the study, in one transaction; measured_utc is now.
+  Status PutLoadRun(std::int64_t study_id, std::int64_t environment_id, const StoredLoadRun& run);
+  // The study's load runs, oldest first (empty: none, or a file older than
+  // schema 4 opened read-only). NotFound as StudyMeasurements.
+  Result<std::vector<StoredLoadRun>> StudyLoadRuns(std::string_view study_name) const;
 
   Result<std::vector<StudyListing>> ListStudies() const;
   // NotFound (naming the studies there are) when no study has that name.

@@ -131,6 +131,19 @@ CREATE TABLE IF NOT EXISTS study_reports (
   written_utc TEXT NOT NULL,
   report_json TEXT NOT NULL,
   UNIQUE (study_id, environment_id));
+CREATE TABLE IF NOT EXISTS load_runs (
+  id INTEGER PRIMARY KEY,
+  study_id INTEGER NOT NULL REFERENCES studies(id),
+  environment_id INTEGER NOT NULL REFERENCES environments(id),
+  url TEXT NOT NULL,
+  model TEXT NOT NULL,
+  model_version TEXT NOT NULL,
+  form TEXT NOT NULL,
+  dataset TEXT NOT NULL,
+  options_json TEXT NOT NULL,
+  levels_json TEXT NOT NULL,
+  duration_ms REAL NOT NULL,
+  measured_utc TEXT NOT NULL);
 )sql";
 
 // Schema 1 kept the model's own memory only inside bench_json (0 or absent:
@@ -619,6 +632,46 @@ Status ResultsStore::PutStudyReport(std::int64_t study_id, std::int64_t environm
   return tx.Commit();
 }
 
+Result<std::int64_t> ResultsStore::EnsureStudy(std::string_view name) {
+  const std::string now = NowUtc();
+  Stmt s(*impl_,
+         "INSERT OR IGNORE INTO studies(name, spec_path, spec_toml, created_utc, updated_utc) VALUES(?, '', '', ?, ?)",
+         "recording the study");
+  s.Bind(name).Bind(now).Bind(now);
+  SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  return SelectId(*impl_, "SELECT id FROM studies WHERE name = ?", name, "recording the study");
+}
+
+Status ResultsStore::PutLoadRun(std::int64_t study_id, std::int64_t environment_id, const StoredLoadRun& r) {
+  Transaction tx(*impl_, "storing a load run");
+  SWEETSPOT_RETURN_IF_ERROR(tx.begun());
+  Stmt s(*impl_,
+         "INSERT INTO load_runs(study_id, environment_id, url, model, model_version, form, dataset, options_json, "
+         "levels_json, duration_ms, measured_utc) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         "storing a load run");
+  s.Bind(study_id).Bind(environment_id).Bind(r.url).Bind(r.model).Bind(r.model_version).Bind(r.form);
+  s.Bind(r.dataset).Bind(r.options_json).Bind(r.levels_json).Bind(r.duration_ms).Bind(NowUtc(/*with_ms=*/true));
+  SWEETSPOT_RETURN_IF_ERROR(s.Run());
+  return tx.Commit();
+}
+
+Result<std::vector<StoredLoadRun>> ResultsStore::StudyLoadRuns(std::string_view study_name) const {
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t study_id, StudyId(study_name));
+  std::vector<StoredLoadRun> out;
+  if (impl_->schema_version < 4) return out;
+  Stmt s(*impl_,
+         "SELECT url, model, model_version, form, dataset, options_json, levels_json, duration_ms, measured_utc, "
+         "environment_id FROM load_runs WHERE study_id = ? ORDER BY id",
+         "reading the study's load runs");
+  s.Bind(study_id);
+  while (s.Step()) {
+    out.push_back(
+        {s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6), s.Real(7), s.Text(8), s.Int(9)});
+  }
+  SWEETSPOT_RETURN_IF_ERROR(s.status());
+  return out;
+}
+
 Result<std::vector<StoredStudyReport>> ResultsStore::StudyReports(std::string_view study_name) const {
   SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t study_id, StudyId(study_name));
   std::vector<StoredStudyReport> out;
@@ -920,6 +973,9 @@ Status MergeOne(const ResultsStore::Impl& impl, const std::string& source, Merge
       const std::int64_t failures,
       MergeRows(impl, source, "failures", {"kind", "setting", "settings_key", "code", "reason", "failed_utc"}));
   SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t reports, MergeStudyReports(impl, source));
+  SWEETSPOT_ASSIGN_OR_RETURN(
+      const std::int64_t load_runs,
+      MergeRows(impl, source, "load_runs", {"url", "model", "model_version", "measured_utc", "levels_json"}));
   counts->studies += studies;
   counts->models += models;
   counts->datasets += datasets;
@@ -929,6 +985,7 @@ Status MergeOne(const ResultsStore::Impl& impl, const std::string& source, Merge
   counts->latency_results += latency;
   counts->failures += failures;
   counts->study_reports += reports;
+  counts->load_runs += load_runs;
   return Status::Ok();
 }
 

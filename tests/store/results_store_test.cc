@@ -702,7 +702,8 @@ TEST(ResultsStoreReportTest, NewerSchemaIsOnlyReadWhenAllowed) {
   auto reports = (*opened)->StudyReports("demo");
   ASSERT_FALSE(reports.ok());
   EXPECT_EQ(reports.status().code(), StatusCode::kUnsupported);
-  EXPECT_THAT(reports.status().message(), HasSubstr("schema version 99, newer than this sweetspot reads (3)"));
+  EXPECT_THAT(reports.status().message(),
+              HasSubstr(fmt::format("schema version 99, newer than this sweetspot reads ({})", kResultsSchemaVersion)));
   EXPECT_THAT(reports.status().message(), HasSubstr("study_reports"));
 }
 
@@ -748,6 +749,117 @@ TEST(ResultsStoreReportTest, MergeCopiesSnapshotsAndTheNewerWins) {
   texts.clear();
   for (const auto& r : Reports(dir / "c.db")) texts.push_back(r.report_json);
   EXPECT_THAT(texts, ::testing::UnorderedElementsAre("c-newest", "b"));
+}
+
+// ---------------------------------------------------------------- load runs
+
+StoredLoadRun LoadRun(const std::string& url) {
+  StoredLoadRun r;
+  r.url = url;
+  r.model = "m";
+  r.form = "images";
+  r.dataset = "IDX /x/t10k";
+  r.options_json = R"({"concurrency":[1,2]})";
+  r.levels_json = R"([{"mode":"closed","concurrency":1,"throughput_per_s":100.5}])";
+  r.duration_ms = 2500.0;
+  return r;
+}
+
+// A load run is stored with its study (created without a spec when new, an
+// existing one keeps its spec) and read back field for field.
+TEST(ResultsStoreLoadTest, LoadRunsRoundTripWithTheirStudy) {
+  TempDir dir;
+  auto opened = ResultsStore::Open(dir / "s.db");
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ResultsStore& store = **opened;
+  const std::int64_t spec_study = *store.PutStudy("demo", "/x/study.toml", "name = \"demo\"");
+  auto same = store.EnsureStudy("demo");
+  ASSERT_TRUE(same.ok()) << same.status().ToString();
+  EXPECT_EQ(*same, spec_study);
+  auto fresh = store.EnsureStudy("serving");
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  EXPECT_NE(*fresh, spec_study);
+  const std::int64_t env = *store.PutEnvironment(Env(), "");
+  ASSERT_TRUE(store.PutLoadRun(*fresh, env, LoadRun("http://127.0.0.1:1")).ok());
+  ASSERT_TRUE(store.PutLoadRun(*fresh, env, LoadRun("http://127.0.0.1:2")).ok());
+
+  auto runs = store.StudyLoadRuns("serving");
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ(runs->size(), 2U);
+  EXPECT_EQ((*runs)[0].url, "http://127.0.0.1:1") << "oldest first";
+  EXPECT_EQ((*runs)[1].url, "http://127.0.0.1:2");
+  EXPECT_EQ((*runs)[0].levels_json, LoadRun("").levels_json);
+  EXPECT_EQ((*runs)[0].options_json, LoadRun("").options_json);
+  EXPECT_EQ((*runs)[0].dataset, "IDX /x/t10k");
+  EXPECT_DOUBLE_EQ((*runs)[0].duration_ms, 2500.0);
+  EXPECT_EQ((*runs)[0].environment_id, env);
+  EXPECT_THAT((*runs)[0].measured_utc, ::testing::MatchesRegex(R"(....-..-..T..:..:..\....Z)"));
+  auto none = store.StudyLoadRuns("demo");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  auto listed = store.ListStudies();
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2U);
+  EXPECT_EQ((*listed)[0].spec_path, "/x/study.toml") << "EnsureStudy leaves an existing study's spec alone";
+}
+
+// A schema-3 file (no load_runs): read as it is (no load runs), upgraded in
+// place to version 4 on the first write, keeping every measurement.
+TEST(ResultsStoreLoadTest, SchemaVersion3IsReadAndUpgraded) {
+  TempDir dir;
+  const fs::path db = dir / "v3.db";
+  MakeMachineStore(db, Env(), 2.0, /*derived=*/false);
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(raw, "DROP TABLE load_runs; PRAGMA user_version = 3", nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+  {
+    auto read_only = ResultsStore::Open(db, {.read_only = true});
+    ASSERT_TRUE(read_only.ok()) << read_only.status().ToString();
+    EXPECT_EQ((*read_only)->schema_version(), 3);
+    auto runs = (*read_only)->StudyLoadRuns("demo");
+    ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+    EXPECT_TRUE(runs->empty());
+  }
+  auto upgraded = ResultsStore::Open(db);
+  ASSERT_TRUE(upgraded.ok()) << upgraded.status().ToString();
+  EXPECT_EQ((*upgraded)->schema_version(), 4);
+  auto m = (*upgraded)->StudyMeasurements("demo");
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_EQ((*m)[0].latency.size(), 1U) << "the upgrade keeps every measurement";
+  const std::int64_t study = *(*upgraded)->EnsureStudy("demo");
+  ASSERT_TRUE((*upgraded)->PutLoadRun(study, 1, LoadRun("http://h:1")).ok());
+  auto runs = (*upgraded)->StudyLoadRuns("demo");
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  EXPECT_EQ(runs->size(), 1U);
+}
+
+// `results merge` copies the load runs, each once, with their study and environment.
+TEST(ResultsStoreLoadTest, MergeCopiesLoadRunsOnce) {
+  TempDir dir;
+  MakeMachineStore(dir / "a.db", Env(), 2.0, /*derived=*/false);
+  MakeMachineStore(dir / "b.db", OneCore(), 3.0, /*derived=*/false);
+  for (const char* name : {"a.db", "b.db"}) {
+    auto store = ResultsStore::Open(dir / name);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    const std::int64_t study = *(*store)->EnsureStudy("serving");
+    const std::int64_t env = *(*store)->PutEnvironment(name == std::string("a.db") ? Env() : OneCore(), "");
+    ASSERT_TRUE((*store)->PutLoadRun(study, env, LoadRun(std::string("http://") + name + ":1")).ok());
+  }
+  auto merged = MergeResultStores({dir / "a.db", dir / "b.db"}, dir / "c.db");
+  ASSERT_TRUE(merged.ok()) << merged.status().ToString();
+  EXPECT_EQ(merged->load_runs, 2);
+  auto again = MergeResultStores({dir / "a.db", dir / "b.db"}, dir / "c.db");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->load_runs, 0) << "a run already there is not copied again";
+  auto store = ResultsStore::Open(dir / "c.db", {.read_only = true});
+  ASSERT_TRUE(store.ok());
+  auto runs = (*store)->StudyLoadRuns("serving");
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ(runs->size(), 2U);
+  EXPECT_EQ((*runs)[0].url, "http://a.db:1");
+  EXPECT_NE((*runs)[0].environment_id, (*runs)[1].environment_id) << "each run keeps its own environment";
 }
 
 }  // namespace
