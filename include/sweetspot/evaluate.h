@@ -166,6 +166,9 @@ int EvalThreads(int requested);
 // Defaults < the model's metadata_props kPreprocessMetadataKey < `layers`,
 // in order. Errors name the layer's source.
 Result<PreprocessSpec> LayerPreprocessing(const std::filesystem::path& model, std::span<const PreprocessLayer> layers);
+// The same over `base` instead of the model's metadata (a client that has
+// no model file: `sweetspot load --tensors`).
+Result<PreprocessSpec> LayerPreprocessing(PreprocessSpec base, std::span<const PreprocessLayer> layers);
 
 // The tensors the evaluation feeds `model` for `indices` of `dataset`: the
 // same layering (LayerPreprocessing), resolution against the model's first

@@ -311,6 +311,10 @@ Result<PreprocessSpec> LayerPreprocessing(const fs::path& model, std::span<const
     const std::string source = fmt::format("{} metadata_props '{}'", model.string(), kPreprocessMetadataKey);
     SWEETSPOT_ASSIGN_OR_RETURN(spec, ParsePreprocessToml(*metadata, source, spec, /*validate=*/false));
   }
+  return LayerPreprocessing(spec, layers);
+}
+
+Result<PreprocessSpec> LayerPreprocessing(PreprocessSpec spec, std::span<const PreprocessLayer> layers) {
   for (const PreprocessLayer& layer : layers) {
     SWEETSPOT_ASSIGN_OR_RETURN(spec, layer.file.empty()
                                          ? ParsePreprocessToml(layer.toml, layer.source, spec, /*validate=*/false)
