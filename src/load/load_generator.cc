@@ -1,0 +1,304 @@
+#include "sweetspot/load_generator.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace sweetspot {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double SecondsBetween(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+Clock::time_point After(Clock::time_point t, double seconds) {
+  return t + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+// One request's outcome, as a worker saw it.
+struct Answer {
+  double done_s = 0.0;  // since the measured span began (negative: during warm-up)
+  double latency_ms = 0.0;
+  StatusCode code = StatusCode::kOk;
+  ClientTimes times;
+  std::optional<ServerTimes> server;  // answers = 1 when the response carried any
+  int correct = -1;                   // -1: the answer could not be scored
+};
+
+// What one worker thread recorded; only that thread writes it until it is joined.
+struct WorkerLog {
+  std::vector<Answer> answers;
+  std::string first_error;  // of the measured span
+};
+
+std::optional<double> NumberParameter(const Parameters& parameters, const char* name) {
+  const auto it = parameters.find(name);
+  if (it == parameters.end()) return std::nullopt;
+  if (const auto* i = std::get_if<std::int64_t>(&it->second)) return static_cast<double>(*i);
+  if (const auto* d = std::get_if<double>(&it->second)) return *d;
+  return std::nullopt;
+}
+
+std::optional<ServerTimes> ReportedTimes(const Parameters& parameters) {
+  const auto queue = NumberParameter(parameters, "sweetspot_queue_us");
+  const auto preprocess = NumberParameter(parameters, "sweetspot_preprocess_us");
+  const auto inference = NumberParameter(parameters, "sweetspot_inference_us");
+  const auto batch = NumberParameter(parameters, "sweetspot_batch_size");
+  if (!queue && !preprocess && !inference && !batch) return std::nullopt;
+  return ServerTimes{1, queue.value_or(0.0), preprocess.value_or(0.0), inference.value_or(0.0), batch.value_or(0.0)};
+}
+
+// Sends request `index` (mod the request count) and records the outcome;
+// latency runs from `intended` (the closed loop's actual send time, the open
+// loop's scheduled one) to the whole answer.
+void Observe(InferenceClient& client, const LoadRequests& requests, std::size_t index, Clock::time_point intended,
+             Clock::time_point measure_start, WorkerLog& log) {
+  const std::size_t i = index % requests.requests.size();
+  Answer a;
+  auto response = client.Infer(requests.requests[i], &a.times);
+  const Clock::time_point done = Clock::now();
+  a.done_s = SecondsBetween(measure_start, done);
+  a.latency_ms = SecondsBetween(intended, done) * 1000.0;
+  if (!response.ok()) {
+    a.code = response.status().code();
+    if (log.first_error.empty() && a.done_s >= 0) log.first_error = response.status().message();
+  } else {
+    a.server = ReportedTimes(response->parameters);
+    const auto top = TopClass(*response, requests.output_name);
+    if (top.ok()) a.correct = *top == requests.labels[i] ? 1 : 0;
+  }
+  log.answers.push_back(std::move(a));
+}
+
+void AddAnswer(const Answer& a, LevelResult& level, ServerTimes& server, std::vector<double>& latencies,
+               std::vector<double>& completions) {
+  latencies.push_back(a.latency_ms);
+  completions.push_back(a.done_s);
+  level.client.serialize_us += a.times.serialize_us;
+  level.client.wait_us += a.times.wait_us;
+  level.client.parse_us += a.times.parse_us;
+  if (a.server) {
+    server.answers += 1;
+    server.queue_us += a.server->queue_us;
+    server.preprocess_us += a.server->preprocess_us;
+    server.inference_us += a.server->inference_us;
+    server.batch_size += a.server->batch_size;
+  }
+  if (a.correct >= 0) {
+    level.scored += 1;
+    level.top1_correct += a.correct;
+  }
+}
+
+void TakeMeans(LevelResult& level, ServerTimes server) {
+  const auto n = static_cast<double>(level.completed);
+  if (n > 0) {
+    level.client.serialize_us /= n;
+    level.client.wait_us /= n;
+    level.client.parse_us /= n;
+  }
+  if (server.answers > 0) {
+    const auto m = static_cast<double>(server.answers);
+    server.queue_us /= m;
+    server.preprocess_us /= m;
+    server.inference_us /= m;
+    server.batch_size /= m;
+  }
+  level.server = server;
+  if (level.scored > 0) {
+    level.top1 = static_cast<double>(level.top1_correct) / static_cast<double>(level.scored);
+    level.top1_ci = stats::WilsonInterval(level.top1_correct, level.scored);
+  }
+}
+
+// The level's figures from the answers within [0, duration_s).
+LevelResult Summarize(std::span<const WorkerLog> logs, const LevelTiming& timing) {
+  LevelResult level;
+  level.duration_s = timing.duration_s;
+  ServerTimes server;
+  std::vector<double> latencies, completions;
+  for (const WorkerLog& log : logs) {
+    for (const Answer& a : log.answers) {
+      if (a.done_s < 0 || a.done_s >= timing.duration_s) continue;
+      if (a.code != StatusCode::kOk) {
+        level.errors[std::string(StatusCodeName(a.code))] += 1;
+        continue;
+      }
+      level.completed += 1;
+      AddAnswer(a, level, server, latencies, completions);
+    }
+    if (level.first_error.empty()) level.first_error = log.first_error;
+  }
+  TakeMeans(level, server);
+  level.throughput_per_s = static_cast<double>(level.completed) / timing.duration_s;
+  level.latency = SummarizeLatencies(std::move(latencies));
+  level.window_throughputs = WindowThroughputs(completions, timing.duration_s, timing.window_s);
+  level.stable = WindowsStable(level.window_throughputs, timing.tolerance);
+  return level;
+}
+
+Result<std::vector<std::unique_ptr<InferenceClient>>> ConnectAll(const ClientFactory& connect, int count) {
+  std::vector<std::unique_ptr<InferenceClient>> clients;
+  for (int i = 0; i < count; ++i) {
+    SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<InferenceClient> client, connect());
+    clients.push_back(std::move(client));
+  }
+  return clients;
+}
+
+// The open loop's in-flight slots: a queue of scheduled requests that idle
+// workers take, and the count of idle workers the scheduler checks.
+struct Slots {
+  std::mutex mutex;
+  std::condition_variable ready;
+  std::deque<std::pair<std::size_t, Clock::time_point>> queue;
+  int idle = 0;
+  bool stop = false;
+};
+
+void OpenWorker(InferenceClient& client, const LoadRequests& requests, Slots& slots, Clock::time_point measure_start,
+                WorkerLog& log) {
+  std::unique_lock lock(slots.mutex);
+  for (;;) {
+    slots.ready.wait(lock, [&] { return slots.stop || !slots.queue.empty(); });
+    if (slots.queue.empty()) return;
+    const auto [index, intended] = slots.queue.front();
+    slots.queue.pop_front();
+    lock.unlock();
+    Observe(client, requests, index, intended, measure_start, log);
+    lock.lock();
+    ++slots.idle;
+  }
+}
+
+// Issues each arrival at its intended time; returns the arrivals within the
+// measured span that found no idle slot.
+std::int64_t Schedule(std::span<const double> arrivals, Clock::time_point start, double warmup_s, Slots& slots) {
+  std::int64_t dropped = 0;
+  for (std::size_t k = 0; k < arrivals.size(); ++k) {
+    const Clock::time_point intended = After(start, arrivals[k]);
+    std::this_thread::sleep_until(intended);
+    std::lock_guard lock(slots.mutex);
+    if (slots.idle == 0) {
+      if (arrivals[k] >= warmup_s) ++dropped;
+      continue;
+    }
+    --slots.idle;
+    slots.queue.emplace_back(k, intended);
+    slots.ready.notify_one();
+  }
+  return dropped;
+}
+
+}  // namespace
+
+std::string_view RequestFormName(RequestForm form) { return form == RequestForm::kImages ? "images" : "tensors"; }
+std::string_view LoadModeName(LoadMode mode) { return mode == LoadMode::kClosed ? "closed" : "open"; }
+
+std::int64_t LevelResult::error_count() const {
+  std::int64_t total = 0;
+  for (const auto& [code, count] : errors) total += count;
+  return total;
+}
+
+Result<LevelResult> RunClosedLevel(const ClientFactory& connect, const LoadRequests& requests, int concurrency,
+                                   const LevelTiming& timing) {
+  SWEETSPOT_ASSIGN_OR_RETURN(auto clients, ConnectAll(connect, concurrency));
+  std::vector<WorkerLog> logs(clients.size());
+  std::atomic<std::size_t> next{0};
+  const Clock::time_point measure_start = After(Clock::now(), timing.warmup_s);
+  const Clock::time_point end = After(measure_start, timing.duration_s);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < clients.size(); ++t) {
+    threads.emplace_back([&, t] {
+      while (Clock::now() < end) {
+        Observe(*clients[t], requests, next.fetch_add(1), Clock::now(), measure_start, logs[t]);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  LevelResult level = Summarize(logs, timing);
+  level.mode = LoadMode::kClosed;
+  level.concurrency = concurrency;
+  return level;
+}
+
+Result<LevelResult> RunOpenLevel(const ClientFactory& connect, const LoadRequests& requests, double rate_per_s,
+                                 int max_in_flight, std::uint64_t seed, const LevelTiming& timing) {
+  SWEETSPOT_ASSIGN_OR_RETURN(auto clients, ConnectAll(connect, max_in_flight));
+  const std::vector<double> arrivals = PoissonArrivals(rate_per_s, timing.warmup_s + timing.duration_s, seed);
+  std::vector<WorkerLog> logs(clients.size());
+  Slots slots;
+  slots.idle = max_in_flight;
+  const Clock::time_point start = Clock::now();
+  const Clock::time_point measure_start = After(start, timing.warmup_s);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < clients.size(); ++t) {
+    threads.emplace_back([&, t] { OpenWorker(*clients[t], requests, slots, measure_start, logs[t]); });
+  }
+  const std::int64_t dropped = Schedule(arrivals, start, timing.warmup_s, slots);
+  {
+    std::lock_guard lock(slots.mutex);
+    slots.stop = true;
+  }
+  slots.ready.notify_all();
+  for (std::thread& thread : threads) thread.join();
+  LevelResult level = Summarize(logs, timing);
+  level.mode = LoadMode::kOpen;
+  level.rate_per_s = rate_per_s;
+  level.concurrency = max_in_flight;
+  level.dropped = dropped;
+  return level;
+}
+
+Result<LoadRun> RunLoad(const ClientFactory& connect, const LoadRequests& requests, const LoadOptions& options,
+                        const std::function<void(const LevelResult&)>& on_level) {
+  if (requests.requests.empty()) return Status::InvalidArgument("no requests to send: the dataset subset is empty");
+  LoadRun run;
+  run.options = options;
+  run.dataset = requests.dataset;
+  run.samples = static_cast<std::int64_t>(requests.requests.size());
+  for (const int concurrency : options.concurrency) {
+    SWEETSPOT_ASSIGN_OR_RETURN(LevelResult level, RunClosedLevel(connect, requests, concurrency, options.timing));
+    if (on_level) on_level(level);
+    run.levels.push_back(std::move(level));
+  }
+  for (std::size_t k = 0; k < options.rates_per_s.size(); ++k) {
+    SWEETSPOT_ASSIGN_OR_RETURN(LevelResult level,
+                               RunOpenLevel(connect, requests, options.rates_per_s[k], options.max_in_flight,
+                                            options.seed + k, options.timing));
+    if (on_level) on_level(level);
+    run.levels.push_back(std::move(level));
+  }
+  return run;
+}
+
+Result<int> TopClass(const InferResponse& response, const std::string& output_name) {
+  const auto it = std::find_if(response.outputs.begin(), response.outputs.end(),
+                               [&](const InferTensor& t) { return t.name == output_name; });
+  if (it == response.outputs.end()) {
+    return Status::InvalidData(fmt::format("the answer has no output '{}'", output_name));
+  }
+  if (it->datatype == WireType::kBytes) {
+    return Status::InvalidData(fmt::format("output '{}' holds BYTES, not class scores", output_name));
+  }
+  const std::vector<double> values = NumericValues(*it);
+  // [N, C, ...]: row 0 is the first C x ...; a rank-1 [C] output is one row.
+  const std::int64_t rows = it->shape.size() >= 2 ? std::max<std::int64_t>(it->shape[0], 1) : 1;
+  const std::int64_t classes = static_cast<std::int64_t>(values.size()) / rows;
+  if (values.empty() || classes <= 0) return Status::InvalidData(fmt::format("output '{}' is empty", output_name));
+  const auto row_end = values.begin() + classes;
+  return static_cast<int>(std::max_element(values.begin(), row_end) - values.begin());
+}
+
+}  // namespace sweetspot

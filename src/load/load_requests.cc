@@ -1,0 +1,146 @@
+// LoadRequests from a dataset: encoded images for the server to preprocess,
+// or tensors preprocessed here through eval's own pipeline (LayerPreprocessing,
+// Resolve, PrepareTensors), so both forms feed the model what eval feeds it.
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include <fmt/format.h>
+#include <opencv2/imgcodecs.hpp>
+
+#include "sweetspot/load_generator.h"
+#include "sweetspot/preprocess.h"
+#include "sweetspot/tensor_cache.h"
+#include "sweetspot/text_file.h"
+
+namespace sweetspot {
+namespace {
+namespace fs = std::filesystem;
+
+// A sample whose file is an image of its own (an image folder, a manifest),
+// not a container of many (IDX).
+bool HasOwnImageFile(const SampleInfo& sample) {
+  std::string ext = sample.path.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* known : {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff", ".pgm", ".ppm", ".pnm"}) {
+    if (ext == known) return true;
+  }
+  return false;
+}
+
+Result<std::string> FileBytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::NotFound(fmt::format("cannot open image {}", SafeText(path.string())));
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return Status::IoError(fmt::format("cannot read image {}", SafeText(path.string())));
+  return bytes;
+}
+
+// The image as the server receives it: the file's own bytes, or the decoded
+// pixels as PNG (lossless, so the server decodes what eval decodes).
+Result<std::string> EncodedImage(const Dataset& dataset, std::size_t index) {
+  const SampleInfo& sample = dataset.sample(index);
+  if (HasOwnImageFile(sample)) return FileBytes(sample.path);
+  SWEETSPOT_ASSIGN_OR_RETURN(cv::Mat image, dataset.Load(index));
+  std::vector<unsigned char> png;
+  if (!cv::imencode(".png", image, png)) {
+    return Status::InvalidData(
+        fmt::format("sample {} ({}): could not encode it as PNG", SafeText(sample.id), SafeText(sample.path.string())));
+  }
+  return std::string(png.begin(), png.end());
+}
+
+InferRequest NewRequest(const ModelMetadata& metadata, const std::string& version) {
+  InferRequest request;
+  request.model_name = metadata.name;
+  request.model_version = version;
+  return request;
+}
+
+Status AddImageRequests(const ModelMetadata& metadata, const std::string& version, const Dataset& dataset,
+                        std::span<const std::size_t> indices, LoadRequests& out) {
+  for (const std::size_t index : indices) {
+    SWEETSPOT_ASSIGN_OR_RETURN(std::string bytes, EncodedImage(dataset, index));
+    InferRequest request = NewRequest(metadata, version);
+    InferTensor input;
+    input.name = metadata.inputs.front().name;
+    input.datatype = WireType::kBytes;
+    input.shape = {1};
+    AppendBytesElement(input.data, bytes);
+    request.inputs.push_back(std::move(input));
+    out.requests.push_back(std::move(request));
+    out.labels.push_back(dataset.sample(index).label);
+    out.indices.push_back(index);
+  }
+  return Status::Ok();
+}
+
+// The model's first input as the server describes it, for Resolve.
+Result<TensorInfo> InputInfo(const ModelMetadata& metadata) {
+  const TensorMetadata& input = metadata.inputs.front();
+  const std::optional<DType> dtype = DTypeOf(input.datatype);
+  if (!dtype) {
+    return Status::Unsupported(fmt::format("model '{}' input '{}' takes {}, not an image tensor: send images instead",
+                                           metadata.name, input.name, WireTypeName(input.datatype)));
+  }
+  TensorInfo info;
+  info.name = input.name;
+  info.dtype = *dtype;
+  info.shape = input.shape;
+  return info;
+}
+
+Status AddTensorRequests(const ModelMetadata& metadata, const std::string& version, const Dataset& dataset,
+                         std::span<const std::size_t> indices, const RequestOptions& options, LoadRequests& out) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const PreprocessSpec spec, options.model_file.empty()
+                                                            ? LayerPreprocessing(PreprocessSpec{}, options.layers)
+                                                            : LayerPreprocessing(options.model_file, options.layers));
+  SWEETSPOT_ASSIGN_OR_RETURN(const TensorInfo input, InputInfo(metadata));
+  auto resolved = Resolve(spec, input);
+  if (!resolved.ok())
+    return resolved.status().WithContext(fmt::format("model '{}' (as the server describes it)", metadata.name));
+  SWEETSPOT_ASSIGN_OR_RETURN(const PreparedTensors tensors, PrepareTensors(dataset, indices, *resolved, options.cache));
+  SWEETSPOT_RETURN_IF_ERROR(CheckExcluded(tensors, EvalOptions{}));
+  const std::size_t bytes = tensors.sample_size_bytes();
+  std::vector<std::int64_t> shape = {1};
+  shape.insert(shape.end(), tensors.sample_shape.begin(), tensors.sample_shape.end());
+  for (std::size_t k = 0; k < tensors.size(); ++k) {
+    InferRequest request = NewRequest(metadata, version);
+    InferTensor tensor;
+    tensor.name = input.name;
+    tensor.datatype = WireTypeOf(tensors.dtype);
+    tensor.shape = shape;
+    tensor.data.assign(reinterpret_cast<const char*>(tensors.data) + k * bytes, bytes);
+    request.inputs.push_back(std::move(tensor));
+    out.requests.push_back(std::move(request));
+    out.labels.push_back(tensors.labels[k]);
+    out.indices.push_back(tensors.indices[k]);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<LoadRequests> BuildLoadRequests(const ModelMetadata& metadata, const std::string& version,
+                                       const Dataset& dataset, const RequestOptions& options) {
+  if (metadata.inputs.empty() || metadata.outputs.empty()) {
+    return Status::InvalidData(fmt::format("model '{}' has no {} in the server's metadata", metadata.name,
+                                           metadata.inputs.empty() ? "inputs" : "outputs"));
+  }
+  const std::vector<std::size_t> indices = StratifiedSubset(dataset, options.limit, options.seed);
+  LoadRequests out;
+  out.class_names = dataset.class_names();
+  out.dataset = dataset.description();
+  out.output_name = metadata.outputs.front().name;
+  if (options.form == RequestForm::kImages) {
+    SWEETSPOT_RETURN_IF_ERROR(AddImageRequests(metadata, version, dataset, indices, out));
+  } else {
+    SWEETSPOT_RETURN_IF_ERROR(AddTensorRequests(metadata, version, dataset, indices, options, out));
+  }
+  if (out.requests.empty()) return Status::InvalidData("the dataset gave no samples to send");
+  return out;
+}
+
+}  // namespace sweetspot
