@@ -314,8 +314,11 @@ TEST_F(ReportDataTest, NewerSchemaShowsItsSnapshotsWithANote) {
   ASSERT_TRUE(data.ok()) << data.status().ToString();
   ASSERT_EQ(data->runs.size(), 1U);
   EXPECT_EQ(json::parse(data->runs[0])["study"]["study"], "colours");
-  EXPECT_THAT(data->notes, Contains(HasSubstr("was written by a newer sweetspot (schema 99, this one reads 3): "
-                                              "showing its stored report snapshots only; upgrade sweetspot")));
+  EXPECT_THAT(
+      data->notes,
+      Contains(HasSubstr(fmt::format("was written by a newer sweetspot (schema 99, this one reads {}): showing its "
+                                     "stored report snapshots only; upgrade sweetspot",
+                                     kResultsSchemaVersion))));
 
   ASSERT_EQ(sqlite3_open(db_.c_str(), &raw), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(raw, "UPDATE study_reports SET report_json = '{\"schema\": \"sweetspot.report-run/2\"}'",
