@@ -37,7 +37,7 @@ void StartServer(benchmark::State& state) {
   options.name = "m";
   options.path = g_model;
   options.batching.max_batch_size = static_cast<int>(state.range(0));
-  options.batching.max_queue_delay = std::chrono::microseconds(500);
+  options.batching.max_queue_delay = std::chrono::microseconds(state.range(1));
   auto server = sweetspot::ModelServer::Create({options});
   if (!server.ok()) {
     state.SkipWithError(server.status().ToString().c_str());
@@ -73,11 +73,12 @@ void BM_ServeClosedLoop(benchmark::State& state) {
   if (state.thread_index() == 0) g_server.reset();
 }
 BENCHMARK(BM_ServeClosedLoop)
-    ->ArgName("max_batch")
-    ->Arg(1)
-    ->Arg(4)
-    ->Arg(8)
-    ->Arg(16)
+    ->ArgNames({"max_batch", "delay_us"})
+    ->Args({1, 0})
+    ->Args({8, 500})
+    ->Args({16, 500})
+    ->Args({8, 0})
+    ->Args({16, 0})
     ->Threads(16)
     ->UseRealTime()
     ->MinTime(3.0)

@@ -59,7 +59,7 @@ namespace sweetspot {
 
 struct BatchingOptions {
   int max_batch_size = 1;                          // rows per run; 1 = no dynamic batching
-  std::chrono::microseconds max_queue_delay{500};  // longest the oldest request waits for a batch to fill
+  std::chrono::microseconds max_queue_delay{500};  // longest the oldest request waits for a batch to fill; <= 1 h
   std::vector<int> preferred_batch_sizes;          // run at once when the queued rows reach one; each <= max_batch_size
 };
 
@@ -91,7 +91,8 @@ class ModelServer {
   // Loads every model (`sessions` sessions each) and starts the workers.
   // Errors, one line naming the model: InvalidArgument for bad options (an
   // empty path, a (name, version) given twice, sessions, threads_per_session,
-  // max_batch_size or max_queue_size below 1, a preferred batch size outside
+  // max_batch_size or max_queue_size below 1, max_queue_delay outside [0, 1 h],
+  // a preferred batch size outside
   // [1, max_batch_size], max_batch_size > 1 for a model whose batch dimension
   // is fixed); the runtime's load errors (backend.h) otherwise.
   static Result<std::unique_ptr<ModelServer>> Create(std::vector<ServedModelOptions> models);

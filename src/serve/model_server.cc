@@ -30,8 +30,10 @@ Status CheckOptions(const ServedModelOptions& o) {
   SWEETSPOT_RETURN_IF_ERROR(at_least_one("threads_per_session", o.threads_per_session));
   SWEETSPOT_RETURN_IF_ERROR(at_least_one("max_batch_size", o.batching.max_batch_size));
   SWEETSPOT_RETURN_IF_ERROR(at_least_one("max_queue_size", static_cast<long long>(o.max_queue_size)));
-  if (o.batching.max_queue_delay.count() < 0) {
-    return Status::InvalidArgument(where + ": max_queue_delay must not be negative");
+  // Bounded so that a request's deadline (queued time + delay) cannot overflow the clock.
+  if (o.batching.max_queue_delay.count() < 0 || o.batching.max_queue_delay > std::chrono::hours(1)) {
+    return Status::InvalidArgument(fmt::format("{}: max_queue_delay must be between 0 and 3600 s, got {} us", where,
+                                               o.batching.max_queue_delay.count()));
   }
   for (int size : o.batching.preferred_batch_sizes) {
     if (size < 1 || size > o.batching.max_batch_size) {

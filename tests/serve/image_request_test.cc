@@ -55,6 +55,11 @@ TEST(ImageRequestTest, APngGetsTheLogitsOfEvalsTensor) {
   ASSERT_TRUE(from_tensor.ok()) << from_tensor.status().ToString();
   ASSERT_EQ(from_png->outputs[0].shape, (std::vector<std::int64_t>{4, 10}));
   EXPECT_EQ(testing::Floats(from_png->outputs[0]), testing::Floats(from_tensor->outputs[0]));
+  InferTensor column = testing::BytesTensor(input, pngs);  // shape [N,1], the other form the extension takes
+  column.shape = {4, 1};
+  auto from_column = (*server)->Infer(testing::Request("cnn-nano", {column}));
+  ASSERT_TRUE(from_column.ok()) << from_column.status().ToString();
+  EXPECT_EQ(testing::Floats(from_column->outputs[0]), testing::Floats(from_tensor->outputs[0]));
 }
 
 }  // namespace

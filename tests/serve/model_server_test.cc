@@ -346,6 +346,9 @@ TEST_F(ModelServerTest, CreateRefusesBadOptionsNamingTheField) {
   preferred.batching.preferred_batch_sizes = {5};
   EXPECT_EQ(ModelServer::Create({preferred}).status().message(),
             "model 'linear': preferred batch size 5 is outside [1, max_batch_size 4]");
+  ServedModelOptions day = Options(linear_, 4, std::chrono::hours(24));
+  EXPECT_EQ(ModelServer::Create({day}).status().message(),
+            "model 'linear': max_queue_delay must be between 0 and 3600 s, got 86400000000 us");
   ServedModelOptions no_sessions = Options(linear_);
   no_sessions.sessions = 0;
   EXPECT_EQ(ModelServer::Create({no_sessions}).status().message(),
