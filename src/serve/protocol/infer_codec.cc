@@ -120,13 +120,12 @@ Status ParseTensorData(const Json& json, Body& body, InferTensor& tensor, const 
 }
 
 Result<InferTensor> ParseTensor(const Json& json, Body& body, const std::string& path) {
-  SWEETSPOT_RETURN_IF_ERROR(protocol::ExpectObject(json, path));
-  const std::string prefix = path + ".";
+  SWEETSPOT_ASSIGN_OR_RETURN(TensorMetadata metadata, protocol::ParseTensorMetadata(json, path, false));
   InferTensor tensor;
-  SWEETSPOT_ASSIGN_OR_RETURN(tensor.name, protocol::RequiredString(json, "name", prefix));
-  SWEETSPOT_ASSIGN_OR_RETURN(tensor.datatype, protocol::DatatypeField(json, prefix));
-  SWEETSPOT_ASSIGN_OR_RETURN(tensor.shape, protocol::ShapeField(json, prefix, false));
-  SWEETSPOT_ASSIGN_OR_RETURN(tensor.parameters, protocol::ParseParameters(json, prefix));
+  tensor.name = std::move(metadata.name);
+  tensor.datatype = metadata.datatype;
+  tensor.shape = std::move(metadata.shape);
+  SWEETSPOT_ASSIGN_OR_RETURN(tensor.parameters, protocol::ParseParameters(json, path + "."));
   SWEETSPOT_RETURN_IF_ERROR(ParseTensorData(json, body, tensor, path));
   return tensor;
 }

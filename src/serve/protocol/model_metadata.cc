@@ -21,21 +21,12 @@ Json TensorsJson(const std::vector<TensorMetadata>& tensors) {
   return array;
 }
 
-Result<TensorMetadata> ParseTensorMetadata(const Json& json, const std::string& path) {
-  SWEETSPOT_RETURN_IF_ERROR(protocol::ExpectObject(json, path));
-  const std::string prefix = path + ".";
-  TensorMetadata tensor;
-  SWEETSPOT_ASSIGN_OR_RETURN(tensor.name, protocol::RequiredString(json, "name", prefix));
-  SWEETSPOT_ASSIGN_OR_RETURN(tensor.datatype, protocol::DatatypeField(json, prefix));
-  SWEETSPOT_ASSIGN_OR_RETURN(tensor.shape, protocol::ShapeField(json, prefix, true));
-  return tensor;
-}
-
 Result<std::vector<TensorMetadata>> ParseTensorsMetadata(const Json& json, std::string_view key) {
   SWEETSPOT_ASSIGN_OR_RETURN(const Json* array, protocol::ArrayField(json, key, "", true));
   std::vector<TensorMetadata> tensors;
   for (std::size_t i = 0; i < array->size(); ++i) {
-    SWEETSPOT_ASSIGN_OR_RETURN(TensorMetadata tensor, ParseTensorMetadata((*array)[i], fmt::format("{}[{}]", key, i)));
+    SWEETSPOT_ASSIGN_OR_RETURN(TensorMetadata tensor,
+                               protocol::ParseTensorMetadata((*array)[i], fmt::format("{}[{}]", key, i), true));
     tensors.push_back(std::move(tensor));
   }
   return tensors;

@@ -317,21 +317,22 @@ Result<std::vector<std::int64_t>> ParseShape(const Json& json, std::string_view 
   return shape;
 }
 
-Result<WireType> DatatypeField(const Json& object, std::string_view prefix) {
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::string name, RequiredString(object, "datatype", prefix));
-  auto type = ParseWireType(name);
+Result<TensorMetadata> ParseTensorMetadata(const Json& json, const std::string& path, bool allow_dynamic) {
+  SWEETSPOT_RETURN_IF_ERROR(ExpectObject(json, path));
+  const std::string prefix = path + ".";
+  TensorMetadata tensor;
+  SWEETSPOT_ASSIGN_OR_RETURN(tensor.name, RequiredString(json, "name", prefix));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::string datatype, RequiredString(json, "datatype", prefix));
+  auto type = ParseWireType(datatype);
   if (!type.ok()) {
-    return FieldError(fmt::format("{}datatype", prefix),
-                      fmt::format("\"{}\" is an {}", Printable(name), type.status().message()));
+    return FieldError(prefix + "datatype",
+                      fmt::format("\"{}\" is an {}", Printable(datatype), type.status().message()));
   }
-  return *type;
-}
-
-Result<std::vector<std::int64_t>> ShapeField(const Json& object, std::string_view prefix, bool allow_dynamic) {
-  const std::string path = fmt::format("{}shape", prefix);
-  const auto shape = object.find("shape");
-  if (shape == object.end()) return FieldError(path, "missing");
-  return ParseShape(*shape, path, allow_dynamic);
+  tensor.datatype = *type;
+  const auto shape = json.find("shape");
+  if (shape == json.end()) return FieldError(prefix + "shape", "missing");
+  SWEETSPOT_ASSIGN_OR_RETURN(tensor.shape, ParseShape(*shape, prefix + "shape", allow_dynamic));
+  return tensor;
 }
 
 Json ShapeJson(const std::vector<std::int64_t>& shape) { return Json(shape); }

@@ -46,9 +46,9 @@ Result<std::optional<bool>> TakeBoolParameter(Parameters& parameters, std::strin
 
 // A shape array: dims >= 0, or -1 too when allow_dynamic.
 Result<std::vector<std::int64_t>> ParseShape(const Json& json, std::string_view path, bool allow_dynamic);
-// The "datatype" and "shape" fields of a tensor object (both required).
-Result<WireType> DatatypeField(const Json& object, std::string_view prefix);
-Result<std::vector<std::int64_t>> ShapeField(const Json& object, std::string_view prefix, bool allow_dynamic);
+// The "name", "datatype" and "shape" fields (all required) of the tensor object at `path`;
+// shape may hold -1 when allow_dynamic.
+Result<TensorMetadata> ParseTensorMetadata(const Json& json, const std::string& path, bool allow_dynamic);
 Json ShapeJson(const std::vector<std::int64_t>& shape);
 
 // The "data" array (flat or nested) of `count` elements of `type`, as raw bytes.
