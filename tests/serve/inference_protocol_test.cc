@@ -318,6 +318,12 @@ TEST(InferRequestTest, FloatValuesRoundToTheirDatatype) {
   auto half = ParseInferRequest(OneInput("FP16", "[2]", "[65519, 0.1]"), std::nullopt);
   ASSERT_TRUE(half.ok()) << half.status().ToString();
   EXPECT_EQ(half->inputs[0].data, Raw<std::uint16_t>({0x7BFF, FloatToHalf(0.1F)}));
+  // Just above the tie between 1 and the next half (1 + 2^-11): rounds up, though as a float
+  // it is the tie itself.
+  auto above_tie =
+      ParseInferRequest(OneInput("FP16", "[2]", "[1.0004882812500002, -5.960464477539064e-8]"), std::nullopt);
+  ASSERT_TRUE(above_tie.ok()) << above_tie.status().ToString();
+  EXPECT_EQ(above_tie->inputs[0].data, Raw<std::uint16_t>({0x3C01, 0x8001}));
   auto single = ParseInferRequest(OneInput("FP32", "[1]", "[3.4028235e38]"), std::nullopt);
   ASSERT_TRUE(single.ok()) << single.status().ToString();
   EXPECT_EQ(single->inputs[0].data, Raw<float>({std::numeric_limits<float>::max()}));
@@ -343,6 +349,16 @@ TEST(InferRequestTest, AHugeShapeIsRefusedBeforeAnythingIsAllocated) {
             fmt::format("inputs[0].shape: 1099511627776 elements, more than a {}-byte body can hold", body.size()));
   const std::string bytes = R"({"inputs":[{"name":"x","datatype":"BYTES","shape":[1000000000],"data":["a"]}]})";
   EXPECT_NE(ErrorOf(bytes).find("more than a"), std::string::npos);
+}
+
+TEST(InferRequestTest, DeeplyNestedDataNeitherOverflowsTheStackNorIsRejected) {
+  constexpr int kDepth = 200000;
+  const std::string data = std::string(kDepth, '[') + "7" + std::string(kDepth, ']');
+  auto request = ParseInferRequest(OneInput("INT8", "[1]", data), std::nullopt);
+  ASSERT_TRUE(request.ok()) << request.status().ToString();
+  EXPECT_EQ(request->inputs[0].data, "\7");
+  const std::string deep_object = std::string(kDepth, '[') + std::string(kDepth, ']');
+  EXPECT_EQ(ErrorOf(deep_object), "request body: must be a JSON object, not an array");
 }
 
 TEST(InferRequestTest, BinaryDataMustAddUpToTheBody) {

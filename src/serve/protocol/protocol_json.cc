@@ -1,5 +1,6 @@
 #include "protocol/protocol_json.h"
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -53,6 +54,16 @@ std::string StoreInteger(const Json& value, std::string& raw, std::size_t index,
   return fits ? "" : fmt::format("{} does not fit {}", Describe(value), WireTypeName(type));
 }
 
+// `v` as a float rounded to odd (toward zero, then the last bit set when inexact): rounding
+// that to half then gives what rounding `v` to half directly would, where rounding to nearest
+// twice could land on a tie the wrong way (Boldo & Melquiond, "When double rounding is odd").
+float ToFloatRoundToOdd(double v) {
+  float f = static_cast<float>(v);
+  if (static_cast<double>(f) == v) return f;
+  if (std::fabs(static_cast<double>(f)) > std::fabs(v)) f = std::nextafter(f, 0.0F);
+  return std::bit_cast<float>(std::bit_cast<std::uint32_t>(f) | 1U);
+}
+
 // Floating-point element: any JSON number whose value rounds to a finite value of `type`.
 std::string StoreFloat(const Json& value, std::string& raw, std::size_t index, WireType type) {
   if (!value.is_number()) return fmt::format("{} is not a number", Describe(value));
@@ -68,13 +79,13 @@ std::string StoreFloat(const Json& value, std::string& raw, std::size_t index, W
     Store(raw, index, v);
     return "";
   }
-  const auto max_float = static_cast<double>(std::numeric_limits<float>::max());
-  const auto f = static_cast<float>(std::fmax(-max_float, std::fmin(max_float, v)));
-  if (type == WireType::kFp32) {
-    Store(raw, index, f);
-  } else {
-    Store(raw, index, FloatToHalf(f));
+  if (type == WireType::kFp16) {
+    Store(raw, index, FloatToHalf(ToFloatRoundToOdd(v)));
+    return "";
   }
+  // Below the limit but above FLT_MAX rounds to FLT_MAX; the clamp keeps the cast defined.
+  const auto max_float = static_cast<double>(std::numeric_limits<float>::max());
+  Store(raw, index, static_cast<float>(std::fmax(-max_float, std::fmin(max_float, v))));
   return "";
 }
 
