@@ -78,6 +78,10 @@ struct ReportData {
   // Every stored snapshot of the study (`sweetspot.report-run/1` text, its
   // written_utc set from the store), newest first.
   std::vector<std::string> runs;
+  // The study's `sweetspot load` runs (JSON objects: what the store holds,
+  // options and levels parsed), oldest first; a run whose JSON is damaged is
+  // left out with a note.
+  std::vector<std::string> load_runs;
 };
 
 // Everything `sweetspot report` shows of `study`. The runs' per-sample
@@ -88,9 +92,12 @@ struct ReportData {
 // A store of a newer schema version (opened with allow_newer_schema) shows
 // the snapshots this sweetspot reads, with a note saying so; one that has
 // none it reads -> kUnsupported.
+// A study with no snapshot but `sweetspot load` runs gives those alone (runs
+// empty, a note naming the study command that adds the rest).
 // Errors: the store's (a newer schema: kUnsupported); kNotFound naming the
 // studies there are for an unknown study; kFailedPrecondition with the study
-// command to run when the study has no finished measurement or no snapshot.
+// command to run when the study has no finished measurement or no snapshot,
+// and no load run.
 Result<ReportData> LoadReportData(const ResultsStore& store, std::string_view study,
                                   const ReportLoadOptions& options = {});
 

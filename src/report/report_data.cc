@@ -139,15 +139,54 @@ Status NothingReadable(const ResultsStore& store, std::string_view study) {
 
 std::string NowUtc() { return fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::chrono::system_clock::now())); }
 
+// The study's load runs as the page reads them; damaged ones are left out
+// with a note, and a store whose load runs cannot be read gives a note only.
+void AddLoadRuns(const ResultsStore& store, std::string_view study, ReportData* data) {
+  auto stored = store.StudyLoadRuns(study);
+  if (!stored.ok()) {
+    data->notes.push_back(fmt::format("no load runs: {}", stored.status().message()));
+    return;
+  }
+  for (const StoredLoadRun& r : *stored) {
+    json run = {{"url", r.url},
+                {"model", r.model},
+                {"version", r.model_version},
+                {"form", r.form},
+                {"dataset", r.dataset},
+                {"measured_utc", r.measured_utc},
+                {"duration_ms", r.duration_ms},
+                {"environment_id", r.environment_id}};
+    run["options"] = json::parse(r.options_json, nullptr, /*allow_exceptions=*/false);
+    run["levels"] = json::parse(r.levels_json, nullptr, /*allow_exceptions=*/false);
+    if (!run["options"].is_object() || !run["levels"].is_array()) {
+      data->notes.push_back(fmt::format("the load run of {} stored at {} is damaged; left out", r.url, r.measured_utc));
+      continue;
+    }
+    data->load_runs.push_back(run.dump());
+  }
+}
+
+// A study with no snapshot but load runs (`sweetspot load --db --study`
+// only): the page shows those, with a note on what is missing.
+Result<ReportData> LoadRunsOnly(const ResultsStore& store, std::string_view study, ReportData data) {
+  AddLoadRuns(store, study, &data);
+  if (data.load_runs.empty()) return Newer(store) ? NothingReadable(store, study) : NoSnapshot(store, study);
+  data.notes.push_back(
+      fmt::format("study '{}' has no stored study run, only load runs: run `sweetspot study "
+                  "SPEC.toml --db {}` to compare its models",
+                  study, store.path().string()));
+  return data;
+}
+
 }  // namespace
 
 Result<ReportData> LoadReportData(const ResultsStore& store, std::string_view study, const ReportLoadOptions& options) {
   SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<StoredStudyReport> stored, store.StudyReports(study));
-  if (stored.empty()) return Newer(store) ? NothingReadable(store, study) : NoSnapshot(store, study);
   ReportData data;
   data.study = std::string(study);
   data.db_path = store.path().string();
   data.generated_utc = options.generated_utc.empty() ? NowUtc() : options.generated_utc;
+  if (stored.empty()) return LoadRunsOnly(store, study, std::move(data));
   if (Newer(store)) {
     data.notes.push_back(fmt::format(
         "'{}' was written by a newer sweetspot (schema {}, this one reads {}): showing its stored report snapshots "
@@ -174,6 +213,7 @@ Result<ReportData> LoadReportData(const ResultsStore& store, std::string_view st
   for (const json& run : runs) data.runs.push_back(run.dump());
   data.classes = runs.front().value("dataset", json::object()).value("classes", std::vector<std::string>());
   if (options.thumbnails) AddThumbnails(runs, options, &data);
+  AddLoadRuns(store, study, &data);
   return data;
 }
 
@@ -185,6 +225,8 @@ std::string ReportDataJson(const ReportData& data) {
     runs.push_back(json::parse(run, nullptr, /*allow_exceptions=*/false));
     assert(runs.back().is_object() && "ReportData::runs holds the JSON documents LoadReportData read");
   }
+  json load_runs = json::array();
+  for (const std::string& run : data.load_runs) load_runs.push_back(json::parse(run, nullptr, false));
   return DumpJson({{"schema", "sweetspot.report/1"},
                    {"study", data.study},
                    {"db_path", data.db_path},
@@ -192,7 +234,8 @@ std::string ReportDataJson(const ReportData& data) {
                    {"notes", data.notes},
                    {"classes", data.classes},
                    {"thumbnails", thumbnails},
-                   {"runs", runs}});
+                   {"runs", runs},
+                   {"load_runs", load_runs}});
 }
 
 }  // namespace sweetspot

@@ -406,6 +406,28 @@ function growSnapshot(run, classes, count) {
 
 const kSyntheticStudy = 'thousand-classes';
 
+// A `sweetspot load --json` document: five closed-loop levels and one open,
+// the open one unstable and with refused requests.
+function syntheticLoad() {
+  const level = (mode, concurrency, rate, throughput, p50) => ({
+    mode, concurrency, rate_per_s: rate, duration_s: 5, completed: Math.round(throughput * 5), dropped: mode === 'open' ? 4 : 0,
+    errors: mode === 'open' ? { 'resource exhausted': 9 } : {}, error_count: mode === 'open' ? 9 : 0, first_error: '',
+    throughput_per_s: throughput,
+    latency_ms: { count: Math.round(throughput * 5), mean: p50 * 1.1, p50, p90: p50 * 1.5, p95: p50 * 1.8, p99: p50 * 2.5,
+      p50_ci: { lower: p50 * 0.98, upper: p50 * 1.02, valid: true }, p90_ci: { lower: 0, upper: 0, valid: false },
+      p95_ci: { lower: 0, upper: 0, valid: false }, p99_ci: { lower: 0, upper: 0, valid: false } },
+    client_us: { serialize: 5, wait: p50 * 1000, parse: 4 },
+    server_us: { answers: 10, queue: 20, preprocess: 30, inference: 400, batch_size: Math.min(concurrency, 16) },
+    top1: { scored: 100, correct: 91, value: 0.91, ci: { lower: 0.84, upper: 0.95 } },
+    windows_per_s: [throughput, throughput], stable: mode === 'closed' });
+  const levels = [1, 2, 4, 8, 16].map((c) => level('closed', c, 0, 800 * Math.min(c, 6), 1.2 * Math.max(1, c / 6)));
+  levels.push(level('open', 64, 500, 498, 1.5));
+  return { schema: 'sweetspot.load/1', dataset: 'IDX /usr/share/datasets/fashion-mnist/t10k', samples: 200,
+    options: { url: 'http://127.0.0.1:8000', model: 'resnet-small', version: '', form: 'images', concurrency: [1, 2, 4, 8, 16],
+      rates_per_s: [500], warmup_s: 2, duration_s: 5, window_s: 2.5, tolerance: 0.1, max_in_flight: 64, seed: 1 },
+    environment: {}, levels };
+}
+
 // A store holding one snapshot, the demo's grown to 1000 classes and 20
 // candidates, and no measurement; written anew each run.
 function thousandClassesStore(sweetspot, demoDb, storeWriter, workDir) {
@@ -415,11 +437,13 @@ function thousandClassesStore(sweetspot, demoDb, storeWriter, workDir) {
   fs.writeFileSync(snapshotFile, JSON.stringify(snapshot));
   const db = path.join(workDir, 'thousand-classes.db');
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(db + suffix, { force: true });
-  const seconds = run(storeWriter, [db, kSyntheticStudy, snapshotFile]);
+  const loadFile = path.join(workDir, 'thousand-classes-load.json');
+  fs.writeFileSync(loadFile, JSON.stringify(syntheticLoad()));
+  const seconds = run(storeWriter, [db, kSyntheticStudy, snapshotFile, loadFile]);
   console.log(`synthetic store: ${db}: ${kThousandClasses} classes, ${kThousandCandidates} candidates, ` +
               `snapshot ${(fs.statSync(snapshotFile).size / 1e6).toFixed(1)} MB, stored in ${seconds} s`);
   // The store holds both now; 45 MB less in the build folder.
-  for (const file of [snapshotFile, demoHtml]) fs.rmSync(file);
+  for (const file of [snapshotFile, demoHtml, loadFile]) fs.rmSync(file);
   return db;
 }
 
@@ -454,6 +478,24 @@ async function checkMachines(page, data) {
   });
 }
 
+// The Serving under load section: one throughput point per closed-loop
+// level, the latency bars of every level, one table row per level.
+async function checkServingLoad(page, data) {
+  check(data.load_runs.length === 1, `the page data holds ${data.load_runs.length} load runs, not 1`);
+  const levels = data.load_runs[0].levels;
+  const closed = levels.filter((l) => l.mode === 'closed').length;
+  const shown = await page.evaluate(() => {
+    const option = (name) => window.sweetspot.charts[name]?.getOption();
+    const rows = [...document.querySelectorAll('#serving-load tbody tr')].map((tr) => tr.innerText);
+    return { throughput: option('load-throughput')?.series?.[0]?.data?.length ?? 0,
+             latency: option('load-latency')?.xAxis?.[0]?.data?.length ?? 0, rows };
+  });
+  check(shown.throughput === closed, `the load throughput chart has ${shown.throughput} points for ${closed} closed levels`);
+  check(shown.latency === levels.length, `the load latency chart has ${shown.latency} levels, not ${levels.length}`);
+  check(shown.rows.length === levels.length, `the load table has ${shown.rows.length} rows for ${levels.length} levels`);
+  check(shown.rows[levels.length - 1].includes('9 resource exhausted'), `the open level's row lacks its errors: ${shown.rows.at(-1)}`);
+}
+
 async function checkThousandClassesPage(browser, htmlFile, workDir) {
   const data = pageData(htmlFile);
   check(data.classes.length === kThousandClasses, `the page has ${data.classes.length} classes, not ${kThousandClasses}`);
@@ -465,6 +507,7 @@ async function checkThousandClassesPage(browser, htmlFile, workDir) {
   check(redrawMs < kInteractionBoundMs, `a change of pair took ${redrawMs} ms`);
   await checkCellTooltip(page, 'confusion-b');
   await checkMachines(page, data);
+  await checkServingLoad(page, data);
   await screenshot(page, path.join(workDir, 'thousand-classes.png'));
   checkProblems(problems);
 }

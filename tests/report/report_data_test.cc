@@ -331,6 +331,60 @@ TEST_F(ReportDataTest, NewerSchemaShowsItsSnapshotsWithANote) {
   EXPECT_THAT(foreign.status().message(), HasSubstr("schema version 99, newer than this sweetspot"));
 }
 
+// The study's load runs come with the report, options and levels parsed; a
+// damaged one is left out with a note.
+TEST_F(ReportDataTest, LoadRunsOfTheStudyAreShown) {
+  Study(/*with_snapshot=*/true);
+  {
+    auto store = ResultsStore::Open(db_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    const std::int64_t study = *(*store)->EnsureStudy("colours");
+    StoredLoadRun run;
+    run.url = "http://127.0.0.1:8000";
+    run.model = "m";
+    run.form = "images";
+    run.options_json = R"({"duration_s": 5})";
+    run.levels_json = R"([{"mode": "closed", "concurrency": 4, "throughput_per_s": 812.5}])";
+    ASSERT_TRUE((*store)->PutLoadRun(study, 1, run).ok());
+    run.levels_json = "[{";
+    ASSERT_TRUE((*store)->PutLoadRun(study, 1, run).ok());
+  }
+  auto data = Load(db_);
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  ASSERT_EQ(data->load_runs.size(), 1U);
+  const json page = json::parse(ReportDataJson(*data));
+  ASSERT_EQ(page["load_runs"].size(), 1U);
+  EXPECT_EQ(page["load_runs"][0]["url"], "http://127.0.0.1:8000");
+  EXPECT_EQ(page["load_runs"][0]["options"]["duration_s"], 5);
+  EXPECT_EQ(page["load_runs"][0]["levels"][0]["throughput_per_s"], 812.5);
+  EXPECT_THAT(data->notes, Contains(HasSubstr("the load run of http://127.0.0.1:8000 stored at")));
+}
+
+// A study that holds only load runs (no study run) is reported: its load runs
+// alone, with a note naming the study command.
+TEST_F(ReportDataTest, AStudyOfLoadRunsAloneIsReported) {
+  {
+    auto store = ResultsStore::Open(db_);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    const std::int64_t study = *(*store)->EnsureStudy("serving");
+    const std::int64_t env = *(*store)->PutEnvironment(Environment{}, "");
+    StoredLoadRun run;
+    run.url = "http://127.0.0.1:8000";
+    run.options_json = "{}";
+    run.levels_json = "[]";
+    ASSERT_TRUE((*store)->PutLoadRun(study, env, run).ok());
+    ASSERT_TRUE((*store)->EnsureStudy("empty").ok());
+  }
+  auto data = Load(db_, "serving");
+  ASSERT_TRUE(data.ok()) << data.status().ToString();
+  EXPECT_TRUE(data->runs.empty());
+  EXPECT_EQ(data->load_runs.size(), 1U);
+  EXPECT_THAT(data->notes, Contains(HasSubstr("only load runs: run `sweetspot study SPEC.toml --db")));
+  auto empty = Load(db_, "empty");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().code(), StatusCode::kFailedPrecondition);
+}
+
 // Merged into another store, the run's snapshot comes along.
 TEST_F(ReportDataTest, MergeCopiesTheRuns) {
   Study(/*with_snapshot=*/true);

@@ -987,6 +987,86 @@
         finite(get(t, 'accuracy.test.top1')) ? pct(get(t, 'accuracy.test.top1')) + pctCi(get(t, 'accuracy.test.top1_ci95')) : '–',
         el('code', {}, t.command || '–')]), [false, true, true, true, true, true, false]));
   }
+  // ------------------------------------------------------ serving load
+  // `sweetspot load` runs stored with the study (data.load_runs, docs/load.md):
+  // throughput against closed-loop concurrency per run, the chosen run's
+  // latency percentiles per level, and a table per run.
+  const loadRuns = Array.isArray(data.load_runs) ? data.load_runs : [];
+  function loadLevelName(l) {
+    return l.mode === 'open' ? `open ${sig(l.rate_per_s)}/s` : `closed ${l.concurrency}`;
+  }
+  function loadRunName(run, i) {
+    return `${i + 1}: ${run.model}${run.version ? ' v' + run.version : ''} @ ${run.url} (${run.form}, ${run.measured_utc || '–'})`;
+  }
+  function loadLatencyCi(lat, key) {
+    const ci = lat && lat[key + '_ci'];
+    return ci && ci.valid ? ` [${sig(ci.lower)}, ${sig(ci.upper)}]` : '';
+  }
+  function drawLoadThroughput() {
+    const series = loadRuns.map((run, i) => ({
+      name: loadRunName(run, i), type: 'line', symbolSize: 7,
+      data: (run.levels || []).filter((l) => l.mode === 'closed').map((l) => [l.concurrency, l.throughput_per_s]),
+    })).filter((s) => s.data.length);
+    if (!series.length) { $('#chart-load-throughput').hidden = true; return; }
+    makeChart('load-throughput', $('#chart-load-throughput')).setOption({
+      animation: false, grid: {left: 70, right: 30, top: 50, bottom: 50},
+      legend: {type: 'scroll', top: 0},
+      tooltip: Object.assign({}, tooltipBase, {trigger: 'item', formatter: (q) => `${esc(q.seriesName)}<br>concurrency ${q.value[0]}: ${sig(q.value[1])} answers/s`}),
+      xAxis: {type: 'log', logBase: 2, name: 'concurrent clients (closed loop)', nameLocation: 'middle', nameGap: 30, minorTick: {show: false}},
+      yAxis: {type: 'value', name: 'answers/s', min: 0},
+      series,
+    });
+  }
+  function drawLoadLatency(run) {
+    const levels = run.levels || [];
+    const keys = ['p50', 'p90', 'p95', 'p99'];
+    const chart = charts['load-latency'] || makeChart('load-latency', $('#chart-load-latency'));
+    chart.setOption({
+      animation: false, grid: {left: 70, right: 30, top: 50, bottom: 50},
+      legend: {top: 0},
+      tooltip: Object.assign({}, tooltipBase, {trigger: 'axis', formatter(params) {
+        const l = levels[params[0].dataIndex];
+        return `${esc(loadLevelName(l))}<br>` + params.map((q) => `${q.seriesName}: ${sig(q.value)} ms${loadLatencyCi(l.latency_ms, q.seriesName)}`).join('<br>');
+      }}),
+      xAxis: {type: 'category', data: levels.map(loadLevelName), name: 'load level', nameLocation: 'middle', nameGap: 30},
+      yAxis: {type: 'value', name: 'latency (ms)', min: 0},
+      series: keys.map((k) => ({name: k, type: 'bar', data: levels.map((l) => (l.latency_ms && l.latency_ms.count ? l.latency_ms[k] : null))})),
+    }, true);
+  }
+  function loadTable(run) {
+    const rows = (run.levels || []).map((l) => {
+      const lat = l.latency_ms || {};
+      const top1 = l.top1 || {};
+      const errors = Object.entries(l.errors || {}).map(([code, n]) => `${n} ${code}`).join(', ') || '0';
+      return [loadLevelName(l), sig(l.throughput_per_s), `${sig(lat.p50)}${loadLatencyCi(lat, 'p50')}`, sig(lat.p90), sig(lat.p95), sig(lat.p99),
+        errors, l.mode === 'open' ? String(l.dropped) : '–',
+        top1.scored ? pct(top1.value) + (top1.ci ? pctCi([top1.ci.lower, top1.ci.upper]) : '') : '–',
+        l.server_us ? `queue ${sig(l.server_us.queue)}, inference ${sig(l.server_us.inference)} µs, batch ${sig(l.server_us.batch_size)}` : '–',
+        l.stable ? 'yes' : el('span', {class: 'warning'}, 'no')];
+    });
+    return table(['level', 'answers/s', 'p50 ms [95 %]', 'p90 ms', 'p95 ms', 'p99 ms', 'errors', 'dropped', 'top-1 [95 %]', 'server', 'stable'],
+      rows, [false, true, true, true, true, true, false, true, true, false, false]);
+  }
+  function drawServingLoad() {
+    const section = $('#serving-load');
+    if (!loadRuns.length) {
+      return empty(section, 'No `sweetspot load` run is stored with this study (run `sweetspot load URL --model NAME --dataset DATA --db FILE --study NAME`).');
+    }
+    drawLoadThroughput();
+    const select = $('#load-run');
+    fillSelect(select, loadRuns.map((run, i) => ({value: String(i), label: loadRunName(run, i)})), String(loadRuns.length - 1));
+    select.onchange = () => drawLoadLatency(loadRuns[Number(select.value)]);
+    drawLoadLatency(loadRuns[loadRuns.length - 1]);
+    const body = section.querySelector('.body');
+    body.append(el('p', {class: 'caption'}, 'Closed loop: N clients sending back to back; open loop: Poisson arrivals at a rate, latency from the intended send time. ' +
+      'Failed requests are counted apart, never as latencies; a level is stable when its consecutive throughput windows agree within the run\'s tolerance.'));
+    loadRuns.forEach((run, i) => {
+      body.append(el('h3', {}, loadRunName(run, i)),
+        el('p', {class: 'caption'}, `${run.dataset || '–'}; ${sig((run.options || {}).duration_s)} s per level after ${sig((run.options || {}).warmup_s)} s warm-up`),
+        loadTable(run));
+    });
+  }
+
   function drawEnvironment() {
     const section = $('#environment');
     const body = section.querySelector('.body');
@@ -1011,7 +1091,7 @@
 
   // ------------------------------------------------------ first render
   const sections = [drawHeader, drawRecommendation, drawSpeedAccuracy, drawLatencyMacs, drawLatencyDistribution,
-    drawConfusion, drawPerClass, drawVariants, drawPlatforms, drawTraining, drawEnvironment];
+    drawConfusion, drawPerClass, drawVariants, drawPlatforms, drawTraining, drawServingLoad, drawEnvironment];
   for (const draw of sections) {
     try {
       draw();
