@@ -12,9 +12,10 @@
 // ResourceExhausted, other statuses -> Internal, with the server's message.
 //
 // ConnectClient picks the client by scheme: http:// (REST) or grpc:// (the
-// gRPC client, grpc_client.h). Neither connects yet: the first call does.
-// Errors: a URL of another form (InvalidArgument naming the URL and the
-// forms), https:// (Unsupported).
+// gRPC client, grpc_client.h). The REST client connects on its first call;
+// the gRPC one connects now (Unavailable naming the address when nothing
+// answers). Errors: a URL of another form (InvalidArgument naming the URL
+// and the forms), https:// (Unsupported).
 //
 // Thread-safety: a client is used by one thread at a time; make one per thread.
 #pragma once

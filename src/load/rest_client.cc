@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "sweetspot/grpc_client.h"
 #include "sweetspot/text_file.h"
 
 namespace sweetspot {
@@ -150,9 +151,11 @@ Result<std::unique_ptr<InferenceClient>> ConnectClient(const std::string& url) {
     return Status::Unsupported(
         fmt::format("server URL '{}': https is not supported; use http:// (or grpc://)", SafeText(url)));
   }
-  if (url.starts_with("grpc://")) {
-    return Status::Unsupported(
-        fmt::format("server URL '{}': this build has no gRPC client; use http://", SafeText(url)));
+  constexpr std::string_view kGrpc = "grpc://";
+  if (url.starts_with(kGrpc)) {
+    SWEETSPOT_ASSIGN_OR_RETURN(const HostPort at, ParseHostPort(url, std::string_view(url).substr(kGrpc.size())));
+    const bool ipv6 = at.host.find(':') != std::string::npos;  // an IPv6 literal goes back in brackets
+    return ConnectGrpcClient(ipv6 ? fmt::format("[{}]:{}", at.host, at.port) : fmt::format("{}:{}", at.host, at.port));
   }
   return UrlError(url);
 }
