@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <chrono>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include "support/support.h"
 #include "support/tiny_models.h"
 #include "sweetspot/grpc_client.h"
+#include "sweetspot/http_server.h"
 
 namespace sweetspot {
 namespace {
@@ -326,24 +328,29 @@ TEST_F(GrpcServerTest, TheGrpcClientTalksToTheGrpcServer) {
   }
 }
 
-// The same input over gRPC (raw contents) and over the REST path with the
-// binary extension (the codec's encoding, parsing and answer, as the HTTP
-// front end runs them): the same outputs, byte for byte.
-TEST_F(GrpcServerTest, RawRoundTripEqualsTheHttpPathsAnswer) {
+// The same input over gRPC (raw contents) and over HTTP with the binary
+// extension, both front ends on one engine: the same outputs, byte for byte.
+TEST_F(GrpcServerTest, RawRoundTripEqualsTheHttpAnswer) {
   Serve();
   InferRequest request = LinearInferRequest("linear");
   request.inputs[0].shape = {3, 2};
   request.inputs[0].data = RawFloats({0.5F, -1.25F, 3, 1e-3F, -7, 2});
 
+  HttpServerOptions http_options;
+  http_options.port = 0;
+  HttpFrontEnd http(*server_, http_options);
+  const Result<int> http_port = http.Start();
+  ASSERT_TRUE(http_port.ok()) << http_port.status().ToString();
   const HttpBody body = EncodeInferRequest(request, /*binary_inputs=*/true, /*binary_outputs=*/true);
-  auto parsed = ParseInferRequest(body.body, body.json_header_bytes);
-  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
-  parsed->model_name = "linear";
-  const auto answer = server_->Infer(*parsed);
-  ASSERT_TRUE(answer.ok()) << answer.status().ToString();
-  const HttpBody reply = EncodeInferResponse(*answer, *parsed);
-  ASSERT_TRUE(reply.json_header_bytes.has_value());
-  const auto over_http = ParseInferResponse(reply.body, reply.json_header_bytes);
+  httplib::Client http_client("127.0.0.1", *http_port);
+  const httplib::Headers headers = {
+      {std::string(kInferenceHeaderContentLength), std::to_string(body.json_header_bytes.value())}};
+  const auto answer = http_client.Post("/v2/models/linear/infer", headers, body.body, body.content_type.c_str());
+  ASSERT_TRUE(answer) << httplib::to_string(answer.error());
+  ASSERT_EQ(answer->status, 200) << answer->body;
+  ASSERT_TRUE(answer->has_header(std::string(kInferenceHeaderContentLength)));
+  const auto over_http = ParseInferResponse(
+      answer->body, std::stoul(answer->get_header_value(std::string(kInferenceHeaderContentLength))));
   ASSERT_TRUE(over_http.ok()) << over_http.status().ToString();
 
   auto client = ConnectGrpcClient("127.0.0.1:" + std::to_string(port_));
