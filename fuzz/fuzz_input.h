@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "sweetspot/inference_protocol.h"
 #include "sweetspot/status.h"
 
 namespace sweetspot::fuzz {
@@ -32,10 +33,12 @@ inline void Check(bool condition) {
   if (!condition) __builtin_trap();
 }
 
-// Every failure is InvalidArgument with a one-line, non-empty message.
+// Every failure is InvalidArgument with a one-line, non-empty message that the error
+// object carries unchanged (valid UTF-8).
 inline void CheckError(const Status& status) {
   Check(status.code() == StatusCode::kInvalidArgument);
   Check(!status.message().empty() && status.message().find('\n') == std::string::npos);
+  Check(ParseErrorBody(ErrorBody(status.message())) == status.message());
 }
 
 }  // namespace sweetspot::fuzz

@@ -497,6 +497,18 @@ TEST(InferRequestTest, EncodingNeverThrowsOnInvalidUtf8Names) {
   EXPECT_EQ(parsed->inputs[0].name, "bad\xef\xbf\xbd");  // U+FFFD replaces the stray byte
 }
 
+TEST(ErrorBodyTest, MessagesQuotingLongNamesStayValidUtf8) {
+  // A 2-byte character straddles the 64-byte cut (fuzz_model_metadata found the message
+  // losing it half-way).
+  const std::string name = std::string(63, 'a') + "\xc3\xa9" + "tail";
+  const std::string twice = fmt::format(R"({{"inputs":[{{"name":"{0}","datatype":"FP32","shape":[1],"data":[1]}},)"
+                                        R"({{"name":"{0}","datatype":"FP32","shape":[1],"data":[1]}}]}})",
+                                        name);
+  const std::string message = ErrorOf(twice);
+  EXPECT_EQ(message, "inputs[1].name: \"" + std::string(63, 'a') + "...\" appears twice");
+  EXPECT_EQ(ParseErrorBody(ErrorBody(message)), message);
+}
+
 TEST(ErrorBodyTest, RoundTripsMessagesWithQuotes) {
   const std::string message = "inputs[0].name: \"x\" appears twice";
   EXPECT_EQ(json::parse(ErrorBody(message)), json({{"error", message}}));

@@ -1,5 +1,6 @@
 #include "protocol/protocol_json.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstring>
@@ -205,12 +206,15 @@ Status FieldError(std::string_view path, std::string_view message) {
 }
 
 std::string Printable(std::string_view text) {
-  constexpr std::size_t kMaxChars = 64;
-  std::string out(text.substr(0, kMaxChars));
+  constexpr std::size_t kMaxBytes = 64;
+  std::size_t cut = std::min(kMaxBytes, text.size());
+  // Not inside a UTF-8 sequence: the message stays valid UTF-8 (found by fuzz_model_metadata).
+  while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0U) == 0x80U) --cut;
+  std::string out(text.substr(0, cut));
   for (char& c : out) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
   }
-  if (text.size() > kMaxChars) out += "...";
+  if (cut < text.size()) out += "...";
   return out;
 }
 

@@ -21,7 +21,7 @@ using Json = nlohmann::json;
 // "<path>: <message>" as InvalidArgument.
 Status FieldError(std::string_view path, std::string_view message);
 // A user-supplied name or key fit for a one-line message: control characters as '?', at
-// most 64 characters.
+// most 64 bytes, cut between UTF-8 sequences.
 std::string Printable(std::string_view text);
 
 // Parses `text`; errors name `what` and the byte where the JSON breaks.
