@@ -46,6 +46,11 @@ struct HttpServerOptions {
 // several at once.
 using JobLookup = std::function<Result<std::string>(const std::string& id)>;
 
+// Answers the inference requests of one URL model name in place of the engine
+// (a fast/accurate pair served as one, live_cascade.h). Called from the
+// server's threads, several at once; its errors map like the engine's.
+using InferHandler = std::function<Result<InferResponse>(const InferRequest& request)>;
+
 // Serves one ModelServer over HTTP. Thread-safety: Start and Stop from one
 // thread; the handlers run on the server's own pool.
 class HttpFrontEnd {
@@ -58,6 +63,8 @@ class HttpFrontEnd {
 
   // Routes GET /v2/jobs/ID to `lookup`; call before Start.
   void SetJobLookup(JobLookup lookup);
+  // Routes POST .../models/MODEL/infer (any version) to `handler`; call before Start.
+  void SetInferHandler(const std::string& model, InferHandler handler);
   // Binds host:port and serves on background threads; returns the bound port.
   // Sets SIGPIPE to be ignored, process-wide (a client hanging up must not
   // end the server).

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <chrono>
 #include <csignal>
+#include <map>
 #include <regex>
 #include <string>
 #include <thread>
@@ -88,6 +89,7 @@ class HttpFrontEnd::Impl {
   Impl(ModelServer& server, HttpServerOptions options) : server_(server), options_(std::move(options)) {}
 
   void SetJobLookup(JobLookup lookup) { job_lookup_ = std::move(lookup); }
+  void SetInferHandler(const std::string& model, InferHandler handler) { infer_handlers_[model] = std::move(handler); }
   Result<int> Start();
   void Stop();
 
@@ -120,6 +122,7 @@ class HttpFrontEnd::Impl {
   ModelServer& server_;
   HttpServerOptions options_;
   JobLookup job_lookup_;
+  std::map<std::string, InferHandler> infer_handlers_;
   std::vector<Route> routes_;
   Listener http_;
   std::thread listener_;
@@ -275,7 +278,9 @@ void HttpFrontEnd::Impl::InferRoute(const httplib::Request& req, httplib::Respon
     CountEarlyFailure(m.str(1), HttpStatusFor(request.status()));
     return SendStatus(res, request.status());
   }
-  const Result<InferResponse> response = server_.Infer(*request);
+  const auto handler = infer_handlers_.find(request->model_name);
+  const Result<InferResponse> response =
+      handler != infer_handlers_.end() ? handler->second(*request) : server_.Infer(*request);
   if (!response.ok()) return SendStatus(res, response.status());
   const auto start = std::chrono::steady_clock::now();
   HttpBody body = EncodeInferResponse(*response, *request);
@@ -342,6 +347,10 @@ HttpFrontEnd::HttpFrontEnd(ModelServer& server, HttpServerOptions options)
 HttpFrontEnd::~HttpFrontEnd() { Stop(); }
 
 void HttpFrontEnd::SetJobLookup(JobLookup lookup) { impl_->SetJobLookup(std::move(lookup)); }
+
+void HttpFrontEnd::SetInferHandler(const std::string& model, InferHandler handler) {
+  impl_->SetInferHandler(model, std::move(handler));
+}
 
 Result<int> HttpFrontEnd::Start() { return impl_->Start(); }
 

@@ -92,6 +92,7 @@ class HttpServerTest : public ::testing::Test {
     http.port = 0;
     front_ = std::make_unique<HttpFrontEnd>(*server_, http);
     if (jobs) front_->SetJobLookup(std::move(jobs));
+    for (const auto& [model, handler] : handlers_) front_->SetInferHandler(model, handler);
     const Result<int> port = front_->Start();
     ASSERT_TRUE(port.ok()) << port.status().ToString();
     port_ = *port;
@@ -111,6 +112,7 @@ class HttpServerTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  std::map<std::string, InferHandler> handlers_;  // set before Serve
   std::unique_ptr<ModelServer> server_;
   std::unique_ptr<HttpFrontEnd> front_;
   int port_ = 0;
@@ -297,6 +299,27 @@ TEST_F(HttpServerTest, JobsGoToTheJobLookup) {
   EXPECT_EQ(ErrorOf(missing), "no job 8");
   const auto metadata = nlohmann::json::parse(Client().Get("/v2")->body);
   EXPECT_THAT(metadata["extensions"].get<std::vector<std::string>>(), ::testing::Contains("sweetspot_jobs"));
+}
+
+TEST_F(HttpServerTest, AnInferHandlerAnswersItsModelInPlaceOfTheEngine) {
+  handlers_["linear"] = [this](const InferRequest& request) -> Result<InferResponse> {
+    Result<InferResponse> response = server_->Infer(request);
+    if (response.ok()) response->parameters["handled"] = true;
+    return response;
+  };
+  handlers_["refuses"] = [](const InferRequest&) -> Result<InferResponse> {
+    return Status::InvalidArgument("the handler refuses");
+  };
+  Serve();
+  const Result<InferResponse> handled =
+      ParseInferResponse(PostJson("/v2/models/linear/infer", kLinearJson)->body, std::nullopt);
+  ASSERT_TRUE(handled.ok()) << handled.status().ToString();
+  EXPECT_TRUE(handled->parameters.contains("handled"));
+  EXPECT_THAT(Floats(handled->outputs.at(0).data), ElementsAre(13.0F, 27.0F, 41.0F));
+  const auto refused = PostJson("/v2/models/refuses/infer", kLinearJson);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(ErrorOf(refused), "the handler refuses");
 }
 
 TEST_F(HttpServerTest, BodyOverTheLimitIs413WithJson) {
