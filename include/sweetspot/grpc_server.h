@@ -26,6 +26,7 @@
 #include <memory>
 #include <string>
 
+#include "sweetspot/http_server.h"
 #include "sweetspot/model_server.h"
 #include "sweetspot/status.h"
 
@@ -47,6 +48,10 @@ class GrpcFrontEnd {
   GrpcFrontEnd(const GrpcFrontEnd&) = delete;
   GrpcFrontEnd& operator=(const GrpcFrontEnd&) = delete;
 
+  // Answers ModelInfer for `model` (any version) with `handler` in place of
+  // the engine, as HttpFrontEnd::SetInferHandler does (InferHandler:
+  // http_server.h); call before Start.
+  void SetInferHandler(const std::string& model, InferHandler handler);
   // Listens on options.host:options.port and serves until Stop. Returns the
   // bound port. FailedPrecondition naming the address when it cannot be
   // bound (in use by any process, or not this machine's). Call once.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cassert>
 #include <climits>
+#include <map>
 #include <utility>
 
 #include "grpc/proto_conversion.h"
@@ -21,6 +22,8 @@ using Clock = std::chrono::steady_clock;
 class InferenceService final : public inference::GRPCInferenceService::Service {
  public:
   explicit InferenceService(ModelServer& server) : server_(server) {}
+
+  void SetInferHandler(const std::string& model, InferHandler handler) { handlers_[model] = std::move(handler); }
 
   grpc::Status ServerLive(grpc::ServerContext*, const inference::ServerLiveRequest*,
                           inference::ServerLiveResponse* response) override {
@@ -70,7 +73,8 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
       CountEarlyFailure(request->model_name(), converted.status());
       return ToGrpcStatus(converted.status());
     }
-    const auto answer = server_.Infer(*converted);
+    const auto handler = handlers_.find(converted->model_name);
+    const auto answer = handler != handlers_.end() ? handler->second(*converted) : server_.Infer(*converted);
     if (!answer.ok()) return ToGrpcStatus(answer.status());
     const Clock::time_point start = Clock::now();
     grpc_conversion::ResponseToProto(*answer, grpc_conversion::WantsRawOutputs(*request), response);
@@ -90,6 +94,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
   }
 
   ModelServer& server_;
+  std::map<std::string, InferHandler> handlers_;  // set before Start, read-only after
 };
 
 // gRPC's address syntax: an IPv6 literal goes in brackets.
@@ -115,6 +120,11 @@ GrpcFrontEnd::GrpcFrontEnd(ModelServer& server, GrpcServerOptions options)
     : impl_(std::make_unique<Impl>(server, std::move(options))) {}
 
 GrpcFrontEnd::~GrpcFrontEnd() { Stop(); }
+
+void GrpcFrontEnd::SetInferHandler(const std::string& model, InferHandler handler) {
+  assert(impl_->server == nullptr && "SetInferHandler is called before Start");
+  impl_->service.SetInferHandler(model, std::move(handler));
+}
 
 Result<int> GrpcFrontEnd::Start() {
   assert(impl_->server == nullptr && "Start is called once");

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstring>
 #include <future>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -78,6 +79,7 @@ class GrpcServerTest : public ::testing::Test {
     options.port = 0;
     options.max_message_bytes = kMaxMessageBytes;
     front_end_ = std::make_unique<GrpcFrontEnd>(*server_, options);
+    for (const auto& [model, handler] : handlers_) front_end_->SetInferHandler(model, handler);
     const Result<int> port = front_end_->Start();
     ASSERT_TRUE(port.ok()) << port.status().ToString();
     port_ = *port;
@@ -92,6 +94,7 @@ class GrpcServerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   std::filesystem::path linear_;
+  std::map<std::string, InferHandler> handlers_;  // set before Serve
   std::unique_ptr<ModelServer> server_;
   std::unique_ptr<GrpcFrontEnd> front_end_;
   int port_ = 0;
@@ -282,6 +285,28 @@ TEST_F(GrpcServerTest, APortInUseIsRefusedAndStopIsIdempotent) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   EXPECT_FALSE(stub_->ModelInfer(&context, LinearRequest("linear", true), &response).ok());
+}
+
+TEST_F(GrpcServerTest, AnInferHandlerAnswersItsModelInPlaceOfTheEngine) {
+  ModelServer* engine = nullptr;
+  handlers_["linear"] = [&engine](const InferRequest& request) -> Result<InferResponse> {
+    Result<InferResponse> response = engine->Infer(request);
+    if (response.ok()) response->parameters["sweetspot_job_id"] = std::string("job-1");
+    return response;
+  };
+  handlers_["refuses"] = [](const InferRequest&) -> Result<InferResponse> {
+    return Status::InvalidArgument("the handler refuses");
+  };
+  Serve();
+  engine = server_.get();
+  inference::ModelInferResponse response;
+  grpc::Status status = Infer(LinearRequest("linear", true), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.parameters().at("sweetspot_job_id").string_param(), "job-1");
+  EXPECT_EQ(Floats(response.raw_output_contents(0)), (std::vector<float>{13, 27, 41}));
+  status = Infer(LinearRequest("refuses", true), &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message(), "the handler refuses");
 }
 
 InferRequest LinearInferRequest(const std::string& model) {
