@@ -4,9 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <thread>
 #include <utility>
 
@@ -156,28 +156,39 @@ Result<std::vector<std::unique_ptr<InferenceClient>>> ConnectAll(const ClientFac
   return clients;
 }
 
-// The open loop's in-flight slots: a queue of scheduled requests that idle
-// workers take, and the count of idle workers the scheduler checks.
-struct Slots {
-  std::mutex mutex;
-  std::condition_variable ready;
-  std::deque<std::pair<std::size_t, Clock::time_point>> queue;
-  int idle = 0;
+// One in-flight slot of the open loop: a worker thread with its own client,
+// handed one scheduled request at a time.
+struct Slot {
+  std::binary_semaphore ready{0};
+  std::size_t index = 0;
+  Clock::time_point intended;
   bool stop = false;
 };
 
-void OpenWorker(InferenceClient& client, const LoadRequests& requests, Slots& slots, Clock::time_point measure_start,
-                WorkerLog& log) {
-  std::unique_lock lock(slots.mutex);
+// The idle slots, most recently freed last: the scheduler hands each request
+// to the slot that finished last, so the fewest connections carry the load
+// (a keep-alive connection left idle holds one of the server's connection
+// threads, and a server with fewer threads than slots would otherwise starve).
+struct Slots {
+  explicit Slots(int count) : slots(static_cast<std::size_t>(count)) {
+    for (int i = count - 1; i >= 0; --i) idle.push_back(i);
+  }
+  std::mutex mutex;
+  std::condition_variable all_idle;  // notified when the last busy slot is freed
+  std::vector<int> idle;
+  std::vector<Slot> slots;
+};
+
+void OpenWorker(InferenceClient& client, const LoadRequests& requests, Slots& slots, int self,
+                Clock::time_point measure_start, WorkerLog& log) {
+  Slot& slot = slots.slots[static_cast<std::size_t>(self)];
   for (;;) {
-    slots.ready.wait(lock, [&] { return slots.stop || !slots.queue.empty(); });
-    if (slots.queue.empty()) return;
-    const auto [index, intended] = slots.queue.front();
-    slots.queue.pop_front();
-    lock.unlock();
-    Observe(client, requests, index, intended, measure_start, log);
-    lock.lock();
-    ++slots.idle;
+    slot.ready.acquire();
+    if (slot.stop) return;
+    Observe(client, requests, slot.index, slot.intended, measure_start, log);
+    std::lock_guard lock(slots.mutex);
+    slots.idle.push_back(self);
+    if (slots.idle.size() == slots.slots.size()) slots.all_idle.notify_one();
   }
 }
 
@@ -188,14 +199,22 @@ std::int64_t Schedule(std::span<const double> arrivals, Clock::time_point start,
   for (std::size_t k = 0; k < arrivals.size(); ++k) {
     const Clock::time_point intended = After(start, arrivals[k]);
     std::this_thread::sleep_until(intended);
-    std::lock_guard lock(slots.mutex);
-    if (slots.idle == 0) {
+    int free = -1;
+    {
+      std::lock_guard lock(slots.mutex);
+      if (!slots.idle.empty()) {
+        free = slots.idle.back();
+        slots.idle.pop_back();
+      }
+    }
+    if (free < 0) {
       if (arrivals[k] >= warmup_s) ++dropped;
       continue;
     }
-    --slots.idle;
-    slots.queue.emplace_back(k, intended);
-    slots.ready.notify_one();
+    Slot& slot = slots.slots[static_cast<std::size_t>(free)];
+    slot.index = k;
+    slot.intended = intended;
+    slot.ready.release();
   }
   return dropped;
 }
@@ -238,20 +257,26 @@ Result<LevelResult> RunOpenLevel(const ClientFactory& connect, const LoadRequest
   SWEETSPOT_ASSIGN_OR_RETURN(auto clients, ConnectAll(connect, max_in_flight));
   const std::vector<double> arrivals = PoissonArrivals(rate_per_s, timing.warmup_s + timing.duration_s, seed);
   std::vector<WorkerLog> logs(clients.size());
-  Slots slots;
-  slots.idle = max_in_flight;
+  Slots slots(max_in_flight);
   const Clock::time_point start = Clock::now();
   const Clock::time_point measure_start = After(start, timing.warmup_s);
   std::vector<std::thread> threads;
-  for (std::size_t t = 0; t < clients.size(); ++t) {
-    threads.emplace_back([&, t] { OpenWorker(*clients[t], requests, slots, measure_start, logs[t]); });
+  for (int t = 0; t < max_in_flight; ++t) {
+    threads.emplace_back([&, t] {
+      OpenWorker(*clients[static_cast<std::size_t>(t)], requests, slots, t, measure_start,
+                 logs[static_cast<std::size_t>(t)]);
+    });
   }
   const std::int64_t dropped = Schedule(arrivals, start, timing.warmup_s, slots);
+  // Every slot waits in acquire once all are idle: then each takes its stop.
   {
-    std::lock_guard lock(slots.mutex);
-    slots.stop = true;
+    std::unique_lock lock(slots.mutex);
+    slots.all_idle.wait(lock, [&] { return slots.idle.size() == slots.slots.size(); });
   }
-  slots.ready.notify_all();
+  for (Slot& slot : slots.slots) {
+    slot.stop = true;
+    slot.ready.release();
+  }
   for (std::thread& thread : threads) thread.join();
   LevelResult level = Summarize(logs, timing);
   level.mode = LoadMode::kOpen;
