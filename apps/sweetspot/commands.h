@@ -24,6 +24,7 @@ void RegisterStudy(CLI::App& root, Action* selected);
 void RegisterResults(CLI::App& root, Action* selected);
 void RegisterOptimize(CLI::App& root, Action* selected);
 void RegisterReport(CLI::App& root, Action* selected);
+void RegisterLoad(CLI::App& root, Action* selected);
 
 // Writes the report page of `study` in `store` to `out`, drawn with `assets`
 // (LoadHtmlAssets), or the page's data alone (sweetspot.report/1 JSON) when

@@ -144,6 +144,7 @@ int main(int argc, char** argv) {
   sweetspot::cli::RegisterResults(app, &action);
   sweetspot::cli::RegisterOptimize(app, &action);
   sweetspot::cli::RegisterReport(app, &action);
+  sweetspot::cli::RegisterLoad(app, &action);
 
   try {
     app.parse(argc, argv);
