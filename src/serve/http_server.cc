@@ -103,7 +103,9 @@ class HttpFrontEnd::Impl {
     Handler handler;
   };
 
-  void Configure();
+  void Configure();     // the routes, hooks and limits
+  void InstallHooks();  // what runs around the routes: bodiless requests, error bodies, exceptions
+  void ApplyLimits();
   void Dispatch(const httplib::Request& req, httplib::Response& res);
   void CountRequest(std::string_view route, int http_status);
 
@@ -147,6 +149,21 @@ void HttpFrontEnd::Impl::Configure() {
   const auto dispatch = [this](const httplib::Request& req, httplib::Response& res) { Dispatch(req, res); };
   http_.Get(".*", dispatch).Post(".*", dispatch).Put(".*", dispatch).Delete(".*", dispatch);
   http_.Patch(".*", dispatch).Options(".*", dispatch);
+  InstallHooks();
+  ApplyLimits();
+}
+
+void HttpFrontEnd::Impl::InstallHooks() {
+  // RFC 9112: a request with neither Content-Length nor Transfer-Encoding
+  // has no body, but httplib would read a POST's body until the client
+  // closes (or the read timeout). Such requests are dispatched at once.
+  http_.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_header("Content-Length") || req.has_header("Transfer-Encoding")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    Dispatch(req, res);
+    return httplib::Server::HandlerResponse::Handled;
+  });
   // Called for every answer >= 400: fills in the bodies httplib writes itself
   // (its 400, 413) and those of routes that set none.
   http_.set_error_handler(
@@ -169,6 +186,9 @@ void HttpFrontEnd::Impl::Configure() {
     }
     SendError(res, 500, fmt::format("internal error: {}", what));
   });
+}
+
+void HttpFrontEnd::Impl::ApplyLimits() {
   // httplib's default adds SO_REUSEPORT: a second server on the same port
   // would then bind too and take half the connections instead of failing.
   http_.set_socket_options([](socket_t sock) {

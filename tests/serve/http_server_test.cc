@@ -72,6 +72,17 @@ InferRequest LinearRequest(std::vector<float> x) {
   return request;
 }
 
+// A raw TCP connection to the server.
+int Connect(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
+  return fd;
+}
+
 // A served LinearModel (x [N,2] -> y [N,3]; x = [1,1] gives [13,27,41]) and
 // optionally TinyCnn, behind an HttpFrontEnd on a free loopback port.
 class HttpServerTest : public ::testing::Test {
@@ -241,6 +252,24 @@ TEST_F(HttpServerTest, MalformedRequestsAre400WithJsonAndTheServerGoesOn) {
   EXPECT_EQ(PostJson("/v2/models/linear/infer", kLinearJson)->status, 200);
 }
 
+// Without Content-Length a request has no body (RFC 9112): answered at once,
+// not after the read timeout.
+TEST_F(HttpServerTest, ARequestWithoutContentLengthHasNoBody) {
+  HttpServerOptions http;
+  http.read_timeout = std::chrono::minutes(10);
+  Serve(http);
+  const int fd = Connect(port_);
+  const std::string request = "POST /v2/models/linear/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  ASSERT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  timeval limit{60, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof(limit));
+  char buffer[4096];
+  const ssize_t got = recv(fd, buffer, sizeof(buffer), 0);
+  close(fd);
+  ASSERT_GT(got, 0) << "no answer";
+  EXPECT_THAT(std::string(buffer, static_cast<std::size_t>(got)), ::testing::StartsWith("HTTP/1.1 400"));
+}
+
 TEST_F(HttpServerTest, UnknownRouteIs404AndWrongMethodIs405) {
   Serve();
   auto client = Client();
@@ -333,17 +362,6 @@ TEST_F(HttpServerTest, BodyOverTheLimitIs413WithJson) {
   EXPECT_EQ(res->status, 413);
   EXPECT_THAT(ErrorOf(res), HasSubstr("1024"));
   EXPECT_EQ(PostJson("/v2/models/linear/infer", kLinearJson)->status, 200);
-}
-
-// A raw TCP connection to the server.
-int Connect(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)), 0);
-  return fd;
 }
 
 TEST_F(HttpServerTest, AStalledClientIsDroppedWhileOthersAreServed) {
