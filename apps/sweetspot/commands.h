@@ -25,6 +25,7 @@ void RegisterResults(CLI::App& root, Action* selected);
 void RegisterOptimize(CLI::App& root, Action* selected);
 void RegisterReport(CLI::App& root, Action* selected);
 void RegisterLoad(CLI::App& root, Action* selected);
+void RegisterServe(CLI::App& root, Action* selected);
 
 // Writes the report page of `study` in `store` to `out`, drawn with `assets`
 // (LoadHtmlAssets), or the page's data alone (sweetspot.report/1 JSON) when

@@ -145,6 +145,7 @@ int main(int argc, char** argv) {
   sweetspot::cli::RegisterOptimize(app, &action);
   sweetspot::cli::RegisterReport(app, &action);
   sweetspot::cli::RegisterLoad(app, &action);
+  sweetspot::cli::RegisterServe(app, &action);
 
   try {
     app.parse(argc, argv);

@@ -298,6 +298,7 @@ const std::string kTrainCommon =
     "train --data {d}/data --val-data {d}/data --width 4 --presets nano --epochs 1 --batch 4 --threads 1 --no-cache "
     "--size 8 --out {d}/out ";
 const std::string kTrain = kTrainCommon + "--family cnn ";
+const std::string kServe = "serve --check --http-port 0 ";
 
 // The build's own ONNX Runtime listed in the variable, with no bootstrap cache.
 const std::string kOrtListed = "SWEETSPOT_CACHE_DIR={d}/no_cache SWEETSPOT_ONNXRUNTIME_LIBRARIES={ort_library}";
@@ -473,6 +474,14 @@ const std::vector<Case>& Cases() {
       {"MergeOlderSchema", "results merge {d}/old.db --into {d}/merged.db",
        "upgrade it in place first with `sweetspot results upgrade {d}/old.db`",
        "results merge {d}/old.db --into {d}/merged.db", "{cli} results upgrade {d}/old.db"},
+      // serve: --check loads, binds and exits (the port-in-use row is in serve_cli_test.cc).
+      {"ServeMissingModel", kServe + "{d}/nope.onnx", "pass the path of an ONNX model", kServe + "{d}/rgb.onnx"},
+      {"ServeMoreNamesThanModels", kServe + "{d}/rgb.onnx --name a --name b", "pass at most one per model",
+       kServe + "{d}/rgb.onnx --name a"},
+      {"ServeTwoModelsOneName", kServe + "{d}/rgb.onnx {d}/rgb.onnx", "give each its own --name",
+       kServe + "{d}/rgb.onnx {d}/rgb.onnx --name a --name b"},
+      {"ServePreferredBatchAboveMax", kServe + "{d}/rgb.onnx --max-batch 4 --preferred-batch 8",
+       "raise --max-batch to 8", kServe + "{d}/rgb.onnx --max-batch 8 --preferred-batch 8"},
   };
   return cases;
 }

@@ -1,0 +1,175 @@
+// `sweetspot serve` as a user runs it: the built binary on a free port, its
+// one "serving" line, requests over HTTP, and SIGTERM with requests in flight.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "support/support.h"
+#include "support/tiny_models.h"
+
+extern char** environ;
+
+namespace sweetspot {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunCli;
+using testing::TempDir;
+namespace fs = std::filesystem;
+
+constexpr char kLinearJson[] = R"({"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,1]}]})";
+
+// `sweetspot serve ARGS...` running in the background: stdout through a
+// pipe (its first line says the port), stderr into a file.
+class ServeProcess {
+ public:
+  ServeProcess(const std::vector<std::string>& args, const fs::path& stderr_file) : stderr_file_(stderr_file) {
+    std::vector<std::string> argv_strings = {SWEETSPOT_CLI_PATH, "serve"};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& s : argv_strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    int out[2];
+    EXPECT_EQ(pipe(out), 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    EXPECT_EQ(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ), 0);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    stdout_ = fdopen(out[0], "r");
+    char line[512] = {};
+    if (std::fgets(line, sizeof(line), stdout_) != nullptr) line_ = line;
+    std::smatch match;
+    if (std::regex_search(line_, match, std::regex(R"(^serving http://127\.0\.0\.1:(\d+) \(models: (.*)\)\n$)"))) {
+      port_ = std::stoi(match.str(1));
+    }
+  }
+  ~ServeProcess() {
+    if (pid_ > 0 && !waited_) {
+      kill(pid_, SIGKILL);
+      Wait();
+    }
+    if (stdout_ != nullptr) std::fclose(stdout_);
+  }
+  ServeProcess(const ServeProcess&) = delete;
+  ServeProcess& operator=(const ServeProcess&) = delete;
+
+  int port() const { return port_; }
+  const std::string& line() const { return line_; }
+  std::string Stderr() const {
+    std::ifstream in(stderr_file_);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  void Signal(int signal) const { kill(pid_, signal); }
+  // The exit status (128 + N for signal N).
+  int Wait() {
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    waited_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+
+ private:
+  fs::path stderr_file_;
+  pid_t pid_ = -1;
+  FILE* stdout_ = nullptr;
+  std::string line_;
+  int port_ = 0;
+  bool waited_ = false;
+};
+
+class ServeCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { model_ = testing::WriteModel(testing::LinearModel(), dir_ / "linear.onnx"); }
+  TempDir dir_;
+  fs::path model_;
+};
+
+TEST_F(ServeCliTest, PrintsOneServingLineAndAnswers) {
+  ServeProcess serve({model_.string(), "--name", "lin", "--http-port", "0"}, dir_ / "err.txt");
+  ASSERT_GT(serve.port(), 0) << serve.line() << serve.Stderr();
+  EXPECT_THAT(serve.line(), HasSubstr("(models: lin)"));
+  httplib::Client client("127.0.0.1", serve.port());
+  const auto res = client.Post("/v2/models/lin/infer", kLinearJson, "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200) << res->body;
+  EXPECT_THAT(res->body, HasSubstr("13"));
+  serve.Signal(SIGINT);
+  EXPECT_EQ(serve.Wait(), 0) << serve.Stderr();
+}
+
+// Requests wait in the batcher (batches of 8, a 3 s window) when SIGTERM
+// comes: every one is answered 200, then the process exits 0.
+TEST_F(ServeCliTest, SigtermAnswersTheRequestsInFlight) {
+  constexpr int kInFlight = 4;
+  ServeProcess serve({model_.string(), "--http-port", "0", "--max-batch", "8", "--max-queue-delay-us", "3000000"},
+                     dir_ / "err.txt");
+  ASSERT_GT(serve.port(), 0) << serve.line() << serve.Stderr();
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kInFlight; ++i) {
+    clients.emplace_back([&] {
+      httplib::Client client("127.0.0.1", serve.port());
+      client.set_read_timeout(std::chrono::seconds(60));
+      const auto res = client.Post("/v2/models/linear/infer", kLinearJson, "application/json");
+      if (res && res->status == 200) ++ok;
+    });
+  }
+  httplib::Client probe("127.0.0.1", serve.port());
+  const std::string queued = R"(sweetspot_queue_depth{model="linear"} )" + std::to_string(kInFlight);
+  for (auto metrics = probe.Get("/metrics"); metrics && metrics->body.find(queued) == std::string::npos;
+       metrics = probe.Get("/metrics")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  serve.Signal(SIGTERM);
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(ok, kInFlight);
+  EXPECT_EQ(serve.Wait(), 0) << serve.Stderr();
+  EXPECT_THAT(serve.Stderr(), HasSubstr("finishing the requests in flight"));
+}
+
+// The port-in-use error proposes --http-port 0 (or another port); applied, it works.
+TEST_F(ServeCliTest, APortInUseIsNamedWithItsFix) {
+  ServeProcess first({model_.string(), "--http-port", "0"}, dir_ / "first.txt");
+  ASSERT_GT(first.port(), 0) << first.line() << first.Stderr();
+  const auto taken = RunCli("serve " + model_.string() + " --check --http-port " + std::to_string(first.port()));
+  EXPECT_EQ(taken.exit_code, 2) << taken.err;
+  EXPECT_THAT(taken.err, HasSubstr("pass another --http-port, or 0 for any free one"));
+  EXPECT_EQ(std::count(taken.err.begin(), taken.err.end(), '\n'), 1) << taken.err;
+  const auto fixed = RunCli("serve " + model_.string() + " --check --http-port 0");
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_THAT(fixed.out, HasSubstr("serving http://127.0.0.1:"));
+}
+
+TEST_F(ServeCliTest, HelpDescribesTheFlags) {
+  const auto help = RunCli("serve --help");
+  EXPECT_EQ(help.exit_code, 0);
+  for (const char* flag :
+       {"--http-port", "--max-batch", "--max-queue", "--max-body-mb", "--read-timeout-s", "--name"}) {
+    EXPECT_THAT(help.out, HasSubstr(flag));
+  }
+}
+
+}  // namespace
+}  // namespace sweetspot
