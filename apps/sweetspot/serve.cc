@@ -106,6 +106,9 @@ std::vector<std::string> ModelNames(const ModelFlags& f) {
   return names;
 }
 
+// ServedModelOptions' limit on max_queue_delay (model_server.h), in microseconds.
+constexpr std::int64_t kMaxQueueDelayUs = std::int64_t{3600} * 1'000'000;
+
 // The checks whose fix is a flag, made here so that the message names it.
 Status CheckModelFlags(const ModelFlags& f) {
   if (f.names.size() > f.paths.size()) {
@@ -123,6 +126,10 @@ Status CheckModelFlags(const ModelFlags& f) {
       return Status::InvalidArgument(
           fmt::format("two models are served as '{}': give each its own --name (one per model, in order)", name));
     }
+  }
+  if (f.max_queue_delay_us > kMaxQueueDelayUs) {
+    return Status::InvalidArgument(fmt::format("--max-queue-delay-us {} is more than an hour: pass at most {}",
+                                               f.max_queue_delay_us, kMaxQueueDelayUs));
   }
   for (const int size : f.preferred_batch) {
     if (size > f.max_batch) {

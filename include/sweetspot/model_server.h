@@ -94,7 +94,8 @@ class ModelServer {
   // max_batch_size or max_queue_size below 1, max_queue_delay outside [0, 1 h],
   // a preferred batch size outside
   // [1, max_batch_size], max_batch_size > 1 for a model whose batch dimension
-  // is fixed); the runtime's load errors (backend.h) otherwise.
+  // is fixed: with the FieldFix "max_batch" = 1); the runtime's load errors
+  // (backend.h) otherwise.
   static Result<std::unique_ptr<ModelServer>> Create(std::vector<ServedModelOptions> models);
   // Finishes the queued work (BeginShutdown, WaitIdle) and stops the workers.
   ~ModelServer();

@@ -51,10 +51,12 @@ Status CheckBatchable(const ServedModel& model) {
   auto check = [&](const std::vector<TensorInfo>& infos, bool undeclared_ok) {
     for (const TensorInfo& info : infos) {
       if (info.shape.empty() ? undeclared_ok : info.shape[0] < 0) continue;
-      return Status::InvalidArgument(fmt::format(
-          "{} cannot batch (max_batch_size {}): '{}' has shape {}, with no dynamic batch dimension; "
-          "set max_batch_size to 1",
-          model.Label(), model.options.batching.max_batch_size, info.name, ShapeToString(info.shape, info.dim_names)));
+      // The fix in the app's words (--max-batch 1 for serve): a FieldFix.
+      return Status::InvalidArgument(fmt::format("{} cannot batch (up to {} rows): '{}' has shape {}, with no "
+                                                 "dynamic batch dimension",
+                                                 model.Label(), model.options.batching.max_batch_size, info.name,
+                                                 ShapeToString(info.shape, info.dim_names)))
+          .WithFix(FieldFix{.field = "max_batch", .key = "", .values = {"1"}});
     }
     return Status::Ok();
   };

@@ -335,8 +335,10 @@ TEST_F(ModelServerTest, CreateRefusesBadOptionsNamingTheField) {
   ASSERT_FALSE(fixed.ok());
   EXPECT_EQ(fixed.status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(fixed.status().message(),
-            "model 'cnn_fixed' cannot batch (max_batch_size 4): 'input' has shape [1,1,8,8], with no dynamic batch "
-            "dimension; set max_batch_size to 1");
+            "model 'cnn_fixed' cannot batch (up to 4 rows): 'input' has shape [1,1,8,8], with no dynamic batch "
+            "dimension");
+  EXPECT_THAT(fixed.status().fixes(),
+              ::testing::ElementsAre(FieldFix{.field = "max_batch", .key = "", .values = {"1"}}));
   // The fix the message proposes works.
   auto unbatched = ModelServer::Create({Options(cnn_fixed_, /*max_batch_size=*/1)});
   ASSERT_TRUE(unbatched.ok()) << unbatched.status().ToString();
