@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -36,10 +37,13 @@ namespace fs = std::filesystem;
 constexpr char kLinearJson[] = R"({"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,1]}]})";
 
 // `sweetspot serve ARGS...` running in the background: stdout through a
-// pipe (its first line says the port), stderr into a file.
+// pipe (its first line says the port), stderr into a file. `sigint_ignored`
+// starts it as a shell starts a background job (`serve ... &`): with SIGINT
+// ignored, a disposition exec keeps.
 class ServeProcess {
  public:
-  ServeProcess(const std::vector<std::string>& args, const fs::path& stderr_file) : stderr_file_(stderr_file) {
+  ServeProcess(const std::vector<std::string>& args, const fs::path& stderr_file, bool sigint_ignored = false)
+      : stderr_file_(stderr_file) {
     std::vector<std::string> argv_strings = {SWEETSPOT_CLI_PATH, "serve"};
     argv_strings.insert(argv_strings.end(), args.begin(), args.end());
     std::vector<char*> argv;
@@ -52,7 +56,9 @@ class ServeProcess {
     posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&actions, out[0]);
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const auto previous = std::signal(SIGINT, sigint_ignored ? SIG_IGN : SIG_DFL);
     EXPECT_EQ(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ), 0);
+    std::signal(SIGINT, previous);
     posix_spawn_file_actions_destroy(&actions);
     close(out[1]);
     stdout_ = fdopen(out[0], "r");
@@ -117,6 +123,14 @@ TEST_F(ServeCliTest, PrintsOneServingLineAndAnswers) {
   EXPECT_THAT(res->body, HasSubstr("13"));
   serve.Signal(SIGINT);
   EXPECT_EQ(serve.Wait(), 0) << serve.Stderr();
+}
+
+TEST_F(ServeCliTest, SigintStopsItAlsoWhenStartedAsAShellsBackgroundJob) {
+  ServeProcess serve({model_.string(), "--http-port", "0"}, dir_ / "err.txt", /*sigint_ignored=*/true);
+  ASSERT_GT(serve.port(), 0) << serve.line() << serve.Stderr();
+  serve.Signal(SIGINT);
+  EXPECT_EQ(serve.Wait(), 0) << serve.Stderr();
+  EXPECT_THAT(serve.Stderr(), HasSubstr("stopped"));
 }
 
 // Requests wait in the batcher (batches of 8, a 3 s window) when SIGTERM
