@@ -1,18 +1,11 @@
 // `sweetspot serve` as a user runs it: the built binary on a free port, its
 // one "serving" line, requests over HTTP, and SIGTERM with requests in flight.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <regex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,89 +14,20 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "support/serve_process.h"
 #include "support/support.h"
 #include "support/tiny_models.h"
-
-extern char** environ;
 
 namespace sweetspot {
 namespace {
 
 using ::testing::HasSubstr;
 using testing::RunCli;
+using testing::ServeProcess;
 using testing::TempDir;
 namespace fs = std::filesystem;
 
 constexpr char kLinearJson[] = R"({"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,1]}]})";
-
-// `sweetspot serve ARGS...` running in the background: stdout through a
-// pipe (its first line says the port), stderr into a file. `sigint_ignored`
-// starts it as a shell starts a background job (`serve ... &`): with SIGINT
-// ignored, a disposition exec keeps.
-class ServeProcess {
- public:
-  ServeProcess(const std::vector<std::string>& args, const fs::path& stderr_file, bool sigint_ignored = false)
-      : stderr_file_(stderr_file) {
-    std::vector<std::string> argv_strings = {SWEETSPOT_CLI_PATH, "serve"};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& s : argv_strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    int out[2];
-    EXPECT_EQ(pipe(out), 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const auto previous = std::signal(SIGINT, sigint_ignored ? SIG_IGN : SIG_DFL);
-    EXPECT_EQ(posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ), 0);
-    std::signal(SIGINT, previous);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    stdout_ = fdopen(out[0], "r");
-    char line[512] = {};
-    if (std::fgets(line, sizeof(line), stdout_) != nullptr) line_ = line;
-    std::smatch match;
-    if (std::regex_search(line_, match, std::regex(R"(^serving http://127\.0\.0\.1:(\d+) \(models: (.*)\)\n$)"))) {
-      port_ = std::stoi(match.str(1));
-    }
-  }
-  ~ServeProcess() {
-    if (pid_ > 0 && !waited_) {
-      kill(pid_, SIGKILL);
-      Wait();
-    }
-    if (stdout_ != nullptr) std::fclose(stdout_);
-  }
-  ServeProcess(const ServeProcess&) = delete;
-  ServeProcess& operator=(const ServeProcess&) = delete;
-
-  int port() const { return port_; }
-  const std::string& line() const { return line_; }
-  std::string Stderr() const {
-    std::ifstream in(stderr_file_);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-  void Signal(int signal) const { kill(pid_, signal); }
-  // The exit status (128 + N for signal N).
-  int Wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    waited_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  fs::path stderr_file_;
-  pid_t pid_ = -1;
-  FILE* stdout_ = nullptr;
-  std::string line_;
-  int port_ = 0;
-  bool waited_ = false;
-};
 
 class ServeCliTest : public ::testing::Test {
  protected:
