@@ -16,6 +16,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "support/serve_process.h"
 #include "support/support.h"
 #include "sweetspot/backend.h"
 #include "sweetspot/onnx_model.h"
@@ -263,9 +264,18 @@ class Fixture {
     }
   }
   const fs::path& dir() const { return dir_.path(); }
+  // A `sweetspot serve` of rgb.onnx for the load rows, started on first use.
+  std::string url() {
+    if (!serve_)
+      serve_ = std::make_unique<testing::ServeProcess>(
+          std::vector<std::string>{(dir() / "rgb.onnx").string(), "--http-port", "0"}, dir() / "serve.err");
+    EXPECT_GT(serve_->port(), 0) << serve_->line() << serve_->Stderr();
+    return serve_->url();
+  }
 
  private:
   TempDir dir_;
+  std::unique_ptr<testing::ServeProcess> serve_;
 };
 
 // The version of the ONNX Runtime this build links.
@@ -277,11 +287,13 @@ std::string LinkedOrtVersion() {
 // {d}: the fixture folder; {cli}: the sweetspot binary (for `before`); {fake_ort}:
 // a library that calls itself ONNX Runtime 1.10.0 and serves no usable API;
 // {ort_library}: the linked ONNX Runtime's file (libonnxruntime.so.VERSION);
-// {ort_version}: its version.
-std::string Expand(std::string text, const fs::path& dir) {
+// {ort_version}: its version; {url}: the fixture's `sweetspot serve` of rgb.onnx.
+std::string Expand(std::string text, Fixture& fixture) {
   static const std::string ort_library = fs::canonical(SWEETSPOT_ORT_LIBRARY).string();
   static const std::string ort_version = LinkedOrtVersion();
-  for (const auto& [key, value] : {std::pair<std::string, std::string>{"{d}", dir.string()},
+  const std::string url = text.find("{url}") != std::string::npos ? fixture.url() : "";
+  for (const auto& [key, value] : {std::pair<std::string, std::string>{"{d}", fixture.dir().string()},
+                                   std::pair<std::string, std::string>{"{url}", url},
                                    std::pair<std::string, std::string>{"{cli}", SWEETSPOT_CLI_PATH},
                                    std::pair<std::string, std::string>{"{fake_ort}", SWEETSPOT_FAKE_ORT_LIBRARY},
                                    std::pair<std::string, std::string>{"{ort_library}", ort_library},
@@ -299,6 +311,8 @@ const std::string kTrainCommon =
     "--size 8 --out {d}/out ";
 const std::string kTrain = kTrainCommon + "--family cnn ";
 const std::string kServe = "serve --check --http-port 0 ";
+const std::string kLoadArgs = "--dataset {d}/data --concurrency 1 --duration-s 0.2 --warmup-s 0 --window-s 0.1 ";
+const std::string kLoad = "load {url} --model rgb " + kLoadArgs;
 
 // The build's own ONNX Runtime listed in the variable, with no bootstrap cache.
 const std::string kOrtListed = "SWEETSPOT_CACHE_DIR={d}/no_cache SWEETSPOT_ONNXRUNTIME_LIBRARIES={ort_library}";
@@ -486,6 +500,15 @@ const std::vector<Case>& Cases() {
        kServe + "{d}/batch1.onnx --max-batch 1"},
       {"ServeQueueDelayOverAnHour", kServe + "{d}/rgb.onnx --max-queue-delay-us 4000000000", "pass at most 3600000000",
        kServe + "{d}/rgb.onnx --max-queue-delay-us 3600000000"},
+      // load: against the fixture's server ({url}).
+      {"LoadUnreachableServer", "load http://127.0.0.1:1 --model rgb " + kLoadArgs,
+       "start one with `sweetspot serve MODEL.onnx --http-port PORT`", kLoad},
+      {"LoadUnknownModel", "load {url} --model nope " + kLoadArgs,
+       "pass --model (and --version) as the server names them", kLoad},
+      {"LoadDbWithoutStudy", kLoad + "--db {d}/out/load.db", "pass --study NAME too",
+       kLoad + "--db {d}/out/load.db --study serving"},
+      {"LoadModelFileWithoutTensors", kLoad + "--model-file {d}/rgb.onnx", "add --tensors",
+       kLoad + "--model-file {d}/rgb.onnx --tensors"},
   };
   return cases;
 }
@@ -509,17 +532,16 @@ TEST_P(ErrorFix, TheProposedFixWorks) {
       GTEST_SKIP() << c.runtime << " is missing here: run scripts/bootstrap";
     }
   }
-  const fs::path& d = fixture_->dir();
-  const std::string proposal = Expand(c.error, d);
-  const auto failed = RunCliUnder("env " + Expand(c.fails_env, d), Expand(c.fails, d));
+  const std::string proposal = Expand(c.error, *fixture_);
+  const auto failed = RunCliUnder("env " + Expand(c.fails_env, *fixture_), Expand(c.fails, *fixture_));
   EXPECT_EQ(failed.exit_code, c.exit_code) << failed.err;
   EXPECT_THAT(failed.err, HasSubstr(proposal));
   EXPECT_EQ(std::count(failed.err.begin(), failed.err.end(), '\n'), 1) << failed.err;
   if (!c.before.empty()) {
-    ASSERT_EQ(std::system(Expand(c.before, d).c_str()), 0) << c.before;
+    ASSERT_EQ(std::system(Expand(c.before, *fixture_).c_str()), 0) << c.before;
   }
-  const auto fixed = RunCliUnder("env " + Expand(c.fixed_env, d), Expand(c.fixed, d));
-  EXPECT_EQ(fixed.exit_code, 0) << Expand(c.fixed, d) << "\n" << fixed.err;
+  const auto fixed = RunCliUnder("env " + Expand(c.fixed_env, *fixture_), Expand(c.fixed, *fixture_));
+  EXPECT_EQ(fixed.exit_code, 0) << Expand(c.fixed, *fixture_) << "\n" << fixed.err;
   EXPECT_THAT(fixed.out + fixed.err, Not(HasSubstr(proposal)));
 }
 
