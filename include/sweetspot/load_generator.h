@@ -9,7 +9,8 @@
 //    as soon as the previous answer arrived; latency is send -> answer.
 //  - open loop: requests arrive as a Poisson process of `rate_per_s`
 //    (PoissonArrivals, fixed seed) and a scheduler hands each to an idle
-//    in-flight slot at its intended time. Latency is measured from the
+//    in-flight slot at its intended time (the slot freed last, so the fewest
+//    keep-alive connections carry the load). Latency is measured from the
 //    intended send time, not from when a slot took it, so a server that falls
 //    behind shows its queueing instead of hiding it (coordinated omission:
 //    Gil Tene, "How NOT to Measure Latency", and wrk2's constant-throughput
