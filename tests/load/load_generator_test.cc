@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "sweetspot/evaluate.h"
+#include "sweetspot/grpc_server.h"
 #include "sweetspot/http_server.h"
 #include "sweetspot/model_server.h"
 #include "sweetspot/rest_client.h"
@@ -201,6 +202,31 @@ TEST(LoadGeneratorTest, FullQueueRefusalsAreCountedApart) {
   EXPECT_GT(level->errors.at("resource exhausted"), 0);
   EXPECT_EQ(level->latency.count, static_cast<std::size_t>(level->completed)) << "refusals are not latencies";
   EXPECT_THAT(level->first_error, HasSubstr("503"));
+}
+
+// The same generator over gRPC (grpc://): ConnectClient picks the gRPC
+// client; every answer scored equals eval's, and errors stay apart.
+TEST(LoadGeneratorTest, GrpcUrlLoadsTheGrpcFrontEnd) {
+  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  const EvalResult eval = Eval("cnn-nano");
+  auto server = ModelServer::Create({Served("cnn-nano")});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  GrpcServerOptions options;
+  options.port = 0;
+  GrpcFrontEnd front(**server, options);
+  auto port = front.Start();
+  ASSERT_TRUE(port.ok()) << port.status().ToString();
+  const std::string url = "grpc://127.0.0.1:" + std::to_string(*port);
+  auto requests = Requests(url, "cnn-nano", RequestForm::kTensors);
+  ASSERT_TRUE(requests.ok()) << requests.status().ToString();
+  for (std::size_t i = 0; i < eval.predictions.size(); ++i) requests->labels[i] = eval.predictions[i].predicted();
+  auto level = RunClosedLevel([&] { return ConnectClient(url); }, *requests, 2, Short());
+  ASSERT_TRUE(level.ok()) << level.status().ToString();
+  EXPECT_GT(level->completed, 0);
+  EXPECT_TRUE(level->errors.empty()) << level->first_error;
+  EXPECT_EQ(level->top1_correct, level->scored);
+  EXPECT_EQ(level->scored, level->completed);
+  front.Stop();
 }
 
 TEST(RestClientTest, ErrorsNameTheUrlAndTheModel) {
