@@ -37,6 +37,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "sweetspot/metrics.h"
 #include "sweetspot/results_store.h"
 #include "sweetspot/stats.h"
@@ -123,5 +125,19 @@ std::vector<std::size_t> ThinCurve(const CascadeAnalysis& analysis, std::size_t 
 // 93.3 % (McNemar p = 0.21, not significant); 0.41 ms per input (p50) vs 1.90
 // ms for large alone", or "no threshold meets top-1 >= ...; the closest: ...".
 std::string DescribeRecommendation(const CascadeAnalysis& analysis);
+
+// Renderings (docs/cascade.md). Text and Markdown: the pair and its figures,
+// a table of the ThinCurve(analysis, rows) points (threshold, deferred %,
+// top-1 % with its interval, McNemar p vs the accurate model, p50 and mean
+// cost in ms; the recommended or closest point marked), then the sentence.
+std::string RenderCascadeText(const CascadeAnalysis& analysis, std::size_t rows = 10);
+std::string RenderCascadeMarkdown(const CascadeAnalysis& analysis, std::size_t rows = 10);
+// Every curve point, header first; fractions as fractions, costs in ms.
+std::string RenderCascadeCsv(const CascadeAnalysis& analysis);
+// {"fast", "accurate", "setting", "samples", ..., "curve": [...],
+// "recommended": point|null, "closest": point|null, "sentence"}: the curve
+// thinned to about `max_points` points (ThinCurve; 0 = every point), and
+// "curve_points" the size of the whole curve.
+nlohmann::json CascadeJson(const CascadeAnalysis& analysis, std::size_t max_points = 0);
 
 }  // namespace sweetspot

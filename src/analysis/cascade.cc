@@ -153,6 +153,62 @@ void Recommend(CascadeAnalysis* analysis) {
   }
 }
 
+std::string Percent(double fraction) { return fmt::format("{:.1f}", 100.0 * fraction); }
+
+std::string PValue(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt::format("{:.3f}", p); }
+
+std::optional<std::size_t> Marked(const CascadeAnalysis& a) { return a.recommended ? a.recommended : a.closest; }
+
+std::string ThresholdText(const CascadeAnalysis& a, std::size_t k) {
+  if (k == 0) return "0 (never)";
+  if (k + 1 == a.curve.size()) return "always";
+  return fmt::format("{:.4f}", a.curve[k].threshold);
+}
+
+std::vector<std::string> Header(const CascadeAnalysis& a) {
+  return {"defer when " + a.fast + " <",
+          "deferred %",
+          "top-1 % [95 % CI]",
+          "p vs " + a.accurate,
+          "cost p50 ms",
+          "cost mean ms",
+          ""};
+}
+
+std::vector<std::string> Row(const CascadeAnalysis& a, std::size_t k) {
+  const CascadePoint& p = a.curve[k];
+  const char* mark = Marked(a) == k ? (a.recommended ? "recommended" : "closest") : "";
+  return {ThresholdText(a, k),
+          Percent(p.deferred_share),
+          fmt::format("{} [{}, {}]", Percent(p.top1), Percent(p.top1_ci.lower), Percent(p.top1_ci.upper)),
+          PValue(p.mcnemar_p),
+          fmt::format("{:.3f}", p.cost_p50_ms),
+          fmt::format("{:.3f}", p.cost_mean_ms),
+          mark};
+}
+
+std::string Headline(const CascadeAnalysis& a) {
+  return fmt::format(
+      "cascade {} -> {} on {} samples ({}; {} scores read as {}): {} alone {} % top-1, {:.3f} ms p50; {} alone {} % "
+      "[{}, {}], {:.3f} ms p50",
+      a.fast, a.accurate, a.samples, a.setting, a.fast, OutputKindName(a.fast_output_kind), a.fast,
+      Percent(a.fast_top1), a.fast_p50_ms, a.accurate, Percent(a.accurate_top1), Percent(a.accurate_top1_ci.lower),
+      Percent(a.accurate_top1_ci.upper), a.accurate_p50_ms);
+}
+
+nlohmann::json PointJson(const CascadePoint& p) {
+  return {{"threshold", p.threshold},
+          {"deferred", p.deferred},
+          {"deferred_share", p.deferred_share},
+          {"top1", p.top1},
+          {"top1_ci", {p.top1_ci.lower, p.top1_ci.upper}},
+          {"cost_p50_ms", p.cost_p50_ms},
+          {"cost_mean_ms", p.cost_mean_ms},
+          {"only_cascade_correct", p.only_cascade_correct},
+          {"only_accurate_correct", p.only_accurate_correct},
+          {"mcnemar_p", p.mcnemar_p}};
+}
+
 }  // namespace
 
 double CascadeAnalysis::PredictedDeferral(double threshold) const {
@@ -243,6 +299,75 @@ std::string DescribeRecommendation(const CascadeAnalysis& analysis) {
                   analysis.max_drop_points, analysis.accurate);
   if (analysis.closest) text += "; the closest: " + point(analysis.curve[*analysis.closest]);
   return text;
+}
+
+std::string RenderCascadeText(const CascadeAnalysis& analysis, std::size_t rows) {
+  std::vector<std::vector<std::string>> table{Header(analysis)};
+  for (const std::size_t k : ThinCurve(analysis, rows)) table.push_back(Row(analysis, k));
+  std::vector<std::size_t> widths(table.front().size(), 0);
+  for (const auto& row : table) {
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  std::string text = Headline(analysis) + "\n\n";
+  for (const auto& row : table) {
+    std::string line;
+    for (std::size_t c = 0; c < row.size(); ++c) line += fmt::format("{:<{}}  ", row[c], widths[c]);
+    text += line.substr(0, line.find_last_not_of(' ') + 1) + "\n";
+  }
+  return text + fmt::format("\n({} thresholds in all)\n{}\n", analysis.curve.size(), DescribeRecommendation(analysis));
+}
+
+std::string RenderCascadeMarkdown(const CascadeAnalysis& analysis, std::size_t rows) {
+  const auto line = [](const std::vector<std::string>& cells) {
+    std::string text = "|";
+    for (const auto& cell : cells) text += " " + cell + " |";
+    return text + "\n";
+  };
+  std::string text = Headline(analysis) + ".\n\n" + line(Header(analysis));
+  text += line(std::vector<std::string>(Header(analysis).size(), "---"));
+  for (const std::size_t k : ThinCurve(analysis, rows)) text += line(Row(analysis, k));
+  return text + "\n" + DescribeRecommendation(analysis) + ".\n";
+}
+
+std::string RenderCascadeCsv(const CascadeAnalysis& analysis) {
+  std::string text =
+      "threshold,deferred,deferred_share,top1,top1_ci_lower,top1_ci_upper,cost_p50_ms,cost_mean_ms,"
+      "only_cascade_correct,only_accurate_correct,mcnemar_p\n";
+  for (const CascadePoint& p : analysis.curve) {
+    text += fmt::format("{},{},{},{},{},{},{},{},{},{},{}\n", p.threshold, p.deferred, p.deferred_share, p.top1,
+                        p.top1_ci.lower, p.top1_ci.upper, p.cost_p50_ms, p.cost_mean_ms, p.only_cascade_correct,
+                        p.only_accurate_correct, p.mcnemar_p);
+  }
+  return text;
+}
+
+nlohmann::json CascadeJson(const CascadeAnalysis& analysis, std::size_t max_points) {
+  nlohmann::json curve = nlohmann::json::array();
+  const std::vector<std::size_t> points =
+      max_points == 0 ? ThinCurve(analysis, analysis.curve.size()) : ThinCurve(analysis, max_points);
+  for (const std::size_t k : points) curve.push_back(PointJson(analysis.curve[k]));
+  const auto point = [&analysis](std::optional<std::size_t> k) {
+    return k ? PointJson(analysis.curve[*k]) : nlohmann::json(nullptr);
+  };
+  return {{"fast", analysis.fast},
+          {"accurate", analysis.accurate},
+          {"setting", analysis.setting},
+          {"samples", analysis.samples},
+          {"fast_output_kind", OutputKindName(analysis.fast_output_kind)},
+          {"max_drop_points", analysis.max_drop_points},
+          {"fast_top1", analysis.fast_top1},
+          {"accurate_top1", analysis.accurate_top1},
+          {"accurate_top1_ci", {analysis.accurate_top1_ci.lower, analysis.accurate_top1_ci.upper}},
+          {"target_top1", analysis.target_top1},
+          {"fast_p50_ms", analysis.fast_p50_ms},
+          {"fast_mean_ms", analysis.fast_mean_ms},
+          {"accurate_p50_ms", analysis.accurate_p50_ms},
+          {"accurate_mean_ms", analysis.accurate_mean_ms},
+          {"curve_points", analysis.curve.size()},
+          {"curve", std::move(curve)},
+          {"recommended", point(analysis.recommended)},
+          {"closest", point(analysis.closest)},
+          {"sentence", DescribeRecommendation(analysis)}};
 }
 
 }  // namespace sweetspot

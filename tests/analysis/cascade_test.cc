@@ -3,6 +3,7 @@
 // recommendation and the live deferral prediction.
 #include "sweetspot/cascade.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -216,6 +217,26 @@ TEST(CascadeTest, ThinCurveKeepsEndsAndTheRecommendation) {
   const std::vector<std::size_t> thin = ThinCurve(*analysis, 3);
   // Shares 0, 0.5, 1 -> points 0, 4 (the first deferring >= 5 of 10), 9; plus the recommended 2.
   EXPECT_THAT(thin, ElementsAre(0u, 2u, 4u, 9u));
+}
+
+TEST(CascadeTest, RenderingsShowTheCurveAndTheRecommendation) {
+  const auto analysis = Fixture().Analyze();
+  ASSERT_TRUE(analysis.ok());
+  const std::string text = RenderCascadeText(*analysis, 3);
+  EXPECT_THAT(text, HasSubstr("cascade nano -> large on 10 samples (single-stream b1 t1; nano scores read as "
+                              "probabilities)"));
+  EXPECT_THAT(text, HasSubstr("0.7000             30.0        100.0 [72.2, 100.0]  1.000       0.400        0.450"));
+  EXPECT_THAT(text, HasSubstr("recommended"));
+  EXPECT_THAT(text, HasSubstr("10 thresholds in all"));
+  EXPECT_THAT(RenderCascadeMarkdown(*analysis, 3), HasSubstr("| 0.7000 | 30.0 | 100.0 [72.2, 100.0] |"));
+  const std::string csv = RenderCascadeCsv(*analysis);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 11);
+  const nlohmann::json json = CascadeJson(*analysis, 3);
+  EXPECT_EQ(json["curve"].size(), 4u);
+  EXPECT_EQ(json["curve_points"], 10);
+  EXPECT_EQ(json["recommended"]["deferred"], 3);
+  EXPECT_TRUE(json["closest"].is_null());
+  EXPECT_EQ(CascadeJson(*analysis)["curve"].size(), 10u);
 }
 
 }  // namespace
