@@ -26,6 +26,11 @@ void RegisterOptimize(CLI::App& root, Action* selected);
 void RegisterReport(CLI::App& root, Action* selected);
 void RegisterLoad(CLI::App& root, Action* selected);
 void RegisterServe(CLI::App& root, Action* selected);
+void RegisterCascade(CLI::App& root, Action* selected);
+
+// The study a command reads: `study` when given, else the store's only one
+// (errors: an empty store; several studies, naming them, for --study).
+Result<std::string> PickStudy(const ResultsStore& store, const std::string& study);
 
 // Writes the report page of `study` in `store` to `out`, drawn with `assets`
 // (LoadHtmlAssets), or the page's data alone (sweetspot.report/1 JSON) when

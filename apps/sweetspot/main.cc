@@ -146,6 +146,7 @@ int main(int argc, char** argv) {
   sweetspot::cli::RegisterReport(app, &action);
   sweetspot::cli::RegisterLoad(app, &action);
   sweetspot::cli::RegisterServe(app, &action);
+  sweetspot::cli::RegisterCascade(app, &action);
 
   try {
     app.parse(argc, argv);

@@ -30,20 +30,6 @@ struct ReportArgs {
   bool json = false;
 };
 
-// The study to report: the one named, else the store's only one.
-Result<std::string> PickStudy(const ResultsStore& store, const std::string& study) {
-  if (!study.empty()) return study;
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<StudyListing> studies, store.ListStudies());
-  if (studies.size() == 1) return studies.front().name;
-  if (studies.empty()) {
-    return Status::FailedPrecondition("the store holds no study: run `sweetspot study SPEC.toml --db FILE` first");
-  }
-  std::vector<std::string> names;
-  for (const StudyListing& s : studies) names.push_back(s.name);
-  return Status::InvalidArgument(
-      fmt::format("the store holds {} studies ({}): pass --study NAME", names.size(), fmt::join(names, ", ")));
-}
-
 Status RunReport(const ReportArgs& a) {
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.out, "--out"));
   if (!a.png.empty()) SWEETSPOT_RETURN_IF_ERROR(CheckOutputFolder(a.png, "--png"));
@@ -70,6 +56,19 @@ Status RunReport(const ReportArgs& a) {
 }
 
 }  // namespace
+
+Result<std::string> PickStudy(const ResultsStore& store, const std::string& study) {
+  if (!study.empty()) return study;
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<StudyListing> studies, store.ListStudies());
+  if (studies.size() == 1) return studies.front().name;
+  if (studies.empty()) {
+    return Status::FailedPrecondition("the store holds no study: run `sweetspot study SPEC.toml --db FILE` first");
+  }
+  std::vector<std::string> names;
+  for (const StudyListing& s : studies) names.push_back(s.name);
+  return Status::InvalidArgument(
+      fmt::format("the store holds {} studies ({}): pass --study NAME", names.size(), fmt::join(names, ", ")));
+}
 
 Result<std::string> WriteReportPage(const ResultsStore& store, const std::string& study, const std::string& out,
                                     const HtmlAssets* assets) {

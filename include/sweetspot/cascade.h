@@ -35,6 +35,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -113,6 +114,18 @@ struct CascadeAnalysis {
 // shared sample, a latency is not positive, or max_drop_points < 0.
 Result<CascadeAnalysis> AnalyzeCascade(const CascadeModel& fast, const CascadeModel& accurate,
                                        const CascadeOptions& options = {});
+
+// The same from a study's stored measurements (ResultsStore::StudyMeasurements
+// of `study`), the models named as the study names its candidates: the fast
+// model's newest accuracy row that kept scores (else its newest), the accurate
+// model's newest; the fast model's newest latency row and the accurate
+// model's newest of the same setting, preferably from the same environment.
+// Errors: AnalyzeCascade's; kInvalidArgument for a name that is no candidate
+// (listing the study's) or both names the same; kFailedPrecondition for a
+// candidate with no stored accuracy or latency row, or none in that setting.
+Result<CascadeAnalysis> AnalyzeStoredCascade(const std::vector<CandidateMeasurements>& candidates,
+                                             std::string_view study, const std::string& fast,
+                                             const std::string& accurate, const CascadeOptions& options = {});
 
 // Indices into analysis.curve for a display of about `rows` rows: the first
 // point at or above each multiple of 1 / (rows - 1) of deferred share, plus

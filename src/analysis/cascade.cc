@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "sweetspot/analysis.h"
 
@@ -153,6 +154,51 @@ void Recommend(CascadeAnalysis* analysis) {
   }
 }
 
+Result<const CandidateMeasurements*> FindCandidate(const std::vector<CandidateMeasurements>& candidates,
+                                                   const std::string& name, std::string_view study) {
+  for (const CandidateMeasurements& c : candidates) {
+    if (c.name == name) return &c;
+  }
+  std::vector<std::string> names;
+  for (const CandidateMeasurements& c : candidates) names.push_back(c.name);
+  return Status::InvalidArgument(
+      fmt::format("study '{}' has no candidate '{}' (its candidates: {})", study, name, fmt::join(names, ", ")));
+}
+
+// The newest accuracy row, preferring one that kept per-sample scores when `scores`.
+Result<const AccuracyRow*> PickAccuracy(const CandidateMeasurements& c, bool scores) {
+  if (c.accuracy.empty()) {
+    return Status::FailedPrecondition(
+        fmt::format("{} has no stored accuracy result: run its study to measure it", c.name));
+  }
+  for (auto row = c.accuracy.rbegin(); scores && row != c.accuracy.rend(); ++row) {
+    if (!row->scores.empty()) return &*row;
+  }
+  return &c.accuracy.back();
+}
+
+// The fast model's newest latency row, and the accurate model's newest one of
+// the same setting, preferably from the same environment.
+Result<std::pair<const LatencyRow*, const LatencyRow*>> PickLatencies(const CandidateMeasurements& fast,
+                                                                      const CandidateMeasurements& accurate) {
+  for (const CandidateMeasurements* c : {&fast, &accurate}) {
+    if (c->latency.empty()) {
+      return Status::FailedPrecondition(
+          fmt::format("{} has no stored latency result: run its study to measure it", c->name));
+    }
+  }
+  const LatencyRow& f = fast.latency.back();
+  const LatencyRow* same_setting = nullptr;
+  for (auto row = accurate.latency.rbegin(); row != accurate.latency.rend(); ++row) {
+    if (row->setting != f.setting) continue;
+    if (row->environment_id == f.environment_id) return std::make_pair(&f, &*row);
+    if (same_setting == nullptr) same_setting = &*row;
+  }
+  if (same_setting != nullptr) return std::make_pair(&f, same_setting);
+  return Status::FailedPrecondition(fmt::format("{} has no latency result in {}'s setting '{}': measure both in it",
+                                                accurate.name, fast.name, f.setting));
+}
+
 std::string Percent(double fraction) { return fmt::format("{:.1f}", 100.0 * fraction); }
 
 std::string PValue(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt::format("{:.3f}", p); }
@@ -257,6 +303,19 @@ Result<CascadeAnalysis> AnalyzeCascade(const CascadeModel& fast, const CascadeMo
   BuildCurve(samples, &analysis);
   Recommend(&analysis);
   return analysis;
+}
+
+Result<CascadeAnalysis> AnalyzeStoredCascade(const std::vector<CandidateMeasurements>& candidates,
+                                             std::string_view study, const std::string& fast,
+                                             const std::string& accurate, const CascadeOptions& options) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const CandidateMeasurements* f, FindCandidate(candidates, fast, study));
+  SWEETSPOT_ASSIGN_OR_RETURN(const CandidateMeasurements* a, FindCandidate(candidates, accurate, study));
+  if (f == a) return Status::InvalidArgument(fmt::format("the fast and the accurate model are both '{}'", fast));
+  SWEETSPOT_ASSIGN_OR_RETURN(const AccuracyRow* fast_accuracy, PickAccuracy(*f, true));
+  SWEETSPOT_ASSIGN_OR_RETURN(const AccuracyRow* accurate_accuracy, PickAccuracy(*a, false));
+  SWEETSPOT_ASSIGN_OR_RETURN(const auto latencies, PickLatencies(*f, *a));
+  return AnalyzeCascade({f->name, *fast_accuracy, *latencies.first}, {a->name, *accurate_accuracy, *latencies.second},
+                        options);
 }
 
 std::vector<std::size_t> ThinCurve(const CascadeAnalysis& analysis, std::size_t rows) {

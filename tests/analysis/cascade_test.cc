@@ -219,6 +219,32 @@ TEST(CascadeTest, ThinCurveKeepsEndsAndTheRecommendation) {
   EXPECT_THAT(thin, ElementsAre(0u, 2u, 4u, 9u));
 }
 
+TEST(CascadeTest, StoredCascadePicksTheRowsWithScoresAndTheSameSetting) {
+  const Fixture f;
+  CandidateMeasurements nano;
+  nano.name = "nano";
+  AccuracyRow newer_without_scores = f.fast;
+  newer_without_scores.scores.clear();
+  nano.accuracy = {f.fast, newer_without_scores};
+  nano.latency = {f.fast_latency};
+  CandidateMeasurements large;
+  large.name = "large";
+  large.accuracy = {f.accurate};
+  LatencyRow other_setting = Latency(0.5, 0.5);
+  other_setting.setting = "single-stream b1 t2";
+  large.latency = {f.accurate_latency, other_setting};
+  const auto analysis = AnalyzeStoredCascade({nano, large}, "pair", "nano", "large");
+  ASSERT_TRUE(analysis.ok()) << analysis.status().ToString();
+  EXPECT_DOUBLE_EQ(analysis->accurate_p50_ms, 1.0);  // not the t2 row
+  EXPECT_EQ(analysis->recommended, std::optional<std::size_t>(2));
+
+  EXPECT_THAT(AnalyzeStoredCascade({nano, large}, "pair", "tiny", "large").status().message(),
+              HasSubstr("study 'pair' has no candidate 'tiny' (its candidates: nano, large)"));
+  large.latency = {other_setting};
+  EXPECT_THAT(AnalyzeStoredCascade({nano, large}, "pair", "nano", "large").status().message(),
+              HasSubstr("large has no latency result in nano's setting 'single-stream b1 t1'"));
+}
+
 TEST(CascadeTest, RenderingsShowTheCurveAndTheRecommendation) {
   const auto analysis = Fixture().Analyze();
   ASSERT_TRUE(analysis.ok());
