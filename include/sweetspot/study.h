@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "sweetspot/analysis.h"
+#include "sweetspot/cascade.h"
 #include "sweetspot/environment.h"
 #include "sweetspot/measure.h"
 #include "sweetspot/runtime_agreement.h"
@@ -69,6 +70,14 @@ struct RuntimeSetting {
   std::string Label() const;
 };
 
+// `[cascade]`: two candidates evaluated as a cascade (cascade.h), named as the
+// study names its candidates ("nano", "large/int8-static:entropy").
+struct CascadeSpec {
+  std::string fast;
+  std::string accurate;
+  double max_drop_points = kDefaultMaxDropPoints;
+};
+
 struct StudySpec {
   std::string name;                 // default: the spec file's stem
   std::filesystem::path spec_path;  // absolute
@@ -104,6 +113,7 @@ struct StudySpec {
 
   Constraints constraints;
   Objective objective = Objective::kMaxThroughput;
+  std::optional<CascadeSpec> cascade;  // unset: no cascade section
 };
 
 inline constexpr std::size_t kDefaultCalibrationSamples = 1000;
@@ -257,6 +267,11 @@ struct StudyReport {
   // stored with each candidate's latency measurement; empty when there is
   // none, or it was stored before warnings were recorded.
   std::vector<std::vector<HygieneWarning>> measurement_warnings;
+  // With [cascade]: the pair analysed on the reference engine's accuracy rows
+  // and the first setting both were timed in; or, when that could not be
+  // done, `cascade_note` says why (a candidate not measured, no scores kept).
+  std::optional<CascadeAnalysis> cascade;
+  std::string cascade_note;
 };
 
 // Runs (or resumes) the study. Failures of single measurements are in the

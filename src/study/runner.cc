@@ -684,6 +684,43 @@ void AddEngineSections(const StudyPlan& plan, const StudyMeasurements& measured,
   AddEngineRatios(plan, report);
 }
 
+std::optional<std::size_t> PlannedIndex(const StudyPlan& plan, const std::string& name) {
+  for (std::size_t i = 0; i < plan.models.size(); ++i) {
+    if (plan.models[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+// [cascade] on the first setting both candidates were timed in, with the
+// accuracy rows of that setting's engine; the note says why there is none.
+void AddCascade(const CascadeSpec& spec, const StudyPlan& plan, const StudyMeasurements& measured,
+                StudyReport* report) {
+  const auto fast = PlannedIndex(plan, spec.fast);
+  const auto accurate = PlannedIndex(plan, spec.accurate);
+  if (!fast || !accurate) {
+    report->cascade_note = fmt::format("[cascade] {} is no candidate of this study", fast ? spec.accurate : spec.fast);
+    return;
+  }
+  const ModelMeasurements& f = measured.models[*fast];
+  const ModelMeasurements& a = measured.models[*accurate];
+  for (std::size_t s = 0; s < plan.settings.size(); ++s) {
+    const std::size_t engine = plan.EngineOf(s);
+    if (!f.latency[s] || !a.latency[s] || !f.accuracy[engine] || !a.accuracy[engine]) continue;
+    CascadeOptions options;
+    options.max_drop_points = spec.max_drop_points;
+    auto analysis = AnalyzeCascade({spec.fast, *f.accuracy[engine], *f.latency[s]},
+                                   {spec.accurate, *a.accuracy[engine], *a.latency[s]}, options);
+    if (analysis.ok()) {
+      report->cascade = std::move(analysis).value();
+    } else {
+      report->cascade_note = analysis.status().message();
+    }
+    return;
+  }
+  report->cascade_note =
+      fmt::format("{} and {} were not both measured (accuracy and latency) in any setting", spec.fast, spec.accurate);
+}
+
 bool IsBadInput(StatusCode code) {
   return code == StatusCode::kInvalidArgument || code == StatusCode::kNotFound || code == StatusCode::kInvalidData ||
          code == StatusCode::kUnsupported || code == StatusCode::kFailedPrecondition;
@@ -788,6 +825,7 @@ StudyReport AssembleReport(const StudySpec& spec, const StudyPlan& plan, const S
   report.analysis = Analyze(report.candidates, report.constraints, report.objective);
   AddVariantDiagnoses(plan, &report);
   AddEngineSections(plan, measured, &report);
+  if (spec.cascade) AddCascade(*spec.cascade, plan, measured, &report);
   report.reference = FindReference(report.candidates, spec.reference);
   for (const Candidate& c : report.candidates) {
     report.reference_p.push_back(

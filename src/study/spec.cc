@@ -317,6 +317,31 @@ Result<std::vector<RuntimeSetting>> RuntimeSettings(const SpecReader& r, const t
   return Times(settings, arenas, [](auto& s, bool v) { s.memory_arena = v; });
 }
 
+// [cascade]: each name a model's, or a variant of one ("large/int8-static").
+Result<std::optional<CascadeSpec>> ParseCascade(const SpecReader& r, const toml::table& root,
+                                                const std::set<std::string>& names) {
+  if (!root.contains("cascade")) return std::optional<CascadeSpec>();
+  const toml::table* table = root["cascade"].as_table();
+  if (table == nullptr) return r.Error("cascade", "must be a table: [cascade] fast = \"...\" accurate = \"...\"");
+  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(*table, "[cascade]", {"fast", "accurate", "max_drop_points"}));
+  CascadeSpec cascade;
+  for (auto [key, name] : {std::pair{"fast", &cascade.fast}, {"accurate", &cascade.accurate}}) {
+    SWEETSPOT_ASSIGN_OR_RETURN(auto value, r.String(*table, key, "[cascade]"));
+    if (!value) return r.Error(fmt::format("[cascade] {}", key), "is missing: name a candidate, e.g. \"nano\"");
+    if (!names.contains(value->substr(0, value->find('/')))) {
+      return r.Error(fmt::format("[cascade] {}", key),
+                     fmt::format("'{}' is not a model name (names: {})", *value, fmt::join(names, ", ")),
+                     table->get(key));
+    }
+    *name = *value;
+  }
+  if (cascade.fast == cascade.accurate) return r.Error("[cascade] accurate", "names the fast model too: pick two");
+  SWEETSPOT_ASSIGN_OR_RETURN(auto drop, r.Number(*table, "max_drop_points", "[cascade]"));
+  cascade.max_drop_points = drop.value_or(cascade.max_drop_points);
+  if (cascade.max_drop_points < 0) return r.Error("[cascade] max_drop_points", "must be >= 0 (points of top-1)");
+  return std::optional<CascadeSpec>(cascade);
+}
+
 }  // namespace
 
 Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_path) {
@@ -328,9 +353,9 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     return Status::InvalidData(
         fmt::format("{} line {}: {}", spec_path.string(), e.source().begin.line, e.description()));
   }
-  SWEETSPOT_RETURN_IF_ERROR(
-      r.CheckKeys(root, "(top level)",
-                  {"name", "reference", "objective", "variants", "dataset", "models", "runtime", "constraints"}));
+  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(
+      root, "(top level)",
+      {"name", "reference", "objective", "variants", "dataset", "models", "runtime", "constraints", "cascade"}));
 
   StudySpec spec;
   spec.spec_path = fs::absolute(spec_path).lexically_normal();
@@ -435,6 +460,7 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     spec.reference = *reference;
   }
   SWEETSPOT_ASSIGN_OR_RETURN(spec.variants, r.Variants(root, "(top level)", {"identity"}));
+  SWEETSPOT_ASSIGN_OR_RETURN(spec.cascade, ParseCascade(r, root, names));
   SWEETSPOT_ASSIGN_OR_RETURN(auto objective, r.String(root, "objective", "(top level)"));
   if (objective) {
     auto parsed = ParseObjective(*objective);

@@ -356,10 +356,16 @@ std::string RenderStudyText(const StudyReport& r) {
           fmt::format("Top-1 vs the reference {} (McNemar p): {}\n", r.candidates[*r.reference].name, Reasons(deltas));
     }
   }
+  if (r.cascade) out += fmt::format("Cascade: {}\n", DescribeRecommendation(*r.cascade));
+  if (!r.cascade_note.empty()) out += fmt::format("Cascade: none ({})\n", r.cascade_note);
   out += fmt::format("Measured on {}: {} new, {} reused, {} failed; stored in {}\n", Machine(r), r.measured, r.reused,
                      r.failed, r.db_path);
   return out;
 }
+
+// The cascade curve in the study's JSON: about this many points (the whole
+// curve has one per distinct confidence; RenderCascadeCsv writes it all).
+constexpr std::size_t kCascadeJsonPoints = 101;
 
 std::string RenderStudyJson(const StudyReport& r) {
   json candidates = json::array();
@@ -476,6 +482,8 @@ std::string RenderStudyJson(const StudyReport& r) {
     doc["calibration"] = r.calibration.empty() ? json(nullptr) : json(r.calibration);
   }
   if (!r.engines.empty()) doc["engines"] = EnginesJson(r);
+  if (r.cascade) doc["cascade"] = CascadeJson(*r.cascade, kCascadeJsonPoints);
+  if (!r.cascade_note.empty()) doc["cascade"] = {{"note", r.cascade_note}};
   return DumpJson(doc, 2) + "\n";
 }
 
@@ -569,6 +577,8 @@ std::string RenderStudyMarkdown(const StudyReport& r) {
   if (!engines.empty()) out += "\n```\n";
   for (const auto& line : engines) out += line + "\n";
   if (!engines.empty()) out += "```\n";
+  if (r.cascade) out += "\n## Cascade\n\n" + RenderCascadeMarkdown(*r.cascade);
+  if (!r.cascade_note.empty()) out += "\n## Cascade\n\nNone: " + r.cascade_note + ".\n";
   out += fmt::format("\nMeasured on {}.\n", Machine(r));
   return out;
 }

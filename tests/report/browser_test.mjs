@@ -447,6 +447,27 @@ function thousandClassesStore(sweetspot, demoDb, storeWriter, workDir) {
   return db;
 }
 
+// The Cascade section (the demo spec's [cascade]): a chart whose top-1 line
+// has one point per stored curve point, the recommendation sentence, a table.
+async function checkCascade(page, data) {
+  const cascade = data.runs[0].study?.cascade;
+  check(cascade && Array.isArray(cascade.curve), `the demo's study has no cascade curve: ${JSON.stringify(cascade ?? null).slice(0, 200)}`);
+  const found = await page.evaluate(() => {
+    const chart = window.sweetspot.charts.cascade;
+    const series = chart ? chart.getOption().series : [];
+    const line = series.find((s) => s.name === 'system top-1 (%)');
+    return { points: line ? line.data.length : 0, marked: line?.markPoint?.data?.length ?? 0, series: series.length,
+      sentence: document.querySelector('#cascade .cascade-recommendation')?.textContent ?? '',
+      rows: document.querySelectorAll('#cascade table tbody tr').length };
+  });
+  check(found.points === cascade.curve.length, `the cascade chart draws ${found.points} points of ${cascade.curve.length}`);
+  check(found.series === 4, `the cascade chart has ${found.series} series (band base, band, top-1, cost)`);
+  check(found.sentence === cascade.sentence, `the cascade section says '${found.sentence.slice(0, 120)}', not the study's sentence`);
+  check(found.marked === (cascade.recommended || cascade.closest ? 1 : 0), `the cascade chart marks ${found.marked} point(s)`);
+  check(found.rows >= 2, `the cascade table has ${found.rows} rows`);
+  console.log(`cascade: ${found.points} points drawn, ${found.rows} table rows; ${found.sentence}`);
+}
+
 async function checkDemoPage(browser, htmlFile, workDir) {
   const data = pageData(htmlFile);
   const { page, problems } = await openPage(browser, htmlFile);
@@ -458,6 +479,7 @@ async function checkDemoPage(browser, htmlFile, workDir) {
   await checkPairChange(page, 2000);
   await checkCellTooltip(page, 'confusion-diff');
   await checkAxisSwitch(page);
+  await checkCascade(page, data);
   await screenshot(page, path.join(workDir, 'report.png'));
   checkProblems(problems);
 }

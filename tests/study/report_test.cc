@@ -64,6 +64,38 @@ std::vector<std::vector<HygieneWarning>> HandMadeWarnings() {
           CheckHygiene(loaded), CheckHygiene(threads), {}};
 }
 
+// resnet20 -> resnet56 on the 1000 samples: resnet20 is right on [0, 810)
+// and resnet56 on [0, 832); resnet20's wrong answers are its least confident
+// (10 classes, probabilities; the predicted class gets the confidence).
+std::optional<CascadeAnalysis> HandMadeCascade() {
+  AccuracyRow fast;
+  AccuracyRow accurate;
+  for (std::int32_t i = 0; i < 1000; ++i) {
+    const double spread = static_cast<double>(i * 7919 % 1000) / 1000.0;
+    const bool right = i < 810;
+    const double confidence = right ? 0.6 + 0.4 * spread : 0.3 + 0.4 * spread;
+    for (auto* row : {&fast, &accurate}) {
+      row->sample_indices.push_back(i);
+      row->labels.push_back(0);
+    }
+    fast.predicted.push_back(right ? 0 : 1);
+    accurate.predicted.push_back(i < 832 ? 0 : 2);
+    for (int c = 0; c < 10; ++c) {
+      const bool top = c == fast.predicted.back();
+      fast.scores.push_back(static_cast<float>(top ? confidence : (1.0 - confidence) / 9.0));
+    }
+  }
+  LatencyRow fast_latency;
+  LatencyRow accurate_latency;
+  fast_latency.setting = accurate_latency.setting = "single-stream b1 t1";
+  fast_latency.p50_ms = 0.80;
+  fast_latency.mean_ms = 0.82;
+  accurate_latency.p50_ms = 2.30;
+  accurate_latency.mean_ms = 2.35;
+  auto analysis = AnalyzeCascade({"resnet20", fast, fast_latency}, {"resnet56", accurate, accurate_latency});
+  return analysis.ok() ? std::optional<CascadeAnalysis>(*analysis) : std::nullopt;
+}
+
 StudyReport HandMadeReport() {
   StudyReport r;
   r.study = "cifar10-resnets";
@@ -126,6 +158,7 @@ StudyReport HandMadeReport() {
   r.variants = {int8, aware};
   r.calibration = "1000 samples of image folder /data/train (stratified, seed 0)";
   r.measurement_warnings = HandMadeWarnings();
+  r.cascade = HandMadeCascade();
   return r;
 }
 
@@ -155,6 +188,27 @@ TEST(StudyReportTest, JsonCarriesVerdictsAndNulls) {
   EXPECT_TRUE(doc["variants"][0]["sqnr_worst"][1]["local_db"].is_null());  // +inf: no noise
   EXPECT_TRUE(doc["variants"][0]["same_as"].is_null());
   EXPECT_EQ(doc["variants"][1]["same_as"], "resnet20/int8-static:minmax");
+}
+
+TEST(StudyReportTest, CascadeSectionInEveryFormat) {
+  const StudyReport r = HandMadeReport();
+  ASSERT_TRUE(r.cascade.has_value());
+  EXPECT_NE(RenderStudyText(r).find("Cascade: defer when resnet20's confidence < "), std::string::npos);
+  EXPECT_NE(RenderStudyMarkdown(r).find("## Cascade\n\ncascade resnet20 -> resnet56 on 1000 samples"),
+            std::string::npos);
+  const auto doc = nlohmann::json::parse(RenderStudyJson(r));
+  EXPECT_EQ(doc["cascade"]["fast"], "resnet20");
+  EXPECT_LE(doc["cascade"]["curve"].size(), 105U);
+  EXPECT_GT(doc["cascade"]["curve_points"].get<std::size_t>(), doc["cascade"]["curve"].size());
+  EXPECT_FALSE(doc["cascade"]["recommended"].is_null());
+
+  StudyReport failed = HandMadeReport();
+  failed.cascade.reset();
+  failed.cascade_note = "resnet56: its accuracy result kept no per-sample scores";
+  EXPECT_EQ(nlohmann::json::parse(RenderStudyJson(failed))["cascade"]["note"], failed.cascade_note);
+  EXPECT_NE(RenderStudyMarkdown(failed).find("## Cascade\n\nNone: resnet56"), std::string::npos);
+  failed.cascade_note.clear();
+  EXPECT_FALSE(nlohmann::json::parse(RenderStudyJson(failed)).contains("cascade"));
 }
 
 TEST(StudyReportTest, MeasurementWarningsAreListedOnceWithTheirCandidates) {

@@ -121,11 +121,24 @@ TEST_F(SpecTest, DefaultsForAMinimalSpec) {
   ASSERT_EQ(spec->settings.size(), 1U);
   EXPECT_EQ(spec->settings[0].Label(), "single-stream b1 t1");
   EXPECT_FALSE(spec->constraints.min_top1.has_value());
+  EXPECT_FALSE(spec->cascade.has_value());
 
   StudySpec quick = *spec;
   MakeQuick(quick);
   EXPECT_EQ(quick.limit, kQuickLimit);
   EXPECT_LE(quick.duration_s, 0.3);
+}
+
+TEST_F(SpecTest, CascadeNamesTwoCandidates) {
+  auto spec = ParseWith("[cascade]\nfast = \"a\"\naccurate = \"a/int8-static:entropy\"\nmax_drop_points = 0.5\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  ASSERT_TRUE(spec->cascade.has_value());
+  EXPECT_EQ(spec->cascade->fast, "a");
+  EXPECT_EQ(spec->cascade->accurate, "a/int8-static:entropy");
+  EXPECT_DOUBLE_EQ(spec->cascade->max_drop_points, 0.5);
+  auto defaults = ParseWith("[cascade]\nfast = \"a/fp16\"\naccurate = \"a\"\n");
+  ASSERT_TRUE(defaults.ok()) << defaults.status().ToString();
+  EXPECT_DOUBLE_EQ(defaults->cascade->max_drop_points, kDefaultMaxDropPoints);
 }
 
 struct BadSpec {
@@ -153,6 +166,15 @@ TEST_F(SpecTest, BadInputNamesTheFileTableAndKey) {
        StatusCode::kInvalidArgument,
        {"[[models]] #1 preprocess line 6", "purple"}},
       {"name = \n", StatusCode::kInvalidData, {"study.toml line 1"}},
+      {"[cascade]\nfast = \"zzz\"\naccurate = \"a\"\n",
+       StatusCode::kInvalidData,
+       {"[cascade] fast", "'zzz' is not a model name (names: a)"}},
+      {"[cascade]\nfast = \"a\"\n", StatusCode::kInvalidData, {"[cascade] accurate", "is missing"}},
+      {"[cascade]\nfast = \"a\"\naccurate = \"a\"\n", StatusCode::kInvalidData, {"[cascade] accurate", "pick two"}},
+      {"[cascade]\nfast = \"a\"\naccurate = \"a/fp16\"\nmax_drop_points = -1\n",
+       StatusCode::kInvalidData,
+       {"[cascade] max_drop_points", "must be >= 0"}},
+      {"[cascade]\nfast = \"a\"\nslow = \"a\"\n", StatusCode::kInvalidData, {"[cascade]", "unknown key 'slow'"}},
   };
   for (const auto& c : cases) {
     auto spec = ParseWith(c.extra);

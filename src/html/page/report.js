@@ -1089,9 +1089,63 @@
     for (const note of data.notes || []) notes.append(el('li', {}, note));
   }
 
+  // ------------------------------------------------------ cascade
+  // The study's [cascade] (cascade.h): system top-1 with its 95 % band and the
+  // p50 cost per input, both against the share deferred to the accurate model.
+  function drawCascade() {
+    const section = $('#cascade');
+    const body = section.querySelector('.body');
+    const k = study0.cascade;
+    if (!k) return empty(section, 'This study evaluates no cascade: add [cascade] fast = "A" accurate = "B" to its spec (docs/cascade.md), or run `sweetspot cascade --fast A --accurate B`.');
+    if (!Array.isArray(k.curve) || !k.curve.length) return empty(section, `No cascade curve: ${k.note || 'nothing stored'}.`);
+    const share = (p) => 100 * p.deferred_share;
+    const marked = k.recommended || k.closest;
+    const top1 = k.curve.map((p) => [share(p), 100 * p.top1]);
+    const lower = k.curve.map((p) => [share(p), 100 * p.top1_ci[0]]);
+    const width = k.curve.map((p) => [share(p), 100 * (p.top1_ci[1] - p.top1_ci[0])]);
+    const cost = k.curve.map((p) => [share(p), p.cost_p50_ms]);
+    const chart = makeChart('cascade', $('#chart-cascade'));
+    chart.setOption({
+      animation: false, grid: {left: 70, right: 80, top: 50, bottom: 60},
+      legend: {top: 0, data: [`system top-1 (%)`, '95 % interval', 'cost per input, p50 (ms)']},
+      tooltip: Object.assign({}, tooltipBase, {trigger: 'axis', formatter(params) {
+        const p = k.curve[params[0].dataIndex];
+        return `defer when ${esc(k.fast)}'s confidence &lt; ${sig(p.threshold, 4)}<br>${share(p).toFixed(1)} % deferred to ${esc(k.accurate)}<br>` +
+          `top-1 ${pct(p.top1)}${pctCi(p.top1_ci)}<br>McNemar p vs ${esc(k.accurate)} = ${sig(p.mcnemar_p, 2)}<br>${sig(p.cost_p50_ms)} ms p50, ${sig(p.cost_mean_ms)} ms mean per input`;
+      }}),
+      xAxis: {type: 'value', name: `share of inputs deferred to ${k.accurate} (%)`, nameLocation: 'middle', nameGap: 32, min: 0, max: 100},
+      yAxis: [{type: 'value', name: 'system top-1 (%)', scale: true}, {type: 'value', name: 'cost per input (ms)', min: 0, splitLine: {show: false}}],
+      series: [
+        {name: 'band-base', type: 'line', data: lower, stack: 'ci', symbol: 'none', lineStyle: {opacity: 0}, silent: true, tooltip: {show: false}},
+        {name: '95 % interval', type: 'line', data: width, stack: 'ci', symbol: 'none', lineStyle: {opacity: 0}, areaStyle: {color: 'rgba(31,111,235,0.18)'}, silent: true},
+        {name: 'system top-1 (%)', type: 'line', data: top1, showSymbol: false, color: '#1f6feb',
+          markLine: {silent: true, symbol: 'none', lineStyle: {type: 'dashed'}, label: {formatter: '{b}', position: 'insideEndTop'},
+            data: [{yAxis: 100 * k.accurate_top1, name: `${k.accurate} alone`}, {yAxis: 100 * k.target_top1, name: `target (−${k.max_drop_points} points)`}]},
+          markPoint: marked ? {symbol: 'pin', symbolSize: 44, itemStyle: {color: k.recommended ? '#1e8449' : '#c0392b'},
+            label: {formatter: k.recommended ? 'rec.' : 'closest', fontSize: 10},
+            data: [{coord: [share(marked), 100 * marked.top1], name: k.recommended ? 'recommended' : 'closest'}]} : undefined},
+        {name: 'cost per input, p50 (ms)', type: 'line', yAxisIndex: 1, data: cost, showSymbol: false, color: '#e69f00', lineStyle: {type: 'dotted', width: 2}},
+      ],
+    });
+    body.append(el('p', {class: k.recommended ? 'cascade-recommendation' : 'cascade-recommendation missed'}, k.sentence));
+    const rows = [];
+    let next = 0;
+    for (const p of k.curve) {
+      if (p !== marked && share(p) < next && p !== k.curve[k.curve.length - 1]) continue;
+      rows.push([p === k.curve[0] ? '0 (never)' : p === k.curve[k.curve.length - 1] ? 'always' : sig(p.threshold, 4), share(p).toFixed(1),
+        `${pct(p.top1)}${pctCi(p.top1_ci)}`, sig(p.mcnemar_p, 2), sig(p.cost_p50_ms), sig(p.cost_mean_ms), p === marked ? (k.recommended ? 'recommended' : 'closest') : '']);
+      if (share(p) >= next) next = Math.floor(share(p) / 10) * 10 + 10;
+    }
+    body.append(table([`defer when ${k.fast} <`, 'deferred %', 'top-1', `p vs ${k.accurate}`, 'cost p50 ms', 'cost mean ms', ''], rows, [false, true, true, true, true, true, false]));
+    body.append(el('p', {class: 'caption'},
+      `${k.fast} → ${k.accurate} on ${k.samples} samples (${k.setting}); ${k.curve_points} thresholds, ${k.curve.length} drawn. ` +
+      `Cost per input = ${k.fast}'s latency + deferred share × ${k.accurate}'s (${sig(k.fast_p50_ms)} and ${sig(k.accurate_p50_ms)} ms p50). ` +
+      'Deploy the threshold with `sweetspot serve --fast A --accurate B --cascade-threshold T`.'));
+  }
+
   // ------------------------------------------------------ first render
   const sections = [drawHeader, drawRecommendation, drawSpeedAccuracy, drawLatencyMacs, drawLatencyDistribution,
-    drawConfusion, drawPerClass, drawVariants, drawPlatforms, drawTraining, drawServingLoad, drawEnvironment];
+    drawConfusion, drawPerClass, drawVariants, drawCascade, drawPlatforms, drawTraining, drawServingLoad, drawEnvironment];
   for (const draw of sections) {
     try {
       draw();
