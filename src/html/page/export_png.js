@@ -9,7 +9,7 @@ const path = require('node:path');
 const {createRequire} = require('node:module');
 const {pathToFileURL} = require('node:url');
 
-const kCharts = ['speed-accuracy', 'confusion-a', 'confusion-b', 'confusion-diff', 'latency-macs', 'latency-distribution', 'sqnr'];
+const kCharts = ['speed-accuracy', 'confusion-a', 'confusion-b', 'confusion-diff', 'latency-macs', 'latency-distribution', 'sqnr', 'cascade'];
 
 async function main() {
   const [page, dir, chromium, nodeModules] = process.argv.slice(1);  // node -e: no script path

@@ -1117,7 +1117,7 @@
       yAxis: [{type: 'value', name: 'system top-1 (%)', scale: true}, {type: 'value', name: 'cost per input (ms)', min: 0, splitLine: {show: false}}],
       series: [
         {name: 'band-base', type: 'line', data: lower, stack: 'ci', symbol: 'none', lineStyle: {opacity: 0}, silent: true, tooltip: {show: false}},
-        {name: '95 % interval', type: 'line', data: width, stack: 'ci', symbol: 'none', lineStyle: {opacity: 0}, areaStyle: {color: 'rgba(31,111,235,0.18)'}, silent: true},
+        {name: '95 % interval', type: 'line', data: width, stack: 'ci', symbol: 'none', lineStyle: {opacity: 0}, itemStyle: {color: 'rgba(31,111,235,0.35)'}, areaStyle: {color: 'rgba(31,111,235,0.18)'}, silent: true},
         {name: 'system top-1 (%)', type: 'line', data: top1, showSymbol: false, color: '#1f6feb',
           markLine: {silent: true, symbol: 'none', lineStyle: {type: 'dashed'}, label: {formatter: '{b}', position: 'insideEndTop'},
             data: [{yAxis: 100 * k.accurate_top1, name: `${k.accurate} alone`}, {yAxis: 100 * k.target_top1, name: `target (−${k.max_drop_points} points)`}]},
