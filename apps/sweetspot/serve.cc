@@ -6,6 +6,7 @@
 // so that a front end or feature adds its group without touching the others.
 #include <pthread.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -20,6 +21,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "serve_journal.h"
 #include "sweetspot/backend.h"
 #include "sweetspot/http_server.h"
 #include "sweetspot/model_server.h"
@@ -54,11 +56,12 @@ struct HttpFlags {
 struct ServeArgs {
   ModelFlags models;
   HttpFlags http;
+  FastAccurateFlags pair;
   bool check = false;
 };
 
 void AddModelFlags(CLI::App* cmd, ModelFlags* f) {
-  cmd->add_option("models", f->paths, "ONNX model file(s) to serve")->required();
+  cmd->add_option("models", f->paths, "ONNX model file(s) to serve (besides --fast and --accurate)");
   cmd->add_option("--name", f->names,
                   "the URL name of each model, in the models' order (repeatable; default: the file's stem)")
       ->allow_extra_args(false);
@@ -108,6 +111,19 @@ std::vector<std::string> ModelNames(const ModelFlags& f) {
 
 // ServedModelOptions' limit on max_queue_delay (model_server.h), in microseconds.
 constexpr std::int64_t kMaxQueueDelayUs = std::int64_t{3600} * 1'000'000;
+
+// The models served: the positional ones, then --fast and --accurate (unless
+// given among them too).
+Result<ModelFlags> WithPair(const ModelFlags& f, const FastAccurateFlags& pair) {
+  ModelFlags all = f;
+  for (const std::string& path : FastAccuratePaths(pair)) {
+    if (std::find(all.paths.begin(), all.paths.end(), path) == all.paths.end()) all.paths.push_back(path);
+  }
+  if (all.paths.empty()) {
+    return Status::InvalidArgument("no model to serve: pass MODEL.onnx (one or more), or --fast and --accurate");
+  }
+  return all;
+}
 
 // The checks whose fix is a flag, made here so that the message names it.
 Status CheckModelFlags(const ModelFlags& f) {
@@ -213,9 +229,16 @@ std::vector<std::string> ServedNames(const ModelServer& server) {
 
 Status RunServe(const ServeArgs& a) {
   const sigset_t stop_signals = BlockStopSignals();
-  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<ServedModelOptions> models, ModelOptions(a.models));
+  SWEETSPOT_RETURN_IF_ERROR(CheckFastAccurateFlags(a.pair));
+  SWEETSPOT_ASSIGN_OR_RETURN(const ModelFlags all_models, WithPair(a.models, a.pair));
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<ServedModelOptions> models, ModelOptions(all_models));
   SWEETSPOT_ASSIGN_OR_RETURN(const std::unique_ptr<ModelServer> server, ModelServer::Create(std::move(models)));
   HttpFrontEnd http(*server, HttpOptions(a.http));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::unique_ptr<FastAccurate> pair, FastAccurate::Start(a.pair, *server));
+  if (pair) {
+    http.SetInferHandler(pair->model(), pair->Handler());
+    if (JobLookup lookup = pair->Lookup()) http.SetJobLookup(std::move(lookup));
+  }
   Result<int> port = http.Start();
   if (!port.ok()) {
     return port.status().WithContext("--http-port").RenderedFixes("pass another --http-port, or 0 for any free one");
@@ -228,6 +251,7 @@ Status RunServe(const ServeArgs& a) {
   std::fprintf(stderr, "sweetspot: serve: %s: finishing the requests in flight\n", strsignal(signal));
   ExitOnSecondSignal(stop_signals);
   http.Stop();
+  if (pair) pair->Stop();
   std::fprintf(stderr, "sweetspot: serve: stopped\n");
   return Status::Ok();
 }
@@ -248,6 +272,7 @@ void RegisterServe(CLI::App& root, Action* selected) {
       "  curl localhost:8000/v2/models/model");
   AddModelFlags(cmd, &args->models);
   AddHttpFlags(cmd, &args->http);
+  AddFastAccurateFlags(cmd, &args->pair);
   cmd->add_flag("--check", args->check,
                 "load the models, bind the port, print the 'serving' line and exit (checks a deployment)");
   cmd->callback([args, selected] { *selected = [args] { return RunServe(*args); }; });

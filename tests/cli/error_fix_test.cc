@@ -509,6 +509,23 @@ const std::vector<Case>& Cases() {
        kLoad + "--db {d}/out/load.db --study serving"},
       {"LoadModelFileWithoutTensors", kLoad + "--model-file {d}/rgb.onnx", "add --tensors",
        kLoad + "--model-file {d}/rgb.onnx --tensors"},
+      {"ServeNoModel", kServe, "pass MODEL.onnx (one or more), or --fast and --accurate", kServe + "{d}/rgb.onnx"},
+      // serve's fast/accurate pair (serve_journal.cc).
+      {"ServeFastWithoutAccurate", kServe + "--fast {d}/rgb.onnx --journal {d}/jobs1.db", "pass both models",
+       kServe + "--fast {d}/rgb.onnx --accurate {d}/gray.onnx --journal {d}/jobs1.db"},
+      {"ServePairWithoutJournalOrThreshold", kServe + "--fast {d}/rgb.onnx --accurate {d}/gray.onnx",
+       "--cascade-threshold T (defer unsure requests): pass one",
+       kServe + "--fast {d}/rgb.onnx --accurate {d}/gray.onnx --cascade-threshold 0.5"},
+      {"ServeJournalModeWithoutJournal",
+       kServe + "--fast {d}/rgb.onnx --accurate {d}/gray.onnx --cascade-threshold 0.5 --cascade-mode journal",
+       "pass it, or --cascade-mode sync",
+       kServe + "--fast {d}/rgb.onnx --accurate {d}/gray.onnx --cascade-threshold 0.5 --cascade-mode sync"},
+      {"ServePairOneName", kServe + "--fast {d}/rgb.onnx --accurate {d}/copy/rgb.onnx --cascade-threshold 0.5",
+       "copy or rename one model file",
+       kServe + "--fast {d}/rgb.onnx --accurate {d}/rgb_copy.onnx --cascade-threshold 0.5",
+       "cp {d}/rgb.onnx {d}/rgb_copy.onnx"},
+      {"ServeJournalOfAnotherKind", kServe + "--fast {d}/rgb.onnx --accurate {d}/gray.onnx --journal {d}/no_study.db",
+       "use another journal file", kServe + "--fast {d}/rgb.onnx --accurate {d}/gray.onnx --journal {d}/jobs2.db"},
   };
   return cases;
 }
