@@ -36,7 +36,8 @@ struct GrpcClientOptions {
 
 // `host_port`: "HOST:PORT" (no scheme). Connects and waits until the channel
 // is ready: Unavailable naming the address when nothing answers within
-// options.connect_timeout.
+// options.connect_timeout. From then on gRPC's own log goes through
+// sweetspot's (log.h), process-wide.
 Result<std::unique_ptr<InferenceClient>> ConnectGrpcClient(const std::string& host_port,
                                                            const GrpcClientOptions& options = {});
 

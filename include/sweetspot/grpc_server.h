@@ -54,7 +54,8 @@ class GrpcFrontEnd {
   void SetInferHandler(const std::string& model, InferHandler handler);
   // Listens on options.host:options.port and serves until Stop. Returns the
   // bound port. FailedPrecondition naming the address when it cannot be
-  // bound (in use by any process, or not this machine's). Call once.
+  // bound (in use by any process, or not this machine's). Call once. From
+  // then on gRPC's own log goes through sweetspot's (log.h), process-wide.
   Result<int> Start();
   // Graceful, as HttpFrontEnd::Stop: stops accepting RPCs, lets the running
   // ones finish (cancelling any still running after

@@ -8,6 +8,7 @@
 #include <climits>
 #include <utility>
 
+#include "grpc/grpc_log.h"
 #include "grpc/proto_conversion.h"
 #include "kserve_v2.grpc.pb.h"
 
@@ -128,6 +129,7 @@ Result<std::unique_ptr<InferenceClient>> ConnectGrpcClient(const std::string& ho
   if (host_port.empty() || host_port.find("://") != std::string::npos) {
     return Status::InvalidArgument(fmt::format("gRPC address '{}': give HOST:PORT, e.g. 127.0.0.1:8001", host_port));
   }
+  grpc_log::ForwardGrpcLog();
   grpc::ChannelArguments arguments;
   arguments.SetMaxReceiveMessageSize(ClampToInt(options.max_message_bytes));
   arguments.SetMaxSendMessageSize(-1);

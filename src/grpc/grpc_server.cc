@@ -10,6 +10,7 @@
 #include <map>
 #include <utility>
 
+#include "grpc/grpc_log.h"
 #include "grpc/proto_conversion.h"
 #include "kserve_v2.grpc.pb.h"
 
@@ -130,6 +131,7 @@ Result<int> GrpcFrontEnd::Start() {
   assert(impl_->server == nullptr && "Start is called once");
   const GrpcServerOptions& options = impl_->options;
   const std::string address = ListenAddress(options.host, options.port);
+  grpc_log::ForwardGrpcLog();
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &bound_port);
@@ -145,7 +147,7 @@ Result<int> GrpcFrontEnd::Start() {
     impl_->server.reset();
     return Status::FailedPrecondition(
         fmt::format("gRPC address {}: cannot listen there (the port is in use, or the host is not an address of this "
-                    "machine); pick another port, or port 0 for any free one",
+                    "machine)",
                     address));
   }
   return bound_port;

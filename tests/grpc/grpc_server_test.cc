@@ -276,7 +276,7 @@ TEST_F(GrpcServerTest, APortInUseIsRefusedAndStopIsIdempotent) {
   ASSERT_FALSE(port.ok());
   EXPECT_EQ(port.status().code(), StatusCode::kFailedPrecondition);
   EXPECT_THAT(port.status().message(), HasSubstr("127.0.0.1:" + std::to_string(port_)));
-  options.port = 0;  // the fix the message proposes
+  options.port = 0;  // the fix `serve` proposes for it
   GrpcFrontEnd third(*server_, options);
   EXPECT_TRUE(third.Start().ok());
   front_end_->Stop();
