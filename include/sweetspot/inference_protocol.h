@@ -153,6 +153,13 @@ HttpBody EncodeInferRequest(const InferRequest& request, bool binary_inputs, boo
 // ("outputs[0].data[2]: ..."); "outputs" may be empty.
 Result<InferResponse> ParseInferResponse(std::string_view body, std::optional<std::size_t> json_header_bytes);
 
+// The tensors as a JSON array of the protocol's tensor objects ({"name", "datatype",
+// "shape", "parameters" when any, "data"}), for people and tools to read, not for
+// the wire: every value is shown exactly, with no binary part. A non-finite float is
+// the string "NaN", "Infinity" or "-Infinity"; a BYTES element that is not valid
+// UTF-8 is the array of its byte values (0-255). Requires data to match the datatype.
+std::string EncodeReadableTensors(const std::vector<InferTensor>& tensors);
+
 std::string ErrorBody(std::string_view message);  // {"error": "..."} (the protocol's error object)
 // The message of an error object; nullopt when `body` is not one.
 std::optional<std::string> ParseErrorBody(std::string_view body);

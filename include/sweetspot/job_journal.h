@@ -159,7 +159,8 @@ class JobJournal {
 // "confidence", "outputs"}, "accurate": {...} | null, "agree": bool | null,
 // "error" (failed only), "received_utc", "analysed_utc" | null, "attempts",
 // "answers"}. top1 and confidence are per row (arrays); outputs are the
-// protocol's JSON tensors.
+// protocol's JSON tensors as EncodeReadableTensors writes them (NaN as "NaN",
+// infinities as "Infinity"/"-Infinity", non-UTF-8 BYTES as byte arrays).
 std::string JobRecordJson(const JobRecord& record);
 
 }  // namespace sweetspot

@@ -268,6 +268,33 @@ TEST(JobJournalTest, JsonHasBothAnswersAndWhetherTheyAgree) {
   EXPECT_EQ(j["answers"], 1);
 }
 
+// JSON has no NaN or infinity and no bytes that are not UTF-8: the lookup
+// spells them out rather than dropping the tensors (it once showed []).
+TEST(JobJournalTest, JsonShowsNonFiniteValuesAndRawBytesExactly) {
+  TempDir dir;
+  auto journal = OpenJournal(dir / "jobs.db");
+  NewJob job = FastJob(3.0f, 3.0f);
+  job.fast.outputs = {Fp32("logits", {1, 4}, {NAN, INFINITY, -INFINITY, 0.5f})};
+  InferTensor bytes;
+  bytes.name = "raw";
+  bytes.datatype = WireType::kBytes;
+  bytes.shape = {2};
+  bytes.data = std::string("\x02\0\0\0ok\x02\0\0\0\xff\x00", 12);
+  job.fast.outputs.push_back(bytes);
+  const std::int64_t id = *journal->Append(job);
+  const Result<JobRecord> record = journal->Lookup(id);
+  ASSERT_TRUE(record.ok()) << record.status().ToString();
+  ASSERT_EQ(record->fast.outputs.size(), 2U);
+  EXPECT_TRUE(std::isnan(Floats(record->fast.outputs[0])[0]));
+  EXPECT_EQ(record->fast.outputs[1].data, bytes.data);
+  const auto outputs = nlohmann::json::parse(JobRecordJson(*record))["fast"]["outputs"];
+  ASSERT_EQ(outputs.size(), 2U) << outputs.dump();
+  EXPECT_EQ(outputs[0]["name"], "logits");
+  EXPECT_EQ(outputs[0]["datatype"], "FP32");
+  EXPECT_EQ(outputs[0]["data"], nlohmann::json::parse(R"(["NaN", "Infinity", "-Infinity", 0.5])"));
+  EXPECT_EQ(outputs[1]["data"], nlohmann::json::parse(R"(["ok", [255, 0]])"));
+}
+
 TEST(JobJournalTest, RefusesAnotherProgramsDatabaseAndAFolder) {
   TempDir dir;
   sqlite3* db = nullptr;

@@ -393,13 +393,10 @@ Result<JournalStats> JobJournal::Stats() {
 
 namespace {
 
-// The protocol's JSON form of the tensors, as an infer response carries them.
-json TensorsJson(const std::vector<InferTensor>& tensors) {
-  InferResponse response;
-  response.outputs = tensors;
-  const json body = json::parse(EncodeInferResponse(response, InferRequest{}).body, nullptr, false);
-  return body.is_object() && body.contains("outputs") ? body["outputs"] : json::array();
-}
+// The tensors as the protocol's JSON tensors, with NaN, infinity and BYTES
+// that are not UTF-8 spelled out (JSON cannot carry them; an infer response
+// sends them in binary).
+json TensorsJson(const std::vector<InferTensor>& tensors) { return json::parse(EncodeReadableTensors(tensors)); }
 
 json AnswerJson(const JobAnswer& a) {
   return {{"model", a.model},

@@ -176,8 +176,12 @@ Result<std::vector<RequestedOutput>> ParseRequestedOutputs(const Json& json) {
 }
 
 // One tensor's JSON; its data goes to `binary` when asked or when JSON cannot carry it.
+Json TensorHeadJson(const InferTensor& tensor) {
+  return {{"name", tensor.name}, {"datatype", WireTypeName(tensor.datatype)}, {"shape", tensor.shape}};
+}
+
 Json EncodeTensor(const InferTensor& tensor, bool binary_asked, std::string& binary, bool& any_binary) {
-  Json json = {{"name", tensor.name}, {"datatype", WireTypeName(tensor.datatype)}, {"shape", tensor.shape}};
+  Json json = TensorHeadJson(tensor);
   Json parameters = protocol::ParametersJson(tensor.parameters);
   std::optional<Json> data;
   if (!binary_asked) data = protocol::RawToJsonData(tensor);
@@ -287,6 +291,17 @@ HttpBody EncodeInferRequest(const InferRequest& request, bool binary_inputs, boo
     header["outputs"] = std::move(outputs);
   }
   return Finish(header, std::move(binary), any_binary);
+}
+
+std::string EncodeReadableTensors(const std::vector<InferTensor>& tensors) {
+  Json array = Json::array();
+  for (const InferTensor& tensor : tensors) {
+    Json json = TensorHeadJson(tensor);
+    if (!tensor.parameters.empty()) json["parameters"] = protocol::ParametersJson(tensor.parameters);
+    json["data"] = protocol::RawToReadableJsonData(tensor);
+    array.push_back(std::move(json));
+  }
+  return protocol::Dump(array);
 }
 
 std::string ErrorBody(std::string_view message) { return protocol::Dump(Json{{"error", message}}); }

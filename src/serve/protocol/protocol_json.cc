@@ -168,18 +168,6 @@ bool IsValidUtf8(std::string_view text) {
   return true;
 }
 
-std::optional<Json> BytesJson(const std::string& raw) {
-  auto elements = BytesElements(raw);
-  assert(elements.ok() && "BYTES data holds whole elements");
-  if (!elements.ok()) return std::nullopt;
-  Json array = Json::array();
-  for (const std::string_view element : *elements) {
-    if (!IsValidUtf8(element)) return std::nullopt;
-    array.push_back(std::string(element));
-  }
-  return array;
-}
-
 Json ElementJson(const std::string& raw, std::size_t i, WireType type) {
   switch (type) {
     case WireType::kBool: return raw[i] != 0;
@@ -197,6 +185,55 @@ Json ElementJson(const std::string& raw, std::size_t i, WireType type) {
     case WireType::kBytes: break;
   }
   return nullptr;
+}
+
+// A BYTES element that is not valid UTF-8: the array of its byte values.
+Json ByteValuesJson(std::string_view element) {
+  Json values = Json::array();
+  for (const char c : element) values.push_back(static_cast<unsigned char>(c));
+  return values;
+}
+
+std::optional<Json> BytesJson(const std::string& raw, bool spell_out) {
+  auto elements = BytesElements(raw);
+  assert(elements.ok() && "BYTES data holds whole elements");
+  if (!elements.ok()) return std::nullopt;
+  Json array = Json::array();
+  for (const std::string_view element : *elements) {
+    if (IsValidUtf8(element)) {
+      array.push_back(std::string(element));
+    } else if (spell_out) {
+      array.push_back(ByteValuesJson(element));
+    } else {
+      return std::nullopt;
+    }
+  }
+  return array;
+}
+
+Json NonFiniteJson(double value) {
+  if (std::isnan(value)) return "NaN";
+  return value > 0 ? "Infinity" : "-Infinity";
+}
+
+// spell_out: what JSON cannot carry is spelled out (see RawToReadableJsonData);
+// otherwise nullopt.
+std::optional<Json> DataJson(const InferTensor& tensor, bool spell_out) {
+  if (tensor.datatype == WireType::kBytes) return BytesJson(tensor.data, spell_out);
+  const std::size_t size = WireTypeSizeBytes(tensor.datatype);
+  assert(tensor.data.size() % size == 0);
+  Json array = Json::array();
+  auto& elements = array.get_ref<Json::array_t&>();
+  elements.reserve(tensor.data.size() / size);
+  for (std::size_t i = 0; i < tensor.data.size() / size; ++i) {
+    Json element = ElementJson(tensor.data, i, tensor.datatype);
+    if (element.is_number_float() && !std::isfinite(element.get<double>())) {
+      if (!spell_out) return std::nullopt;
+      element = NonFiniteJson(element.get<double>());
+    }
+    elements.push_back(std::move(element));
+  }
+  return array;
 }
 
 }  // namespace
@@ -367,19 +404,8 @@ Result<std::string> JsonDataToRaw(const Json& data, WireType type, std::int64_t 
   return raw;
 }
 
-std::optional<Json> RawToJsonData(const InferTensor& tensor) {
-  if (tensor.datatype == WireType::kBytes) return BytesJson(tensor.data);
-  const std::size_t size = WireTypeSizeBytes(tensor.datatype);
-  assert(tensor.data.size() % size == 0);
-  Json array = Json::array();
-  auto& elements = array.get_ref<Json::array_t&>();
-  elements.reserve(tensor.data.size() / size);
-  for (std::size_t i = 0; i < tensor.data.size() / size; ++i) {
-    Json element = ElementJson(tensor.data, i, tensor.datatype);
-    if (element.is_number_float() && !std::isfinite(element.get<double>())) return std::nullopt;
-    elements.push_back(std::move(element));
-  }
-  return array;
-}
+std::optional<Json> RawToJsonData(const InferTensor& tensor) { return DataJson(tensor, false); }
+
+Json RawToReadableJsonData(const InferTensor& tensor) { return *DataJson(tensor, true); }
 
 }  // namespace sweetspot::protocol

@@ -56,5 +56,9 @@ Result<std::string> JsonDataToRaw(const Json& data, WireType type, std::int64_t 
 // The tensor's data as a flat JSON array; nullopt when JSON cannot carry it exactly
 // (NaN, infinity, BYTES that are not valid UTF-8).
 std::optional<Json> RawToJsonData(const InferTensor& tensor);
+// The tensor's data as a flat JSON array for reading, never failing: a non-finite
+// float is the string "NaN", "Infinity" or "-Infinity", a BYTES element that is not
+// valid UTF-8 the array of its byte values (0-255). Not the wire form: parsers refuse it.
+Json RawToReadableJsonData(const InferTensor& tensor);
 
 }  // namespace sweetspot::protocol
