@@ -27,6 +27,8 @@ namespace sweetspot {
 namespace {
 
 constexpr std::string_view kJson = "application/json";
+// Requests one keep-alive connection may carry before the server closes it.
+constexpr std::size_t kKeepAliveMaxRequests = 100000;
 
 void SendError(httplib::Response& res, int http_status, std::string_view message) {
   res.status = http_status;
@@ -202,6 +204,9 @@ void HttpFrontEnd::Impl::ApplyLimits() {
   http_.set_payload_max_length(options_.max_body_bytes);
   http_.set_read_timeout(options_.read_timeout);
   http_.set_write_timeout(options_.write_timeout);
+  // httplib closes a keep-alive connection after 5 requests by default: a
+  // load generator's clients would reconnect every 5th request.
+  http_.set_keep_alive_max_count(kKeepAliveMaxRequests);
   const int threads = std::max(1, options_.threads);
   http_.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
 }

@@ -291,6 +291,19 @@ TEST_F(HttpServerTest, UnknownRouteIs404AndWrongMethodIs405) {
   EXPECT_EQ(delete_model->status, 405);
 }
 
+TEST_F(HttpServerTest, AKeepAliveConnectionCarriesManyRequests) {
+  Serve();
+  auto client = Client();
+  client.set_keep_alive(true);
+  for (int i = 0; i < 20; ++i) {
+    const auto res = client.Get("/v2/health/live");
+    ASSERT_TRUE(res) << i;
+    ASSERT_EQ(res->status, 200) << i;
+    // httplib answers "Connection: close" on the connection's last request.
+    EXPECT_NE(res->get_header_value("Connection"), "close") << "request " << i + 1;
+  }
+}
+
 TEST_F(HttpServerTest, MetricsCountRequestsAndTheSerializeStage) {
   Serve();
   ASSERT_EQ(PostJson("/v2/models/linear/infer", kLinearJson)->status, 200);
