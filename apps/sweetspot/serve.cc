@@ -1,5 +1,6 @@
 // `sweetspot serve`: ONNX models behind the Open Inference Protocol (KServe
-// v2) over HTTP, with dynamic batching (model_server.h, http_server.h).
+// v2) over HTTP and gRPC, with dynamic batching (model_server.h, http_server.h,
+// grpc_server.h).
 //
 // The options are one struct per flag group (models, HTTP, ...), each filled
 // by its own Add*Flags and turned into library options by its own function,
@@ -23,6 +24,7 @@
 #include "output.h"
 #include "serve_journal.h"
 #include "sweetspot/backend.h"
+#include "sweetspot/grpc_server.h"
 #include "sweetspot/http_server.h"
 #include "sweetspot/model_server.h"
 
@@ -53,10 +55,17 @@ struct HttpFlags {
   int write_timeout_s = 30;
 };
 
+// gRPC beside HTTP (grpc_server.h), on --host, with --max-body-mb as its
+// message limit.
+struct GrpcFlags {
+  int port = -1;  // -1: no gRPC
+};
+
 struct ServeArgs {
   ModelFlags models;
   HttpFlags http;
   FastAccurateFlags pair;
+  GrpcFlags grpc;
   bool check = false;
 };
 
@@ -100,6 +109,13 @@ void AddHttpFlags(CLI::App* cmd, HttpFlags* f) {
   cmd->add_option("--write-timeout-s", f->write_timeout_s,
                   "a client that reads nothing of its answer this long is dropped (default 30)")
       ->check(PositiveInteger());
+}
+
+void AddGrpcFlags(CLI::App* cmd, GrpcFlags* f) {
+  cmd->add_option("--grpc-port", f->port,
+                  "also serve the protocol over gRPC on this port (Triton's is 8001; 0: any free port, printed at "
+                  "start; default: no gRPC)")
+      ->check(NonNegativeInteger());
 }
 
 // The name a model is served as: its --name, else the file's stem.
@@ -227,6 +243,28 @@ std::vector<std::string> ServedNames(const ModelServer& server) {
   return names;
 }
 
+struct StartedGrpc {
+  std::unique_ptr<GrpcFrontEnd> front_end;  // null without --grpc-port
+  int port = 0;
+};
+
+// Starts the gRPC front end when --grpc-port was given; the fast/accurate
+// pair (may be null) answers its model as over HTTP.
+Result<StartedGrpc> StartGrpc(ModelServer& server, const ServeArgs& a, const FastAccurate* pair) {
+  if (a.grpc.port < 0) return StartedGrpc{};
+  GrpcServerOptions options;
+  options.host = a.http.host;
+  options.port = a.grpc.port;
+  options.max_message_bytes = static_cast<std::size_t>(a.http.max_body_mb) * 1024 * 1024;
+  auto grpc = std::make_unique<GrpcFrontEnd>(server, options);
+  if (pair != nullptr) grpc->SetInferHandler(pair->model(), pair->Handler());
+  const Result<int> port = grpc->Start();
+  if (!port.ok()) {
+    return port.status().WithContext("--grpc-port").RenderedFixes("pass another --grpc-port, or 0 for any free one");
+  }
+  return StartedGrpc{std::move(grpc), *port};
+}
+
 Status RunServe(const ServeArgs& a) {
   const sigset_t stop_signals = BlockStopSignals();
   SWEETSPOT_RETURN_IF_ERROR(CheckFastAccurateFlags(a.pair));
@@ -243,14 +281,17 @@ Status RunServe(const ServeArgs& a) {
   if (!port.ok()) {
     return port.status().WithContext("--http-port").RenderedFixes("pass another --http-port, or 0 for any free one");
   }
+  SWEETSPOT_ASSIGN_OR_RETURN(const StartedGrpc grpc, StartGrpc(*server, a, pair.get()));
   std::printf("serving http://%s:%d (models: %s)\n", a.http.host.c_str(), *port,
               fmt::format("{}", fmt::join(ServedNames(*server), ", ")).c_str());
+  if (grpc.front_end) std::printf("serving grpc://%s:%d\n", a.http.host.c_str(), grpc.port);
   std::fflush(stdout);
   if (a.check) return Status::Ok();
   const int signal = WaitForStopSignal(stop_signals);
   std::fprintf(stderr, "sweetspot: serve: %s: finishing the requests in flight\n", strsignal(signal));
   ExitOnSecondSignal(stop_signals);
   http.Stop();
+  if (grpc.front_end) grpc.front_end->Stop();
   if (pair) pair->Stop();
   std::fprintf(stderr, "sweetspot: serve: stopped\n");
   return Status::Ok();
@@ -260,19 +301,23 @@ Status RunServe(const ServeArgs& a) {
 
 void RegisterServe(CLI::App& root, Action* selected) {
   auto args = std::make_shared<ServeArgs>();
-  CLI::App* cmd = root.add_subcommand("serve", "Serve ONNX models over HTTP (Open Inference Protocol v2, KServe v2)");
+  CLI::App* cmd =
+      root.add_subcommand("serve", "Serve ONNX models over HTTP and gRPC (Open Inference Protocol v2, KServe v2)");
   cmd->footer(
-      "Prints one line, 'serving http://HOST:PORT (models: a, b)', once it takes requests; SIGINT or\n"
-      "SIGTERM stop it gracefully (no new connections; requests already received are answered).\n"
+      "Prints one line, 'serving http://HOST:PORT (models: a, b)', once it takes requests (with\n"
+      "--grpc-port a second, 'serving grpc://HOST:PORT'); SIGINT or SIGTERM stop it gracefully (no new\n"
+      "connections; requests already received are answered).\n"
       "Endpoints, the binary and image extensions and the metrics: docs/serve.md.\n\n"
       "Examples:\n"
       "  sweetspot serve model.onnx\n"
       "  sweetspot serve a.onnx b.onnx --name fast --name accurate --http-port 0\n"
       "  sweetspot serve model.onnx --sessions 2 --max-batch 16 --max-queue-delay-us 2000 --preferred-batch 8,16\n"
+      "  sweetspot serve model.onnx --grpc-port 8001\n"
       "  curl localhost:8000/v2/models/model");
   AddModelFlags(cmd, &args->models);
   AddHttpFlags(cmd, &args->http);
   AddFastAccurateFlags(cmd, &args->pair);
+  AddGrpcFlags(cmd, &args->grpc);
   cmd->add_flag("--check", args->check,
                 "load the models, bind the port, print the 'serving' line and exit (checks a deployment)");
   cmd->callback([args, selected] { *selected = [args] { return RunServe(*args); }; });

@@ -2,10 +2,12 @@
 // one "serving" line, requests over HTTP, and SIGTERM with requests in flight.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "support/serve_process.h"
 #include "support/support.h"
 #include "support/tiny_models.h"
+#include "sweetspot/grpc_client.h"
 
 namespace sweetspot {
 namespace {
@@ -100,11 +103,55 @@ TEST_F(ServeCliTest, APortInUseIsNamedWithItsFix) {
   EXPECT_THAT(fixed.out, HasSubstr("serving http://127.0.0.1:"));
 }
 
+// --grpc-port: the same models over gRPC too, announced on a second line;
+// SIGINT stops both front ends.
+TEST_F(ServeCliTest, GrpcPortServesTheModelsOverGrpcToo) {
+  ServeProcess serve({model_.string(), "--http-port", "0", "--grpc-port", "0"}, dir_ / "err.txt");
+  ASSERT_GT(serve.port(), 0) << serve.line() << serve.Stderr();
+  const std::string line = serve.NextLine();
+  std::smatch match;
+  ASSERT_TRUE(std::regex_match(line, match, std::regex(R"(serving grpc://127\.0\.0\.1:(\d+)\n)"))) << line;
+  auto client = ConnectGrpcClient("127.0.0.1:" + match.str(1));
+  ASSERT_TRUE(client.ok()) << client.status().ToString();
+  InferRequest request;
+  request.model_name = "linear";
+  InferTensor x;
+  x.name = "x";
+  x.shape = {1, 2};
+  const float ones[] = {1, 1};
+  x.data.assign(reinterpret_cast<const char*>(ones), sizeof(ones));
+  request.inputs.push_back(x);
+  const auto response = (*client)->Infer(request, nullptr);
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  const std::vector<double> expected = {13, 27, 41};
+  EXPECT_EQ(NumericValues(response->outputs.at(0)), expected);
+  serve.Signal(SIGINT);
+  EXPECT_EQ(serve.Wait(), 0) << serve.Stderr();
+}
+
+// The gRPC port-in-use error proposes --grpc-port 0 (or another port); applied, it works.
+TEST_F(ServeCliTest, AGrpcPortInUseIsNamedWithItsFix) {
+  ServeProcess first({model_.string(), "--http-port", "0", "--grpc-port", "0"}, dir_ / "first.txt");
+  ASSERT_GT(first.port(), 0) << first.line() << first.Stderr();
+  std::smatch match;
+  const std::string line = first.NextLine();
+  ASSERT_TRUE(std::regex_match(line, match, std::regex(R"(serving grpc://127\.0\.0\.1:(\d+)\n)"))) << line;
+  const std::string grpc_port = match.str(1);
+  const std::string serve_check = "serve " + model_.string() + " --check --http-port 0 --grpc-port ";
+  const auto taken = RunCli(serve_check + grpc_port);
+  EXPECT_EQ(taken.exit_code, 2) << taken.err;
+  EXPECT_THAT(taken.err, HasSubstr("pass another --grpc-port, or 0 for any free one"));
+  EXPECT_EQ(std::count(taken.err.begin(), taken.err.end(), '\n'), 1) << taken.err;
+  const auto fixed = RunCli(serve_check + "0");
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_THAT(fixed.out, HasSubstr("serving grpc://127.0.0.1:"));
+}
+
 TEST_F(ServeCliTest, HelpDescribesTheFlags) {
   const auto help = RunCli("serve --help");
   EXPECT_EQ(help.exit_code, 0);
   for (const char* flag :
-       {"--http-port", "--max-batch", "--max-queue", "--max-body-mb", "--read-timeout-s", "--name"}) {
+       {"--http-port", "--grpc-port", "--max-batch", "--max-queue", "--max-body-mb", "--read-timeout-s", "--name"}) {
     EXPECT_THAT(help.out, HasSubstr(flag));
   }
 }

@@ -54,6 +54,11 @@ ServeProcess::~ServeProcess() {
   if (stdout_ != nullptr) std::fclose(stdout_);
 }
 
+std::string ServeProcess::NextLine() {
+  char line[512] = {};
+  return std::fgets(line, sizeof(line), stdout_) != nullptr ? line : "";
+}
+
 std::string ServeProcess::Stderr() const {
   std::ifstream in(stderr_file_);
   std::stringstream ss;

@@ -25,6 +25,9 @@ class ServeProcess {
 
   int port() const { return port_; }  // 0 when the serving line did not come
   const std::string& line() const { return line_; }
+  // The next line on stdout after the first ("serving grpc://..." with
+  // --grpc-port), "" at its end.
+  std::string NextLine();
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::string Stderr() const;
   void Signal(int signal) const;
