@@ -407,6 +407,7 @@ TEST(InferRequestTest, BinaryTensorsAreCheckedLikeJsonOnes) {
 
 TEST(InferRequestTest, MalformedRequestsNameTheirField) {
   EXPECT_EQ(ErrorOf("{\"inputs\": [}"), "request body: not valid JSON (it breaks at byte 13 of 13)");
+  EXPECT_EQ(ErrorOf("{\"inputs\": ["), "request body: not valid JSON (it ends unfinished after 12 bytes)");
   EXPECT_EQ(ErrorOf("[]"), "request body: must be a JSON object, not an array");
   EXPECT_EQ(ErrorOf("{}"), "inputs: missing");
   EXPECT_EQ(ErrorOf(R"({"inputs":[]})"), "inputs: empty; a request needs at least one input");
@@ -558,7 +559,7 @@ TEST(ModelMetadataTest, ErrorsNameTheField) {
             "outputs[0].datatype: \"F\" is an unknown data");
   EXPECT_EQ(error(R"({"inputs":[],"outputs":[]})"), "name: missing");
   EXPECT_EQ(error(R"({"name":"m","versions":[1],"inputs":[],"outputs":[]})"), "versions[0]: must be a string");
-  EXPECT_EQ(error("{"), "model metadata: not valid JSON (it breaks at byte 2 of 1)");
+  EXPECT_EQ(error("{"), "model metadata: not valid JSON (it ends unfinished after 1 bytes)");
 }
 
 }  // namespace

@@ -266,6 +266,11 @@ Result<Json> ParseJson(std::string_view text, std::string_view what) {
   try {
     return Json::parse(text);
   } catch (const Json::parse_error& e) {
+    // e.byte counts from 1; past the end (size + 1) the text stopped unfinished.
+    if (e.byte > text.size()) {
+      return Status::InvalidArgument(
+          fmt::format("{}: not valid JSON (it ends unfinished after {} bytes)", what, text.size()));
+    }
     return Status::InvalidArgument(
         fmt::format("{}: not valid JSON (it breaks at byte {} of {})", what, e.byte, text.size()));
   } catch (const Json::exception&) {
