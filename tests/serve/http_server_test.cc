@@ -50,6 +50,25 @@ std::vector<float> Floats(const std::string& bytes) {
   return values;
 }
 
+// x [rows, 2] all 0.25 (y = [10.75, 21.75, 32.75] each row), spelled with
+// padded digits: 22 KB for 1000 rows, over httplib's 8 KiB form body limit.
+std::string LargeLinearJson(int rows) {
+  std::string data;
+  for (int i = 0; i < 2 * rows; ++i) data += i == 0 ? "0.250000000" : ",0.250000000";
+  return R"({"inputs":[{"name":"x","shape":[)" + std::to_string(rows) + R"(,2],"datatype":"FP32","data":[)" + data +
+         "]}]}";
+}
+
+// Every row of a linear answer to LargeLinearJson.
+void ExpectLargeLinearAnswer(const std::string& body, int rows) {
+  const Result<InferResponse> response = ParseInferResponse(body, std::nullopt);
+  ASSERT_TRUE(response.ok()) << body.substr(0, 300);
+  const std::vector<float> y = Floats(response->outputs.at(0).data);
+  ASSERT_EQ(y.size(), static_cast<std::size_t>(3 * rows));
+  for (int r = 0; r < rows; ++r)
+    EXPECT_THAT(std::vector<float>(y.begin() + 3 * r, y.begin() + 3 * r + 3), ElementsAre(10.75F, 21.75F, 32.75F));
+}
+
 // The error object's message; fails the test when `body` is not one.
 std::string ErrorOf(const httplib::Result& res) {
   EXPECT_TRUE(res) << "no answer";
@@ -370,11 +389,41 @@ TEST_F(HttpServerTest, BodyOverTheLimitIs413WithJson) {
   Serve(http);
   std::string big = R"({"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,1]}],"pad":")";
   big += std::string(4096, 'a') + "\"}";
-  const auto res = PostJson("/v2/models/linear/infer", big);
-  ASSERT_TRUE(res);
-  EXPECT_EQ(res->status, 413);
-  EXPECT_THAT(ErrorOf(res), HasSubstr("1024"));
+  for (const char* type : {"application/json", "application/x-www-form-urlencoded", "application/octet-stream"}) {
+    const auto res = Client().Post("/v2/models/linear/infer", big, type);
+    ASSERT_TRUE(res) << type;
+    EXPECT_EQ(res->status, 413) << type;
+    EXPECT_THAT(ErrorOf(res), HasSubstr("1024")) << type;
+  }
   EXPECT_EQ(PostJson("/v2/models/linear/infer", kLinearJson)->status, 200);
+}
+
+// The body is JSON (or JSON + binary) whatever the Content-Type says: curl -d
+// without -H sends application/x-www-form-urlencoded, which httplib would
+// refuse over 8 KiB (413) and parse as form fields.
+TEST_F(HttpServerTest, AFormUrlEncodedContentTypeIsReadAsJson) {
+  Serve();
+  constexpr int kRows = 1000;
+  const std::string large = LargeLinearJson(kRows);
+  ASSERT_GT(large.size(), 8192U);
+  httplib::Client client = Client();
+  for (const std::string& body : {std::string(kLinearJson), large}) {
+    const auto res = client.Post("/v2/models/linear/infer", body, "application/x-www-form-urlencoded");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 200) << res->body;
+  }
+  const auto res = client.Post("/v2/models/linear/infer", large, "application/x-www-form-urlencoded");
+  ExpectLargeLinearAnswer(res->body, kRows);
+  const auto malformed = client.Post("/v2/models/linear/infer", "x=1&y=2", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 400);
+  EXPECT_FALSE(ErrorOf(malformed).empty());
+  const httplib::MultipartFormDataItems form = {{"request", kLinearJson, "", "application/json"}};
+  const auto multipart = client.Post("/v2/models/linear/infer", form);
+  ASSERT_TRUE(multipart);
+  EXPECT_EQ(multipart->status, 400);
+  EXPECT_THAT(ErrorOf(multipart), HasSubstr("multipart/form-data"));
+  EXPECT_EQ(client.Post("/v2/models/linear/infer", kLinearJson, "application/json")->status, 200);
 }
 
 TEST_F(HttpServerTest, AStalledClientIsDroppedWhileOthersAreServed) {
@@ -504,6 +553,13 @@ TEST_F(HttpServerTest, CurlAsInThePublishedExamples) {
   const Result<InferResponse> response = ParseInferResponse(json, std::nullopt);
   ASSERT_TRUE(response.ok()) << json;
   EXPECT_THAT(Floats(response->outputs.at(0).data), ElementsAre(13.0F, 27.0F, 41.0F));
+
+  // KServe's "curl -v http://${INGRESS}/v2/models/${MODEL}/infer -d @./iris-input.json":
+  // no Content-Type given, so curl sends application/x-www-form-urlencoded.
+  constexpr int kRows = 392;  // a 28x28 image's worth of floats
+  testing::WriteFile(dir_ / "large.json", LargeLinearJson(kRows));
+  ExpectLargeLinearAnswer(
+      Shell("curl -s -X POST " + url + "/v2/models/linear/infer -d @" + (dir_ / "large.json").string()), kRows);
 
   const std::string header = R"({"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32",)"
                              R"("parameters":{"binary_data_size":8}}],)"
