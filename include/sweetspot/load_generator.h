@@ -18,8 +18,10 @@
 //    never as a latency.
 // Each level runs `warmup_s` (answers discarded), then `duration_s` measured:
 // throughput and latencies count the answers that arrive within the measured
-// span. Failed requests are counted by status code (inference_client.h maps
-// the protocol's errors to codes) and never enter the latencies.
+// span. With `one_pass`, a closed-loop level instead sends each request
+// exactly once after its warm-up and ends when all are answered, so its top-1
+// covers the whole subset, as `sweetspot eval` scores it. Failed requests are counted by status code
+// (inference_client.h maps the protocol's errors to codes) and never enter the latencies.
 //
 // Answers are scored: the top class of the scored output's row (argmax,
 // ties to the lower class) against the label of the request's sample.
@@ -106,6 +108,9 @@ struct LoadOptions {
   LevelTiming timing;
   int max_in_flight = 64;         // open loop: in-flight slots (threads, one client each)
   std::uint64_t seed = 20261201;  // of the open loop's arrivals
+  // Closed-loop levels send each request exactly once (RunClosedPass) and
+  // timing.duration_s is unused; RunLoad refuses it with open-loop levels.
+  bool one_pass = false;
 };
 
 // Means over a level's answers, microseconds (inference_client.h ClientTimes).
@@ -158,12 +163,21 @@ using ClientFactory = std::function<Result<std::unique_ptr<InferenceClient>>()>;
 // turn, round robin across threads). Errors: a client that cannot be created.
 Result<LevelResult> RunClosedLevel(const ClientFactory& connect, const LoadRequests& requests, int concurrency,
                                    const LevelTiming& timing);
+// One closed-loop level that sends each of `requests` exactly once: the
+// threads first send `timing.warmup_s` of requests (answers discarded), wait
+// for each other, then share one next-request index until every request is
+// answered. duration_s is the measured span (from then to the last answer),
+// timing.duration_s is unused; scored == requests - errors - unreadable answers.
+// Errors: a client that cannot be created.
+Result<LevelResult> RunClosedPass(const ClientFactory& connect, const LoadRequests& requests, int concurrency,
+                                  const LevelTiming& timing);
 // One open-loop level at `rate_per_s` with `max_in_flight` slots.
 Result<LevelResult> RunOpenLevel(const ClientFactory& connect, const LoadRequests& requests, double rate_per_s,
                                  int max_in_flight, std::uint64_t seed, const LevelTiming& timing);
 
 // Every level of `options`, closed ones first; `on_level` (may be empty) is
-// called on the calling thread after each, e.g. to print progress.
+// called on the calling thread after each, e.g. to print progress. Errors: no
+// requests, one_pass with open-loop levels (rates_per_s), a failed level.
 Result<LoadRun> RunLoad(const ClientFactory& connect, const LoadRequests& requests, const LoadOptions& options,
                         const std::function<void(const LevelResult&)>& on_level = {});
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <barrier>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -252,6 +253,38 @@ Result<LevelResult> RunClosedLevel(const ClientFactory& connect, const LoadReque
   return level;
 }
 
+Result<LevelResult> RunClosedPass(const ClientFactory& connect, const LoadRequests& requests, int concurrency,
+                                  const LevelTiming& timing) {
+  SWEETSPOT_ASSIGN_OR_RETURN(auto clients, ConnectAll(connect, concurrency));
+  const std::size_t total = requests.requests.size();
+  std::vector<WorkerLog> warm_logs(clients.size()), logs(clients.size());
+  std::atomic<std::size_t> warm_next{0}, next{0};
+  const Clock::time_point warm_end = After(Clock::now(), timing.warmup_s);
+  // The measured span starts when every thread has finished its warm-up, so
+  // no warm-up answer lands in it and every request of the pass does.
+  Clock::time_point measure_start;
+  std::barrier warmed(concurrency, [&]() noexcept { measure_start = Clock::now(); });
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < clients.size(); ++t) {
+    threads.emplace_back([&, t] {
+      while (Clock::now() < warm_end) {
+        Observe(*clients[t], requests, warm_next.fetch_add(1), Clock::now(), warm_end, warm_logs[t]);
+      }
+      warmed.arrive_and_wait();
+      for (std::size_t i = next.fetch_add(1); i < total; i = next.fetch_add(1)) {
+        Observe(*clients[t], requests, i, Clock::now(), measure_start, logs[t]);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  LevelTiming measured = timing;
+  measured.duration_s = SecondsBetween(measure_start, Clock::now());  // after every answer's done_s
+  LevelResult level = Summarize(logs, measured);
+  level.mode = LoadMode::kClosed;
+  level.concurrency = concurrency;
+  return level;
+}
+
 Result<LevelResult> RunOpenLevel(const ClientFactory& connect, const LoadRequests& requests, double rate_per_s,
                                  int max_in_flight, std::uint64_t seed, const LevelTiming& timing) {
   SWEETSPOT_ASSIGN_OR_RETURN(auto clients, ConnectAll(connect, max_in_flight));
@@ -289,12 +322,17 @@ Result<LevelResult> RunOpenLevel(const ClientFactory& connect, const LoadRequest
 Result<LoadRun> RunLoad(const ClientFactory& connect, const LoadRequests& requests, const LoadOptions& options,
                         const std::function<void(const LevelResult&)>& on_level) {
   if (requests.requests.empty()) return Status::InvalidArgument("no requests to send: the dataset subset is empty");
+  if (options.one_pass && !options.rates_per_s.empty()) {
+    return Status::InvalidArgument("one_pass applies to closed-loop levels only: leave rates_per_s empty");
+  }
   LoadRun run;
   run.options = options;
   run.dataset = requests.dataset;
   run.samples = static_cast<std::int64_t>(requests.requests.size());
   for (const int concurrency : options.concurrency) {
-    SWEETSPOT_ASSIGN_OR_RETURN(LevelResult level, RunClosedLevel(connect, requests, concurrency, options.timing));
+    SWEETSPOT_ASSIGN_OR_RETURN(LevelResult level, options.one_pass
+                                                      ? RunClosedPass(connect, requests, concurrency, options.timing)
+                                                      : RunClosedLevel(connect, requests, concurrency, options.timing));
     if (on_level) on_level(level);
     run.levels.push_back(std::move(level));
   }

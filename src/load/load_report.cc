@@ -45,7 +45,8 @@ json LoadOptionsJson(const LoadOptions& o) {
           {"window_s", o.timing.window_s},
           {"tolerance", o.timing.tolerance},
           {"max_in_flight", o.max_in_flight},
-          {"seed", o.seed}};
+          {"seed", o.seed},
+          {"one_pass", o.one_pass}};
 }
 
 json LevelJson(const LevelResult& l) {

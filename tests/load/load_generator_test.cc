@@ -71,11 +71,11 @@ ServedModelOptions Served(const std::string& name) {
 }
 
 // eval's answers on the subset the load generator sends (same StratifiedSubset).
-EvalResult Eval(const std::string& model) {
+EvalResult Eval(const std::string& model, std::size_t limit = kSamples) {
   EvalRequest request;
   request.model_path = DemoModel(model).string();
   request.dataset_path = kFashion.string();
-  request.limit = kSamples;
+  request.limit = limit;
   request.threads = 1;
   request.cache_enabled = false;
   auto result = Evaluate(request);
@@ -83,13 +83,14 @@ EvalResult Eval(const std::string& model) {
   return result.ok() ? std::move(*result) : EvalResult{};
 }
 
-Result<LoadRequests> Requests(const std::string& url, const std::string& model, RequestForm form) {
+Result<LoadRequests> Requests(const std::string& url, const std::string& model, RequestForm form,
+                              std::size_t limit = kSamples) {
   SWEETSPOT_ASSIGN_OR_RETURN(auto client, ConnectClient(url));
   SWEETSPOT_ASSIGN_OR_RETURN(const ModelMetadata metadata, client->Metadata(model, ""));
   SWEETSPOT_ASSIGN_OR_RETURN(auto dataset, OpenDataset(kFashion));
   RequestOptions options;
   options.form = form;
-  options.limit = kSamples;
+  options.limit = limit;
   options.model_file = DemoModel(model).string();
   options.cache.enabled = false;
   return BuildLoadRequests(metadata, "", *dataset, options);
@@ -166,6 +167,43 @@ TEST(LoadGeneratorTest, OpenLevelAnswersOrDropsEachArrival) {
   EXPECT_TRUE(level->errors.empty()) << level->first_error;
   EXPECT_EQ(level->latency.count, static_cast<std::size_t>(level->completed));
   EXPECT_GE(level->dropped, 0);
+}
+
+// One pass: after an unscored warm-up, each of the 300 samples is answered
+// exactly once across four clients, so the level's top-1 count is eval's on
+// the same subset. duration_s is ignored (far too short to send 300 here).
+TEST(LoadGeneratorTest, OnePassScoresEverySampleOnceAsEval) {
+  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  constexpr std::size_t kPass = 300;
+  const EvalResult eval = Eval("cnn-nano", kPass);
+  LoopbackServer server(Served("cnn-nano"));
+  auto requests = Requests(server.url(), "cnn-nano", RequestForm::kImages, kPass);
+  ASSERT_TRUE(requests.ok()) << requests.status().ToString();
+  ASSERT_EQ(requests->indices, eval.indices) << "the same subset as eval's";
+  LoadOptions options;
+  options.concurrency = {4};
+  options.timing = {.warmup_s = 0.2, .duration_s = 0.001, .window_s = 0.5, .tolerance = 0.5};
+  options.one_pass = true;
+  auto run = RunLoad(server.connect(), *requests, options);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  ASSERT_EQ(run->levels.size(), 1U);
+  const LevelResult& level = run->levels[0];
+  EXPECT_EQ(level.mode, LoadMode::kClosed);
+  EXPECT_EQ(level.concurrency, 4);
+  EXPECT_TRUE(level.errors.empty()) << level.first_error;
+  EXPECT_EQ(level.completed, static_cast<std::int64_t>(kPass)) << "warm-up answers are not counted";
+  EXPECT_EQ(level.scored, static_cast<std::int64_t>(kPass));
+  EXPECT_EQ(level.latency.count, kPass);
+  EXPECT_EQ(level.top1_correct, eval.metrics.top1_correct) << "the pass's top-1 is eval's";
+  EXPECT_GT(level.duration_s, 0.0);
+  EXPECT_DOUBLE_EQ(level.throughput_per_s, static_cast<double>(kPass) / level.duration_s);
+
+  options.rates_per_s = {50.0};
+  auto open = RunLoad(server.connect(), *requests, options);
+  ASSERT_FALSE(open.ok()) << "one pass is a closed-loop notion";
+  EXPECT_EQ(open.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_THAT(open.status().message(), HasSubstr("one_pass"));
+  EXPECT_THAT(open.status().message(), HasSubstr("rates_per_s"));
 }
 
 // Every request to a model the server lacks fails: all errors, no latencies.
