@@ -507,6 +507,7 @@ const std::vector<Case>& Cases() {
        "pass --model (and --version) as the server names them", kLoad},
       {"LoadDbWithoutStudy", kLoad + "--db {d}/out/load.db", "pass --study NAME too",
        kLoad + "--db {d}/out/load.db --study serving"},
+      {"LoadOnceWithRate", kLoad + "--once --rate 50", "drop one", kLoad + "--once"},
       {"LoadModelFileWithoutTensors", kLoad + "--model-file {d}/rgb.onnx", "add --tensors",
        kLoad + "--model-file {d}/rgb.onnx --tensors"},
       {"ServeNoModel", kServe, "pass MODEL.onnx (one or more), or --fast and --accurate", kServe + "{d}/rgb.onnx"},

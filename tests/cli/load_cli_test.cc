@@ -102,6 +102,39 @@ TEST(LoadCliTest, UnreachableServerAndUnknownModelSayWhatToDo) {
   EXPECT_THAT(bad_url.err, HasSubstr("http://HOST:PORT"));
 }
 
+// --once: each of the 300 samples answered exactly once at concurrency 4,
+// the level's top-1 count equal to `sweetspot eval`'s on the same subset;
+// --once with --rate is refused in one line, exit 2.
+TEST(LoadCliTest, OnceScoresTheSubsetAsEvalDoes) {
+  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  TempDir dir;
+  ServeProcess serve({DemoModel("cnn-nano"), "--http-port", "0"}, dir / "serve.err");
+  ASSERT_GT(serve.port(), 0) << serve.line() << serve.Stderr();
+  const std::string load = "load " + serve.url() + " --model cnn-nano --dataset " + kFashion +
+                           " --limit 300 --warmup-s 0.2 --duration-s 0.001 --once --concurrency 4";
+  const auto run = RunCli(load + " --json -");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("level(s) of one pass"));
+  const json doc = json::parse(run.out);
+  EXPECT_EQ(doc["options"]["one_pass"], true);
+  ASSERT_EQ(doc["levels"].size(), 1U);
+  const json& level = doc["levels"][0];
+  EXPECT_EQ(level["error_count"], 0) << level["first_error"];
+  EXPECT_EQ(level["top1"]["scored"], 300);
+
+  const fs::path eval_json = dir / "eval.json";
+  const auto eval = RunCli("eval " + DemoModel("cnn-nano") + " --data " + kFashion + " --limit 300 --no-cache --json " +
+                           eval_json.string());
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  std::ifstream in(eval_json);
+  EXPECT_EQ(level["top1"]["correct"], json::parse(in)["metrics"]["top1_correct"]);
+
+  const auto open = RunCli(load + " --rate 50");
+  EXPECT_EQ(open.exit_code, 2);
+  EXPECT_THAT(open.err, HasSubstr("--once and --rate exclude each other"));
+  EXPECT_EQ(std::count(open.err.begin(), open.err.end(), '\n'), 1) << open.err;
+}
+
 // The open loop from the command line: a rate level only, CSV on stdout.
 TEST(LoadCliTest, RateLevelsAloneRunTheOpenLoop) {
   if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
