@@ -73,6 +73,12 @@ Status CheckArgs(const LoadArgs& a) {
   if (!a.tensors && (!a.model_file.empty() || !a.preprocess_file.empty())) {
     return Status::InvalidArgument("--model-file and --preprocess shape tensors: add --tensors (or drop them)");
   }
+  // The flags alone would miss the model's mean and std and score near chance without a word.
+  if (a.tensors && a.model_file.empty() && a.preprocess_file.empty()) {
+    return Status::InvalidArgument(
+        "--tensors preprocesses here, as the model's metadata says: pass --model-file MODEL.onnx (or --preprocess "
+        "FILE)");
+  }
   if (a.db.empty() != a.study.empty()) {
     return Status::InvalidArgument(a.db.empty() ? "--study needs a store: pass --db FILE too"
                                                 : "--db needs a study to store the run with: pass --study NAME too");
@@ -95,6 +101,17 @@ LoadOptions MakeOptions(const LoadArgs& a) {
   o.max_in_flight = a.max_in_flight;
   o.one_pass = a.once;
   return o;
+}
+
+// A gRPC server not listening is the user's to start (exit 2, as for
+// http:// in FetchMetadata): the message names the URL and says how.
+Result<std::unique_ptr<InferenceClient>> Connect(const std::string& url) {
+  auto client = ConnectClient(url);
+  if (client.ok() || client.status().code() != StatusCode::kUnavailable) return client;
+  return Status::FailedPrecondition(
+      fmt::format("cannot reach the server at {} ({}); e.g. start one with `sweetspot serve MODEL.onnx --grpc-port "
+                  "PORT`",
+                  SafeText(url), client.status().message()));
 }
 
 // The server's answer to the model's metadata, in the user's words: an
@@ -137,6 +154,22 @@ std::string LevelName(const LevelResult& l) {
                                      : fmt::format("open, {:g} requests/s", l.rate_per_s);
 }
 
+// The warning of a level whose throughput windows do not agree (or are too few to compare).
+std::string StabilityWarning(const LevelResult& l, const LoadOptions& o) {
+  const LevelTiming& t = o.timing;
+  if (l.window_throughputs.size() < 2) {
+    return fmt::format(
+        "stability not judged: {:g} s is shorter than {} {:g} s window{} (--window-s); measure longer "
+        "(--duration-s) or pass a shorter --window-s",
+        t.duration_s, l.window_throughputs.empty() ? "one" : "two", t.window_s,
+        l.window_throughputs.empty() ? "" : "s");
+  }
+  return fmt::format(
+      "throughput not stable: {} windows of {:g} s ({:.1f} answers/s) do not agree within {:g} %; "
+      "measure longer (--duration-s) or quiet the machine",
+      l.window_throughputs.size(), t.window_s, fmt::join(l.window_throughputs, ", "), 100.0 * t.tolerance);
+}
+
 // The progress line of a finished level, and its warnings, on stderr.
 void ReportLevel(const LevelResult& l, const LoadOptions& o) {
   std::string line = fmt::format("{}: {:.1f} answers/s, p50 {:.3f} ms, p99 {:.3f} ms, {} error(s)", LevelName(l),
@@ -155,20 +188,14 @@ void ReportLevel(const LevelResult& l, const LoadOptions& o) {
   // One pass measures accuracy, and its span is as long as the subset makes it:
   // --duration-s, which the warning proposes, does not apply.
   if (!l.stable && !o.one_pass) {
-    std::fputs(fmt::format("sweetspot: warning: {}: throughput not stable: {} window(s) of {:g} s ({:.1f} "
-                           "answers/s) do not agree within {:g} %; measure longer (--duration-s) or quiet the "
-                           "machine\n",
-                           LevelName(l), l.window_throughputs.size(), o.timing.window_s,
-                           fmt::join(l.window_throughputs, ", "), 100.0 * o.timing.tolerance)
-                   .c_str(),
-               stderr);
+    std::fputs(fmt::format("sweetspot: warning: {}: {}\n", LevelName(l), StabilityWarning(l, o)).c_str(), stderr);
   }
 }
 
-Status Store(const LoadArgs& a, const LoadRun& run, const nlohmann::json& doc, double duration_ms) {
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::unique_ptr<ResultsStore> store, WithFlag(ResultsStore::Open(a.db), "--db"));
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t study, store->EnsureStudy(a.study));
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t environment, store->PutEnvironment(CaptureEnvironment(), ""));
+Status Store(ResultsStore& store, const LoadArgs& a, const LoadRun& run, const nlohmann::json& doc,
+             double duration_ms) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t study, store.EnsureStudy(a.study));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t environment, store.PutEnvironment(CaptureEnvironment(), ""));
   StoredLoadRun stored;
   stored.url = a.url;
   stored.model = a.model;
@@ -178,16 +205,17 @@ Status Store(const LoadArgs& a, const LoadRun& run, const nlohmann::json& doc, d
   stored.options_json = DumpJson(doc["options"]);
   stored.levels_json = DumpJson(doc["levels"]);
   stored.duration_ms = duration_ms;
-  return store->PutLoadRun(study, environment, stored);
+  return store.PutLoadRun(study, environment, stored);
 }
 
-Status Write(const LoadArgs& a, const LoadRun& run, double duration_ms) {
+// `store`: the open --db, or null without one.
+Status Write(ResultsStore* store, const LoadArgs& a, const LoadRun& run, double duration_ms) {
   const nlohmann::json doc = LoadRunJson(run, CaptureEnvironment());
   if (!a.json.empty()) SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.json, DumpJson(doc, 2) + "\n", "--json"));
   if (!a.csv.empty()) SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.csv, RenderLoadCsv(run), "--csv"));
   if (a.json != "-" && a.csv != "-") std::fputs(RenderLoadTable(run).c_str(), stdout);
-  if (!a.db.empty()) {
-    SWEETSPOT_RETURN_IF_ERROR(Store(a, run, doc, duration_ms));
+  if (store != nullptr) {
+    SWEETSPOT_RETURN_IF_ERROR(Store(*store, a, run, doc, duration_ms));
     std::fputs(fmt::format("stored in {} (study {})\n", a.db, a.study).c_str(), stderr);
   }
   return Status::Ok();
@@ -196,7 +224,12 @@ Status Write(const LoadArgs& a, const LoadRun& run, double duration_ms) {
 Status RunLoadCommand(const LoadArgs& a) {
   SWEETSPOT_RETURN_IF_ERROR(CheckArgs(a));
   const LoadOptions options = MakeOptions(a);
-  const ClientFactory connect = [url = a.url] { return ConnectClient(url); };
+  // A store that cannot be opened fails before the measuring, not after it.
+  std::unique_ptr<ResultsStore> store;
+  if (!a.db.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(store, WithFlag(ResultsStore::Open(a.db), "--db"));
+  }
+  const ClientFactory connect = [url = a.url] { return Connect(url); };
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<InferenceClient> client, connect());
   SWEETSPOT_ASSIGN_OR_RETURN(const ModelMetadata metadata, FetchMetadata(*client, a));
   SWEETSPOT_ASSIGN_OR_RETURN(const LoadRequests requests, MakeRequests(metadata, a));
@@ -212,7 +245,7 @@ Status RunLoadCommand(const LoadArgs& a) {
       const LoadRun run, RunLoad(connect, requests, options, [&](const LevelResult& l) { ReportLevel(l, options); }));
   const double duration_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  return Write(a, run, duration_ms);
+  return Write(store.get(), a, run, duration_ms);
 }
 
 }  // namespace

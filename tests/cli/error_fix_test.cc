@@ -510,6 +510,8 @@ const std::vector<Case>& Cases() {
       {"LoadOnceWithRate", kLoad + "--once --rate 50", "drop one", kLoad + "--once"},
       {"LoadModelFileWithoutTensors", kLoad + "--model-file {d}/rgb.onnx", "add --tensors",
        kLoad + "--model-file {d}/rgb.onnx --tensors"},
+      {"LoadTensorsWithoutModelFile", kLoad + "--tensors", "pass --model-file MODEL.onnx",
+       kLoad + "--tensors --model-file {d}/rgb.onnx"},
       {"ServeNoModel", kServe, "pass MODEL.onnx (one or more), or --fast and --accurate", kServe + "{d}/rgb.onnx"},
       // serve's fast/accurate pair (serve_journal.cc).
       {"ServeFastWithoutAccurate", kServe + "--fast {d}/rgb.onnx --journal {d}/jobs1.db", "pass both models",

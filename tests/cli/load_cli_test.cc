@@ -97,6 +97,12 @@ TEST(LoadCliTest, UnreachableServerAndUnknownModelSayWhatToDo) {
   EXPECT_THAT(unknown.err, HasSubstr("cnn-nano")) << "the server's models are named";
   EXPECT_EQ(std::count(unknown.err.begin(), unknown.err.end(), '\n'), 1) << unknown.err;
 
+  const auto no_grpc = RunCli("load grpc://127.0.0.1:1 --model m --dataset " + kFashion + kShort);
+  EXPECT_EQ(no_grpc.exit_code, 2);
+  EXPECT_THAT(no_grpc.err, HasSubstr("cannot reach the server at grpc://127.0.0.1:1"));
+  EXPECT_THAT(no_grpc.err, HasSubstr("--grpc-port"));
+  EXPECT_EQ(std::count(no_grpc.err.begin(), no_grpc.err.end(), '\n'), 1) << no_grpc.err;
+
   const auto bad_url = RunCli("load 127.0.0.1:8000 --model m --dataset " + kFashion);
   EXPECT_EQ(bad_url.exit_code, 2);
   EXPECT_THAT(bad_url.err, HasSubstr("http://HOST:PORT"));
@@ -133,6 +139,37 @@ TEST(LoadCliTest, OnceScoresTheSubsetAsEvalDoes) {
   EXPECT_EQ(open.exit_code, 2);
   EXPECT_THAT(open.err, HasSubstr("--once and --rate exclude each other"));
   EXPECT_EQ(std::count(open.err.begin(), open.err.end(), '\n'), 1) << open.err;
+}
+
+// --tensors without the model's preprocessing is told to pass --model-file;
+// with it the answers score as eval does. A level shorter than one window is
+// told that its stability was not judged. A --db that is no store fails
+// before the first level.
+TEST(LoadCliTest, TensorsNeedTheModelFileAndShortLevelsAreNotJudged) {
+  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  TempDir dir;
+  ServeProcess serve({DemoModel("cnn-nano"), "--http-port", "0"}, dir / "serve.err");
+  ASSERT_GT(serve.port(), 0) << serve.line() << serve.Stderr();
+  const std::string base = "load " + serve.url() + " --model cnn-nano --dataset " + kFashion +
+                           " --limit 100 --duration-s 1 --warmup-s 0.2 --window-s 5 --concurrency 1 --tensors";
+  const auto bare = RunCli(base);
+  EXPECT_EQ(bare.exit_code, 2);
+  EXPECT_THAT(bare.err, HasSubstr("pass --model-file MODEL.onnx"));
+  EXPECT_EQ(std::count(bare.err.begin(), bare.err.end(), '\n'), 1) << bare.err;
+
+  const auto fixed = RunCli(base + " --model-file " + DemoModel("cnn-nano") + " --json -");
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  const json doc = json::parse(fixed.out);
+  EXPECT_GT(doc["levels"][0]["top1"]["value"].get<double>(), 0.5) << "the model's mean and std were applied";
+  EXPECT_THAT(fixed.err, HasSubstr("stability not judged: 1 s is shorter than one 5 s window (--window-s)"));
+
+  const fs::path bad_db = dir / "notes.txt";
+  std::ofstream(bad_db) << "not a database\n";
+  const auto stored =
+      RunCli(base + " --model-file " + DemoModel("cnn-nano") + " --db " + bad_db.string() + " --study serving");
+  EXPECT_EQ(stored.exit_code, 2);
+  EXPECT_THAT(stored.err, HasSubstr("--db"));
+  EXPECT_THAT(stored.err, ::testing::Not(HasSubstr("closed, concurrency 1"))) << "no level ran";
 }
 
 // The open loop from the command line: a rate level only, CSV on stdout.
