@@ -201,6 +201,7 @@ HttpServerOptions HttpOptions(const HttpFlags& f) {
   options.max_body_bytes = static_cast<std::size_t>(f.max_body_mb) * 1024 * 1024;
   options.read_timeout = std::chrono::seconds(f.read_timeout_s);
   options.write_timeout = std::chrono::seconds(f.write_timeout_s);
+  options.render_fixes = WithFlagFixes;  // a full queue: pass --max-queue N
   return options;
 }
 

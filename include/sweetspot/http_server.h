@@ -39,6 +39,10 @@ struct HttpServerOptions {
   // more wait in the accept queue. Dynamic batching fills a batch of B only
   // with at least B of them.
   int threads = 16;
+  // An engine error's fixes (status.h FieldFix, e.g. "max_queue") in the
+  // app's words, as Status::RenderedFixes returns them; unset: the answer
+  // carries the message alone. Called from the server's threads.
+  std::function<Status(const Status&)> render_fixes;
 };
 
 // The body of GET /v2/jobs/ID: JSON text, or NotFound (404) for an unknown

@@ -118,7 +118,8 @@ class ModelServer {
   // outputs. Errors, one line: NotFound (model/version); InvalidArgument (an
   // input missing, unknown or given twice, wrong datatype or shape, an
   // unknown output, an image that does not decode); ResourceExhausted (the
-  // model's queue holds max_queue_size requests); Unavailable (shutting
+  // model's queue holds max_queue_size requests: with the FieldFix
+  // "max_queue" = twice that); Unavailable (shutting
   // down); RuntimeError (the runtime failed the batch). `times`, when given,
   // receives the request's stage times (also on errors, as far as it got).
   Result<InferResponse> Infer(const InferRequest& request, StageTimes* times = nullptr);

@@ -338,7 +338,9 @@ void HttpFrontEnd::Impl::InferRoute(const httplib::Request& req, httplib::Respon
   const auto handler = infer_handlers_.find(request->model_name);
   const Result<InferResponse> response =
       handler != infer_handlers_.end() ? handler->second(*request) : server_.Infer(*request);
-  if (!response.ok()) return SendStatus(res, response.status());
+  if (!response.ok()) {
+    return SendStatus(res, options_.render_fixes ? options_.render_fixes(response.status()) : response.status());
+  }
   const auto start = std::chrono::steady_clock::now();
   HttpBody body = EncodeInferResponse(*response, *request);
   if (body.json_header_bytes.has_value()) {

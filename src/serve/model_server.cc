@@ -314,9 +314,11 @@ Result<InferResponse> ModelServer::Impl::Run(ServedModel& model, const InferRequ
   switch (model.queue->Push(std::move(item))) {
     case PushResult::kQueued: break;
     case PushResult::kFull:
-      return Status::ResourceExhausted(
-          fmt::format("{}: queue full ({} requests waiting); retry later or raise max_queue_size", model.Label(),
-                      model.options.max_queue_size));
+      // The fix in the app's words (--max-queue for serve): a FieldFix.
+      return Status::ResourceExhausted(fmt::format("{}: queue full ({} requests waiting); retry later, or queue more",
+                                                   model.Label(), model.options.max_queue_size))
+          .WithFix(
+              FieldFix{.field = "max_queue", .key = "", .values = {std::to_string(2 * model.options.max_queue_size)}});
     case PushResult::kClosed:
       return Status::Unavailable(fmt::format("the server is shutting down; {} takes no new requests", model.Label()));
   }

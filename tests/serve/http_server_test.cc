@@ -455,6 +455,9 @@ TEST_F(HttpServerTest, AStalledClientIsDroppedWhileOthersAreServed) {
 TEST_F(HttpServerTest, TenThousandRequestsBeyondTheQueueAllGet200Or503) {
   HttpServerOptions http;
   http.threads = 32;
+  http.render_fixes = [](const Status& status) {
+    return status.RenderedFixes(status.fixes().empty() ? "" : "raise " + status.fixes().front().field);
+  };
   Serve(http, [](ServedModelOptions& m) { m.max_queue_size = 2; });
   const HttpBody body = EncodeInferRequest(
       [] {
@@ -475,6 +478,7 @@ TEST_F(HttpServerTest, TenThousandRequestsBeyondTheQueueAllGet200Or503) {
   std::mutex mutex;
   std::map<int, int> codes;  // status -> count; -1: no answer
   std::vector<std::string> bad_bodies;
+  std::string full_answer;            // the first 503's error
   std::vector<std::string> failures;  // requests without an answer: why
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
@@ -488,6 +492,8 @@ TEST_F(HttpServerTest, TenThousandRequestsBeyondTheQueueAllGet200Or503) {
         ++codes[res ? res->status : -1];
         if (!res) failures.push_back(httplib::to_string(res.error()));
         if (res && res->status != 200 && !ParseErrorBody(res->body).has_value()) bad_bodies.push_back(res->body);
+        if (res && res->status == 503 && full_answer.empty())
+          full_answer = ParseErrorBody(res->body).value_or(res->body);
       }
     });
   }
@@ -495,6 +501,8 @@ TEST_F(HttpServerTest, TenThousandRequestsBeyondTheQueueAllGet200Or503) {
   EXPECT_EQ(codes[200] + codes[503], kRequests)
       << "answers: " << ::testing::PrintToString(codes) << ", failures: " << ::testing::PrintToString(failures);
   EXPECT_GT(codes[503], 0) << "the queue of 2 never filled";
+  EXPECT_THAT(full_answer, HasSubstr("queue full (2 requests waiting); retry later, or queue more: raise max_queue"))
+      << "the fix rendered by render_fixes";
   EXPECT_TRUE(bad_bodies.empty()) << bad_bodies.front();
   EXPECT_EQ(Client().Get("/v2/health/ready")->status, 200);
   EXPECT_EQ(PostJson("/v2/models/linear/infer", kLinearJson)->status, 200);

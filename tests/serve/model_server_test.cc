@@ -198,8 +198,8 @@ TEST_F(ModelServerTest, AFullQueueRefusesWhileTheQueuedRequestsAreAnswered) {
   auto refused = server->Infer(Request("linear", {Fp32Tensor("x", {1, 2}, {1, 1})}));
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kResourceExhausted);
-  EXPECT_EQ(refused.status().message(),
-            "model 'linear': queue full (2 requests waiting); retry later or raise max_queue_size");
+  EXPECT_EQ(refused.status().message(), "model 'linear': queue full (2 requests waiting); retry later, or queue more");
+  EXPECT_EQ(refused.status().fixes(), (std::vector<FieldFix>{{.field = "max_queue", .key = "", .values = {"4"}}}));
   server->BeginShutdown();  // the queued batch runs now
   auto answer_a = a.get();
   auto answer_b = b.get();
