@@ -5,6 +5,7 @@
 // The options are one struct per flag group (models, HTTP, ...), each filled
 // by its own Add*Flags and turned into library options by its own function,
 // so that a front end or feature adds its group without touching the others.
+#include <arpa/inet.h>
 #include <pthread.h>
 
 #include <algorithm>
@@ -27,6 +28,7 @@
 #include "sweetspot/grpc_server.h"
 #include "sweetspot/http_server.h"
 #include "sweetspot/model_server.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot::cli {
 namespace {
@@ -193,6 +195,14 @@ Result<std::vector<ServedModelOptions>> ModelOptions(const ModelFlags& f) {
   return models;
 }
 
+// Whether --host reads as an address to bind (an IPv4/IPv6 literal or
+// localhost): a failed bind on one is the port's fault, else the host's.
+bool IsListenAddress(const std::string& host) {
+  in6_addr address{};
+  return host == "localhost" || inet_pton(AF_INET, host.c_str(), &address) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), &address) == 1;
+}
+
 HttpServerOptions HttpOptions(const HttpFlags& f) {
   HttpServerOptions options;
   options.host = f.host;
@@ -279,6 +289,12 @@ Status RunServe(const ServeArgs& a) {
     if (JobLookup lookup = pair->Lookup()) http.SetJobLookup(std::move(lookup));
   }
   Result<int> port = http.Start();
+  if (!port.ok() && !IsListenAddress(a.http.host)) {
+    return Status::InvalidArgument(
+        fmt::format("--host {} is not an address to listen on: pass an IP address of this "
+                    "host, e.g. --host 127.0.0.1 (or 0.0.0.0 for every interface)",
+                    SafeText(a.http.host)));
+  }
   if (!port.ok()) {
     return port.status().WithContext("--http-port").RenderedFixes("pass another --http-port, or 0 for any free one");
   }

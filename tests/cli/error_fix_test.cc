@@ -512,6 +512,8 @@ const std::vector<Case>& Cases() {
        kLoad + "--model-file {d}/rgb.onnx --tensors"},
       {"LoadTensorsWithoutModelFile", kLoad + "--tensors", "pass --model-file MODEL.onnx",
        kLoad + "--tensors --model-file {d}/rgb.onnx"},
+      {"ServeHostNotAnAddress", kServe + "{d}/rgb.onnx --host 999.1.1.1", "pass an IP address of this host",
+       kServe + "{d}/rgb.onnx --host 127.0.0.1"},
       {"ServeNoModel", kServe, "pass MODEL.onnx (one or more), or --fast and --accurate", kServe + "{d}/rgb.onnx"},
       // serve's fast/accurate pair (serve_journal.cc).
       {"ServeFastWithoutAccurate", kServe + "--fast {d}/rgb.onnx --journal {d}/jobs1.db", "pass both models",
