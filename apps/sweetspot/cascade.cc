@@ -67,7 +67,7 @@ void RegisterCascade(CLI::App& root, Action* selected) {
   cmd->add_option("--accurate", args->accurate, "the accurate candidate (e.g. large)")->required();
   cmd->add_option("--max-drop-points", args->max_drop_points,
                   "top-1 the cascade may lose against the accurate model, in points (default 0.3)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(NonNegativeNumber());
   cmd->add_option("--json", args->json, "write the whole curve as JSON to FILE (- for stdout)");
   cmd->add_option("--csv", args->csv, "write every threshold as CSV to FILE (- for stdout)");
   cmd->callback([args, selected] { *selected = [args] { return RunCascade(*args); }; });

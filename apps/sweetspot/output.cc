@@ -268,4 +268,14 @@ std::map<std::string, std::int64_t> DimValues(const std::vector<std::pair<std::s
 
 CLI::Validator NonNegativeInteger() { return IntegerAtLeast(0, "a non-negative integer", "NON-NEGATIVE"); }
 
+CLI::Validator NonNegativeNumber() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double value = 0;
+        if (CLI::detail::lexical_cast(text, value) && value >= 0) return "";
+        return text + " is not a non-negative number";
+      },
+      "NON-NEGATIVE");
+}
+
 }  // namespace sweetspot::cli

@@ -95,6 +95,7 @@ class ProgressBar {
 // integer"); CLI11 2.1's own print the whole double range.
 CLI::Validator PositiveInteger();
 CLI::Validator NonNegativeInteger();
+CLI::Validator NonNegativeNumber();
 
 // A library parse result with the flag that gave the text as its context
 // ("--scenario: unknown scenario 'x' (expected ...)").

@@ -159,6 +159,7 @@ Result<const CandidateMeasurements*> FindCandidate(const std::vector<CandidateMe
   for (const CandidateMeasurements& c : candidates) {
     if (c.name == name) return &c;
   }
+  if (candidates.empty()) return Status::InvalidArgument(fmt::format("study '{}' has no measured candidates", study));
   std::vector<std::string> names;
   for (const CandidateMeasurements& c : candidates) names.push_back(c.name);
   return Status::InvalidArgument(

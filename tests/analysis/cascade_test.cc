@@ -240,6 +240,8 @@ TEST(CascadeTest, StoredCascadePicksTheRowsWithScoresAndTheSameSetting) {
 
   EXPECT_THAT(AnalyzeStoredCascade({nano, large}, "pair", "tiny", "large").status().message(),
               HasSubstr("study 'pair' has no candidate 'tiny' (its candidates: nano, large)"));
+  EXPECT_EQ(AnalyzeStoredCascade({}, "pair", "nano", "large").status().message(),
+            "study 'pair' has no measured candidates");
   large.latency = {other_setting};
   EXPECT_THAT(AnalyzeStoredCascade({nano, large}, "pair", "nano", "large").status().message(),
               HasSubstr("large has no latency result in nano's setting 'single-stream b1 t1'"));

@@ -115,6 +115,13 @@ TEST_F(CascadeCli, UnknownCandidateListsTheStudysAndTheListedOneWorks) {
   EXPECT_EQ(RunCli("cascade --db " + db_.string() + " --fast nano --accurate large").exit_code, 0);
 }
 
+TEST_F(CascadeCli, ANegativeMaxDropIsRefusedInOneShortLine) {
+  const auto r = RunCli("cascade --db " + db_.string() + " --fast nano --accurate large --max-drop-points -5");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("-5 is not a non-negative number"));
+  EXPECT_LT(r.err.size(), 200U) << "no 300-digit range: " << r.err;
+}
+
 TEST_F(CascadeCli, AFastModelWithoutScoresIsRefused) {
   const auto r = RunCli("cascade --db " + db_.string() + " --fast large --accurate big");
   EXPECT_EQ(r.exit_code, 2);
