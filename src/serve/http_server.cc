@@ -223,11 +223,13 @@ void HttpFrontEnd::Impl::Dispatch(const httplib::Request& req, httplib::Response
   // HEAD is GET without the body (httplib drops it).
   const std::string method = req.method == "HEAD" ? "GET" : req.method;
   std::vector<std::string> allowed;
+  std::string_view path_label;  // the route the path names, for a 405's count
   for (const Route& route : routes_) {
     Match match;
     if (!std::regex_match(req.path, match, route.path)) continue;
     if (route.method != method) {
       allowed.push_back(route.method);
+      if (path_label.empty()) path_label = route.label;
       continue;
     }
     (this->*route.handler)(req, res, match);
@@ -242,7 +244,7 @@ void HttpFrontEnd::Impl::Dispatch(const httplib::Request& req, httplib::Response
   }
   res.set_header("Allow", fmt::format("{}", fmt::join(allowed, ", ")));
   SendError(res, 405, fmt::format("{} takes {}, not {}", req.path, fmt::join(allowed, " or "), req.method));
-  CountRequest("unknown", 405);
+  CountRequest(path_label, 405);
 }
 
 void HttpFrontEnd::Impl::ReadBodyAndDispatch(const httplib::Request& req, httplib::Response& res,

@@ -308,6 +308,11 @@ TEST_F(HttpServerTest, UnknownRouteIs404AndWrongMethodIs405) {
   const auto delete_model = client.Delete("/v2/models/linear");
   ASSERT_TRUE(delete_model);
   EXPECT_EQ(delete_model->status, 405);
+  const auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  EXPECT_THAT(metrics->body, HasSubstr(R"(sweetspot_http_requests_total{code="405",route="infer"} 1)"))
+      << "a wrong method is counted under the route its path names";
+  EXPECT_THAT(metrics->body, HasSubstr(R"(sweetspot_http_requests_total{code="404",route="unknown"} 1)"));
 }
 
 TEST_F(HttpServerTest, AKeepAliveConnectionCarriesManyRequests) {
