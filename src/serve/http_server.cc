@@ -279,11 +279,13 @@ void HttpFrontEnd::Impl::CountRequest(std::string_view route, int http_status) {
 }
 
 // An infer request the engine never saw (unparsable): counted like the
-// engine counts its own answers.
+// engine counts its own answers, a model name that is not served under ""
+// as the engine does, so clients cannot add series to /metrics at will.
 void HttpFrontEnd::Impl::CountEarlyFailure(const std::string& model, int http_status) {
+  const bool served = server_.Metadata(model, "").ok();
   server_.metrics()
       .GetCounter("sweetspot_requests_total", "Inference requests answered, by model and HTTP status code",
-                  {{"model", model}, {"code", std::to_string(http_status)}})
+                  {{"model", served ? model : ""}, {"code", std::to_string(http_status)}})
       .Increment();
 }
 

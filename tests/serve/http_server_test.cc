@@ -36,6 +36,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 namespace fs = std::filesystem;
 
 constexpr char kLinearJson[] = R"({"inputs":[{"name":"x","shape":[1,2],"datatype":"FP32","data":[1,1]}]})";
@@ -340,6 +341,20 @@ TEST_F(HttpServerTest, MetricsCountRequestsAndTheSerializeStage) {
   EXPECT_THAT(res->body, HasSubstr(R"(sweetspot_requests_total{code="400",model="linear"} 1)"));
   EXPECT_THAT(res->body, HasSubstr(R"(sweetspot_stage_seconds_count{model="linear",stage="serialize"} 1)"));
   EXPECT_THAT(res->body, HasSubstr(R"(sweetspot_http_requests_total{code="200",route="infer"} 1)"));
+}
+
+// A model name is a metric label only when it is served: requests naming
+// made-up models (here with bodies that do not parse, counted before the
+// engine sees them) all land in model="" instead of one series each.
+TEST_F(HttpServerTest, MadeUpModelNamesAddNoMetricSeries) {
+  Serve();
+  for (const char* name : {"zza", "zzb", "zzc"}) {
+    ASSERT_EQ(PostJson(std::string("/v2/models/") + name + "/infer", R"({"inputs": []})")->status, 400);
+  }
+  const auto res = Client().Get("/metrics");
+  ASSERT_TRUE(res);
+  EXPECT_THAT(res->body, Not(HasSubstr("zza")));
+  EXPECT_THAT(res->body, HasSubstr(R"(sweetspot_requests_total{code="400",model=""} 3)"));
 }
 
 TEST_F(HttpServerTest, JobsAre404WithoutAJournal) {
