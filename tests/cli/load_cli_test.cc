@@ -24,14 +24,9 @@ using testing::ServeProcess;
 using testing::TempDir;
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-const std::string kFashion = "/usr/share/datasets/fashion-mnist/t10k";
-
-std::string DemoModel(const std::string& name) {
-  return (fs::path(SWEETSPOT_TEST_DIR).parent_path() / "examples" / "fashion-mnist" / (name + ".onnx")).string();
-}
-
-bool HaveFashion() { return fs::exists(kFashion + "-images-idx3-ubyte.gz"); }
+using testing::DemoModel;
+using testing::HaveFashionMnistTest;
+using testing::kFashionMnistTest;
 
 const std::string kShort = " --limit 100 --duration-s 1 --warmup-s 0.2 --window-s 0.5 --tolerance 0.5";
 
@@ -39,12 +34,12 @@ const std::string kShort = " --limit 100 --duration-s 1 --warmup-s 0.2 --window-
 // answer scored and no error, progress on stderr, the run stored with its
 // study, and the report of that study showing it.
 TEST(LoadCliTest, LoadsServeAndStoresTheRun) {
-  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  if (!HaveFashionMnistTest()) GTEST_SKIP() << kFashionMnistTest << " is missing (apt install dataset-fashion-mnist)";
   TempDir dir;
-  ServeProcess serve({DemoModel("cnn-nano"), "--http-port", "0"}, dir / "serve.err");
+  ServeProcess serve({DemoModel("cnn-nano").string(), "--http-port", "0"}, dir / "serve.err");
   ASSERT_GT(serve.port(), 0) << serve.line() << serve.Stderr();
   const fs::path db = dir / "load.db";
-  const auto run = RunCli("load " + serve.url() + " --model cnn-nano --dataset " + kFashion + kShort +
+  const auto run = RunCli("load " + serve.url() + " --model cnn-nano --dataset " + kFashionMnistTest + kShort +
                           " --concurrency 1,2 --json - --db " + db.string() + " --study serving");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.err, HasSubstr("closed, concurrency 1: "));
@@ -82,28 +77,28 @@ TEST(LoadCliTest, LoadsServeAndStoresTheRun) {
 // Bad input: an unreachable server names the URL; an unknown model lists the
 // server's models; each one line, exit 2.
 TEST(LoadCliTest, UnreachableServerAndUnknownModelSayWhatToDo) {
-  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
-  const auto nobody = RunCli("load http://127.0.0.1:1 --model m --dataset " + kFashion + kShort);
+  if (!HaveFashionMnistTest()) GTEST_SKIP() << kFashionMnistTest << " is missing (apt install dataset-fashion-mnist)";
+  const auto nobody = RunCli("load http://127.0.0.1:1 --model m --dataset " + kFashionMnistTest + kShort);
   EXPECT_EQ(nobody.exit_code, 2);
   EXPECT_THAT(nobody.err, HasSubstr("cannot reach the server at http://127.0.0.1:1"));
   EXPECT_EQ(std::count(nobody.err.begin(), nobody.err.end(), '\n'), 1) << nobody.err;
 
   TempDir dir;
-  ServeProcess serve({DemoModel("cnn-nano"), "--http-port", "0"}, dir / "serve.err");
+  ServeProcess serve({DemoModel("cnn-nano").string(), "--http-port", "0"}, dir / "serve.err");
   ASSERT_GT(serve.port(), 0) << serve.line() << serve.Stderr();
-  const auto unknown = RunCli("load " + serve.url() + " --model nope --dataset " + kFashion + kShort);
+  const auto unknown = RunCli("load " + serve.url() + " --model nope --dataset " + kFashionMnistTest + kShort);
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_THAT(unknown.err, HasSubstr("--model: "));
   EXPECT_THAT(unknown.err, HasSubstr("cnn-nano")) << "the server's models are named";
   EXPECT_EQ(std::count(unknown.err.begin(), unknown.err.end(), '\n'), 1) << unknown.err;
 
-  const auto no_grpc = RunCli("load grpc://127.0.0.1:1 --model m --dataset " + kFashion + kShort);
+  const auto no_grpc = RunCli("load grpc://127.0.0.1:1 --model m --dataset " + kFashionMnistTest + kShort);
   EXPECT_EQ(no_grpc.exit_code, 2);
   EXPECT_THAT(no_grpc.err, HasSubstr("cannot reach the server at grpc://127.0.0.1:1"));
   EXPECT_THAT(no_grpc.err, HasSubstr("--grpc-port"));
   EXPECT_EQ(std::count(no_grpc.err.begin(), no_grpc.err.end(), '\n'), 1) << no_grpc.err;
 
-  const auto bad_url = RunCli("load 127.0.0.1:8000 --model m --dataset " + kFashion);
+  const auto bad_url = RunCli("load 127.0.0.1:8000 --model m --dataset " + kFashionMnistTest);
   EXPECT_EQ(bad_url.exit_code, 2);
   EXPECT_THAT(bad_url.err, HasSubstr("http://HOST:PORT"));
 }
@@ -112,11 +107,11 @@ TEST(LoadCliTest, UnreachableServerAndUnknownModelSayWhatToDo) {
 // the level's top-1 count equal to `sweetspot eval`'s on the same subset;
 // --once with --rate is refused in one line, exit 2.
 TEST(LoadCliTest, OnceScoresTheSubsetAsEvalDoes) {
-  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  if (!HaveFashionMnistTest()) GTEST_SKIP() << kFashionMnistTest << " is missing (apt install dataset-fashion-mnist)";
   TempDir dir;
-  ServeProcess serve({DemoModel("cnn-nano"), "--http-port", "0"}, dir / "serve.err");
+  ServeProcess serve({DemoModel("cnn-nano").string(), "--http-port", "0"}, dir / "serve.err");
   ASSERT_GT(serve.port(), 0) << serve.line() << serve.Stderr();
-  const std::string load = "load " + serve.url() + " --model cnn-nano --dataset " + kFashion +
+  const std::string load = "load " + serve.url() + " --model cnn-nano --dataset " + kFashionMnistTest +
                            " --limit 300 --warmup-s 0.2 --duration-s 0.001 --once --concurrency 4";
   const auto run = RunCli(load + " --json -");
   ASSERT_EQ(run.exit_code, 0) << run.err;
@@ -129,8 +124,8 @@ TEST(LoadCliTest, OnceScoresTheSubsetAsEvalDoes) {
   EXPECT_EQ(level["top1"]["scored"], 300);
 
   const fs::path eval_json = dir / "eval.json";
-  const auto eval = RunCli("eval " + DemoModel("cnn-nano") + " --data " + kFashion + " --limit 300 --no-cache --json " +
-                           eval_json.string());
+  const auto eval = RunCli("eval " + DemoModel("cnn-nano").string() + " --data " + kFashionMnistTest +
+                           " --limit 300 --no-cache --json " + eval_json.string());
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   std::ifstream in(eval_json);
   EXPECT_EQ(level["top1"]["correct"], json::parse(in)["metrics"]["top1_correct"]);
@@ -146,18 +141,18 @@ TEST(LoadCliTest, OnceScoresTheSubsetAsEvalDoes) {
 // told that its stability was not judged. A --db that is no store fails
 // before the first level.
 TEST(LoadCliTest, TensorsNeedTheModelFileAndShortLevelsAreNotJudged) {
-  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  if (!HaveFashionMnistTest()) GTEST_SKIP() << kFashionMnistTest << " is missing (apt install dataset-fashion-mnist)";
   TempDir dir;
-  ServeProcess serve({DemoModel("cnn-nano"), "--http-port", "0"}, dir / "serve.err");
+  ServeProcess serve({DemoModel("cnn-nano").string(), "--http-port", "0"}, dir / "serve.err");
   ASSERT_GT(serve.port(), 0) << serve.line() << serve.Stderr();
-  const std::string base = "load " + serve.url() + " --model cnn-nano --dataset " + kFashion +
+  const std::string base = "load " + serve.url() + " --model cnn-nano --dataset " + kFashionMnistTest +
                            " --limit 100 --duration-s 1 --warmup-s 0.2 --window-s 5 --concurrency 1 --tensors";
   const auto bare = RunCli(base);
   EXPECT_EQ(bare.exit_code, 2);
   EXPECT_THAT(bare.err, HasSubstr("pass --model-file MODEL.onnx"));
   EXPECT_EQ(std::count(bare.err.begin(), bare.err.end(), '\n'), 1) << bare.err;
 
-  const auto fixed = RunCli(base + " --model-file " + DemoModel("cnn-nano") + " --json -");
+  const auto fixed = RunCli(base + " --model-file " + DemoModel("cnn-nano").string() + " --json -");
   ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
   const json doc = json::parse(fixed.out);
   EXPECT_GT(doc["levels"][0]["top1"]["value"].get<double>(), 0.5) << "the model's mean and std were applied";
@@ -165,8 +160,8 @@ TEST(LoadCliTest, TensorsNeedTheModelFileAndShortLevelsAreNotJudged) {
 
   const fs::path bad_db = dir / "notes.txt";
   std::ofstream(bad_db) << "not a database\n";
-  const auto stored =
-      RunCli(base + " --model-file " + DemoModel("cnn-nano") + " --db " + bad_db.string() + " --study serving");
+  const auto stored = RunCli(base + " --model-file " + DemoModel("cnn-nano").string() + " --db " + bad_db.string() +
+                             " --study serving");
   EXPECT_EQ(stored.exit_code, 2);
   EXPECT_THAT(stored.err, HasSubstr("--db"));
   EXPECT_THAT(stored.err, ::testing::Not(HasSubstr("closed, concurrency 1"))) << "no level ran";
@@ -174,12 +169,12 @@ TEST(LoadCliTest, TensorsNeedTheModelFileAndShortLevelsAreNotJudged) {
 
 // The open loop from the command line: a rate level only, CSV on stdout.
 TEST(LoadCliTest, RateLevelsAloneRunTheOpenLoop) {
-  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  if (!HaveFashionMnistTest()) GTEST_SKIP() << kFashionMnistTest << " is missing (apt install dataset-fashion-mnist)";
   TempDir dir;
-  ServeProcess serve({DemoModel("cnn-nano"), "--http-port", "0"}, dir / "serve.err");
+  ServeProcess serve({DemoModel("cnn-nano").string(), "--http-port", "0"}, dir / "serve.err");
   ASSERT_GT(serve.port(), 0) << serve.line() << serve.Stderr();
-  const auto run = RunCli("load " + serve.url() + " --model cnn-nano --dataset " + kFashion + kShort +
-                          " --tensors --model-file " + DemoModel("cnn-nano") + " --rate 50 --csv -");
+  const auto run = RunCli("load " + serve.url() + " --model cnn-nano --dataset " + kFashionMnistTest + kShort +
+                          " --tensors --model-file " + DemoModel("cnn-nano").string() + " --rate 50 --csv -");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(std::count(run.out.begin(), run.out.end(), '\n'), 2) << run.out;
   EXPECT_THAT(run.out, HasSubstr("\nopen,"));

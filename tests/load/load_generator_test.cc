@@ -3,6 +3,7 @@
 // demo model and test images. The answers it scores must be eval's answers;
 // failed requests are counted apart, never as latencies. No timing assertions.
 #include "sweetspot/load_generator.h"
+#include "support/support.h"
 
 #include <filesystem>
 #include <memory>
@@ -23,15 +24,11 @@ namespace {
 
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
+using testing::DemoModel;
+using testing::HaveFashionMnistTest;
+using testing::kFashionMnistTest;
 
-const fs::path kFashion = "/usr/share/datasets/fashion-mnist/t10k";
 constexpr std::size_t kSamples = 200;
-
-fs::path DemoModel(const std::string& name) {
-  return fs::path(SWEETSPOT_TEST_DIR).parent_path() / "examples" / "fashion-mnist" / (name + ".onnx");
-}
-
-bool HaveFashion() { return fs::exists(kFashion.string() + "-images-idx3-ubyte.gz"); }
 
 // A server of `model` on 127.0.0.1, any free port, for one test.
 class LoopbackServer {
@@ -74,7 +71,7 @@ ServedModelOptions Served(const std::string& name) {
 EvalResult Eval(const std::string& model, std::size_t limit = kSamples) {
   EvalRequest request;
   request.model_path = DemoModel(model).string();
-  request.dataset_path = kFashion.string();
+  request.dataset_path = kFashionMnistTest;
   request.limit = limit;
   request.threads = 1;
   request.cache_enabled = false;
@@ -87,7 +84,7 @@ Result<LoadRequests> Requests(const std::string& url, const std::string& model, 
                               std::size_t limit = kSamples) {
   SWEETSPOT_ASSIGN_OR_RETURN(auto client, ConnectClient(url));
   SWEETSPOT_ASSIGN_OR_RETURN(const ModelMetadata metadata, client->Metadata(model, ""));
-  SWEETSPOT_ASSIGN_OR_RETURN(auto dataset, OpenDataset(kFashion));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto dataset, OpenDataset(kFashionMnistTest));
   RequestOptions options;
   options.form = form;
   options.limit = limit;
@@ -100,7 +97,7 @@ LevelTiming Short() { return {.warmup_s = 0.2, .duration_s = 1.0, .window_s = 0.
 
 // Every answer the server gives, images or tensors, is eval's answer for that image.
 TEST(LoadGeneratorTest, ServedAnswersAreEvalsAnswers) {
-  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  if (!HaveFashionMnistTest()) GTEST_SKIP() << kFashionMnistTest << " is missing (apt install dataset-fashion-mnist)";
   const EvalResult eval = Eval("cnn-nano");
   LoopbackServer server(Served("cnn-nano"));
   for (const RequestForm form : {RequestForm::kImages, RequestForm::kTensors}) {
@@ -129,7 +126,7 @@ TEST(LoadGeneratorTest, ServedAnswersAreEvalsAnswers) {
 // A closed-loop level scores every answer; with eval's predictions as the
 // labels every scored answer is correct. The server reports its stage times.
 TEST(LoadGeneratorTest, ClosedLevelScoresEveryAnswerAndReadsServerTimes) {
-  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  if (!HaveFashionMnistTest()) GTEST_SKIP() << kFashionMnistTest << " is missing (apt install dataset-fashion-mnist)";
   const EvalResult eval = Eval("cnn-nano");
   LoopbackServer server(Served("cnn-nano"));
   auto requests = Requests(server.url(), "cnn-nano", RequestForm::kImages);
@@ -155,7 +152,7 @@ TEST(LoadGeneratorTest, ClosedLevelScoresEveryAnswerAndReadsServerTimes) {
 // Open loop: Poisson arrivals; every issued request is answered or counted
 // as dropped, never both.
 TEST(LoadGeneratorTest, OpenLevelAnswersOrDropsEachArrival) {
-  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  if (!HaveFashionMnistTest()) GTEST_SKIP() << kFashionMnistTest << " is missing (apt install dataset-fashion-mnist)";
   LoopbackServer server(Served("cnn-nano"));
   auto requests = Requests(server.url(), "cnn-nano", RequestForm::kTensors);
   ASSERT_TRUE(requests.ok()) << requests.status().ToString();
@@ -173,7 +170,7 @@ TEST(LoadGeneratorTest, OpenLevelAnswersOrDropsEachArrival) {
 // exactly once across four clients, so the level's top-1 count is eval's on
 // the same subset. duration_s is ignored (far too short to send 300 here).
 TEST(LoadGeneratorTest, OnePassScoresEverySampleOnceAsEval) {
-  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  if (!HaveFashionMnistTest()) GTEST_SKIP() << kFashionMnistTest << " is missing (apt install dataset-fashion-mnist)";
   constexpr std::size_t kPass = 300;
   const EvalResult eval = Eval("cnn-nano", kPass);
   LoopbackServer server(Served("cnn-nano"));
@@ -208,7 +205,7 @@ TEST(LoadGeneratorTest, OnePassScoresEverySampleOnceAsEval) {
 
 // Every request to a model the server lacks fails: all errors, no latencies.
 TEST(LoadGeneratorTest, UnknownModelGivesOnlyErrors) {
-  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  if (!HaveFashionMnistTest()) GTEST_SKIP() << kFashionMnistTest << " is missing (apt install dataset-fashion-mnist)";
   LoopbackServer server(Served("cnn-nano"));
   auto requests = Requests(server.url(), "cnn-nano", RequestForm::kTensors);
   ASSERT_TRUE(requests.ok()) << requests.status().ToString();
@@ -227,7 +224,7 @@ TEST(LoadGeneratorTest, UnknownModelGivesOnlyErrors) {
 // A queue of one request and eight clients: some requests are refused (503,
 // resource exhausted) and counted apart; the answered ones keep their latencies.
 TEST(LoadGeneratorTest, FullQueueRefusalsAreCountedApart) {
-  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  if (!HaveFashionMnistTest()) GTEST_SKIP() << kFashionMnistTest << " is missing (apt install dataset-fashion-mnist)";
   ServedModelOptions model = Served("resnet-large");
   model.max_queue_size = 1;
   LoopbackServer server(model);
@@ -245,7 +242,7 @@ TEST(LoadGeneratorTest, FullQueueRefusalsAreCountedApart) {
 // The same generator over gRPC (grpc://): ConnectClient picks the gRPC
 // client; every answer scored equals eval's, and errors stay apart.
 TEST(LoadGeneratorTest, GrpcUrlLoadsTheGrpcFrontEnd) {
-  if (!HaveFashion()) GTEST_SKIP() << kFashion << " is missing (apt install dataset-fashion-mnist)";
+  if (!HaveFashionMnistTest()) GTEST_SKIP() << kFashionMnistTest << " is missing (apt install dataset-fashion-mnist)";
   const EvalResult eval = Eval("cnn-nano");
   auto server = ModelServer::Create({Served("cnn-nano")});
   ASSERT_TRUE(server.ok()) << server.status().ToString();

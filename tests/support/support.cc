@@ -27,6 +27,12 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+fs::path DemoModel(const std::string& name) {
+  return fs::path(SWEETSPOT_TEST_DIR).parent_path() / "examples" / "fashion-mnist" / (name + ".onnx");
+}
+
+bool HaveFashionMnistTest() { return fs::exists(kFashionMnistTest + "-images-idx3-ubyte.gz"); }
+
 fs::path SharedData(const std::string& relative) {
   fs::path p = fs::path(SWEETSPOT_SHARED_DATA_DIR) / relative;
   std::error_code ec;

@@ -26,6 +26,13 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The shipped Fashion-MNIST family: examples/fashion-mnist/<name>.onnx.
+std::filesystem::path DemoModel(const std::string& name);
+
+// Debian's dataset-fashion-mnist test set (IDX prefix), and whether it is installed.
+inline const std::string kFashionMnistTest = "/usr/share/datasets/fashion-mnist/t10k";
+bool HaveFashionMnistTest();
+
 // ../shared/data/<relative>; empty if it does not exist.
 std::filesystem::path SharedData(const std::string& relative);
 
