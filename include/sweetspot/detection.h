@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "sweetspot/preprocess.h"
+
 namespace sweetspot {
 
 struct Box {
@@ -40,6 +42,11 @@ struct Box {
 // `inclusive_pixels` adds 1 to every width and height (the Pascal VOC devkit's
 // convention for 1-based inclusive pixel corners).
 double IntersectionOverUnion(const Box& a, const Box& b, bool inclusive_pixels = false);
+
+// A box found in the model input mapped back to the original image of
+// image_width x image_height pixels: (input - offset) / scale per axis, then
+// clipped to [0, width] x [0, height].
+Box MapBoxToImage(const Box& input_box, const ImageGeometry& geometry, int image_width, int image_height);
 
 // One labelled object.
 struct GroundTruthBox {

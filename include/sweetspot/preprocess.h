@@ -127,6 +127,21 @@ Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, con
 // the Status's fixes (status.h), for the caller to name as its options.
 Result<PreprocessSpec> Resolve(const PreprocessSpec& spec, const TensorInfo& input);
 
+// Where ApplyPreprocess puts an image of image_width x image_height pixels in
+// the model input, per axis: input = original * scale + offset (pixels,
+// continuous coordinates). Exact resize: scale = input / original, offset 0;
+// letterbox: the resize factor and the padding before the image; a crop: the
+// resize factor and minus the crop's start. Used to map boxes found in the
+// input back to the original image (MapBoxToImage, detection.h).
+struct ImageGeometry {
+  double scale_x = 1.0;
+  double scale_y = 1.0;
+  double offset_x = 0.0;
+  double offset_y = 0.0;
+};
+// For a resolved spec (width and height set) and an image of that size.
+ImageGeometry PreprocessGeometry(const PreprocessSpec& spec, int image_width, int image_height);
+
 // Applies a resolved spec to an 8-bit gray or BGR image, writing exactly
 // SampleSizeBytes() bytes to `out`. OpenCV errors come back as Status.
 Status ApplyPreprocess(const PreprocessSpec& spec, const cv::Mat& image, std::span<std::byte> out);

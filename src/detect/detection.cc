@@ -18,4 +18,14 @@ double IntersectionOverUnion(const Box& a, const Box& b, bool inclusive_pixels) 
   return inter / (a_w * a_h + b_w * b_h - inter);
 }
 
+Box MapBoxToImage(const Box& input_box, const ImageGeometry& geometry, int image_width, int image_height) {
+  const auto map = [](double value, double scale, double offset, int limit) {
+    return std::clamp((value - offset) / scale, 0.0, static_cast<double>(limit));
+  };
+  return {map(input_box.x1, geometry.scale_x, geometry.offset_x, image_width),
+          map(input_box.y1, geometry.scale_y, geometry.offset_y, image_height),
+          map(input_box.x2, geometry.scale_x, geometry.offset_x, image_width),
+          map(input_box.y2, geometry.scale_y, geometry.offset_y, image_height)};
+}
+
 }  // namespace sweetspot
