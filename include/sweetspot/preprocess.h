@@ -1,8 +1,8 @@
 // PreprocessSpec: how a decoded image becomes one model input sample.
 //
 // Order of operations (each step documented on its field):
-//   colour conversion -> resize (exact, shorter side + centre crop, or centre
-//   square crop + resize) ->
+//   colour conversion -> resize (exact, shorter side + centre crop, centre
+//   square crop + resize, or letterbox) ->
 //   value = (pixel * scale - mean[c]) / std[c] -> layout -> dtype.
 //
 // A spec comes from, in increasing priority: the defaults below, the model's
@@ -38,9 +38,14 @@ enum class ColorOrder { kRgb, kBgr, kGray };
 enum class ResizeMode {
   kExact,        // stretch to width x height (skipped when the image already has that size)
   kShorterCrop,  // shorter side to size / crop_fraction, then a centred width x height crop (torchvision order)
-  kCentralCrop   // the centred square of side int(crop_fraction * shorter side), offsets (dim - side + 1) / 2,
+  kCentralCrop,  // the centred square of side int(crop_fraction * shorter side), offsets (dim - side + 1) / 2,
                  // then resized to width x height (TF-slim/Keras order: crop, then resize)
+  kLetterbox     // aspect kept: r = min(width / w, height / h), resized to round(w r) x round(h r), placed
+                 // by letterbox_align in a width x height image filled with `pad` (YOLO/NanoDet detectors)
 };
+// Where kLetterbox places the resized image: centred (left = (width - new_w) / 2,
+// integer division; top likewise) or at the top-left corner.
+enum class LetterboxAlign { kCenter, kTopLeft };
 enum class Interpolation { kNearest, kLinear, kCubic, kArea };
 enum class Layout { kNchw, kNhwc };
 
@@ -50,6 +55,12 @@ struct PreprocessSpec {
   int width = 0;                 // 0: taken from the model's input shape (see Resolve)
   int height = 0;                // 0: taken from the model's input shape
   double crop_fraction = 0.875;  // kShorterCrop and kCentralCrop only, in (0, 1]
+  int pad = 0;                   // kLetterbox only: the border's pixel value 0..255, before scale/mean (YOLO: 114)
+  LetterboxAlign letterbox_align = LetterboxAlign::kCenter;  // kLetterbox only
+  // 0: off. When > 0, a width/height the spec gives for a model input whose
+  // size is not fixed is rounded up to a multiple of it (Resolve): detectors
+  // with strides 8..32 need input sides divisible by the largest.
+  int stride = 0;
   Interpolation interpolation = Interpolation::kLinear;
   // Defaults follow the channel count and dtype: mean and std hold one value
   // for every channel, and Resolve sets an integer dtype's scale to 1 (raw
@@ -73,23 +84,28 @@ struct PreprocessSpec {
   std::size_t SampleSizeBytes() const;
 
   // Canonical TOML text (every key, fixed order and precision), so equal specs
-  // print equal text; the tensor cache hashes it.
+  // print equal text; the tensor cache hashes it. `pad` and `letterbox_align`
+  // are printed only for kLetterbox and `stride` only when > 0 (they change
+  // nothing otherwise), so specs without them print as before.
   std::string ToToml() const;
   // Checks values are in range (positive size/std, crop fraction in (0,1],
-  // mean/std with 1 or channels() entries, supported dtype, an integer
-  // dtype's range holding every pixel's value). Names the field and who set
-  // it; the keys that fix it come as the Status's fixes.
+  // pad in 0..255, stride >= 0, mean/std with 1 or channels() entries,
+  // supported dtype, an integer dtype's range holding every pixel's value).
+  // Names the field and who set it; the keys that fix it come as the
+  // Status's fixes.
   Status Validate() const;
   // " (from prep.toml)" for a key a layer set, "" for a default.
   std::string Origin(std::string_view key) const;
 };
 
-std::string_view ColorOrderName(ColorOrder value);        // rgb|bgr|gray
-std::string_view ResizeModeName(ResizeMode value);        // exact|shorter-crop|central-crop
-std::string_view InterpolationName(Interpolation value);  // nearest|linear|cubic|area
-std::string_view LayoutName(Layout value);                // nchw|nhwc
+std::string_view ColorOrderName(ColorOrder value);          // rgb|bgr|gray
+std::string_view ResizeModeName(ResizeMode value);          // exact|shorter-crop|central-crop|letterbox
+std::string_view LetterboxAlignName(LetterboxAlign value);  // center|top-left
+std::string_view InterpolationName(Interpolation value);    // nearest|linear|cubic|area
+std::string_view LayoutName(Layout value);                  // nchw|nhwc
 Result<ColorOrder> ParseColorOrder(std::string_view name);
 Result<ResizeMode> ParseResizeMode(std::string_view name);
+Result<LetterboxAlign> ParseLetterboxAlign(std::string_view name);
 Result<Interpolation> ParseInterpolation(std::string_view name);
 Result<Layout> ParseLayout(std::string_view name);
 
@@ -119,8 +135,10 @@ Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, const Preproce
 Result<PreprocessSpec> LoadPreprocessFile(const std::filesystem::path& path, const PreprocessSpec& base = {},
                                           bool validate = true);
 
-// Fills width/height from the model input when the spec leaves them 0 and
-// the dtype defaults (scale, int8 mean) no layer set, and checks the spec
+// Fills width/height from the model input when the spec leaves them 0 (a
+// size the spec gives for a dynamic input is rounded up to a multiple of
+// `stride` when that is > 0), fills the dtype defaults (scale, int8 mean)
+// no layer set, and checks the spec
 // fits the input: rank 4, channel count in the layout's channel position,
 // dtype, fixed spatial dimensions, and (Validate) the value range. Names the
 // mismatch and who set the conflicting value; the keys that fix it come as
@@ -133,6 +151,9 @@ Result<PreprocessSpec> Resolve(const PreprocessSpec& spec, const TensorInfo& inp
 // letterbox: the resize factor and the padding before the image; a crop: the
 // resize factor and minus the crop's start. Used to map boxes found in the
 // input back to the original image (MapBoxToImage, detection.h).
+// The scales are the ones the resize applies per axis (new size / original
+// size, after rounding the new size to whole pixels), so they may differ
+// between the axes by up to a pixel's worth for the aspect-keeping modes.
 struct ImageGeometry {
   double scale_x = 1.0;
   double scale_y = 1.0;

@@ -2,6 +2,7 @@
 #include "sweetspot/preprocess_toml.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -35,7 +36,10 @@ constexpr std::pair<ColorOrder, std::string_view> kColors[] = {
     {ColorOrder::kRgb, "rgb"}, {ColorOrder::kBgr, "bgr"}, {ColorOrder::kGray, "gray"}};
 constexpr std::pair<ResizeMode, std::string_view> kResizes[] = {{ResizeMode::kExact, "exact"},
                                                                 {ResizeMode::kShorterCrop, "shorter-crop"},
-                                                                {ResizeMode::kCentralCrop, "central-crop"}};
+                                                                {ResizeMode::kCentralCrop, "central-crop"},
+                                                                {ResizeMode::kLetterbox, "letterbox"}};
+constexpr std::pair<LetterboxAlign, std::string_view> kAligns[] = {{LetterboxAlign::kCenter, "center"},
+                                                                   {LetterboxAlign::kTopLeft, "top-left"}};
 constexpr std::pair<Interpolation, std::string_view> kInterpolations[] = {{Interpolation::kNearest, "nearest"},
                                                                           {Interpolation::kLinear, "linear"},
                                                                           {Interpolation::kCubic, "cubic"},
@@ -116,34 +120,59 @@ cv::Mat ResizeTo(const cv::Mat& image, int width, int height, int interpolation)
   return out;
 }
 
-// The resize step of a spec (see ResizeMode); returns a width x height image.
-cv::Mat ResizeToSpec(const PreprocessSpec& spec, const cv::Mat& image) {
-  const int interp = CvInterpolation(spec.interpolation);
+// The resize step of a spec for an image of w x h pixels: `source` (the
+// whole image, or central-crop's square) is resized to `resized`, whose
+// top-left pixel lands at `at` in the width x height input (negative: the
+// input is a crop of it; positive: letterbox padding before it).
+struct ResizePlan {
+  cv::Rect source;
+  cv::Size resized;
+  cv::Point at;
+};
+
+ResizePlan PlanResize(const PreprocessSpec& spec, int w, int h) {
+  const cv::Rect whole(0, 0, w, h);
   switch (spec.resize) {
-    case ResizeMode::kExact: return ResizeTo(image, spec.width, spec.height, interp);
+    case ResizeMode::kExact: return {whole, {spec.width, spec.height}, {0, 0}};
     case ResizeMode::kShorterCrop: {
       // Scale so the image covers size / crop_fraction on both axes, then
       // take the centre (torchvision's Resize(size / crop) + CenterCrop(size)).
-      const double fx = spec.width / spec.crop_fraction / image.cols;
-      const double fy = spec.height / spec.crop_fraction / image.rows;
-      const double f = std::max(fx, fy);
-      const int rw = std::max(spec.width, static_cast<int>(std::lround(image.cols * f)));
-      const int rh = std::max(spec.height, static_cast<int>(std::lround(image.rows * f)));
-      const cv::Mat resized = ResizeTo(image, rw, rh, interp);
-      return resized(cv::Rect((rw - spec.width) / 2, (rh - spec.height) / 2, spec.width, spec.height));
+      const double f = std::max(spec.width / spec.crop_fraction / w, spec.height / spec.crop_fraction / h);
+      const int rw = std::max(spec.width, static_cast<int>(std::lround(w * f)));
+      const int rh = std::max(spec.height, static_cast<int>(std::lround(h * f)));
+      return {whole, {rw, rh}, {-((rw - spec.width) / 2), -((rh - spec.height) / 2)}};
     }
     case ResizeMode::kCentralCrop: {
       // Crop first, then resize (TF-slim/Keras ImageNet evaluation): the
       // centred square of side int(crop_fraction * shorter side), offsets
       // (dim - side + 1) / 2 as TF's EfficientNet code; the epsilon keeps
       // 0.875 * 224 from truncating to 195 on a rounding error.
-      const int shorter = std::min(image.cols, image.rows);
-      const int side = std::max(1, static_cast<int>(shorter * spec.crop_fraction + 1e-9));
-      const cv::Rect square((image.cols - side + 1) / 2, (image.rows - side + 1) / 2, side, side);
-      return ResizeTo(image(square), spec.width, spec.height, interp);
+      const int side = std::max(1, static_cast<int>(std::min(w, h) * spec.crop_fraction + 1e-9));
+      return {cv::Rect((w - side + 1) / 2, (h - side + 1) / 2, side, side), {spec.width, spec.height}, {0, 0}};
+    }
+    case ResizeMode::kLetterbox: {
+      // YOLO/NanoDet: keep the aspect ratio, fit the longer side, pad the rest.
+      const double r = std::min(static_cast<double>(spec.width) / w, static_cast<double>(spec.height) / h);
+      const int nw = std::clamp(static_cast<int>(std::lround(w * r)), 1, spec.width);
+      const int nh = std::clamp(static_cast<int>(std::lround(h * r)), 1, spec.height);
+      const bool centred = spec.letterbox_align == LetterboxAlign::kCenter;
+      return {whole, {nw, nh}, {centred ? (spec.width - nw) / 2 : 0, centred ? (spec.height - nh) / 2 : 0}};
     }
   }
-  return image;
+  return {whole, {spec.width, spec.height}, {0, 0}};
+}
+
+// The resize step of a spec (see ResizeMode); returns a width x height image.
+cv::Mat ResizeToSpec(const PreprocessSpec& spec, const cv::Mat& image) {
+  const ResizePlan plan = PlanResize(spec, image.cols, image.rows);
+  const cv::Mat resized =
+      ResizeTo(image(plan.source), plan.resized.width, plan.resized.height, CvInterpolation(spec.interpolation));
+  if (plan.at.x > 0 || plan.at.y > 0 || plan.resized.width < spec.width || plan.resized.height < spec.height) {
+    cv::Mat padded(spec.height, spec.width, resized.type(), cv::Scalar::all(spec.pad));
+    resized.copyTo(padded(cv::Rect(plan.at, plan.resized)));
+    return padded;
+  }
+  return resized(cv::Rect(-plan.at.x, -plan.at.y, spec.width, spec.height));
 }
 
 bool IsIntegerDType(DType dtype) { return dtype == DType::kUInt8 || dtype == DType::kInt8; }
@@ -241,10 +270,14 @@ std::optional<double> AsNumber(const toml::node& node) {
 
 std::string_view ColorOrderName(ColorOrder value) { return EnumName(value, kColors); }
 std::string_view ResizeModeName(ResizeMode value) { return EnumName(value, kResizes); }
+std::string_view LetterboxAlignName(LetterboxAlign value) { return EnumName(value, kAligns); }
 std::string_view InterpolationName(Interpolation value) { return EnumName(value, kInterpolations); }
 std::string_view LayoutName(Layout value) { return EnumName(value, kLayouts); }
 Result<ColorOrder> ParseColorOrder(std::string_view name) { return ParseEnum(name, kColors, "colour order"); }
 Result<ResizeMode> ParseResizeMode(std::string_view name) { return ParseEnum(name, kResizes, "resize mode"); }
+Result<LetterboxAlign> ParseLetterboxAlign(std::string_view name) {
+  return ParseEnum(name, kAligns, "letterbox alignment");
+}
 Result<Interpolation> ParseInterpolation(std::string_view name) {
   return ParseEnum(name, kInterpolations, "interpolation");
 }
@@ -266,7 +299,12 @@ std::string PreprocessSpec::ToToml() const {
   out += fmt::format("resize = \"{}\"\n", ResizeModeName(resize));
   out += fmt::format("width = {}\n", width);
   out += fmt::format("height = {}\n", height);
+  if (stride > 0) out += fmt::format("stride = {}\n", stride);
   out += fmt::format("crop_fraction = {}\n", FormatNumber(crop_fraction));
+  if (resize == ResizeMode::kLetterbox) {
+    out += fmt::format("pad = {}\n", pad);
+    out += fmt::format("letterbox_align = \"{}\"\n", LetterboxAlignName(letterbox_align));
+  }
   out += fmt::format("interpolation = \"{}\"\n", InterpolationName(interpolation));
   out += fmt::format("scale = {}\n", FormatNumber(scale));
   out += fmt::format("mean = {}\n", FormatList(mean));
@@ -281,6 +319,14 @@ Status PreprocessSpec::Validate() const {
   if (!(crop_fraction > 0.0 && crop_fraction <= 1.0)) {
     return Status::InvalidArgument("preprocessing 'crop_fraction' must be in (0, 1], got " +
                                    FormatNumber(crop_fraction));
+  }
+  if (pad < 0 || pad > 255) {
+    return Status::InvalidArgument(
+        fmt::format("preprocessing 'pad' {}{} must be a pixel value in 0..255", pad, Origin("pad")));
+  }
+  if (stride < 0) {
+    return Status::InvalidArgument(
+        fmt::format("preprocessing 'stride' {}{} must be 0 (off) or positive", stride, Origin("stride")));
   }
   if (!std::isfinite(scale) || scale == 0.0) {
     return Status::InvalidArgument("preprocessing 'scale' must be a non-zero number");
@@ -342,10 +388,20 @@ Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, const Prep
       if (!v.ok()) return v.status().WithContext(source);
       spec.color = *v;
     } else if (key == "resize") {
-      if (!str) return field_error(key, "a string: exact, shorter-crop or central-crop");
+      if (!str) return field_error(key, "a string: exact, shorter-crop, central-crop or letterbox");
       auto v = ParseResizeMode(*str);
       if (!v.ok()) return v.status().WithContext(source);
       spec.resize = *v;
+    } else if (key == "letterbox_align") {
+      if (!str) return field_error(key, "a string: center or top-left");
+      auto v = ParseLetterboxAlign(*str);
+      if (!v.ok()) return v.status().WithContext(source);
+      spec.letterbox_align = *v;
+    } else if (key == "pad" || key == "stride") {
+      const auto v = node.value<std::int64_t>();
+      if (key == "pad" && (!v || *v < 0 || *v > 255)) return field_error(key, "an integer pixel value in 0..255");
+      if (key == "stride" && (!v || *v < 0 || *v > 65535)) return field_error(key, "a non-negative integer (0: off)");
+      (key == "pad" ? spec.pad : spec.stride) = static_cast<int>(*v);
     } else if (key == "interpolation") {
       if (!str) return field_error(key, "a string: nearest, linear, cubic or area");
       auto v = ParseInterpolation(*str);
@@ -393,10 +449,10 @@ Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, const Prep
       }
       (key == "mean" ? spec.mean : spec.std) = std::move(values);
     } else {
-      return Status::InvalidData(fmt::format(
-          "{}: unknown key '{}' (known: color, resize, width, height, size, crop_fraction, interpolation, scale, "
-          "mean, std, layout, dtype)",
-          source, key));
+      return Status::InvalidData(
+          fmt::format("{}: unknown key '{}' (known: color, resize, width, height, size, stride, crop_fraction, pad, "
+                      "letterbox_align, interpolation, scale, mean, std, layout, dtype)",
+                      source, key));
     }
   }
   if (validate) {
@@ -459,6 +515,8 @@ Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& 
       return Status::InvalidArgument(fmt::format("{} is fixed to {} {} but the preprocessing{} says {}", name, what,
                                                  model_value, spec.Origin(what), *value))
           .WithFix(size_fix);
+    } else if (model_value < 0 && spec.stride > 0) {
+      *value = (*value + spec.stride - 1) / spec.stride * spec.stride;
     }
   }
   if (spec.width <= 0 || spec.height <= 0) {
@@ -470,6 +528,17 @@ Result<PreprocessSpec> Resolve(const PreprocessSpec& spec_in, const TensorInfo& 
         .WithFix({"dtype", "", {std::string(DTypeName(input.dtype))}});
   }
   return spec;
+}
+
+ImageGeometry PreprocessGeometry(const PreprocessSpec& spec, int image_width, int image_height) {
+  assert(spec.width > 0 && spec.height > 0 && image_width > 0 && image_height > 0);
+  const ResizePlan plan = PlanResize(spec, image_width, image_height);
+  ImageGeometry g;
+  g.scale_x = static_cast<double>(plan.resized.width) / plan.source.width;
+  g.scale_y = static_cast<double>(plan.resized.height) / plan.source.height;
+  g.offset_x = plan.at.x - plan.source.x * g.scale_x;
+  g.offset_y = plan.at.y - plan.source.y * g.scale_y;
+  return g;
 }
 
 Status ApplyPreprocess(const PreprocessSpec& spec, const cv::Mat& image, std::span<std::byte> out) {

@@ -42,17 +42,24 @@ json MetricsJson(const ClassificationMetrics& m) {
 }
 
 json SpecJson(const PreprocessSpec& s) {
-  return {{"color", ColorOrderName(s.color)},
-          {"resize", ResizeModeName(s.resize)},
-          {"width", s.width},
-          {"height", s.height},
-          {"crop_fraction", s.crop_fraction},
-          {"interpolation", InterpolationName(s.interpolation)},
-          {"scale", s.scale},
-          {"mean", s.mean},
-          {"std", s.std},
-          {"layout", LayoutName(s.layout)},
-          {"dtype", DTypeName(s.dtype)}};
+  json out = {{"color", ColorOrderName(s.color)},
+              {"resize", ResizeModeName(s.resize)},
+              {"width", s.width},
+              {"height", s.height},
+              {"crop_fraction", s.crop_fraction},
+              {"interpolation", InterpolationName(s.interpolation)},
+              {"scale", s.scale},
+              {"mean", s.mean},
+              {"std", s.std},
+              {"layout", LayoutName(s.layout)},
+              {"dtype", DTypeName(s.dtype)}};
+  // As ToToml: the letterbox keys only where they change something.
+  if (s.resize == ResizeMode::kLetterbox) {
+    out["pad"] = s.pad;
+    out["letterbox_align"] = LetterboxAlignName(s.letterbox_align);
+  }
+  if (s.stride > 0) out["stride"] = s.stride;
+  return out;
 }
 
 json ResultJson(const EvalResult& r) {

@@ -341,5 +341,182 @@ TEST(Resolve, IntegerDtypesTakeRawPixelsAndCheckTheRange) {
   EXPECT_THAT(signed_out, ElementsAre(72, 0, -118));
 }
 
+// Letterbox keeps the aspect ratio: a 4x2 gray image into 4x4, r = min(4/4,
+// 4/2) = 1, no resize; centred: top = (4 - 2) / 2 = 1, rows 0 and 3 are the
+// pad; top-left: rows 2 and 3 are.
+TEST(Preprocess, LetterboxPadsAroundTheImageCentredOrTopLeft) {
+  PreprocessSpec spec;
+  spec.color = ColorOrder::kGray;
+  spec.scale = 1.0;
+  spec.resize = ResizeMode::kLetterbox;
+  spec.pad = 114;
+  spec.width = 4;
+  spec.height = 4;
+  cv::Mat wide(2, 4, CV_8UC1);
+  for (int x = 0; x < 4; ++x) {
+    wide.at<unsigned char>(0, x) = static_cast<unsigned char>(10 * x);
+    wide.at<unsigned char>(1, x) = static_cast<unsigned char>(10 * x + 1);
+  }
+  const float p = 114.0F;
+  EXPECT_THAT(ApplyFloat(spec, wide),
+              ElementsAre(p, p, p, p, 0.0F, 10.0F, 20.0F, 30.0F, 1.0F, 11.0F, 21.0F, 31.0F, p, p, p, p));
+  spec.letterbox_align = LetterboxAlign::kTopLeft;
+  EXPECT_THAT(ApplyFloat(spec, wide),
+              ElementsAre(0.0F, 10.0F, 20.0F, 30.0F, 1.0F, 11.0F, 21.0F, 31.0F, p, p, p, p, p, p, p, p));
+  // A pad in a colour spec fills every channel before scale/mean/std:
+  // (114 * 1 - 14) / 2 = 50.
+  spec.color = ColorOrder::kBgr;
+  spec.mean = {14.0};
+  spec.std = {2.0};
+  const auto colour = ApplyFloat(spec, testing::SolidImage(4, 2, 0, 0, 0));
+  ASSERT_EQ(colour.size(), 48u);
+  for (int c = 0; c < 3; ++c) {
+    EXPECT_EQ(colour[static_cast<std::size_t>(c * 16 + 15)], 50.0F) << "channel " << c;
+    EXPECT_EQ(colour[static_cast<std::size_t>(c * 16)], -7.0F) << "channel " << c;
+  }
+}
+
+// The geometry of each resize mode for a 500x333 image, worked by hand.
+TEST(PreprocessGeometry, EveryResizeModeMatchesAHandComputation) {
+  PreprocessSpec spec;
+  spec.width = 320;
+  spec.height = 320;
+  // exact: 320 / 500 = 0.64, 320 / 333 = 0.960961; no offset.
+  ImageGeometry g = PreprocessGeometry(spec, 500, 333);
+  EXPECT_DOUBLE_EQ(g.scale_x, 0.64);
+  EXPECT_DOUBLE_EQ(g.scale_y, 320.0 / 333.0);
+  EXPECT_EQ(g.offset_x, 0.0);
+  EXPECT_EQ(g.offset_y, 0.0);
+
+  // letterbox, centred: r = min(0.64, 0.961) = 0.64, new size 320 x
+  // round(333 * 0.64 = 213.12) = 213, so scale_y = 213 / 333; left = 0,
+  // top = (320 - 213) / 2 = 53.
+  spec.resize = ResizeMode::kLetterbox;
+  g = PreprocessGeometry(spec, 500, 333);
+  EXPECT_DOUBLE_EQ(g.scale_x, 0.64);
+  EXPECT_DOUBLE_EQ(g.scale_y, 213.0 / 333.0);
+  EXPECT_EQ(g.offset_x, 0.0);
+  EXPECT_EQ(g.offset_y, 53.0);
+  // Portrait 333x500: 213 x 320 at left = 53, top = 0; top-left: no offset.
+  g = PreprocessGeometry(spec, 333, 500);
+  EXPECT_DOUBLE_EQ(g.scale_x, 213.0 / 333.0);
+  EXPECT_EQ(g.offset_x, 53.0);
+  EXPECT_EQ(g.offset_y, 0.0);
+  spec.letterbox_align = LetterboxAlign::kTopLeft;
+  g = PreprocessGeometry(spec, 333, 500);
+  EXPECT_EQ(g.offset_x, 0.0);
+  EXPECT_EQ(g.offset_y, 0.0);
+
+  // shorter-crop 224, crop 0.875 on 500x375: f = max(256 / 500, 256 / 375)
+  // = 0.68267; resized to round(341.33) = 341 x 256; crop offsets
+  // (341 - 224) / 2 = 58 and (256 - 224) / 2 = 16.
+  spec.resize = ResizeMode::kShorterCrop;
+  spec.width = 224;
+  spec.height = 224;
+  g = PreprocessGeometry(spec, 500, 375);
+  EXPECT_DOUBLE_EQ(g.scale_x, 341.0 / 500.0);
+  EXPECT_DOUBLE_EQ(g.scale_y, 256.0 / 375.0);
+  EXPECT_EQ(g.offset_x, -58.0);
+  EXPECT_EQ(g.offset_y, -16.0);
+
+  // central-crop 224, crop 0.875 on 500x375: square int(375 * 0.875 =
+  // 328.125) = 328 at x (500 - 328 + 1) / 2 = 86, y (375 - 328 + 1) / 2 =
+  // 24, resized by 224 / 328: offsets -86 * 224 / 328 = -58.732 and
+  // -24 * 224 / 328 = -16.390.
+  spec.resize = ResizeMode::kCentralCrop;
+  g = PreprocessGeometry(spec, 500, 375);
+  EXPECT_DOUBLE_EQ(g.scale_x, 224.0 / 328.0);
+  EXPECT_DOUBLE_EQ(g.scale_y, 224.0 / 328.0);
+  EXPECT_NEAR(g.offset_x, -58.7317, 1e-4);
+  EXPECT_NEAR(g.offset_y, -16.3902, 1e-4);
+}
+
+TEST(PreprocessSpec, LetterboxKeysRoundTripAndStayOutOfOtherSpecs) {
+  auto spec = ParsePreprocessToml(
+      "resize = \"letterbox\"\npad = 114\nletterbox_align = \"top-left\"\nstride = 32\nsize = 640\n", "p.toml");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->resize, ResizeMode::kLetterbox);
+  EXPECT_EQ(spec->pad, 114);
+  EXPECT_EQ(spec->letterbox_align, LetterboxAlign::kTopLeft);
+  EXPECT_EQ(spec->stride, 32);
+  EXPECT_EQ(spec->set_by.at("pad"), "p.toml line 2");
+  const std::string text = spec->ToToml();
+  EXPECT_THAT(text, HasSubstr("pad = 114\nletterbox_align = \"top-left\"\n"));
+  EXPECT_THAT(text, HasSubstr("stride = 32\n"));
+  auto again = ParsePreprocessToml(text, "printed");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->ToToml(), text);
+
+  // Specs that do not use them print as before (the tensor cache hashes the text).
+  const std::string plain = PreprocessSpec{}.ToToml();
+  EXPECT_THAT(plain, Not(HasSubstr("pad")));
+  EXPECT_THAT(plain, Not(HasSubstr("letterbox_align")));
+  EXPECT_THAT(plain, Not(HasSubstr("stride")));
+}
+
+// Bad values name the key; the message's range is the fix, applied here.
+TEST(PreprocessSpec, BadLetterboxValuesNameTheKeyAndTheFixWorks) {
+  auto pad = ParsePreprocessToml("pad = 300\n", "p.toml");
+  ASSERT_FALSE(pad.ok());
+  EXPECT_THAT(pad.status().message(), HasSubstr("p.toml line 1: 'pad' must be an integer pixel value in 0..255"));
+  EXPECT_TRUE(ParsePreprocessToml("pad = 255\n", "p.toml").ok());
+
+  auto align = ParsePreprocessToml("letterbox_align = \"centre\"\n", "p.toml");
+  ASSERT_FALSE(align.ok());
+  EXPECT_THAT(align.status().message(), HasSubstr("unknown letterbox alignment 'centre' (expected center, top-left)"));
+  EXPECT_TRUE(ParsePreprocessToml("letterbox_align = \"center\"\n", "p.toml").ok());
+
+  auto stride = ParsePreprocessToml("stride = -32\n", "p.toml");
+  ASSERT_FALSE(stride.ok());
+  EXPECT_THAT(stride.status().message(), HasSubstr("'stride' must be a non-negative integer (0: off)"));
+  EXPECT_TRUE(ParsePreprocessToml("stride = 0\n", "p.toml").ok());
+
+  PreprocessSpec built;
+  built.pad = -1;
+  built.set_by["pad"] = "--pad";
+  EXPECT_THAT(built.Validate().message(), HasSubstr("'pad' -1 (from --pad) must be a pixel value in 0..255"));
+  built.pad = 0;
+  EXPECT_TRUE(built.Validate().ok());
+}
+
+// stride rounds a size the spec gives for a dynamic input up to a multiple
+// (333 -> 352, 500 -> 512 for 32); a size the model fixes is left alone.
+TEST(Resolve, StrideRoundsAGivenSizeUpForDynamicInputsOnly) {
+  PreprocessSpec spec;
+  spec.resize = ResizeMode::kLetterbox;
+  spec.width = 333;
+  spec.height = 500;
+  spec.stride = 32;
+  TensorInfo dynamic{"x", DType::kFloat32, {1, 3, -1, -1}, {}, ""};
+  auto rounded = Resolve(spec, dynamic);
+  ASSERT_TRUE(rounded.ok()) << rounded.status().ToString();
+  EXPECT_EQ(rounded->width, 352);
+  EXPECT_EQ(rounded->height, 512);
+
+  TensorInfo fixed{"x", DType::kFloat32, {1, 3, 330, 330}, {}, ""};
+  spec.width = spec.height = 0;
+  auto from_model = Resolve(spec, fixed);
+  ASSERT_TRUE(from_model.ok()) << from_model.status().ToString();
+  EXPECT_EQ(from_model->width, 330);
+  EXPECT_EQ(from_model->height, 330);
+}
+
+// examples/nanodet-preprocess.toml states the NanoDet protocol of
+// ../shared/data/README.md (voc100-nanodet) exactly.
+TEST(PreprocessSpec, NanoDetExampleIsTheDocumentedProtocol) {
+  auto spec = LoadPreprocessFile(std::filesystem::path(SWEETSPOT_TEST_DIR) / "../examples/nanodet-preprocess.toml");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->color, ColorOrder::kBgr);
+  EXPECT_EQ(spec->resize, ResizeMode::kLetterbox);
+  EXPECT_EQ(spec->letterbox_align, LetterboxAlign::kCenter);
+  EXPECT_EQ(spec->pad, 0);
+  EXPECT_EQ(spec->interpolation, Interpolation::kLinear);
+  EXPECT_EQ(spec->scale, 1.0);
+  EXPECT_THAT(spec->mean, ElementsAre(103.53, 116.28, 123.675));
+  EXPECT_THAT(spec->std, ElementsAre(57.375, 57.12, 58.395));
+  EXPECT_EQ(spec->layout, Layout::kNchw);
+  EXPECT_EQ(spec->width, 0);  // from the model: 320 or 416
+}
+
 }  // namespace
 }  // namespace sweetspot
