@@ -62,6 +62,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,14 +75,24 @@ namespace sweetspot {
 
 inline constexpr double kSignificanceLevel = 0.05;
 
-enum class Objective { kMaxThroughput, kMinP50, kMinP99, kMaxAccuracy, kMinMemory, kMinSize };
-// "max-throughput", "min-p50", "min-p99", "max-accuracy", "min-memory", "min-size".
+// kMaxMap50_95 and kMaxMap50 (detection studies) rank as kMaxAccuracy does,
+// on that mAP (the study puts it in Candidate::top1).
+enum class Objective { kMaxThroughput, kMinP50, kMinP99, kMaxAccuracy, kMinMemory, kMinSize, kMaxMap50_95, kMaxMap50 };
+// "max-throughput", "min-p50", "min-p99", "max-accuracy", "min-memory",
+// "min-size", "max-map50-95", "max-map50". ParseObjective also takes '_' for '-'.
 std::string_view ObjectiveName(Objective objective);
 Result<Objective> ParseObjective(std::string_view name);
+
+// Whether the objective ranks on accuracy (max-accuracy, max-map50-95, max-map50).
+bool RanksOnAccuracy(Objective objective);
 
 // Every bound is optional; a candidate must meet all that are set.
 struct Constraints {
   std::optional<double> min_top1;  // fraction in [0, 1]
+  // Detection: COCO mAP@[.5:.95] and mAP@0.5, fractions in [0, 1], judged on
+  // Candidate::detection's figures and intervals (a candidate without them misses).
+  std::optional<double> min_map50_95;
+  std::optional<double> min_map50;
   std::optional<double> max_p50_ms;
   std::optional<double> max_p99_ms;
   std::optional<double> min_items_per_s;
@@ -109,7 +120,9 @@ struct Candidate {
   std::int64_t macs = 0;  // per sample
 
   std::int64_t eval_count = 0;
-  double top1 = 0.0;  // fraction
+  // The accuracy the analysis ranks on (fraction): top-1, or in a detection
+  // study the ranked mAP (AccuracyMeasure::name says which).
+  double top1 = 0.0;
   stats::Interval top1_ci;
   // Dataset indices of the evaluated samples and whether each was right, in
   // the same order; McNemar pairs candidates on the indices they share.
@@ -134,6 +147,28 @@ struct Candidate {
   // Peak RSS minus that of the same process with no model (the runtime's
   // share); 0 = unknown (a measurement stored before it was recorded).
   std::int64_t model_memory_bytes = 0;
+
+  // Detection candidates: both mAPs with their bootstrap intervals over
+  // images (detection_metrics.h), which the mAP constraints judge.
+  struct DetectionFigures {
+    double map50_95 = 0.0, map50 = 0.0;
+    stats::Interval map50_95_ci, map50_ci;
+    std::int64_t images = 0;
+  };
+  std::optional<DetectionFigures> detection;
+};
+
+// What Candidate::top1 is and how two candidates' accuracies are tested.
+// Classification: top-1, McNemar's exact test (PairedPValue). A detection
+// study ranks on an mAP and tests a difference with a paired bootstrap over
+// images (CompareDetections, detection_metrics.h), which needs the
+// detections: the caller computes it and hands it in as `paired_p`.
+struct AccuracyMeasure {
+  std::string name = "top-1";    // as figures are shown: "top-1", "mAP@[.5:.95]", "mAP@0.5"
+  std::string test = "McNemar";  // as p-values are shown: "McNemar p = 0.041"
+  // Two-sided p-value of candidates a and b (indices into Analyze's input);
+  // nullopt: no paired data. Unset: PairedPValue.
+  std::function<std::optional<double>(std::size_t a, std::size_t b)> paired_p;
 };
 
 // From `latency_ms`: p50_ci and p99_ci as distribution-free order-statistic
@@ -226,7 +261,8 @@ inline constexpr std::size_t kMinFitPoints = 3;
 // evaluated; nullopt when they share none (or either lacks per-sample data).
 std::optional<double> PairedPValue(const Candidate& a, const Candidate& b);
 
-Analysis Analyze(const std::vector<Candidate>& candidates, const Constraints& constraints, Objective objective);
+Analysis Analyze(const std::vector<Candidate>& candidates, const Constraints& constraints, Objective objective,
+                 const AccuracyMeasure& measure = {});
 
 // "top-1 >= 0.82, p99 <= 5 ms": the constraints as text ("none" when empty).
 std::string DescribeConstraints(const Constraints& constraints);

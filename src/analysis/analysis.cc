@@ -25,7 +25,9 @@ struct CostAxis {
       case Objective::kMinMemory: return static_cast<double>(c.peak_memory_bytes);
       case Objective::kMinSize: return static_cast<double>(c.size_bytes);
       case Objective::kMinP50:
-      case Objective::kMaxAccuracy: return c.p50_ms;
+      case Objective::kMaxAccuracy:
+      case Objective::kMaxMap50_95:
+      case Objective::kMaxMap50: return c.p50_ms;
     }
     return c.p50_ms;
   }
@@ -78,6 +80,9 @@ struct CostAxis {
 
   static constexpr double kInf = std::numeric_limits<double>::infinity();
 };
+
+constexpr const char* kMap50_95Name = "mAP@[.5:.95]";
+constexpr const char* kMap50Name = "mAP@0.5";
 
 std::string Pct(double fraction) { return fmt::format("{:.2f} %", 100.0 * fraction); }
 // A top-1 bound as the figures it is compared with are printed: "82 %".
@@ -151,14 +156,36 @@ std::string Shown(const std::string& estimate, const stats::Interval& ci, double
                      fmt::format(fmt::runtime(format), scale * ci.upper));
 }
 
-// The bounds on top-1, latency and throughput, in DescribeConstraints' order.
+// A lower bound on an accuracy fraction with its interval over `count` `noun`.
+Bound AccuracyBound(const std::string& name, double value, const stats::Interval& ci, std::int64_t count,
+                    const char* noun, double bound) {
+  return {name + " >= " + PctBound(bound),
+          true,
+          value,
+          bound,
+          ci,
+          count,
+          noun,
+          fmt::format("{} {} >= {}", name, Pct(value), PctBound(bound)),
+          Points(bound - value),
+          Shown(Pct(value), ci, 100.0, "{:.2f}")};
+}
+
+// The bounds on top-1, mAP, latency and throughput, in DescribeConstraints' order.
 std::vector<Bound> SpeedAndAccuracyBounds(const Candidate& c, const Constraints& k) {
   std::vector<Bound> out;
   const auto runs = static_cast<std::int64_t>(c.latency_ms.size());
-  if (k.min_top1) {
-    out.push_back({"top-1 >= " + PctBound(*k.min_top1), true, c.top1, *k.min_top1, c.top1_ci, c.eval_count,
-                   "evaluation samples", fmt::format("top-1 {} >= {}", Pct(c.top1), PctBound(*k.min_top1)),
-                   Points(*k.min_top1 - c.top1), Shown(Pct(c.top1), c.top1_ci, 100.0, "{:.2f}")});
+  if (k.min_top1)
+    out.push_back(AccuracyBound("top-1", c.top1, c.top1_ci, c.eval_count, "evaluation samples", *k.min_top1));
+  // A candidate without detection figures has an mAP of 0, judged on that estimate.
+  const Candidate::DetectionFigures detection = c.detection.value_or(Candidate::DetectionFigures{});
+  if (k.min_map50_95) {
+    out.push_back(AccuracyBound(kMap50_95Name, detection.map50_95, detection.map50_95_ci, detection.images, "images",
+                                *k.min_map50_95));
+  }
+  if (k.min_map50) {
+    out.push_back(
+        AccuracyBound(kMap50Name, detection.map50, detection.map50_ci, detection.images, "images", *k.min_map50));
   }
   const auto latency = [&](const char* name, double ms, const stats::Interval& ci, double bound) {
     out.push_back({fmt::format("{} <= {:g} ms", name, bound), false, ms, bound, ci, runs, "timed runs",
@@ -274,17 +301,23 @@ std::string_view ObjectiveName(Objective objective) {
     case Objective::kMaxAccuracy: return "max-accuracy";
     case Objective::kMinMemory: return "min-memory";
     case Objective::kMinSize: return "min-size";
+    case Objective::kMaxMap50_95: return "max-map50-95";
+    case Objective::kMaxMap50: return "max-map50";
   }
   return "?";
 }
 
 Result<Objective> ParseObjective(std::string_view name) {
+  std::string dashed(name);
+  std::replace(dashed.begin(), dashed.end(), '_', '-');
   for (Objective o : {Objective::kMaxThroughput, Objective::kMinP50, Objective::kMinP99, Objective::kMaxAccuracy,
-                      Objective::kMinMemory, Objective::kMinSize}) {
-    if (name == ObjectiveName(o)) return o;
+                      Objective::kMinMemory, Objective::kMinSize, Objective::kMaxMap50_95, Objective::kMaxMap50}) {
+    if (dashed == ObjectiveName(o)) return o;
   }
   return Status::InvalidArgument(fmt::format(
-      "unknown objective '{}' (known: max-throughput, min-p50, min-p99, max-accuracy, min-memory, min-size)", name));
+      "unknown objective '{}' (known: max-throughput, min-p50, min-p99, max-accuracy, min-memory, min-size, "
+      "max-map50-95, max-map50)",
+      name));
 }
 
 std::string_view VerdictName(Verdict verdict) {
@@ -297,6 +330,11 @@ std::string_view VerdictName(Verdict verdict) {
     case Verdict::kFailed: return "failed";
   }
   return "?";
+}
+
+bool RanksOnAccuracy(Objective objective) {
+  return objective == Objective::kMaxAccuracy || objective == Objective::kMaxMap50_95 ||
+         objective == Objective::kMaxMap50;
 }
 
 std::string_view ConstraintStatusName(ConstraintStatus status) {
@@ -378,6 +416,8 @@ std::optional<double> PairedPValue(const Candidate& a, const Candidate& b) {
 std::string DescribeConstraints(const Constraints& k) {
   std::vector<std::string> parts;
   if (k.min_top1) parts.push_back("top-1 >= " + PctBound(*k.min_top1));
+  if (k.min_map50_95) parts.push_back(std::string(kMap50_95Name) + " >= " + PctBound(*k.min_map50_95));
+  if (k.min_map50) parts.push_back(std::string(kMap50Name) + " >= " + PctBound(*k.min_map50));
   if (k.max_p50_ms) parts.push_back(fmt::format("p50 <= {:g} ms", *k.max_p50_ms));
   if (k.max_p99_ms) parts.push_back(fmt::format("p99 <= {:g} ms", *k.max_p99_ms));
   if (k.min_items_per_s) parts.push_back(fmt::format("throughput >= {:g} items/s", *k.min_items_per_s));
@@ -392,19 +432,31 @@ std::string DescribeConstraints(const Constraints& k) {
 
 namespace {
 
+// The measure's p-value of candidates a and b (indices).
+std::optional<double> PairedP(const AccuracyMeasure& measure, const std::vector<Candidate>& candidates, std::size_t a,
+                              std::size_t b) {
+  return measure.paired_p ? measure.paired_p(a, b) : PairedPValue(candidates[a], candidates[b]);
+}
+
+// "McNemar p = 0.041", or "no paired data".
+std::string TestText(const AccuracyMeasure& measure, const std::optional<double>& p) {
+  return p ? fmt::format("{} p = {}", measure.test, PValue(*p)) : "no paired data";
+}
+
 // "int8-static:entropy of large: 2.30x faster, -0.40 points, not significant (McNemar p = 0.410)".
-std::string LineageReason(const Candidate& variant, const Candidate& parent, const CostAxis& axis) {
+std::string LineageReason(const Candidate& variant, const Candidate& parent, const CostAxis& axis,
+                          const std::optional<double>& p, const AccuracyMeasure& measure) {
   const SpeedRatio r = axis.Ratio(parent, variant);
   const std::string speed = axis.Speed() || r.ratio >= 1 ? axis.Better(r) : axis.Worse(CostAxis::Inverse(r));
-  const auto p = PairedPValue(variant, parent);
   const std::string test = !p                        ? "no paired data"
-                           : *p < kSignificanceLevel ? fmt::format("significant (McNemar p = {})", PValue(*p))
-                                                     : fmt::format("not significant (McNemar p = {})", PValue(*p));
+                           : *p < kSignificanceLevel ? fmt::format("significant ({})", TestText(measure, p))
+                                                     : fmt::format("not significant ({})", TestText(measure, p));
   return fmt::format("{} of {}: {}, {:+.2f} points, {}", variant.transform, parent.model, speed,
                      100.0 * (variant.top1 - parent.top1), test);
 }
 
-void AddLineage(const std::vector<Candidate>& candidates, const CostAxis& axis, Analysis* out) {
+void AddLineage(const std::vector<Candidate>& candidates, const CostAxis& axis, const AccuracyMeasure& measure,
+                Analysis* out) {
   for (std::size_t i = 0; i < candidates.size(); ++i) {
     const Candidate& c = candidates[i];
     if (c.parent.empty() || !c.failure.empty()) continue;
@@ -412,7 +464,8 @@ void AddLineage(const std::vector<Candidate>& candidates, const CostAxis& axis, 
       return p.model == c.parent && p.setting == c.setting && p.failure.empty();
     });
     if (parent == candidates.end()) continue;
-    const std::string reason = LineageReason(c, *parent, axis);
+    const auto p = PairedP(measure, candidates, i, static_cast<std::size_t>(parent - candidates.begin()));
+    const std::string reason = LineageReason(c, *parent, axis, p, measure);
     auto& reasons = out->candidates[i].reasons;
     reasons.insert(reasons.begin(), reason);
     if (out->recommended == i) out->recommendation_reasons.push_back(reason);
@@ -423,6 +476,10 @@ void AddLineage(const std::vector<Candidate>& candidates, const CostAxis& axis, 
 struct Ranking {
   const std::vector<Candidate>& candidates;
   CostAxis axis;
+  const AccuracyMeasure& measure;
+
+  std::optional<double> P(std::size_t a, std::size_t b) const { return PairedP(measure, candidates, a, b); }
+  const std::string& Name() const { return measure.name; }
 
   // Lower cost wins; ties go to the more accurate.
   bool Cheaper(std::size_t x, std::size_t y) const {
@@ -469,8 +526,8 @@ std::optional<std::string> RunnerUpReason(const Ranking& k, std::size_t recommen
   if (edge.Measurable()) return fmt::format("{} than the runner-up {}", DescribeSpeedup(edge), runner.name);
   return fmt::format(
       "its speed edge over the runner-up {} is not measurable ({:.3f}x [{:.3f}, {:.3f}]): the order between them is "
-      "noise (top-1 {} vs {})",
-      runner.name, edge.ratio, edge.ci.lower, edge.ci.upper, Pct(r.top1), Pct(runner.top1));
+      "noise ({} {} vs {})",
+      runner.name, edge.ratio, edge.ci.lower, edge.ci.upper, k.Name(), Pct(r.top1), Pct(runner.top1));
 }
 
 // Picks the recommendation from `pool` and writes its reasons.
@@ -480,11 +537,11 @@ std::size_t Recommend(const Ranking& k, const std::vector<std::size_t>& pool,
   const CostAxis& axis = k.axis;
   std::size_t recommended = k.Cheapest(pool);
   const std::size_t best = k.MostAccurate(pool);
-  if (axis.objective == Objective::kMaxAccuracy) {
+  if (RanksOnAccuracy(axis.objective)) {
     recommended = best;
     for (std::size_t i : pool) {
       if (i == best || !k.Cheaper(i, recommended) || k.NoiseOnly(best, i)) continue;
-      const auto p = PairedPValue(c[i], c[best]);
+      const auto p = k.P(i, best);
       if (p && *p >= kSignificanceLevel) recommended = i;
     }
   }
@@ -497,15 +554,16 @@ std::size_t Recommend(const Ranking& k, const std::vector<std::size_t>& pool,
                     UndecidedConstraints(judged[recommended])));
   }
   const Candidate& r = c[recommended];
-  if (axis.objective == Objective::kMaxAccuracy && recommended == best) {
-    why.push_back(fmt::format("the most accurate of the {} candidate(s) {} (top-1 {})", pool.size(),
+  if (RanksOnAccuracy(axis.objective) && recommended == best) {
+    why.push_back(fmt::format("the most accurate of the {} candidate(s) {} ({} {})", pool.size(),
                               out->rests_on_undecided ? "not known to miss a constraint" : "that meet the constraints",
-                              Pct(c[best].top1)));
-  } else if (axis.objective == Objective::kMaxAccuracy) {
-    const auto p = PairedPValue(r, c[best]);
-    why.push_back(fmt::format("top-1 {} is not significantly below {}'s {} (McNemar p = {} >= {:g}), and it is {} ({})",
-                              Pct(r.top1), c[best].name, Pct(c[best].top1), PValue(p.value_or(1)), kSignificanceLevel,
-                              axis.Better(axis.Ratio(c[best], r)), axis.Figures(r, c[best])));
+                              k.Name(), Pct(c[best].top1)));
+  } else if (RanksOnAccuracy(axis.objective)) {
+    const auto p = k.P(recommended, best);
+    why.push_back(fmt::format("{} {} is not significantly below {}'s {} ({} p = {} >= {:g}), and it is {} ({})",
+                              k.Name(), Pct(r.top1), c[best].name, Pct(c[best].top1), k.measure.test,
+                              PValue(p.value_or(1)), kSignificanceLevel, axis.Better(axis.Ratio(c[best], r)),
+                              axis.Figures(r, c[best])));
   } else {
     std::string best_figure;
     switch (axis.objective) {
@@ -518,7 +576,9 @@ std::size_t Recommend(const Ranking& k, const std::vector<std::size_t>& pool,
         best_figure = fmt::format("the lowest peak memory ({:.1f} MB)", Mb(r.peak_memory_bytes));
         break;
       case Objective::kMinSize: best_figure = fmt::format("the smallest file ({:.2f} MB)", Mb(r.size_bytes)); break;
-      case Objective::kMaxAccuracy: break;
+      case Objective::kMaxAccuracy:
+      case Objective::kMaxMap50_95:
+      case Objective::kMaxMap50: break;
     }
     why.push_back(fmt::format("{} of the {} candidate(s) {}", best_figure, pool.size(),
                               out->rests_on_undecided ? "not known to miss a constraint" : "that meet them"));
@@ -539,7 +599,7 @@ void NameUndecidedRivals(const Ranking& k, std::size_t recommended, const std::v
     if (std::find(pool.begin(), pool.end(), u) != pool.end()) continue;
     const Candidate& c = k.candidates[u];
     std::string edge;
-    if (k.axis.objective == Objective::kMaxAccuracy) {
+    if (RanksOnAccuracy(k.axis.objective)) {
       if (c.top1 > r.top1) edge = AccuracyEdge(c.top1 - r.top1);
     } else if (k.Cheaper(u, recommended) && !k.NoiseOnly(recommended, u)) {
       edge = k.axis.Better(k.axis.Ratio(r, c));
@@ -574,24 +634,25 @@ void ExplainTheOthers(const Ranking& k, std::size_t recommended, const std::vect
       continue;
     }
     a.verdict = Verdict::kOutranked;
-    const auto p = PairedPValue(c, r);
-    const std::string test = p ? fmt::format("McNemar p = {}", PValue(*p)) : "no paired data";
+    const auto p = k.P(i, recommended);
+    const std::string test = TestText(k.measure, p);
     const bool significant = p && *p < kSignificanceLevel;
-    if (c.top1 > r.top1 && axis.objective == Objective::kMaxAccuracy) {
+    if (c.top1 > r.top1 && RanksOnAccuracy(axis.objective)) {
       // Only noise separates it from the recommendation, which is cheaper.
-      const auto p_best = PairedPValue(r, candidates[best]);
+      const auto p_best = k.P(recommended, best);
       a.reasons.push_back(fmt::format(
-          "{} more accurate than {} ({}), but {} is within noise of the most accurate (McNemar p = {} vs {}) and {}",
-          Points(c.top1 - r.top1), r.name, test, r.name, PValue(p_best.value_or(1)), candidates[best].name,
-          axis.Better(axis.Ratio(c, r))));
+          "{} more accurate than {} ({}), but {} is within noise of the most accurate ({} p = {} vs {}) and {}",
+          Points(c.top1 - r.top1), r.name, test, r.name, k.measure.test, PValue(p_best.value_or(1)),
+          candidates[best].name, axis.Better(axis.Ratio(c, r))));
     } else if (c.top1 > r.top1) {
       // More accurate but costlier: the objective decided.
       a.reasons.push_back(fmt::format("{} {} ({})", axis.WorseThan(axis.Ratio(c, r)), r.name, axis.Figures(c, r)));
       if (significant) {
-        a.reasons.push_back(fmt::format("its +{} of top-1 are significant ({}): choose it if that is worth the cost",
-                                        Points(c.top1 - r.top1), test));
+        a.reasons.push_back(fmt::format("its +{} of {} are significant ({}): choose it if that is worth the cost",
+                                        Points(c.top1 - r.top1), k.Name(), test));
       } else {
-        a.reasons.push_back(fmt::format("its +{} of top-1 are not significant ({})", Points(c.top1 - r.top1), test));
+        a.reasons.push_back(
+            fmt::format("its +{} of {} are not significant ({})", Points(c.top1 - r.top1), k.Name(), test));
       }
     } else if (c.top1 == r.top1) {
       // Equal on both figures: the order of the input decided.
@@ -600,11 +661,9 @@ void ExplainTheOthers(const Ranking& k, std::size_t recommended, const std::vect
     } else {
       // Cheaper but less accurate: only the accuracy objective turns this down,
       // because its gap to the most accurate is significant.
-      const auto p_best = PairedPValue(c, candidates[best]);
-      a.reasons.push_back(fmt::format("top-1 {} is significantly below {}'s {} ({}), though it is {}", Pct(c.top1),
-                                      candidates[best].name, Pct(candidates[best].top1),
-                                      p_best ? fmt::format("McNemar p = {}", PValue(*p_best)) : "no paired data",
-                                      axis.Better(axis.Ratio(r, c))));
+      a.reasons.push_back(fmt::format("{} {} is significantly below {}'s {} ({}), though it is {}", k.Name(),
+                                      Pct(c.top1), candidates[best].name, Pct(candidates[best].top1),
+                                      TestText(k.measure, k.P(i, best)), axis.Better(axis.Ratio(r, c))));
     }
   }
 }
@@ -628,7 +687,7 @@ void MarkFrontiers(const std::vector<Candidate>& candidates, const std::vector<s
 }
 
 Analysis AnalyzeCandidates(const std::vector<Candidate>& candidates, const Constraints& constraints,
-                           Objective objective) {
+                           Objective objective, const AccuracyMeasure& measure) {
   Analysis out;
   out.candidates.resize(candidates.size());
   const CostAxis axis{objective};
@@ -680,7 +739,7 @@ Analysis AnalyzeCandidates(const std::vector<Candidate>& candidates, const Const
     }
     return out;
   }
-  const Ranking ranking{candidates, axis};
+  const Ranking ranking{candidates, axis, measure};
   const std::size_t recommended = Recommend(ranking, pool, judged, &out);
   NameUndecidedRivals(ranking, recommended, pool, undecided, judged, &out);
   ExplainTheOthers(ranking, recommended, pool, &out);
@@ -689,9 +748,10 @@ Analysis AnalyzeCandidates(const std::vector<Candidate>& candidates, const Const
 
 }  // namespace
 
-Analysis Analyze(const std::vector<Candidate>& candidates, const Constraints& constraints, Objective objective) {
-  Analysis out = AnalyzeCandidates(candidates, constraints, objective);
-  AddLineage(candidates, CostAxis{objective}, &out);
+Analysis Analyze(const std::vector<Candidate>& candidates, const Constraints& constraints, Objective objective,
+                 const AccuracyMeasure& measure) {
+  Analysis out = AnalyzeCandidates(candidates, constraints, objective, measure);
+  AddLineage(candidates, CostAxis{objective}, measure, &out);
   return out;
 }
 
