@@ -59,6 +59,11 @@ double RelativeHalfWidth(const Interval& interval, double estimate);
 // deterministic for given data (and standard library).
 inline constexpr std::size_t kBootstrapResampledMeanLimit = 2000;
 
+// The percentile interval of bootstrap `replicates` of any statistic (any
+// order): their (1 - confidence) / 2 and (1 + confidence) / 2 nearest-rank
+// percentiles. valid = false when `replicates` is empty.
+Interval PercentileBootstrapInterval(std::vector<double> replicates, double confidence);
+
 struct BootstrapOptions {
   double confidence = 0.95;
   std::size_t replicates = 2000;

@@ -4,8 +4,8 @@
 #include <cassert>
 #include <cmath>
 #include <limits>
-#include <numeric>
 #include <numbers>
+#include <numeric>
 #include <random>
 #include <utility>
 #include <vector>
@@ -265,14 +265,14 @@ class Replicator {
   std::uniform_int_distribution<std::size_t> index_;
 };
 
-// The percentile interval of the replicates.
-Interval PercentileOf(std::vector<double> replicates, double confidence) {
+}  // namespace
+
+Interval PercentileBootstrapInterval(std::vector<double> replicates, double confidence) {
+  if (replicates.empty()) return {};
   std::sort(replicates.begin(), replicates.end());
   const double tail = (1.0 - confidence) / 2.0;
   return {Percentile(replicates, tail), Percentile(replicates, 1.0 - tail), true};
 }
-
-}  // namespace
 
 Interval BootstrapInterval(std::span<const double> samples, BootstrapStatistic statistic,
                            const BootstrapOptions& options) {
@@ -282,7 +282,7 @@ Interval BootstrapInterval(std::span<const double> samples, BootstrapStatistic s
   std::mt19937_64 rng(options.seed);
   std::vector<double> replicates(options.replicates);
   for (double& r : replicates) r = replicator.Draw(rng);
-  return PercentileOf(std::move(replicates), options.confidence);
+  return PercentileBootstrapInterval(std::move(replicates), options.confidence);
 }
 
 Interval BootstrapRatioInterval(std::span<const double> numerator, std::span<const double> denominator,
@@ -297,7 +297,7 @@ Interval BootstrapRatioInterval(std::span<const double> numerator, std::span<con
     if (!(b > 0.0)) return {};
     r = t / b;
   }
-  return PercentileOf(std::move(replicates), options.confidence);
+  return PercentileBootstrapInterval(std::move(replicates), options.confidence);
 }
 
 Summary Summarize(std::span<const double> samples, double confidence) {
@@ -332,8 +332,7 @@ Summary Summarize(std::span<const double> samples, double confidence) {
 StopDecision ShouldStop(const StoppingRule& rule, std::chrono::duration<double> elapsed,
                         std::span<const double> samples) {
   assert(rule.confidence > 0.0 && rule.confidence < 1.0);
-  const bool minimums_met =
-      elapsed >= rule.min_duration && samples.size() >= rule.min_count && !samples.empty();
+  const bool minimums_met = elapsed >= rule.min_duration && samples.size() >= rule.min_count && !samples.empty();
   if (minimums_met) {
     // Called after every sample, so avoid a full sort: only three order
     // statistics are needed, and nth_element finds each in linear time.
@@ -427,8 +426,8 @@ double McNemarExactPValue(std::int64_t b, std::int64_t c) {
     // underflows) and walk down, where terms shrink by i / (n - i + 1) < 1.
     const auto nd = static_cast<double>(n);
     const auto kd = static_cast<double>(k);
-    double term = std::exp(std::lgamma(nd + 1.0) - std::lgamma(kd + 1.0) - std::lgamma(nd - kd + 1.0) -
-                           nd * std::numbers::ln2);
+    double term =
+        std::exp(std::lgamma(nd + 1.0) - std::lgamma(kd + 1.0) - std::lgamma(nd - kd + 1.0) - nd * std::numbers::ln2);
     for (std::int64_t i = k; i >= 0; --i) {
       tail += term;
       if (term <= tail * 1e-17) break;
@@ -442,7 +441,7 @@ double NormalQuantile(double p) {
   assert(p > 0.0 && p < 1.0);
   // Acklam's rational approximation (relative error < 1.15e-9), then one
   // Halley step against erfc, which brings it to full double precision.
-  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
                                  1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
   static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
                                  6.680131188771972e+01, -1.328068155288572e+01};
@@ -468,8 +467,8 @@ double NormalQuantile(double p) {
   }
   // Refine against the lower tail for p <= 1/2 and the upper tail otherwise,
   // so the residual is not lost to cancellation against 1.
-  const double e = p <= 0.5 ? 0.5 * std::erfc(-x / std::numbers::sqrt2) - p
-                            : (1.0 - p) - 0.5 * std::erfc(x / std::numbers::sqrt2);
+  const double e =
+      p <= 0.5 ? 0.5 * std::erfc(-x / std::numbers::sqrt2) - p : (1.0 - p) - 0.5 * std::erfc(x / std::numbers::sqrt2);
   const double u = e * std::sqrt(2.0 * std::numbers::pi) * std::exp(x * x / 2.0);
   return x - u / (1.0 + x * u / 2.0);
 }
