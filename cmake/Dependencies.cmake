@@ -22,6 +22,10 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs dnn)
 # libtorch (libtorch-dev) trains the model families of `sweetspot train`; its
 # targets and flags are used by src/train only.
 find_package(Torch REQUIRED)
+# Detection datasets (src/detect): Pascal VOC XML (libtinyxml2-dev) and YOLO
+# data.yaml (libyaml-cpp-dev).
+find_package(tinyxml2 REQUIRED)
+find_package(yaml-cpp REQUIRED)
 # cpp-httplib (libcpp-httplib-dev): the HTTP front end of `sweetspot serve` and
 # the REST client of `sweetspot load`. Debian builds it as a shared library
 # whose header must see the build's feature macros (CPPHTTPLIB_OPENSSL_SUPPORT,

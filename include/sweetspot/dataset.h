@@ -109,6 +109,12 @@ const std::vector<std::string>& FashionMnistClassNames();
 std::vector<std::size_t> StratifiedSubset(const Dataset& dataset, std::size_t limit, std::uint64_t seed,
                                           std::span<const std::size_t> exclude = {});
 
+// `count` elements of `pool` drawn uniformly without replacement by a
+// portable seeded shuffle (SplitMix64 and a partial Fisher-Yates: the same
+// seed gives the same draw on every platform), in draw order; all of `pool`,
+// shuffled, when count >= pool.size().
+std::vector<std::size_t> SeededSample(std::vector<std::size_t> pool, std::size_t count, std::uint64_t seed);
+
 // The dataset's identity, the one both the results store and the tensor cache
 // key use: SHA-256 (hex) of its class names, every sample's id and label, and
 // the bytes of every file its samples live in. Renaming or moving the dataset

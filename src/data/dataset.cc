@@ -751,17 +751,24 @@ std::vector<std::size_t> StratifiedSubset(const Dataset& dataset, std::size_t li
   std::vector<std::size_t> out;
   out.reserve(limit);
   for (std::size_t c = 0; c < classes; ++c) {
-    auto& members = by_class[c];
-    SplitMix64 rng(seed ^ (0x9E3779B97F4A7C15ULL * (c + 1)));
-    // Partial Fisher-Yates: the first quota[c] positions get a uniform sample.
-    for (std::size_t i = 0; i < quota[c]; ++i) {
-      const std::size_t j = i + static_cast<std::size_t>(rng.Next() % (members.size() - i));
-      std::swap(members[i], members[j]);
-      out.push_back(members[i]);
-    }
+    const std::vector<std::size_t> drawn =
+        SeededSample(std::move(by_class[c]), quota[c], seed ^ (0x9E3779B97F4A7C15ULL * (c + 1)));
+    out.insert(out.end(), drawn.begin(), drawn.end());
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::vector<std::size_t> SeededSample(std::vector<std::size_t> pool, std::size_t count, std::uint64_t seed) {
+  count = std::min(count, pool.size());
+  SplitMix64 rng(seed);
+  // Partial Fisher-Yates: the first `count` positions get a uniform sample.
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t j = i + static_cast<std::size_t>(rng.Next() % (pool.size() - i));
+    std::swap(pool[i], pool[j]);
+  }
+  pool.resize(count);
+  return pool;
 }
 
 }  // namespace sweetspot

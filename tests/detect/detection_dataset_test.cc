@@ -1,0 +1,422 @@
+#include "sweetspot/detection_dataset.h"
+
+#include <fstream>
+#include <set>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "support/detection_fixtures.h"
+#include "support/support.h"
+
+namespace sweetspot {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::DetectionFormat;
+using ::testing::HasSubstr;
+using testing::ShapeImage;
+using testing::TempDir;
+
+const std::vector<std::string> kClasses = {"circle", "square", "triangle"};
+
+// Three images: two objects (the last hard), one object, and a negative.
+std::vector<ShapeImage> Shapes() {
+  return {{"a", 64, 48, {{0, 4, 6, 20, 30}, {2, 30, 10, 60, 40}}, true},
+          {"b", 40, 50, {{1, 0, 0, 40, 50}}},
+          {"c", 32, 32, {}}};
+}
+
+std::unique_ptr<DetectionDataset> OpenOrDie(const fs::path& path, const DetectionDatasetOptions& options = {}) {
+  auto opened = OpenDetectionDataset(path, options);
+  EXPECT_TRUE(opened.ok()) << opened.status().message();
+  return opened.ok() ? std::move(opened).value() : nullptr;
+}
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Replaces the first `from` in the file with `to` (asserts it is there).
+void Edit(const fs::path& path, const std::string& from, const std::string& to) {
+  std::string text = Slurp(path);
+  const auto at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from << " not in " << path;
+  text.replace(at, from.size(), to);
+  testing::WriteFile(path, text);
+}
+
+// Every error is one line and names the file.
+void ExpectOneLineNaming(const Status& status, const std::string& file) {
+  EXPECT_FALSE(status.ok());
+  EXPECT_EQ(status.message().find('\n'), std::string::npos) << status.message();
+  EXPECT_THAT(status.message(), HasSubstr(file));
+}
+
+TEST(DetectionDataset, ThreeFormatsGiveTheSameBoxes) {
+  TempDir dir;
+  std::vector<std::unique_ptr<DetectionDataset>> datasets;
+  for (auto format : {DetectionFormat::kVoc, DetectionFormat::kCoco, DetectionFormat::kYolo}) {
+    const fs::path root = dir / std::to_string(static_cast<int>(format));
+    datasets.push_back(OpenOrDie(testing::WriteShapesDataset(root, format, Shapes(), kClasses)));
+    ASSERT_NE(datasets.back(), nullptr);
+  }
+  EXPECT_EQ(datasets[0]->format(), "voc");
+  EXPECT_EQ(datasets[1]->format(), "coco");
+  EXPECT_EQ(datasets[2]->format(), "yolo");
+  const std::vector<ShapeImage> shapes = Shapes();
+  for (const auto& dataset : datasets) {
+    SCOPED_TRACE(dataset->description());
+    EXPECT_EQ(dataset->class_names(), kClasses);
+    ASSERT_EQ(dataset->size(), 3U);
+    for (std::size_t i = 0; i < 3; ++i) {
+      const DetectionImage& image = dataset->image(i);
+      const ShapeImage& shape = shapes[i];
+      EXPECT_EQ(image.path.filename(), shape.name + ".png");
+      EXPECT_EQ(image.width, shape.width);
+      EXPECT_EQ(image.height, shape.height);
+      ASSERT_EQ(image.objects.size(), shape.objects.size());
+      for (std::size_t k = 0; k < shape.objects.size(); ++k) {
+        const auto& want = shape.objects[k];
+        const auto& got = image.objects[k];
+        EXPECT_EQ(got.class_id, want.class_id);
+        EXPECT_NEAR(got.box.x1, want.x1, 1e-9);
+        EXPECT_NEAR(got.box.y1, want.y1, 1e-9);
+        EXPECT_NEAR(got.box.x2, want.x2, 1e-9);
+        EXPECT_NEAR(got.box.y2, want.y2, 1e-9);
+        EXPECT_NEAR(got.area, (want.x2 - want.x1) * (want.y2 - want.y1), 1e-6);
+      }
+      auto pixels = dataset->Load(i);
+      ASSERT_TRUE(pixels.ok()) << pixels.status().message();
+      EXPECT_EQ(pixels->type(), CV_8UC3);
+      EXPECT_EQ(pixels->cols, shape.width);
+      EXPECT_EQ(pixels->at<cv::Vec3b>(0, 0)[0], i);  // the fixture's image index
+    }
+  }
+  // Hard objects: VOC difficult, COCO crowd, YOLO has no flag.
+  EXPECT_TRUE(datasets[0]->image(0).objects[1].difficult);
+  EXPECT_FALSE(datasets[0]->image(0).objects[0].difficult);
+  EXPECT_TRUE(datasets[1]->image(0).objects[1].crowd);
+  EXPECT_FALSE(datasets[1]->image(0).objects[1].difficult);
+  EXPECT_FALSE(datasets[2]->image(0).objects[1].crowd || datasets[2]->image(0).objects[1].difficult);
+  // The negative image is kept and said so.
+  for (const auto& dataset : datasets) {
+    EXPECT_TRUE(dataset->image(2).objects.empty());
+    ASSERT_EQ(dataset->notes().size(), 1U);
+    EXPECT_THAT(dataset->notes()[0], HasSubstr("1 of 3 images have no labelled object"));
+  }
+}
+
+TEST(DetectionDataset, FolderFormsOpenLikeTheirFiles) {
+  TempDir dir;
+  const fs::path coco = testing::WriteShapesDataset(dir / "coco", DetectionFormat::kCoco, Shapes(), kClasses);
+  const fs::path yolo = testing::WriteShapesDataset(dir / "yolo", DetectionFormat::kYolo, Shapes(), kClasses);
+  for (const auto& [file, folder] : {std::pair{coco, dir / "coco"}, std::pair{yolo, dir / "yolo"}}) {
+    EXPECT_TRUE(IsDetectionDataset(file));
+    EXPECT_TRUE(IsDetectionDataset(folder));
+    auto from_file = OpenOrDie(file);
+    auto from_folder = OpenOrDie(folder);
+    ASSERT_TRUE(from_file && from_folder);
+    EXPECT_EQ(from_folder->description(), from_file->description());
+    EXPECT_EQ(DetectionDatasetIdentity(*from_folder), DetectionDatasetIdentity(*from_file));
+  }
+  // A YOLO folder without data.yaml takes classes.txt.
+  fs::remove(dir / "yolo" / "data.yaml");
+  auto plain = OpenOrDie(dir / "yolo");
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(plain->class_names(), kClasses);
+  EXPECT_EQ(plain->image(1).objects.size(), 1U);
+}
+
+TEST(DetectionDataset, RecognisesEachFormatsShapeOnly) {
+  TempDir dir;
+  const fs::path voc = testing::WriteShapesDataset(dir / "voc", DetectionFormat::kVoc, Shapes(), kClasses);
+  EXPECT_TRUE(IsDetectionDataset(voc));
+  fs::create_directories(dir / "cls" / "cat");
+  EXPECT_FALSE(IsDetectionDataset(dir / "cls"));
+  EXPECT_FALSE(IsDetectionDataset(dir / "missing.json"));
+  testing::WriteFile(dir / "m.csv", "path,label\n");
+  EXPECT_FALSE(IsDetectionDataset(dir / "m.csv"));
+}
+
+TEST(DetectionDataset, VocClassListIsTheDevkitsWhenAllNamesAreVocs) {
+  TempDir dir;
+  const std::vector<std::string> voc_names = {"dog", "aeroplane"};
+  auto dataset = OpenOrDie(testing::WriteShapesDataset(dir / "voc", DetectionFormat::kVoc,
+                                                       {{"x", 20, 20, {{0, 1, 1, 5, 5}, {1, 6, 6, 9, 9}}}}, voc_names));
+  ASSERT_NE(dataset, nullptr);
+  ASSERT_EQ(dataset->class_names().size(), 20U);
+  EXPECT_EQ(dataset->class_names()[0], "aeroplane");
+  EXPECT_EQ(dataset->class_names()[11], "dog");
+  EXPECT_EQ(dataset->image(0).objects[0].class_id, 11);
+  EXPECT_EQ(dataset->image(0).objects[1].class_id, 0);
+  // A class-name file overrides the list; ids follow it.
+  auto listed = OpenOrDie(dir / "voc", {.class_names_file = dir / "voc" / "classes.txt", .images_dir = {}});
+  ASSERT_NE(listed, nullptr);
+  EXPECT_EQ(listed->class_names(), voc_names);
+  EXPECT_EQ(listed->image(0).objects[0].class_id, 0);
+}
+
+TEST(DetectionDataset, SubsetIsSeededSortedAndBounded) {
+  TempDir dir;
+  std::vector<ShapeImage> many;
+  for (int i = 0; i < 30; ++i) many.push_back({"i" + std::to_string(i), 8, 8, {}});
+  auto dataset = OpenOrDie(testing::WriteShapesDataset(dir / "coco", DetectionFormat::kCoco, many, kClasses));
+  ASSERT_NE(dataset, nullptr);
+  const auto subset = DetectionSubset(*dataset, 10, 7);
+  ASSERT_EQ(subset.size(), 10U);
+  EXPECT_TRUE(std::is_sorted(subset.begin(), subset.end()));
+  EXPECT_EQ(std::set<std::size_t>(subset.begin(), subset.end()).size(), 10U);
+  EXPECT_EQ(DetectionSubset(*dataset, 10, 7), subset);
+  EXPECT_NE(DetectionSubset(*dataset, 10, 8), subset);
+  EXPECT_EQ(DetectionSubset(*dataset, 0, 7).size(), 30U);
+  EXPECT_EQ(DetectionSubset(*dataset, 100, 7).size(), 30U);
+}
+
+TEST(DetectionDataset, IdentityFollowsContentNotLocation) {
+  TempDir dir;
+  const fs::path first = testing::WriteShapesDataset(dir / "one", DetectionFormat::kVoc, Shapes(), kClasses);
+  const fs::path second = testing::WriteShapesDataset(dir / "two", DetectionFormat::kVoc, Shapes(), kClasses);
+  const std::string identity = DetectionDatasetIdentity(*OpenOrDie(first));
+  EXPECT_EQ(identity.size(), 64U);
+  EXPECT_EQ(DetectionDatasetIdentity(*OpenOrDie(second)), identity);
+  Edit(second / "Annotations" / "b.xml", "<xmax>40</xmax>", "<xmax>39</xmax>");
+  EXPECT_NE(DetectionDatasetIdentity(*OpenOrDie(second)), identity);
+  const fs::path third = testing::WriteShapesDataset(dir / "three", DetectionFormat::kVoc, Shapes(), kClasses);
+  testing::WriteBmp(third / "JPEGImages" / "c.png", 1, 2, 3);  // same labels, other pixels
+  EXPECT_NE(DetectionDatasetIdentity(*OpenOrDie(third)), identity);
+}
+
+TEST(DetectionDataset, RealVoc100) {
+  const fs::path root = testing::SharedData("voc100-nanodet/data");
+  if (root.empty()) GTEST_SKIP() << "../shared/data/voc100-nanodet/data is missing (see ../shared/data/README.md)";
+  auto dataset = OpenOrDie(root);
+  ASSERT_NE(dataset, nullptr);
+  EXPECT_EQ(dataset->format(), "voc");
+  EXPECT_EQ(dataset->size(), 100U);
+  EXPECT_EQ(dataset->class_names().size(), 20U);
+  std::size_t boxes = 0, difficult = 0;
+  std::set<int> classes;
+  for (std::size_t i = 0; i < dataset->size(); ++i) {
+    for (const auto& object : dataset->image(i).objects) {
+      ++boxes;
+      difficult += object.difficult ? 1 : 0;
+      classes.insert(object.class_id);
+    }
+  }
+  EXPECT_EQ(boxes, 273U);
+  EXPECT_EQ(difficult, 38U);
+  EXPECT_EQ(classes.size(), 20U);
+  EXPECT_EQ(dataset->image(0).id, "JPEGImages/2007_000027.jpg");
+  EXPECT_EQ(dataset->image(0).width, 486);
+  const auto& person = dataset->image(0).objects.at(0);
+  EXPECT_EQ(dataset->class_names()[static_cast<std::size_t>(person.class_id)], "person");
+  EXPECT_DOUBLE_EQ(person.box.x1, 174);
+  EXPECT_DOUBLE_EQ(person.box.y2, 351);
+  auto pixels = dataset->Load(0);
+  ASSERT_TRUE(pixels.ok()) << pixels.status().message();
+  EXPECT_EQ(pixels->cols, 486);
+  EXPECT_EQ(pixels->rows, 500);
+}
+
+// ------------------------------------------------------------- bad input
+
+class BadDetectionInput : public ::testing::Test {
+ protected:
+  fs::path Write(DetectionFormat format) {
+    return testing::WriteShapesDataset(dir_.path(), format, Shapes(), kClasses);
+  }
+  Status OpenStatus(const fs::path& path, const DetectionDatasetOptions& options = {}) {
+    return OpenDetectionDataset(path, options).status();
+  }
+  TempDir dir_;
+};
+
+TEST_F(BadDetectionInput, VocMalformedXmlNamesFileAndLine) {
+  const fs::path root = Write(DetectionFormat::kVoc);
+  Edit(root / "Annotations" / "b.xml", "</object>", "</objekt>");
+  const Status status = OpenStatus(root);
+  ExpectOneLineNaming(status, "b.xml:");
+  EXPECT_THAT(status.message(), HasSubstr("malformed XML"));
+}
+
+TEST_F(BadDetectionInput, VocNonNumericCornerNamesLine) {
+  const fs::path root = Write(DetectionFormat::kVoc);
+  Edit(root / "Annotations" / "a.xml", "<ymax>40</ymax>", "<ymax>forty</ymax>");
+  const Status status = OpenStatus(root);
+  ExpectOneLineNaming(status, "a.xml:");
+  EXPECT_THAT(status.message(), HasSubstr("<ymax> of object 2 ('triangle') is 'forty'"));
+}
+
+TEST_F(BadDetectionInput, VocZeroAreaBox) {
+  const fs::path root = Write(DetectionFormat::kVoc);
+  Edit(root / "Annotations" / "a.xml", "<xmax>20</xmax>", "<xmax>4</xmax>");
+  const Status status = OpenStatus(root);
+  ExpectOneLineNaming(status, "a.xml:");
+  EXPECT_THAT(status.message(), HasSubstr("object 1 ('circle')"));
+  EXPECT_THAT(status.message(), HasSubstr("zero or negative area"));
+}
+
+TEST_F(BadDetectionInput, VocBoxOutsideTheImageBeyondOnePixel) {
+  const fs::path root = Write(DetectionFormat::kVoc);
+  Edit(root / "Annotations" / "b.xml", "<xmax>40</xmax>", "<xmax>41</xmax>");  // within 1 pixel: accepted
+  EXPECT_TRUE(OpenStatus(root).ok());
+  Edit(root / "Annotations" / "b.xml", "<xmax>41</xmax>", "<xmax>42</xmax>");
+  const Status status = OpenStatus(root);
+  ExpectOneLineNaming(status, "b.xml:");
+  EXPECT_THAT(status.message(), HasSubstr("outside the 40x50 image"));
+}
+
+TEST_F(BadDetectionInput, VocLabelOutsideTheClassFileAndTheFix) {
+  const fs::path root = Write(DetectionFormat::kVoc);
+  testing::WriteFile(dir_ / "two.txt", "circle\nsquare\n");
+  const Status status = OpenStatus(root, {.class_names_file = dir_ / "two.txt", .images_dir = {}});
+  ExpectOneLineNaming(status, "a.xml:");
+  EXPECT_THAT(status.message(), HasSubstr("class 'triangle' is not in the class-name file"));
+  EXPECT_THAT(status.message(), HasSubstr("add it there"));
+  testing::WriteFile(dir_ / "two.txt", "circle\nsquare\ntriangle\n");  // the fix
+  EXPECT_TRUE(OpenStatus(root, {.class_names_file = dir_ / "two.txt", .images_dir = {}}).ok());
+}
+
+TEST_F(BadDetectionInput, VocMissingImageAndTheFix) {
+  const fs::path root = Write(DetectionFormat::kVoc);
+  fs::rename(root / "JPEGImages" / "b.png", dir_ / "b.png");
+  const Status status = OpenStatus(root);
+  EXPECT_EQ(status.code(), StatusCode::kNotFound);
+  ExpectOneLineNaming(status, "b.xml");
+  EXPECT_THAT(status.message(), HasSubstr("put the image there"));
+  fs::rename(dir_ / "b.png", root / "JPEGImages" / "b.png");
+  EXPECT_TRUE(OpenStatus(root).ok());
+}
+
+TEST_F(BadDetectionInput, CocoMalformedJsonNamesLine) {
+  const fs::path json = Write(DetectionFormat::kCoco);
+  Edit(json, "\"categories\"", "\"categories\" ,");
+  const Status status = OpenStatus(json);
+  ExpectOneLineNaming(status, "instances_shapes.json");
+  EXPECT_THAT(status.message(), HasSubstr("malformed JSON"));
+  EXPECT_THAT(status.message(), HasSubstr("line "));
+}
+
+TEST_F(BadDetectionInput, CocoAnnotationOfAnUnlistedImage) {
+  const fs::path json = Write(DetectionFormat::kCoco);
+  Edit(json, "\"image_id\": 2", "\"image_id\": 9");
+  const Status status = OpenStatus(json);
+  ExpectOneLineNaming(status, "instances_shapes.json: annotations[2] (id 3)");
+  EXPECT_THAT(status.message(), HasSubstr("image_id 9 is not among the file's images"));
+}
+
+TEST_F(BadDetectionInput, CocoUnknownCategory) {
+  const fs::path json = Write(DetectionFormat::kCoco);
+  Edit(json, "\"category_id\": 2", "\"category_id\": 7");
+  const Status status = OpenStatus(json);
+  ExpectOneLineNaming(status, "annotations[2] (id 3)");
+  EXPECT_THAT(status.message(), HasSubstr("category_id 7 is not in the class list"));
+}
+
+TEST_F(BadDetectionInput, CocoZeroAreaAndOutsideBoxes) {
+  const fs::path json = Write(DetectionFormat::kCoco);
+  Edit(json, "40,\n    50\n   ]", "0,\n    50\n   ]");
+  ExpectOneLineNaming(OpenStatus(json), "annotations[2]");
+  EXPECT_THAT(OpenStatus(json).message(), HasSubstr("zero or negative area"));
+  Edit(json, "0,\n    50\n   ]", "45,\n    50\n   ]");
+  ExpectOneLineNaming(OpenStatus(json), "annotations[2]");
+  EXPECT_THAT(OpenStatus(json).message(), HasSubstr("outside the 40x50 image"));
+}
+
+TEST_F(BadDetectionInput, CocoImagesElsewhereAndTheFix) {
+  const fs::path json = Write(DetectionFormat::kCoco);
+  fs::rename(dir_ / "images", dir_ / "pictures");
+  const Status status = OpenStatus(json);
+  EXPECT_EQ(status.code(), StatusCode::kNotFound);
+  ExpectOneLineNaming(status, (dir_ / "annotations").string());
+  EXPECT_THAT(status.message(), HasSubstr("set images_dir"));
+  EXPECT_TRUE(OpenStatus(json, {.class_names_file = {}, .images_dir = dir_ / "pictures"}).ok());
+}
+
+TEST_F(BadDetectionInput, CocoOneListedImageMissingNamesTheFolder) {
+  const fs::path json = Write(DetectionFormat::kCoco);
+  fs::remove(dir_ / "images" / "c.png");
+  const Status status = OpenStatus(json);
+  ExpectOneLineNaming(status, "image 'c.png' (images[2]) is not in " + (dir_ / "images").string());
+}
+
+TEST_F(BadDetectionInput, YoloMalformedRowNamesFileAndLine) {
+  const fs::path yaml = Write(DetectionFormat::kYolo);
+  testing::WriteFile(dir_ / "labels" / "b.txt", "1 0.5 0.5 1 1\n\n1 0.5 0.5 x\n");
+  const Status status = OpenStatus(yaml);
+  ExpectOneLineNaming(status, "b.txt:3");
+  EXPECT_THAT(status.message(), HasSubstr("is not `class cx cy w h`"));
+}
+
+TEST_F(BadDetectionInput, YoloClassOutsideTheList) {
+  const fs::path yaml = Write(DetectionFormat::kYolo);
+  testing::WriteFile(dir_ / "labels" / "b.txt", "3 0.5 0.5 1 1\n");
+  const Status status = OpenStatus(yaml);
+  ExpectOneLineNaming(status, "b.txt:1");
+  EXPECT_THAT(status.message(), HasSubstr("class 3 is outside the class list (0..2)"));
+}
+
+TEST_F(BadDetectionInput, YoloBoxOutsideUnitSquareAndZeroArea) {
+  const fs::path yaml = Write(DetectionFormat::kYolo);
+  testing::WriteFile(dir_ / "labels" / "b.txt", "1 0.5 0.5 1.0005 1\n");  // within 1e-3: accepted
+  EXPECT_TRUE(OpenStatus(yaml).ok());
+  testing::WriteFile(dir_ / "labels" / "b.txt", "1 0.5 0.5 1.01 1\n");
+  ExpectOneLineNaming(OpenStatus(yaml), "b.txt:1");
+  EXPECT_THAT(OpenStatus(yaml).message(), HasSubstr("outside [0, 1]"));
+  testing::WriteFile(dir_ / "labels" / "b.txt", "1 0.5 0.5 0 1\n");
+  EXPECT_THAT(OpenStatus(yaml).message(), HasSubstr("zero or negative area"));
+}
+
+TEST_F(BadDetectionInput, YoloMalformedYamlNamesLine) {
+  const fs::path yaml = Write(DetectionFormat::kYolo);
+  testing::WriteFile(yaml, "val: images\nnames: [a, b\n");
+  const Status status = OpenStatus(yaml);
+  ExpectOneLineNaming(status, "data.yaml:");
+  EXPECT_THAT(status.message(), HasSubstr("malformed YAML"));
+}
+
+TEST_F(BadDetectionInput, YoloNamesMapWithAGapAndTheFix) {
+  const fs::path yaml = Write(DetectionFormat::kYolo);
+  testing::WriteFile(yaml, "val: images\nnames:\n  0: circle\n  2: square\n");
+  const Status status = OpenStatus(yaml);
+  ExpectOneLineNaming(status, "data.yaml:3");
+  EXPECT_THAT(status.message(), HasSubstr("but 1 is missing; number the classes from 0"));
+  testing::WriteFile(yaml, "val: images\nnames:\n  0: circle\n  1: square\n  2: triangle\n");
+  EXPECT_TRUE(OpenStatus(yaml).ok());
+}
+
+TEST_F(BadDetectionInput, YoloMissingValFolderAndTheFix) {
+  const fs::path yaml = Write(DetectionFormat::kYolo);
+  testing::WriteFile(yaml, "val: images/val\nnames: [circle, square, triangle]\n");
+  const Status status = OpenStatus(yaml);
+  EXPECT_EQ(status.code(), StatusCode::kNotFound);
+  ExpectOneLineNaming(status, "data.yaml");
+  EXPECT_THAT(status.message(), HasSubstr("point `val`"));
+  testing::WriteFile(yaml, "path: .\nval: images\nnames: [circle, square, triangle]\n");
+  EXPECT_TRUE(OpenStatus(yaml).ok());
+}
+
+TEST_F(BadDetectionInput, NotADatasetAndNoImages) {
+  fs::create_directories(dir_ / "empty" / "Annotations");
+  const Status status = OpenStatus(dir_ / "empty");
+  ExpectOneLineNaming(status, "empty");
+  EXPECT_THAT(status.message(), HasSubstr("holds no image"));
+  fs::create_directories(dir_ / "plain");
+  ExpectOneLineNaming(OpenStatus(dir_ / "plain"), "plain");
+  EXPECT_EQ(OpenStatus(dir_ / "nothing.json").code(), StatusCode::kNotFound);
+}
+
+TEST_F(BadDetectionInput, LoadOfACorruptImageNamesIt) {
+  const fs::path root = Write(DetectionFormat::kVoc);
+  auto dataset = OpenOrDie(root);
+  ASSERT_NE(dataset, nullptr);
+  testing::WriteFile(root / "JPEGImages" / "b.png", "not a png");
+  const auto loaded = dataset->Load(1);
+  EXPECT_EQ(loaded.status().code(), StatusCode::kInvalidData);
+  ExpectOneLineNaming(loaded.status(), "b.png");
+}
+
+}  // namespace
+}  // namespace sweetspot
