@@ -15,6 +15,10 @@
 
 namespace sweetspot {
 
+// `text` (NormalizeText'ed) parsed as TOML; a syntax error is InvalidData
+// "<source> line N: <what toml++ says>" (no line when the source has none).
+Result<toml::table> ParseTomlText(std::string_view text, const PreprocessSource& source);
+
 // Overlays the keys of `table` onto `base`, as ParsePreprocessToml does; errors
 // name `source` and (if it has lines) the line of the offending key.
 Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, const PreprocessSource& source,

@@ -461,15 +461,18 @@ Result<PreprocessSpec> ParsePreprocessTable(const toml::table& table, const Prep
   return spec;
 }
 
-Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, const PreprocessSource& source,
-                                           const PreprocessSpec& base, bool validate) {
-  toml::table table;
+Result<toml::table> ParseTomlText(std::string_view text, const PreprocessSource& source) {
   try {
-    table = toml::parse(NormalizeText(text), source.name);
+    return toml::parse(NormalizeText(text), source.name);
   } catch (const toml::parse_error& e) {
     const std::string line = source.has_lines ? fmt::format(" line {}", e.source().begin.line) : "";
     return Status::InvalidData(fmt::format("{}{}: {}", source.name, line, e.description()));
   }
+}
+
+Result<PreprocessSpec> ParsePreprocessToml(std::string_view text, const PreprocessSource& source,
+                                           const PreprocessSpec& base, bool validate) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const toml::table table, ParseTomlText(text, source));
   return ParsePreprocessTable(table, source, base, validate);
 }
 
