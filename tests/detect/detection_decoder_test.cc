@@ -6,7 +6,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "support/detection_oracles.h"
 #include "support/support.h"
@@ -290,8 +289,7 @@ TEST(DetectorToml, TheShippedNanoDetExampleParses) {
 
 // NanoDet on a real VOC image as ../shared/data/README.md says: letterbox
 // to S x S (bilinear, centred, zero padding), BGR, (pixel - mean) / std on
-// the 0..255 scale. The letterbox is done here by hand: the evaluation's own
-// is preprocessing's (ResizeMode::kLetterbox), not this module's.
+// the 0..255 scale; boxes mapped back through PreprocessGeometry.
 std::vector<Detection> RunNanoDet(const std::filesystem::path& model, const cv::Mat& image, DetectorSpec* spec_out) {
   auto backend = CreateBackend("onnxruntime");
   EXPECT_TRUE(backend.ok());
@@ -305,26 +303,19 @@ std::vector<Detection> RunNanoDet(const std::filesystem::path& model, const cv::
   const int size = static_cast<int>(input.shape[3]);
   PreprocessSpec prep;
   prep.color = ColorOrder::kBgr;
+  prep.resize = ResizeMode::kLetterbox;
   prep.width = prep.height = size;
   prep.scale = 1.0;
   prep.mean = {103.53, 116.28, 123.675};
   prep.std = {57.375, 57.12, 58.395};
-  const double r = std::min(static_cast<double>(size) / image.cols, static_cast<double>(size) / image.rows);
-  const int resized_w = static_cast<int>(std::lround(image.cols * r));
-  const int resized_h = static_cast<int>(std::lround(image.rows * r));
-  const int left = (size - resized_w) / 2;
-  const int top = (size - resized_h) / 2;
-  cv::Mat letterboxed(size, size, CV_8UC3, cv::Scalar(0, 0, 0));
-  cv::resize(image, letterboxed(cv::Rect(left, top, resized_w, resized_h)), {resized_w, resized_h}, 0, 0,
-             cv::INTER_LINEAR);
   Tensor tensor = Tensor::Owned(DType::kFloat32, {1, 3, size, size});
-  EXPECT_TRUE(ApplyPreprocess(prep, letterboxed, {static_cast<std::byte*>(tensor.data()), tensor.size_bytes()}).ok());
+  EXPECT_TRUE(ApplyPreprocess(prep, image, {static_cast<std::byte*>(tensor.data()), tensor.size_bytes()}).ok());
   auto outputs = (*session)->Run(std::span<const Tensor>(&tensor, 1));
   EXPECT_TRUE(outputs.ok()) << outputs.status().ToString();
   auto decoded = DecodeDetections(*spec, (*session)->outputs(), *outputs, size, size);
   EXPECT_TRUE(decoded.ok()) << decoded.status().ToString();
   std::vector<Detection> detections = decoded.ok() ? decoded->at(0) : std::vector<Detection>();
-  const ImageGeometry geometry{r, r, static_cast<double>(left), static_cast<double>(top)};
+  const ImageGeometry geometry = PreprocessGeometry(prep, image.cols, image.rows);
   for (auto& d : detections) d.box = MapBoxToImage(d.box, geometry, image.cols, image.rows);
   return detections;
 }
