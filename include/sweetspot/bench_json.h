@@ -24,6 +24,11 @@ struct BenchRequest {
 nlohmann::json ToJson(const BenchResult& result, bool include_raw_latencies = true);
 Result<BenchResult> BenchResultFromJson(const nlohmann::json& json);
 
+// A latency record as the documents above write it: {"summary_ms", "raw_ms"
+// (when include_raw)}; for other documents that embed one (detection_bench.h).
+nlohmann::json ToJson(const LatencyRecord& record, bool include_raw);
+Result<LatencyRecord> LatencyRecordFromJson(const nlohmann::json& json);
+
 nlohmann::json ToJson(const BenchRequest& request);
 Result<BenchRequest> BenchRequestFromJson(const nlohmann::json& json);
 

@@ -195,9 +195,32 @@ struct BenchResult {
 // of that phase (or negative when unknown). Called from the measuring thread.
 using ProgressFn = std::function<void(const std::string& phase, double fraction)>;
 
+// One query of a scenario, which times itself: runs a batch of the
+// scenario's batch size and returns its latency in ms (a query that splits
+// itself into stages, detection_bench.h, returns their sum). An error stops
+// the scenario with that Status. Called from the measuring thread only.
+using TimedQuery = std::function<Result<double>()>;
+
+// The single-stream and offline scenarios over any query; RunBench's own are
+// these over one Session::Run. Each warms up first (`warmup`), calling the
+// query like the measured phase does, so the measured queries are the last
+// latency.raw_ms.size() (offline: batch_latency.raw_ms.size()) calls, in order.
+// CPU time is the process's over the measured calls (see the top of this file).
+Result<SingleStreamResult> MeasureSingleStream(const TimedQuery& query, int64_t batch_size, const MeasureConfig& config,
+                                               const ProgressFn& progress = {});
+Result<OfflineResult> MeasureOffline(const TimedQuery& query, int64_t batch_size, const MeasureConfig& config,
+                                     const ProgressFn& progress = {});
+
 // Loads `model` with `backend` and runs the configured scenarios in this process.
 Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& model, const BackendOptions& options,
                              const MeasureConfig& config, const InputSpec& inputs, const ProgressFn& progress = {});
+
+// A BenchResult with what is known before anything runs: the model file and
+// its size, the backend and its version, `options`, `config` and the
+// environment (CaptureEnvironment). RunBench starts from it, as does any
+// other measurement that reports a BenchResult (detection_bench.h).
+BenchResult NewBenchResult(const Backend& backend, const std::filesystem::path& model, const BackendOptions& options,
+                           const MeasureConfig& config);
 
 // Checks a config before anything runs (batch sizes > 0, concurrency > 0, ...).
 Status ValidateConfig(const MeasureConfig& config);

@@ -76,6 +76,7 @@ nlohmann::json RecordJson(const LatencyRecord& r, bool raw) {
   if (raw) j["raw_ms"] = r.raw_ms;
   return j;
 }
+// Throws nlohmann::json::exception; the callers catch it.
 LatencyRecord RecordFromJson(const nlohmann::json& j) {
   LatencyRecord r;
   j.at("summary_ms").get_to(r.summary_ms);
@@ -209,6 +210,16 @@ Result<BenchResult> BenchResultFromJson(const nlohmann::json& j) {
     return r;
   } catch (const nlohmann::json::exception& e) {
     return Status::InvalidData(std::string("bench result JSON: ") + e.what());
+  }
+}
+
+nlohmann::json ToJson(const LatencyRecord& record, bool include_raw) { return RecordJson(record, include_raw); }
+
+Result<LatencyRecord> LatencyRecordFromJson(const nlohmann::json& json) {
+  try {
+    return RecordFromJson(json);
+  } catch (const nlohmann::json::exception& e) {
+    return Status::InvalidData(std::string("latency record JSON: ") + e.what());
   }
 }
 

@@ -57,80 +57,18 @@ Result<double> TimedRun(Session& session, std::span<const Tensor> inputs) {
 }
 
 // Runs until latency stabilises (or the warm-up's time limit passes).
-Result<WarmupRecord> WarmUp(Session& session, std::span<const Tensor> inputs, const MeasureConfig& config) {
+Result<WarmupRecord> WarmUp(const TimedQuery& query, const MeasureConfig& config) {
   stats::WarmupDetector detector(config.warmup_window, config.warmup_tolerance);
   const auto start = Clock::now();
   while (true) {
-    SWEETSPOT_ASSIGN_OR_RETURN(double ms, TimedRun(session, inputs));
+    SWEETSPOT_ASSIGN_OR_RETURN(double ms, query());
     if (detector.Add(ms) || Seconds(Clock::now() - start) >= config.warmup_max_duration) break;
   }
   return WarmupRecord{detector.count(), detector.stable() && !detector.hit_limit(), MsSince(start)};
 }
 
-Result<SingleStreamResult> RunSingleStream(Session& session, std::span<const Tensor> inputs, int64_t batch,
-                                           const MeasureConfig& config, const ProgressFn& progress) {
-  SingleStreamResult result;
-  result.batch_size = batch;
-  result.target_relative_half_width = config.stopping.target_relative_half_width;
-  SWEETSPOT_ASSIGN_OR_RETURN(result.warmup, WarmUp(session, inputs, config));
-
-  std::vector<double> raw;
-  raw.reserve(4096);
-  const double start_cpu_ms = ProcessCpuMs();
-  const auto start = Clock::now();
-  // Checking the rule sorts the samples, so do it at ~10 % growth steps or
-  // every 100 ms, whichever comes first, to keep the loop's overhead small.
-  std::size_t next_check = config.stopping.min_count;
-  auto last_check = start;
-  stats::StopDecision decision = stats::StopDecision::kContinue;
-  while (decision == stats::StopDecision::kContinue) {
-    SWEETSPOT_ASSIGN_OR_RETURN(double ms, TimedRun(session, inputs));
-    raw.push_back(ms);
-    const auto now = Clock::now();
-    const Seconds elapsed = now - start;
-    if (raw.size() >= next_check || now - last_check >= std::chrono::milliseconds(100) ||
-        elapsed >= config.stopping.max_duration) {
-      decision = stats::ShouldStop(config.stopping, elapsed, raw);
-      next_check = raw.size() + std::max<std::size_t>(raw.size() / 10, 1);
-      last_check = now;
-      if (progress) {
-        const double by_time = elapsed / config.stopping.min_duration;
-        progress("single-stream", std::min(1.0, by_time));
-      }
-    }
-  }
-  result.duration_s = Seconds(Clock::now() - start).count();
-  SetCpuTime(result, start_cpu_ms, raw.size());
-  result.converged = decision == stats::StopDecision::kConverged;
-  result.latency = MakeRecord(std::move(raw), config.stopping.confidence);
-  const auto& s = result.latency.summary_ms;
-  result.achieved_relative_half_width = stats::RelativeHalfWidth(s.p50_ci, s.p50);
-  double total_ms = 0;
-  for (double ms : result.latency.raw_ms) total_ms += ms;
-  result.items_per_s = total_ms > 0 ? 1000.0 * static_cast<double>(batch * result.latency.raw_ms.size()) / total_ms : 0;
-  return result;
-}
-
-Result<OfflineResult> RunOffline(Session& session, std::span<const Tensor> inputs, int64_t batch,
-                                 const MeasureConfig& config, const ProgressFn& progress) {
-  OfflineResult result;
-  result.batch_size = batch;
-  SWEETSPOT_ASSIGN_OR_RETURN(result.warmup, WarmUp(session, inputs, config));
-  std::vector<double> raw;
-  const double start_cpu_ms = ProcessCpuMs();
-  const auto start = Clock::now();
-  // At least a few batches even when one batch outlasts the duration.
-  while (Seconds(Clock::now() - start) < config.run_duration || raw.size() < 3) {
-    SWEETSPOT_ASSIGN_OR_RETURN(double ms, TimedRun(session, inputs));
-    raw.push_back(ms);
-    if (progress)
-      progress("offline batch " + std::to_string(batch), Seconds(Clock::now() - start) / config.run_duration);
-  }
-  result.duration_s = Seconds(Clock::now() - start).count();
-  SetCpuTime(result, start_cpu_ms, raw.size());
-  result.items_per_s = static_cast<double>(batch) * static_cast<double>(raw.size()) / result.duration_s;
-  result.batch_latency = MakeRecord(std::move(raw), config.stopping.confidence);
-  return result;
+TimedQuery RunQuery(Session& session, std::span<const Tensor> inputs) {
+  return [&session, inputs] { return TimedRun(session, inputs); };
 }
 
 // N threads issue back-to-back requests; each thread uses sessions[i % size].
@@ -142,7 +80,7 @@ Result<ConcurrentResult> RunConcurrent(std::vector<Session*> sessions, std::span
   result.batch_size = batch;
   result.warmup.stable = true;
   for (Session* s : sessions) {
-    SWEETSPOT_ASSIGN_OR_RETURN(WarmupRecord w, WarmUp(*s, inputs, config));
+    SWEETSPOT_ASSIGN_OR_RETURN(WarmupRecord w, WarmUp(RunQuery(*s, inputs), config));
     result.warmup.runs += w.runs;
     result.warmup.duration_ms += w.duration_ms;
     result.warmup.stable = result.warmup.stable && w.stable;
@@ -223,6 +161,72 @@ Result<Scenario> ParseScenario(std::string_view name) {
                                  "' (expected single-stream, offline or concurrent)");
 }
 
+Result<SingleStreamResult> MeasureSingleStream(const TimedQuery& query, int64_t batch, const MeasureConfig& config,
+                                               const ProgressFn& progress) {
+  SingleStreamResult result;
+  result.batch_size = batch;
+  result.target_relative_half_width = config.stopping.target_relative_half_width;
+  SWEETSPOT_ASSIGN_OR_RETURN(result.warmup, WarmUp(query, config));
+
+  std::vector<double> raw;
+  raw.reserve(4096);
+  const double start_cpu_ms = ProcessCpuMs();
+  const auto start = Clock::now();
+  // Checking the rule sorts the samples, so do it at ~10 % growth steps or
+  // every 100 ms, whichever comes first, to keep the loop's overhead small.
+  std::size_t next_check = config.stopping.min_count;
+  auto last_check = start;
+  stats::StopDecision decision = stats::StopDecision::kContinue;
+  while (decision == stats::StopDecision::kContinue) {
+    SWEETSPOT_ASSIGN_OR_RETURN(double ms, query());
+    raw.push_back(ms);
+    const auto now = Clock::now();
+    const Seconds elapsed = now - start;
+    if (raw.size() >= next_check || now - last_check >= std::chrono::milliseconds(100) ||
+        elapsed >= config.stopping.max_duration) {
+      decision = stats::ShouldStop(config.stopping, elapsed, raw);
+      next_check = raw.size() + std::max<std::size_t>(raw.size() / 10, 1);
+      last_check = now;
+      if (progress) {
+        const double by_time = elapsed / config.stopping.min_duration;
+        progress("single-stream", std::min(1.0, by_time));
+      }
+    }
+  }
+  result.duration_s = Seconds(Clock::now() - start).count();
+  SetCpuTime(result, start_cpu_ms, raw.size());
+  result.converged = decision == stats::StopDecision::kConverged;
+  result.latency = MakeRecord(std::move(raw), config.stopping.confidence);
+  const auto& s = result.latency.summary_ms;
+  result.achieved_relative_half_width = stats::RelativeHalfWidth(s.p50_ci, s.p50);
+  double total_ms = 0;
+  for (double ms : result.latency.raw_ms) total_ms += ms;
+  result.items_per_s = total_ms > 0 ? 1000.0 * static_cast<double>(batch * result.latency.raw_ms.size()) / total_ms : 0;
+  return result;
+}
+
+Result<OfflineResult> MeasureOffline(const TimedQuery& query, int64_t batch, const MeasureConfig& config,
+                                     const ProgressFn& progress) {
+  OfflineResult result;
+  result.batch_size = batch;
+  SWEETSPOT_ASSIGN_OR_RETURN(result.warmup, WarmUp(query, config));
+  std::vector<double> raw;
+  const double start_cpu_ms = ProcessCpuMs();
+  const auto start = Clock::now();
+  // At least a few batches even when one batch outlasts the duration.
+  while (Seconds(Clock::now() - start) < config.run_duration || raw.size() < 3) {
+    SWEETSPOT_ASSIGN_OR_RETURN(double ms, query());
+    raw.push_back(ms);
+    if (progress)
+      progress("offline batch " + std::to_string(batch), Seconds(Clock::now() - start) / config.run_duration);
+  }
+  result.duration_s = Seconds(Clock::now() - start).count();
+  SetCpuTime(result, start_cpu_ms, raw.size());
+  result.items_per_s = static_cast<double>(batch) * static_cast<double>(raw.size()) / result.duration_s;
+  result.batch_latency = MakeRecord(std::move(raw), config.stopping.confidence);
+  return result;
+}
+
 Status ValidateConfig(const MeasureConfig& config) {
   if (config.scenarios.empty()) return Status::InvalidArgument("scenarios: give at least one scenario");
   if (config.batch_sizes.empty()) return Status::InvalidArgument("batch_sizes: give at least one batch size");
@@ -263,9 +267,8 @@ bool ResetPeakRss() {
   return static_cast<bool>(out);
 }
 
-Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& model, const BackendOptions& options,
-                             const MeasureConfig& config, const InputSpec& input_spec, const ProgressFn& progress) {
-  SWEETSPOT_RETURN_IF_ERROR(ValidateConfig(config));
+BenchResult NewBenchResult(const Backend& backend, const std::filesystem::path& model, const BackendOptions& options,
+                           const MeasureConfig& config) {
   BenchResult result;
   result.model_path = model.string();
   std::error_code ec;
@@ -275,6 +278,13 @@ Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& mode
   result.options = options;
   result.config = config;
   result.environment = CaptureEnvironment();
+  return result;
+}
+
+Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& model, const BackendOptions& options,
+                             const MeasureConfig& config, const InputSpec& input_spec, const ProgressFn& progress) {
+  SWEETSPOT_RETURN_IF_ERROR(ValidateConfig(config));
+  BenchResult result = NewBenchResult(backend, model, options, config);
 
   // Without the reset, a model measured after a larger one in this process
   // would report the larger one's peak. Only the first model a process loads
@@ -307,11 +317,12 @@ Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& mode
   for (Scenario scenario : config.scenarios) {
     if (scenario == Scenario::kSingleStream) {
       SWEETSPOT_ASSIGN_OR_RETURN(result.single_stream,
-                                 RunSingleStream(*session, inputs, first_batch, config, progress));
+                                 MeasureSingleStream(RunQuery(*session, inputs), first_batch, config, progress));
     } else if (scenario == Scenario::kOffline) {
       for (int64_t batch : config.batch_sizes) {
         SWEETSPOT_ASSIGN_OR_RETURN(std::vector<Tensor> batch_inputs, MakeInputs(result.inputs, batch, input_spec));
-        SWEETSPOT_ASSIGN_OR_RETURN(OfflineResult r, RunOffline(*session, batch_inputs, batch, config, progress));
+        SWEETSPOT_ASSIGN_OR_RETURN(OfflineResult r,
+                                   MeasureOffline(RunQuery(*session, batch_inputs), batch, config, progress));
         result.offline.push_back(std::move(r));
       }
     }

@@ -272,6 +272,46 @@ TEST_F(ScenariosTest, AQdqLayerTheRuntimeLeftInFloatIsARuntimeFallbackWarning) {
   EXPECT_FALSE(HasWarning(*float_result, "runtime-fallback"));
 }
 
+// A query that splits itself into stages (detection_bench.h) learns which of
+// its calls were measured: the last raw_ms.size() ones, warm-up before them.
+TEST(MeasureQuery, TheMeasuredCallsAreTheLastOnesAfterTheWarmUp) {
+  MeasureConfig config = FastConfig();
+  config.stopping.min_duration = std::chrono::duration<double>(0);
+  std::vector<double> returned;
+  const TimedQuery query = [&]() -> Result<double> {
+    returned.push_back(1.0 + 0.001 * static_cast<double>(returned.size() % 3));
+    return returned.back();
+  };
+  auto single = MeasureSingleStream(query, 1, config);
+  ASSERT_TRUE(single.ok()) << single.status().ToString();
+  const auto& raw = single->latency.raw_ms;
+  ASSERT_EQ(returned.size(), single->warmup.runs + raw.size());
+  EXPECT_TRUE(std::equal(raw.begin(), raw.end(), returned.end() - static_cast<std::ptrdiff_t>(raw.size())));
+  EXPECT_GE(raw.size(), config.stopping.min_count);
+
+  returned.clear();
+  auto offline = MeasureOffline(query, 4, config);
+  ASSERT_TRUE(offline.ok()) << offline.status().ToString();
+  ASSERT_EQ(returned.size(), offline->warmup.runs + offline->batch_latency.raw_ms.size());
+  EXPECT_EQ(offline->batch_size, 4);
+  EXPECT_GT(offline->items_per_s, 0);
+}
+
+TEST(MeasureQuery, AFailingQueryStopsTheScenarioWithItsStatus) {
+  int calls = 0;
+  const TimedQuery query = [&]() -> Result<double> {
+    if (++calls == 30) return Status::InvalidData("decoding failed on call 30");
+    return 1.0;
+  };
+  MeasureConfig config = FastConfig();
+  config.stopping.min_duration = std::chrono::duration<double>(0.5);
+  config.stopping.min_count = 1000;
+  auto result = MeasureSingleStream(query, 1, config);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().message(), "decoding failed on call 30");
+  EXPECT_EQ(calls, 30);
+}
+
 TEST(ReadSelfRss, SeesTouchedMemory) {
   const RssSample before = ReadSelfRss();
   constexpr std::size_t kBytes = 64U << 20U;
