@@ -135,6 +135,19 @@ TEST(NonMaxSuppression, TiesGoToTheLowerIndex) {
   EXPECT_DOUBLE_EQ(kept[1].box.x1, 0.0);   // index 1 kept, index 2 suppressed by it
 }
 
+TEST(NonMaxSuppression, ManySuppressedCandidatesLeadToLaterOnesInScoreOrder) {
+  // 2000 equal boxes of equal score (all but the first suppressed), then 1000
+  // apart with falling scores: the kept 50 reach past the first sorted chunk.
+  std::vector<Detection> detections(2000, Detection{{0, 0, 10, 10}, 0, 0.9F});
+  for (int i = 0; i < 1000; ++i) {
+    detections.push_back({{20.0 * i + 20, 0, 20.0 * i + 30, 10}, 1, 0.5F - 1e-4F * static_cast<float>(i)});
+  }
+  const auto kept = NonMaxSuppression(detections, 0.5, 50);
+  ASSERT_EQ(kept.size(), 50U);
+  EXPECT_FLOAT_EQ(kept[0].score, 0.9F);
+  for (int i = 1; i < 50; ++i) EXPECT_DOUBLE_EQ(kept[i].box.x1, 20.0 * (i - 1) + 20) << i;
+}
+
 TEST(NonMaxSuppression, StopsAtMaxDetectionsBestFirst) {
   std::vector<Detection> detections;
   for (int i = 0; i < 10; ++i) {
@@ -228,6 +241,7 @@ TEST(DecodeDetections, SingleLabelKeepsOnlyEachBoxsBestClass) {
   const float scores[] = {0.2F, 0.7F, 0.1F};
   std::copy(std::begin(scores), std::end(scores), outputs[1].values<float>().begin());
   const std::vector<TensorInfo> infos = {boxes_info, scores_info};
+  spec.multi_label = true;
   auto multi = DecodeDetections(spec, infos, outputs, 64, 64);
   ASSERT_TRUE(multi.ok()) << multi.status().ToString();
   EXPECT_EQ(multi->at(0).size(), 3U);
@@ -240,7 +254,7 @@ TEST(DecodeDetections, SingleLabelKeepsOnlyEachBoxsBestClass) {
 TEST(DetectorToml, KeysOverlayTheBaseAndRecordWhoSetThem) {
   auto spec = ParseDetectorToml(
       "layout = \"nanodet\"\nstrides = [8, 16, 32, 64]\nclasses = \"coco80\"\nscore_threshold = 0.01\n"
-      "class_names = [\"cat\", \"dog \\\"x\\\"\"]\nmax_detections = 300\nmulti_label = false\n",
+      "class_names = [\"cat\", \"dog \\\"x\\\"\"]\nmax_detections = 300\nmulti_label = true\n",
       "dec.toml");
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   EXPECT_EQ(spec->layout, DetectionLayout::kPerStrideDistances);
@@ -248,7 +262,7 @@ TEST(DetectorToml, KeysOverlayTheBaseAndRecordWhoSetThem) {
   EXPECT_EQ(spec->classes, "coco80");
   EXPECT_DOUBLE_EQ(spec->score_threshold, 0.01);
   EXPECT_EQ(spec->max_detections, 300);
-  EXPECT_FALSE(spec->multi_label);
+  EXPECT_TRUE(spec->multi_label);
   EXPECT_EQ(spec->set_by.at("strides"), "dec.toml line 2");
   EXPECT_FALSE(spec->set_by.contains("iou_threshold"));
   // ToToml reads back to the same values.
