@@ -22,15 +22,19 @@
 //     JSON's) that holds the first listed image.
 //   - YOLO: a data.yaml/.yml (keys: `names` as a list or an {id: name} map;
 //     `path`, the base folder, relative paths resolved against the YAML's
-//     folder; `val`, an image folder or a .txt list of image paths relative to
-//     the base, default `images`), or a folder with images/ and labels/ and a
+//     folder; `val`, an image folder relative to the base (default `images`), a
+//     list of them, or a .txt list of image paths relative to its folder), or a folder with images/ and labels/ and a
 //     class list beside them (data.yaml, else classes.txt or obj.names, one
 //     name per line). Each image's labels are the .txt of the same stem under
 //     the path's last `images` folder replaced by `labels` (no `images` folder:
 //     beside the image); rows are `class cx cy w h`, normalised to [0, 1].
 //     The image sizes needed to turn them into pixels are read by decoding
-//     each image once at open (OpenCV has no header-only read), which makes
-//     opening a YOLO dataset cost one decode per image.
+//     each image once at open, in parallel (OpenCV has no header-only read):
+//     opening a YOLO dataset costs one decode per image.
+//
+// Orientation: YOLO images are sized and loaded in their EXIF-rotated view (as
+// Ultralytics does); VOC and COCO images keep the stored pixel grid, EXIF
+// orientation ignored (as their tools do, and as their labels' sizes are).
 //
 // Images without labels are valid negatives (a YOLO image without a .txt, a
 // VOC XML with no object, a COCO image with no annotation).

@@ -53,16 +53,17 @@ Result<json> ParseJsonFile(const fs::path& path) {
   }
 }
 
-// The array `key` of the document (absent: empty).
-Result<json> ArrayField(const fs::path& file, const json& doc, const char* key, bool required) {
+// The array `key` of the document (absent and not required: empty).
+Result<const json*> ArrayField(const fs::path& file, const json& doc, const char* key, bool required) {
+  static const json kEmpty = json::array();
   if (!doc.is_object()) return Status::InvalidData(SafeText(file.string()) + ": not a COCO file (no JSON object)");
   const auto it = doc.find(key);
-  if (it == doc.end() && !required) return json::array();
+  if (it == doc.end() && !required) return &kEmpty;
   if (it == doc.end() || !it->is_array()) {
     return Status::InvalidData(
         fmt::format("{}: no \"{}\" array; is it a COCO instances file?", SafeText(file.string()), key));
   }
-  return *it;
+  return &*it;
 }
 
 // Reads the categories in id order: names and a map id -> position.
@@ -128,12 +129,15 @@ Status AddAnnotation(const fs::path& file, const json& annotations, std::size_t 
                      const std::unordered_map<std::int64_t, std::size_t>& image_of_id,
                      std::vector<DetectionImage>& out) {
   const json& a = annotations[i];
-  const std::string where = fmt::format("{}: annotations[{}]{}", SafeText(file.string()), i,
-                                        a.is_object() && a.contains("id") ? " (id " + a["id"].dump() + ")" : "");
+  // Built only on failure: a large file has hundreds of thousands of annotations.
+  const auto where = [&] {
+    return fmt::format("{}: annotations[{}]{}", SafeText(file.string()), i,
+                       a.is_object() && a.contains("id") ? " (id " + a["id"].dump() + ")" : "");
+  };
   if (!a.is_object() || !a.contains("image_id") || !a["image_id"].is_number_integer() || !a.contains("category_id") ||
       !a["category_id"].is_number_integer() || !a.contains("bbox") || !a["bbox"].is_array() || a["bbox"].size() != 4 ||
       !std::all_of(a["bbox"].begin(), a["bbox"].end(), [](const json& v) { return v.is_number(); })) {
-    return Status::InvalidData(where +
+    return Status::InvalidData(where() +
                                ": needs integer \"image_id\" and \"category_id\" and \"bbox\": [x, y, width, "
                                "height]; fix it");
   }
@@ -142,14 +146,14 @@ Status AddAnnotation(const fs::path& file, const json& annotations, std::size_t 
     return Status::InvalidData(
         fmt::format("{}: image_id {} is not among the file's images; fix the id or remove "
                     "the annotation",
-                    where, a["image_id"].get<std::int64_t>()));
+                    where(), a["image_id"].get<std::int64_t>()));
   }
   const auto category = class_of_category.find(a["category_id"].get<std::int64_t>());
   if (category == class_of_category.end() || category->second < 0) {
     return Status::InvalidData(
         fmt::format("{}: category_id {} is not in the class list; fix the id, or list the "
                     "category (in the class-name file when one is given)",
-                    where, a["category_id"].get<std::int64_t>()));
+                    where(), a["category_id"].get<std::int64_t>()));
   }
   DetectionImage& target = out[image->second];
   const json& bbox = a["bbox"];
@@ -159,7 +163,9 @@ Status AddAnnotation(const fs::path& file, const json& annotations, std::size_t 
   object.class_id = category->second;
   object.crowd = a.contains("iscrowd") && a["iscrowd"].is_number() && a["iscrowd"].get<double>() != 0.0;
   object.area = a.contains("area") && a["area"].is_number() ? a["area"].get<double>() : object.box.area();
-  SWEETSPOT_RETURN_IF_ERROR(CheckPixelBox(object.box, target.width, target.height, where));
+  if (const std::string problem = PixelBoxProblem(object.box, target.width, target.height); !problem.empty()) {
+    return Status::InvalidData(where() + ": " + problem);
+  }
   target.objects.push_back(object);
   return Status::Ok();
 }
@@ -182,21 +188,21 @@ Result<DetectionDatasetParts> ReadCocoDataset(const fs::path& path, const Detect
     SWEETSPOT_ASSIGN_OR_RETURN(file, FindCocoJson(path));
   }
   SWEETSPOT_ASSIGN_OR_RETURN(const json doc, ParseJsonFile(file));
-  SWEETSPOT_ASSIGN_OR_RETURN(const json categories, ArrayField(file, doc, "categories", true));
-  SWEETSPOT_ASSIGN_OR_RETURN(const json image_list, ArrayField(file, doc, "images", true));
-  SWEETSPOT_ASSIGN_OR_RETURN(const json annotations, ArrayField(file, doc, "annotations", false));
+  SWEETSPOT_ASSIGN_OR_RETURN(const json* categories, ArrayField(file, doc, "categories", true));
+  SWEETSPOT_ASSIGN_OR_RETURN(const json* image_list, ArrayField(file, doc, "images", true));
+  SWEETSPOT_ASSIGN_OR_RETURN(const json* annotations, ArrayField(file, doc, "annotations", false));
 
   DetectionDatasetParts parts;
   parts.description = "COCO " + file.string();
   parts.format = "coco";
   parts.label_files = {file};
   std::map<std::int64_t, std::string> category_names;
-  SWEETSPOT_RETURN_IF_ERROR(ReadCategories(file, categories, parts.class_names, category_names));
+  SWEETSPOT_RETURN_IF_ERROR(ReadCategories(file, *categories, parts.class_names, category_names));
   if (!options.class_names_file.empty()) {
     SWEETSPOT_ASSIGN_OR_RETURN(parts.class_names, ReadClassNames(options.class_names_file));
   }
   const auto class_of_category = ClassOfCategory(category_names, parts.class_names);
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<CocoImage> images, ReadImages(file, image_list));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<CocoImage> images, ReadImages(file, *image_list));
   SWEETSPOT_ASSIGN_OR_RETURN(const fs::path folder, FindImageFolder(file, images, options));
 
   std::unordered_map<std::int64_t, std::size_t> image_of_id;
@@ -218,14 +224,14 @@ Result<DetectionDatasetParts> ReadCocoDataset(const fs::path& path, const Detect
                       SafeText(file.string()), SafeText(image.file_name), i, SafeText(folder.string())));
     }
     if (entry.width <= 0 || entry.height <= 0) {
-      SWEETSPOT_ASSIGN_OR_RETURN(const cv::Size size, ReadImageSize(entry.path));
+      SWEETSPOT_ASSIGN_OR_RETURN(const cv::Size size, ReadImageSize(entry.path, false));
       entry.width = size.width;
       entry.height = size.height;
     }
     parts.images.push_back(std::move(entry));
   }
-  for (std::size_t i = 0; i < annotations.size(); ++i) {
-    SWEETSPOT_RETURN_IF_ERROR(AddAnnotation(file, annotations, i, class_of_category, image_of_id, parts.images));
+  for (std::size_t i = 0; i < annotations->size(); ++i) {
+    SWEETSPOT_RETURN_IF_ERROR(AddAnnotation(file, *annotations, i, class_of_category, image_of_id, parts.images));
   }
   return parts;
 }

@@ -39,7 +39,7 @@ class LabelledDetectionDataset final : public DetectionDataset {
     std::error_code ec;
     if (!fs::exists(info.path, ec))
       return Status::NotFound("image " + SafeText(info.path.string()) + " does not exist");
-    cv::Mat image = cv::imread(info.path.string(), cv::IMREAD_COLOR);
+    cv::Mat image = cv::imread(info.path.string(), ImreadFlags(parts_.exif_orientation));
     if (image.empty()) {
       return Status::InvalidData("image " + SafeText(info.path.string()) +
                                  " cannot be decoded (corrupt, or not an image); replace or remove it");
@@ -103,29 +103,33 @@ std::optional<int> FindClass(const std::vector<std::string>& names, std::string_
   return static_cast<int>(it - names.begin());
 }
 
-Status CheckPixelBox(const Box& box, int width, int height, const std::string& where) {
+std::string PixelBoxProblem(const Box& box, int width, int height) {
   if (!(box.x2 > box.x1) || !(box.y2 > box.y1)) {
-    return Status::InvalidData(
-        fmt::format("{}: box ({}, {})-({}, {}) has zero or negative area; fix its corners "
-                    "(x1 < x2, y1 < y2) or remove it",
-                    where, box.x1, box.y1, box.x2, box.y2));
+    return fmt::format(
+        "box ({}, {})-({}, {}) has zero or negative area; fix its corners (x1 < x2, y1 < y2) or "
+        "remove it",
+        box.x1, box.y1, box.x2, box.y2);
   }
   constexpr double kTolerancePixels = 1.0;
   if (width > 0 && height > 0 &&
       (box.x1 < -kTolerancePixels || box.y1 < -kTolerancePixels || box.x2 > width + kTolerancePixels ||
        box.y2 > height + kTolerancePixels)) {
-    return Status::InvalidData(
-        fmt::format("{}: box ({}, {})-({}, {}) lies outside the {}x{} image by more than 1 "
-                    "pixel; fix the box (or the image size)",
-                    where, box.x1, box.y1, box.x2, box.y2, width, height));
+    return fmt::format(
+        "box ({}, {})-({}, {}) lies outside the {}x{} image by more than 1 pixel; fix the box (or "
+        "the image size)",
+        box.x1, box.y1, box.x2, box.y2, width, height);
   }
-  return Status::Ok();
+  return {};
 }
 
-Result<cv::Size> ReadImageSize(const fs::path& path) {
+int ImreadFlags(bool exif_orientation) {
+  return exif_orientation ? cv::IMREAD_COLOR : cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION;
+}
+
+Result<cv::Size> ReadImageSize(const fs::path& path, bool exif_orientation) {
   std::error_code ec;
   if (!fs::exists(path, ec)) return Status::NotFound("image " + SafeText(path.string()) + " does not exist");
-  const cv::Mat image = cv::imread(path.string(), cv::IMREAD_UNCHANGED);
+  const cv::Mat image = cv::imread(path.string(), ImreadFlags(exif_orientation));
   if (image.empty()) {
     return Status::InvalidData("image " + SafeText(path.string()) +
                                " cannot be decoded (corrupt, or not an image); replace or remove it");

@@ -24,6 +24,10 @@ struct DetectionDatasetParts {
   std::vector<DetectionImage> images;
   std::vector<std::string> notes;
   std::vector<std::filesystem::path> label_files;
+  // Whether pixels are the JPEG's EXIF-rotated view (YOLO: Ultralytics sizes
+  // and loads images that way) or the stored grid (VOC, COCO: their tools
+  // ignore the tag, and the labels' sizes are the stored ones).
+  bool exif_orientation = false;
 };
 
 Result<DetectionDatasetParts> ReadVocDataset(const std::filesystem::path& root, const DetectionDatasetOptions& options);
@@ -39,15 +43,18 @@ Result<std::vector<std::string>> ReadClassNames(const std::filesystem::path& pat
 // The position of `name` in `names`, or nullopt.
 std::optional<int> FindClass(const std::vector<std::string>& names, std::string_view name);
 
-// Checks a pixel box against a width x height image: zero or negative area,
-// or outside the image by more than 1 pixel, is InvalidData starting with
-// `where` (file and line or object) and ending with the fix. Sizes <= 0 skip
-// the outside check.
-Status CheckPixelBox(const Box& box, int width, int height, const std::string& where);
+// What is wrong with a pixel box in a width x height image, with the fix
+// ("" when nothing): zero or negative area, or outside the image by more than
+// 1 pixel. Sizes <= 0 skip the outside check. Callers prefix the file and
+// line or object (only on failure: opening builds no message per box).
+std::string PixelBoxProblem(const Box& box, int width, int height);
+
+// cv::imread flags for 8-bit BGR with or without the EXIF rotation.
+int ImreadFlags(bool exif_orientation);
 
 // Width and height of an image file, decoding it (OpenCV reads no header
 // alone). NotFound/InvalidData name the path.
-Result<cv::Size> ReadImageSize(const std::filesystem::path& path);
+Result<cv::Size> ReadImageSize(const std::filesystem::path& path, bool exif_orientation);
 
 // True for the file extensions OpenCV reads as images (lower-case compare).
 bool HasImageExtension(const std::filesystem::path& path);

@@ -125,7 +125,7 @@ Result<VocFile> ParseVocXml(const fs::path& root, const fs::path& xml) {
         size->FirstChildElement("height") != nullptr ? size->FirstChildElement("height")->IntText(0) : 0;
   }
   if (file.image.width <= 0 || file.image.height <= 0) {
-    SWEETSPOT_ASSIGN_OR_RETURN(const cv::Size size, ReadImageSize(file.image.path));
+    SWEETSPOT_ASSIGN_OR_RETURN(const cv::Size size, ReadImageSize(file.image.path, false));
     file.image.width = size.width;
     file.image.height = size.height;
   }
@@ -164,7 +164,10 @@ Status AddLabels(const DetectionDatasetOptions& options, VocFile& file, const st
                       "the name)",
                       where, object.name, SafeText(options.class_names_file.string())));
     }
-    SWEETSPOT_RETURN_IF_ERROR(CheckPixelBox(object.box, file.image.width, file.image.height, where));
+    if (const std::string problem = PixelBoxProblem(object.box, file.image.width, file.image.height);
+        !problem.empty()) {
+      return Status::InvalidData(where + ": " + problem);
+    }
     file.image.objects.push_back({.box = object.box,
                                   .class_id = *class_id,
                                   .crowd = false,

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
+#include <opencv2/core/utility.hpp>
 
 #include "detect/detection_dataset_readers.h"
 #include "sweetspot/text_file.h"
@@ -146,7 +147,9 @@ Result<GroundTruthBox> ParseRow(const std::string& row, const std::string& where
   GroundTruthBox object;
   object.class_id = static_cast<int>(v[0]);
   object.box = {(cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height};
-  SWEETSPOT_RETURN_IF_ERROR(CheckPixelBox(object.box, 0, 0, where));
+  if (const std::string problem = PixelBoxProblem(object.box, 0, 0); !problem.empty()) {
+    return Status::InvalidData(where + ": " + problem);
+  }
   constexpr double kTolerance = 1e-3;
   if (cx - w / 2 < -kTolerance || cy - h / 2 < -kTolerance || cx + w / 2 > 1 + kTolerance ||
       cy + h / 2 > 1 + kTolerance) {
@@ -187,6 +190,18 @@ Result<std::vector<std::string>> YoloClassNames(const YoloLayout& layout, const 
                   SafeText((layout.yaml.empty() ? root : layout.yaml).string())));
 }
 
+// The EXIF-oriented size of every image, decoded in parallel (the cost of
+// opening a YOLO dataset: its labels are fractions of these sizes).
+std::vector<Result<cv::Size>> ReadImageSizes(const std::vector<fs::path>& images) {
+  std::vector<Result<cv::Size>> sizes(images.size(), Status::Internal("not read"));
+  cv::parallel_for_(cv::Range(0, static_cast<int>(images.size())), [&](const cv::Range& range) {
+    for (int i = range.start; i < range.end; ++i) {
+      sizes[static_cast<std::size_t>(i)] = ReadImageSize(images[static_cast<std::size_t>(i)], true);
+    }
+  });
+  return sizes;
+}
+
 }  // namespace
 
 Result<DetectionDatasetParts> ReadYoloDataset(const fs::path& path, const DetectionDatasetOptions& options) {
@@ -202,23 +217,27 @@ Result<DetectionDatasetParts> ReadYoloDataset(const fs::path& path, const Detect
   parts.description = "YOLO " + (layout.yaml.empty() ? root : layout.yaml).string();
   parts.format = "yolo";
   if (!layout.yaml.empty()) parts.label_files.push_back(layout.yaml);
+  parts.exif_orientation = true;
   SWEETSPOT_ASSIGN_OR_RETURN(parts.class_names, YoloClassNames(layout, root, options));
+  std::vector<fs::path> images;
   for (const std::string& entry : layout.val) {
-    SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<fs::path> images, ListImages(layout, entry));
-    for (const fs::path& image_path : images) {
-      SWEETSPOT_ASSIGN_OR_RETURN(const cv::Size size, ReadImageSize(image_path));
-      DetectionImage image{.id = RelativeId(image_path, layout.base),
-                           .path = image_path,
-                           .width = size.width,
-                           .height = size.height,
-                           .objects = {}};
-      const fs::path labels = LabelPath(image_path);
-      if (fs::is_regular_file(labels, ec)) {
-        SWEETSPOT_RETURN_IF_ERROR(ReadLabels(labels, parts.class_names.size(), image));
-        parts.label_files.push_back(labels);
-      }
-      parts.images.push_back(std::move(image));
+    SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<fs::path> listed, ListImages(layout, entry));
+    images.insert(images.end(), listed.begin(), listed.end());
+  }
+  const std::vector<Result<cv::Size>> sizes = ReadImageSizes(images);
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    if (!sizes[i].ok()) return sizes[i].status();
+    DetectionImage image{.id = RelativeId(images[i], layout.base),
+                         .path = images[i],
+                         .width = sizes[i]->width,
+                         .height = sizes[i]->height,
+                         .objects = {}};
+    const fs::path labels = LabelPath(images[i]);
+    if (fs::is_regular_file(labels, ec)) {
+      SWEETSPOT_RETURN_IF_ERROR(ReadLabels(labels, parts.class_names.size(), image));
+      parts.label_files.push_back(labels);
     }
+    parts.images.push_back(std::move(image));
   }
   return parts;
 }

@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include "support/detection_fixtures.h"
 #include "support/support.h"
@@ -186,6 +187,60 @@ TEST(DetectionDataset, IdentityFollowsContentNotLocation) {
   const fs::path third = testing::WriteShapesDataset(dir / "three", DetectionFormat::kVoc, Shapes(), kClasses);
   testing::WriteBmp(third / "JPEGImages" / "c.png", 1, 2, 3);  // same labels, other pixels
   EXPECT_NE(DetectionDatasetIdentity(*OpenOrDie(third)), identity);
+}
+
+TEST(DetectionDataset, CocoOpenReadsNoPixels) {
+  TempDir dir;
+  const fs::path json = testing::WriteShapesDataset(dir.path(), DetectionFormat::kCoco, Shapes(), kClasses);
+  testing::WriteFile(dir / "images" / "b.png", "not an image");
+  auto dataset = OpenOrDie(json);  // sizes come from the JSON
+  ASSERT_NE(dataset, nullptr);
+  EXPECT_EQ(dataset->image(1).width, 40);
+  EXPECT_EQ(dataset->Load(1).status().code(), StatusCode::kInvalidData);
+}
+
+// A JPEG of 40x20 stored pixels whose EXIF orientation 6 shows it rotated
+// 90 degrees clockwise (20x40): a hand-made APP1 segment after the SOI marker.
+std::string RotatedJpeg() {
+  std::vector<uchar> encoded;
+  cv::imencode(".jpg", cv::Mat(20, 40, CV_8UC3, cv::Scalar(50, 100, 150)), encoded);
+  const std::string tiff(
+      "MM\0*\0\0\0\x08"                     // big-endian TIFF header, IFD at 8
+      "\0\x01"                              // one entry
+      "\x01\x12\0\x03\0\0\0\x01\0\x06\0\0"  // Orientation, SHORT, 1 value: 6
+      "\0\0\0\0",
+      26);
+  const std::string payload = std::string("Exif\0\0", 6) + tiff;
+  const std::size_t length = payload.size() + 2;
+  const std::string app1 = std::string("\xFF\xE1") + static_cast<char>(length >> 8) + static_cast<char>(length & 0xFF);
+  const std::string bytes(encoded.begin(), encoded.end());
+  return bytes.substr(0, 2) + app1 + payload + bytes.substr(2);
+}
+
+TEST(DetectionDataset, YoloUsesTheExifViewVocAndCocoTheStoredGrid) {
+  TempDir dir;
+  fs::create_directories(dir / "images");
+  fs::create_directories(dir / "labels");
+  testing::WriteFile(dir / "images" / "r.jpg", RotatedJpeg());
+  testing::WriteFile(dir / "labels" / "r.txt", "0 0.5 0.5 0.5 0.5\n");
+  testing::WriteFile(dir / "classes.txt", "thing\n");
+  auto yolo = OpenOrDie(dir.path());
+  ASSERT_NE(yolo, nullptr);
+  EXPECT_EQ(yolo->image(0).width, 20);
+  EXPECT_EQ(yolo->image(0).height, 40);
+  EXPECT_DOUBLE_EQ(yolo->image(0).objects[0].box.x1, 5);
+  EXPECT_DOUBLE_EQ(yolo->image(0).objects[0].box.y2, 30);
+  auto rotated = yolo->Load(0);
+  ASSERT_TRUE(rotated.ok()) << rotated.status().message();
+  EXPECT_EQ(rotated->size(), cv::Size(20, 40));
+
+  testing::WriteFile(dir / "coco.json", R"({"images": [{"id": 1, "file_name": "r.jpg", "width": 40, "height": 20}],
+      "annotations": [], "categories": [{"id": 1, "name": "thing"}]})");
+  auto coco = OpenOrDie(dir / "coco.json", {.class_names_file = {}, .images_dir = dir / "images"});
+  ASSERT_NE(coco, nullptr);
+  auto stored = coco->Load(0);
+  ASSERT_TRUE(stored.ok()) << stored.status().message();
+  EXPECT_EQ(stored->size(), cv::Size(40, 20));
 }
 
 TEST(DetectionDataset, RealVoc100) {
