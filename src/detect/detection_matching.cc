@@ -172,21 +172,22 @@ std::vector<ImageClass> GroupByClass(const DetectionImage& truth, const std::vec
   return groups;
 }
 
-ClassMatches Finish(ClassBuilder& builder) {
+ClassMatches Finish(ClassBuilder& builder, int ranges) {
   std::stable_sort(builder.records.begin(), builder.records.end(),
                    [](const Record& a, const Record& b) { return a.score > b.score; });
   ClassMatches out;
-  out.image.reserve(builder.records.size());
-  for (const Record& record : builder.records) out.image.push_back(record.image);
-  for (int range = 0; range < kAreaRangeCount; ++range) {
-    out.true_positive[range].reserve(builder.records.size());
-    out.ignored[range].reserve(builder.records.size());
+  for (int range = 0; range < ranges; ++range) {
+    RangeMatches& matches = out.ranges[range];
     for (const Record& record : builder.records) {
-      out.true_positive[range].push_back(record.true_positive[range]);
-      out.ignored[range].push_back(record.ignored[range]);
+      if ((record.true_positive[range] | record.ignored[range]) == 0) {
+        matches.false_images.push_back(record.image);
+      } else {
+        matches.outcomes.push_back({record.image, record.true_positive[range], record.ignored[range],
+                                    static_cast<std::uint32_t>(matches.false_images.size())});
+      }
     }
+    matches.findable = std::move(builder.findable[range]);
   }
-  out.findable = std::move(builder.findable);
   return out;
 }
 
@@ -218,7 +219,7 @@ std::vector<ClassMatches> MatchDetections(std::span<const DetectionImage> truth,
   }
   std::vector<ClassMatches> out;
   out.reserve(class_count);
-  for (ClassBuilder& builder : builders) out.push_back(Finish(builder));
+  for (ClassBuilder& builder : builders) out.push_back(Finish(builder, options.voc ? 1 : kAreaRangeCount));
   return out;
 }
 

@@ -30,15 +30,25 @@ struct MatchOptions {
   int max_detections = 100;  // per image and class; <= 0: all
 };
 
-// One class over all images. Detections are in the order pycocotools'
-// accumulate sorts them: score descending, ties by image index, then by the
-// order within the image. Bit t of true_positive / ignored is the outcome at
-// IoU threshold t (neither bit: false positive).
+// One class and area range over all images. Detections are in the order
+// pycocotools' accumulate sorts them: score descending, ties by image index,
+// then by the order within the image. Those that are false positives at every
+// IoU threshold (most of them at a low score threshold) are kept apart, by
+// image only, so that a replicate passes over them with one add each.
+struct RangeMatches {
+  struct Outcome {
+    std::uint32_t image = 0;
+    std::uint16_t true_positive = 0;  // bit t: true positive at IoU threshold t
+    std::uint16_t ignored = 0;        // bit t: neither true nor false positive
+    std::uint32_t false_before = 0;   // how many of false_images rank above it
+  };
+  std::vector<std::uint32_t> false_images;                       // image of each always-false detection, score order
+  std::vector<Outcome> outcomes;                                 // the other detections, score order
+  std::vector<std::pair<std::uint32_t, std::int32_t>> findable;  // (image, boxes to find) where any
+};
+
 struct ClassMatches {
-  std::vector<std::uint32_t> image;  // image index of each detection
-  std::array<std::vector<std::uint16_t>, kAreaRangeCount> true_positive, ignored;
-  // Per area range, (image, ground truth boxes to find) for images with any.
-  std::array<std::vector<std::pair<std::uint32_t, std::int32_t>>, kAreaRangeCount> findable;
+  std::array<RangeMatches, kAreaRangeCount> ranges;
 };
 
 // truth.size() == detections.size(); every class_id < class_count. Matches

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include "detection_ap.h"
+#include "detection_matching.h"
+
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -369,6 +372,39 @@ TEST(DetectionMetricsTest, PairedComparison) {
   EXPECT_LT(better.p_value, 0.05);
   EXPECT_EQ(CompareDetections(data.truth, data.noisy, data.noisy, names, DetectionMetricOptions::Voc()).metric,
             "map50");
+}
+
+// A bootstrap replicate re-weights the matches computed once; that must equal
+// evaluating the resampled images themselves (each image repeated as often as
+// drawn, copies next to each other), at every threshold, in both protocols.
+TEST(DetectionMetricsTest, ReweightedMatchesEqualTheResampledImages) {
+  const Synthetic data = MakeSynthetic(60, 5);
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<std::uint32_t> draw(0, 59);
+  std::vector<std::uint32_t> weights(60, 0);
+  for (int i = 0; i < 60; ++i) ++weights[draw(rng)];
+  Synthetic resampled;
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    for (std::uint32_t copy = 0; copy < weights[i]; ++copy) {
+      resampled.truth.push_back(data.truth[i]);
+      resampled.noisy.push_back(data.noisy[i]);
+    }
+  }
+  for (const bool voc : {false, true}) {
+    const detection_internal::MatchOptions match{voc, voc, voc, voc ? 0 : 100};
+    const auto interpolation = voc ? ApInterpolation::kVocAllPoint : ApInterpolation::kCoco101;
+    const auto once = detection_internal::MatchDetections(data.truth, data.noisy, 2, match);
+    const auto again = detection_internal::MatchDetections(resampled.truth, resampled.noisy, 2, match);
+    for (int c = 0; c < 2; ++c) {
+      const auto weighted = detection_internal::AccumulateClass(once[c], 0, weights, interpolation);
+      const auto direct = detection_internal::AccumulateClass(again[c], 0, {}, interpolation);
+      ASSERT_TRUE(weighted.defined && direct.defined);
+      for (int t = 0; t < detection_internal::kIouThresholdCount; ++t) {
+        EXPECT_NEAR(weighted.ap[t], direct.ap[t], kTolerance) << "class " << c << " threshold " << t << " voc " << voc;
+        EXPECT_NEAR(weighted.recall[t], direct.recall[t], kTolerance);
+      }
+    }
+  }
 }
 
 TEST(DetectionMetricsTest, JsonRoundTrip) {
