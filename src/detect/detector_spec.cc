@@ -73,12 +73,17 @@ Status SetKey(DetectorSpec& spec, std::string_view key, const toml::node& node, 
     (key == "score_threshold" ? spec.score_threshold : spec.iou_threshold) = *number;
   } else if (key == "strides") {
     const auto* array = node.as_array();
-    if (array == nullptr || !array->is_homogeneous<std::int64_t>()) return type_error("an array of integers");
+    // toml++ calls no empty array homogeneous.
+    if (array == nullptr || (!array->empty() && !array->is_homogeneous<std::int64_t>())) {
+      return type_error("an array of integers");
+    }
     spec.strides.clear();
     for (const auto& element : *array) spec.strides.push_back(static_cast<int>(*element.value<std::int64_t>()));
   } else if (key == "class_names") {
     const auto* array = node.as_array();
-    if (array == nullptr || !array->is_homogeneous<std::string>()) return type_error("an array of strings");
+    if (array == nullptr || (!array->empty() && !array->is_homogeneous<std::string>())) {
+      return type_error("an array of strings");
+    }
     spec.class_names.clear();
     for (const auto& element : *array) spec.class_names.push_back(*element.value<std::string>());
   } else {

@@ -272,6 +272,25 @@ TEST(DetectorToml, KeysOverlayTheBaseAndRecordWhoSetThem) {
   EXPECT_EQ(again->class_names, (std::vector<std::string>{"cat", "dog \"x\""}));
 }
 
+TEST(DetectorToml, TheDefaultsPrintAndReadBack) {
+  const DetectorSpec defaults;
+  auto again = ParseDetectorToml(defaults.ToToml(), "printed");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->ToToml(), defaults.ToToml());
+  EXPECT_TRUE(again->class_names.empty());
+}
+
+TEST(DetectorToml, EmptyStridesSayWhatToGiveAndGivingItWorks) {
+  auto empty = ParseDetectorToml("strides = []\n", "dec.toml");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_THAT(
+      empty.status().message(),
+      HasSubstr("decoder 'strides' (from dec.toml line 1) is empty; give the model's strides, e.g. [8, 16, 32]"));
+  auto fixed = ParseDetectorToml("strides = [8, 16, 32]\n", "dec.toml");
+  ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();
+  EXPECT_EQ(fixed->strides, (std::vector<int>{8, 16, 32}));
+}
+
 TEST(DetectorToml, UnknownKeysWrongTypesAndBadValuesNameTheKeyAndLine) {
   auto unknown = ParseDetectorToml("layout = \"yolo\"\nnms_iou = 0.5\n", "dec.toml");
   ASSERT_FALSE(unknown.ok());
