@@ -21,21 +21,24 @@
 //   sampled at the 101 recall points 0:0.01:1 (0 beyond the achieved recall)
 //   and averaged. A class without non-ignored ground truth has AP -1 and is
 //   left out of the means (all classes -1: the mean is -1).
-// - Area ranges on GroundTruthBox::area, closed at both ends as pycocotools:
-//   all [0, 1e10], small [0, 32^2], medium [32^2, 96^2], large [96^2, 1e10].
+// - Area ranges on GroundTruthBox::area (the box's area when 0, i.e. not
+//   given), closed at both ends as pycocotools: all [0, 1e10], small
+//   [0, 32^2], medium [32^2, 96^2], large [96^2, 1e10]. A detection's own
+//   area is its box's.
 // - ar100: mean over classes and IoU thresholds of the final recall.
 //
 // VOC protocol (options Voc(); VOC devkit 2010+ VOCevalDet, py-faster-rcnn
-// voc_eval.py): per class, detections of all images sorted by score
-// (stable); each takes the ground truth of its image and class with the
-// highest IoU (first on ties; +1 pixel widths with inclusive_pixels); if IoU >
-// t (>= t without iou_strictly_greater): difficult (or crowd) ground truth ->
-// the detection is ignored, already matched -> false positive, else true
-// positive; otherwise false positive. AP is the area under the precision
-// envelope at every recall change (all-point). map50_95 averages the VOC AP
-// at the COCO thresholds; ap_small/medium/large are -1 (no VOC area ranges).
-// Which matching applies follows `interpolation`: kVocAllPoint selects the
-// VOC protocol ("voc"), kCoco101 the COCO one ("coco").
+// voc_eval.py): per class, detections of all images sorted by score (stable,
+// ties by image order; voc_eval's argsort leaves ties unordered); each takes
+// the ground truth of its image and class with the highest IoU (first on
+// ties; +1 pixel widths with inclusive_pixels); if IoU > t (>= t without
+// iou_strictly_greater): difficult (or crowd) ground truth -> the detection
+// is ignored, already matched -> false positive, else true positive;
+// otherwise false positive. AP is the area under the precision envelope at
+// every recall change (all-point). map50_95 averages the VOC AP at the COCO
+// thresholds; ap_small/medium/large are -1 (no VOC area ranges). Which
+// matching applies follows `interpolation`: kVocAllPoint selects the VOC
+// protocol ("voc"), kCoco101 the COCO one ("coco").
 //
 // Intervals: percentile bootstrap over images (Efron & Tibshirani 1993,
 // An Introduction to the Bootstrap, ch. 13): each replicate resamples the
@@ -53,8 +56,13 @@
 // given data and standard library).
 //
 // Inputs: truth[i] and detections[i] belong to image i, in the dataset's
-// class space (class_id < class_names.size(); others are a bug) and in
-// original-image pixels. Thread-safety: pure functions of their arguments.
+// class space (class_id < class_names.size(); others are a bug), in
+// original-image pixels, scores not NaN (decoders reject NaN).
+// Cost: matching once, O(sum over images and classes of detections x ground
+// truth x 10 thresholds); then each replicate O(detections + 10 x true
+// positives) (bench_detection_metrics: 5,000 images, 80 classes, 500,000
+// detections, 1,000 replicates in about 2.5 s of one core).
+// Thread-safety: pure functions of their arguments.
 #pragma once
 
 #include <cstddef>
