@@ -34,8 +34,8 @@
 // Boxes of (a), (c), (d), (e) are in `box_format`: "cxcywh", "xyxy" or "yxyx"
 // (y1 x1 y2 x2, ONNX NonMaxSuppression's center_point_box = 0 order), input
 // pixels, or fractions of the input size when `normalized_boxes`.
-// Scores are taken as probabilities in [0, 1]. Outputs may be float32 or
-// float64 (labels and selected indices also int32/int64).
+// Scores are taken as probabilities in [0, 1]. Outputs may be float32,
+// float16 or float64 (labels and selected indices also int32/int64).
 //
 // Candidates: each box's best class (as the reference figures of
 // ../shared/data/README.md were computed: NanoDet 0.5x reproduces its

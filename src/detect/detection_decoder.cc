@@ -6,6 +6,7 @@
 #include <unordered_map>
 
 #include <fmt/format.h>
+#include <opencv2/core/cvdef.h>
 
 #include "decoder_internal.h"
 #include "sweetspot/detection_decoder.h"
@@ -20,6 +21,11 @@ Result<FloatValues> FloatValues::Of(const std::string& name, const Tensor& tenso
     case DType::kFloat64:
       for (double v : tensor.values<double>()) out.owned_.push_back(static_cast<float>(v));
       break;
+    case DType::kFloat16:  // a float16 variant without keep_io_float32
+      for (std::uint16_t bits : tensor.values<std::uint16_t>()) {
+        out.owned_.push_back(static_cast<float>(cv::float16_t::fromBits(bits)));
+      }
+      break;
     case DType::kInt64:
       for (std::int64_t v : tensor.values<std::int64_t>()) out.owned_.push_back(static_cast<float>(v));
       break;
@@ -28,7 +34,7 @@ Result<FloatValues> FloatValues::Of(const std::string& name, const Tensor& tenso
       break;
     default:
       return Status::Unsupported(
-          fmt::format("output '{}' is {}; detection decoders read float32, float64, "
+          fmt::format("output '{}' is {}; detection decoders read float32, float16, float64, "
                       "int32 or int64 outputs",
                       name, DTypeName(tensor.dtype())));
   }

@@ -199,6 +199,19 @@ TEST(DetectDetectorLayout, ASetLayoutThatDoesNotFitSaysWhy) {
   EXPECT_THAT(detected.status().message(), HasSubstr("cls_pred_stride_"));
 }
 
+TEST(DecodeDetections, ReadsFloat16Outputs) {
+  DetectorSpec spec;
+  spec.box_format = "xyxy";
+  TensorInfo info;
+  info.name = "output";
+  Tensor rows = Tensor::Owned(DType::kFloat16, {1, 7, 6});  // row 3: [4,8)x[2,10), objectness 1, class 0.5
+  const float row[] = {4, 2, 8, 10, 1, 0.5F};
+  for (int k = 0; k < 6; ++k) rows.values<std::uint16_t>()[3 * 6 + k] = cv::float16_t(row[k]).bits();
+  auto decoded = DecodeDetections(spec, std::vector<TensorInfo>{info}, std::span<const Tensor>(&rows, 1), 64, 64);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ExpectSameDetections(decoded->at(0), {{{4, 2, 8, 10}, 0, 0.5F}}, 0.0);
+}
+
 TEST(DecodeDetections, NanAndInfNameTheOutputAndTheItem) {
   DetectorSpec spec;
   spec.layout = DetectionLayout::kBoxesScoresTransposed;
