@@ -276,6 +276,8 @@ TEST(DetectionDataset, RealVoc100) {
 }
 
 // ------------------------------------------------------------- bad input
+// One test per bad input: the error is one line naming the file (and line or
+// object), and applying the fix it proposes makes the dataset open.
 
 class BadDetectionInput : public ::testing::Test {
  protected:
@@ -285,23 +287,54 @@ class BadDetectionInput : public ::testing::Test {
   Status OpenStatus(const fs::path& path, const DetectionDatasetOptions& options = {}) {
     return OpenDetectionDataset(path, options).status();
   }
+  void ExpectOpens(const fs::path& path, const DetectionDatasetOptions& options = {}) {
+    const Status status = OpenStatus(path, options);
+    EXPECT_TRUE(status.ok()) << "after the fix: " << status.message();
+  }
   TempDir dir_;
 };
 
-TEST_F(BadDetectionInput, VocMalformedXmlNamesFileAndLine) {
+TEST_F(BadDetectionInput, VocMalformedXml) {
   const fs::path root = Write(DetectionFormat::kVoc);
   Edit(root / "Annotations" / "b.xml", "</object>", "</objekt>");
   const Status status = OpenStatus(root);
   ExpectOneLineNaming(status, "b.xml:");
   EXPECT_THAT(status.message(), HasSubstr("malformed XML"));
+  EXPECT_THAT(status.message(), HasSubstr("fix or remove the file"));
+  fs::remove(root / "Annotations" / "b.xml");
+  ExpectOpens(root);
 }
 
-TEST_F(BadDetectionInput, VocNonNumericCornerNamesLine) {
+TEST_F(BadDetectionInput, VocNotAnAnnotation) {
+  const fs::path root = Write(DetectionFormat::kVoc);
+  const std::string good = Slurp(root / "Annotations" / "b.xml");
+  testing::WriteFile(root / "Annotations" / "b.xml", "<svg/>");
+  ExpectOneLineNaming(OpenStatus(root), "b.xml: no <annotation> root element");
+  testing::WriteFile(root / "Annotations" / "b.xml", good);
+  ExpectOpens(root);
+}
+
+TEST_F(BadDetectionInput, VocNonNumericCorner) {
   const fs::path root = Write(DetectionFormat::kVoc);
   Edit(root / "Annotations" / "a.xml", "<ymax>40</ymax>", "<ymax>forty</ymax>");
   const Status status = OpenStatus(root);
   ExpectOneLineNaming(status, "a.xml:");
-  EXPECT_THAT(status.message(), HasSubstr("<ymax> of object 2 ('triangle') is 'forty'"));
+  EXPECT_THAT(status.message(), HasSubstr("<ymax> of object 2 ('triangle') is 'forty', not a number; fix it"));
+  Edit(root / "Annotations" / "a.xml", "<ymax>forty</ymax>", "<ymax>40</ymax>");
+  ExpectOpens(root);
+}
+
+TEST_F(BadDetectionInput, VocObjectWithoutNameOrBox) {
+  const fs::path root = Write(DetectionFormat::kVoc);
+  Edit(root / "Annotations" / "b.xml", "<xmax>40</xmax>", "");
+  ExpectOneLineNaming(OpenStatus(root), "b.xml:");
+  EXPECT_THAT(OpenStatus(root).message(), HasSubstr("object 1 ('square') has no <xmax>; add it"));
+  Edit(root / "Annotations" / "b.xml", "<ymax>", "<xmax>40</xmax><ymax>");
+  ExpectOpens(root);
+  Edit(root / "Annotations" / "b.xml", "<name>square</name>", "<name></name>");
+  EXPECT_THAT(OpenStatus(root).message(), HasSubstr("object 1 has no <name>; add its class name"));
+  Edit(root / "Annotations" / "b.xml", "<name></name>", "<name>square</name>");
+  ExpectOpens(root);
 }
 
 TEST_F(BadDetectionInput, VocZeroAreaBox) {
@@ -310,31 +343,44 @@ TEST_F(BadDetectionInput, VocZeroAreaBox) {
   const Status status = OpenStatus(root);
   ExpectOneLineNaming(status, "a.xml:");
   EXPECT_THAT(status.message(), HasSubstr("object 1 ('circle')"));
-  EXPECT_THAT(status.message(), HasSubstr("zero or negative area"));
+  EXPECT_THAT(status.message(), HasSubstr("zero or negative area; fix its corners"));
+  Edit(root / "Annotations" / "a.xml", "<xmax>4</xmax>", "<xmax>20</xmax>");
+  ExpectOpens(root);
 }
 
 TEST_F(BadDetectionInput, VocBoxOutsideTheImageBeyondOnePixel) {
   const fs::path root = Write(DetectionFormat::kVoc);
   Edit(root / "Annotations" / "b.xml", "<xmax>40</xmax>", "<xmax>41</xmax>");  // within 1 pixel: accepted
-  EXPECT_TRUE(OpenStatus(root).ok());
+  ExpectOpens(root);
   Edit(root / "Annotations" / "b.xml", "<xmax>41</xmax>", "<xmax>42</xmax>");
   const Status status = OpenStatus(root);
   ExpectOneLineNaming(status, "b.xml:");
-  EXPECT_THAT(status.message(), HasSubstr("outside the 40x50 image"));
+  EXPECT_THAT(status.message(), HasSubstr("outside the 40x50 image by more than 1 pixel; fix the box"));
+  Edit(root / "Annotations" / "b.xml", "<xmax>42</xmax>", "<xmax>40</xmax>");
+  ExpectOpens(root);
 }
 
-TEST_F(BadDetectionInput, VocLabelOutsideTheClassFileAndTheFix) {
+TEST_F(BadDetectionInput, VocLabelOutsideTheClassFile) {
   const fs::path root = Write(DetectionFormat::kVoc);
   testing::WriteFile(dir_ / "two.txt", "circle\nsquare\n");
   const Status status = OpenStatus(root, {.class_names_file = dir_ / "two.txt", .images_dir = {}});
   ExpectOneLineNaming(status, "a.xml:");
   EXPECT_THAT(status.message(), HasSubstr("class 'triangle' is not in the class-name file"));
   EXPECT_THAT(status.message(), HasSubstr("add it there"));
-  testing::WriteFile(dir_ / "two.txt", "circle\nsquare\ntriangle\n");  // the fix
-  EXPECT_TRUE(OpenStatus(root, {.class_names_file = dir_ / "two.txt", .images_dir = {}}).ok());
+  testing::WriteFile(dir_ / "two.txt", "circle\nsquare\ntriangle\n");
+  ExpectOpens(root, {.class_names_file = dir_ / "two.txt", .images_dir = {}});
 }
 
-TEST_F(BadDetectionInput, VocMissingImageAndTheFix) {
+TEST_F(BadDetectionInput, ClassFileListingANameTwice) {
+  const fs::path root = Write(DetectionFormat::kVoc);
+  testing::WriteFile(dir_ / "names.txt", "circle\nsquare\n\ncircle\ntriangle\n");
+  const Status status = OpenStatus(root, {.class_names_file = dir_ / "names.txt", .images_dir = {}});
+  ExpectOneLineNaming(status, "names.txt:4: 'circle' is already listed on line 1; remove one");
+  testing::WriteFile(dir_ / "names.txt", "circle\nsquare\n\ntriangle\n");
+  ExpectOpens(root, {.class_names_file = dir_ / "names.txt", .images_dir = {}});
+}
+
+TEST_F(BadDetectionInput, VocMissingImage) {
   const fs::path root = Write(DetectionFormat::kVoc);
   fs::rename(root / "JPEGImages" / "b.png", dir_ / "b.png");
   const Status status = OpenStatus(root);
@@ -342,16 +388,45 @@ TEST_F(BadDetectionInput, VocMissingImageAndTheFix) {
   ExpectOneLineNaming(status, "b.xml");
   EXPECT_THAT(status.message(), HasSubstr("put the image there"));
   fs::rename(dir_ / "b.png", root / "JPEGImages" / "b.png");
-  EXPECT_TRUE(OpenStatus(root).ok());
+  ExpectOpens(root);
 }
 
-TEST_F(BadDetectionInput, CocoMalformedJsonNamesLine) {
+TEST_F(BadDetectionInput, CocoMalformedJson) {
   const fs::path json = Write(DetectionFormat::kCoco);
   Edit(json, "\"categories\"", "\"categories\" ,");
   const Status status = OpenStatus(json);
   ExpectOneLineNaming(status, "instances_shapes.json");
   EXPECT_THAT(status.message(), HasSubstr("malformed JSON"));
   EXPECT_THAT(status.message(), HasSubstr("line "));
+  Edit(json, "\"categories\" ,", "\"categories\"");
+  ExpectOpens(json);
+}
+
+TEST_F(BadDetectionInput, CocoWithoutImagesArray) {
+  const fs::path json = Write(DetectionFormat::kCoco);
+  Edit(json, "\"images\"", "\"pictures\"");
+  ExpectOneLineNaming(OpenStatus(json), "instances_shapes.json: no \"images\" array");
+  Edit(json, "\"pictures\"", "\"images\"");
+  ExpectOpens(json);
+}
+
+TEST_F(BadDetectionInput, CocoImageWithoutFileName) {
+  const fs::path json = Write(DetectionFormat::kCoco);
+  Edit(json, "\"file_name\": \"b.png\"", "\"file\": \"b.png\"");
+  ExpectOneLineNaming(OpenStatus(json), "instances_shapes.json: images[1] needs an integer \"id\" and a string");
+  Edit(json, "\"file\": \"b.png\"", "\"file_name\": \"b.png\"");
+  ExpectOpens(json);
+}
+
+TEST_F(BadDetectionInput, CocoRepeatedImageId) {
+  const fs::path json = Write(DetectionFormat::kCoco);
+  Edit(json, "\"file_name\": \"c.png\",\n   \"height\": 32,\n   \"id\": 3",
+       "\"file_name\": \"c.png\",\n   \"height\": 32,\n   \"id\": 2");
+  ExpectOneLineNaming(OpenStatus(json), "instances_shapes.json: images[2] repeats image id 2");
+  EXPECT_THAT(OpenStatus(json).message(), HasSubstr("give each image its own id"));
+  Edit(json, "\"file_name\": \"c.png\",\n   \"height\": 32,\n   \"id\": 2",
+       "\"file_name\": \"c.png\",\n   \"height\": 32,\n   \"id\": 3");
+  ExpectOpens(json);
 }
 
 TEST_F(BadDetectionInput, CocoAnnotationOfAnUnlistedImage) {
@@ -359,7 +434,17 @@ TEST_F(BadDetectionInput, CocoAnnotationOfAnUnlistedImage) {
   Edit(json, "\"image_id\": 2", "\"image_id\": 9");
   const Status status = OpenStatus(json);
   ExpectOneLineNaming(status, "instances_shapes.json: annotations[2] (id 3)");
-  EXPECT_THAT(status.message(), HasSubstr("image_id 9 is not among the file's images"));
+  EXPECT_THAT(status.message(), HasSubstr("image_id 9 is not among the file's images; fix the id"));
+  Edit(json, "\"image_id\": 9", "\"image_id\": 2");
+  ExpectOpens(json);
+}
+
+TEST_F(BadDetectionInput, CocoMalformedAnnotation) {
+  const fs::path json = Write(DetectionFormat::kCoco);
+  Edit(json, "\"bbox\"", "\"box\"");
+  ExpectOneLineNaming(OpenStatus(json), "annotations[0] (id 1): needs integer \"image_id\"");
+  Edit(json, "\"box\"", "\"bbox\"");
+  ExpectOpens(json);
 }
 
 TEST_F(BadDetectionInput, CocoUnknownCategory) {
@@ -367,7 +452,21 @@ TEST_F(BadDetectionInput, CocoUnknownCategory) {
   Edit(json, "\"category_id\": 2", "\"category_id\": 7");
   const Status status = OpenStatus(json);
   ExpectOneLineNaming(status, "annotations[2] (id 3)");
-  EXPECT_THAT(status.message(), HasSubstr("category_id 7 is not in the class list"));
+  EXPECT_THAT(status.message(), HasSubstr("category_id 7 is not in the class list; fix the id"));
+  Edit(json, "\"category_id\": 7", "\"category_id\": 2");
+  ExpectOpens(json);
+}
+
+TEST_F(BadDetectionInput, CocoCategoryOutsideTheClassFile) {
+  const fs::path json = Write(DetectionFormat::kCoco);
+  testing::WriteFile(dir_ / "two.txt", "triangle\ncircle\n");
+  const Status status = OpenStatus(json, {.class_names_file = dir_ / "two.txt", .images_dir = {}});
+  ExpectOneLineNaming(status, "annotations[2] (id 3): category_id 2 is not in the class list");
+  EXPECT_THAT(status.message(), HasSubstr("in the class-name file"));
+  testing::WriteFile(dir_ / "two.txt", "triangle\ncircle\nsquare\n");
+  auto dataset = OpenOrDie(json, {.class_names_file = dir_ / "two.txt", .images_dir = {}});
+  ASSERT_NE(dataset, nullptr);
+  EXPECT_EQ(dataset->image(0).objects[0].class_id, 1);  // circle, by name
 }
 
 TEST_F(BadDetectionInput, CocoZeroAreaAndOutsideBoxes) {
@@ -378,31 +477,47 @@ TEST_F(BadDetectionInput, CocoZeroAreaAndOutsideBoxes) {
   Edit(json, "0,\n    50\n   ]", "45,\n    50\n   ]");
   ExpectOneLineNaming(OpenStatus(json), "annotations[2]");
   EXPECT_THAT(OpenStatus(json).message(), HasSubstr("outside the 40x50 image"));
+  Edit(json, "45,\n    50\n   ]", "40,\n    50\n   ]");
+  ExpectOpens(json);
 }
 
-TEST_F(BadDetectionInput, CocoImagesElsewhereAndTheFix) {
+TEST_F(BadDetectionInput, CocoImagesElsewhere) {
   const fs::path json = Write(DetectionFormat::kCoco);
   fs::rename(dir_ / "images", dir_ / "pictures");
   const Status status = OpenStatus(json);
   EXPECT_EQ(status.code(), StatusCode::kNotFound);
   ExpectOneLineNaming(status, (dir_ / "annotations").string());
   EXPECT_THAT(status.message(), HasSubstr("set images_dir"));
-  EXPECT_TRUE(OpenStatus(json, {.class_names_file = {}, .images_dir = dir_ / "pictures"}).ok());
+  ExpectOpens(json, {.class_names_file = {}, .images_dir = dir_ / "pictures"});
 }
 
-TEST_F(BadDetectionInput, CocoOneListedImageMissingNamesTheFolder) {
+TEST_F(BadDetectionInput, CocoOneListedImageMissing) {
   const fs::path json = Write(DetectionFormat::kCoco);
-  fs::remove(dir_ / "images" / "c.png");
+  fs::rename(dir_ / "images" / "c.png", dir_ / "c.png");
   const Status status = OpenStatus(json);
-  ExpectOneLineNaming(status, "image 'c.png' (images[2]) is not in " + (dir_ / "images").string());
+  EXPECT_EQ(status.code(), StatusCode::kNotFound);
+  ExpectOneLineNaming(status, "image 'c.png' (images[2]) is not in " + (dir_ / "images").string() + "; add it");
+  fs::rename(dir_ / "c.png", dir_ / "images" / "c.png");
+  ExpectOpens(json);
 }
 
-TEST_F(BadDetectionInput, YoloMalformedRowNamesFileAndLine) {
+TEST_F(BadDetectionInput, CocoFolderWithTwoInstanceFiles) {
+  const fs::path json = Write(DetectionFormat::kCoco);
+  fs::copy_file(json, dir_ / "annotations" / "instances_other.json");
+  const Status status = OpenStatus(dir_.path());
+  ExpectOneLineNaming(status, "holds 2 annotations/instances_*.json files");
+  EXPECT_THAT(status.message(), HasSubstr("pass the JSON file to use"));
+  ExpectOpens(dir_ / "annotations" / "instances_other.json");
+}
+
+TEST_F(BadDetectionInput, YoloMalformedRow) {
   const fs::path yaml = Write(DetectionFormat::kYolo);
   testing::WriteFile(dir_ / "labels" / "b.txt", "1 0.5 0.5 1 1\n\n1 0.5 0.5 x\n");
   const Status status = OpenStatus(yaml);
   ExpectOneLineNaming(status, "b.txt:3");
   EXPECT_THAT(status.message(), HasSubstr("is not `class cx cy w h`"));
+  testing::WriteFile(dir_ / "labels" / "b.txt", "1 0.5 0.5 1 1\n\n1 0.5 0.5 0.2 0.2\n");
+  ExpectOpens(yaml);
 }
 
 TEST_F(BadDetectionInput, YoloClassOutsideTheList) {
@@ -410,39 +525,46 @@ TEST_F(BadDetectionInput, YoloClassOutsideTheList) {
   testing::WriteFile(dir_ / "labels" / "b.txt", "3 0.5 0.5 1 1\n");
   const Status status = OpenStatus(yaml);
   ExpectOneLineNaming(status, "b.txt:1");
-  EXPECT_THAT(status.message(), HasSubstr("class 3 is outside the class list (0..2)"));
+  EXPECT_THAT(status.message(), HasSubstr("class 3 is outside the class list (0..2); fix the row or the class names"));
+  testing::WriteFile(yaml, "val: images\nnames: [circle, square, triangle, hexagon]\n");
+  ExpectOpens(yaml);
 }
 
 TEST_F(BadDetectionInput, YoloBoxOutsideUnitSquareAndZeroArea) {
   const fs::path yaml = Write(DetectionFormat::kYolo);
   testing::WriteFile(dir_ / "labels" / "b.txt", "1 0.5 0.5 1.0005 1\n");  // within 1e-3: accepted
-  EXPECT_TRUE(OpenStatus(yaml).ok());
+  ExpectOpens(yaml);
   testing::WriteFile(dir_ / "labels" / "b.txt", "1 0.5 0.5 1.01 1\n");
   ExpectOneLineNaming(OpenStatus(yaml), "b.txt:1");
   EXPECT_THAT(OpenStatus(yaml).message(), HasSubstr("outside [0, 1]"));
   testing::WriteFile(dir_ / "labels" / "b.txt", "1 0.5 0.5 0 1\n");
+  ExpectOneLineNaming(OpenStatus(yaml), "b.txt:1");
   EXPECT_THAT(OpenStatus(yaml).message(), HasSubstr("zero or negative area"));
+  testing::WriteFile(dir_ / "labels" / "b.txt", "1 0.5 0.5 1 1\n");
+  ExpectOpens(yaml);
 }
 
-TEST_F(BadDetectionInput, YoloMalformedYamlNamesLine) {
+TEST_F(BadDetectionInput, YoloMalformedYaml) {
   const fs::path yaml = Write(DetectionFormat::kYolo);
   testing::WriteFile(yaml, "val: images\nnames: [a, b\n");
   const Status status = OpenStatus(yaml);
   ExpectOneLineNaming(status, "data.yaml:");
   EXPECT_THAT(status.message(), HasSubstr("malformed YAML"));
+  testing::WriteFile(yaml, "val: images\nnames: [a, b, c]\n");
+  ExpectOpens(yaml);
 }
 
-TEST_F(BadDetectionInput, YoloNamesMapWithAGapAndTheFix) {
+TEST_F(BadDetectionInput, YoloNamesMapWithAGap) {
   const fs::path yaml = Write(DetectionFormat::kYolo);
   testing::WriteFile(yaml, "val: images\nnames:\n  0: circle\n  2: square\n");
   const Status status = OpenStatus(yaml);
   ExpectOneLineNaming(status, "data.yaml:3");
   EXPECT_THAT(status.message(), HasSubstr("but 1 is missing; number the classes from 0"));
   testing::WriteFile(yaml, "val: images\nnames:\n  0: circle\n  1: square\n  2: triangle\n");
-  EXPECT_TRUE(OpenStatus(yaml).ok());
+  ExpectOpens(yaml);
 }
 
-TEST_F(BadDetectionInput, YoloMissingValFolderAndTheFix) {
+TEST_F(BadDetectionInput, YoloMissingValFolder) {
   const fs::path yaml = Write(DetectionFormat::kYolo);
   testing::WriteFile(yaml, "val: images/val\nnames: [circle, square, triangle]\n");
   const Status status = OpenStatus(yaml);
@@ -450,7 +572,20 @@ TEST_F(BadDetectionInput, YoloMissingValFolderAndTheFix) {
   ExpectOneLineNaming(status, "data.yaml");
   EXPECT_THAT(status.message(), HasSubstr("point `val`"));
   testing::WriteFile(yaml, "path: .\nval: images\nnames: [circle, square, triangle]\n");
-  EXPECT_TRUE(OpenStatus(yaml).ok());
+  ExpectOpens(yaml);
+}
+
+TEST_F(BadDetectionInput, YoloFolderWithoutClassList) {
+  Write(DetectionFormat::kYolo);
+  fs::remove(dir_ / "data.yaml");
+  fs::rename(dir_ / "classes.txt", dir_ / "list.txt");
+  const Status status = OpenStatus(dir_.path());
+  EXPECT_EQ(status.code(), StatusCode::kNotFound);
+  ExpectOneLineNaming(status, "has no class list");
+  EXPECT_THAT(status.message(), HasSubstr("pass a class-name file"));
+  ExpectOpens(dir_.path(), {.class_names_file = dir_ / "list.txt", .images_dir = {}});
+  fs::rename(dir_ / "list.txt", dir_ / "obj.names");
+  ExpectOpens(dir_.path());
 }
 
 TEST_F(BadDetectionInput, NotADatasetAndNoImages) {
@@ -460,17 +595,43 @@ TEST_F(BadDetectionInput, NotADatasetAndNoImages) {
   EXPECT_THAT(status.message(), HasSubstr("holds no image"));
   fs::create_directories(dir_ / "plain");
   ExpectOneLineNaming(OpenStatus(dir_ / "plain"), "plain");
+  EXPECT_THAT(OpenStatus(dir_ / "plain").message(), HasSubstr("pass the dataset's root folder"));
   EXPECT_EQ(OpenStatus(dir_ / "nothing.json").code(), StatusCode::kNotFound);
+  testing::WriteFile(dir_ / "notes.txt", "x");
+  EXPECT_EQ(OpenStatus(dir_ / "notes.txt").code(), StatusCode::kInvalidArgument);
+  // The fix: point at a folder with images.
+  ExpectOpens(Write(DetectionFormat::kVoc));
 }
 
-TEST_F(BadDetectionInput, LoadOfACorruptImageNamesIt) {
+TEST_F(BadDetectionInput, LoadOfACorruptImage) {
   const fs::path root = Write(DetectionFormat::kVoc);
   auto dataset = OpenOrDie(root);
   ASSERT_NE(dataset, nullptr);
+  const std::string good = Slurp(root / "JPEGImages" / "b.png");
   testing::WriteFile(root / "JPEGImages" / "b.png", "not a png");
   const auto loaded = dataset->Load(1);
   EXPECT_EQ(loaded.status().code(), StatusCode::kInvalidData);
   ExpectOneLineNaming(loaded.status(), "b.png");
+  EXPECT_THAT(loaded.status().message(), HasSubstr("replace or remove it"));
+  testing::WriteFile(root / "JPEGImages" / "b.png", good);
+  EXPECT_TRUE(dataset->Load(1).ok());
+}
+
+TEST_F(BadDetectionInput, LoadOfAnImageOfAnotherSize) {
+  const fs::path root = Write(DetectionFormat::kVoc);
+  auto dataset = OpenOrDie(root);
+  ASSERT_NE(dataset, nullptr);
+  testing::WriteFile(root / "JPEGImages" / "b.png", Slurp(root / "JPEGImages" / "c.png"));
+  const auto loaded = dataset->Load(1);
+  EXPECT_EQ(loaded.status().code(), StatusCode::kInvalidData);
+  ExpectOneLineNaming(loaded.status(), "b.png is 32x32 pixels but its labels say 40x50; fix the labels' size");
+  Edit(root / "Annotations" / "b.xml", "<width>40</width>", "<width>32</width>");
+  Edit(root / "Annotations" / "b.xml", "<height>50</height>", "<height>32</height>");
+  Edit(root / "Annotations" / "b.xml", "<xmax>40</xmax>", "<xmax>32</xmax>");
+  Edit(root / "Annotations" / "b.xml", "<ymax>50</ymax>", "<ymax>32</ymax>");
+  auto fixed = OpenOrDie(root);
+  ASSERT_NE(fixed, nullptr);
+  EXPECT_TRUE(fixed->Load(1).ok());
 }
 
 }  // namespace
