@@ -50,7 +50,7 @@ Result<LayoutOutputs> MatchRows(DetectionLayout layout, std::span<const TensorIn
   const bool transposed = layout == DetectionLayout::kBoxesScoresTransposed;
   const std::string expected = transposed ? "[N, 4+C, boxes]" : "[N, boxes, 5+C]";
   if (rank3.size() != 1) {
-    return Misfit(fmt::format("needs one float output of rank 3, {}; the model has {}", expected, rank3.size()));
+    return Misfit(fmt::format("needs one float output of rank 3, {} (the model has {})", expected, rank3.size()));
   }
   const TensorInfo& out = outputs[rank3[0]];
   const std::int64_t channels = transposed ? out.shape[1] : out.shape[2];
