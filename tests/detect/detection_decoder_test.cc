@@ -264,6 +264,31 @@ TEST(DecodeDetections, SingleLabelKeepsOnlyEachBoxsBestClass) {
   ExpectSameDetections(single->at(0), {{{1, 2, 11, 12}, 1, 0.7F}}, 0.0);
 }
 
+TEST(DecodeDetections, LabelOffsetDropsBackgroundAndNormalizedYxyxBoxesScale) {
+  // TF-style: boxes y1 x1 y2 x2 as fractions, labels with the background at 0.
+  auto spec = ParseDetectorToml(
+      "layout = \"boxes-scores\"\nbox_format = \"yxyx\"\nnormalized_boxes = true\nlabel_offset = 1\n", "dec.toml");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  TensorInfo boxes_info;
+  boxes_info.name = "detection_boxes";
+  TensorInfo scores_info;
+  scores_info.name = "detection_scores";
+  TensorInfo labels_info;
+  labels_info.name = "detection_classes";
+  std::vector<Tensor> outputs = {Tensor::Owned(DType::kFloat32, {1, 2, 4}), Tensor::Owned(DType::kFloat32, {1, 2}),
+                                 Tensor::Owned(DType::kFloat32, {1, 2})};
+  const float boxes[] = {0.25F, 0.5F, 0.75F, 1.0F, 0, 0, 1, 1};
+  std::copy(std::begin(boxes), std::end(boxes), outputs[0].values<float>().begin());
+  outputs[1].values<float>()[0] = 0.9F;
+  outputs[1].values<float>()[1] = 0.8F;
+  outputs[2].values<float>()[0] = 3;  // model class 2
+  outputs[2].values<float>()[1] = 0;  // background
+  const std::vector<TensorInfo> infos = {boxes_info, scores_info, labels_info};
+  auto decoded = DecodeDetections(*spec, infos, outputs, 200, 100);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  ExpectSameDetections(decoded->at(0), {{{100, 25, 200, 75}, 2, 0.9F}}, 1e-9);
+}
+
 TEST(DetectorToml, KeysOverlayTheBaseAndRecordWhoSetThem) {
   auto spec = ParseDetectorToml(
       "layout = \"nanodet\"\nstrides = [8, 16, 32, 64]\nclasses = \"coco80\"\nscore_threshold = 0.01\n"
