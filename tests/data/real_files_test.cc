@@ -178,22 +178,6 @@ TEST(RealFiles, NamesThatAreNotUtf8AreShownEscapedAndStillLoad) {
   EXPECT_EQ(image->at<cv::Vec3b>(0, 0), cv::Vec3b(1, 2, 3));
 }
 
-// A JPEG of `image` carrying an EXIF APP1 segment with Orientation = `orientation`.
-std::string JpegWithOrientation(const cv::Mat& image, int orientation) {
-  std::vector<unsigned char> jpeg;
-  EXPECT_TRUE(cv::imencode(".jpg", image, jpeg));
-  // Little-endian TIFF header, one IFD entry: tag 0x0112 (Orientation), SHORT, count 1.
-  const std::string tiff = std::string("II*\0\x08\0\0\0", 8) + std::string("\x01\0", 2) +
-                           std::string("\x12\x01\x03\0\x01\0\0\0", 8) + static_cast<char>(orientation) +
-                           std::string(3, '\0') + std::string(4, '\0');
-  const std::string payload = std::string("Exif\0\0", 6) + tiff;
-  const std::size_t length = payload.size() + 2;
-  const std::string app1 =
-      std::string("\xFF\xE1", 2) + static_cast<char>(length >> 8) + static_cast<char>(length & 0xFF) + payload;
-  const std::string bytes(jpeg.begin(), jpeg.end());
-  return bytes.substr(0, 2) + app1 + bytes.substr(2);
-}
-
 // What docs/eval.md says about decoding: EXIF orientation is applied, 16-bit
 // images keep their high byte, alpha is dropped (not blended), gray is
 // replicated to three channels.
@@ -203,7 +187,7 @@ TEST(Decoding, ExifOrientationSixteenBitAlphaAndGrayAsDocumented) {
   testing::WriteImage(dir / "c/deep.png", cv::Mat(2, 2, CV_16UC3, cv::Scalar(0x1234, 0x5678, 0xFFFF)));
   testing::WriteImage(dir / "c/rgba.png", cv::Mat(2, 2, CV_8UC4, cv::Scalar(10, 20, 30, 0)));
   testing::WriteImage(dir / "c/gray.png", cv::Mat(2, 2, CV_8UC1, cv::Scalar(77)));
-  WriteFile(dir / "c/rotated.jpg", JpegWithOrientation(wide, 6));  // 6: rotate 90 degrees clockwise to view
+  WriteFile(dir / "c/rotated.jpg", testing::JpegWithOrientation(wide, 6));  // 6: rotate 90 degrees clockwise to view
   auto ds = OpenDataset(dir.path());
   ASSERT_TRUE(ds.ok()) << ds.status().ToString();
   ASSERT_EQ((*ds)->size(), 4u);  // deep, gray, rgba, rotated

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include "data/data_fixtures.h"
 #include "support/detection_fixtures.h"
 #include "support/support.h"
 
@@ -199,29 +200,13 @@ TEST(DetectionDataset, CocoOpenReadsNoPixels) {
   EXPECT_EQ(dataset->Load(1).status().code(), StatusCode::kInvalidData);
 }
 
-// A JPEG of 40x20 stored pixels whose EXIF orientation 6 shows it rotated
-// 90 degrees clockwise (20x40): a hand-made APP1 segment after the SOI marker.
-std::string RotatedJpeg() {
-  std::vector<uchar> encoded;
-  cv::imencode(".jpg", cv::Mat(20, 40, CV_8UC3, cv::Scalar(50, 100, 150)), encoded);
-  const std::string tiff(
-      "MM\0*\0\0\0\x08"                     // big-endian TIFF header, IFD at 8
-      "\0\x01"                              // one entry
-      "\x01\x12\0\x03\0\0\0\x01\0\x06\0\0"  // Orientation, SHORT, 1 value: 6
-      "\0\0\0\0",
-      26);
-  const std::string payload = std::string("Exif\0\0", 6) + tiff;
-  const std::size_t length = payload.size() + 2;
-  const std::string app1 = std::string("\xFF\xE1") + static_cast<char>(length >> 8) + static_cast<char>(length & 0xFF);
-  const std::string bytes(encoded.begin(), encoded.end());
-  return bytes.substr(0, 2) + app1 + payload + bytes.substr(2);
-}
-
 TEST(DetectionDataset, YoloUsesTheExifViewVocAndCocoTheStoredGrid) {
   TempDir dir;
   fs::create_directories(dir / "images");
   fs::create_directories(dir / "labels");
-  testing::WriteFile(dir / "images" / "r.jpg", RotatedJpeg());
+  // 40x20 stored pixels; EXIF orientation 6 shows them rotated 90 degrees clockwise (20x40).
+  testing::WriteFile(dir / "images" / "r.jpg",
+                     testing::JpegWithOrientation(cv::Mat(20, 40, CV_8UC3, cv::Scalar(50, 100, 150)), 6));
   testing::WriteFile(dir / "labels" / "r.txt", "0 0.5 0.5 0.5 0.5\n");
   testing::WriteFile(dir / "classes.txt", "thing\n");
   auto yolo = OpenOrDie(dir.path());
