@@ -38,25 +38,44 @@ cv::Mat GrayIfEqualChannels(const cv::Mat& image) {
   return channels[0];
 }
 
+// `image` shrunk so its longer side is at most `max_side_px` (INTER_AREA; never enlarged).
+cv::Mat ShrinkTo(const cv::Mat& image, int max_side_px) {
+  const int longer = std::max(image.cols, image.rows);
+  if (longer <= max_side_px) return image;
+  const double scale = static_cast<double>(max_side_px) / longer;
+  const cv::Size size(std::max(1, static_cast<int>(std::lround(image.cols * scale))),
+                      std::max(1, static_cast<int>(std::lround(image.rows * scale))));
+  cv::Mat small;
+  cv::resize(image, small, size, 0, 0, cv::INTER_AREA);
+  return small;
+}
+
+// "data:image/<subtype>;base64,..." of `image` encoded as `format` ("PNG", "JPEG").
+Result<std::string> EncodedDataUri(const cv::Mat& image, const std::string& format, const std::vector<int>& params) {
+  const bool png = format == "PNG";
+  const std::string extension = png ? ".png" : ".jpg";
+  const std::string media_type = png ? "image/png" : "image/jpeg";
+  std::vector<unsigned char> bytes;
+  try {
+    if (!cv::imencode(extension, image, bytes, params)) {
+      return Status::InvalidData(fmt::format("OpenCV could not encode a thumbnail as {}", format));
+    }
+  } catch (const cv::Exception& e) {
+    return Status::InvalidData(fmt::format("OpenCV could not encode a thumbnail as {} ({})", format, e.what()));
+  }
+  return "data:" + media_type + ";base64," + Base64(bytes);
+}
+
 }  // namespace
 
 Result<std::string> PngDataUri(const cv::Mat& image, int max_side_px) {
   if (image.empty()) return Status::InvalidData("an empty image has no thumbnail");
-  cv::Mat small = GrayIfEqualChannels(image);
-  const int longer = std::max(small.cols, small.rows);
-  if (longer > max_side_px) {
-    const double scale = static_cast<double>(max_side_px) / longer;
-    const cv::Size size(std::max(1, static_cast<int>(std::lround(small.cols * scale))),
-                        std::max(1, static_cast<int>(std::lround(small.rows * scale))));
-    cv::resize(small, small, size, 0, 0, cv::INTER_AREA);
-  }
-  std::vector<unsigned char> png;
-  try {
-    if (!cv::imencode(".png", small, png)) return Status::InvalidData("OpenCV could not encode a thumbnail as PNG");
-  } catch (const cv::Exception& e) {
-    return Status::InvalidData(fmt::format("OpenCV could not encode a thumbnail as PNG ({})", e.what()));
-  }
-  return "data:image/png;base64," + Base64(png);
+  return EncodedDataUri(ShrinkTo(GrayIfEqualChannels(image), max_side_px), "PNG", {});
+}
+
+Result<std::string> JpegDataUri(const cv::Mat& image, int max_side_px, int quality) {
+  if (image.empty()) return Status::InvalidData("an empty image has no thumbnail");
+  return EncodedDataUri(ShrinkTo(image, max_side_px), "JPEG", {cv::IMWRITE_JPEG_QUALITY, quality});
 }
 
 Thumbnails MakeThumbnails(const Dataset& dataset, const std::vector<ThumbnailRequest>& requests, int max_side_px) {

@@ -1,4 +1,5 @@
-// Small PNG data URIs of dataset samples, for the report's hover tooltips.
+// Small PNG data URIs of dataset samples, for the report's hover tooltips,
+// and JPEG ones of the detection examples.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,11 @@ struct Thumbnails {
 // `max_side_px` (never enlarged; INTER_AREA), one channel when it is gray,
 // as "data:image/png;base64,...". Errors: an empty image, a failed encode.
 Result<std::string> PngDataUri(const cv::Mat& image, int max_side_px);
+
+// The same as "data:image/jpeg;base64,..." at JPEG `quality` (0-100), the
+// channels kept: photographs (the detection examples) are a fraction of
+// their PNG size.
+Result<std::string> JpegDataUri(const cv::Mat& image, int max_side_px, int quality);
 
 // The requested samples of `dataset`, in order. A dataset that no longer
 // matches (an index beyond it, a label that differs) gives none and a note;
