@@ -95,6 +95,11 @@ std::string FillTemplate(std::string_view page, const std::map<std::string_view,
   return out.append(page.substr(done));
 }
 
+// detection.js defines what report.js calls: it goes first, in the same element.
+std::string PageScripts() {
+  return std::string(html_page::DetectionScript()).append("\n").append(html_page::PageScript());
+}
+
 }  // namespace
 
 fs::path DefaultNodeModules() {
@@ -128,7 +133,7 @@ Result<std::string> RenderHtmlReport(const std::string& report_data_json, const 
   return FillTemplate(html_page::PageTemplate(), {{"TITLE", HtmlEscape(SafeText(title))},
                                                   {"STYLE", ScriptSafe(html_page::PageStyle())},
                                                   {"ECHARTS", ScriptSafe(assets.echarts_js)},
-                                                  {"SCRIPT", ScriptSafe(html_page::PageScript())},
+                                                  {"SCRIPT", ScriptSafe(PageScripts())},
                                                   {"DATA", DataElements(report_data_json)}});
 }
 

@@ -12,6 +12,8 @@ std::string_view PageTemplate();
 std::string_view PageStyle();
 // report.js: reads the data element and draws every section.
 std::string_view PageScript();
+// detection.js: the Detection section, inlined before report.js, which calls it.
+std::string_view DetectionScript();
 // export_png.js: the node script WriteChartPngs runs.
 std::string_view PngScript();
 

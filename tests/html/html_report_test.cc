@@ -64,6 +64,9 @@ TEST(HtmlReport, InlinesTheDataTheLibraryAndThePageScript) {
   EXPECT_NE(page->find("ECHARTS-MARKER"), std::string::npos);
   EXPECT_NE(page->find("window.sweetspot"), std::string::npos);  // report.js, embedded at build time
   EXPECT_NE(page->find("<section id=\"confusion\">"), std::string::npos);
+  // detection.js defines what report.js calls for the Detection section, so it comes first.
+  EXPECT_NE(page->find("<section id=\"detection\">"), std::string::npos);
+  EXPECT_LT(page->find("window.sweetspotDetection = "), page->find("window.sweetspotDetection({"));
   EXPECT_NE(page->find("<title>sweetspot report: fashion-mnist-family</title>"), std::string::npos);
   EXPECT_EQ(page->find("{{"), std::string::npos) << "a placeholder was left unfilled";
   // The data elements hold the document.

@@ -2,7 +2,8 @@
 # opens the report of the README's demo study in quick mode, ReportBrowser.ThousandClasses
 # that of a synthetic 1000-class store grown from the demo's snapshot. Both need the
 # demo's store, which the fixture ReportBrowser.DemoStudy fills (a rerun reuses its
-# measurements). They skip (exit 77) without node, Debian's chromium or node_modules,
+# measurements). ReportBrowser.Detection (issue 13) opens a detection study's page
+# written from hand-made data (detection_page_writer) and needs no store. They skip (exit 77) without node, Debian's chromium or node_modules,
 # which scripts/bootstrap installs. Pages and screenshots go to <build>/report-test/.
 find_program(SWEETSPOT_NODE node)
 set(report_test_dir "${PROJECT_BINARY_DIR}/report-test")
@@ -16,6 +17,13 @@ set_tests_properties(ReportBrowser.DemoStudy PROPERTIES FIXTURES_SETUP report_de
 # A test-only writer of report snapshots: the synthetic store has a snapshot and nothing else.
 add_executable(report_snapshot_writer "${CMAKE_CURRENT_LIST_DIR}/browser/report_snapshot_writer.cc")
 target_link_libraries(report_snapshot_writer PRIVATE sweetspot_store nlohmann_json::nlohmann_json sweetspot_warnings)
+
+# A test-only writer of a detection study's page (the hand-made section of detection_fixture.h).
+add_executable(detection_page_writer "${CMAKE_CURRENT_LIST_DIR}/browser/detection_page_writer.cc"
+                                     "${CMAKE_CURRENT_LIST_DIR}/detection_fixture.cc")
+target_include_directories(detection_page_writer PRIVATE "${CMAKE_CURRENT_LIST_DIR}" "${PROJECT_SOURCE_DIR}/src/report")
+target_link_libraries(detection_page_writer PRIVATE sweetspot_report sweetspot_html ${OpenCV_LIBS} nlohmann_json::nlohmann_json
+                                                    sweetspot_warnings)
 
 foreach(case Demo ThousandClasses)
   string(REGEX REPLACE "([a-z])([A-Z])" "\\1-\\2" mode "${case}")
@@ -31,3 +39,12 @@ foreach(case Demo ThousandClasses)
   set_tests_properties(ReportBrowser.${case} PROPERTIES FIXTURES_REQUIRED report_demo_store SKIP_RETURN_CODE 77
                        TIMEOUT 600 LABELS browser)
 endforeach()
+
+if(SWEETSPOT_NODE)
+  set(command "${SWEETSPOT_NODE}" "${CMAKE_CURRENT_LIST_DIR}/browser_test.mjs" detection --work-dir "${report_test_dir}/detection"
+      --node-modules "${SWEETSPOT_NODE_MODULES_DIR}" --page-writer $<TARGET_FILE:detection_page_writer>)
+else()
+  set(command sh -c "echo 'SKIP: no node on PATH: run scripts/bootstrap (Debian nodejs)'; exit 77")
+endif()
+add_test(NAME ReportBrowser.Detection COMMAND ${command})
+set_tests_properties(ReportBrowser.Detection PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300 LABELS browser)

@@ -8,6 +8,7 @@
 //   node browser_test.mjs thousand-classes --sweetspot BIN --db FILE --work-dir DIR --node-modules DIR
 //        --store-writer BIN
 //   node browser_test.mjs page --page FILE --work-dir DIR --node-modules DIR  (any report page, as demo)
+//   node browser_test.mjs detection --page-writer BIN --work-dir DIR --node-modules DIR
 //
 // demo: the report of the store the README's demo study (quick mode) filled
 // (--db): no console error, no page error and no request but the file itself;
@@ -18,6 +19,11 @@
 // snapshot grown to 1000 classes and 20 candidates: the time to first render,
 // a cell's tooltip, and how long a change of pair takes, printed; the bounds
 // on time are generous on purpose (a hung page fails, a slow machine passes).
+// detection: the page --page-writer writes from a hand-made detection section:
+// the precision-recall chart draws one line per candidate (a class picked
+// shows that class's stored points) and exports as PNG, every example image
+// shows its picture and the boxes scoring at least the slider's 0.3, and
+// moving the slider up with the keyboard hides the boxes below it.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -534,14 +540,57 @@ async function checkThousandClassesPage(browser, htmlFile, workDir) {
   checkProblems(problems);
 }
 
+// The boxes drawn and not hidden on the detection examples.
+async function visibleBoxes(page) {
+  return page.$$eval('#detection g.det-box', (boxes) => boxes.filter((g) => getComputedStyle(g).display !== 'none').length);
+}
+
+function boxesScoring(section, min) {
+  return section.examples.reduce((n, e) => n + e.boxes.slice(0, section.fast === section.accurate ? 1 : 2)
+    .flat().filter((b) => b.score >= min).length, 0);
+}
+
+async function checkDetectionPage(browser, htmlFile, workDir) {
+  const data = pageData(htmlFile);
+  const section = data.runs[0].detection[0];
+  const { page, problems } = await openPage(browser, htmlFile);
+  // The precision-recall chart: one line per candidate; a class shows its stored points.
+  const lines = await seriesData(page, 'detection-pr-0', 'pr-0');
+  check(lines && lines.length === 101, `the mean precision-recall line of ${section.candidates[0].name} has ${lines?.length} points, not 101`);
+  const series = await page.evaluate(() => window.sweetspot.charts['detection-pr-0'].getOption().series.length);
+  check(series === section.candidates.length, `the precision-recall chart has ${series} lines for ${section.candidates.length} candidates`);
+  await page.selectOption('#detection-class-0', '0');
+  const cat = await seriesData(page, 'detection-pr-0', 'pr-0');
+  const stored = section.candidates[0].per_class[0].pr50;
+  check(cat.length === stored.length && cat.every((p, r) => p[0] === r / 100 && p[1] === stored[r]),
+    `class 0's line does not hold the stored precision at each recall (${cat.length} points, ${stored.length} stored)`);
+  const png = await page.evaluate(() => window.sweetspot.exportPng('detection-pr-0'));
+  check(png.startsWith('data:image/png;base64,') && png.length > 5000, 'exportPng(detection-pr-0) gave no PNG');
+  // The examples: a picture under every pair of box sets, the boxes at >= 0.3 shown.
+  const pictures = await page.$$eval('#detection svg.det-image image', (images) => images.filter((i) => i.getAttribute('href').startsWith('data:image/jpeg')).length);
+  const sides = section.fast === section.accurate ? 1 : 2;
+  check(pictures === section.examples.length * sides, `${pictures} example pictures drawn for ${section.examples.length} examples x ${sides}`);
+  const atStart = await visibleBoxes(page);
+  check(atStart === boxesScoring(section, 0.3) && atStart > 0, `${atStart} boxes shown at 0.3, the data has ${boxesScoring(section, 0.3)}`);
+  await page.focus('#detection-score-0');
+  for (let i = 0; i < 10; ++i) await page.keyboard.press('ArrowRight');
+  const value = Number(await page.inputValue('#detection-score-0'));
+  const after = await visibleBoxes(page);
+  check(Math.abs(value - 0.8) < 1e-9, `ten ArrowRight presses moved the slider to ${value}, not 0.8`);
+  check(after === boxesScoring(section, 0.8) && after < atStart, `${after} boxes shown at 0.8 (data: ${boxesScoring(section, 0.8)}), ${atStart} at 0.3`);
+  console.log(`detection: ${series} precision-recall lines, ${pictures} pictures, ${atStart} boxes at 0.3, ${after} at 0.8`);
+  await screenshot(page, path.join(workDir, 'detection.png'));
+  checkProblems(problems);
+}
+
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: Object.fromEntries(['sweetspot', 'db', 'work-dir', 'node-modules', 'store-writer', 'page'].map(
+    options: Object.fromEntries(['sweetspot', 'db', 'work-dir', 'node-modules', 'store-writer', 'page', 'page-writer'].map(
       (name) => [name, { type: 'string' }])),
   });
   const mode = positionals[0];
-  check(['demo', 'thousand-classes', 'page'].includes(mode), `unknown mode ${mode}: demo, thousand-classes or page`);
+  check(['demo', 'thousand-classes', 'page', 'detection'].includes(mode), `unknown mode ${mode}: demo, thousand-classes, page or detection`);
   const playwright = loadPlaywright(values['node-modules']);
   const executablePath = chromiumPath();
   const workDir = values['work-dir'];
@@ -552,9 +601,14 @@ async function main() {
     const db = thousandClassesStore(values.sweetspot, values.db, values['store-writer'], workDir);
     htmlFile = writeReport(values.sweetspot, db, kSyntheticStudy, path.join(workDir, 'thousand-classes.html'));
   }
+  if (mode === 'detection') {
+    run(values['page-writer'], [workDir, process.env.SWEETSPOT_NODE_MODULES || values['node-modules']]);
+    htmlFile = path.join(workDir, 'detection.html');
+  }
   const browser = await playwright.chromium.launch({ executablePath });
   try {
     if (mode === 'thousand-classes') await checkThousandClassesPage(browser, htmlFile, workDir);
+    else if (mode === 'detection') await checkDetectionPage(browser, htmlFile, workDir);
     else await checkDemoPage(browser, htmlFile, workDir);
   } finally {
     await browser.close();

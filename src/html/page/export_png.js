@@ -24,7 +24,9 @@ async function main() {
     await tab.goto(url, {timeout: 300000});
     await tab.evaluate(async () => { await window.sweetspot.ready; });
     if (errors.length) throw new Error(`the page failed: ${errors.join('; ')}`);
-    for (const name of kCharts) {
+    // One precision-recall chart per detection dataset: detection-pr-0, -1, ...
+    const detection = await tab.evaluate(() => Object.keys(window.sweetspot.charts).filter((n) => n.startsWith('detection-pr-')));
+    for (const name of kCharts.concat(detection)) {
       const dataUrl = await tab.evaluate((chart) => (window.sweetspot.charts[chart] ? window.sweetspot.exportPng(chart) : null), name);
       if (!dataUrl) continue;
       const file = path.join(dir, `${name}.png`);

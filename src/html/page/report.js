@@ -1143,8 +1143,15 @@
       'Deploy the threshold with `sweetspot serve --fast A --accurate B --cascade-threshold T`.'));
   }
 
+  // ------------------------------------------------------ detection
+  // detection.js, inlined before this script: the newest run's detection sections.
+  function drawDetection() {
+    const detection = runs.length && Array.isArray(runs[0].detection) ? runs[0].detection : [];
+    window.sweetspotDetection({section: $('#detection'), sections: detection, el, empty, table, makeChart, tooltipBase, fillSelect, sig, esc});
+  }
+
   // ------------------------------------------------------ first render
-  const sections = [drawHeader, drawRecommendation, drawSpeedAccuracy, drawLatencyMacs, drawLatencyDistribution,
+  const sections = [drawHeader, drawRecommendation, drawSpeedAccuracy, drawDetection, drawLatencyMacs, drawLatencyDistribution,
     drawConfusion, drawPerClass, drawVariants, drawCascade, drawPlatforms, drawTraining, drawServingLoad, drawEnvironment];
   for (const draw of sections) {
     try {

@@ -1,0 +1,175 @@
+// sweetspot report page, the Detection section (issue 13): per dataset of a
+// detection study (the newest run's `detection` entries, docs/report-data.md)
+// a precision-recall chart at IoU 0.5 with a class selector (every candidate
+// one line), the per-class AP table, and the example images with the boxes of
+// the two shown detectors side by side, filtered by a score slider. Inlined
+// before report.js, which calls window.sweetspotDetection with its helpers.
+window.sweetspotDetection = function drawDetectionSection(api) {
+  'use strict';
+  const {section, sections, el, empty, table, makeChart, tooltipBase, fillSelect, sig, esc} = api;
+  const SVG = 'http://www.w3.org/2000/svg';
+  const OUTCOME_COLOURS = {'correct': '#1e8449', 'false-positive': '#d62728', 'ignored': '#7f7f7f'};
+  const finite = (x) => typeof x === 'number' && Number.isFinite(x);
+  const ap = (x) => (finite(x) ? (100 * x).toFixed(1) : '–');
+  const apCi = (ci) => (Array.isArray(ci) ? ` [${ap(ci[0])}, ${ap(ci[1])}]` : '');
+
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [key, value] of Object.entries(attrs)) if (value !== undefined && value !== null) node.setAttribute(key, value);
+    node.append(...children);
+    return node;
+  }
+  const headline = (s) => (s.protocol === 'voc' ? 'map50' : 'map50_95');
+  const headlineName = (s) => (s.protocol === 'voc' ? 'mAP@0.5' : 'mAP@[.5:.95]');
+  const shownRole = (s, i) => (i === s.fast && i === s.accurate ? ' (shown)' : i === s.fast ? ' (shown left)' : i === s.accurate ? ' (shown right)' : '');
+
+  // The dataset's block, appended to `parent` first: ECharts sizes a chart by its container in the page.
+  function drawDataset(s, k, parent) {
+    const box = el('div', {class: 'detection-dataset', 'data-dataset': s.dataset});
+    parent.append(box);
+    const candidates = s.candidates || [];
+    box.append(el('h3', {}, `${s.dataset}: ${s.images} images, ${(s.classes || []).length} classes, ${s.protocol === 'voc' ? 'Pascal VOC' : 'COCO'} protocol`),
+      el('p', {class: 'caption'}, s.description || ''));
+    for (const note of s.notes || []) box.append(el('p', {class: 'warning'}, note));
+    if (!candidates.length) {
+      box.append(el('p', {class: 'empty'}, 'No candidate was evaluated on this dataset.'));
+      return;
+    }
+    prChart(s, k, box);
+    box.append(apTable(s), examples(s, k));
+  }
+
+  // ---------------------------------------------------- precision-recall
+  // Per class, each candidate's precision envelope at recall 0, 0.01, ... (as
+  // stored: up to the last nonzero point); "mean" averages the classes that
+  // have ground truth, as mAP@0.5 does.
+  function curve(candidate, cls) {
+    if (cls !== 'mean') return (candidate.per_class[Number(cls)] || {}).pr50 || [];
+    const withTruth = candidate.per_class.filter((c) => c.ground_truth > 0);
+    if (!withTruth.length) return [];
+    return Array.from({length: 101}, (_, r) => withTruth.reduce((sum, c) => sum + (c.pr50[r] || 0), 0) / withTruth.length);
+  }
+  function prChart(s, k, parent) {
+    const wrap = el('div', {});
+    parent.append(wrap);
+    const select = el('select', {id: `detection-class-${k}`});
+    const perClass = s.candidates[0].per_class || [];
+    fillSelect(select, [{value: 'mean', label: 'mean over classes (mAP@0.5)'}].concat(perClass.map((c, i) => (
+      {value: String(i), label: `${c.name} (${c.ground_truth} to find)`}))), 'mean');
+    const chartBox = el('div', {class: 'chart', id: `chart-detection-pr-${k}`});
+    wrap.append(el('div', {class: 'controls'}, el('label', {}, 'precision-recall of ', select)), chartBox,
+      el('p', {class: 'caption'}, 'Precision against recall at IoU ≥ 0.5 (the envelope: at each recall the best precision reached at that recall or more, ' +
+        'sampled at 101 recall points as COCO does); one line per candidate, the two shown below drawn thicker. The area under a line is its AP@0.5.'));
+    const chart = makeChart(`detection-pr-${k}`, chartBox);
+    const draw = () => {
+      const cls = select.value;
+      chart.setOption({
+        animation: false, grid: {left: 60, right: 30, top: 60, bottom: 50},
+        legend: {type: 'scroll', top: 0},
+        tooltip: Object.assign({}, tooltipBase, {trigger: 'axis', formatter: (params) => `recall ${sig(params[0].value[0], 2)}<br>` +
+          params.map((q) => `${esc(q.seriesName)}: precision ${sig(q.value[1], 3)}`).join('<br>')}),
+        xAxis: {type: 'value', name: 'recall', nameLocation: 'middle', nameGap: 28, min: 0, max: 1},
+        yAxis: {type: 'value', name: 'precision', min: 0, max: 1},
+        series: s.candidates.map((c, i) => {
+          const apOf = cls === 'mean' ? c.map50 : (c.per_class[Number(cls)] || {}).ap50;
+          return {id: `pr-${i}`, name: `${c.name} (AP@0.5 ${ap(apOf)})${shownRole(s, i)}`, type: 'line', showSymbol: false,
+            lineStyle: {width: i === s.fast || i === s.accurate ? 3 : 1.5}, data: curve(c, cls).map((p, r) => [r / 100, p])};
+        }),
+      }, true);
+    };
+    select.onchange = draw;
+    draw();
+  }
+
+  // ---------------------------------------------------- AP table
+  function apTable(s) {
+    const headers = ['class', 'to find'];
+    for (const [i, c] of s.candidates.entries()) headers.push(`${c.name}${shownRole(s, i)} AP@0.5`, `AP@[.5:.95]`);
+    const mean = ['mean (mAP)', String(s.candidates[0].ground_truth)];
+    for (const c of s.candidates) mean.push(ap(c.map50) + apCi(c.map50_ci95), ap(c.map50_95) + apCi(c.map50_95_ci95));
+    const rows = [mean.map((cell) => el('b', {}, cell))];
+    (s.candidates[0].per_class || []).forEach((cls, j) => {
+      const row = [cls.name, String(cls.ground_truth)];
+      for (const c of s.candidates) row.push(ap((c.per_class[j] || {}).ap50), ap((c.per_class[j] || {}).ap50_95));
+      rows.push(row);
+    });
+    const numeric = headers.map((_, i) => i > 0);
+    return el('details', {open: 'open', class: 'detection-ap'}, el('summary', {}, `AP per class (percent; ${headlineName(s)} is the study's headline figure)`),
+      table(headers, rows, numeric),
+      el('p', {class: 'caption'}, 'AP of a class without ground truth is shown as – and left out of the mean; brackets are 95 % bootstrap intervals over images.'));
+  }
+
+  // ---------------------------------------------------- example images
+  function examples(s, k) {
+    const wrap = el('div', {class: 'detection-examples'});
+    const list = s.examples || [];
+    const fast = s.candidates[s.fast], accurate = s.candidates[s.accurate];
+    const rule = s.example_rule || {};
+    if (!list.length) {
+      wrap.append(el('p', {class: 'empty'}, 'No example images: the study kept no boxes of the two detectors shown.'));
+      return wrap;
+    }
+    const slider = el('input', {type: 'range', id: `detection-score-${k}`, min: String(rule.shown_score ?? 0.05), max: '1', step: '0.05', value: String(rule.score ?? 0.3)});
+    const shown = el('span', {class: 'detection-score-value'});
+    const same = s.fast === s.accurate;
+    wrap.append(el('h3', {}, same ? `Examples: ${fast.name}` : `Examples: ${fast.name} (left) and ${accurate.name} (right)`),
+      el('p', {class: 'caption'}, same ? `The ${list.length} images where ${fast.name} does worst by F1. ` :
+        `The ${list.length} images where the two disagree most: the largest difference of their F1 on the image at IoU ≥ ${rule.iou ?? 0.5} ` +
+        `over boxes scoring ≥ ${rule.score ?? 0.3}. `, 'Ground truth dashed (grey when crowd or difficult); ',
+        el('span', {style: `color:${OUTCOME_COLOURS.correct}`}, 'correct'), ', ', el('span', {style: `color:${OUTCOME_COLOURS['false-positive']}`}, 'false positive'),
+        ', ', el('span', {style: `color:${OUTCOME_COLOURS.ignored}`}, 'ignored (on a crowd or difficult box)'), ' detections with their scores.'),
+      el('div', {class: 'controls'}, el('label', {}, 'show boxes scoring ≥ ', slider, ' ', shown)));
+    const grid = el('div', {class: same ? 'detection-grid one' : 'detection-grid'});
+    for (const example of list) {
+      const sides = same ? [0] : [0, 1];
+      grid.append(...sides.map((side) => el('figure', {class: 'detection-example'}, exampleSvg(s, example, side),
+        el('figcaption', {}, `${side === 0 ? fast.name : accurate.name} · ${example.id} · F1 ${sig(example.f1[side], 2)}`))));
+    }
+    wrap.append(grid);
+    const update = () => {
+      const min = Number(slider.value);
+      shown.textContent = min.toFixed(2);
+      for (const g of grid.querySelectorAll('g.det-box')) {
+        if (Number(g.dataset.score) >= min) g.removeAttribute('display');
+        else g.setAttribute('display', 'none');
+      }
+    };
+    slider.addEventListener('input', update);
+    update();
+    return wrap;
+  }
+
+  function exampleSvg(s, example, side) {
+    const w = example.width, h = example.height;
+    const font = Math.max(10, Math.round(Math.max(w, h) / 36));
+    const root = svg('svg', {viewBox: `0 0 ${w} ${h}`, class: 'det-image', role: 'img', 'aria-label': example.id});
+    if (example.thumbnail) root.append(svg('image', {href: example.thumbnail, x: 0, y: 0, width: w, height: h, preserveAspectRatio: 'none'}));
+    else root.append(svg('rect', {x: 0, y: 0, width: w, height: h, fill: '#ddd'}));
+    for (const t of example.truth) {
+      const [x1, y1, x2, y2] = t.box;
+      root.append(svg('rect', {class: 'det-truth', x: x1, y: y1, width: x2 - x1, height: y2 - y1, fill: 'none',
+        stroke: t.ignored ? '#bbbbbb' : '#ffd400', 'stroke-width': 2, 'stroke-dasharray': '6 4', 'vector-effect': 'non-scaling-stroke'},
+      svg('title', {}, `ground truth: ${s.classes[t.class] ?? t.class}${t.ignored ? ' (crowd or difficult)' : ''}`)));
+    }
+    // Lower scores first, so the best boxes are drawn on top.
+    for (const b of [...example.boxes[side]].reverse()) {
+      const [x1, y1, x2, y2] = b.box;
+      const colour = OUTCOME_COLOURS[b.outcome] || '#1f6feb';
+      const label = `${s.classes[b.class] ?? b.class} ${b.score.toFixed(2)}`;
+      root.append(svg('g', {class: `det-box ${b.outcome}`, 'data-score': b.score},
+        svg('rect', {x: x1, y: y1, width: x2 - x1, height: y2 - y1, fill: 'none', stroke: colour, 'stroke-width': 2, 'vector-effect': 'non-scaling-stroke'}),
+        svg('rect', {x: x1, y: Math.max(0, y1 - font * 1.25), width: label.length * font * 0.6, height: font * 1.25, fill: colour, opacity: 0.85}),
+        svg('text', {x: x1 + font * 0.2, y: Math.max(0, y1 - font * 1.25) + font, 'font-size': font, fill: '#fff'}, label),
+        svg('title', {}, `${label}: ${b.outcome.replace('-', ' ')}`)));
+    }
+    return root;
+  }
+
+  if (!sections.length) {
+    empty(section, 'This study detects no objects: a study with task = "detection" (docs/study.md) shows ' +
+      'precision-recall curves, per-class AP and example images with boxes here.');
+    return;
+  }
+  const body = section.querySelector('.body');
+  sections.forEach((s, k) => drawDataset(s, k, body));
+};
