@@ -23,7 +23,9 @@
 // the precision-recall chart draws one line per candidate (a class picked
 // shows that class's stored points) and exports as PNG, every example image
 // shows its picture and the boxes scoring at least the slider's 0.3, and
-// moving the slider up with the keyboard hides the boxes below it.
+// moving the slider up with the keyboard hides the boxes below it; the
+// recommendation and the dataset's candidate table come from the study JSON,
+// and the sections drawn from top-1 say the study detects objects.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -578,7 +580,17 @@ async function checkDetectionPage(browser, htmlFile, workDir) {
   const after = await visibleBoxes(page);
   check(Math.abs(value - 0.8) < 1e-9, `ten ArrowRight presses moved the slider to ${value}, not 0.8`);
   check(after === boxesScoring(section, 0.8) && after < atStart, `${after} boxes shown at 0.8 (data: ${boxesScoring(section, 0.8)}), ${atStart} at 0.3`);
-  console.log(`detection: ${series} precision-recall lines, ${pictures} pictures, ${atStart} boxes at 0.3, ${after} at 0.8`);
+  // The recommendation and the study's figures of the dataset.
+  const study = data.runs[0].study;
+  const shown = await page.evaluate(() => ({
+    chosen: document.querySelector('#recommendation .chosen')?.textContent,
+    rows: document.querySelectorAll('#detection .detection-candidates tbody tr').length,
+    skipped: document.querySelector('#confusion p.empty')?.textContent ?? '' }));
+  check(shown.chosen === study.overall.recommended, `the recommendation shows '${shown.chosen}', the study ${study.overall.recommended}`);
+  check(shown.rows === study.datasets[0].candidates.length, `the dataset's candidate table has ${shown.rows} rows`);
+  check(shown.skipped.includes('detects objects'), `the confusion section of a detection study says '${shown.skipped}'`);
+  console.log(`detection: ${series} precision-recall lines, ${pictures} pictures, ${atStart} boxes at 0.3, ${after} at 0.8; ` +
+              `recommended ${shown.chosen}`);
   await screenshot(page, path.join(workDir, 'detection.png'));
   checkProblems(problems);
 }

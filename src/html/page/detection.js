@@ -3,10 +3,12 @@
 // a precision-recall chart at IoU 0.5 with a class selector (every candidate
 // one line), the per-class AP table, and the example images with the boxes of
 // the two shown detectors side by side, filtered by a score slider. Inlined
-// before report.js, which calls window.sweetspotDetection with its helpers.
+// before report.js, which calls window.sweetspotDetection with its helpers,
+// and window.sweetspotDetectionRecommendation for a detection study's
+// Recommendation section.
 window.sweetspotDetection = function drawDetectionSection(api) {
   'use strict';
-  const {section, sections, el, empty, table, makeChart, tooltipBase, fillSelect, sig, esc} = api;
+  const {section, sections, study, el, empty, table, makeChart, tooltipBase, fillSelect, sig, esc} = api;
   const SVG = 'http://www.w3.org/2000/svg';
   const OUTCOME_COLOURS = {'correct': '#1e8449', 'false-positive': '#d62728', 'ignored': '#7f7f7f'};
   const finite = (x) => typeof x === 'number' && Number.isFinite(x);
@@ -35,9 +37,37 @@ window.sweetspotDetection = function drawDetectionSection(api) {
       box.append(el('p', {class: 'empty'}, 'No candidate was evaluated on this dataset.'));
       return;
     }
+    const figures = ((study && study.datasets) || []).find((d) => d.name === s.dataset);
+    if (figures) box.append(candidateTable(s, figures));
     prChart(s, k, box);
     box.append(apTable(s), examples(s, k));
   }
+
+  // ---------------------------------------------------- the study's figures on this dataset
+  // The study JSON's datasets[] entry (docs/study.md): mAPs with their intervals,
+  // the paired comparison with the most accurate, the end-to-end speed split, verdicts.
+  function candidateTable(s, d) {
+    const voc = s.protocol === 'voc';
+    const rows = (d.candidates || []).map((c) => {
+      if (c.failure || !finite(c.map50_95)) return [c.name, '–', '–', '–', '–', el('span', {class: 'verdict failed'}, 'failed'), c.failure || 'not measured'];
+      const v = c.vs_best;
+      const diff = v ? (voc ? [v.map50_diff, v.map50_diff_ci95] : [v.map50_95_diff, v.map50_95_diff_ci95]) : null;
+      const sp = c.speed || {};
+      return [c.name, `${ap(c.map50_95)} %${pctCi(c.map50_95_ci95)}`, `${ap(c.map50)} %${pctCi(c.map50_ci95)}`,
+        diff ? `${points(diff[0])}${pctCi(diff[1])} (p = ${sig(v.p_value, 2)})` : 'the most accurate',
+        `${sig(sp.total_p50_ms)} ms${Array.isArray(sp.total_p50_ci95) ? ` [${sig(sp.total_p50_ci95[0])}, ${sig(sp.total_p50_ci95[1])}]` : ''} ` +
+          `(${sig(sp.preprocess_p50_ms)} + ${sig(sp.network_p50_ms)} + ${sig(sp.postprocess_p50_ms)})`,
+        el('span', {class: `verdict ${c.verdict}`}, c.verdict), el('ul', {class: 'reasons'}, (c.reasons || []).map((r) => el('li', {}, r)))];
+    });
+    return el('div', {class: 'detection-candidates'},
+      el('p', {}, d.recommended ? `Recommended on ${s.dataset}: ` : `No candidate meets every constraint on ${s.dataset}${d.closest ? `; closest: ${d.closest}` : ''}.`,
+        d.recommended ? el('b', {}, d.recommended) : null),
+      table(['candidate', 'mAP@[.5:.95] [95 %]', 'mAP@0.5 [95 %]', `${headlineName(s)} vs the most accurate`,
+        'p50 per image, end to end (pre-processing + network + decoding and NMS)', 'verdict', 'reasons'], rows,
+      [false, true, true, true, true, false, false]));
+  }
+  const pctCi = (ci) => (Array.isArray(ci) ? ` [${(100 * ci[0]).toFixed(1)}, ${(100 * ci[1]).toFixed(1)}]` : '');
+  const points = (d) => (finite(d) ? `${d >= 0 ? '+' : ''}${(100 * d).toFixed(1)} points` : '–');
 
   // ---------------------------------------------------- precision-recall
   // Per class, each candidate's precision envelope at recall 0, 0.01, ... (as
@@ -172,4 +202,31 @@ window.sweetspotDetection = function drawDetectionSection(api) {
   }
   const body = section.querySelector('.body');
   sections.forEach((s, k) => drawDataset(s, k, body));
+};
+
+// The Recommendation section of a detection study (its study JSON has task
+// "detection": datasets and overall, docs/study.md): the overall choice, its
+// reasons and every candidate's ranked mAP (the mean over the datasets),
+// end-to-end p50, file size and verdict.
+window.sweetspotDetectionRecommendation = function drawDetectionRecommendation(api) {
+  'use strict';
+  const {body, study, el, table, sig, mb} = api;
+  const overall = study.overall || {};
+  const headline = study.ranked_metric === 'map50' ? 'mAP@0.5' : 'mAP@[.5:.95]';
+  const several = (study.datasets || []).length > 1;
+  const percent = (x) => (typeof x === 'number' && Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '–');
+  const left = el('div', {},
+    el('div', {class: overall.recommended ? 'chosen' : 'chosen none'}, overall.recommended || 'No recommendation'),
+    el('p', {}, `Objective: ${study.objective || '–'}; constraints: ${study.constraints || 'none'}. ` +
+      `${study.protocol === 'voc' ? 'Pascal VOC' : 'COCO'} protocol, ranked on ${headline}` +
+      (several ? `, the mean over ${study.datasets.length} datasets (a candidate must meet the constraints on every one).` : '.')),
+    overall.recommended ? '' : el('p', {}, overall.closest ? `No candidate meets every constraint; closest: ${overall.closest}.` : 'No candidate could be measured.'),
+    el('ul', {class: 'reasons'}, (overall.recommendation_reasons || []).map((r) => el('li', {}, r))));
+  const rows = (overall.candidates || []).map((c) => [c.name, c.failure ? '–' : percent(c.ranked_map_mean),
+    c.failure ? '–' : `${sig(c.total_p50_ms_mean)} ms`, mb(c.size_bytes), el('span', {class: `verdict ${c.verdict}`}, c.verdict),
+    el('ul', {class: 'reasons'}, (c.failure ? [c.failure] : c.reasons || []).map((r) => el('li', {}, r)))]);
+  const right = el('div', {}, table(['candidate', several ? `${headline} (mean)` : headline, several ? 'p50 per image (mean)' : 'p50 per image',
+    'model file', 'verdict', 'reasons'], rows, [false, true, true, true, false, false]),
+  el('p', {class: 'caption'}, 'Per dataset: precision-recall curves, AP per class, example images and every interval under Detection.'));
+  body.append(el('div', {class: 'card'}, left, right));
 };

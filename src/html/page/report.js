@@ -116,6 +116,8 @@
   const machineOf = (run, r) => labelsCollide ? `machine ${machineNumbers.get(run.environment_description) || r + 1} (${labelOf(run, r)})` : labelOf(run, r);
   const measured = (c) => !c.failure && finite(c.top1);
   const study0 = runs.length ? runs[0].study || {} : {};
+  // A detection study (task = "detection") has mAPs, not top-1: its figures are in Detection.
+  const detectionStudy = study0.task === 'detection';
   const allPoints = [];
   runs.forEach((run, r) => {
     for (const c of (run.study && run.study.candidates) || []) {
@@ -196,6 +198,7 @@
     const section = $('#recommendation');
     const body = section.querySelector('.body');
     if (!runs.length) return empty(section, 'The store holds no finished study run: run `sweetspot study SPEC.toml` first.');
+    if (detectionStudy) return window.sweetspotDetectionRecommendation({body, study: study0, el, table, sig, mb});
     const s = study0;
     const rec = s.recommendation && s.recommendation.name ? candidateByName(s, s.recommendation.name) : null;
     const ref = s.reference ? candidateByName(s, s.reference) : null;
@@ -1147,19 +1150,27 @@
   // detection.js, inlined before this script: the newest run's detection sections.
   function drawDetection() {
     const detection = runs.length && Array.isArray(runs[0].detection) ? runs[0].detection : [];
-    window.sweetspotDetection({section: $('#detection'), sections: detection, el, empty, table, makeChart, tooltipBase, fillSelect, sig, esc});
+    window.sweetspotDetection({section: $('#detection'), sections: detection, study: study0, el, empty, table, makeChart, tooltipBase, fillSelect, sig, esc});
   }
 
   // ------------------------------------------------------ first render
   const sections = [drawHeader, drawRecommendation, drawSpeedAccuracy, drawDetection, drawLatencyMacs, drawLatencyDistribution,
     drawConfusion, drawPerClass, drawVariants, drawCascade, drawPlatforms, drawTraining, drawServingLoad, drawEnvironment];
+  // The section a draw function fills: drawPerClass -> #per-class.
+  const sectionOf = (draw) => document.getElementById(draw.name.replace(/^draw/, '').replace(/[A-Z]/g, (c, i) => (i ? '-' : '') + c.toLowerCase()));
+  // Sections drawn from top-1 figures, which a detection study does not have.
+  const classificationOnly = new Set([drawSpeedAccuracy, drawLatencyMacs, drawConfusion, drawPerClass, drawCascade, drawPlatforms]);
   for (const draw of sections) {
+    if (detectionStudy && classificationOnly.has(draw)) {
+      empty(sectionOf(draw), 'This study detects objects: its accuracy and speed per dataset are under Detection.');
+      continue;
+    }
     try {
       draw();
     } catch (error) {
       // One broken section must not take the others down; the browser test fails on this.
       console.error(`sweetspot report: ${draw.name} failed:`, error);
-      const section = document.getElementById(draw.name.replace(/^draw/, '').replace(/[A-Z]/g, (c, i) => (i ? '-' : '') + c.toLowerCase()));
+      const section = sectionOf(draw);
       if (section) section.append(el('p', {class: 'empty'}, `This section could not be drawn: ${error.message}`));
     }
   }

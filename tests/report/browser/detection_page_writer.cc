@@ -2,7 +2,8 @@
 // the hand-made section of detection_fixture.h (its images drawn under
 // DIR/images) as the one run's `detection` entry, through the same
 // DetectionSectionJson, ReportDataJson and RenderHtmlReport that `sweetspot
-// report` uses. The browser test (browser_test.mjs detection) opens it.
+// report` uses, with a detection study's JSON made up around it. The browser
+// test (browser_test.mjs detection) opens it.
 //
 //   detection_page_writer DIR NODE_MODULES     -> DIR/detection.html
 //
@@ -22,6 +23,69 @@
 namespace {
 
 namespace fs = std::filesystem;
+using nlohmann::json;
+
+// The study JSON of a detection study (docs/study.md) over the section: the
+// fastest recommended, per candidate its mAPs as the section has them, made-up
+// speeds and comparisons with the most accurate.
+json StudyJson(const sweetspot::DetectionReportSection& section) {
+  json candidates = json::array();
+  json overall = json::array();
+  const auto& best = section.candidates[section.accurate].metrics;
+  for (std::size_t k = 0; k < section.candidates.size(); ++k) {
+    const auto& c = section.candidates[k];
+    const std::string verdict = k == section.fast ? "recommended" : "dominated";
+    const double p50_ms = 4.0 * static_cast<double>(k + 1);
+    json vs_best = k == section.accurate ? json()
+                                         : json({{"map50_95_diff", c.metrics.map50_95 - best.map50_95},
+                                                 {"map50_95_diff_ci95", {-0.2, -0.05}},
+                                                 {"map50_diff", c.metrics.map50 - best.map50},
+                                                 {"map50_diff_ci95", {-0.25, -0.02}},
+                                                 {"p_value", 0.004},
+                                                 {"p_value_metric", "map50_95"},
+                                                 {"images", 4}});
+    candidates.push_back({{"name", c.name},
+                          {"failure", nullptr},
+                          {"verdict", verdict},
+                          {"reasons", {"made up for the browser test"}},
+                          {"map50_95", c.metrics.map50_95},
+                          {"map50_95_ci95", {c.metrics.map50_95_ci.lower, c.metrics.map50_95_ci.upper}},
+                          {"map50", c.metrics.map50},
+                          {"map50_ci95", {c.metrics.map50_ci.lower, c.metrics.map50_ci.upper}},
+                          {"vs_best", vs_best},
+                          {"speed",
+                           {{"preprocess_p50_ms", 0.5},
+                            {"network_p50_ms", p50_ms - 1.0},
+                            {"postprocess_p50_ms", 0.5},
+                            {"total_p50_ms", p50_ms},
+                            {"total_p50_ci95", {p50_ms * 0.95, p50_ms * 1.05}}}}});
+    overall.push_back({{"name", c.name},
+                       {"failure", nullptr},
+                       {"ranked_map_mean", c.metrics.map50_95},
+                       {"total_p50_ms_mean", p50_ms},
+                       {"size_bytes", 1000000 * (k + 1)},
+                       {"verdict", verdict},
+                       {"reasons", {"made up for the browser test"}}});
+  }
+  const std::string recommended = section.candidates[section.fast].name;
+  const json reasons = {"the fastest meeting mAP@[.5:.95] >= 30 %"};
+  return {{"schema", "sweetspot.study/1"},
+          {"task", "detection"},
+          {"study", "pets-detection"},
+          {"protocol", "coco"},
+          {"ranked_metric", "map50_95"},
+          {"objective", "min-p50"},
+          {"constraints", "mAP@[.5:.95] >= 30 %"},
+          {"datasets",
+           {{{"name", section.dataset},
+             {"description", section.description},
+             {"images", section.images.size()},
+             {"notes", json::array()},
+             {"candidates", candidates},
+             {"recommended", recommended},
+             {"recommendation_reasons", reasons}}}},
+          {"overall", {{"candidates", overall}, {"recommended", recommended}, {"recommendation_reasons", reasons}}}};
+}
 
 int Fail(const std::string& message) {
   std::fprintf(stderr, "detection_page_writer: %s\n", message.c_str());
@@ -42,7 +106,7 @@ int main(int argc, char** argv) {
                               {"environment_label", "test machine"},
                               {"written_utc", "2026-12-01T08:00:00Z"},
                               {"dataset", {{"description", section.description}, {"classes", section.class_names}}},
-                              {"study", {{"study", "pets-detection"}, {"candidates", nlohmann::json::array()}}},
+                              {"study", StudyJson(section)},
                               {"detection", {sweetspot::DetectionSectionJson(section)}}};
   sweetspot::ReportData data;
   data.study = "pets-detection";
