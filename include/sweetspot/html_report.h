@@ -49,8 +49,8 @@ Result<std::string> RenderHtmlReport(const std::string& report_data_json, const 
 // request but the file itself) and writes each main chart the page has as
 // `dir`/<chart>.png through the page's window.sweetspot.exportPng:
 // speed-accuracy, confusion-a, confusion-b, confusion-diff, latency-macs,
-// latency-distribution, sqnr, cascade, and detection-pr-0, -1, ... (one per
-// dataset of a detection study). Returns the files written. Errors:
+// latency-distribution, sqnr, cascade, and per dataset K of a detection
+// study detection-speed-K and detection-pr-K. Returns the files written. Errors:
 // kFailedPrecondition naming what is missing (node on PATH, playwright-core,
 // chromium) with "run scripts/bootstrap"; kRuntimeError with the browser's
 // message when it fails. Blocks until the browser has finished.

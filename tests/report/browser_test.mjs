@@ -588,6 +588,8 @@ async function checkDetectionPage(browser, htmlFile, workDir) {
     skipped: document.querySelector('#confusion p.empty')?.textContent ?? '' }));
   check(shown.chosen === study.overall.recommended, `the recommendation shows '${shown.chosen}', the study ${study.overall.recommended}`);
   check(shown.rows === study.datasets[0].candidates.length, `the dataset's candidate table has ${shown.rows} rows`);
+  const marks = await seriesData(page, 'detection-speed-0', 'candidates');
+  check(marks && marks.length === study.datasets[0].candidates.length, `the mAP-vs-p50 chart has ${marks?.length} marks`);
   check(shown.skipped.includes('detects objects'), `the confusion section of a detection study says '${shown.skipped}'`);
   console.log(`detection: ${series} precision-recall lines, ${pictures} pictures, ${atStart} boxes at 0.3, ${after} at 0.8; ` +
               `recommended ${shown.chosen}`);

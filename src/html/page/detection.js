@@ -38,7 +38,10 @@ window.sweetspotDetection = function drawDetectionSection(api) {
       return;
     }
     const figures = ((study && study.datasets) || []).find((d) => d.name === s.dataset);
-    if (figures) box.append(candidateTable(s, figures));
+    if (figures) {
+      box.append(candidateTable(s, figures));
+      speedChart(s, k, box, figures);
+    }
     prChart(s, k, box);
     box.append(apTable(s), examples(s, k));
   }
@@ -66,6 +69,34 @@ window.sweetspotDetection = function drawDetectionSection(api) {
         'p50 per image, end to end (pre-processing + network + decoding and NMS)', 'verdict', 'reasons'], rows,
       [false, true, true, true, true, false, false]));
   }
+  // The headline mAP against the end-to-end p50 per image, one mark per
+  // measured candidate with its two 95 % intervals in the tooltip.
+  function speedChart(s, k, parent, d) {
+    const measured = (d.candidates || []).filter((c) => !c.failure && finite(c.map50_95) && c.speed && finite(c.speed.total_p50_ms));
+    if (!measured.length) return;
+    const key = headline(s);
+    const chartBox = el('div', {class: 'chart short', id: `chart-detection-speed-${k}`});
+    parent.append(chartBox, el('p', {class: 'caption'}, `${headlineName(s)} against the p50 time per image from decoded image to boxes (pre-processing, network, decoding and NMS); the recommended candidate in green.`));
+    makeChart(`detection-speed-${k}`, chartBox).setOption({
+      animation: false, grid: {left: 70, right: 120, top: 30, bottom: 50},
+      tooltip: Object.assign({}, tooltipBase, {trigger: 'item', formatter: (q) => {
+        const c = measured[q.dataIndex];
+        return `<b>${esc(c.name)}</b><br>${headlineName(s)} ${ap(c[key])} %${pctCi(c[key + '_ci95'])}<br>p50 ${sig(c.speed.total_p50_ms)} ms` +
+          (Array.isArray(c.speed.total_p50_ci95) ? ` [${sig(c.speed.total_p50_ci95[0])}, ${sig(c.speed.total_p50_ci95[1])}]` : '');
+      }}),
+      xAxis: {type: 'value', name: 'p50 per image (ms)', nameLocation: 'middle', nameGap: 30, min: pad(-1), max: pad(1)},
+      yAxis: {type: 'value', name: `${headlineName(s)} (%)`, min: pad(-1), max: pad(1)},
+      series: [{id: 'candidates', type: 'scatter', symbolSize: 12,
+        label: {show: true, position: 'right', formatter: (q) => measured[q.dataIndex].name},
+        data: measured.map((c) => ({value: [c.speed.total_p50_ms, 100 * c[key]], name: c.name,
+          itemStyle: {color: c.name === d.recommended ? '#1e8449' : '#1f6feb'}}))}],
+    });
+  }
+  // An axis bound a tenth of the marks' span (or of the value) beyond them, rounded to 2 digits.
+  const pad = (side) => (v) => {
+    const margin = Math.max(v.max - v.min, Math.abs(side < 0 ? v.min : v.max) * 0.1) * 0.1;
+    return Number((side < 0 ? Math.max(0, v.min - margin) : v.max + margin).toPrecision(2));
+  };
   const pctCi = (ci) => (Array.isArray(ci) ? ` [${(100 * ci[0]).toFixed(1)}, ${(100 * ci[1]).toFixed(1)}]` : '');
   const points = (d) => (finite(d) ? `${d >= 0 ? '+' : ''}${(100 * d).toFixed(1)} points` : '–');
 

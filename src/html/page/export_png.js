@@ -24,8 +24,8 @@ async function main() {
     await tab.goto(url, {timeout: 300000});
     await tab.evaluate(async () => { await window.sweetspot.ready; });
     if (errors.length) throw new Error(`the page failed: ${errors.join('; ')}`);
-    // One precision-recall chart per detection dataset: detection-pr-0, -1, ...
-    const detection = await tab.evaluate(() => Object.keys(window.sweetspot.charts).filter((n) => n.startsWith('detection-pr-')));
+    // Per detection dataset K: detection-speed-K (mAP vs p50) and detection-pr-K (precision-recall).
+    const detection = await tab.evaluate(() => Object.keys(window.sweetspot.charts).filter((n) => n.startsWith('detection-')));
     for (const name of kCharts.concat(detection)) {
       const dataUrl = await tab.evaluate((chart) => (window.sweetspot.charts[chart] ? window.sweetspot.exportPng(chart) : null), name);
       if (!dataUrl) continue;
