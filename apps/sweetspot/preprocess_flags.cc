@@ -25,10 +25,14 @@ std::string TomlList(const std::vector<double>& values) { return fmt::format("[{
 
 void AddPreprocessFlags(CLI::App* cmd, PreprocessFlags* flags, bool resize_mode) {
   cmd->add_option("--color", flags->color, "rgb|bgr|gray");
-  if (resize_mode) cmd->add_option("--resize", flags->resize, "exact|shorter-crop|central-crop");
+  if (resize_mode) cmd->add_option("--resize", flags->resize, "exact|shorter-crop|central-crop|letterbox");
   cmd->add_option("--size", flags->size, "input size, 224 or WIDTHxHEIGHT (default: the model's)");
+  cmd->add_option("--stride", flags->stride,
+                  "round a --size given for a model without a fixed size up to a multiple of this (default 0: off)");
   cmd->add_option("--crop-fraction", flags->crop_fraction,
                   "for shorter-crop and central-crop: crop side / shorter side (default 0.875)");
+  cmd->add_option("--pad", flags->pad, "for letterbox: the border's pixel value 0..255 (default 0; YOLO: 114)");
+  cmd->add_option("--letterbox-align", flags->letterbox_align, "for letterbox: center|top-left (default center)");
   cmd->add_option("--interpolation", flags->interpolation, "nearest|linear|cubic|area");
   cmd->add_option("--scale", flags->scale, "pixel multiplier before mean/std (default 1/255; 1 for uint8/int8)");
   cmd->add_option("--mean", flags->mean, "per-channel mean, e.g. 0.485,0.456,0.406 (default 0)")->delimiter(',');
@@ -52,6 +56,7 @@ Result<std::vector<PreprocessLayer>> FlagLayers(const PreprocessFlags& a) {
   };
   SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.color, "color", "--color", ParseColorOrder));
   SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.resize, "resize", "--resize", ParseResizeMode));
+  SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.letterbox_align, "letterbox_align", "--letterbox-align", ParseLetterboxAlign));
   SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.interpolation, "interpolation", "--interpolation", ParseInterpolation));
   SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.layout, "layout", "--layout", ParseLayout));
   SWEETSPOT_RETURN_IF_ERROR(enum_flag(a.dtype, "dtype", "--dtype", ParseDType));
@@ -63,6 +68,8 @@ Result<std::vector<PreprocessLayer>> FlagLayers(const PreprocessFlags& a) {
   if (!a.std_dev.empty()) add("--std", "std = " + TomlList(a.std_dev) + "\n");
   if (a.crop_fraction) add("--crop-fraction", fmt::format("crop_fraction = {}\n", *a.crop_fraction));
   if (a.scale) add("--scale", fmt::format("scale = {}\n", *a.scale));
+  if (a.pad) add("--pad", fmt::format("pad = {}\n", *a.pad));
+  if (a.stride) add("--stride", fmt::format("stride = {}\n", *a.stride));
   return layers;
 }
 

@@ -1,4 +1,4 @@
-// The preprocessing flags of eval and optimize (--color, --size, --mean, ...):
+// The preprocessing flags of eval, load and optimize (--color, --size, --mean, ...):
 // their declaration and the TOML layers they make, one per flag given, over
 // --preprocess FILE (evaluate.h PreprocessLayer), so errors name the flag
 // that set a value (PreprocessSpec::set_by).
@@ -17,9 +17,10 @@ namespace sweetspot::cli {
 
 // Empty/unset: not given.
 struct PreprocessFlags {
-  std::string color, resize, size, interpolation, layout, dtype;
+  std::string color, resize, size, interpolation, layout, dtype, letterbox_align;
   std::vector<double> mean, std_dev;
   std::optional<double> crop_fraction, scale;
+  std::optional<int> pad, stride;
 };
 
 // Declares the flags on `cmd`; `resize_mode` false leaves out --resize (a

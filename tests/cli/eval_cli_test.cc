@@ -204,6 +204,21 @@ TEST_F(EvalCli, PrintPreprocessShowsTheResolvedSpec) {
   EXPECT_THAT(r.out, HasSubstr("std = [0.25]"));
 }
 
+// The letterbox flags reach the spec; a model of fixed size keeps it
+// (--stride only rounds a size for an input whose size is not fixed).
+TEST_F(EvalCli, LetterboxFlagsReachTheResolvedSpec) {
+  const std::string data = "--data '" + (dir_ / "data").string() + "'";
+  const auto r =
+      RunCli(Eval(data + " --resize letterbox --pad 114 --letterbox-align top-left --stride 32 --print-preprocess"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("resize = \"letterbox\""));
+  EXPECT_THAT(r.out, HasSubstr("width = 2\n"));
+  EXPECT_THAT(r.out, HasSubstr("stride = 32\n"));
+  EXPECT_THAT(r.out, HasSubstr("pad = 114\nletterbox_align = \"top-left\"\n"));
+  const auto evaluated = RunCli(Eval(data + " --resize letterbox --pad 114"));
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+}
+
 // A cache folder that cannot be made costs the cache, not the evaluation:
 // one warning naming the fixes, and the same figures.
 TEST_F(EvalCli, UnwritableCacheFallsBackWithOneWarning) {
