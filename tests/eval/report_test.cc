@@ -133,5 +133,23 @@ TEST(EvalReportTest, JsonWithReferenceMatchesGoldenFile) {
   EXPECT_EQ(doc["comparison"]["flip_count"], 2);
 }
 
+// The JSON's preprocess carries the letterbox keys where they apply, as
+// the spec's TOML does, and the golden specs above carry none.
+TEST(EvalReportTest, JsonPreprocessHasTheLetterboxKeysOnlyForLetterbox) {
+  EvalResult model = HandMadeModel();
+  const nlohmann::json plain = nlohmann::json::parse(RenderEvalJson(model, nullptr, nullptr))["preprocess"];
+  EXPECT_FALSE(plain.contains("pad"));
+  EXPECT_FALSE(plain.contains("stride"));
+  model.spec.resize = ResizeMode::kLetterbox;
+  model.spec.pad = 114;
+  model.spec.letterbox_align = LetterboxAlign::kTopLeft;
+  model.spec.stride = 32;
+  const nlohmann::json letterbox = nlohmann::json::parse(RenderEvalJson(model, nullptr, nullptr))["preprocess"];
+  EXPECT_EQ(letterbox["resize"], "letterbox");
+  EXPECT_EQ(letterbox["pad"], 114);
+  EXPECT_EQ(letterbox["letterbox_align"], "top-left");
+  EXPECT_EQ(letterbox["stride"], 32);
+}
+
 }  // namespace
 }  // namespace sweetspot
