@@ -29,6 +29,8 @@
 
 #include "sweetspot/analysis.h"
 #include "sweetspot/cascade.h"
+#include "sweetspot/detection_metrics.h"
+#include "sweetspot/detection_report.h"
 #include "sweetspot/environment.h"
 #include "sweetspot/measure.h"
 #include "sweetspot/runtime_agreement.h"
@@ -36,6 +38,35 @@
 #include "sweetspot/status.h"
 
 namespace sweetspot {
+
+// What the study's candidates do: classify images (top-1) or detect objects
+// (mAP, docs/study.md "Detection studies"). TOML `task`.
+enum class StudyTask { kClassification, kDetection };
+std::string_view StudyTaskName(StudyTask task);  // "classification" | "detection"
+
+// A detection study's decoding and scoring settings: `[detection]`, and a
+// model's `[models.detection]` over it.
+struct StudyDetection {
+  // Decoder keys (DetectorSpec, detection_decoder.h) as TOML text: layout,
+  // score_threshold, iou_threshold, max_detections; "" when none is set.
+  std::string decoder_toml;
+  // The model's class list: "coco80" or an absolute file path (one name per
+  // line); "" leaves it to the model's decoder metadata.
+  std::string model_classes;
+  // Scoring: "coco" (mAP@[.5:.95], 101-point) or "voc" (mAP@0.5, all-point,
+  // +1 pixel); [detection] only, the same for every candidate.
+  std::string protocol = "coco";
+};
+
+// One evaluation dataset of a detection study: a `[[datasets]]` entry, or
+// the single `[dataset]` table.
+struct StudyDataset {
+  std::string name;                    // unique; default: the path's stem (folder name)
+  std::filesystem::path path;          // absolute: a VOC folder, COCO JSON or YOLO data.yaml
+  std::filesystem::path classes_file;  // optional, absolute: the dataset's class names
+  std::string preprocess_toml;         // its preprocess table as TOML text ("" if none)
+  std::size_t limit = 0;               // deterministic subset of images; 0 = all
+};
 
 struct StudyModel {
   std::string name;             // unique in the study; default: the file's stem
@@ -47,6 +78,10 @@ struct StudyModel {
   // The model's own `variants` (canonical texts, variant.h), replacing the
   // study's for this model; empty: the study's.
   std::vector<std::string> variants;
+  // Detection studies: [models.detection] keys over the study's [detection]
+  // (decoder TOML text, applied after the study's; model_classes "" keeps the study's).
+  std::string detection_toml;
+  std::string model_classes;
 };
 
 inline constexpr std::string_view kDefaultEngine = "onnxruntime";
@@ -82,12 +117,18 @@ struct StudySpec {
   std::string name;                 // default: the spec file's stem
   std::filesystem::path spec_path;  // absolute
   std::string spec_text;
+  StudyTask task = StudyTask::kClassification;
 
+  // Classification: the one [dataset] (or single [[datasets]] entry).
   std::filesystem::path dataset_path;   // absolute
   std::filesystem::path classes_file;   // optional, absolute
   std::string dataset_preprocess_toml;  // [dataset.preprocess] as TOML text
   std::size_t limit = 0;                // stratified subset; 0 = all samples
   std::uint64_t seed = 0;
+  // Detection: every evaluation dataset, in the spec's order ([[datasets]], or
+  // the one [dataset]); empty for classification.
+  std::vector<StudyDataset> datasets;
+  StudyDetection detection;
 
   std::vector<StudyModel> models;
   std::string reference;  // a model name; "" = the most accurate
@@ -168,8 +209,49 @@ struct StudyOptions {
   ReportRunBuilder report_run;
 };
 
+// A detector's end-to-end time on one dataset, split by stage: the p50 over
+// the evaluated images, each timed alone (single-stream, batch 1), in ms.
+// The network's time alone misleads: pre-processing a large photograph and
+// decoding thousands of boxes can cost as much as the network.
+struct DetectionSpeedSplit {
+  double preprocess_p50_ms = 0.0;   // image decode + preprocessing
+  double network_p50_ms = 0.0;      // Session::Run
+  double postprocess_p50_ms = 0.0;  // decoding, score filter, NMS, mapping back
+  double total_p50_ms = 0.0;        // p50 of each image's sum of the three (not the sum of the p50s)
+  stats::Interval total_p50_ci;     // distribution-free 95 % interval
+  double total_p99_ms = 0.0;
+  stats::Interval total_p99_ci;
+  double total_mean_ms = 0.0;
+};
+
+// One candidate of a detection study on one dataset.
+struct DetectionCandidateResult {
+  DetectionMetrics metrics;  // map50_95, map50 with their bootstrap intervals, AP by size, per class
+  DetectionSpeedSplit speed;
+  // This candidate minus the dataset's most accurate one (paired bootstrap
+  // over the images both evaluated, CompareDetections); unset for the most
+  // accurate itself, or when the comparison failed.
+  std::optional<DetectionComparison> vs_best;
+};
+
+// A detection study's results on one of its datasets.
+struct DetectionStudyDataset {
+  std::string name;         // the spec's name for it
+  std::string description;  // DetectionDataset::description()
+  std::int64_t images = 0;  // evaluated (after `limit`)
+  std::vector<std::string> notes;
+  // Parallel to StudyReport::candidates: this dataset's figures (top1 = the
+  // ranked mAP; p50/p99 = end-to-end), their analysis alone, and the
+  // detection results (unset where the candidate was not measured).
+  std::vector<Candidate> candidates;
+  std::vector<std::optional<DetectionCandidateResult>> results;
+  Analysis analysis;
+  std::optional<std::size_t> most_accurate;  // by the ranked mAP
+};
+
 struct StudyReport {
   std::string study;
+  StudyTask task = StudyTask::kClassification;
   std::string spec_path;
   std::string db_path;
   std::string dataset;                       // description
@@ -272,6 +354,16 @@ struct StudyReport {
   // done, `cascade_note` says why (a candidate not measured, no scores kept).
   std::optional<CascadeAnalysis> cascade;
   std::string cascade_note;
+  // Detection studies (docs/study.md "Detection studies"): `candidates` and
+  // `analysis` above are the overall ranking (a candidate must meet the
+  // constraints on every dataset; figures are means over the datasets), and
+  // per dataset its own table and analysis. `ranked_metric` is what top1
+  // holds: "map50_95" or "map50"; `protocol` "coco" or "voc".
+  std::string protocol;
+  std::string ranked_metric;
+  std::vector<DetectionStudyDataset> detection_datasets;
+  // The HTML report's detection sections, one per dataset (detection_report.h).
+  std::vector<DetectionReportSection> detection;
 };
 
 // Runs (or resumes) the study. Failures of single measurements are in the

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "sweetspot/backend.h"
+#include "sweetspot/detection_decoder.h"
 #include "sweetspot/preprocess_toml.h"
 #include "sweetspot/study.h"
 #include "sweetspot/text_file.h"
@@ -224,6 +225,16 @@ class SpecReader {
     return canonical;
   }
 
+  // A table as standalone TOML text, less the keys in `drop`.
+  static std::string TableText(const toml::table& table, std::initializer_list<std::string_view> drop = {}) {
+    toml::table document = table;
+    document.is_inline(false);
+    for (std::string_view key : drop) document.erase(key);
+    std::ostringstream text;
+    text << document;
+    return text.str();
+  }
+
   const std::string& file() const { return file_; }
 
  private:
@@ -342,35 +353,11 @@ Result<std::optional<CascadeSpec>> ParseCascade(const SpecReader& r, const toml:
   return std::optional<CascadeSpec>(cascade);
 }
 
-}  // namespace
-
-Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_path) {
-  const SpecReader r(spec_path.string());
-  toml::table root;
-  try {
-    root = toml::parse(text, spec_path.string());
-  } catch (const toml::parse_error& e) {
-    return Status::InvalidData(
-        fmt::format("{} line {}: {}", spec_path.string(), e.source().begin.line, e.description()));
-  }
-  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(
-      root, "(top level)",
-      {"name", "reference", "objective", "variants", "dataset", "models", "runtime", "constraints", "cascade"}));
-
-  StudySpec spec;
-  spec.spec_path = fs::absolute(spec_path).lexically_normal();
-  spec.spec_text = std::string(text);
-  const fs::path base = spec.spec_path.parent_path();
-  SWEETSPOT_ASSIGN_OR_RETURN(auto name, r.String(root, "name", "(top level)"));
-  spec.name = name ? *name : spec.spec_path.stem().string();
-  if (spec.name.empty()) return r.Error("name", "must not be empty", root.get("name"));
-
-  // [dataset]
-  const toml::table* dataset = root["dataset"].as_table();
-  if (dataset == nullptr) {
-    return r.Error("[dataset]",
-                   "missing; add [dataset] with path = \"images/\" (an image folder, manifest or IDX prefix)");
-  }
+// The [dataset] table: the classification study's dataset (a detection
+// study's one dataset), its subset and its calibration set.
+Status ParseDatasetTable(const SpecReader& r, const toml::table& table, const fs::path& base, StudySpec* out) {
+  const toml::table* dataset = &table;
+  StudySpec& spec = *out;
   SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(
       *dataset, "[dataset]", {"path", "classes", "limit", "seed", "preprocess", "calibration", "calibration_samples"}));
   SWEETSPOT_ASSIGN_OR_RETURN(auto data_path, r.String(*dataset, "path", "[dataset]"));
@@ -419,6 +406,252 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     }
   }
 
+  return Status::Ok();
+}
+
+// A detection study times each candidate image by image in its accuracy run
+// (the pre-processing / network / decoding+NMS split of one image at a time):
+// single-stream, batch 1, on ONNX Runtime.
+Status CheckDetectionSettings(const SpecReader& r, const toml::table& rt, const std::vector<RuntimeSetting>& settings) {
+  for (const RuntimeSetting& s : settings) {
+    if (s.scenario != Scenario::kSingleStream) {
+      return r.Error("[runtime] scenario",
+                     "a detection study times single-stream queries only (pre-processing, network and decoding of "
+                     "one image at a time): set scenario = \"single-stream\"",
+                     StatusCode::kInvalidArgument, rt.get("scenario"));
+    }
+    if (s.batch_size != 1) {
+      return r.Error("[runtime] batch", "a detection study times one image at a time: set batch = [1]",
+                     StatusCode::kInvalidArgument, rt.get("batch"));
+    }
+  }
+  return Status::Ok();
+}
+
+// Variants that calibrate on the study's images (int8-static, int8-aware)
+// would need the detector's preprocessing of the detection images; a
+// detection study takes the variants that need none.
+Status CheckDetectionVariants(const SpecReader& r, const toml::table& root, const StudySpec& spec) {
+  const auto check = [&](const std::vector<std::string>& variants, const std::string& where,
+                         const toml::node* at) -> Status {
+    for (const auto& text : variants) {
+      if (!ParseVariantSpec(text)->NeedsCalibration()) continue;
+      return r.Error(where + " variants",
+                     fmt::format("{} calibrates on classification images, which a detection study has not: remove it "
+                                 "(fp16 and int8-dynamic need no calibration)",
+                                 text),
+                     StatusCode::kUnsupported, at);
+    }
+    return Status::Ok();
+  };
+  SWEETSPOT_RETURN_IF_ERROR(check(spec.variants, "(top level)", root.get("variants")));
+  const toml::array* models = root["models"].as_array();
+  for (std::size_t i = 0; i < spec.models.size(); ++i) {
+    const toml::node* at = models->get(i)->as_table()->get("variants");
+    SWEETSPOT_RETURN_IF_ERROR(check(spec.models[i].variants, fmt::format("[[models]] #{}", i + 1), at));
+  }
+  return Status::Ok();
+}
+
+constexpr std::string_view kDetectionOnly = "set task = \"detection\" (top level) for a detection study";
+
+// [detection] or [models.detection]: the decoder keys (their values checked
+// here, the layout's name by the decoder when the model is evaluated), the
+// model's class list and, for the study only, the protocol.
+Status ParseDetectionTable(const SpecReader& r, const toml::table& parent, std::string_view where, bool study_table,
+                           const fs::path& base, StudyDetection* out) {
+  const toml::node* n = parent.get("detection");
+  if (n == nullptr) return Status::Ok();
+  const toml::table* t = n->as_table();
+  if (t == nullptr) return r.Error(where, "must be a table of decoder keys (docs/study.md)", n);
+  std::vector<std::string_view> known = {
+      "layout",        "strides",        "box_format",         "normalized_boxes", "label_offset", "score_threshold",
+      "iou_threshold", "max_detections", "class_agnostic_nms", "multi_label",      "model_classes"};
+  if (study_table) known.push_back("protocol");
+  for (auto&& [key, node] : *t) {
+    if (std::find(known.begin(), known.end(), key.str()) != known.end()) continue;
+    return r.Error(where,
+                   fmt::format("unknown key '{}' (known: {}); check the spelling (docs/study.md)", key.str(),
+                               fmt::join(known, ", ")),
+                   &node);
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(auto classes, r.String(*t, "model_classes", where));
+  if (classes && *classes != "coco80") {
+    std::error_code ec;
+    const fs::path file = Resolve(base, *classes);
+    if (!fs::is_regular_file(file, ec)) {
+      return r.Error(fmt::format("{} model_classes", where),
+                     fmt::format("'{}' does not exist; write \"coco80\" for the 80 COCO classes or the path of a file "
+                                 "with one class name per line (relative paths start at the spec's folder)",
+                                 file.string()),
+                     StatusCode::kNotFound, t->get("model_classes"));
+    }
+    out->model_classes = file.string();
+  } else if (classes) {
+    out->model_classes = *classes;
+  }
+  if (study_table) {
+    SWEETSPOT_ASSIGN_OR_RETURN(auto protocol, r.String(*t, "protocol", where));
+    if (protocol && *protocol != "coco" && *protocol != "voc") {
+      return r.Error(fmt::format("{} protocol", where),
+                     fmt::format("'{}' is not a protocol; write \"coco\" (mAP@[.5:.95]) or \"voc\" (mAP@0.5, VOC "
+                                 "devkit)",
+                                 *protocol),
+                     t->get("protocol"));
+    }
+    out->protocol = protocol.value_or(out->protocol);
+  }
+  out->decoder_toml.clear();
+  if (t->size() == static_cast<std::size_t>(t->contains("model_classes")) + t->contains("protocol")) {
+    return Status::Ok();
+  }
+  // The decoder's own parser checks its keys' values, as the evaluation will read them.
+  out->decoder_toml = SpecReader::TableText(*t, {"model_classes", "protocol"});
+  const auto parsed =
+      ParseDetectorToml(out->decoder_toml, PreprocessSource(fmt::format("{} {}", r.file(), where), false));
+  return parsed.ok() ? Status::Ok() : parsed.status();
+}
+
+// A dataset's default name: its folder's (or file's) stem.
+std::string DatasetName(const fs::path& path) {
+  return path.has_filename() ? path.stem().string() : path.parent_path().stem().string();
+}
+
+// One [[datasets]] entry (or the [dataset] table of a detection study).
+Result<StudyDataset> ParseDatasetEntry(const SpecReader& r, const toml::table& t, const std::string& where,
+                                       const fs::path& base) {
+  StudyDataset dataset;
+  SWEETSPOT_ASSIGN_OR_RETURN(auto path, r.String(t, "path", where));
+  if (!path) return r.Error(where, "path is missing; add path = \"data/\" (a VOC folder, COCO JSON or YOLO data.yaml)");
+  dataset.path = Resolve(base, *path);
+  std::error_code ec;
+  if (!DatasetPathExists(dataset.path)) {
+    return r.Error(where + " path",
+                   fmt::format("'{}' does not exist; fix the path (relative paths start at the spec's folder)",
+                               dataset.path.string()),
+                   StatusCode::kNotFound, t.get("path"));
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(auto name, r.String(t, "name", where));
+  dataset.name = name ? *name : DatasetName(dataset.path);
+  SWEETSPOT_ASSIGN_OR_RETURN(auto classes, r.String(t, "classes", where));
+  if (classes) {
+    dataset.classes_file = Resolve(base, *classes);
+    if (!fs::is_regular_file(dataset.classes_file, ec)) {
+      return r.Error(where + " classes", fmt::format("'{}' does not exist", dataset.classes_file.string()),
+                     StatusCode::kNotFound, t.get("classes"));
+    }
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(auto limit, r.Integer(t, "limit", where, 0));
+  dataset.limit = static_cast<std::size_t>(limit.value_or(0));
+  SWEETSPOT_ASSIGN_OR_RETURN(dataset.preprocess_toml, r.Preprocess(t, where));
+  return dataset;
+}
+
+// [[datasets]]: every entry, names distinct.
+Result<std::vector<StudyDataset>> ParseDatasets(const SpecReader& r, const toml::table& root, const fs::path& base) {
+  const toml::array* entries = root["datasets"].as_array();
+  if (entries == nullptr || entries->empty()) {
+    return r.Error("[[datasets]]", "must be one or more tables: [[datasets]] path = \"data/\"", root.get("datasets"));
+  }
+  std::vector<StudyDataset> out;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < entries->size(); ++i) {
+    const std::string where = fmt::format("[[datasets]] #{}", i + 1);
+    const toml::table* t = entries->get(i)->as_table();
+    if (t == nullptr) return r.Error(where, "must be a table with path = \"data/\"", entries->get(i));
+    SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(*t, where, {"name", "path", "classes", "preprocess", "limit"}));
+    SWEETSPOT_ASSIGN_OR_RETURN(StudyDataset dataset, ParseDatasetEntry(r, *t, where, base));
+    if (!names.insert(dataset.name).second) {
+      return r.Error(where + " name", fmt::format("'{}' names two datasets; give each a distinct name", dataset.name),
+                     t->get("name") != nullptr ? t->get("name") : t->get("path"));
+    }
+    out.push_back(std::move(dataset));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view StudyTaskName(StudyTask task) {
+  return task == StudyTask::kDetection ? "detection" : "classification";
+}
+
+Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_path) {
+  const SpecReader r(spec_path.string());
+  toml::table root;
+  try {
+    root = toml::parse(text, spec_path.string());
+  } catch (const toml::parse_error& e) {
+    return Status::InvalidData(
+        fmt::format("{} line {}: {}", spec_path.string(), e.source().begin.line, e.description()));
+  }
+  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(root, "(top level)",
+                                        {"name", "task", "reference", "objective", "variants", "dataset", "datasets",
+                                         "detection", "models", "runtime", "constraints", "cascade"}));
+
+  StudySpec spec;
+  spec.spec_path = fs::absolute(spec_path).lexically_normal();
+  spec.spec_text = std::string(text);
+  const fs::path base = spec.spec_path.parent_path();
+  SWEETSPOT_ASSIGN_OR_RETURN(auto name, r.String(root, "name", "(top level)"));
+  spec.name = name ? *name : spec.spec_path.stem().string();
+  if (spec.name.empty()) return r.Error("name", "must not be empty", root.get("name"));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto task, r.String(root, "task", "(top level)"));
+  if (task && *task != "classification" && *task != "detection") {
+    return r.Error("task", fmt::format("'{}' is not a task; write \"classification\" or \"detection\"", *task),
+                   root.get("task"));
+  }
+  const bool detection = task == "detection";
+  spec.task = detection ? StudyTask::kDetection : StudyTask::kClassification;
+  if (!detection && root.contains("detection")) {
+    return r.Error("[detection]", fmt::format("is for detection studies; {}", kDetectionOnly), root.get("detection"));
+  }
+  SWEETSPOT_RETURN_IF_ERROR(ParseDetectionTable(r, root, "[detection]", true, base, &spec.detection));
+
+  // [dataset] or [[datasets]]
+  if (root.contains("dataset") && root.contains("datasets")) {
+    return r.Error("[[datasets]]",
+                   "and [dataset] are both set; keep one: move [dataset]'s path into a [[datasets]] entry, or remove "
+                   "[[datasets]]",
+                   StatusCode::kInvalidArgument, root.get("datasets"));
+  }
+  if (root.contains("datasets")) {
+    SWEETSPOT_ASSIGN_OR_RETURN(spec.datasets, ParseDatasets(r, root, base));
+    if (!detection && spec.datasets.size() > 1) {
+      return r.Error("[[datasets]]",
+                     fmt::format("lists {} datasets but a classification study evaluates one: keep one entry, or {}",
+                                 spec.datasets.size(), kDetectionOnly),
+                     StatusCode::kInvalidArgument, root.get("datasets"));
+    }
+    if (!detection) {
+      const StudyDataset only = spec.datasets.front();
+      spec.datasets.clear();
+      spec.dataset_path = only.path;
+      spec.classes_file = only.classes_file;
+      spec.dataset_preprocess_toml = only.preprocess_toml;
+      spec.limit = only.limit;
+    }
+  }
+  if (!root.contains("datasets")) {
+    const toml::table* dataset = root["dataset"].as_table();
+    if (dataset == nullptr) {
+      return r.Error("[dataset]",
+                     detection ? "missing; add [[datasets]] with path = \"data/\" (a VOC folder, COCO JSON or YOLO "
+                                 "data.yaml), one per dataset"
+                               : "missing; add [dataset] with path = \"images/\" (an image folder, manifest or IDX "
+                                 "prefix)");
+    }
+    SWEETSPOT_RETURN_IF_ERROR(ParseDatasetTable(r, *dataset, base, &spec));
+    if (detection) {  // the one dataset is read from `datasets` alone
+      spec.datasets.push_back({DatasetName(spec.dataset_path), spec.dataset_path, spec.classes_file,
+                               spec.dataset_preprocess_toml, spec.limit});
+      spec.dataset_path.clear();
+      spec.classes_file.clear();
+      spec.dataset_preprocess_toml.clear();
+      spec.limit = 0;
+    }
+  }
+
   // [[models]]
   const toml::array* models = root["models"].as_array();
   if (models == nullptr || models->empty()) {
@@ -429,11 +662,12 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     const std::string where = fmt::format("[[models]] #{}", i + 1);
     const toml::table* m = models->get(i)->as_table();
     if (m == nullptr) return r.Error(where, "must be a table with path = \"model.onnx\"");
-    SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(*m, where, {"name", "path", "preprocess", "dims", "variants"}));
+    SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(*m, where, {"name", "path", "preprocess", "dims", "variants", "detection"}));
     SWEETSPOT_ASSIGN_OR_RETURN(auto path, r.String(*m, "path", where));
     if (!path) return r.Error(where, "path is missing; add path = \"model.onnx\"");
     StudyModel model;
     model.path = Resolve(base, *path);
+    std::error_code ec;
     if (!fs::is_regular_file(model.path, ec)) {
       return r.Error(where + " path",
                      fmt::format("model '{}' does not exist; fix the path (relative paths start at the spec's folder)",
@@ -449,6 +683,14 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     SWEETSPOT_ASSIGN_OR_RETURN(model.preprocess_toml, r.Preprocess(*m, where));
     SWEETSPOT_RETURN_IF_ERROR(r.Dims(*m, where, &model.dims));
     SWEETSPOT_ASSIGN_OR_RETURN(model.variants, r.Variants(*m, where, {}));
+    if (!detection && m->contains("detection")) {
+      return r.Error(where + " detection", fmt::format("is for detection studies; {}", kDetectionOnly),
+                     m->get("detection"));
+    }
+    StudyDetection model_detection;
+    SWEETSPOT_RETURN_IF_ERROR(ParseDetectionTable(r, *m, where + " detection", false, base, &model_detection));
+    model.detection_toml = model_detection.decoder_toml;
+    model.model_classes = model_detection.model_classes;
     spec.models.push_back(std::move(model));
   }
   SWEETSPOT_ASSIGN_OR_RETURN(auto reference, r.String(root, "reference", "(top level)"));
@@ -460,12 +702,19 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     spec.reference = *reference;
   }
   SWEETSPOT_ASSIGN_OR_RETURN(spec.variants, r.Variants(root, "(top level)", {"identity"}));
+  if (detection) SWEETSPOT_RETURN_IF_ERROR(CheckDetectionVariants(r, root, spec));
   SWEETSPOT_ASSIGN_OR_RETURN(spec.cascade, ParseCascade(r, root, names));
   SWEETSPOT_ASSIGN_OR_RETURN(auto objective, r.String(root, "objective", "(top level)"));
   if (objective) {
     auto parsed = ParseObjective(*objective);
     if (!parsed.ok()) return r.Error("objective", parsed.status().message());
     spec.objective = *parsed;
+    const bool map = *parsed == Objective::kMaxMap50_95 || *parsed == Objective::kMaxMap50;
+    if (map && !detection) {
+      return r.Error("objective",
+                     fmt::format("'{}' ranks detectors; {}, or use max-accuracy", *objective, kDetectionOnly),
+                     root.get("objective"));
+    }
   }
 
   // [runtime]
@@ -479,6 +728,7 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
                    "spinning", "memory_arena", "duration_s", "max_duration_s", "min_count", "target_ci", "eval_batch",
                    "eval_threads", "timeout_s"}));
   SWEETSPOT_ASSIGN_OR_RETURN(spec.settings, RuntimeSettings(r, rt));
+  if (detection) SWEETSPOT_RETURN_IF_ERROR(CheckDetectionSettings(r, rt, spec.settings));
   SWEETSPOT_ASSIGN_OR_RETURN(auto duration, r.Number(rt, "duration_s", "[runtime]"));
   SWEETSPOT_ASSIGN_OR_RETURN(auto max_duration, r.Number(rt, "max_duration_s", "[runtime]"));
   SWEETSPOT_ASSIGN_OR_RETURN(auto min_count, r.Integer(rt, "min_count", "[runtime]", 1));
@@ -501,14 +751,32 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
   const toml::table* constraints = root["constraints"].as_table();
   if (root.contains("constraints") && constraints == nullptr) return r.Error("constraints", "must be a table");
   const toml::table& ct = constraints != nullptr ? *constraints : kEmpty;
-  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(ct, "[constraints]",
-                                        {"min_top1", "max_p50_ms", "max_p99_ms", "min_items_per_s",
-                                         "max_peak_memory_mb", "max_model_memory_mb", "max_size_mb"}));
+  SWEETSPOT_RETURN_IF_ERROR(
+      r.CheckKeys(ct, "[constraints]",
+                  {"min_top1", "min_map50_95", "min_map50", "max_p50_ms", "max_p99_ms", "min_items_per_s",
+                   "max_peak_memory_mb", "max_model_memory_mb", "max_size_mb"}));
   Constraints& k = spec.constraints;
   SWEETSPOT_ASSIGN_OR_RETURN(k.min_top1, r.Number(ct, "min_top1", "[constraints]"));
-  if (k.min_top1 && (*k.min_top1 < 0 || *k.min_top1 > 1)) {
+  SWEETSPOT_ASSIGN_OR_RETURN(k.min_map50_95, r.Number(ct, "min_map50_95", "[constraints]"));
+  SWEETSPOT_ASSIGN_OR_RETURN(k.min_map50, r.Number(ct, "min_map50", "[constraints]"));
+  for (const auto& [value, key] :
+       {std::pair{k.min_top1, "min_top1"}, {k.min_map50_95, "min_map50_95"}, {k.min_map50, "min_map50"}}) {
+    if (value && (*value < 0 || *value > 1)) {
+      return r.Error(fmt::format("[constraints] {}", key),
+                     fmt::format("{:g} is not a fraction in [0, 1]; write 0.82 for 82 %", *value), ct.get(key));
+    }
+  }
+  if (detection && k.min_top1) {
     return r.Error("[constraints] min_top1",
-                   fmt::format("{:g} is not a fraction in [0, 1]; write 0.82 for 82 %", *k.min_top1));
+                   "a detection study measures no top-1; use min_map50_95 (COCO mAP@[.5:.95]) or min_map50 (mAP@0.5)",
+                   StatusCode::kInvalidArgument, ct.get("min_top1"));
+  }
+  for (const char* key : {"min_map50_95", "min_map50"}) {
+    if (!detection && ct.contains(key)) {
+      return r.Error(fmt::format("[constraints] {}", key),
+                     fmt::format("is for detection studies; {}, or use min_top1", kDetectionOnly),
+                     StatusCode::kInvalidArgument, ct.get(key));
+    }
   }
   SWEETSPOT_ASSIGN_OR_RETURN(k.max_p50_ms, r.Number(ct, "max_p50_ms", "[constraints]"));
   SWEETSPOT_ASSIGN_OR_RETURN(k.max_p99_ms, r.Number(ct, "max_p99_ms", "[constraints]"));
@@ -579,6 +847,9 @@ Result<StudySpec> LoadStudySpec(const fs::path& path) {
 
 void MakeQuick(StudySpec& spec) {
   spec.limit = spec.limit == 0 ? kQuickLimit : std::min(spec.limit, kQuickLimit);
+  for (StudyDataset& dataset : spec.datasets) {
+    dataset.limit = dataset.limit == 0 ? kQuickLimit : std::min(dataset.limit, kQuickLimit);
+  }
   spec.duration_s = std::min(spec.duration_s, 0.3);
   spec.max_duration_s = std::min(spec.max_duration_s, 1.0);
   spec.min_count = std::min<std::size_t>(spec.min_count, 30);
