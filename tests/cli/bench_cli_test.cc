@@ -463,5 +463,20 @@ TEST_F(BenchCli, ZeroThreadsFollowTheAffinityMaskAndOmpNumThreads) {
   EXPECT_EQ(result["environment"]["omp_num_threads"], 3);
 }
 
+// The shared NanoDet models list their 150 weights as graph inputs too:
+// ONNX Runtime warns once per weight at every load; one line carries the hint.
+TEST(BenchCliLog, InitializersListedAsInputsWarnOnce) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(model, "voc100-nanodet/models/nanodet_m.onnx");
+  const testing::CommandResult run =
+      RunCli("bench " + model.string() + " --duration-s 0.2 --max-duration-s 1 --min-count 20");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::size_t warnings = 0;
+  for (std::size_t at = run.err.find("appears in graph inputs"); at != std::string::npos;
+       at = run.err.find("appears in graph inputs", at + 1)) {
+    ++warnings;
+  }
+  EXPECT_EQ(warnings, 1U) << run.err;
+}
+
 }  // namespace
 }  // namespace sweetspot

@@ -3,9 +3,11 @@
 #include <onnxruntime_cxx_api.h>
 
 #include <algorithm>
+#include <atomic>
 #include <optional>
 #include <regex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "backends/load_checks.h"
@@ -20,9 +22,23 @@ namespace {
 // ONNX Runtime's log goes through ours: no colour codes, our prefix, our
 // threshold. Its errors are dropped to debug because each one also comes back
 // as an exception, which LoadFailure/FromOrtException turn into one line.
+// A model exported with its weights also listed as graph inputs (older
+// PyTorch exporters, the shared NanoDet models) draws one warning per
+// initializer at every load, 150 lines for one model: the first is shown, as
+// the hint it carries (constant folding is off for such weights) matters to
+// a speed measurement, and the rest go to debug.
+bool RepeatsInitializerWarning(std::string_view message) {
+  static std::atomic<bool> shown{false};
+  if (message.find("appears in graph inputs and will not be treated as constant") == std::string_view::npos) {
+    return false;
+  }
+  return shown.exchange(true);
+}
+
 void ORT_API_CALL ForwardOrtLog(void* /*param*/, OrtLoggingLevel severity, const char* /*category*/,
                                 const char* /*logid*/, const char* /*code_location*/, const char* message) {
-  const LogLevel level = severity == ORT_LOGGING_LEVEL_WARNING ? LogLevel::kWarning : LogLevel::kDebug;
+  LogLevel level = severity == ORT_LOGGING_LEVEL_WARNING ? LogLevel::kWarning : LogLevel::kDebug;
+  if (level == LogLevel::kWarning && RepeatsInitializerWarning(message)) level = LogLevel::kDebug;
   Log(level, std::string("onnxruntime: ") + message);
 }
 
