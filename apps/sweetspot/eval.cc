@@ -14,10 +14,13 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "detection_flags.h"
+#include "eval_detection.h"
 #include "output.h"
 #include "preprocess_flags.h"
 #include "sweetspot/backend.h"
 #include "sweetspot/dataset.h"
+#include "sweetspot/detection_dataset.h"
 #include "sweetspot/eval_report.h"
 #include "sweetspot/evaluate.h"
 #include "sweetspot/metrics.h"
@@ -42,13 +45,18 @@ struct EvalArgs {
   std::string per_class = std::to_string(kDefaultPerClassRows);
   std::size_t limit = 0;
   std::uint64_t seed = 0;
-  int batch = 32;
+  int batch = 0;  // 0: the task's default (classification 32, detection 1)
   int threads = 0;
   std::string runtime = "onnxruntime";
   bool allow_corrupt = false;
   bool no_cache = false;
   bool print_preprocess = false;
   PreprocessFlags preprocess;
+  std::string task = "auto";
+  DetectionFlags detection;
+  std::string protocol = "coco";
+  std::uint64_t bootstrap = 1000;
+  bool print_decoder = false;
 };
 
 // Live bars while a stage runs; the closing line of each stage comes from
@@ -88,7 +96,7 @@ Result<EvalRequest> MakeRequest(const EvalArgs& a, const std::string& model) {
   request.layers.insert(request.layers.end(), flags.begin(), flags.end());
   request.limit = a.limit;
   request.seed = a.seed;
-  request.batch_size = a.batch;
+  request.batch_size = a.batch > 0 ? a.batch : 32;
   request.threads = a.threads;
   request.engine = a.runtime;
   request.output_kind = output_kind;
@@ -97,6 +105,53 @@ Result<EvalRequest> MakeRequest(const EvalArgs& a, const std::string& model) {
   request.cache_dir = a.cache_dir;
   request.label_map_file = a.label_map;
   return request;
+}
+
+// The same layers as MakeRequest, plus the decoder's: defaults < the model's
+// metadata_props < --preprocess / --decoder FILE < flags.
+Result<DetectionEvalRequest> MakeDetectionRequest(const EvalArgs& a) {
+  DetectionEvalRequest request;
+  request.model_path = a.model;
+  request.dataset_path = a.data;
+  request.classes_file = a.classes_file;
+  request.model_classes = a.detection.model_classes;
+  if (!a.preprocess_file.empty()) request.layers.push_back({a.preprocess_file, "", a.preprocess_file});
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<PreprocessLayer> flags, FlagLayers(a.preprocess));
+  request.layers.insert(request.layers.end(), flags.begin(), flags.end());
+  SWEETSPOT_ASSIGN_OR_RETURN(request.decoder_layers, DecoderFlagLayers(a.detection));
+  request.limit = a.limit;
+  request.seed = a.seed;
+  request.batch_size = a.batch > 0 ? a.batch : 1;
+  request.threads = a.threads;
+  request.engine = a.runtime;
+  request.protocol = a.protocol;
+  request.bootstrap_replicates = a.bootstrap;
+  request.allow_corrupt = a.allow_corrupt;
+  return request;
+}
+
+// --task auto: detection when --data has the shape of a VOC, COCO or YOLO dataset.
+Result<bool> IsDetectionTask(const EvalArgs& a) {
+  if (a.task == "detection") return true;
+  if (a.task == "classification") return false;
+  if (a.task != "auto") {
+    return Status::InvalidArgument("--task: '" + a.task + "' is not a task (auto, classification or detection)");
+  }
+  return IsDetectionDataset(a.data);
+}
+
+Status RunDetection(const EvalArgs& a, std::size_t per_class_rows) {
+  if (a.protocol != "coco" && a.protocol != "voc") {
+    return Status::InvalidArgument("--protocol: '" + a.protocol + "' is not a detection protocol (coco or voc)");
+  }
+  DetectionEvalCommand command;
+  SWEETSPOT_ASSIGN_OR_RETURN(command.request, MakeDetectionRequest(a));
+  command.reference = a.reference;
+  command.json = a.json;
+  command.per_class_rows = per_class_rows;
+  command.print_preprocess = a.print_preprocess;
+  command.print_decoder = a.print_decoder;
+  return RunDetectionEval(command);
 }
 
 Status PrintPreprocess(const EvalRequest& request) {
@@ -140,8 +195,10 @@ Status RunEval(const EvalArgs& a) {
   if (!a.reference.empty() && !fs::is_regular_file(a.reference, ec)) {
     return Status::NotFound("--reference: model " + a.reference + " does not exist");
   }
-  SWEETSPOT_ASSIGN_OR_RETURN(EvalRequest request, MakeRequest(a, a.model));
   SWEETSPOT_RETURN_IF_ERROR(WithFlag(CreateBackend(a.runtime), "--runtime").status());
+  SWEETSPOT_ASSIGN_OR_RETURN(const bool detection, IsDetectionTask(a));
+  if (detection) return RunDetection(a, per_class_rows);
+  SWEETSPOT_ASSIGN_OR_RETURN(EvalRequest request, MakeRequest(a, a.model));
   if (a.print_preprocess) return PrintPreprocess(request);
 
   auto bar = std::make_shared<ProgressBar>();
@@ -192,8 +249,8 @@ void RegisterEval(CLI::App& root, Action* selected) {
   auto args = std::make_shared<EvalArgs>();
   CLI::App* cmd = root.add_subcommand(
       "eval",
-      "Measure a classification model's accuracy on your data (top-1/5 with 95 % intervals, per class, "
-      "calibration, paired comparison)");
+      "Measure a classification model's accuracy (top-1/5 with 95 % intervals, per class, calibration, paired "
+      "comparison), or a detector's (mAP with 95 % intervals, per class, speed per stage, paired comparison)");
   cmd->footer(
       "DATA is an image folder (ROOT/<class>/<image>), a .csv/.tsv manifest of `path,label` rows, or an\n"
       "IDX prefix (e.g. /usr/share/datasets/fashion-mnist/t10k). Preprocessing is layered: defaults\n"
@@ -201,12 +258,24 @@ void RegisterEval(CLI::App& root, Action* selected) {
       "metadata_props 'sweetspot.preprocess' < --preprocess FILE (TOML) < the flags below. Decoded\n"
       "tensors are cached (${XDG_CACHE_HOME:-~/.cache}/sweetspot/tensors), so evaluating variants of a\n"
       "model decodes the images once. See docs/eval.md.\n\n"
+      "Detection: DATA is a Pascal VOC folder (Annotations/*.xml), a COCO instances_*.json (or its folder) or a\n"
+      "YOLO data.yaml (or images/ + labels/ folder); --task auto picks it. The decoder is layered the same way:\n"
+      "defaults < metadata_props 'sweetspot.detection' < --decoder < the decoder flags; the layout is detected\n"
+      "when none sets it. See the detection section of docs/eval.md.\n\n"
       "Examples:\n"
       "  sweetspot eval resnet20.onnx --data cifar10-test --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225\n"
       "  sweetspot eval small.onnx --data val.csv --preprocess prep.toml --reference large.onnx --json out.json\n"
-      "  sweetspot eval model.onnx --data /usr/share/datasets/fashion-mnist/t10k --color gray --limit 1000");
+      "  sweetspot eval model.onnx --data /usr/share/datasets/fashion-mnist/t10k --color gray --limit 1000\n"
+      "  sweetspot eval nanodet_m.onnx --data voc/ --preprocess nanodet-preprocess.toml --decoder "
+      "nanodet-detector.toml "
+      "--model-classes coco80 --protocol voc");
   cmd->add_option("model", args->model, "ONNX model file")->required();
-  cmd->add_option("--data", args->data, "image folder, manifest (.csv/.tsv) or IDX prefix")->required();
+  cmd->add_option("--data", args->data,
+                  "image folder, manifest (.csv/.tsv) or IDX prefix; for detection a VOC folder, COCO JSON or YOLO "
+                  "data.yaml")
+      ->required();
+  cmd->add_option("--task", args->task,
+                  "auto|classification|detection (default auto: detection when --data is a detection dataset)");
   cmd->add_option("--classes", args->classes_file,
                   "class-name file (one per line): the classes, in order, of a manifest, IDX data or image folder");
   cmd->add_option("--preprocess", args->preprocess_file, "preprocessing spec (TOML, see docs/eval.md)");
@@ -217,7 +286,9 @@ void RegisterEval(CLI::App& root, Action* selected) {
   cmd->add_option("--reference", args->reference, "a second model to compare with, sample by sample");
   cmd->add_option("--limit", args->limit, "evaluate a stratified subset of N samples");
   cmd->add_option("--seed", args->seed, "seed of the --limit subset (default 0)");
-  cmd->add_option("--batch", args->batch, "batch size for models with a dynamic batch (default 32)")
+  cmd->add_option("--batch", args->batch,
+                  "batch size for models with a dynamic batch (default 32; detection 1: per-image single-stream "
+                  "times)")
       ->check(PositiveInteger());
   cmd->add_option(
          "--threads", args->threads,
@@ -228,13 +299,23 @@ void RegisterEval(CLI::App& root, Action* selected) {
       fmt::format("the runtime that runs the model: {} (default onnxruntime)", fmt::join(BackendNames(), ", ")));
   cmd->add_option("--label-map", args->label_map, "`fine,coarse` lines: also score coarse classes");
   cmd->add_option("--per-class", args->per_class,
-                  "per-class rows on the terminal: N worst by F1 when there are more, or all (default 10)");
+                  "per-class rows on the terminal: N worst by F1 (detection: by AP) when there are more, or all "
+                  "(default 10)");
+  AddDetectionFlags(cmd, &args->detection);
+  cmd->add_option("--protocol", args->protocol,
+                  "detection scoring: coco (mAP@[.5:.95], 101-point) or voc (all-point AP@0.5, +1 pixel, difficult "
+                  "ignored) (default coco)");
+  cmd->add_option("--bootstrap", args->bootstrap,
+                  "detection: bootstrap replicates of the mAP intervals and the comparison (default 1000; 0: none)");
+  cmd->add_flag("--print-decoder", args->print_decoder,
+                "detection: print the resolved decoder as TOML and exit (nothing is evaluated)");
   cmd->add_option("--predictions", args->predictions, "write per-sample predictions (CSV) to FILE");
   cmd->add_option("--json", args->json, "write the results as JSON to FILE (- prints only the JSON)");
   cmd->add_flag("--allow-corrupt", args->allow_corrupt, "evaluate even if more than 1 % of the images are unreadable");
   cmd->add_option("--cache-dir", args->cache_dir, "tensor cache folder");
   cmd->add_flag("--no-cache", args->no_cache, "decode without reading or writing the tensor cache");
   cmd->callback([args, selected] { *selected = [args] { return RunEval(*args); }; });
+  RegisterDetectionEvalChild(root, selected);
 }
 
 }  // namespace sweetspot::cli

@@ -16,6 +16,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "support/detection_fixtures.h"
+#include "support/detection_oracles.h"
 #include "support/serve_process.h"
 #include "support/support.h"
 #include "sweetspot/backend.h"
@@ -227,6 +229,13 @@ class Fixture {
     testing::WriteFile(d / "taken/rgb.int8-dynamic.onnx", "another model");
     testing::WriteModel(ErfModel(false), d / "erf_int64.onnx");
     testing::WriteModel(ErfModel(true), d / "erf_float.onnx");
+    // A detection dataset and a NanoDet-layout oracle detecting its boxes exactly.
+    const std::vector<testing::ShapeImage> shapes = {{"a", 64, 64, {{0, 8, 8, 40, 40}}},
+                                                     {"b", 64, 64, {{1, 20, 10, 60, 50}}}};
+    testing::WriteShapesDataset(d / "shapes", testing::DetectionFormat::kYolo, shapes, {"circle", "square"});
+    const std::vector<std::vector<Detection>> boxes = {{{{8, 8, 40, 40}, 0, 0.9F}}, {{{20, 10, 60, 50}, 1, 0.9F}}};
+    testing::WriteModel(testing::OracleDetector(DetectionLayout::kPerStrideDistances, boxes, 2, 64),
+                        d / "oracle_nanodet.onnx");
     WriteNpy(d / "a.npy", "1, 4", 4);
     WriteNpy(d / "batch2.npy", "2, 3, 2, 2", 24);
     WriteNpy(d / "big_endian.npy", "1, 4", 4, false);
@@ -305,6 +314,7 @@ std::string Expand(std::string text, Fixture& fixture) {
 }
 
 const std::string kEval = "eval --no-cache --data {d}/data ";
+const std::string kDetect = "eval {d}/oracle_nanodet.onnx --data {d}/shapes --color bgr --bootstrap 0 ";
 const std::string kBench = "bench -q --duration-s 0.05 --max-duration-s 0.2 --min-count 5 --no-isolate ";
 const std::string kTrainCommon =
     "train --data {d}/data --val-data {d}/data --width 4 --presets nano --epochs 1 --batch 4 --threads 1 --no-cache "
@@ -329,6 +339,10 @@ const std::vector<Case>& Cases() {
   static const std::vector<Case> cases = {
       // eval: preprocessing that does not fit the model.
       {"EvalGrayModel", kEval + "{d}/gray.onnx", "pass --color gray", kEval + "{d}/gray.onnx --color gray"},
+      {"EvalDetectionDecoderDoesNotFit", kDetect + "--decoder yolov8", "pass --decoder LAYOUT",
+       kDetect + "--decoder nanodet"},
+      {"EvalDetectionNoSharedClass", kDetect + "--model-classes coco80", "pass --model-classes FILE",
+       kDetect + "--model-classes {d}/shapes/classes.txt"},
       {"EvalGrayModelWithRgbMetadata", kEval + "{d}/gray_rgb_metadata.onnx --color gray",
        "pass --mean 0.449 --std 0.226", kEval + "{d}/gray_rgb_metadata.onnx --color gray --mean 0.449 --std 0.226"},
       {"EvalNhwcModel", kEval + "{d}/nhwc.onnx", "pass --layout nhwc", kEval + "{d}/nhwc.onnx --layout nhwc"},

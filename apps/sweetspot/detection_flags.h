@@ -1,0 +1,34 @@
+// The decoder flags of the commands that run detectors (--decoder,
+// --score-threshold, --nms-iou, --max-detections, --model-classes): their
+// declaration and the decoder layers they make (detection_eval.h
+// DecoderLayer), one per flag given, so errors name the flag that set a
+// value (DetectorSpec::set_by).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "sweetspot/detection_eval.h"
+#include "sweetspot/status.h"
+
+namespace sweetspot::cli {
+
+// Empty/unset: not given.
+struct DetectionFlags {
+  std::string decoder;  // a layout name or a decoder TOML file
+  std::optional<double> score_threshold, nms_iou;
+  std::optional<int> max_detections;
+  std::string model_classes;  // coco80 | FILE (DetectionEvalRequest::model_classes)
+};
+
+void AddDetectionFlags(CLI::App* cmd, DetectionFlags* flags);
+
+// One layer per flag given: --decoder first (a layout name sets `layout`, a
+// file is read as a whole layer), then the thresholds. Errors: a --decoder
+// that is neither a layout nor a file, naming the layouts.
+Result<std::vector<DecoderLayer>> DecoderFlagLayers(const DetectionFlags& flags);
+
+}  // namespace sweetspot::cli
