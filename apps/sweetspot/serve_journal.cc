@@ -33,8 +33,8 @@ void RegisterJournalMetrics(ServerMetrics& metrics, const std::shared_ptr<JobJou
   metrics.AddGauge(
       "sweetspot_journal_staleness_seconds", "age of the oldest job waiting for the accurate model",
       [journal] { return JournalFigure(*journal, [](const JournalStats& s) { return s.oldest_pending_age_s; }); });
-  metrics.AddGauge("sweetspot_agreement_ratio", "share of analysed jobs where both models give the same top-1",
-                   [journal] {
+  metrics.AddGauge("sweetspot_agreement_ratio",
+                   "share of analysed jobs where both models agree (same top-1; detectors: box F1 >= 0.8)", [journal] {
                      return JournalFigure(*journal, [](const JournalStats& s) {
                        return s.AgreementRatio().value_or(std::numeric_limits<double>::quiet_NaN());
                      });

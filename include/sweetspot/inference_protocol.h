@@ -184,6 +184,9 @@ struct ModelMetadata {
   std::vector<std::string> versions;
   std::string platform;  // "onnxruntime_onnx"
   std::vector<TensorMetadata> inputs, outputs;
+  // Extension (JSON only: "sweetspot_detection": {"classes": [...]}): a
+  // detector's class names, output order (docs/serve.md); empty otherwise.
+  std::vector<std::string> detection_classes;
   bool operator==(const ModelMetadata&) const = default;
 };
 

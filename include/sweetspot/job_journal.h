@@ -37,8 +37,10 @@
 #include <string>
 #include <vector>
 
+#include "sweetspot/detection.h"
 #include "sweetspot/inference_protocol.h"
 #include "sweetspot/metrics.h"
+#include "sweetspot/served_detections.h"
 #include "sweetspot/status.h"
 
 namespace sweetspot {
@@ -65,10 +67,18 @@ Result<Classification> Classify(const InferResponse& response, OutputKind kind =
 
 // One model's answer to a job.
 struct JobAnswer {
-  std::string model;  // served model name
-  Classification classification;
+  std::string model;                 // served model name
+  Classification classification;     // empty for a detector
   std::vector<InferTensor> outputs;  // as the model returned them
+  // A detector's boxes per row (the answer held `detections` and
+  // `detection_count`, served_detections.h); nullopt for a classifier.
+  std::optional<std::vector<std::vector<Detection>>> detections;
 };
+
+// The answer of `model` as the journal keeps it: a detector's boxes when the
+// response holds the detection outputs, else its classification (Classify).
+// Errors: those of ReadDetectionOutputs or Classify.
+Result<JobAnswer> ReadJobAnswer(std::string model, const InferResponse& response, OutputKind kind);
 
 struct NewJob {
   std::string request_id;  // the protocol's optional request id ("" when none)
@@ -92,8 +102,11 @@ struct JobRecord {
   std::string analysed_utc;           // when done or failed, else ""
   std::int64_t attempts = 0;          // claims (runs of the accurate model started)
   std::int64_t answers = 0;           // committed accurate answers: 0 or 1
-  // Same top-1 in every row (done jobs only).
+  // Done jobs only: classifiers, the same top-1 in every row; detectors,
+  // agreement.agree() (F1 >= kAgreementF1, served_detections.h).
   std::optional<bool> agree;
+  // Done jobs of two detectors: how far their boxes agree.
+  std::optional<DetectionAgreement> agreement;
 };
 
 // A job taken by a worker: what the accurate model needs.
@@ -157,6 +170,10 @@ class JobJournal {
 
 // GET /v2/jobs/{id}: {"id", "state", "request_id", "fast": {"model", "top1",
 // "confidence", "outputs"}, "accurate": {...} | null, "agree": bool | null,
+// for detectors "fast"/"accurate" {"model", "detections": per row a list of
+// [x1, y1, x2, y2, score, class], "outputs"} and "agreement": {"recall",
+// "precision", "f1", "reference", "candidates", "matched", "min_score",
+// "min_iou"} | null (pending),
 // "error" (failed only), "received_utc", "analysed_utc" | null, "attempts",
 // "answers"}. top1 and confidence are per row (arrays); outputs are the
 // protocol's JSON tensors as EncodeReadableTensors writes them (NaN as "NaN",

@@ -25,11 +25,24 @@
 // and preprocessing run on the calling thread, so they run in parallel
 // across callers while the workers run the model.
 //
+// Detection: a model whose metadata_props hold 'sweetspot.detection', or
+// served with ServedModelOptions::decoder_layers, is a detector: its answers
+// gain the outputs `detections` and `detection_count` (served_detections.h),
+// decoded by DecodeDetections (NMS included) on the calling thread after the
+// batch ran, and its metadata lists them first. A request that names no
+// output gets those two only; the raw outputs are still given by name. Boxes
+// are in the original image's pixels for an image (BYTES) input
+// (PreprocessGeometry, MapBoxToImage), else in the input tensor's pixels.
+// Errors: Create fails when the decoder does not fit the outputs (the layouts
+// tried) or the class list does not load; Infer fails with InvalidData when
+// an output holds NaN/Inf (naming it).
+//
 // Response parameters (extensions): sweetspot_queue_us (double: queued until
 // a worker took the batch), sweetspot_preprocess_us (double: request
 // conversion, image decoding and preprocessing), sweetspot_inference_us
 // (double: the batch's Session::Run), sweetspot_batch_size (int64: rows in
-// the batch that answered).
+// the batch that answered), and for detectors sweetspot_postprocess_us
+// (double: decoding, NMS and mapping the boxes back).
 //
 // Metrics (metrics()): sweetspot_requests_total{model,code} (code: the HTTP
 // status HttpStatusFor gives; requests for a model not served count under
@@ -50,6 +63,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sweetspot/detection_eval.h"
 #include "sweetspot/inference_protocol.h"
 #include "sweetspot/preprocess.h"
 #include "sweetspot/serve_metrics.h"
@@ -73,12 +87,20 @@ struct ServedModelOptions {
   BatchingOptions batching;
   std::size_t max_queue_size = 256;          // requests waiting; beyond: ResourceExhausted
   std::optional<PreprocessSpec> preprocess;  // for image (BYTES) inputs; default: model metadata
+  // Detection (above): decoder layers over the model's 'sweetspot.detection'
+  // metadata (ResolveDetector, detection_eval.h); with neither, the model is
+  // served as it is.
+  std::vector<DecoderLayer> decoder_layers;
+  // The model's classes: "coco80" | a file of names | "": the decoder's
+  // `classes`, else its class_names, else none (ids only).
+  std::string model_classes;
 };
 
 // Where one request's time went, in microseconds; batch_size: rows in the
 // batch that answered it (0 when it never ran).
 struct StageTimes {
   double queue_us = 0, preprocess_us = 0, inference_us = 0;
+  double postprocess_us = 0;  // detectors: decoding, NMS and mapping the boxes back
   int batch_size = 0;
 };
 

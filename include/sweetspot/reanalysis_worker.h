@@ -78,8 +78,9 @@ class ReanalysisWorker {
   std::vector<std::thread> threads_;
 };
 
-// The job of a request answered by `fast` (fast_response, classified) whose
-// accurate answer is to come from `accurate_model`.
+// The job of a request answered by `fast` (fast_response, classified; a
+// detector's boxes are read from fast_response) whose accurate answer is to
+// come from `accurate_model`.
 NewJob MakeJob(const InferRequest& request, const InferResponse& fast_response, Classification fast,
                std::string accurate_model);
 // An InferRequest for the accurate model from a claimed job.

@@ -384,7 +384,8 @@ Result<ModelMetadata> MetadataFromProto(const inference::ModelMetadataResponse& 
                          .versions = {proto.versions().begin(), proto.versions().end()},
                          .platform = proto.platform(),
                          .inputs = {},
-                         .outputs = {}};
+                         .outputs = {},
+                         .detection_classes = {}};  // the gRPC metadata has no field for it
   for (const auto* tensors : {&proto.inputs(), &proto.outputs()}) {
     const bool inputs = tensors == &proto.inputs();
     for (int i = 0; i < tensors->size(); ++i) {

@@ -9,6 +9,9 @@
 #include <fmt/ranges.h>
 
 #include "serve/served_model.h"
+#include "sweetspot/detection_classes.h"
+#include "sweetspot/evaluate.h"
+#include "sweetspot/served_detections.h"
 
 namespace sweetspot {
 namespace {
@@ -90,8 +93,34 @@ ModelMetadata MetadataOf(const ServedModel& model, std::vector<std::string> vers
     }
   };
   describe(model.inputs, meta.inputs);
+  if (model.detector) {
+    meta.outputs = DetectionOutputMetadata(model.detector->max_detections);
+    meta.detection_classes = model.class_names;
+  }
   describe(model.outputs, meta.outputs);
   return meta;
+}
+
+// A detector's decoder and classes (model_server.h, "Detection"); nothing for
+// a model with neither decoder options nor 'sweetspot.detection' metadata.
+Status ResolveDetection(ServedModel& model) {
+  const ServedModelOptions& o = model.options;
+  if (o.decoder_layers.empty() && o.model_classes.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(std::optional<std::string> metadata, ReadModelMetadata(o.path, kDetectionMetadataKey));
+    if (!metadata) return Status::Ok();
+  }
+  Result<DetectorSpec> spec = ResolveDetector(o.path, o.decoder_layers, *model.sessions.front());
+  if (!spec.ok()) return spec.status().WithContext(model.Label());
+  model.detector = *spec;
+  const std::string& classes = o.model_classes.empty() ? spec->classes : o.model_classes;
+  if (classes.empty()) {
+    model.class_names = spec->class_names;
+    return Status::Ok();
+  }
+  Result<std::vector<std::string>> names = LoadClassList(classes);
+  if (!names.ok()) return names.status().WithContext(model.Label() + " model_classes");
+  model.class_names = *std::move(names);
+  return Status::Ok();
 }
 
 }  // namespace
@@ -153,6 +182,7 @@ Status ModelServer::Impl::Load(ServedModelOptions options) {
     if (info.is_tensor()) model->outputs.push_back(info);
   }
   SWEETSPOT_RETURN_IF_ERROR(CheckBatchable(*model));
+  SWEETSPOT_RETURN_IF_ERROR(ResolveDetection(*model));
   ResolveImageSpecs(*model);
   model->queue = std::make_unique<RequestQueue>(model->options.batching, model->options.max_queue_size);
   AddMetrics(*model);
@@ -173,6 +203,7 @@ void ModelServer::Impl::AddMetrics(ServedModel& model) {
   model.preprocess_seconds = stage("preprocess");
   model.inference_seconds = stage("inference");
   model.serialize_seconds = stage("serialize");
+  if (model.detector) model.postprocess_seconds = stage("postprocess");
   model.batch_rows = &metrics.GetHistogram("sweetspot_batch_size", "Rows per batch the model ran", BatchSizeBuckets(),
                                            {{"model", name}});
   RequestQueue* queue = model.queue.get();
@@ -267,15 +298,51 @@ void ModelServer::Impl::Count(std::string_view model, const Status& status) {
 
 namespace {
 
+// The input's width and height in pixels: the model's preprocessing says
+// its layout, else NCHW.
+std::pair<int, int> InputPixels(const ServedModel& model, const Shape& shape) {
+  if (shape.size() != 4) return {0, 0};
+  const bool nhwc = model.image_specs.front() && model.image_specs.front()->layout == Layout::kNhwc;
+  return nhwc ? std::pair<int, int>(static_cast<int>(shape[2]), static_cast<int>(shape[1]))
+              : std::pair<int, int>(static_cast<int>(shape[3]), static_cast<int>(shape[2]));
+}
+
+// A detector's boxes per row of the request: decoded in input pixels, then
+// mapped to each original image when the request sent images.
+Result<std::vector<std::vector<Detection>>> Detect(const ServedModel& model, const BatchResult& result,
+                                                   const Shape& input_shape, const std::vector<ImageOrigin>& origins) {
+  const auto [width, height] = InputPixels(model, input_shape);
+  auto decoded = DecodeDetections(*model.detector, model.outputs, result.outputs, width, height);
+  if (!decoded.ok()) return decoded.status().WithContext(model.Label());
+  if (origins.size() != decoded->size()) return decoded;
+  for (std::size_t i = 0; i < origins.size(); ++i) {
+    for (Detection& d : (*decoded)[i])
+      d.box = MapBoxToImage(d.box, origins[i].geometry, origins[i].width, origins[i].height);
+  }
+  return decoded;
+}
+
+bool WantsDetections(const ServedModel& model, const std::vector<std::size_t>& selected) {
+  return std::any_of(selected.begin(), selected.end(), [&](std::size_t i) { return i >= model.outputs.size(); });
+}
+
 // The answer to `request` from the worker's result: the selected outputs
-// and the stage times as parameters.
+// (`detections` when the request asked for a detector's added ones) and the
+// stage times as parameters.
 InferResponse Respond(const ServedModel& model, const InferRequest& request, BatchResult& result,
-                      const std::vector<std::size_t>& selected, const StageTimes& t) {
+                      const std::vector<std::size_t>& selected, const std::vector<std::vector<Detection>>& detections,
+                      const StageTimes& t) {
   InferResponse response;
   response.model_name = model.options.name;
   response.model_version = model.options.version;
   response.id = request.id;
+  std::vector<InferTensor> added;
+  if (WantsDetections(model, selected)) added = DetectionOutputs(detections, model.detector->max_detections);
   for (std::size_t index : selected) {
+    if (index >= model.outputs.size()) {
+      response.outputs.push_back(added[index - model.outputs.size()]);
+      continue;
+    }
     const Tensor& tensor = result.outputs[index];
     InferTensor out;
     out.name = model.outputs[index].name;
@@ -288,6 +355,7 @@ InferResponse Respond(const ServedModel& model, const InferRequest& request, Bat
   response.parameters["sweetspot_preprocess_us"] = t.preprocess_us;
   response.parameters["sweetspot_inference_us"] = t.inference_us;
   response.parameters["sweetspot_batch_size"] = static_cast<std::int64_t>(t.batch_size);
+  if (model.detector) response.parameters["sweetspot_postprocess_us"] = t.postprocess_us;
   return response;
 }
 
@@ -297,7 +365,9 @@ Result<InferResponse> ModelServer::Impl::Run(ServedModel& model, const InferRequ
   const ServeClock::time_point start = ServeClock::now();
   SWEETSPOT_ASSIGN_OR_RETURN(std::vector<std::size_t> selected, SelectOutputs(model, request));
   auto item = std::make_shared<BatchItem>();
-  SWEETSPOT_ASSIGN_OR_RETURN(item->inputs, RequestTensors(model, request));
+  std::vector<ImageOrigin> origins;
+  SWEETSPOT_ASSIGN_OR_RETURN(item->inputs, RequestTensors(model, request, &origins));
+  const Shape input_shape = item->inputs.empty() ? Shape{} : item->inputs.front().shape();
   // Rows: dimension 0, which batching concatenates along (CheckBatchable made sure every input has one).
   const bool has_rows = !item->inputs.empty() && !item->inputs.front().shape().empty();
   item->rows = has_rows ? item->inputs.front().shape().front() : 1;
@@ -329,7 +399,14 @@ Result<InferResponse> ModelServer::Impl::Run(ServedModel& model, const InferRequ
   model.queue_seconds->Observe(t.queue_us * 1e-6);
   model.inference_seconds->Observe(t.inference_us * 1e-6);
   if (!result.status.ok()) return result.status;
-  return Respond(model, request, result, selected, t);
+  std::vector<std::vector<Detection>> detections;
+  if (WantsDetections(model, selected)) {
+    const ServeClock::time_point decode_start = ServeClock::now();
+    SWEETSPOT_ASSIGN_OR_RETURN(detections, Detect(model, result, input_shape, origins));
+    t.postprocess_us = MicrosecondsSince(decode_start);
+    model.postprocess_seconds->Observe(t.postprocess_us * 1e-6);
+  }
+  return Respond(model, request, result, selected, detections, t);
 }
 
 Result<InferResponse> ModelServer::Infer(const InferRequest& request, StageTimes* times) {

@@ -8,6 +8,7 @@
 
 #include "serve/served_model.h"
 #include "sweetspot/evaluate.h"
+#include "sweetspot/served_detections.h"
 
 namespace sweetspot {
 
@@ -19,8 +20,10 @@ std::string Names(const std::vector<TensorInfo>& infos) {
   return out;
 }
 
-// BYTES images -> one preprocessed tensor [N, sample shape...].
-Result<Tensor> DecodeImages(const ServedModel& model, std::size_t input, const InferTensor& tensor) {
+// BYTES images -> one preprocessed tensor [N, sample shape...]; `origins`
+// (may be null) receives each image's size and placement.
+Result<Tensor> DecodeImages(const ServedModel& model, std::size_t input, const InferTensor& tensor,
+                            std::vector<ImageOrigin>* origins) {
   const std::string where = fmt::format("{} input '{}'", model.Label(), tensor.name);
   const bool shape_ok = tensor.shape.size() == 1 || (tensor.shape.size() == 2 && tensor.shape[1] == 1);
   if (!shape_ok) {
@@ -54,16 +57,19 @@ Result<Tensor> DecodeImages(const ServedModel& model, std::size_t input, const I
     const std::span<std::byte> row(bytes + i * spec.SampleSizeBytes(), spec.SampleSizeBytes());
     Status applied = ApplyPreprocess(spec, image, row);
     if (!applied.ok()) return Status::InvalidArgument(fmt::format("{}: image {}: {}", where, i, applied.message()));
+    if (origins != nullptr)
+      origins->push_back({image.cols, image.rows, PreprocessGeometry(spec, image.cols, image.rows)});
   }
   return out;
 }
 
 // One request input as the tensor for model input `input`.
-Result<Tensor> InputTensor(const ServedModel& model, std::size_t input, const InferTensor& tensor) {
+Result<Tensor> InputTensor(const ServedModel& model, std::size_t input, const InferTensor& tensor,
+                           std::vector<ImageOrigin>* origins) {
   const TensorInfo& info = model.inputs[input];
   const WireType expected = WireTypeOf(info.dtype);
   if (tensor.datatype == WireType::kBytes && expected != WireType::kBytes) {
-    if (model.image_specs[input]) return DecodeImages(model, input, tensor);
+    if (model.image_specs[input]) return DecodeImages(model, input, tensor, origins);
     return Status::InvalidArgument(fmt::format("{} input '{}' takes {}, got BYTES, and images cannot be sent to it: {}",
                                                model.Label(), info.name, WireTypeName(expected),
                                                model.image_unavailable[input]));
@@ -106,7 +112,8 @@ Status CheckInputNames(const ServedModel& model, const InferRequest& request) {
 
 }  // namespace
 
-Result<std::vector<Tensor>> RequestTensors(const ServedModel& model, const InferRequest& request) {
+Result<std::vector<Tensor>> RequestTensors(const ServedModel& model, const InferRequest& request,
+                                           std::vector<ImageOrigin>* origins) {
   SWEETSPOT_RETURN_IF_ERROR(CheckInputNames(model, request));
   std::vector<Tensor> tensors;
   for (std::size_t i = 0; i < model.inputs.size(); ++i) {
@@ -116,7 +123,7 @@ Result<std::vector<Tensor>> RequestTensors(const ServedModel& model, const Infer
       return Status::InvalidArgument(fmt::format("{}: input '{}' is missing from the request (its inputs: {})",
                                                  model.Label(), model.inputs[i].name, Names(model.inputs)));
     }
-    SWEETSPOT_ASSIGN_OR_RETURN(Tensor tensor, InputTensor(model, i, *given));
+    SWEETSPOT_ASSIGN_OR_RETURN(Tensor tensor, InputTensor(model, i, *given, i == 0 ? origins : nullptr));
     tensors.push_back(std::move(tensor));
   }
   Status valid = ValidateInputs(model.inputs, tensors);
@@ -127,15 +134,21 @@ Result<std::vector<Tensor>> RequestTensors(const ServedModel& model, const Infer
 Result<std::vector<std::size_t>> SelectOutputs(const ServedModel& model, const InferRequest& request) {
   std::vector<std::size_t> indices;
   if (request.outputs.empty()) {
+    if (model.detector) return std::vector<std::size_t>{DetectionsIndex(model), DetectionCountIndex(model)};
     for (std::size_t i = 0; i < model.outputs.size(); ++i) indices.push_back(i);
     return indices;
   }
   for (const RequestedOutput& wanted : request.outputs) {
+    if (model.detector && (wanted.name == kDetectionsOutput || wanted.name == kDetectionCountOutput)) {
+      indices.push_back(wanted.name == kDetectionsOutput ? DetectionsIndex(model) : DetectionCountIndex(model));
+      continue;
+    }
     auto it = std::find_if(model.outputs.begin(), model.outputs.end(),
                            [&](const TensorInfo& t) { return t.name == wanted.name; });
     if (it == model.outputs.end()) {
-      return Status::InvalidArgument(
-          fmt::format("{} has no output '{}' (its outputs: {})", model.Label(), wanted.name, Names(model.outputs)));
+      return Status::InvalidArgument(fmt::format("{} has no output '{}' (its outputs: {}{})", model.Label(),
+                                                 wanted.name, model.detector ? "'detections', 'detection_count', " : "",
+                                                 Names(model.outputs)));
     }
     indices.push_back(static_cast<std::size_t>(it - model.outputs.begin()));
   }

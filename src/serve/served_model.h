@@ -10,6 +10,7 @@
 
 #include "serve/batcher.h"
 #include "sweetspot/backend.h"
+#include "sweetspot/detection_decoder.h"
 #include "sweetspot/inference_protocol.h"
 #include "sweetspot/model_server.h"
 #include "sweetspot/preprocess.h"
@@ -25,6 +26,9 @@ struct ServedModel {
   // Per input: the resolved spec for BYTES images, or why there is none.
   std::vector<std::optional<PreprocessSpec>> image_specs;
   std::vector<std::string> image_unavailable;
+  // A detector (model_server.h, "Detection"): its decoder and class names.
+  std::optional<DetectorSpec> detector;
+  std::vector<std::string> class_names;
   std::unique_ptr<RequestQueue> queue;
   std::vector<std::thread> workers;
 
@@ -32,19 +36,36 @@ struct ServedModel {
   Histogram* preprocess_seconds = nullptr;
   Histogram* inference_seconds = nullptr;
   Histogram* serialize_seconds = nullptr;
+  Histogram* postprocess_seconds = nullptr;  // detectors only
   Histogram* batch_rows = nullptr;
 
   // "model 'name'": how messages name it.
   std::string Label() const { return "model '" + options.name + "'"; }
 };
 
+// Where a decoded image (image extension) came from: its size and how
+// preprocessing placed it in the input (for mapping boxes back).
+struct ImageOrigin {
+  int width = 0, height = 0;
+  ImageGeometry geometry;
+};
+
 // The request's inputs as tensors in the model's input order (borrowing the
 // request's bytes; BYTES images decoded and preprocessed), checked against
-// the model. InvalidArgument naming the model and input otherwise.
-Result<std::vector<Tensor>> RequestTensors(const ServedModel& model, const InferRequest& request);
+// the model. InvalidArgument naming the model and input otherwise. `origins`
+// (may be null) receives one entry per image of the first input sent as
+// BYTES images, none for a tensor.
+Result<std::vector<Tensor>> RequestTensors(const ServedModel& model, const InferRequest& request,
+                                           std::vector<ImageOrigin>* origins = nullptr);
 
-// The index (into model.outputs) of each output the request asks for, in its
-// order; every output when it names none. InvalidArgument for an unknown name.
+// Index of the detector outputs in SelectOutputs' answer: past model.outputs.
+inline std::size_t DetectionsIndex(const ServedModel& model) { return model.outputs.size(); }
+inline std::size_t DetectionCountIndex(const ServedModel& model) { return model.outputs.size() + 1; }
+
+// The index (into model.outputs, or DetectionsIndex / DetectionCountIndex
+// for a detector's added outputs) of each output the request asks for, in its
+// order; when it names none, every output (a detector: its two added ones).
+// InvalidArgument for an unknown name.
 Result<std::vector<std::size_t>> SelectOutputs(const ServedModel& model, const InferRequest& request);
 
 // Resolves the image preprocessing for each of the model's rank-4 inputs

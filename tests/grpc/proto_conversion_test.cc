@@ -221,7 +221,8 @@ TEST(GrpcConversionTest, MetadataRoundTripsAndIsChecked) {
                                .versions = {"1"},
                                .platform = "onnxruntime_onnx",
                                .inputs = {{.name = "x", .datatype = WireType::kFp32, .shape = {-1, 1, 28, 28}}},
-                               .outputs = {{.name = "y", .datatype = WireType::kFp32, .shape = {-1, 10}}}};
+                               .outputs = {{.name = "y", .datatype = WireType::kFp32, .shape = {-1, 10}}},
+                               .detection_classes = {}};
   inference::ModelMetadataResponse proto;
   grpc_conversion::MetadataToProto(metadata, &proto);
   EXPECT_EQ(proto.inputs(0).datatype(), "FP32");

@@ -539,7 +539,8 @@ TEST(ModelMetadataTest, RoundTripsAndParsesTheSpecExample) {
                          {"1", "2"},
                          "onnxruntime_onnx",
                          {{"input", WireType::kFp32, {-1, 3, 224, 224}}},
-                         {{"logits", WireType::kFp32, {-1, 1000}}}};
+                         {{"logits", WireType::kFp32, {-1, 1000}}},
+                         {}};
   auto back = ParseModelMetadata(EncodeModelMetadata(metadata));
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_EQ(*back, metadata);

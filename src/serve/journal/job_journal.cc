@@ -1,4 +1,5 @@
 #include "sweetspot/job_journal.h"
+#include "sweetspot/served_detections.h"
 #include "sweetspot/sqlite_db.h"
 
 #include <fmt/format.h>
@@ -84,20 +85,50 @@ Result<std::vector<InferTensor>> Unpack(const std::string& meta_text, const std:
   return tensors;
 }
 
-std::string ClassificationText(const Classification& c) {
-  return json{{"top1", c.top1}, {"confidence", c.confidence}}.dump();
+// What the journal keeps of an answer besides its tensors: the top-1 and
+// confidence per row, and a detector's boxes per row as [x1, y1, x2, y2,
+// score, class] (a JSON text column, so detectors need no other schema).
+std::string SummaryText(const JobAnswer& a) {
+  json j = {{"top1", a.classification.top1}, {"confidence", a.classification.confidence}};
+  if (a.detections) {
+    json rows = json::array();
+    for (const auto& image : *a.detections) {
+      json boxes = json::array();
+      for (const Detection& d : image) boxes.push_back({d.box.x1, d.box.y1, d.box.x2, d.box.y2, d.score, d.class_id});
+      rows.push_back(std::move(boxes));
+    }
+    j["detections"] = std::move(rows);
+  }
+  return j.dump();
 }
 
-Classification ParseClassification(const std::string& text) {
+// The summary back into `a` (left empty where the text is damaged).
+void ParseSummary(const std::string& text, JobAnswer& a) {
   const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  Classification c;
-  if (!j.is_object()) return c;
-  c.top1 = j.value("top1", std::vector<int>());
-  c.confidence = j.value("confidence", std::vector<double>());
-  return c;
+  if (!j.is_object()) return;
+  a.classification.top1 = j.value("top1", std::vector<int>());
+  a.classification.confidence = j.value("confidence", std::vector<double>());
+  const auto rows = j.find("detections");
+  if (rows == j.end() || !rows->is_array()) return;
+  a.detections.emplace();
+  for (const json& image : *rows) {
+    std::vector<Detection>& out = a.detections->emplace_back();
+    for (const json& b : image) {
+      if (!b.is_array() || b.size() != 6) continue;
+      out.push_back({{b[0].get<double>(), b[1].get<double>(), b[2].get<double>(), b[3].get<double>()},
+                     b[5].get<int>(),
+                     b[4].get<float>()});
+    }
+  }
 }
 
-bool Agree(const Classification& a, const Classification& b) { return !a.top1.empty() && a.top1 == b.top1; }
+// Detectors: their boxes agree (served_detections.h); classifiers: the same top-1 in every row.
+bool Agree(const JobAnswer& fast, const JobAnswer& accurate) {
+  if (fast.detections && accurate.detections) {
+    return CompareDetectionAnswers(*fast.detections, *accurate.detections).agree();
+  }
+  return !fast.classification.top1.empty() && fast.classification.top1 == accurate.classification.top1;
+}
 
 // The classification output's values (FP16, FP32 or FP64).
 Result<std::vector<float>> OutputValues(const InferTensor& t) {
@@ -138,6 +169,18 @@ Result<Classification> Classify(const InferResponse& response, OutputKind kind) 
     c.confidence.push_back(p.confidence());
   }
   return c;
+}
+
+Result<JobAnswer> ReadJobAnswer(std::string model, const InferResponse& response, OutputKind kind) {
+  JobAnswer answer;
+  answer.model = std::move(model);
+  answer.outputs = response.outputs;
+  if (HasDetectionOutputs(response)) {
+    SWEETSPOT_ASSIGN_OR_RETURN(answer.detections, ReadDetectionOutputs(response));
+    return answer;
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(answer.classification, Classify(response, kind));
+  return answer;
 }
 
 std::string_view JobStateName(JobState state) {
@@ -251,7 +294,7 @@ Result<std::unique_ptr<JobJournal>> JobJournal::Open(const fs::path& path, const
 Result<std::int64_t> JobJournal::Append(const NewJob& job) {
   const PackedTensors inputs = Pack(job.inputs);
   const PackedTensors outputs = Pack(job.fast.outputs);
-  const std::string classification = ClassificationText(job.fast.classification);
+  const std::string classification = SummaryText(job.fast);
   std::lock_guard lock(impl_->mutex);
   Query insert(*impl_,
                "INSERT INTO jobs (request_id, accurate_model, inputs_meta, inputs_data, fast_model, "
@@ -299,11 +342,11 @@ Result<bool> JobJournal::Finish(std::int64_t id, const JobAnswer* accurate, cons
   impl_->claimed.erase(id);
   Transaction tx(*impl_, "committing an answer");
   SWEETSPOT_RETURN_IF_ERROR(tx.begun());
-  std::optional<Classification> fast;
+  std::optional<JobAnswer> fast;
   {
     Query select(*impl_, "SELECT fast_classification FROM jobs WHERE id = ? AND state = 'pending'",
                  "committing an answer");
-    if (select.Bind(id).Step()) fast = ParseClassification(select.Text(0));
+    if (select.Bind(id).Step()) ParseSummary(select.Text(0), fast.emplace());
     SWEETSPOT_RETURN_IF_ERROR(select.status());
   }
   if (!fast) return false;
@@ -315,8 +358,8 @@ Result<bool> JobJournal::Finish(std::int64_t id, const JobAnswer* accurate, cons
                "committing an answer");
   if (accurate != nullptr) {
     const PackedTensors outputs = Pack(accurate->outputs);
-    update.Bind("done").Bind(ClassificationText(accurate->classification));
-    update.Bind(outputs.meta).BindBlob(outputs.data).Bind(std::int64_t{Agree(*fast, accurate->classification) ? 1 : 0});
+    update.Bind("done").Bind(SummaryText(*accurate));
+    update.Bind(outputs.meta).BindBlob(outputs.data).Bind(std::int64_t{Agree(*fast, *accurate) ? 1 : 0});
     update.Bind(std::string_view()).Bind(std::int64_t{1});
   } else {
     update.Bind("failed").Bind(std::string_view()).Bind(std::string_view());
@@ -357,13 +400,16 @@ Result<JobRecord> JobJournal::Lookup(std::int64_t id) {
   r.error = q.Text(7);
   if (!q.IsNull(8)) r.agree = q.Int(8) != 0;
   r.fast.model = q.Text(9);
-  r.fast.classification = ParseClassification(q.Text(10));
+  ParseSummary(q.Text(10), r.fast);
   SWEETSPOT_ASSIGN_OR_RETURN(r.fast.outputs, Unpack(q.Text(11), q.Blob(12)));
   if (r.state == JobState::kDone) {
     r.accurate.emplace();
     r.accurate->model = r.accurate_model;
-    r.accurate->classification = ParseClassification(q.Text(13));
+    ParseSummary(q.Text(13), *r.accurate);
     SWEETSPOT_ASSIGN_OR_RETURN(r.accurate->outputs, Unpack(q.Text(14), q.Blob(15)));
+    if (r.fast.detections && r.accurate->detections) {
+      r.agreement = CompareDetectionAnswers(*r.fast.detections, *r.accurate->detections);
+    }
   }
   return r;
 }
@@ -399,10 +445,25 @@ namespace {
 json TensorsJson(const std::vector<InferTensor>& tensors) { return json::parse(EncodeReadableTensors(tensors)); }
 
 json AnswerJson(const JobAnswer& a) {
+  if (a.detections) {
+    json rows = json::parse(SummaryText(a))["detections"];
+    return {{"model", a.model}, {"detections", std::move(rows)}, {"outputs", TensorsJson(a.outputs)}};
+  }
   return {{"model", a.model},
           {"top1", a.classification.top1},
           {"confidence", a.classification.confidence},
           {"outputs", TensorsJson(a.outputs)}};
+}
+
+json AgreementJson(const DetectionAgreement& a) {
+  return {{"recall", a.recall},
+          {"precision", a.precision},
+          {"f1", a.f1},
+          {"reference", a.reference},
+          {"candidates", a.candidates},
+          {"matched", a.matched},
+          {"min_score", kAgreementMinScore},
+          {"min_iou", kAgreementMinIou}};
 }
 
 }  // namespace
@@ -419,6 +480,7 @@ std::string JobRecordJson(const JobRecord& r) {
             {"attempts", r.attempts},
             {"answers", r.answers}};
   if (r.state == JobState::kFailed) j["error"] = r.error;
+  if (r.fast.detections) j["agreement"] = r.agreement ? AgreementJson(*r.agreement) : json(nullptr);
   return j.dump();
 }
 

@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "sweetspot/served_detections.h"
+
 namespace sweetspot {
 
 std::string_view CascadeModeName(CascadeMode mode) { return mode == CascadeMode::kSync ? "sync" : "journal"; }
@@ -36,7 +38,12 @@ Result<InferResponse> LiveCascade::Infer(const InferRequest& request) {
   InferRequest fast_request = request;
   fast_request.model_name = options_.fast_model;
   SWEETSPOT_ASSIGN_OR_RETURN(InferResponse response, infer_(fast_request));
-  Result<Classification> classification = Classify(response, options_.output_kind);
+  // A detector's answer has no top-1: it is journalled with its boxes (MakeJob), never deferred.
+  Result<Classification> classification =
+      HasDetectionOutputs(response)
+          ? Result<Classification>(Status::InvalidArgument(fmt::format(
+                "model '{}' answers with detections: a cascade threshold needs class scores", options_.fast_model)))
+          : Classify(response, options_.output_kind);
   if (options_.threshold && !classification.ok()) return classification.status();
   const Classification fast = classification.ok() ? std::move(*classification) : Classification{};
   const bool deferred = options_.threshold && fast.MinConfidence() < *options_.threshold;

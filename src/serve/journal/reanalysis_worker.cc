@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "sweetspot/served_detections.h"
+
 namespace sweetspot {
 namespace {
 
@@ -22,6 +24,11 @@ NewJob MakeJob(const InferRequest& request, const InferResponse& fast_response, 
   job.fast.model = fast_response.model_name.empty() ? request.model_name : fast_response.model_name;
   job.fast.classification = std::move(fast);
   job.fast.outputs = fast_response.outputs;
+  if (HasDetectionOutputs(fast_response)) {
+    // The server's own outputs: they read back unless damaged, and then the job keeps none.
+    Result<std::vector<std::vector<Detection>>> boxes = ReadDetectionOutputs(fast_response);
+    if (boxes.ok()) job.fast.detections = *std::move(boxes);
+  }
   return job;
 }
 
@@ -96,13 +103,12 @@ Result<bool> ReanalysisWorker::AnalyseOne() {
   const Result<InferResponse> response = accurate_(AccurateRequest(*job));
   Status failure = response.status();
   if (response.ok()) {
-    Result<Classification> classification = Classify(*response, options_.output_kind);
-    if (classification.ok()) {
-      JobAnswer answer{job->accurate_model, std::move(*classification), response->outputs};
-      SWEETSPOT_RETURN_IF_ERROR(journal_.Complete(job->id, answer).status());
+    const Result<JobAnswer> answer = ReadJobAnswer(job->accurate_model, *response, options_.output_kind);
+    if (answer.ok()) {
+      SWEETSPOT_RETURN_IF_ERROR(journal_.Complete(job->id, *answer).status());
       return true;
     }
-    failure = classification.status();
+    failure = answer.status();
   }
   if (Permanent(failure.code())) {
     SWEETSPOT_RETURN_IF_ERROR(journal_.Fail(job->id, failure.message()).status());
