@@ -24,7 +24,12 @@
 // (inference_client.h maps the protocol's errors to codes) and never enter the latencies.
 //
 // Answers are scored: the top class of the scored output's row (argmax,
-// ties to the lower class) against the label of the request's sample.
+// ties to the lower class) against the label of the request's sample. A
+// detection dataset's requests (BuildDetectionLoadRequests) are scored by
+// their boxes instead: with `one_pass`, the detections of every answer
+// (served_detections.h: `detections`, `detection_count`), mapped to the
+// dataset's classes, give the level's DetectionMetrics (EvaluateDetections,
+// the requests' protocol), as `sweetspot eval` scores the same subset.
 //
 // Thread-safety: RunLoad and the Run*Level functions start their own threads,
 // each with its own client from the factory; they may be called from any
@@ -36,11 +41,15 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "sweetspot/dataset.h"
+#include "sweetspot/detection.h"
+#include "sweetspot/detection_dataset.h"
+#include "sweetspot/detection_metrics.h"
 #include "sweetspot/evaluate.h"
 #include "sweetspot/inference_client.h"
 #include "sweetspot/inference_protocol.h"
@@ -78,7 +87,32 @@ struct LoadRequests {
   std::vector<std::string> class_names;
   std::string dataset;      // Dataset::description()
   std::string output_name;  // the scored output: the model's first
+  // Detection datasets only (else empty): per request its image and labels,
+  // per model class the dataset class it scores as (-1: not scored), and
+  // how the boxes are scored.
+  std::vector<DetectionImage> truth;
+  std::vector<int> class_map;
+  DetectionMetricOptions metric_options;
 };
+
+struct DetectionRequestOptions {
+  std::uint64_t limit = 0;  // DetectionSubset of this many images (eval's); 0: all
+  std::uint64_t seed = 0;
+  // The model's classes in output order; empty: the server's metadata
+  // (ModelMetadata::detection_classes), else model class i is dataset class i.
+  std::vector<std::string> model_classes;
+  DetectionMetricOptions metric_options = DetectionMetricOptions::Coco();
+};
+
+// One request per image (batch 1, the encoded file as a BYTES element: the
+// image extension, so the server answers in the image's pixels) of
+// `dataset`'s subset. Errors: a model with no inputs, or whose metadata lists
+// no `detections` output (not served as a detector: the fix names
+// --decoder), no class shared between the model's and the dataset's
+// (MapDetectionClasses), an image that cannot be read.
+Result<LoadRequests> BuildDetectionLoadRequests(const ModelMetadata& metadata, const std::string& version,
+                                                const DetectionDataset& dataset,
+                                                const DetectionRequestOptions& options);
 
 // Builds the requests for `model` (its name and version go into each
 // request) from `metadata` (the server's description: the first input's name,
@@ -142,8 +176,11 @@ struct LevelResult {
   // Scoring: answers whose top class could be read, and how many matched the label.
   std::int64_t scored = 0;
   std::int64_t top1_correct = 0;
-  double top1 = 0.0;                       // top1_correct / scored (0 when none)
-  stats::Interval top1_ci;                 // Wilson, 95 %
+  double top1 = 0.0;        // top1_correct / scored (0 when none)
+  stats::Interval top1_ci;  // Wilson, 95 %
+  // Detection requests with one_pass: the answers' metrics over the whole
+  // subset (a failed request counts as an image with no detection).
+  std::optional<DetectionMetrics> detection;
   std::vector<double> window_throughputs;  // per whole window, answers/s
   bool stable = false;                     // WindowsStable(window_throughputs, tolerance)
 
@@ -168,6 +205,7 @@ Result<LevelResult> RunClosedLevel(const ClientFactory& connect, const LoadReque
 // for each other, then share one next-request index until every request is
 // answered. duration_s is the measured span (from then to the last answer),
 // timing.duration_s is unused; scored == requests - errors - unreadable answers.
+// Detection requests: `detection` holds the metrics of the pass.
 // Errors: a client that cannot be created.
 Result<LevelResult> RunClosedPass(const ClientFactory& connect, const LoadRequests& requests, int concurrency,
                                   const LevelTiming& timing);

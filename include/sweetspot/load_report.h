@@ -16,16 +16,19 @@ namespace sweetspot {
 // timing, max_in_flight, seed): what the results store keeps as options_json.
 nlohmann::json LoadOptionsJson(const LoadOptions& options);
 // One level as JSON (mode, concurrency, rate_per_s, completed, errors,
-// throughput, latency_ms with intervals, client_us, server_us, top1, windows).
+// throughput, latency_ms with intervals, client_us, server_us, top1, windows,
+// detection: the DetectionMetrics JSON of a one-pass detection level, else null).
 nlohmann::json LevelJson(const LevelResult& level);
 // {"schema": "sweetspot.load/1", "options", "dataset", "samples", "environment", "levels": [...]}.
 nlohmann::json LoadRunJson(const LoadRun& run, const Environment& environment);
 
-// Header plus one row per level; latencies in ms, client/server times in us.
+// Header plus one row per level; latencies in ms, client/server times in us;
+// map50_95 and map50 empty but for one-pass detection levels.
 std::string RenderLoadCsv(const LoadRun& run);
 
 // Aligned columns, one line per level: mode and level, answers/s, p50/p90/p99
-// (ms, with the p50 interval), errors, dropped, top-1, and "unstable" for a
+// (ms, with the p50 interval), errors, dropped, top-1 (detection runs: the
+// protocol's headline mAP), and "unstable" for a
 // level whose windows disagree.
 std::string RenderLoadTable(const LoadRun& run);
 

@@ -13,6 +13,8 @@
 
 #include <fmt/format.h>
 
+#include "sweetspot/served_detections.h"
+
 namespace sweetspot {
 namespace {
 
@@ -34,6 +36,9 @@ struct Answer {
   ClientTimes times;
   std::optional<ServerTimes> server;  // answers = 1 when the response carried any
   int correct = -1;                   // -1: the answer could not be scored
+  std::size_t request = 0;            // index into LoadRequests::requests
+  // Detection requests, when kept: the answer's boxes in the dataset's classes.
+  std::optional<std::vector<Detection>> detections;
 };
 
 // What one worker thread recorded; only that thread writes it until it is joined.
@@ -59,13 +64,29 @@ std::optional<ServerTimes> ReportedTimes(const Parameters& parameters) {
   return ServerTimes{1, queue.value_or(0.0), preprocess.value_or(0.0), inference.value_or(0.0), batch.value_or(0.0)};
 }
 
+// The boxes of the answer's first image, in the dataset's classes (model
+// classes it does not score are dropped); nullopt when it holds none.
+std::optional<std::vector<Detection>> DatasetDetections(const InferResponse& response, const LoadRequests& requests) {
+  Result<std::vector<std::vector<Detection>>> images = ReadDetectionOutputs(response);
+  if (!images.ok() || images->empty()) return std::nullopt;
+  std::vector<Detection> out;
+  for (const Detection& d : images->front()) {
+    if (d.class_id < 0 || d.class_id >= static_cast<int>(requests.class_map.size())) continue;
+    const int dataset_class = requests.class_map[static_cast<std::size_t>(d.class_id)];
+    if (dataset_class >= 0) out.push_back({d.box, dataset_class, d.score});
+  }
+  return out;
+}
+
 // Sends request `index` (mod the request count) and records the outcome;
 // latency runs from `intended` (the closed loop's actual send time, the open
-// loop's scheduled one) to the whole answer.
+// loop's scheduled one) to the whole answer. `keep_detections`: a detection
+// request's answer keeps its boxes (one pass), else it is only checked.
 void Observe(InferenceClient& client, const LoadRequests& requests, std::size_t index, Clock::time_point intended,
-             Clock::time_point measure_start, WorkerLog& log) {
+             Clock::time_point measure_start, WorkerLog& log, bool keep_detections = false) {
   const std::size_t i = index % requests.requests.size();
   Answer a;
+  a.request = i;
   auto response = client.Infer(requests.requests[i], &a.times);
   const Clock::time_point done = Clock::now();
   a.done_s = SecondsBetween(measure_start, done);
@@ -75,8 +96,13 @@ void Observe(InferenceClient& client, const LoadRequests& requests, std::size_t 
     if (log.first_error.empty() && a.done_s >= 0) log.first_error = response.status().message();
   } else {
     a.server = ReportedTimes(response->parameters);
-    const auto top = TopClass(*response, requests.output_name);
-    if (top.ok()) a.correct = *top == requests.labels[i] ? 1 : 0;
+    if (!requests.truth.empty()) {
+      // No top-1: the boxes are scored as a whole (mAP), over one pass.
+      if (keep_detections) a.detections = DatasetDetections(*response, requests);
+    } else {
+      const auto top = TopClass(*response, requests.output_name);
+      if (top.ok()) a.correct = *top == requests.labels[i] ? 1 : 0;
+    }
   }
   log.answers.push_back(std::move(a));
 }
@@ -146,6 +172,17 @@ LevelResult Summarize(std::span<const WorkerLog> logs, const LevelTiming& timing
   level.window_throughputs = WindowThroughputs(completions, timing.duration_s, timing.window_s);
   level.stable = WindowsStable(level.window_throughputs, timing.tolerance);
   return level;
+}
+
+// The metrics of one pass's detections over every request's image.
+DetectionMetrics PassMetrics(std::span<const WorkerLog> logs, const LoadRequests& requests) {
+  std::vector<std::vector<Detection>> detections(requests.truth.size());
+  for (const WorkerLog& log : logs) {
+    for (const Answer& a : log.answers) {
+      if (a.detections) detections[a.request] = *a.detections;
+    }
+  }
+  return EvaluateDetections(requests.truth, detections, requests.class_names, requests.metric_options);
 }
 
 Result<std::vector<std::unique_ptr<InferenceClient>>> ConnectAll(const ClientFactory& connect, int count) {
@@ -272,7 +309,7 @@ Result<LevelResult> RunClosedPass(const ClientFactory& connect, const LoadReques
       }
       warmed.arrive_and_wait();
       for (std::size_t i = next.fetch_add(1); i < total; i = next.fetch_add(1)) {
-        Observe(*clients[t], requests, i, Clock::now(), measure_start, logs[t]);
+        Observe(*clients[t], requests, i, Clock::now(), measure_start, logs[t], /*keep_detections=*/true);
       }
     });
   }
@@ -282,6 +319,7 @@ Result<LevelResult> RunClosedPass(const ClientFactory& connect, const LoadReques
   LevelResult level = Summarize(logs, measured);
   level.mode = LoadMode::kClosed;
   level.concurrency = concurrency;
+  if (!requests.truth.empty()) level.detection = PassMetrics(logs, requests);
   return level;
 }
 

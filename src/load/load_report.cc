@@ -66,6 +66,7 @@ json LevelJson(const LevelResult& l) {
       {"top1", {{"scored", l.scored}, {"correct", l.top1_correct}, {"value", l.top1}, {"ci", IntervalJson(l.top1_ci)}}},
       {"windows_per_s", l.window_throughputs},
       {"stable", l.stable}};
+  level["detection"] = l.detection ? ToJson(*l.detection) : json(nullptr);
   level["server_us"] = l.server.answers == 0 ? json(nullptr)
                                              : json{{"answers", l.server.answers},
                                                     {"queue", l.server.queue_us},
@@ -87,7 +88,7 @@ std::string RenderLoadCsv(const LoadRun& run) {
   std::string out =
       "mode,concurrency,rate_per_s,duration_s,completed,errors,dropped,throughput_per_s,mean_ms,p50_ms,p50_lower_ms,"
       "p50_upper_ms,p90_ms,p95_ms,p99_ms,serialize_us,wait_us,parse_us,server_queue_us,server_preprocess_us,"
-      "server_inference_us,server_batch_size,scored,top1,top1_lower,top1_upper,stable\n";
+      "server_inference_us,server_batch_size,scored,top1,top1_lower,top1_upper,stable,map50_95,map50\n";
   for (const LevelResult& l : run.levels) {
     const LatencyStats& t = l.latency;
     out += fmt::format("{},{},{},{},{},{},{},{:.3f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},{:.4f},",
@@ -101,20 +102,43 @@ std::string RenderLoadCsv(const LoadRun& run) {
     } else {
       out += ",,,,";
     }
-    out += fmt::format("{},{:.6f},{:.6f},{:.6f},{}\n", l.scored, l.top1, l.top1_ci.lower, l.top1_ci.upper,
+    out += fmt::format("{},{:.6f},{:.6f},{:.6f},{},", l.scored, l.top1, l.top1_ci.lower, l.top1_ci.upper,
                        l.stable ? "true" : "false");
+    out += l.detection ? fmt::format("{:.6f},{:.6f}\n", l.detection->map50_95, l.detection->map50) : ",\n";
   }
   return out;
 }
 
+namespace {
+
+// The accuracy column: top-1, or for detection runs the protocol's headline
+// mAP (COCO mAP@[.5:.95], VOC mAP@0.5).
+std::string AccuracyHeader(const LoadRun& run) {
+  for (const LevelResult& l : run.levels) {
+    if (l.detection) return l.detection->protocol == "voc" ? "mAP@0.5" : "mAP@[.5:.95]";
+  }
+  return "top-1";
+}
+
+std::string AccuracyCell(const LevelResult& l) {
+  if (l.detection) {
+    return fmt::format("{:.2f} %",
+                       100.0 * (l.detection->protocol == "voc" ? l.detection->map50 : l.detection->map50_95));
+  }
+  return l.scored > 0 ? fmt::format("{:.2f} %", 100.0 * l.top1) : std::string("--");
+}
+
+}  // namespace
+
 std::string RenderLoadTable(const LoadRun& run) {
-  std::string out = fmt::format("{:<14} {:>10} {:>9} {:>21} {:>9} {:>9} {:>8} {:>8} {:>7}  {}\n", "level", "answers/s",
-                                "p50 ms", "(95 % interval)", "p90 ms", "p99 ms", "errors", "dropped", "top-1", "");
+  std::string out =
+      fmt::format("{:<14} {:>10} {:>9} {:>21} {:>9} {:>9} {:>8} {:>8} {:>7}  {}\n", "level", "answers/s", "p50 ms",
+                  "(95 % interval)", "p90 ms", "p99 ms", "errors", "dropped", AccuracyHeader(run), "");
   for (const LevelResult& l : run.levels) {
     const LatencyStats& t = l.latency;
     const std::string ci =
         t.p50_ci.valid ? fmt::format("({:.3f}-{:.3f})", t.p50_ci.lower, t.p50_ci.upper) : std::string("(--)");
-    const std::string top1 = l.scored > 0 ? fmt::format("{:.2f} %", 100.0 * l.top1) : std::string("--");
+    const std::string top1 = AccuracyCell(l);
     out += fmt::format("{:<14} {:>10.1f} {:>9.3f} {:>21} {:>9.3f} {:>9.3f} {:>8} {:>8} {:>7}  {}\n", LevelLabel(l),
                        l.throughput_per_s, t.p50_ms, ci, t.p90_ms, t.p99_ms, l.error_count(), l.dropped, top1,
                        l.stable ? "" : "unstable");

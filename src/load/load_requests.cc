@@ -5,13 +5,16 @@
 #include <cctype>
 #include <fstream>
 #include <iterator>
+#include <numeric>
 #include <string>
 
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include "sweetspot/detection_classes.h"
 #include "sweetspot/load_generator.h"
 #include "sweetspot/preprocess.h"
+#include "sweetspot/served_detections.h"
 #include "sweetspot/tensor_cache.h"
 #include "sweetspot/text_file.h"
 
@@ -59,18 +62,23 @@ InferRequest NewRequest(const ModelMetadata& metadata, const std::string& versio
   return request;
 }
 
+// A request of one encoded image for the model's first input (the image extension).
+InferRequest ImageRequest(const ModelMetadata& metadata, const std::string& version, std::string_view bytes) {
+  InferRequest request = NewRequest(metadata, version);
+  InferTensor input;
+  input.name = metadata.inputs.front().name;
+  input.datatype = WireType::kBytes;
+  input.shape = {1};
+  AppendBytesElement(input.data, bytes);
+  request.inputs.push_back(std::move(input));
+  return request;
+}
+
 Status AddImageRequests(const ModelMetadata& metadata, const std::string& version, const Dataset& dataset,
                         std::span<const std::size_t> indices, LoadRequests& out) {
   for (const std::size_t index : indices) {
     SWEETSPOT_ASSIGN_OR_RETURN(std::string bytes, EncodedImage(dataset, index));
-    InferRequest request = NewRequest(metadata, version);
-    InferTensor input;
-    input.name = metadata.inputs.front().name;
-    input.datatype = WireType::kBytes;
-    input.shape = {1};
-    AppendBytesElement(input.data, bytes);
-    request.inputs.push_back(std::move(input));
-    out.requests.push_back(std::move(request));
+    out.requests.push_back(ImageRequest(metadata, version, bytes));
     out.labels.push_back(dataset.sample(index).label);
     out.indices.push_back(index);
   }
@@ -121,7 +129,48 @@ Status AddTensorRequests(const ModelMetadata& metadata, const std::string& versi
   return Status::Ok();
 }
 
+// Per model class, the dataset class it scores as: by name (MapDetectionClasses)
+// when the model's names are known, else the same index.
+Result<std::vector<int>> DetectionClassMap(const ModelMetadata& metadata, const DetectionDataset& dataset,
+                                           const DetectionRequestOptions& options) {
+  const std::vector<std::string>& names =
+      options.model_classes.empty() ? metadata.detection_classes : options.model_classes;
+  if (!names.empty()) return MapDetectionClasses(names, dataset.class_names());
+  std::vector<int> identity(dataset.class_names().size());
+  std::iota(identity.begin(), identity.end(), 0);
+  return identity;
+}
+
 }  // namespace
+
+Result<LoadRequests> BuildDetectionLoadRequests(const ModelMetadata& metadata, const std::string& version,
+                                                const DetectionDataset& dataset,
+                                                const DetectionRequestOptions& options) {
+  const bool detector = std::any_of(metadata.outputs.begin(), metadata.outputs.end(),
+                                    [](const TensorMetadata& t) { return t.name == kDetectionsOutput; });
+  if (metadata.inputs.empty() || !detector) {
+    return Status::InvalidData(fmt::format(
+        "model '{}' is not served as a detector (its metadata lists no '{}' output): serve it with --decoder LAYOUT "
+        "(or FILE.toml), or give the model 'sweetspot.detection' metadata",
+        metadata.name, kDetectionsOutput));
+  }
+  LoadRequests out;
+  SWEETSPOT_ASSIGN_OR_RETURN(out.class_map, DetectionClassMap(metadata, dataset, options));
+  out.class_names = dataset.class_names();
+  out.dataset = dataset.description();
+  out.output_name = std::string(kDetectionsOutput);
+  out.metric_options = options.metric_options;
+  for (const std::size_t index : DetectionSubset(dataset, options.limit, options.seed)) {
+    const DetectionImage& image = dataset.image(index);
+    SWEETSPOT_ASSIGN_OR_RETURN(std::string bytes, FileBytes(image.path));
+    out.requests.push_back(ImageRequest(metadata, version, bytes));
+    out.labels.push_back(-1);
+    out.indices.push_back(index);
+    out.truth.push_back(image);
+  }
+  if (out.requests.empty()) return Status::InvalidData("the dataset gave no images to send");
+  return out;
+}
 
 Result<LoadRequests> BuildLoadRequests(const ModelMetadata& metadata, const std::string& version,
                                        const Dataset& dataset, const RequestOptions& options) {
