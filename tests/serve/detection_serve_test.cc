@@ -4,8 +4,6 @@
 // its raw outputs stay requestable; and a fast/accurate pair of detectors
 // journals both answers with their agreement. Real ONNX Runtime and OpenCV.
 #include <chrono>
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -25,11 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::TempDir;
-
-std::string FileBytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 class DetectionServeTest : public ::testing::Test {
  protected:
@@ -51,7 +44,7 @@ class DetectionServeTest : public ::testing::Test {
   }
 
   InferRequest ImageRequest(const std::string& model, const std::string& stem) const {
-    return testing::Request(model, {testing::BytesTensor("images", {FileBytes(Image(stem).path)})});
+    return testing::Request(model, {testing::BytesTensor("images", {testing::FileBytes(Image(stem).path)})});
   }
 
   TempDir dir_;

@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -75,6 +77,12 @@ inline ServedModelOptions OracleServed(const std::filesystem::path& dir, const s
   m.preprocess = OraclePreprocessing();
   m.decoder_layers = {{"oracle decoder", kOracleDecoderToml, ""}};
   return m;
+}
+
+// A file's bytes (an encoded image to send), "" when it cannot be read.
+inline std::string FileBytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 inline bool NearBox(const Box& a, const Box& b, double tolerance_px = 1e-3) {
