@@ -16,6 +16,8 @@
 #include "output.h"
 #include "preprocess_flags.h"
 #include "sweetspot/dataset.h"
+#include "sweetspot/detection_classes.h"
+#include "sweetspot/detection_dataset.h"
 #include "sweetspot/load_generator.h"
 #include "sweetspot/load_report.h"
 #include "sweetspot/measure.h"
@@ -32,6 +34,8 @@ struct LoadArgs {
   std::string version;
   std::string dataset;
   std::string classes_file;
+  std::string model_classes;      // detection: coco80 | FILE
+  std::string protocol = "coco";  // detection: coco | voc
   std::uint64_t limit = 0;
   std::uint64_t seed = 0;
   bool images = false;
@@ -131,7 +135,31 @@ Result<ModelMetadata> FetchMetadata(InferenceClient& client, const LoadArgs& a) 
   return metadata.status();
 }
 
+// A detection dataset's requests: encoded images, scored by mAP with --once.
+Result<LoadRequests> MakeDetectionRequests(const ModelMetadata& metadata, const LoadArgs& a) {
+  if (a.tensors) {
+    return Status::InvalidArgument(
+        "--tensors: a detection dataset is always sent as images (the server answers boxes in the images' own "
+        "pixels)");
+  }
+  DetectionDatasetOptions dataset_options;
+  dataset_options.class_names_file = a.classes_file;
+  auto opened = OpenDetectionDataset(a.dataset, dataset_options);
+  if (!opened.ok()) return opened.status().WithContext("--dataset");
+  DetectionRequestOptions options;
+  options.limit = a.limit;
+  options.seed = a.seed;
+  options.metric_options = a.protocol == "voc" ? DetectionMetricOptions::Voc() : DetectionMetricOptions::Coco();
+  if (!a.model_classes.empty()) {
+    auto names = LoadClassList(a.model_classes);
+    if (!names.ok()) return names.status().WithContext("--model-classes");
+    options.model_classes = *std::move(names);
+  }
+  return BuildDetectionLoadRequests(metadata, a.version, **opened, options);
+}
+
 Result<LoadRequests> MakeRequests(const ModelMetadata& metadata, const LoadArgs& a) {
+  if (IsDetectionDataset(a.dataset)) return MakeDetectionRequests(metadata, a);
   DatasetOptions dataset_options;
   dataset_options.class_names_file = a.classes_file;
   auto opened = OpenDataset(a.dataset, dataset_options);
@@ -175,6 +203,10 @@ void ReportLevel(const LevelResult& l, const LoadOptions& o) {
   std::string line = fmt::format("{}: {:.1f} answers/s, p50 {:.3f} ms, p99 {:.3f} ms, {} error(s)", LevelName(l),
                                  l.throughput_per_s, l.latency.p50_ms, l.latency.p99_ms, l.error_count());
   if (l.mode == LoadMode::kOpen) line += fmt::format(", {} dropped", l.dropped);
+  if (l.detection) {
+    line += fmt::format(", mAP@[.5:.95] {:.2f} %, mAP@0.5 {:.2f} % ({})", 100.0 * l.detection->map50_95,
+                        100.0 * l.detection->map50, l.detection->protocol);
+  }
   std::fputs((line + "\n").c_str(), stderr);
   if (l.error_count() > 0) {
     std::string codes;
@@ -264,12 +296,20 @@ void RegisterLoad(CLI::App& root, Action* selected) {
       "Examples:\n"
       "  sweetspot load http://127.0.0.1:8000 --model resnet-small --dataset /usr/share/datasets/fashion-mnist/t10k\n"
       "  sweetspot load http://127.0.0.1:8000 --model m --dataset val.csv --rate 50,100,200 --json out.json\n"
-      "  sweetspot load http://127.0.0.1:8000 --model m --dataset t10k --db sweetspot.db --study serving");
+      "  sweetspot load http://127.0.0.1:8000 --model m --dataset t10k --db sweetspot.db --study serving\n"
+      "  sweetspot load http://127.0.0.1:8000 --model nanodet_m --data voc/ --once --concurrency 1 --protocol voc");
   cmd->add_option("url", args->url, "the server: http://HOST:PORT or grpc://HOST:PORT")->required();
   cmd->add_option("--model", args->model, "the served model's name")->required();
   cmd->add_option("--version", args->version, "the model's version (default: the server's latest)");
-  cmd->add_option("--dataset", args->dataset, "image folder, manifest (.csv/.tsv) or IDX prefix")->required();
+  cmd->add_option("--dataset,--data", args->dataset,
+                  "image folder, manifest (.csv/.tsv) or IDX prefix; or a detection dataset (VOC, COCO, YOLO)")
+      ->required();
   cmd->add_option("--classes", args->classes_file, "class-name file (one per line) for the dataset's labels");
+  cmd->add_option("--model-classes", args->model_classes,
+                  "detection: the served model's classes, coco80 or FILE (default: the server's metadata, else "
+                  "model class i is dataset class i)");
+  cmd->add_option("--protocol", args->protocol, "detection: mAP protocol with --once, coco or voc (default coco)")
+      ->check(CLI::IsMember({"coco", "voc"}));
   cmd->add_option("--limit", args->limit, "send a stratified subset of N samples (default: all)");
   cmd->add_option("--seed", args->seed, "seed of the --limit subset (default 0)");
   cmd->add_flag("--images", args->images, "send encoded images; the server preprocesses them (default)");

@@ -22,7 +22,9 @@
 #include <fmt/ranges.h>
 
 #include "commands.h"
+#include "detection_flags.h"
 #include "output.h"
+#include "preprocess_flags.h"
 #include "serve_journal.h"
 #include "sweetspot/backend.h"
 #include "sweetspot/grpc_server.h"
@@ -63,8 +65,17 @@ struct GrpcFlags {
   int port = -1;  // -1: no gRPC
 };
 
+// What the served models' inputs and outputs mean: the image extension's
+// preprocessing and, for detectors, the decoder (every model served).
+struct MeaningFlags {
+  std::string preprocess_file;
+  PreprocessFlags preprocess;
+  DetectionFlags detection;
+};
+
 struct ServeArgs {
   ModelFlags models;
+  MeaningFlags meaning;
   HttpFlags http;
   FastAccurateFlags pair;
   GrpcFlags grpc;
@@ -118,6 +129,13 @@ void AddGrpcFlags(CLI::App* cmd, GrpcFlags* f) {
                   "also serve the protocol over gRPC on this port (Triton's is 8001; 0: any free port, printed at "
                   "start; default: no gRPC)")
       ->check(NonNegativeInteger());
+}
+
+void AddMeaningFlags(CLI::App* cmd, MeaningFlags* f) {
+  cmd->add_option("--preprocess", f->preprocess_file,
+                  "preprocessing of images sent as BYTES (TOML, docs/eval.md), over the models' metadata");
+  AddPreprocessFlags(cmd, &f->preprocess);
+  AddDetectionFlags(cmd, &f->detection);
 }
 
 // The name a model is served as: its --name, else the file's stem.
@@ -175,7 +193,23 @@ Status CheckModelFlags(const ModelFlags& f) {
   return Status::Ok();
 }
 
-Result<std::vector<ServedModelOptions>> ModelOptions(const ModelFlags& f) {
+// The preprocessing and decoder the flags give `m` (none: the model's metadata alone).
+Status ApplyMeaning(const MeaningFlags& f, ServedModelOptions& m) {
+  std::vector<PreprocessLayer> layers;
+  if (!f.preprocess_file.empty()) layers.push_back({f.preprocess_file, "", f.preprocess_file});
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<PreprocessLayer> flags, FlagLayers(f.preprocess));
+  layers.insert(layers.end(), flags.begin(), flags.end());
+  if (!layers.empty()) {
+    auto spec = LayerPreprocessing(m.path, layers);
+    if (!spec.ok()) return WithFlagFixes(spec.status());
+    m.preprocess = *spec;
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(m.decoder_layers, DecoderFlagLayers(f.detection));
+  m.model_classes = f.detection.model_classes;
+  return Status::Ok();
+}
+
+Result<std::vector<ServedModelOptions>> ModelOptions(const ModelFlags& f, const MeaningFlags& meaning) {
   SWEETSPOT_RETURN_IF_ERROR(CheckModelFlags(f));
   const std::vector<std::string> names = ModelNames(f);
   std::vector<ServedModelOptions> models;
@@ -190,6 +224,7 @@ Result<std::vector<ServedModelOptions>> ModelOptions(const ModelFlags& f) {
     m.batching.max_queue_delay = std::chrono::microseconds(f.max_queue_delay_us);
     m.batching.preferred_batch_sizes = f.preferred_batch;
     m.max_queue_size = static_cast<std::size_t>(f.max_queue);
+    SWEETSPOT_RETURN_IF_ERROR(ApplyMeaning(meaning, m));
     models.push_back(std::move(m));
   }
   return models;
@@ -280,7 +315,7 @@ Status RunServe(const ServeArgs& a) {
   const sigset_t stop_signals = BlockStopSignals();
   SWEETSPOT_RETURN_IF_ERROR(CheckFastAccurateFlags(a.pair));
   SWEETSPOT_ASSIGN_OR_RETURN(const ModelFlags all_models, WithPair(a.models, a.pair));
-  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<ServedModelOptions> models, ModelOptions(all_models));
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<ServedModelOptions> models, ModelOptions(all_models, a.meaning));
   SWEETSPOT_ASSIGN_OR_RETURN(const std::unique_ptr<ModelServer> server, ModelServer::Create(std::move(models)));
   HttpFrontEnd http(*server, HttpOptions(a.http));
   SWEETSPOT_ASSIGN_OR_RETURN(const std::unique_ptr<FastAccurate> pair, FastAccurate::Start(a.pair, *server));
@@ -330,8 +365,11 @@ void RegisterServe(CLI::App& root, Action* selected) {
       "  sweetspot serve a.onnx b.onnx --name fast --name accurate --http-port 0\n"
       "  sweetspot serve model.onnx --sessions 2 --max-batch 16 --max-queue-delay-us 2000 --preferred-batch 8,16\n"
       "  sweetspot serve model.onnx --grpc-port 8001\n"
+      "  sweetspot serve nanodet_m.onnx --preprocess examples/nanodet-preprocess.toml \\\n"
+      "      --decoder examples/nanodet-detector.toml        # answers with boxes\n"
       "  curl localhost:8000/v2/models/model");
   AddModelFlags(cmd, &args->models);
+  AddMeaningFlags(cmd, &args->meaning);
   AddHttpFlags(cmd, &args->http);
   AddFastAccurateFlags(cmd, &args->pair);
   AddGrpcFlags(cmd, &args->grpc);
