@@ -56,6 +56,7 @@ class InferenceService final : public inference::GRPCInferenceService::Service {
     // REST's: gRPC carries raw tensors natively.
     response->add_extensions("sweetspot_image_bytes");
     response->add_extensions("sweetspot_stage_times");
+    response->add_extensions("sweetspot_detections");
     return grpc::Status::OK;
   }
 

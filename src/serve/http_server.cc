@@ -66,7 +66,8 @@ Result<std::optional<std::size_t>> JsonHeaderBytes(const httplib::Request& req) 
 }
 
 std::string ServerMetadataJson(bool jobs) {
-  nlohmann::json extensions = {"binary_tensor_data", "sweetspot_image_bytes", "sweetspot_stage_times"};
+  nlohmann::json extensions = {"binary_tensor_data", "sweetspot_image_bytes", "sweetspot_stage_times",
+                               "sweetspot_detections"};
   if (jobs) extensions.push_back("sweetspot_jobs");
   return nlohmann::json{{"name", "sweetspot"}, {"version", SWEETSPOT_VERSION}, {"extensions", extensions}}.dump();
 }

@@ -118,7 +118,8 @@ TEST_F(GrpcServerTest, HealthAndMetadataRpcs) {
   ASSERT_TRUE(stub_->ServerMetadata(&server_context, {}, &server_metadata).ok());
   EXPECT_EQ(server_metadata.name(), "sweetspot");
   EXPECT_EQ(server_metadata.version(), SWEETSPOT_VERSION);
-  EXPECT_THAT(server_metadata.extensions(), ElementsAre("sweetspot_image_bytes", "sweetspot_stage_times"));
+  EXPECT_THAT(server_metadata.extensions(),
+              ElementsAre("sweetspot_image_bytes", "sweetspot_stage_times", "sweetspot_detections"));
 
   grpc::ClientContext model_context;
   inference::ModelMetadataRequest model_request;

@@ -169,7 +169,8 @@ TEST_F(HttpServerTest, ServerMetadataNamesTheExtensions) {
   EXPECT_EQ(json["name"], "sweetspot");
   EXPECT_EQ(json["version"], SWEETSPOT_VERSION);
   const auto extensions = json["extensions"].get<std::vector<std::string>>();
-  EXPECT_THAT(extensions, ::testing::IsSupersetOf({"binary_tensor_data", "sweetspot_image_bytes"}));
+  EXPECT_THAT(extensions,
+              ::testing::IsSupersetOf({"binary_tensor_data", "sweetspot_image_bytes", "sweetspot_detections"}));
 }
 
 TEST_F(HttpServerTest, ModelMetadataWithAndWithoutVersion) {
