@@ -154,6 +154,13 @@ Result<LoadRequests> MakeDetectionRequests(const ModelMetadata& metadata, const 
     auto names = LoadClassList(a.model_classes);
     if (!names.ok()) return names.status().WithContext("--model-classes");
     options.model_classes = *std::move(names);
+  } else if (metadata.detection_classes.empty()) {
+    // The gRPC metadata cannot carry them, and a model without class names has none to send.
+    std::fputs(fmt::format("sweetspot: warning: the server names no classes for model '{}': model class i is scored "
+                           "as dataset class i; pass --model-classes coco80|FILE if its classes are others\n",
+                           SafeText(a.model))
+                   .c_str(),
+               stderr);
   }
   return BuildDetectionLoadRequests(metadata, a.version, **opened, options);
 }

@@ -33,11 +33,12 @@ TEST(ServeDetectionCli, JournalPairOfDetectorsAndLoadOnce) {
   const fs::path accurate = testing::OracleServed(dir.path(), "accurate", testing::OracleBoxes(shapes)).path;
   testing::WriteFile(dir / "prep.toml", testing::kOraclePreprocessToml);
   testing::WriteFile(dir / "dec.toml", testing::kOracleDecoderToml);
-  testing::ServeProcess serve({"--http-port", "0", "--fast", fast.string(), "--accurate", accurate.string(),
-                               "--journal", (dir / "jobs.db").string(), "--preprocess", (dir / "prep.toml").string(),
-                               "--decoder", (dir / "dec.toml").string()},
+  testing::ServeProcess serve({"--http-port", "0", "--grpc-port", "0", "--fast", fast.string(), "--accurate",
+                               accurate.string(), "--journal", (dir / "jobs.db").string(), "--preprocess",
+                               (dir / "prep.toml").string(), "--decoder", (dir / "dec.toml").string()},
                               dir / "serve.log");
   ASSERT_GT(serve.port(), 0) << serve.Stderr();
+  const std::string grpc_url = std::regex_replace(serve.NextLine(), std::regex("^serving |\\s+$"), "");
   httplib::Client client("127.0.0.1", serve.port());
 
   InferRequest request;
@@ -83,6 +84,22 @@ TEST(ServeDetectionCli, JournalPairOfDetectorsAndLoadOnce) {
   EXPECT_EQ(doc["levels"][0]["detection"]["map50_95"], 1.0)
       << "classes mapped by the names the server's metadata gives";
   EXPECT_EQ(doc["levels"][0]["detection"]["images"], 4);
+
+  // Over gRPC the metadata carries no class names: load says so, and the fix it proposes works.
+  const std::string load_grpc = "load " + grpc_url + " --model accurate --data " + data.string() +
+                                " --once --concurrency 1 --warmup-s 0 --json -";
+  const testing::CommandResult unnamed = testing::RunCli(load_grpc);
+  ASSERT_EQ(unnamed.exit_code, 0) << unnamed.err;
+  EXPECT_NE(unnamed.err.find("pass --model-classes"), std::string::npos) << unnamed.err;
+  EXPECT_LT(nlohmann::json::parse(unnamed.out)["levels"][0]["detection"]["map50_95"].get<double>(), 1.0);
+  std::string names;
+  for (const std::string& name : testing::ShapeClasses()) names += name + "\n";
+  testing::WriteFile(dir / "classes.txt", names);
+  const testing::CommandResult named =
+      testing::RunCli(load_grpc + " --model-classes " + (dir / "classes.txt").string());
+  ASSERT_EQ(named.exit_code, 0) << named.err;
+  EXPECT_EQ(named.err.find("pass --model-classes"), std::string::npos) << named.err;
+  EXPECT_EQ(nlohmann::json::parse(named.out)["levels"][0]["detection"]["map50_95"], 1.0);
   serve.Signal(SIGTERM);
   EXPECT_EQ(serve.Wait(), 0) << serve.Stderr();
 }
