@@ -100,6 +100,13 @@ TEST(ServeDetectionCli, JournalPairOfDetectorsAndLoadOnce) {
   ASSERT_EQ(named.exit_code, 0) << named.err;
   EXPECT_EQ(named.err.find("pass --model-classes"), std::string::npos) << named.err;
   EXPECT_EQ(nlohmann::json::parse(named.out)["levels"][0]["detection"]["map50_95"], 1.0);
+  // A detection dataset is always sent as images: --tensors is refused with exit 2.
+  const testing::CommandResult tensors =
+      testing::RunCli("load " + serve.url() + " --model accurate --data " + data.string() +
+                      " --once --tensors --model-file " + accurate.string());
+  EXPECT_EQ(tensors.exit_code, 2) << tensors.err;
+  EXPECT_NE(tensors.err.find("--tensors: a detection dataset is always sent as images"), std::string::npos)
+      << tensors.err;
   serve.Signal(SIGTERM);
   EXPECT_EQ(serve.Wait(), 0) << serve.Stderr();
 }
