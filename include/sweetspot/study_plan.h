@@ -142,6 +142,10 @@ struct StudyMeasurements {
   std::vector<std::string> warnings;      // distinct, in order of first appearance
 };
 
+// One ModelMeasurements per planned model, sized to the plan's engines and
+// settings, nothing found yet.
+StudyMeasurements EmptyMeasurements(const StudyPlan& plan);
+
 // The store's ids the measurement keys are made of.
 struct StudyContext {
   std::int64_t study_id = 0;

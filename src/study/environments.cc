@@ -39,14 +39,7 @@ Result<std::vector<std::optional<std::int64_t>>> StoredVariants(const StudyPlan&
 Result<StudyMeasurements> StoredUnder(const StudyPlan& plan, ResultsStore& store,
                                       const std::vector<std::optional<std::int64_t>>& variants,
                                       std::int64_t environment_id, std::int64_t dataset_id) {
-  StudyMeasurements out;
-  out.models.resize(plan.models.size());
-  for (ModelMeasurements& m : out.models) {
-    m.accuracy.resize(plan.engines.size());
-    m.accuracy_failure.resize(plan.engines.size());
-    m.latency.resize(plan.settings.size());
-    m.latency_failure.resize(plan.settings.size());
-  }
+  StudyMeasurements out = EmptyMeasurements(plan);
   for (const PlannedMeasurement& m : plan.measurements) {
     if (!variants[m.model]) continue;
     ModelMeasurements& found = out.models[m.model];

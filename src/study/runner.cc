@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "study/detection_study.h"
 #include "study/plan_variants.h"
 #include "study/report_header.h"
 #include "sweetspot/backend.h"
@@ -317,13 +318,7 @@ class PlanRunner {
       : spec_(spec), plan_(plan), store_(store), context_(context), options_(options) {}
 
   Result<StudyMeasurements> Run() {
-    out_.models.resize(plan_.models.size());
-    for (ModelMeasurements& m : out_.models) {
-      m.accuracy.resize(plan_.engines.size());
-      m.accuracy_failure.resize(plan_.engines.size());
-      m.latency.resize(plan_.settings.size());
-      m.latency_failure.resize(plan_.settings.size());
-    }
+    out_ = EmptyMeasurements(plan_);
     SWEETSPOT_RETURN_IF_ERROR(RegisterModels());
     std::vector<const PlannedMeasurement*> todo;
     SWEETSPOT_RETURN_IF_ERROR(TakeStored(&todo));
@@ -339,17 +334,8 @@ class PlanRunner {
   }
 
   Status RegisterModels() {
-    std::vector<ResultsStore::CandidateEntry> entries;
-    for (const PlannedModel& m : plan_.models) {
-      SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t model_id, store_.PutModel(m.info));
-      SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t variant_id,
-                                 m.parent ? store_.PutDerivedVariant(model_id, variant_ids_[*m.parent],
-                                                                     m.lineage.transform, m.lineage.parameters_json)
-                                          : store_.PutIdentityVariant(model_id));
-      variant_ids_.push_back(variant_id);
-      entries.push_back({m.name, variant_id, m.path.string()});
-    }
-    return store_.SetCandidates(context_.study_id, entries);
+    SWEETSPOT_ASSIGN_OR_RETURN(variant_ids_, RegisterPlanModels(store_, plan_, context_.study_id));
+    return Status::Ok();
   }
 
   // What is stored is reused (unless `fresh`); the rest goes to `todo`.
@@ -488,17 +474,7 @@ Candidate MakeCandidate(const StudyPlan& plan, const StudyMeasurements& measured
   const ModelMeasurements& found = measured.models[i];
   const std::size_t engine = plan.EngineOf(s);
   const std::optional<AccuracyRow>& accuracy = found.accuracy[engine];
-  Candidate c;
-  c.model = model.name;
-  c.setting = plan.settings[s].Label();
-  c.name = plan.settings.size() == 1 ? c.model : fmt::format("{} ({})", c.model, c.setting);
-  if (model.parent) {
-    c.parent = plan.models[*model.parent].name;
-    c.transform = model.variant;
-  }
-  c.size_bytes = model.info.file_bytes;
-  c.param_count = model.info.param_count;
-  c.macs = model.info.macs;
+  Candidate c = PlannedCandidate(plan, i, s);
   const Status& failed = !model.variant_failure.ok()            ? model.variant_failure
                          : !model.inspect_failure.ok()          ? model.inspect_failure
                          : !found.accuracy_failure[engine].ok() ? found.accuracy_failure[engine]
@@ -728,6 +704,55 @@ bool IsBadInput(StatusCode code) {
 
 }  // namespace
 
+Result<std::vector<std::int64_t>> RegisterPlanModels(ResultsStore& store, const StudyPlan& plan,
+                                                     std::int64_t study_id) {
+  std::vector<std::int64_t> variant_ids;
+  std::vector<ResultsStore::CandidateEntry> entries;
+  for (const PlannedModel& m : plan.models) {
+    SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t model_id, store.PutModel(m.info));
+    SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t variant_id,
+                               m.parent ? store.PutDerivedVariant(model_id, variant_ids[*m.parent], m.lineage.transform,
+                                                                  m.lineage.parameters_json)
+                                        : store.PutIdentityVariant(model_id));
+    variant_ids.push_back(variant_id);
+    entries.push_back({m.name, variant_id, m.path.string()});
+  }
+  SWEETSPOT_RETURN_IF_ERROR(store.SetCandidates(study_id, entries));
+  return variant_ids;
+}
+
+Candidate PlannedCandidate(const StudyPlan& plan, std::size_t i, std::size_t s) {
+  const PlannedModel& model = plan.models[i];
+  Candidate c;
+  c.model = model.name;
+  c.setting = plan.settings[s].Label();
+  c.name = plan.settings.size() == 1 ? c.model : fmt::format("{} ({})", c.model, c.setting);
+  if (model.parent) {
+    c.parent = plan.models[*model.parent].name;
+    c.transform = model.variant;
+  }
+  c.size_bytes = model.info.file_bytes;
+  c.param_count = model.info.param_count;
+  c.macs = model.info.macs;
+  return c;
+}
+
+Status PlanFailure(const PlannedModel& model) {
+  return !model.variant_failure.ok() ? model.variant_failure : model.inspect_failure;
+}
+
+StudyMeasurements EmptyMeasurements(const StudyPlan& plan) {
+  StudyMeasurements out;
+  out.models.resize(plan.models.size());
+  for (ModelMeasurements& m : out.models) {
+    m.accuracy.resize(plan.engines.size());
+    m.accuracy_failure.resize(plan.engines.size());
+    m.latency.resize(plan.settings.size());
+    m.latency_failure.resize(plan.settings.size());
+  }
+  return out;
+}
+
 std::size_t StudyPlan::EngineOf(std::size_t setting) const {
   const auto found = std::find(engines.begin(), engines.end(), settings[setting].engine);
   assert(found != engines.end());
@@ -852,6 +877,7 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
     options.progress(progress);
   };
   SWEETSPOT_ASSIGN_OR_RETURN(const StudyPlan plan, PlanStudy(spec, options.cache_dir, made));
+  if (spec.task == StudyTask::kDetection) return RunDetectionStudy(spec, plan, options);
   const fs::path db_path = options.db_path.empty() ? spec.spec_path.parent_path() / "sweetspot.db" : options.db_path;
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<ResultsStore> store, ResultsStore::Open(db_path));
   const std::string dataset_field = spec.spec_path.string() + " [dataset] path";

@@ -1,4 +1,7 @@
 #include "sweetspot/study_report.h"
+
+#include "study/detection_study.h"
+#include "study/report_tables.h"
 #include "sweetspot/text_file.h"
 
 #include <algorithm>
@@ -281,32 +284,13 @@ json EnginesJson(const StudyReport& r) {
 }  // namespace
 
 std::string RenderStudyText(const StudyReport& r) {
+  if (r.task == StudyTask::kDetection) return RenderDetectionStudyText(r);
   std::string out = Headline(r) + "\n";
   for (const std::string& note : r.dataset_notes) out += "  note: " + note + "\n";
   out += Conditions(r) + "\n";
   if (!r.calibration.empty()) out += CalibrationLine(r) + "\n";
   out += "\n";
-  const auto header = Header();
-  const auto rows = Rows(r);
-  std::vector<std::size_t> width(header.size());
-  for (std::size_t k = 0; k < header.size(); ++k) {
-    width[k] = header[k].size();
-    for (const auto& row : rows) width[k] = std::max(width[k], row[k].size());
-  }
-  // Text columns (name, frontier, verdict) are left-aligned, figures right-aligned.
-  const auto line = [&](const std::vector<std::string>& cells) {
-    std::string s;
-    for (std::size_t k = 0; k < cells.size(); ++k) {
-      const bool left = k == 0 || k >= cells.size() - 2;
-      const std::string cell =
-          left ? fmt::format("{:<{}}", cells[k], width[k]) : fmt::format("{:>{}}", cells[k], width[k]);
-      s += (k == 0 ? "" : "  ") + cell;
-    }
-    const auto end = s.find_last_not_of(' ');
-    return s.substr(0, end + 1) + "\n";
-  };
-  out += line(header);
-  for (const auto& row : rows) out += line(row);
+  out += TextTable(Header(), Rows(r));
   out += "\n";
 
   if (r.analysis.recommended) {
@@ -368,6 +352,7 @@ std::string RenderStudyText(const StudyReport& r) {
 constexpr std::size_t kCascadeJsonPoints = 101;
 
 std::string RenderStudyJson(const StudyReport& r) {
+  if (r.task == StudyTask::kDetection) return RenderDetectionStudyJson(r);
   json candidates = json::array();
   for (std::size_t i = 0; i < r.candidates.size(); ++i) {
     const Candidate& c = r.candidates[i];
@@ -488,6 +473,7 @@ std::string RenderStudyJson(const StudyReport& r) {
 }
 
 std::string RenderStudyCsv(const StudyReport& r) {
+  if (r.task == StudyTask::kDetection) return RenderDetectionStudyCsv(r);
   const auto field = [](const std::string& s) {
     if (s.find_first_of(",\"\n") == std::string::npos) return s;
     std::string out = "\"";
@@ -521,28 +507,18 @@ std::string RenderStudyCsv(const StudyReport& r) {
 }
 
 std::string RenderStudyMarkdown(const StudyReport& r) {
+  if (r.task == StudyTask::kDetection) return RenderDetectionStudyMarkdown(r);
   std::string out = fmt::format("# Study `{}`\n\n{} candidate(s) on {} ({} samples); {}.\n\n", r.study,
                                 r.candidates.size(), r.dataset, r.dataset_samples, Conditions(r));
   for (const std::string& note : r.dataset_notes) out += "- note: " + note + "\n";
   if (!r.dataset_notes.empty()) out += "\n";
   if (!r.calibration.empty()) out += CalibrationLine(r) + ".\n\n";
-  const auto header = Header();
   const auto escape = [](std::string s) {
     std::string o;
     for (char ch : s) o += ch == '|' ? std::string("\\|") : std::string(1, ch);
     return o;
   };
-  out += "|";
-  for (const auto& h : header) out += " " + h + " |";
-  out += "\n|";
-  for (std::size_t k = 0; k < header.size(); ++k) out += (k == 0 || k >= header.size() - 2) ? " --- |" : " ---: |";
-  out += "\n";
-  for (const auto& row : Rows(r)) {
-    out += "|";
-    for (const auto& cell : row) out += " " + escape(cell) + " |";
-    out += "\n";
-  }
-  out += "\n";
+  out += MarkdownTable(Header(), Rows(r)) + "\n";
   if (r.analysis.recommended) {
     out += fmt::format("**Recommended: {}**\n\n", escape(r.candidates[*r.analysis.recommended].name));
     for (const auto& reason : r.analysis.recommendation_reasons) out += "- " + reason + "\n";

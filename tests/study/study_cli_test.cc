@@ -26,33 +26,12 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::Rows;
 using testing::RunCli;
+using testing::Slurp;
 using testing::TempDir;
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Rows in a table of the store, read with SQLite directly (0 if unreadable).
-std::int64_t Rows(const fs::path& db, const std::string& table) {
-  sqlite3* raw = nullptr;
-  std::int64_t n = 0;
-  if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_prepare_v2(raw, ("SELECT count(*) FROM " + table).c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW) {
-      n = sqlite3_column_int64(stmt, 0);
-    }
-    sqlite3_finalize(stmt);
-  }
-  sqlite3_close(raw);
-  return n;
-}
 
 std::int64_t Measurements(const fs::path& db) { return Rows(db, "accuracy_results") + Rows(db, "latency_results"); }
 

@@ -1,7 +1,12 @@
 // Models for the study tests beyond the evaluation fixtures.
 #pragma once
 
+#include <sqlite3.h>
+
+#include <cstdint>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <onnx/onnx_pb.h>
@@ -11,6 +16,30 @@
 #include "sweetspot/onnx_model.h"
 
 namespace sweetspot::testing {
+
+// A file's bytes ("" when it cannot be read).
+inline std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Rows in a table of the store, read with SQLite directly (0 if unreadable).
+inline std::int64_t Rows(const std::filesystem::path& db, const std::string& table) {
+  sqlite3* raw = nullptr;
+  std::int64_t n = 0;
+  if (sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(raw, ("SELECT count(*) FROM " + table).c_str(), -1, &stmt, nullptr) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW) {
+      n = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(raw);
+  return n;
+}
 
 // input [N,3,H,W] with symbolic H and W -> GlobalAveragePool -> Flatten:
 // score c = the mean of channel c, at any image size. On WriteRgbFolder it

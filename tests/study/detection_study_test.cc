@@ -1,0 +1,265 @@
+// Detection studies end to end, with the real binary's child processes, ONNX
+// Runtime and SQLite: oracle detectors whose boxes are known over two shape
+// datasets (the recommendation per dataset and overall under
+// min_map50_95), a killed study resuming, and the NanoDet example on the
+// real VOC images (skipped without ../shared/data).
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "study_fixtures.h"
+#include "support/detection_fixtures.h"
+#include "support/detection_oracles.h"
+#include "support/support.h"
+#include "sweetspot/study.h"
+#include "sweetspot/study_report.h"
+
+namespace sweetspot {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::Rows;
+using testing::RunCli;
+using testing::Slurp;
+using testing::TempDir;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr int kSize = 64;   // images and the oracles' input, so input pixels are image pixels
+constexpr int kImages = 6;  // per dataset
+const std::vector<std::string> kClasses = {"circle", "square"};  // sorted: VOC keeps the order
+
+// Image i: on the "squares" dataset two squares, on the "circles" dataset two
+// circles (drawn as rectangles too), at places that differ per image.
+std::vector<testing::ShapeObject> Objects(int i, int class_id) {
+  const int x = 4 + 3 * i, y = 6 + 2 * i;
+  return {{class_id, x, y, x + 16, y + 16}, {class_id, x + 24, y + 20, x + 40, y + 36}};
+}
+
+// An oracle's boxes for image i: both datasets' objects (the class absent
+// from a dataset has no ground truth there and is left out of its mean),
+// squares moved right by `square_shift` pixels, circles by `circle_shift`.
+// A 16-pixel box moved 1 pixel has IoU 15/17 = 0.88 (mAP@[.5:.95] 0.8), moved
+// 5 pixels 11/21 = 0.52 (0.1).
+std::vector<std::vector<Detection>> OracleBoxes(int square_shift, int circle_shift) {
+  std::vector<std::vector<Detection>> boxes(kImages);
+  for (int i = 0; i < kImages; ++i) {
+    for (int class_id : {0, 1}) {
+      const int shift = class_id == 1 ? square_shift : circle_shift;
+      for (const auto& o : Objects(i, class_id)) {
+        boxes[i].push_back({{static_cast<double>(o.x1 + shift), static_cast<double>(o.y1),
+                             static_cast<double>(o.x2 + shift), static_cast<double>(o.y2)},
+                            class_id,
+                            0.9F});
+      }
+    }
+  }
+  return boxes;
+}
+
+std::vector<testing::ShapeImage> Images(int class_id) {
+  std::vector<testing::ShapeImage> images;
+  for (int i = 0; i < kImages; ++i) images.push_back({fmt::format("img{}", i), kSize, kSize, Objects(i, class_id)});
+  return images;
+}
+
+class DetectionStudyTest : public ::testing::Test {
+ protected:
+  DetectionStudyTest() {
+    squares_ = testing::WriteShapesDataset(dir_ / "squares", testing::DetectionFormat::kVoc, Images(1), kClasses);
+    circles_ = testing::WriteShapesDataset(dir_ / "circles", testing::DetectionFormat::kCoco, Images(0), kClasses);
+    // sharp: exact squares, circles 5 px off; blurry: the reverse; balanced: both 1 px off.
+    for (const auto& [name, square, circle] :
+         {std::tuple{"sharp", 0, 5}, std::tuple{"blurry", 5, 0}, std::tuple{"balanced", 1, 1}}) {
+      testing::WriteModel(
+          testing::OracleDetector(DetectionLayout::kBoxesScoresTransposed, OracleBoxes(square, circle), 2, kSize),
+          dir_ / (std::string(name) + ".onnx"));
+    }
+  }
+
+  // The study of the three oracles over both datasets.
+  fs::path Spec(const std::string& constraints = "min_map50_95 = 0.7\n") {
+    const fs::path spec = dir_ / "study.toml";
+    testing::WriteFile(spec, fmt::format(R"(name = "oracles"
+task = "detection"
+objective = "max-map50-95"
+
+[detection]
+layout = "yolov8"
+model_classes = "{}"
+
+[[datasets]]
+name = "squares"
+path = "{}"
+classes = "squares/classes.txt"
+preprocess = {{ color = "bgr" }}
+
+[[datasets]]
+name = "circles"
+path = "{}"
+preprocess = {{ color = "bgr" }}
+
+[[models]]
+path = "sharp.onnx"
+[[models]]
+path = "blurry.onnx"
+[[models]]
+path = "balanced.onnx"
+
+[constraints]
+{})",
+                                         (dir_ / "squares" / "classes.txt").string(), squares_.string(),
+                                         circles_.string(), constraints));
+    return spec;
+  }
+
+  fs::path Db() const { return dir_ / "sweetspot.db"; }
+
+  std::string Args(const fs::path& spec, const std::string& more = "") const {
+    return "study '" + spec.string() + "' -q --cache-dir '" + (dir_ / "cache").string() + "' " + more;
+  }
+
+  TempDir dir_;
+  fs::path squares_, circles_;
+};
+
+std::size_t Named(const std::vector<Candidate>& candidates, const std::string& name) {
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    if (candidates[k].name == name) return k;
+  }
+  ADD_FAILURE() << "no candidate " << name;
+  return 0;
+}
+
+TEST_F(DetectionStudyTest, RecommendsPerDatasetAndOverallUnderMinMap) {
+  auto spec = LoadStudySpec(Spec());
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  StudyOptions options;
+  options.self_exe = SWEETSPOT_CLI_PATH;
+  options.db_path = Db();
+  options.cache_dir = dir_ / "cache";
+  auto report = RunStudy(*spec, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->detection_datasets.size(), 2u);
+  const DetectionStudyDataset& squares = report->detection_datasets[0];
+  const DetectionStudyDataset& circles = report->detection_datasets[1];
+  ASSERT_TRUE(squares.analysis.recommended.has_value()) << RenderStudyText(*report);
+  ASSERT_TRUE(circles.analysis.recommended.has_value()) << RenderStudyText(*report);
+  EXPECT_EQ(squares.candidates[*squares.analysis.recommended].name, "sharp") << RenderStudyText(*report);
+  EXPECT_EQ(circles.candidates[*circles.analysis.recommended].name, "blurry") << RenderStudyText(*report);
+  // Only balanced meets mAP@[.5:.95] >= 70 % on both.
+  ASSERT_TRUE(report->analysis.recommended.has_value()) << RenderStudyText(*report);
+  EXPECT_EQ(report->candidates[*report->analysis.recommended].name, "balanced");
+  const auto& sharp = report->analysis.candidates[Named(report->candidates, "sharp")];
+  EXPECT_EQ(sharp.verdict, Verdict::kExcluded);
+  EXPECT_THAT(sharp.reasons.front(), HasSubstr("on circles: fails mAP@[.5:.95] >= 70 %"));
+
+  // The figures the oracles make: exact boxes score 1, a 1-pixel shift 0.8.
+  const auto& exact = squares.results[Named(squares.candidates, "sharp")];
+  const auto& shifted = squares.results[Named(squares.candidates, "balanced")];
+  ASSERT_TRUE(exact && shifted);
+  EXPECT_NEAR(exact->metrics.map50_95, 1.0, 1e-9);
+  EXPECT_NEAR(shifted->metrics.map50_95, 0.8, 1e-9);
+  EXPECT_NEAR(shifted->metrics.map50, 1.0, 1e-9);
+  ASSERT_TRUE(shifted->vs_best.has_value());
+  EXPECT_NEAR(shifted->vs_best->map50_95_diff, -0.2, 1e-9);
+  EXPECT_GT(exact->speed.network_p50_ms, 0.0);
+  EXPECT_GE(exact->speed.total_p50_ms, exact->speed.network_p50_ms);
+
+  const std::string text = RenderStudyText(*report);
+  EXPECT_THAT(text, HasSubstr("pre-proc p50 ms"));
+  EXPECT_THAT(text, HasSubstr("decode+NMS p50 ms"));
+  EXPECT_THAT(text, HasSubstr("Recommended overall: balanced"));
+  const json j = json::parse(RenderStudyJson(*report));
+  EXPECT_EQ(j["overall"]["recommended"], "balanced");
+  EXPECT_EQ(j["datasets"][0]["recommended"], "sharp");
+  EXPECT_EQ(report->detection.size(), 2u);
+  EXPECT_EQ(report->detection[0].candidates.size(), 3u);
+  EXPECT_TRUE(StudyOutcome(*report).ok());
+}
+
+TEST_F(DetectionStudyTest, AKilledStudyResumesWhereItStopped) {
+  const fs::path spec = Spec();
+  const std::string out = (dir_ / "first.txt").string();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string exe = SWEETSPOT_CLI_PATH;
+    if (std::freopen(out.c_str(), "w", stdout) == nullptr ||
+        std::freopen((out + ".err").c_str(), "w", stderr) == nullptr) {
+      _exit(126);
+    }
+    const std::string cache = (dir_ / "cache").string();
+    execl(exe.c_str(), exe.c_str(), "study", spec.c_str(), "-q", "--cache-dir", cache.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (Rows(Db(), "accuracy_results") == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFSIGNALED(status)) << Slurp(out + ".err");
+  const std::int64_t stored = Rows(Db(), "accuracy_results");
+  ASSERT_GE(stored, 1);
+  ASSERT_LT(stored, 6) << "the study finished before it was killed";
+
+  const auto rerun = RunCli(Args(spec, "--json -"));
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  const json report = json::parse(rerun.out);
+  EXPECT_EQ(report["reused"], stored);
+  EXPECT_EQ(report["measured"], 6 - stored);
+  EXPECT_EQ(Rows(Db(), "accuracy_results"), 6);  // nothing measured twice
+  EXPECT_EQ(report["overall"]["recommended"], "balanced");
+
+  // --report-only proposes the rerun just made, which measured nothing more.
+  const auto stored_only = RunCli(Args(spec, "--report-only"));
+  EXPECT_EQ(stored_only.exit_code, 2);
+  EXPECT_THAT(stored_only.err, HasSubstr("run the detection study without it: every stored measurement is reused"));
+  const auto again = RunCli(Args(spec, "--json -"));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(json::parse(again.out)["reused"], 6);
+}
+
+TEST_F(DetectionStudyTest, NoCandidateMeetingTheBoundExitsTwoNamingTheClosest) {
+  const auto run = RunCli(Args(Spec("min_map50_95 = 0.95\n")));
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("no candidate meets the constraints (mAP@[.5:.95] >= 95 %)"));
+  EXPECT_THAT(run.out, HasSubstr("No recommendation overall"));
+}
+
+// The acceptance run of issue 13: three NanoDet detectors on the 100 VOC
+// images, a min_map50 constraint, the speed split in the table.
+TEST(NanodetStudyTest, RecommendsOneUnderTheMapConstraintWithTheSpeedSplit) {
+  const fs::path data = fs::path(SWEETSPOT_SHARED_DATA_DIR) / "voc100-nanodet";
+  if (!fs::exists(data / "data" / "Annotations")) GTEST_SKIP() << "no " << data << " (see ../shared/data/README.md)";
+  TempDir dir;
+  const fs::path spec = fs::path(SWEETSPOT_TEST_DIR).parent_path() / "examples" / "nanodet-study.toml";
+  const auto run =
+      RunCli(fmt::format("study '{}' --quick -q --db '{}' --json '{}' --cache-dir '{}'", spec.string(),
+                         (dir / "nanodet.db").string(), (dir / "report.json").string(), (dir / "cache").string()));
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  EXPECT_THAT(run.out, HasSubstr("decode+NMS p50 ms"));
+  const json report = json::parse(Slurp(dir / "report.json"));
+  ASSERT_TRUE(report["overall"]["recommended"].is_string()) << report.dump(2);
+  const json& candidates = report["datasets"][0]["candidates"];
+  ASSERT_EQ(candidates.size(), 3u);
+  for (const json& c : candidates) {
+    EXPECT_GT(c["map50"].get<double>(), 0.3) << c.dump();
+    EXPECT_GT(c["speed"]["preprocess_p50_ms"].get<double>(), 0.0);
+    EXPECT_GT(c["speed"]["postprocess_p50_ms"].get<double>(), 0.0);
+  }
+}
+
+}  // namespace
+}  // namespace sweetspot
