@@ -109,12 +109,12 @@ Status ResolveDetection(ServedModel& model) {
     SWEETSPOT_ASSIGN_OR_RETURN(std::optional<std::string> metadata, ReadModelMetadata(o.path, kDetectionMetadataKey));
     if (!metadata) return Status::Ok();
   }
-  Result<DetectorSpec> spec = ResolveDetector(o.path, o.decoder_layers, *model.sessions.front());
-  if (!spec.ok()) return spec.status().WithContext(model.Label());
-  model.detector = *spec;
-  const std::string& classes = o.model_classes.empty() ? spec->classes : o.model_classes;
+  // Its errors name the model's file.
+  SWEETSPOT_ASSIGN_OR_RETURN(model.detector, ResolveDetector(o.path, o.decoder_layers, *model.sessions.front()));
+  const DetectorSpec& spec = *model.detector;
+  const std::string& classes = o.model_classes.empty() ? spec.classes : o.model_classes;
   if (classes.empty()) {
-    model.class_names = spec->class_names;
+    model.class_names = spec.class_names;
     return Status::Ok();
   }
   Result<std::vector<std::string>> names = LoadClassList(classes);

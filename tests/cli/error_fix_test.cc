@@ -520,6 +520,8 @@ const std::vector<Case>& Cases() {
        kServe + "{d}/rgb.onnx {d}/rgb.onnx --name a --name b"},
       {"ServePreferredBatchAboveMax", kServe + "{d}/rgb.onnx --max-batch 4 --preferred-batch 8",
        "raise --max-batch to 8", kServe + "{d}/rgb.onnx --max-batch 8 --preferred-batch 8"},
+      {"ServeDetectionDecoderDoesNotFit", kServe + "{d}/oracle_nanodet.onnx --decoder yolov8", "pass --decoder LAYOUT",
+       kServe + "{d}/oracle_nanodet.onnx --decoder nanodet"},
       {"ServeBatchesOfAFixedBatchModel", kServe + "{d}/batch1.onnx --max-batch 4", "pass --max-batch 1",
        kServe + "{d}/batch1.onnx --max-batch 1"},
       {"ServeQueueDelayOverAnHour", kServe + "{d}/rgb.onnx --max-queue-delay-us 4000000000", "pass at most 3600000000",
