@@ -17,6 +17,7 @@
 #include "support/serve_process.h"
 #include "support/support.h"
 #include "sweetspot/inference_protocol.h"
+#include "sweetspot/results_store.h"
 
 namespace sweetspot {
 namespace {
@@ -77,13 +78,22 @@ TEST(ServeDetectionCli, JournalPairOfDetectorsAndLoadOnce) {
   ASSERT_TRUE(std::regex_search(metrics->body, m, std::regex("\nsweetspot_agreement_ratio ([^\n]+)")));
   EXPECT_EQ(std::stod(m[1]), 0.0);
 
-  const testing::CommandResult load = testing::RunCli("load " + serve.url() + " --model accurate --data " +
-                                                      data.string() + " --once --concurrency 1 --warmup-s 0 --json -");
+  const fs::path db = dir / "results.db";
+  const testing::CommandResult load =
+      testing::RunCli("load " + serve.url() + " --model accurate --data " + data.string() +
+                      " --once --concurrency 1 --warmup-s 0 --json - --db " + db.string() + " --study serving");
   ASSERT_EQ(load.exit_code, 0) << load.err;
   const auto doc = nlohmann::json::parse(load.out);
   EXPECT_EQ(doc["levels"][0]["detection"]["map50_95"], 1.0)
       << "classes mapped by the names the server's metadata gives";
   EXPECT_EQ(doc["levels"][0]["detection"]["images"], 4);
+  // The store keeps the level's metrics inside its levels JSON: load_runs needs no other column.
+  auto store = ResultsStore::Open(db);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto runs = (*store)->StudyLoadRuns("serving");
+  ASSERT_TRUE(runs.ok()) << runs.status().ToString();
+  ASSERT_EQ(runs->size(), 1U);
+  EXPECT_EQ(nlohmann::json::parse(runs->front().levels_json)[0]["detection"]["map50_95"], 1.0);
 
   // Over gRPC the metadata carries no class names: load says so, and the fix it proposes works.
   const std::string load_grpc = "load " + grpc_url + " --model accurate --data " + data.string() +
