@@ -22,6 +22,10 @@
 //    variant's own file) and its "slower because" verdict;
 //  - `training`: each spec model's `<stem>.cost.json` (written by `sweetspot
 //    train`) when it is beside the model.
+//  - `detection`: a detection study's datasets (StudyReport::detection), per
+//    candidate its APs and precision-recall envelopes, and the example images
+//    where the two shown detectors disagree most, read from disk as JPEG
+//    thumbnails with each detector's boxes judged (detection_report.h).
 // Thread-safety: every function is reentrant.
 #pragma once
 

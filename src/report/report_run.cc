@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "report/detection_section.h"
 #include "report/ops_by_precision.h"
 #include "report/run_samples.h"
 #include "sweetspot/environment.h"
@@ -223,6 +224,13 @@ json EnvironmentRatiosJson(const StudyReport& report) {
   return out;
 }
 
+// A detection study's datasets, one entry each (detection_section.h); [] for classification.
+json DetectionJson(const StudyReport& report) {
+  json out = json::array();
+  for (const DetectionReportSection& section : report.detection) out.push_back(DetectionSectionJson(section));
+  return out;
+}
+
 }  // namespace
 
 std::vector<double> SubsampleSorted(const std::vector<double>& sorted, std::size_t most) {
@@ -251,7 +259,8 @@ std::string BuildReportRun(const StudySpec& spec, const StudyPlan& plan, const S
               {"latency", LatencyJson(report)},
               {"variants", VariantsJson(plan, report)},
               {"training", TrainingJson(spec)},
-              {"environment_ratios", EnvironmentRatiosJson(report)}};
+              {"environment_ratios", EnvironmentRatiosJson(report)},
+              {"detection", DetectionJson(report)}};
   ShareSamples(&doc);
   if (SampleNumbers(doc) > kMaxSnapshotSampleInts) DropSampleArrays(&doc);
   return DumpJson(doc);
