@@ -230,6 +230,50 @@ TEST(EvaluateDetector, NanOutputNamesTheImage) {
   EXPECT_THAT(result.status().message(), HasSubstr("non-finite"));
 }
 
+// A yolo-layout model with a dynamic batch: every image gets the box
+// [22, 22, 42, 42] of class 0 (cx cy w h = 32 32 20 20, objectness 1, 0.9).
+onnx::ModelProto ConstantBoxBatchModel() {
+  GraphBuilder b("constant_box");
+  b.Input("x", DType::kFloat32, {-1, 3, kInput, kInput}, {"N"});
+  b.Initializer("zero", {1}, {0.0F});
+  b.Initializer("row", {1, 1, 7}, {32, 32, 20, 20, 1, 0.9F, 0});
+  b.Int64Initializer("shape", {3}, {-1, 1, 1});
+  b.Node("Flatten", {"x"}, {"flat"}, {Attr("axis", int64_t{1})});
+  b.Node("ReduceMean", {"flat"}, {"mean"}, {Attr("axes", std::vector<int64_t>{1})});
+  b.Node("Reshape", {"mean", "shape"}, {"per_image"});  // [N, 1, 1]
+  b.Node("Mul", {"per_image", "zero"}, {"nothing"});
+  b.Node("Add", {"nothing", "row"}, {"output"});
+  b.Output("output", DType::kFloat32, {-1, 1, 7}, {"N", "", ""});
+  return b.Build();
+}
+
+TEST(EvaluateDetector, BatchesGiveTheSameDetectionsAndPerImageTimes) {
+  const testing::TempDir dir;
+  std::vector<ShapeImage> images;
+  for (const char* name : {"a", "b", "c", "d", "e"}) images.push_back({name, kInput, kInput, {{0, 22, 22, 42, 42}}});
+  const fs::path data = testing::WriteShapesDataset(dir.path() / "data", DetectionFormat::kCoco, images, kClasses);
+  const fs::path model = testing::WriteModel(ConstantBoxBatchModel(), dir.path() / "batch.onnx");
+  DetectionEvalRequest request =
+      OracleRequest(model, data, dir.path() / "data/classes.txt", DetectionLayout::kBoxesObjectness, "coco");
+  auto single = EvaluateDetector(request);
+  ASSERT_TRUE(single.ok()) << single.status().ToString();
+  request.batch_size = 2;  // batches of 2, 2 and 1
+  auto batched = EvaluateDetector(request);
+  ASSERT_TRUE(batched.ok()) << batched.status().ToString();
+  EXPECT_EQ(batched->batch_size, 2);
+  EXPECT_EQ(batched->indices, single->indices);
+  ASSERT_EQ(batched->detections.size(), images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    ASSERT_EQ(batched->detections[i].size(), 1U);
+    EXPECT_NEAR(batched->detections[i][0].box.x1, 22.0, 1e-4);
+    EXPECT_NEAR(batched->detections[i][0].box.y2, 42.0, 1e-4);
+  }
+  EXPECT_DOUBLE_EQ(batched->metrics.map50_95, 1.0);
+  EXPECT_EQ(batched->times.network_ms.size(), images.size());
+  // Both images of a batch carry half of its time.
+  EXPECT_DOUBLE_EQ(batched->times.network_ms[0], batched->times.network_ms[1]);
+}
+
 TEST(EvaluateDetector, UnknownProtocolNamesTheField) {
   DetectionEvalRequest request;
   request.protocol = "kitti";
