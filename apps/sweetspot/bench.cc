@@ -9,12 +9,14 @@
 
 #include <fmt/format.h>
 
+#include "bench_detection.h"
 #include "commands.h"
 #include "output.h"
 #include "sweetspot/backend.h"
 #include "sweetspot/bench_json.h"
 #include "sweetspot/bench_report.h"
 #include "sweetspot/cpus.h"
+#include "sweetspot/detection_bench.h"
 #include "sweetspot/model_info.h"
 #include "sweetspot/text_file.h"
 
@@ -49,6 +51,8 @@ struct BenchArgs {
   bool no_raw = false;
   bool no_isolate = false;
   bool quiet = false;
+  bool scenario_given = false;  // else detection runs single-stream and offline
+  DetectionBenchFlags detection;
 };
 
 // "NAME=VALUE" -> {NAME, VALUE}; a bare "VALUE" -> {"", VALUE}.
@@ -195,6 +199,30 @@ Result<BenchResult> MeasureModel(const BenchArgs& args, BenchRequest request, co
   return result;
 }
 
+// The same for a detector's pipeline (bench_detection.h).
+Result<DetectionBenchResult> MeasureDetector(const BenchArgs& args, const BenchRequest& base,
+                                             const BenchRuntime& runtime, const fs::path& self) {
+  if (!fs::exists(base.model_path)) {
+    return Status::NotFound("model file '" + base.model_path + "' does not exist; check the path");
+  }
+  DetectionBenchRequest request;
+  SWEETSPOT_ASSIGN_OR_RETURN(request.pipeline, DetectionBenchPipeline(args.detection));
+  request.pipeline.model_path = base.model_path;
+  request.pipeline.engine = runtime.name;
+  request.options = base.options;
+  request.config = base.config;
+  request.synthetic_seed = args.seed;
+  if (args.no_isolate) {
+    return MeasureDetectionPipeline(*runtime.backend, request,
+                                    args.quiet ? ProgressFn{} : TerminalProgress(request.pipeline.model_path));
+  }
+  ChildOptions child_options;
+  child_options.share_stderr = !args.quiet;
+  SWEETSPOT_ASSIGN_OR_RETURN(DetectionBenchResult result, RunDetectionBenchIsolated(self, request, {}, child_options));
+  ApplyRuntimeBaseline(result.bench, runtime.baseline_rss_bytes);
+  return result;
+}
+
 // A failure among several names the model file and the runtime, unless its
 // message does already.
 Status NamingModelAndRuntime(const Status& status, const std::string& model, const std::string& runtime,
@@ -206,24 +234,28 @@ Status NamingModelAndRuntime(const Status& status, const std::string& model, con
   return status.WithContext(names_model ? runtime : model + " under " + runtime);
 }
 
-Status RunBenchCommand(const BenchArgs& args) {
-  SWEETSPOT_ASSIGN_OR_RETURN(BenchRequest base, MakeRequest(args));
-  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(args.json_path, "--json"));
-  SWEETSPOT_ASSIGN_OR_RETURN(const fs::path self, SelfExecutable());
-  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<BenchRuntime> runtimes, PrepareRuntimes(args, base, self));
-  std::vector<InputSpec> inputs(args.models.size(), base.inputs);
-  if (args.models.size() > 1) {
-    SWEETSPOT_ASSIGN_OR_RETURN(inputs, PerModelInputs(args.models, base.inputs));
-  }
+// What a kind of measurement (a model's network on tensors, or a detector's
+// pipeline) does per model and runtime, and how its results are written.
+template <typename R>
+struct BenchKind {
+  std::function<Result<R>(const BenchRequest&, const BenchRuntime&)> measure;
+  std::function<std::string(const R&)> render;
+  std::function<nlohmann::json(const std::vector<R>&, const std::vector<BenchFailure>&, bool)> document;
+};
+
+// Every model under every runtime; a failure is reported and the others go on.
+template <typename R>
+Status MeasureAll(const BenchArgs& args, const BenchRequest& base, const std::vector<BenchRuntime>& runtimes,
+                  const std::vector<InputSpec>& inputs, const BenchKind<R>& kind) {
   const std::size_t runs = args.models.size() * runtimes.size();
-  std::vector<BenchResult> results;
+  std::vector<R> results;
   std::vector<BenchFailure> failures;
   for (std::size_t i = 0; i < args.models.size(); ++i) {
     for (const BenchRuntime& runtime : runtimes) {
       BenchRequest request = base;
       request.model_path = args.models[i];
       request.inputs = inputs[i];
-      Result<BenchResult> result = MeasureModel(args, request, runtime, self);
+      Result<R> result = kind.measure(request, runtime);
       ClearProgressLine();
       if (!result.ok()) {
         // Keep going: the other models' and runtimes' results are still worth having.
@@ -235,12 +267,7 @@ Status RunBenchCommand(const BenchArgs& args) {
         continue;
       }
       if (!args.quiet && args.json_path != "-") {
-        const BenchTextHints hints = {.isolate = "drop --no-isolate",
-                                      .settings = {.threads = "--threads",
-                                                   .concurrency = "--concurrency",
-                                                   .duration = "--duration-s",
-                                                   .max_duration = "--max-duration-s"}};
-        std::cout << SafeText(RenderBenchText(*result, hints)) << (runs > 1 ? "\n" : "");
+        std::cout << SafeText(kind.render(*result)) << (runs > 1 ? "\n" : "");
         std::cout.flush();
       }
       results.push_back(std::move(result).value());
@@ -248,7 +275,7 @@ Status RunBenchCommand(const BenchArgs& args) {
   }
   if (!args.json_path.empty()) {
     SWEETSPOT_RETURN_IF_ERROR(
-        WriteOutput(args.json_path, DumpJson(BenchDocument(results, failures, !args.no_raw), 2) + "\n", "--json"));
+        WriteOutput(args.json_path, DumpJson(kind.document(results, failures, !args.no_raw), 2) + "\n", "--json"));
   }
   if (failures.empty()) return Status::Ok();
   if (runs == 1) return failures.front().status;
@@ -256,6 +283,58 @@ Status RunBenchCommand(const BenchArgs& args) {
   return Status::FromCode(failures.front().status.code(),
                           fmt::format("{} of {} {} failed (each named above)", failures.size(), runs,
                                       runtimes.size() > 1 ? "model/runtime pairs" : "models"));
+}
+
+std::string BenchText(const BenchResult& result) {
+  const BenchTextHints hints = {.isolate = "drop --no-isolate",
+                                .settings = {.threads = "--threads",
+                                             .concurrency = "--concurrency",
+                                             .duration = "--duration-s",
+                                             .max_duration = "--max-duration-s"}};
+  return RenderBenchText(result, hints);
+}
+
+// A detector's pipeline: single-stream and offline unless --scenario says;
+// neither random tensors nor concurrent queries.
+Status CheckDetectionArgs(const BenchArgs& args, BenchRequest& base) {
+  if (!args.input_files.empty() || !args.dims.empty()) {
+    return Status::InvalidArgument("--input/--dim: a detection bench feeds the dataset's images; drop them");
+  }
+  if (std::find(args.scenarios.begin(), args.scenarios.end(), "concurrent") != args.scenarios.end()) {
+    return Status::InvalidArgument(
+        "--scenario concurrent: a detector's pipeline is timed single-stream and offline; use --scenario "
+        "single-stream,offline");
+  }
+  const bool all = std::find(args.scenarios.begin(), args.scenarios.end(), "all") != args.scenarios.end();
+  if (!args.scenario_given || all) base.config.scenarios = {Scenario::kSingleStream, Scenario::kOffline};
+  return Status::Ok();
+}
+
+Status RunBenchCommand(const BenchArgs& args) {
+  SWEETSPOT_ASSIGN_OR_RETURN(BenchRequest base, MakeRequest(args));
+  SWEETSPOT_ASSIGN_OR_RETURN(const bool detection, IsDetectionBench(args.detection));
+  if (detection) SWEETSPOT_RETURN_IF_ERROR(CheckDetectionArgs(args, base));
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(args.json_path, "--json"));
+  SWEETSPOT_ASSIGN_OR_RETURN(const fs::path self, SelfExecutable());
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<BenchRuntime> runtimes, PrepareRuntimes(args, base, self));
+  std::vector<InputSpec> inputs(args.models.size(), base.inputs);
+  if (detection) {
+    const BenchKind<DetectionBenchResult> kind = {
+        [&](const BenchRequest& request, const BenchRuntime& runtime) {
+          return MeasureDetector(args, request, runtime, self);
+        },
+        [](const DetectionBenchResult& r) { return BenchText(r.bench) + "\n" + RenderDetectionSplit(r); },
+        DetectionBenchDocument};
+    return MeasureAll(args, base, runtimes, inputs, kind);
+  }
+  if (args.models.size() > 1) {
+    SWEETSPOT_ASSIGN_OR_RETURN(inputs, PerModelInputs(args.models, base.inputs));
+  }
+  const BenchKind<BenchResult> kind = {[&](const BenchRequest& request, const BenchRuntime& runtime) {
+                                         return MeasureModel(args, request, runtime, self);
+                                       },
+                                       BenchText, BenchDocument};
+  return MeasureAll(args, base, runtimes, inputs, kind);
 }
 
 }  // namespace
@@ -268,11 +347,15 @@ void RegisterBench(CLI::App& root, Action* selected) {
       "are its own and a crash in the runtime loses only that model. Single-stream runs until the\n"
       "p50's distribution-free 95% interval is within --target-ci (or --max-duration-s ends it,\n"
       "which the output then says). Inputs are seeded random tensors unless --input gives .npy files.\n\n"
+      "Detectors: with --data DIR (VOC, COCO or YOLO) or --task detection, bench times the whole pipeline\n"
+      "per image instead: pre-processing (letterbox + normalise), network, decoding + NMS, and their sum,\n"
+      "single-stream and offline (items/s of each stage), with eval's preprocessing and decoder flags.\n\n"
       "Examples:\n"
       "  sweetspot bench model.onnx\n"
       "  sweetspot bench model.onnx --scenario all --batch 1,8,32 --concurrency 4 --json out.json\n"
       "  sweetspot bench a.onnx b.onnx --threads 2 --target-ci 0.01\n"
-      "  sweetspot bench model.onnx --runtime onnxruntime@1.21.0 --runtime onnxruntime@1.30.0 --runtime opencv-dnn");
+      "  sweetspot bench model.onnx --runtime onnxruntime@1.21.0 --runtime onnxruntime@1.30.0 --runtime opencv-dnn\n"
+      "  sweetspot bench nanodet_m.onnx --data voc/ --preprocess examples/nanodet-preprocess.toml");
   cmd->add_option("models", args->models, "ONNX model file(s)")->required();
   cmd->add_option("--scenario", args->scenarios,
                   "single-stream, offline, concurrent, or all (comma-separated; default single-stream)")
@@ -321,7 +404,11 @@ void RegisterBench(CLI::App& root, Action* selected) {
   cmd->add_flag("--no-isolate", args->no_isolate,
                 "measure in this process (peak RSS then comes from /proc/self/status)");
   cmd->add_flag("-q,--quiet", args->quiet, "print no table or progress");
-  cmd->callback([args, selected] { *selected = [args] { return RunBenchCommand(*args); }; });
+  AddDetectionBenchFlags(cmd, &args->detection);
+  cmd->callback([args, selected, cmd] {
+    args->scenario_given = cmd->count("--scenario") > 0;
+    *selected = [args] { return RunBenchCommand(*args); };
+  });
 
   // Internal: the child process of an isolated measurement.
   auto child_args = std::make_shared<std::vector<std::string>>();
@@ -331,7 +418,12 @@ void RegisterBench(CLI::App& root, Action* selected) {
   child->callback([child_args, selected] {
     *selected = [child_args]() -> Status {
       const auto model_label = std::string("measuring");
-      const Status status = RunBenchChild((*child_args)[0], (*child_args)[1], TerminalProgress(model_label));
+      const fs::path request = (*child_args)[0];
+      const fs::path result = (*child_args)[1];
+      const Result<nlohmann::json> json = ReadChildRequest(request);
+      const Status status = json.ok() && IsDetectionBenchRequest(*json)
+                                ? RunDetectionBenchChild(request, result, TerminalProgress(model_label))
+                                : RunBenchChild(request, result, TerminalProgress(model_label));
       ClearProgressLine();
       // The result file says everything, errors included. Leaving now, without
       // static destructors, keeps the runtime's teardown (which touches several
