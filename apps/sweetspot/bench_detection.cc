@@ -54,9 +54,7 @@ Result<DetectionEvalRequest> DetectionBenchPipeline(const DetectionBenchFlags& f
   request.dataset_path = f.data;
   request.classes_file = f.classes_file;
   request.model_classes = f.detection.model_classes;
-  if (!f.preprocess_file.empty()) request.layers.push_back({f.preprocess_file, "", f.preprocess_file});
-  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<PreprocessLayer> flags, FlagLayers(f.preprocess));
-  request.layers.insert(request.layers.end(), flags.begin(), flags.end());
+  SWEETSPOT_ASSIGN_OR_RETURN(request.layers, PreprocessLayers(f.preprocess_file, f.preprocess));
   SWEETSPOT_ASSIGN_OR_RETURN(request.decoder_layers, DecoderFlagLayers(f.detection));
   request.limit = f.limit;
   return request;

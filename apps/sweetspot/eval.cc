@@ -91,9 +91,7 @@ Result<EvalRequest> MakeRequest(const EvalArgs& a, const std::string& model) {
   request.model_path = model;
   request.dataset_path = a.data;
   request.classes_file = a.classes_file;
-  if (!a.preprocess_file.empty()) request.layers.push_back({a.preprocess_file, "", a.preprocess_file});
-  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<PreprocessLayer> flags, FlagLayers(a.preprocess));
-  request.layers.insert(request.layers.end(), flags.begin(), flags.end());
+  SWEETSPOT_ASSIGN_OR_RETURN(request.layers, PreprocessLayers(a.preprocess_file, a.preprocess));
   request.limit = a.limit;
   request.seed = a.seed;
   request.batch_size = a.batch > 0 ? a.batch : 32;
@@ -115,9 +113,7 @@ Result<DetectionEvalRequest> MakeDetectionRequest(const EvalArgs& a) {
   request.dataset_path = a.data;
   request.classes_file = a.classes_file;
   request.model_classes = a.detection.model_classes;
-  if (!a.preprocess_file.empty()) request.layers.push_back({a.preprocess_file, "", a.preprocess_file});
-  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<PreprocessLayer> flags, FlagLayers(a.preprocess));
-  request.layers.insert(request.layers.end(), flags.begin(), flags.end());
+  SWEETSPOT_ASSIGN_OR_RETURN(request.layers, PreprocessLayers(a.preprocess_file, a.preprocess));
   SWEETSPOT_ASSIGN_OR_RETURN(request.decoder_layers, DecoderFlagLayers(a.detection));
   request.limit = a.limit;
   request.seed = a.seed;

@@ -73,4 +73,13 @@ Result<std::vector<PreprocessLayer>> FlagLayers(const PreprocessFlags& a) {
   return layers;
 }
 
+Result<std::vector<PreprocessLayer>> PreprocessLayers(const std::string& preprocess_file,
+                                                      const PreprocessFlags& flags) {
+  std::vector<PreprocessLayer> layers;
+  if (!preprocess_file.empty()) layers.push_back({preprocess_file, "", preprocess_file});
+  SWEETSPOT_ASSIGN_OR_RETURN(std::vector<PreprocessLayer> flag_layers, FlagLayers(flags));
+  layers.insert(layers.end(), flag_layers.begin(), flag_layers.end());
+  return layers;
+}
+
 }  // namespace sweetspot::cli

@@ -32,4 +32,8 @@ void AddPreprocessFlags(CLI::App* cmd, PreprocessFlags* flags, bool resize_mode 
 // --size that does not parse, naming the flag.
 Result<std::vector<PreprocessLayer>> FlagLayers(const PreprocessFlags& flags);
 
+// The layers a command's --preprocess FILE ("" for none) and flags make, in
+// that order (the flags over the file). Errors: FlagLayers'.
+Result<std::vector<PreprocessLayer>> PreprocessLayers(const std::string& preprocess_file, const PreprocessFlags& flags);
+
 }  // namespace sweetspot::cli
