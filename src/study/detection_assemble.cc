@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "study/detection_study.h"
 
 namespace sweetspot {
@@ -18,33 +20,43 @@ std::string RankedMetric(const StudySpec& spec) {
 
 std::string RankedName(const std::string& metric) { return metric == "map50" ? "mAP@0.5" : "mAP@[.5:.95]"; }
 
-DetectionSpeedSplit SpeedSplit(const DetectionTimeSummary& t) {
+// The single-stream split of a stored latency row, whose bench_json is the
+// DetectionBenchResult; unset when it has none.
+std::optional<DetectionSpeedSplit> SpeedSplit(const LatencyRow& row) {
+  const nlohmann::json j = nlohmann::json::parse(row.bench_json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return std::nullopt;
+  auto result = DetectionBenchResultFromJson(j);
+  if (!result.ok() || !result->single_stream || !result->bench.single_stream) return std::nullopt;
+  const DetectionStageRecords& stages = *result->single_stream;
+  const stats::Summary& total = result->bench.single_stream->latency.summary_ms;
   DetectionSpeedSplit s;
-  s.preprocess_p50_ms = t.preprocess_ms.p50;
-  s.network_p50_ms = t.network_ms.p50;
-  s.postprocess_p50_ms = t.postprocess_ms.p50;
-  s.total_p50_ms = t.total_ms.p50;
-  s.total_p50_ci = t.total_ms.p50_ci;
-  s.total_p99_ms = t.total_ms.p99;
-  s.total_p99_ci = t.total_ms.p99_ci;
-  s.total_mean_ms = t.total_ms.mean;
+  s.preprocess_p50_ms = stages.preprocess.summary_ms.p50;
+  s.network_p50_ms = stages.network.summary_ms.p50;
+  s.postprocess_p50_ms = stages.postprocess.summary_ms.p50;
+  s.total_p50_ms = total.p50;
+  s.total_p50_ci = total.p50_ci;
+  s.total_p99_ms = total.p99;
+  s.total_p99_ci = total.p99_ci;
+  s.total_mean_ms = total.mean;
   return s;
 }
 
 // A candidate on one dataset: the ranked mAP as its accuracy, the end-to-end
-// time (pre-processing + network + decoding and NMS) as its latency.
-Candidate DatasetCandidate(Candidate c, const DetectionEvalSummary& summary, const std::string& metric) {
+// time (pre-processing + network + decoding and NMS) as its latency, with the
+// intervals of every timed image.
+Candidate DatasetCandidate(Candidate c, const DetectionEvalSummary& summary, const LatencyRow& latency,
+                           const std::string& metric) {
   const DetectionMetrics& m = summary.metrics;
   c.detection = Candidate::DetectionFigures{m.map50_95, m.map50, m.map50_95_ci, m.map50_ci, m.images};
   c.eval_count = m.images;
   c.top1 = metric == "map50" ? m.map50 : m.map50_95;
   c.top1_ci = metric == "map50" ? m.map50_ci : m.map50_95_ci;
-  const DetectionSpeedSplit speed = SpeedSplit(summary.times);
-  c.p50_ms = speed.total_p50_ms;
-  c.p50_ci = speed.total_p50_ci;
-  c.p99_ms = speed.total_p99_ms;
-  c.p99_ci = speed.total_p99_ci;
-  c.items_per_s = speed.total_mean_ms > 0 ? 1000.0 / speed.total_mean_ms : 0.0;
+  c.p50_ms = latency.p50_ms;
+  c.p99_ms = latency.p99_ms;
+  c.items_per_s = latency.items_per_s;
+  c.peak_memory_bytes = latency.peak_rss_bytes;
+  c.latency_ms = latency.raw_ms;
+  FillLatencyIntervals(&c);
   return c;
 }
 
@@ -107,12 +119,16 @@ DetectionStudyDataset AssembleDataset(const StudySpec& spec, const StudyPlan& pl
   for (std::size_t k = 0; k < planned.size(); ++k) {
     const std::size_t i = k / settings, s = k % settings;
     const auto& summary = measured.summaries[i][d][s];
-    const Status& failure = measured.failures[i][d][s];
+    const auto& latency = measured.latency[i][d][s];
+    const std::optional<DetectionSpeedSplit> split = latency ? SpeedSplit(*latency) : std::nullopt;
+    const Status& failure = !measured.failures[i][d][s].ok() ? measured.failures[i][d][s]
+                            : !latency                       ? measured.latency_failures[i][d][s]
+                                                             : Status::Ok();
     summaries.push_back(summary ? &*summary : nullptr);
     Candidate c = planned[k];
-    if (summary) {
-      c = DatasetCandidate(std::move(c), *summary, metric);
-      out.results.push_back(DetectionCandidateResult{summary->metrics, SpeedSplit(summary->times), std::nullopt});
+    if (summary && split) {
+      c = DatasetCandidate(std::move(c), *summary, *latency, metric);
+      out.results.push_back(DetectionCandidateResult{summary->metrics, *split, std::nullopt});
       if (!out.most_accurate || c.top1 > out.candidates[*out.most_accurate].top1) out.most_accurate = k;
     } else {
       c.failure = failure.ok() ? "not measured" : failure.message();

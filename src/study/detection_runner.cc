@@ -129,11 +129,16 @@ class DetectionRunner {
     SWEETSPOT_RETURN_IF_ERROR(OpenDatasets());
     const std::size_t models = plan_.models.size(), datasets = spec_.datasets.size(), settings = plan_.settings.size();
     out_.summaries.assign(models, std::vector(datasets, std::vector<std::optional<DetectionEvalSummary>>(settings)));
+    out_.latency.assign(models, std::vector(datasets, std::vector<std::optional<LatencyRow>>(settings)));
+    out_.latency_failures.assign(models, std::vector(datasets, std::vector<Status>(settings)));
     out_.failures.assign(models, std::vector(datasets, std::vector<Status>(settings)));
-    progress_.total = models * datasets * settings;
+    progress_.total = 2 * models * datasets * settings;  // accuracy and latency each
     for (std::size_t i = 0; i < models; ++i) {
       for (std::size_t d = 0; d < datasets; ++d) {
-        for (std::size_t s = 0; s < settings; ++s) SWEETSPOT_RETURN_IF_ERROR(Measure(i, d, s));
+        for (std::size_t s = 0; s < settings; ++s) {
+          SWEETSPOT_RETURN_IF_ERROR(MeasureAccuracy(i, d, s));
+          SWEETSPOT_RETURN_IF_ERROR(MeasureLatency(i, d, s));
+        }
       }
     }
     return std::move(out_);
@@ -175,7 +180,7 @@ class DetectionRunner {
   }
 
   // One (model, dataset, setting): from the store, else measured and stored.
-  Status Measure(std::size_t i, std::size_t d, std::size_t s) {
+  Status MeasureAccuracy(std::size_t i, std::size_t d, std::size_t s) {
     if (Cancelled()) return Interrupted();
     const PlannedModel& planned = plan_.models[i];
     const StudyDataset& dataset = spec_.datasets[d];
@@ -218,11 +223,65 @@ class DetectionRunner {
     SWEETSPOT_RETURN_IF_ERROR(store_.PutAccuracy(key, study_id_, ToDetectionRow(*result, RankedMetric(spec_))));
     out_.measured++;
     const DetectionEvalSummary& summary = result->summary;
-    Report(what, fmt::format("{}: mAP@[.5:.95] {:.2f} %, mAP@0.5 {:.2f} %, p50 {:.3g} ms end to end ({} images, "
-                             "{:.1f} s)",
-                             what, 100 * summary.metrics.map50_95, 100 * summary.metrics.map50,
-                             summary.times.total_ms.p50, summary.metrics.images, result->wall_ms / 1000));
+    Report(what, fmt::format("{}: mAP@[.5:.95] {:.2f} %, mAP@0.5 {:.2f} % ({} images, {:.1f} s)", what,
+                             100 * summary.metrics.map50_95, 100 * summary.metrics.map50, summary.metrics.images,
+                             result->wall_ms / 1000));
     out_.summaries[i][d][s] = result->summary;
+    return Status::Ok();
+  }
+
+  // The pipeline's speed split on the dataset's images (bench's child), once
+  // its accuracy is known: a candidate that failed that is not timed.
+  Status MeasureLatency(std::size_t i, std::size_t d, std::size_t s) {
+    if (Cancelled()) return Interrupted();
+    if (!out_.summaries[i][d][s]) {
+      progress_.total--;
+      return Status::Ok();
+    }
+    const PlannedModel& planned = plan_.models[i];
+    const StudyDataset& dataset = spec_.datasets[d];
+    const RuntimeSetting& setting = plan_.settings[s];
+    DetectionBenchRequest request;
+    request.pipeline = MakeDetectionRequest(spec_, SourceOf(i), planned, dataset, setting);
+    ApplyRuntimeSetting(spec_, setting, &request.options, &request.config);
+    // The benchmark's options and durations (a BenchRequest's JSON less the
+    // model and the pipeline, which the accuracy key already describes).
+    const json whole = ToJson(request);
+    const json bench = {{"options", whole.at("options")}, {"config", whole.at("config")}};
+    json key_json = json::parse(DetectionSettingsKey(request.pipeline, planned, setting));
+    key_json["bench"] = bench;
+    const MeasurementKey key{variant_ids_[i], environment_id_, dataset_ids_[d], key_json.dump()};
+    if (!options_.fresh) {
+      SWEETSPOT_ASSIGN_OR_RETURN(std::optional<LatencyRow> stored, store_.FindLatency(key));
+      if (stored) {
+        out_.latency[i][d][s] = std::move(stored);
+        out_.reused++;
+        progress_.total--;
+        return Status::Ok();
+      }
+    }
+    const std::string what = fmt::format("speed of {} on {} [{}]", planned.name, dataset.name, setting.Label());
+    Report(what, "");
+    const ChildLimits limits{spec_.timeout_s, options_.cancel, "raise [runtime] timeout_s if it needs longer"};
+    const auto start = std::chrono::steady_clock::now();
+    auto result = RunDetectionBenchIsolated(options_.self_exe, request, limits);
+    progress_.done++;
+    if (!result.ok()) {
+      if (Cancelled()) return Interrupted();
+      Status& failure = out_.latency_failures[i][d][s];
+      failure = WithSpecFixes(result.status());
+      SWEETSPOT_RETURN_IF_ERROR(store_.PutFailure(key, study_id_, "latency", setting.Label(), failure));
+      out_.failed++;
+      Report(what, fmt::format("FAILED {}: {}", what, failure.message()));
+      return Status::Ok();
+    }
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    LatencyRow row = ToLatencyRow(result->bench, setting, ms);
+    row.bench_json = DumpJson(ToJson(*result, /*include_raw=*/false));  // with the stages' figures
+    SWEETSPOT_RETURN_IF_ERROR(store_.PutLatency(key, study_id_, row));
+    out_.measured++;
+    Report(what, fmt::format("{}: p50 {:.3g} ms end to end ({:.1f} s)", what, row.p50_ms, ms / 1000));
+    out_.latency[i][d][s] = std::move(row);
     return Status::Ok();
   }
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sweetspot/detection_bench.h"
 #include "sweetspot/detection_eval.h"
 #include "sweetspot/results_store.h"
 #include "sweetspot/study.h"
@@ -23,7 +24,9 @@ namespace sweetspot {
 Result<StudyReport> RunDetectionStudy(const StudySpec& spec, const StudyPlan& plan, const StudyOptions& options);
 
 // What the detection runner found: per model, dataset and setting, the
-// evaluation's summary (with per-image detections) or why it failed.
+// evaluation's summary (with per-image detections) and the latency of the
+// pipeline split by stage (a LatencyRow whose bench_json is the
+// DetectionBenchResult), or why each failed.
 struct DetectionMeasurements {
   struct Dataset {
     std::string name;
@@ -35,6 +38,8 @@ struct DetectionMeasurements {
   // [model][dataset][setting]
   std::vector<std::vector<std::vector<std::optional<DetectionEvalSummary>>>> summaries;
   std::vector<std::vector<std::vector<Status>>> failures;
+  std::vector<std::vector<std::vector<std::optional<LatencyRow>>>> latency;
+  std::vector<std::vector<std::vector<Status>>> latency_failures;
   std::size_t measured = 0, reused = 0, failed = 0;
 };
 
@@ -58,6 +63,11 @@ std::string RenderDetectionStudyCsv(const StudyReport& report);
 Result<std::vector<std::int64_t>> RegisterPlanModels(ResultsStore& store, const StudyPlan& plan, std::int64_t study_id);
 // A candidate's plan facts (names, lineage, size, MACs), without figures.
 Candidate PlannedCandidate(const StudyPlan& plan, std::size_t model, std::size_t setting);
+// The [runtime] setting's backend options and the spec's benchmark durations.
+void ApplyRuntimeSetting(const StudySpec& spec, const RuntimeSetting& setting, BackendOptions* options,
+                         MeasureConfig* config);
+// A benchmark's figures as the store keeps them (runner.cc).
+LatencyRow ToLatencyRow(const BenchResult& result, const RuntimeSetting& setting, double duration_ms);
 // Why a planned model has no measurement (its variant or inspection failed); Ok otherwise.
 Status PlanFailure(const PlannedModel& model);
 

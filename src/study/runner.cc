@@ -85,22 +85,8 @@ BenchRequest MakeBenchRequest(const StudySpec& spec, const PlannedModel& model, 
   BenchRequest request;
   request.model_path = model.path.string();
   request.backend = setting.engine;
-  BackendOptions& o = request.options;
-  o.intra_op_threads = setting.threads > 0 ? setting.threads : DefaultThreadCount();
-  o.inter_op_threads = setting.inter_op_threads;
-  o.graph_optimization = setting.graph_optimization;
-  o.execution_mode = setting.execution_mode;
-  o.allow_spinning = setting.allow_spinning;
-  o.memory_arena = setting.memory_arena;
+  ApplyRuntimeSetting(spec, setting, &request.options, &request.config);
   request.inputs.dim_values = model.dims;
-  MeasureConfig& c = request.config;
-  c.scenarios = {setting.scenario};
-  c.batch_sizes = {setting.batch_size};
-  c.stopping.min_duration = std::chrono::duration<double>(spec.duration_s);
-  c.stopping.max_duration = std::chrono::duration<double>(spec.max_duration_s);
-  c.stopping.min_count = spec.min_count;
-  c.stopping.target_relative_half_width = spec.target_ci;
-  c.run_duration = std::chrono::duration<double>(spec.duration_s);
   return request;
 }
 
@@ -246,6 +232,8 @@ std::string SameVariantLine(const StudyPlan& plan, const StudyPlan::SameVariant&
 
 // ---------------------------------------------------------------- run
 
+}  // namespace
+
 LatencyRow ToLatencyRow(const BenchResult& r, const RuntimeSetting& setting, double duration_ms) {
   LatencyRow row;
   row.setting = setting.Label();
@@ -279,6 +267,8 @@ LatencyRow ToLatencyRow(const BenchResult& r, const RuntimeSetting& setting, dou
   row.duration_ms = duration_ms;
   return row;
 }
+
+namespace {
 
 // The stored bench result's CPU time per inference of its one scenario; 0
 // when it has none (stored before CPU time was measured) or cannot be read.
@@ -703,6 +693,23 @@ bool IsBadInput(StatusCode code) {
 }
 
 }  // namespace
+
+void ApplyRuntimeSetting(const StudySpec& spec, const RuntimeSetting& setting, BackendOptions* options,
+                         MeasureConfig* config) {
+  options->intra_op_threads = setting.threads > 0 ? setting.threads : DefaultThreadCount();
+  options->inter_op_threads = setting.inter_op_threads;
+  options->graph_optimization = setting.graph_optimization;
+  options->execution_mode = setting.execution_mode;
+  options->allow_spinning = setting.allow_spinning;
+  options->memory_arena = setting.memory_arena;
+  config->scenarios = {setting.scenario};
+  config->batch_sizes = {setting.batch_size};
+  config->stopping.min_duration = std::chrono::duration<double>(spec.duration_s);
+  config->stopping.max_duration = std::chrono::duration<double>(spec.max_duration_s);
+  config->stopping.min_count = spec.min_count;
+  config->stopping.target_relative_half_width = spec.target_ci;
+  config->run_duration = std::chrono::duration<double>(spec.duration_s);
+}
 
 Result<std::vector<std::int64_t>> RegisterPlanModels(ResultsStore& store, const StudyPlan& plan,
                                                      std::int64_t study_id) {

@@ -114,6 +114,11 @@ path = "blurry.onnx"
 [[models]]
 path = "balanced.onnx"
 
+[runtime]
+duration_s = 0.05
+max_duration_s = 0.3
+min_count = 10
+
 [constraints]
 {})",
                                          (dir_ / "squares" / "classes.txt").string(), squares_.string(),
@@ -122,6 +127,8 @@ path = "balanced.onnx"
   }
 
   fs::path Db() const { return dir_ / "sweetspot.db"; }
+  // Accuracy and latency rows: two per candidate and dataset.
+  std::int64_t Measurements() const { return Rows(Db(), "accuracy_results") + Rows(Db(), "latency_results"); }
 
   std::string Args(const fs::path& spec, const std::string& more = "") const {
     return "study '" + spec.string() + "' -q --cache-dir '" + (dir_ / "cache").string() + "' " + more;
@@ -173,6 +180,11 @@ TEST_F(DetectionStudyTest, RecommendsPerDatasetAndOverallUnderMinMap) {
   EXPECT_NEAR(shifted->vs_best->map50_95_diff, -0.2, 1e-9);
   EXPECT_GT(exact->speed.network_p50_ms, 0.0);
   EXPECT_GE(exact->speed.total_p50_ms, exact->speed.network_p50_ms);
+  // The end-to-end latency ranked is the split's total, with an interval from every timed image.
+  const Candidate& timed = squares.candidates[Named(squares.candidates, "sharp")];
+  EXPECT_DOUBLE_EQ(timed.p50_ms, exact->speed.total_p50_ms);
+  EXPECT_TRUE(timed.p50_ci.valid);
+  EXPECT_GE(timed.latency_ms.size(), 10u);
 
   const std::string text = RenderStudyText(*report);
   EXPECT_THAT(text, HasSubstr("pre-proc p50 ms"));
@@ -203,23 +215,24 @@ TEST_F(DetectionStudyTest, AKilledStudyResumesWhereItStopped) {
   }
   ASSERT_GT(pid, 0);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (Rows(Db(), "accuracy_results") == 0 && std::chrono::steady_clock::now() < deadline) {
+  while (Measurements() == 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFSIGNALED(status)) << Slurp(out + ".err");
-  const std::int64_t stored = Rows(Db(), "accuracy_results");
+  const std::int64_t stored = Measurements();
   ASSERT_GE(stored, 1);
-  ASSERT_LT(stored, 6) << "the study finished before it was killed";
+  ASSERT_LT(stored, 12) << "the study finished before it was killed";
 
   const auto rerun = RunCli(Args(spec, "--json -"));
   ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
   const json report = json::parse(rerun.out);
   EXPECT_EQ(report["reused"], stored);
-  EXPECT_EQ(report["measured"], 6 - stored);
+  EXPECT_EQ(report["measured"], 12 - stored);
   EXPECT_EQ(Rows(Db(), "accuracy_results"), 6);  // nothing measured twice
+  EXPECT_EQ(Rows(Db(), "latency_results"), 6);
   EXPECT_EQ(report["overall"]["recommended"], "balanced");
 
   // --report-only proposes the rerun just made, which measured nothing more.
@@ -228,7 +241,7 @@ TEST_F(DetectionStudyTest, AKilledStudyResumesWhereItStopped) {
   EXPECT_THAT(stored_only.err, HasSubstr("run the detection study without it: every stored measurement is reused"));
   const auto again = RunCli(Args(spec, "--json -"));
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_EQ(json::parse(again.out)["reused"], 6);
+  EXPECT_EQ(json::parse(again.out)["reused"], 12);
 }
 
 TEST_F(DetectionStudyTest, NoCandidateMeetingTheBoundExitsTwoNamingTheClosest) {
