@@ -12,6 +12,7 @@
 
 #include "sweetspot/detection_classes.h"
 #include "sweetspot/detection_dataset.h"
+#include "sweetspot/elapsed.h"
 
 namespace sweetspot {
 namespace fs = std::filesystem;
@@ -20,10 +21,6 @@ using nlohmann::json;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double MsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 json LayerJson(const PreprocessSource& source, const std::string& toml, const std::string& file) {
   return {{"source", source.name}, {"source_has_lines", source.has_lines}, {"toml", toml}, {"file", file}};
@@ -184,7 +181,7 @@ Status RunBatch(Pipeline& p, Batch& batch, double preprocess_ms, DetectionEvalRe
   const auto network_start = Clock::now();
   auto outputs = p.session->Run(std::span<const Tensor>(&batch.input, 1));
   if (!outputs.ok()) return outputs.status().WithContext(result.model);
-  const double network_ms = MsSince(network_start);
+  const double network_ms = MillisecondsSince(network_start);
   const auto post_start = Clock::now();
   auto decoded = DecodeDetections(result.detector, p.output_infos, *outputs, result.spec.width, result.spec.height);
   if (!decoded.ok()) {
@@ -198,7 +195,7 @@ Status RunBatch(Pipeline& p, Batch& batch, double preprocess_ms, DetectionEvalRe
     result.images.push_back(p.dataset->image(index));
     result.detections.push_back(MapToDataset((*decoded)[k], result, batch.geometry[k], batch.sizes[k]));
   }
-  const double postprocess_ms = MsSince(post_start);
+  const double postprocess_ms = MillisecondsSince(post_start);
   const double per_image = 1.0 / static_cast<double>(batch.positions.size());
   for (std::size_t k = 0; k < batch.positions.size(); ++k) {
     result.times.preprocess_ms.push_back(preprocess_ms * per_image);
@@ -217,7 +214,7 @@ Status RunImages(Pipeline& p, const DetectionEvalRequest& request,
     const auto prepare_start = Clock::now();
     Batch batch;
     SWEETSPOT_RETURN_IF_ERROR(PrepareBatch(p, request, begin, end, result, batch));
-    SWEETSPOT_RETURN_IF_ERROR(RunBatch(p, batch, MsSince(prepare_start), result));
+    SWEETSPOT_RETURN_IF_ERROR(RunBatch(p, batch, MillisecondsSince(prepare_start), result));
     if (progress) progress({"infer", end, total});
   }
   if (result.images.empty()) {

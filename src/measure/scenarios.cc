@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "sweetspot/elapsed.h"
 #include "sweetspot/measure.h"
 
 #include "sweetspot/graph_diagnosis.h"
@@ -17,10 +18,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using Seconds = std::chrono::duration<double>;
-
-double MsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 LatencyRecord MakeRecord(std::vector<double> raw_ms, double confidence) {
   LatencyRecord record;
@@ -51,7 +48,7 @@ void SetCpuTime(ScenarioResult& result, double start_cpu_ms, std::size_t inferen
 Result<double> TimedRun(Session& session, std::span<const Tensor> inputs) {
   const auto start = Clock::now();
   auto outputs = session.Run(inputs);
-  const double ms = MsSince(start);
+  const double ms = MillisecondsSince(start);
   if (!outputs.ok()) return outputs.status();
   return ms;
 }
@@ -64,7 +61,7 @@ Result<WarmupRecord> WarmUp(const TimedQuery& query, const MeasureConfig& config
     SWEETSPOT_ASSIGN_OR_RETURN(double ms, query());
     if (detector.Add(ms) || Seconds(Clock::now() - start) >= config.warmup_max_duration) break;
   }
-  return WarmupRecord{detector.count(), detector.stable() && !detector.hit_limit(), MsSince(start)};
+  return WarmupRecord{detector.count(), detector.stable() && !detector.hit_limit(), MillisecondsSince(start)};
 }
 
 TimedQuery RunQuery(Session& session, std::span<const Tensor> inputs) {
@@ -299,7 +296,7 @@ Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& mode
   if (progress) progress("loading", -1);
   auto load_start = Clock::now();
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, backend.Load(model, options));
-  result.load_ms = MsSince(load_start);
+  result.load_ms = MillisecondsSince(load_start);
   result.inputs = session->inputs();
   result.outputs = session->outputs();
 
@@ -308,7 +305,7 @@ Result<BenchResult> RunBench(Backend& backend, const std::filesystem::path& mode
   {
     const auto start = Clock::now();
     auto first = session->Run(inputs);
-    result.first_inference_ms = MsSince(start);
+    result.first_inference_ms = MillisecondsSince(start);
     if (!first.ok()) return first.status();
   }
 

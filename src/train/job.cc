@@ -17,6 +17,7 @@
 #include "sweetspot/child_process.h"
 #include "sweetspot/cpus.h"
 #include "sweetspot/dataset.h"
+#include "sweetspot/elapsed.h"
 #include "sweetspot/evaluate.h"
 #include "sweetspot/json_numbers.h"
 #include "sweetspot/measure.h"
@@ -35,10 +36,6 @@ using nlohmann::json;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double MsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 // A job's datasets opened and its samples chosen.
 struct OpenedJob {
@@ -346,7 +343,7 @@ Result<TrainOutcome> RunTrainJob(const TrainJob& job, const TrainProgressFn& pro
 
   outcome.plan = opened.plan;
   outcome.param_count = network.ParameterCount();
-  outcome.wall_ms = MsSince(start);
+  outcome.wall_ms = MillisecondsSince(start);
   outcome.peak_rss_bytes = ReadSelfRss().peak_bytes;
   return outcome;
 }
@@ -403,7 +400,7 @@ Result<json> WriteTrainCost(const TrainJob& job, const TrainOutcome& outcome) {
     const ClassificationMetrics& m = evaluated->metrics;
     test = {{"data", job.test_data}, {"samples", m.count},
             {"top1", m.top1},        {"top1_ci95", {m.top1_ci.lower, m.top1_ci.upper}},
-            {"top5", m.top5},        {"eval_ms", MsSince(start)}};
+            {"top5", m.top5},        {"eval_ms", MillisecondsSince(start)}};
   }
   const TrainReport& r = outcome.report;
   double epoch_ms_sum = 0.0;

@@ -10,6 +10,7 @@
 #include <fmt/core.h>
 
 #include "sweetspot/cpus.h"
+#include "sweetspot/elapsed.h"
 #include "sweetspot/train.h"
 #include "train/network_impl.h"
 
@@ -17,10 +18,6 @@ namespace sweetspot {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double MsSince(Clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 // A [N,C,H,W] view of prepared tensors; they are only read, never written.
 torch::Tensor ImagesOf(const PreparedTensors& t) {
@@ -281,7 +278,7 @@ Result<TrainReport> TrainNetwork(Network& network, const PreparedTensors& train,
         correct += logits.argmax(1).eq(y).sum().item<int64_t>();
         seen += count;
         if (progress) {
-          const double seconds = MsSince(epoch_start) / 1000.0;
+          const double seconds = MillisecondsSince(epoch_start) / 1000.0;
           TrainProgress p;
           p.epoch = epoch;
           p.epochs = options.epochs;
@@ -303,7 +300,7 @@ Result<TrainReport> TrainNetwork(Network& network, const PreparedTensors& train,
       stats.val_loss = scores.loss;
       stats.val_top1 = scores.top1;
       stats.lr_end = lr;
-      stats.epoch_ms = MsSince(epoch_start);
+      stats.epoch_ms = MillisecondsSince(epoch_start);
       report.epochs.push_back(stats);
       if (best.empty() || scores.top1 > report.best_val_top1) {
         report.best_val_top1 = scores.top1;
@@ -331,7 +328,7 @@ Result<TrainReport> TrainNetwork(Network& network, const PreparedTensors& train,
     }
     Restore(model, best);
     model->eval();
-    report.train_ms = MsSince(train_start);
+    report.train_ms = MillisecondsSince(train_start);
     return report;
   } catch (const std::exception& e) {
     return TorchError("training", e);
