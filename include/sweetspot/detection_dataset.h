@@ -11,7 +11,8 @@
 //     written (x1 = xmin, x2 = xmax); `difficult` is honoured, `truncated`
 //     ignored. The image size comes from <size>, else from the image file.
 //     Class list: the 20 VOC names in the devkit's order when every name used
-//     is among them, else the sorted distinct names.
+//     is among them, the sorted distinct names when none is; a mix is
+//     InvalidData naming the first other name (most often a typo).
 //   - COCO: an instances_*.json file, or a folder holding exactly one
 //     annotations/instances_*.json. Classes are the categories in id order
 //     (class_id = position). `iscrowd` and `area` are honoured; image sizes

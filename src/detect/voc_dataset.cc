@@ -138,18 +138,34 @@ Result<VocFile> ParseVocXml(const fs::path& root, const fs::path& xml) {
   return file;
 }
 
-// The standard 20 names in devkit order when every name used is one of them,
-// else the sorted distinct names.
-std::vector<std::string> VocClassList(const std::vector<VocFile>& files) {
+bool IsVocClass(std::string_view name) {
+  return std::find(kVocClasses.begin(), kVocClasses.end(), name) != kVocClasses.end();
+}
+
+// The standard 20 names in devkit order when every name used is one of them;
+// the sorted distinct names when none is (a dataset of its own classes in VOC
+// form). A mix is refused: a name beside the standard ones is most often a
+// typo ('persn'), and as a class of its own it would score AP 0 and pull the
+// mean down without a word; a class-name file says which classes are meant.
+Result<std::vector<std::string>> VocClassList(const std::vector<VocFile>& files) {
   std::set<std::string> used;
+  const VocFile* odd_file = nullptr;
+  const VocObject* odd = nullptr;
   for (const auto& file : files) {
-    for (const auto& object : file.objects) used.insert(object.name);
+    for (const auto& object : file.objects) {
+      used.insert(object.name);
+      if (odd == nullptr && !IsVocClass(object.name)) {
+        odd_file = &file;
+        odd = &object;
+      }
+    }
   }
-  const bool standard = std::all_of(used.begin(), used.end(), [](const std::string& name) {
-    return std::find(kVocClasses.begin(), kVocClasses.end(), name) != kVocClasses.end();
-  });
-  if (standard) return {kVocClasses.begin(), kVocClasses.end()};
-  return {used.begin(), used.end()};
+  if (odd == nullptr) return std::vector<std::string>(kVocClasses.begin(), kVocClasses.end());
+  if (std::none_of(used.begin(), used.end(), IsVocClass)) return std::vector<std::string>(used.begin(), used.end());
+  return Status::InvalidData(
+      fmt::format("{}:{}: class '{}' is not one of the 20 Pascal VOC classes the other labels use; fix the name, "
+                  "or give a class-name file that lists every class",
+                  SafeText(odd_file->xml.string()), odd->line, SafeText(odd->name)));
 }
 
 Status AddLabels(const DetectionDatasetOptions& options, VocFile& file, const std::vector<std::string>& classes) {
@@ -197,7 +213,7 @@ Result<DetectionDatasetParts> ReadVocDataset(const fs::path& root, const Detecti
   parts.description = "Pascal VOC " + root.string();
   parts.format = "voc";
   if (options.class_names_file.empty()) {
-    parts.class_names = VocClassList(files);
+    SWEETSPOT_ASSIGN_OR_RETURN(parts.class_names, VocClassList(files));
   } else {
     SWEETSPOT_ASSIGN_OR_RETURN(parts.class_names, ReadClassNames(options.class_names_file));
   }

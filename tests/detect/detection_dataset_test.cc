@@ -356,6 +356,33 @@ TEST_F(BadDetectionInput, VocLabelOutsideTheClassFile) {
   ExpectOpens(root, {.class_names_file = dir_ / "two.txt", .images_dir = {}});
 }
 
+// A misspelt name among the standard VOC classes would become a class of
+// its own with AP 0; both fixes the message proposes make the dataset open.
+TEST_F(BadDetectionInput, VocNameBesideTheStandardClasses) {
+  const fs::path root = dir_ / "voc";
+  fs::create_directories(root / "Annotations");
+  fs::create_directories(root / "JPEGImages");
+  cv::imwrite((root / "JPEGImages" / "a.png").string(), cv::Mat(50, 40, CV_8UC3, cv::Scalar::all(90)));
+  const auto xml = [](const std::string& second) {
+    return "<annotation><filename>a.png</filename><size><width>40</width><height>50</height></size>"
+           "<object><name>person</name><bndbox><xmin>1</xmin><ymin>1</ymin><xmax>20</xmax><ymax>20</ymax>"
+           "</bndbox></object>\n<object><name>" +
+           second +
+           "</name><bndbox><xmin>5</xmin><ymin>5</ymin><xmax>30</xmax><ymax>40</ymax></bndbox></object>"
+           "</annotation>";
+  };
+  testing::WriteFile(root / "Annotations" / "a.xml", xml("persn"));
+  const Status status = OpenStatus(root);
+  ExpectOneLineNaming(status, "a.xml:2:");
+  EXPECT_THAT(status.message(), HasSubstr("class 'persn' is not one of the 20 Pascal VOC classes"));
+  EXPECT_THAT(status.message(), HasSubstr("fix the name, or give a class-name file that lists every class"));
+  testing::WriteFile(dir_ / "mine.txt", "person\npersn\n");
+  ExpectOpens(root, {.class_names_file = dir_ / "mine.txt", .images_dir = {}});
+  testing::WriteFile(root / "Annotations" / "a.xml", xml("person"));
+  ExpectOpens(root);
+  EXPECT_EQ(OpenDetectionDataset(root).value()->class_names().size(), 20U);
+}
+
 TEST_F(BadDetectionInput, ClassFileListingANameTwice) {
   const fs::path root = Write(DetectionFormat::kVoc);
   testing::WriteFile(dir_ / "names.txt", "circle\nsquare\n\ncircle\ntriangle\n");
