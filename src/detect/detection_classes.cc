@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "detect/detection_dataset_readers.h"
 #include "sweetspot/text_file.h"
 
 namespace sweetspot {
@@ -28,12 +28,6 @@ std::string CanonicalName(std::string_view name) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const auto alias = VocToCocoAliases().find(lower);
   return alias == VocToCocoAliases().end() ? lower : alias->second;
-}
-
-std::string_view TrimSpace(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
 // "'a', 'b', 'c', ... (N in all)": enough of a list to recognise it.
@@ -67,18 +61,10 @@ Result<std::vector<std::string>> LoadClassList(std::string_view value) {
     return Status::InvalidArgument("the model's class list is empty: give coco80 or a file with one name per line");
   }
   if (value == "coco80") return Coco80ClassNames();
-  auto text = ReadTextFile(std::string(value));
-  if (!text.ok()) return text.status().WithContext("model class list (coco80 or a file with one name per line)");
-  std::vector<std::string> names;
-  std::istringstream lines(*text);
-  for (std::string line; std::getline(lines, line);) {
-    const std::string_view name = TrimSpace(line);
-    if (!name.empty()) names.emplace_back(name);
-  }
-  if (names.empty()) {
-    return Status::InvalidData(
-        fmt::format("model class list {} lists no class (one name per line)", SafeText(std::string(value))));
-  }
+  // The same reader as a dataset's class-name file: one name per line, blank
+  // lines skipped, a name listed twice refused (it would map ambiguously).
+  auto names = ReadClassNames(std::string(value));
+  if (!names.ok()) return names.status().WithContext("model class list (coco80 or a file with one name per line)");
   return names;
 }
 
