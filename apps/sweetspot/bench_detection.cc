@@ -50,14 +50,12 @@ Result<bool> IsDetectionBench(const DetectionBenchFlags& f) {
 }
 
 Result<DetectionEvalRequest> DetectionBenchPipeline(const DetectionBenchFlags& f) {
-  DetectionEvalRequest request;
-  request.dataset_path = f.data;
-  request.classes_file = f.classes_file;
-  request.model_classes = f.detection.model_classes;
-  SWEETSPOT_ASSIGN_OR_RETURN(request.layers, PreprocessLayers(f.preprocess_file, f.preprocess));
-  SWEETSPOT_ASSIGN_OR_RETURN(request.decoder_layers, DecoderFlagLayers(f.detection));
-  request.limit = f.limit;
-  return request;
+  return DetectionPipelineRequest({.data = f.data,
+                                   .classes_file = f.classes_file,
+                                   .preprocess_file = f.preprocess_file,
+                                   .preprocess = f.preprocess,
+                                   .detection = f.detection,
+                                   .limit = f.limit});
 }
 
 }  // namespace sweetspot::cli

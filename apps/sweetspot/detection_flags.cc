@@ -57,4 +57,15 @@ Result<std::vector<DecoderLayer>> DecoderFlagLayers(const DetectionFlags& a) {
   return layers;
 }
 
+Result<DetectionEvalRequest> DetectionPipelineRequest(const DetectionPipelineFlags& flags) {
+  DetectionEvalRequest request;
+  request.dataset_path = flags.data;
+  request.classes_file = flags.classes_file;
+  request.model_classes = flags.detection.model_classes;
+  SWEETSPOT_ASSIGN_OR_RETURN(request.layers, PreprocessLayers(flags.preprocess_file, flags.preprocess));
+  SWEETSPOT_ASSIGN_OR_RETURN(request.decoder_layers, DecoderFlagLayers(flags.detection));
+  request.limit = flags.limit;
+  return request;
+}
+
 }  // namespace sweetspot::cli

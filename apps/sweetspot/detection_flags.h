@@ -5,11 +5,14 @@
 // value (DetectorSpec::set_by).
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "preprocess_flags.h"
 
 #include "sweetspot/detection_eval.h"
 #include "sweetspot/status.h"
@@ -30,5 +33,19 @@ void AddDetectionFlags(CLI::App* cmd, DetectionFlags* flags);
 // file is read as a whole layer), then the thresholds. Errors: a --decoder
 // that is neither a layout nor a file, naming the layouts.
 Result<std::vector<DecoderLayer>> DecoderFlagLayers(const DetectionFlags& flags);
+
+// The request fields every command that runs a detector over a dataset sets
+// the same way: the dataset and its class-name file, the model's classes,
+// the preprocessing layers (--preprocess FILE, then the flags), the decoder
+// layers and the subset size. The caller sets the rest (model, runtime, ...).
+struct DetectionPipelineFlags {
+  const std::string& data;
+  const std::string& classes_file;
+  const std::string& preprocess_file;
+  const PreprocessFlags& preprocess;
+  const DetectionFlags& detection;
+  std::uint64_t limit = 0;
+};
+Result<DetectionEvalRequest> DetectionPipelineRequest(const DetectionPipelineFlags& flags);
 
 }  // namespace sweetspot::cli

@@ -108,14 +108,14 @@ Result<EvalRequest> MakeRequest(const EvalArgs& a, const std::string& model) {
 // The same layers as MakeRequest, plus the decoder's: defaults < the model's
 // metadata_props < --preprocess / --decoder FILE < flags.
 Result<DetectionEvalRequest> MakeDetectionRequest(const EvalArgs& a) {
-  DetectionEvalRequest request;
+  SWEETSPOT_ASSIGN_OR_RETURN(DetectionEvalRequest request,
+                             DetectionPipelineRequest({.data = a.data,
+                                                       .classes_file = a.classes_file,
+                                                       .preprocess_file = a.preprocess_file,
+                                                       .preprocess = a.preprocess,
+                                                       .detection = a.detection,
+                                                       .limit = a.limit}));
   request.model_path = a.model;
-  request.dataset_path = a.data;
-  request.classes_file = a.classes_file;
-  request.model_classes = a.detection.model_classes;
-  SWEETSPOT_ASSIGN_OR_RETURN(request.layers, PreprocessLayers(a.preprocess_file, a.preprocess));
-  SWEETSPOT_ASSIGN_OR_RETURN(request.decoder_layers, DecoderFlagLayers(a.detection));
-  request.limit = a.limit;
   request.seed = a.seed;
   request.batch_size = a.batch > 0 ? a.batch : 1;
   request.threads = a.threads;
