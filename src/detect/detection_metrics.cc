@@ -151,7 +151,8 @@ double PairedPValue(std::span<const double> differences) {
   if (differences.empty()) return 1.0;
   const auto at_most_zero = std::count_if(differences.begin(), differences.end(), [](double d) { return d <= 0.0; });
   const auto at_least_zero = std::count_if(differences.begin(), differences.end(), [](double d) { return d >= 0.0; });
-  const double tail = static_cast<double>(std::min(at_most_zero, at_least_zero)) / differences.size();
+  const double tail = (static_cast<double>(std::min(at_most_zero, at_least_zero)) + 1.0) /
+                      (static_cast<double>(differences.size()) + 1.0);
   return std::min(1.0, 2.0 * tail);
 }
 

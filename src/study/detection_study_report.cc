@@ -27,8 +27,6 @@ std::string Ms(double ms) { return fmt::format("{:.3g}", ms); }
 
 std::string Ap(double ap) { return ap < 0 ? "-" : Pct(ap); }
 
-std::string PValue(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt::format("{:.3f}", p); }
-
 std::string RankedName(const StudyReport& r) { return r.ranked_metric == "map50" ? "mAP@0.5" : "mAP@[.5:.95]"; }
 
 // "-3.10 [-5.20, -1.00] (p = 0.004)": the ranked mAP's difference to the most accurate.
@@ -40,7 +38,7 @@ std::string VsBest(const StudyReport& r, const DetectionCandidateResult& result)
   const stats::Interval& ci = map50 ? v.map50_diff_ci : v.map50_95_diff_ci;
   std::string text = fmt::format("{:+.2f}", 100 * diff);
   if (ci.valid) text += fmt::format(" [{:+.2f}, {:+.2f}]", 100 * ci.lower, 100 * ci.upper);
-  if (v.metric == r.ranked_metric) text += fmt::format(" (p = {})", PValue(v.p_value));
+  if (v.metric == r.ranked_metric) text += fmt::format(" (p = {})", PValueText(v.p_value));
   return text;
 }
 

@@ -49,4 +49,6 @@ std::string MarkdownTable(const std::vector<std::string>& header, const std::vec
   return out;
 }
 
+std::string PValueText(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt::format("{:.3f}", p); }
+
 }  // namespace sweetspot

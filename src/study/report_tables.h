@@ -14,4 +14,8 @@ std::string TextTable(const std::vector<std::string>& header, const std::vector<
 // A GitHub-flavoured Markdown table, '|' in cells escaped.
 std::string MarkdownTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 
+// A p-value as the reports print it: three decimals, or scientific notation
+// below 0.001 ("4.0e-04"), so a small p keeps its magnitude.
+std::string PValueText(double p);
+
 }  // namespace sweetspot

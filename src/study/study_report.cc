@@ -45,8 +45,6 @@ nlohmann::json IntervalJson(const stats::Interval& ci) {
   return ci.valid ? nlohmann::json::array({ci.lower, ci.upper}) : nlohmann::json(nullptr);
 }
 
-std::string PValue(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt::format("{:.3f}", p); }
-
 // "CPU ms" beside "p50 ms": the process's CPU time per query (measure.h).
 std::vector<std::string> Header() {
   return {"name",   "size MB", "params",  "MACs",     "top-1 (95 % CI)", "p50 ms (95 % CI)", "CPU ms",
@@ -333,7 +331,7 @@ std::string RenderStudyText(const StudyReport& r) {
       if (i == *r.reference || !r.reference_p[i]) continue;
       deltas.push_back(fmt::format("{} {:+.2f} points (p = {})", r.candidates[i].name,
                                    100 * (r.candidates[i].top1 - r.candidates[*r.reference].top1),
-                                   PValue(*r.reference_p[i])));
+                                   PValueText(*r.reference_p[i])));
     }
     if (!deltas.empty()) {
       out +=

@@ -370,6 +370,9 @@ TEST(DetectionMetricsTest, PairedComparison) {
   EXPECT_NEAR(better.map50_95_diff, 1.0 - noisy.map50_95, kTolerance);
   EXPECT_GT(better.map50_95_diff_ci.lower, 0.0);
   EXPECT_LT(better.p_value, 0.05);
+  // Every replicate favours the perfect detector, yet 300 replicates cannot
+  // show p below 2 / 301: the smallest p they can support, never 0.
+  EXPECT_DOUBLE_EQ(better.p_value, 2.0 / 301.0);
   EXPECT_EQ(CompareDetections(data.truth, data.noisy, data.noisy, names, DetectionMetricOptions::Voc()).metric,
             "map50");
 }
