@@ -18,7 +18,8 @@ find_package(Protobuf REQUIRED)
 # `sweetspot load grpc://`; its targets reach src/grpc only.
 find_package(gRPC CONFIG REQUIRED)
 find_package(ONNX REQUIRED)
-find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs dnn)
+# videoio: the keypoint task reads video files (src/keypoints, video_source.h).
+find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs dnn videoio)
 # libtorch (libtorch-dev) trains the model families of `sweetspot train`; its
 # targets and flags are used by src/train only.
 find_package(Torch REQUIRED)
