@@ -74,8 +74,11 @@ struct KeypointSchema {
 // The built-in schemas: "coco17", "mpii16" (MPII's order: r_ankle .. l_wrist),
 // "efficientpose16" (EfficientPose's output order, see ../shared/data's
 // README). Each declares knee and elbow flexion (left and right) and, where it
-// has both hips and knees, hip abduction-adduction. Unknown name: NotFound
-// listing the built-in names.
+// has both hips and knees, hip abduction-adduction, named
+// {l,r}_knee_flexion, {l,r}_elbow_flexion, {l,r}_hip_abduction_adduction.
+// coco17's skeleton is cocoapi's; mpii16's and efficientpose16's are MPII's
+// legs, arms, shoulders and the pelvis-thorax-neck-head line. Unknown name:
+// NotFound listing the built-in names.
 Result<KeypointSchema> BuiltinSchema(std::string_view name);
 std::vector<std::string> BuiltinSchemaNames();
 
@@ -83,13 +86,14 @@ std::vector<std::string> BuiltinSchemaNames();
 // [[a, b], ...] (joint names), sigmas = [...] (optional, one per joint),
 // [[angles]] name/a/vertex/c/offset_deg/sign. Errors name the file, line and key.
 Result<KeypointSchema> LoadSchemaFile(const std::filesystem::path& path);
-// A built-in name or a TOML file path.
+// A built-in name, else a TOML file path (a name ending in .toml or an
+// existing file); anything else is BuiltinSchema's NotFound.
 Result<KeypointSchema> ResolveSchema(std::string_view name_or_path);
 
 // For each joint of `to`, the index of the joint of `from` with the same
 // name, or -1. InvalidArgument when no joint is shared ("schema 'a' and
-// schema 'b' share no joint; give a schema whose joint names match", fix
-// "--schema").
+// schema 'b' share no joint; give a schema whose joint names match", with
+// the FieldFix {"schema"}).
 Result<std::vector<int>> MapSchemas(const KeypointSchema& from, const KeypointSchema& to);
 
 // One person: the box it was found in and its keypoints in a schema's order.
