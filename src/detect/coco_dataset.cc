@@ -44,15 +44,6 @@ Result<fs::path> FindCocoJson(const fs::path& dir) {
                   SafeText(dir.string()), found.size(), SafeText(names)));
 }
 
-Result<json> ParseJsonFile(const fs::path& path) {
-  SWEETSPOT_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
-  try {
-    return json::parse(text);
-  } catch (const json::parse_error& e) {
-    return Status::InvalidData(fmt::format("{}: malformed JSON ({}); fix the file", SafeText(path.string()), e.what()));
-  }
-}
-
 // The array `key` of the document (absent and not required: empty).
 Result<const json*> ArrayField(const fs::path& file, const json& doc, const char* key, bool required) {
   static const json kEmpty = json::array();
@@ -180,6 +171,15 @@ std::map<std::int64_t, int> ClassOfCategory(const std::map<std::int64_t, std::st
 }
 
 }  // namespace
+
+Result<json> ParseJsonFile(const fs::path& path) {
+  SWEETSPOT_ASSIGN_OR_RETURN(std::string text, ReadTextFile(path));
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    return Status::InvalidData(fmt::format("{}: malformed JSON ({}); fix the file", SafeText(path.string()), e.what()));
+  }
+}
 
 Result<DetectionDatasetParts> ReadCocoDataset(const fs::path& path, const DetectionDatasetOptions& options) {
   fs::path file = path;

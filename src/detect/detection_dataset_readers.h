@@ -13,6 +13,7 @@
 
 #include "sweetspot/detection.h"
 #include "sweetspot/detection_dataset.h"
+#include "sweetspot/label_files.h"
 #include "sweetspot/status.h"
 
 namespace sweetspot {
@@ -43,18 +44,8 @@ Result<std::vector<std::string>> ReadClassNames(const std::filesystem::path& pat
 // The position of `name` in `names`, or nullopt.
 std::optional<int> FindClass(const std::vector<std::string>& names, std::string_view name);
 
-// What is wrong with a pixel box in a width x height image, with the fix
-// ("" when nothing): zero or negative area, or outside the image by more than
-// 1 pixel. Sizes <= 0 skip the outside check. Callers prefix the file and
-// line or object (only on failure: opening builds no message per box).
-std::string PixelBoxProblem(const Box& box, int width, int height);
-
 // cv::imread flags for 8-bit BGR with or without the EXIF rotation.
 int ImreadFlags(bool exif_orientation);
-
-// Width and height of an image file, decoding it (OpenCV reads no header
-// alone). NotFound/InvalidData name the path.
-Result<cv::Size> ReadImageSize(const std::filesystem::path& path, bool exif_orientation);
 
 // True for the file extensions OpenCV reads as images (lower-case compare).
 bool HasImageExtension(const std::filesystem::path& path);
