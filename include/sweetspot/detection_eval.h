@@ -67,6 +67,15 @@ struct DecoderLayer {
   std::string file;  // when set, the keys are read from this file and `toml` is unused
 };
 
+// A preprocessing or decoder layer as JSON {"source", "source_has_lines",
+// "toml", "file"}, for requests that cross a process boundary. The FromJson
+// forms throw nlohmann::json::exception on a missing or mistyped key, for the
+// caller to report as an error of its whole request.
+nlohmann::json LayerToJson(const PreprocessLayer& layer);
+nlohmann::json LayerToJson(const DecoderLayer& layer);
+PreprocessLayer PreprocessLayerFromJson(const nlohmann::json& json);
+DecoderLayer DecoderLayerFromJson(const nlohmann::json& json);
+
 // Everything EvaluateDetector needs, plain data (it crosses process boundaries).
 struct DetectionEvalRequest {
   std::string model_path;

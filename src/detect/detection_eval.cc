@@ -22,16 +22,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-json LayerJson(const PreprocessSource& source, const std::string& toml, const std::string& file) {
-  return {{"source", source.name}, {"source_has_lines", source.has_lines}, {"toml", toml}, {"file", file}};
-}
-
-template <typename Layer>
-Layer LayerFromJson(const json& l) {
-  return {PreprocessSource(l.at("source").get<std::string>(), l.at("source_has_lines").get<bool>()),
-          l.at("toml").get<std::string>(), l.at("file").get<std::string>()};
-}
-
 // Everything the per-image loop needs, set up before any image is decoded.
 struct Pipeline {
   std::unique_ptr<DetectionDataset> dataset;
@@ -345,11 +335,30 @@ Result<DetectionComparison> ComparePaired(const PairedImages& paired, const std:
 
 }  // namespace
 
+namespace {
+
+json LayerJson(const PreprocessSource& source, const std::string& toml, const std::string& file) {
+  return {{"source", source.name}, {"source_has_lines", source.has_lines}, {"toml", toml}, {"file", file}};
+}
+
+template <typename Layer>
+Layer LayerFromJson(const json& l) {
+  return {PreprocessSource(l.at("source").get<std::string>(), l.at("source_has_lines").get<bool>()),
+          l.at("toml").get<std::string>(), l.at("file").get<std::string>()};
+}
+
+}  // namespace
+
+json LayerToJson(const PreprocessLayer& layer) { return LayerJson(layer.source, layer.toml, layer.file); }
+json LayerToJson(const DecoderLayer& layer) { return LayerJson(layer.source, layer.toml, layer.file); }
+PreprocessLayer PreprocessLayerFromJson(const json& j) { return LayerFromJson<PreprocessLayer>(j); }
+DecoderLayer DecoderLayerFromJson(const json& j) { return LayerFromJson<DecoderLayer>(j); }
+
 json ToJson(const DetectionEvalRequest& r) {
   json layers = json::array();
-  for (const auto& l : r.layers) layers.push_back(LayerJson(l.source, l.toml, l.file));
+  for (const auto& l : r.layers) layers.push_back(LayerToJson(l));
   json decoder_layers = json::array();
-  for (const auto& l : r.decoder_layers) decoder_layers.push_back(LayerJson(l.source, l.toml, l.file));
+  for (const auto& l : r.decoder_layers) decoder_layers.push_back(LayerToJson(l));
   return {{"model_path", r.model_path},
           {"dataset_path", r.dataset_path},
           {"classes_file", r.classes_file},
@@ -373,8 +382,8 @@ Result<DetectionEvalRequest> DetectionEvalRequestFromJson(const json& j) {
     r.dataset_path = j.at("dataset_path").get<std::string>();
     r.classes_file = j.at("classes_file").get<std::string>();
     r.model_classes = j.at("model_classes").get<std::string>();
-    for (const auto& l : j.at("layers")) r.layers.push_back(LayerFromJson<PreprocessLayer>(l));
-    for (const auto& l : j.at("decoder_layers")) r.decoder_layers.push_back(LayerFromJson<DecoderLayer>(l));
+    for (const auto& l : j.at("layers")) r.layers.push_back(PreprocessLayerFromJson(l));
+    for (const auto& l : j.at("decoder_layers")) r.decoder_layers.push_back(DecoderLayerFromJson(l));
     r.limit = j.at("limit").get<std::uint64_t>();
     r.seed = j.at("seed").get<std::uint64_t>();
     r.batch_size = j.at("batch_size").get<int>();

@@ -1,0 +1,91 @@
+// Keypoint evaluation: top-down keypoint models (one person per crop) over a
+// labelled keypoint dataset, and several models side by side on a video.
+//
+// The requests are plain data with JSON forms, so the study can run them in
+// a child process as it does detection's (isolated_detection_eval.h).
+//
+// Per person crop, both pipelines do the same:
+//   1. the crop: a square of the original image (person_crop.h; outside the
+//      image black): a dataset person's box padded by `padding` (COCO bbox;
+//      MPII's centre/scale square), or the tracker's square on video;
+//   2. the model's preprocessing, layered as classification and detection do
+//      (defaults < the model's metadata 'sweetspot.preprocess' < `layers`,
+//      LayerPreprocessing in evaluate.h), resolved against the model's first
+//      input; the crop is resized exactly to the input (a square crop needs
+//      no other resize mode: a layer that sets another is refused);
+//   3. Session::Run, then DecodeKeypoints (keypoint_decoder.h; decoder layers
+//      as detection's: defaults < metadata 'sweetspot.keypoints' < layers),
+//      keypoints mapped back to original-image pixels (MapToImage);
+//   4. the model's schema mapped onto the dataset's (or the reference
+//      model's) by joint name (MapSchemas); joints the target lacks are
+//      dropped, joints the model lacks get score 0.
+// Times per person (dataset) or per frame and model (video), milliseconds:
+// preprocess = crop + preprocessing, network = Session::Run, postprocess =
+// decoding + mapping back.
+//
+// Thread-safety: the functions are reentrant.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "sweetspot/detection_eval.h"
+#include "sweetspot/evaluate.h"
+#include "sweetspot/person_tracker.h"
+#include "sweetspot/status.h"
+
+namespace sweetspot {
+
+// One keypoint model and how to run it.
+struct KeypointModelRequest {
+  std::string model_path;
+  std::string name;  // as reports name it; "" -> the file's stem
+  // The model's joints: a built-in schema name or a schema TOML file
+  // (ResolveSchema); "" -> the decoder's `schema` key.
+  std::string schema;
+  std::vector<PreprocessLayer> layers;       // over the defaults and the model's metadata, in order
+  std::vector<DecoderLayer> decoder_layers;  // over the defaults and the model's metadata, in order
+};
+
+// One model over a labelled keypoint dataset (keypoint_dataset.h).
+struct KeypointEvalRequest {
+  KeypointModelRequest model;
+  std::string dataset_path;   // COCO keypoint JSON or MPII-style JSON list
+  std::string image_dir;      // "" -> the JSON's folder
+  double padding = 1.25;      // crop side / the person box's longer side
+  std::uint64_t limit = 0;    // the first this many persons; 0: all
+  std::vector<double> pck_alphas = {0.2, 0.1, 0.05};
+  std::string pck_normalization = "box";  // box | head
+  std::uint64_t bootstrap_replicates = 1000;
+  std::uint64_t seed = 0;               // of the bootstrap
+  int threads = 0;                      // inference threads; 0: DefaultThreadCount() (cpus.h)
+  std::string engine = "onnxruntime";   // a name CreateBackend takes (backend.h)
+};
+nlohmann::json ToJson(const KeypointEvalRequest& request);
+Result<KeypointEvalRequest> KeypointEvalRequestFromJson(const nlohmann::json& json);
+
+// Several models on one video, tracked by the reference model's keypoints
+// (person_tracker.h), every model fed the same crop of each frame.
+struct KeypointVideoRequest {
+  std::vector<KeypointModelRequest> models;
+  // The model the tracker follows and every other model is compared with:
+  // its index in `models`; -1 -> the last.
+  int reference = -1;
+  std::string video_path;     // a video file or a frame folder (video_source.h)
+  TrackSquare initial;        // the person's square in the first frame (TrackSquare::AroundBox for a box)
+  PersonTrackerOptions tracker;
+  std::uint64_t max_frames = 0;  // stop after this many frames; 0: the whole video
+  float min_confidence = 0.3F;   // stability and agreement: jointly confident joints only (stability.h)
+  double agreement_threshold = 0.05;  // normalised by the crop side (stability.h's AgreementOptions)
+  std::uint64_t bootstrap_replicates = 1000;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  std::string engine = "onnxruntime";
+};
+nlohmann::json ToJson(const KeypointVideoRequest& request);
+Result<KeypointVideoRequest> KeypointVideoRequestFromJson(const nlohmann::json& json);
+
+}  // namespace sweetspot
