@@ -34,6 +34,7 @@
 
 #include "sweetspot/detection_eval.h"
 #include "sweetspot/evaluate.h"
+#include "sweetspot/keypoints.h"
 #include "sweetspot/person_tracker.h"
 #include "sweetspot/status.h"
 
@@ -66,6 +67,37 @@ struct KeypointEvalRequest {
 };
 nlohmann::json ToJson(const KeypointEvalRequest& request);
 Result<KeypointEvalRequest> KeypointEvalRequestFromJson(const nlohmann::json& json);
+
+// Per person (dataset) or per frame (video), milliseconds, in result order.
+struct KeypointStageTimes {
+  std::vector<double> preprocess_ms;   // crop + preprocessing
+  std::vector<double> network_ms;      // Session::Run
+  std::vector<double> postprocess_ms;  // decoding + mapping back
+};
+
+struct KeypointEvalResult {
+  std::string model;       // path as given
+  std::string model_name;  // KeypointModelRequest::name or the file's stem
+  std::string dataset;     // the JSON read
+  std::string dataset_format;  // coco | mpii
+  std::vector<std::string> dataset_notes;
+  std::string model_schema;      // the model's schema name
+  KeypointSchema schema;         // the dataset's: truth and predictions are in it
+  std::vector<int> joint_map;    // per dataset joint: the model joint it is, -1 none
+  std::string preprocess_toml;   // the resolved PreprocessSpec
+  std::string decoder_toml;      // the resolved KeypointDecoderSpec
+  std::string engine;
+  std::vector<Person> truth;                     // the persons evaluated, labels (score = visibility)
+  std::vector<std::string> image_ids;            // each person's image id, same order
+  std::vector<std::vector<Keypoint>> predicted;  // same order, the dataset's schema, original pixels
+  KeypointStageTimes times;                      // per person
+};
+
+// One model over a labelled dataset (steps at the top of this file). Errors
+// name the model, the dataset file or the field: a dataset that does not open
+// ("dataset '<path>'"), a model and dataset schema sharing no joint
+// (MapSchemas), a model output that does not decode.
+Result<KeypointEvalResult> EvaluateKeypoints(const KeypointEvalRequest& request);
 
 // Several models on one video, tracked by the reference model's keypoints
 // (person_tracker.h), every model fed the same crop of each frame.

@@ -1,0 +1,59 @@
+// One keypoint model ready to run on person crops (keypoint_eval.h's steps
+// 2-4), shared by the dataset evaluation and the video run.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "sweetspot/backend.h"
+#include "sweetspot/keypoint_decoder.h"
+#include "sweetspot/keypoint_eval.h"
+#include "sweetspot/keypoints.h"
+#include "sweetspot/person_crop.h"
+#include "sweetspot/preprocess.h"
+
+namespace sweetspot {
+
+struct KeypointStageSample {
+  double preprocess_ms = 0.0;
+  double network_ms = 0.0;
+  double postprocess_ms = 0.0;
+};
+
+class KeypointRunner {
+ public:
+  // Loads the model, layers and resolves its preprocessing and decoder, and
+  // resolves its schema. Errors name the model and the layer or field.
+  static Result<std::unique_ptr<KeypointRunner>> Open(const KeypointModelRequest& request, const std::string& engine,
+                                                      int threads);
+
+  const std::string& name() const { return name_; }
+  int input_px() const { return preprocess_.width; }
+  const KeypointSchema& schema() const { return schema_; }
+  const PreprocessSpec& preprocess() const { return preprocess_; }
+  const KeypointDecoderSpec& decoder() const { return decoder_; }
+
+  // `crop`: the BGR square `geometry` names, of any size (resized exactly to
+  // the input); geometry.input_px must be input_px(). Keypoints in
+  // original-image pixels, the model's schema. `times.preprocess_ms` is added
+  // to, the other two set.
+  Result<std::vector<Keypoint>> Run(const cv::Mat& crop, const CropGeometry& geometry, KeypointStageSample& times);
+
+ private:
+  std::string name_;
+  std::string path_;
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<Session> session_;
+  std::vector<TensorInfo> output_infos_;
+  PreprocessSpec preprocess_;
+  KeypointDecoderSpec decoder_;
+  KeypointSchema schema_;
+};
+
+// keypoints (in `from`'s order) re-ordered into `to` by map (MapSchemas(from, to)): -1 -> score 0 at (0, 0).
+std::vector<Keypoint> MapKeypoints(const std::vector<Keypoint>& keypoints, const std::vector<int>& map);
+
+}  // namespace sweetspot
