@@ -26,7 +26,9 @@
 // Thread-safety: the functions are reentrant.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -119,5 +121,42 @@ struct KeypointVideoRequest {
 };
 nlohmann::json ToJson(const KeypointVideoRequest& request);
 Result<KeypointVideoRequest> KeypointVideoRequestFromJson(const nlohmann::json& json);
+
+// One model's run on the video's tracked frames.
+struct KeypointVideoModel {
+  std::string model;         // path as given
+  std::string name;
+  std::string model_schema;  // the model's own schema
+  int input_px = 0;
+  // frames[t][j]: joint j of the reference schema (the model's joints mapped
+  // by name; a joint it lacks has score 0), original-image pixels.
+  std::vector<std::vector<Keypoint>> frames;
+  KeypointStageTimes times;  // per frame; preprocess includes the shared crop's time
+};
+
+struct KeypointVideoResult {
+  std::string video;  // path as given
+  double fps = 0.0;   // 0 when unknown
+  std::size_t reference = 0;  // index in `models`: the tracked model
+  KeypointSchema schema;      // the reference model's: every model's frames are in it
+  std::vector<TrackSquare> crops;  // per tracked frame, the square every model was fed
+  std::vector<KeypointVideoModel> models;
+  // Set when the track was lost: the frame at which the reference model had
+  // too few confident joints; frames before it are kept, it and later ones are not.
+  std::optional<std::size_t> lost_at_frame;
+  std::string note;  // why the run ended before the video did ("" otherwise)
+};
+
+// Several models on one video (steps at the top of this file). Per frame:
+// the tracker's square is cut ONCE (CropPerson at the largest model input)
+// and that crop is resized exactly to each model's input, so every model sees
+// the same pixels; the reference model runs first and its keypoints move the
+// tracker. A lost track ends the run with `lost_at_frame` and `note` set, the
+// frames before it kept; losing it on the first frame is an error (nothing
+// measured: give a better initial square). Errors name the request field, the
+// video or the model: no models, a reference out of range, tracker options
+// (PersonTrackerOptions::Validate), a non-positive initial side, a video that
+// does not open, a model whose schema shares no joint with the reference's.
+Result<KeypointVideoResult> RunKeypointVideo(const KeypointVideoRequest& request);
 
 }  // namespace sweetspot

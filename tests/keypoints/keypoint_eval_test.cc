@@ -149,3 +149,81 @@ TEST(EvaluateKeypoints, AModelWithoutASchemaIsNamedAndTheSchemaFixesIt) {
 
 }  // namespace
 }  // namespace sweetspot
+
+namespace sweetspot {
+namespace {
+
+KeypointVideoRequest WalkingVideo(const std::filesystem::path& root) {
+  KeypointVideoRequest request;
+  for (const char* model : {"EfficientPoseRT_224.onnx", "EfficientPoseI_256.onnx"}) {
+    KeypointModelRequest m;
+    m.model_path = (root / "models" / model).string();
+    m.schema = "efficientpose16";
+    request.models.push_back(m);
+  }
+  request.video_path = (root / "data" / "openpose_video.avi").string();
+  request.initial = {640.0, 210.0, 440.0};  // the woman in the middle, frame 0 (the kit's README)
+  request.engine = "opencv-dnn";            // runs both models (EfficientPose I: see Engine above)
+  request.threads = 1;
+  return request;
+}
+
+TEST(RunKeypointVideo, TracksTheWalkingWomanWithTheAccurateModelFeedingBothTheSameCrops) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  KeypointVideoRequest request = WalkingVideo(root);
+  request.max_frames = 120;  // the kit's README: she can be followed ~130 frames before someone crosses her
+  auto result = RunKeypointVideo(request);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  std::printf("tracked %zu frames (%s), fps %.1f\n", result->crops.size(),
+              result->note.empty() ? "not lost" : result->note.c_str(), result->fps);
+  EXPECT_EQ(result->reference, 1U);  // -1: the last
+  EXPECT_EQ(result->schema.name, "efficientpose16");
+  // This tracker keeps her for 67 frames (then the square collapses onto a
+  // few joints); the kit's ~130 is not reached yet.
+  EXPECT_GE(result->crops.size(), 60U);
+  EXPECT_DOUBLE_EQ(result->crops[0].cx_px, 640.0);
+  EXPECT_DOUBLE_EQ(result->crops[0].side_px, 440.0);
+  ASSERT_EQ(result->models.size(), 2U);
+  for (const KeypointVideoModel& model : result->models) {
+    EXPECT_EQ(model.frames.size(), result->crops.size()) << model.name;
+    EXPECT_EQ(model.times.network_ms.size(), result->crops.size()) << model.name;
+  }
+  EXPECT_EQ(result->models[0].input_px, 224);
+  EXPECT_EQ(result->models[1].input_px, 256);
+  // The square stays on her: its centre moves by less than half a side over the run.
+  const TrackSquare& last = result->crops.back();
+  EXPECT_LT(std::hypot(last.cx_px - 640.0, last.cy_px - 210.0), 220.0);
+  std::printf("last square: centre (%.0f, %.0f), side %.0f\n", last.cx_px, last.cy_px, last.side_px);
+}
+
+TEST(RunKeypointVideo, RequestErrorsNameTheFieldAndTheFixWorks) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  KeypointVideoRequest request = WalkingVideo(root);
+  request.max_frames = 2;
+  request.reference = 2;
+  EXPECT_THAT(RunKeypointVideo(request).status().message(), HasSubstr("reference is 2; give a model index 0..1"));
+  request.reference = 0;
+  request.initial.side_px = 0.0;
+  EXPECT_THAT(RunKeypointVideo(request).status().message(), HasSubstr("initial side"));
+  request.initial.side_px = 440.0;
+  request.tracker.min_joints = 1;
+  EXPECT_THAT(RunKeypointVideo(request).status().message(), HasSubstr("tracker.min_joints"));
+  request.tracker.min_joints = 4;
+  auto fixed = RunKeypointVideo(request);
+  ASSERT_TRUE(fixed.ok()) << fixed.status().message();
+  EXPECT_EQ(fixed->crops.size(), 2U);
+}
+
+TEST(RunKeypointVideo, ASquareOnNobodyLosesTheTrackAtOnce) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  KeypointVideoRequest request = WalkingVideo(root);
+  request.max_frames = 3;
+  request.initial = {40.0, 40.0, 60.0};  // a corner of the sky
+  request.tracker.score_threshold = 0.9F;
+  const Status status = RunKeypointVideo(request).status();
+  EXPECT_THAT(status.message(), HasSubstr("track lost at frame 0"));
+  EXPECT_THAT(status.message(), HasSubstr("give the initial square"));
+}
+
+}  // namespace
+}  // namespace sweetspot
