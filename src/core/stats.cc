@@ -300,6 +300,37 @@ Interval BootstrapRatioInterval(std::span<const double> numerator, std::span<con
   return PercentileBootstrapInterval(std::move(replicates), options.confidence);
 }
 
+std::size_t DefaultBlockLength(std::size_t n) {
+  std::size_t length = 1;
+  while (length * length * length < n) ++length;  // integer ceil(cbrt(n)), no rounding of cbrt
+  return length;
+}
+
+MovingBlockResampler::MovingBlockResampler(std::size_t n, std::size_t block_length, std::uint64_t seed)
+    : n_(n), block_length_(std::min(block_length, n)), rng_(seed), start_(0, n - std::min(block_length, n)) {
+  assert(n > 0 && block_length > 0);
+  indices_.reserve(n);
+}
+
+const std::vector<std::size_t>& MovingBlockResampler::Next() {
+  indices_.clear();
+  while (indices_.size() < n_) {
+    const std::size_t start = start_(rng_);
+    const std::size_t take = std::min(block_length_, n_ - indices_.size());
+    for (std::size_t k = 0; k < take; ++k) indices_.push_back(start + k);
+  }
+  return indices_;
+}
+
+double PairedBootstrapPValue(std::span<const double> differences) {
+  if (differences.empty()) return 1.0;
+  const auto at_most_zero = std::count_if(differences.begin(), differences.end(), [](double d) { return d <= 0.0; });
+  const auto at_least_zero = std::count_if(differences.begin(), differences.end(), [](double d) { return d >= 0.0; });
+  const double tail = (static_cast<double>(std::min(at_most_zero, at_least_zero)) + 1.0) /
+                      (static_cast<double>(differences.size()) + 1.0);
+  return std::min(1.0, 2.0 * tail);
+}
+
 Summary Summarize(std::span<const double> samples, double confidence) {
   assert(!samples.empty());
   std::vector<double> sorted(samples.begin(), samples.end());

@@ -1,0 +1,240 @@
+#include "sweetspot/stability.h"
+
+#include <cmath>
+#include <numbers>
+#include <random>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace sweetspot {
+namespace {
+
+StabilityOptions FewReplicates() {
+  StabilityOptions options;
+  options.bootstrap_replicates = 200;
+  return options;
+}
+
+KeypointSchema TwoJoints() {
+  KeypointSchema schema;
+  schema.name = "two";
+  schema.joints = {"wrist", "ankle"};
+  return schema;
+}
+
+// Joint 0 walks along x at 2 px/frame with y = 5 + d (-1)^t; joint 1 moves at constant velocity (3, 1).
+KeypointTrack AlternatingWalk(int frames, double d) {
+  KeypointTrack track;
+  for (int t = 0; t < frames; ++t) {
+    const double sign = t % 2 == 0 ? 1.0 : -1.0;
+    track.frames.push_back({{2.0 * t, 5.0 + d * sign, 0.9F}, {3.0 * t, 1.0 * t, 0.9F}});
+  }
+  return track;
+}
+
+TEST(KeypointStability, AlternatingNoiseHasJitterFourDAndConstantVelocityZero) {
+  // Second difference of the line is 0; of d (-1)^t it is d (-1)^(t+1) (1 + 2 + 1), magnitude 4d = 2.
+  const KeypointTrack noisy = AlternatingWalk(40, 0.5);
+  const KeypointTrack smooth = AlternatingWalk(40, 0.0);
+  const KeypointStabilityComparison result =
+      CompareKeypointStability(noisy, smooth, TwoJoints(), "fast", "accurate", FewReplicates());
+  ASSERT_EQ(result.jitter_px.size(), 2U);
+  EXPECT_EQ(result.jitter_px[0].name, "wrist");
+  EXPECT_EQ(result.jitter_px[0].count, 38);  // interior frames 1..38
+  EXPECT_NEAR(result.jitter_px[0].a.value, 2.0, 1e-12);
+  EXPECT_NEAR(result.jitter_px[0].b.value, 0.0, 1e-12);
+  EXPECT_NEAR(result.jitter_px[1].a.value, 0.0, 1e-12);
+  // Every triple has the same jitter, so every replicate does: the interval is the point.
+  EXPECT_NEAR(result.jitter_px[0].a.ci.lower, 2.0, 1e-12);
+  EXPECT_NEAR(result.jitter_px[0].a.ci.upper, 2.0, 1e-12);
+  // Overall: mean over the two joints, (2 + 0) / 2.
+  EXPECT_NEAR(result.overall_jitter_px.a.value, 1.0, 1e-12);
+  EXPECT_EQ(result.overall_jitter_px.count, 2);
+  // All 200 replicate differences are positive: p = 2 * (0 + 1) / 201.
+  EXPECT_NEAR(result.overall_jitter_px.p_value, 2.0 / 201.0, 1e-12);
+  EXPECT_EQ(result.overall_jitter_px.verdict, "fast is noisier than accurate (p = 0.010)");
+  EXPECT_EQ(result.jitter_px[1].verdict, "no measurable difference (p = 1.000)");
+  EXPECT_EQ(result.block_length, 4);  // ceil(38^(1/3)): 3^3 = 27 < 38 <= 64
+}
+
+TEST(KeypointStability, JointsNotConfidentInBothModelsAreLeftOut) {
+  KeypointTrack a = AlternatingWalk(40, 0.5);
+  KeypointTrack b = AlternatingWalk(40, 0.0);
+  // An outlier in a at frame 10 that a itself is unsure of, and one at frame 20 that b is unsure of:
+  // the triples centred on 9..11 and 19..21 are left out, the rest keep jitter 2.
+  a.frames[10][0] = {500.0, 500.0, 0.1F};
+  a.frames[20][0].x += 300.0;
+  b.frames[20][0].score = 0.2F;
+  const std::vector<std::vector<bool>> mask = JointlyConfident(a, b, 0.3F);
+  EXPECT_FALSE(mask[10][0]);
+  EXPECT_FALSE(mask[20][0]);
+  EXPECT_TRUE(mask[20][1]);
+  const KeypointStabilityComparison result = CompareKeypointStability(a, b, TwoJoints(), "a", "b", FewReplicates());
+  EXPECT_EQ(result.jitter_px[0].count, 38 - 6);
+  EXPECT_NEAR(result.jitter_px[0].a.value, 2.0, 1e-12);
+  EXPECT_EQ(result.jitter_px[1].count, 38);
+}
+
+// A knee whose interior angle is 90 + amplitude * sin(2 pi t / period): hip
+// to the right of the knee, ankle at the interior angle from it.
+KeypointTrack SwingingKnee(int frames, double amplitude_deg, double period) {
+  KeypointTrack track;
+  for (int t = 0; t < frames; ++t) {
+    const double interior = (90.0 + amplitude_deg * std::sin(2.0 * std::numbers::pi * t / period)) *
+                            std::numbers::pi / 180.0;
+    track.frames.push_back({{300.0, 200.0, 0.9F},
+                            {200.0, 200.0, 0.9F},
+                            {200.0 + 100.0 * std::cos(interior), 200.0 + 100.0 * std::sin(interior), 0.9F}});
+  }
+  return track;
+}
+
+KeypointSchema Leg() {
+  KeypointSchema schema;
+  schema.name = "leg";
+  schema.joints = {"r_hip", "r_knee", "r_ankle"};
+  schema.angles = {{"r_knee_flexion", "r_hip", "r_knee", "r_ankle", 180.0, -1.0}};
+  return schema;
+}
+
+TEST(KeypointStability, JointAngleFollowsTheSchemaDefinition) {
+  const KeypointSchema leg = Leg();
+  // Straight leg: interior 180, flexion -(180 - 180) = 0.
+  const std::vector<Keypoint> straight = {{0, 0, 1}, {0, 10, 1}, {0, 20, 1}};
+  EXPECT_NEAR(*JointAngleDeg(straight, leg.angles[0], leg), 0.0, 1e-12);
+  // Ankle at a right angle: flexion -(90 - 180) = 90.
+  const std::vector<Keypoint> bent = {{0, 0, 1}, {0, 10, 1}, {10, 10, 1}};
+  EXPECT_NEAR(*JointAngleDeg(bent, leg.angles[0], leg), 90.0, 1e-12);
+  // The ankle on the knee: no direction, no angle.
+  const std::vector<Keypoint> folded = {{0, 0, 1}, {0, 10, 1}, {0, 10, 1}};
+  EXPECT_FALSE(JointAngleDeg(folded, leg.angles[0], leg).has_value());
+}
+
+TEST(KeypointStability, SinusoidalAngleHasTheKnownSecondDifferenceSpread) {
+  // theta_t = 90 + A sin(w t), w = 2 pi / 8: the second difference is
+  // A sin(w t) (2 cos w - 2) = -(2 - sqrt 2) A sin(w t) (4 sin^2(w/2) = 2 - 2 cos(pi/4)).
+  // Flexion = 180 - theta has the same spread. 82 frames give the 80 triple
+  // centres t = 1..80, ten whole periods: sum sin = 0, sum sin^2 = 40, so the
+  // sample variance is ((2 - sqrt 2) A)^2 * 40 / 79; A = 10: sd = 5.858 * 0.7116 = 4.168.
+  const double expected = (2.0 - std::numbers::sqrt2) * 10.0 * std::sqrt(40.0 / 79.0);
+  const KeypointTrack swinging = SwingingKnee(82, 10.0, 8.0);
+  const KeypointTrack still = SwingingKnee(82, 0.0, 8.0);
+  const KeypointStabilityComparison result =
+      CompareKeypointStability(swinging, still, Leg(), "swinging", "still", FewReplicates());
+  ASSERT_EQ(result.angle_noise_deg.size(), 1U);
+  EXPECT_EQ(result.angle_noise_deg[0].name, "r_knee_flexion");
+  EXPECT_EQ(result.angle_noise_deg[0].count, 80);
+  EXPECT_NEAR(result.angle_noise_deg[0].a.value, expected, 1e-9);
+  EXPECT_NEAR(result.angle_noise_deg[0].b.value, 0.0, 1e-9);
+  EXPECT_EQ(result.angle_noise_deg[0].verdict.rfind("swinging is noisier than still (p = ", 0), 0U)
+      << result.angle_noise_deg[0].verdict;
+  // The angle series itself: frame 2 is a quarter period, theta = 100, flexion 80.
+  const auto series = AngleSeriesDeg(swinging, Leg().angles[0], Leg(), JointlyConfident(swinging, still, 0.3F));
+  EXPECT_NEAR(*series[2], 80.0, 1e-9);
+}
+
+// Two joints on a straight walk with independent Gaussian noise of `sigma` px per coordinate.
+KeypointTrack NoisyWalk(int frames, double sigma, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> noise(0.0, sigma);
+  KeypointTrack track;
+  for (int t = 0; t < frames; ++t) {
+    track.frames.push_back({{2.0 * t + noise(rng), 100.0 + noise(rng), 0.8F},
+                            {2.0 * t + noise(rng), 300.0 + noise(rng), 0.8F}});
+  }
+  return track;
+}
+
+TEST(KeypointStability, ThreeTimesTheNoiseIsNoisierEitherWayRound) {
+  // Gaussian noise sigma per coordinate: the second difference has sd sqrt(6) sigma
+  // per coordinate, its magnitude (Rayleigh) mean sqrt(6) sigma sqrt(pi / 2) = 3.07 sigma.
+  const KeypointTrack quiet = NoisyWalk(300, 1.0, 1);
+  const KeypointTrack loud = NoisyWalk(300, 3.0, 2);
+  const KeypointStabilityComparison ab = CompareKeypointStability(loud, quiet, TwoJoints(), "fast", "accurate",
+                                                                  FewReplicates());
+  EXPECT_NEAR(ab.overall_jitter_px.a.value, 3.0 * 3.07, 0.8);
+  EXPECT_NEAR(ab.overall_jitter_px.b.value, 3.07, 0.3);
+  EXPECT_LT(ab.overall_jitter_px.p_value, 0.05);
+  EXPECT_GT(ab.overall_jitter_px.diff_ci.lower, 0.0);
+  EXPECT_EQ(ab.overall_jitter_px.verdict.rfind("fast is noisier than accurate (p = ", 0), 0U);
+  const KeypointStabilityComparison ba = CompareKeypointStability(quiet, loud, TwoJoints(), "accurate", "fast",
+                                                                  FewReplicates());
+  EXPECT_EQ(ba.overall_jitter_px.verdict.rfind("fast is noisier than accurate (p = ", 0), 0U);
+}
+
+TEST(KeypointStability, EqualNoiseGivesNoMeasurableDifference) {
+  const KeypointStabilityComparison result = CompareKeypointStability(
+      NoisyWalk(300, 2.0, 3), NoisyWalk(300, 2.0, 4), TwoJoints(), "fast", "accurate", FewReplicates());
+  EXPECT_GE(result.overall_jitter_px.p_value, 0.05);
+  EXPECT_EQ(result.overall_jitter_px.verdict.rfind("no measurable difference (p = ", 0), 0U)
+      << result.overall_jitter_px.verdict;
+  EXPECT_LT(result.overall_jitter_px.diff_ci.lower, 0.0);
+  EXPECT_GT(result.overall_jitter_px.diff_ci.upper, 0.0);
+}
+
+TEST(KeypointStability, NoJointlyConfidentFramesIsSaidSo) {
+  KeypointTrack a = AlternatingWalk(10, 0.5);
+  for (auto& frame : a.frames) frame[0].score = 0.0F;
+  const KeypointStabilityComparison result =
+      CompareKeypointStability(a, AlternatingWalk(10, 0.0), TwoJoints(), "a", "b", FewReplicates());
+  EXPECT_EQ(result.jitter_px[0].count, 0);
+  EXPECT_EQ(result.jitter_px[0].verdict, "not measured (no jointly confident frames)");
+  EXPECT_FALSE(result.jitter_px[0].a.ci.valid);
+  // The overall figure is the other joint's.
+  EXPECT_EQ(result.overall_jitter_px.count, 1);
+}
+
+TEST(StabilityVerdict, NamesTheNoisierModelAndFormatsSmallPValues) {
+  EXPECT_EQ(StabilityVerdict("RT", "I", -0.5, 0.0004, 0.05, 10), "I is noisier than RT (p = 4.0e-04)");
+  EXPECT_EQ(StabilityVerdict("RT", "I", 0.5, 0.04, 0.01, 10), "no measurable difference (p = 0.040)");
+}
+
+TEST(KeypointAgreement, DistancesAndSharesBeyondTheThreshold) {
+  // b's wrist is (3, 4) px from a's, 5 px = 0.05 of the 100 px crop; the ankle agrees exactly.
+  const KeypointTrack a = AlternatingWalk(20, 0.5);
+  KeypointTrack b = a;
+  for (auto& frame : b.frames) {
+    frame[0].x += 3.0;
+    frame[0].y += 4.0;
+  }
+  b.frames[7][0].score = 0.0F;  // not measured in frame 7
+  const std::vector<double> scale(20, 100.0);
+  const KeypointAgreement result =
+      MeasureKeypointAgreement(a, b, scale, TwoJoints(), "accurate", "fast", {0.04}, FewReplicates());
+  ASSERT_EQ(result.joints.size(), 2U);
+  EXPECT_EQ(result.joints[0].frames, 19);
+  EXPECT_NEAR(result.joints[0].distance_px.value, 5.0, 1e-12);
+  EXPECT_NEAR(result.joints[0].distance.value, 0.05, 1e-12);
+  EXPECT_NEAR(result.joints[0].beyond_share.value, 1.0, 1e-12);
+  EXPECT_NEAR(result.joints[1].beyond_share.value, 0.0, 1e-12);
+  EXPECT_NEAR(result.distance.value, 0.025, 1e-12);  // (0.05 + 0) / 2
+  // Frame 7 still has the ankle measured (agreeing): 19 of 20 frames have the wrist beyond.
+  EXPECT_EQ(result.frames_measured, 20);
+  EXPECT_NEAR(result.any_beyond_share.value, 19.0 / 20.0, 1e-12);
+  EXPECT_TRUE(result.any_beyond_share.ci.valid);
+}
+
+TEST(StabilityJson, RoundTripsAndNamesAMissingKey) {
+  const KeypointStabilityComparison result =
+      CompareKeypointStability(AlternatingWalk(12, 0.5), AlternatingWalk(12, 0.0), TwoJoints(), "a", "b",
+                               FewReplicates());
+  const nlohmann::json json = ToJson(result);
+  const Result<KeypointStabilityComparison> back = KeypointStabilityComparisonFromJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(ToJson(*back), json);
+  nlohmann::json broken = json;
+  broken.erase("overall_jitter_px");
+  const Result<KeypointStabilityComparison> missing = KeypointStabilityComparisonFromJson(broken);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find("overall_jitter_px"), std::string::npos) << missing.status().message();
+
+  const KeypointAgreement agreement = MeasureKeypointAgreement(
+      AlternatingWalk(12, 0.5), AlternatingWalk(12, 0.0), std::vector<double>(12, 50.0), TwoJoints(), "a", "b");
+  const Result<KeypointAgreement> agreement_back = KeypointAgreementFromJson(ToJson(agreement));
+  ASSERT_TRUE(agreement_back.ok());
+  EXPECT_EQ(ToJson(*agreement_back), ToJson(agreement));
+}
+
+}  // namespace
+}  // namespace sweetspot
