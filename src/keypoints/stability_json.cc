@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sweetspot/stability.h"
+#include "sweetspot/task_stability.h"
 
 namespace sweetspot {
 
@@ -16,7 +17,13 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(JointAgreement, joint, frames, distance_px, d
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(KeypointAgreement, model_a, model_b, schema, frames, threshold, joints, distance,
                                    frames_measured, any_beyond_share)
 
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(ClassificationFlicker, frames, changes, share)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DetectionStability, frames, matched_pairs, chains, centre_jitter, size_jitter,
+                                   identity_flicker, appear_rate, disappear_rate)
+
 nlohmann::json ToJson(const KeypointStabilityComparison& comparison) { return comparison; }
+nlohmann::json ToJson(const ClassificationFlicker& flicker) { return flicker; }
+nlohmann::json ToJson(const DetectionStability& stability) { return stability; }
 nlohmann::json ToJson(const KeypointAgreement& agreement) { return agreement; }
 
 Result<KeypointStabilityComparison> KeypointStabilityComparisonFromJson(const nlohmann::json& json) {

@@ -1,4 +1,5 @@
 #include "sweetspot/stability.h"
+#include "sweetspot/task_stability.h"
 
 #include <cmath>
 #include <numbers>
@@ -234,6 +235,58 @@ TEST(StabilityJson, RoundTripsAndNamesAMissingKey) {
   const Result<KeypointAgreement> agreement_back = KeypointAgreementFromJson(ToJson(agreement));
   ASSERT_TRUE(agreement_back.ok());
   EXPECT_EQ(ToJson(*agreement_back), ToJson(agreement));
+}
+
+TEST(ClassificationFlicker, ShareOfConsecutivePairsWhoseTopOneChanges) {
+  // 8 frames, 7 pairs; changes at 0->1 (frames 1-2), 1->2 (4-5), 2->0 (6-7): 3 / 7.
+  const std::vector<int> top1 = {0, 0, 1, 1, 1, 2, 2, 0};
+  const ClassificationFlicker flicker = MeasureClassificationFlicker(top1, FewReplicates());
+  EXPECT_EQ(flicker.frames, 8);
+  EXPECT_EQ(flicker.changes, 3);
+  EXPECT_NEAR(flicker.share.value, 3.0 / 7.0, 1e-12);
+  EXPECT_TRUE(flicker.share.ci.valid);
+  EXPECT_LE(flicker.share.ci.lower, 3.0 / 7.0);
+  EXPECT_GE(flicker.share.ci.upper, 3.0 / 7.0);
+}
+
+TEST(ClassificationFlicker, PairedComparisonNamesTheFlickeringClassifier) {
+  std::vector<int> flickering, steady(40, 3);
+  for (int t = 0; t < 40; ++t) flickering.push_back(t % 2);
+  // Every pair changes for one, none for the other: every replicate difference is 1, p = 2 / 201.
+  const PairedStability result = CompareClassificationFlicker(steady, flickering, "large", "small", FewReplicates());
+  EXPECT_NEAR(result.diff, -1.0, 1e-12);
+  EXPECT_EQ(result.count, 39);
+  EXPECT_EQ(result.verdict, "small is noisier than large (p = 0.010)");
+  const PairedStability same = CompareClassificationFlicker(steady, steady, "large", "small", FewReplicates());
+  EXPECT_EQ(same.verdict, "no measurable difference (p = 1.000)");
+}
+
+TEST(DetectionStability, JitterIdentityFlickerAndAppearances) {
+  // A 20 x 20 box walking 2 px/frame with its centre off by +/-0.5 px alternately:
+  // centre second difference 4 * 0.5 = 2 px, 2 / 20 = 0.1 of its size; the size is constant (0).
+  // Consecutive boxes overlap by 17 or 19 px of 20: IoU >= 340 / 460 = 0.74, always matched.
+  // Its class turns from 0 to 1 at frame 5: 1 of 9 matched pairs. A second box shows in frame 3
+  // only: it appears in pair (2, 3) and disappears in pair (3, 4): 1 of the 10 boxes of the
+  // later frames, 1 of the 10 boxes of the earlier frames. A box of score 0.1 is never seen.
+  std::vector<std::vector<Detection>> frames;
+  for (int t = 0; t < 10; ++t) {
+    const double x = 100.0 + 2.0 * t + (t % 2 == 0 ? 0.5 : -0.5);
+    std::vector<Detection> frame = {{{x, 50.0, x + 20.0, 70.0}, t < 5 ? 0 : 1, 0.9F},
+                                    {{400.0 + 7.0 * t, 300.0, 430.0, 330.0}, 2, 0.1F}};
+    if (t == 3) frame.push_back({{600.0, 600.0, 640.0, 640.0}, 0, 0.8F});
+    frames.push_back(frame);
+  }
+  const DetectionStability result = MeasureDetectionStability(frames, {}, FewReplicates());
+  EXPECT_EQ(result.frames, 10);
+  EXPECT_EQ(result.matched_pairs, 9);
+  EXPECT_EQ(result.chains, 8);
+  EXPECT_NEAR(result.centre_jitter.value, 0.1, 1e-12);
+  EXPECT_NEAR(result.size_jitter.value, 0.0, 1e-12);
+  EXPECT_NEAR(result.identity_flicker.value, 1.0 / 9.0, 1e-12);
+  EXPECT_NEAR(result.appear_rate.value, 0.1, 1e-12);
+  EXPECT_NEAR(result.disappear_rate.value, 0.1, 1e-12);
+  const nlohmann::json json = ToJson(result);
+  EXPECT_NEAR(json.at("centre_jitter").at("value").get<double>(), 0.1, 1e-12);
 }
 
 }  // namespace
