@@ -42,8 +42,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -66,6 +68,26 @@ struct DecoderLayer {
   std::string toml;
   std::string file;  // when set, the keys are read from this file and `toml` is unused
 };
+
+// `base` with the TOML of metadata_props[metadata_key] of `model` (its source
+// "MODEL metadata_props 'KEY'") and then `layers` overlaid in order, none
+// validated: `parse(text, source, spec)` overlays TOML text, `load(file,
+// spec)` a layer's file (a decoder's Parse...Toml / Load...File with
+// validate false). Shared by every task's decoder spec (detection, keypoints).
+template <typename Spec, typename Parse, typename Load>
+Result<Spec> OverlayDecoderLayers(const std::filesystem::path& model, std::string_view metadata_key,
+                                  std::span<const DecoderLayer> layers, Spec spec, Parse parse, Load load) {
+  SWEETSPOT_ASSIGN_OR_RETURN(std::optional<std::string> metadata, ReadModelMetadata(model, metadata_key));
+  if (metadata) {
+    const PreprocessSource source(model.string() + " metadata_props '" + std::string(metadata_key) + "'");
+    SWEETSPOT_ASSIGN_OR_RETURN(spec, parse(*metadata, source, spec));
+  }
+  for (const DecoderLayer& layer : layers) {
+    SWEETSPOT_ASSIGN_OR_RETURN(spec, layer.file.empty() ? parse(layer.toml, layer.source, spec)
+                                                        : load(std::filesystem::path(layer.file), spec));
+  }
+  return spec;
+}
 
 // A preprocessing or decoder layer as JSON {"source", "source_has_lines",
 // "toml", "file"}, for requests that cross a process boundary. The FromJson

@@ -413,18 +413,15 @@ Result<DetectionMetricOptions> DetectionProtocolOptions(std::string_view protoco
 
 Result<DetectorSpec> ResolveDetector(const fs::path& model, std::span<const DecoderLayer> layers,
                                      const Session& session, bool* layout_detected) {
-  DetectorSpec spec;
-  SWEETSPOT_ASSIGN_OR_RETURN(std::optional<std::string> metadata, ReadModelMetadata(model, kDetectionMetadataKey));
-  if (metadata) {
-    const std::string source = fmt::format("{} metadata_props '{}'", model.string(), kDetectionMetadataKey);
-    SWEETSPOT_ASSIGN_OR_RETURN(spec, ParseDetectorToml(*metadata, source, spec, /*validate=*/false));
-  }
   // Validated once, after the last layer, as the preprocessing is.
-  for (const DecoderLayer& layer : layers) {
-    SWEETSPOT_ASSIGN_OR_RETURN(spec, layer.file.empty()
-                                         ? ParseDetectorToml(layer.toml, layer.source, spec, /*validate=*/false)
-                                         : LoadDetectorFile(layer.file, spec, /*validate=*/false));
-  }
+  SWEETSPOT_ASSIGN_OR_RETURN(
+      DetectorSpec spec,
+      OverlayDecoderLayers(
+          model, kDetectionMetadataKey, layers, DetectorSpec{},
+          [](std::string_view text, const PreprocessSource& source, const DetectorSpec& base) {
+            return ParseDetectorToml(text, source, base, /*validate=*/false);
+          },
+          [](const fs::path& file, const DetectorSpec& base) { return LoadDetectorFile(file, base, /*validate=*/false); }));
   if (layout_detected != nullptr) *layout_detected = !spec.set_by.contains("layout");
   if (session.inputs().empty()) return Status::InvalidData("model " + model.string() + " has no inputs");
   // Detects the layout when no layer set it, else checks the set one fits.

@@ -8,7 +8,6 @@
 #include <fmt/ranges.h>
 #include <toml++/toml.h>
 
-#include "sweetspot/evaluate.h"
 #include "sweetspot/keypoint_decoder.h"
 #include "sweetspot/preprocess_toml.h"
 #include "sweetspot/text_file.h"
@@ -153,17 +152,16 @@ Result<KeypointLayout> DetectKeypointLayout(std::span<const TensorInfo> outputs)
 Result<KeypointDecoderSpec> ResolveKeypointDecoder(const std::filesystem::path& model,
                                                    std::span<const DecoderLayer> layers, const Session& session,
                                                    bool* layout_detected) {
-  KeypointDecoderSpec spec;
-  SWEETSPOT_ASSIGN_OR_RETURN(std::optional<std::string> metadata, ReadModelMetadata(model, kKeypointMetadataKey));
-  if (metadata) {
-    const std::string source = fmt::format("{} metadata_props '{}'", model.string(), kKeypointMetadataKey);
-    SWEETSPOT_ASSIGN_OR_RETURN(spec, ParseKeypointDecoderToml(*metadata, source, spec, /*validate=*/false));
-  }
-  for (const DecoderLayer& layer : layers) {
-    SWEETSPOT_ASSIGN_OR_RETURN(spec, layer.file.empty()
-                                         ? ParseKeypointDecoderToml(layer.toml, layer.source, spec, false)
-                                         : LoadKeypointDecoderFile(layer.file, spec, false));
-  }
+  SWEETSPOT_ASSIGN_OR_RETURN(
+      KeypointDecoderSpec spec,
+      OverlayDecoderLayers(
+          model, kKeypointMetadataKey, layers, KeypointDecoderSpec{},
+          [](std::string_view text, const PreprocessSource& source, const KeypointDecoderSpec& base) {
+            return ParseKeypointDecoderToml(text, source, base, /*validate=*/false);
+          },
+          [](const std::filesystem::path& file, const KeypointDecoderSpec& base) {
+            return LoadKeypointDecoderFile(file, base, /*validate=*/false);
+          }));
   const bool detect = !spec.set_by.contains("layout");
   if (layout_detected != nullptr) *layout_detected = detect;
   if (detect) {
