@@ -56,16 +56,16 @@ struct KeypointModelRequest {
 // One model over a labelled keypoint dataset (keypoint_dataset.h).
 struct KeypointEvalRequest {
   KeypointModelRequest model;
-  std::string dataset_path;   // COCO keypoint JSON or MPII-style JSON list
-  std::string image_dir;      // "" -> the JSON's folder
-  double padding = 1.25;      // crop side / the person box's longer side
-  std::uint64_t limit = 0;    // the first this many persons; 0: all
+  std::string dataset_path;  // COCO keypoint JSON or MPII-style JSON list
+  std::string image_dir;     // "" -> the JSON's folder
+  double padding = 1.25;     // crop side / the person box's longer side
+  std::uint64_t limit = 0;   // the first this many persons; 0: all
   std::vector<double> pck_alphas = {0.2, 0.1, 0.05};
   std::string pck_normalization = "box";  // box | head
   std::uint64_t bootstrap_replicates = 1000;
-  std::uint64_t seed = 0;               // of the bootstrap
-  int threads = 0;                      // inference threads; 0: DefaultThreadCount() (cpus.h)
-  std::string engine = "onnxruntime";   // a name CreateBackend takes (backend.h)
+  std::uint64_t seed = 0;              // of the bootstrap
+  int threads = 0;                     // inference threads; 0: DefaultThreadCount() (cpus.h)
+  std::string engine = "onnxruntime";  // a name CreateBackend takes (backend.h)
 };
 nlohmann::json ToJson(const KeypointEvalRequest& request);
 Result<KeypointEvalRequest> KeypointEvalRequestFromJson(const nlohmann::json& json);
@@ -78,16 +78,16 @@ struct KeypointStageTimes {
 };
 
 struct KeypointEvalResult {
-  std::string model;       // path as given
-  std::string model_name;  // KeypointModelRequest::name or the file's stem
-  std::string dataset;     // the JSON read
+  std::string model;           // path as given
+  std::string model_name;      // KeypointModelRequest::name or the file's stem
+  std::string dataset;         // the JSON read
   std::string dataset_format;  // coco | mpii
   std::vector<std::string> dataset_notes;
-  std::string model_schema;      // the model's schema name
-  KeypointSchema schema;         // the dataset's: truth and predictions are in it
-  std::vector<int> joint_map;    // per dataset joint: the model joint it is, -1 none
-  std::string preprocess_toml;   // the resolved PreprocessSpec
-  std::string decoder_toml;      // the resolved KeypointDecoderSpec
+  std::string model_schema;     // the model's schema name
+  KeypointSchema schema;        // the dataset's: truth and predictions are in it
+  std::vector<int> joint_map;   // per dataset joint: the model joint it is, -1 none
+  std::string preprocess_toml;  // the resolved PreprocessSpec
+  std::string decoder_toml;     // the resolved KeypointDecoderSpec
   std::string engine;
   std::vector<Person> truth;                     // the persons evaluated, labels (score = visibility)
   std::vector<std::string> image_ids;            // each person's image id, same order
@@ -101,6 +101,12 @@ struct KeypointEvalResult {
 // (MapSchemas), a model output that does not decode.
 Result<KeypointEvalResult> EvaluateKeypoints(const KeypointEvalRequest& request);
 
+// The result as JSON (schema "sweetspot.keypoint-eval-summary/1"): every
+// field; the schema by name and joints, keypoints as [x, y, score] rows,
+// person boxes as [x1, y1, x2, y2]. FromJson: InvalidData naming the key.
+nlohmann::json ToJson(const KeypointEvalResult& result);
+Result<KeypointEvalResult> KeypointEvalResultFromJson(const nlohmann::json& json);
+
 // Several models on one video, tracked by the reference model's keypoints
 // (person_tracker.h), every model fed the same crop of each frame.
 struct KeypointVideoRequest {
@@ -108,11 +114,11 @@ struct KeypointVideoRequest {
   // The model the tracker follows and every other model is compared with:
   // its index in `models`; -1 -> the last.
   int reference = -1;
-  std::string video_path;     // a video file or a frame folder (video_source.h)
-  TrackSquare initial;        // the person's square in the first frame (TrackSquare::AroundBox for a box)
+  std::string video_path;  // a video file or a frame folder (video_source.h)
+  TrackSquare initial;     // the person's square in the first frame (TrackSquare::AroundBox for a box)
   PersonTrackerOptions tracker;
-  std::uint64_t max_frames = 0;  // stop after this many frames; 0: the whole video
-  float min_confidence = 0.3F;   // stability and agreement: jointly confident joints only (stability.h)
+  std::uint64_t max_frames = 0;       // stop after this many frames; 0: the whole video
+  float min_confidence = 0.3F;        // stability and agreement: jointly confident joints only (stability.h)
   double agreement_threshold = 0.05;  // normalised by the crop side (stability.h's AgreementOptions)
   std::uint64_t bootstrap_replicates = 1000;
   std::uint64_t seed = 0;
@@ -124,7 +130,7 @@ Result<KeypointVideoRequest> KeypointVideoRequestFromJson(const nlohmann::json& 
 
 // One model's run on the video's tracked frames.
 struct KeypointVideoModel {
-  std::string model;         // path as given
+  std::string model;  // path as given
   std::string name;
   std::string model_schema;  // the model's own schema
   int input_px = 0;
@@ -135,10 +141,10 @@ struct KeypointVideoModel {
 };
 
 struct KeypointVideoResult {
-  std::string video;  // path as given
-  double fps = 0.0;   // 0 when unknown
-  std::size_t reference = 0;  // index in `models`: the tracked model
-  KeypointSchema schema;      // the reference model's: every model's frames are in it
+  std::string video;               // path as given
+  double fps = 0.0;                // 0 when unknown
+  std::size_t reference = 0;       // index in `models`: the tracked model
+  KeypointSchema schema;           // the reference model's: every model's frames are in it
   std::vector<TrackSquare> crops;  // per tracked frame, the square every model was fed
   std::vector<KeypointVideoModel> models;
   // Set when the track was lost: the frame at which the reference model had
@@ -158,5 +164,10 @@ struct KeypointVideoResult {
 // (PersonTrackerOptions::Validate), a non-positive initial side, a video that
 // does not open, a model whose schema shares no joint with the reference's.
 Result<KeypointVideoResult> RunKeypointVideo(const KeypointVideoRequest& request);
+
+// The result as JSON (schema "sweetspot.keypoint-video/1"), as above; crops
+// as [cx, cy, side] rows; lost_at_frame null when the track was kept.
+nlohmann::json ToJson(const KeypointVideoResult& result);
+Result<KeypointVideoResult> KeypointVideoResultFromJson(const nlohmann::json& json);
 
 }  // namespace sweetspot

@@ -66,8 +66,8 @@ Result<KeypointEvalResult> EvaluateKeypoints(const KeypointEvalRequest& request)
   result.preprocess_toml = runner->preprocess().ToToml();
   result.decoder_toml = runner->decoder().ToToml();
   result.engine = request.engine;
-  const std::size_t count = request.limit == 0 ? dataset.persons.size()
-                                               : std::min<std::size_t>(request.limit, dataset.persons.size());
+  const std::size_t count =
+      request.limit == 0 ? dataset.persons.size() : std::min<std::size_t>(request.limit, dataset.persons.size());
   std::size_t loaded_image = dataset.images.size();
   cv::Mat image;
   for (std::size_t i = 0; i < count; ++i) {

@@ -78,8 +78,8 @@ Result<std::vector<Keypoint>> KeypointRunner::Run(const cv::Mat& crop, const Cro
   Shape shape = preprocess_.SampleShape();
   shape.insert(shape.begin(), 1);
   Tensor input = Tensor::Owned(preprocess_.dtype, shape);
-  SWEETSPOT_RETURN_IF_ERROR(ApplyPreprocess(
-      preprocess_, crop, {static_cast<std::byte*>(input.data()), preprocess_.SampleSizeBytes()}));
+  SWEETSPOT_RETURN_IF_ERROR(
+      ApplyPreprocess(preprocess_, crop, {static_cast<std::byte*>(input.data()), preprocess_.SampleSizeBytes()}));
   times.preprocess_ms += MillisecondsSince(start);
   const auto network_start = SteadyClock::now();
   auto outputs = session_->Run(std::span<const Tensor>(&input, 1));

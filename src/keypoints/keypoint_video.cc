@@ -25,8 +25,8 @@ Status CheckVideoRequest(const KeypointVideoRequest& request) {
   if (request.models.empty()) return Status::InvalidArgument("models: give at least one keypoint model");
   const int count = static_cast<int>(request.models.size());
   if (request.reference < -1 || request.reference >= count) {
-    return Status::InvalidArgument(fmt::format("reference is {}; give a model index 0..{} (or -1: the last)",
-                                               request.reference, count - 1));
+    return Status::InvalidArgument(
+        fmt::format("reference is {}; give a model index 0..{} (or -1: the last)", request.reference, count - 1));
   }
   if (!(request.initial.side_px > 0.0)) {
     return Status::InvalidArgument(

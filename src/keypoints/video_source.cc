@@ -55,9 +55,7 @@ bool NaturalLess(std::string_view a, std::string_view b) {
 // FFmpeg when this OpenCV has it: with CAP_ANY a file that is no video also
 // goes through GStreamer and the image-sequence reader, each logging its own
 // error besides the one Status the caller gets.
-int VideoApi() {
-  return cv::videoio_registry::hasBackend(cv::CAP_FFMPEG) ? cv::CAP_FFMPEG : cv::CAP_ANY;
-}
+int VideoApi() { return cv::videoio_registry::hasBackend(cv::CAP_FFMPEG) ? cv::CAP_FFMPEG : cv::CAP_ANY; }
 
 Result<std::vector<fs::path>> FrameFiles(const fs::path& folder) {
   std::vector<fs::path> files;
@@ -90,8 +88,8 @@ Result<VideoSource> VideoSource::Open(const fs::path& path) {
   source.path_ = path;
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    return Status::NotFound(fmt::format("video {} does not exist; give a video file or a folder of frames",
-                                        SafeText(path.string())));
+    return Status::NotFound(
+        fmt::format("video {} does not exist; give a video file or a folder of frames", SafeText(path.string())));
   }
   if (fs::is_directory(path, ec)) {
     SWEETSPOT_ASSIGN_OR_RETURN(source.files_, FrameFiles(path));
@@ -110,9 +108,9 @@ Result<VideoSource> VideoSource::Open(const fs::path& path) {
   }
   SWEETSPOT_ASSIGN_OR_RETURN(cv::Mat first, source.ReadFrame());
   if (first.empty()) {
-    return Status::InvalidData(fmt::format(
-        "video {} has no frames (empty or truncated); give a video with frames or a folder of its frames",
-        SafeText(path.string())));
+    return Status::InvalidData(
+        fmt::format("video {} has no frames (empty or truncated); give a video with frames or a folder of its frames",
+                    SafeText(path.string())));
   }
   source.pending_ = std::move(first);
   return source;

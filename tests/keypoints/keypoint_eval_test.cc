@@ -126,8 +126,8 @@ TEST(EvaluateKeypoints, BothEfficientPoseModelsFindTheLabelledCocoAndMpiiPersons
       ASSERT_EQ(result->predicted.size(), result->truth.size());
       EXPECT_EQ(result->times.network_ms.size(), result->truth.size());
       const double pck = BoxPck(*result, 0.2);
-      std::printf("%s on %s: %zu persons, PCK@0.2 (box) %.3f, PCK@0.1 %.3f\n", model, dataset,
-                  result->truth.size(), pck, BoxPck(*result, 0.1));
+      std::printf("%s on %s: %zu persons, PCK@0.2 (box) %.3f, PCK@0.1 %.3f\n", model, dataset, result->truth.size(),
+                  pck, BoxPck(*result, 0.1));
       // An MPII-trained model on people it was made for: well above chance
       // (a random point in the crop is within 0.2 of the box side ~10 % of the time).
       EXPECT_GT(pck, 0.5);
@@ -223,6 +223,70 @@ TEST(RunKeypointVideo, ASquareOnNobodyLosesTheTrackAtOnce) {
   const Status status = RunKeypointVideo(request).status();
   EXPECT_THAT(status.message(), HasSubstr("track lost at frame 0"));
   EXPECT_THAT(status.message(), HasSubstr("give the initial square"));
+}
+
+}  // namespace
+}  // namespace sweetspot
+
+namespace sweetspot {
+namespace {
+
+TEST(KeypointVideoResult, JsonRoundTripKeepsTracksCropsAndTheLoss) {
+  KeypointVideoResult r;
+  r.video = "walk.avi";
+  r.fps = 50.0;
+  r.reference = 1;
+  r.schema = BuiltinSchema("efficientpose16").value();
+  r.crops = {{640.0, 210.0, 440.0}, {641.5, 209.0, 438.0}};
+  for (const char* name : {"rt", "i"}) {
+    KeypointVideoModel& m = r.models.emplace_back();
+    m.model = std::string(name) + ".onnx";
+    m.name = name;
+    m.model_schema = "efficientpose16";
+    m.input_px = 224;
+    m.frames = {std::vector<Keypoint>(16, {1.5, 2.5, 0.25F}), std::vector<Keypoint>(16, {3.0, 4.0, 0.5F})};
+    m.times = {{1.0, 2.0}, {3.0, 4.0}, {0.5, 0.25}};
+  }
+  r.lost_at_frame = 2;
+  r.note = "track lost at frame 2";
+  const nlohmann::json j = ToJson(r);
+  EXPECT_EQ(j.at("schema"), "sweetspot.keypoint-video/1");
+  auto back = KeypointVideoResultFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(ToJson(*back), j);
+  EXPECT_EQ(back->schema.angles.size(), r.schema.angles.size());  // a built-in schema comes back whole
+  EXPECT_EQ(back->lost_at_frame, std::optional<std::size_t>(2));
+  r.lost_at_frame.reset();
+  auto kept = KeypointVideoResultFromJson(ToJson(r));
+  ASSERT_TRUE(kept.ok());
+  EXPECT_FALSE(kept->lost_at_frame.has_value());
+}
+
+TEST(KeypointEvalResult, JsonRoundTripKeepsPersonsAndPredictions) {
+  KeypointEvalResult r;
+  r.model = "rt.onnx";
+  r.model_name = "rt";
+  r.dataset = "test_mpii.json";
+  r.dataset_format = "mpii";
+  r.model_schema = "efficientpose16";
+  r.schema = BuiltinSchema("mpii16").value();
+  r.joint_map = std::vector<int>(16, 0);
+  Person p;
+  p.box = {1.0, 2.0, 30.0, 40.0};
+  p.keypoints = std::vector<Keypoint>(16, {5.0, 6.0, 2.0F});
+  p.head_size = 7.5;
+  p.area = 100.0;
+  r.truth = {p};
+  r.image_ids = {"a.jpg#0"};
+  r.predicted = {std::vector<Keypoint>(16, {5.5, 6.5, 0.75F})};
+  r.times = {{1.0}, {2.0}, {3.0}};
+  const nlohmann::json j = ToJson(r);
+  auto back = KeypointEvalResultFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(ToJson(*back), j);
+  nlohmann::json wrong = j;
+  wrong["schema"] = "sweetspot.keypoint-video/1";
+  EXPECT_THAT(KeypointEvalResultFromJson(wrong).status().message(), HasSubstr("keypoint-eval-summary/1"));
 }
 
 }  // namespace
