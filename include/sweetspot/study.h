@@ -32,6 +32,7 @@
 #include "sweetspot/detection_metrics.h"
 #include "sweetspot/detection_report.h"
 #include "sweetspot/environment.h"
+#include "sweetspot/keypoint_report.h"
 #include "sweetspot/measure.h"
 #include "sweetspot/runtime_agreement.h"
 #include "sweetspot/sqnr.h"
@@ -364,6 +365,8 @@ struct StudyReport {
   std::vector<DetectionStudyDataset> detection_datasets;
   // The HTML report's detection sections, one per dataset (detection_report.h).
   std::vector<DetectionReportSection> detection;
+  // The HTML report's keypoint sections, one per video (keypoint_report.h).
+  std::vector<KeypointReportSection> keypoints;
 };
 
 // Runs (or resumes) the study. Failures of single measurements are in the
