@@ -51,6 +51,10 @@ struct KeypointModelRequest {
   std::string schema;
   std::vector<PreprocessLayer> layers;       // over the defaults and the model's metadata, in order
   std::vector<DecoderLayer> decoder_layers;  // over the defaults and the model's metadata, in order
+  // The backend that runs this model (a name CreateBackend takes, backend.h);
+  // "" -> the request's `engine`. Two models of one request may need two:
+  // ONNX Runtime refuses EfficientPose I, which opencv-dnn runs.
+  std::string engine;
 };
 
 // One model over a labelled keypoint dataset (keypoint_dataset.h).
@@ -65,7 +69,7 @@ struct KeypointEvalRequest {
   std::uint64_t bootstrap_replicates = 1000;
   std::uint64_t seed = 0;              // of the bootstrap
   int threads = 0;                     // inference threads; 0: DefaultThreadCount() (cpus.h)
-  std::string engine = "onnxruntime";  // a name CreateBackend takes (backend.h)
+  std::string engine = "onnxruntime";  // a name CreateBackend takes (backend.h); the model's own `engine` wins
 };
 nlohmann::json ToJson(const KeypointEvalRequest& request);
 Result<KeypointEvalRequest> KeypointEvalRequestFromJson(const nlohmann::json& json);
@@ -83,12 +87,12 @@ struct KeypointEvalResult {
   std::string dataset;         // the JSON read
   std::string dataset_format;  // coco | mpii
   std::vector<std::string> dataset_notes;
-  std::string model_schema;     // the model's schema name
-  KeypointSchema schema;        // the dataset's: truth and predictions are in it
-  std::vector<int> joint_map;   // per dataset joint: the model joint it is, -1 none
-  std::string preprocess_toml;  // the resolved PreprocessSpec
-  std::string decoder_toml;     // the resolved KeypointDecoderSpec
-  std::string engine;
+  std::string model_schema;                      // the model's schema name
+  KeypointSchema schema;                         // the dataset's: truth and predictions are in it
+  std::vector<int> joint_map;                    // per dataset joint: the model joint it is, -1 none
+  std::string preprocess_toml;                   // the resolved PreprocessSpec
+  std::string decoder_toml;                      // the resolved KeypointDecoderSpec
+  std::string engine;                            // the engine that ran the model (the model's, else the request's)
   std::vector<Person> truth;                     // the persons evaluated, labels (score = visibility)
   std::vector<std::string> image_ids;            // each person's image id, same order
   std::vector<std::vector<Keypoint>> predicted;  // same order, the dataset's schema, original pixels
@@ -101,7 +105,7 @@ struct KeypointEvalResult {
 // (MapSchemas), a model output that does not decode.
 Result<KeypointEvalResult> EvaluateKeypoints(const KeypointEvalRequest& request);
 
-// The result as JSON (schema "sweetspot.keypoint-eval-summary/1"): every
+// The result as JSON (schema "sweetspot.keypoint-eval-result/1"): every
 // field; the schema by name and joints, keypoints as [x, y, score] rows,
 // person boxes as [x1, y1, x2, y2]. FromJson: InvalidData naming the key.
 nlohmann::json ToJson(const KeypointEvalResult& result);
@@ -123,7 +127,7 @@ struct KeypointVideoRequest {
   std::uint64_t bootstrap_replicates = 1000;
   std::uint64_t seed = 0;
   int threads = 0;
-  std::string engine = "onnxruntime";
+  std::string engine = "onnxruntime";  // for every model whose own `engine` is ""
 };
 nlohmann::json ToJson(const KeypointVideoRequest& request);
 Result<KeypointVideoRequest> KeypointVideoRequestFromJson(const nlohmann::json& json);
@@ -133,6 +137,7 @@ struct KeypointVideoModel {
   std::string model;  // path as given
   std::string name;
   std::string model_schema;  // the model's own schema
+  std::string engine;        // the engine that ran it (the model's, else the request's)
   int input_px = 0;
   // frames[t][j]: joint j of the reference schema (the model's joints mapped
   // by name; a joint it lacks has score 0), original-image pixels.

@@ -65,7 +65,7 @@ Result<KeypointEvalResult> EvaluateKeypoints(const KeypointEvalRequest& request)
   result.joint_map = std::move(map).value();
   result.preprocess_toml = runner->preprocess().ToToml();
   result.decoder_toml = runner->decoder().ToToml();
-  result.engine = request.engine;
+  result.engine = runner->engine();
   const std::size_t count =
       request.limit == 0 ? dataset.persons.size() : std::min<std::size_t>(request.limit, dataset.persons.size());
   std::size_t loaded_image = dataset.images.size();

@@ -18,11 +18,8 @@ json ModelJson(const KeypointModelRequest& m) {
   for (const PreprocessLayer& l : m.layers) layers.push_back(LayerToJson(l));
   json decoder_layers = json::array();
   for (const DecoderLayer& l : m.decoder_layers) decoder_layers.push_back(LayerToJson(l));
-  return {{"model_path", m.model_path},
-          {"name", m.name},
-          {"schema", m.schema},
-          {"layers", layers},
-          {"decoder_layers", decoder_layers}};
+  return {{"model_path", m.model_path},       {"name", m.name},    {"schema", m.schema}, {"layers", layers},
+          {"decoder_layers", decoder_layers}, {"engine", m.engine}};
 }
 
 KeypointModelRequest ModelFromJson(const json& j) {
@@ -32,6 +29,7 @@ KeypointModelRequest ModelFromJson(const json& j) {
   m.schema = j.at("schema").get<std::string>();
   for (const json& l : j.at("layers")) m.layers.push_back(PreprocessLayerFromJson(l));
   for (const json& l : j.at("decoder_layers")) m.decoder_layers.push_back(DecoderLayerFromJson(l));
+  m.engine = j.at("engine").get<std::string>();
   return m;
 }
 
@@ -121,7 +119,7 @@ Result<KeypointVideoRequest> KeypointVideoRequestFromJson(const json& j) {
 
 namespace {
 
-constexpr const char* kEvalSchema = "sweetspot.keypoint-eval-summary/1";
+constexpr const char* kEvalSchema = "sweetspot.keypoint-eval-result/1";
 constexpr const char* kVideoSchema = "sweetspot.keypoint-video/1";
 
 json KeypointsJson(const std::vector<Keypoint>& keypoints) {
@@ -237,6 +235,7 @@ json ToJson(const KeypointVideoResult& r) {
     models.push_back({{"model", m.model},
                       {"name", m.name},
                       {"model_schema", m.model_schema},
+                      {"engine", m.engine},
                       {"input_px", m.input_px},
                       {"frames", frames},
                       {"times", TimesJson(m.times)}});
@@ -269,6 +268,7 @@ Result<KeypointVideoResult> KeypointVideoResultFromJson(const json& j) {
       model.model = m.at("model").get<std::string>();
       model.name = m.at("name").get<std::string>();
       model.model_schema = m.at("model_schema").get<std::string>();
+      model.engine = m.at("engine").get<std::string>();
       model.input_px = m.at("input_px").get<int>();
       for (const json& f : m.at("frames")) model.frames.push_back(KeypointsFromJson(f));
       model.times = TimesFromJson(m.at("times"));

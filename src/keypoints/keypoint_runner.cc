@@ -43,23 +43,38 @@ Result<KeypointSchema> ModelSchema(const KeypointModelRequest& request, const Ke
   return schema;
 }
 
+// ONNX Runtime refuses some models OpenCV's DNN runs (EfficientPose I's
+// AveragePool pads): when it does and opencv-dnn loads the model, that engine
+// is the fix.
+Result<std::unique_ptr<Session>> LoadOn(Backend& backend, const std::string& engine, const std::string& model_path,
+                                        const BackendOptions& options) {
+  auto session = backend.Load(model_path, options);
+  if (session.ok() || !engine.starts_with("onnxruntime")) return session;
+  auto opencv = CreateBackend("opencv-dnn");
+  if (!opencv.ok() || !(*opencv)->Load(model_path, options).ok()) return session;
+  return Status::FromCode(session.status().code(), session.status().message() + " (engine opencv-dnn loads it)",
+                          session.status().fixes())
+      .WithFix({.field = "engine", .key = "", .values = {"opencv-dnn"}});
+}
+
 }  // namespace
 
 Result<std::unique_ptr<KeypointRunner>> KeypointRunner::Open(const KeypointModelRequest& request,
-                                                             const std::string& engine, int threads) {
+                                                             const std::string& default_engine, int threads) {
   auto runner = std::make_unique<KeypointRunner>();
   runner->path_ = request.model_path;
+  runner->engine_ = request.engine.empty() ? default_engine : request.engine;
   runner->name_ = request.name.empty() ? fs::path(request.model_path).stem().string() : request.name;
   std::error_code ec;
   if (!fs::is_regular_file(request.model_path, ec)) {
     return Status::NotFound("model " + request.model_path + " does not exist");
   }
-  auto backend = CreateBackend(engine);
+  auto backend = CreateBackend(runner->engine_);
   if (!backend.ok()) return backend.status().WithContext("engine");
   runner->backend_ = std::move(backend).value();
   BackendOptions options;
   options.intra_op_threads = EvalThreads(threads);
-  SWEETSPOT_ASSIGN_OR_RETURN(runner->session_, runner->backend_->Load(request.model_path, options));
+  SWEETSPOT_ASSIGN_OR_RETURN(runner->session_, LoadOn(*runner->backend_, runner->engine_, request.model_path, options));
   const auto& inputs = runner->session_->inputs();
   if (inputs.empty()) return Status::InvalidData("model " + request.model_path + " has no inputs");
   SWEETSPOT_ASSIGN_OR_RETURN(runner->preprocess_, CropPreprocessing(request, inputs[0]));

@@ -25,12 +25,14 @@ struct KeypointStageSample {
 
 class KeypointRunner {
  public:
-  // Loads the model, layers and resolves its preprocessing and decoder, and
-  // resolves its schema. Errors name the model and the layer or field.
-  static Result<std::unique_ptr<KeypointRunner>> Open(const KeypointModelRequest& request, const std::string& engine,
-                                                      int threads);
+  // Loads the model on its engine (request.engine, else `default_engine`),
+  // layers and resolves its preprocessing and decoder, and resolves its
+  // schema. Errors name the model and the layer or field.
+  static Result<std::unique_ptr<KeypointRunner>> Open(const KeypointModelRequest& request,
+                                                      const std::string& default_engine, int threads);
 
   const std::string& name() const { return name_; }
+  const std::string& engine() const { return engine_; }
   int input_px() const { return preprocess_.width; }
   const KeypointSchema& schema() const { return schema_; }
   const PreprocessSpec& preprocess() const { return preprocess_; }
@@ -45,6 +47,7 @@ class KeypointRunner {
  private:
   std::string name_;
   std::string path_;
+  std::string engine_;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Session> session_;
   std::vector<TensorInfo> output_infos_;

@@ -45,6 +45,7 @@ Result<VideoPipeline> OpenModels(const KeypointVideoRequest& request, KeypointVi
     out.model = model.model_path;
     out.name = runner->name();
     out.model_schema = runner->schema().name;
+    out.engine = runner->engine();
     out.input_px = runner->input_px();
     p.runners.push_back(std::move(runner));
   }

@@ -22,6 +22,7 @@ KeypointModelRequest Model(const std::string& path) {
   m.schema = "efficientpose16";
   m.layers.push_back({PreprocessSource("--mean", false), "mean = [0.5]", ""});
   m.decoder_layers.push_back({PreprocessSource("spec.toml [keypoints]"), "", "decoder.toml"});
+  m.engine = "opencv-dnn";
   return m;
 }
 
@@ -44,6 +45,7 @@ TEST(KeypointEvalRequest, JsonRoundTripKeepsEveryField) {
   EXPECT_EQ(back->model.layers[0].source.name, "--mean");
   EXPECT_FALSE(back->model.layers[0].source.has_lines);
   EXPECT_EQ(back->model.decoder_layers[0].file, "decoder.toml");
+  EXPECT_EQ(back->model.engine, "opencv-dnn");
   EXPECT_EQ(back->pck_alphas, (std::vector<double>{0.5, 0.2}));
 }
 
@@ -63,6 +65,7 @@ TEST(KeypointVideoRequest, JsonRoundTripKeepsEveryField) {
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(ToJson(*back), ToJson(r));
   EXPECT_EQ(back->models.size(), 2U);
+  EXPECT_EQ(back->models[1].engine, "opencv-dnn");
   EXPECT_DOUBLE_EQ(back->initial.side_px, 440.0);
   EXPECT_EQ(back->tracker.min_joints, 6);
 }
@@ -196,6 +199,37 @@ TEST(RunKeypointVideo, TracksTheWalkingWomanWithTheAccurateModelFeedingBothTheSa
   std::printf("last square: centre (%.0f, %.0f), side %.0f\n", last.cx_px, last.cy_px, last.side_px);
 }
 
+TEST(RunKeypointVideo, EachModelRunsOnItsOwnEngine) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  KeypointVideoRequest request = WalkingVideo(root);
+  request.engine = "onnxruntime";
+  request.models[1].engine = "opencv-dnn";  // EfficientPose I: ONNX Runtime refuses it
+  request.max_frames = 3;
+  auto result = RunKeypointVideo(request);
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  ASSERT_EQ(result->crops.size(), 3U);
+  EXPECT_EQ(result->models[0].engine, "onnxruntime");
+  EXPECT_EQ(result->models[1].engine, "opencv-dnn");
+  // The two models agree on her torso: same crops, same person.
+  const Keypoint& rt = result->models[0].frames[0][5];  // thorax
+  const Keypoint& i = result->models[1].frames[0][5];
+  EXPECT_LT(std::hypot(rt.x - i.x, rt.y - i.y), 0.1 * result->crops[0].side_px);
+}
+
+TEST(RunKeypointVideo, AModelOnnxRuntimeRefusesGetsTheEngineThatLoadsItAsTheFix) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  KeypointVideoRequest request = WalkingVideo(root);
+  request.engine = "onnxruntime";
+  request.max_frames = 1;
+  const Status status = RunKeypointVideo(request).status();
+  EXPECT_THAT(status.message(), HasSubstr("EfficientPoseI_256.onnx"));
+  EXPECT_THAT(status.message(), HasSubstr("engine opencv-dnn loads it"));
+  ASSERT_EQ(status.fixes().size(), 1U);
+  EXPECT_EQ(status.fixes()[0], (FieldFix{.field = "engine", .key = "", .values = {"opencv-dnn"}}));
+  request.models[1].engine = status.fixes()[0].values[0];
+  EXPECT_TRUE(RunKeypointVideo(request).ok());
+}
+
 TEST(RunKeypointVideo, RequestErrorsNameTheFieldAndTheFixWorks) {
   SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
   KeypointVideoRequest request = WalkingVideo(root);
@@ -243,6 +277,7 @@ TEST(KeypointVideoResult, JsonRoundTripKeepsTracksCropsAndTheLoss) {
     m.model = std::string(name) + ".onnx";
     m.name = name;
     m.model_schema = "efficientpose16";
+    m.engine = "opencv-dnn";
     m.input_px = 224;
     m.frames = {std::vector<Keypoint>(16, {1.5, 2.5, 0.25F}), std::vector<Keypoint>(16, {3.0, 4.0, 0.5F})};
     m.times = {{1.0, 2.0}, {3.0, 4.0}, {0.5, 0.25}};
@@ -286,7 +321,7 @@ TEST(KeypointEvalResult, JsonRoundTripKeepsPersonsAndPredictions) {
   EXPECT_EQ(ToJson(*back), j);
   nlohmann::json wrong = j;
   wrong["schema"] = "sweetspot.keypoint-video/1";
-  EXPECT_THAT(KeypointEvalResultFromJson(wrong).status().message(), HasSubstr("keypoint-eval-summary/1"));
+  EXPECT_THAT(KeypointEvalResultFromJson(wrong).status().message(), HasSubstr("keypoint-eval-result/1"));
 }
 
 }  // namespace
