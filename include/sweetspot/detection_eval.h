@@ -182,6 +182,11 @@ struct DetectionTimeSummary {
   stats::Summary total_ms;  // of each image's sum of the three
 };
 DetectionTimeSummary SummarizeTimes(const DetectionStageTimes& times);
+// Per stage {"count", "mean", "stddev", "min", "max", "p50", "p90", "p95",
+// "p99", "p50_ci", "p90_ci", "p99_ci"}; FromJson: InvalidData naming the key.
+// Keypoint evaluation summaries use the same form.
+nlohmann::json ToJson(const DetectionTimeSummary& times);
+Result<DetectionTimeSummary> DetectionTimeSummaryFromJson(const nlohmann::json& json);
 
 // What an evaluation found, for the study's accuracy child (schema
 // "sweetspot.detection-eval-summary/1"): the metrics (with per-class AP and

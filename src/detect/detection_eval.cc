@@ -285,18 +285,6 @@ void ImageFromJson(const json& j, DetectionImage& image, std::vector<Detection>&
   }
 }
 
-json TimesJson(const DetectionTimeSummary& t) {
-  return {{"preprocess_ms", TimeSummaryJson(t.preprocess_ms)},
-          {"network_ms", TimeSummaryJson(t.network_ms)},
-          {"postprocess_ms", TimeSummaryJson(t.postprocess_ms)},
-          {"total_ms", TimeSummaryJson(t.total_ms)}};
-}
-
-DetectionTimeSummary TimesFromJson(const json& j) {
-  return {TimeSummaryFromJson(j.at("preprocess_ms")), TimeSummaryFromJson(j.at("network_ms")),
-          TimeSummaryFromJson(j.at("postprocess_ms")), TimeSummaryFromJson(j.at("total_ms"))};
-}
-
 // The images `a` and `b` both hold (by dataset index): truth and both detections.
 struct PairedImages {
   std::vector<DetectionImage> truth;
@@ -414,14 +402,15 @@ Result<DetectionMetricOptions> DetectionProtocolOptions(std::string_view protoco
 Result<DetectorSpec> ResolveDetector(const fs::path& model, std::span<const DecoderLayer> layers,
                                      const Session& session, bool* layout_detected) {
   // Validated once, after the last layer, as the preprocessing is.
-  SWEETSPOT_ASSIGN_OR_RETURN(
-      DetectorSpec spec,
-      OverlayDecoderLayers(
-          model, kDetectionMetadataKey, layers, DetectorSpec{},
-          [](std::string_view text, const PreprocessSource& source, const DetectorSpec& base) {
-            return ParseDetectorToml(text, source, base, /*validate=*/false);
-          },
-          [](const fs::path& file, const DetectorSpec& base) { return LoadDetectorFile(file, base, /*validate=*/false); }));
+  SWEETSPOT_ASSIGN_OR_RETURN(DetectorSpec spec,
+                             OverlayDecoderLayers(
+                                 model, kDetectionMetadataKey, layers, DetectorSpec{},
+                                 [](std::string_view text, const PreprocessSource& source, const DetectorSpec& base) {
+                                   return ParseDetectorToml(text, source, base, /*validate=*/false);
+                                 },
+                                 [](const fs::path& file, const DetectorSpec& base) {
+                                   return LoadDetectorFile(file, base, /*validate=*/false);
+                                 }));
   if (layout_detected != nullptr) *layout_detected = !spec.set_by.contains("layout");
   if (session.inputs().empty()) return Status::InvalidData("model " + model.string() + " has no inputs");
   // Detects the layout when no layer set it, else checks the set one fits.
@@ -447,6 +436,22 @@ Result<DetectionEvalResult> EvaluateDetector(const DetectionEvalRequest& request
 Result<DetectionComparison> CompareDetectionResults(const DetectionEvalResult& a, const DetectionEvalResult& b) {
   const PairedImages paired = PairImages<std::size_t>(a.indices, a.images, a.detections, b.indices, b.detections);
   return ComparePaired(paired, a.class_names, b.class_names, a.metrics.protocol, b.metrics.protocol, a.metric_options);
+}
+
+json ToJson(const DetectionTimeSummary& t) {
+  return {{"preprocess_ms", TimeSummaryJson(t.preprocess_ms)},
+          {"network_ms", TimeSummaryJson(t.network_ms)},
+          {"postprocess_ms", TimeSummaryJson(t.postprocess_ms)},
+          {"total_ms", TimeSummaryJson(t.total_ms)}};
+}
+
+Result<DetectionTimeSummary> DetectionTimeSummaryFromJson(const json& j) {
+  try {
+    return DetectionTimeSummary{TimeSummaryFromJson(j.at("preprocess_ms")), TimeSummaryFromJson(j.at("network_ms")),
+                                TimeSummaryFromJson(j.at("postprocess_ms")), TimeSummaryFromJson(j.at("total_ms"))};
+  } catch (const json::exception& e) {
+    return Status::InvalidData(std::string("stage times: ") + e.what());
+  }
 }
 
 DetectionTimeSummary SummarizeTimes(const DetectionStageTimes& times) {
@@ -502,7 +507,7 @@ json ToJson(const DetectionEvalSummary& s, bool include_images) {
               {"excluded", s.excluded},
               {"bootstrap_replicates", s.bootstrap_replicates},
               {"metrics", ToJson(s.metrics)},
-              {"times", TimesJson(s.times)}};
+              {"times", ToJson(s.times)}};
   if (include_images) {
     json images = json::array();
     for (std::size_t i = 0; i < s.images.size(); ++i) {
@@ -534,7 +539,7 @@ Result<DetectionEvalSummary> DetectionEvalSummaryFromJson(const json& j) {
     s.excluded = j.at("excluded").get<std::vector<std::string>>();
     s.bootstrap_replicates = j.at("bootstrap_replicates").get<std::uint64_t>();
     SWEETSPOT_ASSIGN_OR_RETURN(s.metrics, DetectionMetricsFromJson(j.at("metrics")));
-    s.times = TimesFromJson(j.at("times"));
+    SWEETSPOT_ASSIGN_OR_RETURN(s.times, DetectionTimeSummaryFromJson(j.at("times")));
     for (const json& image : j.value("images", json::array())) {
       s.image_indices.push_back(image.at("index").get<std::int64_t>());
       ImageFromJson(image, s.images.emplace_back(), s.detections.emplace_back());
