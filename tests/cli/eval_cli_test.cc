@@ -339,8 +339,10 @@ TEST_F(EvalCli, SigmoidScoresAreDetectedAndNamed) {
   EXPECT_LT(doc["metrics"]["mean_confidence"].get<double>(), 0.5);
 }
 
-// The four CIFAR-10 ResNets come out in order of depth (the tensor cache
-// decodes the 10,000 images once for all four).
+// The four CIFAR-10 ResNets come out in order of depth on a stratified 3,000
+// of the 10,000 test images (the tensor cache decodes them once for all four;
+// top-1 0.802 < 0.816 < 0.823 < 0.828). The full set's figure for ResNet-20,
+// 0.8103, is EvaluateRealData.Resnet20Cifar10Top1Is8103's.
 TEST(EvalCliRealData, ResnetsRankByDepth) {
   SWEETSPOT_REQUIRE_SHARED_DATA(models, "cifar10-resnet");
   SWEETSPOT_REQUIRE_SHARED_DATA(data, "cifar10-test");
@@ -349,11 +351,10 @@ TEST(EvalCliRealData, ResnetsRankByDepth) {
   for (const char* depth : {"20", "32", "44", "56"}) {
     const auto r = RunCli("eval '" + (models / ("resnet" + std::string(depth) + "_cifar10.onnx")).string() +
                           "' --data '" + data.string() + "' --cache-dir '" + cache.path().string() +
-                          "' --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --json -");
+                          "' --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225 --limit 3000 --json -");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     top1.push_back(nlohmann::json::parse(r.out)["metrics"]["top1"].get<double>());
   }
-  EXPECT_DOUBLE_EQ(top1[0], 0.8103);
   EXPECT_LT(top1[0], top1[1]);
   EXPECT_LT(top1[1], top1[2]);
   EXPECT_LT(top1[2], top1[3]);
