@@ -50,7 +50,9 @@ Result<std::string> RenderHtmlReport(const std::string& report_data_json, const 
 // `dir`/<chart>.png through the page's window.sweetspot.exportPng:
 // speed-accuracy, confusion-a, confusion-b, confusion-diff, latency-macs,
 // latency-distribution, sqnr, cascade, and per dataset K of a detection
-// study detection-speed-K and detection-pr-K. Returns the files written. Errors:
+// study detection-speed-K and detection-pr-K, and per video K of a keypoint
+// study keypoint-angle-K-J (angle J), keypoint-jitter-K and keypoint-noise-K.
+// Returns the files written. Errors:
 // kFailedPrecondition naming what is missing (node on PATH, playwright-core,
 // chromium) with "run scripts/bootstrap"; kRuntimeError with the browser's
 // message when it fails. Blocks until the browser has finished.

@@ -95,9 +95,13 @@ std::string FillTemplate(std::string_view page, const std::map<std::string_view,
   return out.append(page.substr(done));
 }
 
-// detection.js defines what report.js calls: it goes first, in the same element.
+// detection.js and keypoints.js define what report.js calls: they go first, in the same element.
 std::string PageScripts() {
-  return std::string(html_page::DetectionScript()).append("\n").append(html_page::PageScript());
+  return std::string(html_page::DetectionScript())
+      .append("\n")
+      .append(html_page::KeypointsScript())
+      .append("\n")
+      .append(html_page::PageScript());
 }
 
 }  // namespace

@@ -14,6 +14,8 @@ std::string_view PageStyle();
 std::string_view PageScript();
 // detection.js: the Detection section, inlined before report.js, which calls it.
 std::string_view DetectionScript();
+// keypoints.js: the Keypoints section, inlined before report.js, which calls it.
+std::string_view KeypointsScript();
 // export_png.js: the node script WriteChartPngs runs.
 std::string_view PngScript();
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include "report/snapshot_numbers.h"
 #include "report/thumbnails.h"
 
 namespace sweetspot {
@@ -16,14 +17,7 @@ using nlohmann::json;
 
 namespace {
 
-// Figures are stored to 4 decimals and boxes to 0.1 pixel: the page shows
-// fewer, and the snapshot stays small (80 classes x 20 candidates of curves).
-// (Dividing by the integer scale gives the double nearest the decimal.)
-double Round(double value, double per_unit) { return std::round(value * per_unit) / per_unit; }
-double Fraction(double value) { return Round(value, 1e4); }
-
-json Interval(const stats::Interval& ci) { return ci.valid ? json({Fraction(ci.lower), Fraction(ci.upper)}) : json(); }
-
+// Figures are stored to 4 decimals and boxes to 0.1 pixel (snapshot_numbers.h).
 // An AP of -1 (a class without ground truth, or no such area) is null.
 json Ap(double value) { return value < 0 ? json() : json(Fraction(value)); }
 
@@ -53,8 +47,8 @@ json CandidateJson(const DetectionCandidateView& candidate) {
           {"map50_95", Ap(m.map50_95)},
           {"map50", Ap(m.map50)},
           {"map75", Ap(m.map75)},
-          {"map50_95_ci95", Interval(m.map50_95_ci)},
-          {"map50_ci95", Interval(m.map50_ci)},
+          {"map50_95_ci95", IntervalJson(m.map50_95_ci)},
+          {"map50_ci95", IntervalJson(m.map50_ci)},
           {"ap_small", Ap(m.ap_small)},
           {"ap_medium", Ap(m.ap_medium)},
           {"ap_large", Ap(m.ap_large)},
@@ -65,7 +59,9 @@ json CandidateJson(const DetectionCandidateView& candidate) {
           {"per_class", per_class}};
 }
 
-json BoxJson(const Box& box) { return {Round(box.x1, 10), Round(box.y1, 10), Round(box.x2, 10), Round(box.y2, 10)}; }
+json BoxJson(const Box& box) {
+  return {RoundTo(box.x1, 10), RoundTo(box.y1, 10), RoundTo(box.x2, 10), RoundTo(box.y2, 10)};
+}
 
 bool Ignored(const GroundTruthBox& truth) { return truth.crowd || truth.difficult; }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report/detection_section.h"
+#include "report/keypoint_section.h"
 #include "report/ops_by_precision.h"
 #include "report/run_samples.h"
 #include "sweetspot/environment.h"
@@ -231,6 +232,13 @@ json DetectionJson(const StudyReport& report) {
   return out;
 }
 
+// A keypoint study's videos, one entry each (keypoint_section.h); [] for the other tasks.
+json KeypointsJson(const StudyReport& report) {
+  json out = json::array();
+  for (const KeypointReportSection& section : report.keypoints) out.push_back(KeypointSectionJson(section));
+  return out;
+}
+
 }  // namespace
 
 std::vector<double> SubsampleSorted(const std::vector<double>& sorted, std::size_t most) {
@@ -260,7 +268,8 @@ std::string BuildReportRun(const StudySpec& spec, const StudyPlan& plan, const S
               {"variants", VariantsJson(plan, report)},
               {"training", TrainingJson(spec)},
               {"environment_ratios", EnvironmentRatiosJson(report)},
-              {"detection", DetectionJson(report)}};
+              {"detection", DetectionJson(report)},
+              {"keypoints", KeypointsJson(report)}};
   ShareSamples(&doc);
   if (SampleNumbers(doc) > kMaxSnapshotSampleInts) DropSampleArrays(&doc);
   return DumpJson(doc);

@@ -67,6 +67,9 @@ TEST(HtmlReport, InlinesTheDataTheLibraryAndThePageScript) {
   // detection.js defines what report.js calls for the Detection section, so it comes first.
   EXPECT_NE(page->find("<section id=\"detection\">"), std::string::npos);
   EXPECT_LT(page->find("window.sweetspotDetection = "), page->find("window.sweetspotDetection({"));
+  // keypoints.js likewise for the Keypoints section.
+  EXPECT_NE(page->find("<section id=\"keypoints\">"), std::string::npos);
+  EXPECT_LT(page->find("window.sweetspotKeypoints = "), page->find("window.sweetspotKeypoints({"));
   EXPECT_NE(page->find("<title>sweetspot report: fashion-mnist-family</title>"), std::string::npos);
   EXPECT_EQ(page->find("{{"), std::string::npos) << "a placeholder was left unfilled";
   // The data elements hold the document.

@@ -9,6 +9,7 @@
 //        --store-writer BIN
 //   node browser_test.mjs page --page FILE --work-dir DIR --node-modules DIR  (any report page, as demo)
 //   node browser_test.mjs detection --page-writer BIN --work-dir DIR --node-modules DIR
+//        [--keypoint-page-writer BIN]
 //
 // demo: the report of the store the README's demo study (quick mode) filled
 // (--db): no console error, no page error and no request but the file itself;
@@ -25,7 +26,12 @@
 // shows its picture and the boxes scoring at least the slider's 0.3, and
 // moving the slider up with the keyboard hides the boxes below it; the
 // recommendation and the dataset's candidate table come from the study JSON,
-// and the sections drawn from top-1 say the study detects objects.
+// and the sections drawn from top-1 say the study detects objects. With
+// --keypoint-page-writer, the same browser then opens the page it writes from a
+// synthetic keypoint video: one joint-angle chart per schema angle holding both
+// models' stored angles, jitter and angle-noise bars for both, every sample
+// frame's picture with each model's limbs between its confident joints, the
+// verdict and the frame where the track was lost.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -597,10 +603,60 @@ async function checkDetectionPage(browser, htmlFile, workDir) {
   checkProblems(problems);
 }
 
+// The limbs a sample's stored joints give per model: skeleton edges whose two joints are confident.
+function limbsOf(video, sample) {
+  return sample.keypoints.map((joints) => video.schema.skeleton.filter(([a, b]) => joints[a] && joints[b]).length);
+}
+
+async function checkKeypointPage(browser, htmlFile, workDir) {
+  const data = pageData(htmlFile);
+  const video = data.runs[0].keypoints[0];
+  const { page, problems } = await openPage(browser, htmlFile);
+  // One chart per angle drawn somewhere, both models' stored series (null drawn as a gap).
+  for (const [j, angle] of video.angles.entries()) {
+    check(angle.series.every((values) => values.some((a) => a !== null)), `the synthetic ${angle.name} is never drawn`);
+    for (const [m, id] of ['fast', 'accurate'].entries()) {
+      const points = await seriesData(page, `keypoint-angle-0-${j}`, id);
+      check(points && points.length === video.frames, `the ${angle.name} chart's ${id} line has ${points?.length} points for ${video.frames} frames`);
+      const same = points.every((p, t) => (angle.series[m][t] === null ? p[1] === '-' : p[1] === angle.series[m][t]) && Math.abs(p[0] - t / video.fps) < 1e-9);
+      check(same, `the ${angle.name} chart's ${id} line is not the stored angle per frame`);
+    }
+  }
+  const png = await page.evaluate(() => window.sweetspot.exportPng('keypoint-angle-0-0'));
+  check(png.startsWith('data:image/png;base64,') && png.length > 5000, 'exportPng(keypoint-angle-0-0) gave no PNG');
+  // Jitter and angle noise: a bar per measured joint or angle for each model.
+  const measuredJoints = video.jitter_px.filter((p) => p.a && p.b);
+  for (const [m, id] of ['fast', 'accurate'].entries()) {
+    const bars = await seriesData(page, 'keypoint-jitter-0', id);
+    check(bars && bars.length === measuredJoints.length && bars.every((v, i) => v === (m ? measuredJoints[i].b : measuredJoints[i].a).value),
+      `the jitter chart's ${id} bars are not the stored jitter per joint (${bars?.length} bars, ${measuredJoints.length} joints)`);
+  }
+  const noiseBars = await seriesData(page, 'keypoint-noise-0', 'fast');
+  check(noiseBars && noiseBars.length === video.angles.filter((a) => a.noise && a.noise.a).length, `the angle-noise chart has ${noiseBars?.length} bars`);
+  // Sample frames: a picture each and each model's limbs; the lost frame's picture.
+  const shown = await page.evaluate(() => ({
+    pictures: [...document.querySelectorAll('#keypoints svg.kp-image image')].filter((i) => i.getAttribute('href').startsWith('data:image/jpeg')).length,
+    limbs: [...document.querySelectorAll('#keypoints .keypoint-samples figure:not(.lost) svg.kp-image')].map((s) => [0, 1].map((m) => s.querySelectorAll(`g.model-${m} line.kp-limb`).length)),
+    verdict: document.querySelector('#keypoints p.keypoint-verdict')?.textContent ?? '',
+    lost: document.querySelector('#keypoints .keypoint-lost')?.textContent ?? '',
+    skipped: document.querySelector('#confusion p.empty')?.textContent ?? '' }));
+  check(shown.pictures === video.samples.length + (video.lost ? 1 : 0), `${shown.pictures} pictures for ${video.samples.length} samples and the lost frame`);
+  const expected = video.samples.map((s) => limbsOf(video, s));
+  check(JSON.stringify(shown.limbs) === JSON.stringify(expected), `limbs drawn per sample and model ${JSON.stringify(shown.limbs)}, stored ${JSON.stringify(expected)}`);
+  check(expected.flat().every((n) => n > 0), 'a sample frame has no limb to draw');
+  check(shown.verdict.includes(video.verdict), `the verdict shown is '${shown.verdict}', the data's '${video.verdict}'`);
+  check(!video.lost || shown.lost.includes(`frame ${video.lost.frame}`), `the lost frame is shown as '${shown.lost}'`);
+  check(shown.skipped.includes('estimates keypoints'), `the confusion section of a keypoint study says '${shown.skipped}'`);
+  console.log(`keypoints: ${video.angles.length} angle charts, ${measuredJoints.length} joints with jitter, ${shown.pictures} pictures, ` +
+              `limbs ${JSON.stringify(shown.limbs)}; ${shown.verdict}`);
+  await screenshot(page, path.join(workDir, 'keypoints.png'));
+  checkProblems(problems);
+}
+
 async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: Object.fromEntries(['sweetspot', 'db', 'work-dir', 'node-modules', 'store-writer', 'page', 'page-writer'].map(
+    options: Object.fromEntries(['sweetspot', 'db', 'work-dir', 'node-modules', 'store-writer', 'page', 'page-writer', 'keypoint-page-writer'].map(
       (name) => [name, { type: 'string' }])),
   });
   const mode = positionals[0];
@@ -622,7 +678,13 @@ async function main() {
   const browser = await playwright.chromium.launch({ executablePath });
   try {
     if (mode === 'thousand-classes') await checkThousandClassesPage(browser, htmlFile, workDir);
-    else if (mode === 'detection') await checkDetectionPage(browser, htmlFile, workDir);
+    else if (mode === 'detection') {
+      await checkDetectionPage(browser, htmlFile, workDir);
+      if (values['keypoint-page-writer']) {
+        run(values['keypoint-page-writer'], [workDir, process.env.SWEETSPOT_NODE_MODULES || values['node-modules']]);
+        await checkKeypointPage(browser, path.join(workDir, 'keypoints.html'), workDir);
+      }
+    }
     else await checkDemoPage(browser, htmlFile, workDir);
   } finally {
     await browser.close();

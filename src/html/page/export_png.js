@@ -24,8 +24,9 @@ async function main() {
     await tab.goto(url, {timeout: 300000});
     await tab.evaluate(async () => { await window.sweetspot.ready; });
     if (errors.length) throw new Error(`the page failed: ${errors.join('; ')}`);
-    // Per detection dataset K: detection-speed-K (mAP vs p50) and detection-pr-K (precision-recall).
-    const detection = await tab.evaluate(() => Object.keys(window.sweetspot.charts).filter((n) => n.startsWith('detection-')));
+    // Per detection dataset K: detection-speed-K (mAP vs p50) and detection-pr-K (precision-recall);
+    // per keypoint video K: keypoint-angle-K-J (angle J over time), keypoint-jitter-K, keypoint-noise-K.
+    const detection = await tab.evaluate(() => Object.keys(window.sweetspot.charts).filter((n) => n.startsWith('detection-') || n.startsWith('keypoint-')));
     for (const name of kCharts.concat(detection)) {
       const dataUrl = await tab.evaluate((chart) => (window.sweetspot.charts[chart] ? window.sweetspot.exportPng(chart) : null), name);
       if (!dataUrl) continue;

@@ -118,6 +118,8 @@
   const study0 = runs.length ? runs[0].study || {} : {};
   // A detection study (task = "detection") has mAPs, not top-1: its figures are in Detection.
   const detectionStudy = study0.task === 'detection';
+  // A keypoint study (task = "keypoints") has PCK and stability figures: they are under Keypoints.
+  const keypointStudy = study0.task === 'keypoints';
   const allPoints = [];
   runs.forEach((run, r) => {
     for (const c of (run.study && run.study.candidates) || []) {
@@ -1153,8 +1155,15 @@
     window.sweetspotDetection({section: $('#detection'), sections: detection, study: study0, el, empty, table, makeChart, tooltipBase, fillSelect, sig, esc});
   }
 
+  // ------------------------------------------------------ keypoints
+  // keypoints.js, inlined before this script: the newest run's keypoint videos.
+  function drawKeypoints() {
+    const videos = runs.length && Array.isArray(runs[0].keypoints) ? runs[0].keypoints : [];
+    window.sweetspotKeypoints({section: $('#keypoints'), videos, el, empty, table, makeChart, tooltipBase, sig, esc});
+  }
+
   // ------------------------------------------------------ first render
-  const sections = [drawHeader, drawRecommendation, drawSpeedAccuracy, drawDetection, drawLatencyMacs, drawLatencyDistribution,
+  const sections = [drawHeader, drawRecommendation, drawSpeedAccuracy, drawDetection, drawKeypoints, drawLatencyMacs, drawLatencyDistribution,
     drawConfusion, drawPerClass, drawVariants, drawCascade, drawPlatforms, drawTraining, drawServingLoad, drawEnvironment];
   // The section a draw function fills: drawPerClass -> #per-class.
   const sectionOf = (draw) => document.getElementById(draw.name.replace(/^draw/, '').replace(/[A-Z]/g, (c, i) => (i ? '-' : '') + c.toLowerCase()));
@@ -1163,6 +1172,10 @@
   for (const draw of sections) {
     if (detectionStudy && classificationOnly.has(draw)) {
       empty(sectionOf(draw), 'This study detects objects: its accuracy and speed per dataset are under Detection.');
+      continue;
+    }
+    if (keypointStudy && classificationOnly.has(draw)) {
+      empty(sectionOf(draw), 'This study estimates keypoints: its stability on video is under Keypoints.');
       continue;
     }
     try {
