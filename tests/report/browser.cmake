@@ -21,6 +21,7 @@ target_link_libraries(report_snapshot_writer PRIVATE sweetspot_store nlohmann_js
 
 # A test-only writer of a detection study's page (the hand-made section of detection_fixture.h).
 add_executable(detection_page_writer "${CMAKE_CURRENT_LIST_DIR}/browser/detection_page_writer.cc"
+                                     "${CMAKE_CURRENT_LIST_DIR}/browser/test_page.cc"
                                      "${CMAKE_CURRENT_LIST_DIR}/detection_fixture.cc")
 target_include_directories(detection_page_writer PRIVATE "${CMAKE_CURRENT_LIST_DIR}" "${PROJECT_SOURCE_DIR}/src/report")
 target_link_libraries(detection_page_writer PRIVATE sweetspot_report sweetspot_html ${OpenCV_LIBS} nlohmann_json::nlohmann_json
@@ -28,6 +29,7 @@ target_link_libraries(detection_page_writer PRIVATE sweetspot_report sweetspot_h
 
 # A test-only writer of a keypoint study's page (the synthetic video of keypoint_fixture.h).
 add_executable(keypoint_page_writer "${CMAKE_CURRENT_LIST_DIR}/browser/keypoint_page_writer.cc"
+                                    "${CMAKE_CURRENT_LIST_DIR}/browser/test_page.cc"
                                     "${CMAKE_CURRENT_LIST_DIR}/keypoint_fixture.cc")
 target_include_directories(keypoint_page_writer PRIVATE "${CMAKE_CURRENT_LIST_DIR}" "${PROJECT_SOURCE_DIR}/src/report")
 target_link_libraries(keypoint_page_writer PRIVATE sweetspot_report sweetspot_html ${OpenCV_LIBS} nlohmann_json::nlohmann_json

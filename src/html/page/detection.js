@@ -8,19 +8,12 @@
 // Recommendation section.
 window.sweetspotDetection = function drawDetectionSection(api) {
   'use strict';
-  const {section, sections, study, el, empty, table, makeChart, tooltipBase, fillSelect, sig, esc} = api;
-  const SVG = 'http://www.w3.org/2000/svg';
+  const {section, sections, study, el, svg, empty, table, makeChart, tooltipBase, fillSelect, sig, esc} = api;
   const OUTCOME_COLOURS = {'correct': '#1e8449', 'false-positive': '#d62728', 'ignored': '#7f7f7f'};
   const finite = (x) => typeof x === 'number' && Number.isFinite(x);
   const ap = (x) => (finite(x) ? (100 * x).toFixed(1) : '–');
   const apCi = (ci) => (Array.isArray(ci) ? ` [${ap(ci[0])}, ${ap(ci[1])}]` : '');
 
-  function svg(tag, attrs, ...children) {
-    const node = document.createElementNS(SVG, tag);
-    for (const [key, value] of Object.entries(attrs)) if (value !== undefined && value !== null) node.setAttribute(key, value);
-    node.append(...children);
-    return node;
-  }
   const headline = (s) => (s.protocol === 'voc' ? 'map50' : 'map50_95');
   const headlineName = (s) => (s.protocol === 'voc' ? 'mAP@0.5' : 'mAP@[.5:.95]');
   const shownRole = (s, i) => (i === s.fast && i === s.accurate ? ' (shown)' : i === s.fast ? ' (shown left)' : i === s.accurate ? ' (shown right)' : '');

@@ -7,17 +7,10 @@
 // Inlined before report.js, which calls window.sweetspotKeypoints with its helpers.
 window.sweetspotKeypoints = function drawKeypointsSection(api) {
   'use strict';
-  const {section, videos, el, empty, table, makeChart, tooltipBase, sig, esc} = api;
-  const SVG = 'http://www.w3.org/2000/svg';
+  const {section, videos, el, svg, empty, table, makeChart, tooltipBase, sig, esc} = api;
   const COLOURS = ['#e8590c', '#1f6feb'];  // fast, accurate
   const finite = (x) => typeof x === 'number' && Number.isFinite(x);
 
-  function svg(tag, attrs, ...children) {
-    const node = document.createElementNS(SVG, tag);
-    for (const [key, value] of Object.entries(attrs)) if (value !== undefined && value !== null) node.setAttribute(key, value);
-    node.append(...children);
-    return node;
-  }
   const title = (name) => String(name).replace(/_/g, ' ');
   const withCi = (f, unit) => (f ? `${sig(f.value)}${Array.isArray(f.ci95) ? ` [${sig(f.ci95[0])}, ${sig(f.ci95[1])}]` : ''}${unit}` : '–');
   const diffText = (p, unit) => (finite(p.diff) ? `${p.diff >= 0 ? '+' : ''}${sig(p.diff)}${Array.isArray(p.diff_ci95) ? ` [${sig(p.diff_ci95[0])}, ${sig(p.diff_ci95[1])}]` : ''}${unit}` : '–');

@@ -43,6 +43,13 @@
     }
     return node;
   }
+  // An SVG element (the detection examples' boxes, the keypoint skeletons); attributes null or undefined are left out.
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+    for (const [key, value] of Object.entries(attrs)) if (value !== undefined && value !== null) node.setAttribute(key, value);
+    node.append(...children);
+    return node;
+  }
   function esc(text) {
     return String(text).replace(/[&<>"']/g, (c) => ({'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;'}[c]));
   }
@@ -1152,14 +1159,14 @@
   // detection.js, inlined before this script: the newest run's detection sections.
   function drawDetection() {
     const detection = runs.length && Array.isArray(runs[0].detection) ? runs[0].detection : [];
-    window.sweetspotDetection({section: $('#detection'), sections: detection, study: study0, el, empty, table, makeChart, tooltipBase, fillSelect, sig, esc});
+    window.sweetspotDetection({section: $('#detection'), sections: detection, study: study0, el, svg, empty, table, makeChart, tooltipBase, fillSelect, sig, esc});
   }
 
   // ------------------------------------------------------ keypoints
   // keypoints.js, inlined before this script: the newest run's keypoint videos.
   function drawKeypoints() {
     const videos = runs.length && Array.isArray(runs[0].keypoints) ? runs[0].keypoints : [];
-    window.sweetspotKeypoints({section: $('#keypoints'), videos, el, empty, table, makeChart, tooltipBase, sig, esc});
+    window.sweetspotKeypoints({section: $('#keypoints'), videos, el, svg, empty, table, makeChart, tooltipBase, sig, esc});
   }
 
   // ------------------------------------------------------ first render

@@ -8,17 +8,14 @@
 //   keypoint_page_writer DIR NODE_MODULES     -> DIR/keypoints.html
 //
 // Exit 0 when written; 2 with one line on stderr otherwise.
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
+#include "browser/test_page.h"
 #include "keypoint_fixture.h"
 #include "keypoint_section.h"
-#include "sweetspot/html_report.h"
-#include "sweetspot/report_data.h"
 
 namespace {
 
@@ -38,38 +35,19 @@ json StudyJson() {
           {"candidates", candidates}};
 }
 
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "keypoint_page_writer: %s\n", message.c_str());
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) return Fail("usage: keypoint_page_writer DIR NODE_MODULES");
+  using sweetspot::testing::FailWriting;
+  constexpr const char* kTool = "keypoint_page_writer";
+  if (argc != 3) return FailWriting(kTool, "usage: keypoint_page_writer DIR NODE_MODULES");
   const fs::path dir = argv[1];
-  std::error_code ec;
-  fs::create_directories(dir / "frames", ec);
-  if (ec) return Fail("cannot create " + (dir / "frames").string() + ": " + ec.message());
+  if (const std::string error = sweetspot::testing::MakeFolder(dir / "frames"); !error.empty()) {
+    return FailWriting(kTool, error);
+  }
   const sweetspot::KeypointReportSection section = sweetspot::testing::SyntheticKeypointSection(dir / "frames", true);
-  const json run = {{"schema", "sweetspot.report-run/1"},
-                    {"environment", json::object()},
-                    {"environment_label", "test machine"},
-                    {"written_utc", "2026-12-01T08:00:00Z"},
-                    {"dataset", {{"description", "a synthetic walking figure"}, {"classes", json::array()}}},
+  const json run = {{"dataset", {{"description", "a synthetic walking figure"}, {"classes", json::array()}}},
                     {"study", StudyJson()},
                     {"keypoints", {sweetspot::KeypointSectionJson(section)}}};
-  sweetspot::ReportData data;
-  data.study = "walk-keypoints";
-  data.db_path = "(none: written by keypoint_page_writer)";
-  data.generated_utc = "2026-12-01T08:00:00Z";
-  data.runs = {run.dump()};
-  auto assets = sweetspot::LoadHtmlAssets(argv[2]);
-  if (!assets.ok()) return Fail(assets.status().ToString());
-  auto page = sweetspot::RenderHtmlReport(sweetspot::ReportDataJson(data), *assets);
-  if (!page.ok()) return Fail(page.status().ToString());
-  std::ofstream out(dir / "keypoints.html", std::ios::binary);
-  out << *page;
-  if (!out.flush()) return Fail("cannot write " + (dir / "keypoints.html").string());
-  return 0;
+  return sweetspot::testing::WriteRunPage(kTool, dir / "keypoints.html", run, "walk-keypoints", argv[2]);
 }
