@@ -23,6 +23,7 @@
 
 #include "commands.h"
 #include "detection_flags.h"
+#include "keypoint_flags.h"
 #include "output.h"
 #include "preprocess_flags.h"
 #include "serve_journal.h"
@@ -66,11 +67,13 @@ struct GrpcFlags {
 };
 
 // What the served models' inputs and outputs mean: the image extension's
-// preprocessing and, for detectors, the decoder (every model served).
+// preprocessing and, for detectors and keypoint models, the decoder (every
+// model served).
 struct MeaningFlags {
   std::string preprocess_file;
   PreprocessFlags preprocess;
   DetectionFlags detection;
+  KeypointFlags keypoints;
 };
 
 struct ServeArgs {
@@ -136,6 +139,7 @@ void AddMeaningFlags(CLI::App* cmd, MeaningFlags* f) {
                   "preprocessing of images sent as BYTES (TOML, docs/eval.md), over the models' metadata");
   AddPreprocessFlags(cmd, &f->preprocess);
   AddDetectionFlags(cmd, &f->detection);
+  AddKeypointFlags(cmd, &f->keypoints);
 }
 
 // The name a model is served as: its --name, else the file's stem.
@@ -206,6 +210,9 @@ Status ApplyMeaning(const MeaningFlags& f, ServedModelOptions& m) {
   }
   SWEETSPOT_ASSIGN_OR_RETURN(m.decoder_layers, DecoderFlagLayers(f.detection));
   m.model_classes = f.detection.model_classes;
+  m.keypoint_schema = f.keypoints.schema;
+  SWEETSPOT_ASSIGN_OR_RETURN(m.keypoint_decoder_layers, KeypointDecoderFlagLayers(f.keypoints));
+  if (f.keypoints.padding) m.person_padding = *f.keypoints.padding;
   return Status::Ok();
 }
 
@@ -316,7 +323,10 @@ Status RunServe(const ServeArgs& a) {
   SWEETSPOT_RETURN_IF_ERROR(CheckFastAccurateFlags(a.pair));
   SWEETSPOT_ASSIGN_OR_RETURN(const ModelFlags all_models, WithPair(a.models, a.pair));
   SWEETSPOT_ASSIGN_OR_RETURN(std::vector<ServedModelOptions> models, ModelOptions(all_models, a.meaning));
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::unique_ptr<ModelServer> server, ModelServer::Create(std::move(models)));
+  ApplyPairRuntimes(a.pair, models);
+  Result<std::unique_ptr<ModelServer>> created = ModelServer::Create(std::move(models));
+  if (!created.ok()) return WithRuntimeFlag(a.pair, created.status());
+  const std::unique_ptr<ModelServer> server = std::move(created).value();
   HttpFrontEnd http(*server, HttpOptions(a.http));
   SWEETSPOT_ASSIGN_OR_RETURN(const std::unique_ptr<FastAccurate> pair, FastAccurate::Start(a.pair, *server));
   if (pair) {
@@ -367,6 +377,8 @@ void RegisterServe(CLI::App& root, Action* selected) {
       "  sweetspot serve model.onnx --grpc-port 8001\n"
       "  sweetspot serve nanodet_m.onnx --preprocess examples/nanodet-preprocess.toml \\\n"
       "      --decoder examples/nanodet-detector.toml        # answers with boxes\n"
+      "  sweetspot serve --fast EfficientPoseRT_224.onnx --accurate EfficientPoseI_256.onnx \\\n"
+      "      --accurate-runtime opencv-dnn --schema efficientpose16 --journal jobs.db   # keypoints\n"
       "  curl localhost:8000/v2/models/model");
   AddModelFlags(cmd, &args->models);
   AddMeaningFlags(cmd, &args->meaning);

@@ -5,8 +5,10 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "output.h"
+#include "sweetspot/backend.h"
 
 namespace sweetspot::cli {
 namespace {
@@ -74,6 +76,9 @@ void AddFastAccurateFlags(CLI::App* cmd, FastAccurateFlags* f) {
   cmd->add_option("--output-kind", f->output_kind,
                   "the models' outputs: auto|logits|probabilities|sigmoid (auto: detected per answer)")
       ->check(CLI::IsMember({"auto", "logits", "probabilities", "sigmoid"}));
+  cmd->add_option("--fast-runtime", f->fast_runtime,
+                  "the runtime of --fast (default: --runtime's), e.g. opencv-dnn for a model ONNX Runtime refuses");
+  cmd->add_option("--accurate-runtime", f->accurate_runtime, "the runtime of --accurate (default: --runtime's)");
   cmd->add_option("--reanalysis-workers", f->workers, "journal jobs the accurate model analyses at once (default 1)")
       ->check(PositiveInteger());
 }
@@ -92,6 +97,15 @@ Status CheckFastAccurateFlags(const FastAccurateFlags& f) {
   if (ModeOf(f) == CascadeMode::kJournal && f.journal.empty()) {
     return Status::InvalidArgument("--cascade-mode journal needs --journal FILE: pass it, or --cascade-mode sync");
   }
+  if ((!f.fast_runtime.empty() || !f.accurate_runtime.empty()) && f.fast.empty()) {
+    return Status::InvalidArgument(
+        "--fast-runtime and --accurate-runtime need --fast and --accurate: pass both models");
+  }
+  for (const auto& [flag, name] :
+       {std::pair{"--fast-runtime", &f.fast_runtime}, {"--accurate-runtime", &f.accurate_runtime}}) {
+    if (name->empty()) continue;
+    if (Status known = CheckBackendName(*name); !known.ok()) return known.WithContext(flag);
+  }
   if (!f.fast.empty() && Stem(f.fast) == Stem(f.accurate)) {
     return Status::InvalidArgument(
         fmt::format("--fast and --accurate are both served as '{}': copy or rename one model file", Stem(f.fast)));
@@ -102,6 +116,24 @@ Status CheckFastAccurateFlags(const FastAccurateFlags& f) {
 std::vector<std::string> FastAccuratePaths(const FastAccurateFlags& f) {
   if (f.fast.empty()) return {};
   return {f.fast, f.accurate};
+}
+
+void ApplyPairRuntimes(const FastAccurateFlags& f, std::vector<ServedModelOptions>& models) {
+  for (ServedModelOptions& m : models) {
+    if (!f.fast_runtime.empty() && m.path == f.fast) m.engine = f.fast_runtime;
+    if (!f.accurate_runtime.empty() && m.path == f.accurate) m.engine = f.accurate_runtime;
+  }
+}
+
+Status WithRuntimeFlag(const FastAccurateFlags& f, const Status& status) {
+  for (const FieldFix& fix : status.fixes()) {
+    if (fix.field != "runtime") continue;
+    const std::string flag = fix.key == Stem(f.fast)       ? "--fast-runtime"
+                             : fix.key == Stem(f.accurate) ? "--accurate-runtime"
+                                                           : "--runtime";
+    return status.RenderedFixes(fmt::format("pass {} {}", flag, fmt::join(fix.values, ",")));
+  }
+  return status;
 }
 
 Result<std::unique_ptr<FastAccurate>> FastAccurate::Start(const FastAccurateFlags& f, ModelServer& server) {

@@ -29,6 +29,8 @@ struct FastAccurateFlags {
   std::optional<double> predicted_deferral;
   std::string output_kind = "auto";
   int workers = 1;
+  // The runtime of each model of the pair; "": --runtime's.
+  std::string fast_runtime, accurate_runtime;
 };
 
 void AddFastAccurateFlags(CLI::App* cmd, FastAccurateFlags* flags);
@@ -36,6 +38,11 @@ void AddFastAccurateFlags(CLI::App* cmd, FastAccurateFlags* flags);
 Status CheckFastAccurateFlags(const FastAccurateFlags& flags);
 // The model files to serve for the pair (none without --fast).
 std::vector<std::string> FastAccuratePaths(const FastAccurateFlags& flags);
+// --fast-runtime / --accurate-runtime on the pair's models among `models`.
+void ApplyPairRuntimes(const FastAccurateFlags& flags, std::vector<ServedModelOptions>& models);
+// A model the runtime refused, with the fix (model_server.h: the FieldFix
+// "runtime") as the flag of that model: --fast-runtime, --accurate-runtime or --runtime.
+Status WithRuntimeFlag(const FastAccurateFlags& flags, const Status& status);
 
 // The running pair: owns the journal, its worker and the cascade. The front
 // ends route the fast model's name to Handler() and GET /v2/jobs to Lookup().

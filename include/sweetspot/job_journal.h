@@ -41,6 +41,7 @@
 #include "sweetspot/inference_protocol.h"
 #include "sweetspot/metrics.h"
 #include "sweetspot/served_detections.h"
+#include "sweetspot/served_keypoints.h"
 #include "sweetspot/status.h"
 
 namespace sweetspot {
@@ -73,11 +74,15 @@ struct JobAnswer {
   // A detector's boxes per row (the answer held `detections` and
   // `detection_count`, served_detections.h); nullopt for a classifier.
   std::optional<std::vector<std::vector<Detection>>> detections;
+  // A keypoint model's keypoints per row (the answer held `keypoints`,
+  // served_keypoints.h); nullopt otherwise.
+  std::optional<std::vector<std::vector<Keypoint>>> keypoints;
 };
 
 // The answer of `model` as the journal keeps it: a detector's boxes when the
 // response holds the detection outputs, else its classification (Classify).
-// Errors: those of ReadDetectionOutputs or Classify.
+// A keypoint model's keypoints when it holds `keypoints`.
+// Errors: those of ReadDetectionOutputs, ReadKeypointOutput or Classify.
 Result<JobAnswer> ReadJobAnswer(std::string model, const InferResponse& response, OutputKind kind);
 
 struct NewJob {
@@ -103,10 +108,13 @@ struct JobRecord {
   std::int64_t attempts = 0;          // claims (runs of the accurate model started)
   std::int64_t answers = 0;           // committed accurate answers: 0 or 1
   // Done jobs only: classifiers, the same top-1 in every row; detectors,
-  // agreement.agree() (F1 >= kAgreementF1, served_detections.h).
+  // agreement.agree() (F1 >= kAgreementF1, served_detections.h); keypoint
+  // models, keypoint_agreement.agree() (served_keypoints.h).
   std::optional<bool> agree;
   // Done jobs of two detectors: how far their boxes agree.
   std::optional<DetectionAgreement> agreement;
+  // Done jobs of two keypoint models: how far their joints agree.
+  std::optional<KeypointAnswerAgreement> keypoint_agreement;
 };
 
 // A job taken by a worker: what the accurate model needs.
@@ -173,7 +181,10 @@ class JobJournal {
 // for detectors "fast"/"accurate" {"model", "detections": per row a list of
 // [x1, y1, x2, y2, score, class], "outputs"} and "agreement": {"recall",
 // "precision", "f1", "reference", "candidates", "matched", "min_score",
-// "min_iou"} | null (pending),
+// "min_iou"} | null (pending), for keypoint models "fast"/"accurate"
+// {"model", "keypoints": per row a list of [x, y, score], "outputs"} and
+// "agreement": {"share", "compared", "within", "mean_distance_px",
+// "min_score", "alpha"} | null (pending),
 // "error" (failed only), "received_utc", "analysed_utc" | null, "attempts",
 // "answers"}. top1 and confidence are per row (arrays); outputs are the
 // protocol's JSON tensors as EncodeReadableTensors writes them (NaN as "NaN",

@@ -29,7 +29,13 @@
 // their boxes instead: with `one_pass`, the detections of every answer
 // (served_detections.h: `detections`, `detection_count`), mapped to the
 // dataset's classes, give the level's DetectionMetrics (EvaluateDetections,
-// the requests' protocol), as `sweetspot eval` scores the same subset.
+// the requests' protocol), as `sweetspot eval` scores the same subset. A
+// keypoint dataset's requests (BuildKeypointLoadRequests) are scored by their
+// keypoints: with `one_pass`, every answer's `keypoints` (served_keypoints.h),
+// mapped onto the dataset's schema by the joint names the answer carries,
+// give the level's KeypointMetrics as `sweetspot eval` summarises its result
+// (SummarizeKeypointEval, keypoint_eval_summary.h: the dataset joints the
+// model has are scored).
 //
 // Thread-safety: RunLoad and the Run*Level functions start their own threads,
 // each with its own client from the factory; they may be called from any
@@ -53,6 +59,8 @@
 #include "sweetspot/evaluate.h"
 #include "sweetspot/inference_client.h"
 #include "sweetspot/inference_protocol.h"
+#include "sweetspot/keypoint_dataset.h"
+#include "sweetspot/keypoint_metrics.h"
 #include "sweetspot/load_stats.h"
 #include "sweetspot/stats.h"
 #include "sweetspot/status.h"
@@ -93,6 +101,11 @@ struct LoadRequests {
   std::vector<DetectionImage> truth;
   std::vector<int> class_map;
   DetectionMetricOptions metric_options;
+  // Keypoint datasets only (else empty): per request its labelled person
+  // (the dataset's schema), and how the answers are scored.
+  std::vector<Person> keypoint_truth;
+  KeypointSchema keypoint_schema;
+  KeypointMetricOptions keypoint_metric_options;
 };
 
 struct DetectionRequestOptions {
@@ -113,6 +126,20 @@ struct DetectionRequestOptions {
 Result<LoadRequests> BuildDetectionLoadRequests(const ModelMetadata& metadata, const std::string& version,
                                                 const DetectionDataset& dataset,
                                                 const DetectionRequestOptions& options);
+
+struct KeypointRequestOptions {
+  std::uint64_t limit = 0;               // the first this many persons (eval's --limit); 0: all
+  KeypointMetricOptions metric_options;  // `sweetspot load` passes eval's (MetricOptionsOf)
+};
+
+// One request per labelled person (batch 1): its image's file as a BYTES
+// element and its box as `person_box` FP32 [1, 4] (served_keypoints.h), so
+// the server crops it as `sweetspot eval` does and answers in the image's
+// pixels. Errors: a model with no inputs, or whose metadata lists no
+// `keypoints` output (not served as a keypoint model: the fix names
+// --schema), an image that cannot be read, no person.
+Result<LoadRequests> BuildKeypointLoadRequests(const ModelMetadata& metadata, const std::string& version,
+                                               const KeypointDataset& dataset, const KeypointRequestOptions& options);
 
 // Builds the requests for `model` (its name and version go into each
 // request) from `metadata` (the server's description: the first input's name,
@@ -181,6 +208,9 @@ struct LevelResult {
   // Detection requests with one_pass: the answers' metrics over the whole
   // subset (a failed request counts as an image with no detection).
   std::optional<DetectionMetrics> detection;
+  // Keypoint requests with one_pass: the answers' metrics over every person (a
+  // failed request or unreadable answer counts as a person with no joint found).
+  std::optional<KeypointMetrics> keypoints;
   std::vector<double> window_throughputs;  // per whole window, answers/s
   bool stable = false;                     // WindowsStable(window_throughputs, tolerance)
 

@@ -37,12 +37,27 @@
 // tried) or the class list does not load; Infer fails with InvalidData when
 // an output holds NaN/Inf (naming it).
 //
+// Keypoints: a model whose metadata_props hold 'sweetspot.keypoints', or
+// served with ServedModelOptions::keypoint_schema or keypoint_decoder_layers,
+// is a top-down keypoint model (served_keypoints.h): its preprocessing,
+// decoder and schema are resolved as `sweetspot eval` resolves them
+// (ResolveKeypointModel, keypoint_model.h); each image sent as BYTES is
+// cropped around its `person_box` row (or the whole image) before the
+// preprocessing, and the answers gain the output `keypoints` (original-image
+// pixels; a tensor input: its pixels), listed first in its metadata, with the
+// schema in the response parameters. A request that names no output gets that
+// one only. Errors: Create fails when the model is given both a detection
+// decoder and a keypoint schema, names no schema, or the decoder does not
+// fit; Infer fails with InvalidArgument for a person_box of the wrong shape,
+// outside its image, or sent with a tensor instead of an image.
+//
 // Response parameters (extensions): sweetspot_queue_us (double: queued until
 // a worker took the batch), sweetspot_preprocess_us (double: request
 // conversion, image decoding and preprocessing), sweetspot_inference_us
 // (double: the batch's Session::Run), sweetspot_batch_size (int64: rows in
-// the batch that answered), and for detectors sweetspot_postprocess_us
-// (double: decoding, NMS and mapping the boxes back).
+// the batch that answered), for detectors and keypoint models
+// sweetspot_postprocess_us (double: decoding, NMS and mapping back), for
+// keypoint models sweetspot_keypoint_schema and sweetspot_keypoint_joints.
 //
 // Metrics (metrics()): sweetspot_requests_total{model,code} (code: the HTTP
 // status HttpStatusFor gives; requests for a model not served count under
@@ -94,13 +109,19 @@ struct ServedModelOptions {
   // The model's classes: "coco80" | a file of names | "": the decoder's
   // `classes`, else its class_names, else none (ids only).
   std::string model_classes;
+  // Keypoints (above): the model's joints (a built-in schema name or a schema
+  // TOML file; "" = the decoder's `schema` key) and decoder layers over the
+  // model's 'sweetspot.keypoints' metadata (ResolveKeypointDecoder).
+  std::string keypoint_schema;
+  std::vector<DecoderLayer> keypoint_decoder_layers;
+  double person_padding = 1.25;  // crop side / the person box's longer side; >= 1
 };
 
 // Where one request's time went, in microseconds; batch_size: rows in the
 // batch that answered it (0 when it never ran).
 struct StageTimes {
   double queue_us = 0, preprocess_us = 0, inference_us = 0;
-  double postprocess_us = 0;  // detectors: decoding, NMS and mapping the boxes back
+  double postprocess_us = 0;  // detectors, keypoint models: decoding (NMS) and mapping back
   int batch_size = 0;
 };
 
@@ -117,7 +138,8 @@ class ModelServer {
   // a preferred batch size outside
   // [1, max_batch_size], max_batch_size > 1 for a model whose batch dimension
   // is fixed: with the FieldFix "max_batch" = 1); the runtime's load errors
-  // (backend.h) otherwise.
+  // (backend.h) otherwise, a model ONNX Runtime finds invalid with the
+  // FieldFix "runtime" = opencv-dnn keyed by the model's name.
   static Result<std::unique_ptr<ModelServer>> Create(std::vector<ServedModelOptions> models);
   // Finishes the queued work (BeginShutdown, WaitIdle) and stops the workers.
   ~ModelServer();

@@ -11,6 +11,7 @@
 #include "sweetspot/backend.h"
 #include "sweetspot/keypoint_decoder.h"
 #include "sweetspot/keypoint_eval.h"
+#include "sweetspot/keypoint_model.h"
 #include "sweetspot/keypoints.h"
 #include "sweetspot/person_crop.h"
 #include "sweetspot/preprocess.h"
@@ -33,10 +34,10 @@ class KeypointRunner {
 
   const std::string& name() const { return name_; }
   const std::string& engine() const { return engine_; }
-  int input_px() const { return preprocess_.width; }
-  const KeypointSchema& schema() const { return schema_; }
-  const PreprocessSpec& preprocess() const { return preprocess_; }
-  const KeypointDecoderSpec& decoder() const { return decoder_; }
+  int input_px() const { return spec_.input_px(); }
+  const KeypointSchema& schema() const { return spec_.schema; }
+  const PreprocessSpec& preprocess() const { return spec_.preprocess; }
+  const KeypointDecoderSpec& decoder() const { return spec_.decoder; }
 
   // `crop`: the BGR square `geometry` names, of any size (resized exactly to
   // the input); geometry.input_px must be input_px(). Keypoints in
@@ -50,13 +51,7 @@ class KeypointRunner {
   std::string engine_;
   std::unique_ptr<Backend> backend_;
   std::unique_ptr<Session> session_;
-  std::vector<TensorInfo> output_infos_;
-  PreprocessSpec preprocess_;
-  KeypointDecoderSpec decoder_;
-  KeypointSchema schema_;
+  KeypointModelSpec spec_;
 };
-
-// keypoints (in `from`'s order) re-ordered into `to` by map (MapSchemas(from, to)): -1 -> score 0 at (0, 0).
-std::vector<Keypoint> MapKeypoints(const std::vector<Keypoint>& keypoints, const std::vector<int>& map);
 
 }  // namespace sweetspot

@@ -13,7 +13,10 @@
 
 #include <fmt/format.h>
 
+#include "sweetspot/keypoint_eval_summary.h"
+#include "sweetspot/keypoint_model.h"
 #include "sweetspot/served_detections.h"
+#include "sweetspot/served_keypoints.h"
 
 namespace sweetspot {
 namespace {
@@ -39,6 +42,10 @@ struct Answer {
   std::size_t request = 0;            // index into LoadRequests::requests
   // Detection requests, when kept: the answer's boxes in the dataset's classes.
   std::optional<std::vector<Detection>> detections;
+  // Keypoint requests, when kept: the answer's joints in the dataset's schema,
+  // and per dataset joint the answer's joint it is (-1: the model has none).
+  std::optional<std::vector<Keypoint>> keypoints;
+  std::vector<int> keypoint_map;
 };
 
 // What one worker thread recorded; only that thread writes it until it is joined.
@@ -78,10 +85,27 @@ std::optional<std::vector<Detection>> DatasetDetections(const InferResponse& res
   return out;
 }
 
+// The joints of the answer's first row in the dataset's schema, mapped by the
+// joint names it carries (MapSchemas), into `a`; nothing when it holds none or
+// they cannot be read or share no joint with the dataset.
+void KeepKeypoints(const InferResponse& response, const LoadRequests& requests, Answer& a) {
+  Result<std::vector<std::vector<Keypoint>>> rows = ReadKeypointOutput(response);
+  if (!rows.ok() || rows->empty()) return;
+  Result<std::vector<std::string>> joints = ReadKeypointJoints(response, rows->front().size());
+  if (!joints.ok()) return;
+  KeypointSchema model_schema;
+  model_schema.name = response.model_name;
+  model_schema.joints = *std::move(joints);
+  Result<std::vector<int>> map = MapSchemas(model_schema, requests.keypoint_schema);
+  if (!map.ok()) return;
+  a.keypoints = MapKeypoints(rows->front(), *map);
+  a.keypoint_map = *std::move(map);
+}
+
 // Sends request `index` (mod the request count) and records the outcome;
 // latency runs from `intended` (the closed loop's actual send time, the open
 // loop's scheduled one) to the whole answer. `keep_detections`: a detection
-// request's answer keeps its boxes (one pass), else it is only checked.
+// (keypoint) request's answer keeps its boxes (joints) (one pass), else it is only checked.
 void Observe(InferenceClient& client, const LoadRequests& requests, std::size_t index, Clock::time_point intended,
              Clock::time_point measure_start, WorkerLog& log, bool keep_detections = false) {
   const std::size_t i = index % requests.requests.size();
@@ -99,6 +123,9 @@ void Observe(InferenceClient& client, const LoadRequests& requests, std::size_t 
     if (!requests.truth.empty()) {
       // No top-1: the boxes are scored as a whole (mAP), over one pass.
       if (keep_detections) a.detections = DatasetDetections(*response, requests);
+    } else if (!requests.keypoint_truth.empty()) {
+      // No top-1 either: the keypoints are scored over the persons (PCK, OKS), over one pass.
+      if (keep_detections) KeepKeypoints(*response, requests, a);
     } else {
       const auto top = TopClass(*response, requests.output_name);
       if (top.ok()) a.correct = *top == requests.labels[i] ? 1 : 0;
@@ -183,6 +210,27 @@ DetectionMetrics PassMetrics(std::span<const WorkerLog> logs, const LoadRequests
     }
   }
   return EvaluateDetections(requests.truth, detections, requests.class_names, requests.metric_options);
+}
+
+// The keypoint metrics of one pass over every request's person, as `eval`
+// summarises its result (SummarizeKeypointEval: the dataset joints the model
+// has); an answer missing or unreadable leaves its person's joints unfound (score 0).
+std::optional<KeypointMetrics> PassKeypointMetrics(std::span<const WorkerLog> logs, const LoadRequests& requests) {
+  KeypointEvalResult pass;
+  pass.schema = requests.keypoint_schema;
+  pass.truth = requests.keypoint_truth;
+  pass.predicted.assign(pass.truth.size(), std::vector<Keypoint>(pass.schema.size()));
+  for (const WorkerLog& log : logs) {
+    for (const Answer& a : log.answers) {
+      if (!a.keypoints) continue;
+      pass.predicted[a.request] = *a.keypoints;
+      pass.joint_map = a.keypoint_map;
+    }
+  }
+  if (pass.joint_map.empty()) return std::nullopt;  // no answer could be read
+  Result<KeypointEvalSummary> summary = SummarizeKeypointEval(pass, requests.keypoint_metric_options);
+  if (!summary.ok()) return std::nullopt;
+  return std::move(summary->metrics);
 }
 
 Result<std::vector<std::unique_ptr<InferenceClient>>> ConnectAll(const ClientFactory& connect, int count) {
@@ -320,6 +368,7 @@ Result<LevelResult> RunClosedPass(const ClientFactory& connect, const LoadReques
   level.mode = LoadMode::kClosed;
   level.concurrency = concurrency;
   if (!requests.truth.empty()) level.detection = PassMetrics(logs, requests);
+  if (!requests.keypoint_truth.empty()) level.keypoints = PassKeypointMetrics(logs, requests);
   return level;
 }
 

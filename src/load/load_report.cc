@@ -67,6 +67,7 @@ json LevelJson(const LevelResult& l) {
       {"windows_per_s", l.window_throughputs},
       {"stable", l.stable}};
   level["detection"] = l.detection ? ToJson(*l.detection) : json(nullptr);
+  level["keypoints"] = l.keypoints ? ToJson(*l.keypoints) : json(nullptr);
   level["server_us"] = l.server.answers == 0 ? json(nullptr)
                                              : json{{"answers", l.server.answers},
                                                     {"queue", l.server.queue_us},
@@ -111,16 +112,25 @@ std::string RenderLoadCsv(const LoadRun& run) {
 
 namespace {
 
+// The loosest PCK of a keypoint level (the largest alpha).
+const PckAt* HeadlinePck(const LevelResult& l) {
+  if (!l.keypoints || l.keypoints->pck.empty()) return nullptr;
+  return &*std::max_element(l.keypoints->pck.begin(), l.keypoints->pck.end(),
+                            [](const PckAt& a, const PckAt& b) { return a.alpha < b.alpha; });
+}
+
 // The accuracy column: top-1, or for detection runs the protocol's headline
-// mAP (COCO mAP@[.5:.95], VOC mAP@0.5).
+// mAP (COCO mAP@[.5:.95], VOC mAP@0.5), for keypoint runs PCK at the loosest alpha.
 std::string AccuracyHeader(const LoadRun& run) {
   for (const LevelResult& l : run.levels) {
     if (l.detection) return l.detection->protocol == "voc" ? "mAP@0.5" : "mAP@[.5:.95]";
+    if (const PckAt* pck = HeadlinePck(l)) return fmt::format("PCK@{:g}", pck->alpha);
   }
   return "top-1";
 }
 
 std::string AccuracyCell(const LevelResult& l) {
+  if (const PckAt* pck = HeadlinePck(l)) return fmt::format("{:.2f} %", 100.0 * pck->pck.value);
   if (l.detection) {
     return fmt::format("{:.2f} %",
                        100.0 * (l.detection->protocol == "voc" ? l.detection->map50 : l.detection->map50_95));

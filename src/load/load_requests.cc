@@ -15,6 +15,7 @@
 #include "sweetspot/load_generator.h"
 #include "sweetspot/preprocess.h"
 #include "sweetspot/served_detections.h"
+#include "sweetspot/served_keypoints.h"
 #include "sweetspot/tensor_cache.h"
 #include "sweetspot/text_file.h"
 
@@ -169,6 +170,53 @@ Result<LoadRequests> BuildDetectionLoadRequests(const ModelMetadata& metadata, c
     out.truth.push_back(image);
   }
   if (out.requests.empty()) return Status::InvalidData("the dataset gave no images to send");
+  return out;
+}
+
+namespace {
+
+// The person's box as the `person_box` input, FP32 [1, 4].
+InferTensor PersonBoxInput(const Box& box) {
+  const float values[4] = {static_cast<float>(box.x1), static_cast<float>(box.y1), static_cast<float>(box.x2),
+                           static_cast<float>(box.y2)};
+  InferTensor input;
+  input.name = kPersonBoxInput;
+  input.datatype = WireType::kFp32;
+  input.shape = {1, 4};
+  input.data.assign(reinterpret_cast<const char*>(values), sizeof(values));
+  return input;
+}
+
+}  // namespace
+
+Result<LoadRequests> BuildKeypointLoadRequests(const ModelMetadata& metadata, const std::string& version,
+                                               const KeypointDataset& dataset, const KeypointRequestOptions& options) {
+  const bool keypoint_model = std::any_of(metadata.outputs.begin(), metadata.outputs.end(),
+                                          [](const TensorMetadata& t) { return t.name == kKeypointsOutput; });
+  if (metadata.inputs.empty() || !keypoint_model) {
+    return Status::InvalidData(fmt::format(
+        "model '{}' is not served as a keypoint model (its metadata lists no '{}' output): serve it with --schema "
+        "NAME (e.g. efficientpose16), or give the model 'sweetspot.keypoints' metadata",
+        metadata.name, kKeypointsOutput));
+  }
+  LoadRequests out;
+  out.dataset = fmt::format("{} ({} keypoints)", dataset.file.string(), dataset.format);
+  out.output_name = std::string(kKeypointsOutput);
+  out.keypoint_schema = dataset.schema;
+  out.keypoint_metric_options = options.metric_options;
+  const std::size_t count =
+      options.limit == 0 ? dataset.persons.size() : std::min<std::size_t>(options.limit, dataset.persons.size());
+  for (std::size_t i = 0; i < count; ++i) {
+    const LabelledPerson& person = dataset.persons[i];
+    SWEETSPOT_ASSIGN_OR_RETURN(std::string bytes, FileBytes(dataset.images[person.image].path));
+    InferRequest request = ImageRequest(metadata, version, bytes);
+    request.inputs.push_back(PersonBoxInput(person.person.box));
+    out.requests.push_back(std::move(request));
+    out.labels.push_back(-1);
+    out.indices.push_back(i);
+    out.keypoint_truth.push_back(person.person);
+  }
+  if (out.requests.empty()) return Status::InvalidData("the dataset gave no person to send");
   return out;
 }
 

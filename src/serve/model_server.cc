@@ -12,6 +12,7 @@
 #include "sweetspot/detection_classes.h"
 #include "sweetspot/evaluate.h"
 #include "sweetspot/served_detections.h"
+#include "sweetspot/served_keypoints.h"
 
 namespace sweetspot {
 namespace {
@@ -93,12 +94,19 @@ ModelMetadata MetadataOf(const ServedModel& model, std::vector<std::string> vers
     }
   };
   describe(model.inputs, meta.inputs);
-  if (model.detector) {
-    meta.outputs = DetectionOutputMetadata(model.detector->max_detections);
-    meta.detection_classes = model.class_names;
-  }
+  meta.outputs = AddedOutputs(model);
+  if (model.detector) meta.detection_classes = model.class_names;
   describe(model.outputs, meta.outputs);
   return meta;
+}
+
+// A model the runtime cannot load. ONNX Runtime refuses some models OpenCV's
+// DNN runs (EfficientPose I's AveragePool pads): that engine is the fix, a
+// FieldFix "runtime" keyed by the model's name.
+Status LoadError(const Status& status, const ServedModel& model) {
+  Status error = status.WithContext(model.Label());
+  if (status.code() != StatusCode::kInvalidData || !model.options.engine.starts_with("onnxruntime")) return error;
+  return error.WithFix(FieldFix{.field = "runtime", .key = model.options.name, .values = {"opencv-dnn"}});
 }
 
 // A detector's decoder and classes (model_server.h, "Detection"); nothing for
@@ -120,6 +128,35 @@ Status ResolveDetection(ServedModel& model) {
   Result<std::vector<std::string>> names = LoadClassList(classes);
   if (!names.ok()) return names.status().WithContext(model.Label() + " model_classes");
   model.class_names = *std::move(names);
+  return Status::Ok();
+}
+
+// A keypoint model's crop preprocessing, decoder and schema (model_server.h,
+// "Keypoints"); nothing for a model with neither keypoint options nor
+// 'sweetspot.keypoints' metadata.
+Status ResolveKeypoints(ServedModel& model) {
+  const ServedModelOptions& o = model.options;
+  if (o.keypoint_schema.empty() && o.keypoint_decoder_layers.empty()) {
+    SWEETSPOT_ASSIGN_OR_RETURN(std::optional<std::string> metadata, ReadModelMetadata(o.path, kKeypointMetadataKey));
+    if (!metadata) return Status::Ok();
+  }
+  if (model.detector) {
+    return Status::InvalidArgument(fmt::format(
+        "{} is given both a detection decoder and a keypoint schema: serve it as one of the two", model.Label()));
+  }
+  if (!(o.person_padding >= 1.0)) {
+    return Status::InvalidArgument(
+        fmt::format("{}: person_padding is {}; give 1 or more (1.25 is usual)", model.Label(), o.person_padding));
+  }
+  PreprocessSpec layered;
+  if (o.preprocess) {
+    layered = *o.preprocess;
+  } else {
+    SWEETSPOT_ASSIGN_OR_RETURN(layered, LayerPreprocessing(o.path, {}));
+  }
+  // Its errors name the model's file.
+  SWEETSPOT_ASSIGN_OR_RETURN(model.keypoints, ResolveKeypointModel(o.path, layered, o.keypoint_decoder_layers,
+                                                                   o.keypoint_schema, *model.sessions.front()));
   return Status::Ok();
 }
 
@@ -174,7 +211,7 @@ Status ModelServer::Impl::Load(ServedModelOptions options) {
   backend_options.intra_op_threads = model->options.threads_per_session;
   for (int i = 0; i < model->options.sessions; ++i) {
     auto session = backend->Load(model->options.path, backend_options);
-    if (!session.ok()) return session.status().WithContext(model->Label());
+    if (!session.ok()) return LoadError(session.status(), *model);
     model->sessions.push_back(std::move(*session));
   }
   model->inputs = model->sessions.front()->inputs();
@@ -183,6 +220,7 @@ Status ModelServer::Impl::Load(ServedModelOptions options) {
   }
   SWEETSPOT_RETURN_IF_ERROR(CheckBatchable(*model));
   SWEETSPOT_RETURN_IF_ERROR(ResolveDetection(*model));
+  SWEETSPOT_RETURN_IF_ERROR(ResolveKeypoints(*model));
   ResolveImageSpecs(*model);
   model->queue = std::make_unique<RequestQueue>(model->options.batching, model->options.max_queue_size);
   AddMetrics(*model);
@@ -203,7 +241,7 @@ void ModelServer::Impl::AddMetrics(ServedModel& model) {
   model.preprocess_seconds = stage("preprocess");
   model.inference_seconds = stage("inference");
   model.serialize_seconds = stage("serialize");
-  if (model.detector) model.postprocess_seconds = stage("postprocess");
+  if (model.detector || model.keypoints) model.postprocess_seconds = stage("postprocess");
   model.batch_rows = &metrics.GetHistogram("sweetspot_batch_size", "Rows per batch the model ran", BatchSizeBuckets(),
                                            {{"model", name}});
   RequestQueue* queue = model.queue.get();
@@ -322,22 +360,63 @@ Result<std::vector<std::vector<Detection>>> Detect(const ServedModel& model, con
   return decoded;
 }
 
-bool WantsDetections(const ServedModel& model, const std::vector<std::size_t>& selected) {
+// A keypoint model's keypoints per row of the request: each row's outputs
+// decoded and mapped back through its crop (a tensor input: its own pixels).
+Result<std::vector<std::vector<Keypoint>>> FindKeypoints(const ServedModel& model, BatchResult& result,
+                                                         const std::vector<ImageOrigin>& origins) {
+  const KeypointModelSpec& spec = *model.keypoints;
+  if (result.outputs.empty()) return Status::InvalidData(model.Label() + " gave no output to decode");
+  const std::int64_t rows = result.outputs.front().shape().empty() ? 1 : result.outputs.front().shape().front();
+  const CropGeometry input_pixels{0.0, 0.0, static_cast<double>(spec.input_px()), spec.input_px()};
+  std::vector<std::vector<Keypoint>> out;
+  for (std::int64_t i = 0; i < rows; ++i) {
+    std::vector<Tensor> row;
+    for (Tensor& t : result.outputs) {
+      if (t.shape().empty() || t.shape().front() != rows) {
+        return Status::InvalidData(fmt::format("{}: an output of shape {} has no batch dimension of {} rows",
+                                               model.Label(), ShapeToString(t.shape()), rows));
+      }
+      Shape shape = t.shape();
+      shape.front() = 1;
+      const std::size_t row_bytes = t.size_bytes() / static_cast<std::size_t>(rows);
+      row.push_back(Tensor::Borrowed(t.dtype(), shape, static_cast<std::byte*>(t.data()) + i * row_bytes));
+    }
+    const auto index = static_cast<std::size_t>(i);
+    SWEETSPOT_ASSIGN_OR_RETURN(
+        std::vector<Keypoint> keypoints,
+        DecodeKeypointsToImage(spec, row, index < origins.size() ? origins[index].crop : input_pixels));
+    out.push_back(std::move(keypoints));
+  }
+  return out;
+}
+
+// The outputs the server adds (AddedOutputs) for the request's rows, decoded
+// after the batch ran.
+Result<std::vector<InferTensor>> AddedTensors(const ServedModel& model, BatchResult& result, const Shape& input_shape,
+                                              const std::vector<ImageOrigin>& origins) {
+  if (model.detector) {
+    SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<std::vector<Detection>> detections,
+                               Detect(model, result, input_shape, origins));
+    return DetectionOutputs(detections, model.detector->max_detections);
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<std::vector<Keypoint>> keypoints, FindKeypoints(model, result, origins));
+  return std::vector<InferTensor>{KeypointOutput(keypoints, static_cast<int>(model.keypoints->schema.size()))};
+}
+
+bool WantsAdded(const ServedModel& model, const std::vector<std::size_t>& selected) {
   return std::any_of(selected.begin(), selected.end(), [&](std::size_t i) { return i >= model.outputs.size(); });
 }
 
 // The answer to `request` from the worker's result: the selected outputs
-// (`detections` when the request asked for a detector's added ones) and the
+// (`added` holds the AddedOutputs when the request asked for one) and the
 // stage times as parameters.
 InferResponse Respond(const ServedModel& model, const InferRequest& request, BatchResult& result,
-                      const std::vector<std::size_t>& selected, const std::vector<std::vector<Detection>>& detections,
+                      const std::vector<std::size_t>& selected, const std::vector<InferTensor>& added,
                       const StageTimes& t) {
   InferResponse response;
   response.model_name = model.options.name;
   response.model_version = model.options.version;
   response.id = request.id;
-  std::vector<InferTensor> added;
-  if (WantsDetections(model, selected)) added = DetectionOutputs(detections, model.detector->max_detections);
   for (std::size_t index : selected) {
     if (index >= model.outputs.size()) {
       response.outputs.push_back(added[index - model.outputs.size()]);
@@ -355,7 +434,8 @@ InferResponse Respond(const ServedModel& model, const InferRequest& request, Bat
   response.parameters["sweetspot_preprocess_us"] = t.preprocess_us;
   response.parameters["sweetspot_inference_us"] = t.inference_us;
   response.parameters["sweetspot_batch_size"] = static_cast<std::int64_t>(t.batch_size);
-  if (model.detector) response.parameters["sweetspot_postprocess_us"] = t.postprocess_us;
+  if (model.detector || model.keypoints) response.parameters["sweetspot_postprocess_us"] = t.postprocess_us;
+  if (model.keypoints) AddKeypointParameters(model.keypoints->schema, response.parameters);
   return response;
 }
 
@@ -399,14 +479,14 @@ Result<InferResponse> ModelServer::Impl::Run(ServedModel& model, const InferRequ
   model.queue_seconds->Observe(t.queue_us * 1e-6);
   model.inference_seconds->Observe(t.inference_us * 1e-6);
   if (!result.status.ok()) return result.status;
-  std::vector<std::vector<Detection>> detections;
-  if (WantsDetections(model, selected)) {
+  std::vector<InferTensor> added;
+  if (WantsAdded(model, selected)) {
     const ServeClock::time_point decode_start = ServeClock::now();
-    SWEETSPOT_ASSIGN_OR_RETURN(detections, Detect(model, result, input_shape, origins));
+    SWEETSPOT_ASSIGN_OR_RETURN(added, AddedTensors(model, result, input_shape, origins));
     t.postprocess_us = MicrosecondsSince(decode_start);
     model.postprocess_seconds->Observe(t.postprocess_us * 1e-6);
   }
-  return Respond(model, request, result, selected, detections, t);
+  return Respond(model, request, result, selected, added, t);
 }
 
 Result<InferResponse> ModelServer::Infer(const InferRequest& request, StageTimes* times) {

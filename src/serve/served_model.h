@@ -12,6 +12,7 @@
 #include "sweetspot/backend.h"
 #include "sweetspot/detection_decoder.h"
 #include "sweetspot/inference_protocol.h"
+#include "sweetspot/keypoint_model.h"
 #include "sweetspot/model_server.h"
 #include "sweetspot/preprocess.h"
 #include "sweetspot/serve_metrics.h"
@@ -29,6 +30,8 @@ struct ServedModel {
   // A detector (model_server.h, "Detection"): its decoder and class names.
   std::optional<DetectorSpec> detector;
   std::vector<std::string> class_names;
+  // A keypoint model (model_server.h, "Keypoints"): its crop preprocessing, decoder and schema.
+  std::optional<KeypointModelSpec> keypoints;
   std::unique_ptr<RequestQueue> queue;
   std::vector<std::thread> workers;
 
@@ -36,7 +39,7 @@ struct ServedModel {
   Histogram* preprocess_seconds = nullptr;
   Histogram* inference_seconds = nullptr;
   Histogram* serialize_seconds = nullptr;
-  Histogram* postprocess_seconds = nullptr;  // detectors only
+  Histogram* postprocess_seconds = nullptr;  // detectors and keypoint models only
   Histogram* batch_rows = nullptr;
 
   // "model 'name'": how messages name it.
@@ -44,10 +47,12 @@ struct ServedModel {
 };
 
 // Where a decoded image (image extension) came from: its size and how
-// preprocessing placed it in the input (for mapping boxes back).
+// preprocessing placed it in the input (for mapping boxes back); a keypoint
+// model's person crop (for mapping keypoints back).
 struct ImageOrigin {
   int width = 0, height = 0;
   ImageGeometry geometry;
+  CropGeometry crop;
 };
 
 // The request's inputs as tensors in the model's input order (borrowing the
@@ -58,13 +63,13 @@ struct ImageOrigin {
 Result<std::vector<Tensor>> RequestTensors(const ServedModel& model, const InferRequest& request,
                                            std::vector<ImageOrigin>* origins = nullptr);
 
-// Index of the detector outputs in SelectOutputs' answer: past model.outputs.
-inline std::size_t DetectionsIndex(const ServedModel& model) { return model.outputs.size(); }
-inline std::size_t DetectionCountIndex(const ServedModel& model) { return model.outputs.size() + 1; }
+// The outputs the server adds (a detector's two, a keypoint model's one; none
+// otherwise): SelectOutputs numbers them past model.outputs, in this order.
+std::vector<TensorMetadata> AddedOutputs(const ServedModel& model);
 
-// The index (into model.outputs, or DetectionsIndex / DetectionCountIndex
-// for a detector's added outputs) of each output the request asks for, in its
-// order; when it names none, every output (a detector: its two added ones).
+// The index (into model.outputs, or past it for the AddedOutputs) of each
+// output the request asks for, in its order; when it names none, every
+// output (a detector or keypoint model: its added ones).
 // InvalidArgument for an unknown name.
 Result<std::vector<std::size_t>> SelectOutputs(const ServedModel& model, const InferRequest& request);
 

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysed_job.h"
 #include "serve/detection_test_util.h"
 #include "support/serve_process.h"
 #include "support/support.h"
@@ -59,14 +60,7 @@ TEST(ServeDetectionCli, JournalPairOfDetectorsAndLoadOnce) {
   EXPECT_EQ(answer["outputs"][1]["data"][0], 3);
   const std::string id = answer["parameters"]["sweetspot_job_id"];
 
-  nlohmann::json job;
-  for (int i = 0; i < 600; ++i) {  // a guard against a hang, not a timing assertion
-    const auto res = client.Get("/v2/jobs/" + id);
-    ASSERT_TRUE(res && res->status == 200);
-    job = nlohmann::json::parse(res->body);
-    if (job["state"] != "pending") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const nlohmann::json job = testing::AnalysedJob(client, id);
   ASSERT_EQ(job["state"], "done") << job.dump();
   EXPECT_EQ(job["fast"]["detections"][0].size(), 3U);
   EXPECT_EQ(job["accurate"]["detections"][0].size(), 3U);

@@ -10,12 +10,11 @@
 
 #include <gtest/gtest.h>
 
+#include "load/loopback_servers.h"
 #include "serve/detection_test_util.h"
 #include "support/support.h"
 #include "sweetspot/detection_classes.h"
 #include "sweetspot/detection_eval.h"
-#include "sweetspot/grpc_server.h"
-#include "sweetspot/http_server.h"
 #include "sweetspot/load_generator.h"
 #include "sweetspot/model_server.h"
 #include "sweetspot/rest_client.h"
@@ -26,41 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::TempDir;
-
-// `models` behind HTTP and gRPC on 127.0.0.1, free ports.
-class LoopbackServers {
- public:
-  explicit LoopbackServers(std::vector<ServedModelOptions> models) {
-    auto created = ModelServer::Create(std::move(models));
-    EXPECT_TRUE(created.ok()) << created.status().ToString();
-    if (!created.ok()) return;
-    server_ = std::move(*created);
-    HttpServerOptions http;
-    http.port = 0;
-    http_ = std::make_unique<HttpFrontEnd>(*server_, http);
-    auto http_port = http_->Start();
-    EXPECT_TRUE(http_port.ok()) << http_port.status().ToString();
-    GrpcServerOptions grpc;
-    grpc.port = 0;
-    grpc_ = std::make_unique<GrpcFrontEnd>(*server_, grpc);
-    auto grpc_port = grpc_->Start();
-    EXPECT_TRUE(grpc_port.ok()) << grpc_port.status().ToString();
-    if (http_port.ok() && grpc_port.ok()) {
-      urls_ = {"http://127.0.0.1:" + std::to_string(*http_port), "grpc://127.0.0.1:" + std::to_string(*grpc_port)};
-    }
-  }
-  ~LoopbackServers() {
-    if (http_) http_->Stop();
-    if (grpc_) grpc_->Stop();
-  }
-  const std::vector<std::string>& urls() const { return urls_; }
-
- private:
-  std::unique_ptr<ModelServer> server_;
-  std::unique_ptr<HttpFrontEnd> http_;
-  std::unique_ptr<GrpcFrontEnd> grpc_;
-  std::vector<std::string> urls_;
-};
 
 // One pass of `load` (concurrency 2) over `dataset`: the level's metrics.
 // The gRPC metadata carries no class names: they are given, as
@@ -75,13 +39,8 @@ Result<DetectionMetrics> LoadOnce(const std::string& url, const std::string& mod
   options.metric_options = metric_options;
   if (url.starts_with("grpc://")) options.model_classes = grpc_classes;
   SWEETSPOT_ASSIGN_OR_RETURN(const LoadRequests requests, BuildDetectionLoadRequests(metadata, "", *dataset, options));
-  LoadOptions load;
-  load.url = url;
-  load.model = model;
-  load.concurrency = {2};
-  load.one_pass = true;
-  load.timing.warmup_s = 0.0;
-  SWEETSPOT_ASSIGN_OR_RETURN(const LoadRun run, RunLoad([url] { return ConnectClient(url); }, requests, load));
+  SWEETSPOT_ASSIGN_OR_RETURN(const LoadRun run, RunLoad([url] { return ConnectClient(url); }, requests,
+                                                        testing::OnePassOptions(url, model, 2)));
   if (run.levels.front().error_count() > 0) return Status::Internal(run.levels.front().first_error);
   if (!run.levels.front().detection) return Status::Internal("the one-pass level has no detection metrics");
   return *run.levels.front().detection;
@@ -113,7 +72,8 @@ class DetectionLoadTest : public ::testing::Test {
 };
 
 TEST_F(DetectionLoadTest, RestAndGrpcAnswerTheOraclesBoxesInImagePixels) {
-  LoopbackServers servers({testing::OracleServed(dir_.path(), "oracle", testing::OracleBoxes(testing::ShapeImages()))});
+  testing::LoopbackServers servers(
+      {testing::OracleServed(dir_.path(), "oracle", testing::OracleBoxes(testing::ShapeImages()))});
   ASSERT_EQ(servers.urls().size(), 2U);
   auto dataset = OpenDetectionDataset(data_);
   ASSERT_TRUE(dataset.ok()) << dataset.status().ToString();
@@ -154,7 +114,7 @@ TEST_F(DetectionLoadTest, OnePassOfExactBoxesScoresOneAsEvalDoes) {
   const ServedModelOptions oracle =
       testing::OracleServed(dir_.path(), "oracle", testing::OracleBoxes(testing::ShapeImages()));
   const DetectionMetrics eval = Eval(oracle, "coco");
-  LoopbackServers servers({oracle});
+  testing::LoopbackServers servers({oracle});
   ASSERT_EQ(servers.urls().size(), 2U);
   for (const std::string& url : servers.urls()) {
     SCOPED_TRACE(url);
@@ -171,7 +131,7 @@ TEST_F(DetectionLoadTest, OnePassOfShiftedBoxesGivesEvalsMapUnderBothProtocols) 
   // Boxes 6 px right of the truth: some IoUs fall below the higher thresholds.
   const ServedModelOptions oracle =
       testing::OracleServed(dir_.path(), "shifted", testing::OracleBoxes(testing::ShapeImages(), 6.0));
-  LoopbackServers servers({oracle});
+  testing::LoopbackServers servers({oracle});
   ASSERT_EQ(servers.urls().size(), 2U);
   for (const std::string protocol : {"coco", "voc"}) {
     SCOPED_TRACE(protocol);
@@ -190,13 +150,13 @@ TEST_F(DetectionLoadTest, OnePassOfShiftedBoxesGivesEvalsMapUnderBothProtocols) 
 TEST_F(DetectionLoadTest, AModelNotServedAsADetectorIsRefusedNamingTheFix) {
   ServedModelOptions plain = testing::OracleServed(dir_.path(), "plain", testing::OracleBoxes(testing::ShapeImages()));
   plain.decoder_layers.clear();  // no decoder and no metadata: served as it is
-  LoopbackServers servers({plain});
+  testing::LoopbackServers servers({plain});
   ASSERT_FALSE(servers.urls().empty());
   auto refused = LoadOnce(servers.urls().front(), "plain", data_, DetectionMetricOptions::Coco());
   ASSERT_FALSE(refused.ok());
   EXPECT_NE(refused.status().message().find("--decoder"), std::string::npos) << refused.status().message();
   plain.decoder_layers = {{"--decoder", testing::kOracleDecoderToml, ""}};  // the fix
-  LoopbackServers fixed({plain});
+  testing::LoopbackServers fixed({plain});
   ASSERT_FALSE(fixed.urls().empty());
   EXPECT_TRUE(LoadOnce(fixed.urls().front(), "plain", data_, DetectionMetricOptions::Coco()).ok());
 }
@@ -230,7 +190,7 @@ TEST(DetectionLoadAcceptanceTest, ServedNanoDetGivesEvalsMap) {
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
   served.preprocess = *spec;
   served.decoder_layers = request.decoder_layers;
-  LoopbackServers servers({served});
+  testing::LoopbackServers servers({served});
   ASSERT_FALSE(servers.urls().empty());
   DetectionMetricOptions voc = DetectionMetricOptions::Voc();
   voc.bootstrap_replicates = 0;

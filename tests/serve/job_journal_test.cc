@@ -129,7 +129,7 @@ TEST(JobJournalTest, AppendClaimCompleteLookup) {
   EXPECT_EQ((*claimed)->id, *first);
   EXPECT_EQ(Floats((*claimed)->inputs.at(0)), (std::vector<float>{2.0f, 1.0f}));
   const InferResponse accurate = *TwoModels(AccurateRequest(**claimed));
-  const JobAnswer answer{"accurate", *Classify(accurate), accurate.outputs, std::nullopt};
+  const JobAnswer answer{"accurate", *Classify(accurate), accurate.outputs, std::nullopt, std::nullopt};
   EXPECT_TRUE(*(*journal)->Complete(*first, answer));
   EXPECT_FALSE(*(*journal)->Complete(*first, answer)) << "a second answer must not be committed";
 
@@ -160,7 +160,8 @@ TEST(JobJournalTest, ReopenedJournalResumesPendingJobsAndNeverRedoesDoneOnes) {
     for (int i = 0; i < 3; ++i) ASSERT_TRUE(journal->Append(FastJob(1.0f, 2.0f)).ok());
     const ClaimedJob done = **journal->Claim();
     const InferResponse accurate = *TwoModels(AccurateRequest(done));
-    ASSERT_TRUE(*journal->Complete(done.id, {"accurate", *Classify(accurate), accurate.outputs, std::nullopt}));
+    ASSERT_TRUE(
+        *journal->Complete(done.id, {"accurate", *Classify(accurate), accurate.outputs, std::nullopt, std::nullopt}));
     done_id = done.id;
     interrupted_id = (**journal->Claim()).id;  // claimed, never answered: the process "dies"
   }
@@ -253,7 +254,7 @@ TEST(JobJournalTest, JsonHasBothAnswersAndWhetherTheyAgree) {
   const std::int64_t id = *journal->Append(FastJob(3.0f, 3.0f));
   const ClaimedJob job = **journal->Claim();
   const InferResponse accurate = *TwoModels(AccurateRequest(job));
-  ASSERT_TRUE(*journal->Complete(id, {"accurate", *Classify(accurate), accurate.outputs, std::nullopt}));
+  ASSERT_TRUE(*journal->Complete(id, {"accurate", *Classify(accurate), accurate.outputs, std::nullopt, std::nullopt}));
   const auto j = nlohmann::json::parse(JobRecordJson(*journal->Lookup(id)));
   EXPECT_EQ(j["id"], std::to_string(id));
   EXPECT_EQ(j["state"], "done");

@@ -1,5 +1,6 @@
 #include "sweetspot/job_journal.h"
 #include "sweetspot/served_detections.h"
+#include "sweetspot/served_keypoints.h"
 #include "sweetspot/sqlite_db.h"
 
 #include <fmt/format.h>
@@ -99,7 +100,30 @@ std::string SummaryText(const JobAnswer& a) {
     }
     j["detections"] = std::move(rows);
   }
+  if (a.keypoints) {
+    json rows = json::array();
+    for (const auto& row : *a.keypoints) {
+      json joints = json::array();
+      for (const Keypoint& k : row) joints.push_back({k.x, k.y, k.score});
+      rows.push_back(std::move(joints));
+    }
+    j["keypoints"] = std::move(rows);
+  }
   return j.dump();
+}
+
+// A keypoint model's rows of [x, y, score] back into `a` (none when absent or damaged).
+void ParseKeypointSummary(const json& j, JobAnswer& a) {
+  const auto rows = j.find("keypoints");
+  if (rows == j.end() || !rows->is_array()) return;
+  a.keypoints.emplace();
+  for (const json& row : *rows) {
+    std::vector<Keypoint>& out = a.keypoints->emplace_back();
+    if (!row.is_array()) continue;
+    for (const json& k : row) {
+      if (k.is_array() && k.size() == 3) out.push_back({k[0].get<double>(), k[1].get<double>(), k[2].get<float>()});
+    }
+  }
 }
 
 // The summary back into `a` (left empty where the text is damaged).
@@ -108,6 +132,7 @@ void ParseSummary(const std::string& text, JobAnswer& a) {
   if (!j.is_object()) return;
   a.classification.top1 = j.value("top1", std::vector<int>());
   a.classification.confidence = j.value("confidence", std::vector<double>());
+  ParseKeypointSummary(j, a);
   const auto rows = j.find("detections");
   if (rows == j.end() || !rows->is_array()) return;
   a.detections.emplace();
@@ -122,10 +147,14 @@ void ParseSummary(const std::string& text, JobAnswer& a) {
   }
 }
 
-// Detectors: their boxes agree (served_detections.h); classifiers: the same top-1 in every row.
+// Detectors: their boxes agree (served_detections.h); keypoint models: their
+// joints (served_keypoints.h); classifiers: the same top-1 in every row.
 bool Agree(const JobAnswer& fast, const JobAnswer& accurate) {
   if (fast.detections && accurate.detections) {
     return CompareDetectionAnswers(*fast.detections, *accurate.detections).agree();
+  }
+  if (fast.keypoints && accurate.keypoints) {
+    return CompareKeypointAnswers(*fast.keypoints, *accurate.keypoints).agree();
   }
   return !fast.classification.top1.empty() && fast.classification.top1 == accurate.classification.top1;
 }
@@ -177,6 +206,10 @@ Result<JobAnswer> ReadJobAnswer(std::string model, const InferResponse& response
   answer.outputs = response.outputs;
   if (HasDetectionOutputs(response)) {
     SWEETSPOT_ASSIGN_OR_RETURN(answer.detections, ReadDetectionOutputs(response));
+    return answer;
+  }
+  if (HasKeypointOutput(response)) {
+    SWEETSPOT_ASSIGN_OR_RETURN(answer.keypoints, ReadKeypointOutput(response));
     return answer;
   }
   SWEETSPOT_ASSIGN_OR_RETURN(answer.classification, Classify(response, kind));
@@ -410,6 +443,9 @@ Result<JobRecord> JobJournal::Lookup(std::int64_t id) {
     if (r.fast.detections && r.accurate->detections) {
       r.agreement = CompareDetectionAnswers(*r.fast.detections, *r.accurate->detections);
     }
+    if (r.fast.keypoints && r.accurate->keypoints) {
+      r.keypoint_agreement = CompareKeypointAnswers(*r.fast.keypoints, *r.accurate->keypoints);
+    }
   }
   return r;
 }
@@ -449,6 +485,10 @@ json AnswerJson(const JobAnswer& a) {
     json rows = json::parse(SummaryText(a))["detections"];
     return {{"model", a.model}, {"detections", std::move(rows)}, {"outputs", TensorsJson(a.outputs)}};
   }
+  if (a.keypoints) {
+    json rows = json::parse(SummaryText(a))["keypoints"];
+    return {{"model", a.model}, {"keypoints", std::move(rows)}, {"outputs", TensorsJson(a.outputs)}};
+  }
   return {{"model", a.model},
           {"top1", a.classification.top1},
           {"confidence", a.classification.confidence},
@@ -466,6 +506,15 @@ json AgreementJson(const DetectionAgreement& a) {
           {"min_iou", kAgreementMinIou}};
 }
 
+json KeypointAgreementJson(const KeypointAnswerAgreement& a) {
+  return {{"share", a.share},
+          {"compared", a.compared},
+          {"within", a.within},
+          {"mean_distance_px", a.mean_distance_px},
+          {"min_score", kKeypointAgreementMinScore},
+          {"alpha", kKeypointAgreementAlpha}};
+}
+
 }  // namespace
 
 std::string JobRecordJson(const JobRecord& r) {
@@ -481,6 +530,9 @@ std::string JobRecordJson(const JobRecord& r) {
             {"answers", r.answers}};
   if (r.state == JobState::kFailed) j["error"] = r.error;
   if (r.fast.detections) j["agreement"] = r.agreement ? AgreementJson(*r.agreement) : json(nullptr);
+  if (r.fast.keypoints) {
+    j["agreement"] = r.keypoint_agreement ? KeypointAgreementJson(*r.keypoint_agreement) : json(nullptr);
+  }
   return j.dump();
 }
 

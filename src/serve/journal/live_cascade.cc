@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "sweetspot/served_detections.h"
+#include "sweetspot/served_keypoints.h"
 
 namespace sweetspot {
 
@@ -38,12 +39,14 @@ Result<InferResponse> LiveCascade::Infer(const InferRequest& request) {
   InferRequest fast_request = request;
   fast_request.model_name = options_.fast_model;
   SWEETSPOT_ASSIGN_OR_RETURN(InferResponse response, infer_(fast_request));
-  // A detector's answer has no top-1: it is journalled with its boxes (MakeJob), never deferred.
+  // A detector's or keypoint model's answer has no top-1: it is journalled
+  // with its boxes or keypoints (MakeJob), never deferred.
+  const bool located = HasDetectionOutputs(response) || HasKeypointOutput(response);
   Result<Classification> classification =
-      HasDetectionOutputs(response)
-          ? Result<Classification>(Status::InvalidArgument(fmt::format(
-                "model '{}' answers with detections: a cascade threshold needs class scores", options_.fast_model)))
-          : Classify(response, options_.output_kind);
+      located ? Result<Classification>(Status::InvalidArgument(
+                    fmt::format("model '{}' answers with {}: a cascade threshold needs class scores",
+                                options_.fast_model, HasDetectionOutputs(response) ? "detections" : "keypoints")))
+              : Classify(response, options_.output_kind);
   if (options_.threshold && !classification.ok()) return classification.status();
   const Classification fast = classification.ok() ? std::move(*classification) : Classification{};
   const bool deferred = options_.threshold && fast.MinConfidence() < *options_.threshold;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "sweetspot/served_detections.h"
+#include "sweetspot/served_keypoints.h"
 
 namespace sweetspot {
 namespace {
@@ -28,6 +29,10 @@ NewJob MakeJob(const InferRequest& request, const InferResponse& fast_response, 
     // The server's own outputs: they read back unless damaged, and then the job keeps none.
     Result<std::vector<std::vector<Detection>>> boxes = ReadDetectionOutputs(fast_response);
     if (boxes.ok()) job.fast.detections = *std::move(boxes);
+  }
+  if (HasKeypointOutput(fast_response)) {
+    Result<std::vector<std::vector<Keypoint>>> keypoints = ReadKeypointOutput(fast_response);
+    if (keypoints.ok()) job.fast.keypoints = *std::move(keypoints);
   }
   return job;
 }
