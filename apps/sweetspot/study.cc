@@ -108,10 +108,11 @@ Status WriteStudyPage(const StudyArgs& a, const std::string& study, const fs::pa
 // --report-only: each environment's stored measurements, side by side.
 Status ReportStoredCommand(const StudyArgs& a, const StudySpec& spec) {
   if (a.fresh) return Status::InvalidArgument("--report-only measures nothing; drop --fresh (or --report-only)");
-  if (spec.task == StudyTask::kDetection) {
+  if (spec.task != StudyTask::kClassification) {
     return Status::Unsupported(
-        "--report-only reads classification studies only; run the detection study without it: every stored "
-        "measurement is reused, none is made again");
+        fmt::format("--report-only reads classification studies only; run the {} study without it: every stored "
+                    "measurement is reused, none is made again",
+                    StudyTaskName(spec.task)));
   }
   if (!a.json.empty() || !a.csv.empty() || !a.markdown.empty()) {
     return Status::InvalidArgument(

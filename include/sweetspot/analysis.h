@@ -93,6 +93,16 @@ struct Constraints {
   // Candidate::detection's figures and intervals (a candidate without them misses).
   std::optional<double> min_map50_95;
   std::optional<double> min_map50;
+  // Keypoint studies (docs/study.md "Keypoint studies"), judged on
+  // Candidate::keypoints' figures and intervals (a candidate without them
+  // misses): PCK at `pck_alpha` (the spec's primary alpha) and mean OKS,
+  // fractions in [0, 1]; jitter (px/frame^2) and the noisiest joint angle's
+  // noise (deg/frame^2) on the video, upper bounds.
+  std::optional<double> min_pck;
+  double pck_alpha = 0.2;
+  std::optional<double> min_oks;
+  std::optional<double> max_jitter_px;
+  std::optional<double> max_angle_noise_deg;
   std::optional<double> max_p50_ms;
   std::optional<double> max_p99_ms;
   std::optional<double> min_items_per_s;
@@ -156,6 +166,22 @@ struct Candidate {
     std::int64_t images = 0;
   };
   std::optional<DetectionFigures> detection;
+
+  // Keypoint candidates: PCK at the primary alpha and mean OKS over the
+  // labelled persons (bootstrap over persons, keypoint_metrics.h), and on
+  // the video the overall jitter and the noisiest angle's noise on joints
+  // confident in both this model and the reference (moving-block bootstrap
+  // over frames, stability.h); `frames` 0 when there was no video run.
+  struct KeypointFigures {
+    double pck = 0.0, oks = 0.0;
+    stats::Interval pck_ci, oks_ci;
+    std::int64_t persons = 0;
+    double jitter_px = 0.0, angle_noise_deg = 0.0;
+    stats::Interval jitter_ci, angle_noise_ci;
+    std::string noisiest_angle;  // the angle angle_noise_deg is of ("" none measured)
+    std::int64_t frames = 0;
+  };
+  std::optional<KeypointFigures> keypoints;
 };
 
 // What Candidate::top1 is and how two candidates' accuracies are tested.

@@ -32,18 +32,21 @@
 #include "sweetspot/detection_metrics.h"
 #include "sweetspot/detection_report.h"
 #include "sweetspot/environment.h"
+#include "sweetspot/keypoint_metrics.h"
 #include "sweetspot/keypoint_report.h"
 #include "sweetspot/measure.h"
 #include "sweetspot/runtime_agreement.h"
 #include "sweetspot/sqnr.h"
+#include "sweetspot/stability.h"
 #include "sweetspot/status.h"
 
 namespace sweetspot {
 
-// What the study's candidates do: classify images (top-1) or detect objects
-// (mAP, docs/study.md "Detection studies"). TOML `task`.
-enum class StudyTask { kClassification, kDetection };
-std::string_view StudyTaskName(StudyTask task);  // "classification" | "detection"
+// What the study's candidates do: classify images (top-1), detect objects
+// (mAP, docs/study.md "Detection studies") or find a person's keypoints (PCK,
+// OKS and stability on video, "Keypoint studies"). TOML `task`.
+enum class StudyTask { kClassification, kDetection, kKeypoints };
+std::string_view StudyTaskName(StudyTask task);  // "classification" | "detection" | "keypoints"
 
 // A detection study's decoding and scoring settings: `[detection]`, and a
 // model's `[models.detection]` over it.
@@ -57,6 +60,34 @@ struct StudyDetection {
   // Scoring: "coco" (mAP@[.5:.95], 101-point) or "voc" (mAP@0.5, all-point,
   // +1 pixel); [detection] only, the same for every candidate.
   std::string protocol = "coco";
+};
+
+// A keypoint study's decoding and scoring settings: `[keypoints]`, and a
+// model's `[models.keypoints]` over it (decoder keys and schema only).
+struct StudyKeypoints {
+  // Decoder keys (KeypointDecoderSpec, keypoint_decoder.h: layout, output,
+  // output_y, refine, simcc_split_ratio, regression_normalized) as TOML text;
+  // "" when none is set.
+  std::string decoder_toml;
+  // The model's joints: a built-in schema name or an absolute schema TOML
+  // path; "" leaves it to the decoder's metadata.
+  std::string schema;
+  // [keypoints] only, the same for every candidate. PCK at each alpha; the
+  // first is the primary one, which min_pck and the ranking use.
+  std::vector<double> pck_alphas = {0.2, 0.1, 0.05};
+  std::string normalization = "box";  // box | head
+  double padding = 1.25;              // crop side / the person box's longer side
+};
+
+// `[video]` of a keypoint study: every model on the same tracked crops of a
+// video (keypoint_eval.h RunKeypointVideo), for the stability figures.
+struct StudyVideo {
+  std::filesystem::path path;  // absolute; empty: no video run (no stability figures)
+  // The person's square in the first frame: `centre` + `side`, or `box`
+  // [x1, y1, x2, y2] padded by `padding` (TrackSquare::AroundBox), pixels.
+  double centre_x_px = 0.0, centre_y_px = 0.0, side_px = 0.0;
+  std::uint64_t max_frames = 0;  // 0: the whole video
+  double min_confidence = 0.3;   // stability: a joint counts when confident (>= this) in both models
 };
 
 // One evaluation dataset of a detection study: a `[[datasets]]` entry, or
@@ -83,6 +114,12 @@ struct StudyModel {
   // (decoder TOML text, applied after the study's; model_classes "" keeps the study's).
   std::string detection_toml;
   std::string model_classes;
+  // Keypoint studies: the engine this model runs on, replacing the setting's
+  // ("" the setting's; EfficientPose I runs on opencv-dnn only), and its
+  // [models.keypoints] decoder keys (TOML text) and schema over the study's.
+  std::string engine;
+  std::string keypoints_toml;
+  std::string schema;
 };
 
 inline constexpr std::string_view kDefaultEngine = "onnxruntime";
@@ -130,6 +167,9 @@ struct StudySpec {
   // the one [dataset]); empty for classification.
   std::vector<StudyDataset> datasets;
   StudyDetection detection;
+  // Keypoints: the one labelled dataset is datasets[0] (COCO keypoint or MPII JSON).
+  StudyKeypoints keypoints;
+  StudyVideo video;
 
   std::vector<StudyModel> models;
   std::string reference;  // a model name; "" = the most accurate
@@ -213,7 +253,8 @@ struct StudyOptions {
 // A detector's end-to-end time on one dataset, split by stage: the p50 over
 // the evaluated images, each timed alone (single-stream, batch 1), in ms.
 // The network's time alone misleads: pre-processing a large photograph and
-// decoding thousands of boxes can cost as much as the network.
+// decoding thousands of boxes can cost as much as the network. A keypoint
+// study splits the time per person crop the same way (KeypointStageTimes).
 struct DetectionSpeedSplit {
   double preprocess_p50_ms = 0.0;   // image decode + preprocessing
   double network_p50_ms = 0.0;      // Session::Run
@@ -233,6 +274,39 @@ struct DetectionCandidateResult {
   // over the images both evaluated, CompareDetections); unset for the most
   // accurate itself, or when the comparison failed.
   std::optional<DetectionComparison> vs_best;
+};
+
+// One candidate of a keypoint study.
+struct KeypointCandidateResult {
+  std::string engine;       // the engine that ran it
+  KeypointMetrics metrics;  // on the labelled persons: PCK per alpha, OKS, AP, confidence, with intervals
+  // Against the reference on the same persons (unset for the reference):
+  // the paired PCK/OKS differences and the confidence drop (%).
+  std::optional<KeypointComparison> vs_reference;
+  std::optional<ConfidenceDrop> confidence_drop;
+  // On the video: this model (a) against the reference (b) on their jointly
+  // confident joints; the reference against itself (its own figures). Unset
+  // without a video run.
+  std::optional<KeypointStabilityComparison> stability;
+  // Per crop (labelled persons, then video frames), single-stream:
+  // preprocess = crop + preprocessing, network, postprocess = decoding.
+  DetectionSpeedSplit speed;
+};
+
+// A keypoint study's results: the labelled dataset, the video, per candidate.
+struct KeypointStudySection {
+  std::string dataset;  // description: the JSON and its format
+  std::vector<std::string> notes;
+  std::int64_t persons = 0;
+  std::vector<double> pck_alphas;  // the first is the primary
+  std::string normalization;
+  std::string video;  // "" without a video run
+  std::int64_t frames = 0;
+  double fps = 0.0;
+  std::string video_note;  // why the run ended early (a lost track) or failed
+  double min_confidence = 0.0;
+  std::optional<std::size_t> reference;  // into StudyReport::candidates: the spec's reference, else the most accurate
+  std::vector<std::optional<KeypointCandidateResult>> results;  // parallel to StudyReport::candidates
 };
 
 // A detection study's results on one of its datasets.
@@ -365,6 +439,9 @@ struct StudyReport {
   std::vector<DetectionStudyDataset> detection_datasets;
   // The HTML report's detection sections, one per dataset (detection_report.h).
   std::vector<DetectionReportSection> detection;
+  // Keypoint studies (docs/study.md "Keypoint studies"): top1 holds PCK at
+  // the primary alpha, p50/p99 the end-to-end time per crop.
+  std::optional<KeypointStudySection> keypoint_study;
   // The HTML report's keypoint sections, one per video (keypoint_report.h).
   std::vector<KeypointReportSection> keypoints;
 };

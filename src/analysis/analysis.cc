@@ -171,7 +171,59 @@ Bound AccuracyBound(const std::string& name, double value, const stats::Interval
           Shown(Pct(value), ci, 100.0, "{:.2f}")};
 }
 
-// The bounds on top-1, mAP, latency and throughput, in DescribeConstraints' order.
+std::string PckName(const Constraints& k) { return fmt::format("PCK@{:g}", k.pck_alpha); }
+
+// An upper bound on a noise figure measured over video frames.
+Bound NoiseBound(const std::string& name, const char* unit, double value, const stats::Interval& ci,
+                 std::int64_t frames, double bound) {
+  const std::string shown = fmt::format("{} {:.3g} {}", name, value, unit);
+  if (!std::isfinite(value)) {
+    return {fmt::format("{} <= {:g} {}", name, bound, unit),
+            false,
+            value,
+            bound,
+            {},
+            0,
+            "video frames",
+            "",
+            "not being measured (no video frames with jointly confident joints: check [video])",
+            ""};
+  }
+  return {fmt::format("{} <= {:g} {}", name, bound, unit),
+          false,
+          value,
+          bound,
+          ci,
+          frames,
+          "video frames",
+          fmt::format("{} <= {:g} {}", shown, bound, unit),
+          fmt::format("{:.3g} {}", value - bound, unit),
+          Shown(shown, ci, 1.0, "{:.3g}")};
+}
+
+// The keypoint bounds. A candidate without keypoint figures has 0 accuracy,
+// and without a video run (frames 0) an infinite noise: both miss.
+std::vector<Bound> KeypointBounds(const Candidate& c, const Constraints& k) {
+  std::vector<Bound> out;
+  const Candidate::KeypointFigures figures = c.keypoints.value_or(Candidate::KeypointFigures{});
+  if (k.min_pck)
+    out.push_back(AccuracyBound(PckName(k), figures.pck, figures.pck_ci, figures.persons, "persons", *k.min_pck));
+  if (k.min_oks)
+    out.push_back(AccuracyBound("OKS", figures.oks, figures.oks_ci, figures.persons, "persons", *k.min_oks));
+  const double unmeasured = std::numeric_limits<double>::infinity();
+  if (k.max_jitter_px) {
+    out.push_back(NoiseBound("jitter", "px/frame^2", figures.frames > 0 ? figures.jitter_px : unmeasured,
+                             figures.jitter_ci, figures.frames, *k.max_jitter_px));
+  }
+  if (k.max_angle_noise_deg) {
+    const bool measured = figures.frames > 0 && !figures.noisiest_angle.empty();
+    out.push_back(NoiseBound("angle noise", "deg/frame^2", measured ? figures.angle_noise_deg : unmeasured,
+                             figures.angle_noise_ci, figures.frames, *k.max_angle_noise_deg));
+  }
+  return out;
+}
+
+// The bounds on top-1, mAP, keypoints, latency and throughput, in DescribeConstraints' order.
 std::vector<Bound> SpeedAndAccuracyBounds(const Candidate& c, const Constraints& k) {
   std::vector<Bound> out;
   const auto runs = static_cast<std::int64_t>(c.latency_ms.size());
@@ -186,6 +238,9 @@ std::vector<Bound> SpeedAndAccuracyBounds(const Candidate& c, const Constraints&
   if (k.min_map50) {
     out.push_back(
         AccuracyBound(kMap50Name, detection.map50, detection.map50_ci, detection.images, "images", *k.min_map50));
+  }
+  if (k.min_pck || k.min_oks || k.max_jitter_px || k.max_angle_noise_deg) {
+    for (Bound& b : KeypointBounds(c, k)) out.push_back(std::move(b));
   }
   const auto latency = [&](const char* name, double ms, const stats::Interval& ci, double bound) {
     out.push_back({fmt::format("{} <= {:g} ms", name, bound), false, ms, bound, ci, runs, "timed runs",
@@ -228,7 +283,11 @@ std::vector<Bound> CostBounds(const Candidate& c, const Constraints& k) {
 // Every constraint judged, in DescribeConstraints' order.
 std::vector<Judged> JudgeAll(const Candidate& c, const Constraints& k) {
   std::vector<Judged> out;
-  for (const Bound& b : SpeedAndAccuracyBounds(c, k)) out.push_back(Judge(b));
+  for (const Bound& b : SpeedAndAccuracyBounds(c, k)) {
+    out.push_back(Judge(b));
+    // An unmeasured noise figure misses by as much as any whole miss.
+    if (!std::isfinite(out.back().relative_miss)) out.back().relative_miss = 1.0;
+  }
   for (const Bound& b : CostBounds(c, k)) {
     out.push_back(Judge(b));
     if (k.max_model_memory_bytes && b.constraint.starts_with("model memory") && c.model_memory_bytes == 0) {
@@ -418,6 +477,10 @@ std::string DescribeConstraints(const Constraints& k) {
   if (k.min_top1) parts.push_back("top-1 >= " + PctBound(*k.min_top1));
   if (k.min_map50_95) parts.push_back(std::string(kMap50_95Name) + " >= " + PctBound(*k.min_map50_95));
   if (k.min_map50) parts.push_back(std::string(kMap50Name) + " >= " + PctBound(*k.min_map50));
+  if (k.min_pck) parts.push_back(PckName(k) + " >= " + PctBound(*k.min_pck));
+  if (k.min_oks) parts.push_back("OKS >= " + PctBound(*k.min_oks));
+  if (k.max_jitter_px) parts.push_back(fmt::format("jitter <= {:g} px/frame^2", *k.max_jitter_px));
+  if (k.max_angle_noise_deg) parts.push_back(fmt::format("angle noise <= {:g} deg/frame^2", *k.max_angle_noise_deg));
   if (k.max_p50_ms) parts.push_back(fmt::format("p50 <= {:g} ms", *k.max_p50_ms));
   if (k.max_p99_ms) parts.push_back(fmt::format("p99 <= {:g} ms", *k.max_p99_ms));
   if (k.min_items_per_s) parts.push_back(fmt::format("throughput >= {:g} items/s", *k.min_items_per_s));

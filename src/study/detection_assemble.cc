@@ -29,16 +29,8 @@ std::optional<DetectionSpeedSplit> SpeedSplit(const LatencyRow& row) {
   if (!result.ok() || !result->single_stream || !result->bench.single_stream) return std::nullopt;
   const DetectionStageRecords& stages = *result->single_stream;
   const stats::Summary& total = result->bench.single_stream->latency.summary_ms;
-  DetectionSpeedSplit s;
-  s.preprocess_p50_ms = stages.preprocess.summary_ms.p50;
-  s.network_p50_ms = stages.network.summary_ms.p50;
-  s.postprocess_p50_ms = stages.postprocess.summary_ms.p50;
-  s.total_p50_ms = total.p50;
-  s.total_p50_ci = total.p50_ci;
-  s.total_p99_ms = total.p99;
-  s.total_p99_ci = total.p99_ci;
-  s.total_mean_ms = total.mean;
-  return s;
+  return SpeedSplitOf(stages.preprocess.summary_ms.p50, stages.network.summary_ms.p50,
+                      stages.postprocess.summary_ms.p50, total);
 }
 
 // A candidate on one dataset: the ranked mAP as its accuracy, the end-to-end
@@ -300,18 +292,9 @@ void AssembleOverall(const StudySpec& spec, std::vector<PairedTests>* tests, Stu
 
 StudyReport AssembleDetectionReport(const StudySpec& spec, const StudyPlan& plan,
                                     const DetectionMeasurements& measured) {
-  StudyReport report;
-  report.study = spec.name;
-  report.spec_path = spec.spec_path.string();
-  report.task = StudyTask::kDetection;
+  StudyReport report = NewStudyReport(spec, plan, measured.measured, measured.reused, measured.failed);
   report.protocol = spec.detection.protocol;
   report.ranked_metric = RankedMetric(spec);
-  report.constraints = spec.constraints;
-  report.objective = spec.objective;
-  report.measured = measured.measured;
-  report.reused = measured.reused;
-  report.failed = measured.failed;
-  report.warnings = plan.warnings;
   std::vector<Candidate> planned;
   for (std::size_t i = 0; i < plan.models.size(); ++i) {
     for (std::size_t s = 0; s < plan.settings.size(); ++s) planned.push_back(PlannedCandidate(plan, i, s));

@@ -4,8 +4,6 @@
 #include <nlohmann/json.hpp>
 
 #include "study/detection_study.h"
-#include "study/plan_variants.h"
-#include "sweetspot/backend.h"
 #include "sweetspot/detection_dataset.h"
 #include "sweetspot/isolated_detection_eval.h"
 #include "sweetspot/text_file.h"
@@ -16,40 +14,6 @@ using nlohmann::json;
 
 namespace {
 
-// The study's [detection] keys, then the model's [models.detection].
-std::vector<DecoderLayer> DecoderLayers(const StudySpec& spec, const StudyModel& model) {
-  std::vector<DecoderLayer> layers;
-  if (!spec.detection.decoder_toml.empty()) {
-    layers.push_back(
-        {PreprocessSource(spec.spec_path.string() + " [detection]", false), spec.detection.decoder_toml, ""});
-  }
-  if (!model.detection_toml.empty()) {
-    layers.push_back(
-        {PreprocessSource(fmt::format("{} [[models]] '{}' detection", spec.spec_path.string(), model.name), false),
-         model.detection_toml, ""});
-  }
-  return layers;
-}
-
-// The dataset's preprocess table, then the model's (and its variant's).
-std::vector<PreprocessLayer> DetectionPreprocessLayers(const StudySpec& spec, const StudyModel& model,
-                                                       const PlannedModel& planned, const StudyDataset& dataset) {
-  std::vector<PreprocessLayer> layers;
-  if (!dataset.preprocess_toml.empty()) {
-    layers.push_back({fmt::format("{} [[datasets]] '{}' preprocess", spec.spec_path.string(), dataset.name),
-                      dataset.preprocess_toml, ""});
-  }
-  for (PreprocessLayer& layer : ModelPreprocessLayers(spec, model, planned.preprocess_override)) {
-    layers.push_back(std::move(layer));
-  }
-  if (!planned.size_from_dims_toml.empty()) {
-    layers.push_back({PreprocessSource(fmt::format("{} [[models]] '{}' dims", spec.spec_path.string(), model.name),
-                                       /*has_lines=*/false),
-                      planned.size_from_dims_toml, ""});
-  }
-  return layers;
-}
-
 DetectionEvalRequest MakeDetectionRequest(const StudySpec& spec, const StudyModel& model, const PlannedModel& planned,
                                           const StudyDataset& dataset, const RuntimeSetting& setting) {
   DetectionEvalRequest request;
@@ -57,8 +21,9 @@ DetectionEvalRequest MakeDetectionRequest(const StudySpec& spec, const StudyMode
   request.dataset_path = dataset.path.string();
   request.classes_file = dataset.classes_file.string();
   request.model_classes = model.model_classes.empty() ? spec.detection.model_classes : model.model_classes;
-  request.layers = DetectionPreprocessLayers(spec, model, planned, dataset);
-  request.decoder_layers = DecoderLayers(spec, model);
+  request.layers = TaskPreprocessLayers(spec, model, planned, dataset);
+  request.decoder_layers =
+      TaskDecoderLayers(spec, "detection", spec.detection.decoder_toml, model, model.detection_toml);
   request.limit = dataset.limit;
   request.seed = spec.seed;
   request.batch_size = 1;  // single-stream: each image's stage times are its own
@@ -120,7 +85,7 @@ std::string RankedMetric(const StudySpec& spec) {
 class DetectionRunner {
  public:
   DetectionRunner(const StudySpec& spec, const StudyPlan& plan, ResultsStore& store, const StudyOptions& options)
-      : spec_(spec), plan_(plan), store_(store), options_(options) {}
+      : spec_(spec), plan_(plan), store_(store), options_(options), progress_{options, store, {}} {}
 
   Result<DetectionMeasurements> Run(std::int64_t study_id, std::int64_t environment_id) {
     study_id_ = study_id;
@@ -132,7 +97,7 @@ class DetectionRunner {
     out_.latency.assign(models, std::vector(datasets, std::vector<std::optional<LatencyRow>>(settings)));
     out_.latency_failures.assign(models, std::vector(datasets, std::vector<Status>(settings)));
     out_.failures.assign(models, std::vector(datasets, std::vector<Status>(settings)));
-    progress_.total = 2 * models * datasets * settings;  // accuracy and latency each
+    progress_.state.total = 2 * models * datasets * settings;  // accuracy and latency each
     for (std::size_t i = 0; i < models; ++i) {
       for (std::size_t d = 0; d < datasets; ++d) {
         for (std::size_t s = 0; s < settings; ++s) {
@@ -164,34 +129,20 @@ class DetectionRunner {
     return Status::Ok();
   }
 
-  Status Interrupted() const {
-    return Status::RuntimeError(fmt::format(
-        "interrupted: {} measurement(s) of this run finished and are stored in '{}'; run the same command again to "
-        "resume",
-        out_.measured + out_.failed, store_.path().string()));
-  }
-
-  bool Cancelled() const { return options_.cancel != nullptr && options_.cancel->load(); }
-
-  void Report(const std::string& current, const std::string& finished) {
-    progress_.current = current;
-    progress_.finished = finished;
-    if (options_.progress) options_.progress(progress_);
-  }
-
   // One (model, dataset, setting): from the store, else measured and stored.
   Status MeasureAccuracy(std::size_t i, std::size_t d, std::size_t s) {
-    if (Cancelled()) return Interrupted();
+    if (progress_.Cancelled()) return progress_.Interrupted(out_.measured + out_.failed);
     const PlannedModel& planned = plan_.models[i];
     const StudyDataset& dataset = spec_.datasets[d];
     const RuntimeSetting& setting = plan_.settings[s];
-    const DetectionEvalRequest request = MakeDetectionRequest(spec_, SourceOf(i), planned, dataset, setting);
+    const DetectionEvalRequest request =
+        MakeDetectionRequest(spec_, SourceModel(spec_, plan_, i), planned, dataset, setting);
     const MeasurementKey key{variant_ids_[i], environment_id_, dataset_ids_[d],
                              DetectionSettingsKey(request, planned, setting)};
     Status& failure = out_.failures[i][d][s];
     if (!PlanFailure(planned).ok()) {
       failure = PlanFailure(planned);
-      progress_.total--;
+      progress_.state.total--;
       return Status::Ok();
     }
     if (!options_.fresh) {
@@ -201,31 +152,31 @@ class DetectionRunner {
         if (summary.ok()) {
           out_.summaries[i][d][s] = std::move(summary).value();
           out_.reused++;
-          progress_.total--;
+          progress_.state.total--;
           return Status::Ok();
         }
       }
     }
     const std::string what = fmt::format("detection of {} on {}{}", planned.name, dataset.name,
                                          plan_.settings.size() == 1 ? "" : " [" + setting.Label() + "]");
-    Report(what, "");
+    progress_.Report(what, "");
     const ChildLimits limits{spec_.timeout_s, options_.cancel, "raise [runtime] timeout_s if it needs longer"};
     auto result = RunDetectionEvalIsolated(options_.self_exe, request, limits);
-    progress_.done++;
+    progress_.state.done++;
     if (!result.ok()) {
-      if (Cancelled()) return Interrupted();
+      if (progress_.Cancelled()) return progress_.Interrupted(out_.measured + out_.failed);
       failure = WithSpecFixes(result.status());
       SWEETSPOT_RETURN_IF_ERROR(store_.PutFailure(key, study_id_, "accuracy", setting.Label(), failure));
       out_.failed++;
-      Report(what, fmt::format("FAILED {}: {}", what, failure.message()));
+      progress_.Report(what, fmt::format("FAILED {}: {}", what, failure.message()));
       return Status::Ok();
     }
     SWEETSPOT_RETURN_IF_ERROR(store_.PutAccuracy(key, study_id_, ToDetectionRow(*result, RankedMetric(spec_))));
     out_.measured++;
     const DetectionEvalSummary& summary = result->summary;
-    Report(what, fmt::format("{}: mAP@[.5:.95] {:.2f} %, mAP@0.5 {:.2f} % ({} images, {:.1f} s)", what,
-                             100 * summary.metrics.map50_95, 100 * summary.metrics.map50, summary.metrics.images,
-                             result->wall_ms / 1000));
+    progress_.Report(what, fmt::format("{}: mAP@[.5:.95] {:.2f} %, mAP@0.5 {:.2f} % ({} images, {:.1f} s)", what,
+                                       100 * summary.metrics.map50_95, 100 * summary.metrics.map50,
+                                       summary.metrics.images, result->wall_ms / 1000));
     out_.summaries[i][d][s] = result->summary;
     return Status::Ok();
   }
@@ -233,16 +184,16 @@ class DetectionRunner {
   // The pipeline's speed split on the dataset's images (bench's child), once
   // its accuracy is known: a candidate that failed that is not timed.
   Status MeasureLatency(std::size_t i, std::size_t d, std::size_t s) {
-    if (Cancelled()) return Interrupted();
+    if (progress_.Cancelled()) return progress_.Interrupted(out_.measured + out_.failed);
     if (!out_.summaries[i][d][s]) {
-      progress_.total--;
+      progress_.state.total--;
       return Status::Ok();
     }
     const PlannedModel& planned = plan_.models[i];
     const StudyDataset& dataset = spec_.datasets[d];
     const RuntimeSetting& setting = plan_.settings[s];
     DetectionBenchRequest request;
-    request.pipeline = MakeDetectionRequest(spec_, SourceOf(i), planned, dataset, setting);
+    request.pipeline = MakeDetectionRequest(spec_, SourceModel(spec_, plan_, i), planned, dataset, setting);
     ApplyRuntimeSetting(spec_, setting, &request.options, &request.config);
     // The benchmark's options and durations (a BenchRequest's JSON less the
     // model and the pipeline, which the accuracy key already describes).
@@ -256,23 +207,23 @@ class DetectionRunner {
       if (stored) {
         out_.latency[i][d][s] = std::move(stored);
         out_.reused++;
-        progress_.total--;
+        progress_.state.total--;
         return Status::Ok();
       }
     }
     const std::string what = fmt::format("speed of {} on {} [{}]", planned.name, dataset.name, setting.Label());
-    Report(what, "");
+    progress_.Report(what, "");
     const ChildLimits limits{spec_.timeout_s, options_.cancel, "raise [runtime] timeout_s if it needs longer"};
     const auto start = std::chrono::steady_clock::now();
     auto result = RunDetectionBenchIsolated(options_.self_exe, request, limits);
-    progress_.done++;
+    progress_.state.done++;
     if (!result.ok()) {
-      if (Cancelled()) return Interrupted();
+      if (progress_.Cancelled()) return progress_.Interrupted(out_.measured + out_.failed);
       Status& failure = out_.latency_failures[i][d][s];
       failure = WithSpecFixes(result.status());
       SWEETSPOT_RETURN_IF_ERROR(store_.PutFailure(key, study_id_, "latency", setting.Label(), failure));
       out_.failed++;
-      Report(what, fmt::format("FAILED {}: {}", what, failure.message()));
+      progress_.Report(what, fmt::format("FAILED {}: {}", what, failure.message()));
       return Status::Ok();
     }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -280,19 +231,9 @@ class DetectionRunner {
     row.bench_json = DumpJson(ToJson(*result, /*include_raw=*/false));  // with the stages' figures
     SWEETSPOT_RETURN_IF_ERROR(store_.PutLatency(key, study_id_, row));
     out_.measured++;
-    Report(what, fmt::format("{}: p50 {:.3g} ms end to end ({:.1f} s)", what, row.p50_ms, ms / 1000));
+    progress_.Report(what, fmt::format("{}: p50 {:.3g} ms end to end ({:.1f} s)", what, row.p50_ms, ms / 1000));
     out_.latency[i][d][s] = std::move(row);
     return Status::Ok();
-  }
-
-  // The spec's model a planned model comes from (a variant: its parent's, renamed).
-  StudyModel SourceOf(std::size_t i) const {
-    const PlannedModel& planned = plan_.models[i];
-    const std::size_t root = planned.parent ? *planned.parent : i;
-    StudyModel model = spec_.models[root];
-    model.name = planned.name;
-    model.path = planned.path;
-    return model;
   }
 
   const StudySpec& spec_;
@@ -303,32 +244,13 @@ class DetectionRunner {
   std::vector<std::int64_t> variant_ids_;  // parallel to plan_.models
   std::vector<std::int64_t> dataset_ids_;  // parallel to spec_.datasets
   DetectionMeasurements out_;
-  StudyProgress progress_;
+  RunnerProgress progress_;
 };
 
 }  // namespace
 
 Result<StudyReport> RunDetectionStudy(const StudySpec& spec, const StudyPlan& plan, const StudyOptions& options) {
-  const fs::path db_path = options.db_path.empty() ? spec.spec_path.parent_path() / "sweetspot.db" : options.db_path;
-  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<ResultsStore> store, ResultsStore::Open(db_path));
-  const Environment environment = CaptureEnvironment();
-  SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, CreateBackend("onnxruntime"));
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t study_id,
-                             store->PutStudy(spec.name, spec.spec_path.string(), spec.spec_text));
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t environment_id, store->PutEnvironment(environment, backend->version()));
-  SWEETSPOT_ASSIGN_OR_RETURN(const DetectionMeasurements measured,
-                             DetectionRunner(spec, plan, *store, options).Run(study_id, environment_id));
-  StudyReport report = AssembleDetectionReport(spec, plan, measured);
-  report.db_path = db_path.string();
-  report.environment = environment;
-  report.backend_version = backend->version();
-  if (options.report_run) {
-    // The snapshot's detection sections come from the report; it holds no
-    // classification rows.
-    SWEETSPOT_RETURN_IF_ERROR(store->PutStudyReport(study_id, environment_id,
-                                                    options.report_run(spec, plan, EmptyMeasurements(plan), report)));
-  }
-  return report;
+  return RunTaskStudy<DetectionRunner>(spec, plan, options, AssembleDetectionReport);
 }
 
 }  // namespace sweetspot

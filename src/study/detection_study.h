@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "study/task_study.h"
 #include "sweetspot/detection_bench.h"
 #include "sweetspot/detection_eval.h"
 #include "sweetspot/results_store.h"
@@ -57,18 +58,5 @@ std::string RenderDetectionStudyMarkdown(const StudyReport& report);
 std::string RenderDetectionStudyJson(const StudyReport& report);
 // One row per dataset and candidate.
 std::string RenderDetectionStudyCsv(const StudyReport& report);
-
-// The plan's models registered in the store as the study's candidates; their
-// variant ids, parallel to plan.models (runner.cc).
-Result<std::vector<std::int64_t>> RegisterPlanModels(ResultsStore& store, const StudyPlan& plan, std::int64_t study_id);
-// A candidate's plan facts (names, lineage, size, MACs), without figures.
-Candidate PlannedCandidate(const StudyPlan& plan, std::size_t model, std::size_t setting);
-// The [runtime] setting's backend options and the spec's benchmark durations.
-void ApplyRuntimeSetting(const StudySpec& spec, const RuntimeSetting& setting, BackendOptions* options,
-                         MeasureConfig* config);
-// A benchmark's figures as the store keeps them (runner.cc).
-LatencyRow ToLatencyRow(const BenchResult& result, const RuntimeSetting& setting, double duration_ms);
-// Why a planned model has no measurement (its variant or inspection failed); Ok otherwise.
-Status PlanFailure(const PlannedModel& model);
 
 }  // namespace sweetspot

@@ -95,40 +95,6 @@ std::vector<std::vector<std::string>> OverallRows(const StudyReport& r) {
   return rows;
 }
 
-std::string Joined(const std::vector<std::string>& reasons) {
-  std::string out;
-  for (const auto& reason : reasons) out += (out.empty() ? "" : "; ") + reason;
-  return out;
-}
-
-// The recommendation and the others' reasons, one bullet each (`bullet`
-// "  - " for text, "- " for Markdown).
-std::string Verdicts(const std::vector<Candidate>& candidates, const Analysis& a, const std::string& where,
-                     const std::string& bullet) {
-  std::string out;
-  if (a.recommended) {
-    out += fmt::format("Recommended{}: {}\n", where, candidates[*a.recommended].name);
-    for (const auto& reason : a.recommendation_reasons) out += bullet + reason + "\n";
-  } else {
-    out += fmt::format("No recommendation{}: no candidate meets the constraints", where);
-    if (a.closest) {
-      out +=
-          fmt::format("; the closest is {}: {}", candidates[*a.closest].name, Joined(a.candidates[*a.closest].reasons));
-    }
-    out += "\n";
-  }
-  bool header = false;
-  for (std::size_t k = 0; k < candidates.size(); ++k) {
-    if (a.recommended == k) continue;
-    if (!header)
-      out += a.recommended ? "Why the others lost" + where + ":\n" : "Why each candidate fails" + where + ":\n";
-    header = true;
-    out += fmt::format("{}{} ({}): {}\n", bullet, candidates[k].name, VerdictName(a.candidates[k].verdict),
-                       Joined(a.candidates[k].reasons));
-  }
-  return out;
-}
-
 std::string Title(const StudyReport& r) {
   return fmt::format("Study '{}' (detection): {} candidate(s) on {} dataset(s); protocol {}, ranked on {}", r.study,
                      r.candidates.size(), r.detection_datasets.size(), r.protocol, RankedName(r));
@@ -144,14 +110,6 @@ std::string Conditions(const StudyReport& r) {
 std::string DatasetTitle(const DetectionStudyDataset& d) {
   return fmt::format("Dataset '{}': {}, {} images", d.name, d.description, d.images);
 }
-
-std::string Footer(const StudyReport& r) {
-  return fmt::format("Measured on {}, {} logical cores, onnxruntime {}: {} new, {} reused, {} failed; stored in {}",
-                     r.environment.cpu_model.empty() ? "unknown CPU" : r.environment.cpu_model,
-                     r.environment.logical_cores, r.backend_version, r.measured, r.reused, r.failed, r.db_path);
-}
-
-json IntervalJson(const stats::Interval& ci) { return ci.valid ? json::array({ci.lower, ci.upper}) : json(nullptr); }
 
 json ComparisonJson(const std::optional<DetectionComparison>& v) {
   if (!v) return nullptr;
@@ -172,14 +130,6 @@ json SpeedJson(const DetectionSpeedSplit& s) {
           {"total_p50_ci95", IntervalJson(s.total_p50_ci)},
           {"total_p99_ms", s.total_p99_ms},
           {"total_mean_ms", s.total_mean_ms}};
-}
-
-json AnalysisJson(const std::vector<Candidate>& candidates, const Analysis& a) {
-  json out = {{"recommended", a.recommended ? json(candidates[*a.recommended].name) : json(nullptr)},
-              {"recommendation_reasons", a.recommendation_reasons},
-              {"rests_on_undecided", a.rests_on_undecided}};
-  if (a.closest) out["closest"] = candidates[*a.closest].name;
-  return out;
 }
 
 json DatasetJson(const DetectionStudyDataset& d) {
@@ -236,7 +186,7 @@ std::string RenderDetectionStudyText(const StudyReport& r) {
     out += Verdicts(r.candidates, r.analysis, " overall", "  - ");
   }
   for (const auto& warning : r.warnings) out += "warning: " + warning + "\n";
-  return out + Footer(r) + "\n";
+  return out + MeasuredFooter(r) + "\n";
 }
 
 std::string RenderDetectionStudyMarkdown(const StudyReport& r) {
@@ -253,16 +203,11 @@ std::string RenderDetectionStudyMarkdown(const StudyReport& r) {
     out += MarkdownTable(OverallHeader(r), OverallRows(r)) + "\n";
     out += Verdicts(r.candidates, r.analysis, " overall", "- ");
   }
-  return out + "\n" + Footer(r) + ".\n";
+  return out + "\n" + MeasuredFooter(r) + ".\n";
 }
 
 std::string RenderDetectionStudyCsv(const StudyReport& r) {
-  const auto field = [](const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char ch : s) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
-    return out + "\"";
-  };
+  const auto field = CsvField;
   std::string out =
       "dataset,name,map50_95,map50_95_low,map50_95_high,map50,map50_low,map50_high,ap_small,ap_medium,ap_large,"
       "preprocess_p50_ms,network_p50_ms,postprocess_p50_ms,total_p50_ms,verdict,reasons\n";

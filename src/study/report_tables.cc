@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace sweetspot {
 namespace {
@@ -50,5 +51,56 @@ std::string MarkdownTable(const std::vector<std::string>& header, const std::vec
 }
 
 std::string PValueText(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt::format("{:.3f}", p); }
+
+nlohmann::json IntervalJson(const stats::Interval& ci) {
+  return ci.valid ? nlohmann::json::array({ci.lower, ci.upper}) : nlohmann::json(nullptr);
+}
+
+std::string Joined(const std::vector<std::string>& reasons) {
+  std::string out;
+  for (const auto& reason : reasons) out += (out.empty() ? "" : "; ") + reason;
+  return out;
+}
+
+std::string Verdicts(const std::vector<Candidate>& candidates, const Analysis& a, const std::string& where,
+                     const std::string& bullet) {
+  std::string out;
+  if (a.recommended) {
+    out += fmt::format("Recommended{}: {}\n", where, candidates[*a.recommended].name);
+    for (const auto& reason : a.recommendation_reasons) out += bullet + reason + "\n";
+  } else {
+    out += fmt::format("No recommendation{}: no candidate meets the constraints", where);
+    if (a.closest) {
+      out +=
+          fmt::format("; the closest is {}: {}", candidates[*a.closest].name, Joined(a.candidates[*a.closest].reasons));
+    }
+    out += "\n";
+  }
+  bool header = false;
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    if (a.recommended == k) continue;
+    if (!header)
+      out += a.recommended ? "Why the others lost" + where + ":\n" : "Why each candidate fails" + where + ":\n";
+    header = true;
+    out += fmt::format("{}{} ({}): {}\n", bullet, candidates[k].name, VerdictName(a.candidates[k].verdict),
+                       Joined(a.candidates[k].reasons));
+  }
+  return out;
+}
+
+nlohmann::json AnalysisJson(const std::vector<Candidate>& candidates, const Analysis& a) {
+  nlohmann::json out = {
+      {"recommended", a.recommended ? nlohmann::json(candidates[*a.recommended].name) : nlohmann::json(nullptr)},
+      {"recommendation_reasons", a.recommendation_reasons},
+      {"rests_on_undecided", a.rests_on_undecided}};
+  if (a.closest) out["closest"] = candidates[*a.closest].name;
+  return out;
+}
+
+std::string MeasuredFooter(const StudyReport& r) {
+  return fmt::format("Measured on {}, {} logical cores, onnxruntime {}: {} new, {} reused, {} failed; stored in {}",
+                     r.environment.cpu_model.empty() ? "unknown CPU" : r.environment.cpu_model,
+                     r.environment.logical_cores, r.backend_version, r.measured, r.reused, r.failed, r.db_path);
+}
 
 }  // namespace sweetspot

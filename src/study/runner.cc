@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "study/detection_study.h"
+#include "study/keypoint_study.h"
 #include "study/plan_variants.h"
 #include "study/report_header.h"
 #include "sweetspot/backend.h"
@@ -833,15 +834,7 @@ Result<StudyMeasurements> RunStudyPlan(const StudySpec& spec, const StudyPlan& p
 }
 
 StudyReport AssembleReport(const StudySpec& spec, const StudyPlan& plan, const StudyMeasurements& measured) {
-  StudyReport report;
-  report.study = spec.name;
-  report.spec_path = spec.spec_path.string();
-  report.constraints = spec.constraints;
-  report.objective = spec.objective;
-  report.measured = measured.measured;
-  report.reused = measured.reused;
-  report.failed = measured.failed;
-  report.warnings = plan.warnings;
+  StudyReport report = NewStudyReport(spec, plan, measured.measured, measured.reused, measured.failed);
   for (const auto& w : measured.warnings) {
     if (std::find(report.warnings.begin(), report.warnings.end(), w) == report.warnings.end()) {
       report.warnings.push_back(w);
@@ -885,6 +878,7 @@ Result<StudyReport> RunStudy(const StudySpec& spec, const StudyOptions& options)
   };
   SWEETSPOT_ASSIGN_OR_RETURN(const StudyPlan plan, PlanStudy(spec, options.cache_dir, made));
   if (spec.task == StudyTask::kDetection) return RunDetectionStudy(spec, plan, options);
+  if (spec.task == StudyTask::kKeypoints) return RunKeypointStudy(spec, plan, options);
   const fs::path db_path = options.db_path.empty() ? spec.spec_path.parent_path() / "sweetspot.db" : options.db_path;
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<ResultsStore> store, ResultsStore::Open(db_path));
   const std::string dataset_field = spec.spec_path.string() + " [dataset] path";

@@ -9,6 +9,9 @@
 
 #include "sweetspot/backend.h"
 #include "sweetspot/detection_decoder.h"
+#include "sweetspot/keypoint_decoder.h"
+#include "sweetspot/keypoints.h"
+#include "sweetspot/person_tracker.h"
 #include "sweetspot/preprocess_toml.h"
 #include "sweetspot/study.h"
 #include "sweetspot/text_file.h"
@@ -409,19 +412,22 @@ Status ParseDatasetTable(const SpecReader& r, const toml::table& table, const fs
   return Status::Ok();
 }
 
-// A detection study times each candidate image by image in its accuracy run
-// (the pre-processing / network / decoding+NMS split of one image at a time):
-// single-stream, batch 1, on ONNX Runtime.
-Status CheckDetectionSettings(const SpecReader& r, const toml::table& rt, const std::vector<RuntimeSetting>& settings) {
+// A detection (keypoint) study times each candidate image by image (crop by
+// crop) in its accuracy run (the pre-processing / network / decoding split of
+// one item at a time): single-stream, batch 1.
+Status CheckDetectionSettings(const SpecReader& r, const toml::table& rt, const std::vector<RuntimeSetting>& settings,
+                              std::string_view task) {
+  const std::string_view item = task == "keypoints" ? "person crop" : "image";
   for (const RuntimeSetting& s : settings) {
     if (s.scenario != Scenario::kSingleStream) {
       return r.Error("[runtime] scenario",
-                     "a detection study times single-stream queries only (pre-processing, network and decoding of "
-                     "one image at a time): set scenario = \"single-stream\"",
+                     fmt::format("a {} study times single-stream queries only (pre-processing, network and decoding "
+                                 "of one {} at a time): set scenario = \"single-stream\"",
+                                 task, item),
                      StatusCode::kInvalidArgument, rt.get("scenario"));
     }
     if (s.batch_size != 1) {
-      return r.Error("[runtime] batch", "a detection study times one image at a time: set batch = [1]",
+      return r.Error("[runtime] batch", fmt::format("a {} study times one {} at a time: set batch = [1]", task, item),
                      StatusCode::kInvalidArgument, rt.get("batch"));
     }
   }
@@ -429,17 +435,18 @@ Status CheckDetectionSettings(const SpecReader& r, const toml::table& rt, const 
 }
 
 // Variants that calibrate on the study's images (int8-static, int8-aware)
-// would need the detector's preprocessing of the detection images; a
-// detection study takes the variants that need none.
+// would need the detector's (keypoint model's) preprocessing of its images;
+// a detection or keypoint study takes the variants that need none.
 Status CheckDetectionVariants(const SpecReader& r, const toml::table& root, const StudySpec& spec) {
+  const std::string_view task = StudyTaskName(spec.task);
   const auto check = [&](const std::vector<std::string>& variants, const std::string& where,
                          const toml::node* at) -> Status {
     for (const auto& text : variants) {
       if (!ParseVariantSpec(text)->NeedsCalibration()) continue;
       return r.Error(where + " variants",
-                     fmt::format("{} calibrates on classification images, which a detection study has not: remove it "
+                     fmt::format("{} calibrates on classification images, which a {} study has not: remove it "
                                  "(fp16 and int8-dynamic need no calibration)",
-                                 text),
+                                 text, task),
                      StatusCode::kUnsupported, at);
     }
     return Status::Ok();
@@ -570,10 +577,247 @@ Result<std::vector<StudyDataset>> ParseDatasets(const SpecReader& r, const toml:
   return out;
 }
 
+constexpr std::string_view kKeypointsOnly = "set task = \"keypoints\" (top level) for a keypoint study";
+
+// A schema value: a built-in name, or a schema TOML file (relative to the spec's folder).
+Result<std::string> SchemaValue(const SpecReader& r, const toml::table& t, std::string_view where,
+                                const fs::path& base) {
+  SWEETSPOT_ASSIGN_OR_RETURN(auto schema, r.String(t, "schema", where));
+  if (!schema || BuiltinSchema(*schema).ok()) return schema.value_or("");
+  const fs::path file = Resolve(base, *schema);
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    return r.Error(fmt::format("{} schema", where),
+                   fmt::format("'{}' is neither a built-in schema ({}) nor a schema file; fix the name or the path "
+                               "(relative paths start at the spec's folder)",
+                               *schema, fmt::join(BuiltinSchemaNames(), ", ")),
+                   StatusCode::kNotFound, t.get("schema"));
+  }
+  return file.string();
+}
+
+// [keypoints] or [models.keypoints]: the decoder keys (checked by the
+// decoder's own parser, as the evaluation reads them) and the schema.
+Status ParseKeypointDecoder(const SpecReader& r, const toml::table& t, std::string_view where, const fs::path& base,
+                            std::initializer_list<std::string_view> study_keys, std::string* decoder_toml,
+                            std::string* schema) {
+  SWEETSPOT_ASSIGN_OR_RETURN(*schema, SchemaValue(r, t, where, base));
+  std::vector<std::string_view> drop = {"schema"};
+  drop.insert(drop.end(), study_keys.begin(), study_keys.end());
+  toml::table decoder = t;
+  for (std::string_view key : drop) decoder.erase(key);
+  if (decoder.empty()) return Status::Ok();
+  decoder.is_inline(false);
+  std::ostringstream text;
+  text << decoder;
+  *decoder_toml = text.str();
+  const auto parsed =
+      ParseKeypointDecoderToml(*decoder_toml, PreprocessSource(fmt::format("{} {}", r.file(), where), false));
+  return parsed.ok() ? Status::Ok() : parsed.status();
+}
+
+// [keypoints] pck_alphas, normalization and padding.
+Status ParseKeypointScoring(const SpecReader& r, const toml::table& t, StudyKeypoints* out) {
+  constexpr std::string_view kWhere = "[keypoints]";
+  if (const toml::node* n = t.get("pck_alphas")) {
+    const toml::array* a = n->as_array();
+    std::vector<double> alphas;
+    for (std::size_t i = 0; a != nullptr && i < a->size(); ++i) {
+      const toml::node& e = *a->get(i);
+      const auto v = e.is_integer() ? static_cast<double>(*e.value<std::int64_t>()) : e.value_or(-1.0);
+      alphas.push_back(v);
+    }
+    const bool valid = !alphas.empty() && std::all_of(alphas.begin(), alphas.end(), [](double v) { return v > 0; });
+    if (!valid) {
+      return r.Error("[keypoints] pck_alphas",
+                     "must be a non-empty array of numbers > 0, the primary first, e.g. [0.2, 0.1, 0.05]", n);
+    }
+    SWEETSPOT_RETURN_IF_ERROR(r.CheckDistinct(alphas, kWhere, "pck_alphas", n));
+    out->pck_alphas = alphas;
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(auto normalization, r.String(t, "normalization", kWhere));
+  if (normalization && *normalization != "box" && *normalization != "head") {
+    return r.Error("[keypoints] normalization",
+                   fmt::format("'{}' is not a PCK normalisation; write \"box\" (the person box's longer side) or "
+                               "\"head\" (the head segment, MPII)",
+                               *normalization),
+                   t.get("normalization"));
+  }
+  out->normalization = normalization.value_or(out->normalization);
+  SWEETSPOT_ASSIGN_OR_RETURN(auto padding, r.Number(t, "padding", kWhere));
+  out->padding = padding.value_or(out->padding);
+  if (out->padding < 1.0) {
+    return r.Error("[keypoints] padding", "must be >= 1 (the crop side over the person box's longer side)",
+                   t.get("padding"));
+  }
+  return Status::Ok();
+}
+
+// Two or four numbers (a point, a box).
+Result<std::optional<std::vector<double>>> Numbers(const SpecReader& r, const toml::table& t, std::string_view key,
+                                                   std::size_t count, std::string_view example) {
+  const toml::node* n = t.get(key);
+  if (n == nullptr) return std::optional<std::vector<double>>();
+  const toml::array* a = n->as_array();
+  std::vector<double> values;
+  for (std::size_t i = 0; a != nullptr && i < a->size(); ++i) {
+    const toml::node& e = *a->get(i);
+    if (!e.is_number()) break;
+    values.push_back(e.is_integer() ? static_cast<double>(*e.value<std::int64_t>()) : *e.value<double>());
+  }
+  if (values.size() != count || (a != nullptr && a->size() != count)) {
+    return r.Error(fmt::format("[video] {}", key), fmt::format("must be {} numbers (pixels), e.g. {}", count, example),
+                   n);
+  }
+  return std::optional<std::vector<double>>(values);
+}
+
+// [video]: the video, the person's first square, the frames and the stability threshold.
+Status ParseVideoTable(const SpecReader& r, const toml::table& t, const fs::path& base, StudyVideo* out) {
+  constexpr std::string_view kWhere = "[video]";
+  SWEETSPOT_RETURN_IF_ERROR(
+      r.CheckKeys(t, kWhere, {"path", "centre", "side", "box", "padding", "max_frames", "min_confidence"}));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto path, r.String(t, "path", kWhere));
+  if (!path) return r.Error(kWhere, "path is missing; add path = \"walk.avi\" (a video file or a frame folder)");
+  out->path = Resolve(base, *path);
+  std::error_code ec;
+  if (!fs::exists(out->path, ec)) {
+    return r.Error("[video] path",
+                   fmt::format("'{}' does not exist; fix the path (relative paths start at the spec's folder)",
+                               out->path.string()),
+                   StatusCode::kNotFound, t.get("path"));
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(auto centre, Numbers(r, t, "centre", 2, "centre = [640, 210]"));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto box, Numbers(r, t, "box", 4, "box = [480, 40, 800, 380]"));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto side, r.Number(t, "side", kWhere));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto padding, r.Number(t, "padding", kWhere));
+  if (box && (centre || side)) {
+    return r.Error("[video] box", "and centre/side both give the first square; keep one", t.get("box"));
+  }
+  if (box) {
+    const Box b{(*box)[0], (*box)[1], (*box)[2], (*box)[3]};
+    if (b.width() <= 0 || b.height() <= 0)
+      return r.Error("[video] box", "must be [x1, y1, x2, y2] with x2 > x1, y2 > y1", t.get("box"));
+    const TrackSquare square = TrackSquare::AroundBox(b, padding.value_or(1.25));
+    *out = StudyVideo{out->path, square.cx_px, square.cy_px, square.side_px};
+  } else if (!centre || !side || *side <= 0) {
+    return r.Error(kWhere,
+                   "needs the person's square in the first frame: add centre = [x, y] and side = S (pixels, S > 0), "
+                   "or box = [x1, y1, x2, y2]",
+                   StatusCode::kInvalidArgument, &t);
+  } else {
+    *out = StudyVideo{out->path, (*centre)[0], (*centre)[1], *side};
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(auto max_frames, r.Integer(t, "max_frames", kWhere, 0));
+  out->max_frames = static_cast<std::uint64_t>(max_frames.value_or(0));
+  SWEETSPOT_ASSIGN_OR_RETURN(auto min_confidence, r.Number(t, "min_confidence", kWhere));
+  out->min_confidence = min_confidence.value_or(out->min_confidence);
+  if (out->min_confidence < 0 || out->min_confidence > 1) {
+    return r.Error("[video] min_confidence", "must be in [0, 1] (a joint's score)", t.get("min_confidence"));
+  }
+  return Status::Ok();
+}
+
+// [keypoints] and [video]: for keypoint studies only.
+Status ParseKeypointTables(const SpecReader& r, const toml::table& root, bool keypoints, const fs::path& base,
+                           StudySpec* spec) {
+  for (const char* key : {"keypoints", "video"}) {
+    if (!keypoints && root.contains(key)) {
+      return r.Error(fmt::format("[{}]", key), fmt::format("is for keypoint studies; {}", kKeypointsOnly),
+                     root.get(key));
+    }
+  }
+  if (!keypoints) return Status::Ok();
+  if (const toml::node* n = root.get("keypoints")) {
+    const toml::table* t = n->as_table();
+    if (t == nullptr) return r.Error("[keypoints]", "must be a table (docs/study.md \"Keypoint studies\")", n);
+    SWEETSPOT_RETURN_IF_ERROR(ParseKeypointDecoder(r, *t, "[keypoints]", base,
+                                                   {"pck_alphas", "normalization", "padding"},
+                                                   &spec->keypoints.decoder_toml, &spec->keypoints.schema));
+    SWEETSPOT_RETURN_IF_ERROR(ParseKeypointScoring(r, *t, &spec->keypoints));
+  }
+  if (const toml::node* n = root.get("video")) {
+    const toml::table* t = n->as_table();
+    if (t == nullptr) return r.Error("[video]", "must be a table: [video] path = \"walk.avi\"", n);
+    SWEETSPOT_RETURN_IF_ERROR(ParseVideoTable(r, *t, base, &spec->video));
+  }
+  return Status::Ok();
+}
+
+// A [[models]] entry's `engine` and [models.keypoints] (keypoint studies only).
+Status ParseModelKeypoints(const SpecReader& r, const toml::table& m, const std::string& where, bool keypoints,
+                           const fs::path& base, StudyModel* model) {
+  for (const char* key : {"engine", "keypoints"}) {
+    if (!keypoints && m.contains(key)) {
+      return r.Error(fmt::format("{} {}", where, key), fmt::format("is for keypoint studies; {}", kKeypointsOnly),
+                     m.get(key));
+    }
+  }
+  if (!keypoints) return Status::Ok();
+  SWEETSPOT_ASSIGN_OR_RETURN(auto engine, r.String(m, "engine", where));
+  if (engine) {
+    const std::vector<std::string> available = BackendNames();
+    if (std::find(available.begin(), available.end(), *engine) == available.end()) {
+      return r.Error(where + " engine",
+                     fmt::format("unknown engine '{}'; use one of: {}", *engine, fmt::join(available, ", ")),
+                     StatusCode::kInvalidArgument, m.get("engine"));
+    }
+    model->engine = *engine;
+  }
+  const toml::node* n = m.get("keypoints");
+  if (n == nullptr) return Status::Ok();
+  const toml::table* t = n->as_table();
+  if (t == nullptr) return r.Error(where + " keypoints", "must be a table of decoder keys and schema", n);
+  return ParseKeypointDecoder(r, *t, where + " keypoints", base, {}, &model->keypoints_toml, &model->schema);
+}
+
+// min_pck, min_oks (fractions), max_jitter_px, max_angle_noise_deg: keypoint
+// studies only; the noise bounds need a video.
+Status ParseKeypointConstraints(const SpecReader& r, const toml::table& ct, StudySpec* spec) {
+  constexpr std::string_view kWhere = "[constraints]";
+  const bool keypoints = spec->task == StudyTask::kKeypoints;
+  for (const char* key : {"min_pck", "min_oks", "max_jitter_px", "max_angle_noise_deg"}) {
+    if (!ct.contains(key)) continue;
+    if (!keypoints) {
+      return r.Error(fmt::format("{} {}", kWhere, key), fmt::format("is for keypoint studies; {}", kKeypointsOnly),
+                     StatusCode::kInvalidArgument, ct.get(key));
+    }
+    const bool noise = std::string_view(key).starts_with("max_");
+    if (noise && spec->video.path.empty()) {
+      return r.Error(fmt::format("{} {}", kWhere, key),
+                     "is measured on a video, and the spec has none: add [video] with path, centre and side (or "
+                     "remove the constraint)",
+                     StatusCode::kInvalidArgument, ct.get(key));
+    }
+  }
+  Constraints& k = spec->constraints;
+  k.pck_alpha = spec->keypoints.pck_alphas.front();
+  SWEETSPOT_ASSIGN_OR_RETURN(k.min_pck, r.Number(ct, "min_pck", kWhere));
+  SWEETSPOT_ASSIGN_OR_RETURN(k.min_oks, r.Number(ct, "min_oks", kWhere));
+  SWEETSPOT_ASSIGN_OR_RETURN(k.max_jitter_px, r.Number(ct, "max_jitter_px", kWhere));
+  SWEETSPOT_ASSIGN_OR_RETURN(k.max_angle_noise_deg, r.Number(ct, "max_angle_noise_deg", kWhere));
+  for (const auto& [value, key] : {std::pair{k.min_pck, "min_pck"}, {k.min_oks, "min_oks"}}) {
+    if (value && (*value < 0 || *value > 1)) {
+      return r.Error(fmt::format("{} {}", kWhere, key),
+                     fmt::format("{:g} is not a fraction in [0, 1]; write 0.7 for 70 %", *value), ct.get(key));
+    }
+  }
+  for (const auto& [value, key] :
+       {std::pair{k.max_jitter_px, "max_jitter_px"}, {k.max_angle_noise_deg, "max_angle_noise_deg"}}) {
+    if (value && *value <= 0) return r.Error(fmt::format("{} {}", kWhere, key), "must be > 0", ct.get(key));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string_view StudyTaskName(StudyTask task) {
-  return task == StudyTask::kDetection ? "detection" : "classification";
+  switch (task) {
+    case StudyTask::kDetection: return "detection";
+    case StudyTask::kKeypoints: return "keypoints";
+    case StudyTask::kClassification: break;
+  }
+  return "classification";
 }
 
 Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_path) {
@@ -585,9 +829,10 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     return Status::InvalidData(
         fmt::format("{} line {}: {}", spec_path.string(), e.source().begin.line, e.description()));
   }
-  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(root, "(top level)",
-                                        {"name", "task", "reference", "objective", "variants", "dataset", "datasets",
-                                         "detection", "models", "runtime", "constraints", "cascade"}));
+  SWEETSPOT_RETURN_IF_ERROR(
+      r.CheckKeys(root, "(top level)",
+                  {"name", "task", "reference", "objective", "variants", "dataset", "datasets", "detection",
+                   "keypoints", "video", "models", "runtime", "constraints", "cascade"}));
 
   StudySpec spec;
   spec.spec_path = fs::absolute(spec_path).lexically_normal();
@@ -597,12 +842,17 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
   spec.name = name ? *name : spec.spec_path.stem().string();
   if (spec.name.empty()) return r.Error("name", "must not be empty", root.get("name"));
   SWEETSPOT_ASSIGN_OR_RETURN(auto task, r.String(root, "task", "(top level)"));
-  if (task && *task != "classification" && *task != "detection") {
-    return r.Error("task", fmt::format("'{}' is not a task; write \"classification\" or \"detection\"", *task),
+  if (task && *task != "classification" && *task != "detection" && *task != "keypoints") {
+    return r.Error("task",
+                   fmt::format("'{}' is not a task; write \"classification\", \"detection\" or \"keypoints\"", *task),
                    root.get("task"));
   }
   const bool detection = task == "detection";
-  spec.task = detection ? StudyTask::kDetection : StudyTask::kClassification;
+  const bool keypoints = task == "keypoints";
+  // Detection and keypoint studies read their datasets from `datasets`.
+  const bool listed = detection || keypoints;
+  spec.task = detection ? StudyTask::kDetection : keypoints ? StudyTask::kKeypoints : StudyTask::kClassification;
+  SWEETSPOT_RETURN_IF_ERROR(ParseKeypointTables(r, root, keypoints, base, &spec));
   if (!detection && root.contains("detection")) {
     return r.Error("[detection]", fmt::format("is for detection studies; {}", kDetectionOnly), root.get("detection"));
   }
@@ -618,12 +868,14 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
   if (root.contains("datasets")) {
     SWEETSPOT_ASSIGN_OR_RETURN(spec.datasets, ParseDatasets(r, root, base));
     if (!detection && spec.datasets.size() > 1) {
-      return r.Error("[[datasets]]",
-                     fmt::format("lists {} datasets but a classification study evaluates one: keep one entry, or {}",
-                                 spec.datasets.size(), kDetectionOnly),
-                     StatusCode::kInvalidArgument, root.get("datasets"));
+      return r.Error(
+          "[[datasets]]",
+          fmt::format("lists {} datasets but a {} study evaluates one: keep one entry{}", spec.datasets.size(),
+                      keypoints ? "keypoint" : "classification",
+                      keypoints ? " (one study per labelled dataset)" : ", or " + std::string(kDetectionOnly)),
+          StatusCode::kInvalidArgument, root.get("datasets"));
     }
-    if (!detection) {
+    if (!listed) {
       const StudyDataset only = spec.datasets.front();
       spec.datasets.clear();
       spec.dataset_path = only.path;
@@ -636,13 +888,15 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     const toml::table* dataset = root["dataset"].as_table();
     if (dataset == nullptr) {
       return r.Error("[dataset]",
-                     detection ? "missing; add [[datasets]] with path = \"data/\" (a VOC folder, COCO JSON or YOLO "
-                                 "data.yaml), one per dataset"
-                               : "missing; add [dataset] with path = \"images/\" (an image folder, manifest or IDX "
-                                 "prefix)");
+                     detection   ? "missing; add [[datasets]] with path = \"data/\" (a VOC folder, COCO JSON or YOLO "
+                                   "data.yaml), one per dataset"
+                     : keypoints ? "missing; add [dataset] with path = \"persons.json\" (a COCO keypoint JSON or an "
+                                   "MPII-style JSON list)"
+                                 : "missing; add [dataset] with path = \"images/\" (an image folder, manifest or IDX "
+                                   "prefix)");
     }
     SWEETSPOT_RETURN_IF_ERROR(ParseDatasetTable(r, *dataset, base, &spec));
-    if (detection) {  // the one dataset is read from `datasets` alone
+    if (listed) {  // the one dataset is read from `datasets` alone
       spec.datasets.push_back({DatasetName(spec.dataset_path), spec.dataset_path, spec.classes_file,
                                spec.dataset_preprocess_toml, spec.limit});
       spec.dataset_path.clear();
@@ -662,7 +916,8 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     const std::string where = fmt::format("[[models]] #{}", i + 1);
     const toml::table* m = models->get(i)->as_table();
     if (m == nullptr) return r.Error(where, "must be a table with path = \"model.onnx\"");
-    SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(*m, where, {"name", "path", "preprocess", "dims", "variants", "detection"}));
+    SWEETSPOT_RETURN_IF_ERROR(
+        r.CheckKeys(*m, where, {"name", "path", "preprocess", "dims", "variants", "detection", "engine", "keypoints"}));
     SWEETSPOT_ASSIGN_OR_RETURN(auto path, r.String(*m, "path", where));
     if (!path) return r.Error(where, "path is missing; add path = \"model.onnx\"");
     StudyModel model;
@@ -691,6 +946,7 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     SWEETSPOT_RETURN_IF_ERROR(ParseDetectionTable(r, *m, where + " detection", false, base, &model_detection));
     model.detection_toml = model_detection.decoder_toml;
     model.model_classes = model_detection.model_classes;
+    SWEETSPOT_RETURN_IF_ERROR(ParseModelKeypoints(r, *m, where, keypoints, base, &model));
     spec.models.push_back(std::move(model));
   }
   SWEETSPOT_ASSIGN_OR_RETURN(auto reference, r.String(root, "reference", "(top level)"));
@@ -702,8 +958,12 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
     spec.reference = *reference;
   }
   SWEETSPOT_ASSIGN_OR_RETURN(spec.variants, r.Variants(root, "(top level)", {"identity"}));
-  if (detection) SWEETSPOT_RETURN_IF_ERROR(CheckDetectionVariants(r, root, spec));
+  if (listed) SWEETSPOT_RETURN_IF_ERROR(CheckDetectionVariants(r, root, spec));
   SWEETSPOT_ASSIGN_OR_RETURN(spec.cascade, ParseCascade(r, root, names));
+  if (keypoints && spec.cascade) {
+    return r.Error("[cascade]", "cascades classifiers; a keypoint study has none: remove [cascade]",
+                   StatusCode::kInvalidArgument, root.get("cascade"));
+  }
   SWEETSPOT_ASSIGN_OR_RETURN(auto objective, r.String(root, "objective", "(top level)"));
   if (objective) {
     auto parsed = ParseObjective(*objective);
@@ -728,7 +988,7 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
                    "spinning", "memory_arena", "duration_s", "max_duration_s", "min_count", "target_ci", "eval_batch",
                    "eval_threads", "timeout_s"}));
   SWEETSPOT_ASSIGN_OR_RETURN(spec.settings, RuntimeSettings(r, rt));
-  if (detection) SWEETSPOT_RETURN_IF_ERROR(CheckDetectionSettings(r, rt, spec.settings));
+  if (listed) SWEETSPOT_RETURN_IF_ERROR(CheckDetectionSettings(r, rt, spec.settings, StudyTaskName(spec.task)));
   SWEETSPOT_ASSIGN_OR_RETURN(auto duration, r.Number(rt, "duration_s", "[runtime]"));
   SWEETSPOT_ASSIGN_OR_RETURN(auto max_duration, r.Number(rt, "max_duration_s", "[runtime]"));
   SWEETSPOT_ASSIGN_OR_RETURN(auto min_count, r.Integer(rt, "min_count", "[runtime]", 1));
@@ -751,10 +1011,11 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
   const toml::table* constraints = root["constraints"].as_table();
   if (root.contains("constraints") && constraints == nullptr) return r.Error("constraints", "must be a table");
   const toml::table& ct = constraints != nullptr ? *constraints : kEmpty;
-  SWEETSPOT_RETURN_IF_ERROR(
-      r.CheckKeys(ct, "[constraints]",
-                  {"min_top1", "min_map50_95", "min_map50", "max_p50_ms", "max_p99_ms", "min_items_per_s",
-                   "max_peak_memory_mb", "max_model_memory_mb", "max_size_mb"}));
+  SWEETSPOT_RETURN_IF_ERROR(r.CheckKeys(
+      ct, "[constraints]",
+      {"min_top1", "min_map50_95", "min_map50", "min_pck", "min_oks", "max_jitter_px", "max_angle_noise_deg",
+       "max_p50_ms", "max_p99_ms", "min_items_per_s", "max_peak_memory_mb", "max_model_memory_mb", "max_size_mb"}));
+  SWEETSPOT_RETURN_IF_ERROR(ParseKeypointConstraints(r, ct, &spec));
   Constraints& k = spec.constraints;
   SWEETSPOT_ASSIGN_OR_RETURN(k.min_top1, r.Number(ct, "min_top1", "[constraints]"));
   SWEETSPOT_ASSIGN_OR_RETURN(k.min_map50_95, r.Number(ct, "min_map50_95", "[constraints]"));
@@ -769,6 +1030,13 @@ Result<StudySpec> ParseStudySpec(std::string_view text, const fs::path& spec_pat
   if (detection && k.min_top1) {
     return r.Error("[constraints] min_top1",
                    "a detection study measures no top-1; use min_map50_95 (COCO mAP@[.5:.95]) or min_map50 (mAP@0.5)",
+                   StatusCode::kInvalidArgument, ct.get("min_top1"));
+  }
+  if (keypoints && k.min_top1) {
+    return r.Error("[constraints] min_top1",
+                   fmt::format("a keypoint study measures no top-1; use min_pck (PCK@{:g}, [keypoints] pck_alphas' "
+                               "first) or min_oks",
+                               spec.keypoints.pck_alphas.front()),
                    StatusCode::kInvalidArgument, ct.get("min_top1"));
   }
   for (const char* key : {"min_map50_95", "min_map50"}) {
@@ -820,6 +1088,8 @@ Status WithSpecFixes(const Status& status) {
       dims.push_back(fmt::format("{} = {}", fix.key, value));
     } else if (fix.field == "batch") {
       other.push_back(fmt::format("[runtime] batch = [{}]", value));
+    } else if (fix.field == "engine") {  // a keypoint model another engine loads
+      other.push_back(fmt::format("[[models]] engine = \"{}\"", value));
     } else if (fix.field == "classes") {
       other.push_back(fmt::format("[dataset] classes = \"{}\"", value));
     } else if (fix.field != "input" && fix.field != "allow_corrupt") {  // a study has no such option

@@ -1,6 +1,7 @@
 #include "sweetspot/study_report.h"
 
 #include "study/detection_study.h"
+#include "study/keypoint_study.h"
 #include "study/report_tables.h"
 #include "sweetspot/text_file.h"
 
@@ -39,10 +40,6 @@ std::string Top1(const Candidate& c) {
 std::string P50(const Candidate& c) {
   if (!c.p50_ci.valid) return Ms(c.p50_ms);
   return fmt::format("{} [{}, {}]", Ms(c.p50_ms), Ms(c.p50_ci.lower), Ms(c.p50_ci.upper));
-}
-
-nlohmann::json IntervalJson(const stats::Interval& ci) {
-  return ci.valid ? nlohmann::json::array({ci.lower, ci.upper}) : nlohmann::json(nullptr);
 }
 
 // "CPU ms" beside "p50 ms": the process's CPU time per query (measure.h).
@@ -283,6 +280,7 @@ json EnginesJson(const StudyReport& r) {
 
 std::string RenderStudyText(const StudyReport& r) {
   if (r.task == StudyTask::kDetection) return RenderDetectionStudyText(r);
+  if (r.task == StudyTask::kKeypoints) return RenderKeypointStudyText(r);
   std::string out = Headline(r) + "\n";
   for (const std::string& note : r.dataset_notes) out += "  note: " + note + "\n";
   out += Conditions(r) + "\n";
@@ -351,6 +349,7 @@ constexpr std::size_t kCascadeJsonPoints = 101;
 
 std::string RenderStudyJson(const StudyReport& r) {
   if (r.task == StudyTask::kDetection) return RenderDetectionStudyJson(r);
+  if (r.task == StudyTask::kKeypoints) return RenderKeypointStudyJson(r);
   json candidates = json::array();
   for (std::size_t i = 0; i < r.candidates.size(); ++i) {
     const Candidate& c = r.candidates[i];
@@ -472,15 +471,8 @@ std::string RenderStudyJson(const StudyReport& r) {
 
 std::string RenderStudyCsv(const StudyReport& r) {
   if (r.task == StudyTask::kDetection) return RenderDetectionStudyCsv(r);
-  const auto field = [](const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char ch : s) {
-      if (ch == '"') out += '"';
-      out += ch;
-    }
-    return out + "\"";
-  };
+  if (r.task == StudyTask::kKeypoints) return RenderKeypointStudyCsv(r);
+  const auto field = CsvField;
   std::string out =
       "name,model,setting,size_bytes,param_count,macs,top1,top1_ci_lower,top1_ci_upper,p50_ms,p50_ci_lower,p50_ci_"
       "upper,cpu_ms_per_inference,"
@@ -506,6 +498,7 @@ std::string RenderStudyCsv(const StudyReport& r) {
 
 std::string RenderStudyMarkdown(const StudyReport& r) {
   if (r.task == StudyTask::kDetection) return RenderDetectionStudyMarkdown(r);
+  if (r.task == StudyTask::kKeypoints) return RenderKeypointStudyMarkdown(r);
   std::string out = fmt::format("# Study `{}`\n\n{} candidate(s) on {} ({} samples); {}.\n\n", r.study,
                                 r.candidates.size(), r.dataset, r.dataset_samples, Conditions(r));
   for (const std::string& note : r.dataset_notes) out += "- note: " + note + "\n";

@@ -155,7 +155,7 @@ TEST_F(DetectionSpecTest, ErrorsNameTheKeyAndTheirFixWorks) {
        {"study.toml [detection]", "iou_threshold"},
        detection + voc + kModels + "[detection]\niou_threshold = 0.5\n"},
       {"task = \"segmentation\"\n" + voc + kModels,
-       {"task", "write \"classification\" or \"detection\""},
+       {"task", "write \"classification\", \"detection\" or \"keypoints\""},
        detection + voc + kModels},
       {detection + voc + "[[datasets]]\npath = \"voc/\"\n" + kModels,
        {"[[datasets]] #2 name", "'voc' names two datasets"},

@@ -1,0 +1,135 @@
+// A keypoint study end to end on the kit (../shared/data/pose-efficientpose,
+// skipped without it): EfficientPose RT (ONNX Runtime) and I (opencv-dnn,
+// which ONNX Runtime cannot load) on the 12 labelled COCO persons and 60
+// frames of the walking video, under a PCK constraint, through the real
+// binary and SQLite; then the same command again reuses every measurement.
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "study_fixtures.h"
+#include "support/support.h"
+
+namespace sweetspot {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::RunCli;
+using testing::Slurp;
+using testing::TempDir;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string Spec(const fs::path& kit) {
+  return fmt::format(R"(
+name = "efficientpose"
+task = "keypoints"
+objective = "max-throughput"
+
+[keypoints]
+schema = "efficientpose16"
+
+[dataset]
+path = "{0}/data/coco/test_coco.json"
+
+[video]
+path = "{0}/data/openpose_video.avi"
+centre = [640, 210]
+side = 440
+max_frames = 60
+
+[[models]]
+name = "EfficientPoseRT"
+path = "{0}/models/EfficientPoseRT_224.onnx"
+
+[[models]]
+name = "EfficientPoseI"
+path = "{0}/models/EfficientPoseI_256.onnx"
+engine = "opencv-dnn"
+
+[runtime]
+threads = 1
+
+[constraints]
+min_pck = 0.5
+)",
+                     kit.string());
+}
+
+TEST(KeypointStudyTest, EfficientPoseRtAndIUnderAPckBoundWithTheStabilityFigures) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(kit, "pose-efficientpose");
+  TempDir dir;
+  testing::WriteFile(dir / "study.toml", Spec(kit));
+  const std::string command = fmt::format("study '{}' -q --db '{}' --json '{}'", (dir / "study.toml").string(),
+                                          (dir / "kp.db").string(), (dir / "report.json").string());
+  const auto run = RunCli(command);
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  std::printf("%s", run.out.c_str());
+  EXPECT_THAT(run.out, HasSubstr("PCK@0.2 % (95 % CI)"));
+  EXPECT_THAT(run.out, HasSubstr("Stability of "));
+  EXPECT_THAT(run.out, HasSubstr("jitter"));
+  const json report = json::parse(Slurp(dir / "report.json"));
+  EXPECT_EQ(report["task"], "keypoints");
+  // The most accurate is the reference the video is tracked by and compared with.
+  EXPECT_EQ(report["reference"], "EfficientPoseI");
+  ASSERT_TRUE(report["recommended"].is_string()) << report.dump(2);
+  ASSERT_EQ(report["candidates"].size(), 2u);
+  for (const json& c : report["candidates"]) {
+    EXPECT_GT(c["pck"]["value"].get<double>(), 0.5) << c.dump();
+    EXPECT_EQ(c["metrics"]["persons"], 12);
+    ASSERT_TRUE(c["stability"].is_object()) << c["name"];
+    EXPECT_EQ(c["stability"]["frames"], 60) << c["name"];
+    EXPECT_GT(c["speed"]["network_p50_ms"].get<double>(), 0.0);
+  }
+  const json& rt = report["candidates"][0];
+  EXPECT_EQ(rt["engine"], "onnxruntime");
+  EXPECT_EQ(report["candidates"][1]["engine"], "opencv-dnn");
+  ASSERT_TRUE(rt["confidence_drop"].is_object());
+  EXPECT_GT(rt["stability"]["overall_jitter_px"]["count"].get<int>(), 0);
+  EXPECT_FALSE(rt["stability"]["overall_jitter_px"]["verdict"].get<std::string>().empty());
+
+  // A rerun measures nothing again.
+  const auto again = RunCli(command);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  const json reused = json::parse(Slurp(dir / "report.json"));
+  EXPECT_EQ(reused["measured"], 0);
+  EXPECT_EQ(reused["reused"], 3);  // two labelled evaluations and the video run
+  EXPECT_EQ(reused["recommended"], report["recommended"]);
+}
+
+}  // namespace
+}  // namespace sweetspot
+
+namespace sweetspot {
+namespace {
+
+// ONNX Runtime refuses EfficientPose I; the failure names the spec key that
+// fixes it, and the fix applied measures it.
+TEST(KeypointStudyTest, AModelOnnxRuntimeRefusesNamesTheEngineKeyAndTheKeyFixesIt) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(kit, "pose-efficientpose");
+  TempDir dir;
+  const std::string spec = fmt::format(R"(
+task = "keypoints"
+[keypoints]
+schema = "efficientpose16"
+[dataset]
+path = "{0}/data/mpii/test_mpii.json"
+limit = 1
+[[models]]
+path = "{0}/models/EfficientPoseI_256.onnx"
+)",
+                                       kit.string());
+  testing::WriteFile(dir / "study.toml", spec);
+  const std::string command =
+      fmt::format("study '{}' -q --db '{}'", (dir / "study.toml").string(), (dir / "kp.db").string());
+  const auto refused = RunCli(command);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("set [[models]] engine = \"opencv-dnn\""));
+  testing::WriteFile(dir / "study.toml", spec + "engine = \"opencv-dnn\"\n");
+  const auto fixed = RunCli(command);
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err << fixed.out;
+}
+
+}  // namespace
+}  // namespace sweetspot
