@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "detection_flags.h"
 #include "eval_detection.h"
+#include "eval_keypoints.h"
 #include "output.h"
 #include "preprocess_flags.h"
 #include "sweetspot/backend.h"
@@ -23,6 +24,7 @@
 #include "sweetspot/detection_dataset.h"
 #include "sweetspot/eval_report.h"
 #include "sweetspot/evaluate.h"
+#include "sweetspot/keypoint_dataset.h"
 #include "sweetspot/metrics.h"
 #include "sweetspot/preprocess.h"
 #include "sweetspot/text_file.h"
@@ -30,6 +32,16 @@
 namespace sweetspot::cli {
 namespace {
 namespace fs = std::filesystem;
+
+// The keypoint task's own flags.
+struct KeypointArgs {
+  std::string schema;
+  std::string decoder;  // --keypoint-decoder FILE
+  std::vector<double> pck_alphas = {0.2, 0.1, 0.05};
+  std::string pck_norm = "box";
+  double padding = 1.25;
+  std::string reference_runtime;  // "" -> --runtime
+};
 
 struct EvalArgs {
   std::string model;
@@ -57,6 +69,7 @@ struct EvalArgs {
   std::string protocol = "coco";
   std::uint64_t bootstrap = 1000;
   bool print_decoder = false;
+  KeypointArgs keypoints;
 };
 
 // Live bars while a stage runs; the closing line of each stage comes from
@@ -126,14 +139,65 @@ Result<DetectionEvalRequest> MakeDetectionRequest(const EvalArgs& a) {
   return request;
 }
 
-// --task auto: detection when --data has the shape of a VOC, COCO or YOLO dataset.
-Result<bool> IsDetectionTask(const EvalArgs& a) {
-  if (a.task == "detection") return true;
-  if (a.task == "classification") return false;
-  if (a.task != "auto") {
-    return Status::InvalidArgument("--task: '" + a.task + "' is not a task (auto, classification or detection)");
+// --task auto: keypoints when --data is a COCO keypoint or MPII-style JSON,
+// else detection when it has the shape of a VOC, COCO or YOLO dataset.
+Result<std::string> ResolveTask(const EvalArgs& a) {
+  if (a.task == "auto") {
+    if (IsKeypointDataset(a.data)) return std::string("keypoints");
+    return std::string(IsDetectionDataset(a.data) ? "detection" : "classification");
   }
-  return IsDetectionDataset(a.data);
+  if (a.task != "classification" && a.task != "detection" && a.task != "keypoints") {
+    return Status::InvalidArgument("--task: '" + a.task +
+                                   "' is not a task (auto, classification, detection or keypoints)");
+  }
+  return a.task;
+}
+
+KeypointModelRequest KeypointModel(const EvalArgs& a, const std::string& path, const std::string& engine) {
+  KeypointModelRequest model;
+  model.model_path = path;
+  model.schema = a.keypoints.schema;
+  model.engine = engine;
+  if (!a.keypoints.decoder.empty()) {
+    model.decoder_layers.push_back({PreprocessSource(a.keypoints.decoder), "", a.keypoints.decoder});
+  }
+  return model;
+}
+
+Status RunKeypoints(const EvalArgs& a) {
+  const KeypointArgs& k = a.keypoints;
+  for (const double alpha : k.pck_alphas) {
+    if (!(alpha > 0.0)) {
+      return Status::InvalidArgument(fmt::format(
+          "--pck-alpha: {} is not a threshold; give fractions of the norm > 0, e.g. --pck-alpha 0.2,0.1,0.05", alpha));
+    }
+  }
+  std::error_code ec;
+  if (!k.decoder.empty() && !fs::is_regular_file(k.decoder, ec)) {
+    return Status::NotFound("--keypoint-decoder: " + k.decoder + " does not exist; give a keypoint decoder TOML file");
+  }
+  if (!k.reference_runtime.empty()) {
+    SWEETSPOT_RETURN_IF_ERROR(WithFlag(CreateBackend(k.reference_runtime), "--reference-runtime").status());
+  }
+  KeypointEvalCommand command;
+  KeypointEvalRequest& r = command.request;
+  r.model = KeypointModel(a, a.model, a.runtime);
+  SWEETSPOT_ASSIGN_OR_RETURN(r.model.layers, PreprocessLayers(a.preprocess_file, a.preprocess));
+  r.dataset_path = a.data;
+  r.padding = k.padding;
+  r.limit = a.limit;
+  r.pck_alphas = k.pck_alphas;
+  r.pck_normalization = k.pck_norm;
+  r.bootstrap_replicates = a.bootstrap;
+  r.seed = a.seed;
+  r.threads = a.threads;
+  r.engine = a.runtime;
+  if (!a.reference.empty()) {
+    command.reference = KeypointModel(a, a.reference, k.reference_runtime.empty() ? a.runtime : k.reference_runtime);
+    command.reference->layers = r.model.layers;
+  }
+  command.json = a.json;
+  return RunKeypointEval(command);
 }
 
 Status RunDetection(const EvalArgs& a, std::size_t per_class_rows) {
@@ -192,8 +256,9 @@ Status RunEval(const EvalArgs& a) {
     return Status::NotFound("--reference: model " + a.reference + " does not exist");
   }
   SWEETSPOT_RETURN_IF_ERROR(WithFlag(CreateBackend(a.runtime), "--runtime").status());
-  SWEETSPOT_ASSIGN_OR_RETURN(const bool detection, IsDetectionTask(a));
-  if (detection) return RunDetection(a, per_class_rows);
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::string task, ResolveTask(a));
+  if (task == "keypoints") return RunKeypoints(a);
+  if (task == "detection") return RunDetection(a, per_class_rows);
   SWEETSPOT_ASSIGN_OR_RETURN(EvalRequest request, MakeRequest(a, a.model));
   if (a.print_preprocess) return PrintPreprocess(request);
 
@@ -239,6 +304,24 @@ Status RunEval(const EvalArgs& a) {
   return Status::Ok();
 }
 
+void AddKeypointFlags(CLI::App* cmd, KeypointArgs* k) {
+  cmd->add_option("--schema", k->schema,
+                  "keypoints: the model's joints, a built-in schema (coco17, mpii16, efficientpose16) or a schema TOML "
+                  "file (default: the decoder's `schema` key)");
+  cmd->add_option("--keypoint-decoder", k->decoder,
+                  "keypoints: a keypoint decoder TOML file (layout heatmap|simcc|regression, refine, schema, ...) "
+                  "over the model's metadata_props 'sweetspot.keypoints'");
+  cmd->add_option("--pck-alpha", k->pck_alphas,
+                  "keypoints: PCK thresholds, fractions of the norm (default 0.2,0.1,0.05)")
+      ->delimiter(',');
+  cmd->add_option("--pck-norm", k->pck_norm,
+                  "keypoints: PCK's norm, box (the person box's longer side) or head (the head size; MPII only) "
+                  "(default box)");
+  cmd->add_option("--padding", k->padding, "keypoints: crop side / the person box's longer side (default 1.25)");
+  cmd->add_option("--reference-runtime", k->reference_runtime,
+                  "keypoints: the runtime of --reference (default: --runtime)");
+}
+
 }  // namespace
 
 void RegisterEval(CLI::App& root, Action* selected) {
@@ -246,7 +329,9 @@ void RegisterEval(CLI::App& root, Action* selected) {
   CLI::App* cmd = root.add_subcommand(
       "eval",
       "Measure a classification model's accuracy (top-1/5 with 95 % intervals, per class, calibration, paired "
-      "comparison), or a detector's (mAP with 95 % intervals, per class, speed per stage, paired comparison)");
+      "comparison), a detector's (mAP with 95 % intervals, per class, speed per stage, paired comparison), or a "
+      "keypoint model's (PCK, OKS, COCO keypoint AP, confidence, per-joint error with 95 % intervals; paired "
+      "comparison and confidence drop)");
   cmd->footer(
       "DATA is an image folder (ROOT/<class>/<image>), a .csv/.tsv manifest of `path,label` rows, or an\n"
       "IDX prefix (e.g. /usr/share/datasets/fashion-mnist/t10k). Preprocessing is layered: defaults\n"
@@ -258,20 +343,27 @@ void RegisterEval(CLI::App& root, Action* selected) {
       "YOLO data.yaml (or images/ + labels/ folder); --task auto picks it. The decoder is layered the same way:\n"
       "defaults < metadata_props 'sweetspot.detection' < --decoder < the decoder flags; the layout is detected\n"
       "when none sets it. See the detection section of docs/eval.md.\n\n"
+      "Keypoints: DATA is a COCO keypoint JSON (person_keypoints_*.json) or an MPII-style JSON list; --task auto\n"
+      "picks it. Top-down: each labelled person is cropped (a square, its box's longer side x --padding), run\n"
+      "and decoded (--keypoint-decoder FILE over the model's metadata_props 'sweetspot.keypoints'); the model's\n"
+      "joints (--schema) are scored on the dataset's joints of the same name. See docs/keypoints.md.\n\n"
       "Examples:\n"
       "  sweetspot eval resnet20.onnx --data cifar10-test --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225\n"
       "  sweetspot eval small.onnx --data val.csv --preprocess prep.toml --reference large.onnx --json out.json\n"
       "  sweetspot eval model.onnx --data /usr/share/datasets/fashion-mnist/t10k --color gray --limit 1000\n"
       "  sweetspot eval nanodet_m.onnx --data voc/ --preprocess nanodet-preprocess.toml --decoder "
       "nanodet-detector.toml "
-      "--model-classes coco80 --protocol voc");
+      "--model-classes coco80 --protocol voc\n"
+      "  sweetspot eval EfficientPoseRT_224.onnx --data test_coco.json --schema efficientpose16 --mean "
+      "0.485,0.456,0.406 --std 0.229,0.224,0.225 --reference EfficientPoseI_256.onnx --reference-runtime opencv-dnn");
   cmd->add_option("model", args->model, "ONNX model file")->required();
   cmd->add_option("--data", args->data,
                   "image folder, manifest (.csv/.tsv) or IDX prefix; for detection a VOC folder, COCO JSON or YOLO "
                   "data.yaml")
       ->required();
   cmd->add_option("--task", args->task,
-                  "auto|classification|detection (default auto: detection when --data is a detection dataset)");
+                  "auto|classification|detection|keypoints (default auto: keypoints when --data is a keypoint JSON, "
+                  "detection when it is a detection dataset)");
   cmd->add_option("--classes", args->classes_file,
                   "class-name file (one per line): the classes, in order, of a manifest, IDX data or image folder");
   cmd->add_option("--preprocess", args->preprocess_file, "preprocessing spec (TOML, see docs/eval.md)");
@@ -280,8 +372,8 @@ void RegisterEval(CLI::App& root, Action* selected) {
                 "print the resolved preprocessing as TOML and exit (nothing is evaluated)");
   cmd->add_option("--output-kind", args->output_kind, "auto|logits|probabilities|sigmoid (default auto: detected)");
   cmd->add_option("--reference", args->reference, "a second model to compare with, sample by sample");
-  cmd->add_option("--limit", args->limit, "evaluate a stratified subset of N samples");
-  cmd->add_option("--seed", args->seed, "seed of the --limit subset (default 0)");
+  cmd->add_option("--limit", args->limit, "evaluate a stratified subset of N samples (keypoints: the first N persons)");
+  cmd->add_option("--seed", args->seed, "seed of the --limit subset (keypoints: of the bootstrap) (default 0)");
   cmd->add_option("--batch", args->batch,
                   "batch size for models with a dynamic batch (default 32; detection 1: per-image single-stream "
                   "times)")
@@ -302,9 +394,11 @@ void RegisterEval(CLI::App& root, Action* selected) {
                   "detection scoring: coco (mAP@[.5:.95], 101-point) or voc (all-point AP@0.5, +1 pixel, difficult "
                   "ignored) (default coco)");
   cmd->add_option("--bootstrap", args->bootstrap,
-                  "detection: bootstrap replicates of the mAP intervals and the comparison (default 1000; 0: none)");
+                  "detection and keypoints: bootstrap replicates of the intervals and the comparison (default 1000; "
+                  "0: none)");
   cmd->add_flag("--print-decoder", args->print_decoder,
                 "detection: print the resolved decoder as TOML and exit (nothing is evaluated)");
+  AddKeypointFlags(cmd, &args->keypoints);
   cmd->add_option("--predictions", args->predictions, "write per-sample predictions (CSV) to FILE");
   cmd->add_option("--json", args->json, "write the results as JSON to FILE (- prints only the JSON)");
   cmd->add_flag("--allow-corrupt", args->allow_corrupt, "evaluate even if more than 1 % of the images are unreadable");
@@ -312,6 +406,7 @@ void RegisterEval(CLI::App& root, Action* selected) {
   cmd->add_flag("--no-cache", args->no_cache, "decode without reading or writing the tensor cache");
   cmd->callback([args, selected] { *selected = [args] { return RunEval(*args); }; });
   RegisterDetectionEvalChild(root, selected);
+  RegisterKeypointEvalChild(root, selected);
 }
 
 }  // namespace sweetspot::cli

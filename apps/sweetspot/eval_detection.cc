@@ -1,7 +1,5 @@
 #include "eval_detection.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -81,21 +79,15 @@ std::string PerClassText(const DetectionMetrics& m, std::size_t max_rows) {
 
 std::string SpeedText(const DetectionEvalResult& r) {
   const DetectionTimeSummary t = SummarizeTimes(r.times);
-  std::string out =
+  const std::string heading =
       r.batch_size == 1
-          ? fmt::format("\nspeed per image (single stream, batch 1, {} thread(s), images in turn)\n", r.threads)
-          : fmt::format(
-                "\nspeed per image (batches of {}: each image is its batch's time / its images, {} thread(s))\n",
-                r.batch_size, r.threads);
-  out += fmt::format("  {:<16}  {:>9}  {:>9}\n", "stage", "p50 ms", "mean ms");
-  const auto row = [&](std::string_view name, const stats::Summary& s) {
-    out += fmt::format("  {:<16}  {:>9.2f}  {:>9.2f}\n", name, s.p50, s.mean);
-  };
-  row("pre-processing", t.preprocess_ms);
-  row("network", t.network_ms);
-  row("decoding+NMS", t.postprocess_ms);
-  row("total", t.total_ms);
-  return out;
+          ? fmt::format("\nspeed per image (single stream, batch 1, {} thread(s), images in turn)", r.threads)
+          : fmt::format("\nspeed per image (batches of {}: each image is its batch's time / its images, {} thread(s))",
+                        r.batch_size, r.threads);
+  return StageTimesTable(heading, {{"pre-processing", &t.preprocess_ms},
+                                   {"network", &t.network_ms},
+                                   {"decoding+NMS", &t.postprocess_ms},
+                                   {"total", &t.total_ms}});
 }
 
 std::string HeaderText(const DetectionEvalResult& r) {
@@ -128,8 +120,7 @@ std::string ComparisonText(const DetectionEvalResult& reference, const Detection
   out += fmt::format("\ncomparison   model - reference over {} images (paired bootstrap)\n", c.images);
   out += fmt::format("  {:<13} {:+.2f} points", voc ? "mAP@0.5" : "mAP@[.5:.95]", 100 * diff);
   if (ci.valid) out += fmt::format("   95 % CI [{:+.2f}, {:+.2f}]", 100 * ci.lower, 100 * ci.upper);
-  out +=
-      fmt::format("   p = {:.3g}: {}\n", c.p_value, c.p_value < 0.05 ? "significant at 5 %" : "not significant at 5 %");
+  out += "   " + SignificanceText(c.p_value) + "\n";
   const double other = voc ? c.map50_95_diff : c.map50_diff;
   const stats::Interval& other_ci = voc ? c.map50_95_diff_ci : c.map50_diff_ci;
   out += fmt::format("  {:<13} {:+.2f} points", voc ? "mAP@[.5:.95]" : "mAP@0.5", 100 * other);
@@ -241,18 +232,7 @@ Status RunDetectionEval(const DetectionEvalCommand& command) {
 }
 
 void RegisterDetectionEvalChild(CLI::App& root, Action* selected) {
-  auto child_args = std::make_shared<std::vector<std::string>>();
-  CLI::App* child = root.add_subcommand("__detection-eval-child", "");
-  child->group("");  // hidden from --help
-  child->add_option("files", *child_args)->expected(2)->required();
-  child->callback([child_args, selected] {
-    *selected = [child_args]() -> Status {
-      const Status status = RunDetectionEvalChild((*child_args)[0], (*child_args)[1]);
-      // The result file says everything; skip the runtime's teardown.
-      std::fflush(nullptr);
-      _exit(status.ok() ? 0 : 1);
-    };
-  });
+  RegisterChildCommand(root, selected, "__detection-eval-child", RunDetectionEvalChild);
 }
 
 }  // namespace sweetspot::cli

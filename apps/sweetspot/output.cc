@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <utility>
 
 #include <fmt/core.h>
@@ -236,6 +237,32 @@ void ProgressBar::Clear() {
   drawn_ = false;
 }
 
+std::string StageTimesTable(std::string_view heading,
+                            std::initializer_list<std::pair<std::string_view, const stats::Summary*>> stages) {
+  std::string out = fmt::format("{}\n  {:<16}  {:>9}  {:>9}\n", heading, "stage", "p50 ms", "mean ms");
+  for (const auto& [name, s] : stages) out += fmt::format("  {:<16}  {:>9.2f}  {:>9.2f}\n", name, s->p50, s->mean);
+  return out;
+}
+
+std::string SignificanceText(double p_value) {
+  return fmt::format("p = {:.3g}: {}", p_value, p_value < 0.05 ? "significant at 5 %" : "not significant at 5 %");
+}
+
+void RegisterChildCommand(CLI::App& root, std::function<Status()>* selected, const std::string& name,
+                          Status (*run)(const std::filesystem::path& request, const std::filesystem::path& result)) {
+  auto files = std::make_shared<std::vector<std::string>>();
+  CLI::App* child = root.add_subcommand(name, "");
+  child->group("");  // hidden from --help
+  child->add_option("files", *files)->expected(2)->required();
+  child->callback([files, selected, run] {
+    *selected = [files, run]() -> Status {
+      const Status status = run((*files)[0], (*files)[1]);
+      std::fflush(nullptr);
+      _exit(status.ok() ? 0 : 1);
+    };
+  });
+}
+
 CLI::Validator PositiveInteger() { return IntegerAtLeast(1, "a positive integer", "POSITIVE"); }
 
 Status WithFlagFixes(const Status& status) {
@@ -247,8 +274,12 @@ Status WithFlagFixes(const Status& status) {
       flags.push_back(
           fmt::format("--{} {}={}", fix.field == "dims" ? "dim" : "input", fix.key, fmt::join(fix.values, ",")));
     } else {
-      // Every other field is its flag: "crop_fraction" is --crop-fraction, a list is comma-separated.
-      std::string flag = "--" + fix.field;
+      // Every other field is its flag ("crop_fraction" is --crop-fraction, a
+      // list is comma-separated) but a few named otherwise.
+      static const std::map<std::string, std::string> kRenamed = {{"engine", "runtime"},
+                                                                  {"pck_normalization", "pck_norm"}};
+      const auto renamed = kRenamed.find(fix.field);
+      std::string flag = "--" + (renamed == kRenamed.end() ? fix.field : renamed->second);
       std::replace(flag.begin(), flag.end(), '_', '-');
       flags.push_back(fix.values.empty() ? flag : fmt::format("{} {}", flag, fmt::join(fix.values, ",")));
     }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <string>
@@ -16,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sweetspot/stats.h"
 #include "sweetspot/status.h"
 
 namespace sweetspot::cli {
@@ -51,6 +53,22 @@ Status CheckOneStdout(std::initializer_list<std::pair<std::string_view, std::str
 // to its message ("...: pass --size 224x224 --dim H=VALUE"): the one table
 // from the library's field names to flags. main renders every error so.
 Status WithFlagFixes(const Status& status);
+
+// The per-stage speed table eval prints: `heading`, then one row per stage
+// with its p50 and mean in milliseconds.
+std::string StageTimesTable(std::string_view heading,
+                            std::initializer_list<std::pair<std::string_view, const stats::Summary*>> stages);
+
+// "p = 0.012: significant at 5 %" (or "not significant at 5 %"): a paired
+// comparison's p-value as eval prints it.
+std::string SignificanceText(double p_value);
+
+// Registers the hidden subcommand `name` REQUEST RESULT of an isolated
+// measurement (child_process.h): runs `run(request, result)` and leaves
+// without static destructors (the result file says everything, errors
+// included; the runtime's teardown is skipped).
+void RegisterChildCommand(CLI::App& root, std::function<Status()>* selected, const std::string& name,
+                          Status (*run)(const std::filesystem::path& request, const std::filesystem::path& result));
 
 // True when stderr is a terminal: progress bars are drawn only then.
 bool StderrIsTerminal();

@@ -230,18 +230,7 @@ void RegisterStudy(CLI::App& root, Action* selected) {
   cmd->callback([args, selected] { *selected = [args] { return WithSpecFixes(RunStudyCommand(*args)); }; });
 
   // Internal: the child process of an isolated accuracy measurement.
-  auto child_args = std::make_shared<std::vector<std::string>>();
-  CLI::App* child = root.add_subcommand("__eval-child", "");
-  child->group("");  // hidden from --help
-  child->add_option("files", *child_args)->expected(2)->required();
-  child->callback([child_args, selected] {
-    *selected = [child_args]() -> Status {
-      const Status status = RunEvalChild((*child_args)[0], (*child_args)[1]);
-      // The result file says everything; skip the runtime's teardown.
-      std::fflush(nullptr);
-      _exit(status.ok() ? 0 : 1);
-    };
-  });
+  RegisterChildCommand(root, selected, "__eval-child", RunEvalChild);
 }
 
 }  // namespace sweetspot::cli

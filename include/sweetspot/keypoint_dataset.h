@@ -63,4 +63,9 @@ struct KeypointDataset {
 Result<KeypointDataset> OpenKeypointDataset(const std::filesystem::path& path,
                                             const KeypointDatasetOptions& options = {});
 
+// True when `path` is a JSON file in one of the two formats above (told
+// apart as OpenKeypointDataset does; nothing else is checked): how `eval`
+// picks the keypoint task. A COCO instances file without "keypoints" is not.
+bool IsKeypointDataset(const std::filesystem::path& path);
+
 }  // namespace sweetspot

@@ -280,6 +280,13 @@ Result<KeypointDataset> ReadMpii(const fs::path& file, const json& doc, const fs
 
 }  // namespace
 
+bool IsKeypointDataset(const fs::path& path) {
+  std::error_code ec;
+  if (path.extension() != ".json" || !fs::is_regular_file(path, ec)) return false;
+  const auto doc = ParseJsonFile(path);
+  return doc.ok() && (IsCocoKeypoints(*doc) || IsMpii(*doc));
+}
+
 Result<KeypointDataset> OpenKeypointDataset(const fs::path& path, const KeypointDatasetOptions& options) {
   SWEETSPOT_ASSIGN_OR_RETURN(const json doc, ParseJsonFile(path));
   const fs::path folder = options.image_dir.empty() ? path.parent_path() : options.image_dir;
