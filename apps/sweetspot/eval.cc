@@ -17,6 +17,7 @@
 #include "detection_flags.h"
 #include "eval_detection.h"
 #include "eval_keypoints.h"
+#include "keypoint_flags.h"
 #include "output.h"
 #include "preprocess_flags.h"
 #include "sweetspot/backend.h"
@@ -33,13 +34,11 @@ namespace sweetspot::cli {
 namespace {
 namespace fs = std::filesystem;
 
-// The keypoint task's own flags.
+// The keypoint task's flags beside the shared ones (keypoint_flags.h).
 struct KeypointArgs {
-  std::string schema;
-  std::string decoder;  // --keypoint-decoder FILE
+  KeypointFlags model;  // --schema, --keypoint-decoder, --person-padding
   std::vector<double> pck_alphas = {0.2, 0.1, 0.05};
   std::string pck_norm = "box";
-  double padding = 1.25;
   std::string reference_runtime;  // "" -> --runtime
 };
 
@@ -153,14 +152,13 @@ Result<std::string> ResolveTask(const EvalArgs& a) {
   return a.task;
 }
 
-KeypointModelRequest KeypointModel(const EvalArgs& a, const std::string& path, const std::string& engine) {
+Result<KeypointModelRequest> KeypointModel(const EvalArgs& a, const std::string& path, const std::string& engine) {
   KeypointModelRequest model;
   model.model_path = path;
-  model.schema = a.keypoints.schema;
+  model.schema = a.keypoints.model.schema;
   model.engine = engine;
-  if (!a.keypoints.decoder.empty()) {
-    model.decoder_layers.push_back({PreprocessSource(a.keypoints.decoder), "", a.keypoints.decoder});
-  }
+  SWEETSPOT_ASSIGN_OR_RETURN(model.layers, PreprocessLayers(a.preprocess_file, a.preprocess));
+  SWEETSPOT_ASSIGN_OR_RETURN(model.decoder_layers, KeypointDecoderFlagLayers(a.keypoints.model));
   return model;
 }
 
@@ -172,19 +170,14 @@ Status RunKeypoints(const EvalArgs& a) {
           "--pck-alpha: {} is not a threshold; give fractions of the norm > 0, e.g. --pck-alpha 0.2,0.1,0.05", alpha));
     }
   }
-  std::error_code ec;
-  if (!k.decoder.empty() && !fs::is_regular_file(k.decoder, ec)) {
-    return Status::NotFound("--keypoint-decoder: " + k.decoder + " does not exist; give a keypoint decoder TOML file");
-  }
   if (!k.reference_runtime.empty()) {
     SWEETSPOT_RETURN_IF_ERROR(WithFlag(CreateBackend(k.reference_runtime), "--reference-runtime").status());
   }
   KeypointEvalCommand command;
   KeypointEvalRequest& r = command.request;
-  r.model = KeypointModel(a, a.model, a.runtime);
-  SWEETSPOT_ASSIGN_OR_RETURN(r.model.layers, PreprocessLayers(a.preprocess_file, a.preprocess));
+  SWEETSPOT_ASSIGN_OR_RETURN(r.model, KeypointModel(a, a.model, a.runtime));
   r.dataset_path = a.data;
-  r.padding = k.padding;
+  r.padding = k.model.padding.value_or(r.padding);
   r.limit = a.limit;
   r.pck_alphas = k.pck_alphas;
   r.pck_normalization = k.pck_norm;
@@ -193,8 +186,9 @@ Status RunKeypoints(const EvalArgs& a) {
   r.threads = a.threads;
   r.engine = a.runtime;
   if (!a.reference.empty()) {
-    command.reference = KeypointModel(a, a.reference, k.reference_runtime.empty() ? a.runtime : k.reference_runtime);
-    command.reference->layers = r.model.layers;
+    SWEETSPOT_ASSIGN_OR_RETURN(
+        command.reference,
+        KeypointModel(a, a.reference, k.reference_runtime.empty() ? a.runtime : k.reference_runtime));
   }
   command.json = a.json;
   return RunKeypointEval(command);
@@ -304,20 +298,14 @@ Status RunEval(const EvalArgs& a) {
   return Status::Ok();
 }
 
-void AddKeypointFlags(CLI::App* cmd, KeypointArgs* k) {
-  cmd->add_option("--schema", k->schema,
-                  "keypoints: the model's joints, a built-in schema (coco17, mpii16, efficientpose16) or a schema TOML "
-                  "file (default: the decoder's `schema` key)");
-  cmd->add_option("--keypoint-decoder", k->decoder,
-                  "keypoints: a keypoint decoder TOML file (layout heatmap|simcc|regression, refine, schema, ...) "
-                  "over the model's metadata_props 'sweetspot.keypoints'");
+void AddKeypointEvalFlags(CLI::App* cmd, KeypointArgs* k) {
+  AddKeypointFlags(cmd, &k->model);
   cmd->add_option("--pck-alpha", k->pck_alphas,
                   "keypoints: PCK thresholds, fractions of the norm (default 0.2,0.1,0.05)")
       ->delimiter(',');
   cmd->add_option("--pck-norm", k->pck_norm,
                   "keypoints: PCK's norm, box (the person box's longer side) or head (the head size; MPII only) "
                   "(default box)");
-  cmd->add_option("--padding", k->padding, "keypoints: crop side / the person box's longer side (default 1.25)");
   cmd->add_option("--reference-runtime", k->reference_runtime,
                   "keypoints: the runtime of --reference (default: --runtime)");
 }
@@ -344,8 +332,8 @@ void RegisterEval(CLI::App& root, Action* selected) {
       "defaults < metadata_props 'sweetspot.detection' < --decoder < the decoder flags; the layout is detected\n"
       "when none sets it. See the detection section of docs/eval.md.\n\n"
       "Keypoints: DATA is a COCO keypoint JSON (person_keypoints_*.json) or an MPII-style JSON list; --task auto\n"
-      "picks it. Top-down: each labelled person is cropped (a square, its box's longer side x --padding), run\n"
-      "and decoded (--keypoint-decoder FILE over the model's metadata_props 'sweetspot.keypoints'); the model's\n"
+      "picks it. Top-down: each labelled person is cropped (a square, its box's longer side x --person-padding),\n"
+      "run and decoded (--keypoint-decoder over the model's metadata_props 'sweetspot.keypoints'); the model's\n"
       "joints (--schema) are scored on the dataset's joints of the same name. See docs/keypoints.md.\n\n"
       "Examples:\n"
       "  sweetspot eval resnet20.onnx --data cifar10-test --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225\n"
@@ -398,7 +386,7 @@ void RegisterEval(CLI::App& root, Action* selected) {
                   "0: none)");
   cmd->add_flag("--print-decoder", args->print_decoder,
                 "detection: print the resolved decoder as TOML and exit (nothing is evaluated)");
-  AddKeypointFlags(cmd, &args->keypoints);
+  AddKeypointEvalFlags(cmd, &args->keypoints);
   cmd->add_option("--predictions", args->predictions, "write per-sample predictions (CSV) to FILE");
   cmd->add_option("--json", args->json, "write the results as JSON to FILE (- prints only the JSON)");
   cmd->add_flag("--allow-corrupt", args->allow_corrupt, "evaluate even if more than 1 % of the images are unreadable");

@@ -36,7 +36,7 @@ std::string HeaderText(const KeypointEvalSummary& s, const KeypointEvalRequest& 
   for (const auto& note : s.dataset_notes) out += fmt::format("  note       {}\n", note);
   out += fmt::format("joints       {} scored (the dataset's joints the model has): {}\n", s.joints.size(),
                      fmt::join(s.joints, ", "));
-  out += fmt::format("crops        square, the person box's longer side x {:g}\n", request.padding);
+  out += fmt::format("crops        square, the person box's longer side x {:g} (--person-padding)\n", request.padding);
   out += fmt::format("intervals    95 %, percentile bootstrap over persons ({} replicates)\n", s.bootstrap_replicates);
   return out;
 }
@@ -142,7 +142,7 @@ Status WithFlags(const Status& status, bool reference) {
   if (message.starts_with(dataset)) message = "--data: " + message.substr(dataset.size() - 1);
   for (const auto& [field, flag] : {std::pair<std::string, std::string>{"pck_normalization", "--pck-norm"},
                                     {"pck_alphas", "--pck-alpha"},
-                                    {"padding", "--padding"}}) {
+                                    {"padding", "--person-padding"}}) {
     if (message.starts_with(field)) message = flag + message.substr(field.size());
   }
   std::vector<FieldFix> fixes = status.fixes();

@@ -148,8 +148,7 @@ INSTANTIATE_TEST_SUITE_P(
                               "pass --reference-runtime opencv-dnn",
                               kMpii + "--schema efficientpose16 --reference {kit}/models/EfficientPoseI_256.onnx "
                                       "--reference-runtime opencv-dnn"},
-                      FixCase{"MissingDecoderFile", kMpii + "--keypoint-decoder {kit}/nope.toml",
-                              "give a keypoint decoder TOML file",
+                      FixCase{"MissingDecoderFile", kMpii + "--keypoint-decoder {kit}/nope.toml", "nor a TOML file",
                               kMpii + "--keypoint-decoder {examples}/efficientpose-keypoints.toml"}),
     [](const ::testing::TestParamInfo<FixCase>& param_info) { return param_info.param.name; });
 
