@@ -27,6 +27,7 @@ void RegisterReport(CLI::App& root, Action* selected);
 void RegisterLoad(CLI::App& root, Action* selected);
 void RegisterServe(CLI::App& root, Action* selected);
 void RegisterCascade(CLI::App& root, Action* selected);
+void RegisterStability(CLI::App& root, Action* selected);
 
 // The study a command reads: `study` when given, else the store's only one
 // (errors: an empty store; several studies, naming them, for --study).

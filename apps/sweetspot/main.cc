@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
   sweetspot::cli::RegisterLoad(app, &action);
   sweetspot::cli::RegisterServe(app, &action);
   sweetspot::cli::RegisterCascade(app, &action);
+  sweetspot::cli::RegisterStability(app, &action);
 
   try {
     app.parse(argc, argv);

@@ -7,11 +7,6 @@
 namespace sweetspot {
 namespace {
 
-// One series' figures (the bootstrap of a series against itself gives its intervals).
-std::vector<PairedStability> Figures(const ChannelSeries& series, bool overall, const StabilityOptions& options) {
-  return CompareSeries(series, series, SeriesStatistic::kMean, overall, "", "", options);
-}
-
 struct AgreementSeries {
   ChannelSeries distance_px, distance, beyond, any_beyond;
 };
@@ -47,9 +42,9 @@ KeypointAgreement MeasureKeypointAgreement(const KeypointTrack& a, const Keypoin
   assert(scale_px.size() == a.frames.size());
   const std::vector<std::vector<bool>> mask = JointlyConfident(a, b, options.min_confidence);
   const AgreementSeries series = MeasureFrames(a, b, scale_px, mask, schema.size(), agreement.threshold);
-  const std::vector<PairedStability> px = Figures(series.distance_px, false, options);
-  const std::vector<PairedStability> normalised = Figures(series.distance, true, options);
-  const std::vector<PairedStability> beyond = Figures(series.beyond, false, options);
+  const std::vector<PairedStability> px = SeriesFigures(series.distance_px, false, options);
+  const std::vector<PairedStability> normalised = SeriesFigures(series.distance, true, options);
+  const std::vector<PairedStability> beyond = SeriesFigures(series.beyond, false, options);
   KeypointAgreement out;
   out.model_a = model_a;
   out.model_b = model_b;
@@ -61,7 +56,7 @@ KeypointAgreement MeasureKeypointAgreement(const KeypointTrack& a, const Keypoin
   }
   out.distance = normalised.back().a;
   out.frames_measured = series.any_beyond.Count(0);
-  out.any_beyond_share = Figures(series.any_beyond, false, options)[0].a;
+  out.any_beyond_share = SeriesFigures(series.any_beyond, false, options)[0].a;
   return out;
 }
 

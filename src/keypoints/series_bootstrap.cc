@@ -126,4 +126,8 @@ std::vector<PairedStability> CompareSeries(const ChannelSeries& a, const Channel
   return out;
 }
 
+std::vector<PairedStability> SeriesFigures(const ChannelSeries& series, bool overall, const StabilityOptions& options) {
+  return CompareSeries(series, series, SeriesStatistic::kMean, overall, "", "", options);
+}
+
 }  // namespace sweetspot

@@ -45,6 +45,10 @@ std::vector<PairedStability> CompareSeries(const ChannelSeries& a, const Channel
                                            bool overall, std::string_view a_name, std::string_view b_name,
                                            const StabilityOptions& options);
 
+// One series' figures with their intervals (the bootstrap of a series
+// against itself), per channel and, when `overall`, the mean over channels.
+std::vector<PairedStability> SeriesFigures(const ChannelSeries& series, bool overall, const StabilityOptions& options);
+
 // The block length used for a series of `length` resampled indices.
 std::size_t BlockLengthFor(std::size_t length, const StabilityOptions& options);
 
