@@ -80,7 +80,8 @@ json ToJson(const KeypointVideoRequest& r) {
            {{"score_threshold", r.tracker.score_threshold},
             {"min_joints", r.tracker.min_joints},
             {"padding", r.tracker.padding},
-            {"smoothing", r.tracker.smoothing}}},
+            {"smoothing", r.tracker.smoothing},
+            {"memory_frames", r.tracker.memory_frames}}},
           {"max_frames", r.max_frames},
           {"min_confidence", r.min_confidence},
           {"agreement_threshold", r.agreement_threshold},
@@ -104,6 +105,7 @@ Result<KeypointVideoRequest> KeypointVideoRequestFromJson(const json& j) {
     r.tracker.min_joints = tracker.at("min_joints").get<int>();
     r.tracker.padding = tracker.at("padding").get<double>();
     r.tracker.smoothing = tracker.at("smoothing").get<double>();
+    r.tracker.memory_frames = tracker.at("memory_frames").get<int>();
     r.max_frames = j.at("max_frames").get<std::uint64_t>();
     r.min_confidence = j.at("min_confidence").get<float>();
     r.agreement_threshold = j.at("agreement_threshold").get<double>();

@@ -88,6 +88,40 @@ TEST(PersonTracker, FadingConfidenceLosesTheTrackAtTheFrameWithTooFewJoints) {
   EXPECT_FALSE(tracker.Update(Skeleton(100.0, 100.0)));
 }
 
+// Five joints: the Skeleton's four and a second foot; both feet fade for `fade` frames from frame 2.
+std::vector<Keypoint> WalkingWithFadingFeet(double cx, std::size_t t, std::size_t fade) {
+  std::vector<Keypoint> keypoints = Skeleton(cx, 100.0);
+  keypoints.push_back({cx + 10.0, 150.0, 0.9F});
+  if (t >= 2 && t < 2 + fade) keypoints[3].score = keypoints[4].score = 0.1F;
+  return keypoints;
+}
+
+TEST(PersonTracker, FadingFeetKeepTheirPlaceMovedWithTheBodySoTheSquareKeepsItsSide) {
+  PersonTracker tracker({100.0, 100.0, 150.0}, Options(1.0));
+  for (std::size_t t = 0; t < 6; ++t) {
+    // The body walks 4 px right per frame; frames 2..4 find only head and hands.
+    const double cx = 100.0 + 4.0 * static_cast<double>(t);
+    ASSERT_TRUE(tracker.Update(WalkingWithFadingFeet(cx, t, 3)));
+    EXPECT_EQ(tracker.last_confident_joints(), t >= 2 && t < 5 ? 3 : 5);
+    // The remembered feet move with the hands and head (median shift 4 px): the box is the whole body's.
+    EXPECT_DOUBLE_EQ(tracker.square().side_px, 120.0) << "frame " << t;
+    EXPECT_DOUBLE_EQ(tracker.square().cy_px, 100.0) << "frame " << t;
+    EXPECT_DOUBLE_EQ(tracker.square().cx_px, cx) << "frame " << t;
+  }
+}
+
+TEST(PersonTracker, WithoutMemoryOrPastItTheSquareShrinksOntoTheConfidentJoints) {
+  for (const int memory : {0, 2}) {
+    PersonTrackerOptions options = Options(1.0);
+    options.memory_frames = memory;
+    PersonTracker tracker({100.0, 100.0, 150.0}, options);
+    for (std::size_t t = 0; t < 6; ++t) ASSERT_TRUE(tracker.Update(WalkingWithFadingFeet(100.0, t, 4)));
+    // Frame 5: the feet unconfident for 4 frames (2..5) are forgotten (memory 0 or 2): head and hands remain,
+    // extent 40 x 50, side 1.2 * 50.
+    EXPECT_DOUBLE_EQ(tracker.square().side_px, 60.0) << "memory " << memory;
+  }
+}
+
 TEST(PersonTracker, AroundBoxPadsTheLongerSide) {
   const TrackSquare square = TrackSquare::AroundBox({10.0, 20.0, 50.0, 120.0}, 1.25);
   EXPECT_DOUBLE_EQ(square.cx_px, 30.0);
@@ -113,6 +147,10 @@ TEST(PersonTracker, OptionsOutOfRangeNameTheFieldAndTheFixedValueIsAccepted) {
   options.score_threshold = 1.5F;
   EXPECT_THAT(options.Validate().message(), HasSubstr("tracker.score_threshold"));
   options.score_threshold = 0.3F;
+  EXPECT_TRUE(options.Validate().ok());
+  options.memory_frames = -1;
+  EXPECT_THAT(options.Validate().message(), HasSubstr("tracker.memory_frames"));
+  options.memory_frames = 0;
   EXPECT_TRUE(options.Validate().ok());
 }
 
