@@ -1,18 +1,274 @@
 // `sweetspot stability`: how much models' outputs shake from frame to frame
-// on video, and the internal `__keypoint-video-child` of the study's isolated
-// keypoint video runs (isolated_keypoint_video.h).
+// on video (keypoint jitter and joint-angle noise, classification flicker),
+// and the internal `__keypoint-video-child` of the study's isolated keypoint
+// video runs (isolated_keypoint_video.h). See docs/stability.md.
 #include <unistd.h>
 
 #include <cstdio>
+#include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
 #include "commands.h"
+#include "output.h"
+#include "preprocess_flags.h"
 #include "sweetspot/isolated_keypoint_video.h"
+#include "sweetspot/keypoint_video_summary.h"
+#include "sweetspot/task_stability.h"
+#include "sweetspot/text_file.h"
+#include "sweetspot/video_classification.h"
 
 namespace sweetspot::cli {
 namespace {
+
+struct StabilityArgs {
+  std::string task = "keypoints";
+  std::string video;
+  std::vector<std::string> models, engines, schemas;
+  std::string reference;
+  std::vector<double> box;
+  std::uint64_t max_frames = 0;
+  float min_confidence = 0.3F;
+  double agreement_threshold = 0.05;
+  std::uint64_t bootstrap = 1000;
+  int threads = 0;
+  std::string json;
+  std::string preprocess_file;
+  PreprocessFlags preprocess;
+};
+
+// ---------------------------------------------------------------- text
+std::string Figure(const StabilityFigure& f, int precision) {
+  if (!f.ci.valid) return fmt::format("{:.{}f}", f.value, precision);
+  return fmt::format("{:.{}f} [{:.{}f}, {:.{}f}]", f.value, precision, f.ci.lower, precision, f.ci.upper, precision);
+}
+
+std::string Percent(const StabilityFigure& f) {
+  return Figure({100.0 * f.value, {100.0 * f.ci.lower, 100.0 * f.ci.upper, f.ci.valid}}, 1) + " %";
+}
+
+std::string PairedRow(const PairedStability& p, int precision) {
+  const std::string name = fmt::format("{} ({})", p.name, p.count);
+  if (p.count == 0) return fmt::format("  {:<28} not measured (no jointly confident frames)\n", name);
+  const StabilityFigure diff{p.diff, p.diff_ci};
+  return fmt::format("  {:<28} {:<24} {:<24} {:<26} {}\n", name, Figure(p.a, precision), Figure(p.b, precision),
+                     Figure(diff, precision), p.verdict);
+}
+
+std::string ComparisonText(const KeypointVideoComparison& c, const KeypointVideoSummary& s) {
+  const KeypointStabilityComparison& st = c.stability;
+  std::string out =
+      fmt::format("\n{} vs {}: joints confident (score >= {}) in both, 95 % intervals over {}-frame blocks\n", c.model,
+                  s.reference, s.min_confidence, st.block_length);
+  out += fmt::format("  {:<28} {:<24} {:<24} {:<26} {}\n", "jitter, px/frame^2 (triples)", c.model, s.reference,
+                     "difference", "verdict");
+  out += PairedRow(st.overall_jitter_px, 2);
+  for (const PairedStability& joint : st.jitter_px) out += PairedRow(joint, 2);
+  out += fmt::format("  {:<28}\n", "angle noise, deg/frame^2");
+  for (const PairedStability& angle : st.angle_noise_deg) out += PairedRow(angle, 2);
+  const KeypointAgreement& a = c.agreement;
+  out += fmt::format(
+      "  agreement with {}: mean distance {} of the crop side; frames with a joint beyond {:.0f} %: {} ({} "
+      "frames)\n",
+      s.reference, Percent(a.distance), 100.0 * a.threshold, Percent(a.any_beyond_share), a.frames_measured);
+  const VideoConfidenceDrop& d = c.confidence_drop;
+  out +=
+      fmt::format("  confidence drop against {}: {} % (mean {:.3f} vs {:.3f} on {} joint-frames both detect, p = {})\n",
+                  s.reference, Figure(d.drop_percent, 1), d.model_mean, d.reference_mean, d.joint_frames,
+                  d.p_value < 0.001 ? fmt::format("{:.1e}", d.p_value) : fmt::format("{:.3f}", d.p_value));
+  return out;
+}
+
+std::string KeypointText(const KeypointVideoSummary& s) {
+  std::string out = fmt::format("video {}: {} frames tracked ({:.0f} fps); ", s.video, s.frames, s.fps);
+  out += s.lost_at_frame ? s.note + "\n" : "the track was kept to the end (or --max-frames)\n";
+  out += fmt::format("reference (tracked, the gold standard): {}\n", s.reference);
+  out += fmt::format("confidence (mean score of the detected joints; share >= {}):\n", s.min_confidence);
+  for (const VideoConfidence& c : s.confidence) {
+    out += fmt::format("  {:<28} {:<24} {}\n", c.model, Figure(c.mean, 3), Percent(c.confident_share));
+  }
+  for (const KeypointVideoComparison& c : s.comparisons) out += ComparisonText(c, s);
+  return out;
+}
+
+// ---------------------------------------------------------------- keypoints
+// --box: CX,CY,SIDE (the square itself) or X1,Y1,X2,Y2 (a person box, padded as the tracker pads).
+Result<TrackSquare> InitialSquare(const std::vector<double>& box, double padding) {
+  if (box.size() == 3) return TrackSquare{box[0], box[1], box[2]};
+  if (box.size() == 4 && box[2] > box[0] && box[3] > box[1]) {
+    return TrackSquare::AroundBox({box[0], box[1], box[2], box[3]}, padding);
+  }
+  return Status::InvalidArgument(fmt::format(
+      "--box has {} values; give the person in the first frame as CX,CY,SIDE (a square) or X1,Y1,X2,Y2 (x2 > x1, "
+      "y2 > y1), e.g. --box 640,210,440",
+      box.size()));
+}
+
+// A per-model flag given once (every model) or once per --model.
+Result<std::string> PerModel(const std::vector<std::string>& values, std::size_t m, std::size_t models,
+                             std::string_view flag) {
+  if (values.empty()) return std::string();
+  if (values.size() == 1) return values[0];
+  if (values.size() != models) {
+    return Status::InvalidArgument(
+        fmt::format("{} is given {} times for {} models; give it once (every model) or "
+                    "once per --model, in the same order",
+                    flag, values.size(), models));
+  }
+  return values[m];
+}
+
+Result<KeypointVideoRequest> KeypointRequest(const StabilityArgs& a) {
+  KeypointVideoRequest request;
+  for (std::size_t m = 0; m < a.models.size(); ++m) {
+    KeypointModelRequest model;
+    model.model_path = a.models[m];
+    SWEETSPOT_ASSIGN_OR_RETURN(model.engine, PerModel(a.engines, m, a.models.size(), "--engine"));
+    SWEETSPOT_ASSIGN_OR_RETURN(model.schema, PerModel(a.schemas, m, a.models.size(), "--schema"));
+    if (a.models[m] == a.reference) request.reference = static_cast<int>(m);
+    request.models.push_back(model);
+  }
+  if (!a.reference.empty() && request.reference < 0) {
+    return Status::InvalidArgument(
+        fmt::format("--reference {} is not one of the --model files; give one of them", a.reference));
+  }
+  if (a.box.empty()) {
+    return Status::InvalidArgument(
+        "--task keypoints needs the person's place in the first frame: pass --box CX,CY,SIDE (or X1,Y1,X2,Y2)");
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(request.initial, InitialSquare(a.box, request.tracker.padding));
+  request.video_path = a.video;
+  request.max_frames = a.max_frames;
+  request.min_confidence = a.min_confidence;
+  request.agreement_threshold = a.agreement_threshold;
+  request.bootstrap_replicates = a.bootstrap;
+  request.threads = a.threads;
+  return request;
+}
+
+Status RunKeypointStability(const StabilityArgs& a) {
+  SWEETSPOT_ASSIGN_OR_RETURN(KeypointVideoRequest request, KeypointRequest(a));
+  ProgressBar bar;
+  bar.Print(fmt::format("stability: tracking one person in {} with {} model(s){}...", a.video, a.models.size(),
+                        a.max_frames > 0 ? fmt::format(", at most {} frames", a.max_frames) : ""));
+  SWEETSPOT_ASSIGN_OR_RETURN(KeypointVideoResult result, RunKeypointVideo(request));
+  const KeypointVideoSummary summary =
+      SummarizeKeypointVideo(result, KeypointVideoSummaryOptions::FromRequest(request));
+  if (!a.json.empty()) {
+    const nlohmann::json json = {{"task", "keypoints"}, {"summary", ToJson(summary)}, {"tracks", ToJson(result)}};
+    SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.json, DumpJson(json, 2) + "\n", "--json"));
+    if (a.json == "-") return Status::Ok();
+  }
+  std::cout << SafeText(KeypointText(summary));
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- classification
+std::string FlickerText(const VideoClassificationResult& r, const std::vector<ClassificationFlicker>& flicker,
+                        const PairedStability* paired) {
+  std::string out = fmt::format("video {}: {} frames ({:.0f} fps)\n", r.video, flicker.front().frames, r.fps);
+  out += "flicker (share of consecutive frames whose top-1 changes, 95 % interval):\n";
+  for (std::size_t m = 0; m < flicker.size(); ++m) {
+    out += fmt::format("  {:<28} {}  ({} changes)\n", r.names[m], Percent(flicker[m].share), flicker[m].changes);
+  }
+  if (paired != nullptr) {
+    out += fmt::format("  {} - {}: {} points; {}\n", r.names[0], r.names[1],
+                       Figure({100.0 * paired->diff,
+                               {100.0 * paired->diff_ci.lower, 100.0 * paired->diff_ci.upper, paired->diff_ci.valid}},
+                              1),
+                       paired->verdict);
+  }
+  return out;
+}
+
+Status RunClassificationStability(const StabilityArgs& a) {
+  VideoClassificationRequest request;
+  request.models = a.models;
+  SWEETSPOT_ASSIGN_OR_RETURN(request.layers, PreprocessLayers(a.preprocess_file, a.preprocess));
+  request.video_path = a.video;
+  request.max_frames = a.max_frames;
+  request.threads = a.threads;
+  if (!a.engines.empty()) request.engine = a.engines.front();
+  ProgressBar bar;
+  auto result = ClassifyVideo(request, [&](std::size_t frames) {
+    if (a.max_frames > 0) {
+      bar.Update("classifying", frames, a.max_frames, fmt::format("frame {}", frames));
+    } else {
+      bar.Update("classifying", -1.0, fmt::format("frame {}", frames));
+    }
+  });
+  bar.Clear();
+  if (!result.ok()) return result.status();
+  StabilityOptions options;
+  options.bootstrap_replicates = a.bootstrap;
+  std::vector<ClassificationFlicker> flicker;
+  nlohmann::json models = nlohmann::json::array();
+  for (std::size_t m = 0; m < result->top1.size(); ++m) {
+    flicker.push_back(MeasureClassificationFlicker(result->top1[m], options));
+    models.push_back({{"name", result->names[m]}, {"model", a.models[m]}, {"flicker", ToJson(flicker.back())}});
+  }
+  std::optional<PairedStability> paired;
+  if (result->top1.size() == 2) {
+    paired =
+        CompareClassificationFlicker(result->top1[0], result->top1[1], result->names[0], result->names[1], options);
+  }
+  if (!a.json.empty()) {
+    const nlohmann::json json = {{"task", "classification"},
+                                 {"video", result->video},
+                                 {"fps", result->fps},
+                                 {"models", models},
+                                 {"comparison", paired ? ToJson(*paired) : nlohmann::json()}};
+    SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.json, DumpJson(json, 2) + "\n", "--json"));
+    if (a.json == "-") return Status::Ok();
+  }
+  std::cout << SafeText(FlickerText(*result, flicker, paired ? &*paired : nullptr));
+  return Status::Ok();
+}
+
+Status RunStability(const StabilityArgs& a) {
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.json, "--json"));
+  if (a.task == "keypoints") return RunKeypointStability(a);
+  if (a.models.size() > 2) {
+    return Status::InvalidArgument(fmt::format(
+        "--task classification compares at most two models; {} --model given: run it once per pair", a.models.size()));
+  }
+  return RunClassificationStability(a);
+}
+
+void AddFlags(CLI::App* cmd, StabilityArgs* args) {
+  cmd->add_option("--task", args->task, "keypoints|classification (default keypoints)")
+      ->check(CLI::IsMember({"keypoints", "classification"}));
+  cmd->add_option("--video", args->video, "a video file or a folder of frames")->required();
+  cmd->add_option("--model", args->models, "an ONNX model; repeat it to compare models on the same frames")->required();
+  cmd->add_option("--reference", args->reference,
+                  "keypoints: the --model the tracker follows and the others are compared with (default: the last)");
+  cmd->add_option("--engine", args->engines,
+                  "the runtime per model (once: every model; else once per --model), e.g. opencv-dnn (default "
+                  "onnxruntime)");
+  cmd->add_option("--schema", args->schemas,
+                  "keypoints: the model's joints, a built-in schema (efficientpose16, coco17, mpii16) or a TOML "
+                  "file (once, or once per --model; default: the model's metadata)");
+  cmd->add_option("--box", args->box, "keypoints: the person in the first frame, CX,CY,SIDE or X1,Y1,X2,Y2 (pixels)")
+      ->delimiter(',');
+  cmd->add_option("--max-frames", args->max_frames, "stop after N frames (default 0: the whole video)");
+  cmd->add_option("--min-confidence", args->min_confidence,
+                  "keypoints: a joint is measured where both models' scores are >= this (default 0.3)");
+  cmd->add_option("--agreement-threshold", args->agreement_threshold,
+                  "keypoints: two models' joints disagree beyond this share of the crop side (default 0.05)");
+  cmd->add_option("--bootstrap", args->bootstrap, "bootstrap replicates of the intervals (default 1000; 0: none)");
+  cmd->add_option("--threads", args->threads, "inference threads (default 0: the CPUs this process may use)")
+      ->check(NonNegativeInteger());
+  cmd->add_option("--json", args->json, "write the figures (and keypoint tracks) as JSON to FILE (- prints only it)");
+  cmd->add_option("--preprocess", args->preprocess_file,
+                  "classification: preprocessing spec (TOML, docs/eval.md) over the model's metadata");
+  AddPreprocessFlags(cmd, &args->preprocess);
+}
 
 void RegisterKeypointVideoChild(CLI::App& root, Action* selected) {
   auto child_args = std::make_shared<std::vector<std::string>>();
@@ -31,6 +287,25 @@ void RegisterKeypointVideoChild(CLI::App& root, Action* selected) {
 
 }  // namespace
 
-void RegisterStability(CLI::App& root, Action* selected) { RegisterKeypointVideoChild(root, selected); }
+void RegisterStability(CLI::App& root, Action* selected) {
+  auto args = std::make_shared<StabilityArgs>();
+  CLI::App* cmd = root.add_subcommand("stability", "how much models' outputs shake from frame to frame on video");
+  cmd->footer(
+      "Keypoints: the tracker follows one person from --box with the --reference model (the last by default);\n"
+      "every model gets the same crop of each frame. Jitter (px/frame^2) and joint-angle noise (deg/frame^2)\n"
+      "are measured on joints confident in both models compared, with moving-block bootstrap intervals, the\n"
+      "paired difference, its p-value and a verdict; agreement with the reference and the confidence drop too.\n"
+      "Classification: the share of consecutive frames whose top-1 class changes (flicker); two models are\n"
+      "compared frame by frame. The preprocessing is the model's metadata, --preprocess and the flags, as eval.\n"
+      "See docs/stability.md.\n\n"
+      "Examples:\n"
+      "  sweetspot stability --video walk.avi --box 640,210,440 --model EfficientPoseRT_224.onnx \\\n"
+      "      --model EfficientPoseI_256.onnx --engine opencv-dnn --schema efficientpose16 --max-frames 130\n"
+      "  sweetspot stability --task classification --video walk.avi --model examples/fashion-mnist/cnn-nano.onnx \\\n"
+      "      --model examples/fashion-mnist/resnet-large.onnx");
+  AddFlags(cmd, args.get());
+  cmd->callback([args, selected] { *selected = [args] { return RunStability(*args); }; });
+  RegisterKeypointVideoChild(root, selected);
+}
 
 }  // namespace sweetspot::cli

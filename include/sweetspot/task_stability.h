@@ -64,5 +64,6 @@ DetectionStability MeasureDetectionStability(std::span<const std::vector<Detecti
 
 nlohmann::json ToJson(const ClassificationFlicker& flicker);
 nlohmann::json ToJson(const DetectionStability& stability);
+nlohmann::json ToJson(const PairedStability& comparison);
 
 }  // namespace sweetspot

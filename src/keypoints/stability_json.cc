@@ -13,6 +13,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DetectionStability, frames, matched_pairs, ch
 nlohmann::json ToJson(const KeypointStabilityComparison& comparison) { return comparison; }
 nlohmann::json ToJson(const ClassificationFlicker& flicker) { return flicker; }
 nlohmann::json ToJson(const DetectionStability& stability) { return stability; }
+nlohmann::json ToJson(const PairedStability& comparison) { return comparison; }
 nlohmann::json ToJson(const KeypointAgreement& agreement) { return agreement; }
 
 Result<KeypointStabilityComparison> KeypointStabilityComparisonFromJson(const nlohmann::json& json) {

@@ -1,19 +1,26 @@
 // `sweetspot stability` and the study's isolated keypoint video run
 // (isolated_keypoint_video.h) end to end on the kit's real walking video and
 // EfficientPose models (../shared/data/pose-efficientpose).
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "support/support.h"
 #include "sweetspot/isolated_keypoint_video.h"
+#include "sweetspot/keypoint_video_summary.h"
+#include "sweetspot/text_file.h"
 
 namespace sweetspot {
 namespace {
 
+using testing::CommandResult;
 using ::testing::HasSubstr;
+using testing::RunCli;
 namespace fs = std::filesystem;
 
 // RT on ONNX Runtime, I on OpenCV's DNN (ONNX Runtime refuses its AveragePool pads).
@@ -54,6 +61,110 @@ TEST(RunKeypointVideoIsolated, TheChildReturnsTheTracksAndTheirSummary) {
   request.video_path = (root / "data" / "no_such_video.avi").string();
   const Status failed = RunKeypointVideoIsolated(SWEETSPOT_CLI_PATH, request, limits).status();
   EXPECT_THAT(failed.message(), HasSubstr("no_such_video.avi"));
+}
+
+// ---------------------------------------------------------------- sweetspot stability
+struct KitPaths {
+  fs::path video, rt, i;
+};
+
+KitPaths Kit(const fs::path& root) {
+  return {root / "data" / "openpose_video.avi", root / "models" / "EfficientPoseRT_224.onnx",
+          root / "models" / "EfficientPoseI_256.onnx"};
+}
+
+// Both models on the woman in the middle, RT on ONNX Runtime and I on opencv-dnn.
+std::string KeypointArgs(const KitPaths& k, const std::string& video, const std::string& box, int frames) {
+  return fmt::format(
+      "stability --task keypoints --video {} --box {} --model {} --model {} --engine onnxruntime --engine opencv-dnn "
+      "--schema efficientpose16 --max-frames {} --bootstrap 50 --threads 1",
+      video, box, k.rt.string(), k.i.string(), frames);
+}
+
+TEST(StabilityCli, KeypointsPrintJitterAngleNoiseVerdictsAndWriteTheJson) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  const KitPaths k = Kit(root);
+  testing::TempDir dir;
+  const CommandResult r =
+      RunCli(KeypointArgs(k, k.video.string(), "640,210,440", 12) + " --json " + (dir / "kp.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("12 frames tracked"));
+  EXPECT_THAT(r.out, HasSubstr("EfficientPoseRT_224 vs EfficientPoseI_256"));
+  EXPECT_THAT(r.out, HasSubstr("r_knee_flexion"));
+  EXPECT_THAT(r.out, HasSubstr("confidence drop"));
+  const nlohmann::json json = nlohmann::json::parse(ReadTextFile(dir / "kp.json").value());
+  auto summary = KeypointVideoSummaryFromJson(json.at("summary"));
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_EQ(summary->frames, 12);
+  ASSERT_EQ(summary->comparisons.size(), 1U);
+  EXPECT_FALSE(summary->comparisons[0].stability.overall_jitter_px.verdict.empty());
+  EXPECT_EQ(json.at("tracks").at("crops").size(), 12U);
+}
+
+// Exit 2 and one error line (after the progress lines), saying `says`.
+void ExpectOneLineError(const CommandResult& r, const std::string& says) {
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  ASSERT_FALSE(r.err.empty());
+  const std::string last = r.err.substr(r.err.rfind('\n', r.err.size() - 2) + 1);
+  EXPECT_THAT(last, HasSubstr("sweetspot: error: "));
+  EXPECT_THAT(last, HasSubstr(says));
+  EXPECT_EQ(r.err.find("sweetspot: error: "), r.err.rfind("sweetspot: error: ")) << r.err;
+}
+
+TEST(StabilityCli, BadInputIsOneLineAndItsFixWorks) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  const KitPaths k = Kit(root);
+  testing::TempDir dir;
+  // A file that is no video.
+  testing::WriteFile(dir / "notes.avi", "not a video");
+  ExpectOneLineError(RunCli(KeypointArgs(k, (dir / "notes.avi").string(), "640,210,440", 2)), "notes.avi");
+  // A folder without frames.
+  fs::create_directories(dir / "empty");
+  ExpectOneLineError(RunCli(KeypointArgs(k, (dir / "empty").string(), "640,210,440", 2)), "empty");
+  // --box missing, then a --box of two numbers: the message says the form.
+  const std::string no_box =
+      fmt::format("stability --video {} --model {} --engine opencv-dnn --schema efficientpose16 --max-frames 2",
+                  k.video.string(), k.i.string());
+  ExpectOneLineError(RunCli(no_box), "pass --box CX,CY,SIDE");
+  ExpectOneLineError(RunCli(no_box + " --box 640,210"), "give the person in the first frame as CX,CY,SIDE");
+  EXPECT_EQ(RunCli(no_box + " --box 640,210,440").exit_code, 0);
+  // The fix of a video that does not open or has no frames: the video.
+  EXPECT_EQ(RunCli(KeypointArgs(k, k.video.string(), "640,210,440", 2)).exit_code, 0);
+}
+
+TEST(StabilityCli, ModelsWhoseSchemasShareNoJointAreNamedAndTheSchemaFixesIt) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  const KitPaths k = Kit(root);
+  testing::TempDir dir;
+  std::string joints;
+  for (int j = 0; j < 16; ++j) joints += fmt::format("{}\"j{}\"", j == 0 ? "" : ", ", j);
+  testing::WriteFile(dir / "numbered.toml", "name = \"numbered\"\njoints = [" + joints + "]\n");
+  const std::string args = fmt::format(
+      "stability --video {} --box 640,210,440 --model {} --model {} --engine opencv-dnn --max-frames 2 --bootstrap 0",
+      k.video.string(), k.rt.string(), k.i.string());
+  const CommandResult r = RunCli(args + " --schema " + (dir / "numbered.toml").string() + " --schema efficientpose16");
+  ExpectOneLineError(r, "share no joint");
+  EXPECT_THAT(r.err, HasSubstr("--schema"));
+  EXPECT_EQ(RunCli(args + " --schema efficientpose16").exit_code, 0);
+}
+
+TEST(StabilityCli, ClassificationFlickerOfTwoShippedClassifiersOnTheWalkingVideo) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  testing::TempDir dir;
+  const CommandResult r = RunCli(fmt::format(
+      "stability --task classification --video {} --model {} --model {} --max-frames 40 --bootstrap 100 --json {}",
+      Kit(root).video.string(), testing::DemoModel("cnn-nano").string(), testing::DemoModel("resnet-small").string(),
+      (dir / "cls.json").string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("flicker"));
+  EXPECT_THAT(r.out, HasSubstr("cnn-nano - resnet-small"));
+  const nlohmann::json json = nlohmann::json::parse(ReadTextFile(dir / "cls.json").value());
+  ASSERT_EQ(json.at("models").size(), 2U);
+  EXPECT_EQ(json.at("models")[0].at("flicker").at("frames"), 40);
+  const double share = json.at("models")[0].at("flicker").at("share").at("value");
+  EXPECT_GE(share, 0.0);
+  EXPECT_LE(share, 1.0);
+  EXPECT_EQ(json.at("comparison").at("count"), 39);
 }
 
 }  // namespace

@@ -1,0 +1,88 @@
+#include "sweetspot/video_classification.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "sweetspot/backend.h"
+#include "sweetspot/preprocess.h"
+#include "sweetspot/video_source.h"
+
+namespace sweetspot {
+namespace {
+
+struct Classifier {
+  std::string path;
+  std::unique_ptr<Backend> backend;
+  std::unique_ptr<Session> session;
+  PreprocessSpec spec;
+};
+
+Result<Classifier> OpenClassifier(const std::string& path, const VideoClassificationRequest& request) {
+  Classifier c;
+  c.path = path;
+  SWEETSPOT_ASSIGN_OR_RETURN(c.backend, CreateBackend(request.engine));
+  BackendOptions options;
+  options.intra_op_threads = EvalThreads(request.threads);
+  auto session = c.backend->Load(path, options);
+  if (!session.ok()) return session.status().WithContext("model " + path);
+  c.session = std::move(session).value();
+  if (c.session->inputs().empty()) return Status::InvalidData("model " + path + " has no inputs");
+  SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec layered, LayerPreprocessing(path, request.layers));
+  auto resolved = Resolve(layered, c.session->inputs()[0]);
+  if (!resolved.ok()) return resolved.status().WithContext("model " + path);
+  c.spec = std::move(resolved).value();
+  return c;
+}
+
+Result<int> Top1(Classifier& c, const cv::Mat& bgr) {
+  Shape shape = c.spec.SampleShape();
+  shape.insert(shape.begin(), 1);
+  Tensor input = Tensor::Owned(c.spec.dtype, shape);
+  SWEETSPOT_RETURN_IF_ERROR(
+      ApplyPreprocess(c.spec, bgr, {static_cast<std::byte*>(input.data()), c.spec.SampleSizeBytes()}));
+  auto outputs = c.session->Run(std::span<const Tensor>(&input, 1));
+  if (!outputs.ok()) return outputs.status().WithContext("model " + c.path);
+  if (outputs->empty() || (*outputs)[0].dtype() != DType::kFloat32 || (*outputs)[0].element_count() == 0) {
+    return Status::InvalidData(
+        fmt::format("model {}: its first output is not a float32 tensor of class scores; give a classifier", c.path));
+  }
+  const std::span<const float> scores = (*outputs)[0].values<float>();
+  return static_cast<int>(std::max_element(scores.begin(), scores.end()) - scores.begin());
+}
+
+}  // namespace
+
+Result<VideoClassificationResult> ClassifyVideo(const VideoClassificationRequest& request,
+                                                const std::function<void(std::size_t)>& progress) {
+  if (request.models.empty()) return Status::InvalidArgument("models: give at least one classifier");
+  std::vector<Classifier> classifiers;
+  VideoClassificationResult result;
+  result.video = request.video_path;
+  for (const std::string& path : request.models) {
+    SWEETSPOT_ASSIGN_OR_RETURN(Classifier c, OpenClassifier(path, request));
+    result.names.push_back(std::filesystem::path(path).stem().string());
+    result.preprocess_toml.push_back(c.spec.ToToml());
+    classifiers.push_back(std::move(c));
+  }
+  result.top1.resize(classifiers.size());
+  SWEETSPOT_ASSIGN_OR_RETURN(VideoSource source, VideoSource::Open(request.video_path));
+  result.fps = source.fps();
+  for (std::size_t done = 0; request.max_frames == 0 || done < request.max_frames; ++done) {
+    SWEETSPOT_ASSIGN_OR_RETURN(std::optional<VideoFrame> frame, source.Next());
+    if (!frame.has_value()) break;
+    for (std::size_t m = 0; m < classifiers.size(); ++m) {
+      SWEETSPOT_ASSIGN_OR_RETURN(int top1, Top1(classifiers[m], frame->bgr));
+      result.top1[m].push_back(top1);
+    }
+    if (progress) progress(done + 1);
+  }
+  return result;
+}
+
+}  // namespace sweetspot
