@@ -89,7 +89,7 @@ std::string KeypointText(const KeypointVideoSummary& s) {
   std::string out = fmt::format("video {}: {} frames tracked ({:.0f} fps); ", s.video, s.frames, s.fps);
   out += s.lost_at_frame ? s.note + "\n" : "the track was kept to the end (or --max-frames)\n";
   out += fmt::format("reference (tracked, the gold standard): {}\n", s.reference);
-  out += fmt::format("confidence (mean score of the detected joints; share >= {}):\n", s.min_confidence);
+  out += fmt::format("confidence (mean score of the detected joints; share >= {:g}):\n", s.min_confidence);
   for (const VideoConfidence& c : s.confidence) {
     out += fmt::format("  {:<28} {:<24} {}\n", c.model, Figure(c.mean, 3), Percent(c.confident_share));
   }
