@@ -13,9 +13,11 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "keypoint_flags.h"
 #include "output.h"
 #include "preprocess_flags.h"
 #include "sweetspot/isolated_keypoint_video.h"
@@ -41,6 +43,7 @@ struct StabilityArgs {
   std::string json;
   std::string preprocess_file;
   PreprocessFlags preprocess;
+  std::string keypoint_decoder;
 };
 
 // ---------------------------------------------------------------- text
@@ -126,9 +129,17 @@ Result<std::string> PerModel(const std::vector<std::string>& values, std::size_t
 
 Result<KeypointVideoRequest> KeypointRequest(const StabilityArgs& a) {
   KeypointVideoRequest request;
+  // The same preprocessing and decoder layers over every model's metadata, as eval's.
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<PreprocessLayer> layers,
+                             PreprocessLayers(a.preprocess_file, a.preprocess));
+  KeypointFlags decoder_flag;
+  decoder_flag.decoder = a.keypoint_decoder;
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<DecoderLayer> decoder_layers, KeypointDecoderFlagLayers(decoder_flag));
   for (std::size_t m = 0; m < a.models.size(); ++m) {
     KeypointModelRequest model;
     model.model_path = a.models[m];
+    model.layers = layers;
+    model.decoder_layers = decoder_layers;
     SWEETSPOT_ASSIGN_OR_RETURN(model.engine, PerModel(a.engines, m, a.models.size(), "--engine"));
     SWEETSPOT_ASSIGN_OR_RETURN(model.schema, PerModel(a.schemas, m, a.models.size(), "--schema"));
     if (a.models[m] == a.reference) request.reference = static_cast<int>(m);
@@ -152,12 +163,28 @@ Result<KeypointVideoRequest> KeypointRequest(const StabilityArgs& a) {
   return request;
 }
 
+// A model one engine refuses and another loads (keypoint_eval.h's `engine`
+// fix) is fixed here with --engine, given once per --model in order; main's
+// generic rendering would name eval's --runtime, which stability lacks.
+Status WithEngineFlag(const Status& status) {
+  for (const FieldFix& fix : status.fixes()) {
+    if (fix.field == "engine") {
+      return status.RenderedFixes(
+          fmt::format("pass --engine {} for that model (--engine once per --model, in the same order)",
+                      fmt::join(fix.values, ",")));
+    }
+  }
+  return status;
+}
+
 Status RunKeypointStability(const StabilityArgs& a) {
   SWEETSPOT_ASSIGN_OR_RETURN(KeypointVideoRequest request, KeypointRequest(a));
   ProgressBar bar;
   bar.Print(fmt::format("stability: tracking one person in {} with {} model(s){}...", a.video, a.models.size(),
                         a.max_frames > 0 ? fmt::format(", at most {} frames", a.max_frames) : ""));
-  SWEETSPOT_ASSIGN_OR_RETURN(KeypointVideoResult result, RunKeypointVideo(request));
+  Result<KeypointVideoResult> run = RunKeypointVideo(request);
+  if (!run.ok()) return WithEngineFlag(run.status());
+  const KeypointVideoResult& result = *run;
   const KeypointVideoSummary summary =
       SummarizeKeypointVideo(result, KeypointVideoSummaryOptions::FromRequest(request));
   if (!a.json.empty()) {
@@ -266,7 +293,11 @@ void AddFlags(CLI::App* cmd, StabilityArgs* args) {
       ->check(NonNegativeInteger());
   cmd->add_option("--json", args->json, "write the figures (and keypoint tracks) as JSON to FILE (- prints only it)");
   cmd->add_option("--preprocess", args->preprocess_file,
-                  "classification: preprocessing spec (TOML, docs/eval.md) over the model's metadata");
+                  "preprocessing spec (TOML, docs/eval.md) over each model's metadata, e.g. "
+                  "examples/efficientpose-preprocess.toml");
+  cmd->add_option("--keypoint-decoder", args->keypoint_decoder,
+                  "keypoints: a layout (heatmap|simcc|regression) or a decoder TOML (docs/keypoints.md) over each "
+                  "model's metadata");
   AddPreprocessFlags(cmd, &args->preprocess);
 }
 

@@ -101,6 +101,34 @@ TEST(StabilityCli, KeypointsPrintJitterAngleNoiseVerdictsAndWriteTheJson) {
   EXPECT_EQ(json.at("tracks").at("crops").size(), 12U);
 }
 
+// --preprocess and --keypoint-decoder reach every keypoint model, as in eval:
+// the kit's ImageNet normalisation changes what the models see (their
+// scores), and a decoder flag that is not a layout or file is refused.
+TEST(StabilityCli, KeypointModelsTakeThePreprocessingAndDecoderFlags) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  const KitPaths k = Kit(root);
+  testing::TempDir dir;
+  const fs::path examples = fs::path(SWEETSPOT_TEST_DIR).parent_path() / "examples";
+  const std::string plain = KeypointArgs(k, k.video.string(), "640,210,440", 3) + " --json ";
+  const std::string kit = KeypointArgs(k, k.video.string(), "640,210,440", 3) + " --preprocess " +
+                          (examples / "efficientpose-preprocess.toml").string() + " --keypoint-decoder " +
+                          (examples / "efficientpose-keypoints.toml").string() + " --json ";
+  ASSERT_EQ(RunCli(plain + (dir / "plain.json").string()).exit_code, 0);
+  const CommandResult r = RunCli(kit + (dir / "kit.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json a = nlohmann::json::parse(ReadTextFile(dir / "plain.json").value());
+  const nlohmann::json b = nlohmann::json::parse(ReadTextFile(dir / "kit.json").value());
+  for (int m = 0; m < 2; ++m) {
+    EXPECT_NE(a.at("tracks").at("models").at(m).at("frames").at(0),
+              b.at("tracks").at("models").at(m).at("frames").at(0))
+        << "model " << m << ": the preprocessing did not reach it";
+  }
+  const CommandResult bad =
+      RunCli(KeypointArgs(k, k.video.string(), "640,210,440", 3) + " --keypoint-decoder no_such_layout");
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_THAT(bad.err, HasSubstr("--keypoint-decoder"));
+}
+
 // Exit 2 and one error line (after the progress lines), saying `says`.
 void ExpectOneLineError(const CommandResult& r, const std::string& says) {
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
@@ -128,6 +156,14 @@ TEST(StabilityCli, BadInputIsOneLineAndItsFixWorks) {
   ExpectOneLineError(RunCli(no_box), "pass --box CX,CY,SIDE");
   ExpectOneLineError(RunCli(no_box + " --box 640,210"), "give the person in the first frame as CX,CY,SIDE");
   EXPECT_EQ(RunCli(no_box + " --box 640,210,440").exit_code, 0);
+  // EfficientPose I on ONNX Runtime (which refuses its AveragePool pads): the
+  // fix names stability's own flag, and applying it works.
+  const std::string both = fmt::format(
+      "stability --video {} --box 640,210,440 --model {} --model {} --schema efficientpose16 --max-frames 2 "
+      "--bootstrap 20",
+      k.video.string(), k.rt.string(), k.i.string());
+  ExpectOneLineError(RunCli(both), "pass --engine opencv-dnn for that model");
+  EXPECT_EQ(RunCli(both + " --engine onnxruntime --engine opencv-dnn").exit_code, 0);
   // The fix of a video that does not open or has no frames: the video.
   EXPECT_EQ(RunCli(KeypointArgs(k, k.video.string(), "640,210,440", 2)).exit_code, 0);
 }
