@@ -60,7 +60,7 @@ struct KeypointTrack {
 };
 
 struct StabilityOptions {
-  float min_confidence = 0.3F;             // a joint is confident when score >= this
+  float min_confidence = 0.3F;              // a joint is confident when score >= this
   std::size_t bootstrap_replicates = 1000;  // 0: no intervals, p = 1
   std::size_t block_length = 0;             // 0: stats::DefaultBlockLength of the resampled series
   double confidence = 0.95;                 // of the intervals
@@ -86,7 +86,16 @@ std::vector<std::optional<double>> AngleSeriesDeg(const KeypointTrack& track, co
 // The verdict on a paired difference a - b of a noise figure (larger = noisier):
 // "<a> is noisier than <b> (p = 0.003)", "<b> is noisier than <a> (p = ...)",
 // "no measurable difference (p = 0.412)"; "not measured (no jointly confident
-// frames)" when count == 0. p printed as %.3f, or %.1e below 0.001.
+// frames)" when count == 0; "too few to test (3 measurements; at least 10)"
+// when 0 < count < kMinTestedMeasurements. count: the measurements behind the
+// figure (frame triples, or pairs for flicker; an overall figure's: its
+// joints' triples together). p printed as %.3f, or %.1e below 0.001.
+//
+// Why the minimum: a bootstrap of a handful of values whose differences share
+// a sign puts every replicate on that side and reports p ~ 2/(B+1), calling
+// 2 frame triples "significant"; 10 is the smallest count at which an exact
+// sign test of independent values could reach p < 0.002 (2 * 0.5^10).
+inline constexpr std::int64_t kMinTestedMeasurements = 10;
 std::string StabilityVerdict(std::string_view a_name, std::string_view b_name, double diff, double p_value,
                              double significance, std::int64_t count);
 
@@ -97,8 +106,8 @@ struct StabilityFigure {
 
 // One figure of two models on the same frames.
 struct PairedStability {
-  std::string name;         // the joint, the angle, or "overall"
-  std::int64_t count = 0;   // measurements both models contributed (triples; the overall: joints measured)
+  std::string name;        // the joint, the angle, or "overall"
+  std::int64_t count = 0;  // measurements both models contributed (triples; the overall: joints measured)
   StabilityFigure a, b;
   double diff = 0.0;        // a - b
   stats::Interval diff_ci;  // paired (same blocks)

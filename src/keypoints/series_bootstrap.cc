@@ -105,12 +105,19 @@ std::vector<PairedStability> CompareSeries(const ChannelSeries& a, const Channel
   const std::vector<Pair> point = Evaluate(a, b, all, statistic, overall);
   std::vector<Replicates> replicates = Bootstrap(a, b, statistic, overall, options);
   std::vector<PairedStability> out(point.size());
+  std::int64_t all_measurements = 0;  // every channel's, the overall figure's
+  for (std::size_t k = 0; k < a.channels(); ++k) {
+    all_measurements += point[k].defined() ? std::min(a.Count(k), b.Count(k)) : 0;
+  }
   for (std::size_t c = 0; c < point.size(); ++c) {
     PairedStability& figure = out[c];
+    std::int64_t measurements = 0;
     if (c < a.channels()) {
       figure.count = point[c].defined() ? std::min(a.Count(c), b.Count(c)) : 0;
+      measurements = figure.count;
     } else {
       for (std::size_t k = 0; k < a.channels(); ++k) figure.count += point[k].defined() ? 1 : 0;
+      measurements = all_measurements;
     }
     if (point[c].defined()) {
       figure.a.value = *point[c].a;
@@ -121,7 +128,7 @@ std::vector<PairedStability> CompareSeries(const ChannelSeries& a, const Channel
       figure.p_value = stats::PairedBootstrapPValue(replicates[c].diff);
       figure.diff_ci = stats::PercentileBootstrapInterval(std::move(replicates[c].diff), options.confidence);
     }
-    figure.verdict = StabilityVerdict(a_name, b_name, figure.diff, figure.p_value, options.significance, figure.count);
+    figure.verdict = StabilityVerdict(a_name, b_name, figure.diff, figure.p_value, options.significance, measurements);
   }
   return out;
 }

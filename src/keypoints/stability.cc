@@ -22,8 +22,7 @@ bool TripleMasked(const std::vector<std::vector<bool>>& mask, std::size_t t, std
 }
 
 // Joint jitter |p[t+1] - 2 p[t] + p[t-1]| per triple centre t (index t - 1), one channel per joint.
-ChannelSeries JitterSeries(const KeypointTrack& track, const std::vector<std::vector<bool>>& mask,
-                           std::size_t joints) {
+ChannelSeries JitterSeries(const KeypointTrack& track, const std::vector<std::vector<bool>>& mask, std::size_t joints) {
   const std::size_t n = track.frames.size();
   ChannelSeries series(n >= 3 ? n - 2 : 0, joints);
   for (std::size_t t = 1; t + 1 < n; ++t) {
@@ -46,7 +45,8 @@ ChannelSeries AngleSeries(const KeypointTrack& track, const KeypointSchema& sche
   for (std::size_t k = 0; k < schema.angles.size(); ++k) {
     const std::vector<std::optional<double>> angle = AngleSeriesDeg(track, schema.angles[k], schema, mask);
     for (std::size_t t = 1; t + 1 < n; ++t) {
-      if (angle[t - 1] && angle[t] && angle[t + 1]) series.Add(t - 1, k, *angle[t + 1] - 2.0 * *angle[t] + *angle[t - 1]);
+      if (angle[t - 1] && angle[t] && angle[t + 1])
+        series.Add(t - 1, k, *angle[t + 1] - 2.0 * *angle[t] + *angle[t - 1]);
     }
   }
   return series;
@@ -101,6 +101,10 @@ std::vector<std::optional<double>> AngleSeriesDeg(const KeypointTrack& track, co
 std::string StabilityVerdict(std::string_view a_name, std::string_view b_name, double diff, double p_value,
                              double significance, std::int64_t count) {
   if (count == 0) return "not measured (no jointly confident frames)";
+  if (count < kMinTestedMeasurements) {
+    return fmt::format("too few to test ({} measurement{}; at least {})", count, count == 1 ? "" : "s",
+                       kMinTestedMeasurements);
+  }
   const std::string p = p_value < 0.001 ? fmt::format("{:.1e}", p_value) : fmt::format("{:.3f}", p_value);
   if (p_value >= significance || diff == 0.0) return fmt::format("no measurable difference (p = {})", p);
   return diff > 0.0 ? fmt::format("{} is noisier than {} (p = {})", a_name, b_name, p)

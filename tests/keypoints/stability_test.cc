@@ -82,8 +82,8 @@ TEST(KeypointStability, JointsNotConfidentInBothModelsAreLeftOut) {
 KeypointTrack SwingingKnee(int frames, double amplitude_deg, double period) {
   KeypointTrack track;
   for (int t = 0; t < frames; ++t) {
-    const double interior = (90.0 + amplitude_deg * std::sin(2.0 * std::numbers::pi * t / period)) *
-                            std::numbers::pi / 180.0;
+    const double interior =
+        (90.0 + amplitude_deg * std::sin(2.0 * std::numbers::pi * t / period)) * std::numbers::pi / 180.0;
     track.frames.push_back({{300.0, 200.0, 0.9F},
                             {200.0, 200.0, 0.9F},
                             {200.0 + 100.0 * std::cos(interior), 200.0 + 100.0 * std::sin(interior), 0.9F}});
@@ -141,8 +141,8 @@ KeypointTrack NoisyWalk(int frames, double sigma, std::uint64_t seed) {
   std::normal_distribution<double> noise(0.0, sigma);
   KeypointTrack track;
   for (int t = 0; t < frames; ++t) {
-    track.frames.push_back({{2.0 * t + noise(rng), 100.0 + noise(rng), 0.8F},
-                            {2.0 * t + noise(rng), 300.0 + noise(rng), 0.8F}});
+    track.frames.push_back(
+        {{2.0 * t + noise(rng), 100.0 + noise(rng), 0.8F}, {2.0 * t + noise(rng), 300.0 + noise(rng), 0.8F}});
   }
   return track;
 }
@@ -152,21 +152,21 @@ TEST(KeypointStability, ThreeTimesTheNoiseIsNoisierEitherWayRound) {
   // per coordinate, its magnitude (Rayleigh) mean sqrt(6) sigma sqrt(pi / 2) = 3.07 sigma.
   const KeypointTrack quiet = NoisyWalk(300, 1.0, 1);
   const KeypointTrack loud = NoisyWalk(300, 3.0, 2);
-  const KeypointStabilityComparison ab = CompareKeypointStability(loud, quiet, TwoJoints(), "fast", "accurate",
-                                                                  FewReplicates());
+  const KeypointStabilityComparison ab =
+      CompareKeypointStability(loud, quiet, TwoJoints(), "fast", "accurate", FewReplicates());
   EXPECT_NEAR(ab.overall_jitter_px.a.value, 3.0 * 3.07, 0.8);
   EXPECT_NEAR(ab.overall_jitter_px.b.value, 3.07, 0.3);
   EXPECT_LT(ab.overall_jitter_px.p_value, 0.05);
   EXPECT_GT(ab.overall_jitter_px.diff_ci.lower, 0.0);
   EXPECT_EQ(ab.overall_jitter_px.verdict.rfind("fast is noisier than accurate (p = ", 0), 0U);
-  const KeypointStabilityComparison ba = CompareKeypointStability(quiet, loud, TwoJoints(), "accurate", "fast",
-                                                                  FewReplicates());
+  const KeypointStabilityComparison ba =
+      CompareKeypointStability(quiet, loud, TwoJoints(), "accurate", "fast", FewReplicates());
   EXPECT_EQ(ba.overall_jitter_px.verdict.rfind("fast is noisier than accurate (p = ", 0), 0U);
 }
 
 TEST(KeypointStability, EqualNoiseGivesNoMeasurableDifference) {
-  const KeypointStabilityComparison result = CompareKeypointStability(
-      NoisyWalk(300, 2.0, 3), NoisyWalk(300, 2.0, 4), TwoJoints(), "fast", "accurate", FewReplicates());
+  const KeypointStabilityComparison result = CompareKeypointStability(NoisyWalk(300, 2.0, 3), NoisyWalk(300, 2.0, 4),
+                                                                      TwoJoints(), "fast", "accurate", FewReplicates());
   EXPECT_GE(result.overall_jitter_px.p_value, 0.05);
   EXPECT_EQ(result.overall_jitter_px.verdict.rfind("no measurable difference (p = ", 0), 0U)
       << result.overall_jitter_px.verdict;
@@ -189,6 +189,9 @@ TEST(KeypointStability, NoJointlyConfidentFramesIsSaidSo) {
 TEST(StabilityVerdict, NamesTheNoisierModelAndFormatsSmallPValues) {
   EXPECT_EQ(StabilityVerdict("RT", "I", -0.5, 0.0004, 0.05, 10), "I is noisier than RT (p = 4.0e-04)");
   EXPECT_EQ(StabilityVerdict("RT", "I", 0.5, 0.04, 0.01, 10), "no measurable difference (p = 0.040)");
+  // Two frame triples that agree in sign are no evidence (the trial's l_hip, "p = 0.003").
+  EXPECT_EQ(StabilityVerdict("RT", "I", 0.5, 0.003, 0.05, 2), "too few to test (2 measurements; at least 10)");
+  EXPECT_EQ(StabilityVerdict("RT", "I", 0.5, 0.003, 0.05, 1), "too few to test (1 measurement; at least 10)");
 }
 
 TEST(KeypointAgreement, DistancesAndSharesBeyondTheThreshold) {
@@ -217,9 +220,8 @@ TEST(KeypointAgreement, DistancesAndSharesBeyondTheThreshold) {
 }
 
 TEST(StabilityJson, RoundTripsAndNamesAMissingKey) {
-  const KeypointStabilityComparison result =
-      CompareKeypointStability(AlternatingWalk(12, 0.5), AlternatingWalk(12, 0.0), TwoJoints(), "a", "b",
-                               FewReplicates());
+  const KeypointStabilityComparison result = CompareKeypointStability(
+      AlternatingWalk(12, 0.5), AlternatingWalk(12, 0.0), TwoJoints(), "a", "b", FewReplicates());
   const nlohmann::json json = ToJson(result);
   const Result<KeypointStabilityComparison> back = KeypointStabilityComparisonFromJson(json);
   ASSERT_TRUE(back.ok()) << back.status().message();
@@ -230,8 +232,8 @@ TEST(StabilityJson, RoundTripsAndNamesAMissingKey) {
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.status().message().find("overall_jitter_px"), std::string::npos) << missing.status().message();
 
-  const KeypointAgreement agreement = MeasureKeypointAgreement(
-      AlternatingWalk(12, 0.5), AlternatingWalk(12, 0.0), std::vector<double>(12, 50.0), TwoJoints(), "a", "b");
+  const KeypointAgreement agreement = MeasureKeypointAgreement(AlternatingWalk(12, 0.5), AlternatingWalk(12, 0.0),
+                                                               std::vector<double>(12, 50.0), TwoJoints(), "a", "b");
   const Result<KeypointAgreement> agreement_back = KeypointAgreementFromJson(ToJson(agreement));
   ASSERT_TRUE(agreement_back.ok());
   EXPECT_EQ(ToJson(*agreement_back), ToJson(agreement));
