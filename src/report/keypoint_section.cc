@@ -27,7 +27,7 @@ std::vector<std::size_t> Shown(const KeypointReportSection& section) {
 KeypointTrack TrackOf(const KeypointVideoModel& model) { return {model.frames}; }
 
 json FigureJson(const StabilityFigure& figure, std::int64_t count) {
-  return count > 0 ? json({{"value", Fraction(figure.value)}, {"ci95", IntervalJson(figure.ci)}}) : json();
+  return count > 0 ? json({{"value", Fraction(figure.value)}, {"ci95", SnapshotIntervalJson(figure.ci)}}) : json();
 }
 
 // A paired figure; a and b are null when not measured (count 0).
@@ -37,7 +37,7 @@ json PairedJson(const PairedStability& p) {
           {"a", FigureJson(p.a, p.count)},
           {"b", FigureJson(p.b, p.count)},
           {"diff", p.count > 0 ? json(Fraction(p.diff)) : json()},
-          {"diff_ci95", IntervalJson(p.diff_ci)},
+          {"diff_ci95", SnapshotIntervalJson(p.diff_ci)},
           {"p_value", Fraction(p.p_value)},
           {"verdict", p.verdict}};
 }

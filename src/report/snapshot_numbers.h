@@ -17,7 +17,7 @@ inline double RoundTo(double value, double per_unit) { return std::round(value *
 // A figure to 4 decimals.
 inline double Fraction(double value) { return RoundTo(value, 1e4); }
 // [lower, upper] to 4 decimals, or null when the interval is not valid.
-inline nlohmann::json IntervalJson(const stats::Interval& ci) {
+inline nlohmann::json SnapshotIntervalJson(const stats::Interval& ci) {
   return ci.valid ? nlohmann::json({Fraction(ci.lower), Fraction(ci.upper)}) : nlohmann::json();
 }
 
