@@ -54,6 +54,19 @@ TEST(KeypointEvalCli, RtOnOnnxRuntimeAgainstIOnOpenCvOnTheKitsCocoPersons) {
   EXPECT_EQ(comparison.at("confidence").at("joints").size(), 12U);
 }
 
+// Five persons are too few for a paired test (a bootstrap of a few persons who
+// agree in sign says p ~ 0.002): the differences and intervals are shown, no verdict.
+TEST(KeypointEvalCli, AComparisonOverFewerThanTenPersonsMakesNoTest) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  const auto run = RunCli("eval " + KitArgs(root, "EfficientPoseRT_224.onnx", "mpii/test_mpii.json") + " --reference " +
+                          (root / "models" / "EfficientPoseI_256.onnx").string() +
+                          " --reference-runtime opencv-dnn --bootstrap 100");
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("confidence drop of EfficientPoseRT_224 against EfficientPoseI_256"));
+  EXPECT_THAT(run.out, HasSubstr("too few persons to test (5; at least 10)"));
+  EXPECT_THAT(run.out, ::testing::Not(::testing::HasSubstr("significant at 5 %")));
+}
+
 TEST(KeypointEvalCli, TextOnMpiiShowsPckOksConfidenceAndTheJointTable) {
   SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
   const auto run = RunCli("eval " + KitArgs(root, "EfficientPoseRT_224.onnx", "mpii/test_mpii.json") +
