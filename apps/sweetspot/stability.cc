@@ -67,7 +67,7 @@ std::string PairedRow(const PairedStability& p, int precision) {
 std::string ComparisonText(const KeypointVideoComparison& c, const KeypointVideoSummary& s) {
   const KeypointStabilityComparison& st = c.stability;
   std::string out =
-      fmt::format("\n{} vs {}: joints confident (score >= {}) in both, 95 % intervals over {}-frame blocks\n", c.model,
+      fmt::format("\n{} vs {}: joints confident (score >= {:g}) in both, 95 % intervals over {}-frame blocks\n", c.model,
                   s.reference, s.min_confidence, st.block_length);
   out += fmt::format("  {:<28} {:<24} {:<24} {:<26} {}\n", "jitter, px/frame^2 (triples)", c.model, s.reference,
                      "difference", "verdict");
