@@ -67,8 +67,8 @@ std::string PairedRow(const PairedStability& p, int precision) {
 std::string ComparisonText(const KeypointVideoComparison& c, const KeypointVideoSummary& s) {
   const KeypointStabilityComparison& st = c.stability;
   std::string out =
-      fmt::format("\n{} vs {}: joints confident (score >= {:g}) in both, 95 % intervals over {}-frame blocks\n", c.model,
-                  s.reference, s.min_confidence, st.block_length);
+      fmt::format("\n{} vs {}: joints confident (score >= {:g}) in both, 95 % intervals over {}-frame blocks\n",
+                  c.model, s.reference, s.min_confidence, st.block_length);
   out += fmt::format("  {:<28} {:<24} {:<24} {:<26} {}\n", "jitter, px/frame^2 (triples)", c.model, s.reference,
                      "difference", "verdict");
   out += PairedRow(st.overall_jitter_px, 2);
@@ -153,7 +153,9 @@ Result<KeypointVideoRequest> KeypointRequest(const StabilityArgs& a) {
     return Status::InvalidArgument(
         "--task keypoints needs the person's place in the first frame: pass --box CX,CY,SIDE (or X1,Y1,X2,Y2)");
   }
-  SWEETSPOT_ASSIGN_OR_RETURN(request.initial, InitialSquare(a.box, request.tracker.padding));
+  // A person box is padded as eval pads a dataset's (and the study's [video] box), not
+  // as the tracker pads its joints' extent.
+  SWEETSPOT_ASSIGN_OR_RETURN(request.initial, InitialSquare(a.box, KeypointEvalRequest{}.padding));
   request.video_path = a.video;
   request.max_frames = a.max_frames;
   request.min_confidence = a.min_confidence;
@@ -281,7 +283,9 @@ void AddFlags(CLI::App* cmd, StabilityArgs* args) {
   cmd->add_option("--schema", args->schemas,
                   "keypoints: the model's joints, a built-in schema (efficientpose16, coco17, mpii16) or a TOML "
                   "file (once, or once per --model; default: the model's metadata)");
-  cmd->add_option("--box", args->box, "keypoints: the person in the first frame, CX,CY,SIDE or X1,Y1,X2,Y2 (pixels)")
+  cmd->add_option("--box", args->box,
+                  "keypoints: the person in the first frame, CX,CY,SIDE (a square) or X1,Y1,X2,Y2 (a box, its longer "
+                  "side padded 1.25 as eval's persons), pixels")
       ->delimiter(',');
   cmd->add_option("--max-frames", args->max_frames, "stop after N frames (default 0: the whole video)");
   cmd->add_option("--min-confidence", args->min_confidence,

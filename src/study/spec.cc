@@ -698,7 +698,7 @@ Status ParseVideoTable(const SpecReader& r, const toml::table& t, const fs::path
     const Box b{(*box)[0], (*box)[1], (*box)[2], (*box)[3]};
     if (b.width() <= 0 || b.height() <= 0)
       return r.Error("[video] box", "must be [x1, y1, x2, y2] with x2 > x1, y2 > y1", t.get("box"));
-    const TrackSquare square = TrackSquare::AroundBox(b, padding.value_or(1.25));
+    const TrackSquare square = TrackSquare::AroundBox(b, padding.value_or(KeypointEvalRequest{}.padding));
     *out = StudyVideo{out->path, square.cx_px, square.cy_px, square.side_px};
   } else if (!centre || !side || *side <= 0) {
     return r.Error(kWhere,

@@ -129,6 +129,22 @@ TEST(StabilityCli, KeypointModelsTakeThePreprocessingAndDecoderFlags) {
   EXPECT_THAT(bad.err, HasSubstr("--keypoint-decoder"));
 }
 
+// A person box X1,Y1,X2,Y2 starts the track on the square eval would crop (its
+// longer side x 1.25) and the study's [video] box starts on: 440 px -> 550.
+TEST(StabilityCli, APersonBoxIsPaddedAsEvalsPersons) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  const KitPaths k = Kit(root);
+  testing::TempDir dir;
+  const CommandResult r =
+      RunCli(KeypointArgs(k, k.video.string(), "420,60,860,360", 2) + " --json " + (dir / "kp.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json json = nlohmann::json::parse(ReadTextFile(dir / "kp.json").value());
+  const nlohmann::json& first = json.at("tracks").at("crops").at(0);
+  EXPECT_DOUBLE_EQ(first.at(0).get<double>(), 640.0);
+  EXPECT_DOUBLE_EQ(first.at(1).get<double>(), 210.0);
+  EXPECT_DOUBLE_EQ(first.at(2).get<double>(), 550.0);
+}
+
 // Exit 2 and one error line (after the progress lines), saying `says`.
 void ExpectOneLineError(const CommandResult& r, const std::string& says) {
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
