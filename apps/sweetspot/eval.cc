@@ -165,9 +165,10 @@ Result<KeypointModelRequest> KeypointModel(const EvalArgs& a, const std::string&
 Status RunKeypoints(const EvalArgs& a) {
   const KeypointArgs& k = a.keypoints;
   for (const double alpha : k.pck_alphas) {
-    if (!(alpha > 0.0)) {
+    if (!(alpha > 0.0 && alpha <= 1.0)) {
       return Status::InvalidArgument(fmt::format(
-          "--pck-alpha: {} is not a threshold; give fractions of the norm > 0, e.g. --pck-alpha 0.2,0.1,0.05", alpha));
+          "--pck-alpha: {} is not a threshold; give fractions of the norm in (0, 1], e.g. --pck-alpha 0.2,0.1,0.05",
+          alpha));
     }
   }
   if (!k.reference_runtime.empty()) {

@@ -15,7 +15,7 @@ constexpr double kUndefined = std::numeric_limits<double>::quiet_NaN();
 
 // What one person contributes; NaN where it contributes nothing.
 struct PersonFigures {
-  std::vector<double> pck;       // per alpha
+  std::vector<double> pck;  // per alpha
   double oks = kUndefined;
   double confidence = kUndefined;
   std::vector<double> error_px;  // per joint
@@ -112,12 +112,14 @@ std::array<double, 3> ApOver(std::span<const std::size_t> indices, const std::ve
 
 Status CheckOptions(const KeypointMetricOptions& options) {
   if (options.normalization != "box" && options.normalization != "head") {
-    return Status::InvalidArgument(
-        fmt::format("normalization '{}': use box (max side of the person box) or head (head size)",
-                    options.normalization));
+    return Status::InvalidArgument(fmt::format(
+        "normalization '{}': use box (max side of the person box) or head (head size)", options.normalization));
   }
   for (const double alpha : options.pck_alphas) {
-    if (!(alpha > 0.0)) return Status::InvalidArgument(fmt::format("pck alpha {}: give alphas > 0", alpha));
+    // PCK@2 counts joints two box sides away as correct: every figure is ~100 %.
+    if (!(alpha > 0.0 && alpha <= 1.0)) {
+      return Status::InvalidArgument(fmt::format("pck alpha {}: give alphas in (0, 1]", alpha));
+    }
   }
   return Status::Ok();
 }
@@ -135,13 +137,13 @@ std::vector<PersonFigures> AllFigures(const KeypointSchema& schema, std::span<co
   return out;
 }
 
-void FillJoints(const KeypointSchema& schema, const std::vector<PersonFigures>& f,
-                const KeypointMetricOptions& options, KeypointMetrics& out) {
+void FillJoints(const KeypointSchema& schema, const std::vector<PersonFigures>& f, const KeypointMetricOptions& options,
+                KeypointMetrics& out) {
   for (std::size_t j = 0; j < schema.size(); ++j) {
     JointError joint{.joint = schema.joints[j], .persons = 0, .error_px = {}, .error_norm = {}};
     for (const auto& p : f) joint.persons += std::isnan(p.error_px[j]) ? 0 : 1;
-    joint.error_px = Bootstrapped(f.size(), options,
-                                  [&](auto idx) { return MeanOver(idx, [&](std::size_t i) { return f[i].error_px[j]; }); });
+    joint.error_px = Bootstrapped(
+        f.size(), options, [&](auto idx) { return MeanOver(idx, [&](std::size_t i) { return f[i].error_px[j]; }); });
     joint.error_norm = Bootstrapped(
         f.size(), options, [&](auto idx) { return MeanOver(idx, [&](std::size_t i) { return f[i].error_norm[j]; }); });
     out.joints.push_back(std::move(joint));
@@ -204,14 +206,15 @@ Result<KeypointMetrics> ComputeKeypointMetrics(const KeypointSchema& schema, std
                        })});
   }
   const auto mean_of = [&](double PersonFigures::*field) {
-    return Bootstrapped(f.size(), options, [&](auto idx) { return MeanOver(idx, [&](std::size_t i) { return f[i].*field; }); });
+    return Bootstrapped(f.size(), options,
+                        [&](auto idx) { return MeanOver(idx, [&](std::size_t i) { return f[i].*field; }); });
   };
   const bool has_sigmas = !schema.sigmas.empty();
   out.oks = has_sigmas ? mean_of(&PersonFigures::oks) : Estimate{-1.0, {}};
   for (int k = 0; k < 3; ++k) {
     Estimate& target = k == 0 ? out.ap : k == 1 ? out.ap50 : out.ap75;
-    target = has_sigmas ? Bootstrapped(f.size(), options, [&](auto idx) { return ApOver(idx, f)[k]; })
-                        : Estimate{-1.0, {}};
+    target =
+        has_sigmas ? Bootstrapped(f.size(), options, [&](auto idx) { return ApOver(idx, f)[k]; }) : Estimate{-1.0, {}};
   }
   out.confidence_mean = mean_of(&PersonFigures::confidence);
   out.confidence_median = Bootstrapped(f.size(), options, [&](auto idx) { return MedianOver(idx, f); });
@@ -246,8 +249,8 @@ Result<KeypointComparison> CompareKeypointModels(const KeypointSchema& schema, s
     entry.diff = diff([k](const PersonFigures& p) { return p.pck[k]; }, entry.p_value);
     out.pck.push_back(entry);
   }
-  out.oks_diff = schema.sigmas.empty() ? Estimate{-1.0, {}}
-                                       : diff([](const PersonFigures& p) { return p.oks; }, out.oks_p_value);
+  out.oks_diff =
+      schema.sigmas.empty() ? Estimate{-1.0, {}} : diff([](const PersonFigures& p) { return p.oks; }, out.oks_p_value);
   return out;
 }
 
@@ -256,8 +259,8 @@ Result<ConfidenceDrop> CompareConfidence(const KeypointSchema& reference_schema,
                                          const KeypointMetricOptions& options) {
   SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<int> from_model, MapSchemas(model_schema, reference_schema));
   if (reference.size() != model.size()) {
-    return Status::InvalidArgument(fmt::format("{} reference persons but {} model persons; give both models the same crops",
-                                               reference.size(), model.size()));
+    return Status::InvalidArgument(fmt::format(
+        "{} reference persons but {} model persons; give both models the same crops", reference.size(), model.size()));
   }
   ConfidenceDrop out;
   out.persons = static_cast<std::int64_t>(reference.size());
@@ -281,7 +284,8 @@ Result<ConfidenceDrop> CompareConfidence(const KeypointSchema& reference_schema,
   out.reference_mean = MeanOver(every, all(ref)) / shared;
   out.model_mean = MeanOver(every, all(mod)) / shared;
   if (!(out.reference_mean > 0.0)) {
-    return Status::InvalidArgument("the reference model's mean confidence is 0 (or no person given); no drop relative to it");
+    return Status::InvalidArgument(
+        "the reference model's mean confidence is 0 (or no person given); no drop relative to it");
   }
   std::vector<double> replicates;
   out.drop_percent = Bootstrapped(reference.size(), options, drop, &replicates);

@@ -156,6 +156,9 @@ INSTANTIATE_TEST_SUITE_P(
                               "pass --pck-norm box", kCoco + "--schema efficientpose16 --pck-norm box"},
                       FixCase{"BadAlpha", kMpii + "--schema efficientpose16 --pck-alpha 0.2,0",
                               "--pck-alpha 0.2,0.1,0.05", kMpii + "--schema efficientpose16 --pck-alpha 0.2,0.1,0.05"},
+                      // Above 1 every joint within two box sides counts: ~100 % whatever the model.
+                      FixCase{"AlphaAboveOne", kMpii + "--schema efficientpose16 --pck-alpha 2",
+                              "--pck-alpha 0.2,0.1,0.05", kMpii + "--schema efficientpose16 --pck-alpha 0.2,0.1,0.05"},
                       FixCase{"ReferenceOnOnnxRuntime",
                               kMpii + "--schema efficientpose16 --reference {kit}/models/EfficientPoseI_256.onnx",
                               "pass --reference-runtime opencv-dnn",
