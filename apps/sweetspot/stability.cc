@@ -263,6 +263,15 @@ Status RunClassificationStability(const StabilityArgs& a) {
 Status RunStability(const StabilityArgs& a) {
   SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.json, "--json"));
   if (a.task == "keypoints") return RunKeypointStability(a);
+  // A keypoint flag would be ignored by classification: refused rather than dropped silently.
+  for (const auto& [given, flag] :
+       {std::pair{!a.box.empty(), "--box"}, std::pair{!a.schemas.empty(), "--schema"},
+        std::pair{!a.keypoint_decoder.empty(), "--keypoint-decoder"}, std::pair{!a.reference.empty(), "--reference"}}) {
+    if (given) {
+      return Status::InvalidArgument(
+          fmt::format("{} is for --task keypoints; drop it for --task classification", flag));
+    }
+  }
   if (a.models.size() > 2) {
     return Status::InvalidArgument(fmt::format(
         "--task classification compares at most two models; {} --model given: run it once per pair", a.models.size()));

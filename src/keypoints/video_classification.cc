@@ -23,6 +23,21 @@ struct Classifier {
   PreprocessSpec spec;
 };
 
+// Flicker is of the top-1 of ONE row of class scores per frame ([N, C] or
+// [N, C, 1, 1], as eval reads them): a map such as a keypoint model's
+// [1, 16, 224, 224] heatmaps has an argmax too, which would flicker ~100 %.
+Status CheckClassScores(const std::string& path, const Session& session) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const ScoresOutput scores, FindScoresOutput(session.outputs()));
+  const Shape& shape = scores.info.shape;
+  const auto wide =
+      std::count_if(shape.begin() + (shape.empty() ? 0 : 1), shape.end(), [](std::int64_t d) { return d != 1; });
+  if (wide <= 1) return Status::Ok();
+  return Status::InvalidArgument(
+      fmt::format("model {}: its output '{}' is {}, not one row of class scores [N, C]; --task classification needs a "
+                  "classifier (a keypoint model: --task keypoints)",
+                  path, scores.info.name, ShapeToString(shape, scores.info.dim_names)));
+}
+
 Result<Classifier> OpenClassifier(const std::string& path, const VideoClassificationRequest& request) {
   Classifier c;
   c.path = path;
@@ -33,6 +48,7 @@ Result<Classifier> OpenClassifier(const std::string& path, const VideoClassifica
   if (!session.ok()) return session.status().WithContext("model " + path);
   c.session = std::move(session).value();
   if (c.session->inputs().empty()) return Status::InvalidData("model " + path + " has no inputs");
+  SWEETSPOT_RETURN_IF_ERROR(CheckClassScores(path, *c.session));
   SWEETSPOT_ASSIGN_OR_RETURN(PreprocessSpec layered, LayerPreprocessing(path, request.layers));
   auto resolved = Resolve(layered, c.session->inputs()[0]);
   if (!resolved.ok()) return resolved.status().WithContext("model " + path);

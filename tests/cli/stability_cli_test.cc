@@ -200,6 +200,22 @@ TEST(StabilityCli, ModelsWhoseSchemasShareNoJointAreNamedAndTheSchemaFixesIt) {
   EXPECT_EQ(RunCli(args + " --schema efficientpose16").exit_code, 0);
 }
 
+// Classification refuses what it would ignore or misread: a keypoint flag, and a
+// model whose output is no row of class scores (EfficientPose's heatmaps,
+// whose argmax would "flicker" ~100 %); each fix then works.
+TEST(StabilityCli, ClassificationRefusesKeypointFlagsAndModelsAndTheFixesWork) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  const KitPaths k = Kit(root);
+  const std::string base =
+      fmt::format("stability --task classification --video {} --max-frames 3 --bootstrap 20 ", k.video.string());
+  const std::string classifier = "--model " + testing::DemoModel("cnn-nano").string();
+  ExpectOneLineError(RunCli(base + classifier + " --box 640,210,440"),
+                     "--box is for --task keypoints; drop it for --task classification");
+  ExpectOneLineError(RunCli(base + "--model " + k.rt.string()),
+                     "not one row of class scores [N, C]; --task classification needs a classifier");
+  EXPECT_EQ(RunCli(base + classifier).exit_code, 0);
+}
+
 TEST(StabilityCli, ClassificationFlickerOfTwoShippedClassifiersOnTheWalkingVideo) {
   SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
   testing::TempDir dir;
