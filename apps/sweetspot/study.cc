@@ -212,8 +212,10 @@ void RegisterStudy(CLI::App& root, Action* selected) {
   cmd->add_option("spec", args->spec, "study spec (TOML)")->required();
   cmd->add_option("--db", args->db, "results database (default: sweetspot.db beside the spec)");
   cmd->add_flag("--fresh", args->fresh, "remeasure everything, even what the database holds (nothing is deleted)");
-  cmd->add_flag("--quick", args->quick,
-                fmt::format("a quick subset for CI: at most {} samples and short benchmarks", kQuickLimit));
+  cmd->add_flag(
+      "--quick", args->quick,
+      fmt::format("a quick subset for CI: at most {} samples, a keypoint video's first 60 frames and short benchmarks",
+                  kQuickLimit));
   cmd->add_option("--json", args->json, "write the report as JSON to FILE (- for stdout only)");
   cmd->add_option("--csv", args->csv, "write one CSV row per candidate to FILE (- for stdout only)");
   cmd->add_option("--markdown", args->markdown, "write the report as Markdown to FILE (- for stdout only)");

@@ -1115,8 +1115,14 @@ Result<StudySpec> LoadStudySpec(const fs::path& path) {
   return ParseStudySpec(text, path);
 }
 
+// --quick's video: the first 60 frames (enough triples for every stability
+// verdict to be tested, kMinTestedMeasurements in stability.h).
+constexpr std::uint64_t kQuickVideoFrames = 60;
+
 void MakeQuick(StudySpec& spec) {
   spec.limit = spec.limit == 0 ? kQuickLimit : std::min(spec.limit, kQuickLimit);
+  spec.video.max_frames =
+      spec.video.max_frames == 0 ? kQuickVideoFrames : std::min(spec.video.max_frames, kQuickVideoFrames);
   for (StudyDataset& dataset : spec.datasets) {
     dataset.limit = dataset.limit == 0 ? kQuickLimit : std::min(dataset.limit, kQuickLimit);
   }

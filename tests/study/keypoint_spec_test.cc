@@ -111,6 +111,13 @@ max_p50_ms = 50
   EXPECT_DOUBLE_EQ(spec->video.side_px, 400.0);
   EXPECT_EQ(spec->video.max_frames, 60u);
   EXPECT_DOUBLE_EQ(spec->video.min_confidence, 0.25);
+  // --quick measures at most the first 60 frames of the video (120 -> 60, 30 stays).
+  for (const auto& [frames, quick_frames] : {std::pair<std::uint64_t, std::uint64_t>{0, 60}, {120, 60}, {30, 30}}) {
+    StudySpec quick = *spec;
+    quick.video.max_frames = frames;
+    MakeQuick(quick);
+    EXPECT_EQ(quick.video.max_frames, quick_frames) << frames;
+  }
   ASSERT_EQ(spec->models.size(), 2u);
   EXPECT_EQ(spec->models[0].engine, "");
   EXPECT_EQ(spec->models[1].engine, "opencv-dnn");
