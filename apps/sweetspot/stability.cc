@@ -2,9 +2,7 @@
 // on video (keypoint jitter and joint-angle noise, classification flicker),
 // and the internal `__keypoint-video-child` of the study's isolated keypoint
 // video runs (isolated_keypoint_video.h). See docs/stability.md.
-#include <unistd.h>
 
-#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -314,21 +312,6 @@ void AddFlags(CLI::App* cmd, StabilityArgs* args) {
   AddPreprocessFlags(cmd, &args->preprocess);
 }
 
-void RegisterKeypointVideoChild(CLI::App& root, Action* selected) {
-  auto child_args = std::make_shared<std::vector<std::string>>();
-  CLI::App* child = root.add_subcommand("__keypoint-video-child", "");
-  child->group("");  // hidden from --help
-  child->add_option("files", *child_args)->expected(2)->required();
-  child->callback([child_args, selected] {
-    *selected = [child_args]() -> Status {
-      const Status status = RunKeypointVideoChild((*child_args)[0], (*child_args)[1]);
-      // The result file says everything; skip the runtime's teardown.
-      std::fflush(nullptr);
-      _exit(status.ok() ? 0 : 1);
-    };
-  });
-}
-
 }  // namespace
 
 void RegisterStability(CLI::App& root, Action* selected) {
@@ -349,7 +332,7 @@ void RegisterStability(CLI::App& root, Action* selected) {
       "      --model examples/fashion-mnist/resnet-large.onnx");
   AddFlags(cmd, args.get());
   cmd->callback([args, selected] { *selected = [args] { return RunStability(*args); }; });
-  RegisterKeypointVideoChild(root, selected);
+  RegisterChildCommand(root, selected, "__keypoint-video-child", RunKeypointVideoChild);
 }
 
 }  // namespace sweetspot::cli
