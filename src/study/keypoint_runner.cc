@@ -1,10 +1,10 @@
-#include <chrono>
-
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "study/keypoint_study.h"
 #include "sweetspot/content_hash.h"
+#include "sweetspot/isolated_keypoint_eval.h"
+#include "sweetspot/isolated_keypoint_video.h"
 #include "sweetspot/keypoint_dataset.h"
 #include "sweetspot/keypoint_eval_summary.h"
 #include "sweetspot/text_file.h"
@@ -38,8 +38,7 @@ json ModelKey(const KeypointModelRequest& m, const PlannedModel& planned, const 
           {"threads", setting.threads}};
 }
 
-// The PCK at the primary alpha without an interval: what picks the reference
-// and what the store's `top1` shows.
+// The PCK at the primary alpha without an interval: what picks the reference.
 double PrimaryPck(const StudySpec& spec, const KeypointEvalResult& result) {
   KeypointMetricOptions options;
   options.pck_alphas = {spec.keypoints.pck_alphas.front()};
@@ -152,6 +151,12 @@ class KeypointRunner {
     return Status::Ok();
   }
 
+  // Each measurement runs in a child process: a runtime that crashes or a
+  // model that hangs costs that measurement only (killed after timeout_s).
+  ChildLimits Limits() const {
+    return {spec_.timeout_s, options_.cancel, "raise [runtime] timeout_s if it needs longer"};
+  }
+
   // One (model, setting) on the labelled persons: from the store, else measured and stored.
   Status MeasureEval(std::size_t i, std::size_t s) {
     if (progress_.Cancelled()) return progress_.Interrupted(out_.measured + out_.failed);
@@ -171,23 +176,24 @@ class KeypointRunner {
     const std::string what = fmt::format("keypoints of {} on {}{}", planned.name, spec_.datasets.front().name,
                                          plan_.settings.size() == 1 ? "" : " [" + setting.Label() + "]");
     progress_.Report(what, "");
-    const auto start = std::chrono::steady_clock::now();
-    auto result = EvaluateKeypoints(request);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    auto isolated = RunKeypointEvalIsolated(options_.self_exe, request, Limits());
     progress_.state.done++;
-    if (!result.ok()) {
-      return Failed(stored_key, setting, what, WithSpecFixes(result.status()), &out_.eval_failures[i][s]);
+    if (!isolated.ok()) {
+      if (progress_.Cancelled()) return progress_.Interrupted(out_.measured + out_.failed);
+      return Failed(stored_key, setting, what, WithSpecFixes(isolated.status()), &out_.eval_failures[i][s]);
     }
+    KeypointEvalResult& result = isolated->result;
     AccuracyRow row;
-    row.sample_count = static_cast<std::int64_t>(result->truth.size());
-    row.top1 = PrimaryPck(spec_, *result);  // `results` lists top-1: a keypoint row shows its PCK there
-    row.eval_json = DumpJson(ToJson(*result));
-    row.duration_ms = ms;
+    row.sample_count = static_cast<std::int64_t>(result.truth.size());
+    // `results` lists top-1: a keypoint row shows its PCK at the primary alpha (the request's first) there.
+    row.top1 = isolated->summary.metrics.pck.front().pck.value;
+    row.eval_json = DumpJson(ToJson(result));
+    row.duration_ms = isolated->wall_ms;
     SWEETSPOT_RETURN_IF_ERROR(
         Record(stored_key, row, what,
                fmt::format("PCK@{:g} {:.1f} % ({} persons, {:.1f} s)", spec_.keypoints.pck_alphas.front(),
-                           100 * row.top1, row.sample_count, ms / 1000)));
-    out_.evals[i][s] = std::move(result).value();
+                           100 * row.top1, row.sample_count, row.duration_ms / 1000)));
+    out_.evals[i][s] = std::move(result);
     return Status::Ok();
   }
 
@@ -259,23 +265,24 @@ class KeypointRunner {
                                          spec_.video.path.filename().string(), plan_.models[*reference].name,
                                          plan_.settings.size() == 1 ? "" : " [" + setting.Label() + "]");
     progress_.Report(what, "");
-    const auto start = std::chrono::steady_clock::now();
-    auto result = RunKeypointVideo(request);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    auto isolated = RunKeypointVideoIsolated(options_.self_exe, request, Limits());
     progress_.state.done++;
-    if (!result.ok()) {
+    if (!isolated.ok()) {
+      if (progress_.Cancelled()) return progress_.Interrupted(out_.measured + out_.failed);
       return Failed(stored_key, setting, what,
-                    result.status().WithContext(fmt::format("{} [video]", spec_.spec_path.string())),
+                    isolated.status().WithContext(fmt::format("{} [video]", spec_.spec_path.string())),
                     &out_.video_failures[s]);
     }
+    KeypointVideoResult& result = isolated->result;
     AccuracyRow row;
-    row.sample_count = static_cast<std::int64_t>(result->crops.size());
-    row.eval_json = DumpJson(ToJson(*result));
-    row.duration_ms = ms;
+    row.sample_count = static_cast<std::int64_t>(result.crops.size());
+    row.eval_json = DumpJson(ToJson(result));
+    row.duration_ms = isolated->wall_ms;
     SWEETSPOT_RETURN_IF_ERROR(Record(stored_key, row, what,
                                      fmt::format("{} frames{} ({:.1f} s)", row.sample_count,
-                                                 result->note.empty() ? "" : "; " + result->note, ms / 1000)));
-    out_.videos[s] = std::move(result).value();
+                                                 result.note.empty() ? "" : "; " + result.note,
+                                                 row.duration_ms / 1000)));
+    out_.videos[s] = std::move(result);
     return Status::Ok();
   }
 

@@ -15,11 +15,12 @@
 namespace sweetspot {
 
 // RunStudy for task = "keypoints": per candidate (model x setting) the
-// labelled evaluation (EvaluateKeypoints: every person's keypoints and stage
-// times), then per setting one video run of every evaluated model, tracked by
-// the reference (the spec's, else the most accurate at the primary alpha);
-// each stored at once (resume and reuse as the other studies), then
-// assembled by AssembleKeypointReport.
+// labelled evaluation (RunKeypointEvalIsolated: every person's keypoints and
+// stage times), then per setting one video run of every evaluated model,
+// tracked by the reference (the spec's, else the most accurate at the primary
+// alpha; RunKeypointVideoIsolated), each in a child process killed after
+// timeout_s; each stored at once (resume and reuse as the other studies),
+// then assembled by AssembleKeypointReport.
 Result<StudyReport> RunKeypointStudy(const StudySpec& spec, const StudyPlan& plan, const StudyOptions& options);
 
 // What the keypoint runner found, or why each measurement failed.

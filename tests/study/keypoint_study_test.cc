@@ -133,3 +133,45 @@ path = "{0}/models/EfficientPoseI_256.onnx"
 
 }  // namespace
 }  // namespace sweetspot
+
+namespace sweetspot {
+namespace {
+
+// Each keypoint measurement runs in a child process: one past timeout_s is
+// killed (an evaluation in the study's own process could not be) and
+// recorded as a failure naming the key that fixes it; the fix applied
+// measures it.
+TEST(KeypointStudyTest, AnEvaluationPastTimeoutIsKilledInItsChildAndTheRaisedTimeoutMeasuresIt) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(kit, "pose-efficientpose");
+  TempDir dir;
+  const std::string spec = fmt::format(R"(
+task = "keypoints"
+[keypoints]
+schema = "efficientpose16"
+[dataset]
+path = "{0}/data/mpii/test_mpii.json"
+limit = 2
+[[models]]
+path = "{0}/models/EfficientPoseRT_224.onnx"
+[runtime]
+threads = 1
+)",
+                                       kit.string());
+  testing::WriteFile(dir / "study.toml", spec + "timeout_s = 0.001\n");
+  const fs::path db = dir / "kp.db";
+  const std::string command = fmt::format("study '{}' -q --db '{}'", (dir / "study.toml").string(), db.string());
+  const auto killed = RunCli(command);
+  EXPECT_EQ(killed.exit_code, 1) << killed.err << killed.out;
+  EXPECT_THAT(killed.err, HasSubstr("timed out after 0.001 s"));
+  EXPECT_THAT(killed.err, HasSubstr("raise [runtime] timeout_s"));
+  EXPECT_EQ(testing::Rows(db, "failures"), 1);
+  EXPECT_EQ(testing::Rows(db, "accuracy_results"), 0);
+
+  testing::WriteFile(dir / "study.toml", spec + "timeout_s = 300\n");
+  const auto fixed = RunCli(command);
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err << fixed.out;
+  EXPECT_EQ(testing::Rows(db, "accuracy_results"), 1);
+}
+
+}  // namespace
+}  // namespace sweetspot
