@@ -4,6 +4,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <limits>
 #include <memory>
@@ -142,6 +143,18 @@ Result<DetectionEvalRequest> MakeDetectionRequest(const EvalArgs& a) {
 // else detection when it has the shape of a VOC, COCO or YOLO dataset.
 Result<std::string> ResolveTask(const EvalArgs& a) {
   if (a.task == "auto") {
+    // A mistyped JSON or YAML path would fall through to classification and
+    // be blamed as an image folder. (Other missing paths may be IDX prefixes,
+    // which name no file; classification's reader names those.)
+    const std::filesystem::path data(a.data);
+    std::error_code ec;
+    const bool labels_file = data.extension() == ".json" || data.extension() == ".yaml" || data.extension() == ".yml";
+    if (labels_file && !std::filesystem::exists(data, ec)) {
+      return Status::InvalidArgument(
+          fmt::format("--data '{}' does not exist; fix the path (a COCO instances or keypoint JSON, an MPII-style "
+                      "JSON list or a YOLO data.yaml)",
+                      SafeText(a.data)));
+    }
     if (IsKeypointDataset(a.data)) return std::string("keypoints");
     return std::string(IsDetectionDataset(a.data) ? "detection" : "classification");
   }

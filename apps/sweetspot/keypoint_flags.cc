@@ -11,7 +11,8 @@ namespace sweetspot::cli {
 void AddKeypointFlags(CLI::App* cmd, KeypointFlags* f) {
   cmd->add_option("--schema", f->schema,
                   "keypoint models: the model's joints, a built-in schema (coco17, mpii16, efficientpose16) or a "
-                  "schema TOML file (docs/serve.md); makes the model a keypoint model");
+                  "schema TOML file (its keys and an example: docs/keypoints.md, \"Schemas and mapping\"); makes the model a "
+                  "keypoint model");
   cmd->add_option("--keypoint-decoder", f->decoder,
                   "keypoint models: the output layout (heatmap, simcc, regression) or a decoder TOML file "
                   "(default: the model's metadata, else detected from its outputs)");

@@ -164,6 +164,9 @@ INSTANTIATE_TEST_SUITE_P(
                               "pass --reference-runtime opencv-dnn",
                               kMpii + "--schema efficientpose16 --reference {kit}/models/EfficientPoseI_256.onnx "
                                       "--reference-runtime opencv-dnn"},
+                      // A mistyped path: named as missing, not as a dataset of the wrong format.
+                      FixCase{"MissingJson", "--data {kit}/data/mpii/test_mpi.json --schema efficientpose16",
+                              "does not exist; fix the path", kMpii + "--schema efficientpose16"},
                       FixCase{"MissingDecoderFile", kMpii + "--keypoint-decoder {kit}/nope.toml", "nor a TOML file",
                               kMpii + "--keypoint-decoder {examples}/efficientpose-keypoints.toml"}),
     [](const ::testing::TestParamInfo<FixCase>& param_info) { return param_info.param.name; });

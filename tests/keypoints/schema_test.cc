@@ -1,10 +1,14 @@
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "support/support.h"
 #include "sweetspot/keypoints.h"
+#include "sweetspot/stability.h"
 
 namespace sweetspot {
 namespace {
@@ -153,6 +157,34 @@ TEST(LoadSchemaFile, UnknownKeyAndSigmaCountAreNamedWithTheirLines) {
   ASSERT_FALSE(sigmas.ok());
   EXPECT_NE(sigmas.status().message().find("b.toml line 4: 'sigmas' must be 3 positive numbers"), std::string::npos)
       << sigmas.status().message();
+}
+
+// docs/keypoints.md's custom schema example is one a user can copy: it loads,
+// and its knee angle reads 0 for a straight leg and 90 for a right angle.
+TEST(LoadSchemaFile, TheDocumentedExampleLoadsAndMeasuresFlexion) {
+  std::ifstream doc(std::string(SWEETSPOT_TEST_DIR) + "/../docs/keypoints.md");
+  ASSERT_TRUE(doc) << "docs/keypoints.md";
+  std::stringstream buffer;
+  buffer << doc.rdbuf();
+  const std::string text = buffer.str();
+  const std::size_t start = text.find("```toml\nname = \"lower-body6\"");
+  ASSERT_NE(start, std::string::npos) << "the schema example left docs/keypoints.md";
+  const std::size_t body = start + std::string("```toml\n").size();
+  const std::size_t end = text.find("```", body);
+  ASSERT_NE(end, std::string::npos);
+  TempDir dir;
+  WriteFile(dir / "lower-body6.toml", text.substr(body, end - body));
+  auto schema = LoadSchemaFile(dir / "lower-body6.toml");
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  EXPECT_EQ(schema->size(), 6U);
+  EXPECT_EQ(schema->skeleton.size(), 5U);
+  ASSERT_EQ(schema->angles.size(), 1U);
+  // r_ankle, r_knee, r_hip; the other three joints do not enter the angle.
+  std::vector<Keypoint> straight = {{0, 20, 1}, {0, 10, 1}, {0, 0, 1}, {5, 0, 1}, {5, 10, 1}, {5, 20, 1}};
+  EXPECT_NEAR(*JointAngleDeg(straight, schema->angles[0], *schema), 0.0, 1e-9);
+  std::vector<Keypoint> bent = straight;
+  bent[0] = {10, 10, 1};  // the shank at a right angle to the thigh
+  EXPECT_NEAR(*JointAngleDeg(bent, schema->angles[0], *schema), 90.0, 1e-9);
 }
 
 TEST(ResolveSchema, BuiltinNameOrMissingName) {
