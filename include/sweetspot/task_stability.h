@@ -62,6 +62,20 @@ DetectionStability MeasureDetectionStability(std::span<const std::vector<Detecti
                                              const DetectionStabilityOptions& detection = {},
                                              const StabilityOptions& options = {});
 
+// Detectors a and b on the same frames (requires equal lengths), paired:
+// both are resampled with the same blocks of frame pairs (frame triples for
+// the jitters). The five figures of DetectionStability in its order, named
+// "centre_jitter", "size_jitter", "identity_flicker", "appear_rate",
+// "disappear_rate"; each verdict names the one with the larger figure as
+// "noisier". count: the measurements of the one with fewer (chains for the
+// jitters, matched pairs for identity flicker, boxes for the rates); with
+// count 0 the verdict is "not measured (a model has no box matched ...)".
+std::vector<PairedStability> CompareDetectionStability(std::span<const std::vector<Detection>> a,
+                                                       std::span<const std::vector<Detection>> b,
+                                                       std::string_view a_name, std::string_view b_name,
+                                                       const DetectionStabilityOptions& detection = {},
+                                                       const StabilityOptions& options = {});
+
 nlohmann::json ToJson(const ClassificationFlicker& flicker);
 nlohmann::json ToJson(const DetectionStability& stability);
 nlohmann::json ToJson(const PairedStability& comparison);

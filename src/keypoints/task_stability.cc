@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cmath>
+#include <string>
 #include <tuple>
 
 #include "series_bootstrap.h"
@@ -135,6 +136,32 @@ DetectionStability MeasureDetectionStability(std::span<const std::vector<Detecti
   out.identity_flicker = pairs[0].a;
   out.appear_rate = pairs[1].a;
   out.disappear_rate = pairs[2].a;
+  return out;
+}
+
+std::vector<PairedStability> CompareDetectionStability(std::span<const std::vector<Detection>> a,
+                                                       std::span<const std::vector<Detection>> b,
+                                                       std::string_view a_name, std::string_view b_name,
+                                                       const DetectionStabilityOptions& detection,
+                                                       const StabilityOptions& options) {
+  assert(a.size() == b.size());
+  const DetectionSeries sa = Measure(a, detection);
+  const DetectionSeries sb = Measure(b, detection);
+  const std::vector<PairedStability> triples =
+      CompareSeries(sa.triples, sb.triples, SeriesStatistic::kMean, false, a_name, b_name, options);
+  const std::vector<PairedStability> pairs =
+      CompareSeries(sa.pairs, sb.pairs, SeriesStatistic::kMean, false, a_name, b_name, options);
+  std::vector<PairedStability> out = {triples[0], triples[1], pairs[0], pairs[1], pairs[2]};
+  const char* names[] = {"centre_jitter", "size_jitter", "identity_flicker", "appear_rate", "disappear_rate"};
+  // StabilityVerdict's "no jointly confident frames" is the keypoints' case.
+  const char* unmeasured[] = {"a model has no box matched over three consecutive frames",
+                              "a model has no box matched over three consecutive frames",
+                              "a model has no box matched between consecutive frames", "a model has no box",
+                              "a model has no box"};
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    out[k].name = names[k];
+    if (out[k].count == 0) out[k].verdict = std::string("not measured (") + unmeasured[k] + ")";
+  }
   return out;
 }
 

@@ -291,5 +291,39 @@ TEST(DetectionStability, JitterIdentityFlickerAndAppearances) {
   EXPECT_NEAR(json.at("centre_jitter").at("value").get<double>(), 0.1, 1e-12);
 }
 
+// A 20 x 20 box walking 2 px/frame, its centre off by +/-d px alternately (centre jitter 4d / 20).
+std::vector<std::vector<Detection>> WalkingBox(int frames, double d) {
+  std::vector<std::vector<Detection>> out;
+  for (int t = 0; t < frames; ++t) {
+    const double x = 100.0 + 2.0 * t + (t % 2 == 0 ? d : -d);
+    out.push_back({{{x, 50.0, x + 20.0, 70.0}, 0, 0.9F}});
+  }
+  return out;
+}
+
+TEST(DetectionStability, PairedComparisonNamesTheJitteringDetectorEitherWayRound) {
+  const auto noisy = WalkingBox(40, 0.5);
+  const auto smooth = WalkingBox(40, 0.0);
+  const std::vector<PairedStability> result =
+      CompareDetectionStability(smooth, noisy, "large", "small", {}, FewReplicates());
+  ASSERT_EQ(result.size(), 5U);
+  EXPECT_EQ(result[0].name, "centre_jitter");
+  EXPECT_EQ(result[0].count, 38);  // chains over 40 frames
+  EXPECT_NEAR(result[0].a.value, 0.0, 1e-12);
+  EXPECT_NEAR(result[0].b.value, 0.1, 1e-12);
+  EXPECT_NEAR(result[0].diff, -0.1, 1e-12);
+  // Every triple differs by the same 0.1: every replicate difference is negative, p = 2 / 201.
+  EXPECT_EQ(result[0].verdict, "small is noisier than large (p = 0.010)");
+  const auto swapped = CompareDetectionStability(noisy, smooth, "small", "large", {}, FewReplicates());
+  EXPECT_EQ(swapped[0].verdict, "small is noisier than large (p = 0.010)");
+  // Neither changes size, class or count: no difference.
+  for (std::size_t k = 1; k < result.size(); ++k) {
+    EXPECT_EQ(result[k].verdict, "no measurable difference (p = 1.000)") << result[k].name;
+  }
+  EXPECT_EQ(result[2].name, "identity_flicker");
+  EXPECT_EQ(result[2].count, 39);  // matched pairs
+  EXPECT_EQ(result[4].name, "disappear_rate");
+}
+
 }  // namespace
 }  // namespace sweetspot
