@@ -20,6 +20,13 @@ std::string TomlFloat(double value) {
 }  // namespace
 
 void AddDetectionFlags(CLI::App* cmd, DetectionFlags* flags) {
+  AddDecoderFlags(cmd, flags);
+  cmd->add_option("--model-classes", flags->model_classes,
+                  "the model's classes in output order: coco80 or a file of names, one per line (default: the "
+                  "decoder's class_names, else the dataset's classes by index)");
+}
+
+void AddDecoderFlags(CLI::App* cmd, DetectionFlags* flags) {
   cmd->add_option("--decoder", flags->decoder,
                   "detection output layout (yolo|yolox|yolov8|boxes-scores|nms|nanodet) or a decoder TOML file "
                   "(default: the model's metadata_props 'sweetspot.detection', else detected)");
@@ -29,9 +36,6 @@ void AddDetectionFlags(CLI::App* cmd, DetectionFlags* flags) {
       ->check(NonNegativeNumber());
   cmd->add_option("--max-detections", flags->max_detections, "detections kept per image after NMS (default 100)")
       ->check(PositiveInteger());
-  cmd->add_option("--model-classes", flags->model_classes,
-                  "the model's classes in output order: coco80 or a file of names, one per line (default: the "
-                  "decoder's class_names, else the dataset's classes by index)");
 }
 
 Result<std::vector<DecoderLayer>> DecoderFlagLayers(const DetectionFlags& a) {

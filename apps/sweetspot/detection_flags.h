@@ -27,7 +27,10 @@ struct DetectionFlags {
   std::string model_classes;  // coco80 | FILE (DetectionEvalRequest::model_classes)
 };
 
+// --decoder, --score-threshold, --nms-iou, --max-detections and --model-classes.
 void AddDetectionFlags(CLI::App* cmd, DetectionFlags* flags);
+// The decoder's alone (no --model-classes): for commands that map no classes.
+void AddDecoderFlags(CLI::App* cmd, DetectionFlags* flags);
 
 // One layer per flag given: --decoder first (a layout name sets `layout`, a
 // file is read as a whole layer), then the thresholds. Errors: a --decoder

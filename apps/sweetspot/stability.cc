@@ -1,8 +1,10 @@
 // `sweetspot stability`: how much models' outputs shake from frame to frame
-// on video (keypoint jitter and joint-angle noise, classification flicker),
+// on video (keypoint jitter and joint-angle noise, classification flicker,
+// detection box jitter and identity flicker),
 // and the internal `__keypoint-video-child` of the study's isolated keypoint
 // video runs (isolated_keypoint_video.h). See docs/stability.md.
 
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -15,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "detection_flags.h"
 #include "keypoint_flags.h"
 #include "output.h"
 #include "preprocess_flags.h"
@@ -23,6 +26,7 @@
 #include "sweetspot/task_stability.h"
 #include "sweetspot/text_file.h"
 #include "sweetspot/video_classification.h"
+#include "sweetspot/video_detection.h"
 
 namespace sweetspot::cli {
 namespace {
@@ -34,14 +38,15 @@ struct StabilityArgs {
   std::string reference;
   std::vector<double> box;
   std::uint64_t max_frames = 0;
-  float min_confidence = 0.3F;
-  double agreement_threshold = 0.05;
+  std::optional<float> min_confidence;  // unset: the task's default (keypoints 0.3, detection 0.25)
+  std::optional<double> agreement_threshold;
   std::uint64_t bootstrap = 1000;
   int threads = 0;
   std::string json;
   std::string preprocess_file;
   PreprocessFlags preprocess;
   std::string keypoint_decoder;
+  DetectionFlags detection;  // --decoder and its thresholds (no --model-classes: no classes are mapped)
 };
 
 // ---------------------------------------------------------------- text
@@ -156,8 +161,8 @@ Result<KeypointVideoRequest> KeypointRequest(const StabilityArgs& a) {
   SWEETSPOT_ASSIGN_OR_RETURN(request.initial, InitialSquare(a.box, KeypointEvalRequest{}.padding));
   request.video_path = a.video;
   request.max_frames = a.max_frames;
-  request.min_confidence = a.min_confidence;
-  request.agreement_threshold = a.agreement_threshold;
+  request.min_confidence = a.min_confidence.value_or(KeypointVideoRequest{}.min_confidence);
+  request.agreement_threshold = a.agreement_threshold.value_or(KeypointVideoRequest{}.agreement_threshold);
   request.bootstrap_replicates = a.bootstrap;
   request.threads = a.threads;
   return request;
@@ -197,6 +202,17 @@ Status RunKeypointStability(const StabilityArgs& a) {
 }
 
 // ---------------------------------------------------------------- classification
+// Frames done of --max-frames, or of an unknown total.
+std::function<void(std::size_t)> FrameProgress(ProgressBar& bar, std::string_view label, std::uint64_t max_frames) {
+  return [&bar, label, max_frames](std::size_t frames) {
+    if (max_frames > 0) {
+      bar.Update(label, frames, max_frames, fmt::format("frame {}", frames));
+    } else {
+      bar.Update(label, -1.0, fmt::format("frame {}", frames));
+    }
+  };
+}
+
 std::string FlickerText(const VideoClassificationResult& r, const std::vector<ClassificationFlicker>& flicker,
                         const PairedStability* paired) {
   std::string out = fmt::format("video {}: {} frames ({:.0f} fps)\n", r.video, flicker.front().frames, r.fps);
@@ -223,13 +239,7 @@ Status RunClassificationStability(const StabilityArgs& a) {
   request.threads = a.threads;
   if (!a.engines.empty()) request.engine = a.engines.front();
   ProgressBar bar;
-  auto result = ClassifyVideo(request, [&](std::size_t frames) {
-    if (a.max_frames > 0) {
-      bar.Update("classifying", frames, a.max_frames, fmt::format("frame {}", frames));
-    } else {
-      bar.Update("classifying", -1.0, fmt::format("frame {}", frames));
-    }
-  });
+  auto result = ClassifyVideo(request, FrameProgress(bar, "classifying", a.max_frames));
   bar.Clear();
   if (!result.ok()) return result.status();
   StabilityOptions options;
@@ -258,28 +268,175 @@ Status RunClassificationStability(const StabilityArgs& a) {
   return Status::Ok();
 }
 
-Status RunStability(const StabilityArgs& a) {
-  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.json, "--json"));
-  if (a.task == "keypoints") return RunKeypointStability(a);
-  // A keypoint flag would be ignored by classification: refused rather than dropped silently.
-  for (const auto& [given, flag] :
-       {std::pair{!a.box.empty(), "--box"}, std::pair{!a.schemas.empty(), "--schema"},
-        std::pair{!a.keypoint_decoder.empty(), "--keypoint-decoder"}, std::pair{!a.reference.empty(), "--reference"}}) {
-    if (given) {
+// ---------------------------------------------------------------- detection
+constexpr std::string_view kDetectionFigures[] = {"centre jitter, % of size/frame^2", "size jitter, % of size/frame^2",
+                                                  "identity flicker, % of matched", "appear rate, % of boxes",
+                                                  "disappear rate, % of boxes"};
+
+std::vector<StabilityFigure> DetectionFigures(const DetectionStability& s) {
+  return {s.centre_jitter, s.size_jitter, s.identity_flicker, s.appear_rate, s.disappear_rate};
+}
+
+std::string PercentRow(const PairedStability& p) {
+  return fmt::format("{:<24} {:<24} {:<26} {}", Percent(p.a), Percent(p.b), Percent({p.diff, p.diff_ci}), p.verdict);
+}
+
+std::string DetectionText(const VideoDetectionResult& r, const std::vector<DetectionStability>& models,
+                          const std::vector<PairedStability>& paired, const DetectionStabilityOptions& o) {
+  std::string out = fmt::format(
+      "video {}: {} frames ({:.0f} fps); boxes scoring >= {:g}, matched frame to frame "
+      "at IoU >= {:g} (any class)\n",
+      r.video, models.front().frames, r.fps, o.min_score, o.iou_threshold);
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    out += fmt::format("  {:<28} {} matched pairs, {} chains of three frames\n", r.names[m], models[m].matched_pairs,
+                       models[m].chains);
+  }
+  out += "95 % intervals over blocks of frames\n";
+  if (paired.empty()) {
+    out += fmt::format("  {:<40} {}\n", "", r.names[0]);
+    const std::vector<StabilityFigure> figures = DetectionFigures(models[0]);
+    for (std::size_t k = 0; k < figures.size(); ++k) {
+      std::string value = Percent(figures[k]);
+      if (k < 2 && models[0].chains == 0) value = "not measured (no box matched over three consecutive frames)";
+      if (k == 2 && models[0].matched_pairs == 0) value = "not measured (no box matched between consecutive frames)";
+      out += fmt::format("  {:<40} {}\n", kDetectionFigures[k], value);
+    }
+    return out;
+  }
+  out += fmt::format("  {:<40} {:<24} {:<24} {:<26} {}\n", "(measurements)", r.names[0], r.names[1], "difference",
+                     "verdict");
+  for (std::size_t k = 0; k < paired.size(); ++k) {
+    const std::string name = fmt::format("{} ({})", kDetectionFigures[k], paired[k].count);
+    out += fmt::format("  {:<40} {}\n", name, paired[k].count == 0 ? paired[k].verdict : PercentRow(paired[k]));
+  }
+  return out;
+}
+
+// The boxes measured (score >= min_score) of every frame: [[{box, class, score}, ...], ...].
+nlohmann::json MeasuredBoxes(const std::vector<std::vector<Detection>>& frames, float min_score) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const std::vector<Detection>& frame : frames) {
+    nlohmann::json boxes = nlohmann::json::array();
+    for (const Detection& d : frame) {
+      if (d.score < min_score) continue;
+      boxes.push_back({{"box", {d.box.x1, d.box.y1, d.box.x2, d.box.y2}}, {"class", d.class_id}, {"score", d.score}});
+    }
+    out.push_back(std::move(boxes));
+  }
+  return out;
+}
+
+nlohmann::json DetectionJson(const VideoDetectionResult& r, const StabilityArgs& a,
+                             const std::vector<DetectionStability>& models, const std::vector<PairedStability>& paired,
+                             const DetectionStabilityOptions& o) {
+  nlohmann::json list = nlohmann::json::array();
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    list.push_back({{"name", r.names[m]},
+                    {"model", a.models[m]},
+                    {"engine", r.engines[m]},
+                    {"preprocess", r.preprocess_toml[m]},
+                    {"decoder", r.decoder_toml[m]},
+                    {"stability", ToJson(models[m])},
+                    {"frames", MeasuredBoxes(r.detections[m], o.min_score)}});
+  }
+  nlohmann::json comparison = paired.empty() ? nlohmann::json() : nlohmann::json::array();
+  for (const PairedStability& p : paired) comparison.push_back(ToJson(p));
+  return {{"task", "detection"},
+          {"video", r.video},
+          {"fps", r.fps},
+          {"min_score", o.min_score},
+          {"match_iou", o.iou_threshold},
+          {"models", list},
+          {"comparison", comparison}};
+}
+
+Result<VideoDetectionRequest> DetectionRequest(const StabilityArgs& a) {
+  VideoDetectionRequest request;
+  request.models = a.models;
+  for (std::size_t m = 0; m < a.models.size() && !a.engines.empty(); ++m) {
+    SWEETSPOT_ASSIGN_OR_RETURN(std::string engine, PerModel(a.engines, m, a.models.size(), "--engine"));
+    request.engines.push_back(engine);
+  }
+  SWEETSPOT_ASSIGN_OR_RETURN(request.layers, PreprocessLayers(a.preprocess_file, a.preprocess));
+  SWEETSPOT_ASSIGN_OR_RETURN(request.decoder_layers, DecoderFlagLayers(a.detection));
+  request.video_path = a.video;
+  request.max_frames = a.max_frames;
+  request.threads = a.threads;
+  return request;
+}
+
+Status RunDetectionStability(const StabilityArgs& a) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const VideoDetectionRequest request, DetectionRequest(a));
+  ProgressBar bar;
+  auto result = DetectVideo(request, FrameProgress(bar, "detecting", a.max_frames));
+  bar.Clear();
+  if (!result.ok()) return WithEngineFlag(result.status());
+  DetectionStabilityOptions detection;
+  detection.min_score = a.min_confidence.value_or(detection.min_score);
+  StabilityOptions options;
+  options.bootstrap_replicates = a.bootstrap;
+  std::vector<DetectionStability> models;
+  for (const auto& frames : result->detections) models.push_back(MeasureDetectionStability(frames, detection, options));
+  std::vector<PairedStability> paired;
+  if (models.size() == 2) {
+    paired = CompareDetectionStability(result->detections[0], result->detections[1], result->names[0], result->names[1],
+                                       detection, options);
+  }
+  if (!a.json.empty()) {
+    const nlohmann::json json = DetectionJson(*result, a, models, paired, detection);
+    SWEETSPOT_RETURN_IF_ERROR(WriteOutput(a.json, DumpJson(json, 2) + "\n", "--json"));
+    if (a.json == "-") return Status::Ok();
+  }
+  std::cout << SafeText(DetectionText(*result, models, paired, detection));
+  return Status::Ok();
+}
+
+// ---------------------------------------------------------------- the command
+// A flag of another task would be ignored: refused rather than dropped silently.
+Status RefuseOtherTasksFlags(const StabilityArgs& a) {
+  struct TaskFlag {
+    bool given;
+    std::string_view flag, tasks;  // tasks: "keypoints", "detection" or "keypoints or detection"
+  };
+  const DetectionFlags& d = a.detection;
+  const TaskFlag flags[] = {
+      {!a.box.empty(), "--box", "keypoints"},
+      {!a.schemas.empty(), "--schema", "keypoints"},
+      {!a.keypoint_decoder.empty(), "--keypoint-decoder", "keypoints"},
+      {!a.reference.empty(), "--reference", "keypoints"},
+      {a.agreement_threshold.has_value(), "--agreement-threshold", "keypoints"},
+      {a.min_confidence.has_value(), "--min-confidence", "keypoints or detection"},
+      {!d.decoder.empty(), "--decoder", "detection"},
+      {d.score_threshold.has_value(), "--score-threshold", "detection"},
+      {d.nms_iou.has_value(), "--nms-iou", "detection"},
+      {d.max_detections.has_value(), "--max-detections", "detection"},
+  };
+  for (const TaskFlag& f : flags) {
+    if (f.given && f.tasks.find(a.task) == std::string_view::npos) {
       return Status::InvalidArgument(
-          fmt::format("{} is for --task keypoints; drop it for --task classification", flag));
+          fmt::format("{} is for --task {}; drop it for --task {}", f.flag, f.tasks, a.task));
     }
   }
+  return Status::Ok();
+}
+
+Status RunStability(const StabilityArgs& a) {
+  SWEETSPOT_RETURN_IF_ERROR(CheckOutputFile(a.json, "--json"));
+  SWEETSPOT_RETURN_IF_ERROR(RefuseOtherTasksFlags(a));
+  if (a.task == "keypoints") return RunKeypointStability(a);
   if (a.models.size() > 2) {
-    return Status::InvalidArgument(fmt::format(
-        "--task classification compares at most two models; {} --model given: run it once per pair", a.models.size()));
+    return Status::InvalidArgument(
+        fmt::format("--task {} compares at most two models; {} --model given: run it once "
+                    "per pair",
+                    a.task, a.models.size()));
   }
+  if (a.task == "detection") return RunDetectionStability(a);
   return RunClassificationStability(a);
 }
 
 void AddFlags(CLI::App* cmd, StabilityArgs* args) {
-  cmd->add_option("--task", args->task, "keypoints|classification (default keypoints)")
-      ->check(CLI::IsMember({"keypoints", "classification"}));
+  cmd->add_option("--task", args->task, "keypoints|classification|detection (default keypoints)")
+      ->check(CLI::IsMember({"keypoints", "classification", "detection"}));
   cmd->add_option("--video", args->video, "a video file or a folder of frames")->required();
   cmd->add_option("--model", args->models, "an ONNX model; repeat it to compare models on the same frames")->required();
   cmd->add_option("--reference", args->reference,
@@ -296,13 +453,15 @@ void AddFlags(CLI::App* cmd, StabilityArgs* args) {
       ->delimiter(',');
   cmd->add_option("--max-frames", args->max_frames, "stop after N frames (default 0: the whole video)");
   cmd->add_option("--min-confidence", args->min_confidence,
-                  "keypoints: a joint is measured where both models' scores are >= this (default 0.3)");
+                  "keypoints: a joint is measured where both models' scores are >= this (default 0.3); detection: "
+                  "the boxes measured, those a viewer sees, score >= this (default 0.25)");
   cmd->add_option("--agreement-threshold", args->agreement_threshold,
                   "keypoints: two models' joints disagree beyond this share of the crop side (default 0.05)");
   cmd->add_option("--bootstrap", args->bootstrap, "bootstrap replicates of the intervals (default 1000; 0: none)");
   cmd->add_option("--threads", args->threads, "inference threads (default 0: the CPUs this process may use)")
       ->check(NonNegativeInteger());
-  cmd->add_option("--json", args->json, "write the figures (and keypoint tracks) as JSON to FILE (- prints only it)");
+  cmd->add_option("--json", args->json,
+                  "write the figures (and keypoint tracks or detection boxes) as JSON to FILE (- prints only it)");
   cmd->add_option("--preprocess", args->preprocess_file,
                   "preprocessing spec (TOML, docs/eval.md) over each model's metadata, e.g. "
                   "examples/efficientpose-preprocess.toml");
@@ -310,6 +469,7 @@ void AddFlags(CLI::App* cmd, StabilityArgs* args) {
                   "keypoints: a layout (heatmap|simcc|regression) or a decoder TOML (docs/keypoints.md) over each "
                   "model's metadata");
   AddPreprocessFlags(cmd, &args->preprocess);
+  AddDecoderFlags(cmd, &args->detection);
 }
 
 }  // namespace
@@ -323,13 +483,18 @@ void RegisterStability(CLI::App& root, Action* selected) {
       "are measured on joints confident in both models compared, with moving-block bootstrap intervals, the\n"
       "paired difference, its p-value and a verdict; agreement with the reference and the confidence drop too.\n"
       "Classification: the share of consecutive frames whose top-1 class changes (flicker); two models are\n"
-      "compared frame by frame. The preprocessing is the model's metadata, --preprocess and the flags, as eval.\n"
+      "compared frame by frame. Detection: boxes scoring >= --min-confidence are matched frame to frame; their\n"
+      "centre and size jitter (% of the box size per frame^2), identity flicker (class changes) and the rates of\n"
+      "boxes appearing and vanishing, two detectors compared frame by frame. The preprocessing is the model's\n"
+      "metadata, --preprocess and the flags, the decoder its metadata, --decoder and the flags, as eval.\n"
       "See docs/stability.md.\n\n"
       "Examples:\n"
       "  sweetspot stability --video walk.avi --box 640,210,440 --model EfficientPoseRT_224.onnx \\\n"
       "      --model EfficientPoseI_256.onnx --engine opencv-dnn --schema efficientpose16 --max-frames 130\n"
       "  sweetspot stability --task classification --video walk.avi --model examples/fashion-mnist/cnn-nano.onnx \\\n"
-      "      --model examples/fashion-mnist/resnet-large.onnx");
+      "      --model examples/fashion-mnist/resnet-large.onnx\n"
+      "  sweetspot stability --task detection --video walk.avi --model nanodet_m_0.5x.onnx --model nanodet_m.onnx \\\n"
+      "      --preprocess examples/nanodet-preprocess.toml --decoder examples/nanodet-detector.toml");
   AddFlags(cmd, args.get());
   cmd->callback([args, selected] { *selected = [args] { return RunStability(*args); }; });
   RegisterChildCommand(root, selected, "__keypoint-video-child", RunKeypointVideoChild);

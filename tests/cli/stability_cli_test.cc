@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -233,6 +234,87 @@ TEST(StabilityCli, ClassificationFlickerOfTwoShippedClassifiersOnTheWalkingVideo
   EXPECT_GE(share, 0.0);
   EXPECT_LE(share, 1.0);
   EXPECT_EQ(json.at("comparison").at("count"), 39);
+}
+
+// ---------------------------------------------------------------- detection
+// Two NanoDet COCO detectors (../shared/data/voc100-nanodet) on the first
+// frames of the walking video, with the examples' preprocessing and decoder.
+std::string DetectionArgs(const fs::path& nanodet, const fs::path& video, int frames) {
+  const fs::path examples = fs::path(SWEETSPOT_TEST_DIR).parent_path() / "examples";
+  return fmt::format(
+      "stability --task detection --video {} --model {} --model {} --preprocess {} --decoder {} --max-frames {} "
+      "--bootstrap 50 --threads 1",
+      video.string(), (nanodet / "models" / "nanodet_m_0.5x.onnx").string(),
+      (nanodet / "models" / "nanodet_m.onnx").string(), (examples / "nanodet-preprocess.toml").string(),
+      (examples / "nanodet-detector.toml").string(), frames);
+}
+
+TEST(StabilityCli, DetectionJitterAndFlickerOfTwoNanoDetsOnTheWalkingVideo) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(pose, "pose-efficientpose");
+  SWEETSPOT_REQUIRE_SHARED_DATA(nanodet, "voc100-nanodet");
+  testing::TempDir dir;
+  const CommandResult r =
+      RunCli(DetectionArgs(nanodet, Kit(pose).video, 12) + " --json " + (dir / "det.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("12 frames"));
+  EXPECT_THAT(r.out, HasSubstr("centre jitter, % of size/frame^2"));
+  EXPECT_THAT(r.out, HasSubstr("identity flicker"));
+  const nlohmann::json json = nlohmann::json::parse(ReadTextFile(dir / "det.json").value());
+  EXPECT_EQ(json.at("task"), "detection");
+  ASSERT_EQ(json.at("models").size(), 2U);
+  for (const nlohmann::json& model : json.at("models")) {
+    EXPECT_EQ(model.at("stability").at("frames"), 12);
+    ASSERT_EQ(model.at("frames").size(), 12U);
+    // People walk through every frame: the persons are seen, and matched frame to frame.
+    EXPECT_FALSE(model.at("frames").at(0).empty()) << model.at("name");
+    EXPECT_GT(model.at("stability").at("matched_pairs").get<int>(), 10) << model.at("name");
+    EXPECT_THAT(model.at("decoder").get<std::string>(), HasSubstr("nanodet"));
+  }
+  ASSERT_EQ(json.at("comparison").size(), 5U);
+  EXPECT_EQ(json.at("comparison")[0].at("name"), "centre_jitter");
+  for (const nlohmann::json& figure : json.at("comparison")) {
+    EXPECT_FALSE(figure.at("verdict").get<std::string>().empty()) << figure.at("name");
+  }
+  // The text gives the same verdicts.
+  EXPECT_THAT(r.out, HasSubstr(json.at("comparison")[0].at("verdict").get<std::string>()));
+}
+
+// Detection refuses the keypoint flags it would ignore, and the other tasks
+// the decoder flags; dropping the flag (the fix) works.
+TEST(StabilityCli, DetectionRefusesKeypointFlagsOthersTheDecoderFlagsAndTheFixesWork) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(pose, "pose-efficientpose");
+  SWEETSPOT_REQUIRE_SHARED_DATA(nanodet, "voc100-nanodet");
+  const KitPaths k = Kit(pose);
+  const std::string detection = DetectionArgs(nanodet, k.video, 3);
+  for (const std::string& flag :
+       std::vector<std::string>{"--box 640,210,440", "--schema efficientpose16", "--keypoint-decoder heatmap",
+                                "--reference " + k.i.string(), "--agreement-threshold 0.1"}) {
+    ExpectOneLineError(RunCli(detection + " " + flag),
+                       flag.substr(0, flag.find(' ')) + " is for --task keypoints; drop it for --task detection");
+  }
+  EXPECT_EQ(RunCli(detection).exit_code, 0);
+  // A decoder layout that does not fit the outputs: the fix is the flag with the right one.
+  const std::string yolo =
+      detection.substr(0, detection.find(" --decoder ")) + " --max-frames 3 --bootstrap 20 --threads 1 --decoder ";
+  ExpectOneLineError(RunCli(yolo + "yolov8"), "pass --decoder LAYOUT");
+  EXPECT_EQ(RunCli(yolo + "nanodet").exit_code, 0);
+  const std::string classification =
+      fmt::format("stability --task classification --video {} --max-frames 3 --bootstrap 20 --model {}",
+                  k.video.string(), testing::DemoModel("cnn-nano").string());
+  for (const std::string flag :
+       {"--decoder nanodet", "--score-threshold 0.3", "--nms-iou 0.5", "--max-detections 10", "--min-confidence 0.5"}) {
+    const std::string name = flag.substr(0, flag.find(' '));
+    ExpectOneLineError(RunCli(classification + " " + flag),
+                       name + " is for --task " +
+                           (name == "--min-confidence" ? "keypoints or detection" : "detection") +
+                           "; drop it for --task classification");
+  }
+  EXPECT_EQ(RunCli(classification).exit_code, 0);
+  const std::string keypoints = KeypointArgs(k, k.video.string(), "640,210,440", 2);
+  ExpectOneLineError(RunCli(keypoints + " --decoder nanodet"),
+                     "--decoder is for --task detection; drop it for --task "
+                     "keypoints");
+  EXPECT_EQ(RunCli(keypoints).exit_code, 0);
 }
 
 }  // namespace
