@@ -279,6 +279,25 @@ TEST(StabilityCli, DetectionJitterAndFlickerOfTwoNanoDetsOnTheWalkingVideo) {
   EXPECT_THAT(r.out, HasSubstr(json.at("comparison")[0].at("verdict").get<std::string>()));
 }
 
+// One detector: its figures alone, no comparison.
+TEST(StabilityCli, DetectionOfOneModelPrintsItsFiguresWithoutAComparison) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(pose, "pose-efficientpose");
+  SWEETSPOT_REQUIRE_SHARED_DATA(nanodet, "voc100-nanodet");
+  const std::string both = DetectionArgs(nanodet, Kit(pose).video, 5);
+  const std::string second = " --model " + (nanodet / "models" / "nanodet_m.onnx").string();
+  const std::string one = both.substr(0, both.find(second)) + both.substr(both.find(second) + second.size());
+  const CommandResult r = RunCli(one + " --json -");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json json = nlohmann::json::parse(r.out);
+  ASSERT_EQ(json.at("models").size(), 1U);
+  EXPECT_EQ(json.at("models")[0].at("name"), "nanodet_m_0.5x");
+  EXPECT_TRUE(json.at("comparison").is_null());
+  const CommandResult text = RunCli(one);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_THAT(text.out, HasSubstr("disappear rate, % of boxes"));
+  EXPECT_THAT(text.out, ::testing::Not(HasSubstr("verdict")));
+}
+
 // Detection refuses the keypoint flags it would ignore, and the other tasks
 // the decoder flags; dropping the flag (the fix) works.
 TEST(StabilityCli, DetectionRefusesKeypointFlagsOthersTheDecoderFlagsAndTheFixesWork) {
