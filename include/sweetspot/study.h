@@ -250,20 +250,31 @@ struct StudyOptions {
   ReportRunBuilder report_run;
 };
 
-// A detector's end-to-end time on one dataset, split by stage: the p50 over
-// the evaluated images, each timed alone (single-stream, batch 1), in ms.
-// The network's time alone misleads: pre-processing a large photograph and
-// decoding thousands of boxes can cost as much as the network. A keypoint
-// study splits the time per person crop the same way (KeypointStageTimes).
+// A detector's end-to-end time on one dataset, split by stage, under its
+// runtime setting: single-stream, the p50 over the evaluated images, each
+// timed alone (batch 1); offline, the p50 over batches of batch_size images
+// (pre-processed one after the other, one Session::Run, one decoding), in ms
+// per batch. The network's time alone misleads: pre-processing a large
+// photograph and decoding thousands of boxes can cost as much as the network.
+// A keypoint study splits the time per person crop the same way
+// (KeypointStageTimes; single-stream, and no per-stage items/s).
 struct DetectionSpeedSplit {
-  double preprocess_p50_ms = 0.0;   // image decode + preprocessing
-  double network_p50_ms = 0.0;      // Session::Run
-  double postprocess_p50_ms = 0.0;  // decoding, score filter, NMS, mapping back
-  double total_p50_ms = 0.0;        // p50 of each image's sum of the three (not the sum of the p50s)
-  stats::Interval total_p50_ci;     // distribution-free 95 % interval
+  std::string scenario = "single-stream";  // ScenarioName: single-stream | offline
+  std::int64_t batch_size = 1;             // images per query (1 single-stream)
+  double preprocess_p50_ms = 0.0;          // preprocessing of the decoded image(s)
+  double network_p50_ms = 0.0;             // Session::Run
+  double postprocess_p50_ms = 0.0;         // decoding, score filter, NMS, mapping back
+  double total_p50_ms = 0.0;               // p50 of each query's sum of the three (not the sum of the p50s)
+  stats::Interval total_p50_ci;            // distribution-free 95 % interval
   double total_p99_ms = 0.0;
   stats::Interval total_p99_ci;
   double total_mean_ms = 0.0;
+  // Images per second of each stage alone: batch_size x queries / the
+  // stage's total time (the pipeline's own is the Candidate's items_per_s);
+  // 0 when unknown (a keypoint study).
+  double preprocess_items_per_s = 0.0;
+  double network_items_per_s = 0.0;
+  double postprocess_items_per_s = 0.0;
 };
 
 // One candidate of a detection study on one dataset.

@@ -20,17 +20,35 @@ std::string RankedMetric(const StudySpec& spec) {
 
 std::string RankedName(const std::string& metric) { return metric == "map50" ? "mAP@0.5" : "mAP@[.5:.95]"; }
 
-// The single-stream split of a stored latency row, whose bench_json is the
-// DetectionBenchResult; unset when it has none.
+// The split of a stored latency row, whose bench_json is the
+// DetectionBenchResult of one setting: its single-stream scenario, else its
+// offline batch; unset when it has neither.
 std::optional<DetectionSpeedSplit> SpeedSplit(const LatencyRow& row) {
   const nlohmann::json j = nlohmann::json::parse(row.bench_json, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return std::nullopt;
   auto result = DetectionBenchResultFromJson(j);
-  if (!result.ok() || !result->single_stream || !result->bench.single_stream) return std::nullopt;
-  const DetectionStageRecords& stages = *result->single_stream;
-  const stats::Summary& total = result->bench.single_stream->latency.summary_ms;
-  return SpeedSplitOf(stages.preprocess.summary_ms.p50, stages.network.summary_ms.p50,
-                      stages.postprocess.summary_ms.p50, total);
+  if (!result.ok()) return std::nullopt;
+  const DetectionStageRecords* stages = nullptr;
+  const stats::Summary* total = nullptr;
+  Scenario scenario = Scenario::kSingleStream;
+  if (result->single_stream && result->bench.single_stream) {
+    stages = &*result->single_stream;
+    total = &result->bench.single_stream->latency.summary_ms;
+  } else if (!result->offline.empty() && !result->bench.offline.empty()) {
+    stages = &result->offline.front();
+    total = &result->bench.offline.front().batch_latency.summary_ms;
+    scenario = Scenario::kOffline;
+  } else {
+    return std::nullopt;
+  }
+  DetectionSpeedSplit split = SpeedSplitOf(stages->preprocess.summary_ms.p50, stages->network.summary_ms.p50,
+                                           stages->postprocess.summary_ms.p50, *total);
+  split.scenario = std::string(ScenarioName(scenario));
+  split.batch_size = stages->batch_size;
+  split.preprocess_items_per_s = stages->preprocess_items_per_s;
+  split.network_items_per_s = stages->network_items_per_s;
+  split.postprocess_items_per_s = stages->postprocess_items_per_s;
+  return split;
 }
 
 // A candidate on one dataset: the ranked mAP as its accuracy, the end-to-end

@@ -26,7 +26,7 @@ DetectionEvalRequest MakeDetectionRequest(const StudySpec& spec, const StudyMode
       TaskDecoderLayers(spec, "detection", spec.detection.decoder_toml, model, model.detection_toml);
   request.limit = dataset.limit;
   request.seed = spec.seed;
-  request.batch_size = 1;  // single-stream: each image's stage times are its own
+  request.batch_size = 1;  // the accuracy run; an offline setting's batches are the benchmark's (config.batch_sizes)
   request.threads = setting.threads;
   request.engine = setting.engine;
   request.protocol = spec.detection.protocol;
@@ -231,7 +231,9 @@ class DetectionRunner {
     row.bench_json = DumpJson(ToJson(*result, /*include_raw=*/false));  // with the stages' figures
     SWEETSPOT_RETURN_IF_ERROR(store_.PutLatency(key, study_id_, row));
     out_.measured++;
-    progress_.Report(what, fmt::format("{}: p50 {:.3g} ms end to end ({:.1f} s)", what, row.p50_ms, ms / 1000));
+    progress_.Report(what, fmt::format("{}: p50 {:.3g} ms end to end{}, {:.0f} images/s ({:.1f} s)", what, row.p50_ms,
+                                       setting.scenario == Scenario::kOffline ? " per batch" : "", row.items_per_s,
+                                       ms / 1000));
     out_.latency[i][d][s] = std::move(row);
     return Status::Ok();
   }

@@ -3,7 +3,10 @@
 // accurate, AP by object size and the end-to-end time split by stage, then
 // the recommendation and why each other candidate lost; with several
 // datasets, the overall ranking after them.
+#include <set>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "study/detection_study.h"
@@ -26,6 +29,17 @@ std::string PctCi(double fraction, const stats::Interval& ci) {
 std::string Ms(double ms) { return fmt::format("{:.3g}", ms); }
 
 std::string Ap(double ap) { return ap < 0 ? "-" : Pct(ap); }
+
+// Images per second: whole images from 100 up, three digits below.
+std::string Rate(double items_per_s) {
+  return items_per_s >= 100 ? fmt::format("{:.0f}", items_per_s) : fmt::format("{:.3g}", items_per_s);
+}
+
+// "812 [790, 835]": the candidate's throughput with its interval, when it has one.
+std::string RateCi(const Candidate& c) {
+  if (!c.items_per_s_ci.valid) return Rate(c.items_per_s);
+  return fmt::format("{} [{}, {}]", Rate(c.items_per_s), Rate(c.items_per_s_ci.lower), Rate(c.items_per_s_ci.upper));
+}
 
 std::string RankedName(const StudyReport& r) { return r.ranked_metric == "map50" ? "mAP@0.5" : "mAP@[.5:.95]"; }
 
@@ -52,6 +66,7 @@ std::vector<std::string> DatasetHeader(const StudyReport& r) {
           "network p50 ms",
           "decode+NMS p50 ms",
           "total p50 ms (95 % CI)",
+          "images/s (95 % CI)",
           "frontier",
           "verdict"};
 }
@@ -63,7 +78,7 @@ std::vector<std::vector<std::string>> DatasetRows(const StudyReport& r, const De
     const CandidateAnalysis& a = d.analysis.candidates[k];
     const std::string verdict(VerdictName(a.verdict));
     if (!d.results[k]) {
-      rows.push_back({c.name, "-", "-", "-", "-", "-", "-", "-", "-", "-", verdict});
+      rows.push_back({c.name, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", verdict});
       continue;
     }
     const DetectionCandidateResult& x = *d.results[k];
@@ -73,14 +88,14 @@ std::vector<std::vector<std::string>> DatasetRows(const StudyReport& r, const De
     if (s.total_p50_ci.valid) total += fmt::format(" [{}, {}]", Ms(s.total_p50_ci.lower), Ms(s.total_p50_ci.upper));
     rows.push_back({c.name, PctCi(m.map50_95, m.map50_95_ci), PctCi(m.map50, m.map50_ci), VsBest(r, x),
                     fmt::format("{}/{}/{}", Ap(m.ap_small), Ap(m.ap_medium), Ap(m.ap_large)), Ms(s.preprocess_p50_ms),
-                    Ms(s.network_p50_ms), Ms(s.postprocess_p50_ms), total, a.on_latency_frontier ? "yes" : "no",
-                    verdict});
+                    Ms(s.network_p50_ms), Ms(s.postprocess_p50_ms), total, RateCi(c),
+                    a.on_latency_frontier ? "yes" : "no", verdict});
   }
   return rows;
 }
 
 std::vector<std::string> OverallHeader(const StudyReport& r) {
-  return {"name", fmt::format("mean {} %", RankedName(r)), "mean total p50 ms", "frontier", "verdict"};
+  return {"name", fmt::format("mean {} %", RankedName(r)), "mean total p50 ms", "images/s", "frontier", "verdict"};
 }
 
 std::vector<std::vector<std::string>> OverallRows(const StudyReport& r) {
@@ -90,7 +105,8 @@ std::vector<std::vector<std::string>> OverallRows(const StudyReport& r) {
     const CandidateAnalysis& a = r.analysis.candidates[k];
     const bool measured = c.failure.empty();
     rows.push_back({c.name, measured ? Pct(c.top1) : "-", measured ? Ms(c.p50_ms) : "-",
-                    a.on_latency_frontier ? "yes" : "no", std::string(VerdictName(a.verdict))});
+                    measured ? Rate(c.items_per_s) : "-", a.on_latency_frontier ? "yes" : "no",
+                    std::string(VerdictName(a.verdict))});
   }
   return rows;
 }
@@ -100,11 +116,34 @@ std::string Title(const StudyReport& r) {
                      r.candidates.size(), r.detection_datasets.size(), r.protocol, RankedName(r));
 }
 
+// How the measured candidates were timed: "per image (single-stream)", "per
+// batch of 1 or 8 images (offline; ...)", or both.
+std::string TimedPer(const StudyReport& r) {
+  bool single = false;
+  std::set<std::int64_t> batches;
+  for (const DetectionStudyDataset& d : r.detection_datasets) {
+    for (const auto& result : d.results) {
+      if (!result) continue;
+      if (result->speed.scenario == ScenarioName(Scenario::kOffline)) {
+        batches.insert(result->speed.batch_size);
+      } else {
+        single = true;
+      }
+    }
+  }
+  std::vector<std::string> parts;
+  if (single || batches.empty()) parts.emplace_back("per image (single-stream)");
+  if (!batches.empty()) {
+    const bool one = batches.size() == 1 && *batches.begin() == 1;
+    parts.push_back(fmt::format("per batch of {} image{} (offline; images/s over the whole run)",
+                                fmt::join(batches, " or "), one ? "" : "s"));
+  }
+  return fmt::format("{}", fmt::join(parts, " and "));
+}
+
 std::string Conditions(const StudyReport& r) {
-  return fmt::format(
-      "objective {}; constraints: {}; latency = pre-processing + network + decoding and NMS per "
-      "image (single-stream)",
-      ObjectiveName(r.objective), DescribeConstraints(r.constraints));
+  return fmt::format("objective {}; constraints: {}; latency = pre-processing + network + decoding and NMS {}",
+                     ObjectiveName(r.objective), DescribeConstraints(r.constraints), TimedPer(r));
 }
 
 std::string DatasetTitle(const DetectionStudyDataset& d) {
@@ -123,13 +162,18 @@ json ComparisonJson(const std::optional<DetectionComparison>& v) {
 }
 
 json SpeedJson(const DetectionSpeedSplit& s) {
-  return {{"preprocess_p50_ms", s.preprocess_p50_ms},
+  return {{"scenario", s.scenario},
+          {"batch_size", s.batch_size},
+          {"preprocess_p50_ms", s.preprocess_p50_ms},
           {"network_p50_ms", s.network_p50_ms},
           {"postprocess_p50_ms", s.postprocess_p50_ms},
           {"total_p50_ms", s.total_p50_ms},
           {"total_p50_ci95", IntervalJson(s.total_p50_ci)},
           {"total_p99_ms", s.total_p99_ms},
-          {"total_mean_ms", s.total_mean_ms}};
+          {"total_mean_ms", s.total_mean_ms},
+          {"preprocess_items_per_s", s.preprocess_items_per_s},
+          {"network_items_per_s", s.network_items_per_s},
+          {"postprocess_items_per_s", s.postprocess_items_per_s}};
 }
 
 json DatasetJson(const DetectionStudyDataset& d) {
@@ -156,6 +200,10 @@ json DatasetJson(const DetectionStudyDataset& d) {
       j["ar100"] = m.ar100;
       j["images"] = m.images;
       j["vs_best"] = ComparisonJson(d.results[k]->vs_best);
+      j["scenario"] = d.results[k]->speed.scenario;
+      j["batch_size"] = d.results[k]->speed.batch_size;
+      j["items_per_s"] = c.items_per_s;
+      j["items_per_s_ci95"] = IntervalJson(c.items_per_s_ci);
       j["speed"] = SpeedJson(d.results[k]->speed);
     }
     candidates.push_back(std::move(j));
@@ -206,21 +254,30 @@ std::string RenderDetectionStudyMarkdown(const StudyReport& r) {
   return out + "\n" + MeasuredFooter(r) + ".\n";
 }
 
+// A CSV row's figures: a measured candidate's, else as many empty fields.
+constexpr std::size_t kCsvFigures = 18;
+
+std::string CsvFigures(const DetectionCandidateResult& x, const Candidate& c) {
+  const DetectionMetrics& m = x.metrics;
+  const DetectionSpeedSplit& s = x.speed;
+  const auto bound = [&](double v) { return c.items_per_s_ci.valid ? fmt::format("{}", v) : std::string(); };
+  return fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}", m.map50_95, m.map50_95_ci.lower,
+                     m.map50_95_ci.upper, m.map50, m.map50_ci.lower, m.map50_ci.upper, m.ap_small, m.ap_medium,
+                     m.ap_large, s.preprocess_p50_ms, s.network_p50_ms, s.postprocess_p50_ms, s.total_p50_ms,
+                     s.scenario, s.batch_size, c.items_per_s, bound(c.items_per_s_ci.lower),
+                     bound(c.items_per_s_ci.upper));
+}
+
 std::string RenderDetectionStudyCsv(const StudyReport& r) {
   const auto field = CsvField;
   std::string out =
       "dataset,name,map50_95,map50_95_low,map50_95_high,map50,map50_low,map50_high,ap_small,ap_medium,ap_large,"
-      "preprocess_p50_ms,network_p50_ms,postprocess_p50_ms,total_p50_ms,verdict,reasons\n";
+      "preprocess_p50_ms,network_p50_ms,postprocess_p50_ms,total_p50_ms,scenario,batch_size,items_per_s,"
+      "items_per_s_low,items_per_s_high,verdict,reasons\n";
   for (const DetectionStudyDataset& d : r.detection_datasets) {
     for (std::size_t k = 0; k < d.candidates.size(); ++k) {
-      std::string figures = ",,,,,,,,,,,,,";
-      if (d.results[k]) {
-        const DetectionMetrics& m = d.results[k]->metrics;
-        const DetectionSpeedSplit& s = d.results[k]->speed;
-        figures = fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{}", m.map50_95, m.map50_95_ci.lower,
-                              m.map50_95_ci.upper, m.map50, m.map50_ci.lower, m.map50_ci.upper, m.ap_small, m.ap_medium,
-                              m.ap_large, s.preprocess_p50_ms, s.network_p50_ms, s.postprocess_p50_ms, s.total_p50_ms);
-      }
+      const std::string figures =
+          d.results[k] ? CsvFigures(*d.results[k], d.candidates[k]) : std::string(kCsvFigures - 1, ',');
       const CandidateAnalysis& a = d.analysis.candidates[k];
       out += fmt::format("{},{},{},{},{}\n", field(d.name), field(d.candidates[k].name), figures,
                          VerdictName(a.verdict), field(Joined(a.reasons)));
@@ -242,6 +299,7 @@ std::string RenderDetectionStudyJson(const StudyReport& r) {
                        {"failure", c.failure.empty() ? json(nullptr) : json(c.failure)},
                        {"ranked_map_mean", c.top1},
                        {"total_p50_ms_mean", c.p50_ms},
+                       {"items_per_s_mean", c.items_per_s},
                        {"size_bytes", c.size_bytes},
                        {"verdict", VerdictName(a.verdict)},
                        {"reasons", a.reasons}});

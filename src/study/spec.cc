@@ -412,22 +412,29 @@ Status ParseDatasetTable(const SpecReader& r, const toml::table& table, const fs
   return Status::Ok();
 }
 
-// A detection (keypoint) study times each candidate image by image (crop by
-// crop) in its accuracy run (the pre-processing / network / decoding split of
-// one item at a time): single-stream, batch 1.
+// A keypoint study times each person crop in its accuracy run (the crop /
+// network / decoding split of one crop at a time): single-stream, batch 1. A
+// detection study benchmarks separately: single-stream one image at a time,
+// or offline in batches of any size.
 Status CheckDetectionSettings(const SpecReader& r, const toml::table& rt, const std::vector<RuntimeSetting>& settings,
                               std::string_view task) {
-  const std::string_view item = task == "keypoints" ? "person crop" : "image";
+  const bool keypoints = task == "keypoints";
   for (const RuntimeSetting& s : settings) {
-    if (s.scenario != Scenario::kSingleStream) {
+    if (keypoints && s.scenario != Scenario::kSingleStream) {
       return r.Error("[runtime] scenario",
-                     fmt::format("a {} study times single-stream queries only (pre-processing, network and decoding "
-                                 "of one {} at a time): set scenario = \"single-stream\"",
-                                 task, item),
+                     "a keypoints study times single-stream queries only (pre-processing, network and decoding of "
+                     "one person crop at a time, in its accuracy run): set scenario = \"single-stream\"",
                      StatusCode::kInvalidArgument, rt.get("scenario"));
     }
-    if (s.batch_size != 1) {
-      return r.Error("[runtime] batch", fmt::format("a {} study times one {} at a time: set batch = [1]", task, item),
+    if (keypoints && s.batch_size != 1) {
+      return r.Error("[runtime] batch", "a keypoints study times one person crop at a time: set batch = [1]",
+                     StatusCode::kInvalidArgument, rt.get("batch"));
+    }
+    if (s.scenario == Scenario::kSingleStream && s.batch_size != 1) {
+      return r.Error("[runtime] batch",
+                     fmt::format("a {} study times single-stream queries one image at a time (batch {} is for "
+                                 "offline): set batch = [1], or scenario = \"offline\"",
+                                 task, s.batch_size),
                      StatusCode::kInvalidArgument, rt.get("batch"));
     }
   }

@@ -98,6 +98,23 @@ TEST_F(DetectionSpecTest, TheSingleDatasetTableIsOneDataset) {
   EXPECT_EQ(spec->detection.protocol, "coco");
 }
 
+// A detection study benchmarks separately from its accuracy run: offline in
+// batches of any size, beside single-stream one image at a time.
+TEST_F(DetectionSpecTest, OfflineTakesAnyBatchSizes) {
+  auto spec = Parse(std::string("task = \"detection\"\n[dataset]\npath = \"voc\"\n") + kModels +
+                    "[runtime]\nscenario = \"offline\"\nbatch = [1, 8]\n");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  ASSERT_EQ(spec->settings.size(), 2u);
+  EXPECT_EQ(spec->settings[0].Label(), "offline b1 t1");
+  EXPECT_EQ(spec->settings[1].Label(), "offline b8 t1");
+  auto both = Parse(std::string("task = \"detection\"\n[dataset]\npath = \"voc\"\n") + kModels +
+                    "[runtime]\nscenario = [\"single-stream\", \"offline\"]\n");
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  ASSERT_EQ(both->settings.size(), 2u);
+  EXPECT_EQ(both->settings[0].scenario, Scenario::kSingleStream);
+  EXPECT_EQ(both->settings[1].scenario, Scenario::kOffline);
+}
+
 TEST_F(DetectionSpecTest, ClassificationTakesOneDatasetsEntry) {
   auto spec = Parse(std::string("[[datasets]]\npath = \"voc\"\nlimit = 7\n") + kModels);
   ASSERT_TRUE(spec.ok()) << spec.status().ToString();
@@ -161,6 +178,17 @@ TEST_F(DetectionSpecTest, ErrorsNameTheKeyAndTheirFixWorks) {
        {"[[datasets]] #2 name", "'voc' names two datasets"},
        detection + voc + "[[datasets]]\nname = \"voc-again\"\npath = \"voc/\"\n" + kModels},
       {detection + kModels, {"[dataset]", "add [[datasets]] with path"}, detection + voc + kModels},
+      // Single-stream times one image at a time: a batch is for offline, either fix works.
+      {detection + voc + kModels + "[runtime]\nbatch = [1, 8]\n",
+       {"[runtime] batch", "single-stream queries one image at a time (batch 8 is for offline)",
+        "set batch = [1], or scenario = \"offline\""},
+       detection + voc + kModels + "[runtime]\nbatch = [1]\n"},
+      {detection + voc + kModels + "[runtime]\nbatch = [1, 8]\n",
+       {"[runtime] batch", "or scenario = \"offline\""},
+       detection + voc + kModels + "[runtime]\nscenario = \"offline\"\nbatch = [1, 8]\n"},
+      {detection + voc + kModels + "[runtime]\nscenario = [\"single-stream\", \"offline\"]\nbatch = 4\n",
+       {"[runtime] batch", "(batch 4 is for offline)"},
+       detection + voc + kModels + "[runtime]\nscenario = \"offline\"\nbatch = 4\n"},
   };
   for (const auto& c : cases) {
     auto bad = Parse(c.bad);

@@ -7,7 +7,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -249,6 +251,90 @@ TEST_F(DetectionStudyTest, NoCandidateMeetingTheBoundExitsTwoNamingTheClosest) {
   EXPECT_EQ(run.exit_code, 2) << run.err;
   EXPECT_THAT(run.err, HasSubstr("no candidate meets the constraints (mAP@[.5:.95] >= 95 %)"));
   EXPECT_THAT(run.out, HasSubstr("No recommendation overall"));
+}
+
+// Offline settings: the benchmark runs batches, the report gives images/s
+// with its interval and each stage's images/s; a batch the oracles' fixed
+// batch of 1 refuses fails that candidate alone, naming the batch that fits.
+TEST_F(DetectionStudyTest, AnOfflineSettingReportsThroughputWithItsInterval) {
+  const fs::path spec_path = dir_ / "offline.toml";
+  testing::WriteFile(spec_path, fmt::format(R"(name = "offline"
+task = "detection"
+objective = "max-throughput"
+[detection]
+layout = "yolov8"
+model_classes = "{0}"
+[[datasets]]
+name = "squares"
+path = "{1}"
+classes = "{0}"
+preprocess = {{ color = "bgr" }}
+[[models]]
+path = "sharp.onnx"
+[[models]]
+path = "balanced.onnx"
+[runtime]
+scenario = "offline"
+batch = [1, 2]
+duration_s = 0.05
+max_duration_s = 0.3
+min_count = 10
+)",
+                                            (dir_ / "squares" / "classes.txt").string(), squares_.string()));
+  auto spec = LoadStudySpec(spec_path);
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  StudyOptions options;
+  options.self_exe = SWEETSPOT_CLI_PATH;
+  options.db_path = Db();
+  options.cache_dir = dir_ / "cache";
+  auto report = RunStudy(*spec, options);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->detection_datasets.size(), 1u);
+  const DetectionStudyDataset& squares = report->detection_datasets[0];
+  const std::string text = RenderStudyText(*report);
+  const std::size_t b1 = Named(squares.candidates, "sharp (offline b1 t1)");
+  const std::size_t b2 = Named(squares.candidates, "sharp (offline b2 t1)");
+  ASSERT_TRUE(squares.results[b1].has_value()) << text;
+  const DetectionSpeedSplit& speed = squares.results[b1]->speed;
+  EXPECT_EQ(speed.scenario, "offline");
+  EXPECT_EQ(speed.batch_size, 1);
+  const Candidate& timed = squares.candidates[b1];
+  EXPECT_GT(timed.items_per_s, 0.0);
+  ASSERT_TRUE(timed.items_per_s_ci.valid) << text;
+  EXPECT_LE(timed.items_per_s_ci.lower, timed.items_per_s_ci.upper);
+  // A stage alone runs at least as many images per second as the whole pipeline.
+  for (double stage : {speed.preprocess_items_per_s, speed.network_items_per_s, speed.postprocess_items_per_s}) {
+    EXPECT_GE(stage, timed.items_per_s) << text;
+  }
+  // Batch 2: the oracle's input is [1,3,64,64]; the failure names the fix.
+  EXPECT_FALSE(squares.results[b2].has_value());
+  EXPECT_THAT(squares.candidates[b2].failure, HasSubstr("set [runtime] batch = [1]"));
+
+  EXPECT_THAT(text, HasSubstr("images/s (95 % CI)"));
+  EXPECT_THAT(text, HasSubstr("per batch of 1 image (offline; images/s over the whole run)"));
+  EXPECT_THAT(text, HasSubstr(fmt::format("[{:.0f}, {:.0f}]", timed.items_per_s_ci.lower, timed.items_per_s_ci.upper)));
+  const json j = json::parse(RenderStudyJson(*report));
+  const json& c = j["datasets"][0]["candidates"][b1];
+  EXPECT_EQ(c["scenario"], "offline");
+  EXPECT_EQ(c["batch_size"], 1);
+  EXPECT_DOUBLE_EQ(c["items_per_s"].get<double>(), timed.items_per_s);
+  EXPECT_DOUBLE_EQ(c["items_per_s_ci95"][0].get<double>(), timed.items_per_s_ci.lower);
+  EXPECT_DOUBLE_EQ(c["speed"]["network_items_per_s"].get<double>(), speed.network_items_per_s);
+  // The CSV: every row, the failed candidate's too, has the header's field count.
+  const std::string csv = RenderStudyCsv(*report);
+  std::istringstream lines(csv);
+  std::string header, line;
+  std::getline(lines, header);
+  EXPECT_THAT(header, HasSubstr(",total_p50_ms,scenario,batch_size,items_per_s,items_per_s_low,items_per_s_high,"));
+  const auto fields = [](const std::string& row) { return std::count(row.begin(), row.end(), ',') + 1; };
+  std::size_t rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    // Only the last field, the reasons, can be quoted (names and verdicts hold no comma): up to its
+    // opening quote, the row has as many commas as the header.
+    EXPECT_EQ(fields(line.substr(0, line.find('"'))), fields(header)) << line;
+  }
+  EXPECT_EQ(rows, 4u);
 }
 
 // The acceptance run of issue 13: three NanoDet detectors on the 100 VOC

@@ -192,6 +192,20 @@ TEST_F(KeypointSpecTest, KeypointsTableErrorsNameTheKey) {
             std::string(kBase) + "[keypoints]\nrefine = \"quarter\"\n");
 }
 
+// A keypoint study times each crop in its accuracy run: no offline
+// benchmark, no batches (a detection study takes both).
+TEST_F(KeypointSpecTest, OnlySingleStreamOneCropAtATimeIsTimed) {
+  ExpectFix(std::string(kBase) + "[runtime]\nscenario = \"offline\"\n",
+            "[runtime] scenario: a keypoints study times single-stream queries only (pre-processing, network and "
+            "decoding of one person crop at a time, in its accuracy run): set scenario = \"single-stream\"",
+            std::string(kBase) + "[runtime]\nscenario = \"single-stream\"\n");
+  ExpectFix(std::string(kBase) + "[runtime]\nscenario = [\"single-stream\", \"offline\"]\n",
+            "a keypoints study times single-stream queries only", std::string(kBase) + "[runtime]\nscenario = \"single-stream\"\n");
+  ExpectFix(std::string(kBase) + "[runtime]\nbatch = [1, 8]\n",
+            "[runtime] batch: a keypoints study times one person crop at a time: set batch = [1]",
+            std::string(kBase) + "[runtime]\nbatch = [1]\n");
+}
+
 TEST_F(KeypointSpecTest, AModelEngineMustBeOneTheBuildHas) {
   const std::string base =
       "task = \"keypoints\"\n[dataset]\npath = \"persons.json\"\n[[models]]\npath = "
