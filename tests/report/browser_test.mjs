@@ -595,7 +595,15 @@ async function checkDetectionPage(browser, htmlFile, workDir) {
   check(shown.chosen === study.overall.recommended, `the recommendation shows '${shown.chosen}', the study ${study.overall.recommended}`);
   check(shown.rows === study.datasets[0].candidates.length, `the dataset's candidate table has ${shown.rows} rows`);
   const marks = await seriesData(page, 'detection-speed-0', 'candidates');
-  check(marks && marks.length === study.datasets[0].candidates.length, `the mAP-vs-p50 chart has ${marks?.length} marks`);
+  check(marks && marks.length === study.datasets[0].candidates.length, `the mAP-vs-speed chart has ${marks?.length} marks`);
+  // An offline candidate's p50 is a batch's: its row says so, and the chart places every candidate by its images/s.
+  const offline = study.datasets[0].candidates.findIndex((c) => c.scenario === 'offline');
+  const rowTexts = await page.$$eval('#detection .detection-candidates tbody tr', (trs) => trs.map((tr) => tr.textContent));
+  const batch = study.datasets[0].candidates[offline]?.batch_size;
+  check(offline >= 0 && rowTexts[offline].includes(`per batch of ${batch}`), `the offline candidate's row reads '${rowTexts[offline]}'`);
+  check(rowTexts.filter((t) => t.includes('per image')).length === rowTexts.length - 1, 'the single-stream rows do not say "per image"');
+  check(marks.every((m, i) => m.value[0] === study.datasets[0].candidates[i].items_per_s),
+    `the chart's x values ${JSON.stringify(marks.map((m) => m.value[0]))} are not the candidates' images/s`);
   check(shown.skipped.includes('detects objects'), `the confusion section of a detection study says '${shown.skipped}'`);
   console.log(`detection: ${series} precision-recall lines, ${pictures} pictures, ${atStart} boxes at 0.3, ${after} at 0.8; ` +
               `recommended ${shown.chosen}`);

@@ -45,43 +45,56 @@ window.sweetspotDetection = function drawDetectionSection(api) {
   function candidateTable(s, d) {
     const voc = s.protocol === 'voc';
     const rows = (d.candidates || []).map((c) => {
-      if (c.failure || !finite(c.map50_95)) return [c.name, '–', '–', '–', '–', el('span', {class: 'verdict failed'}, 'failed'), c.failure || 'not measured'];
+      if (c.failure || !finite(c.map50_95)) return [c.name, '–', '–', '–', '–', '–', el('span', {class: 'verdict failed'}, 'failed'), c.failure || 'not measured'];
       const v = c.vs_best;
       const diff = v ? (voc ? [v.map50_diff, v.map50_diff_ci95] : [v.map50_95_diff, v.map50_95_diff_ci95]) : null;
       const sp = c.speed || {};
       return [c.name, `${ap(c.map50_95)} %${pctCi(c.map50_95_ci95)}`, `${ap(c.map50)} %${pctCi(c.map50_ci95)}`,
         diff ? `${points(diff[0])}${pctCi(diff[1])} (p = ${sig(v.p_value, 2)})` : 'the most accurate',
         `${sig(sp.total_p50_ms)} ms${Array.isArray(sp.total_p50_ci95) ? ` [${sig(sp.total_p50_ci95[0])}, ${sig(sp.total_p50_ci95[1])}]` : ''} ` +
-          `(${sig(sp.preprocess_p50_ms)} + ${sig(sp.network_p50_ms)} + ${sig(sp.postprocess_p50_ms)})`,
+          `${perQuery(sp)} (${sig(sp.preprocess_p50_ms)} + ${sig(sp.network_p50_ms)} + ${sig(sp.postprocess_p50_ms)})`,
+        `${sig(c.items_per_s)}${Array.isArray(c.items_per_s_ci95) ? ` [${sig(c.items_per_s_ci95[0])}, ${sig(c.items_per_s_ci95[1])}]` : ''}`,
         el('span', {class: `verdict ${c.verdict}`}, c.verdict), el('ul', {class: 'reasons'}, (c.reasons || []).map((r) => el('li', {}, r)))];
     });
     return el('div', {class: 'detection-candidates'},
       el('p', {}, d.recommended ? `Recommended on ${s.dataset}: ` : `No candidate meets every constraint on ${s.dataset}${d.closest ? `; closest: ${d.closest}` : ''}.`,
         d.recommended ? el('b', {}, d.recommended) : null),
       table(['candidate', 'mAP@[.5:.95] [95 %]', 'mAP@0.5 [95 %]', `${headlineName(s)} vs the most accurate`,
-        'p50 per image, end to end (pre-processing + network + decoding and NMS)', 'verdict', 'reasons'], rows,
-      [false, true, true, true, true, false, false]));
+        'p50 end to end (pre-processing + network + decoding and NMS)', 'images/s [95 %]', 'verdict', 'reasons'], rows,
+      [false, true, true, true, true, true, false, false]));
   }
-  // The headline mAP against the end-to-end p50 per image, one mark per
-  // measured candidate with its two 95 % intervals in the tooltip.
+  // What a p50 is of: one image (single-stream) or one batch (offline).
+  const perQuery = (sp) => (sp.scenario === 'offline' ? `per batch of ${sp.batch_size}` : 'per image');
+  const offlineIn = (cs) => cs.some((c) => c.speed.scenario === 'offline');
+  // The headline mAP against the end-to-end p50 per image (images/s when a
+  // candidate was timed offline), one mark per measured candidate with its
+  // 95 % intervals in the tooltip.
   function speedChart(s, k, parent, d) {
-    const measured = (d.candidates || []).filter((c) => !c.failure && finite(c.map50_95) && c.speed && finite(c.speed.total_p50_ms));
+    const timed = (d.candidates || []).filter((c) => !c.failure && finite(c.map50_95) && c.speed && finite(c.speed.total_p50_ms));
+    // A batch's p50 is not an image's: with an offline setting among them every candidate is placed by its images/s.
+    const rate = offlineIn(timed);
+    const x = (c) => (rate ? c.items_per_s : c.speed.total_p50_ms);
+    const measured = timed.filter((c) => finite(x(c)));
     if (!measured.length) return;
     const key = headline(s);
     const chartBox = el('div', {class: 'chart short', id: `chart-detection-speed-${k}`});
-    parent.append(chartBox, el('p', {class: 'caption'}, `${headlineName(s)} against the p50 time per image from decoded image to boxes (pre-processing, network, decoding and NMS); the recommended candidate in green.`));
+    parent.append(chartBox, el('p', {class: 'caption'}, rate
+      ? `${headlineName(s)} against images/s end to end (pre-processing, network, decoding and NMS; offline in batches, single-stream one image at a time); the recommended candidate in green.`
+      : `${headlineName(s)} against the p50 time per image from decoded image to boxes (pre-processing, network, decoding and NMS); the recommended candidate in green.`));
     makeChart(`detection-speed-${k}`, chartBox).setOption({
       animation: false, grid: {left: 70, right: 120, top: 30, bottom: 50},
       tooltip: Object.assign({}, tooltipBase, {trigger: 'item', formatter: (q) => {
         const c = measured[q.dataIndex];
         return `<b>${esc(c.name)}</b><br>${headlineName(s)} ${ap(c[key])} %${pctCi(c[key + '_ci95'])}<br>p50 ${sig(c.speed.total_p50_ms)} ms` +
-          (Array.isArray(c.speed.total_p50_ci95) ? ` [${sig(c.speed.total_p50_ci95[0])}, ${sig(c.speed.total_p50_ci95[1])}]` : '');
+          (Array.isArray(c.speed.total_p50_ci95) ? ` [${sig(c.speed.total_p50_ci95[0])}, ${sig(c.speed.total_p50_ci95[1])}]` : '') +
+          ` ${perQuery(c.speed)}<br>${sig(c.items_per_s)} images/s` +
+          (Array.isArray(c.items_per_s_ci95) ? ` [${sig(c.items_per_s_ci95[0])}, ${sig(c.items_per_s_ci95[1])}]` : '');
       }}),
-      xAxis: {type: 'value', name: 'p50 per image (ms)', nameLocation: 'middle', nameGap: 30, min: pad(-1), max: pad(1)},
+      xAxis: {type: 'value', name: rate ? 'images/s' : 'p50 per image (ms)', nameLocation: 'middle', nameGap: 30, min: pad(-1), max: pad(1)},
       yAxis: {type: 'value', name: `${headlineName(s)} (%)`, min: pad(-1), max: pad(1)},
       series: [{id: 'candidates', type: 'scatter', symbolSize: 12,
         label: {show: true, position: 'right', formatter: (q) => measured[q.dataIndex].name},
-        data: measured.map((c) => ({value: [c.speed.total_p50_ms, 100 * c[key]], name: c.name,
+        data: measured.map((c) => ({value: [x(c), 100 * c[key]], name: c.name,
           itemStyle: {color: c.name === d.recommended ? '#1e8449' : '#1f6feb'}}))}],
     });
   }
@@ -247,10 +260,12 @@ window.sweetspotDetectionRecommendation = function drawDetectionRecommendation(a
     overall.recommended ? '' : el('p', {}, overall.closest ? `No candidate meets every constraint; closest: ${overall.closest}.` : 'No candidate could be measured.'),
     el('ul', {class: 'reasons'}, (overall.recommendation_reasons || []).map((r) => el('li', {}, r))));
   const rows = (overall.candidates || []).map((c) => [c.name, c.failure ? '–' : percent(c.ranked_map_mean),
-    c.failure ? '–' : `${sig(c.total_p50_ms_mean)} ms`, mb(c.size_bytes), el('span', {class: `verdict ${c.verdict}`}, c.verdict),
+    c.failure ? '–' : `${sig(c.total_p50_ms_mean)} ms`, c.failure ? '–' : sig(c.items_per_s_mean), mb(c.size_bytes),
+    el('span', {class: `verdict ${c.verdict}`}, c.verdict),
     el('ul', {class: 'reasons'}, (c.failure ? [c.failure] : c.reasons || []).map((r) => el('li', {}, r)))]);
-  const right = el('div', {}, table(['candidate', several ? `${headline} (mean)` : headline, several ? 'p50 per image (mean)' : 'p50 per image',
-    'model file', 'verdict', 'reasons'], rows, [false, true, true, true, false, false]),
+  // A p50 is per image single-stream, per batch offline (the dataset tables say which).
+  const right = el('div', {}, table(['candidate', several ? `${headline} (mean)` : headline, several ? 'p50 end to end (mean)' : 'p50 end to end',
+    several ? 'images/s (over the datasets)' : 'images/s', 'model file', 'verdict', 'reasons'], rows, [false, true, true, true, true, false, false]),
   el('p', {class: 'caption'}, 'Per dataset: precision-recall curves, AP per class, example images and every interval under Detection.'));
   body.append(el('div', {class: 'card'}, left, right));
 };
