@@ -168,15 +168,22 @@ Result<KeypointVideoRequest> KeypointRequest(const StabilityArgs& a) {
   return request;
 }
 
-// A model one engine refuses and another loads (keypoint_eval.h's `engine`
-// fix) is fixed here with --engine, given once per --model in order; main's
-// generic rendering would name eval's --runtime, which stability lacks.
-Status WithEngineFlag(const Status& status) {
+// RunKeypointVideo's fixes as this command's flags: a model one engine
+// refuses and another loads (keypoint_eval.h's `engine` fix) is fixed with
+// --engine, given once per --model in order; an initial square off frame 0
+// (`initial`) with --box. main's generic rendering would name eval's --runtime
+// and a --initial flag, which stability lacks.
+Status WithStabilityFlags(const Status& status) {
   for (const FieldFix& fix : status.fixes()) {
     if (fix.field == "engine") {
       return status.RenderedFixes(
           fmt::format("pass --engine {} for that model (--engine once per --model, in the same order)",
                       fmt::join(fix.values, ",")));
+    }
+    if (fix.field == "initial" && fix.values.size() == 2) {
+      return status.RenderedFixes(
+          fmt::format("pass --box around the person in the first frame, its centre inside 0..{} x 0..{}", fix.values[0],
+                      fix.values[1]));
     }
   }
   return status;
@@ -188,7 +195,7 @@ Status RunKeypointStability(const StabilityArgs& a) {
   bar.Print(fmt::format("stability: tracking one person in {} with {} model(s){}...", a.video, a.models.size(),
                         a.max_frames > 0 ? fmt::format(", at most {} frames", a.max_frames) : ""));
   Result<KeypointVideoResult> run = RunKeypointVideo(request);
-  if (!run.ok()) return WithEngineFlag(run.status());
+  if (!run.ok()) return WithStabilityFlags(run.status());
   const KeypointVideoResult& result = *run;
   const KeypointVideoSummary summary =
       SummarizeKeypointVideo(result, KeypointVideoSummaryOptions::FromRequest(request));
@@ -370,7 +377,7 @@ Status RunDetectionStability(const StabilityArgs& a) {
   ProgressBar bar;
   auto result = DetectVideo(request, FrameProgress(bar, "detecting", a.max_frames));
   bar.Clear();
-  if (!result.ok()) return WithEngineFlag(result.status());
+  if (!result.ok()) return WithStabilityFlags(result.status());
   DetectionStabilityOptions detection;
   detection.min_score = a.min_confidence.value_or(detection.min_score);
   StabilityOptions options;

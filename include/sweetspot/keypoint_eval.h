@@ -119,7 +119,9 @@ struct KeypointVideoRequest {
   // its index in `models`; -1 -> the last.
   int reference = -1;
   std::string video_path;  // a video file or a frame folder (video_source.h)
-  TrackSquare initial;     // the person's square in the first frame (TrackSquare::AroundBox for a box)
+  // The person's square in the first frame (TrackSquare::AroundBox for a
+  // box), original-image pixels; its centre must lie inside frame 0.
+  TrackSquare initial;
   PersonTrackerOptions tracker;
   std::uint64_t max_frames = 0;       // stop after this many frames; 0: the whole video
   float min_confidence = 0.3F;        // stability and agreement: jointly confident joints only (stability.h)
@@ -167,7 +169,10 @@ struct KeypointVideoResult {
 // measured: give a better initial square). Errors name the request field, the
 // video or the model: no models, a reference out of range, tracker options
 // (PersonTrackerOptions::Validate), a non-positive initial side, a video that
-// does not open, a model whose schema shares no joint with the reference's.
+// does not open, an initial centre outside frame 0 (InvalidArgument "video V:
+// the initial square's centre (x, y) lies outside frame 0 (W x H px)", with
+// the FieldFix {"initial", "", {W, H}}: a centre inside 0..W x 0..H), a model
+// whose schema shares no joint with the reference's.
 Result<KeypointVideoResult> RunKeypointVideo(const KeypointVideoRequest& request);
 
 // The result as JSON (schema "sweetspot.keypoint-video/1"), as above; crops

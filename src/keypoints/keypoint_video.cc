@@ -1,6 +1,8 @@
 // RunKeypointVideo (keypoint_eval.h): several keypoint models on one tracked video.
 #include <algorithm>
 #include <memory>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include <fmt/format.h>
@@ -98,6 +100,19 @@ Result<bool> RunFrame(VideoPipeline& p, const VideoFrame& frame, PersonTracker& 
   return true;
 }
 
+// The tracker starts from the initial square: a centre off frame 0 would
+// crop nobody (black borders) and lose the track at once, or follow
+// whoever the padding happens to catch.
+Status CheckInitialInFrame(const KeypointVideoRequest& request, const cv::Mat& frame) {
+  const TrackSquare& s = request.initial;
+  const bool inside = s.cx_px >= 0.0 && s.cx_px <= frame.cols && s.cy_px >= 0.0 && s.cy_px <= frame.rows;
+  if (inside) return Status::Ok();
+  return Status::InvalidArgument(fmt::format("video {}: the initial square's centre ({:g}, {:g}) lies outside "
+                                             "frame 0 ({} x {} px)",
+                                             request.video_path, s.cx_px, s.cy_px, frame.cols, frame.rows))
+      .WithFix({"initial", "", {std::to_string(frame.cols), std::to_string(frame.rows)}});
+}
+
 }  // namespace
 
 Result<KeypointVideoResult> RunKeypointVideo(const KeypointVideoRequest& request) {
@@ -107,23 +122,27 @@ Result<KeypointVideoResult> RunKeypointVideo(const KeypointVideoRequest& request
   result.reference = request.reference < 0 ? request.models.size() - 1 : static_cast<std::size_t>(request.reference);
   SWEETSPOT_ASSIGN_OR_RETURN(VideoSource source, VideoSource::Open(request.video_path));
   result.fps = source.fps();
+  // Open read frame 0, so there is one.
+  SWEETSPOT_ASSIGN_OR_RETURN(std::optional<VideoFrame> frame, source.Next());
+  SWEETSPOT_RETURN_IF_ERROR(CheckInitialInFrame(request, frame->bgr));
   SWEETSPOT_ASSIGN_OR_RETURN(VideoPipeline p, OpenModels(request, result));
   PersonTracker tracker(request.initial, request.tracker);
-  while (request.max_frames == 0 || result.crops.size() < request.max_frames) {
-    SWEETSPOT_ASSIGN_OR_RETURN(std::optional<VideoFrame> frame, source.Next());
-    if (!frame.has_value()) break;
+  while (frame.has_value()) {
     SWEETSPOT_ASSIGN_OR_RETURN(bool tracked, RunFrame(p, *frame, tracker, result));
-    if (tracked) continue;
-    result.lost_at_frame = frame->index;
-    result.note = fmt::format(
-        "track lost at frame {}: {} of {}'s joints at confidence >= {} (tracker.min_joints {}); {} frames measured",
-        frame->index, tracker.last_confident_joints(), result.models[result.reference].name,
-        request.tracker.score_threshold, request.tracker.min_joints, result.crops.size());
-    if (result.crops.empty()) {
-      return Status::InvalidData(fmt::format("video {}: {}; give the initial square around the person in frame 0",
-                                             request.video_path, result.note));
+    if (!tracked) {
+      result.lost_at_frame = frame->index;
+      result.note = fmt::format(
+          "track lost at frame {}: {} of {}'s joints at confidence >= {} (tracker.min_joints {}); {} frames measured",
+          frame->index, tracker.last_confident_joints(), result.models[result.reference].name,
+          request.tracker.score_threshold, request.tracker.min_joints, result.crops.size());
+      if (result.crops.empty()) {
+        return Status::InvalidData(fmt::format("video {}: {}; give the initial square around the person in frame 0",
+                                               request.video_path, result.note));
+      }
+      break;
     }
-    break;
+    if (request.max_frames != 0 && result.crops.size() >= request.max_frames) break;
+    SWEETSPOT_ASSIGN_OR_RETURN(frame, source.Next());
   }
   return result;
 }

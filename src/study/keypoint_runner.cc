@@ -270,7 +270,7 @@ class KeypointRunner {
     if (!isolated.ok()) {
       if (progress_.Cancelled()) return progress_.Interrupted(out_.measured + out_.failed);
       return Failed(stored_key, setting, what,
-                    isolated.status().WithContext(fmt::format("{} [video]", spec_.spec_path.string())),
+                    WithSpecFixes(isolated.status()).WithContext(fmt::format("{} [video]", spec_.spec_path.string())),
                     &out_.video_failures[s]);
     }
     KeypointVideoResult& result = isolated->result;

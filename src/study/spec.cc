@@ -1097,6 +1097,9 @@ Status WithSpecFixes(const Status& status) {
       other.push_back(fmt::format("[runtime] batch = [{}]", value));
     } else if (fix.field == "engine") {  // a keypoint model another engine loads
       other.push_back(fmt::format("[[models]] engine = \"{}\"", value));
+    } else if (fix.field == "initial" && fix.values.size() == 2) {  // the video's first square off frame 0
+      other.push_back(fmt::format("[video] centre inside 0..{} x 0..{} (or a box around the person in the first frame)",
+                                  fix.values[0], fix.values[1]));
     } else if (fix.field == "classes") {
       other.push_back(fmt::format("[dataset] classes = \"{}\"", value));
     } else if (fix.field != "input" && fix.field != "allow_corrupt") {  // a study has no such option

@@ -185,6 +185,20 @@ TEST(StabilityCli, BadInputIsOneLineAndItsFixWorks) {
   EXPECT_EQ(RunCli(KeypointArgs(k, k.video.string(), "640,210,440", 2)).exit_code, 0);
 }
 
+// A --box whose centre lies off the first frame (a typo: 6400 for 640) would
+// crop black borders; it is refused with the frame's size, and a --box with
+// its centre inside works.
+TEST(StabilityCli, ABoxOffTheFirstFrameIsRefusedWithTheFrameSizeAndTheFixWorks) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  const KitPaths k = Kit(root);
+  const CommandResult r = RunCli(KeypointArgs(k, k.video.string(), "6400,210,440", 2));
+  ExpectOneLineError(r, "the initial square's centre (6400, 210) lies outside frame 0 (1280 x 720 px)");
+  EXPECT_THAT(r.err, HasSubstr("pass --box around the person in the first frame, its centre inside 0..1280 x 0..720"));
+  const CommandResult fixed = RunCli(KeypointArgs(k, k.video.string(), "640,210,440", 2));
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_THAT(fixed.out, HasSubstr("2 frames tracked"));
+}
+
 TEST(StabilityCli, ModelsWhoseSchemasShareNoJointAreNamedAndTheSchemaFixesIt) {
   SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
   const KitPaths k = Kit(root);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -248,6 +249,28 @@ TEST(RunKeypointVideo, RequestErrorsNameTheFieldAndTheFixWorks) {
   request.tracker.min_joints = 1;
   EXPECT_THAT(RunKeypointVideo(request).status().message(), HasSubstr("tracker.min_joints"));
   request.tracker.min_joints = 4;
+  auto fixed = RunKeypointVideo(request);
+  ASSERT_TRUE(fixed.ok()) << fixed.status().message();
+  EXPECT_EQ(fixed->crops.size(), 2U);
+}
+
+// A centre off frame 0 is refused before any model runs, with frame 0's size
+// as the fix; a centre inside it (the woman's) tracks.
+TEST(RunKeypointVideo, AnInitialCentreOffFrameZeroIsRefusedWithTheFrameSizeAndTheFixWorks) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  KeypointVideoRequest request = WalkingVideo(root);
+  request.max_frames = 2;
+  for (const TrackSquare off : {TrackSquare{1500.0, 210.0, 440.0}, TrackSquare{640.0, -5.0, 440.0}}) {
+    request.initial = off;
+    const Status status = RunKeypointVideo(request).status();
+    EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+    EXPECT_THAT(status.message(),
+                HasSubstr(fmt::format("the initial square's centre ({:g}, {:g}) lies outside frame 0 (1280 x 720 px)",
+                                      off.cx_px, off.cy_px)));
+    ASSERT_EQ(status.fixes().size(), 1U);
+    EXPECT_EQ(status.fixes()[0], (FieldFix{.field = "initial", .key = "", .values = {"1280", "720"}}));
+  }
+  request.initial = {640.0, 210.0, 440.0};  // inside 0..1280 x 0..720
   auto fixed = RunKeypointVideo(request);
   ASSERT_TRUE(fixed.ok()) << fixed.status().message();
   EXPECT_EQ(fixed->crops.size(), 2U);

@@ -175,3 +175,47 @@ threads = 1
 
 }  // namespace
 }  // namespace sweetspot
+
+namespace sweetspot {
+namespace {
+
+// A [video] centre off the first frame (a typo: 6400 for 640) fails the video
+// run with the frame's size in the spec's words; the centre inside it runs.
+TEST(KeypointStudyTest, AVideoCentreOffTheFirstFrameNamesTheFrameSizeAndTheFixedCentreRuns) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(kit, "pose-efficientpose");
+  TempDir dir;
+  const auto spec = [&](const std::string& centre) {
+    return fmt::format(R"(
+task = "keypoints"
+[keypoints]
+schema = "efficientpose16"
+[dataset]
+path = "{0}/data/mpii/test_mpii.json"
+limit = 1
+[video]
+path = "{0}/data/openpose_video.avi"
+centre = {1}
+side = 440
+max_frames = 3
+[[models]]
+path = "{0}/models/EfficientPoseRT_224.onnx"
+[runtime]
+threads = 1
+)",
+                       kit.string(), centre);
+  };
+  testing::WriteFile(dir / "study.toml", spec("[6400, 210]"));
+  const std::string command =
+      fmt::format("study '{}' -q --db '{}'", (dir / "study.toml").string(), (dir / "kp.db").string());
+  const auto refused = RunCli(command);
+  EXPECT_EQ(refused.exit_code, 2) << refused.err;
+  EXPECT_THAT(refused.err, HasSubstr("the initial square's centre (6400, 210) lies outside frame 0 (1280 x 720 px)"));
+  EXPECT_THAT(refused.err,
+              HasSubstr("set [video] centre inside 0..1280 x 0..720 (or a box around the person in the first frame)"));
+  testing::WriteFile(dir / "study.toml", spec("[640, 210]"));
+  const auto fixed = RunCli(command);
+  EXPECT_EQ(fixed.exit_code, 0) << fixed.err << fixed.out;
+}
+
+}  // namespace
+}  // namespace sweetspot
