@@ -194,7 +194,14 @@ Status RunKeypointStability(const StabilityArgs& a) {
   ProgressBar bar;
   bar.Print(fmt::format("stability: tracking one person in {} with {} model(s){}...", a.video, a.models.size(),
                         a.max_frames > 0 ? fmt::format(", at most {} frames", a.max_frames) : ""));
-  Result<KeypointVideoResult> run = RunKeypointVideo(request);
+  Result<KeypointVideoResult> run = RunKeypointVideo(request, [&](std::size_t done, std::size_t expected) {
+    if (expected > 0) {
+      bar.Update("tracking", done, expected, fmt::format("frame {}", done));
+    } else {
+      bar.Update("tracking", -1.0, fmt::format("frame {}", done));
+    }
+  });
+  bar.Clear();
   if (!run.ok()) return WithStabilityFlags(run.status());
   const KeypointVideoResult& result = *run;
   const KeypointVideoSummary summary =

@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -173,7 +174,15 @@ struct KeypointVideoResult {
 // the initial square's centre (x, y) lies outside frame 0 (W x H px)", with
 // the FieldFix {"initial", "", {W, H}}: a centre inside 0..W x 0..H), a model
 // whose schema shares no joint with the reference's.
-Result<KeypointVideoResult> RunKeypointVideo(const KeypointVideoRequest& request);
+//
+// `progress(frames_done, frames_expected)` is called after each tracked
+// frame, on the calling thread: frames_done counts from 1; frames_expected is
+// max_frames, or the video's frame count when it is smaller or max_frames is
+// 0 (a container's count is an estimate: never below frames_done), 0 when
+// neither is known. A lost track ends the calls early.
+using KeypointVideoProgress = std::function<void(std::size_t frames_done, std::size_t frames_expected)>;
+Result<KeypointVideoResult> RunKeypointVideo(const KeypointVideoRequest& request,
+                                             const KeypointVideoProgress& progress = {});
 
 // The result as JSON (schema "sweetspot.keypoint-video/1"), as above; crops
 // as [cx, cy, side] rows; lost_at_frame null when the track was kept.

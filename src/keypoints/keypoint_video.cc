@@ -113,9 +113,19 @@ Status CheckInitialInFrame(const KeypointVideoRequest& request, const cv::Mat& f
       .WithFix({"initial", "", {std::to_string(frame.cols), std::to_string(frame.rows)}});
 }
 
+// The frames a run will track if the track holds: the video's count (a
+// container's estimate) capped by max_frames; 0 when neither is known.
+std::size_t ExpectedFrames(const KeypointVideoRequest& request, const VideoSource& source) {
+  const std::size_t hint = source.frame_count_hint();
+  if (request.max_frames == 0) return hint;
+  const auto max_frames = static_cast<std::size_t>(request.max_frames);
+  return hint == 0 ? max_frames : std::min(hint, max_frames);
+}
+
 }  // namespace
 
-Result<KeypointVideoResult> RunKeypointVideo(const KeypointVideoRequest& request) {
+Result<KeypointVideoResult> RunKeypointVideo(const KeypointVideoRequest& request,
+                                             const KeypointVideoProgress& progress) {
   SWEETSPOT_RETURN_IF_ERROR(CheckVideoRequest(request));
   KeypointVideoResult result;
   result.video = request.video_path;
@@ -127,6 +137,7 @@ Result<KeypointVideoResult> RunKeypointVideo(const KeypointVideoRequest& request
   SWEETSPOT_RETURN_IF_ERROR(CheckInitialInFrame(request, frame->bgr));
   SWEETSPOT_ASSIGN_OR_RETURN(VideoPipeline p, OpenModels(request, result));
   PersonTracker tracker(request.initial, request.tracker);
+  const std::size_t expected = ExpectedFrames(request, source);
   while (frame.has_value()) {
     SWEETSPOT_ASSIGN_OR_RETURN(bool tracked, RunFrame(p, *frame, tracker, result));
     if (!tracked) {
@@ -141,6 +152,8 @@ Result<KeypointVideoResult> RunKeypointVideo(const KeypointVideoRequest& request
       }
       break;
     }
+    const std::size_t done = result.crops.size();
+    if (progress) progress(done, expected == 0 ? 0 : std::max(expected, done));
     if (request.max_frames != 0 && result.crops.size() >= request.max_frames) break;
     SWEETSPOT_ASSIGN_OR_RETURN(frame, source.Next());
   }

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -220,6 +222,20 @@ TEST(RunKeypointVideo, EachModelRunsOnItsOwnEngine) {
   const Keypoint& rt = result->models[0].frames[0][5];  // thorax
   const Keypoint& i = result->models[1].frames[0][5];
   EXPECT_LT(std::hypot(rt.x - i.x, rt.y - i.y), 0.1 * result->crops[0].side_px);
+}
+
+// The progress callback counts tracked frames against max_frames (the video
+// has 205), once per frame, in order.
+TEST(RunKeypointVideo, ProgressCountsEachTrackedFrameAgainstTheExpectedFrames) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  KeypointVideoRequest request = WalkingVideo(root);
+  request.max_frames = 3;
+  std::vector<std::pair<std::size_t, std::size_t>> calls;
+  auto result =
+      RunKeypointVideo(request, [&](std::size_t done, std::size_t expected) { calls.emplace_back(done, expected); });
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  using Call = std::pair<std::size_t, std::size_t>;
+  EXPECT_EQ(calls, (std::vector<Call>{{1, 3}, {2, 3}, {3, 3}}));
 }
 
 TEST(RunKeypointVideo, AModelOnnxRuntimeRefusesGetsTheEngineThatLoadsItAsTheFix) {
