@@ -1,8 +1,9 @@
 // The keypoint part of the HTML report (issue 14, docs/report.md
 // "Keypoints"): what a keypoint study hands the report for a video on which
 // two keypoint models ran on the same crops. The study fills one
-// KeypointReportSection per video (StudyReport::keypoints); the report
-// snapshot (report_data.h, BuildReportRun) turns it into the page's
+// KeypointReportSection per video and runtime setting
+// (StudyReport::keypoints); the report snapshot (report_data.h,
+// BuildReportRun) turns it into the page's
 // `keypoints` entries (docs/report-data.md): per schema angle the two
 // models' angle over time on the jointly confident frames (the "joint
 // angles, fast versus accurate" chart), the jitter per joint and the angle

@@ -453,7 +453,9 @@ struct StudyReport {
   // Keypoint studies (docs/study.md "Keypoint studies"): top1 holds PCK at
   // the primary alpha, p50/p99 the end-to-end time per crop.
   std::optional<KeypointStudySection> keypoint_study;
-  // The HTML report's keypoint sections, one per video (keypoint_report.h).
+  // The HTML report's keypoint sections, one per video and runtime setting
+  // (keypoint_report.h; named "<video stem> [<setting label>]" when the
+  // study has several settings).
   std::vector<KeypointReportSection> keypoints;
 };
 

@@ -163,21 +163,23 @@ KeypointStudySection Section(const StudySpec& spec, const KeypointMeasurements& 
   return section;
 }
 
-// The HTML report's section of the first setting's video: the recommended
-// model (when it is not the reference, else the fastest other) against the reference.
-std::vector<KeypointReportSection> ReportSections(const StudySpec& spec, const StudyPlan& plan,
-                                                  const KeypointMeasurements& m, const StudyReport& report) {
-  if (m.videos.empty() || !m.videos.front() || !m.references.front()) return {};
+// The HTML report's section of setting s's video: the recommended model
+// (when it is one of s's candidates other than the reference, else s's
+// fastest other) against the reference.
+std::optional<KeypointReportSection> ReportSection(const StudySpec& spec, const StudyPlan& plan,
+                                                   const KeypointMeasurements& m, const StudyReport& report,
+                                                   std::size_t s) {
+  if (!m.videos[s] || !m.references[s]) return std::nullopt;
   const std::size_t settings = plan.settings.size();
   const KeypointStudySection& section = *report.keypoint_study;
-  const std::size_t reference = *m.references.front();
+  const std::size_t reference = *m.references[s];
   std::optional<std::size_t> shown;  // into plan.models
   const auto candidate = [&](std::size_t i) -> const std::optional<KeypointCandidateResult>& {
-    return section.results[i * settings];
+    return section.results[i * settings + s];
   };
   const auto showable = [&](std::size_t i) { return i != reference && candidate(i) && candidate(i)->stability; };
   const std::optional<std::size_t> recommended = report.analysis.recommended;
-  if (recommended && *recommended % settings == 0 && showable(*recommended / settings)) {
+  if (recommended && *recommended % settings == s && showable(*recommended / settings)) {
     shown = *recommended / settings;
   }
   const bool chosen = shown.has_value();
@@ -185,16 +187,28 @@ std::vector<KeypointReportSection> ReportSections(const StudySpec& spec, const S
     if (!showable(i)) continue;
     if (!shown || candidate(i)->speed.total_p50_ms < candidate(*shown)->speed.total_p50_ms) shown = i;
   }
-  const auto fast = shown ? VideoPosition(m, 0, *shown) : std::nullopt;
-  const auto accurate = VideoPosition(m, 0, reference);
-  if (!fast || !accurate) return {};
+  const auto fast = shown ? VideoPosition(m, s, *shown) : std::nullopt;
+  const auto accurate = VideoPosition(m, s, reference);
+  if (!fast || !accurate) return std::nullopt;
   KeypointReportSection out;
-  out.video = *m.videos.front();
+  // One section per setting: named apart when there are several.
+  if (settings > 1) out.name = fmt::format("{} [{}]", spec.video.path.stem().string(), plan.settings[s].Label());
+  out.video = *m.videos[s];
   out.fast = *fast;
   out.accurate = *accurate;
   out.stability = *candidate(*shown)->stability;
   out.video_path = spec.video.path;
-  return {std::move(out)};
+  return out;
+}
+
+// One section per runtime setting whose video run has two models to show.
+std::vector<KeypointReportSection> ReportSections(const StudySpec& spec, const StudyPlan& plan,
+                                                  const KeypointMeasurements& m, const StudyReport& report) {
+  std::vector<KeypointReportSection> sections;
+  for (std::size_t s = 0; s < m.videos.size(); ++s) {
+    if (auto section = ReportSection(spec, plan, m, report, s)) sections.push_back(std::move(*section));
+  }
+  return sections;
 }
 
 }  // namespace

@@ -219,3 +219,56 @@ threads = 1
 
 }  // namespace
 }  // namespace sweetspot
+
+namespace sweetspot {
+namespace {
+
+// Two runtime settings track the video twice: the report shows both runs, one
+// section each, named by the video and the setting (it showed the first only).
+TEST(KeypointStudyTest, EachRuntimeSettingHasItsOwnKeypointSectionInTheReport) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(kit, "pose-efficientpose");
+  TempDir dir;
+  testing::WriteFile(dir / "study.toml", fmt::format(R"(
+name = "settings"
+task = "keypoints"
+[keypoints]
+schema = "efficientpose16"
+[dataset]
+path = "{0}/data/mpii/test_mpii.json"
+limit = 2
+[video]
+path = "{0}/data/openpose_video.avi"
+centre = [640, 210]
+side = 440
+max_frames = 12
+[[models]]
+name = "EfficientPoseRT"
+path = "{0}/models/EfficientPoseRT_224.onnx"
+[[models]]
+name = "EfficientPoseI"
+path = "{0}/models/EfficientPoseI_256.onnx"
+engine = "opencv-dnn"
+[runtime]
+threads = [1, 2]
+)",
+                                                     kit.string()));
+  const fs::path db = dir / "kp.db";
+  const auto study = RunCli(fmt::format("study '{}' -q --db '{}'", (dir / "study.toml").string(), db.string()));
+  ASSERT_EQ(study.exit_code, 0) << study.err << study.out;
+  const auto report =
+      RunCli(fmt::format("report --db '{}' --out '{}' --json", db.string(), (dir / "data.json").string()));
+  ASSERT_EQ(report.exit_code, 0) << report.err << report.out;
+  const json page = json::parse(Slurp(dir / "data.json"));
+  ASSERT_EQ(page["runs"].size(), 1U);
+  const json& sections = page["runs"][0]["keypoints"];
+  ASSERT_EQ(sections.size(), 2U) << sections.dump().substr(0, 2000);
+  const std::string first = sections[0]["name"], second = sections[1]["name"];
+  EXPECT_NE(first, second);
+  EXPECT_THAT(first, HasSubstr("openpose_video [")) << first;
+  EXPECT_THAT(first, HasSubstr("t1]")) << first;
+  EXPECT_THAT(second, HasSubstr("t2]")) << second;
+  for (const json& section : sections) EXPECT_EQ(section["frames"], 12) << section["name"];
+}
+
+}  // namespace
+}  // namespace sweetspot
