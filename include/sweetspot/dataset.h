@@ -64,8 +64,9 @@ class Dataset {
   virtual const std::vector<std::string>& class_names() const = 0;
   virtual const SampleInfo& sample(std::size_t index) const = 0;
 
-  // Decodes sample `index` (< size()) into an 8-bit image: CV_8UC1 (gray) or
-  // CV_8UC3 (BGR, OpenCV's order). An unreadable or corrupt image is an
+  // Decodes sample `index` (< size()) into an 8-bit image: CV_8UC1 (gray, IDX)
+  // or CV_8UC3 (BGR, OpenCV's order; image files go through image_decode.h's
+  // ReadImage, EXIF orientation applied). An unreadable or corrupt image is an
   // InvalidData/NotFound Status naming its path.
   virtual Result<cv::Mat> Load(std::size_t index) const = 0;
 

@@ -8,7 +8,6 @@
 #include <array>
 #include <cctype>
 #include <charconv>
-#include <fstream>
 #include <map>
 #include <numeric>
 #include <optional>
@@ -20,6 +19,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "data/io_util.h"
+#include "sweetspot/image_decode.h"
 #include "sweetspot/text_file.h"
 
 namespace sweetspot {
@@ -109,23 +109,6 @@ class SkipTally {
   std::array<Entry, kReasons> entries_{};
 };
 
-// Decodes an encoded image file into 8-bit BGR; errors name the path.
-Result<cv::Mat> DecodeImageFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::NotFound("cannot read image " + path.string() + " (missing or unreadable)");
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.empty()) return Status::InvalidData("image " + path.string() + " is empty");
-  try {
-    cv::Mat image = cv::imdecode(bytes, cv::IMREAD_COLOR);
-    if (image.empty()) {
-      return Status::InvalidData("image " + path.string() + " cannot be decoded (corrupt or not JPEG/PNG/BMP)");
-    }
-    return image;
-  } catch (const cv::Exception& e) {
-    return Status::InvalidData("image " + path.string() + " cannot be decoded: " + e.what());
-  }
-}
-
 // ---------------------------------------------------------------- image files
 
 // An image folder or a manifest: a list of image files with labels, decoded
@@ -143,7 +126,7 @@ class ImageFileDataset final : public Dataset {
   std::size_t size() const override { return samples_.size(); }
   const std::vector<std::string>& class_names() const override { return classes_; }
   const SampleInfo& sample(std::size_t index) const override { return samples_.at(index); }
-  Result<cv::Mat> Load(std::size_t index) const override { return DecodeImageFile(samples_.at(index).path); }
+  Result<cv::Mat> Load(std::size_t index) const override { return ReadImage(samples_.at(index).path); }
   std::vector<std::string> notes() const override { return notes_; }
 
  private:

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgcodecs.hpp>
 
+#include "support/exif_jpeg.h"
 #include "support/support.h"
 
 namespace sweetspot::testing {
@@ -23,22 +24,6 @@ inline cv::Mat SolidImage(int w, int h, unsigned char b, unsigned char g, unsign
 inline void WriteImage(const std::filesystem::path& path, const cv::Mat& image) {
   std::filesystem::create_directories(path.parent_path());
   ASSERT_TRUE(cv::imwrite(path.string(), image)) << path;
-}
-
-// A JPEG of `image` carrying an EXIF APP1 segment with Orientation = `orientation`.
-inline std::string JpegWithOrientation(const cv::Mat& image, int orientation) {
-  std::vector<unsigned char> jpeg;
-  EXPECT_TRUE(cv::imencode(".jpg", image, jpeg));
-  // Little-endian TIFF header, one IFD entry: tag 0x0112 (Orientation), SHORT, count 1.
-  const std::string tiff = std::string("II*\0\x08\0\0\0", 8) + std::string("\x01\0", 2) +
-                           std::string("\x12\x01\x03\0\x01\0\0\0", 8) + static_cast<char>(orientation) +
-                           std::string(3, '\0') + std::string(4, '\0');
-  const std::string payload = std::string("Exif\0\0", 6) + tiff;
-  const std::size_t length = payload.size() + 2;
-  const std::string app1 =
-      std::string("\xFF\xE1", 2) + static_cast<char>(length >> 8) + static_cast<char>(length & 0xFF) + payload;
-  const std::string bytes(jpeg.begin(), jpeg.end());
-  return bytes.substr(0, 2) + app1 + bytes.substr(2);
 }
 
 inline std::string BigEndian(std::uint32_t v) {
