@@ -33,9 +33,13 @@
 //     each image once at open, in parallel (OpenCV has no header-only read):
 //     opening a YOLO dataset costs one decode per image.
 //
-// Orientation: YOLO images are sized and loaded in their EXIF-rotated view (as
-// Ultralytics does); VOC and COCO images keep the stored pixel grid, EXIF
-// orientation ignored (as their tools do, and as their labels' sizes are).
+// Orientation: images are decoded by image_decode.h's ReadLabelledImage, in
+// their EXIF-oriented (displayed) view, and labels are read in that view's
+// coordinates; a size read at open (YOLO, a VOC XML or COCO image without
+// one) is the oriented size. A VOC <size> or COCO width/height that is only
+// the stored bitmap's (a 90-degree orientation with width and height swapped:
+// labels drawn by a tool that ignores the tag) loads the stored bitmap
+// instead, so pixels always match the labels' coordinates.
 //
 // Images without labels are valid negatives (a YOLO image without a .txt, a
 // VOC XML with no object, a COCO image with no annotation).
@@ -77,8 +81,9 @@ class DetectionDataset {
   // Image `index` (< size()) and its labels, read at open.
   virtual const DetectionImage& image(std::size_t index) const = 0;
   // Decodes image `index` into 8-bit BGR (CV_8UC3; gray and 16-bit images are
-  // converted). NotFound when the file is gone, InvalidData when it does not
-  // decode or its size differs from the labels' image size; both name the path.
+  // converted) in the view its labels describe (see Orientation). NotFound when
+  // the file is gone, InvalidData when it does not decode or neither view has
+  // the labels' image size; both name the path.
   virtual Result<cv::Mat> Load(std::size_t index) const = 0;
   // What opening left out or found odd, one line each, for the user.
   virtual std::vector<std::string> notes() const { return {}; }

@@ -27,9 +27,9 @@ Result<nlohmann::json> ParseJsonFile(const std::filesystem::path& path);
 // 1 pixel. Sizes <= 0 skip the outside check.
 std::string PixelBoxProblem(const Box& box, int width, int height);
 
-// Width and height of an image file, decoding it (OpenCV reads no header
-// alone), with or without the JPEG EXIF rotation. NotFound/InvalidData name
-// the path.
-Result<cv::Size> ReadImageSize(const std::filesystem::path& path, bool exif_orientation);
+// Width and height of an image file as ReadImage decodes it (EXIF orientation
+// applied: the displayed size), decoding it (OpenCV reads no header alone).
+// NotFound/InvalidData name the path.
+Result<cv::Size> ReadImageSize(const std::filesystem::path& path);
 
 }  // namespace sweetspot

@@ -224,7 +224,7 @@ Result<DetectionDatasetParts> ReadCocoDataset(const fs::path& path, const Detect
                       SafeText(file.string()), SafeText(image.file_name), i, SafeText(folder.string())));
     }
     if (entry.width <= 0 || entry.height <= 0) {
-      SWEETSPOT_ASSIGN_OR_RETURN(const cv::Size size, ReadImageSize(entry.path, false));
+      SWEETSPOT_ASSIGN_OR_RETURN(const cv::Size size, ReadImageSize(entry.path));
       entry.width = size.width;
       entry.height = size.height;
     }

@@ -10,11 +10,11 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 
 #include "detect/detection_dataset_readers.h"
 #include "sweetspot/content_hash.h"
 #include "sweetspot/dataset.h"
+#include "sweetspot/image_decode.h"
 #include "sweetspot/text_file.h"
 
 namespace sweetspot {
@@ -36,20 +36,8 @@ class LabelledDetectionDataset final : public DetectionDataset {
 
   Result<cv::Mat> Load(std::size_t index) const override {
     const DetectionImage& info = parts_.images.at(index);
-    std::error_code ec;
-    if (!fs::exists(info.path, ec))
-      return Status::NotFound("image " + SafeText(info.path.string()) + " does not exist");
-    cv::Mat image = cv::imread(info.path.string(), ImreadFlags(parts_.exif_orientation));
-    if (image.empty()) {
-      return Status::InvalidData("image " + SafeText(info.path.string()) +
-                                 " cannot be decoded (corrupt, or not an image); replace or remove it");
-    }
-    if (info.width > 0 && info.height > 0 && (image.cols != info.width || image.rows != info.height)) {
-      return Status::InvalidData(fmt::format("image {} is {}x{} pixels but its labels say {}x{}; fix the labels' size",
-                                             SafeText(info.path.string()), image.cols, image.rows, info.width,
-                                             info.height));
-    }
-    return image;
+    SWEETSPOT_ASSIGN_OR_RETURN(LabelledImage image, ReadLabelledImage(info.path, info.width, info.height));
+    return std::move(image.pixels);
   }
 
  private:
@@ -122,18 +110,8 @@ std::string PixelBoxProblem(const Box& box, int width, int height) {
   return {};
 }
 
-int ImreadFlags(bool exif_orientation) {
-  return exif_orientation ? cv::IMREAD_COLOR : cv::IMREAD_COLOR | cv::IMREAD_IGNORE_ORIENTATION;
-}
-
-Result<cv::Size> ReadImageSize(const fs::path& path, bool exif_orientation) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) return Status::NotFound("image " + SafeText(path.string()) + " does not exist");
-  const cv::Mat image = cv::imread(path.string(), ImreadFlags(exif_orientation));
-  if (image.empty()) {
-    return Status::InvalidData("image " + SafeText(path.string()) +
-                               " cannot be decoded (corrupt, or not an image); replace or remove it");
-  }
+Result<cv::Size> ReadImageSize(const fs::path& path) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const cv::Mat image, ReadImage(path));
   return image.size();
 }
 

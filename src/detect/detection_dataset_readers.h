@@ -25,10 +25,6 @@ struct DetectionDatasetParts {
   std::vector<DetectionImage> images;
   std::vector<std::string> notes;
   std::vector<std::filesystem::path> label_files;
-  // Whether pixels are the JPEG's EXIF-rotated view (YOLO: Ultralytics sizes
-  // and loads images that way) or the stored grid (VOC, COCO: their tools
-  // ignore the tag, and the labels' sizes are the stored ones).
-  bool exif_orientation = false;
 };
 
 Result<DetectionDatasetParts> ReadVocDataset(const std::filesystem::path& root, const DetectionDatasetOptions& options);
@@ -43,9 +39,6 @@ Result<std::vector<std::string>> ReadClassNames(const std::filesystem::path& pat
 
 // The position of `name` in `names`, or nullopt.
 std::optional<int> FindClass(const std::vector<std::string>& names, std::string_view name);
-
-// cv::imread flags for 8-bit BGR with or without the EXIF rotation.
-int ImreadFlags(bool exif_orientation);
 
 // True for the file extensions OpenCV reads as images (lower-case compare).
 bool HasImageExtension(const std::filesystem::path& path);

@@ -125,7 +125,7 @@ Result<VocFile> ParseVocXml(const fs::path& root, const fs::path& xml) {
         size->FirstChildElement("height") != nullptr ? size->FirstChildElement("height")->IntText(0) : 0;
   }
   if (file.image.width <= 0 || file.image.height <= 0) {
-    SWEETSPOT_ASSIGN_OR_RETURN(const cv::Size size, ReadImageSize(file.image.path, false));
+    SWEETSPOT_ASSIGN_OR_RETURN(const cv::Size size, ReadImageSize(file.image.path));
     file.image.width = size.width;
     file.image.height = size.height;
   }

@@ -196,7 +196,7 @@ std::vector<Result<cv::Size>> ReadImageSizes(const std::vector<fs::path>& images
   std::vector<Result<cv::Size>> sizes(images.size(), Status::Internal("not read"));
   cv::parallel_for_(cv::Range(0, static_cast<int>(images.size())), [&](const cv::Range& range) {
     for (int i = range.start; i < range.end; ++i) {
-      sizes[static_cast<std::size_t>(i)] = ReadImageSize(images[static_cast<std::size_t>(i)], true);
+      sizes[static_cast<std::size_t>(i)] = ReadImageSize(images[static_cast<std::size_t>(i)]);
     }
   });
   return sizes;
@@ -217,7 +217,6 @@ Result<DetectionDatasetParts> ReadYoloDataset(const fs::path& path, const Detect
   parts.description = "YOLO " + (layout.yaml.empty() ? root : layout.yaml).string();
   parts.format = "yolo";
   if (!layout.yaml.empty()) parts.label_files.push_back(layout.yaml);
-  parts.exif_orientation = true;
   SWEETSPOT_ASSIGN_OR_RETURN(parts.class_names, YoloClassNames(layout, root, options));
   std::vector<fs::path> images;
   for (const std::string& entry : layout.val) {

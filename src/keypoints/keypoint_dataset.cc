@@ -54,7 +54,7 @@ Result<KeypointImage> LocateImage(const fs::path& file, const fs::path& folder, 
         SafeText(file.string()), SafeText(name), element, SafeText(folder.string())));
   }
   if (image.width <= 0 || image.height <= 0) {
-    SWEETSPOT_ASSIGN_OR_RETURN(const cv::Size size, ReadImageSize(image.path, false));
+    SWEETSPOT_ASSIGN_OR_RETURN(const cv::Size size, ReadImageSize(image.path));
     image.width = size.width;
     image.height = size.height;
   }

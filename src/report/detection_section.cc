@@ -7,10 +7,10 @@
 #include <string>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
 
 #include "report/snapshot_numbers.h"
 #include "report/thumbnails.h"
+#include "sweetspot/image_decode.h"
 
 namespace sweetspot {
 using nlohmann::json;
@@ -96,29 +96,15 @@ double F1Of(const DetectionReportSection& section, std::size_t candidate, std::s
                  kDetectionExampleScore);
 }
 
-// An example's pixels, or why there are none.
-Result<cv::Mat> ReadExample(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return Status::NotFound("no such file");
-  cv::Mat pixels;
-  try {
-    pixels = cv::imread(path.string(), cv::IMREAD_COLOR);
-  } catch (const cv::Exception&) {
-    pixels.release();  // an undecodable file: the same as OpenCV's empty result
-  }
-  if (pixels.empty()) return Status::InvalidData("OpenCV cannot decode it");
-  return pixels;
-}
-
 // The example's thumbnail, or null with a note when its file cannot be read.
 json Thumbnail(const DetectionImage& image, const DetectionSectionOptions& options, json* notes) {
   const Result<std::string> uri = [&]() -> Result<std::string> {
-    SWEETSPOT_ASSIGN_OR_RETURN(const cv::Mat pixels, ReadExample(image.path));
-    return JpegDataUri(pixels, options.thumbnail_px, options.jpeg_quality);
+    // The view the boxes are in: the dataset's Load() decodes the same way.
+    SWEETSPOT_ASSIGN_OR_RETURN(const LabelledImage pixels, ReadLabelledImage(image.path, image.width, image.height));
+    return JpegDataUri(pixels.pixels, options.thumbnail_px, options.jpeg_quality);
   }();
   if (uri.ok()) return *uri;
-  notes->push_back(
-      fmt::format("no picture of example {}: {} ({})", image.id, image.path.string(), uri.status().message()));
+  notes->push_back(fmt::format("no picture of example {}: {}", image.id, uri.status().message()));
   return json();
 }
 

@@ -9,7 +9,9 @@
 
 #include "data/data_fixtures.h"
 #include "support/detection_fixtures.h"
+#include "support/exif_jpeg.h"
 #include "support/support.h"
+#include "sweetspot/image_decode.h"
 
 namespace sweetspot {
 namespace {
@@ -200,32 +202,84 @@ TEST(DetectionDataset, CocoOpenReadsNoPixels) {
   EXPECT_EQ(dataset->Load(1).status().code(), StatusCode::kInvalidData);
 }
 
-TEST(DetectionDataset, YoloUsesTheExifViewVocAndCocoTheStoredGrid) {
-  TempDir dir;
-  fs::create_directories(dir / "images");
-  fs::create_directories(dir / "labels");
-  // 40x20 stored pixels; EXIF orientation 6 shows them rotated 90 degrees clockwise (20x40).
-  testing::WriteFile(dir / "images" / "r.jpg",
-                     testing::JpegWithOrientation(cv::Mat(20, 40, CV_8UC3, cv::Scalar(50, 100, 150)), 6));
-  testing::WriteFile(dir / "labels" / "r.txt", "0 0.5 0.5 0.5 0.5\n");
-  testing::WriteFile(dir / "classes.txt", "thing\n");
-  auto yolo = OpenOrDie(dir.path());
-  ASSERT_NE(yolo, nullptr);
-  EXPECT_EQ(yolo->image(0).width, 20);
-  EXPECT_EQ(yolo->image(0).height, 40);
-  EXPECT_DOUBLE_EQ(yolo->image(0).objects[0].box.x1, 5);
-  EXPECT_DOUBLE_EQ(yolo->image(0).objects[0].box.y2, 30);
-  auto rotated = yolo->Load(0);
-  ASSERT_TRUE(rotated.ok()) << rotated.status().message();
-  EXPECT_EQ(rotated->size(), cv::Size(20, 40));
+// A box around the marker of testing::RotatedMarkedJpeg() in the displayed
+// (oriented) image: x 16..32, y 0..16, then one at the bottom (y 40..60) that
+// only fits the 32x64 oriented image, not the 64x32 stored bitmap.
+constexpr const char* kOrientedCocoJson =
+    R"({"images": [{"id": 1, "file_name": "r.jpg", "width": 32, "height": 64}],
+        "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [16, 0, 16, 16], "area": 256, "iscrowd": 0},
+                        {"id": 2, "image_id": 1, "category_id": 1, "bbox": [4, 40, 20, 20], "area": 400, "iscrowd": 0}],
+        "categories": [{"id": 1, "name": "thing"}]})";
 
-  testing::WriteFile(dir / "coco.json", R"({"images": [{"id": 1, "file_name": "r.jpg", "width": 40, "height": 20}],
-      "annotations": [], "categories": [{"id": 1, "name": "thing"}]})");
+// The marker's box mapped onto `image`: red at its centre.
+void ExpectMarkerInBox(const cv::Mat& image, const Box& box) {
+  const cv::Rect rect(static_cast<int>(box.x1), static_cast<int>(box.y1), static_cast<int>(box.x2 - box.x1),
+                      static_cast<int>(box.y2 - box.y1));
+  EXPECT_TRUE(testing::IsRed(image, rect)) << rect;
+}
+
+TEST(DetectionDataset, EveryFormatReadsLabelsInTheExifOrientedImage) {
+  TempDir dir;
+  for (const char* sub : {"images", "voc/Annotations", "voc/JPEGImages", "yolo/labels"})
+    fs::create_directories(dir / sub);
+  testing::WriteFile(dir / "images" / "r.jpg", testing::RotatedMarkedJpeg());
+  testing::WriteFile(dir / "coco.json", kOrientedCocoJson);
+  testing::WriteFile(dir / "voc" / "Annotations" / "r.xml",
+                     "<annotation><filename>r.jpg</filename><size><width>32</width><height>64</height></size>"
+                     "<object><name>thing</name><bndbox><xmin>16</xmin><ymin>0</ymin><xmax>32</xmax><ymax>16</ymax>"
+                     "</bndbox></object><object><name>thing</name><bndbox><xmin>4</xmin><ymin>40</ymin>"
+                     "<xmax>24</xmax><ymax>60</ymax></bndbox></object></annotation>");
+  testing::WriteFile(dir / "voc" / "JPEGImages" / "r.jpg", testing::RotatedMarkedJpeg());
+  testing::WriteFile(dir / "voc" / "classes.txt", "thing\n");
+  fs::copy(dir / "images", dir / "yolo" / "images", fs::copy_options::recursive);
+  testing::WriteFile(dir / "yolo" / "labels" / "r.txt", "0 0.75 0.125 0.5 0.25\n0 0.4375 0.78125 0.625 0.3125\n");
+  testing::WriteFile(dir / "yolo" / "classes.txt", "thing\n");
+  const DetectionDatasetOptions voc_options{.class_names_file = dir / "voc" / "classes.txt", .images_dir = {}};
+  const DetectionDatasetOptions coco_options{.class_names_file = {}, .images_dir = dir / "images"};
+  for (auto& [dataset, name] :
+       {std::pair{OpenOrDie(dir / "coco.json", coco_options), "coco"},
+        std::pair{OpenOrDie(dir / "voc", voc_options), "voc"}, std::pair{OpenOrDie(dir / "yolo"), "yolo"}}) {
+    SCOPED_TRACE(name);
+    ASSERT_NE(dataset, nullptr);  // the box at y 40..60 fits the oriented 32x64 image only
+    EXPECT_EQ(cv::Size(dataset->image(0).width, dataset->image(0).height), testing::kOrientedSize);
+    ASSERT_EQ(dataset->image(0).objects.size(), 2U);
+    EXPECT_DOUBLE_EQ(dataset->image(0).objects[1].box.y2, 60);
+    auto image = dataset->Load(0);
+    ASSERT_TRUE(image.ok()) << image.status().message();
+    EXPECT_EQ(image->size(), testing::kOrientedSize);
+    ExpectMarkerInBox(*image, dataset->image(0).objects[0].box);
+    const auto direct = ReadImage(dir / "images" / "r.jpg");
+    ASSERT_TRUE(direct.ok());
+    EXPECT_EQ(cv::norm(*image, *direct, cv::NORM_INF), 0.0);  // the shared decode, pixel for pixel
+  }
+}
+
+TEST(DetectionDataset, CocoAndVocSizesOfTheStoredBitmapLoadTheStoredBitmap) {
+  TempDir dir;
+  for (const char* sub : {"images", "voc/Annotations", "voc/JPEGImages"}) fs::create_directories(dir / sub);
+  testing::WriteFile(dir / "images" / "r.jpg", testing::RotatedMarkedJpeg());
+  // Labels drawn by a tool that ignores the tag: the stored 64x32 size, the marker at x 0..16.
+  testing::WriteFile(dir / "coco.json", R"({"images": [{"id": 1, "file_name": "r.jpg", "width": 64, "height": 32}],
+      "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [0, 0, 16, 16], "area": 256, "iscrowd": 0}],
+      "categories": [{"id": 1, "name": "thing"}]})");
   auto coco = OpenOrDie(dir / "coco.json", {.class_names_file = {}, .images_dir = dir / "images"});
   ASSERT_NE(coco, nullptr);
   auto stored = coco->Load(0);
   ASSERT_TRUE(stored.ok()) << stored.status().message();
-  EXPECT_EQ(stored->size(), cv::Size(40, 20));
+  EXPECT_EQ(stored->size(), testing::kStoredSize);
+  ExpectMarkerInBox(*stored, coco->image(0).objects[0].box);
+  // Without a size in the labels, the size read at open is the oriented one.
+  testing::WriteFile(dir / "voc" / "Annotations" / "r.xml",
+                     "<annotation><filename>r.jpg</filename><object><name>thing</name><bndbox><xmin>16</xmin>"
+                     "<ymin>0</ymin><xmax>32</xmax><ymax>16</ymax></bndbox></object></annotation>");
+  testing::WriteFile(dir / "voc" / "JPEGImages" / "r.jpg", testing::RotatedMarkedJpeg());
+  testing::WriteFile(dir / "voc" / "classes.txt", "thing\n");
+  auto voc = OpenOrDie(dir / "voc", {.class_names_file = dir / "voc" / "classes.txt", .images_dir = {}});
+  ASSERT_NE(voc, nullptr);
+  EXPECT_EQ(cv::Size(voc->image(0).width, voc->image(0).height), testing::kOrientedSize);
+  auto oriented = voc->Load(0);
+  ASSERT_TRUE(oriented.ok()) << oriented.status().message();
+  ExpectMarkerInBox(*oriented, voc->image(0).objects[0].box);
 }
 
 TEST(DetectionDataset, RealVoc100) {

@@ -118,13 +118,14 @@ TEST(DetectionSectionTest, AnUnreadableImageHasNoThumbnailAndANote) {
   EXPECT_TRUE(doc["examples"][0]["thumbnail"].is_null());
   EXPECT_EQ(doc["examples"][0]["boxes"][1].size(), 2U);  // still drawn, on grey
   ASSERT_EQ(doc["notes"].size(), 1U);
-  EXPECT_EQ(doc["notes"][0], "no picture of example b.png: /nowhere/b.png (no such file)");
+  EXPECT_EQ(doc["notes"][0], "no picture of example b.png: image /nowhere/b.png does not exist");
   // A file that is no image.
   TempDir dir;
   DetectionReportSection broken = testing::HandMadeDetectionSection(dir.path(), false);
   testing::WriteFile(dir / "b.png", "not a PNG");
   EXPECT_EQ(DetectionSectionJson(broken, options)["notes"][0],
-            "no picture of example b.png: " + (dir / "b.png").string() + " (OpenCV cannot decode it)");
+            "no picture of example b.png: image " + (dir / "b.png").string() +
+                " cannot be decoded (corrupt, or not JPEG/PNG/BMP/WebP/TIFF/PNM); replace or remove it");
 }
 
 TEST(DetectionSectionTest, Golden) {
