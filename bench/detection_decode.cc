@@ -12,10 +12,11 @@
 #include <string>
 #include <vector>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 
 #include "sweetspot/backend.h"
 #include "sweetspot/detection_decoder.h"
+#include "sweetspot/image_decode.h"
 
 namespace {
 
@@ -41,9 +42,10 @@ NanoDetOutputs Failed(std::string why) {
 NanoDetOutputs RunNanoDet() {
   const fs::path data = fs::path(SWEETSPOT_SHARED_DATA_DIR) / "voc100-nanodet";
   NanoDetOutputs out;
-  const cv::Mat image = cv::imread((data / "data/JPEGImages/2007_000027.jpg").string(), cv::IMREAD_COLOR);
+  const auto read = sweetspot::ReadImage(data / "data/JPEGImages/2007_000027.jpg");
   auto backend = sweetspot::CreateBackend("onnxruntime");
-  if (image.empty() || !backend.ok()) return Failed("no ../shared/data/voc100-nanodet or ONNX Runtime");
+  if (!read.ok() || !backend.ok()) return Failed("no ../shared/data/voc100-nanodet or ONNX Runtime");
+  const cv::Mat& image = *read;
   auto session = (*backend)->Load(data / "models/nanodet_m.onnx", {});
   if (!session.ok()) return Failed(session.status().ToString());
   const TensorInfo& input = (*session)->inputs().at(0);

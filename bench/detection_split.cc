@@ -17,11 +17,12 @@
 #include <random>
 #include <vector>
 
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 
 #include "sweetspot/detection_decoder.h"
 #include "sweetspot/detection_eval.h"
 #include "sweetspot/evaluate.h"
+#include "sweetspot/image_decode.h"
 
 namespace {
 
@@ -56,7 +57,7 @@ Setup& Shared() {
     s->detector = sweetspot::ResolveDetector(g_model, {}, *s->session).value();
     s->outputs = s->session->outputs();
     const fs::path images = fs::path(SWEETSPOT_SHARED_DATA_DIR) / "voc100-nanodet/data/JPEGImages";
-    s->image = cv::imread(fs::directory_iterator(images)->path().string(), cv::IMREAD_COLOR);
+    s->image = sweetspot::ReadImage(fs::directory_iterator(images)->path()).value();
     sweetspot::Shape shape = s->spec.SampleShape();
     shape.insert(shape.begin(), 1);
     s->input = Tensor::Owned(s->spec.dtype, shape);

@@ -119,10 +119,13 @@ struct DetectionRequestOptions {
 
 // One request per image (batch 1, the encoded file as a BYTES element: the
 // image extension, so the server answers in the image's pixels) of
-// `dataset`'s subset. Errors: a model with no inputs, or whose metadata lists
-// no `detections` output (not served as a detector: the fix names
-// --decoder), no class shared between the model's and the dataset's
-// (MapDetectionClasses), an image that cannot be read.
+// `dataset`'s subset. Each image is decoded once here (image_decode.h's
+// ReadLabelledImage): when its labels are on the stored bitmap of an
+// EXIF-rotated JPEG, that bitmap is sent as PNG instead of the file, so the
+// server sees the pixels the labels describe. Errors: a model with no inputs,
+// or whose metadata lists no `detections` output (not served as a detector:
+// the fix names --decoder), no class shared between the model's and the
+// dataset's (MapDetectionClasses), an image that cannot be read or decoded.
 Result<LoadRequests> BuildDetectionLoadRequests(const ModelMetadata& metadata, const std::string& version,
                                                 const DetectionDataset& dataset,
                                                 const DetectionRequestOptions& options);
@@ -133,11 +136,13 @@ struct KeypointRequestOptions {
 };
 
 // One request per labelled person (batch 1): its image's file as a BYTES
-// element and its box as `person_box` FP32 [1, 4] (served_keypoints.h), so
-// the server crops it as `sweetspot eval` does and answers in the image's
-// pixels. Errors: a model with no inputs, or whose metadata lists no
-// `keypoints` output (not served as a keypoint model: the fix names
-// --schema), an image that cannot be read, no person.
+// element (or the stored bitmap as PNG, as for detection: the pixels the
+// labels describe, as `sweetspot eval` decodes them) and its box as
+// `person_box` FP32 [1, 4] (served_keypoints.h), so the server crops it as
+// `sweetspot eval` does and answers in the image's pixels. Errors: a model
+// with no inputs, or whose metadata lists no `keypoints` output (not served as
+// a keypoint model: the fix names --schema), an image that cannot be read or
+// decoded, no person.
 Result<LoadRequests> BuildKeypointLoadRequests(const ModelMetadata& metadata, const std::string& version,
                                                const KeypointDataset& dataset, const KeypointRequestOptions& options);
 

@@ -2,7 +2,7 @@
 // a video file read through OpenCV's video I/O (cv::VideoCapture with its
 // FFmpeg backend when this OpenCV build has one, as Debian's does, else any
 // backend it has), or a folder of frames (image files, one per frame, read
-// with cv::imread).
+// with image_decode.h's ReadImage: 8-bit BGR, EXIF orientation applied).
 //
 // A folder's frames are its files that OpenCV can decode (cv::haveImageReader
 // on the file's signature, not its extension), hidden files left out, in

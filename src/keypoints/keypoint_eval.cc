@@ -4,10 +4,11 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 
 #include "keypoints/keypoint_runner.h"
 #include "sweetspot/elapsed.h"
+#include "sweetspot/image_decode.h"
 #include "sweetspot/keypoint_dataset.h"
 #include "sweetspot/person_crop.h"
 
@@ -74,10 +75,8 @@ Result<KeypointEvalResult> EvaluateKeypoints(const KeypointEvalRequest& request)
     const LabelledPerson& person = dataset.persons[i];
     const KeypointImage& info = dataset.images[person.image];
     if (person.image != loaded_image) {
-      image = cv::imread(info.path.string(), cv::IMREAD_COLOR);
-      if (image.empty()) {
-        return Status::InvalidData(fmt::format("image {} cannot be decoded; replace or remove it", info.path.string()));
-      }
+      SWEETSPOT_ASSIGN_OR_RETURN(LabelledImage labelled, ReadLabelledImage(info.path, info.width, info.height));
+      image = std::move(labelled.pixels);
       loaded_image = person.image;
     }
     SWEETSPOT_RETURN_IF_ERROR(EvaluatePerson(*runner, image, person, request, result));

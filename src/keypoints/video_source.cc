@@ -11,6 +11,7 @@
 #include <opencv2/videoio.hpp>
 #include <opencv2/videoio/registry.hpp>
 
+#include "sweetspot/image_decode.h"
 #include "sweetspot/text_file.h"
 
 namespace sweetspot {
@@ -124,11 +125,7 @@ Result<cv::Mat> VideoSource::ReadFrame() {
   } else {
     if (next_index_ >= files_.size()) return cv::Mat();
     const fs::path& file = files_[next_index_];
-    frame = cv::imread(file.string(), cv::IMREAD_COLOR);
-    if (frame.empty()) {
-      return Status::InvalidData(fmt::format("frame {} of {} cannot be decoded (corrupt); replace or remove it",
-                                             SafeText(file.filename().string()), SafeText(path_.string())));
-    }
+    SWEETSPOT_ASSIGN_OR_RETURN(frame, ReadImage(file));  // its error names the file, in the folder
   }
   ++next_index_;
   return frame;

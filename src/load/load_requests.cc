@@ -12,6 +12,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "sweetspot/detection_classes.h"
+#include "sweetspot/image_decode.h"
 #include "sweetspot/load_generator.h"
 #include "sweetspot/preprocess.h"
 #include "sweetspot/served_detections.h"
@@ -42,18 +43,30 @@ Result<std::string> FileBytes(const fs::path& path) {
   return bytes;
 }
 
+// Pixels as PNG (lossless, so the server decodes exactly them); `what` names
+// them in the error.
+Result<std::string> PngBytes(const cv::Mat& image, const std::string& what) {
+  std::vector<unsigned char> png;
+  if (!cv::imencode(".png", image, png)) return Status::InvalidData(what + ": could not encode it as PNG");
+  return std::string(png.begin(), png.end());
+}
+
 // The image as the server receives it: the file's own bytes, or the decoded
 // pixels as PNG (lossless, so the server decodes what eval decodes).
 Result<std::string> EncodedImage(const Dataset& dataset, std::size_t index) {
   const SampleInfo& sample = dataset.sample(index);
   if (HasOwnImageFile(sample)) return FileBytes(sample.path);
   SWEETSPOT_ASSIGN_OR_RETURN(cv::Mat image, dataset.Load(index));
-  std::vector<unsigned char> png;
-  if (!cv::imencode(".png", image, png)) {
-    return Status::InvalidData(
-        fmt::format("sample {} ({}): could not encode it as PNG", SafeText(sample.id), SafeText(sample.path.string())));
-  }
-  return std::string(png.begin(), png.end());
+  return PngBytes(image, fmt::format("sample {} ({})", SafeText(sample.id), SafeText(sample.path.string())));
+}
+
+// A labelled image as the server must see it to match its labels: the file's
+// own bytes when the server's decode (EXIF-oriented, image_decode.h) gives
+// the labels' view, else the stored bitmap the labels were drawn on, as PNG.
+Result<std::string> LabelledImageBytes(const fs::path& path, int width, int height) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const LabelledImage image, ReadLabelledImage(path, width, height));
+  if (image.view == ImageView::kOriented) return FileBytes(path);
+  return PngBytes(image.pixels, "image " + SafeText(path.string()));
 }
 
 InferRequest NewRequest(const ModelMetadata& metadata, const std::string& version) {
@@ -163,7 +176,7 @@ Result<LoadRequests> BuildDetectionLoadRequests(const ModelMetadata& metadata, c
   out.metric_options = options.metric_options;
   for (const std::size_t index : DetectionSubset(dataset, options.limit, options.seed)) {
     const DetectionImage& image = dataset.image(index);
-    SWEETSPOT_ASSIGN_OR_RETURN(std::string bytes, FileBytes(image.path));
+    SWEETSPOT_ASSIGN_OR_RETURN(std::string bytes, LabelledImageBytes(image.path, image.width, image.height));
     out.requests.push_back(ImageRequest(metadata, version, bytes));
     out.labels.push_back(-1);
     out.indices.push_back(index);
@@ -206,9 +219,15 @@ Result<LoadRequests> BuildKeypointLoadRequests(const ModelMetadata& metadata, co
   out.keypoint_metric_options = options.metric_options;
   const std::size_t count =
       options.limit == 0 ? dataset.persons.size() : std::min<std::size_t>(options.limit, dataset.persons.size());
+  std::size_t encoded_image = dataset.images.size();  // persons of one image are adjacent: encode it once
+  std::string bytes;
   for (std::size_t i = 0; i < count; ++i) {
     const LabelledPerson& person = dataset.persons[i];
-    SWEETSPOT_ASSIGN_OR_RETURN(std::string bytes, FileBytes(dataset.images[person.image].path));
+    if (person.image != encoded_image) {
+      const KeypointImage& image = dataset.images[person.image];
+      SWEETSPOT_ASSIGN_OR_RETURN(bytes, LabelledImageBytes(image.path, image.width, image.height));
+      encoded_image = person.image;
+    }
     InferRequest request = ImageRequest(metadata, version, bytes);
     request.inputs.push_back(PersonBoxInput(person.person.box));
     out.requests.push_back(std::move(request));

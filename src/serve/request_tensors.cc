@@ -2,13 +2,15 @@
 // extension (BYTES elements decoded and preprocessed on the caller's thread).
 #include <algorithm>
 #include <cstring>
+#include <span>
 #include <string_view>
 
 #include <fmt/format.h>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/core.hpp>
 
 #include "serve/served_model.h"
 #include "sweetspot/evaluate.h"
+#include "sweetspot/image_decode.h"
 #include "sweetspot/person_crop.h"
 #include "sweetspot/served_detections.h"
 #include "sweetspot/served_keypoints.h"
@@ -119,17 +121,9 @@ Result<Tensor> DecodeImages(const ServedModel& model, std::size_t input, const I
   Tensor out = Tensor::Owned(spec.dtype, shape);
   auto* bytes = static_cast<std::byte*>(out.data());
   for (std::size_t i = 0; i < elements.size(); ++i) {
-    const cv::Mat encoded(1, static_cast<int>(elements[i].size()), CV_8UC1, const_cast<char*>(elements[i].data()));
-    cv::Mat image;
-    try {
-      image = cv::imdecode(encoded, cv::IMREAD_COLOR);
-    } catch (const cv::Exception& e) {
-      return Status::InvalidArgument(fmt::format("{}: image {} cannot be decoded: {}", where, i, e.what()));
-    }
-    if (image.empty()) {
-      return Status::InvalidArgument(
-          fmt::format("{}: image {} cannot be decoded (corrupt, or not JPEG/PNG/BMP)", where, i));
-    }
+    auto decoded = DecodeImage(std::as_bytes(std::span(elements[i])), fmt::format("image {}", i));
+    if (!decoded.ok()) return Status::InvalidArgument(fmt::format("{}: {}", where, decoded.status().message()));
+    const cv::Mat image = *std::move(decoded);
     const std::span<std::byte> row(bytes + i * spec.SampleSizeBytes(), spec.SampleSizeBytes());
     ImageOrigin origin;
     Status applied = PreprocessImage(model, spec, image, boxes.empty() ? nullptr : &boxes[i], row, origin);

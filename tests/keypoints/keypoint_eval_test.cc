@@ -10,8 +10,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
 
+#include "support/exif_jpeg.h"
 #include "support/support.h"
+#include "sweetspot/image_decode.h"
 
 namespace sweetspot {
 namespace {
@@ -141,6 +145,46 @@ TEST(EvaluateKeypoints, BothEfficientPoseModelsFindTheLabelledCocoAndMpiiPersons
       EXPECT_GT(pck, 0.5);
     }
   }
+}
+
+// A photo stored as its bitmap turned 90 degrees counter-clockwise plus EXIF
+// Orientation 6 displays as the original, so the kit's labels still fit it:
+// eval reads it in that view and finds exactly the keypoints it finds on the
+// same displayed pixels given as a PNG.
+TEST(EvaluateKeypoints, AnExifRotatedPhotoIsEvaluatedInItsDisplayedView) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(root, "pose-efficientpose");
+  const std::filesystem::path coco = root / "data" / "coco";
+  const std::string name = "000000000785.jpg";  // the first labelled person's image
+  testing::TempDir dir;
+  for (const char* copy : {"exif", "png"}) std::filesystem::copy(coco, dir / copy);
+  auto photo = ReadImage(coco / name);
+  ASSERT_TRUE(photo.ok()) << photo.status().ToString();
+  cv::Mat turned;
+  cv::rotate(*photo, turned, cv::ROTATE_90_COUNTERCLOCKWISE);
+  testing::WriteFile(dir / "exif" / name, testing::JpegWithOrientation(turned, 6));
+  auto shown = ReadImage(dir / "exif" / name);
+  ASSERT_TRUE(shown.ok()) << shown.status().ToString();
+  ASSERT_EQ(shown->size(), photo->size());
+  std::vector<unsigned char> png;
+  ASSERT_TRUE(cv::imencode(".png", *shown, png));
+  testing::WriteFile(dir / "png" / name, std::string(png.begin(), png.end()));  // OpenCV reads the signature
+
+  std::vector<KeypointEvalResult> results;
+  for (const char* copy : {"exif", "png"}) {
+    KeypointEvalRequest request =
+        RealRequest(root / "models" / "EfficientPoseRT_224.onnx", dir / copy / "test_coco.json");
+    request.limit = 1;
+    auto result = EvaluateKeypoints(request);
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    ASSERT_EQ(result->predicted.size(), 1U);
+    results.push_back(*std::move(result));
+  }
+  ASSERT_EQ(results[0].image_ids, (std::vector<std::string>{name}));
+  for (std::size_t j = 0; j < results[0].predicted[0].size(); ++j) {
+    EXPECT_EQ(results[0].predicted[0][j].x, results[1].predicted[0][j].x) << "joint " << j;
+    EXPECT_EQ(results[0].predicted[0][j].y, results[1].predicted[0][j].y) << "joint " << j;
+  }
+  EXPECT_GT(BoxPck(results[0], 0.2), 0.5);  // the labels fit the displayed view
 }
 
 TEST(EvaluateKeypoints, AModelWithoutASchemaIsNamedAndTheSchemaFixesIt) {

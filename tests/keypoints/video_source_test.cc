@@ -10,6 +10,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "support/exif_jpeg.h"
 #include "support/support.h"
 
 namespace sweetspot {
@@ -148,6 +149,18 @@ TEST(VideoSource, AFrameThatDoesNotDecodeIsNamedWithItsFolder) {
   const Status status = source->Next().status();
   ExpectOneLineNaming(status, "a2.png", "replace or remove it");
   EXPECT_THAT(status.message(), HasSubstr(folder.string()));
+}
+
+TEST(VideoSource, FolderFramesAreShownInTheirExifOrientation) {
+  TempDir dir;
+  fs::create_directories(dir / "frames");
+  testing::WriteFile(dir / "frames" / "f1.jpg", testing::RotatedMarkedJpeg());
+  auto source = VideoSource::Open(dir / "frames");
+  ASSERT_TRUE(source.ok()) << source.status().message();
+  const std::vector<VideoFrame> frames = ReadAll(*source);
+  ASSERT_EQ(frames.size(), 1U);
+  EXPECT_EQ(frames[0].bgr.size(), testing::kOrientedSize);
+  EXPECT_TRUE(testing::IsRed(frames[0].bgr, testing::kOrientedMarker));
 }
 
 TEST(VideoSource, ReadsTheSharedWalkingVideo) {

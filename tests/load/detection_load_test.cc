@@ -6,15 +6,21 @@
 // server as well. No timing assertions.
 #include <filesystem>
 #include <memory>
+#include <span>
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "load/loopback_servers.h"
 #include "serve/detection_test_util.h"
+#include "support/exif_jpeg.h"
 #include "support/support.h"
 #include "sweetspot/detection_classes.h"
+#include "sweetspot/detection_dataset.h"
 #include "sweetspot/detection_eval.h"
+#include "sweetspot/image_decode.h"
+#include "sweetspot/inference_protocol.h"
 #include "sweetspot/load_generator.h"
 #include "sweetspot/model_server.h"
 #include "sweetspot/rest_client.h"
@@ -200,6 +206,40 @@ TEST(DetectionLoadAcceptanceTest, ServedNanoDetGivesEvalsMap) {
               100.0 * loaded->map50);
   EXPECT_NEAR(loaded->map50, eval->metrics.map50, 1e-4);
   EXPECT_EQ(loaded->detections, eval->metrics.detections);
+}
+
+// The server decodes a request's JPEG in its EXIF-oriented view: the file is
+// sent as it is when the labels are in that view, and the stored bitmap the
+// labels were drawn on (COCO width/height of the stored grid) as PNG otherwise.
+TEST(DetectionLoadRequests, SendThePixelsTheLabelsDescribe) {
+  TempDir dir;
+  const std::string jpeg = testing::RotatedMarkedJpeg();
+  fs::create_directories(dir / "images");
+  testing::WriteFile(dir / "images" / "r.jpg", jpeg);
+  ModelMetadata metadata;
+  metadata.name = "det";
+  metadata.inputs = {{"input", WireType::kFp32, {1, 3, 32, 32}}};
+  metadata.outputs = {{std::string(kDetectionsOutput), WireType::kFp32, {1, -1, 6}}};
+  metadata.detection_classes = {"thing"};
+  std::vector<std::string> sent;
+  for (const cv::Size size : {testing::kOrientedSize, testing::kStoredSize}) {
+    testing::WriteFile(dir / "coco.json", fmt::format(R"({{"images": [{{"id": 1, "file_name": "r.jpg", "width": {},
+        "height": {}}}], "annotations": [], "categories": [{{"id": 1, "name": "thing"}}]}})",
+                                                      size.width, size.height));
+    auto dataset = OpenDetectionDataset(dir / "coco.json", {.class_names_file = {}, .images_dir = dir / "images"});
+    ASSERT_TRUE(dataset.ok()) << dataset.status().ToString();
+    auto requests = BuildDetectionLoadRequests(metadata, "", **dataset, {});
+    ASSERT_TRUE(requests.ok()) << requests.status().ToString();
+    ASSERT_EQ(requests->requests.size(), 1U);
+    auto elements = BytesElements(requests->requests[0].inputs.at(0).data);
+    ASSERT_TRUE(elements.ok()) << elements.status().ToString();
+    sent.emplace_back(elements->at(0));
+  }
+  EXPECT_EQ(sent[0], jpeg);  // oriented labels: the file itself
+  auto stored = DecodeImage(std::as_bytes(std::span(sent[1])), "the stored view");
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(stored->size(), testing::kStoredSize);  // a PNG: no orientation left to apply
+  EXPECT_TRUE(testing::IsRed(*stored, testing::kStoredMarker));
 }
 
 }  // namespace

@@ -6,8 +6,11 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "serve_test_util.h"
+#include "support/exif_jpeg.h"
+#include "support/support.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/evaluate.h"
+#include "sweetspot/image_decode.h"
 #include "sweetspot/model_server.h"
 
 namespace sweetspot {
@@ -60,6 +63,36 @@ TEST(ImageRequestTest, APngGetsTheLogitsOfEvalsTensor) {
   auto from_column = (*server)->Infer(testing::Request("cnn-nano", {column}));
   ASSERT_TRUE(from_column.ok()) << from_column.status().ToString();
   EXPECT_EQ(testing::Floats(from_column->outputs[0]), testing::Floats(from_tensor->outputs[0]));
+}
+
+// A JPEG with EXIF Orientation 6 is served in its displayed view: the same
+// logits as the oriented pixels sent losslessly, not those of the stored bitmap.
+TEST(ImageRequestTest, AnExifRotatedJpegIsDecodedInItsDisplayedView) {
+  testing::TempDir dir;
+  const std::string jpeg = testing::RotatedMarkedJpeg();
+  testing::WriteFile(dir / "r.jpg", jpeg);
+  std::vector<std::string> pngs;
+  for (const ImageView view : {ImageView::kOriented, ImageView::kStoredGrid}) {
+    auto pixels = ReadImage(dir / "r.jpg", view);
+    ASSERT_TRUE(pixels.ok()) << pixels.status().ToString();
+    std::vector<unsigned char> png;
+    ASSERT_TRUE(cv::imencode(".png", *pixels, png));
+    pngs.emplace_back(png.begin(), png.end());
+  }
+  ServedModelOptions options;
+  options.path = kModel;
+  auto server = ModelServer::Create({options});
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  const std::string input = (*server)->Models().at(0).inputs.at(0).name;
+  const auto logits = [&](const std::string& bytes) {
+    auto answer = (*server)->Infer(testing::Request("cnn-nano", {testing::BytesTensor(input, {bytes})}));
+    EXPECT_TRUE(answer.ok()) << answer.status().ToString();
+    return answer.ok() ? testing::Floats(answer->outputs[0]) : std::vector<float>();
+  };
+  const std::vector<float> from_jpeg = logits(jpeg);
+  ASSERT_EQ(from_jpeg.size(), 10U);
+  EXPECT_EQ(from_jpeg, logits(pngs[0]));
+  EXPECT_NE(from_jpeg, logits(pngs[1]));  // the orientation changes what the model sees
 }
 
 }  // namespace

@@ -315,7 +315,8 @@ TEST_F(ModelServerTest, AnImageThatDoesNotDecodeIsABadRequest) {
   ASSERT_NE(server, nullptr);
   const Status status = InferError(*server, Request("cnn", {BytesTensor("input", {"not an image"})}));
   EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(status.message(), "model 'cnn' input 'input': image 0 cannot be decoded (corrupt, or not JPEG/PNG/BMP)");
+  EXPECT_EQ(status.message(),
+            "model 'cnn' input 'input': image 0 cannot be decoded (corrupt, or not JPEG/PNG/BMP/WebP/TIFF/PNM)");
   InferRequest no_elements = Request("cnn", {BytesTensor("input", {})});
   no_elements.inputs[0].shape = {2};
   EXPECT_EQ(InferError(*server, no_elements).message(),
