@@ -122,7 +122,10 @@ Result<DetectorSpec> LoadDetectorFile(const std::filesystem::path& path, const D
 // it (set_by has no "layout"); else checks the set layout fits. Fills strides
 // of nanodet from the output names (unless set). The error (InvalidArgument)
 // lists every layout tried and why each did not fit, with the fix as a
-// FieldFix {"decoder", "", {"LAYOUT"}} (the decoder key `layout`).
+// FieldFix on "decoder" (the decoder key `layout`): when a set layout does
+// not fit but the outputs fit another, the message names it ("the outputs
+// fit 'nanodet'") and the fix is {"decoder", "", {"nanodet"}}; otherwise
+// {"decoder", "", {"LAYOUT"}}.
 // `input` is the image input ([N,C,H,W] or [N,H,W,C]; its H and W size grids).
 Result<DetectorSpec> DetectDetectorLayout(std::span<const TensorInfo> outputs, const TensorInfo& input,
                                           DetectorSpec base = {});

@@ -90,12 +90,17 @@ Result<KeypointDecoderSpec> LoadKeypointDecoderFile(const std::filesystem::path&
 // The layout the tensor outputs fit: one rank-4 output -> heatmap; two rank-3
 // outputs [N, K, *] with the same K -> simcc; one rank-3 output [N, K, 2|3]
 // -> regression. Otherwise InvalidArgument listing each layout tried and what
-// it needs, with the fix FieldFix {"keypoint_decoder", "", {"layout"}}.
+// it needs, with the fix FieldFix {"keypoint_decoder", "", {"LAYOUT"}}.
 Result<KeypointLayout> DetectKeypointLayout(std::span<const TensorInfo> outputs);
 
 // The decoder for `session`'s model: defaults < metadata_props
 // kKeypointMetadataKey of `model` < `layers`; when no layer set "layout",
-// DetectKeypointLayout picks it (`layout_detected` set).
+// DetectKeypointLayout picks it (`layout_detected` set). A set layout must fit
+// the outputs it reads (their declared ranks; heatmap rank 4, simcc two of
+// rank 3, regression [N, K, 2|3]): else InvalidArgument naming the model, the
+// layout and who set it, and the layout that fits ("the outputs fit
+// 'heatmap'", FieldFix {"keypoint_decoder", "", {"heatmap"}}), or every
+// layout's need with FieldFix {"keypoint_decoder", "", {"LAYOUT"}}.
 Result<KeypointDecoderSpec> ResolveKeypointDecoder(const std::filesystem::path& model,
                                                    std::span<const DecoderLayer> layers, const Session& session,
                                                    bool* layout_detected = nullptr);

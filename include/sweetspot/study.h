@@ -209,7 +209,9 @@ Result<StudySpec> LoadStudySpec(const std::filesystem::path& path);
 
 // `status` with its fixes (status.h) named as spec keys and appended to its
 // message: "set [models.preprocess] size = [224, 224] and [[models]] dims =
-// { H = VALUE }"; "[runtime] batch = [1]"; "[dataset] classes = ...". Fixes a
+// { H = VALUE }"; "[runtime] batch = [1]"; "[dataset] classes = ..."; a
+// decoder's layout "[models.detection] layout = \"nanodet\"" (or
+// [models.keypoints]). Fixes a
 // spec cannot express (an input file) are left out.
 Status WithSpecFixes(const Status& status);
 

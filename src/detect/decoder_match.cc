@@ -261,6 +261,56 @@ constexpr DetectionLayout kDetectionOrder[] = {
     DetectionLayout::kNmsInside,      DetectionLayout::kPerStrideDistances, DetectionLayout::kSeparateOutputs,
     DetectionLayout::kGridObjectness, DetectionLayout::kBoxesObjectness,    DetectionLayout::kBoxesScoresTransposed};
 
+// The first layout of `order` the outputs fit, or each one's reason.
+struct LayoutSearch {
+  std::optional<DetectionLayout> found;
+  LayoutOutputs roles;
+  std::vector<std::string> reasons;  // "<layout>: <why not>", in `order`
+};
+
+// A layout the user set is taken as they read the model: its orientation is
+// not checked (a dynamic [N, -1, -1] is yolo when they say so); one chosen
+// for them is.
+LayoutSearch FindLayout(std::span<const TensorInfo> outputs, const DetectorSpec& base, std::pair<int, int> size,
+                        std::span<const DetectionLayout> order, bool check_orientation) {
+  const auto [height, width] = size;
+  LayoutSearch search;
+  for (DetectionLayout layout : order) {
+    auto roles = detect_internal::MatchLayout(layout, outputs, base, width, height, base.set_by.contains("strides"));
+    Status fits = roles.status();
+    if (fits.ok() && check_orientation && roles->rows >= 0) fits = CheckOrientation(layout, outputs[roles->rows]);
+    if (!fits.ok()) {
+      search.reasons.push_back(fmt::format("{}: {}", DetectionLayoutName(layout), fits.message()));
+      continue;
+    }
+    search.found = layout;
+    search.roles = *roles;
+    return search;
+  }
+  return search;
+}
+
+// The set layout does not fit: say why, and name the layout the outputs do
+// fit (the one detection would pick), or that none does.
+Status SetLayoutMisfit(std::span<const TensorInfo> outputs, const DetectorSpec& base, std::pair<int, int> size,
+                       const std::string& described, const std::string& why) {
+  std::vector<DetectionLayout> others;
+  for (DetectionLayout layout : kDetectionOrder) {
+    if (layout != base.layout) others.push_back(layout);
+  }
+  const LayoutSearch other = FindLayout(outputs, base, size, others, /*check_orientation=*/true);
+  const std::string head = fmt::format("decoder layout '{}'{} does not fit the model's outputs {}: {}",
+                                       DetectionLayoutName(base.layout), base.Origin("layout"), described, why);
+  if (other.found) {
+    const std::string name(DetectionLayoutName(*other.found));
+    return Status::InvalidArgument(fmt::format("{}; the outputs fit '{}'", head, name))
+        .WithFix(FieldFix{"decoder", "", {name}});
+  }
+  return Status::InvalidArgument(
+             fmt::format("{}; nor does any other layout ({})", head, fmt::join(other.reasons, "; ")))
+      .WithFix(FieldFix{"decoder", "", {"LAYOUT"}});
+}
+
 }  // namespace
 
 Result<DetectorSpec> DetectDetectorLayout(std::span<const TensorInfo> outputs_in, const TensorInfo& input,
@@ -269,41 +319,28 @@ Result<DetectorSpec> DetectDetectorLayout(std::span<const TensorInfo> outputs_in
   for (const auto& info : outputs_in) {
     if (info.is_tensor()) outputs.push_back(info);
   }
-  const auto [height, width] = InputSize(input);
-  const bool strides_fixed = base.set_by.contains("strides");
-  const auto fit = [&](DetectionLayout layout) -> Result<LayoutOutputs> {
-    auto roles = detect_internal::MatchLayout(layout, outputs, base, width, height, strides_fixed);
-    if (!roles.ok() || roles->rows < 0 || base.set_by.contains("layout")) return roles;
-    SWEETSPOT_RETURN_IF_ERROR(CheckOrientation(layout, outputs[roles->rows]));
-    return roles;
-  };
-  std::vector<std::string> reasons;
-  const auto fix = FieldFix{"decoder", "", {"LAYOUT"}};
-  for (DetectionLayout layout : kDetectionOrder) {
-    if (base.set_by.contains("layout") && layout != base.layout) continue;
-    auto roles = fit(layout);
-    if (!roles.ok()) {
-      reasons.push_back(fmt::format("{}: {}", DetectionLayoutName(layout), roles.status().message()));
-      continue;
+  const auto size = InputSize(input);
+  const bool layout_set = base.set_by.contains("layout");
+  const auto order = layout_set ? std::span<const DetectionLayout>(&base.layout, 1)
+                                : std::span<const DetectionLayout>(kDetectionOrder);
+  const LayoutSearch search = FindLayout(outputs, base, size, order, /*check_orientation=*/!layout_set);
+  if (search.found) {
+    if (*search.found == DetectionLayout::kPerStrideDistances && !base.set_by.contains("strides")) {
+      base.strides = search.roles.strides;
     }
-    if (layout == DetectionLayout::kPerStrideDistances && !strides_fixed) base.strides = roles->strides;
-    if (!base.set_by.contains("layout")) base.set_by["layout"] = "the model's outputs";
-    base.layout = layout;
+    if (!layout_set) base.set_by["layout"] = "the model's outputs";
+    base.layout = *search.found;
     return base;
   }
   std::vector<std::string> described;
   for (const auto& info : outputs) described.push_back(detect_internal::Describe(info));
-  if (base.set_by.contains("layout")) {
-    return Status::InvalidArgument(fmt::format("decoder layout '{}'{} does not fit the model's outputs {}: {}",
-                                               DetectionLayoutName(base.layout), base.Origin("layout"),
-                                               fmt::join(described, ", "), reasons.front()))
-        .WithFix(fix);
-  }
+  const std::string outputs_text = fmt::format("{}", fmt::join(described, ", "));
+  if (layout_set) return SetLayoutMisfit(outputs, base, size, outputs_text, search.reasons.front());
   return Status::InvalidArgument(
              fmt::format("cannot tell the detection layout of the outputs {} (tried {}); set the decoder's layout "
                          "(yolo, yolox, yolov8, boxes-scores, nms or nanodet)",
-                         fmt::join(described, ", "), fmt::join(reasons, "; ")))
-      .WithFix(fix);
+                         outputs_text, fmt::join(search.reasons, "; ")))
+      .WithFix(FieldFix{"decoder", "", {"LAYOUT"}});
 }
 
 }  // namespace sweetspot

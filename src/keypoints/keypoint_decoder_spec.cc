@@ -1,6 +1,7 @@
 // KeypointDecoderSpec: layout names, the canonical TOML form, validation, the
 // TOML parser, layout detection and the layered resolution for a model.
 #include <algorithm>
+#include <iterator>
 #include <sstream>
 #include <utility>
 
@@ -58,6 +59,66 @@ Status SetKey(KeypointDecoderSpec& spec, std::string_view key, const toml::node&
 }
 
 std::string Dims(const TensorInfo& info) { return fmt::format("'{}' {}", info.name, ShapeToString(info.shape)); }
+
+// The tensor output named `name`, else the one at `position` (as DecodeKeypoints picks); nullptr when absent.
+const TensorInfo* Picked(std::span<const TensorInfo> tensors, const std::string& name, std::size_t position) {
+  if (!name.empty()) {
+    const auto it = std::find_if(tensors.begin(), tensors.end(), [&](const auto& t) { return t.name == name; });
+    return it == tensors.end() ? nullptr : &*it;
+  }
+  return position < tensors.size() ? &tensors[position] : nullptr;
+}
+
+// Why `layout` cannot read the tensor outputs `spec` picks (their declared
+// ranks; an unknown dimension fits any size), or "" when it can. A named
+// output the model lacks is left to DecodeKeypoints, which names it.
+std::string LayoutMisfit(KeypointLayout layout, const KeypointDecoderSpec& spec, std::span<const TensorInfo> tensors) {
+  const TensorInfo* first = Picked(tensors, spec.output, 0);
+  if (first == nullptr) return spec.output.empty() ? "the model has no tensor output" : "";
+  const Shape& shape = first->shape;
+  switch (layout) {
+    case KeypointLayout::kHeatmap:
+      return shape.size() == 4 ? "" : fmt::format("heatmap needs {} to be [N, K, H, W]", Dims(*first));
+    case KeypointLayout::kSimcc: {
+      const TensorInfo* y = Picked(tensors, spec.output_y, 1);
+      if (y == nullptr) return spec.output_y.empty() ? "simcc needs two outputs [N, K, Wx] and [N, K, Hy]" : "";
+      if (shape.size() == 3 && y->shape.size() == 3) return "";
+      return fmt::format("simcc needs {} and {} to be [N, K, Wx] and [N, K, Hy]", Dims(*first), Dims(*y));
+    }
+    case KeypointLayout::kRegression: {
+      const bool fits = shape.size() == 3 && (shape[2] == 2 || shape[2] == 3 || shape[2] < 0);
+      return fits ? "" : fmt::format("regression needs {} to be [N, K, 2] or [N, K, 3]", Dims(*first));
+    }
+  }
+  return "unknown keypoint layout";
+}
+
+// A layout a layer set must read the outputs; when it cannot, the error says
+// why and names the layout that can (as the fix), or why none can.
+Status CheckSetLayout(const KeypointDecoderSpec& spec, std::span<const TensorInfo> outputs) {
+  std::vector<TensorInfo> tensors;
+  std::copy_if(outputs.begin(), outputs.end(), std::back_inserter(tensors),
+               [](const auto& o) { return o.is_tensor(); });
+  const std::string why = LayoutMisfit(spec.layout, spec, tensors);
+  if (why.empty()) return Status::Ok();
+  std::vector<std::string> have;
+  for (const auto& info : tensors) have.push_back(Dims(info));
+  const std::string head =
+      fmt::format("keypoint decoder layout '{}'{} does not fit the outputs ({}): {}", KeypointLayoutName(spec.layout),
+                  spec.Origin("layout"), fmt::join(have, ", "), why);
+  std::vector<std::string> others;
+  for (const auto& [layout, name] : kLayouts) {
+    if (layout == spec.layout) continue;
+    const std::string other = LayoutMisfit(layout, spec, tensors);
+    if (other.empty()) {
+      return Status::InvalidArgument(fmt::format("{}; the outputs fit '{}'", head, name))
+          .WithFix(FieldFix{"keypoint_decoder", "", {std::string(name)}});
+    }
+    others.push_back(other);
+  }
+  return Status::InvalidArgument(fmt::format("{}; nor does any other layout ({})", head, fmt::join(others, "; ")))
+      .WithFix(FieldFix{"keypoint_decoder", "", {"LAYOUT"}});
+}
 
 }  // namespace
 
@@ -146,7 +207,7 @@ Result<KeypointLayout> DetectKeypointLayout(std::span<const TensorInfo> outputs)
       fmt::format("the outputs ({}) fit no keypoint layout: heatmap needs one output [N, K, H, W], simcc two "
                   "outputs [N, K, Wx] and [N, K, Hy], regression one output [N, K, 2|3]; set the decoder's layout",
                   have.empty() ? std::string("none") : fmt::format("{}", fmt::join(have, ", "))),
-      {FieldFix{"keypoint_decoder", "", {"layout"}}});
+      {FieldFix{"keypoint_decoder", "", {"LAYOUT"}}});
 }
 
 Result<KeypointDecoderSpec> ResolveKeypointDecoder(const std::filesystem::path& model,
@@ -168,6 +229,8 @@ Result<KeypointDecoderSpec> ResolveKeypointDecoder(const std::filesystem::path& 
     auto layout = DetectKeypointLayout(session.outputs());
     if (!layout.ok()) return layout.status().WithContext("model '" + model.string() + "'");
     spec.layout = *layout;
+  } else if (Status fits = CheckSetLayout(spec, session.outputs()); !fits.ok()) {
+    return fits.WithContext("model '" + model.string() + "'");
   }
   SWEETSPOT_RETURN_IF_ERROR(spec.Validate());
   return spec;

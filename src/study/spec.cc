@@ -1102,6 +1102,9 @@ Status WithSpecFixes(const Status& status) {
                                   fix.values[0], fix.values[1]));
     } else if (fix.field == "classes") {
       other.push_back(fmt::format("[dataset] classes = \"{}\"", value));
+    } else if (fix.field == "decoder" || fix.field == "keypoint_decoder") {  // the decoder's layout key
+      other.push_back(
+          fmt::format("[models.{}] layout = \"{}\"", fix.field == "decoder" ? "detection" : "keypoints", value));
     } else if (fix.field != "input" && fix.field != "allow_corrupt") {  // a study has no such option
       preprocess.push_back(fmt::format("{} = {}", fix.field, PreprocessValue(fix)));
     }

@@ -339,8 +339,8 @@ const std::vector<Case>& Cases() {
   static const std::vector<Case> cases = {
       // eval: preprocessing that does not fit the model.
       {"EvalGrayModel", kEval + "{d}/gray.onnx", "pass --color gray", kEval + "{d}/gray.onnx --color gray"},
-      {"EvalDetectionDecoderDoesNotFit", kDetect + "--decoder yolov8", "pass --decoder LAYOUT",
-       kDetect + "--decoder nanodet"},
+      {"EvalDetectionDecoderDoesNotFit", kDetect + "--decoder yolov8",
+       "the outputs fit 'nanodet': pass --decoder nanodet", kDetect + "--decoder nanodet"},
       {"EvalDetectionNoSharedClass", kDetect + "--model-classes coco80", "pass --model-classes FILE",
        kDetect + "--model-classes {d}/shapes/classes.txt"},
       {"EvalGrayModelWithRgbMetadata", kEval + "{d}/gray_rgb_metadata.onnx --color gray",
@@ -534,8 +534,8 @@ const std::vector<Case>& Cases() {
        kServe + "{d}/rgb.onnx {d}/rgb.onnx --name a --name b"},
       {"ServePreferredBatchAboveMax", kServe + "{d}/rgb.onnx --max-batch 4 --preferred-batch 8",
        "raise --max-batch to 8", kServe + "{d}/rgb.onnx --max-batch 8 --preferred-batch 8"},
-      {"ServeDetectionDecoderDoesNotFit", kServe + "{d}/oracle_nanodet.onnx --decoder yolov8", "pass --decoder LAYOUT",
-       kServe + "{d}/oracle_nanodet.onnx --decoder nanodet"},
+      {"ServeDetectionDecoderDoesNotFit", kServe + "{d}/oracle_nanodet.onnx --decoder yolov8",
+       "the outputs fit 'nanodet': pass --decoder nanodet", kServe + "{d}/oracle_nanodet.onnx --decoder nanodet"},
       {"ServeBatchesOfAFixedBatchModel", kServe + "{d}/batch1.onnx --max-batch 4", "pass --max-batch 1",
        kServe + "{d}/batch1.onnx --max-batch 1"},
       {"ServeQueueDelayOverAnHour", kServe + "{d}/rgb.onnx --max-queue-delay-us 4000000000", "pass at most 3600000000",

@@ -167,6 +167,10 @@ INSTANTIATE_TEST_SUITE_P(
                       // A mistyped path: named as missing, not as a dataset of the wrong format.
                       FixCase{"MissingJson", "--data {kit}/data/mpii/test_mpi.json --schema efficientpose16",
                               "does not exist; fix the path", kMpii + "--schema efficientpose16"},
+                      FixCase{"DecoderLayoutThatDoesNotFit",
+                              kMpii + "--schema efficientpose16 --keypoint-decoder simcc",
+                              "the outputs fit 'heatmap': pass --keypoint-decoder heatmap",
+                              kMpii + "--schema efficientpose16 --keypoint-decoder heatmap"},
                       FixCase{"MissingDecoderFile", kMpii + "--keypoint-decoder {kit}/nope.toml", "nor a TOML file",
                               kMpii + "--keypoint-decoder {examples}/efficientpose-keypoints.toml"}),
     [](const ::testing::TestParamInfo<FixCase>& param_info) { return param_info.param.name; });

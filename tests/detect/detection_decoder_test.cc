@@ -187,7 +187,7 @@ TEST(DetectDetectorLayout, ListsEveryLayoutTriedAndSettingTheLayoutFixesIt) {
   ExpectSameDetections(decoded->at(0), {{{27, 22, 37, 42}, 0, 0.4F}}, 1e-6);
 }
 
-TEST(DetectDetectorLayout, ASetLayoutThatDoesNotFitSaysWhy) {
+TEST(DetectDetectorLayout, ASetLayoutThatDoesNotFitSaysWhyAndThatNoOtherFits) {
   TensorInfo output;
   output.name = "logits";
   output.shape = {1, 10};
@@ -197,6 +197,47 @@ TEST(DetectDetectorLayout, ASetLayoutThatDoesNotFitSaysWhy) {
   ASSERT_FALSE(detected.ok());
   EXPECT_THAT(detected.status().message(), HasSubstr("decoder layout 'nanodet' (from dec.toml line 1)"));
   EXPECT_THAT(detected.status().message(), HasSubstr("cls_pred_stride_"));
+  EXPECT_THAT(detected.status().message(), HasSubstr("nor does any other layout (nms: "));
+  for (const char* layout : {"boxes-scores:", "yolox:", "yolo:", "yolov8:"}) {
+    EXPECT_THAT(detected.status().message(), HasSubstr(layout));
+  }
+  EXPECT_EQ(detected.status().fixes(), (std::vector<FieldFix>{{"decoder", "", {"LAYOUT"}}}));
+}
+
+// Each wrong layout set on each oracle's outputs names the oracle's layout as
+// the fix, and setting that one decodes the oracle's boxes.
+TEST(DetectDetectorLayout, AWrongSetLayoutNamesTheLayoutTheOutputsFit) {
+  const std::vector<DetectionLayout> layouts = {
+      DetectionLayout::kBoxesObjectness, DetectionLayout::kGridObjectness, DetectionLayout::kBoxesScoresTransposed,
+      DetectionLayout::kSeparateOutputs, DetectionLayout::kNmsInside,      DetectionLayout::kPerStrideDistances};
+  for (DetectionLayout truth : layouts) {
+    const testing::TempDir dir;
+    const OracleRun run = RunOracle(truth, dir);
+    const std::string name(DetectionLayoutName(truth));
+    for (DetectionLayout wrong : layouts) {
+      const std::string wrong_name(DetectionLayoutName(wrong));
+      auto spec = ParseDetectorToml("layout = \"" + wrong_name + "\"\n", PreprocessSource("--decoder", false));
+      ASSERT_TRUE(spec.ok());
+      const auto detected = DetectDetectorLayout(run.outputs, ImageInput(), *spec);
+      // A rows layout reads another's rows when told to (its orientation is the user's call).
+      if (detected.ok()) {
+        EXPECT_TRUE(wrong == truth || detected->layout == wrong) << name << " as " << wrong_name;
+        continue;
+      }
+      SCOPED_TRACE(name + " as " + wrong_name);
+      EXPECT_THAT(detected.status().message(),
+                  HasSubstr("decoder layout '" + wrong_name + "' (from --decoder) does not fit"));
+      EXPECT_THAT(detected.status().message(), HasSubstr("; the outputs fit '" + name + "'"));
+      EXPECT_EQ(detected.status().fixes(), (std::vector<FieldFix>{{"decoder", "", {name}}}));
+    }
+    auto fixed_spec = ParseDetectorToml("layout = \"" + name + "\"\n", PreprocessSource("--decoder", false));
+    ASSERT_TRUE(fixed_spec.ok());
+    auto fixed = DetectDetectorLayout(run.outputs, ImageInput(), *fixed_spec);
+    ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();
+    auto decoded = DecodeDetections(*fixed, run.outputs, run.per_image[0], kInputSize, kInputSize);
+    ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+    ExpectSameDetections(decoded->front(), OracleBoxes()[0], truth == DetectionLayout::kGridObjectness ? 1e-3 : 1e-5);
+  }
 }
 
 TEST(DecodeDetections, ReadsFloat16Outputs) {

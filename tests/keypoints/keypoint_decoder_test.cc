@@ -247,6 +247,44 @@ TEST(ResolveKeypointDecoder, MetadataThenLayersElseDetected) {
   EXPECT_EQ(detected_spec->layout, KeypointLayout::kHeatmap);
 }
 
+// A layout set by a layer that cannot read the outputs names the one that
+// can, and setting that one resolves and decodes.
+TEST(ResolveKeypointDecoder, ASetLayoutThatDoesNotFitNamesTheLayoutThatDoes) {
+  TempDir dir;
+  const Loaded loaded = LoadAndRun(OracleModel({TwoPeaks()}), dir);
+  const auto layer = [](const std::string& layout) {
+    return std::vector<DecoderLayer>{
+        {PreprocessSource("--keypoint-decoder", false), "layout = \"" + layout + "\"\n", ""}};
+  };
+  for (const char* wrong : {"simcc", "regression"}) {
+    SCOPED_TRACE(wrong);
+    auto spec = ResolveKeypointDecoder(dir / "oracle.onnx", layer(wrong), *loaded.session);
+    ASSERT_FALSE(spec.ok());
+    EXPECT_EQ(spec.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(spec.status().message().find("keypoint decoder layout '" + std::string(wrong) +
+                                           "' (from --keypoint-decoder) does not fit the outputs ('heatmaps' "
+                                           "[1,2,4,8])"),
+              std::string::npos)
+        << spec.status().message();
+    EXPECT_NE(spec.status().message().find("; the outputs fit 'heatmap'"), std::string::npos)
+        << spec.status().message();
+    EXPECT_EQ(spec.status().fixes(), (std::vector<FieldFix>{{"keypoint_decoder", "", {"heatmap"}}}));
+  }
+  auto fixed = ResolveKeypointDecoder(dir / "oracle.onnx", layer("heatmap"), *loaded.session);
+  ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();
+  EXPECT_EQ(Decode(loaded, *fixed, 64, 32).size(), 2U);
+
+  TempDir flat_dir;
+  const Loaded flat = LoadAndRun(OracleModel({{"logits", {1, 4}, {0, 1, 2, 3}}}), flat_dir);
+  auto none = ResolveKeypointDecoder(flat_dir / "oracle.onnx", layer("heatmap"), *flat.session);
+  ASSERT_FALSE(none.ok());
+  EXPECT_NE(none.status().message().find("heatmap needs 'logits' [1,4] to be [N, K, H, W]; nor does any other layout "
+                                         "(simcc needs two outputs [N, K, Wx] and [N, K, Hy]; regression needs"),
+            std::string::npos)
+      << none.status().message();
+  EXPECT_EQ(none.status().fixes(), (std::vector<FieldFix>{{"keypoint_decoder", "", {"LAYOUT"}}}));
+}
+
 // The EfficientPose RT model on the first MPII person: its crop (side =
 // scale * 200 * 1.25 around the centre) at 224 px, RGB / 255 then ImageNet
 // mean/std; every joint's peak lies inside the crop, the head top near its label.

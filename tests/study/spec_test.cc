@@ -329,6 +329,11 @@ TEST(WithSpecFixes, NamesSpecKeysNeverFlags) {
             "{ H = VALUE, W = VALUE } and [runtime] batch = [1]");
   EXPECT_TRUE(rendered.fixes().empty());
   EXPECT_EQ(WithSpecFixes(Status::InvalidArgument("bad").WithFix({"input", "NAME", {"a.npy"}})).message(), "bad");
+  // A decoder's layout is the model's decoder table's key, not a preprocessing one.
+  EXPECT_EQ(WithSpecFixes(Status::InvalidArgument("bad").WithFix({"decoder", "", {"nanodet"}})).message(),
+            "bad: set [models.detection] layout = \"nanodet\"");
+  EXPECT_EQ(WithSpecFixes(Status::InvalidArgument("bad").WithFix({"keypoint_decoder", "", {"heatmap"}})).message(),
+            "bad: set [models.keypoints] layout = \"heatmap\"");
 }
 
 }  // namespace
