@@ -111,7 +111,9 @@ std::string HeaderText(const DetectionEvalResult& r) {
   return out;
 }
 
-std::string ComparisonText(const DetectionEvalResult& reference, const DetectionComparison& c) {
+// `resamples`: the bootstrap replicates behind c.p_value.
+std::string ComparisonText(const DetectionEvalResult& reference, const DetectionComparison& c,
+                           std::size_t resamples) {
   const bool voc = c.metric == "map50";
   const double diff = voc ? c.map50_diff : c.map50_95_diff;
   const stats::Interval& ci = voc ? c.map50_diff_ci : c.map50_95_diff_ci;
@@ -120,7 +122,7 @@ std::string ComparisonText(const DetectionEvalResult& reference, const Detection
   out += fmt::format("\ncomparison   model - reference over {} images (paired bootstrap)\n", c.images);
   out += fmt::format("  {:<13} {:+.2f} points", voc ? "mAP@0.5" : "mAP@[.5:.95]", 100 * diff);
   if (ci.valid) out += fmt::format("   95 % CI [{:+.2f}, {:+.2f}]", 100 * ci.lower, 100 * ci.upper);
-  out += "   " + SignificanceText(c.p_value) + "\n";
+  out += "   " + SignificanceText(c.p_value, resamples) + "\n";
   const double other = voc ? c.map50_95_diff : c.map50_diff;
   const stats::Interval& other_ci = voc ? c.map50_95_diff_ci : c.map50_diff_ci;
   out += fmt::format("  {:<13} {:+.2f} points", voc ? "mAP@[.5:.95]" : "mAP@0.5", 100 * other);
@@ -134,7 +136,9 @@ std::string RenderText(const DetectionEvalResult& r, const DetectionEvalResult* 
   out += MetricsText(r.metrics);
   out += PerClassText(r.metrics, per_class_rows);
   out += SpeedText(r);
-  if (reference != nullptr && comparison != nullptr) out += ComparisonText(*reference, *comparison);
+  if (reference != nullptr && comparison != nullptr) {
+    out += ComparisonText(*reference, *comparison, r.metric_options.bootstrap_replicates);
+  }
   out += "\n# the resolved decoder (--print-decoder prints it alone; save it as a --decoder FILE)\n";
   return out + r.detector.ToToml();
 }

@@ -84,38 +84,40 @@ std::string SpeedText(const DetectionTimeSummary& t) {
 // The test of a paired difference over `persons`: below stability.h's
 // kMinTestedMeasurements a bootstrap of a few persons who agree in sign
 // reports p ~ 2/(B+1) (one person: "significant, p = 0.002"), so none is made.
-std::string TestText(double p, std::int64_t persons) {
+std::string TestText(double p, std::int64_t persons, std::size_t resamples) {
   if (persons < kMinTestedMeasurements) {
     return fmt::format("too few persons to test ({}; at least {})", persons, kMinTestedMeasurements);
   }
-  return SignificanceText(p);
+  return SignificanceText(p, resamples);
 }
 
 // Without bootstrap replicates (--bootstrap 0) there is no interval and no p.
-std::string DiffText(std::string_view what, const Estimate& diff, double p, std::int64_t persons, double scale,
-                     std::string_view unit) {
+std::string DiffText(std::string_view what, const Estimate& diff, double p, std::int64_t persons,
+                     std::size_t resamples, double scale, std::string_view unit) {
   const int digits = scale == 1 ? 3 : 1;
   std::string out = fmt::format("  {:<14} {:+.{}f}{}", what, scale * diff.value, digits, unit);
   if (diff.ci.valid) {
     out += fmt::format("  [{:+.{}f}, {:+.{}f}]   {}", scale * diff.ci.lower, digits, scale * diff.ci.upper, digits,
-                       TestText(p, persons));
+                       TestText(p, persons, resamples));
   }
   return out + "\n";
 }
 
-std::string ComparisonText(const KeypointModelComparison& c) {
+// `resamples`: the bootstrap replicates behind each p-value.
+std::string ComparisonText(const KeypointModelComparison& c, std::size_t resamples) {
   std::string out = fmt::format("\ncomparison   {} - {} over {} persons, {} joints both score (paired bootstrap)\n",
                                 c.model, c.reference, c.accuracy.persons, c.joints.size());
   for (const KeypointComparison::PckDiff& d : c.accuracy.pck) {
-    out += DiffText(fmt::format("PCK@{:g}", d.alpha), d.diff, d.p_value, c.accuracy.persons, 100, " points");
+    out += DiffText(fmt::format("PCK@{:g}", d.alpha), d.diff, d.p_value, c.accuracy.persons, resamples, 100,
+                    " points");
   }
   if (c.accuracy.oks_diff.value != -1.0) {
-    out += DiffText("OKS", c.accuracy.oks_diff, c.accuracy.oks_p_value, c.accuracy.persons, 1, "");
+    out += DiffText("OKS", c.accuracy.oks_diff, c.accuracy.oks_p_value, c.accuracy.persons, resamples, 1, "");
   }
   const ConfidenceDrop& drop = c.confidence;
   out += fmt::format("  confidence drop of {} against {}: {:.1f} %", c.model, c.reference, drop.drop_percent.value);
   if (drop.drop_percent.ci.valid) {
-    out += fmt::format("{}   {}", CiText(drop.drop_percent.ci, 1), TestText(drop.p_value, c.accuracy.persons));
+    out += fmt::format("{}   {}", CiText(drop.drop_percent.ci, 1), TestText(drop.p_value, c.accuracy.persons, resamples));
   }
   out += "\n";
   out += fmt::format("    mean confidence {:.3f} vs {:.3f} on the {} joints both models have\n", drop.model_mean,
@@ -135,7 +137,7 @@ std::string RenderText(const KeypointEvalSummary& s, const KeypointEvalRequest& 
                        reference->engine, reference->model_schema);
     out += ModelText(*reference);
   }
-  if (comparison != nullptr) out += ComparisonText(*comparison);
+  if (comparison != nullptr) out += ComparisonText(*comparison, s.bootstrap_replicates);
   out += "\n# the resolved decoder (save it as a --keypoint-decoder FILE)\n" + s.decoder_toml;
   return out.ends_with('\n') ? out : out + "\n";
 }

@@ -15,6 +15,7 @@
 #include <fmt/core.h>
 #include <fmt/ranges.h>
 
+#include "sweetspot/p_value_text.h"
 #include "sweetspot/text_file.h"
 
 namespace sweetspot::cli {
@@ -244,8 +245,9 @@ std::string StageTimesTable(std::string_view heading,
   return out;
 }
 
-std::string SignificanceText(double p_value) {
-  return fmt::format("p = {:.3g}: {}", p_value, p_value < 0.05 ? "significant at 5 %" : "not significant at 5 %");
+std::string SignificanceText(double p_value, std::size_t resamples) {
+  return fmt::format("{}: {}", PValueText(p_value, resamples),
+                     p_value < 0.05 ? "significant at 5 %" : "not significant at 5 %");
 }
 
 void RegisterChildCommand(CLI::App& root, std::function<Status()>* selected, const std::string& name,

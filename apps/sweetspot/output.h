@@ -60,8 +60,9 @@ std::string StageTimesTable(std::string_view heading,
                             std::initializer_list<std::pair<std::string_view, const stats::Summary*>> stages);
 
 // "p = 0.012: significant at 5 %" (or "not significant at 5 %"): a paired
-// comparison's p-value as eval prints it.
-std::string SignificanceText(double p_value);
+// comparison's p-value as eval prints it (PValueText, p_value_text.h: a
+// bootstrap p of `resamples` replicates at its floor is "p < 0.002").
+std::string SignificanceText(double p_value, std::size_t resamples);
 
 // Registers the hidden subcommand `name` REQUEST RESULT of an isolated
 // measurement (child_process.h): runs `run(request, result)` and leaves

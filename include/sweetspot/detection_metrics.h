@@ -47,12 +47,14 @@
 // image contributes its matches as many times as it is drawn). The paired
 // comparison draws the same image indices for both detectors; its p-value is
 // two-sided, from inverting the percentile interval of the difference d*
-// (Efron & Tibshirani 1993, ch. 16):
+// (stats::PairedBootstrapPValue, Efron & Tibshirani 1993, ch. 16):
 //   p = min(1, 2 * (min(#{d* <= 0}, #{d* >= 0}) + 1) / (B + 1)),   B replicates,
 // so p < 1 - confidence roughly when the interval excludes 0; identical
 // detectors give p = 1. The +1s (Davison & Hinkley 1997, eq. 4.11) keep p
 // above 0: B replicates cannot show a p-value below about 2 / B, and a
-// printed "p = 0" would claim more than they measured. Replicates in which no class has ground truth are
+// printed "p = 0" would claim more than they measured (PValueText,
+// p_value_text.h, prints that floor as "p < 0.002" for B = 1000). Replicates
+// in which no class has ground truth are
 // left out; an interval is valid when at least one replicate remains.
 // Replicates come from std::mt19937_64 seeded with `seed` (deterministic for
 // given data and standard library).

@@ -145,17 +145,6 @@ std::int64_t CountDetections(std::span<const std::vector<Detection>> detections)
   return count;
 }
 
-// Two-sided p-value of the paired difference from its bootstrap replicates
-// (the header gives the formula); 1 without replicates.
-double PairedPValue(std::span<const double> differences) {
-  if (differences.empty()) return 1.0;
-  const auto at_most_zero = std::count_if(differences.begin(), differences.end(), [](double d) { return d <= 0.0; });
-  const auto at_least_zero = std::count_if(differences.begin(), differences.end(), [](double d) { return d >= 0.0; });
-  const double tail = (static_cast<double>(std::min(at_most_zero, at_least_zero)) + 1.0) /
-                      (static_cast<double>(differences.size()) + 1.0);
-  return std::min(1.0, 2.0 * tail);
-}
-
 }  // namespace
 
 DetectionMetricOptions DetectionMetricOptions::Coco() { return {}; }
@@ -216,7 +205,7 @@ DetectionComparison CompareDetections(std::span<const DetectionImage> truth, std
   for (const auto& r : replicates) {
     if (r[0].defined() && r[1].defined()) headline.push_back(IsVoc(options) ? diff50(r) : diff50_95(r));
   }
-  out.p_value = PairedPValue(headline);
+  out.p_value = stats::PairedBootstrapPValue(headline);
   return out;
 }
 
