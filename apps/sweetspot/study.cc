@@ -108,12 +108,6 @@ Status WriteStudyPage(const StudyArgs& a, const std::string& study, const fs::pa
 // --report-only: each environment's stored measurements, side by side.
 Status ReportStoredCommand(const StudyArgs& a, const StudySpec& spec) {
   if (a.fresh) return Status::InvalidArgument("--report-only measures nothing; drop --fresh (or --report-only)");
-  if (spec.task != StudyTask::kClassification) {
-    return Status::Unsupported(
-        fmt::format("--report-only reads classification studies only; run the {} study without it: every stored "
-                    "measurement is reused, none is made again",
-                    StudyTaskName(spec.task)));
-  }
   if (!a.json.empty() || !a.csv.empty() || !a.markdown.empty()) {
     return Status::InvalidArgument(
         "--report-only prints text only; drop --json/--csv/--markdown (each environment's measurements are in "
@@ -225,9 +219,10 @@ void RegisterStudy(CLI::App& root, Action* selected) {
                   "tensor cache folder (default ~/.cache/sweetspot/tensors); variants go to DIR/variants");
   cmd->add_flag("-q,--quiet", args->quiet, "no progress output");
   cmd->add_flag("--report-only", args->report_only,
-                "measure nothing: report, per environment the database holds measurements under (machine, CPU "
-                "affinity, runtime; see `sweetspot results merge`), its candidates and recommendation, and each "
-                "candidate's speed ratio between environments");
+                "measure nothing (no model is run): report, per environment the database holds measurements under "
+                "(machine, CPU affinity, runtime; see `sweetspot results merge`), its candidates and recommendation "
+                "from the stored rows (one missing: \"not measured\"), and each candidate's speed ratio between "
+                "environments; any task");
   // A study's fixes are keys of its spec, never flags.
   cmd->callback([args, selected] { *selected = [args] { return WithSpecFixes(RunStudyCommand(*args)); }; });
 

@@ -266,9 +266,11 @@ class ResultsStore {
                                                   std::optional<std::int64_t> parent_variant_id,
                                                   std::string_view transform, std::string_view parameters_json);
   Result<std::optional<std::int64_t>> FindDataset(std::string_view sha256);
-  // The environments that hold a latency result of any of these variants, in
-  // the order of their first such result.
-  Result<std::vector<StoredEnvironment>> EnvironmentsMeasuring(const std::vector<std::int64_t>& variant_ids);
+  // The environments that hold a result of `kind` (a latency or an accuracy
+  // row) of any of these variants, in the order of their first such result.
+  enum class ResultKind { kLatency, kAccuracy };
+  Result<std::vector<StoredEnvironment>> EnvironmentsMeasuring(const std::vector<std::int64_t>& variant_ids,
+                                                               ResultKind kind = ResultKind::kLatency);
 
   // Copies every row of the stores at `sources` into this one, in one
   // transaction (an error leaves this store as it was): studies, models,

@@ -39,8 +39,9 @@ std::string SpeedVerdict(const EnvironmentSpeedRatio& ratio);
 struct EnvironmentsReport {
   std::string study;
   std::string db_path;
-  // One per environment holding a latency result of the study's candidates,
-  // in the order of their first such result; each with its environment and
+  // One per environment holding a latency result of the study's candidates
+  // (a keypoint study's: an accuracy result, it stores no latency row), in
+  // the order of their first such result; each with its environment and
   // runtime version set, the candidates in the plan's order.
   std::vector<StudyReport> reports;
   // For every environment after the first, each candidate measured there and
@@ -51,13 +52,16 @@ struct EnvironmentsReport {
 // Plans the study as RunStudy does (the models must be readable: their
 // content hashes key the stored rows) and reads what the store at
 // `options.db_path` (default: sweetspot.db beside the spec) holds for each
-// planned measurement under each environment. A measurement not stored for
-// an environment leaves that candidate "not measured" there.
+// planned measurement under each environment, for every task (a detection or
+// keypoint study's measurements keyed as its runner keys them, assembled as
+// after a run). No model runs. A measurement not stored for an environment
+// leaves that candidate "not measured" there.
 // With `options.report_run` set, each environment's report snapshot is then
 // stored (the store opened for writing: an older file is upgraded in place).
 // Errors: as PlanStudy and ResultsStore::Open (read-only: the store must
-// exist); kNotFound when the store holds no latency result of the study's
-// candidates.
+// exist); a detection or keypoint study's dataset that does not open
+// (naming the spec field); kNotFound when the store holds no latency
+// (keypoints: accuracy) result of the study's candidates.
 Result<EnvironmentsReport> ReportStoredStudy(const StudySpec& spec, const StudyOptions& options);
 
 // Per environment its description and RenderStudyText's report, then the

@@ -795,14 +795,15 @@ Result<std::optional<std::int64_t>> ResultsStore::FindDataset(std::string_view s
   return std::optional<std::int64_t>();
 }
 
-Result<std::vector<StoredEnvironment>> ResultsStore::EnvironmentsMeasuring(
-    const std::vector<std::int64_t>& variant_ids) {
+Result<std::vector<StoredEnvironment>> ResultsStore::EnvironmentsMeasuring(const std::vector<std::int64_t>& variant_ids,
+                                                                           ResultKind kind) {
   const std::string ids = fmt::format("{}", fmt::join(variant_ids, ","));
+  const char* table = kind == ResultKind::kLatency ? "latency_results" : "accuracy_results";
   Stmt s(*impl_,
          fmt::format("SELECT e.id, e.backend_version, e.environment_json FROM environments e JOIN (SELECT "
-                     "environment_id, min(id) AS first FROM latency_results WHERE variant_id IN ({}) GROUP BY "
+                     "environment_id, min(id) AS first FROM {} WHERE variant_id IN ({}) GROUP BY "
                      "environment_id) l ON l.environment_id = e.id ORDER BY l.first",
-                     ids)
+                     table, ids)
              .c_str(),
          "reading environments");
   return ReadEnvironments(s, path_);

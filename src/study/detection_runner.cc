@@ -87,10 +87,28 @@ class DetectionRunner {
   DetectionRunner(const StudySpec& spec, const StudyPlan& plan, ResultsStore& store, const StudyOptions& options)
       : spec_(spec), plan_(plan), store_(store), options_(options), progress_{options, store, {}} {}
 
+  // Measures what the store lacks, storing each at once.
   Result<DetectionMeasurements> Run(std::int64_t study_id, std::int64_t environment_id) {
     study_id_ = study_id;
     environment_id_ = environment_id;
-    SWEETSPOT_ASSIGN_OR_RETURN(variant_ids_, RegisterPlanModels(store_, plan_, study_id_));
+    SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<std::int64_t> ids, RegisterPlanModels(store_, plan_, study_id_));
+    variant_ids_.assign(ids.begin(), ids.end());
+    return MeasureAll();
+  }
+
+  // --report-only: what the store holds under `environment_id` for the models
+  // it knows as `variant_ids`; a measurement it lacks is left unset ("not
+  // measured"). Measures and writes nothing.
+  Result<DetectionMeasurements> Stored(const std::vector<std::optional<std::int64_t>>& variant_ids,
+                                       std::int64_t environment_id) {
+    stored_only_ = true;
+    environment_id_ = environment_id;
+    variant_ids_ = variant_ids;
+    return MeasureAll();
+  }
+
+ private:
+  Result<DetectionMeasurements> MeasureAll() {
     SWEETSPOT_RETURN_IF_ERROR(OpenDatasets());
     const std::size_t models = plan_.models.size(), datasets = spec_.datasets.size(), settings = plan_.settings.size();
     out_.summaries.assign(models, std::vector(datasets, std::vector<std::optional<DetectionEvalSummary>>(settings)));
@@ -109,7 +127,6 @@ class DetectionRunner {
     return std::move(out_);
   }
 
- private:
   Status OpenDatasets() {
     for (const StudyDataset& d : spec_.datasets) {
       DetectionDatasetOptions options;
@@ -119,10 +136,15 @@ class DetectionRunner {
         return opened.status().WithContext(fmt::format("{} [[datasets]] '{}' path", spec_.spec_path.string(), d.name));
       }
       const DetectionDataset& dataset = **opened;
-      SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t id,
-                                 store_.PutDataset({DetectionDatasetIdentity(dataset), dataset.description(),
-                                                    static_cast<std::int64_t>(dataset.size()), dataset.class_names()}));
-      dataset_ids_.push_back(id);
+      const std::string identity = DetectionDatasetIdentity(dataset);
+      if (stored_only_) {
+        SWEETSPOT_ASSIGN_OR_RETURN(dataset_ids_.emplace_back(), store_.FindDataset(identity));
+      } else {
+        SWEETSPOT_ASSIGN_OR_RETURN(
+            dataset_ids_.emplace_back(),
+            store_.PutDataset(
+                {identity, dataset.description(), static_cast<std::int64_t>(dataset.size()), dataset.class_names()}));
+      }
       const auto images = static_cast<std::int64_t>(DetectionSubset(dataset, d.limit, spec_.seed).size());
       out_.datasets.push_back({d.name, dataset.description(), dataset.notes(), images});
     }
@@ -135,17 +157,21 @@ class DetectionRunner {
     const PlannedModel& planned = plan_.models[i];
     const StudyDataset& dataset = spec_.datasets[d];
     const RuntimeSetting& setting = plan_.settings[s];
-    const DetectionEvalRequest request =
-        MakeDetectionRequest(spec_, SourceModel(spec_, plan_, i), planned, dataset, setting);
-    const MeasurementKey key{variant_ids_[i], environment_id_, dataset_ids_[d],
-                             DetectionSettingsKey(request, planned, setting)};
     Status& failure = out_.failures[i][d][s];
     if (!PlanFailure(planned).ok()) {
       failure = PlanFailure(planned);
       progress_.state.total--;
       return Status::Ok();
     }
-    if (!options_.fresh) {
+    if (!variant_ids_[i] || !dataset_ids_[d]) {  // stored only: the store never saw the model or the dataset
+      progress_.state.total--;
+      return Status::Ok();
+    }
+    const DetectionEvalRequest request =
+        MakeDetectionRequest(spec_, SourceModel(spec_, plan_, i), planned, dataset, setting);
+    const MeasurementKey key{*variant_ids_[i], environment_id_, *dataset_ids_[d],
+                             DetectionSettingsKey(request, planned, setting)};
+    if (!options_.fresh || stored_only_) {
       SWEETSPOT_ASSIGN_OR_RETURN(const std::optional<AccuracyRow> stored, store_.FindAccuracy(key));
       if (stored) {
         auto summary = FromDetectionRow(*stored);
@@ -156,6 +182,10 @@ class DetectionRunner {
           return Status::Ok();
         }
       }
+    }
+    if (stored_only_) {
+      progress_.state.total--;
+      return Status::Ok();
     }
     const std::string what = fmt::format("detection of {} on {}{}", planned.name, dataset.name,
                                          plan_.settings.size() == 1 ? "" : " [" + setting.Label() + "]");
@@ -201,12 +231,12 @@ class DetectionRunner {
     const json bench = {{"options", whole.at("options")}, {"config", whole.at("config")}};
     json key_json = json::parse(DetectionSettingsKey(request.pipeline, planned, setting));
     key_json["bench"] = bench;
-    const MeasurementKey key{variant_ids_[i], environment_id_, dataset_ids_[d], key_json.dump()};
-    if (!options_.fresh) {
+    const MeasurementKey key{*variant_ids_[i], environment_id_, *dataset_ids_[d], key_json.dump()};
+    if (!options_.fresh || stored_only_) {
       SWEETSPOT_ASSIGN_OR_RETURN(std::optional<LatencyRow> stored, store_.FindLatency(key));
-      if (stored) {
+      if (stored || stored_only_) {
+        out_.reused += stored ? 1 : 0;
         out_.latency[i][d][s] = std::move(stored);
-        out_.reused++;
         progress_.state.total--;
         return Status::Ok();
       }
@@ -243,8 +273,11 @@ class DetectionRunner {
   ResultsStore& store_;
   const StudyOptions& options_;
   std::int64_t study_id_ = 0, environment_id_ = 0;
-  std::vector<std::int64_t> variant_ids_;  // parallel to plan_.models
-  std::vector<std::int64_t> dataset_ids_;  // parallel to spec_.datasets
+  bool stored_only_ = false;  // Stored(): read the store, measure and write nothing
+  // Parallel to plan_.models and spec_.datasets; unset only when stored only
+  // and the store does not know it.
+  std::vector<std::optional<std::int64_t>> variant_ids_;
+  std::vector<std::optional<std::int64_t>> dataset_ids_;
   DetectionMeasurements out_;
   RunnerProgress progress_;
 };
@@ -253,6 +286,12 @@ class DetectionRunner {
 
 Result<StudyReport> RunDetectionStudy(const StudySpec& spec, const StudyPlan& plan, const StudyOptions& options) {
   return RunTaskStudy<DetectionRunner>(spec, plan, options, AssembleDetectionReport);
+}
+
+Result<EnvironmentsReport> ReportStoredDetectionStudy(const StudySpec& spec, const StudyPlan& plan,
+                                                      const StudyOptions& options) {
+  return ReportStoredTaskStudy<DetectionRunner>(spec, plan, options, ResultsStore::ResultKind::kLatency,
+                                                AssembleDetectionReport);
 }
 
 }  // namespace sweetspot

@@ -24,6 +24,13 @@ namespace sweetspot {
 // AssembleDetectionReport.
 Result<StudyReport> RunDetectionStudy(const StudySpec& spec, const StudyPlan& plan, const StudyOptions& options);
 
+// ReportStoredStudy (study_environments.h) of a planned detection study: per
+// environment, the measurements the runner would make read from the store
+// (nothing measured, nothing but the report snapshot written), assembled as
+// after a run.
+Result<EnvironmentsReport> ReportStoredDetectionStudy(const StudySpec& spec, const StudyPlan& plan,
+                                                      const StudyOptions& options);
+
 // What the detection runner found: per model, dataset and setting, the
 // evaluation's summary (with per-image detections) and the latency of the
 // pipeline split by stage (a LatencyRow whose bench_json is the

@@ -7,7 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "study/detection_study.h"
+#include "study/keypoint_study.h"
 #include "study/report_header.h"
+#include "study/task_study.h"
 #include "sweetspot/dataset.h"
 #include "sweetspot/results_store.h"
 #include "sweetspot/study_plan.h"
@@ -128,44 +131,62 @@ Status StoreReportRuns(const StudySpec& spec, const StudyPlan& plan, const std::
 
 }  // namespace
 
-Result<EnvironmentsReport> ReportStoredStudy(const StudySpec& spec, const StudyOptions& options) {
-  SWEETSPOT_ASSIGN_OR_RETURN(const StudyPlan plan, PlanStudy(spec, options.cache_dir));
+Result<EnvironmentsReport> ReportStoredEnvironments(const StudySpec& spec, const StudyPlan& plan,
+                                                    const StudyOptions& options, ResultsStore::ResultKind kind,
+                                                    const ReportStoredRows& report_rows) {
   const fs::path db_path = options.db_path.empty() ? spec.spec_path.parent_path() / "sweetspot.db" : options.db_path;
   SWEETSPOT_ASSIGN_OR_RETURN(std::unique_ptr<ResultsStore> store, ResultsStore::Open(db_path, {.read_only = true}));
-  DatasetOptions dataset_options;
-  dataset_options.class_names_file = spec.classes_file;
-  auto opened = OpenDataset(spec.dataset_path, dataset_options);
-  if (!opened.ok()) return opened.status().WithContext(spec.spec_path.string() + " [dataset] path");
-  const Dataset& dataset = **opened;
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::optional<std::int64_t> dataset_id,
-                             store->FindDataset(DatasetIdentity(dataset)));
   SWEETSPOT_ASSIGN_OR_RETURN(const auto variants, StoredVariants(plan, *store));
   std::vector<std::int64_t> known;
   for (const auto& id : variants) {
     if (id) known.push_back(*id);
   }
-  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<StoredEnvironment> environments, store->EnvironmentsMeasuring(known));
+  SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<StoredEnvironment> environments,
+                             store->EnvironmentsMeasuring(known, kind));
   if (environments.empty()) {
-    return Status::NotFound(fmt::format(
-        "'{}' holds no latency result of study '{}''s candidates; run `sweetspot study {}` first (or merge the "
-        "stores that hold them)",
-        db_path.string(), spec.name, spec.spec_path.string()));
+    return Status::NotFound(
+        fmt::format("'{}' holds no {} result of study '{}''s candidates; run `sweetspot study {}` first (or merge the "
+                    "stores that hold them)",
+                    db_path.string(), kind == ResultsStore::ResultKind::kLatency ? "latency" : "accuracy", spec.name,
+                    spec.spec_path.string()));
   }
   EnvironmentsReport out{spec.name, db_path.string(), {}, {}};
-  std::vector<StudyMeasurements> measured;
+  std::vector<StudyMeasurements> snapshots;
   for (const StoredEnvironment& e : environments) {
-    SWEETSPOT_ASSIGN_OR_RETURN(measured.emplace_back(),
-                               StoredUnder(plan, *store, variants, e.id, dataset_id.value_or(0)));
-    StudyReport report = AssembleReport(spec, plan, measured.back());
-    FillReportHeader(spec, plan, dataset, db_path, &report);
-    report.environment = e.environment;
-    report.backend_version = e.backend_version;
-    out.reports.push_back(std::move(report));
+    SWEETSPOT_ASSIGN_OR_RETURN(StoredReport stored, report_rows(*store, variants, e.id));
+    stored.report.db_path = db_path.string();
+    stored.report.environment = e.environment;
+    stored.report.backend_version = e.backend_version;
+    out.reports.push_back(std::move(stored.report));
+    snapshots.push_back(std::move(stored.snapshot));
   }
   AddRatios(&out);
   ShareRatios(&out);
-  if (options.report_run) SWEETSPOT_RETURN_IF_ERROR(StoreReportRuns(spec, plan, measured, out, environments, options));
+  if (options.report_run) SWEETSPOT_RETURN_IF_ERROR(StoreReportRuns(spec, plan, snapshots, out, environments, options));
   return out;
+}
+
+Result<EnvironmentsReport> ReportStoredStudy(const StudySpec& spec, const StudyOptions& options) {
+  SWEETSPOT_ASSIGN_OR_RETURN(const StudyPlan plan, PlanStudy(spec, options.cache_dir));
+  if (spec.task == StudyTask::kDetection) return ReportStoredDetectionStudy(spec, plan, options);
+  if (spec.task == StudyTask::kKeypoints) return ReportStoredKeypointStudy(spec, plan, options);
+  DatasetOptions dataset_options;
+  dataset_options.class_names_file = spec.classes_file;
+  auto opened = OpenDataset(spec.dataset_path, dataset_options);
+  if (!opened.ok()) return opened.status().WithContext(spec.spec_path.string() + " [dataset] path");
+  const Dataset& dataset = **opened;
+  const std::string identity = DatasetIdentity(dataset);
+  const auto rows = [&](ResultsStore& store, const std::vector<std::optional<std::int64_t>>& variants,
+                        std::int64_t environment_id) -> Result<StoredReport> {
+    SWEETSPOT_ASSIGN_OR_RETURN(const std::optional<std::int64_t> dataset_id, store.FindDataset(identity));
+    StoredReport out;
+    SWEETSPOT_ASSIGN_OR_RETURN(out.snapshot,
+                               StoredUnder(plan, store, variants, environment_id, dataset_id.value_or(0)));
+    out.report = AssembleReport(spec, plan, out.snapshot);
+    FillReportHeader(spec, plan, dataset, store.path(), &out.report);
+    return out;
+  };
+  return ReportStoredEnvironments(spec, plan, options, ResultsStore::ResultKind::kLatency, rows);
 }
 
 std::string SpeedVerdict(const EnvironmentSpeedRatio& ratio) {

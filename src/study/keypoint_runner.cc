@@ -53,10 +53,28 @@ class KeypointRunner {
   KeypointRunner(const StudySpec& spec, const StudyPlan& plan, ResultsStore& store, const StudyOptions& options)
       : spec_(spec), plan_(plan), store_(store), options_(options), progress_{options, store, {}} {}
 
+  // Measures what the store lacks, storing each at once.
   Result<KeypointMeasurements> Run(std::int64_t study_id, std::int64_t environment_id) {
     study_id_ = study_id;
     environment_id_ = environment_id;
-    SWEETSPOT_ASSIGN_OR_RETURN(variant_ids_, RegisterPlanModels(store_, plan_, study_id_));
+    SWEETSPOT_ASSIGN_OR_RETURN(const std::vector<std::int64_t> ids, RegisterPlanModels(store_, plan_, study_id_));
+    variant_ids_.assign(ids.begin(), ids.end());
+    return MeasureAll();
+  }
+
+  // --report-only: what the store holds under `environment_id` for the models
+  // it knows as `variant_ids`; a measurement it lacks is left unset ("not
+  // measured"). Measures and writes nothing.
+  Result<KeypointMeasurements> Stored(const std::vector<std::optional<std::int64_t>>& variant_ids,
+                                      std::int64_t environment_id) {
+    stored_only_ = true;
+    environment_id_ = environment_id;
+    variant_ids_ = variant_ids;
+    return MeasureAll();
+  }
+
+ private:
+  Result<KeypointMeasurements> MeasureAll() {
     SWEETSPOT_RETURN_IF_ERROR(OpenData());
     const std::size_t models = plan_.models.size(), settings = plan_.settings.size();
     out_.evals.assign(models, std::vector<std::optional<KeypointEvalResult>>(settings));
@@ -74,7 +92,13 @@ class KeypointRunner {
     return std::move(out_);
   }
 
- private:
+  // The store's dataset of `identity`: registered, or when stored only looked up.
+  Result<std::optional<std::int64_t>> DatasetId(const StoredDataset& identity) {
+    if (stored_only_) return store_.FindDataset(identity.sha256);
+    SWEETSPOT_ASSIGN_OR_RETURN(const std::int64_t id, store_.PutDataset(identity));
+    return std::optional<std::int64_t>(id);
+  }
+
   // The labelled dataset and the video as the store's datasets.
   Status OpenData() {
     const StudyDataset& d = spec_.datasets.front();
@@ -88,14 +112,13 @@ class KeypointRunner {
         fmt::format("{} ({} keypoint JSON, schema {})", d.path.string(), opened->format, opened->schema.name);
     out_.notes = opened->notes;
     out_.persons = d.limit == 0 ? persons : std::min<std::int64_t>(persons, static_cast<std::int64_t>(d.limit));
-    SWEETSPOT_ASSIGN_OR_RETURN(dataset_id_, store_.PutDataset({*hash, out_.dataset, persons, {}}));
+    SWEETSPOT_ASSIGN_OR_RETURN(dataset_id_, DatasetId({*hash, out_.dataset, persons, {}}));
     if (spec_.video.path.empty()) return Status::Ok();
     auto video_hash = HashFile(spec_.video.path);
     if (!video_hash.ok()) {  // a frame folder has no one file to hash: its path stands for it
       video_hash = "path:" + spec_.video.path.string();
     }
-    SWEETSPOT_ASSIGN_OR_RETURN(video_id_,
-                               store_.PutDataset({*video_hash, "video " + spec_.video.path.string(), 0, {}}));
+    SWEETSPOT_ASSIGN_OR_RETURN(video_id_, DatasetId({*video_hash, "video " + spec_.video.path.string(), 0, {}}));
     return Status::Ok();
   }
 
@@ -118,15 +141,18 @@ class KeypointRunner {
   void Skip() { progress_.state.total--; }
 
   // The measurement stored under `key` (unless fresh), counted as reused;
-  // unset when there is none or it no longer parses (it is made again).
+  // unset when there is none or it no longer parses (it is made again, or
+  // when stored only left "not measured").
   template <typename T>
-  Result<std::optional<T>> Stored(const MeasurementKey& key, Result<T> (*parse)(const json&)) {
-    if (options_.fresh) return std::optional<T>();
+  Result<std::optional<T>> Find(const MeasurementKey& key, Result<T> (*parse)(const json&)) {
+    if (options_.fresh && !stored_only_) return std::optional<T>();
     SWEETSPOT_ASSIGN_OR_RETURN(const std::optional<AccuracyRow> stored, store_.FindAccuracy(key));
     const json j = stored ? json::parse(stored->eval_json, nullptr, /*allow_exceptions=*/false) : json();
-    if (!stored || j.is_discarded()) return std::optional<T>();
-    Result<T> parsed = parse(j);
-    if (!parsed.ok()) return std::optional<T>();
+    Result<T> parsed = stored && !j.is_discarded() ? parse(j) : Result<T>(Status::NotFound("not stored"));
+    if (!parsed.ok()) {
+      if (stored_only_) Skip();
+      return std::optional<T>();
+    }
     out_.reused++;
     Skip();
     return std::optional<T>(std::move(parsed).value());
@@ -167,12 +193,16 @@ class KeypointRunner {
       Skip();
       return Status::Ok();
     }
+    if (!variant_ids_[i] || !dataset_id_) {  // stored only: the store never saw the model or the dataset
+      Skip();
+      return Status::Ok();
+    }
     const KeypointEvalRequest request = EvalRequest(i, s);
     json key = ModelKey(request.model, planned, setting);
     key.update({{"task", "keypoints"}, {"padding", request.padding}, {"limit", request.limit}});
-    const MeasurementKey stored_key{variant_ids_[i], environment_id_, dataset_id_, key.dump()};
-    SWEETSPOT_ASSIGN_OR_RETURN(out_.evals[i][s], Stored(stored_key, KeypointEvalResultFromJson));
-    if (out_.evals[i][s]) return Status::Ok();
+    const MeasurementKey stored_key{*variant_ids_[i], environment_id_, *dataset_id_, key.dump()};
+    SWEETSPOT_ASSIGN_OR_RETURN(out_.evals[i][s], Find(stored_key, KeypointEvalResultFromJson));
+    if (out_.evals[i][s] || stored_only_) return Status::Ok();
     const std::string what = fmt::format("keypoints of {} on {}{}", planned.name, spec_.datasets.front().name,
                                          plan_.settings.size() == 1 ? "" : " [" + setting.Label() + "]");
     progress_.Report(what, "");
@@ -254,12 +284,24 @@ class KeypointRunner {
       Skip();
       return Status::Ok();
     }
+    // Stored only, the report's video note says why it has no stability figures.
+    const Status not_stored = Status::NotFound(
+        "not measured: no video run of these models is stored for this environment (run the study to make it)");
+    if (!video_id_) {  // stored only: the store never saw the video
+      out_.video_failures[s] = not_stored;
+      Skip();
+      return Status::Ok();
+    }
     json key;
     std::vector<std::size_t>& models = out_.video_models[s];
     const KeypointVideoRequest request = VideoRequest(s, *reference, &models, &key);
-    const MeasurementKey stored_key{variant_ids_[*reference], environment_id_, video_id_, key.dump()};
-    SWEETSPOT_ASSIGN_OR_RETURN(out_.videos[s], Stored(stored_key, KeypointVideoResultFromJson));
+    const MeasurementKey stored_key{*variant_ids_[*reference], environment_id_, *video_id_, key.dump()};
+    SWEETSPOT_ASSIGN_OR_RETURN(out_.videos[s], Find(stored_key, KeypointVideoResultFromJson));
     if (out_.videos[s]) return Status::Ok();
+    if (stored_only_) {
+      out_.video_failures[s] = not_stored;
+      return Status::Ok();
+    }
     const RuntimeSetting& setting = plan_.settings[s];
     const std::string what = fmt::format("video run of {} model(s) on {}, tracked by {}{}", models.size(),
                                          spec_.video.path.filename().string(), plan_.models[*reference].name,
@@ -278,10 +320,10 @@ class KeypointRunner {
     row.sample_count = static_cast<std::int64_t>(result.crops.size());
     row.eval_json = DumpJson(ToJson(result));
     row.duration_ms = isolated->wall_ms;
-    SWEETSPOT_RETURN_IF_ERROR(Record(stored_key, row, what,
-                                     fmt::format("{} frames{} ({:.1f} s)", row.sample_count,
-                                                 result.note.empty() ? "" : "; " + result.note,
-                                                 row.duration_ms / 1000)));
+    SWEETSPOT_RETURN_IF_ERROR(
+        Record(stored_key, row, what,
+               fmt::format("{} frames{} ({:.1f} s)", row.sample_count, result.note.empty() ? "" : "; " + result.note,
+                           row.duration_ms / 1000)));
     out_.videos[s] = std::move(result);
     return Status::Ok();
   }
@@ -290,8 +332,11 @@ class KeypointRunner {
   const StudyPlan& plan_;
   ResultsStore& store_;
   const StudyOptions& options_;
-  std::int64_t study_id_ = 0, environment_id_ = 0, dataset_id_ = 0, video_id_ = 0;
-  std::vector<std::int64_t> variant_ids_;  // parallel to plan_.models
+  std::int64_t study_id_ = 0, environment_id_ = 0;
+  bool stored_only_ = false;  // Stored(): read the store, measure and write nothing
+  // Unset only when stored only and the store does not know it.
+  std::optional<std::int64_t> dataset_id_, video_id_;
+  std::vector<std::optional<std::int64_t>> variant_ids_;  // parallel to plan_.models
   KeypointMeasurements out_;
   RunnerProgress progress_;
 };
@@ -300,6 +345,13 @@ class KeypointRunner {
 
 Result<StudyReport> RunKeypointStudy(const StudySpec& spec, const StudyPlan& plan, const StudyOptions& options) {
   return RunTaskStudy<KeypointRunner>(spec, plan, options, AssembleKeypointReport);
+}
+
+// A keypoint study stores no latency row: its environments are those of its evaluations.
+Result<EnvironmentsReport> ReportStoredKeypointStudy(const StudySpec& spec, const StudyPlan& plan,
+                                                     const StudyOptions& options) {
+  return ReportStoredTaskStudy<KeypointRunner>(spec, plan, options, ResultsStore::ResultKind::kAccuracy,
+                                               AssembleKeypointReport);
 }
 
 }  // namespace sweetspot

@@ -23,6 +23,13 @@ namespace sweetspot {
 // then assembled by AssembleKeypointReport.
 Result<StudyReport> RunKeypointStudy(const StudySpec& spec, const StudyPlan& plan, const StudyOptions& options);
 
+// ReportStoredStudy (study_environments.h) of a planned keypoint study: per
+// environment, the measurements the runner would make read from the store
+// (nothing measured, nothing but the report snapshot written), assembled as
+// after a run.
+Result<EnvironmentsReport> ReportStoredKeypointStudy(const StudySpec& spec, const StudyPlan& plan,
+                                                     const StudyOptions& options);
+
 // What the keypoint runner found, or why each measurement failed.
 struct KeypointMeasurements {
   std::string dataset;  // description: the JSON and its format

@@ -8,7 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "sweetspot/evaluate.h"
 #include "sweetspot/results_store.h"
 #include "sweetspot/study.h"
+#include "sweetspot/study_environments.h"
 #include "sweetspot/study_plan.h"
 
 namespace sweetspot {
@@ -49,6 +52,46 @@ Result<StudyReport> RunTaskStudy(const StudySpec& spec, const StudyPlan& plan, c
   StudyReport report = assemble(spec, plan, *measured);
   SWEETSPOT_RETURN_IF_ERROR(FinishStudy(spec, plan, options, opened, &report));
   return report;
+}
+
+// One environment's report from the store's rows alone (--report-only), and
+// the measurements its report snapshot is built with (options.report_run; a
+// detection or keypoint study's hold no rows, as FinishStudy's).
+struct StoredReport {
+  StudyReport report;
+  StudyMeasurements snapshot;
+};
+// The report of the rows stored under `environment_id` for the plan's models
+// as the store knows them (`variants`, parallel to plan.models; unset: never
+// stored). It measures and writes nothing.
+using ReportStoredRows = std::function<Result<StoredReport>(
+    ResultsStore& store, const std::vector<std::optional<std::int64_t>>& variants, std::int64_t environment_id)>;
+
+// ReportStoredStudy (study_environments.h) of a planned study: per
+// environment holding a result of `kind` of the plan's models, the report
+// `report_rows` makes, with the database and environment set; then the speed
+// ratios between environments and, with options.report_run, each
+// environment's snapshot. Errors: as ResultsStore::Open (read-only) and
+// `report_rows`; kNotFound naming the study command when no environment holds one.
+Result<EnvironmentsReport> ReportStoredEnvironments(const StudySpec& spec, const StudyPlan& plan,
+                                                    const StudyOptions& options, ResultsStore::ResultKind kind,
+                                                    const ReportStoredRows& report_rows);
+
+// ReportStoredEnvironments of a detection or keypoint study: `Runner`'s
+// Stored(variants, environment_id) reads each measurement the runner would
+// make from the store (a missing one left unset: "not measured"), and
+// `assemble` makes the report from them as after a run.
+template <typename Runner, typename Assemble>
+Result<EnvironmentsReport> ReportStoredTaskStudy(const StudySpec& spec, const StudyPlan& plan,
+                                                 const StudyOptions& options, ResultsStore::ResultKind kind,
+                                                 Assemble assemble) {
+  return ReportStoredEnvironments(spec, plan, options, kind,
+                                  [&](ResultsStore& store, const std::vector<std::optional<std::int64_t>>& variants,
+                                      std::int64_t environment_id) -> Result<StoredReport> {
+                                    auto stored = Runner(spec, plan, store, options).Stored(variants, environment_id);
+                                    if (!stored.ok()) return stored.status();
+                                    return StoredReport{assemble(spec, plan, *stored), EmptyMeasurements(plan)};
+                                  });
 }
 
 // A report with the spec's and plan's header fields and the run's counts.

@@ -272,3 +272,81 @@ threads = [1, 2]
 
 }  // namespace
 }  // namespace sweetspot
+
+namespace sweetspot {
+namespace {
+
+// --report-only of a keypoint study runs no model: with the labelled images
+// broken after the study (no evaluation could run), it prints the study's table,
+// stability figures and recommendation from the stored rows (and its report
+// page), writing no measurement; a setting the spec adds later is "not
+// measured", never a figure.
+TEST(KeypointStudyTest, ReportOnlyReportsTheStoredRowsWithoutTheImagesAndAnAddedSettingAsNotMeasured) {
+  SWEETSPOT_REQUIRE_SHARED_DATA(kit, "pose-efficientpose");
+  TempDir dir;
+  // The labelled persons' JSON and images copied, so the images can be broken.
+  fs::create_directories(dir / "coco");
+  for (const auto& entry : fs::directory_iterator(kit / "data" / "coco")) {
+    fs::copy_file(entry.path(), dir / "coco" / entry.path().filename());
+  }
+  const std::string spec = fmt::format(R"(
+name = "pose"
+task = "keypoints"
+[keypoints]
+schema = "efficientpose16"
+[dataset]
+path = "{1}/coco/test_coco.json"
+limit = 4
+[video]
+path = "{0}/data/openpose_video.avi"
+centre = [640, 210]
+side = 440
+max_frames = 10
+[[models]]
+name = "rt"
+path = "{0}/models/EfficientPoseRT_224.onnx"
+[runtime]
+)",
+                                       kit.string(), dir.path().string());
+  testing::WriteFile(dir / "study.toml", spec + "threads = 1\n");
+  const fs::path db = dir / "kp.db";
+  const std::string study = fmt::format("study '{}' -q --db '{}'", (dir / "study.toml").string(), db.string());
+  const auto run = RunCli(study);
+  ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+  ASSERT_EQ(testing::Rows(db, "accuracy_results"), 2);  // the labelled persons and the video
+  // The study writes its report page where the page's scripts are installed (scripts/bootstrap).
+  const bool page = fs::exists(dir / "pose.html");
+  fs::remove(dir / "pose.html");
+  // No image decodes any more: an evaluation could not run (the JSON, which keys the rows, is unchanged).
+  for (const auto& entry : fs::directory_iterator(dir / "coco")) {
+    if (entry.path().extension() == ".jpg") testing::WriteFile(entry.path(), "not a JPEG");
+  }
+
+  const auto stored = RunCli(study + " --report-only");
+  ASSERT_EQ(stored.exit_code, 0) << stored.err;
+  std::printf("%s", stored.out.c_str());
+  EXPECT_THAT(stored.out, HasSubstr("Study 'pose' on 1 environment(s)"));
+  EXPECT_THAT(stored.out, HasSubstr("10 tracked frames"));
+  EXPECT_THAT(stored.out, HasSubstr("  environment 1: rt\n"));
+  // The candidate's row as the study printed it: the same stored figures.
+  const std::size_t row = run.out.find("\nrt ");
+  ASSERT_NE(row, std::string::npos) << run.out;
+  EXPECT_THAT(stored.out, HasSubstr(run.out.substr(row, run.out.find('\n', row + 1) - row)));
+  EXPECT_EQ(fs::exists(dir / "pose.html"), page) << "the report page, as the study writes it: " << stored.err;
+  EXPECT_EQ(testing::Rows(db, "accuracy_results"), 2);
+  EXPECT_EQ(testing::Rows(db, "failures"), 0);
+
+  testing::WriteFile(dir / "study.toml", spec + "threads = [1, 2]\n");
+  const auto added = RunCli(study + " --report-only");
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  std::printf("%s", added.out.c_str());
+  // Its row has no figure, only the verdict.
+  EXPECT_THAT(added.out, ::testing::ContainsRegex("\nrt \\(single-stream b1 t2\\)( +-)+ +failed\n"));
+  EXPECT_THAT(added.out, HasSubstr("  - rt (single-stream b1 t2) (failed): not measured\n"));
+  EXPECT_THAT(added.out, HasSubstr("  environment 1: rt (single-stream b1 t1)\n"));
+  EXPECT_EQ(testing::Rows(db, "accuracy_results"), 2) << "nothing measured";
+  EXPECT_EQ(testing::Rows(db, "failures"), 0);
+}
+
+}  // namespace
+}  // namespace sweetspot

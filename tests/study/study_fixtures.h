@@ -41,6 +41,16 @@ inline std::int64_t Rows(const std::filesystem::path& db, const std::string& tab
   return n;
 }
 
+// Runs `sql` on the store with SQLite directly (what a test does to the file
+// behind sweetspot's back); false when it fails.
+inline bool ExecuteSql(const std::filesystem::path& db, const std::string& sql) {
+  sqlite3* raw = nullptr;
+  const bool ok = sqlite3_open_v2(db.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK &&
+                  sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  sqlite3_close(raw);
+  return ok;
+}
+
 // input [N,3,H,W] with symbolic H and W -> GlobalAveragePool -> Flatten:
 // score c = the mean of channel c, at any image size. On WriteRgbFolder it
 // gets 8 of 9 right, like ChannelModel.
