@@ -89,7 +89,9 @@ std::vector<std::optional<double>> AngleSeriesDeg(const KeypointTrack& track, co
 // frames)" when count == 0; "too few to test (3 measurements; at least 10)"
 // when 0 < count < kMinTestedMeasurements. count: the measurements behind the
 // figure (frame triples, or pairs for flicker; an overall figure's: its
-// joints' triples together). p printed as %.3f, or %.1e below 0.001.
+// joints' triples together), at most the frame triples (pairs) that hold
+// them: the bootstrap resamples those, so 30 boxes in each of 2 triples are
+// 2 to test. p printed as %.3f, or %.1e below 0.001.
 //
 // Why the minimum: a bootstrap of a handful of values whose differences share
 // a sign puts every replicate on that side and reports p ~ 2/(B+1), calling

@@ -24,6 +24,7 @@ class ChannelSeries {
   std::size_t length() const { return length_; }
   std::size_t channels() const { return channels_; }
   std::int64_t Count(std::size_t channel) const;
+  bool Has(std::size_t index, std::size_t channel) const { return cells_[index * channels_ + channel].count > 0.0; }
   // The statistic of a channel's values at `indices` (repeats count
   // repeatedly); nullopt with no value (mean) or fewer than 2 (stddev).
   std::optional<double> Statistic(std::span<const std::size_t> indices, std::size_t channel,

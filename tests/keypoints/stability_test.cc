@@ -325,5 +325,27 @@ TEST(DetectionStability, PairedComparisonNamesTheJitteringDetectorEitherWayRound
   EXPECT_EQ(result[4].name, "disappear_rate");
 }
 
+// 12 boxes jittering in 4 frames are 24 chained triples but only 2 frame
+// triples, and the bootstrap resamples frame triples: every replicate has the
+// same sign, so "p = 0.010" would be a verdict from 2 draws (a trial's
+// --max-frames 4 was "noisier" on every figure).
+TEST(DetectionStability, ManyBoxesInFewFramesAreTooFewToTest) {
+  const auto crowd = [](int frames, double d) {
+    std::vector<std::vector<Detection>> out(frames);
+    for (int t = 0; t < frames; ++t) {
+      for (int i = 0; i < 12; ++i) {
+        const double x = 100.0 + 2.0 * t + (t % 2 == 0 ? d : -d), y = 50.0 + 40.0 * i;
+        out[t].push_back({{x, y, x + 20.0, y + 20.0}, 0, 0.9F});
+      }
+    }
+    return out;
+  };
+  const auto few = CompareDetectionStability(crowd(4, 0.0), crowd(4, 0.5), "large", "small", {}, FewReplicates());
+  EXPECT_EQ(few[0].count, 24);
+  EXPECT_EQ(few[0].verdict, "too few to test (2 measurements; at least 10)");
+  const auto enough = CompareDetectionStability(crowd(12, 0.0), crowd(12, 0.5), "large", "small", {}, FewReplicates());
+  EXPECT_EQ(enough[0].verdict, "small is noisier than large (p = 0.010)");
+}
+
 }  // namespace
 }  // namespace sweetspot
