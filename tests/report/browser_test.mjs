@@ -647,7 +647,9 @@ async function checkKeypointPage(browser, htmlFile, workDir) {
     limbs: [...document.querySelectorAll('#keypoints .keypoint-samples figure:not(.lost) svg.kp-image')].map((s) => [0, 1].map((m) => s.querySelectorAll(`g.model-${m} line.kp-limb`).length)),
     verdict: document.querySelector('#keypoints p.keypoint-verdict')?.textContent ?? '',
     lost: document.querySelector('#keypoints .keypoint-lost')?.textContent ?? '',
-    skipped: document.querySelector('#confusion p.empty')?.textContent ?? '' }));
+    skipped: document.querySelector('#confusion p.empty')?.textContent ?? '',
+    chosen: document.querySelector('#recommendation .chosen')?.textContent ?? '',
+    reasons: document.querySelector('#recommendation ul.reasons')?.textContent ?? '' }));
   check(shown.pictures === video.samples.length + (video.lost ? 1 : 0), `${shown.pictures} pictures for ${video.samples.length} samples and the lost frame`);
   const expected = video.samples.map((s) => limbsOf(video, s));
   check(JSON.stringify(shown.limbs) === JSON.stringify(expected), `limbs drawn per sample and model ${JSON.stringify(shown.limbs)}, stored ${JSON.stringify(expected)}`);
@@ -655,6 +657,10 @@ async function checkKeypointPage(browser, htmlFile, workDir) {
   check(shown.verdict.includes(video.verdict), `the verdict shown is '${shown.verdict}', the data's '${video.verdict}'`);
   check(!video.lost || shown.lost.includes(`frame ${video.lost.frame}`), `the lost frame is shown as '${shown.lost}'`);
   check(shown.skipped.includes('estimates keypoints'), `the confusion section of a keypoint study says '${shown.skipped}'`);
+  // The study JSON names its choice in `recommended` (the page said 'No recommendation' beside a recommending text).
+  const study = data.runs[0].study;
+  check(shown.chosen === study.recommended, `the Recommendation shows '${shown.chosen}', the study recommends '${study.recommended}'`);
+  check(shown.reasons.includes(study.recommendation_reasons[0]), `the Recommendation's reasons read '${shown.reasons}'`);
   console.log(`keypoints: ${video.angles.length} angle charts, ${measuredJoints.length} joints with jitter, ${shown.pictures} pictures, ` +
               `limbs ${JSON.stringify(shown.limbs)}; ${shown.verdict}`);
   await screenshot(page, path.join(workDir, 'keypoints.png'));

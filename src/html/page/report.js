@@ -208,6 +208,7 @@
     const body = section.querySelector('.body');
     if (!runs.length) return empty(section, 'The store holds no finished study run: run `sweetspot study SPEC.toml` first.');
     if (detectionStudy) return window.sweetspotDetectionRecommendation({body, study: study0, el, table, sig, mb});
+    if (keypointStudy) return drawKeypointRecommendation(body, study0);
     const s = study0;
     const rec = s.recommendation && s.recommendation.name ? candidateByName(s, s.recommendation.name) : null;
     const ref = s.reference ? candidateByName(s, s.reference) : null;
@@ -240,6 +241,24 @@
       const name = other.recommendation && other.recommendation.name;
       body.append(el('p', {}, `On ${machineOf(runs[r], r)} (${runs[r].written_utc || 'undated'}): ${name ? 'recommended ' + name : 'no recommendation'}.`));
     }
+  }
+
+  // A keypoint study's JSON (docs/study.md, "Keypoint studies") names the
+  // recommended candidate in `recommended` and its constraints as one text;
+  // each candidate carries PCK at the first alpha, the speed split, its verdict and reasons.
+  function drawKeypointRecommendation(body, s) {
+    const percent = (e) => (e && Number.isFinite(e.value) ? `${(100 * e.value).toFixed(1)} %` : '–');
+    const left = el('div', {},
+      el('div', {class: s.recommended ? 'chosen' : 'chosen none'}, s.recommended || 'No recommendation'),
+      el('p', {}, `Objective: ${s.objective || '–'}; constraints: ${s.constraints || 'none'}.`),
+      s.recommended ? null : el('p', {}, s.closest ? `No candidate meets every constraint; closest: ${s.closest}.` : 'No candidate could be measured.'),
+      el('ul', {class: 'reasons'}, (s.recommendation_reasons || []).map((r) => el('li', {}, r))));
+    body.append(el('div', {class: 'card'}, left));
+    const rows = (s.candidates || []).map((c) => [c.name, c.failure ? '–' : percent(c.pck),
+      c.failure || !c.speed ? '–' : `${sig(c.speed.total_p50_ms)} ms`,
+      el('span', {class: `verdict ${c.verdict}`}, c.verdict),
+      el('ul', {class: 'reasons'}, (c.failure ? [c.failure] : c.reasons || []).map((r) => el('li', {}, r)))]);
+    body.append(table(['candidate', `PCK@${(s.pck_alphas || [])[0] ?? '–'}`, 'total p50', 'verdict', 'reasons'], rows));
   }
 
   // ------------------------------------------------------ speed/accuracy

@@ -22,16 +22,28 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// A keypoint study's JSON as the page's Recommendation reads it: the fast model recommended.
+// A keypoint study's JSON in the shape RenderKeypointStudyJson writes it
+// (docs/study.md, "Keypoint studies"): the fast model recommended.
 json StudyJson() {
-  const json candidates = {
-      {{"name", "fast-rt"}, {"verdict", "recommended"}, {"reasons", {"made up for the browser test"}}},
-      {{"name", "accurate-i"}, {"verdict", "dominated"}, {"reasons", {"made up for the browser test"}}}};
+  const json speed = {{"total_p50_ms", 12.5}};
+  const json candidates = {{{"name", "fast-rt"},
+                            {"verdict", "recommended"},
+                            {"reasons", {"made up for the browser test"}},
+                            {"pck", {{"value", 0.91}, {"ci95", {0.84, 0.97}}}},
+                            {"speed", speed}},
+                           {{"name", "accurate-i"},
+                            {"verdict", "dominated"},
+                            {"reasons", {"made up for the browser test"}},
+                            {"pck", {{"value", 0.92}, {"ci95", {0.85, 0.98}}}},
+                            {"speed", speed}}};
   return {{"schema", "sweetspot.study/1"},
           {"task", "keypoints"},
           {"study", "walk-keypoints"},
           {"objective", "min-p50"},
-          {"recommendation", {{"name", "fast-rt"}, {"reasons", {"the fastest meeting PCK@0.2 >= 70 %"}}}},
+          {"constraints", "PCK@0.2 >= 70 %"},
+          {"pck_alphas", {0.2}},
+          {"recommended", "fast-rt"},
+          {"recommendation_reasons", {"the fastest meeting PCK@0.2 >= 70 %"}},
           {"candidates", candidates}};
 }
 
