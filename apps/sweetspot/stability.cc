@@ -465,10 +465,13 @@ void AddFlags(CLI::App* cmd, StabilityArgs* args) {
                   "keypoints: the person in the first frame, CX,CY,SIDE (a square) or X1,Y1,X2,Y2 (a box, its longer "
                   "side padded 1.25 as eval's persons), pixels")
       ->delimiter(',');
-  cmd->add_option("--max-frames", args->max_frames, "stop after N frames (default 0: the whole video)");
+  cmd->add_option("--max-frames", args->max_frames, "stop after N frames (default 0: the whole video)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--min-confidence", args->min_confidence,
                   "keypoints: a joint is measured where both models' scores are >= this (default 0.3); detection: "
-                  "the boxes measured, those a viewer sees, score >= this (default 0.25)");
+                  "the boxes measured, those a viewer sees, score >= this (default 0.25)")
+      // Scores lie in [0, 1]: above 1 nothing is measured and every rate reads 0 %.
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--agreement-threshold", args->agreement_threshold,
                   "keypoints: two models' joints disagree beyond this share of the crop side (default 0.05)");
   cmd->add_option("--bootstrap", args->bootstrap, "bootstrap replicates of the intervals (default 1000; 0: none)");

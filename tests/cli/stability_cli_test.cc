@@ -325,11 +325,14 @@ TEST(StabilityCli, DetectionRefusesKeypointFlagsOthersTheDecoderFlagsAndTheFixes
     ExpectOneLineError(RunCli(detection + " " + flag),
                        flag.substr(0, flag.find(' ')) + " is for --task keypoints; drop it for --task detection");
   }
+  // Scores lie in [0, 1]: 1.5 measured no box and printed 0 % rates; a negative frame count is no count.
+  ExpectOneLineError(RunCli(detection + " --min-confidence 1.5"), "--min-confidence");
+  ExpectOneLineError(RunCli(detection + " --max-frames -1"), "--max-frames");
   EXPECT_EQ(RunCli(detection).exit_code, 0);
   // A decoder layout that does not fit the outputs: the fix is the flag with the right one.
   const std::string yolo =
       detection.substr(0, detection.find(" --decoder ")) + " --max-frames 3 --bootstrap 20 --threads 1 --decoder ";
-  ExpectOneLineError(RunCli(yolo + "yolov8"), "pass --decoder LAYOUT");
+  ExpectOneLineError(RunCli(yolo + "yolov8"), "the outputs fit 'nanodet': pass --decoder nanodet");
   EXPECT_EQ(RunCli(yolo + "nanodet").exit_code, 0);
   const std::string classification =
       fmt::format("stability --task classification --video {} --max-frames 3 --bootstrap 20 --model {}",
