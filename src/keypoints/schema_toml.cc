@@ -1,7 +1,9 @@
 // A custom keypoint schema from a TOML file (LoadSchemaFile, keypoints.h).
+#include <algorithm>
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -31,15 +33,39 @@ Result<std::vector<std::string>> Strings(const std::string& file, const toml::no
   return out;
 }
 
-// A joint name of `key` that must be one of the schema's joints.
+// Levenshtein distance (insertions, deletions, substitutions), for naming
+// the listed joint a misspelt name was meant to be.
+std::size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// A joint name of `key` that must be one of the schema's joints. A name
+// within 2 edits of a listed one is a typo: adding it to 'joints' would give
+// the schema one joint more than the model has.
 Result<int> Joint(const KeypointSchema& schema, const std::string& file, const toml::node& node,
                   std::string_view key, const std::string& joint) {
   const int index = schema.JointIndex(joint);
-  if (index < 0) {
-    return Status::InvalidData(fmt::format("{} names joint '{}', which 'joints' does not list; add it to 'joints'",
-                                           Where(file, node, key), SafeText(joint)));
-  }
-  return index;
+  if (index >= 0) return index;
+  const auto closest = std::min_element(schema.joints.begin(), schema.joints.end(), [&](const auto& x, const auto& y) {
+    return EditDistance(joint, x) < EditDistance(joint, y);
+  });
+  const std::string fix = closest != schema.joints.end() && EditDistance(joint, *closest) <= 2
+                              ? fmt::format("write '{}' (a listed joint), or add '{}' to 'joints'", *closest,
+                                            SafeText(joint))
+                              : "add it to 'joints'";
+  return Status::InvalidData(fmt::format("{} names joint '{}', which 'joints' does not list; {}",
+                                         Where(file, node, key), SafeText(joint), fix));
 }
 
 Status ReadSkeleton(KeypointSchema& schema, const std::string& file, const toml::node& node) {

@@ -143,6 +143,27 @@ TEST(LoadSchemaFile, AnUnknownJointNamesFileLineAndKeyAndAddingItFixesIt) {
   EXPECT_EQ(fixed->size(), 4U);
 }
 
+// A misspelt joint names the listed one it was meant to be; writing it loads
+// the schema with its joint count unchanged (adding the typo as a joint
+// would give one joint more than the model has).
+TEST(LoadSchemaFile, AMisspeltJointNamesTheListedOneAndWritingItFixesIt) {
+  TempDir dir;
+  std::string text = kLegSchema;
+  const std::string limb = "[\"l_knee\", \"l_ankle\"]]";
+  text.replace(text.find(limb), limb.size(), "[\"l_kne\", \"l_ankle\"]]");
+  WriteFile(dir / "legs.toml", text);
+  auto bad = LoadSchemaFile(dir / "legs.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("names joint 'l_kne', which 'joints' does not list; write 'l_knee'"),
+            std::string::npos)
+      << bad.status().message();
+  text.replace(text.find("l_kne\""), 6, "l_knee\"");
+  WriteFile(dir / "legs.toml", text);
+  auto fixed = LoadSchemaFile(dir / "legs.toml");
+  ASSERT_TRUE(fixed.ok()) << fixed.status().ToString();
+  EXPECT_EQ(fixed->size(), 3U);
+}
+
 TEST(LoadSchemaFile, UnknownKeyAndSigmaCountAreNamedWithTheirLines) {
   TempDir dir;
   WriteFile(dir / "a.toml", "colour = 1\n" + std::string(kLegSchema));
