@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "sweetspot/edit_distance.h"
 #include "sweetspot/log.h"
 #include "sweetspot/text_file.h"
 
@@ -28,21 +29,6 @@ int ExitCodeFor(const sweetspot::Status& status) {
   }
 }
 
-std::size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
-
 // The option of `app` closest to the unknown `flag` ("--thread" ->
 // "--threads"), or "" when none is within two edits.
 std::string ClosestOption(const CLI::App& app, const std::string& flag) {
@@ -50,7 +36,7 @@ std::string ClosestOption(const CLI::App& app, const std::string& flag) {
   std::size_t best_distance = 3;
   for (const CLI::Option* option : app.get_options()) {
     for (const std::string& name : option->get_lnames()) {
-      const std::size_t d = EditDistance(flag, "--" + name);
+      const std::size_t d = sweetspot::EditDistance(flag, "--" + name);
       if (d < best_distance) {
         best = "--" + name;
         best_distance = d;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "sweetspot/edit_distance.h"
 #include "sweetspot/keypoints.h"
 #include "sweetspot/preprocess_toml.h"
 #include "sweetspot/text_file.h"
@@ -31,23 +32,6 @@ Result<std::vector<std::string>> Strings(const std::string& file, const toml::no
   std::vector<std::string> out;
   for (const auto& element : *array) out.push_back(*element.value<std::string>());
   return out;
-}
-
-// Levenshtein distance (insertions, deletions, substitutions), for naming
-// the listed joint a misspelt name was meant to be.
-std::size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
 }
 
 // A joint name of `key` that must be one of the schema's joints. A name
