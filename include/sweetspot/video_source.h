@@ -18,7 +18,9 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -71,5 +73,13 @@ class VideoSource {
   double fps_ = 0.0;
   std::size_t frame_count_hint_ = 0;
 };
+
+// Reads `source` from its next frame on, at most `max_frames` (0: to the
+// end), calling on_frame(frame) for each and then, when set, progress(frames
+// read so far). Stops at the first error of Next or on_frame and returns it.
+// The per-frame loop of the video stability runs (classification, detection).
+Status ForEachFrame(VideoSource& source, std::uint64_t max_frames,
+                    const std::function<Status(const VideoFrame&)>& on_frame,
+                    const std::function<void(std::size_t)>& progress);
 
 }  // namespace sweetspot

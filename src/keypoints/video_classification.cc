@@ -89,15 +89,14 @@ Result<VideoClassificationResult> ClassifyVideo(const VideoClassificationRequest
   result.top1.resize(classifiers.size());
   SWEETSPOT_ASSIGN_OR_RETURN(VideoSource source, VideoSource::Open(request.video_path));
   result.fps = source.fps();
-  for (std::size_t done = 0; request.max_frames == 0 || done < request.max_frames; ++done) {
-    SWEETSPOT_ASSIGN_OR_RETURN(std::optional<VideoFrame> frame, source.Next());
-    if (!frame.has_value()) break;
+  const auto classify = [&](const VideoFrame& frame) -> Status {
     for (std::size_t m = 0; m < classifiers.size(); ++m) {
-      SWEETSPOT_ASSIGN_OR_RETURN(int top1, Top1(classifiers[m], frame->bgr));
+      SWEETSPOT_ASSIGN_OR_RETURN(int top1, Top1(classifiers[m], frame.bgr));
       result.top1[m].push_back(top1);
     }
-    if (progress) progress(done + 1);
-  }
+    return Status::Ok();
+  };
+  SWEETSPOT_RETURN_IF_ERROR(ForEachFrame(source, request.max_frames, classify, progress));
   return result;
 }
 

@@ -92,15 +92,14 @@ Result<VideoDetectionResult> DetectVideo(const VideoDetectionRequest& request,
   result.detections.resize(detectors.size());
   SWEETSPOT_ASSIGN_OR_RETURN(VideoSource source, VideoSource::Open(request.video_path));
   result.fps = source.fps();
-  for (std::size_t done = 0; request.max_frames == 0 || done < request.max_frames; ++done) {
-    SWEETSPOT_ASSIGN_OR_RETURN(std::optional<VideoFrame> frame, source.Next());
-    if (!frame.has_value()) break;
+  const auto detect = [&](const VideoFrame& frame) -> Status {
     for (std::size_t m = 0; m < detectors.size(); ++m) {
-      SWEETSPOT_ASSIGN_OR_RETURN(std::vector<Detection> boxes, Detect(detectors[m], *frame));
+      SWEETSPOT_ASSIGN_OR_RETURN(std::vector<Detection> boxes, Detect(detectors[m], frame));
       result.detections[m].push_back(std::move(boxes));
     }
-    if (progress) progress(done + 1);
-  }
+    return Status::Ok();
+  };
+  SWEETSPOT_RETURN_IF_ERROR(ForEachFrame(source, request.max_frames, detect, progress));
   return result;
 }
 

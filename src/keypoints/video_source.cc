@@ -143,4 +143,16 @@ Result<std::optional<VideoFrame>> VideoSource::Next() {
   return std::optional<VideoFrame>(VideoFrame{std::move(frame), next_index_ - 1});
 }
 
+Status ForEachFrame(VideoSource& source, std::uint64_t max_frames,
+                    const std::function<Status(const VideoFrame&)>& on_frame,
+                    const std::function<void(std::size_t)>& progress) {
+  for (std::size_t done = 0; max_frames == 0 || done < max_frames; ++done) {
+    SWEETSPOT_ASSIGN_OR_RETURN(std::optional<VideoFrame> frame, source.Next());
+    if (!frame.has_value()) break;
+    SWEETSPOT_RETURN_IF_ERROR(on_frame(*frame));
+    if (progress) progress(done + 1);
+  }
+  return Status::Ok();
+}
+
 }  // namespace sweetspot

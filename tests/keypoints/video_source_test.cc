@@ -181,5 +181,36 @@ TEST(VideoSource, ReadsTheSharedWalkingVideo) {
   EXPECT_EQ(count, 205U);
 }
 
+// ForEachFrame stops after max_frames, reports progress after each frame and
+// returns the first error on_frame gives without reading further.
+TEST(ForEachFrame, StopsAtTheLimitCountsProgressAndReturnsTheFirstError) {
+  TempDir dir;
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(cv::imwrite((dir / ("f" + std::to_string(i) + ".png")).string(), Grey(i)));
+  auto source = VideoSource::Open(dir.path());
+  ASSERT_TRUE(source.ok()) << source.status().message();
+  std::vector<std::size_t> seen, progress;
+  const Status limited = ForEachFrame(
+      *source, 3,
+      [&](const VideoFrame& frame) {
+        seen.push_back(frame.index);
+        return Status::Ok();
+      },
+      [&](std::size_t done) { progress.push_back(done); });
+  ASSERT_TRUE(limited.ok()) << limited.message();
+  EXPECT_EQ(seen, (std::vector<std::size_t>{0, 1, 2}));
+  EXPECT_EQ(progress, (std::vector<std::size_t>{1, 2, 3}));
+  // From the 4th frame on; the first fails and the 5th is never read.
+  seen.clear();
+  const Status failed = ForEachFrame(
+      *source, 0,
+      [&](const VideoFrame& frame) {
+        seen.push_back(frame.index);
+        return Status::InvalidData("frame " + std::to_string(frame.index));
+      },
+      nullptr);
+  EXPECT_EQ(failed.message(), "frame 3");
+  EXPECT_EQ(seen, (std::vector<std::size_t>{3}));
+}
+
 }  // namespace
 }  // namespace sweetspot
